@@ -1,0 +1,33 @@
+/*
+ * Ouroboros - daemon logging: one whole line per event, with a level,
+ * to stdout (--stdout) or syslog. Never used by libouroboros-dev.
+ */
+#ifndef OUROBOROS_COMMON_LOG_H
+#define OUROBOROS_COMMON_LOG_H
+
+#include <stdbool.h>
+
+enum log_level {
+        LOG_LVL_ERR = 0,
+        LOG_LVL_WARN,
+        LOG_LVL_INFO,
+        LOG_LVL_DBG
+};
+
+/* ident: "irmd", "ipcpd-local"...; to_stdout false means syslog. */
+void log_init(const char *   ident,
+              bool           to_stdout,
+              enum log_level max);
+
+void log_fini(void);
+
+void log_msg(enum log_level lvl,
+             const char *   fmt,
+             ...) __attribute__((format(printf, 2, 3)));
+
+#define log_err(...)  log_msg(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_dbg(...)  log_msg(LOG_LVL_DBG, __VA_ARGS__)
+
+#endif /* OUROBOROS_COMMON_LOG_H */

@@ -1,0 +1,141 @@
+/*
+ * Ouroboros - the IRMd protocol: message types and field tags.
+ *
+ * One SOCK_SEQPACKET datagram is one message (see msg.h for the wire
+ * format). A request is answered by a message of the same type with
+ * MSG_F_REPLY set and the same id, carrying T_RESULT (0 or -errno) and
+ * the reply fields listed below. Fields marked "fd" travel as SCM_RIGHTS
+ * in the order given. Unknown tags are ignored; missing required tags or
+ * wrong sizes give -EBADMSG. Strings are not NUL-terminated on the wire.
+ */
+#ifndef OUROBOROS_COMMON_PROTO_H
+#define OUROBOROS_COMMON_PROTO_H
+
+#define MSG_F_REPLY 0x0001
+
+/* Field tags and their wire types. */
+enum proto_tag {
+        T_RESULT = 1,   /* i32: 0 or -errno                              */
+        T_PID,          /* u32                                           */
+        T_NAME,         /* str: application name (<= NAME_MAX_LEN)       */
+        T_IPCP_NAME,    /* str (<= IPCP_NAME_MAX_LEN)                    */
+        T_IPCP_TYPE,    /* u32: enum ipcp_type                           */
+        T_LAYER,        /* str (<= LAYER_MAX_LEN)                        */
+        T_QOS,          /* qos: msg_put_qos / msg_get_qos                */
+        T_TIMEO,        /* u64: ns; absent = block forever               */
+        T_FLOW_ID,      /* u32: IRMd flow id                             */
+        T_SIDE,         /* u8: 0 or 1, the side of the flow memory held  */
+        T_HASH,         /* bytes: name hash (28..64 bytes)               */
+        T_HASH_ALGO,    /* u32: enum hash_algo                           */
+        T_PROG,         /* str: absolute path of a program               */
+        T_ARG,          /* str, repeated: argv[1..] in order             */
+        T_AUTO,         /* u8: 1 = start program on demand               */
+        T_LB,           /* u32: enum lb_policy                           */
+        T_CONF,         /* nested TLVs: struct layer_config, see below   */
+        T_ENTRY,        /* nested TLVs, repeated: one list entry         */
+        T_STATE,        /* u32: enum ipcp_state                          */
+        T_DST,          /* str: enrollment / connect destination         */
+        T_COMPONENT,    /* str: "dt" or "mgmt"                           */
+        T_PEER_PID,     /* u32: pid of the process at the other side     */
+        T_COUNT,        /* u32                                           */
+        T_PEER_FLOW,    /* u32: flow id of the other half (local splice) */
+        T_MAX_PKT,      /* u32: largest packet the flow carries          */
+        T_N_PROCS,      /* u32 */
+        T_N_PROGS,      /* u32 */
+        T_N_LAYERS,     /* u32 */
+        /* layer_config fields inside T_CONF (u32 unless noted) */
+        T_C_ADDR_SIZE = 64,
+        T_C_EID_SIZE,
+        T_C_MAX_TTL,
+        T_C_ROUTING,
+        T_C_CONGESTION,
+        T_C_DHT_ALPHA,
+        T_C_DHT_K,
+        T_C_DHT_T_EXPIRE,
+        T_C_DHT_T_REFRESH,
+        T_C_DHT_T_REPLICATE,
+        T_C_LS_T_RECALC,
+        T_C_LS_T_UPDATE,
+        T_C_LS_T_TIMEO,
+        T_C_IP,          /* str */
+        T_C_PORT,
+        T_C_DNS,         /* str */
+        T_C_DEV,         /* str */
+        T_C_ETHERTYPE
+        /* T_IPCP_TYPE, T_LAYER and T_HASH_ALGO are also used in T_CONF */
+};
+
+/*
+ * Message types.  "->" request fields, "<-" reply fields (besides
+ * T_RESULT).  "[x]" optional.
+ */
+enum proto_type {
+        /* application -> IRMd, on the session connection (kept open) */
+        M_PROC_ANNOUNCE = 1, /* -> T_PROG, T_ARG*, fd: eventfd
+                                <- (nothing)                             */
+
+        /* application -> IRMd, one connection per request */
+        M_FLOW_ALLOC,        /* -> T_NAME, T_QOS, [T_TIMEO]
+                                <- T_FLOW_ID, T_SIDE, T_QOS, T_MAX_PKT,
+                                   T_PEER_PID, fd: memfd, fd: peer eventfd */
+        M_FLOW_ACCEPT,       /* -> [T_TIMEO]
+                                <- T_FLOW_ID, T_SIDE, T_QOS (the peer's
+                                   request), T_NAME (name it was for),
+                                   T_MAX_PKT, T_PEER_PID, fd: memfd,
+                                   fd: peer eventfd                      */
+        M_FLOW_JOIN,         /* -> T_NAME (layer), T_QOS, [T_TIMEO]
+                                <- as M_FLOW_ALLOC                       */
+        M_FLOW_DEALLOC,      /* -> T_FLOW_ID  <- (nothing)               */
+
+        /* management (irm tool, Python) -> IRMd */
+        M_IPCP_CREATE = 32,  /* -> T_IPCP_NAME, T_IPCP_TYPE <- T_PID     */
+        M_IPCP_DESTROY,      /* -> T_IPCP_NAME                           */
+        M_IPCP_LIST,         /* -> <- T_ENTRY*: T_PID, T_IPCP_TYPE,
+                                   T_STATE, T_IPCP_NAME, [T_LAYER]       */
+        M_IPCP_BOOTSTRAP,    /* -> T_IPCP_NAME, T_CONF                   */
+        M_IPCP_ENROLL,       /* -> T_IPCP_NAME, T_DST                    */
+        M_IPCP_CONNECT,      /* -> T_IPCP_NAME, T_DST, T_COMPONENT, T_QOS */
+        M_IPCP_DISCONNECT,   /* -> T_IPCP_NAME, T_DST, T_COMPONENT       */
+        M_BIND_PROG,         /* -> T_PROG, T_NAME, T_AUTO, T_ARG*        */
+        M_UNBIND_PROG,       /* -> T_PROG, [T_NAME]                      */
+        M_BIND_PROC,         /* -> T_PID, T_NAME                         */
+        M_UNBIND_PROC,       /* -> T_PID, [T_NAME]                       */
+        M_NAME_CREATE,       /* -> T_NAME, T_LB                          */
+        M_NAME_DESTROY,      /* -> T_NAME                                */
+        M_NAME_LIST,         /* -> <- T_ENTRY*: T_NAME, T_LB, T_N_PROCS,
+                                   T_N_PROGS, T_N_LAYERS                 */
+        M_NAME_REG,          /* -> T_NAME, T_IPCP_NAME | T_LAYER
+                                <- T_COUNT (IPCPs registered with)       */
+        M_NAME_UNREG,        /* -> T_NAME, T_IPCP_NAME | T_LAYER
+                                <- T_COUNT                               */
+
+        /* IPCP -> IRMd, on the IPCP's connection (kept open) */
+        M_IPCP_HELLO = 64,   /* -> T_PID, T_IPCP_NAME, T_IPCP_TYPE       */
+        M_IPCP_FLOW_REQ_ARR, /* -> T_HASH, T_QOS, [T_PEER_FLOW: the
+                                   requester's flow id when the IPCP
+                                   splices the two halves (local layer)]
+                                <- T_FLOW_ID (the new, accepting half)   */
+        M_IPCP_FLOW_ALLOC_REPLY, /* -> T_FLOW_ID (requester half),
+                                   T_RESULT (the allocation's outcome),
+                                   [T_PEER_FLOW] <- (nothing)            */
+        M_IPCP_FLOW_DEALLOC_ARR, /* -> T_FLOW_ID: the peer left (remote
+                                   layers)  <- (nothing)                 */
+
+        /* IRMd -> IPCP, on the IPCP's connection */
+        M_IPCPD_BOOTSTRAP = 96, /* -> T_CONF                             */
+        M_IPCPD_ENROLL,      /* -> T_DST <- T_LAYER, T_HASH_ALGO         */
+        M_IPCPD_CONNECT,     /* -> T_DST, T_COMPONENT, T_QOS             */
+        M_IPCPD_DISCONNECT,  /* -> T_DST, T_COMPONENT                    */
+        M_IPCPD_REG,         /* -> T_HASH                                */
+        M_IPCPD_UNREG,       /* -> T_HASH                                */
+        M_IPCPD_QUERY,       /* -> T_HASH  <- result 0 if reachable      */
+        M_IPCPD_FLOW_ALLOC,  /* -> T_FLOW_ID, T_HASH, T_QOS
+                                <- result: accepted for processing; the
+                                   outcome comes later as
+                                   M_IPCP_FLOW_ALLOC_REPLY               */
+        M_IPCPD_FLOW_ALLOC_RESP, /* -> T_FLOW_ID (accepting half),
+                                   T_RESULT (accepted or refused)        */
+        M_IPCPD_FLOW_DEALLOC /* -> T_FLOW_ID                             */
+};
+
+#endif /* OUROBOROS_COMMON_PROTO_H */

@@ -1,0 +1,29 @@
+/*
+ * Ouroboros - where an IRMd instance keeps its socket and lock.
+ *
+ * $OUROBOROS_RUNDIR if set; otherwise /run/ouroboros for root,
+ * $XDG_RUNTIME_DIR/ouroboros, or /tmp/ouroboros-<uid>.
+ */
+#ifndef OUROBOROS_COMMON_RUNDIR_H
+#define OUROBOROS_COMMON_RUNDIR_H
+
+#include <stddef.h>
+
+#define RUNDIR_ENV   "OUROBOROS_RUNDIR"
+#define RUNDIR_SOCK  "irmd.sock"
+#define RUNDIR_LOCK  "irmd.lock"
+
+/* Write the directory into buf: 0, or -ENAMETOOLONG. */
+int rundir_get(char * buf,
+               size_t len);
+
+/* Write the path of file (RUNDIR_SOCK, ...) inside it into buf. */
+int rundir_path(char *       buf,
+                size_t       len,
+                const char * file);
+
+/* Connect a SOCK_SEQPACKET socket to the IRMd (O_CLOEXEC): an fd, or
+ * -EIRMD when no IRMd answers. */
+int rundir_connect(void);
+
+#endif /* OUROBOROS_COMMON_RUNDIR_H */
