@@ -1,0 +1,554 @@
+/*
+ * Ouroboros - per-flow authenticated encryption (see crypt.h and
+ * doc/crypto.md).
+ *
+ *   crypt_kex_*      ephemeral X25519 key pair while a flow is allocated
+ *   crypt_flow_new   X25519 -> HKDF-SHA3-256 -> one AES-256-GCM key per
+ *                    direction, each loaded once into its own cipher ctx
+ *   crypt_encrypt    next counter -> nonce -> seal; header = counter
+ *   crypt_decrypt    length -> replay pre-check -> open -> window update
+ *
+ * Secrets (private key, shared secret, derived keys) live on the stack
+ * only as long as needed and are wiped with OPENSSL_cleanse on every
+ * path; afterwards a key exists only inside its EVP_CIPHER_CTX, which
+ * EVP_CIPHER_CTX_free cleanses.
+ */
+#include "crypt.h"
+
+#include <ouroboros/errno.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
+#include <stdalign.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_LEN       32                  /* AES-256                   */
+#define NONCE_LEN     12                  /* GCM's native IV length    */
+#define SECRET_LEN    32                  /* X25519 shared secret      */
+#define WORD_BITS     64
+#define REPLAY_WORDS  16                  /* 1024-bit bitmap           */
+#define REPLAY_BITS   (REPLAY_WORDS * WORD_BITS)
+#define CACHE_LINE    64
+
+#define INFO_01       "ouroboros flow 0->1"
+#define INFO_10       "ouroboros flow 1->0"
+
+_Static_assert(CRYPT_REPLAY_WINDOW == REPLAY_BITS - WORD_BITS,
+               "replay window is the bitmap minus one word");
+_Static_assert((REPLAY_WORDS & (REPLAY_WORDS - 1)) == 0,
+               "bitmap words must be a power of two");
+
+struct crypt_kex {
+        EVP_PKEY * pkey;
+        uint8_t    pub[CRYPT_PUBKEY_LEN];
+};
+
+/* Transmit and receive state on separate cache lines: the writer and
+ * the reader thread never touch the same line. */
+struct crypt_tx {
+        alignas(CACHE_LINE) EVP_CIPHER_CTX * ctx;
+        uint64_t                             ctr;  /* next to send     */
+};
+
+struct crypt_rx {
+        alignas(CACHE_LINE) EVP_CIPHER_CTX * ctx;
+        uint64_t                             top;  /* highest ctr + 1  */
+        uint64_t                             map[REPLAY_WORDS];
+};
+
+struct crypt_flow {
+        struct crypt_tx tx;
+        struct crypt_rx rx;
+};
+
+static void put_le64(uint8_t * p, uint64_t v)
+{
+        int i;
+
+        for (i = 0; i < 8; ++i)
+                p[i] = (uint8_t) (v >> (8 * i));
+}
+
+static uint64_t get_le64(const uint8_t * p)
+{
+        uint64_t v = 0;
+        int      i;
+
+        for (i = 7; i >= 0; --i)
+                v = (v << 8) | p[i];
+
+        return v;
+}
+
+/* Nonce = 4 zero bytes | u64 LE counter (as WireGuard). */
+static void make_nonce(uint8_t nonce[NONCE_LEN], uint64_t ctr)
+{
+        memset(nonce, 0, NONCE_LEN - 8);
+        put_le64(nonce + NONCE_LEN - 8, ctr);
+}
+
+/* True if [a, a + alen) and [b, b + blen) share a byte. */
+static bool overlap(const void * a, size_t alen, const void * b, size_t blen)
+{
+        uintptr_t x = (uintptr_t) a;
+        uintptr_t y = (uintptr_t) b;
+
+        if (alen == 0 || blen == 0)
+                return false;
+
+        return x < y + blen && y < x + alen;
+}
+
+/* ---- key exchange ------------------------------------------------- */
+
+static int kex_wrap(EVP_PKEY *          pkey,
+                    struct crypt_kex ** kex,
+                    uint8_t             pub[CRYPT_PUBKEY_LEN])
+{
+        struct crypt_kex * k;
+        size_t             len = CRYPT_PUBKEY_LEN;
+
+        k = calloc(1, sizeof(*k));
+        if (k == NULL) {
+                EVP_PKEY_free(pkey);
+                return -ENOMEM;
+        }
+
+        k->pkey = pkey;
+
+        if (EVP_PKEY_get_raw_public_key(pkey, k->pub, &len) != 1
+            || len != CRYPT_PUBKEY_LEN) {
+                crypt_kex_free(k);
+                return -ECRYPT;
+        }
+
+        memcpy(pub, k->pub, CRYPT_PUBKEY_LEN);
+        *kex = k;
+
+        return 0;
+}
+
+int crypt_kex_new(struct crypt_kex ** kex,
+                  uint8_t             pub[CRYPT_PUBKEY_LEN])
+{
+        EVP_PKEY * pkey;
+
+        if (kex == NULL || pub == NULL)
+                return -EINVAL;
+
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
+        if (pkey == NULL)
+                return -ECRYPT;
+
+        return kex_wrap(pkey, kex, pub);
+}
+
+int crypt_kex_from_priv(struct crypt_kex ** kex,
+                        const uint8_t       priv[CRYPT_PRIVKEY_LEN],
+                        uint8_t             pub[CRYPT_PUBKEY_LEN])
+{
+        EVP_PKEY * pkey;
+
+        if (kex == NULL || priv == NULL || pub == NULL)
+                return -EINVAL;
+
+        pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL,
+                                            priv, CRYPT_PRIVKEY_LEN);
+        if (pkey == NULL)
+                return -ECRYPT;
+
+        return kex_wrap(pkey, kex, pub);
+}
+
+void crypt_kex_free(struct crypt_kex * kex)
+{
+        if (kex == NULL)
+                return;
+
+        EVP_PKEY_free(kex->pkey); /* cleanses the private key */
+        OPENSSL_cleanse(kex, sizeof(*kex));
+        free(kex);
+}
+
+/* X25519(our private key, peer_pub) into secret; rejects all-zero. */
+static int kex_derive(const struct crypt_kex * kex,
+                      const uint8_t            peer_pub[CRYPT_PUBKEY_LEN],
+                      uint8_t                  secret[SECRET_LEN])
+{
+        static const uint8_t zero[SECRET_LEN];
+        EVP_PKEY *           peer;
+        EVP_PKEY_CTX *       ctx;
+        size_t               len = SECRET_LEN;
+        int                  ret = -ECRYPT;
+
+        peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL,
+                                           peer_pub, CRYPT_PUBKEY_LEN);
+        if (peer == NULL)
+                return -ECRYPT;
+
+        ctx = EVP_PKEY_CTX_new_from_pkey(NULL, kex->pkey, NULL);
+        if (ctx == NULL)
+                goto out_peer;
+
+        if (EVP_PKEY_derive_init(ctx) != 1
+            || EVP_PKEY_derive_set_peer(ctx, peer) != 1
+            || EVP_PKEY_derive(ctx, secret, &len) != 1
+            || len != SECRET_LEN)
+                goto out_ctx;
+
+        /* OpenSSL already refuses a small-order peer; do not rely on it. */
+        if (CRYPTO_memcmp(secret, zero, SECRET_LEN) == 0)
+                goto out_ctx;
+
+        ret = 0;
+ out_ctx:
+        EVP_PKEY_CTX_free(ctx);
+ out_peer:
+        EVP_PKEY_free(peer);
+        if (ret < 0)
+                OPENSSL_cleanse(secret, SECRET_LEN);
+        return ret;
+}
+
+/* HKDF (extract and expand) over SHA3-256: KEY_LEN bytes into key. */
+static int hkdf(const uint8_t * ikm,
+                const uint8_t * salt,
+                size_t          salt_len,
+                const char *    info,
+                uint8_t         key[KEY_LEN])
+{
+        EVP_KDF *     kdf;
+        EVP_KDF_CTX * kctx;
+        OSSL_PARAM    params[5];
+        OSSL_PARAM *  p   = params;
+        int           ret = -ECRYPT;
+
+        kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+        if (kdf == NULL)
+                return -ECRYPT;
+
+        kctx = EVP_KDF_CTX_new(kdf);
+        EVP_KDF_free(kdf);
+        if (kctx == NULL)
+                return -ECRYPT;
+
+        *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+                                                (char *) "SHA3-256", 0);
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                                 (void *) ikm, SECRET_LEN);
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                                 (void *) salt, salt_len);
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+                                                 (void *) info,
+                                                 strlen(info));
+        *p   = OSSL_PARAM_construct_end();
+
+        if (EVP_KDF_derive(kctx, key, KEY_LEN, params) == 1)
+                ret = 0;
+        else
+                OPENSSL_cleanse(key, KEY_LEN);
+
+        EVP_KDF_CTX_free(kctx); /* cleanses its copy of the secret */
+
+        return ret;
+}
+
+/* A cipher context holding key: the key schedule is done once here. */
+static EVP_CIPHER_CTX * gcm_ctx_new(const uint8_t key[KEY_LEN], int enc)
+{
+        EVP_CIPHER_CTX * ctx;
+
+        ctx = EVP_CIPHER_CTX_new();
+        if (ctx == NULL)
+                return NULL;
+
+        if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL,
+                              enc) != 1
+            || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN,
+                                   NONCE_LEN, NULL) != 1
+            || EVP_CipherInit_ex(ctx, NULL, NULL, key, NULL, enc) != 1) {
+                EVP_CIPHER_CTX_free(ctx);
+                return NULL;
+        }
+
+        return ctx;
+}
+
+/* Derive both direction keys and load them; wipes every secret. */
+static int flow_keys(struct crypt_flow * f,
+                     const uint8_t       secret[SECRET_LEN],
+                     const uint8_t       salt[2 * CRYPT_PUBKEY_LEN],
+                     int                 side)
+{
+        uint8_t k01[KEY_LEN];
+        uint8_t k10[KEY_LEN];
+        int     ret;
+
+        ret = hkdf(secret, salt, 2 * CRYPT_PUBKEY_LEN, INFO_01, k01);
+        if (ret < 0)
+                return ret;
+
+        ret = hkdf(secret, salt, 2 * CRYPT_PUBKEY_LEN, INFO_10, k10);
+        if (ret < 0)
+                goto out;
+
+        ret = -ECRYPT;
+        f->tx.ctx = gcm_ctx_new(side == 0 ? k01 : k10, 1);
+        if (f->tx.ctx == NULL)
+                goto out;
+
+        f->rx.ctx = gcm_ctx_new(side == 0 ? k10 : k01, 0);
+        if (f->rx.ctx == NULL)
+                goto out;
+
+        ret = 0;
+ out:
+        OPENSSL_cleanse(k01, sizeof(k01));
+        OPENSSL_cleanse(k10, sizeof(k10));
+        return ret;
+}
+
+int crypt_flow_new(struct crypt_kex *  kex,
+                   const uint8_t       peer_pub[CRYPT_PUBKEY_LEN],
+                   int                 side,
+                   struct crypt_flow ** cf)
+{
+        struct crypt_flow * f = NULL;
+        uint8_t             secret[SECRET_LEN];
+        uint8_t             salt[2 * CRYPT_PUBKEY_LEN];
+        int                 ret;
+
+        if (kex == NULL)
+                return -EINVAL;
+
+        if (peer_pub == NULL || cf == NULL || (side != 0 && side != 1)) {
+                crypt_kex_free(kex);
+                return -EINVAL;
+        }
+
+        /* A reflected key would make both directions' roles ambiguous. */
+        if (CRYPTO_memcmp(kex->pub, peer_pub, CRYPT_PUBKEY_LEN) == 0) {
+                crypt_kex_free(kex);
+                return -EINVAL;
+        }
+
+        /* Salt: the public keys in side order (side 0's first). */
+        memcpy(salt + side * CRYPT_PUBKEY_LEN, kex->pub, CRYPT_PUBKEY_LEN);
+        memcpy(salt + (1 - side) * CRYPT_PUBKEY_LEN, peer_pub,
+               CRYPT_PUBKEY_LEN);
+
+        ret = kex_derive(kex, peer_pub, secret);
+        crypt_kex_free(kex); /* the ephemeral private key goes now */
+        if (ret < 0)
+                return ret;
+
+        if (posix_memalign((void **) &f, CACHE_LINE, sizeof(*f)) != 0) {
+                ret = -ENOMEM;
+                goto out;
+        }
+
+        memset(f, 0, sizeof(*f));
+
+        ret = flow_keys(f, secret, salt, side);
+        if (ret < 0) {
+                crypt_flow_free(f);
+                goto out;
+        }
+
+        *cf = f;
+ out:
+        OPENSSL_cleanse(secret, sizeof(secret));
+        return ret;
+}
+
+void crypt_flow_free(struct crypt_flow * cf)
+{
+        if (cf == NULL)
+                return;
+
+        EVP_CIPHER_CTX_free(cf->tx.ctx); /* cleanses the key schedule */
+        EVP_CIPHER_CTX_free(cf->rx.ctx);
+        OPENSSL_cleanse(cf, sizeof(*cf));
+        free(cf);
+}
+
+/* ---- replay window (WireGuard's bitmap, RFC 6479) ------------------ */
+
+/* May ctr still be accepted? Read-only: forgeries must not move it. */
+static bool replay_ok(const struct crypt_rx * rx, uint64_t ctr)
+{
+        uint64_t c = ctr + 1;  /* 1-based, so top == 0 means "none yet" */
+        uint64_t w;
+
+        if (ctr >= CRYPT_CTR_LIMIT)
+                return false;
+
+        if (c > rx->top)
+                return true;
+
+        if (c + CRYPT_REPLAY_WINDOW < rx->top)
+                return false;  /* too old */
+
+        w = rx->map[(c / WORD_BITS) & (REPLAY_WORDS - 1)];
+
+        return !(w & (1ULL << (c % WORD_BITS)));
+}
+
+/* Record an authenticated ctr (replay_ok(ctr) was true). */
+static void replay_mark(struct crypt_rx * rx, uint64_t ctr)
+{
+        uint64_t c   = ctr + 1;
+        uint64_t idx = c / WORD_BITS;
+        uint64_t cur;
+        uint64_t top;
+        uint64_t i;
+
+        if (c > rx->top) {
+                cur = rx->top / WORD_BITS;
+                top = idx - cur;
+                if (top > REPLAY_WORDS)
+                        top = REPLAY_WORDS;
+                for (i = 1; i <= top; ++i)
+                        rx->map[(cur + i) & (REPLAY_WORDS - 1)] = 0;
+                rx->top = c;
+        }
+
+        rx->map[idx & (REPLAY_WORDS - 1)] |= 1ULL << (c % WORD_BITS);
+}
+
+/* ---- data path ----------------------------------------------------- */
+
+ssize_t crypt_encrypt(struct crypt_flow * cf,
+                      const void *        in,
+                      size_t              len,
+                      void *              out,
+                      size_t              out_len)
+{
+        uint8_t * o = out;
+        uint8_t   nonce[NONCE_LEN];
+        uint64_t  ctr;
+        int       n;
+
+        if (cf == NULL || out == NULL || (in == NULL && len > 0))
+                return -EINVAL;
+
+        if (len > CRYPT_MAX_LEN || out_len < len + CRYPT_OVERHEAD)
+                return -EMSGSIZE;
+
+        if (in != o + CRYPT_HDR_LEN
+            && overlap(in, len, out, len + CRYPT_OVERHEAD))
+                return -EINVAL;
+
+        if (cf->tx.ctr >= CRYPT_CTR_LIMIT)
+                return -EKEYEXPIRED;
+
+        ctr = cf->tx.ctr++; /* consumed before use: never sent twice */
+
+        make_nonce(nonce, ctr);
+        put_le64(o, ctr);
+
+        if (EVP_EncryptInit_ex(cf->tx.ctx, NULL, NULL, NULL, nonce) != 1)
+                goto fail;
+
+        if (len > 0) {
+                if (EVP_EncryptUpdate(cf->tx.ctx, o + CRYPT_HDR_LEN, &n,
+                                      in, (int) len) != 1
+                    || (size_t) n != len)
+                        goto fail;
+        }
+
+        if (EVP_EncryptFinal_ex(cf->tx.ctx, o + CRYPT_HDR_LEN + len, &n) != 1
+            || n != 0)
+                goto fail;
+
+        if (EVP_CIPHER_CTX_ctrl(cf->tx.ctx, EVP_CTRL_AEAD_GET_TAG,
+                                CRYPT_TAG_LEN,
+                                o + CRYPT_HDR_LEN + len) != 1)
+                goto fail;
+
+        return (ssize_t) (len + CRYPT_OVERHEAD);
+ fail:
+        OPENSSL_cleanse(out, len + CRYPT_OVERHEAD);
+        return -ECRYPT;
+}
+
+ssize_t crypt_decrypt(struct crypt_flow * cf,
+                      const void *        in,
+                      size_t              len,
+                      void *              out,
+                      size_t              out_len)
+{
+        const uint8_t * i = in;
+        uint8_t         nonce[NONCE_LEN];
+        uint8_t         tag[CRYPT_TAG_LEN];
+        uint8_t         fin[CRYPT_TAG_LEN]; /* GCM's final writes nothing */
+        uint64_t        ctr;
+        size_t          plen;
+        int             n;
+        ssize_t         ret = -ECRYPT;
+
+        if (cf == NULL || in == NULL)
+                return -EINVAL;
+
+        if (len < CRYPT_OVERHEAD)
+                return -EBADMSG;
+
+        plen = len - CRYPT_OVERHEAD;
+        if (plen > CRYPT_MAX_LEN)
+                return -EBADMSG;
+
+        if (out_len < plen)
+                return -EMSGSIZE;
+
+        if (out == NULL && plen > 0)
+                return -EINVAL;
+
+        if (out != i + CRYPT_HDR_LEN && overlap(in, len, out, plen))
+                return -EINVAL;
+
+        ctr = get_le64(i);
+        if (ctr >= CRYPT_CTR_LIMIT)
+                return -EBADMSG;   /* never sent by an honest peer */
+
+        if (!replay_ok(&cf->rx, ctr))
+                return -ESTALE;
+
+        make_nonce(nonce, ctr);
+        memcpy(tag, i + CRYPT_HDR_LEN + plen, CRYPT_TAG_LEN);
+
+        if (EVP_DecryptInit_ex(cf->rx.ctx, NULL, NULL, NULL, nonce) != 1)
+                goto fail;
+
+        if (plen > 0) {
+                if (EVP_DecryptUpdate(cf->rx.ctx, out, &n,
+                                      i + CRYPT_HDR_LEN, (int) plen) != 1
+                    || (size_t) n != plen)
+                        goto fail;
+        }
+
+        if (EVP_CIPHER_CTX_ctrl(cf->rx.ctx, EVP_CTRL_AEAD_SET_TAG,
+                                CRYPT_TAG_LEN, tag) != 1)
+                goto fail;
+
+        /* Constant-time tag check inside OpenSSL. */
+        if (EVP_DecryptFinal_ex(cf->rx.ctx, fin, &n) != 1
+            || n != 0) {
+                ret = -EBADMSG;
+                goto fail;
+        }
+
+        replay_mark(&cf->rx, ctr);
+
+        return (ssize_t) plen;
+ fail:
+        /* Never leave unauthenticated plaintext behind. */
+        if (plen > 0)
+                OPENSSL_cleanse(out, plen);
+        return ret;
+}
