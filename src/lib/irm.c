@@ -1,0 +1,575 @@
+/*
+ * Ouroboros - management API (irm.h): request plumbing, the string
+ * helpers, layer configuration defaults and the IPCP calls.
+ *
+ * Names, binds and registrations are in irm_name.c. Every call validates
+ * its arguments before anything is sent, then makes one request on its
+ * own connection (see irm_priv.h).
+ */
+#include "irm_priv.h"
+
+#include "common/api.h"
+#include "common/proto.h"
+#include "common/rundir.h"
+
+#include <ouroboros/errno.h>
+#include <ouroboros/irm.h>
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static atomic_uint irm_next_id = 1;
+
+static const char * ipcp_type_names[] = {
+        [IPCP_LOCAL]     = "local",
+        [IPCP_UNICAST]   = "unicast",
+        [IPCP_BROADCAST] = "broadcast",
+        [IPCP_UDP4]      = "udp4",
+        [IPCP_UDP6]      = "udp6",
+        [IPCP_ETH_LLC]   = "eth-llc",
+        [IPCP_ETH_DIX]   = "eth-dix",
+};
+
+static const char * ipcp_state_names[] = {
+        [IPCP_STATE_NULL]        = "null",
+        [IPCP_STATE_BOOTING]     = "booting",
+        [IPCP_STATE_OPERATIONAL] = "operational",
+        [IPCP_STATE_DOWN]        = "down",
+};
+
+#define N_TYPES  (sizeof(ipcp_type_names) / sizeof(ipcp_type_names[0]))
+#define N_STATES (sizeof(ipcp_state_names) / sizeof(ipcp_state_names[0]))
+
+struct msg * irm__msg_new(uint16_t type)
+{
+        struct msg * m = malloc(sizeof(*m));
+
+        if (m == NULL)
+                return NULL;
+
+        msg_init(m, type, 0, atomic_fetch_add(&irm_next_id, 1));
+
+        return m;
+}
+
+int irm__request(struct msg * m,
+                 int          timeo_ms)
+{
+        uint16_t type = m->type;
+        uint32_t id   = m->id;
+        int      fd;
+        int      r;
+
+        fd = rundir_connect();
+        if (fd < 0)
+                return fd == -ENAMETOOLONG ? -ENAMETOOLONG : -EIRMD;
+
+        r = msg_send(fd, m);
+        if (r < 0) {
+                close(fd);
+                return r == -EPIPE ? -EIRMD : r;
+        }
+
+        r = msg_recv(fd, m, timeo_ms);
+        close(fd);
+        if (r == -EPIPE)
+                return -EIRMD;      /* the IRMd went away mid-request */
+        if (r < 0)
+                return r;
+
+        /* Management replies carry no fds; drop any we were sent. */
+        msg_fini(m);
+
+        if (m->type != type || m->id != id || !(m->flags & MSG_F_REPLY))
+                return -EBADMSG;
+
+        return msg_result(m);
+}
+
+int irm__check_str(const char * s,
+                   size_t       max)
+{
+        if (s == NULL || *s == '\0')
+                return -EINVAL;
+
+        if (strnlen(s, max + 1) > max)
+                return -ENAMETOOLONG;
+
+        return 0;
+}
+
+OURO_API const char * irm_ipcp_type_str(enum ipcp_type t)
+{
+        if ((unsigned) t >= N_TYPES)
+                return NULL;
+
+        return ipcp_type_names[t];
+}
+
+OURO_API const char * irm_ipcp_state_str(enum ipcp_state s)
+{
+        if ((unsigned) s >= N_STATES)
+                return NULL;
+
+        return ipcp_state_names[s];
+}
+
+OURO_API enum ipcp_type irm_ipcp_type_parse(const char * s)
+{
+        size_t i;
+
+        if (s == NULL)
+                return IPCP_INVALID;
+
+        for (i = 0; i < N_TYPES; ++i)
+                if (strcmp(s, ipcp_type_names[i]) == 0)
+                        return (enum ipcp_type) i;
+
+        return IPCP_INVALID;
+}
+
+/*
+ * The library cannot see which ipcpd-* binaries the IRMd has next to it,
+ * and asking would cost a round trip for a yes/no that the IRMd gives
+ * anyway: every valid type is "supported" here, and creating an IPCP of
+ * a type the IRMd cannot spawn fails with -EIPCPTYPE.
+ */
+OURO_API bool irm_ipcp_type_supported(enum ipcp_type t)
+{
+        return (unsigned) t < N_TYPES;
+}
+
+OURO_API void irm_layer_config_init(struct layer_config * conf,
+                                    enum ipcp_type        t,
+                                    const char *          layer)
+{
+        if (conf == NULL)
+                return;
+
+        memset(conf, 0, sizeof(*conf));
+
+        conf->type            = t;
+        conf->hash            = HASH_SHA3_256;
+        conf->addr_size       = 4;
+        conf->eid_size        = 8;
+        conf->max_ttl         = 60;
+        conf->routing         = 0;   /* link_state */
+        conf->congestion      = 1;   /* mb-ecn */
+        conf->dht_alpha       = 3;
+        conf->dht_k           = 8;
+        conf->dht_t_expire    = 86400;
+        conf->dht_t_refresh   = 900;
+        conf->dht_t_replicate = 900;
+        conf->ls_t_recalc     = 4;
+        conf->ls_t_update     = 15;
+        conf->ls_t_timeo      = 60;
+        conf->port            = 3435;
+        conf->ethertype       = 0xA000;
+
+        /* A layer name that does not fit is left empty, so that
+         * irm_bootstrap_ipcp refuses the configuration (-EINVAL). */
+        if (layer != NULL && strnlen(layer, LAYER_MAX_LEN + 1) <= LAYER_MAX_LEN)
+                strcpy(conf->layer, layer);
+}
+
+OURO_API const char * irm_sock_path(void)
+{
+        static __thread char path[256];
+
+        if (rundir_path(path, sizeof(path), RUNDIR_SOCK) < 0)
+                return NULL;
+
+        return path;
+}
+
+/* Send a request holding one string (T_IPCP_NAME or T_NAME). */
+static int request_str(uint16_t     type,
+                       uint16_t     tag,
+                       const char * s,
+                       int          timeo_ms)
+{
+        struct msg * m;
+        int          r;
+
+        m = irm__msg_new(type);
+        if (m == NULL)
+                return -ENOMEM;
+
+        r = msg_put_str(m, tag, s);
+        if (r == 0)
+                r = irm__request(m, timeo_ms);
+
+        free(m);
+
+        return r;
+}
+
+OURO_API pid_t irm_create_ipcp(const char *   name,
+                               enum ipcp_type type)
+{
+        struct msg * m;
+        uint32_t     pid = 0;
+        int          r;
+
+        r = irm__check_str(name, IPCP_NAME_MAX_LEN);
+        if (r < 0)
+                return r;
+
+        if ((unsigned) type >= N_TYPES)
+                return -EINVAL;
+
+        m = irm__msg_new(M_IPCP_CREATE);
+        if (m == NULL)
+                return -ENOMEM;
+
+        r = msg_put_str(m, T_IPCP_NAME, name);
+        if (r == 0)
+                r = msg_put_u32(m, T_IPCP_TYPE, (uint32_t) type);
+        if (r == 0)
+                r = irm__request(m, IRM_TIMEO_SLOW_MS);
+        if (r == 0)
+                r = msg_get_u32(msg_body(m), T_PID, &pid) < 0 ? -EBADMSG : 0;
+        if (r == 0 && (pid == 0 || pid > INT32_MAX))
+                r = -EBADMSG;
+
+        free(m);
+
+        return r < 0 ? r : (pid_t) pid;
+}
+
+OURO_API int irm_destroy_ipcp(const char * name)
+{
+        int r = irm__check_str(name, IPCP_NAME_MAX_LEN);
+
+        if (r < 0)
+                return r;
+
+        return request_str(M_IPCP_DESTROY, T_IPCP_NAME, name,
+                           IRM_TIMEO_SLOW_MS);
+}
+
+static int parse_ipcp_entry(struct msg_view         e,
+                            struct ipcp_list_info * info)
+{
+        uint32_t pid;
+        uint32_t type;
+        uint32_t state;
+
+        memset(info, 0, sizeof(*info));
+
+        if (msg_get_u32(e, T_PID, &pid) < 0 ||
+            msg_get_u32(e, T_IPCP_TYPE, &type) < 0 ||
+            msg_get_u32(e, T_STATE, &state) < 0 ||
+            msg_get_str(e, T_IPCP_NAME, info->name, IPCP_NAME_MAX_LEN) < 0)
+                return -EBADMSG;
+
+        if (msg_has(e, T_LAYER) &&
+            msg_get_str(e, T_LAYER, info->layer, LAYER_MAX_LEN) < 0)
+                return -EBADMSG;
+
+        if (pid > INT32_MAX || type >= N_TYPES || state >= N_STATES)
+                return -EBADMSG;
+
+        info->pid   = (pid_t) pid;
+        info->type  = (enum ipcp_type) type;
+        info->state = (enum ipcp_state) state;
+
+        return 0;
+}
+
+OURO_API ssize_t irm_list_ipcps(struct ipcp_list_info ** ipcps)
+{
+        struct ipcp_list_info * list = NULL;
+        struct msg *            m;
+        size_t                  n;
+        size_t                  i;
+        int                     r;
+
+        if (ipcps == NULL)
+                return -EINVAL;
+
+        *ipcps = NULL;
+
+        m = irm__msg_new(M_IPCP_LIST);
+        if (m == NULL)
+                return -ENOMEM;
+
+        r = irm__request(m, IRM_TIMEO_MS);
+        if (r < 0)
+                goto out;
+
+        n = msg_count(msg_body(m), T_ENTRY);
+        if (n > 0) {
+                list = calloc(n, sizeof(*list));
+                if (list == NULL) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+        }
+
+        for (i = 0; i < n; ++i) {
+                struct msg_view e;
+
+                r = msg_sub(msg_body(m), T_ENTRY, i, &e);
+                if (r == 0)
+                        r = parse_ipcp_entry(e, &list[i]);
+                if (r < 0) {
+                        free(list);
+                        goto out;
+                }
+        }
+
+        *ipcps = list;
+        r      = (int) n;
+ out:
+        free(m);
+        return r;
+}
+
+static bool valid_conf(const struct layer_config * c)
+{
+        if ((unsigned) c->type >= N_TYPES)
+                return false;
+        if (memchr(c->layer, '\0', sizeof(c->layer)) == NULL ||
+            c->layer[0] == '\0')
+                return false;
+        if ((unsigned) c->hash > HASH_SHA3_512)
+                return false;
+        if (memchr(c->ip, '\0', sizeof(c->ip)) == NULL ||
+            memchr(c->dns, '\0', sizeof(c->dns)) == NULL ||
+            memchr(c->dev, '\0', sizeof(c->dev)) == NULL)
+                return false;
+
+        switch (c->type) {
+        case IPCP_UNICAST:
+                return c->addr_size > 0 && c->eid_size > 0 &&
+                        c->max_ttl > 0 && c->routing <= 2 &&
+                        c->congestion <= 1;
+        case IPCP_UDP4:
+        case IPCP_UDP6:
+                return c->ip[0] != '\0' && c->port != 0;
+        case IPCP_ETH_LLC:
+        case IPCP_ETH_DIX:
+                return c->dev[0] != '\0';
+        default:
+                return true;
+        }
+}
+
+/* Encode c as the nested T_CONF block; only the fields of its type. */
+static int put_conf(struct msg *                m,
+                    const struct layer_config * c)
+{
+        int off = msg_open_sub(m, T_CONF);
+        int r   = 0;
+
+        if (off < 0)
+                return off;
+
+        r |= msg_put_u32(m, T_IPCP_TYPE, (uint32_t) c->type);
+        r |= msg_put_str(m, T_LAYER, c->layer);
+        r |= msg_put_u32(m, T_HASH_ALGO, (uint32_t) c->hash);
+
+        switch (c->type) {
+        case IPCP_UNICAST:
+                r |= msg_put_u32(m, T_C_ADDR_SIZE, c->addr_size);
+                r |= msg_put_u32(m, T_C_EID_SIZE, c->eid_size);
+                r |= msg_put_u32(m, T_C_MAX_TTL, c->max_ttl);
+                r |= msg_put_u32(m, T_C_ROUTING, c->routing);
+                r |= msg_put_u32(m, T_C_CONGESTION, c->congestion);
+                r |= msg_put_u32(m, T_C_DHT_ALPHA, c->dht_alpha);
+                r |= msg_put_u32(m, T_C_DHT_K, c->dht_k);
+                r |= msg_put_u32(m, T_C_DHT_T_EXPIRE, c->dht_t_expire);
+                r |= msg_put_u32(m, T_C_DHT_T_REFRESH, c->dht_t_refresh);
+                r |= msg_put_u32(m, T_C_DHT_T_REPLICATE, c->dht_t_replicate);
+                r |= msg_put_u32(m, T_C_LS_T_RECALC, c->ls_t_recalc);
+                r |= msg_put_u32(m, T_C_LS_T_UPDATE, c->ls_t_update);
+                r |= msg_put_u32(m, T_C_LS_T_TIMEO, c->ls_t_timeo);
+                break;
+        case IPCP_UDP4:
+        case IPCP_UDP6:
+                r |= msg_put_str(m, T_C_IP, c->ip);
+                r |= msg_put_u32(m, T_C_PORT, c->port);
+                if (c->dns[0] != '\0')
+                        r |= msg_put_str(m, T_C_DNS, c->dns);
+                break;
+        case IPCP_ETH_LLC:
+        case IPCP_ETH_DIX:
+                r |= msg_put_str(m, T_C_DEV, c->dev);
+                r |= msg_put_u32(m, T_C_ETHERTYPE, c->ethertype);
+                break;
+        default:
+                break;
+        }
+
+        if (r != 0)
+                return -EMSGSIZE;
+
+        msg_close_sub(m, off);
+
+        return 0;
+}
+
+/* 1 if an IPCP with this name exists, 0 if not, or -errno. */
+static int ipcp_exists(const char * name)
+{
+        struct ipcp_list_info * list;
+        ssize_t                 n;
+        ssize_t                 i;
+        int                     found = 0;
+
+        n = irm_list_ipcps(&list);
+        if (n < 0)
+                return (int) n;
+
+        for (i = 0; i < n && !found; ++i)
+                found = strcmp(list[i].name, name) == 0;
+
+        free(list);
+
+        return found;
+}
+
+/* Create the IPCP unless one of that name exists: 0 or -errno. */
+static int ensure_ipcp(const char *   name,
+                       enum ipcp_type type)
+{
+        pid_t pid;
+        int   r = ipcp_exists(name);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+
+        pid = irm_create_ipcp(name, type);
+        if (pid == -EEXIST)  /* created by someone else meanwhile */
+                return 0;
+
+        return pid < 0 ? (int) pid : 0;
+}
+
+OURO_API int irm_bootstrap_ipcp(const char *                name,
+                                const struct layer_config * conf)
+{
+        struct msg * m;
+        int          r;
+
+        r = irm__check_str(name, IPCP_NAME_MAX_LEN);
+        if (r < 0)
+                return r;
+
+        if (conf == NULL || !valid_conf(conf))
+                return -EINVAL;
+
+        r = ensure_ipcp(name, conf->type);
+        if (r < 0)
+                return r;
+
+        m = irm__msg_new(M_IPCP_BOOTSTRAP);
+        if (m == NULL)
+                return -ENOMEM;
+
+        r = msg_put_str(m, T_IPCP_NAME, name);
+        if (r == 0)
+                r = put_conf(m, conf);
+        if (r == 0)
+                r = irm__request(m, IRM_TIMEO_SLOW_MS);
+
+        free(m);
+
+        return r;
+}
+
+OURO_API int irm_enroll_ipcp(const char * name,
+                             const char * dst)
+{
+        struct msg * m;
+        int          r;
+
+        r = irm__check_str(name, IPCP_NAME_MAX_LEN);
+        if (r == 0)
+                r = irm__check_str(dst, NAME_MAX_LEN);
+        if (r < 0)
+                return r;
+
+        /* Without a type to go by, a missing IPCP is made unicast. */
+        r = ensure_ipcp(name, IPCP_UNICAST);
+        if (r < 0)
+                return r;
+
+        m = irm__msg_new(M_IPCP_ENROLL);
+        if (m == NULL)
+                return -ENOMEM;
+
+        r = msg_put_str(m, T_IPCP_NAME, name);
+        if (r == 0)
+                r = msg_put_str(m, T_DST, dst);
+        if (r == 0)
+                r = irm__request(m, IRM_TIMEO_ENROLL_MS);
+
+        free(m);
+
+        return r;
+}
+
+static int check_component(const char * c)
+{
+        if (c == NULL || (strcmp(c, "dt") != 0 && strcmp(c, "mgmt") != 0))
+                return -EINVAL;
+
+        return 0;
+}
+
+/* M_IPCP_CONNECT / M_IPCP_DISCONNECT; qs NULL for disconnect. */
+static int conn_request(uint16_t          type,
+                        const char *      name,
+                        const char *      dst,
+                        const char *      component,
+                        const qosspec_t * qs)
+{
+        struct msg * m;
+        int          r;
+
+        r = irm__check_str(name, IPCP_NAME_MAX_LEN);
+        if (r == 0)
+                r = irm__check_str(dst, NAME_MAX_LEN);
+        if (r == 0)
+                r = check_component(component);
+        if (r < 0)
+                return r;
+
+        m = irm__msg_new(type);
+        if (m == NULL)
+                return -ENOMEM;
+
+        r = msg_put_str(m, T_IPCP_NAME, name);
+        if (r == 0)
+                r = msg_put_str(m, T_DST, dst);
+        if (r == 0)
+                r = msg_put_str(m, T_COMPONENT, component);
+        if (r == 0 && qs != NULL)
+                r = msg_put_qos(m, T_QOS, qs);
+        if (r == 0)
+                r = irm__request(m, IRM_TIMEO_ENROLL_MS);
+
+        free(m);
+
+        return r;
+}
+
+OURO_API int irm_connect_ipcp(const char * name,
+                              const char * dst,
+                              const char * component,
+                              qosspec_t    qs)
+{
+        return conn_request(M_IPCP_CONNECT, name, dst, component, &qs);
+}
+
+OURO_API int irm_disconnect_ipcp(const char * name,
+                                 const char * dst,
+                                 const char * component)
+{
+        return conn_request(M_IPCP_DISCONNECT, name, dst, component, NULL);
+}

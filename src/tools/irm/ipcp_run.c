@@ -1,0 +1,302 @@
+/*
+ * Ouroboros - irm: running the ipcp commands.
+ *
+ * Commands that act on an existing IPCP look it up first, so that a
+ * wrong name gives "no IPCP named X" whatever the IRMd would answer.
+ */
+#include "args.h"
+#include "cmd.h"
+
+#include <ouroboros/errno.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int irm_find_ipcp(const char *            name,
+                  struct ipcp_list_info * out)
+{
+        struct ipcp_list_info * list;
+        ssize_t                 n;
+        ssize_t                 i;
+        int                     found = 0;
+
+        n = irm_list_ipcps(&list);
+        if (n < 0)
+                return (int) n;
+
+        for (i = 0; i < n && !found; ++i) {
+                if (strcmp(list[i].name, name) != 0)
+                        continue;
+                found = 1;
+                if (out != NULL)
+                        *out = list[i];
+        }
+
+        free(list);
+
+        return found;
+}
+
+/* The IPCP named name into info, or an error recorded. */
+static int need_ipcp(const char *            name,
+                     struct ipcp_list_info * info)
+{
+        int r = irm_find_ipcp(name, info);
+
+        if (r < 0)
+                return irm_fail(r, "cannot list IPCPs");
+        if (r == 0) {
+                args_err("no IPCP named %s", name);
+                return IRM_EFAIL;
+        }
+
+        return IRM_OK;
+}
+
+static int create_fail(int            err,
+                       const char *   name,
+                       enum ipcp_type t)
+{
+        if (err == -EIPCPTYPE) {
+                args_err("IPCP type %s is not available in this build",
+                         irm_ipcp_type_str(t));
+                return IRM_EFAIL;
+        }
+
+        if (err == -EEXIST) {
+                args_err("an IPCP named %s already exists", name);
+                return IRM_EFAIL;
+        }
+
+        return irm_fail(err, "cannot create IPCP %s", name);
+}
+
+static int run_create(const struct irm_cmd * cmd)
+{
+        pid_t pid = irm_create_ipcp(cmd->name, cmd->type);
+
+        if (pid < 0)
+                return create_fail((int) pid, cmd->name, cmd->type);
+
+        return IRM_OK;
+}
+
+static int run_destroy(const struct irm_cmd * cmd)
+{
+        int r = need_ipcp(cmd->name, NULL);
+
+        if (r != IRM_OK)
+                return r;
+
+        r = irm_destroy_ipcp(cmd->name);
+        if (r == -ENOENT) {
+                args_err("no IPCP named %s", cmd->name);
+                return IRM_EFAIL;
+        }
+        if (r < 0)
+                return irm_fail(r, "cannot destroy IPCP %s", cmd->name);
+
+        return IRM_OK;
+}
+
+/* Bind the IPCP's process to its own name and to its layer. */
+static int autobind(const char * name,
+                    const char * layer)
+{
+        struct ipcp_list_info info;
+        int                   r;
+
+        r = need_ipcp(name, &info);
+        if (r != IRM_OK)
+                return r;
+
+        if (layer == NULL || *layer == '\0')
+                layer = info.layer;
+
+        r = irm_bind_process(info.pid, name);
+        if (r < 0)
+                return irm_fail(r, "cannot bind IPCP %s to name %s",
+                                name, name);
+
+        if (*layer == '\0')
+                return IRM_OK;
+
+        r = irm_bind_process(info.pid, layer);
+        if (r < 0)
+                return irm_fail(r, "cannot bind IPCP %s to name %s",
+                                name, layer);
+
+        return IRM_OK;
+}
+
+static int run_bootstrap(const struct irm_cmd * cmd)
+{
+        struct ipcp_list_info info;
+        struct layer_config   conf;
+        enum ipcp_type        t = cmd->type;
+        int                   r;
+
+        r = irm_find_ipcp(cmd->name, &info);
+        if (r < 0)
+                return irm_fail(r, "cannot list IPCPs");
+
+        if (r == 0 && !cmd->has_type) {
+                args_err("no IPCP named %s (give 'type' to create it)",
+                         cmd->name);
+                return IRM_EFAIL;
+        }
+
+        if (r == 1) {
+                if (cmd->has_type && info.type != cmd->type) {
+                        args_err("IPCP %s is of type %s, not %s", cmd->name,
+                                 irm_ipcp_type_str(info.type),
+                                 irm_ipcp_type_str(cmd->type));
+                        return IRM_EFAIL;
+                }
+                t = info.type;
+        }
+
+        if (irm_boot_conf(cmd, t, &conf) < 0)
+                return IRM_EUSAGE;
+
+        r = irm_bootstrap_ipcp(cmd->name, &conf);
+        if (r == -EIPCPTYPE || r == -EEXIST)
+                return create_fail(r, cmd->name, t);
+        if (r == -EIPCPSTATE) {
+                args_err("IPCP %s cannot be bootstrapped in its state "
+                         "(already in a layer?)", cmd->name);
+                return IRM_EFAIL;
+        }
+        if (r < 0)
+                return irm_fail(r, "bootstrap of IPCP %s in layer %s failed",
+                                cmd->name, cmd->layer);
+
+        return cmd->autobind ? autobind(cmd->name, cmd->layer) : IRM_OK;
+}
+
+static int run_enroll(const struct irm_cmd * cmd)
+{
+        struct ipcp_list_info info;
+        int                   r;
+
+        r = irm_find_ipcp(cmd->name, &info);
+        if (r < 0)
+                return irm_fail(r, "cannot list IPCPs");
+
+        if (r == 0) {
+                pid_t pid = irm_create_ipcp(cmd->name, cmd->type);
+                if (pid < 0 && pid != -EEXIST)
+                        return create_fail((int) pid, cmd->name, cmd->type);
+        } else if (cmd->has_type && info.type != cmd->type) {
+                args_err("IPCP %s is of type %s, not %s", cmd->name,
+                         irm_ipcp_type_str(info.type),
+                         irm_ipcp_type_str(cmd->type));
+                return IRM_EFAIL;
+        }
+
+        r = irm_enroll_ipcp(cmd->name, cmd->dst);
+        if (r == -EIPCPSTATE) {
+                args_err("IPCP %s cannot enroll in its state "
+                         "(already in a layer?)", cmd->name);
+                return IRM_EFAIL;
+        }
+        if (r < 0)
+                return irm_fail(r, "enrollment of IPCP %s with %s failed",
+                                cmd->name, cmd->dst);
+
+        return cmd->autobind ? autobind(cmd->name, cmd->layer) : IRM_OK;
+}
+
+static int run_conn(const struct irm_cmd * cmd)
+{
+        static const char * const both[] = { "mgmt", "dt" };
+        bool                      conn   = cmd->op == OP_IPCP_CONNECT;
+        size_t                    i;
+        int                       r;
+
+        r = need_ipcp(cmd->name, NULL);
+        if (r != IRM_OK)
+                return r;
+
+        for (i = 0; i < ARRAY_LEN(both); ++i) {
+                const char * c = cmd->component != NULL ?
+                        cmd->component : both[i];
+
+                if (conn)
+                        r = irm_connect_ipcp(cmd->name, cmd->dst, c,
+                                             cmd->qos);
+                else
+                        r = irm_disconnect_ipcp(cmd->name, cmd->dst, c);
+                if (r < 0)
+                        return irm_fail(r, "%s of IPCP %s %s %s (%s) failed",
+                                        conn ? "connect" : "disconnect",
+                                        cmd->name, conn ? "to" : "from",
+                                        cmd->dst, c);
+                if (cmd->component != NULL)
+                        break;
+        }
+
+        return IRM_OK;
+}
+
+static int run_list(void)
+{
+        struct ipcp_list_info * list;
+        ssize_t                 n;
+        ssize_t                 i;
+        int                     wn = 4;
+        int                     wl = 5;
+
+        n = irm_list_ipcps(&list);
+        if (n < 0)
+                return irm_fail((int) n, "cannot list IPCPs");
+
+        if (n == 0) {
+                printf("no IPCPs\n");
+                return IRM_OK;
+        }
+
+        for (i = 0; i < n; ++i) {
+                int ln = (int) strlen(list[i].name);
+                int ll = (int) strlen(list[i].layer);
+                wn = ln > wn ? ln : wn;
+                wl = ll > wl ? ll : wl;
+        }
+
+        printf("%8s  %-9s  %-*s  %-*s  %s\n", "pid", "type", wn, "name",
+               wl, "layer", "state");
+
+        for (i = 0; i < n; ++i)
+                printf("%8d  %-9s  %-*s  %-*s  %s\n", (int) list[i].pid,
+                       irm_ipcp_type_str(list[i].type), wn, list[i].name,
+                       wl, list[i].layer[0] != '\0' ? list[i].layer : "-",
+                       irm_ipcp_state_str(list[i].state));
+
+        free(list);
+
+        return IRM_OK;
+}
+
+int ipcp_run(const struct irm_cmd * cmd)
+{
+        switch (cmd->op) {
+        case OP_IPCP_CREATE:
+                return run_create(cmd);
+        case OP_IPCP_DESTROY:
+                return run_destroy(cmd);
+        case OP_IPCP_BOOTSTRAP:
+                return run_bootstrap(cmd);
+        case OP_IPCP_ENROLL:
+                return run_enroll(cmd);
+        case OP_IPCP_CONNECT:
+        case OP_IPCP_DISCONNECT:
+                return run_conn(cmd);
+        case OP_IPCP_LIST:
+                return run_list();
+        default:
+                args_err("internal error: not an ipcp command");
+                return IRM_EFAIL;
+        }
+}
