@@ -1,0 +1,468 @@
+/*
+ * pyOuroboros - the management API (irm.h) as module functions of _dev.
+ *
+ * Thin: strings in, ints or lists of tuples out, a negative errno raised
+ * as the matching ouroboros.errors exception. ouroboros.irm builds the
+ * friendly API (enums, defaults, named tuples) on top. Every call talks
+ * to the IRMd, so each releases the GIL.
+ */
+#include "pyouro.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MOD_ERR(mod, err, what) \
+        ouro_set_err(ouro_state_of_mod(mod), (err), (what))
+
+static PyObject * ret_int(PyObject *   mod,
+                          long         r,
+                          const char * what)
+{
+        if (r < 0)
+                return MOD_ERR(mod, (int) r, what);
+        return PyLong_FromLong(r);
+}
+
+static PyObject * irm_create_ipcp_f(PyObject * mod,
+                                    PyObject * args)
+{
+        const char * name;
+        int          type;
+        pid_t        pid;
+
+        if (!PyArg_ParseTuple(args, "si:create_ipcp", &name, &type))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        pid = irm_create_ipcp(name, (enum ipcp_type) type);
+        Py_END_ALLOW_THREADS
+        return ret_int(mod, pid, "create_ipcp");
+}
+
+static PyObject * irm_destroy_ipcp_f(PyObject * mod,
+                                     PyObject * args)
+{
+        const char * name;
+        int          r;
+
+        if (!PyArg_ParseTuple(args, "s:destroy_ipcp", &name))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        r = irm_destroy_ipcp(name);
+        Py_END_ALLOW_THREADS
+        return ret_int(mod, r, "destroy_ipcp");
+}
+
+static PyObject * irm_list_ipcps_f(PyObject * mod,
+                                   PyObject * unused)
+{
+        struct ipcp_list_info * l = NULL;
+        ssize_t                 n;
+        ssize_t                 i;
+        PyObject *              out;
+
+        (void) unused;
+        Py_BEGIN_ALLOW_THREADS
+        n = irm_list_ipcps(&l);
+        Py_END_ALLOW_THREADS
+        if (n < 0)
+                return MOD_ERR(mod, (int) n, "list_ipcps");
+        out = PyList_New(0);
+        for (i = 0; out != NULL && i < n; i++) {
+                PyObject * t = Py_BuildValue("(liiss)", (long) l[i].pid,
+                                             (int) l[i].type,
+                                             (int) l[i].state,
+                                             l[i].name, l[i].layer);
+                if (t == NULL || PyList_Append(out, t) < 0)
+                        Py_CLEAR(out);
+                Py_XDECREF(t);
+        }
+        free(l);
+        return out;
+}
+
+static int opt_uint(PyObject *         opts,
+                    const char *       key,
+                    unsigned long long max,
+                    unsigned long long * out)
+{
+        PyObject *         v = PyDict_GetItemString(opts, key);
+        unsigned long long x;
+
+        if (v == NULL)
+                return 0;
+        if (!PyLong_Check(v)) {
+                PyErr_Format(PyExc_TypeError, "option %s must be an int", key);
+                return -1;
+        }
+        x = PyLong_AsUnsignedLongLong(v);
+        if ((x == (unsigned long long) -1 && PyErr_Occurred()) || x > max) {
+                PyErr_Clear();
+                PyErr_Format(PyExc_ValueError, "option %s out of range", key);
+                return -1;
+        }
+        *out = x;
+        return 1;
+}
+
+static int opt_str(PyObject *   opts,
+                   const char * key,
+                   char *       dst,
+                   size_t       len)
+{
+        PyObject *   v = PyDict_GetItemString(opts, key);
+        const char * s;
+
+        if (v == NULL)
+                return 0;
+        if (!PyUnicode_Check(v)) {
+                PyErr_Format(PyExc_TypeError, "option %s must be a str", key);
+                return -1;
+        }
+        s = PyUnicode_AsUTF8(v);
+        if (s == NULL)
+                return -1;
+        if (strlen(s) >= len) {
+                PyErr_Format(PyExc_ValueError, "option %s is too long", key);
+                return -1;
+        }
+        strcpy(dst, s);
+        return 1;
+}
+
+#define U_OPT(field, max) do {                                          \
+        unsigned long long _v;                                          \
+        int _r = opt_uint(opts, #field, (max), &_v);                    \
+        if (_r < 0)                                                     \
+                return NULL;                                            \
+        if (_r > 0)                                                     \
+                conf.field = _v;                                        \
+} while (0)
+
+static PyObject * irm_bootstrap_ipcp_f(PyObject * mod,
+                                       PyObject * args)
+{
+        const char *        name;
+        const char *        layer;
+        int                 type;
+        PyObject *          opts;
+        struct layer_config conf;
+        int                 r;
+
+        if (!PyArg_ParseTuple(args, "sisO!:bootstrap_ipcp", &name, &type,
+                              &layer, &PyDict_Type, &opts))
+                return NULL;
+        if (strlen(layer) > LAYER_MAX_LEN) {
+                PyErr_SetString(PyExc_ValueError, "layer name is too long");
+                return NULL;
+        }
+        memset(&conf, 0, sizeof(conf));
+        irm_layer_config_init(&conf, (enum ipcp_type) type, layer);
+        U_OPT(hash, HASH_SHA3_512);
+        U_OPT(addr_size, UINT8_MAX);
+        U_OPT(eid_size, UINT8_MAX);
+        U_OPT(max_ttl, UINT8_MAX);
+        U_OPT(routing, UINT8_MAX);
+        U_OPT(congestion, UINT8_MAX);
+        U_OPT(dht_alpha, UINT8_MAX);
+        U_OPT(dht_k, UINT8_MAX);
+        U_OPT(dht_t_expire, UINT32_MAX);
+        U_OPT(dht_t_refresh, UINT32_MAX);
+        U_OPT(dht_t_replicate, UINT32_MAX);
+        U_OPT(ls_t_recalc, UINT32_MAX);
+        U_OPT(ls_t_update, UINT32_MAX);
+        U_OPT(ls_t_timeo, UINT32_MAX);
+        U_OPT(port, UINT16_MAX);
+        U_OPT(ethertype, UINT16_MAX);
+        if (opt_str(opts, "ip", conf.ip, sizeof(conf.ip)) < 0 ||
+            opt_str(opts, "dns", conf.dns, sizeof(conf.dns)) < 0 ||
+            opt_str(opts, "dev", conf.dev, sizeof(conf.dev)) < 0)
+                return NULL;
+
+        Py_BEGIN_ALLOW_THREADS
+        r = irm_bootstrap_ipcp(name, &conf);
+        Py_END_ALLOW_THREADS
+        return ret_int(mod, r, "bootstrap_ipcp");
+}
+
+static PyObject * irm_enroll_ipcp_f(PyObject * mod,
+                                    PyObject * args)
+{
+        const char * name;
+        const char * dst;
+        int          r;
+
+        if (!PyArg_ParseTuple(args, "ss:enroll_ipcp", &name, &dst))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        r = irm_enroll_ipcp(name, dst);
+        Py_END_ALLOW_THREADS
+        return ret_int(mod, r, "enroll_ipcp");
+}
+
+static PyObject * irm_connect_ipcp_f(PyObject * mod,
+                                     PyObject * args)
+{
+        const char * name;
+        const char * dst;
+        const char * comp;
+        PyObject *   qo;
+        qosspec_t    qs;
+        int          r;
+
+        if (!PyArg_ParseTuple(args, "sssO:connect_ipcp", &name, &dst, &comp,
+                              &qo))
+                return NULL;
+        if (ouro_qos_from_obj(qo, &qs) < 0)
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        r = irm_connect_ipcp(name, dst, comp, qs);
+        Py_END_ALLOW_THREADS
+        return ret_int(mod, r, "connect_ipcp");
+}
+
+static PyObject * irm_disconnect_ipcp_f(PyObject * mod,
+                                        PyObject * args)
+{
+        const char * name;
+        const char * dst;
+        const char * comp;
+        int          r;
+
+        if (!PyArg_ParseTuple(args, "sss:disconnect_ipcp", &name, &dst,
+                              &comp))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        r = irm_disconnect_ipcp(name, dst, comp);
+        Py_END_ALLOW_THREADS
+        return ret_int(mod, r, "disconnect_ipcp");
+}
+
+static PyObject * irm_bind_program_f(PyObject * mod,
+                                     PyObject * args)
+{
+        const char * prog;
+        const char * name;
+        int          autostart;
+        PyObject *   argl;
+        char **      argv;
+        Py_ssize_t   argc;
+        Py_ssize_t   i;
+        int          r;
+
+        if (!PyArg_ParseTuple(args, "sspO!:bind_program", &prog, &name,
+                              &autostart, &PyList_Type, &argl))
+                return NULL;
+        argc = PyList_GET_SIZE(argl);
+        argv = calloc((size_t) argc + 1, sizeof(*argv));
+        if (argv == NULL)
+                return PyErr_NoMemory();
+        for (i = 0; i < argc; i++) {
+                PyObject * a = PyList_GET_ITEM(argl, i);
+                if (!PyUnicode_Check(a)) {
+                        free(argv);
+                        PyErr_SetString(PyExc_TypeError,
+                                        "program arguments must be str");
+                        return NULL;
+                }
+                argv[i] = (char *) PyUnicode_AsUTF8(a);
+                if (argv[i] == NULL) {
+                        free(argv);
+                        return NULL;
+                }
+        }
+        Py_BEGIN_ALLOW_THREADS
+        r = irm_bind_program(prog, name, autostart, (int) argc, argv);
+        Py_END_ALLOW_THREADS
+        free(argv);
+        return ret_int(mod, r, "bind_program");
+}
+
+static PyObject * irm_unbind_program_f(PyObject * mod,
+                                       PyObject * args)
+{
+        const char * prog;
+        const char * name = NULL;
+        int          r;
+
+        if (!PyArg_ParseTuple(args, "sz:unbind_program", &prog, &name))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        r = irm_unbind_program(prog, name);
+        Py_END_ALLOW_THREADS
+        return ret_int(mod, r, "unbind_program");
+}
+
+static PyObject * irm_bind_process_f(PyObject * mod,
+                                     PyObject * args)
+{
+        long         pid;
+        const char * name;
+        int          r;
+
+        if (!PyArg_ParseTuple(args, "ls:bind_process", &pid, &name))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        r = irm_bind_process((pid_t) pid, name);
+        Py_END_ALLOW_THREADS
+        return ret_int(mod, r, "bind_process");
+}
+
+static PyObject * irm_unbind_process_f(PyObject * mod,
+                                       PyObject * args)
+{
+        long         pid;
+        const char * name;
+        int          r;
+
+        if (!PyArg_ParseTuple(args, "ls:unbind_process", &pid, &name))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        r = irm_unbind_process((pid_t) pid, name);
+        Py_END_ALLOW_THREADS
+        return ret_int(mod, r, "unbind_process");
+}
+
+static PyObject * irm_create_name_f(PyObject * mod,
+                                    PyObject * args)
+{
+        const char * name;
+        int          pol;
+        int          r;
+
+        if (!PyArg_ParseTuple(args, "si:create_name", &name, &pol))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        r = irm_create_name(name, (enum lb_policy) pol);
+        Py_END_ALLOW_THREADS
+        return ret_int(mod, r, "create_name");
+}
+
+static PyObject * irm_destroy_name_f(PyObject * mod,
+                                     PyObject * args)
+{
+        const char * name;
+        int          r;
+
+        if (!PyArg_ParseTuple(args, "s:destroy_name", &name))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        r = irm_destroy_name(name);
+        Py_END_ALLOW_THREADS
+        return ret_int(mod, r, "destroy_name");
+}
+
+static PyObject * irm_list_names_f(PyObject * mod,
+                                   PyObject * unused)
+{
+        struct name_info * l = NULL;
+        ssize_t            n;
+        ssize_t            i;
+        PyObject *         out;
+
+        (void) unused;
+        Py_BEGIN_ALLOW_THREADS
+        n = irm_list_names(&l);
+        Py_END_ALLOW_THREADS
+        if (n < 0)
+                return MOD_ERR(mod, (int) n, "list_names");
+        out = PyList_New(0);
+        for (i = 0; out != NULL && i < n; i++) {
+                PyObject * t = Py_BuildValue("(sinnn)", l[i].name,
+                                             (int) l[i].pol,
+                                             (Py_ssize_t) l[i].n_procs,
+                                             (Py_ssize_t) l[i].n_progs,
+                                             (Py_ssize_t) l[i].n_layers);
+                if (t == NULL || PyList_Append(out, t) < 0)
+                        Py_CLEAR(out);
+                Py_XDECREF(t);
+        }
+        free(l);
+        return out;
+}
+
+#define TWO_STR_CALL(fn, label)                                         \
+static PyObject * fn##_f(PyObject * mod,                                \
+                         PyObject * args)                               \
+{                                                                       \
+        const char * a;                                                 \
+        const char * b;                                                 \
+        int          r;                                                 \
+        if (!PyArg_ParseTuple(args, "ss:" label, &a, &b))               \
+                return NULL;                                            \
+        Py_BEGIN_ALLOW_THREADS                                          \
+        r = fn(a, b);                                                   \
+        Py_END_ALLOW_THREADS                                            \
+        return ret_int(mod, r, label);                                  \
+}
+
+TWO_STR_CALL(irm_reg_name, "reg_name")
+TWO_STR_CALL(irm_unreg_name, "unreg_name")
+TWO_STR_CALL(irm_reg_name_layer, "reg_name_layer")
+TWO_STR_CALL(irm_unreg_name_layer, "unreg_name_layer")
+
+static PyObject * irm_type_supported_f(PyObject * mod,
+                                       PyObject * arg)
+{
+        long t = PyLong_AsLong(arg);
+        (void) mod;
+        if (t == -1 && PyErr_Occurred())
+                return NULL;
+        if (t < 0 || t >= IPCP_INVALID)
+                Py_RETURN_FALSE;
+        return PyBool_FromLong(irm_ipcp_type_supported((enum ipcp_type) t));
+}
+
+static PyObject * irm_sock_path_f(PyObject * mod,
+                                  PyObject * unused)
+{
+        const char * p = irm_sock_path();
+        (void) mod;
+        (void) unused;
+        if (p == NULL)
+                Py_RETURN_NONE;
+        return PyUnicode_DecodeFSDefault(p);
+}
+
+PyMethodDef ouro_irm_methods[] = {
+        { "irm_create_ipcp", irm_create_ipcp_f, METH_VARARGS,
+          "irm_create_ipcp(name, type) -> pid" },
+        { "irm_destroy_ipcp", irm_destroy_ipcp_f, METH_VARARGS,
+          "irm_destroy_ipcp(name)" },
+        { "irm_list_ipcps", irm_list_ipcps_f, METH_NOARGS,
+          "irm_list_ipcps() -> [(pid, type, state, name, layer)]" },
+        { "irm_bootstrap_ipcp", irm_bootstrap_ipcp_f, METH_VARARGS,
+          "irm_bootstrap_ipcp(name, type, layer, options: dict)" },
+        { "irm_enroll_ipcp", irm_enroll_ipcp_f, METH_VARARGS,
+          "irm_enroll_ipcp(name, dst)" },
+        { "irm_connect_ipcp", irm_connect_ipcp_f, METH_VARARGS,
+          "irm_connect_ipcp(name, dst, component, qos)" },
+        { "irm_disconnect_ipcp", irm_disconnect_ipcp_f, METH_VARARGS,
+          "irm_disconnect_ipcp(name, dst, component)" },
+        { "irm_bind_program", irm_bind_program_f, METH_VARARGS,
+          "irm_bind_program(prog, name, autostart, argv: list)" },
+        { "irm_unbind_program", irm_unbind_program_f, METH_VARARGS,
+          "irm_unbind_program(prog, name or None)" },
+        { "irm_bind_process", irm_bind_process_f, METH_VARARGS,
+          "irm_bind_process(pid, name)" },
+        { "irm_unbind_process", irm_unbind_process_f, METH_VARARGS,
+          "irm_unbind_process(pid, name)" },
+        { "irm_create_name", irm_create_name_f, METH_VARARGS,
+          "irm_create_name(name, lb_policy)" },
+        { "irm_destroy_name", irm_destroy_name_f, METH_VARARGS,
+          "irm_destroy_name(name)" },
+        { "irm_list_names", irm_list_names_f, METH_NOARGS,
+          "irm_list_names() -> [(name, pol, n_procs, n_progs, n_layers)]" },
+        { "irm_reg_name", irm_reg_name_f, METH_VARARGS,
+          "irm_reg_name(name, ipcp)" },
+        { "irm_unreg_name", irm_unreg_name_f, METH_VARARGS,
+          "irm_unreg_name(name, ipcp)" },
+        { "irm_reg_name_layer", irm_reg_name_layer_f, METH_VARARGS,
+          "irm_reg_name_layer(name, layer) -> count" },
+        { "irm_unreg_name_layer", irm_unreg_name_layer_f, METH_VARARGS,
+          "irm_unreg_name_layer(name, layer) -> count" },
+        { "irm_ipcp_type_supported", irm_type_supported_f, METH_O,
+          "irm_ipcp_type_supported(type) -> bool" },
+        { "irm_sock_path", irm_sock_path_f, METH_NOARGS,
+          "irm_sock_path() -> str" },
+        { NULL, NULL, 0, NULL }
+};

@@ -1,0 +1,326 @@
+"""Flows end to end on a private IRMd: echo, text, QoS, timeouts, flags,
+queue lengths, dealloc notification, errors."""
+
+import gc
+import time
+
+import pytest
+
+from ouroboros import errors
+from ouroboros.dev import (Flow, FlowProperties, QoSSpec, flow_accept,
+                           flow_alloc, flow_join)
+from ouroboros.qos import PRESETS, qos_voice
+
+
+def test_echo_server_subprocess(server):
+    name, _ = server("echo")
+    with flow_alloc(name, timeo=10) as f:
+        for msg in (b"", b"x", bytes(range(256)) * 100):
+            assert f.write(msg) == len(msg)
+            assert f.read() == msg
+    assert f.fd == -1
+
+
+def test_alloc_method_on_existing_flow(server):
+    name, _ = server("echo")
+    f = Flow()
+    f.alloc(name, timeo=10)
+    f.write(b"1")
+    assert f.read() == b"1"
+    with pytest.raises(ValueError):
+        f.alloc(name)               # already allocated
+    f.dealloc()
+    f.alloc(name, timeo=10)         # reuse the object
+    f.write(b"2")
+    assert f.read() == b"2"
+    f.dealloc()
+
+
+def test_messages_keep_boundaries(pair):
+    c, s = pair()
+    for i in range(20):
+        c.write(b"m%d" % i)
+    assert [s.read() for _ in range(20)] == [b"m%d" % i for i in range(20)]
+
+
+def test_read_count_and_write_count(pair):
+    c, s = pair()
+    assert c.write(b"0123456789", 4) == 4
+    assert s.read() == b"0123"
+    c.write(b"abcdef")
+    assert s.read(2) == b"ab"           # partial read, rest follows
+    assert s.read() == b"cdef"
+    c.write(bytearray(b"ba"))
+    c.write(memoryview(b"xmv")[1:])
+    assert s.read() == b"ba" and s.read() == b"mv"
+    with pytest.raises(ValueError):
+        c.write(b"abc", 10)
+
+
+def test_text_utf8_not_truncated(pair):
+    c, s = pair()
+    text = "héllo wörld ✓ 🐍"
+    assert c.writeline(text) == len(text)
+    assert s.readline() == text
+    assert c.writeline(text, 7) == 7
+    assert s.readline() == text[:7]
+    c.writeline(text)
+    assert s.readline(3) == text[:3]     # rest kept for the next read
+    assert s.get_rx_queue_len() == 1
+    assert s.readline() == text[3:]
+    c.write("ü".encode() * 3)
+    assert s.readline() == "üüü"
+
+
+def test_readline_rejects_invalid_utf8(pair):
+    c, s = pair()
+    c.write(b"\xff\xfe")
+    with pytest.raises(UnicodeDecodeError):
+        s.readline()
+
+
+@pytest.mark.parametrize("name", sorted(n for n in PRESETS
+                                        if not n.endswith("crypt")))
+def test_qos_round_trip(pair, name):
+    spec = PRESETS[name].replace(timeout=60000)
+    c, s = pair(spec)
+    assert c.get_qos() == spec
+    assert s.get_qos() == spec
+
+
+def test_accept_returns_peer_qos(self_name):
+    import threading
+    f = Flow()
+    box = {}
+    t = threading.Thread(target=lambda: box.setdefault(
+        "c", flow_alloc(self_name, qos_voice, timeo=10)))
+    t.start()
+    q = f.accept(timeo=10)
+    t.join()
+    assert q == qos_voice
+    f.dealloc()
+    box["c"].dealloc()
+
+
+def test_encryption_not_supported_is_clear(self_name):
+    q = QoSSpec(loss=0, cypher_s=256)
+    try:
+        f = flow_alloc(self_name, q, timeo=2)
+    except errors.NotSupportedError as e:
+        assert "encryption" in str(e) and "cypher_s" in str(e)
+    else:   # if encryption landed, it must work
+        f.dealloc()
+
+
+def test_join_without_broadcast_layer():
+    with pytest.raises(errors.IPCPTypeError) as ei:
+        flow_join("no-such-broadcast-layer", timeo=2)
+    assert "broadcast" in str(ei.value)
+
+
+def test_alloc_unknown_name_fails_fast(ouro):
+    t0 = time.monotonic()
+    with pytest.raises(errors.OuroborosError):
+        flow_alloc(ouro.unique("nobody"), timeo=5)
+    assert time.monotonic() - t0 < 5
+
+
+def test_timeouts_get_set(pair):
+    c, s = pair()
+    assert s.get_rcv_timeout() is None
+    assert s.get_snd_timeout() is None
+    s.set_rcv_timeout(0.5)
+    s.set_snd_timeout(1.25)
+    assert s.get_rcv_timeout() == 0.5
+    assert s.get_snd_timeout() == 1.25
+    s.set_rcv_timeout(None)
+    assert s.get_rcv_timeout() is None
+    with pytest.raises(ValueError):
+        s.set_rcv_timeout(-1)
+    with pytest.raises(TypeError):
+        s.set_snd_timeout("1")
+
+
+def test_read_timeout_raises_timeouterror(pair):
+    c, s = pair()
+    s.set_rcv_timeout(0.3)
+    t0 = time.monotonic()
+    with pytest.raises(TimeoutError):
+        s.read()
+    dt = time.monotonic() - t0
+    assert 0.28 <= dt < 2.0, dt
+    s.set_rcv_timeout(0)
+    with pytest.raises(TimeoutError):
+        s.read()
+    c.write(b"late")                    # the flow still works after
+    assert s.read() == b"late"
+
+
+def test_accept_timeout(ouro):
+    t0 = time.monotonic()
+    with pytest.raises(TimeoutError):
+        flow_accept(timeo=0.3)
+    assert 0.28 <= time.monotonic() - t0 < 3
+    with pytest.raises(BlockingIOError):
+        flow_accept(timeo=0)
+
+
+def test_nonblocking_read(pair):
+    c, s = pair()
+    s.set_flags(FlowProperties.ReadWrite | FlowProperties.NonBlockingRead)
+    assert s.get_flags() & FlowProperties.NonBlockingRead
+    with pytest.raises(BlockingIOError):
+        s.read()
+    c.write(b"now")
+    assert s.read() == b"now"
+
+
+def test_nonblocking_write_full_flow(pair):
+    c, s = pair()
+    c.set_flags(FlowProperties.ReadWrite | FlowProperties.NonBlocking)
+    n = 0
+    with pytest.raises(BlockingIOError):
+        while n < 100000:
+            c.write(b"x" * 1000)
+            n += 1
+    assert n > 0
+    assert c.get_tx_queue_len() == n
+    assert s.get_rx_queue_len() == n
+    assert s.read() == b"x" * 1000
+    c.write(b"y")                       # room again
+
+
+def test_write_timeout_on_full_flow(pair):
+    c, s = pair()
+    c.set_snd_timeout(0.2)
+    t0 = time.monotonic()
+    with pytest.raises(TimeoutError):
+        for _ in range(100000):
+            c.write(b"z" * 1000)
+    assert time.monotonic() - t0 < 5
+
+
+def test_flags(pair):
+    c, s = pair()
+    fl = c.get_flags()
+    assert isinstance(fl, FlowProperties)
+    assert fl & 3 == FlowProperties.ReadWrite
+    c.set_flags(FlowProperties.ReadWrite | FlowProperties.NoPartialRead)
+    assert c.get_flags() == FlowProperties.ReadWrite | \
+        FlowProperties.NoPartialRead
+    s.write(b"0123456789")
+    with pytest.raises(errors.MessageTooLongError):
+        c.read(4)                       # no partial reads
+    assert c.read() == b"0123456789"
+    with pytest.raises(ValueError):
+        c.set_flags(FlowProperties.WriteOnly | FlowProperties.ReadWrite)
+
+
+def test_read_only_and_write_only(pair):
+    c, s = pair()
+    c.set_flags(FlowProperties.ReadOnly)
+    with pytest.raises(errors.FlowPermissionError):
+        c.write(b"no")
+    with pytest.raises(PermissionError):
+        c.writeline("no")
+    s.set_flags(FlowProperties.WriteOnly)
+    with pytest.raises(errors.FlowPermissionError):
+        s.read()
+    s.write(b"ok")
+    assert c.read() == b"ok"
+
+
+def test_queue_lengths(pair):
+    c, s = pair()
+    assert c.get_tx_queue_len() == 0 and s.get_rx_queue_len() == 0
+    for i in range(7):
+        c.write(b"%d" % i)
+    assert c.get_tx_queue_len() == 7
+    assert s.get_rx_queue_len() == 7
+    s.read()
+    s.read()
+    assert s.get_rx_queue_len() == 5
+    assert c.get_tx_queue_len() == 5
+
+
+def test_message_too_long(pair):
+    c, s = pair()
+    with pytest.raises(errors.MessageTooLongError):
+        c.write(b"x" * (1 << 20))
+    big = b"y" * 65536
+    c.write(big)
+    assert s.read() == big
+
+
+def test_peer_dealloc_raises_flowdown(pair):
+    c, s = pair()
+    c.write(b"last words")
+    c.dealloc()
+    assert s.read() == b"last words"    # queued data first
+    with pytest.raises(errors.FlowDownError):
+        s.read()
+    with pytest.raises(ConnectionError):
+        s.write(b"x")
+
+
+def test_peer_process_death_raises_flowdown(server, ouro):
+    name, p = server("hold")
+    f = flow_alloc(name, timeo=10)
+    f.set_rcv_timeout(10)
+    p.kill()
+    t0 = time.monotonic()
+    with pytest.raises(errors.FlowDownError):
+        f.read()
+    assert time.monotonic() - t0 < 5
+    f.dealloc()
+
+
+def test_use_after_dealloc_and_double_dealloc(pair):
+    c, s = pair()
+    c.dealloc()
+    c.dealloc()
+    with pytest.raises(errors.FlowDeallocatedError) as ei:
+        c.write(b"x")
+    assert "not allocated" in str(ei.value)
+    with pytest.raises(errors.FlowNotAllocatedError):
+        c.read()
+    with pytest.raises(errors.FlowDeallocatedError):
+        c.get_qos()
+
+
+def test_with_statement_deallocates(server):
+    name, _ = server("echo")
+    with flow_alloc(name, timeo=10) as f:
+        f.writeline("x")
+        assert f.readline() == "x"
+    assert not f.allocated
+    with pytest.raises(errors.FlowDeallocatedError):
+        f.readline()
+
+
+def test_dropped_flow_releases_fd(self_name):
+    import threading
+    box = {}
+    t = threading.Thread(target=lambda: box.setdefault(
+        "s", flow_accept(timeo=10)))
+    t.start()
+    c = flow_alloc(self_name, timeo=10)
+    t.join()
+    s = box.pop("s")
+    s.set_rcv_timeout(5)
+    del c
+    gc.collect()
+    with pytest.raises(errors.FlowDownError):
+        s.read()
+    s.dealloc()
+
+
+def test_many_sequential_allocations_do_not_leak(server):
+    name, _ = server("echo")
+    fds = set()
+    for i in range(200):
+        with flow_alloc(name, timeo=10) as f:
+            fds.add(f.fd)
+            f.write(b"%d" % i)
+            assert f.read() == b"%d" % i
+    assert len(fds) <= 4, fds       # descriptors are reused

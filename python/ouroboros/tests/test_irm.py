@@ -1,0 +1,143 @@
+"""ouroboros.irm: managing the IRMd from Python."""
+
+import os
+import sys
+
+import pytest
+
+from ouroboros import errors, irm
+from ouroboros.dev import flow_alloc
+
+from conftest import EXAMPLES
+
+
+def test_list_ipcps_has_local_layer(ouro):
+    rows = irm.list_ipcps()
+    local = [i for i in rows if i.name == "local"]
+    assert len(local) == 1
+    i = local[0]
+    assert i.type == irm.IPCPType.LOCAL and i.layer == "local"
+    assert i.state == irm.IPCPState.OPERATIONAL and i.pid > 0
+
+
+def test_create_bootstrap_destroy_second_layer(ouro):
+    name = ouro.unique("ipcp")
+    layer = ouro.unique("layer")
+    pid = irm.create_ipcp(name, "local")
+    assert pid > 0
+    irm.bootstrap_ipcp(name, layer)
+    assert any(i.name == name and i.layer == layer
+               for i in irm.list_ipcps())
+    srv = ouro.unique("n")
+    assert irm.register_name(srv, layer=layer) == 1
+    irm.unregister_name(srv, layer=layer)
+    irm.destroy_ipcp(name)
+    assert all(i.name != name for i in irm.list_ipcps())
+
+
+def test_bootstrap_creates_when_type_given(ouro):
+    name = ouro.unique("ipcp")
+    irm.bootstrap_ipcp(name, ouro.unique("layer"), type=irm.IPCPType.LOCAL,
+                       hash="SHA3_512")
+    assert any(i.name == name for i in irm.list_ipcps())
+    irm.destroy_ipcp(name)
+    with pytest.raises(ValueError):
+        irm.bootstrap_ipcp(ouro.unique("none"), "x")    # no type to create
+
+
+def test_names(ouro):
+    n = ouro.unique("name")
+    irm.create_name(n, "spillover")
+    row = [x for x in irm.list_names() if x.name == n][0]
+    assert row.lb == irm.LBPolicy.SPILLOVER and row.n_layers == 0
+    assert irm.register_name(n, layer="local") == 1
+    assert [x for x in irm.list_names() if x.name == n][0].n_layers == 1
+    irm.unregister_name(n, layer="local")
+    irm.register_name(n, ipcp="local")
+    irm.unregister_name(n, ipcp="local")
+    irm.destroy_name(n)
+    assert all(x.name != n for x in irm.list_names())
+
+
+def test_bind_program_then_process_is_bound(ouro, procs):
+    """bind program + start it: the process gets the name."""
+    n = ouro.unique("prog")
+    irm.register_name(n, layer="local")
+    script = os.path.join(EXAMPLES, "oecho_set.py")
+    irm.bind_program(script, n)
+    assert [x for x in irm.list_names() if x.name == n][0].n_progs == 1
+    p = procs.start([sys.executable, "-u", script, "-l", "-n", n])
+    assert p.stdout.readline().startswith("Serving")
+    import time
+    deadline = time.monotonic() + 10      # bound when it announces itself
+    while [x for x in irm.list_names() if x.name == n][0].n_procs == 0:
+        assert time.monotonic() < deadline, "process never bound"
+        time.sleep(0.02)
+    with flow_alloc(n, timeo=10) as f:
+        f.writeline("via program binding")
+        assert f.readline() == "via program binding"
+    irm.unbind_program(script, n)
+    assert [x for x in irm.list_names() if x.name == n][0].n_progs == 0
+
+
+def test_bind_process(ouro, procs):
+    n = ouro.unique("proc")
+    irm.register_name(n, layer="local")
+    p = procs.start([sys.executable, "-c", "import time; time.sleep(60)"])
+    irm.bind_process(p.pid, n)
+    irm.unbind_process(p.pid, n)
+
+
+def test_irm_errors(ouro):
+    with pytest.raises(errors.OuroborosError):
+        irm.destroy_ipcp(ouro.unique("nope"))
+    with pytest.raises(errors.OuroborosError):
+        irm.destroy_name(ouro.unique("nope"))
+    with pytest.raises(errors.OuroborosError):
+        irm.register_name(ouro.unique("n"), layer=ouro.unique("nolayer"))
+    with pytest.raises(TypeError):
+        irm.create_name(5)
+    with pytest.raises(ValueError):
+        irm.create_ipcp("x", "no-such-type")
+    with pytest.raises(TypeError):
+        irm.bind_process("12", "x")
+    with pytest.raises(ValueError):
+        irm.register_name("x")                      # neither layer nor ipcp
+    with pytest.raises(FileNotFoundError):
+        irm.bind_program("no-such-program-anywhere", "x")
+
+
+def test_type_support_and_parse(ouro):
+    assert irm.ipcp_type_supported("local")
+    assert irm.IPCPType.parse("eth-dix") == irm.IPCPType.ETH_DIX
+    assert irm.IPCPType.ETH_LLC.label == "eth-llc"
+    assert irm.sock_path().endswith("irmd.sock")
+    assert irm.sock_path().startswith(ouro.rundir)
+
+
+def test_irm_tool_sees_python_changes(ouro):
+    n = ouro.unique("seen")
+    irm.create_name(n)
+    if ouro.irm_bin is None:
+        pytest.fail("irm tool not found")
+    out = ouro.irm("name", "list").stdout
+    assert n in out
+    irm.destroy_name(n)
+
+
+def test_enroll_and_connect_fail_cleanly(ouro):
+    import time
+    t0 = time.monotonic()
+    with pytest.raises(errors.OuroborosError):
+        irm.connect_ipcp("local", ouro.unique("peer"), "dt", "best")
+    with pytest.raises(errors.OuroborosError):
+        irm.connect_ipcp(ouro.unique("noipcp"), "x", "mgmt")
+    with pytest.raises(errors.OuroborosError):
+        irm.disconnect_ipcp(ouro.unique("noipcp"), "x")
+    name = ouro.unique("enr")
+    with pytest.raises(errors.OuroborosError):
+        irm.enroll_ipcp(name, ouro.unique("nolayer"), type="local")
+    assert time.monotonic() - t0 < 30
+    for i in irm.list_ipcps():
+        if i.name == name:
+            irm.destroy_ipcp(name)

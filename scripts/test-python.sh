@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# pyOuroboros: build and install the package against the built C tree,
+# check that it also installs in a venv, and run its pytest suite against
+# a private IRMd. Exits non-zero on any failure. Well under 5 minutes.
+#
+#   scripts/test-python.sh [BUILD_DIR]      (default: $BUILD_DIR or ./build)
+#
+# The C library is taken from the install prefix ($PREFIX, default
+# /usr/local) when it is installed there and identical to the build's,
+# else from the build tree (include/ + BUILD/include, BUILD/lib, rpath).
+# The IRMd, ipcpd-local and irm used by the tests come from BUILD/bin.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-${BUILD_DIR:-build}}
+case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+PREFIX=${PREFIX:-/usr/local}
+PKG="$ROOT/python/ouroboros"
+PY=/usr/bin/python3
+
+[ -x "$BUILD/bin/irmd" ] || { echo "test-python: no $BUILD/bin/irmd (build first)" >&2; exit 1; }
+[ -e "$BUILD/lib/libouroboros-dev.so" ] || { echo "test-python: no libouroboros-dev in $BUILD/lib" >&2; exit 1; }
+
+if [ -e "$PREFIX/lib/libouroboros-dev.so" ] && \
+   cmp -s "$(readlink -f "$PREFIX/lib/libouroboros-dev.so")" \
+          "$(readlink -f "$BUILD/lib/libouroboros-dev.so")"; then
+        export OURO_INCLUDE_DIRS="$PREFIX/include"
+        export OURO_LIBRARY_DIRS="$PREFIX/lib"
+else
+        echo "test-python: using the uninstalled library in $BUILD/lib"
+        export OURO_INCLUDE_DIRS="$ROOT/include:$BUILD/include"
+        export OURO_LIBRARY_DIRS="$BUILD/lib"
+fi
+
+TMP=$(mktemp -d /tmp/test-python.XXXXXX)
+# shellcheck disable=SC2317  # called by the trap
+cleanup() { rm -rf "$TMP" "$PKG/build" "$PKG"/*.egg-info; }
+trap cleanup EXIT
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+PIP_OPTS="--no-build-isolation --no-deps --no-index --force-reinstall --quiet"
+
+echo "=== pyouroboros: install (system, $PY)"
+# shellcheck disable=SC2086
+$SUDO env OURO_INCLUDE_DIRS="$OURO_INCLUDE_DIRS" OURO_LIBRARY_DIRS="$OURO_LIBRARY_DIRS" \
+        $PY -m pip install $PIP_OPTS --break-system-packages "$PKG"
+
+echo "=== pyouroboros: install (venv --system-site-packages)"
+$PY -m venv --system-site-packages "$TMP/venv"
+# shellcheck disable=SC2086
+"$TMP/venv/bin/python" -m pip install $PIP_OPTS "$PKG"
+(cd "$TMP" && "$TMP/venv/bin/python" -c \
+        'import ouroboros.dev, ouroboros._dev as d, sys; assert d.__file__.startswith(sys.prefix), d.__file__')
+
+echo "=== pyouroboros: pytest"
+cd "$TMP"
+rc=0
+OURO_BIN="$BUILD/bin" PATH="$BUILD/bin:$PATH" timeout 280 \
+        "$TMP/venv/bin/python" -m pytest -q -p no:cacheprovider "$PKG/tests" || rc=$?
+if [ "$rc" -eq 5 ]; then
+        echo "test-python: no tests ran" >&2
+fi
+exit "$rc"
