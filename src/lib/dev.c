@@ -1,0 +1,416 @@
+/*
+ * Ouroboros - the application API of dev.h: allocating, accepting,
+ * joining and releasing flows (through the IRMd), and reading and
+ * writing them (through flow shared memory only).
+ *
+ * The read/write path: a table lookup with a reference (flow_table.h),
+ * the flow's own reader or writer mutex (so several threads may share a
+ * flow), then flow_shm. Nothing here takes a lock another flow's user
+ * could hold, and the non-blocking path makes no system call.
+ */
+#include "evwait.h"
+#include "flow_table.h"
+#include "session.h"
+
+#include "common/api.h"
+#include "common/proto.h"
+#include "common/timeutil.h"
+
+#include <ouroboros/dev.h>
+#include <ouroboros/errno.h>
+#include <ouroboros/fccntl.h>
+#include <ouroboros/irm.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define GRACE_MS        1000 /* beyond the caller's timeout, for the IRMd */
+#define DEALLOC_TIMEO_MS 2000
+
+struct reqrep {
+        struct msg req;
+        struct msg rep;
+};
+
+static int check_name(const char * name)
+{
+        size_t len;
+
+        if (name == NULL || *name == '\0')
+                return -EINVAL;
+
+        len = strnlen(name, NAME_MAX_LEN + 1);
+        if (len > NAME_MAX_LEN)
+                return -ENAMETOOLONG;
+
+        return 0;
+}
+
+static int check_timeo(const struct timespec * timeo)
+{
+        if (timeo != NULL && !ts_valid(timeo))
+                return -EINVAL;
+
+        return 0;
+}
+
+/* How long to wait for the IRMd's answer, in ms (-1 forever). */
+static int reply_ms(const struct timespec * timeo)
+{
+        int64_t ms;
+
+        if (timeo == NULL)
+                return -1;
+
+        ms = ts_to_ns(timeo) / NS_PER_MS + GRACE_MS;
+        if (ms > INT32_MAX - 1)
+                return -1;
+
+        return (int) ms;
+}
+
+static int put_timeo(struct msg *            m,
+                     const struct timespec * timeo)
+{
+        if (timeo == NULL)
+                return 0;
+
+        return msg_put_u64(m, T_TIMEO, (uint64_t) ts_to_ns(timeo));
+}
+
+static void send_dealloc(uint32_t flow_id)
+{
+        struct reqrep * rr = malloc(sizeof(*rr));
+
+        if (rr == NULL)
+                return;
+
+        msg_init(&rr->req, M_FLOW_DEALLOC, 0, session_next_id());
+        msg_put_u32(&rr->req, T_FLOW_ID, flow_id);
+        session_request(&rr->req, &rr->rep, DEALLOC_TIMEO_MS);
+        msg_fini(&rr->rep);
+        free(rr);
+}
+
+/* Map the flow in a successful reply of ALLOC / ACCEPT / JOIN. */
+static int flow_setup(struct msg * rep,
+                      qosspec_t *  qs_out)
+{
+        struct msg_view v = msg_body(rep);
+        qosspec_t       qs = qos_raw;
+        uint32_t        flow_id;
+        uint32_t        peer_pid = 0;
+        uint8_t         side;
+        int             memfd;
+        int             evfd;
+        int             fd;
+        int             r;
+
+        if (msg_get_u32(v, T_FLOW_ID, &flow_id) < 0)
+                return -EBADMSG;
+
+        if (msg_get_u8(v, T_SIDE, &side) < 0 || side > 1) {
+                r = -EBADMSG;
+                goto fail_id;
+        }
+
+        msg_get_qos(v, T_QOS, &qs);
+        msg_get_u32(v, T_PEER_PID, &peer_pid);
+
+        memfd = msg_take_fd(rep, 0);
+        if (memfd < 0) {
+                r = -EBADMSG;
+                goto fail_id;
+        }
+
+        evfd = msg_take_fd(rep, 1);
+        if (evfd < 0)
+                evfd = -1;
+
+        fd = ft_reserve();
+        if (fd < 0) {
+                close(memfd);
+                if (evfd >= 0)
+                        close(evfd);
+                r = fd;
+                goto fail_id;
+        }
+
+        r = ft_publish(fd, flow_id, memfd, side, evfd, (pid_t) peer_pid,
+                       &qs);
+        if (r < 0) {
+                ft_unreserve(fd);
+                goto fail_id;
+        }
+
+        if (qs_out != NULL)
+                *qs_out = qs;
+
+        return fd;
+ fail_id:
+        send_dealloc(flow_id);
+        return r;
+}
+
+/* ALLOC and JOIN share everything but the message type. */
+static int alloc_or_join(uint16_t                type,
+                         const char *            name,
+                         qosspec_t *             qs,
+                         const struct timespec * timeo)
+{
+        const qosspec_t * q = qs != NULL ? qs : &qos_raw;
+        struct reqrep *   rr;
+        int               r;
+
+        r = check_name(name);
+        if (r < 0)
+                return r;
+
+        r = check_timeo(timeo);
+        if (r < 0)
+                return r;
+
+        /* Per-packet encryption is not implemented yet: refuse it
+         * rather than send in the clear (see flow_alloc(3)). */
+        if (q->cypher_s > 0)
+                return -ENOTSUP;
+
+        r = session_init();
+        if (r < 0)
+                return r;
+
+        rr = malloc(sizeof(*rr));
+        if (rr == NULL)
+                return -ENOMEM;
+
+        msg_init(&rr->req, type, 0, session_next_id());
+        if (msg_put_str(&rr->req, T_NAME, name) < 0 ||
+            msg_put_qos(&rr->req, T_QOS, q) < 0 ||
+            put_timeo(&rr->req, timeo) < 0) {
+                free(rr);
+                return -ENOMEM;
+        }
+
+        r = session_request(&rr->req, &rr->rep, reply_ms(timeo));
+        if (r == 0)
+                r = flow_setup(&rr->rep, NULL);
+
+        msg_fini(&rr->rep);
+        free(rr);
+
+        return r;
+}
+
+OURO_API int flow_alloc(const char *            dst_name,
+                        qosspec_t *             qs,
+                        const struct timespec * timeo)
+{
+        return alloc_or_join(M_FLOW_ALLOC, dst_name, qs, timeo);
+}
+
+OURO_API int flow_join(const char *            bc,
+                       qosspec_t *             qs,
+                       const struct timespec * timeo)
+{
+        return alloc_or_join(M_FLOW_JOIN, bc, qs, timeo);
+}
+
+OURO_API int flow_accept(qosspec_t *             qs,
+                         const struct timespec * timeo)
+{
+        struct reqrep * rr;
+        bool            zero;
+        int             r;
+
+        r = check_timeo(timeo);
+        if (r < 0)
+                return r;
+
+        r = session_init();
+        if (r < 0)
+                return r;
+
+        rr = malloc(sizeof(*rr));
+        if (rr == NULL)
+                return -ENOMEM;
+
+        msg_init(&rr->req, M_FLOW_ACCEPT, 0, session_next_id());
+        if (put_timeo(&rr->req, timeo) < 0) {
+                free(rr);
+                return -ENOMEM;
+        }
+
+        r = session_request(&rr->req, &rr->rep, reply_ms(timeo));
+        if (r == 0)
+                r = flow_setup(&rr->rep, qs);
+
+        msg_fini(&rr->rep);
+        free(rr);
+
+        /* A zero timeout is a poll: "nothing waiting" is -EAGAIN, like
+         * accept(2) on a non-blocking socket (see flow_alloc(3)). */
+        zero = timeo != NULL && timeo->tv_sec == 0 && timeo->tv_nsec == 0;
+        if (zero && r == -ETIMEDOUT)
+                r = -EAGAIN;
+
+        return r;
+}
+
+OURO_API int flow_dealloc(int fd)
+{
+        uint32_t flow_id;
+        int      r;
+
+        r = ft_close_begin(fd, &flow_id);
+        if (r < 0)
+                return r;
+
+        /* The peer and any local reader or writer learn it now. */
+        flow_shm_close(ft_entry(fd)->shm);
+        evwait_kick();
+
+        send_dealloc(flow_id);
+
+        ft_close_end(fd);
+
+        return 0;
+}
+
+/* Lock mu for a call that may wait until abstime (NULL: forever) or not
+ * at all (nonblock): 0, -EAGAIN or -ETIMEDOUT. */
+static int lock_for(pthread_mutex_t *       mu,
+                    bool                    nonblock,
+                    const struct timespec * abstime)
+{
+        int r;
+
+        if (nonblock)
+                r = pthread_mutex_trylock(mu) == 0 ? 0 : -EAGAIN;
+        else if (abstime == NULL)
+                r = -pthread_mutex_lock(mu);
+        else
+                r = -pthread_mutex_clocklock(mu, CLOCK_MONOTONIC, abstime);
+
+        return r;
+}
+
+static const struct timespec * deadline(int64_t           timeo,
+                                        struct timespec * buf)
+{
+        if (timeo == FT_NO_TIMEO)
+                return NULL;
+
+        *buf = ns_to_ts(now_ns() + timeo);
+
+        return buf;
+}
+
+OURO_API ssize_t flow_write(int          fd,
+                            const void * buf,
+                            size_t       count)
+{
+        struct ft_flow *        f;
+        struct timespec         tbuf;
+        const struct timespec * abstime = NULL;
+        uint32_t                flags;
+        bool                    nonblock;
+        ssize_t                 r;
+        int                     err;
+
+        f = ft_get(fd, &err);
+        if (f == NULL)
+                return err;
+
+        flags = atomic_load(&f->flags);
+        if (buf == NULL && count > 0)
+                r = -EINVAL;
+        else if ((flags & FLOWFACCMODE) == FLOWFRDONLY)
+                r = -EPERM;
+        else if (count > flow_shm_max_pkt(f->shm))
+                r = -EMSGSIZE;
+        else
+                r = 0;
+        if (r < 0)
+                goto out;
+
+        nonblock = flags & FLOWFWNOBLOCK;
+        if (!nonblock)
+                abstime = deadline(atomic_load(&f->snd_timeo), &tbuf);
+
+        r = lock_for(&f->wr_lock, nonblock, abstime);
+        if (r < 0)
+                goto out;
+
+        r = flow_shm_write(f->shm, buf, count, nonblock, abstime);
+        pthread_mutex_unlock(&f->wr_lock);
+ out:
+        ft_put(f);
+        return r;
+}
+
+OURO_API ssize_t flow_read(int    fd,
+                           void * buf,
+                           size_t count)
+{
+        struct ft_flow *        f;
+        struct timespec         tbuf;
+        const struct timespec * abstime = NULL;
+        const void *            pkt;
+        uint32_t                flags;
+        bool                    nonblock;
+        ssize_t                 r;
+        size_t                  rem;
+        int                     err;
+
+        f = ft_get(fd, &err);
+        if (f == NULL)
+                return err;
+
+        flags = atomic_load(&f->flags);
+        if ((flags & FLOWFACCMODE) == FLOWFWRONLY) {
+                r = -EPERM;
+                goto out;
+        }
+
+        if (buf == NULL && count > 0) {
+                r = -EINVAL;
+                goto out;
+        }
+
+        nonblock = flags & FLOWFRNOBLOCK;
+        if (!nonblock)
+                abstime = deadline(atomic_load(&f->rcv_timeo), &tbuf);
+
+        r = lock_for(&f->rd_lock, nonblock, abstime);
+        if (r < 0)
+                goto out;
+
+        r = flow_shm_peek(f->shm, &pkt, nonblock, abstime);
+        if (r < 0)
+                goto unlock;
+
+        rem = (size_t) r - f->part;
+        if (rem > count) {
+                if (flags & FLOWFRNOPART) {
+                        r = -EMSGSIZE; /* the packet stays queued */
+                        goto unlock;
+                }
+                memcpy(buf, (const uint8_t *) pkt + f->part, count);
+                f->part += count;
+                r = (ssize_t) count;
+                goto unlock;
+        }
+
+        if (rem > 0)
+                memcpy(buf, (const uint8_t *) pkt + f->part, rem);
+        f->part = 0;
+        flow_shm_consume(f->shm);
+        r = (ssize_t) rem;
+ unlock:
+        pthread_mutex_unlock(&f->rd_lock);
+ out:
+        ft_put(f);
+        return r;
+}

@@ -1,0 +1,176 @@
+/*
+ * Ouroboros - fccntl(): timeouts, flags, QoS, queue lengths and FRCT
+ * flags of a flow. See fccntl(3) for the argument of every command.
+ */
+#include "flow_table.h"
+
+#include "common/api.h"
+#include "common/timeutil.h"
+
+#include <ouroboros/errno.h>
+#include <ouroboros/fccntl.h>
+
+#include <errno.h>
+#include <stdarg.h>
+
+#define FLOWF_KNOWN (FLOWFACCMODE | FLOWFDOWN | FLOWFNONBLOCK | \
+                     FLOWFRNOPART | FLOWFWNOPART)
+#define FRCTF_KNOWN (FRCTFRTX | FRCTFRESCNTL | FRCTFLINGER)
+
+static int set_timeo(_Atomic int64_t *       t,
+                     const struct timespec * ts)
+{
+        if (ts == NULL) {
+                atomic_store(t, FT_NO_TIMEO); /* block */
+                return 0;
+        }
+
+        if (!ts_valid(ts))
+                return -EINVAL;
+
+        atomic_store(t, ts_to_ns(ts));
+
+        return 0;
+}
+
+/* -EPERM when no timeout is set (the flow blocks): see fccntl(3). */
+static int get_timeo(_Atomic int64_t * t,
+                     struct timespec * ts)
+{
+        int64_t v = atomic_load(t);
+
+        if (ts == NULL)
+                return -EINVAL;
+
+        if (v == FT_NO_TIMEO)
+                return -EPERM;
+
+        *ts = ns_to_ts(v);
+
+        return 0;
+}
+
+/*
+ * FLOWFDOWN in FLOWGFLAGS reports a flow that is down for any reason
+ * (this side, the peer, or the layer). Programs commonly write back what
+ * they read with another bit added, so FLOWFDOWN marks this side down
+ * only when the flow is not down already, and clearing it brings up only
+ * this side, if this side had been marked down through fccntl.
+ */
+static int set_flags(struct ft_flow * f,
+                     uint32_t         flags)
+{
+        uint32_t own;
+
+        if ((flags & FLOWFACCMODE) == FLOWFINVALID || (flags & ~FLOWF_KNOWN))
+                return -EINVAL;
+
+        own = atomic_load(&f->flags) & FLOWFDOWN;
+        if ((flags & FLOWFDOWN) && !own) {
+                if (flow_shm_is_down(f->shm))
+                        flags &= ~FLOWFDOWN; /* not ours: just echoed */
+                else
+                        flow_shm_set_down(f->shm, true);
+        } else if (!(flags & FLOWFDOWN) && own) {
+                flow_shm_set_down(f->shm, false);
+        }
+
+        atomic_store(&f->flags, flags);
+
+        return 0;
+}
+
+static int get_flags(struct ft_flow * f,
+                     uint32_t *       flags)
+{
+        uint32_t v = atomic_load(&f->flags) & ~FLOWFDOWN;
+
+        if (flags == NULL)
+                return -EINVAL;
+
+        if (flow_shm_is_down(f->shm))
+                v |= FLOWFDOWN;
+
+        *flags = v;
+
+        return 0;
+}
+
+static int do_cmd(struct ft_flow * f,
+                  int              cmd,
+                  va_list          ap)
+{
+        void * p;
+
+        switch (cmd) {
+        case FLOWSRCVTIMEO:
+                return set_timeo(&f->rcv_timeo, va_arg(ap, struct timespec *));
+        case FLOWGRCVTIMEO:
+                return get_timeo(&f->rcv_timeo, va_arg(ap, struct timespec *));
+        case FLOWSSNDTIMEO:
+                return set_timeo(&f->snd_timeo, va_arg(ap, struct timespec *));
+        case FLOWGSNDTIMEO:
+                return get_timeo(&f->snd_timeo, va_arg(ap, struct timespec *));
+        case FLOWGQOSSPEC:
+                p = va_arg(ap, qosspec_t *);
+                if (p == NULL)
+                        return -EINVAL;
+                *(qosspec_t *) p = f->qs;
+                return 0;
+        case FLOWSFLAGS:
+                /* uint32_t is promoted to (unsigned) int through "..." */
+                return set_flags(f, va_arg(ap, uint32_t));
+        case FLOWGFLAGS:
+                return get_flags(f, va_arg(ap, uint32_t *));
+        case FLOWGRXQLEN:
+                p = va_arg(ap, size_t *);
+                if (p == NULL)
+                        return -EINVAL;
+                *(size_t *) p = flow_shm_rxqlen(f->shm);
+                return 0;
+        case FLOWGTXQLEN:
+                p = va_arg(ap, size_t *);
+                if (p == NULL)
+                        return -EINVAL;
+                *(size_t *) p = flow_shm_txqlen(f->shm);
+                return 0;
+        case FRCTSFLAGS: {
+                /* uint16_t is promoted to int through "..." */
+                unsigned v = (unsigned) va_arg(ap, int);
+                if (v & ~FRCTF_KNOWN)
+                        return -EINVAL;
+                atomic_store(&f->frct, (uint16_t) v);
+                return 0;
+        }
+        case FRCTGFLAGS:
+                p = va_arg(ap, uint16_t *);
+                if (p == NULL)
+                        return -EINVAL;
+                *(uint16_t *) p = atomic_load(&f->frct);
+                return 0;
+        default:
+                return -EOPNOTSUPP;
+        }
+}
+
+OURO_API int fccntl(int fd,
+                    int cmd,
+                    ...)
+{
+        struct ft_flow * f;
+        va_list          ap;
+        int              err;
+        int              r;
+
+        f = ft_get(fd, &err);
+        if (f == NULL)
+                return err;
+
+        va_start(ap, cmd);
+        r = do_cmd(f, cmd, ap);
+        va_end(ap);
+
+        ft_put(f);
+
+        return r;
+}

@@ -1,0 +1,349 @@
+/*
+ * Ouroboros - lazy library initialisation, the IRMd session connection
+ * and short request connections. See session.h.
+ */
+#include "session.h"
+
+#include "evwait.h"
+#include "flow_table.h"
+
+#include "common/proto.h"
+#include "common/rundir.h"
+
+#include <ouroboros/errno.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define ANNOUNCE_TIMEO_MS 5000
+#define CMDLINE_MAX       (MSG_MAX - 1024)
+
+static struct {
+        pthread_mutex_t  lock;
+        int              efd;      /* process eventfd, -1 if none */
+        int              sock;     /* session connection, -1 if none */
+        _Atomic bool     local;    /* table and efd ready */
+        _Atomic bool     ready;    /* announced */
+        _Atomic uint32_t id;
+} ses = { .lock = PTHREAD_MUTEX_INITIALIZER, .efd = -1, .sock = -1 };
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void child_after_fork(void)
+{
+        /* Only this thread exists now; locks may be held by threads that
+         * do not. Forget everything; the child announces itself anew. */
+        pthread_mutex_init(&ses.lock, NULL);
+        ft_reset_child();
+        evwait_reset_child();
+        if (ses.sock >= 0)
+                close(ses.sock);
+        if (ses.efd >= 0)
+                close(ses.efd);
+        ses.sock = -1;
+        ses.efd  = -1;
+        atomic_store(&ses.local, false);
+        atomic_store(&ses.ready, false);
+}
+
+static void atfork_setup(void)
+{
+        pthread_atfork(NULL, NULL, child_after_fork);
+}
+
+int session_local_init(void)
+{
+        int r;
+
+        if (atomic_load(&ses.local))
+                return 0;
+
+        pthread_once(&atfork_once, atfork_setup);
+
+        pthread_mutex_lock(&ses.lock);
+        if (atomic_load(&ses.local)) {
+                pthread_mutex_unlock(&ses.lock);
+                return 0;
+        }
+
+        r = ft_init();
+        if (r < 0)
+                goto out;
+
+        ses.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (ses.efd < 0) {
+                r = -errno;
+                goto out;
+        }
+
+        evwait_init(ses.efd);
+        atomic_store(&ses.local, true);
+ out:
+        pthread_mutex_unlock(&ses.lock);
+        return r;
+}
+
+int session_efd(void)
+{
+        return ses.efd;
+}
+
+uint32_t session_next_id(void)
+{
+        return atomic_fetch_add(&ses.id, 1) + 1;
+}
+
+/* /proc/self/cmdline as consecutive NUL-terminated strings. */
+static char * read_cmdline(size_t * len)
+{
+        char *  buf;
+        ssize_t n;
+        size_t  got = 0;
+        int     fd;
+
+        buf = malloc(CMDLINE_MAX + 1);
+        if (buf == NULL)
+                return NULL;
+
+        fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+                while (got < CMDLINE_MAX) {
+                        n = read(fd, buf + got, CMDLINE_MAX - got);
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n <= 0)
+                                break;
+                        got += (size_t) n;
+                }
+                close(fd);
+        }
+
+        buf[got] = '\0';
+        *len     = got;
+
+        return buf;
+}
+
+/* Index of the script in args[1..n) of a python interpreter, or 0 when it
+ * runs a module, a command, stdin or nothing. */
+static size_t python_script(char ** args,
+                            size_t  n)
+{
+        size_t i;
+
+        for (i = 1; i < n; ++i) {
+                const char * a = args[i];
+                const char * c;
+
+                if (strcmp(a, "--") == 0)
+                        return i + 1 < n ? i + 1 : 0;
+                if (strcmp(a, "-") == 0)
+                        return 0;
+                if (a[0] != '-')
+                        return i;
+                if (a[1] == '-') { /* long option */
+                        if (strcmp(a, "--check-hash-based-pycs") == 0)
+                                ++i;
+                        continue;
+                }
+                for (c = a + 1; *c != '\0'; ++c) {
+                        if (*c == 'c' || *c == 'm')
+                                return 0;
+                        if (*c == 'W' || *c == 'X') {
+                                if (c[1] == '\0')
+                                        ++i; /* value is the next arg */
+                                break;
+                        }
+                }
+        }
+
+        return 0;
+}
+
+static int put_prog_args(struct msg * m)
+{
+        char      exe[PATH_MAX];
+        char      path[PATH_MAX];
+        char *    cmd;
+        char **   args;
+        size_t    len;
+        size_t    n = 0;
+        size_t    i;
+        size_t    first = 1;
+        ssize_t   r;
+        const char * base;
+
+        r = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (r < 0)
+                return -errno;
+        exe[r] = '\0';
+        /* readlink of /proc/self/exe is already the resolved path. */
+        strcpy(path, exe);
+
+        cmd = read_cmdline(&len);
+        if (cmd == NULL)
+                return -ENOMEM;
+
+        args = calloc(len / 2 + 2, sizeof(*args));
+        if (args == NULL) {
+                free(cmd);
+                return -ENOMEM;
+        }
+
+        for (i = 0; i < len; i += strlen(cmd + i) + 1)
+                args[n++] = cmd + i;
+
+        base = strrchr(exe, '/');
+        base = base == NULL ? exe : base + 1;
+        if (strncmp(base, "python", 6) == 0) {
+                size_t s = python_script(args, n);
+                if (s > 0 && realpath(args[s], path) != NULL)
+                        first = s + 1;
+                else
+                        strcpy(path, exe);
+        }
+
+        r = msg_put_str(m, T_PROG, path);
+        for (i = first; r == 0 && i < n; ++i)
+                r = msg_put_str(m, T_ARG, args[i]);
+
+        free(args);
+        free(cmd);
+
+        return r == -EMSGSIZE ? 0 : (int) r; /* very long argv: truncate */
+}
+
+/* Called with ses.lock held. */
+static int announce(void)
+{
+        struct msg * m;
+        int          sock;
+        int          r;
+
+        m = malloc(sizeof(*m));
+        if (m == NULL)
+                return -ENOMEM;
+
+        sock = rundir_connect();
+        if (sock < 0) {
+                free(m);
+                return -EIRMD;
+        }
+
+        msg_init(m, M_PROC_ANNOUNCE, 0, session_next_id());
+        r = put_prog_args(m);
+        if (r == 0)
+                r = msg_put_fd(m, ses.efd);
+        if (r < 0)
+                goto fail;
+
+        if (msg_send(sock, m) < 0) {
+                r = -EIRMD;
+                goto fail;
+        }
+
+        r = msg_recv(sock, m, ANNOUNCE_TIMEO_MS);
+        if (r < 0) {
+                r = -EIRMD;
+                goto fail;
+        }
+
+        r = msg_result(m);
+        msg_fini(m);
+        if (r < 0)
+                goto fail;
+
+        free(m);
+        ses.sock = sock;
+
+        return 0;
+ fail:
+        close(sock);
+        free(m);
+        return r;
+}
+
+/* The IRMd never writes on the session: a hang-up means it went away
+ * (e.g. restarted), and a new one must hear from us again. */
+static bool session_lost(void)
+{
+        struct pollfd pfd = { .fd = ses.sock, .events = POLLRDHUP };
+
+        return poll(&pfd, 1, 0) > 0 &&
+                (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR));
+}
+
+int session_init(void)
+{
+        int r;
+
+        r = session_local_init();
+        if (r < 0)
+                return r;
+
+        /* Not a fast path: alloc and accept open a connection anyway. */
+        pthread_mutex_lock(&ses.lock);
+        if (atomic_load(&ses.ready) && session_lost()) {
+                close(ses.sock);
+                ses.sock = -1;
+                atomic_store(&ses.ready, false);
+        }
+        if (!atomic_load(&ses.ready)) {
+                r = announce();
+                if (r == 0)
+                        atomic_store(&ses.ready, true);
+        }
+        pthread_mutex_unlock(&ses.lock);
+
+        return r;
+}
+
+int session_request(struct msg * req,
+                    struct msg * rep,
+                    int          timeo_ms)
+{
+        int sock;
+        int r;
+
+        msg_init(rep, 0, 0, 0);
+
+        sock = rundir_connect();
+        if (sock < 0)
+                return -EIRMD;
+
+        if (msg_send(sock, req) < 0) {
+                close(sock);
+                return -EIRMD;
+        }
+
+        for (;;) {
+                r = msg_recv(sock, rep, timeo_ms);
+                if (r == -ETIMEDOUT) /* a last look: an answer that just
+                                      * came is not thrown away */
+                        r = msg_recv(sock, rep, 0);
+                if (r == -ETIMEDOUT)
+                        break;
+                if (r < 0) {
+                        r = r == -EBADMSG ? r : -EIRMD;
+                        break;
+                }
+                if (rep->type == req->type && rep->id == req->id &&
+                    (rep->flags & MSG_F_REPLY)) {
+                        r = msg_result(rep);
+                        break;
+                }
+                msg_fini(rep); /* not ours: ignore */
+        }
+
+        close(sock);
+
+        return r;
+}

@@ -1,0 +1,44 @@
+/*
+ * Ouroboros - the process's session with the IRMd.
+ *
+ * On first use the library creates the process eventfd (woken by the
+ * peers of armed flows, see evwait.h), creates the flow table, connects
+ * to the IRMd and announces the process (M_PROC_ANNOUNCE: program, argv
+ * and the eventfd). The session connection stays open for the life of
+ * the process: its EOF tells the IRMd that the process is gone.
+ *
+ * Initialisation is lazy and thread safe; a failed connection is retried
+ * on the next call. After fork() the child forgets everything (flows
+ * inherited from the parent are not usable in the child) and announces
+ * itself again on first use.
+ */
+#ifndef OUROBOROS_LIB_SESSION_H
+#define OUROBOROS_LIB_SESSION_H
+
+#include "common/msg.h"
+
+#include <stdbool.h>
+
+/* Flow table and eventfd (no IRMd needed): 0 or -ENOMEM / -EMFILE. */
+int  session_local_init(void);
+
+/* Everything, including the announce: 0, -EIRMD or -ENOMEM. */
+int  session_init(void);
+
+/* The process eventfd (-1 before session_local_init). */
+int  session_efd(void);
+
+/*
+ * One request on its own short connection: send req, wait for the reply
+ * (same type and id, MSG_F_REPLY) up to timeo_ms (-1: forever) into rep.
+ * Returns the reply's T_RESULT, -ETIMEDOUT, -EIRMD (no IRMd, or it went
+ * away) or -EBADMSG. rep must be msg_fini'ed by the caller in all cases.
+ */
+int  session_request(struct msg * req,
+                     struct msg * rep,
+                     int          timeo_ms);
+
+/* Fresh request id. */
+uint32_t session_next_id(void);
+
+#endif /* OUROBOROS_LIB_SESSION_H */

@@ -1,0 +1,262 @@
+/*
+ * Ouroboros - API integration tests of the life of flows and processes
+ * over the local layer, one scenario per argument: concurrent (dealloc
+ * wakes a blocked reader; a blocked alloc does not stall other flows),
+ * fork (the child starts afresh), noirmd (run without an IRMd: -EIRMD),
+ * latency (a 64-byte round-trip measurement, printed).
+ */
+#include "common.h"
+
+#include <pthread.h>
+
+/* The server echoes every packet of arg (default 1) flows in turn. */
+
+static int echo_server(struct t_pair * p,
+                       void *          arg)
+{
+        static char buf[65536];
+        ssize_t     n;
+        int         fd;
+        long        flows = arg != NULL ? (long) arg : 1;
+
+        (void) p;
+
+        while (flows-- > 0) { /* one flow after the other */
+                fd = t_accept(NULL);
+                while ((n = flow_read(fd, buf, sizeof(buf))) >= 0)
+                        CHECK_EQ(flow_write(fd, buf, (size_t) n), n);
+                CHECK_EQ(n, -EFLOWDOWN); /* the client deallocated */
+                CHECK_EQ(flow_dealloc(fd), 0);
+        }
+
+        return 0;
+}
+
+/* ---- concurrent: dealloc wakes a blocked reader; a blocked alloc
+ * does not stall other flows of the process */
+
+struct blocked {
+        int     fd;
+        ssize_t r;
+        int64_t ms;
+};
+
+static void * blocked_read(void * o)
+{
+        struct blocked * b = o;
+        char             buf[16];
+        int64_t          t0 = t_now_ms();
+
+        b->r  = flow_read(b->fd, buf, sizeof(buf)); /* no timeout */
+        b->ms = t_now_ms() - t0;
+
+        return NULL;
+}
+
+static void * blocked_alloc(void * o)
+{
+        struct blocked * b  = o;
+        struct timespec  to = t_ms(3000);
+        int64_t          t0 = t_now_ms();
+        char             name[80];
+
+        snprintf(name, sizeof(name), "t-concurrent-noacc-%d", getpid());
+        b->r  = flow_alloc(name, NULL, &to);
+        b->ms = t_now_ms() - t0;
+
+        return NULL;
+}
+
+static int noaccept_child(struct t_pair * p,
+                          void *          arg)
+{
+        (void) arg;
+        t_wait(p);
+
+        return 0;
+}
+
+static int test_concurrent(const char * name)
+{
+        struct t_pair  p;
+        struct t_pair  q;
+        struct blocked rd;
+        struct blocked al;
+        pthread_t      th[2];
+        char           name2[80];
+        char           buf[16];
+        int64_t        t0;
+        int            i;
+
+        snprintf(name2, sizeof(name2), "t-concurrent-noacc-%d", getpid());
+        t_pair_start(&q, name2, noaccept_child, NULL);
+        t_pair_start(&p, name, echo_server, (void *) 10L);
+
+        /* an alloc that will hang for 3 s in another thread ... */
+        CHECK(pthread_create(&th[1], NULL, blocked_alloc, &al) == 0);
+        usleep(100 * 1000);
+
+        /* ... while this thread allocates, uses and releases flows */
+        t0 = t_now_ms();
+        for (i = 0; i < 10; ++i) {
+                int fd = t_alloc(name, NULL);
+                CHECK_EQ(flow_write(fd, "ping", 4), 4);
+                CHECK_EQ(flow_read(fd, buf, sizeof(buf)), 4);
+                if (i < 9)
+                        CHECK_EQ(flow_dealloc(fd), 0);
+                else
+                        rd.fd = fd;
+        }
+        CHECK(t_now_ms() - t0 < 2000);
+
+        /* dealloc while another thread is blocked reading the flow */
+        CHECK(pthread_create(&th[0], NULL, blocked_read, &rd) == 0);
+        usleep(200 * 1000);
+        t0 = t_now_ms();
+        CHECK_EQ(flow_dealloc(rd.fd), 0);
+        CHECK(t_now_ms() - t0 < 1000);
+        pthread_join(th[0], NULL);
+        CHECK_EQ(rd.r, -ENOTALLOC);
+        CHECK(rd.ms >= 150 && rd.ms < 1500);
+
+        pthread_join(th[1], NULL);
+        CHECK_EQ(al.r, -ETIMEDOUT);
+        t_signal(&q, 'E');
+
+        return t_pair_end(&q) | t_pair_end(&p);
+}
+
+/* ---- fork: the child starts afresh; inherited flows are not usable */
+
+static int test_fork(const char * name)
+{
+        struct t_pair p;
+        struct t_pair q;
+        char          name2[80];
+        char          buf[16];
+        pid_t         pid;
+        int           st;
+        int           fd;
+
+        snprintf(name2, sizeof(name2), "%s-child", name);
+        t_pair_start(&q, name2, echo_server, NULL);
+        t_pair_start(&p, name, echo_server, NULL);
+        fd = t_alloc(name, NULL);
+        CHECK_EQ(flow_write(fd, "one", 3), 3);
+        CHECK_EQ(flow_read(fd, buf, sizeof(buf)), 3);
+
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                int cfd;
+                CHECK_EQ(flow_write(fd, "x", 1), -ENOTALLOC);
+                CHECK_EQ(flow_read(fd, buf, 1), -ENOTALLOC);
+                cfd = t_alloc(name2, NULL); /* announces itself anew */
+                CHECK_EQ(cfd, 0);
+                CHECK_EQ(flow_write(cfd, "kid", 3), 3);
+                CHECK_EQ(flow_read(cfd, buf, sizeof(buf)), 3);
+                CHECK_EQ(flow_dealloc(cfd), 0);
+                exit(0);
+        }
+        CHECK(waitpid(pid, &st, 0) == pid);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+        /* the parent's flow still works */
+        CHECK_EQ(flow_write(fd, "two", 3), 3);
+        CHECK_EQ(flow_read(fd, buf, sizeof(buf)), 3);
+        CHECK(memcmp(buf, "two", 3) == 0);
+        CHECK_EQ(flow_dealloc(fd), 0);
+
+        return t_pair_end(&p) | t_pair_end(&q);
+}
+
+/* ---- noirmd: without an IRMd, calls fail with -EIRMD */
+
+static int test_noirmd(void)
+{
+        struct timespec to = t_ms(100);
+
+        CHECK_EQ(flow_alloc("anything", NULL, &to), -EIRMD);
+        CHECK_EQ(flow_accept(NULL, &to), -EIRMD);
+        CHECK_EQ(flow_write(0, "x", 1), -ENOTALLOC);
+
+        return 0;
+}
+
+/* ---- latency: blocking 64-byte ping-pong (a measurement, not a check) */
+
+static int cmp_i64(const void * a,
+                   const void * b)
+{
+        int64_t x = *(const int64_t *) a;
+        int64_t y = *(const int64_t *) b;
+
+        return (x > y) - (x < y);
+}
+
+static int test_latency(const char * name)
+{
+        static int64_t  rtt[20000];
+        struct t_pair   p;
+        struct timespec t0;
+        struct timespec t1;
+        char            buf[64] = { 0 };
+        int64_t         sum = 0;
+        int             n = 20000;
+        int             fd;
+        int             i;
+
+        t_pair_start(&p, name, echo_server, NULL);
+        fd = t_alloc(name, NULL);
+
+        for (i = 0; i < 1000; ++i) { /* warm up */
+                CHECK_EQ(flow_write(fd, buf, 64), 64);
+                CHECK_EQ(flow_read(fd, buf, 64), 64);
+        }
+
+        for (i = 0; i < n; ++i) {
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                CHECK_EQ(flow_write(fd, buf, 64), 64);
+                CHECK_EQ(flow_read(fd, buf, 64), 64);
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                rtt[i] = (t1.tv_sec - t0.tv_sec) * 1000000000LL +
+                        (t1.tv_nsec - t0.tv_nsec);
+                sum += rtt[i];
+        }
+
+        qsort(rtt, (size_t) n, sizeof(*rtt), cmp_i64);
+        printf("latency: 64 B round trip over %d: avg %.2f us, "
+               "p50 %.2f us, p99 %.2f us\n", n, sum / 1000.0 / n,
+               rtt[n / 2] / 1000.0, rtt[n * 99 / 100] / 1000.0);
+
+        CHECK_EQ(flow_dealloc(fd), 0);
+
+        return t_pair_end(&p);
+}
+
+int main(int     argc,
+         char ** argv)
+{
+        char name[64];
+
+        if (argc < 2) {
+                fprintf(stderr, "usage: %s concurrent|fork|noirmd|latency\n",
+                        argv[0]);
+                return 2;
+        }
+
+        snprintf(name, sizeof(name), "t-%s-%d", argv[1], getpid());
+
+        if (strcmp(argv[1], "concurrent") == 0)
+                return test_concurrent(name);
+        if (strcmp(argv[1], "fork") == 0)
+                return test_fork(name);
+        if (strcmp(argv[1], "noirmd") == 0)
+                return test_noirmd();
+        if (strcmp(argv[1], "latency") == 0)
+                return test_latency(name);
+
+        fprintf(stderr, "unknown test %s\n", argv[1]);
+
+        return 2;
+}

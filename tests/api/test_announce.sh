@@ -1,0 +1,39 @@
+#!/bin/bash
+# Ouroboros - how a process announces itself to the IRMd: a Python
+# interpreter running a script is announced as the script (resolved,
+# also after options like -u), "python -c" as the interpreter, a C
+# program as its executable.
+. "$(dirname "$0")/../harness.sh"
+
+command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 0; }
+
+irmd_start
+dir=$OUROBOROS_RUNDIR
+lib=$(cd "$BIN/../lib" && pwd)/libouroboros-dev.so
+
+cat >"$dir/announce_me.py" <<PY
+import ctypes
+class TS(ctypes.Structure):
+    _fields_ = [("s", ctypes.c_long), ("ns", ctypes.c_long)]
+lib = ctypes.CDLL("$lib")
+z = TS(0, 0)
+r = lib.flow_accept(None, ctypes.byref(z))
+assert r == -11, r    # -EAGAIN: nothing waits, but we did announce
+PY
+
+# A sanitizer build of the library needs its runtime loaded first.
+if ldd "$lib" | grep -q libasan; then
+        export LD_PRELOAD=$(gcc -print-file-name=libasan.so)
+        export ASAN_OPTIONS=detect_leaks=0
+fi
+
+script=$(realpath "$dir/announce_me.py")
+( cd "$dir" && python3 announce_me.py one two ) || fail "python script"
+( cd "$dir" && python3 -u -W ignore ./announce_me.py ) || fail "python -u"
+grep -c "($script) announced" "$dir/irmd.log" | grep -qx 2 \
+        || fail "script not announced as $script twice"
+
+python3 -c "$(cat "$dir/announce_me.py")" || fail "python -c"
+grep "announced" "$dir/irmd.log" | grep -v "$script" | grep -q "python" \
+        || fail "python -c not announced as the interpreter"
+echo "PASS"
