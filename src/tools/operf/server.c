@@ -1,0 +1,208 @@
+/*
+ * operf server: accept flows and serve each in its own thread: count
+ * DATA packets and bytes, echo them if the client set the echo flag,
+ * print a progress line per second and, on END, report the totals to
+ * the client and print the flow's summary.
+ */
+#include "operf.h"
+
+#include <ouroboros/dev.h>
+#include <ouroboros/errno.h>
+#include <ouroboros/fccntl.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static atomic_int active; /* flow threads still running */
+
+struct flow {
+        int      fd;
+        bool     quiet;
+        uint64_t pkts;
+        uint64_t bytes;
+        uint64_t echoed;
+        int64_t  first;   /* first DATA packet */
+        int64_t  last;    /* last DATA packet */
+        bool     done;    /* summary printed */
+};
+
+static void flow_summary(struct flow * f, uint64_t sent)
+{
+        int64_t  dt = f->last - f->first;
+        uint64_t lost = sent > f->pkts ? sent - f->pkts : 0;
+
+        printf("[flow %d] received %llu packets, %llu bytes in %.3f s: "
+               "%.0f pkt/s, %.2f MB/s, %.2f Mb/s", f->fd,
+               (unsigned long long) f->pkts, (unsigned long long) f->bytes,
+               (double) dt / 1e9,
+               dt > 0 ? (double) f->pkts * 1e9 / (double) dt : 0,
+               dt > 0 ? (double) f->bytes * 1e3 / (double) dt : 0,
+               operf_mbps(f->bytes, dt));
+        if (sent != UINT64_MAX)
+                printf(", %llu lost", (unsigned long long) lost);
+        if (f->echoed > 0)
+                printf(", %llu echoed", (unsigned long long) f->echoed);
+        printf("\n");
+        f->done = true;
+}
+
+static void send_report(struct flow * f, uint8_t * buf)
+{
+        struct operf_hdr h = { OPERF_MAGIC, OPERF_REPORT, 0, 0, 0 };
+        struct timespec  pause = { 0, 1000000 };
+        ssize_t          n;
+        int              tries = 50;
+
+        h.ts = (uint64_t) operf_now_ns();
+        operf_hdr_put(buf, &h);
+        operf_u64_put(buf + OPERF_HDR_LEN, f->pkts);
+        operf_u64_put(buf + OPERF_HDR_LEN + 8, f->bytes);
+        operf_u64_put(buf + OPERF_HDR_LEN + 16,
+                      (uint64_t) (f->last - f->first));
+        while ((n = flow_write(f->fd, buf, OPERF_RPT_LEN)) < 0 &&
+               (n == -EAGAIN || n == -ENOMEM || n == -ETIMEDOUT) &&
+               --tries > 0)
+                nanosleep(&pause, NULL);
+        if (n < 0)
+                fprintf(stderr, "operf: [flow %d] cannot send report: %s\n",
+                        f->fd, operf_strerror((int) -n));
+}
+
+static void handle(struct flow * f, uint8_t * buf, ssize_t n)
+{
+        struct operf_hdr h;
+        int64_t          now;
+
+        if (operf_hdr_get(buf, (size_t) n, &h) < 0)
+                return;
+        switch (h.type) {
+        case OPERF_DATA:
+                now = operf_now_ns();
+                if (f->pkts == 0)
+                        f->first = now;
+                f->last = now;
+                ++f->pkts;
+                f->bytes += (uint64_t) n;
+                if ((h.flags & OPERF_F_ECHO) &&
+                    flow_write(f->fd, buf, (size_t) n) >= 0)
+                        ++f->echoed;
+                break;
+        case OPERF_END:
+                send_report(f, buf);
+                flow_summary(f, h.seq);
+                break;
+        default:
+                break;
+        }
+}
+
+static void * serve(void * o)
+{
+        struct flow     f;
+        struct timespec slice = operf_ms_ts(OPERF_SLICE_MS);
+        uint8_t *       buf;
+        int64_t         tick;
+        int64_t         last_t;
+        uint64_t        last_b = 0;
+        ssize_t         n;
+        int64_t         now;
+
+        memcpy(&f, o, sizeof(f));
+        free(o);
+        buf = malloc(OPERF_MAX_SIZE);
+        if (buf == NULL)
+                goto out;
+
+        fccntl(f.fd, FLOWSRCVTIMEO, &slice);
+        fccntl(f.fd, FLOWSSNDTIMEO, &slice);
+        last_t = operf_now_ns();
+        tick   = last_t + 1000000000LL;
+
+        while (!operf_stop) {
+                n = flow_read(f.fd, buf, OPERF_MAX_SIZE);
+                if (n >= 0) {
+                        handle(&f, buf, n);
+                } else if (n != -ETIMEDOUT && n != -EAGAIN) {
+                        if (!f.done)
+                                printf("[flow %d] %s.\n", f.fd,
+                                       n == -EFLOWDOWN ? "peer left" :
+                                       operf_strerror((int) -n));
+                        break;
+                }
+                now = operf_now_ns();
+                if (now < tick)
+                        continue;
+                if (!f.quiet && f.bytes != last_b)
+                        printf("[flow %d] %7.2f s: %llu pkts, %.1f MB, "
+                               "%.1f Mb/s\n", f.fd,
+                               (double) (now - f.first) / 1e9,
+                               (unsigned long long) f.pkts,
+                               (double) f.bytes / 1e6,
+                               operf_mbps(f.bytes - last_b, now - last_t));
+                last_t = now;
+                last_b = f.bytes;
+                tick   = now + 1000000000LL;
+        }
+
+        if (!f.done && f.pkts > 0)
+                flow_summary(&f, UINT64_MAX);
+        free(buf);
+ out:
+        flow_dealloc(f.fd);
+        printf("[flow %d] closed.\n", f.fd);
+        atomic_fetch_sub(&active, 1);
+        return NULL;
+}
+
+int operf_server(const struct operf_cfg * cfg)
+{
+        struct timespec slice = operf_ms_ts(OPERF_SLICE_MS);
+        struct flow *   f;
+        qosspec_t       qs;
+        pthread_t       t;
+        int             fd;
+        int             i;
+
+        printf("operf server listening; Ctrl-C to stop.\n");
+
+        while (!operf_stop) {
+                fd = flow_accept(&qs, &slice);
+                if (fd == -ETIMEDOUT || fd == -EAGAIN || fd == -EINTR)
+                        continue;
+                if (fd < 0) {
+                        fprintf(stderr, "operf: accept failed: %s\n",
+                                operf_strerror(-fd));
+                        nanosleep(&slice, NULL);
+                        continue;
+                }
+                f = calloc(1, sizeof(*f));
+                if (f == NULL) {
+                        fprintf(stderr, "operf: out of memory\n");
+                        flow_dealloc(fd);
+                        continue;
+                }
+                f->fd    = fd;
+                f->quiet = cfg->quiet;
+                printf("[flow %d] new flow.\n", fd);
+                atomic_fetch_add(&active, 1);
+                if (pthread_create(&t, NULL, serve, f) != 0) {
+                        fprintf(stderr, "operf: cannot start a thread\n");
+                        atomic_fetch_sub(&active, 1);
+                        flow_dealloc(fd);
+                        free(f);
+                        continue;
+                }
+                pthread_detach(t);
+        }
+
+        /* Flow threads see the stop flag within a slice. */
+        for (i = 0; i < 50 && atomic_load(&active) > 0; ++i)
+                nanosleep(&slice, NULL);
+
+        printf("operf server stopped.\n");
+        return 0;
+}
