@@ -31,6 +31,7 @@ struct member {
 
 struct flow_set {
         pthread_mutex_t lock;
+        atomic_uint     ver;    /* bumped by fset_add/del: rescan in fevent */
         int             size;   /* descriptors in the table */
         size_t *        pos;    /* pos[fd]: index in m + 1, 0 = absent */
         struct member * m;
@@ -126,9 +127,12 @@ OURO_API int fset_add(fset_t * set,
                 set->pos[fd]      = ++set->n;
         }
         set->m[set->pos[fd] - 1].gen = atomic_load(&f->gen);
+        atomic_fetch_add(&set->ver, 1);
         pthread_mutex_unlock(&set->lock);
 
         ft_put(f);
+
+        evwait_kick(); /* a waiting fevent() takes the new member now */
 
         return 0;
 }
@@ -229,7 +233,8 @@ static ssize_t snapshot(fset_t *   set,
                 fq->snap     = p;
                 fq->snap_cap = set->n;
         }
-        memcpy(fq->snap, set->m, set->n * sizeof(*set->m));
+        if (set->n > 0) /* snap may still be NULL */
+                memcpy(fq->snap, set->m, set->n * sizeof(*set->m));
         n = (ssize_t) set->n;
         pthread_mutex_unlock(&set->lock);
 
@@ -316,6 +321,7 @@ OURO_API ssize_t fevent(fset_t *                set,
         const struct timespec * abstime = NULL;
         ssize_t                 n;
         ssize_t                 r;
+        unsigned                ver;
 
         if (set == NULL || fq == NULL)
                 return -EINVAL;
@@ -330,6 +336,7 @@ OURO_API ssize_t fevent(fset_t *                set,
         fq->n    = 0;
         fq->next = 0;
 
+        ver = atomic_load(&set->ver);
         n = snapshot(set, fq);
         if (n < 0)
                 return n;
@@ -341,6 +348,14 @@ OURO_API ssize_t fevent(fset_t *                set,
         arm_all(fq, (size_t) n, true);
         for (;;) {
                 uint64_t g = evwait_gen();
+                if (atomic_load(&set->ver) != ver) {
+                        arm_all(fq, (size_t) n, false);
+                        ver = atomic_load(&set->ver);
+                        n = snapshot(set, fq);
+                        if (n < 0)
+                                return n;
+                        arm_all(fq, (size_t) n, true);
+                }
                 r = scan(set, fq, (size_t) n);
                 if (r != 0)
                         break;
