@@ -1,0 +1,725 @@
+/*
+ * Ouroboros IRMd - flow allocation.
+ *
+ * The local layer splices (proto.h):
+ *   1. M_FLOW_ALLOC from P: requester half X (ALLOC_PENDING, side 0);
+ *      M_IPCPD_FLOW_ALLOC {X, hash, qos} to the IPCP.
+ *   2. M_IPCP_FLOW_REQ_ARR {hash, qos, T_PEER_FLOW X}: acceptor half Y
+ *      (ACCEPT_PENDING, side 1) spliced to X, queued for an acceptor
+ *      until X's deadline (or IRMD_QUEUE_NS); auto-start if nobody runs.
+ *   3. Accept: the flow memory is created, Y goes to the acceptor,
+ *      M_IPCPD_FLOW_ALLOC_RESP {Y, 0} to the IPCP.
+ *   4. M_IPCP_FLOW_ALLOC_REPLY {X, result, [Y]}: X goes to P.
+ * Both halves then reference one memfd; each keeps a dup of the other
+ * side's eventfd, so a side can be marked dead or down (flow_shm.h) even
+ * after the other process is gone.
+ *
+ * Error codes:
+ *   M_FLOW_ALLOC   -EBADMSG, -EINVAL empty name, -EPERM not announced,
+ *                  -EIPCP no IPCP knows the name (or it died),
+ *                  -ETIMEDOUT nobody accepted in time; else the IPCP's
+ *   M_FLOW_ACCEPT  -EBADMSG, -EPERM not announced, -EAGAIN zero timeout
+ *                  and nothing queued, -ETIMEDOUT
+ *   M_FLOW_JOIN    -EIPCPTYPE no broadcast IPCP, -ENAME no broadcast
+ *                  IPCP in that layer, -ENOTSUP otherwise (not built)
+ *   M_FLOW_DEALLOC -ENOTALLOC unknown or not allocated, -EPERM not held
+ *                  by the caller
+ * (Reclaiming after deaths and deadlines is in flow_reclaim.c.)
+ *   from IPCPs: -ENAME unknown hash, -ENOTALLOC unknown flow, -ENOTSUP
+ *                  non-spliced requests (no such layer here yet)
+ */
+#include "irmd.h"
+#include "flow_priv.h"
+#include "reg_flow.h"
+#include "reg_ipcp.h"
+#include "reg_name.h"
+#include "reg_proc.h"
+
+#include "common/hash.h"
+#include "common/log.h"
+#include "common/proto.h"
+#include "common/timeutil.h"
+
+#include <ouroboros/errno.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A query of the IPCPs that might reach a name (non-local layers). */
+struct query {
+        uint32_t x;           /* requester half */
+        int      outstanding;
+        bool     found;
+};
+
+struct list_head flow_acceptors = LIST_HEAD_INIT(flow_acceptors);
+
+int flow_proc_evfd(pid_t pid)
+{
+        struct reg_proc * p = reg_proc_get(pid);
+
+        return p != NULL ? p->evfd : -1;
+}
+
+/* Optional T_TIMEO into an absolute deadline (0: none); -EBADMSG. */
+static int get_deadline(const struct msg * m,
+                        int64_t *          dl,
+                        bool *             zero)
+{
+        uint64_t t;
+
+        *dl   = 0;
+        *zero = false;
+        if (!msg_has(msg_body(m), T_TIMEO))
+                return 0;
+        if (msg_get_u64(msg_body(m), T_TIMEO, &t) < 0)
+                return -EBADMSG;
+
+        *zero = t == 0;
+        if (t > (uint64_t) 10 * 365 * 24 * 3600 * NS_PER_S)
+                return 0; /* beyond ten years: forever */
+        *dl = now_ns() + (int64_t) t;
+
+        return 0;
+}
+
+static void ipcp_tell(struct reg_ipcp * e,
+                      uint16_t          type,
+                      uint32_t          id,
+                      bool              with_res,
+                      int               res)
+{
+        struct msg out;
+
+        if (e == NULL)
+                return;
+
+        msg_init(&out, type, 0, 0);
+        msg_put_u32(&out, T_FLOW_ID, id);
+        if (with_res)
+                msg_put_i32(&out, T_RESULT, res);
+        ipcp_send_req(e, &out, IRMD_IPCP_REQ_NS, NULL, NULL);
+}
+
+/* Release a half at the IPCP and in the registry. */
+void flow_release(struct reg_flow * f)
+{
+        if (f->state == FLOW_ACCEPT_PENDING)
+                ipcp_tell(f->ipcp, M_IPCPD_FLOW_ALLOC_RESP, f->id, true,
+                          -ECONNREFUSED);
+        else
+                ipcp_tell(f->ipcp, M_IPCPD_FLOW_DEALLOC, f->id, false, 0);
+
+        req_drop(&f->req);
+        reg_flow_del(f);
+}
+
+/* The requester half x will not complete: tear it down. */
+void flow_fail_x(struct reg_flow * x,
+                 int               err)
+{
+        struct reg_flow * y = x->peer;
+
+        log_info("Flow %u allocation for %s by pid %d failed: %s.", x->id,
+                 x->name, x->pid, irmd_strerror(err));
+
+        req_fail(&x->req, err);
+
+        if (y != NULL && y->state == FLOW_ACCEPT_PENDING) {
+                flow_release(y);
+        } else if (y != NULL && x->mem != NULL) {
+                /* the acceptor already has it: requester side is dead */
+                flow_shm_mark_dead(x->mem->fd, x->side, x->peer_evfd);
+        }
+
+        flow_release(x);
+}
+
+/* ---- handing flows to acceptors ---- */
+
+static struct acceptor * acceptor_of(pid_t pid)
+{
+        struct list_head * p;
+
+        list_for_each(p, &flow_acceptors) {
+                struct acceptor * a = list_entry(p, struct acceptor, next);
+                if (a->pid == pid && req_alive(&a->req))
+                        return a;
+        }
+
+        return NULL;
+}
+
+static bool is_accepting(pid_t  pid,
+                         void * arg)
+{
+        (void) arg;
+
+        return acceptor_of(pid) != NULL;
+}
+
+void flow_acceptor_free(struct acceptor * a)
+{
+        list_del(&a->next);
+        req_drop(&a->req);
+        free(a);
+}
+
+/* Give queued half y to acceptor a (which is consumed). */
+static void hand_over(struct reg_flow * y,
+                      struct acceptor * a)
+{
+        struct reg_flow * x = y->peer;
+        struct msg        rep;
+        int               fd;
+        int               r;
+
+        list_del(&a->next);
+        list_init(&a->next);
+
+        if (x == NULL || flow_proc_evfd(x->pid) < 0 || flow_proc_evfd(a->pid) < 0) {
+                /* cannot happen: halves go together */
+                log_err("Flow %u has no requester, dropped.", y->id);
+                flow_release(y);
+                list_add_tail(&a->next, &flow_acceptors);
+                return;
+        }
+
+        fd = flow_shm_create(&irmd_cfg.shm);
+        if (fd >= 0 && (r = reg_flow_attach_mem(y, fd)) < 0) {
+                close(fd);
+                fd = r;
+        }
+        if (fd < 0) {
+                log_err("Cannot create flow memory: %s.", strerror(-fd));
+                list_add_tail(&a->next, &flow_acceptors);
+                flow_fail_x(x, fd);
+                return;
+        }
+
+        y->pid       = a->pid;
+        y->deadline  = 0;
+        y->peer_pid  = x->pid;
+        y->peer_evfd = dup(flow_proc_evfd(x->pid));
+        x->peer_pid  = a->pid;
+        x->peer_evfd = dup(flow_proc_evfd(a->pid));
+        reg_flow_set_state(y, FLOW_ALLOCATED);
+
+        req_init_reply(&rep, &a->req, 0);
+        msg_put_u32(&rep, T_FLOW_ID, y->id);
+        msg_put_u8(&rep, T_SIDE, (uint8_t) y->side);
+        msg_put_qos(&rep, T_QOS, &y->qos);
+        msg_put_str(&rep, T_NAME, y->name);
+        msg_put_u32(&rep, T_MAX_PKT, (uint32_t) irmd_cfg.shm.max_pkt);
+        msg_put_u32(&rep, T_PEER_PID, (uint32_t) x->pid);
+        msg_put_fd(&rep, y->mem->fd);
+        msg_put_fd(&rep, flow_proc_evfd(x->pid));
+        log_info("Flow %u accepted by pid %d for %s (requester pid %d, "
+                 "flow %u).", y->id, y->pid, y->name, x->pid, x->id);
+
+        req_send(&a->req, &rep);
+        free(a);
+
+        ipcp_tell(y->ipcp, M_IPCPD_FLOW_ALLOC_RESP, y->id, true, 0);
+}
+
+/* Try to give queued half y to someone; auto-start if nobody runs. */
+static void dispatch(struct reg_flow * y,
+                     bool              may_start)
+{
+        struct reg_name * n = reg_name_get(y->name);
+        pid_t             pid;
+
+        if (n == NULL)
+                return;
+
+        pid = reg_name_pick(n, is_accepting, NULL);
+        if (pid != 0) {
+                hand_over(y, acceptor_of(pid));
+                return;
+        }
+
+        if (may_start)
+                proc_autostart(y->name);
+}
+
+static bool any_accepting(const struct reg_name * n)
+{
+        size_t i;
+
+        for (i = 0; i < n->n_pids; ++i)
+                if (acceptor_of(n->pids[i]) != NULL)
+                        return true;
+
+        return false;
+}
+
+void flow_kick(void)
+{
+        struct list_head * p;
+        bool               again = true;
+
+        /* hand_over changes the lists: restart after each match */
+        while (again) {
+                again = false;
+                list_for_each(p, reg_flow_all()) {
+                        struct reg_flow * y;
+                        struct reg_name * n;
+                        y = list_entry(p, struct reg_flow, next);
+                        if (y->state != FLOW_ACCEPT_PENDING)
+                                continue;
+                        n = reg_name_get(y->name);
+                        if (n != NULL && any_accepting(n)) {
+                                dispatch(y, false);
+                                again = true;
+                                break;
+                        }
+                }
+        }
+}
+
+/* ---- M_FLOW_ALLOC ---- */
+
+static void alloc_ack(void *             ctx,
+                      struct reg_ipcp *  e,
+                      int                res,
+                      const struct msg * rep)
+{
+        struct reg_flow * x = reg_flow_get((uint32_t) (uintptr_t) ctx);
+
+        (void) e;
+        (void) rep;
+
+        if (x == NULL || x->state != FLOW_ALLOC_PENDING || x->side != 0)
+                return;
+
+        if (res < 0) {
+                flow_fail_x(x, res == -ETIMEDOUT ? -EIPCP : res);
+                return;
+        }
+
+        x->acked = true;
+}
+
+static int send_alloc(struct reg_flow * x,
+                      struct reg_ipcp * e)
+{
+        struct reg_name * n = reg_name_get(x->name);
+        struct msg        out;
+        uint8_t           h[HASH_MAX_LEN];
+        int               len;
+
+        if (n != NULL)
+                len = reg_name_hash(n, e->hash, h);
+        else
+                len = hash_name(e->hash, x->name, h);
+        if (len < 0)
+                return len;
+
+        x->ipcp = e;
+        msg_init(&out, M_IPCPD_FLOW_ALLOC, 0, 0);
+        msg_put_u32(&out, T_FLOW_ID, x->id);
+        msg_put_bytes(&out, T_HASH, h, (size_t) len);
+        msg_put_qos(&out, T_QOS, &x->qos);
+
+        return ipcp_send_req(e, &out, IRMD_IPCP_REQ_NS, alloc_ack,
+                             (void *) (uintptr_t) x->id);
+}
+
+static void query_done(void *             ctx,
+                       struct reg_ipcp *  e,
+                       int                res,
+                       const struct msg * rep)
+{
+        struct query *    q = ctx;
+        struct reg_flow * x = reg_flow_get(q->x);
+        int               r;
+
+        (void) rep;
+
+        if (res == 0 && !q->found && x != NULL &&
+            x->state == FLOW_ALLOC_PENDING &&
+            e->state == IPCP_STATE_OPERATIONAL) {
+                q->found = true;
+                r = send_alloc(x, e);
+                if (r < 0)
+                        flow_fail_x(x, r);
+        }
+
+        if (--q->outstanding > 0)
+                return;
+
+        if (!q->found && x != NULL && x->state == FLOW_ALLOC_PENDING)
+                flow_fail_x(x, -EIPCP);
+
+        free(q);
+}
+
+/* Ask every operational non-local IPCP about x's name. */
+static int query(struct reg_flow * x)
+{
+        struct list_head * p;
+        struct query *     q;
+        uint8_t            h[HASH_MAX_LEN];
+
+        q = calloc(1, sizeof(*q));
+        if (q == NULL)
+                return -ENOMEM;
+        q->x           = x->id;
+        q->outstanding = 1; /* held while sending */
+
+        list_for_each(p, reg_ipcp_all()) {
+                struct reg_ipcp * e = list_entry(p, struct reg_ipcp, next);
+                struct msg        out;
+                int               len;
+                if (e->state != IPCP_STATE_OPERATIONAL ||
+                    e->type == IPCP_LOCAL || e->type == IPCP_BROADCAST)
+                        continue;
+                len = hash_name(e->hash, x->name, h);
+                if (len < 0)
+                        continue;
+                msg_init(&out, M_IPCPD_QUERY, 0, 0);
+                msg_put_bytes(&out, T_HASH, h, (size_t) len);
+                ++q->outstanding;
+                if (ipcp_send_req(e, &out, IRMD_IPCP_REQ_NS, query_done,
+                                  q) < 0)
+                        --q->outstanding;
+        }
+
+        if (q->outstanding == 1) {
+                free(q);
+                return -EIPCP;
+        }
+
+        query_done(q, NULL, -ENOENT, NULL); /* drop the hold */
+
+        return 0;
+}
+
+/* The IPCP where name is registered, preferring the local layer. */
+static struct reg_ipcp * pick_ipcp(const char * name)
+{
+        struct reg_name *  n = reg_name_get(name);
+        struct reg_ipcp *  best = NULL;
+        struct list_head * p;
+
+        if (n == NULL)
+                return NULL;
+
+        list_for_each(p, &n->ipcps) {
+                struct reg_name_ipcp * ri;
+                struct reg_ipcp *      e;
+                ri = list_entry(p, struct reg_name_ipcp, next);
+                e  = reg_ipcp_get(ri->ipcp);
+                if (e == NULL || e->state != IPCP_STATE_OPERATIONAL ||
+                    e->conn == NULL)
+                        continue;
+                if (e->type == IPCP_LOCAL)
+                        return e;
+                if (best == NULL)
+                        best = e;
+        }
+
+        return best;
+}
+
+void flow_h_alloc(struct conn *      c,
+                  const struct msg * m)
+{
+        char              name[NAME_MAX_LEN + 1];
+        qosspec_t         qs;
+        int64_t           dl;
+        bool              zero;
+        struct reg_flow * x;
+        struct reg_ipcp * e;
+        int               r;
+
+        r = msg_get_str(msg_body(m), T_NAME, name, NAME_MAX_LEN);
+        if (r == -ENOENT)
+                r = -EBADMSG;
+        else if (r == 0)
+                r = -EINVAL;
+        if (r > 0 && msg_get_qos(msg_body(m), T_QOS, &qs) < 0)
+                r = -EBADMSG;
+        if (r > 0)
+                r = get_deadline(m, &dl, &zero);
+        if (r >= 0 && reg_proc_get(c->pid) == NULL)
+                r = -EPERM;
+        if (r >= 0)
+                r = reg_flow_add(FLOW_ALLOC_PENDING, 0, c->pid, &x);
+        if (r < 0) {
+                conn_reply(c, m, r);
+                return;
+        }
+
+        x->qos      = qs;
+        x->deadline = dl;
+        strcpy(x->name, name);
+        req_park(&x->req, c, m);
+
+        e = pick_ipcp(name);
+        if (e != NULL)
+                r = send_alloc(x, e);
+        else
+                r = query(x);
+        if (r < 0) {
+                flow_fail_x(x, r);
+                return;
+        }
+
+        log_dbg("Flow %u: pid %d allocating to %s via %s.", x->id, x->pid,
+                name, e != NULL ? e->name : "(query)");
+}
+
+/* ---- M_FLOW_ACCEPT ---- */
+
+/* The oldest queued half for a name pid is bound to. */
+static struct reg_flow * queued_for(pid_t pid)
+{
+        struct list_head * p;
+
+        list_for_each(p, reg_flow_all()) {
+                struct reg_flow * y = list_entry(p, struct reg_flow, next);
+                struct reg_name * n;
+                if (y->state != FLOW_ACCEPT_PENDING)
+                        continue;
+                n = reg_name_get(y->name);
+                if (n != NULL && reg_name_has_pid(n, pid))
+                        return y;
+        }
+
+        return NULL;
+}
+
+void flow_h_accept(struct conn *      c,
+                   const struct msg * m)
+{
+        struct acceptor * a;
+        struct reg_flow * y;
+        int64_t           dl;
+        bool              zero;
+        int               r;
+
+        r = get_deadline(m, &dl, &zero);
+        if (r == 0 && reg_proc_get(c->pid) == NULL)
+                r = -EPERM;
+        if (r < 0) {
+                conn_reply(c, m, r);
+                return;
+        }
+
+        a = calloc(1, sizeof(*a));
+        if (a == NULL) {
+                conn_reply(c, m, -ENOMEM);
+                return;
+        }
+
+        a->pid      = c->pid;
+        a->deadline = dl;
+        req_park(&a->req, c, m);
+        proc_accepting(c->pid);
+        list_add_tail(&a->next, &flow_acceptors);
+
+        y = queued_for(c->pid);
+        if (y != NULL) {
+                hand_over(y, a);
+                return;
+        }
+
+        if (zero) {
+                req_fail(&a->req, -EAGAIN);
+                flow_acceptor_free(a);
+                return;
+        }
+
+        log_dbg("Pid %d waits for a flow.", c->pid);
+}
+
+/* ---- M_FLOW_JOIN ---- */
+
+void flow_h_join(struct conn *      c,
+                 const struct msg * m)
+{
+        char               layer[LAYER_MAX_LEN + 1];
+        struct list_head * p;
+        bool               any = false;
+        int                r;
+
+        r = msg_get_str(msg_body(m), T_NAME, layer, LAYER_MAX_LEN);
+        if (r == -ENOENT)
+                r = -EBADMSG;
+        if (r >= 0) {
+                r = -EIPCPTYPE;
+                list_for_each(p, reg_ipcp_all()) {
+                        struct reg_ipcp * e;
+                        e = list_entry(p, struct reg_ipcp, next);
+                        if (e->type != IPCP_BROADCAST)
+                                continue;
+                        any = true;
+                        if (strcmp(e->layer, layer) == 0)
+                                r = -ENOTSUP;
+                }
+                if (any && r == -EIPCPTYPE)
+                        r = -ENAME;
+        }
+
+        conn_reply(c, m, r);
+}
+
+/* ---- M_FLOW_DEALLOC ---- */
+
+void flow_h_dealloc(struct conn *      c,
+                    const struct msg * m)
+{
+        struct reg_flow * f = NULL;
+        uint32_t          id;
+        int               r = 0;
+
+        if (msg_get_u32(msg_body(m), T_FLOW_ID, &id) < 0)
+                r = -EBADMSG;
+        if (r == 0 && ((f = reg_flow_get(id)) == NULL ||
+                       f->state != FLOW_ALLOCATED))
+                r = -ENOTALLOC;
+        if (r == 0 && f->pid != c->pid)
+                r = -EPERM;
+        if (r == 0) {
+                log_info("Flow %u (%s) deallocated by pid %d.", f->id,
+                         f->name, f->pid);
+                flow_release(f);
+        }
+
+        conn_reply(c, m, r);
+}
+
+/* ---- requests from IPCPs ---- */
+
+void flow_h_req_arr(struct conn *      c,
+                    const struct msg * m)
+{
+        struct reg_ipcp * e = c->ipcp;
+        struct reg_name * n = NULL;
+        struct reg_flow * x = NULL;
+        struct reg_flow * y;
+        const void *      h;
+        size_t            len;
+        qosspec_t         qs;
+        uint32_t          peer;
+        struct msg        rep;
+        int               r = 0;
+
+        if (msg_get_bytes(msg_body(m), T_HASH, &h, &len) < 0 ||
+            (int) len != hash_len(e->hash) ||
+            msg_get_qos(msg_body(m), T_QOS, &qs) < 0)
+                r = -EBADMSG;
+        if (r == 0 && !msg_has(msg_body(m), T_PEER_FLOW))
+                r = -ENOTSUP; /* non-spliced layers: not in this build */
+        if (r == 0 && msg_get_u32(msg_body(m), T_PEER_FLOW, &peer) < 0)
+                r = -EBADMSG;
+        if (r == 0 && (n = reg_name_by_hash(e->hash, h, len)) == NULL)
+                r = -ENAME;
+        if (r == 0) {
+                x = reg_flow_get(peer);
+                if (x == NULL || x->state != FLOW_ALLOC_PENDING ||
+                    x->ipcp != e || x->peer != NULL)
+                        r = -ENOTALLOC;
+        }
+        if (r == 0)
+                r = reg_flow_add(FLOW_ACCEPT_PENDING, 1, 0, &y);
+        if (r < 0) {
+                log_dbg("Flow request from IPCP %s refused: %s.", e->name,
+                        irmd_strerror(r));
+                conn_reply(c, m, r);
+                return;
+        }
+
+        reg_flow_splice(x, y);
+        y->qos      = qs;
+        y->ipcp     = e;
+        y->deadline = x->deadline != 0 ? x->deadline
+                                       : now_ns() + IRMD_QUEUE_NS;
+        strcpy(y->name, n->name);
+
+        msg_init_reply(&rep, m, 0);
+        msg_put_u32(&rep, T_FLOW_ID, y->id);
+        conn_send(c, &rep);
+
+        log_dbg("Flow %u for %s queued (requester flow %u).", y->id,
+                y->name, x->id);
+
+        dispatch(y, true);
+}
+
+void flow_h_alloc_reply(struct conn *      c,
+                        const struct msg * m)
+{
+        struct reg_flow * x = NULL;
+        struct msg        rep;
+        uint32_t          id;
+        uint32_t          peer;
+        int32_t           res;
+        int               r = 0;
+
+        if (msg_get_u32(msg_body(m), T_FLOW_ID, &id) < 0 ||
+            msg_get_i32(msg_body(m), T_RESULT, &res) < 0)
+                r = -EBADMSG;
+        if (r == 0 && ((x = reg_flow_get(id)) == NULL || x->side != 0 ||
+                       x->state != FLOW_ALLOC_PENDING || x->ipcp != c->ipcp))
+                r = -ENOTALLOC;
+        if (r == 0 && msg_has(msg_body(m), T_PEER_FLOW) &&
+            (msg_get_u32(msg_body(m), T_PEER_FLOW, &peer) < 0 ||
+             (x->peer != NULL && x->peer->id != peer)))
+                r = -EINVAL;
+        if (r < 0) {
+                log_dbg("Allocation reply from IPCP %s refused: %s.",
+                        c->ipcp->name, irmd_strerror(r));
+                conn_reply(c, m, r);
+                return;
+        }
+
+        conn_reply(c, m, 0);
+
+        if (res >= 0 && (x->mem == NULL || x->peer_evfd < 0))
+                res = -EIPCP; /* success without an accept: IPCP bug */
+        if (res < 0) {
+                flow_fail_x(x, res);
+                return;
+        }
+
+        reg_flow_set_state(x, FLOW_ALLOCATED);
+        x->deadline = 0;
+
+        req_init_reply(&rep, &x->req, 0);
+        msg_put_u32(&rep, T_FLOW_ID, x->id);
+        msg_put_u8(&rep, T_SIDE, (uint8_t) x->side);
+        msg_put_qos(&rep, T_QOS, &x->qos);
+        msg_put_u32(&rep, T_MAX_PKT, (uint32_t) irmd_cfg.shm.max_pkt);
+        msg_put_u32(&rep, T_PEER_PID, (uint32_t) x->peer_pid);
+        msg_put_fd(&rep, x->mem->fd);
+        msg_put_fd(&rep, x->peer_evfd);
+        log_info("Flow %u allocated: pid %d -> %s (pid %d, flow %u).",
+                 x->id, x->pid, x->name, x->peer_pid,
+                 x->peer != NULL ? x->peer->id : 0);
+
+        req_send(&x->req, &rep);
+}
+
+void flow_h_dealloc_arr(struct conn *      c,
+                        const struct msg * m)
+{
+        struct reg_flow * f = NULL;
+        uint32_t          id;
+        int               r = 0;
+
+        if (msg_get_u32(msg_body(m), T_FLOW_ID, &id) < 0)
+                r = -EBADMSG;
+        if (r == 0 && ((f = reg_flow_get(id)) == NULL || f->ipcp != c->ipcp))
+                r = -ENOTALLOC;
+        if (r == 0 && f->mem != NULL && f->peer == NULL)
+                flow_shm_mark_dead(f->mem->fd, 1 - f->side,
+                                   flow_proc_evfd(f->pid));
+
+        conn_reply(c, m, r);
+}

@@ -1,0 +1,39 @@
+/*
+ * Ouroboros IRMd - what flow.c shares with flow_reclaim.c.
+ */
+#ifndef OUROBOROS_IRMD_FLOW_PRIV_H
+#define OUROBOROS_IRMD_FLOW_PRIV_H
+
+#include "list.h"
+#include "reg_flow.h"
+#include "req.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* A parked M_FLOW_ACCEPT. */
+struct acceptor {
+        struct list_head next;
+        struct req       req;
+        pid_t            pid;
+        int64_t          deadline; /* 0 = forever */
+};
+
+/* Parked accepts, oldest first. */
+extern struct list_head flow_acceptors;
+
+/* Eventfd of an announced process, -1 if unknown. */
+int  flow_proc_evfd(pid_t pid);
+
+/* Release a half at its IPCP and drop it from the registry. */
+void flow_release(struct reg_flow * f);
+
+/* The requester half x will not complete: answer err, tear down both
+ * halves (marking the requester side dead if the acceptor has it). */
+void flow_fail_x(struct reg_flow * x,
+                 int               err);
+
+/* Unlink, release the parked request and free. */
+void flow_acceptor_free(struct acceptor * a);
+
+#endif /* OUROBOROS_IRMD_FLOW_PRIV_H */

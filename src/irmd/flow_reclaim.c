@@ -1,0 +1,218 @@
+/*
+ * Ouroboros IRMd - reclaiming flows: processes that exit, connections
+ * that close, IPCPs that die, deadlines that pass, and shutdown. Every
+ * side still in use is marked dead or down in its flow memory so the
+ * peer learns of it at once (flow_shm.h).
+ */
+#include "irmd.h"
+#include "flow_priv.h"
+#include "reg_flow.h"
+#include "reg_ipcp.h"
+
+#include "common/log.h"
+
+#include <ouroboros/errno.h>
+
+#include <errno.h>
+#include <stdlib.h>
+
+/* First flow matching pred, for restartable walks. */
+static struct reg_flow * find_flow(bool (* pred)(struct reg_flow *,
+                                                 const void *),
+                                   const void * arg)
+{
+        struct list_head * p;
+
+        list_for_each(p, reg_flow_all()) {
+                struct reg_flow * f = list_entry(p, struct reg_flow, next);
+                if (pred(f, arg))
+                        return f;
+        }
+
+        return NULL;
+}
+
+static bool held_by(struct reg_flow * f,
+                    const void *      arg)
+{
+        return f->pid == *(const pid_t *) arg;
+}
+
+size_t flow_proc_gone(pid_t pid)
+{
+        struct list_head * p;
+        struct list_head * t;
+        struct reg_flow *  f;
+        size_t             cnt = 0;
+
+        list_for_each_safe(p, t, &flow_acceptors) {
+                struct acceptor * a = list_entry(p, struct acceptor, next);
+                if (a->pid == pid)
+                        flow_acceptor_free(a);
+        }
+
+        while ((f = find_flow(held_by, &pid)) != NULL) {
+                ++cnt;
+                if (f->state == FLOW_ALLOC_PENDING) {
+                        flow_fail_x(f, -ECONNRESET);
+                        continue;
+                }
+                if (f->mem != NULL)
+                        flow_shm_mark_dead(f->mem->fd, f->side,
+                                           f->peer_evfd);
+                log_info("Flow %u (%s) of pid %d reclaimed.", f->id,
+                         f->name, pid);
+                flow_release(f);
+        }
+
+        return cnt;
+}
+
+static bool waits_on(struct reg_flow * f,
+                     const void *      arg)
+{
+        return f->state == FLOW_ALLOC_PENDING && f->req.conn == arg;
+}
+
+void flow_conn_closed(struct conn * c)
+{
+        struct list_head * p;
+        struct list_head * t;
+        struct reg_flow *  x;
+
+        list_for_each_safe(p, t, &flow_acceptors) {
+                struct acceptor * a = list_entry(p, struct acceptor, next);
+                if (a->req.conn == c)
+                        flow_acceptor_free(a);
+        }
+
+        while ((x = find_flow(waits_on, c)) != NULL) {
+                req_drop(&x->req);
+                flow_fail_x(x, -ECONNRESET);
+        }
+}
+
+/* Eventfd of the process holding side s of f's memory, -1 if unknown. */
+static int side_evfd(const struct reg_flow * f,
+                     int                     s)
+{
+        if (f->side != s)
+                return f->peer_evfd;
+        if (f->pid != 0 && flow_proc_evfd(f->pid) >= 0)
+                return flow_proc_evfd(f->pid);
+
+        return f->peer != NULL ? f->peer->peer_evfd : -1;
+}
+
+static void mark_down(struct reg_flow * f)
+{
+        /* once per memory: by side 0, or by a lone side 1 */
+        if (f->mem == NULL || (f->side == 1 && f->peer != NULL &&
+                               f->peer->state == FLOW_ALLOCATED))
+                return;
+
+        flow_shm_mark_down(f->mem->fd, side_evfd(f, 0), side_evfd(f, 1));
+}
+
+static bool pending_at(struct reg_flow * f,
+                       const void *      arg)
+{
+        return f->ipcp == arg && f->state != FLOW_ALLOCATED;
+}
+
+void flow_ipcp_gone(struct reg_ipcp * e)
+{
+        struct list_head * p;
+        struct reg_flow *  f;
+
+        while ((f = find_flow(pending_at, e)) != NULL) {
+                if (f->side == 0) {
+                        flow_fail_x(f, -EIPCP);
+                } else if (f->peer != NULL) {
+                        flow_fail_x(f->peer, -EIPCP);
+                } else {
+                        f->ipcp = NULL;
+                        flow_release(f);
+                }
+        }
+
+        list_for_each(p, reg_flow_all()) {
+                f = list_entry(p, struct reg_flow, next);
+                if (f->ipcp != e)
+                        continue;
+                mark_down(f);
+                f->ipcp = NULL;
+        }
+}
+
+int64_t flow_next_deadline(void)
+{
+        struct list_head * p;
+        int64_t            dl = 0;
+
+        list_for_each(p, &flow_acceptors) {
+                struct acceptor * a = list_entry(p, struct acceptor, next);
+                if (a->deadline != 0 && (dl == 0 || a->deadline < dl))
+                        dl = a->deadline;
+        }
+
+        list_for_each(p, reg_flow_all()) {
+                struct reg_flow * f = list_entry(p, struct reg_flow, next);
+                if (f->deadline != 0 && (dl == 0 || f->deadline < dl))
+                        dl = f->deadline;
+        }
+
+        return dl;
+}
+
+static bool expired(struct reg_flow * f,
+                    const void *      arg)
+{
+        return f->deadline != 0 && f->deadline <= *(const int64_t *) arg;
+}
+
+void flow_expire(int64_t now)
+{
+        struct list_head * p;
+        struct reg_flow *  f;
+
+        /* answering may close a connection, which frees its other
+         * acceptors: restart the walk after each one */
+        for (p = flow_acceptors.nxt; p != &flow_acceptors; p = p->nxt) {
+                struct acceptor * a = list_entry(p, struct acceptor, next);
+                if (a->deadline == 0 || a->deadline > now)
+                        continue;
+                list_del(&a->next);
+                req_fail(&a->req, -ETIMEDOUT);
+                free(a);
+                p = &flow_acceptors;
+        }
+
+        while ((f = find_flow(expired, &now)) != NULL) {
+                f->deadline = 0;
+                if (f->state == FLOW_ALLOCATED)
+                        continue;
+                if (f->side == 0)
+                        flow_fail_x(f, -ETIMEDOUT);
+                else if (f->peer != NULL)
+                        flow_fail_x(f->peer, -ETIMEDOUT);
+                else
+                        flow_release(f);
+        }
+}
+
+void flow_fini(void)
+{
+        struct list_head * p;
+        struct list_head * t;
+
+        list_for_each_safe(p, t, &flow_acceptors)
+                flow_acceptor_free(list_entry(p, struct acceptor, next));
+
+        list_for_each(p, reg_flow_all()) {
+                struct reg_flow * f = list_entry(p, struct reg_flow, next);
+                if (f->state == FLOW_ALLOCATED)
+                        mark_down(f);
+                req_drop(&f->req);
+        }
+}

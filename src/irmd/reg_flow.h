@@ -1,0 +1,90 @@
+/*
+ * Ouroboros IRMd - the flow registry.
+ *
+ * A flow allocation has two halves, each with its own IRMd flow id: the
+ * requester's half (side 0 of the flow memory) and the acceptor's half
+ * (side 1). The local layer splices them: both halves share one flow
+ * memory (a memfd), referenced by both and closed when both are gone.
+ * The holder of a half is a pid (an application, or for future
+ * non-spliced layers the IPCP process itself).
+ *
+ *   requester half:  ALLOC_PENDING --(reply)--> ALLOCATED
+ *   acceptor half:   ACCEPT_PENDING --(accept)--> ALLOCATED
+ */
+#ifndef OUROBOROS_IRMD_REG_FLOW_H
+#define OUROBOROS_IRMD_REG_FLOW_H
+
+#include "list.h"
+#include "req.h"
+
+#include <ouroboros/irm.h>
+#include <ouroboros/qos.h>
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define REG_FLOW_MAX 65536 /* flows in the registry at once */
+
+enum flow_state {
+        FLOW_ALLOC_PENDING = 0, /* requester waits for the IPCP */
+        FLOW_ACCEPT_PENDING,    /* queued for an acceptor */
+        FLOW_ALLOCATED          /* handed to its holder */
+};
+
+struct flow_mem {
+        int fd;   /* memfd, owned */
+        int refs; /* halves referencing it */
+};
+
+struct reg_ipcp;
+
+struct reg_flow {
+        struct list_head  next;
+        uint32_t          id;
+        enum flow_state   state;
+        int               side;      /* side of the memory this half holds */
+        pid_t             pid;       /* holder, 0 while queued */
+        struct reg_flow * peer;      /* other half when spliced */
+        struct flow_mem * mem;       /* NULL until accepted */
+        qosspec_t         qos;
+        char              name[NAME_MAX_LEN + 1];
+        struct reg_ipcp * ipcp;      /* NULL once the IPCP is gone */
+        int64_t           deadline;  /* ns, 0 = none */
+        struct req        req;       /* requester waiting (ALLOC_PENDING) */
+        pid_t             peer_pid;  /* holder of the other side */
+        int               peer_evfd; /* its eventfd (a dup, owned), -1 */
+        bool              acked;     /* IPCP accepted M_IPCPD_FLOW_ALLOC */
+};
+
+const char *      reg_flow_state_str(enum flow_state s);
+
+/* A new half in state st with a fresh id: -ENOSPC, -ENOMEM. */
+int               reg_flow_add(enum flow_state    st,
+                               int                side,
+                               pid_t              pid,
+                               struct reg_flow ** out);
+
+struct reg_flow * reg_flow_get(uint32_t id);
+
+/* Splice two halves (both unspliced): -EBUSY otherwise. */
+int               reg_flow_splice(struct reg_flow * a,
+                                  struct reg_flow * b);
+
+/* Give the spliced pair a new memory (takes memfd): -EINVAL, -ENOMEM. */
+int               reg_flow_attach_mem(struct reg_flow * f,
+                                      int               memfd);
+
+void              reg_flow_set_state(struct reg_flow * f,
+                                     enum flow_state   s);
+
+/* Remove a half: unsplices it, drops its memory reference and closes
+ * peer_evfd. */
+void              reg_flow_del(struct reg_flow * f);
+
+struct list_head * reg_flow_all(void);
+
+size_t            reg_flow_count(void);
+
+void              reg_flow_fini(void);
+
+#endif /* OUROBOROS_IRMD_REG_FLOW_H */

@@ -1,0 +1,215 @@
+/*
+ * Ouroboros IRMd tests - a fake ipcpd-local speaking proto.h, so the
+ * IRMd can be tested without the real IPCP: says hello, accepts
+ * bootstrap and registrations, and splices flows like the local layer
+ * (FLOW_ALLOC X -> FLOW_REQ_ARR {peer X} -> Y; FLOW_ALLOC_RESP Y ->
+ * FLOW_ALLOC_REPLY {X, result, peer Y}). Exits on EOF from the IRMd.
+ * Installed also as ipcpd-unicast (its type follows argv[0]), where it
+ * answers every M_IPCPD_QUERY positively and accepts enrollment, so the
+ * IRMd's query path and enrollment can be tested.
+ */
+#include "common/hash.h"
+#include "common/msg.h"
+#include "common/proto.h"
+#include "common/rundir.h"
+
+#include <ouroboros/errno.h>
+#include <ouroboros/irm.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_PAIRS 1024
+
+static struct pair {
+        uint32_t x;
+        uint32_t y;
+        uint32_t req; /* id of our FLOW_REQ_ARR */
+        bool     used;
+} pairs[MAX_PAIRS];
+
+static int        sock;
+static uint32_t   type = IPCP_LOCAL;
+static uint32_t   next_id = 1;
+static struct msg in;
+static struct msg out;
+
+static void reply(int res)
+{
+        msg_init_reply(&out, &in, res);
+        msg_send(sock, &out);
+}
+
+static struct pair * find(uint32_t x, uint32_t y, uint32_t req)
+{
+        int i;
+
+        for (i = 0; i < MAX_PAIRS; ++i) {
+                if (!pairs[i].used)
+                        continue;
+                if ((x && pairs[i].x == x) || (y && pairs[i].y == y) ||
+                    (req && pairs[i].req == req))
+                        return &pairs[i];
+        }
+
+        return NULL;
+}
+
+static void alloc_reply(uint32_t x, int32_t res, uint32_t y)
+{
+        msg_init(&out, M_IPCP_FLOW_ALLOC_REPLY, 0, next_id++);
+        msg_put_u32(&out, T_FLOW_ID, x);
+        msg_put_i32(&out, T_RESULT, res);
+        if (y != 0)
+                msg_put_u32(&out, T_PEER_FLOW, y);
+        msg_send(sock, &out);
+}
+
+static void on_request(void)
+{
+        struct msg_view v = msg_body(&in);
+        const void *    h;
+        size_t          hl;
+        qosspec_t       qs;
+        uint32_t        id;
+        int32_t         res;
+        struct pair *   p;
+        int             i;
+
+        switch (in.type) {
+        case M_IPCPD_QUERY:
+                reply(type == IPCP_UNICAST ? 0 : -ENAME);
+                break;
+        case M_IPCPD_ENROLL:
+                if (type != IPCP_UNICAST) {
+                        reply(-ENOTSUP);
+                        break;
+                }
+                msg_init_reply(&out, &in, 0);
+                msg_put_str(&out, T_LAYER, "enrolled");
+                msg_put_u32(&out, T_HASH_ALGO, HASH_SHA3_256);
+                msg_send(sock, &out);
+                break;
+        case M_IPCPD_BOOTSTRAP:
+        case M_IPCPD_REG:
+        case M_IPCPD_UNREG:
+        case M_IPCPD_FLOW_DEALLOC:
+                reply(0);
+                break;
+        case M_IPCPD_FLOW_ALLOC:
+                if (msg_get_u32(v, T_FLOW_ID, &id) < 0 ||
+                    msg_get_bytes(v, T_HASH, &h, &hl) < 0 ||
+                    msg_get_qos(v, T_QOS, &qs) < 0) {
+                        reply(-EBADMSG);
+                        break;
+                }
+                for (i = 0; i < MAX_PAIRS && pairs[i].used; ++i)
+                        ;
+                if (i == MAX_PAIRS) {
+                        reply(-ENOMEM);
+                        break;
+                }
+                reply(0);
+                pairs[i].used = true;
+                pairs[i].x    = id;
+                pairs[i].y    = 0;
+                pairs[i].req  = next_id;
+                msg_init(&out, M_IPCP_FLOW_REQ_ARR, 0, next_id++);
+                msg_put_bytes(&out, T_HASH, h, hl);
+                msg_put_qos(&out, T_QOS, &qs);
+                msg_put_u32(&out, T_PEER_FLOW, id);
+                msg_send(sock, &out);
+                break;
+        case M_IPCPD_FLOW_ALLOC_RESP:
+                if (msg_get_u32(v, T_FLOW_ID, &id) < 0 ||
+                    msg_get_i32(v, T_RESULT, &res) < 0) {
+                        reply(-EBADMSG);
+                        break;
+                }
+                reply(0);
+                p = find(0, id, 0);
+                if (p != NULL) {
+                        alloc_reply(p->x, res, res == 0 ? p->y : 0);
+                        p->used = false;
+                }
+                break;
+        default:
+                reply(-ENOTSUP);
+                break;
+        }
+}
+
+static void on_reply(void)
+{
+        struct pair * p;
+        uint32_t      y;
+        int           res = msg_result(&in);
+
+        if (in.type == M_IPCP_HELLO) {
+                if (res < 0) {
+                        fprintf(stderr, "fake ipcpd: hello refused %d\n",
+                                res);
+                        exit(1);
+                }
+                return;
+        }
+
+        if (in.type != M_IPCP_FLOW_REQ_ARR)
+                return;
+
+        p = find(0, 0, in.id);
+        if (p == NULL)
+                return;
+        if (res < 0 || msg_get_u32(msg_body(&in), T_FLOW_ID, &y) < 0) {
+                alloc_reply(p->x, res < 0 ? res : -EBADMSG, 0);
+                p->used = false;
+                return;
+        }
+        p->y   = y;
+        p->req = 0;
+}
+
+int main(int    argc,
+         char * argv[])
+{
+        const char * name = NULL;
+
+        if (argc == 3 && strcmp(argv[1], "--name") == 0)
+                name = argv[2];
+        if (name == NULL) {
+                fprintf(stderr, "usage: %s --name NAME\n", argv[0]);
+                return 1;
+        }
+
+        if (strstr(argv[0], "ipcpd-unicast") != NULL)
+                type = IPCP_UNICAST;
+
+        sock = rundir_connect();
+        if (sock < 0)
+                return 1;
+
+        msg_init(&out, M_IPCP_HELLO, 0, next_id++);
+        msg_put_u32(&out, T_PID, (uint32_t) getpid());
+        msg_put_str(&out, T_IPCP_NAME, name);
+        msg_put_u32(&out, T_IPCP_TYPE, type);
+        if (getenv("FAKE_IPCPD_SILENT") != NULL)
+                pause(); /* never says hello */
+        if (msg_send(sock, &out) < 0)
+                return 1;
+
+        for (;;) {
+                int r = msg_recv(sock, &in, -1);
+                if (r == -EPIPE)
+                        return 0;
+                if (r < 0)
+                        continue;
+                if (in.flags & MSG_F_REPLY)
+                        on_reply();
+                else
+                        on_request();
+                msg_fini(&in);
+        }
+}
