@@ -28,6 +28,7 @@
 #include "reg_ipcp.h"
 
 #include "common/hash.h"
+#include "common/ipcp_type.h"
 #include "common/log.h"
 #include "common/proto.h"
 
@@ -196,9 +197,11 @@ static int build_bootstrap(struct cmd * c,
                 } else if (strcmp(key, "layer") == 0) {
                         layer = v;
                 } else if (strcmp(key, "type") == 0) {
-                        type = reg_ipcp_type_parse(v);
-                        if (type == IPCP_INVALID)
+                        int t = ipcp_type_from_name(v);
+
+                        if (t < 0)
                                 FAIL("unknown IPCP type '%s'", v);
+                        type = (enum ipcp_type) t;
                 } else if (strcmp(key, "hash") == 0) {
                         hash = hash_algo_parse(v);
                         if (hash < 0)
@@ -235,7 +238,7 @@ static int build_bootstrap(struct cmd * c,
                 return 0;
         if (e != NULL && type != IPCP_INVALID && type != e->type)
                 FAIL("IPCP %s is of type %s", name,
-                     reg_ipcp_type_str(e->type));
+                     ipcp_type_name(e->type));
         if (e != NULL)
                 type = e->type;
 
@@ -328,7 +331,7 @@ static int build_ipcp(struct cmd * c,
                 FAIL("ipcp %s needs a name", sub);
         if (check_len("IPCP name", v[0], IPCP_NAME_MAX_LEN) < 0)
                 return -1;
-        if (v[1] != NULL && reg_ipcp_type_parse(v[1]) == IPCP_INVALID)
+        if (v[1] != NULL && ipcp_type_from_name(v[1]) < 0)
                 FAIL("unknown IPCP type '%s'", v[1]);
         if (v[3] != NULL && strcmp(v[3], "dt") && strcmp(v[3], "mgmt"))
                 FAIL("component must be dt or mgmt");
@@ -340,7 +343,7 @@ static int build_ipcp(struct cmd * c,
                         FAIL("ipcp create needs a type");
                 msg_init(m, M_IPCP_CREATE, 0, 0);
                 msg_put_str(m, T_IPCP_NAME, v[0]);
-                msg_put_u32(m, T_IPCP_TYPE, reg_ipcp_type_parse(v[1]));
+                msg_put_u32(m, T_IPCP_TYPE, ipcp_type_from_name(v[1]));
         } else if (strcmp(sub, "destroy") == 0) {
                 msg_init(m, M_IPCP_DESTROY, 0, 0);
                 msg_put_str(m, T_IPCP_NAME, v[0]);

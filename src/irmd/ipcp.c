@@ -21,6 +21,7 @@
 #include "irmd.h"
 #include "reg_ipcp.h"
 
+#include "common/ipcp_type.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/timeutil.h"
@@ -97,7 +98,7 @@ int ipcp_bin_path(enum ipcp_type t,
                 if (dirs[i] == NULL)
                         continue;
                 k = snprintf(buf, len, "%s/ipcpd-%s", dirs[i],
-                             reg_ipcp_type_str(t));
+                             ipcp_type_name(t));
                 if (k < 0 || (size_t) k >= len)
                         continue;
                 if (access(buf, X_OK) == 0)
@@ -273,7 +274,7 @@ void ipcp_gone(struct reg_ipcp * e,
                const char *      why)
 {
         log_info("IPCP %s (pid %d, type %s) %s.", e->name, e->pid,
-                 reg_ipcp_type_str(e->type), why);
+                 ipcp_type_name(e->type), why);
 
         reg_ipcp_set_state(e, IPCP_STATE_DOWN);
         ipcp_create_done(e, -EIPCP);

@@ -8,6 +8,7 @@
 #include "reg_ipcp.h"
 
 #include "common/hash.h"
+#include "common/ipcp_type.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/timeutil.h"
@@ -29,13 +30,9 @@ static int get_ipcp(const struct msg *  m,
         char name[IPCP_NAME_MAX_LEN + 1];
         int  r;
 
-        r = msg_get_str(msg_body(m), T_IPCP_NAME, name, IPCP_NAME_MAX_LEN);
-        if (r == -ENOENT)
-                return -EBADMSG;
+        r = irmd_get_str(msg_body(m), T_IPCP_NAME, name, IPCP_NAME_MAX_LEN);
         if (r < 0)
                 return r;
-        if (r == 0)
-                return -EINVAL;
 
         *e = reg_ipcp_get(name);
 
@@ -103,7 +100,7 @@ void ipcp_h_create(struct conn *      c,
         e->deadline = now_ns() + IRMD_HELLO_NS;
 
         log_info("Started IPCP %s (type %s, pid %d).", name,
-                 reg_ipcp_type_str(e->type), pid);
+                 ipcp_type_name(e->type), pid);
         return;
  fail:
         log_dbg("IPCP create '%s' failed: %s.", name, irmd_strerror(r));
@@ -157,7 +154,7 @@ void ipcp_h_hello(struct conn *      c,
         conn_reply(c, m, 0);
 
         log_info("IPCP %s (pid %d, type %s) is up.", e->name, e->pid,
-                 reg_ipcp_type_str(e->type));
+                 ipcp_type_name(e->type));
         ipcp_create_done(e, 0);
 }
 
@@ -186,39 +183,26 @@ void ipcp_h_destroy(struct conn *      c,
 
 /* M_IPCP_LIST -> T_ENTRY* {T_PID, T_IPCP_TYPE, T_STATE, T_IPCP_NAME,
  * [T_LAYER]}. -EMSGSIZE if the list does not fit in one message. */
+static int put_ipcp_entry(struct msg *             rep,
+                          const struct list_head * p)
+{
+        const struct reg_ipcp * e = list_entry(p, struct reg_ipcp, next);
+        int                     r = 0;
+
+        r |= msg_put_u32(rep, T_PID, (uint32_t) e->pid);
+        r |= msg_put_u32(rep, T_IPCP_TYPE, e->type);
+        r |= msg_put_u32(rep, T_STATE, e->state);
+        r |= msg_put_str(rep, T_IPCP_NAME, e->name);
+        if (e->layer[0] != '\0')
+                r |= msg_put_str(rep, T_LAYER, e->layer);
+
+        return r;
+}
+
 void ipcp_h_list(struct conn *      c,
                  const struct msg * m)
 {
-        struct msg         rep;
-        struct list_head * p;
-        int                r = 0;
-
-        msg_init_reply(&rep, m, 0);
-        list_for_each(p, reg_ipcp_all()) {
-                struct reg_ipcp * e = list_entry(p, struct reg_ipcp, next);
-                int               off = msg_open_sub(&rep, T_ENTRY);
-                if (off < 0) {
-                        r = off;
-                        break;
-                }
-                r |= msg_put_u32(&rep, T_PID, (uint32_t) e->pid);
-                r |= msg_put_u32(&rep, T_IPCP_TYPE, e->type);
-                r |= msg_put_u32(&rep, T_STATE, e->state);
-                r |= msg_put_str(&rep, T_IPCP_NAME, e->name);
-                if (e->layer[0] != '\0')
-                        r |= msg_put_str(&rep, T_LAYER, e->layer);
-                msg_close_sub(&rep, off);
-                if (r < 0)
-                        break;
-        }
-
-        if (r < 0) {
-                conn_reply(c, m, -EMSGSIZE);
-                return;
-        }
-
-        if (conn_send(c, &rep) < 0 && c->kind == CONN_NEW)
-                conn_close(c);
+        irmd_reply_list(c, m, reg_ipcp_all(), put_ipcp_entry);
 }
 
 /* Context of a forwarded management request. */
@@ -314,6 +298,37 @@ static int ready(const struct reg_ipcp * e,
 }
 
 /*
+ * The context for forwarding m to e once e is ready: r is the result of
+ * the checks so far. A boot request (bootstrap, enroll) needs an IPCP
+ * not yet in a layer and changes its state. NULL after answering m with
+ * the error.
+ */
+static struct fwd * fwd_new(struct conn *           c,
+                            const struct msg *      m,
+                            const struct reg_ipcp * e,
+                            int                     r,
+                            bool                    boot)
+{
+        struct fwd * f;
+
+        if (r == 0)
+                r = ready(e, boot);
+        if (r < 0) {
+                conn_reply(c, m, r);
+                return NULL;
+        }
+
+        f = calloc(1, sizeof(*f));
+        if (f == NULL) {
+                conn_reply(c, m, -ENOMEM);
+                return NULL;
+        }
+        f->boot = boot;
+
+        return f;
+}
+
+/*
  * M_IPCP_BOOTSTRAP {T_IPCP_NAME, T_CONF{T_IPCP_TYPE, T_LAYER,
  * [T_HASH_ALGO], ...}}: forwarded as M_IPCPD_BOOTSTRAP {T_CONF}.
  * -EBADMSG, -ENOENT unknown IPCP, -EIPCPSTATE not in state NULL (or not
@@ -323,7 +338,7 @@ static int ready(const struct reg_ipcp * e,
 void ipcp_h_bootstrap(struct conn *      c,
                       const struct msg * m)
 {
-        struct reg_ipcp * e;
+        struct reg_ipcp * e = NULL;
         struct msg_view   conf;
         struct msg        out;
         struct fwd *      f;
@@ -340,31 +355,19 @@ void ipcp_h_bootstrap(struct conn *      c,
         if (r == 0 && type != (uint32_t) e->type)
                 r = -EINVAL;
         if (r == 0) {
-                int n = msg_get_str(conf, T_LAYER, layer, LAYER_MAX_LEN);
-                if (n == -ENOENT)
-                        r = -EBADMSG;
-                else if (n <= 0)
-                        r = n == 0 ? -EINVAL : n;
+                int n = irmd_get_str(conf, T_LAYER, layer, LAYER_MAX_LEN);
+                if (n < 0)
+                        r = n;
         }
         if (r == 0 && msg_has(conf, T_HASH_ALGO) &&
             (msg_get_u32(conf, T_HASH_ALGO, &hash) < 0 ||
              hash > HASH_SHA3_512))
                 r = -EINVAL;
-        if (r == 0)
-                r = ready(e, true);
-        if (r < 0) {
-                conn_reply(c, m, r);
+        f = fwd_new(c, m, e, r, true);
+        if (f == NULL)
                 return;
-        }
-
-        f = calloc(1, sizeof(*f));
-        if (f == NULL) {
-                conn_reply(c, m, -ENOMEM);
-                return;
-        }
         strcpy(f->layer, layer);
         f->hash = (enum hash_algo) hash;
-        f->boot = true;
 
         msg_init(&out, M_IPCPD_BOOTSTRAP, 0, 0);
         if (msg_put_bytes(&out, T_CONF, conf.p, conf.len) < 0) {
@@ -385,7 +388,7 @@ void ipcp_h_bootstrap(struct conn *      c,
 void ipcp_h_enroll(struct conn *      c,
                    const struct msg * m)
 {
-        struct reg_ipcp * e;
+        struct reg_ipcp * e = NULL;
         struct msg        out;
         struct fwd *      f;
         char              dst[NAME_MAX_LEN + 1];
@@ -393,25 +396,13 @@ void ipcp_h_enroll(struct conn *      c,
 
         r = get_ipcp(m, &e);
         if (r == 0) {
-                int n = msg_get_str(msg_body(m), T_DST, dst, NAME_MAX_LEN);
-                if (n == -ENOENT)
-                        r = -EBADMSG;
-                else if (n <= 0)
-                        r = n == 0 ? -EINVAL : n;
+                int n = irmd_get_str(msg_body(m), T_DST, dst, NAME_MAX_LEN);
+                if (n < 0)
+                        r = n;
         }
-        if (r == 0)
-                r = ready(e, true);
-        if (r < 0) {
-                conn_reply(c, m, r);
+        f = fwd_new(c, m, e, r, true);
+        if (f == NULL)
                 return;
-        }
-
-        f = calloc(1, sizeof(*f));
-        if (f == NULL) {
-                conn_reply(c, m, -ENOMEM);
-                return;
-        }
-        f->boot = true;
 
         msg_init(&out, M_IPCPD_ENROLL, 0, 0);
         msg_put_str(&out, T_DST, dst);
@@ -429,7 +420,7 @@ void ipcp_h_enroll(struct conn *      c,
 void ipcp_h_connect(struct conn *      c,
                     const struct msg * m)
 {
-        struct reg_ipcp * e;
+        struct reg_ipcp * e = NULL;
         struct msg        out;
         struct fwd *      f;
         char              dst[NAME_MAX_LEN + 1];
@@ -440,11 +431,9 @@ void ipcp_h_connect(struct conn *      c,
 
         r = get_ipcp(m, &e);
         if (r == 0) {
-                int n = msg_get_str(msg_body(m), T_DST, dst, NAME_MAX_LEN);
-                if (n == -ENOENT)
-                        r = -EBADMSG;
-                else if (n <= 0)
-                        r = n == 0 ? -EINVAL : n;
+                int n = irmd_get_str(msg_body(m), T_DST, dst, NAME_MAX_LEN);
+                if (n < 0)
+                        r = n;
         }
         if (r == 0) {
                 int n = msg_get_str(msg_body(m), T_COMPONENT, comp,
@@ -457,18 +446,9 @@ void ipcp_h_connect(struct conn *      c,
         }
         if (r == 0 && conn_req && msg_get_qos(msg_body(m), T_QOS, &qs) < 0)
                 r = -EBADMSG;
-        if (r == 0)
-                r = ready(e, false);
-        if (r < 0) {
-                conn_reply(c, m, r);
+        f = fwd_new(c, m, e, r, false);
+        if (f == NULL)
                 return;
-        }
-
-        f = calloc(1, sizeof(*f));
-        if (f == NULL) {
-                conn_reply(c, m, -ENOMEM);
-                return;
-        }
 
         msg_init(&out, conn_req ? M_IPCPD_CONNECT : M_IPCPD_DISCONNECT, 0, 0);
         msg_put_str(&out, T_DST, dst);

@@ -221,4 +221,23 @@ void    config_fini(void);
 /* "Operation not permitted", or our codes: "IPCP type not available"... */
 const char * irmd_strerror(int err);
 
+/* Read the required non-empty string field tag of v into buf (at most
+ * max bytes): its length, -EBADMSG if missing, -EINVAL if empty, or the
+ * error of msg_get_str (-ENAMETOOLONG...). */
+int          irmd_get_str(struct msg_view v,
+                          uint16_t        tag,
+                          char *          buf,
+                          size_t          max);
+
+/* Write the entry at p into the open T_ENTRY block of rep: 0 or -errno. */
+typedef int (* irmd_put_entry_fn)(struct msg *             rep,
+                                  const struct list_head * p);
+
+/* Answer a list request m on c: one T_ENTRY per element of head, or
+ * only -EMSGSIZE when they do not fit in one message. */
+void         irmd_reply_list(struct conn *            c,
+                             const struct msg *       m,
+                             const struct list_head * head,
+                             irmd_put_entry_fn        put);
+
 #endif /* OUROBOROS_IRMD_H */

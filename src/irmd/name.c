@@ -27,22 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Read a required non-empty string field: its length or -errno. */
-static int get_str(const struct msg * m,
-                   uint16_t           tag,
-                   char *             buf,
-                   size_t             max)
-{
-        int n = msg_get_str(msg_body(m), tag, buf, max);
-
-        if (n == -ENOENT)
-                return -EBADMSG;
-        if (n == 0)
-                return -EINVAL;
-
-        return n;
-}
-
 static int get_or_create(const char *       name,
                          struct reg_name ** n)
 {
@@ -67,7 +51,7 @@ void name_h_create(struct conn *      c,
         uint32_t lb = LB_RR;
         int      r;
 
-        r = get_str(m, T_NAME, name, NAME_MAX_LEN);
+        r = irmd_get_str(msg_body(m), T_NAME, name, NAME_MAX_LEN);
         if (r > 0 && msg_has(msg_body(m), T_LB) &&
             msg_get_u32(msg_body(m), T_LB, &lb) < 0)
                 r = -EBADMSG;
@@ -116,7 +100,7 @@ void name_h_destroy(struct conn *      c,
         struct reg_name * n = NULL;
         int               r;
 
-        r = get_str(m, T_NAME, name, NAME_MAX_LEN);
+        r = irmd_get_str(msg_body(m), T_NAME, name, NAME_MAX_LEN);
         if (r > 0) {
                 n = reg_name_get(name);
                 if (n == NULL)
@@ -148,40 +132,26 @@ static size_t n_procs_alive(const struct reg_name * n)
 
 /* M_NAME_LIST -> T_ENTRY* {T_NAME, T_LB, T_N_PROCS, T_N_PROGS,
  * T_N_LAYERS}. -EMSGSIZE if it does not fit. */
+static int put_name_entry(struct msg *             rep,
+                          const struct list_head * p)
+{
+        struct reg_name * n = list_entry(p, struct reg_name, next);
+        int               r = 0;
+
+        r |= msg_put_str(rep, T_NAME, n->name);
+        r |= msg_put_u32(rep, T_LB, n->pol);
+        r |= msg_put_u32(rep, T_N_PROCS, (uint32_t) n_procs_alive(n));
+        r |= msg_put_u32(rep, T_N_PROGS,
+                         (uint32_t) reg_prog_count_name(n->name));
+        r |= msg_put_u32(rep, T_N_LAYERS, (uint32_t) reg_name_n_layers(n));
+
+        return r;
+}
+
 void name_h_list(struct conn *      c,
                  const struct msg * m)
 {
-        struct msg         rep;
-        struct list_head * p;
-        int                r = 0;
-
-        msg_init_reply(&rep, m, 0);
-        list_for_each(p, reg_name_all()) {
-                struct reg_name * n = list_entry(p, struct reg_name, next);
-                int               off = msg_open_sub(&rep, T_ENTRY);
-                if (off < 0) {
-                        r = off;
-                        break;
-                }
-                r |= msg_put_str(&rep, T_NAME, n->name);
-                r |= msg_put_u32(&rep, T_LB, n->pol);
-                r |= msg_put_u32(&rep, T_N_PROCS, (uint32_t) n_procs_alive(n));
-                r |= msg_put_u32(&rep, T_N_PROGS,
-                                 (uint32_t) reg_prog_count_name(n->name));
-                r |= msg_put_u32(&rep, T_N_LAYERS,
-                                 (uint32_t) reg_name_n_layers(n));
-                msg_close_sub(&rep, off);
-                if (r < 0)
-                        break;
-        }
-
-        if (r < 0) {
-                conn_reply(c, m, -EMSGSIZE);
-                return;
-        }
-
-        if (conn_send(c, &rep) < 0 && c->kind == CONN_NEW)
-                conn_close(c);
+        irmd_reply_list(c, m, reg_name_all(), put_name_entry);
 }
 
 /* A registration job over one or more IPCPs. */
@@ -289,12 +259,13 @@ void name_h_reg(struct conn *      c,
         struct list_head * p;
         int                r;
 
-        r = get_str(m, T_NAME, name, NAME_MAX_LEN);
+        r = irmd_get_str(msg_body(m), T_NAME, name, NAME_MAX_LEN);
         by_layer = !msg_has(msg_body(m), T_IPCP_NAME);
         if (r > 0 && by_layer)
-                r = get_str(m, T_LAYER, layer, LAYER_MAX_LEN);
+                r = irmd_get_str(msg_body(m), T_LAYER, layer, LAYER_MAX_LEN);
         else if (r > 0)
-                r = get_str(m, T_IPCP_NAME, ipcp, IPCP_NAME_MAX_LEN);
+                r = irmd_get_str(msg_body(m), T_IPCP_NAME, ipcp,
+                                 IPCP_NAME_MAX_LEN);
         if (r > 0 && !by_layer && reg_ipcp_get(ipcp) == NULL)
                 r = -ENOENT;
         if (r > 0 && unreg && (n = reg_name_get(name)) == NULL)
@@ -384,9 +355,9 @@ void name_h_bind_prog(struct conn *      c,
         int               r;
 
         memset(args, 0, sizeof(args));
-        r = get_str(m, T_PROG, prog, sizeof(prog) - 1);
+        r = irmd_get_str(msg_body(m), T_PROG, prog, sizeof(prog) - 1);
         if (r > 0)
-                r = get_str(m, T_NAME, name, NAME_MAX_LEN);
+                r = irmd_get_str(msg_body(m), T_NAME, name, NAME_MAX_LEN);
         if (r > 0 && prog[0] != '/')
                 r = -EINVAL;
         if (r > 0 && msg_has(msg_body(m), T_AUTO) &&
@@ -435,9 +406,9 @@ void name_h_unbind_prog(struct conn *      c,
         bool all = !msg_has(msg_body(m), T_NAME);
         int  r;
 
-        r = get_str(m, T_PROG, prog, sizeof(prog) - 1);
+        r = irmd_get_str(msg_body(m), T_PROG, prog, sizeof(prog) - 1);
         if (r > 0 && !all)
-                r = get_str(m, T_NAME, name, NAME_MAX_LEN);
+                r = irmd_get_str(msg_body(m), T_NAME, name, NAME_MAX_LEN);
         if (r > 0)
                 r = reg_prog_unbind(prog, all ? NULL : name);
         if (r > 0)
@@ -478,7 +449,7 @@ void name_h_bind_proc(struct conn *      c,
 
         r = get_pid(m, &pid);
         if (r == 0)
-                r = get_str(m, T_NAME, name, NAME_MAX_LEN);
+                r = irmd_get_str(msg_body(m), T_NAME, name, NAME_MAX_LEN);
         if (r >= 0 && !proc_alive(pid))
                 r = -ESRCH;
         if (r >= 0)
@@ -507,7 +478,7 @@ void name_h_unbind_proc(struct conn *      c,
 
         r = get_pid(m, &pid);
         if (r == 0 && msg_has(msg_body(m), T_NAME)) {
-                r = get_str(m, T_NAME, name, NAME_MAX_LEN);
+                r = irmd_get_str(msg_body(m), T_NAME, name, NAME_MAX_LEN);
                 if (r > 0) {
                         n = reg_name_get(name);
                         r = n == NULL ? -ENAME : reg_name_unbind_pid(n, pid);

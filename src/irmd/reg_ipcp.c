@@ -11,50 +11,6 @@
 static struct list_head ipcps = LIST_HEAD_INIT(ipcps);
 static size_t           n_ipcps;
 
-static const char * type_str[] = {
-        [IPCP_LOCAL]     = "local",
-        [IPCP_UNICAST]   = "unicast",
-        [IPCP_BROADCAST] = "broadcast",
-        [IPCP_UDP4]      = "udp4",
-        [IPCP_UDP6]      = "udp6",
-        [IPCP_ETH_LLC]   = "eth-llc",
-        [IPCP_ETH_DIX]   = "eth-dix",
-};
-
-static const char * state_str[] = {
-        [IPCP_STATE_NULL]        = "null",
-        [IPCP_STATE_BOOTING]     = "booting",
-        [IPCP_STATE_OPERATIONAL] = "operational",
-        [IPCP_STATE_DOWN]        = "down",
-};
-
-const char * reg_ipcp_type_str(enum ipcp_type t)
-{
-        if ((unsigned) t >= IPCP_INVALID)
-                return NULL;
-
-        return type_str[t];
-}
-
-enum ipcp_type reg_ipcp_type_parse(const char * s)
-{
-        int t;
-
-        for (t = 0; t < IPCP_INVALID; ++t)
-                if (strcmp(s, type_str[t]) == 0)
-                        return (enum ipcp_type) t;
-
-        return IPCP_INVALID;
-}
-
-const char * reg_ipcp_state_str(enum ipcp_state s)
-{
-        if ((unsigned) s > IPCP_STATE_DOWN)
-                return NULL;
-
-        return state_str[s];
-}
-
 int reg_ipcp_add(const char *       name,
                  enum ipcp_type     type,
                  pid_t              pid,

@@ -30,11 +30,6 @@ struct reg_ipcp {
         int64_t          deadline; /* HELLO deadline while creating, ns */
 };
 
-/* Type names as the irm tool spells them ("local", "eth-llc"...). */
-const char *    reg_ipcp_type_str(enum ipcp_type t);
-enum ipcp_type  reg_ipcp_type_parse(const char * s);
-const char *    reg_ipcp_state_str(enum ipcp_state s);
-
 /* -EINVAL bad name/type, -EEXIST duplicate name or pid, -ENOMEM. */
 int               reg_ipcp_add(const char *       name,
                                enum ipcp_type     type,

@@ -1,10 +1,15 @@
 /*
- * Ouroboros IRMd - error strings for log lines and config errors,
- * including the project's own codes.
+ * Ouroboros IRMd - small helpers of the request handlers: error strings
+ * for log lines and config errors (including the project's own codes),
+ * reading a required string field, and answering a list request.
  */
 #include "irmd.h"
 
+#include "common/proto.h"
+
 #include <ouroboros/errno.h>
+
+#include <errno.h>
 
 #include <string.h>
 
@@ -25,4 +30,50 @@ const char * irmd_strerror(int err)
         case ECRYPT:     return "cryptographic error";
         default:         return strerror(err);
         }
+}
+
+int irmd_get_str(struct msg_view v,
+                 uint16_t        tag,
+                 char *          buf,
+                 size_t          max)
+{
+        int n = msg_get_str(v, tag, buf, max);
+
+        if (n == -ENOENT)
+                return -EBADMSG;
+        if (n == 0)
+                return -EINVAL;
+
+        return n;
+}
+
+void irmd_reply_list(struct conn *            c,
+                     const struct msg *       m,
+                     const struct list_head * head,
+                     irmd_put_entry_fn        put)
+{
+        struct msg         rep;
+        struct list_head * p;
+        int                r = 0;
+
+        msg_init_reply(&rep, m, 0);
+        list_for_each(p, head) {
+                int off = msg_open_sub(&rep, T_ENTRY);
+                if (off < 0) {
+                        r = off;
+                        break;
+                }
+                r = put(&rep, p);
+                msg_close_sub(&rep, off);
+                if (r < 0)
+                        break;
+        }
+
+        if (r < 0) {
+                conn_reply(c, m, -EMSGSIZE);
+                return;
+        }
+
+        if (conn_send(c, &rep) < 0 && c->kind == CONN_NEW)
+                conn_close(c);
 }

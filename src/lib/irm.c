@@ -9,6 +9,7 @@
 #include "irm_priv.h"
 
 #include "common/api.h"
+#include "common/ipcp_type.h"
 #include "common/proto.h"
 #include "common/rundir.h"
 
@@ -22,26 +23,6 @@
 #include <unistd.h>
 
 static atomic_uint irm_next_id = 1;
-
-static const char * ipcp_type_names[] = {
-        [IPCP_LOCAL]     = "local",
-        [IPCP_UNICAST]   = "unicast",
-        [IPCP_BROADCAST] = "broadcast",
-        [IPCP_UDP4]      = "udp4",
-        [IPCP_UDP6]      = "udp6",
-        [IPCP_ETH_LLC]   = "eth-llc",
-        [IPCP_ETH_DIX]   = "eth-dix",
-};
-
-static const char * ipcp_state_names[] = {
-        [IPCP_STATE_NULL]        = "null",
-        [IPCP_STATE_BOOTING]     = "booting",
-        [IPCP_STATE_OPERATIONAL] = "operational",
-        [IPCP_STATE_DOWN]        = "down",
-};
-
-#define N_TYPES  (sizeof(ipcp_type_names) / sizeof(ipcp_type_names[0]))
-#define N_STATES (sizeof(ipcp_state_names) / sizeof(ipcp_state_names[0]))
 
 struct msg * irm__msg_new(uint16_t type)
 {
@@ -89,6 +70,110 @@ int irm__request(struct msg * m,
         return msg_result(m);
 }
 
+static int put_arg(struct msg *           m,
+                   const struct irm_arg * a)
+{
+        int r = 0;
+        int i;
+
+        switch (a->kind) {
+        case IRM_ARG_STR:
+                return a->str == NULL ? 0 : msg_put_str(m, a->tag, a->str);
+        case IRM_ARG_U32:
+                return msg_put_u32(m, a->tag, a->u32);
+        case IRM_ARG_U8:
+                return msg_put_u8(m, a->tag, (uint8_t) a->u32);
+        case IRM_ARG_QOS:
+                return a->qos == NULL ? 0 : msg_put_qos(m, a->tag, a->qos);
+        case IRM_ARG_STRV:
+                for (i = 0; r == 0 && i < a->n; ++i)
+                        r = msg_put_str(m, a->tag, a->strv[i]);
+                return r;
+        case IRM_ARG_PUT:
+                return a->put(m, a->ptr);
+        case IRM_ARG_OUT_U32:
+                return 0;
+        }
+
+        return -EINVAL;
+}
+
+int irm__call(uint16_t               type,
+              int                    timeo_ms,
+              const struct irm_arg * args,
+              size_t                 n)
+{
+        struct msg * m;
+        size_t       i;
+        int          r = 0;
+
+        m = irm__msg_new(type);
+        if (m == NULL)
+                return -ENOMEM;
+
+        for (i = 0; r == 0 && i < n; ++i)
+                r = put_arg(m, &args[i]);
+        if (r == 0)
+                r = irm__request(m, timeo_ms);
+        for (i = 0; r == 0 && i < n; ++i)
+                if (args[i].kind == IRM_ARG_OUT_U32)
+                        (void) msg_get_u32(msg_body(m), args[i].tag,
+                                           args[i].out);
+
+        free(m);
+
+        return r;
+}
+
+ssize_t irm__list(uint16_t type,
+                  size_t   size,
+                  int   (* parse)(struct msg_view e, void * elem),
+                  void **  list)
+{
+        char *       arr = NULL;
+        struct msg * m;
+        size_t       n;
+        size_t       i;
+        int          r;
+
+        *list = NULL;
+
+        m = irm__msg_new(type);
+        if (m == NULL)
+                return -ENOMEM;
+
+        r = irm__request(m, IRM_TIMEO_MS);
+        if (r < 0)
+                goto out;
+
+        n = msg_count(msg_body(m), T_ENTRY);
+        if (n > 0) {
+                arr = calloc(n, size);
+                if (arr == NULL) {
+                        r = -ENOMEM;
+                        goto out;
+                }
+        }
+
+        for (i = 0; i < n; ++i) {
+                struct msg_view e;
+
+                r = msg_sub(msg_body(m), T_ENTRY, i, &e);
+                if (r == 0)
+                        r = parse(e, arr + i * size);
+                if (r < 0) {
+                        free(arr);
+                        goto out;
+                }
+        }
+
+        *list = arr;
+        r     = (int) n;
+ out:
+        free(m);
+        return r;
+}
+
 int irm__check_str(const char * s,
                    size_t       max)
 {
@@ -101,34 +186,22 @@ int irm__check_str(const char * s,
         return 0;
 }
 
+/* The names are in common/ipcp_type.c, shared with the IRMd. */
 OURO_API const char * irm_ipcp_type_str(enum ipcp_type t)
 {
-        if ((unsigned) t >= N_TYPES)
-                return NULL;
-
-        return ipcp_type_names[t];
+        return ipcp_type_name(t);
 }
 
 OURO_API const char * irm_ipcp_state_str(enum ipcp_state s)
 {
-        if ((unsigned) s >= N_STATES)
-                return NULL;
-
-        return ipcp_state_names[s];
+        return ipcp_state_name(s);
 }
 
 OURO_API enum ipcp_type irm_ipcp_type_parse(const char * s)
 {
-        size_t i;
+        int t = ipcp_type_from_name(s);
 
-        if (s == NULL)
-                return IPCP_INVALID;
-
-        for (i = 0; i < N_TYPES; ++i)
-                if (strcmp(s, ipcp_type_names[i]) == 0)
-                        return (enum ipcp_type) i;
-
-        return IPCP_INVALID;
+        return t < 0 ? IPCP_INVALID : (enum ipcp_type) t;
 }
 
 /*
@@ -139,7 +212,7 @@ OURO_API enum ipcp_type irm_ipcp_type_parse(const char * s)
  */
 OURO_API bool irm_ipcp_type_supported(enum ipcp_type t)
 {
-        return (unsigned) t < N_TYPES;
+        return ipcp_type_name(t) != NULL;
 }
 
 OURO_API void irm_layer_config_init(struct layer_config * conf,
@@ -185,57 +258,25 @@ OURO_API const char * irm_sock_path(void)
         return path;
 }
 
-/* Send a request holding one string (T_IPCP_NAME or T_NAME). */
-static int request_str(uint16_t     type,
-                       uint16_t     tag,
-                       const char * s,
-                       int          timeo_ms)
-{
-        struct msg * m;
-        int          r;
-
-        m = irm__msg_new(type);
-        if (m == NULL)
-                return -ENOMEM;
-
-        r = msg_put_str(m, tag, s);
-        if (r == 0)
-                r = irm__request(m, timeo_ms);
-
-        free(m);
-
-        return r;
-}
-
 OURO_API pid_t irm_create_ipcp(const char *   name,
                                enum ipcp_type type)
 {
-        struct msg * m;
-        uint32_t     pid = 0;
-        int          r;
+        uint32_t pid = 0;   /* stays 0, a bad pid, when the reply has none */
+        int      r;
 
         r = irm__check_str(name, IPCP_NAME_MAX_LEN);
         if (r < 0)
                 return r;
 
-        if ((unsigned) type >= N_TYPES)
+        if (ipcp_type_name(type) == NULL)
                 return -EINVAL;
 
-        m = irm__msg_new(M_IPCP_CREATE);
-        if (m == NULL)
-                return -ENOMEM;
-
-        r = msg_put_str(m, T_IPCP_NAME, name);
-        if (r == 0)
-                r = msg_put_u32(m, T_IPCP_TYPE, (uint32_t) type);
-        if (r == 0)
-                r = irm__request(m, IRM_TIMEO_SLOW_MS);
-        if (r == 0)
-                r = msg_get_u32(msg_body(m), T_PID, &pid) < 0 ? -EBADMSG : 0;
+        r = IRM_CALL(M_IPCP_CREATE, IRM_TIMEO_SLOW_MS,
+                     IRM_STR(T_IPCP_NAME, name),
+                     IRM_U32(T_IPCP_TYPE, (uint32_t) type),
+                     IRM_OUT_U32(T_PID, &pid));
         if (r == 0 && (pid == 0 || pid > INT32_MAX))
                 r = -EBADMSG;
-
-        free(m);
 
         return r < 0 ? r : (pid_t) pid;
 }
@@ -247,16 +288,17 @@ OURO_API int irm_destroy_ipcp(const char * name)
         if (r < 0)
                 return r;
 
-        return request_str(M_IPCP_DESTROY, T_IPCP_NAME, name,
-                           IRM_TIMEO_SLOW_MS);
+        return IRM_CALL(M_IPCP_DESTROY, IRM_TIMEO_SLOW_MS,
+                        IRM_STR(T_IPCP_NAME, name));
 }
 
-static int parse_ipcp_entry(struct msg_view         e,
-                            struct ipcp_list_info * info)
+static int parse_ipcp_entry(struct msg_view e,
+                            void *          elem)
 {
-        uint32_t pid;
-        uint32_t type;
-        uint32_t state;
+        struct ipcp_list_info * info = elem;
+        uint32_t                pid;
+        uint32_t                type;
+        uint32_t                state;
 
         memset(info, 0, sizeof(*info));
 
@@ -270,7 +312,8 @@ static int parse_ipcp_entry(struct msg_view         e,
             msg_get_str(e, T_LAYER, info->layer, LAYER_MAX_LEN) < 0)
                 return -EBADMSG;
 
-        if (pid > INT32_MAX || type >= N_TYPES || state >= N_STATES)
+        if (pid > INT32_MAX || ipcp_type_name(type) == NULL ||
+            ipcp_state_name(state) == NULL)
                 return -EBADMSG;
 
         info->pid   = (pid_t) pid;
@@ -282,56 +325,21 @@ static int parse_ipcp_entry(struct msg_view         e,
 
 OURO_API ssize_t irm_list_ipcps(struct ipcp_list_info ** ipcps)
 {
-        struct ipcp_list_info * list = NULL;
-        struct msg *            m;
-        size_t                  n;
-        size_t                  i;
-        int                     r;
+        void *  list;
+        ssize_t n;
 
         if (ipcps == NULL)
                 return -EINVAL;
 
-        *ipcps = NULL;
-
-        m = irm__msg_new(M_IPCP_LIST);
-        if (m == NULL)
-                return -ENOMEM;
-
-        r = irm__request(m, IRM_TIMEO_MS);
-        if (r < 0)
-                goto out;
-
-        n = msg_count(msg_body(m), T_ENTRY);
-        if (n > 0) {
-                list = calloc(n, sizeof(*list));
-                if (list == NULL) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-        }
-
-        for (i = 0; i < n; ++i) {
-                struct msg_view e;
-
-                r = msg_sub(msg_body(m), T_ENTRY, i, &e);
-                if (r == 0)
-                        r = parse_ipcp_entry(e, &list[i]);
-                if (r < 0) {
-                        free(list);
-                        goto out;
-                }
-        }
-
+        n = irm__list(M_IPCP_LIST, sizeof(**ipcps), parse_ipcp_entry, &list);
         *ipcps = list;
-        r      = (int) n;
- out:
-        free(m);
-        return r;
+
+        return n;
 }
 
 static bool valid_conf(const struct layer_config * c)
 {
-        if ((unsigned) c->type >= N_TYPES)
+        if (ipcp_type_name(c->type) == NULL)
                 return false;
         if (memchr(c->layer, '\0', sizeof(c->layer)) == NULL ||
             c->layer[0] == '\0')
@@ -360,11 +368,12 @@ static bool valid_conf(const struct layer_config * c)
 }
 
 /* Encode c as the nested T_CONF block; only the fields of its type. */
-static int put_conf(struct msg *                m,
-                    const struct layer_config * c)
+static int put_conf(struct msg * m,
+                    const void * conf)
 {
-        int off = msg_open_sub(m, T_CONF);
-        int r   = 0;
+        const struct layer_config * c   = conf;
+        int                         off = msg_open_sub(m, T_CONF);
+        int                         r   = 0;
 
         if (off < 0)
                 return off;
@@ -453,8 +462,7 @@ static int ensure_ipcp(const char *   name,
 OURO_API int irm_bootstrap_ipcp(const char *                name,
                                 const struct layer_config * conf)
 {
-        struct msg * m;
-        int          r;
+        int r;
 
         r = irm__check_str(name, IPCP_NAME_MAX_LEN);
         if (r < 0)
@@ -467,26 +475,15 @@ OURO_API int irm_bootstrap_ipcp(const char *                name,
         if (r < 0)
                 return r;
 
-        m = irm__msg_new(M_IPCP_BOOTSTRAP);
-        if (m == NULL)
-                return -ENOMEM;
-
-        r = msg_put_str(m, T_IPCP_NAME, name);
-        if (r == 0)
-                r = put_conf(m, conf);
-        if (r == 0)
-                r = irm__request(m, IRM_TIMEO_SLOW_MS);
-
-        free(m);
-
-        return r;
+        return IRM_CALL(M_IPCP_BOOTSTRAP, IRM_TIMEO_SLOW_MS,
+                        IRM_STR(T_IPCP_NAME, name),
+                        IRM_PUT(put_conf, conf));
 }
 
 OURO_API int irm_enroll_ipcp(const char * name,
                              const char * dst)
 {
-        struct msg * m;
-        int          r;
+        int r;
 
         r = irm__check_str(name, IPCP_NAME_MAX_LEN);
         if (r == 0)
@@ -499,19 +496,9 @@ OURO_API int irm_enroll_ipcp(const char * name,
         if (r < 0)
                 return r;
 
-        m = irm__msg_new(M_IPCP_ENROLL);
-        if (m == NULL)
-                return -ENOMEM;
-
-        r = msg_put_str(m, T_IPCP_NAME, name);
-        if (r == 0)
-                r = msg_put_str(m, T_DST, dst);
-        if (r == 0)
-                r = irm__request(m, IRM_TIMEO_ENROLL_MS);
-
-        free(m);
-
-        return r;
+        return IRM_CALL(M_IPCP_ENROLL, IRM_TIMEO_ENROLL_MS,
+                        IRM_STR(T_IPCP_NAME, name),
+                        IRM_STR(T_DST, dst));
 }
 
 static int check_component(const char * c)
@@ -529,8 +516,7 @@ static int conn_request(uint16_t          type,
                         const char *      component,
                         const qosspec_t * qs)
 {
-        struct msg * m;
-        int          r;
+        int r;
 
         r = irm__check_str(name, IPCP_NAME_MAX_LEN);
         if (r == 0)
@@ -540,23 +526,11 @@ static int conn_request(uint16_t          type,
         if (r < 0)
                 return r;
 
-        m = irm__msg_new(type);
-        if (m == NULL)
-                return -ENOMEM;
-
-        r = msg_put_str(m, T_IPCP_NAME, name);
-        if (r == 0)
-                r = msg_put_str(m, T_DST, dst);
-        if (r == 0)
-                r = msg_put_str(m, T_COMPONENT, component);
-        if (r == 0 && qs != NULL)
-                r = msg_put_qos(m, T_QOS, qs);
-        if (r == 0)
-                r = irm__request(m, IRM_TIMEO_ENROLL_MS);
-
-        free(m);
-
-        return r;
+        return IRM_CALL(type, IRM_TIMEO_ENROLL_MS,
+                        IRM_STR(T_IPCP_NAME, name),
+                        IRM_STR(T_DST, dst),
+                        IRM_STR(T_COMPONENT, component),
+                        IRM_QOS(T_QOS, qs));
 }
 
 OURO_API int irm_connect_ipcp(const char * name,

@@ -80,10 +80,9 @@ OURO_API int irm_bind_program(const char * prog,
                               int          argc,
                               char **      argv)
 {
-        char         path[PATH_MAX];
-        struct msg * m;
-        int          r;
-        int          i;
+        char path[PATH_MAX];
+        int  r;
+        int  i;
 
         r = irm__check_str(name, NAME_MAX_LEN);
         if (r < 0)
@@ -100,31 +99,18 @@ OURO_API int irm_bind_program(const char * prog,
         if (r < 0)
                 return r;
 
-        m = irm__msg_new(M_BIND_PROG);
-        if (m == NULL)
-                return -ENOMEM;
-
-        r = msg_put_str(m, T_PROG, path);
-        if (r == 0)
-                r = msg_put_str(m, T_NAME, name);
-        if (r == 0)
-                r = msg_put_u8(m, T_AUTO, autostart ? 1 : 0);
-        for (i = 0; r == 0 && i < argc; ++i)
-                r = msg_put_str(m, T_ARG, argv[i]);
-        if (r == 0)
-                r = irm__request(m, IRM_TIMEO_MS);
-
-        free(m);
-
-        return r;
+        return IRM_CALL(M_BIND_PROG, IRM_TIMEO_MS,
+                        IRM_STR(T_PROG, path),
+                        IRM_STR(T_NAME, name),
+                        IRM_U8(T_AUTO, autostart ? 1 : 0),
+                        IRM_STRV(T_ARG, argv, argc));
 }
 
 OURO_API int irm_unbind_program(const char * prog,
                                 const char * name)
 {
-        char         path[PATH_MAX];
-        struct msg * m;
-        int          r;
+        char path[PATH_MAX];
+        int  r;
 
         if (name != NULL) {
                 r = irm__check_str(name, NAME_MAX_LEN);
@@ -136,19 +122,9 @@ OURO_API int irm_unbind_program(const char * prog,
         if (r < 0)
                 return r;
 
-        m = irm__msg_new(M_UNBIND_PROG);
-        if (m == NULL)
-                return -ENOMEM;
-
-        r = msg_put_str(m, T_PROG, path);
-        if (r == 0 && name != NULL)
-                r = msg_put_str(m, T_NAME, name);
-        if (r == 0)
-                r = irm__request(m, IRM_TIMEO_MS);
-
-        free(m);
-
-        return r;
+        return IRM_CALL(M_UNBIND_PROG, IRM_TIMEO_MS,
+                        IRM_STR(T_PROG, path),
+                        IRM_STR(T_NAME, name));   /* none when NULL */
 }
 
 /* M_BIND_PROC / M_UNBIND_PROC; name may be NULL only for unbind. */
@@ -156,8 +132,7 @@ static int proc_request(uint16_t     type,
                         pid_t        pid,
                         const char * name)
 {
-        struct msg * m;
-        int          r;
+        int r;
 
         if (pid <= 0)
                 return -EINVAL;
@@ -168,19 +143,9 @@ static int proc_request(uint16_t     type,
                         return r;
         }
 
-        m = irm__msg_new(type);
-        if (m == NULL)
-                return -ENOMEM;
-
-        r = msg_put_u32(m, T_PID, (uint32_t) pid);
-        if (r == 0 && name != NULL)
-                r = msg_put_str(m, T_NAME, name);
-        if (r == 0)
-                r = irm__request(m, IRM_TIMEO_MS);
-
-        free(m);
-
-        return r;
+        return IRM_CALL(type, IRM_TIMEO_MS,
+                        IRM_U32(T_PID, (uint32_t) pid),
+                        IRM_STR(T_NAME, name));   /* none when NULL */
 }
 
 OURO_API int irm_bind_process(pid_t        pid,
@@ -198,8 +163,7 @@ OURO_API int irm_unbind_process(pid_t        pid,
 OURO_API int irm_create_name(const char *   name,
                              enum lb_policy pol)
 {
-        struct msg * m;
-        int          r;
+        int r;
 
         r = irm__check_str(name, NAME_MAX_LEN);
         if (r < 0)
@@ -208,50 +172,30 @@ OURO_API int irm_create_name(const char *   name,
         if (pol != LB_RR && pol != LB_SPILL)
                 return -EINVAL;
 
-        m = irm__msg_new(M_NAME_CREATE);
-        if (m == NULL)
-                return -ENOMEM;
-
-        r = msg_put_str(m, T_NAME, name);
-        if (r == 0)
-                r = msg_put_u32(m, T_LB, (uint32_t) pol);
-        if (r == 0)
-                r = irm__request(m, IRM_TIMEO_MS);
-
-        free(m);
-
-        return r;
+        return IRM_CALL(M_NAME_CREATE, IRM_TIMEO_MS,
+                        IRM_STR(T_NAME, name),
+                        IRM_U32(T_LB, (uint32_t) pol));
 }
 
 OURO_API int irm_destroy_name(const char * name)
 {
-        struct msg * m;
-        int          r;
+        int r = irm__check_str(name, NAME_MAX_LEN);
 
-        r = irm__check_str(name, NAME_MAX_LEN);
         if (r < 0)
                 return r;
 
-        m = irm__msg_new(M_NAME_DESTROY);
-        if (m == NULL)
-                return -ENOMEM;
-
-        r = msg_put_str(m, T_NAME, name);
-        if (r == 0)
-                r = irm__request(m, IRM_TIMEO_MS);
-
-        free(m);
-
-        return r;
+        return IRM_CALL(M_NAME_DESTROY, IRM_TIMEO_MS,
+                        IRM_STR(T_NAME, name));
 }
 
-static int parse_name_entry(struct msg_view    e,
-                            struct name_info * info)
+static int parse_name_entry(struct msg_view e,
+                            void *          elem)
 {
-        uint32_t lb;
-        uint32_t procs;
-        uint32_t progs;
-        uint32_t layers;
+        struct name_info * info = elem;
+        uint32_t           lb;
+        uint32_t           procs;
+        uint32_t           progs;
+        uint32_t           layers;
 
         memset(info, 0, sizeof(*info));
 
@@ -275,51 +219,16 @@ static int parse_name_entry(struct msg_view    e,
 
 OURO_API ssize_t irm_list_names(struct name_info ** names)
 {
-        struct name_info * list = NULL;
-        struct msg *       m;
-        size_t             n;
-        size_t             i;
-        int                r;
+        void *  list;
+        ssize_t n;
 
         if (names == NULL)
                 return -EINVAL;
 
-        *names = NULL;
-
-        m = irm__msg_new(M_NAME_LIST);
-        if (m == NULL)
-                return -ENOMEM;
-
-        r = irm__request(m, IRM_TIMEO_MS);
-        if (r < 0)
-                goto out;
-
-        n = msg_count(msg_body(m), T_ENTRY);
-        if (n > 0) {
-                list = calloc(n, sizeof(*list));
-                if (list == NULL) {
-                        r = -ENOMEM;
-                        goto out;
-                }
-        }
-
-        for (i = 0; i < n; ++i) {
-                struct msg_view e;
-
-                r = msg_sub(msg_body(m), T_ENTRY, i, &e);
-                if (r == 0)
-                        r = parse_name_entry(e, &list[i]);
-                if (r < 0) {
-                        free(list);
-                        goto out;
-                }
-        }
-
+        n = irm__list(M_NAME_LIST, sizeof(**names), parse_name_entry, &list);
         *names = list;
-        r      = (int) n;
- out:
-        free(m);
-        return r;
+
+        return n;
 }
 
 /* M_NAME_REG / M_NAME_UNREG with T_IPCP_NAME or T_LAYER: the count of
@@ -329,9 +238,9 @@ static int reg_request(uint16_t     type,
                        uint16_t     tag,
                        const char * target)
 {
-        struct msg * m;
-        uint32_t     count = 0;
-        int          r;
+        /* T_COUNT is optional for a single IPCP: that one or an error. */
+        uint32_t count = tag == T_LAYER ? 0 : 1;
+        int      r;
 
         r = irm__check_str(name, NAME_MAX_LEN);
         if (r == 0)
@@ -340,24 +249,14 @@ static int reg_request(uint16_t     type,
         if (r < 0)
                 return r;
 
-        m = irm__msg_new(type);
-        if (m == NULL)
-                return -ENOMEM;
+        r = IRM_CALL(type, IRM_TIMEO_SLOW_MS,
+                     IRM_STR(T_NAME, name),
+                     IRM_STR(tag, target),
+                     IRM_OUT_U32(T_COUNT, &count));
+        if (r != 0)
+                return r;
 
-        r = msg_put_str(m, T_NAME, name);
-        if (r == 0)
-                r = msg_put_str(m, tag, target);
-        if (r == 0)
-                r = irm__request(m, IRM_TIMEO_SLOW_MS);
-        /* T_COUNT is optional for a single IPCP: that one or an error. */
-        if (r == 0 && msg_get_u32(msg_body(m), T_COUNT, &count) < 0)
-                count = tag == T_LAYER ? 0 : 1;
-        if (r == 0)
-                r = count > INT32_MAX ? INT32_MAX : (int) count;
-
-        free(m);
-
-        return r;
+        return count > INT32_MAX ? INT32_MAX : (int) count;
 }
 
 OURO_API int irm_reg_name(const char * name,

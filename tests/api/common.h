@@ -24,32 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHECK(c) do {                                                   \
-        if (!(c)) {                                                     \
-                fprintf(stderr, "[%d] %s:%d: CHECK(%s) failed\n",       \
-                        getpid(), __FILE__, __LINE__, #c);              \
-                exit(1);                                                \
-        }                                                               \
-} while (0)
-
-#define CHECK_EQ(a, b) do {                                             \
-        long long a_ = (long long) (a);                                 \
-        long long b_ = (long long) (b);                                 \
-        if (a_ != b_) {                                                 \
-                fprintf(stderr, "[%d] %s:%d: %s == %lld, expected %lld\n", \
-                        getpid(), __FILE__, __LINE__, #a, a_, b_);      \
-                exit(1);                                                \
-        }                                                               \
-} while (0)
-
-static inline int64_t t_now_ms(void)
-{
-        struct timespec t;
-
-        clock_gettime(CLOCK_MONOTONIC, &t);
-
-        return (int64_t) t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
+#include "../check.h"
 
 static inline struct timespec t_ms(long ms)
 {

@@ -7,20 +7,12 @@
 #include <ouroboros/errno.h>
 #include <ouroboros/irm.h>
 
+#include "../check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int failures;
-
-#define CHECK(c) do {                                                   \
-                if (!(c)) {                                             \
-                        fprintf(stderr, "%s:%d: %s\n", __FILE__,        \
-                                __LINE__, #c);                          \
-                        ++failures;                                     \
-                }                                                       \
-        } while (0)
 
 static char long_name[NAME_MAX_LEN + 2];
 
@@ -183,23 +175,21 @@ static void online(void)
 int main(int    argc,
          char * argv[])
 {
+        char what[32];
+
         if (argc != 2) {
                 fprintf(stderr, "usage: %s offline|online\n", argv[0]);
                 return 2;
         }
+
+        check_keep_going = true;
 
         if (strcmp(argv[1], "offline") == 0)
                 offline();
         else
                 online();
 
-        if (failures > 0) {
-                fprintf(stderr, "irm api %s: %d failure(s)\n", argv[1],
-                        failures);
-                return 1;
-        }
+        snprintf(what, sizeof(what), "irm api %s", argv[1]);
 
-        printf("irm api %s: ok\n", argv[1]);
-
-        return 0;
+        return check_report(what);
 }

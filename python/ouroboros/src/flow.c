@@ -13,6 +13,7 @@
 
 #include <structmember.h>
 
+#include <stdarg.h>
 #include <string.h>
 
 #define FLOW_ERR(self, err, what) \
@@ -166,6 +167,44 @@ static PyObject * flow_take_pending(FlowObject * self,
         return head;
 }
 
+/*
+ * PyArg_ParseTupleAndKeywords(fmt, kwl, ...) over the arguments of a
+ * vectorcall method (the slow path: keywords or an odd count). True
+ * when they parse; false with an exception set.
+ */
+static int parse_vector(PyObject * const * args,
+                        Py_ssize_t         nargs,
+                        PyObject *         kwnames,
+                        const char *       fmt,
+                        char **            kwl,
+                        ...)
+{
+        PyObject * tup = PyTuple_New(nargs);
+        PyObject * kw  = NULL;
+        Py_ssize_t i;
+        va_list    ap;
+        int        ok;
+
+        if (tup == NULL)
+                return 0;
+        for (i = 0; i < nargs; i++) {
+                Py_INCREF(args[i]);
+                PyTuple_SET_ITEM(tup, i, args[i]);
+        }
+        if (kwnames != NULL) {
+                kw = PyDict_New();
+                for (i = 0; kw && i < PyTuple_GET_SIZE(kwnames); i++)
+                        PyDict_SetItem(kw, PyTuple_GET_ITEM(kwnames, i),
+                                       args[nargs + i]);
+        }
+        va_start(ap, kwl);
+        ok = PyArg_VaParseTupleAndKeywords(tup, kw, fmt, kwl, ap);
+        va_end(ap);
+        Py_DECREF(tup);
+        Py_XDECREF(kw);
+        return ok;
+}
+
 static int parse_count(PyObject *   o,
                        Py_ssize_t   dflt,
                        Py_ssize_t * out)
@@ -193,28 +232,25 @@ static int parse_count(PyObject *   o,
         return 0;
 }
 
+#define IO_ERR   (-1)   /* an exception is set */
+#define IO_AGAIN (-2)   /* nowait: the flow could not do it now */
+
 /*
- * Read one packet (or up to count bytes of it). nowait: return None at
- * once when nothing is waiting (used by ouroboros.aio).
+ * The loop of read and write: the C call is made with at most OURO_SLICE
+ * of the flow's timeout at a time, the GIL released around it, so that
+ * signals are seen while it waits. nowait: one try that does not block.
+ * Returns the C call's count, IO_AGAIN, or IO_ERR.
  */
-static PyObject * flow_read_impl(FlowObject * self,
-                                 Py_ssize_t   count,
-                                 bool         nowait)
+static ssize_t flow_io(FlowObject * self,
+                       bool         rd,
+                       void *       buf,
+                       size_t       count,
+                       bool         nowait)
 {
-        PyObject * buf;
-        double     deadline = 0;
-        double     timeo    = self->rcv_timeo;
-        ssize_t    n;
-
-        if (self->fd < 0)
-                return flow_not_alloc(self);
-
-        if (self->pending != NULL)
-                return flow_take_pending(self, count);
-
-        buf = PyBytes_FromStringAndSize(NULL, count);
-        if (buf == NULL)
-                return NULL;
+        const char * what     = rd ? "read" : "write";
+        double       timeo    = rd ? self->rcv_timeo : self->snd_timeo;
+        double       deadline = 0;
+        ssize_t      n;
 
         if (timeo >= 0)
                 deadline = ouro_now() + timeo;
@@ -231,50 +267,75 @@ static PyObject * flow_read_impl(FlowObject * self,
                                 want = rem < 0 ? 0 : rem;
                 }
                 if (fd < 0) {
-                        Py_DECREF(buf);
-                        return flow_not_alloc(self);
+                        flow_not_alloc(self);
+                        return IO_ERR;
                 }
-                if (flow_set_c_timeo(self, true, want) < 0)
-                        goto fail;
+                if (flow_set_c_timeo(self, rd, want) < 0)
+                        return IO_ERR;
 
                 if (want == 0) { /* does not block: keep the GIL */
-                        n = flow_read(fd, PyBytes_AS_STRING(buf),
-                                      (size_t) count);
+                        n = rd ? flow_read(fd, buf, count)
+                                : flow_write(fd, buf, count);
                 } else {
                         Py_BEGIN_ALLOW_THREADS
-                        n = flow_read(fd, PyBytes_AS_STRING(buf),
-                                      (size_t) count);
+                        n = rd ? flow_read(fd, buf, count)
+                                : flow_write(fd, buf, count);
                         Py_END_ALLOW_THREADS
                 }
                 if (n >= 0)
-                        break;
+                        return n;
                 if (n == -ETIMEDOUT || (n == -EAGAIN && want == 0)) {
-                        if (nowait) {
-                                Py_DECREF(buf);
-                                Py_RETURN_NONE;
-                        }
+                        if (nowait)
+                                return IO_AGAIN;
                         if (PyErr_CheckSignals() < 0)
-                                goto fail;
+                                return IO_ERR;
                         if (timeo >= 0 && ouro_now() >= deadline) {
-                                FLOW_ERR(self, ETIMEDOUT, "read");
-                                goto fail;
+                                FLOW_ERR(self, ETIMEDOUT, what);
+                                return IO_ERR;
                         }
                         continue;
                 }
-                if (n == -ENOTALLOC && self->fd < 0) {
-                        Py_DECREF(buf);
-                        return flow_not_alloc(self);
-                }
-                FLOW_ERR(self, (int) n, "read");
-                goto fail;
+                if (n == -ENOTALLOC && self->fd < 0)
+                        flow_not_alloc(self);
+                else
+                        FLOW_ERR(self, (int) n, what);
+                return IO_ERR;
+        }
+}
+
+/*
+ * Read one packet (or up to count bytes of it). nowait: return None at
+ * once when nothing is waiting (used by ouroboros.aio).
+ */
+static PyObject * flow_read_impl(FlowObject * self,
+                                 Py_ssize_t   count,
+                                 bool         nowait)
+{
+        PyObject * buf;
+        ssize_t    n;
+
+        if (self->fd < 0)
+                return flow_not_alloc(self);
+
+        if (self->pending != NULL)
+                return flow_take_pending(self, count);
+
+        buf = PyBytes_FromStringAndSize(NULL, count);
+        if (buf == NULL)
+                return NULL;
+
+        n = flow_io(self, true, PyBytes_AS_STRING(buf), (size_t) count,
+                    nowait);
+        if (n < 0) {
+                Py_DECREF(buf);
+                if (n == IO_AGAIN)
+                        Py_RETURN_NONE;
+                return NULL;
         }
 
         if (n != count && _PyBytes_Resize(&buf, n) < 0)
                 return NULL;
         return buf;
- fail:
-        Py_DECREF(buf);
-        return NULL;
 }
 
 static PyObject * flow_read_m(FlowObject *       self,
@@ -286,30 +347,10 @@ static PyObject * flow_read_m(FlowObject *       self,
 
         if (kwnames != NULL || nargs > 1) {
                 static char * kwl[] = { "count", NULL };
-                PyObject * tup;
-                PyObject * kw = NULL;
-                PyObject * c  = NULL;
-                Py_ssize_t i;
-                int        ok;
+                PyObject *    c     = NULL;
 
-                tup = PyTuple_New(nargs);
-                if (tup == NULL)
-                        return NULL;
-                for (i = 0; i < nargs; i++) {
-                        Py_INCREF(args[i]);
-                        PyTuple_SET_ITEM(tup, i, args[i]);
-                }
-                if (kwnames != NULL) {
-                        kw = PyDict_New();
-                        for (i = 0; kw && i < PyTuple_GET_SIZE(kwnames); i++)
-                                PyDict_SetItem(kw,
-                                               PyTuple_GET_ITEM(kwnames, i),
-                                               args[nargs + i]);
-                }
-                ok = PyArg_ParseTupleAndKeywords(tup, kw, "|O:read", kwl, &c);
-                Py_DECREF(tup);
-                Py_XDECREF(kw);
-                if (!ok || parse_count(c, OURO_READ_DEFAULT, &count) < 0)
+                if (!parse_vector(args, nargs, kwnames, "|O:read", kwl, &c) ||
+                    parse_count(c, OURO_READ_DEFAULT, &count) < 0)
                         return NULL;
         } else if (nargs == 1 &&
                    parse_count(args[0], OURO_READ_DEFAULT, &count) < 0) {
@@ -335,8 +376,6 @@ static PyObject * flow_write_impl(FlowObject * self,
 {
         Py_buffer  view;
         Py_ssize_t count;
-        double     deadline = 0;
-        double     timeo    = self->snd_timeo;
         ssize_t    n;
         PyObject * ret = NULL;
 
@@ -360,57 +399,13 @@ static PyObject * flow_write_impl(FlowObject * self,
                 flow_not_alloc(self);
                 goto out;
         }
-        if (timeo >= 0)
-                deadline = ouro_now() + timeo;
-
-        for (;;) {
-                double want = OURO_SLICE;
-                int    fd   = self->fd;
-
-                if (nowait) {
-                        want = 0;
-                } else if (timeo >= 0) {
-                        double rem = deadline - ouro_now();
-                        if (rem < want)
-                                want = rem < 0 ? 0 : rem;
-                }
-                if (fd < 0) {
-                        flow_not_alloc(self);
-                        goto out;
-                }
-                if (flow_set_c_timeo(self, false, want) < 0)
-                        goto out;
-                if (want == 0) {
-                        n = flow_write(fd, view.buf, (size_t) count);
-                } else {
-                        Py_BEGIN_ALLOW_THREADS
-                        n = flow_write(fd, view.buf, (size_t) count);
-                        Py_END_ALLOW_THREADS
-                }
-                if (n >= 0)
-                        break;
-                if (n == -ETIMEDOUT || (n == -EAGAIN && want == 0)) {
-                        if (nowait) {
-                                Py_INCREF(Py_None);
-                                ret = Py_None;
-                                goto out;
-                        }
-                        if (PyErr_CheckSignals() < 0)
-                                goto out;
-                        if (timeo >= 0 && ouro_now() >= deadline) {
-                                FLOW_ERR(self, ETIMEDOUT, "write");
-                                goto out;
-                        }
-                        continue;
-                }
-                if (n == -ENOTALLOC && self->fd < 0) {
-                        flow_not_alloc(self);
-                        goto out;
-                }
-                FLOW_ERR(self, (int) n, "write");
-                goto out;
+        n = flow_io(self, false, view.buf, (size_t) count, nowait);
+        if (n == IO_AGAIN) {
+                Py_INCREF(Py_None);
+                ret = Py_None;
+        } else if (n >= 0) {
+                ret = PyLong_FromSsize_t(n);
         }
-        ret = PyLong_FromSsize_t(n);
  out:
         PyBuffer_Release(&view);
         return ret;
@@ -429,29 +424,9 @@ static PyObject * flow_write_m(FlowObject *       self,
                 cnt = nargs == 2 ? args[1] : NULL;
         } else {
                 static char * kwl[] = { "buf", "count", NULL };
-                PyObject * tup = PyTuple_New(nargs);
-                PyObject * kw  = NULL;
-                Py_ssize_t i;
-                int        ok;
 
-                if (tup == NULL)
-                        return NULL;
-                for (i = 0; i < nargs; i++) {
-                        Py_INCREF(args[i]);
-                        PyTuple_SET_ITEM(tup, i, args[i]);
-                }
-                if (kwnames != NULL) {
-                        kw = PyDict_New();
-                        for (i = 0; kw && i < PyTuple_GET_SIZE(kwnames); i++)
-                                PyDict_SetItem(kw,
-                                               PyTuple_GET_ITEM(kwnames, i),
-                                               args[nargs + i]);
-                }
-                ok = PyArg_ParseTupleAndKeywords(tup, kw, "O|O:write", kwl,
-                                                 &buf, &cnt);
-                Py_DECREF(tup);
-                Py_XDECREF(kw);
-                if (!ok)
+                if (!parse_vector(args, nargs, kwnames, "O|O:write", kwl,
+                                  &buf, &cnt))
                         return NULL;
         }
         return flow_write_impl(self, buf, cnt, false);
@@ -492,28 +467,30 @@ static PyObject * timeo_out(double t)
         return PyFloat_FromDouble(t);
 }
 
-static PyObject * flow_set_rcv(FlowObject * self,
-                               PyObject *   arg)
+/* Set *slot (self's rcv_timeo or snd_timeo) from arg: None, seconds. */
+static PyObject * timeo_set(FlowObject * self,
+                            PyObject *   arg,
+                            double *     slot)
 {
         double t;
         if (self->fd < 0)
                 return flow_not_alloc(self);
         if (ouro_parse_timeo(arg, &t) < 0)
                 return NULL;
-        self->rcv_timeo = t;
+        *slot = t;
         Py_RETURN_NONE;
+}
+
+static PyObject * flow_set_rcv(FlowObject * self,
+                               PyObject *   arg)
+{
+        return timeo_set(self, arg, &self->rcv_timeo);
 }
 
 static PyObject * flow_set_snd(FlowObject * self,
                                PyObject *   arg)
 {
-        double t;
-        if (self->fd < 0)
-                return flow_not_alloc(self);
-        if (ouro_parse_timeo(arg, &t) < 0)
-                return NULL;
-        self->snd_timeo = t;
-        Py_RETURN_NONE;
+        return timeo_set(self, arg, &self->snd_timeo);
 }
 
 static PyObject * flow_get_rcv(FlowObject * self,

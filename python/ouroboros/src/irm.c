@@ -23,33 +23,98 @@ static PyObject * ret_int(PyObject *   mod,
         return PyLong_FromLong(r);
 }
 
-static PyObject * irm_create_ipcp_f(PyObject * mod,
-                                    PyObject * args)
+/* A list of what one() makes of each of the n elements (size bytes
+ * each) of arr, which is freed; NULL with an exception set. */
+static PyObject * list_of(void *       arr,
+                          ssize_t      n,
+                          size_t       size,
+                          PyObject * (* one)(const void * e))
 {
-        const char * name;
-        int          type;
-        pid_t        pid;
+        PyObject * out = PyList_New(0);
+        ssize_t    i;
 
-        if (!PyArg_ParseTuple(args, "si:create_ipcp", &name, &type))
-                return NULL;
-        Py_BEGIN_ALLOW_THREADS
-        pid = irm_create_ipcp(name, (enum ipcp_type) type);
-        Py_END_ALLOW_THREADS
-        return ret_int(mod, pid, "create_ipcp");
+        for (i = 0; out != NULL && i < n; i++) {
+                PyObject * t = one((const char *) arr + (size_t) i * size);
+                if (t == NULL || PyList_Append(out, t) < 0)
+                        Py_CLEAR(out);
+                Py_XDECREF(t);
+        }
+        free(arr);
+        return out;
 }
 
-static PyObject * irm_destroy_ipcp_f(PyObject * mod,
-                                     PyObject * args)
-{
-        const char * name;
-        int          r;
+/* Calls that take one string, two strings, or a pid and a string:
+ * the int they return, or the errno raised. */
+#define STR_CALL(fn, label)                                             \
+static PyObject * fn##_f(PyObject * mod,                                \
+                         PyObject * args)                               \
+{                                                                       \
+        const char * a;                                                 \
+        int          r;                                                 \
+        if (!PyArg_ParseTuple(args, "s:" label, &a))                    \
+                return NULL;                                            \
+        Py_BEGIN_ALLOW_THREADS                                          \
+        r = fn(a);                                                      \
+        Py_END_ALLOW_THREADS                                            \
+        return ret_int(mod, r, label);                                  \
+}
 
-        if (!PyArg_ParseTuple(args, "s:destroy_ipcp", &name))
-                return NULL;
-        Py_BEGIN_ALLOW_THREADS
-        r = irm_destroy_ipcp(name);
-        Py_END_ALLOW_THREADS
-        return ret_int(mod, r, "destroy_ipcp");
+#define TWO_STR_CALL(fn, label)                                         \
+static PyObject * fn##_f(PyObject * mod,                                \
+                         PyObject * args)                               \
+{                                                                       \
+        const char * a;                                                 \
+        const char * b;                                                 \
+        int          r;                                                 \
+        if (!PyArg_ParseTuple(args, "ss:" label, &a, &b))               \
+                return NULL;                                            \
+        Py_BEGIN_ALLOW_THREADS                                          \
+        r = fn(a, b);                                                   \
+        Py_END_ALLOW_THREADS                                            \
+        return ret_int(mod, r, label);                                  \
+}
+
+/* A string and an int that fn takes as an enum of type et. */
+#define STR_INT_CALL(fn, et, label)                                     \
+static PyObject * fn##_f(PyObject * mod,                                \
+                         PyObject * args)                               \
+{                                                                       \
+        const char * a;                                                 \
+        int          i;                                                 \
+        long         r;                                                 \
+        if (!PyArg_ParseTuple(args, "si:" label, &a, &i))               \
+                return NULL;                                            \
+        Py_BEGIN_ALLOW_THREADS                                          \
+        r = fn(a, (et) i);                                              \
+        Py_END_ALLOW_THREADS                                            \
+        return ret_int(mod, r, label);                                  \
+}
+
+#define PID_STR_CALL(fn, label)                                         \
+static PyObject * fn##_f(PyObject * mod,                                \
+                         PyObject * args)                               \
+{                                                                       \
+        long         pid;                                               \
+        const char * name;                                              \
+        int          r;                                                 \
+        if (!PyArg_ParseTuple(args, "ls:" label, &pid, &name))          \
+                return NULL;                                            \
+        Py_BEGIN_ALLOW_THREADS                                          \
+        r = fn((pid_t) pid, name);                                      \
+        Py_END_ALLOW_THREADS                                            \
+        return ret_int(mod, r, label);                                  \
+}
+
+STR_INT_CALL(irm_create_ipcp, enum ipcp_type, "create_ipcp")
+
+STR_CALL(irm_destroy_ipcp, "destroy_ipcp")
+
+static PyObject * ipcp_tuple(const void * e)
+{
+        const struct ipcp_list_info * i = e;
+
+        return Py_BuildValue("(liiss)", (long) i->pid, (int) i->type,
+                             (int) i->state, i->name, i->layer);
 }
 
 static PyObject * irm_list_ipcps_f(PyObject * mod,
@@ -57,8 +122,6 @@ static PyObject * irm_list_ipcps_f(PyObject * mod,
 {
         struct ipcp_list_info * l = NULL;
         ssize_t                 n;
-        ssize_t                 i;
-        PyObject *              out;
 
         (void) unused;
         Py_BEGIN_ALLOW_THREADS
@@ -66,18 +129,7 @@ static PyObject * irm_list_ipcps_f(PyObject * mod,
         Py_END_ALLOW_THREADS
         if (n < 0)
                 return MOD_ERR(mod, (int) n, "list_ipcps");
-        out = PyList_New(0);
-        for (i = 0; out != NULL && i < n; i++) {
-                PyObject * t = Py_BuildValue("(liiss)", (long) l[i].pid,
-                                             (int) l[i].type,
-                                             (int) l[i].state,
-                                             l[i].name, l[i].layer);
-                if (t == NULL || PyList_Append(out, t) < 0)
-                        Py_CLEAR(out);
-                Py_XDECREF(t);
-        }
-        free(l);
-        return out;
+        return list_of(l, n, sizeof(*l), ipcp_tuple);
 }
 
 static int opt_uint(PyObject *         opts,
@@ -184,20 +236,7 @@ static PyObject * irm_bootstrap_ipcp_f(PyObject * mod,
         return ret_int(mod, r, "bootstrap_ipcp");
 }
 
-static PyObject * irm_enroll_ipcp_f(PyObject * mod,
-                                    PyObject * args)
-{
-        const char * name;
-        const char * dst;
-        int          r;
-
-        if (!PyArg_ParseTuple(args, "ss:enroll_ipcp", &name, &dst))
-                return NULL;
-        Py_BEGIN_ALLOW_THREADS
-        r = irm_enroll_ipcp(name, dst);
-        Py_END_ALLOW_THREADS
-        return ret_int(mod, r, "enroll_ipcp");
-}
+TWO_STR_CALL(irm_enroll_ipcp, "enroll_ipcp")
 
 static PyObject * irm_connect_ipcp_f(PyObject * mod,
                                      PyObject * args)
@@ -292,63 +331,21 @@ static PyObject * irm_unbind_program_f(PyObject * mod,
         return ret_int(mod, r, "unbind_program");
 }
 
-static PyObject * irm_bind_process_f(PyObject * mod,
-                                     PyObject * args)
+PID_STR_CALL(irm_bind_process, "bind_process")
+PID_STR_CALL(irm_unbind_process, "unbind_process")
+
+STR_INT_CALL(irm_create_name, enum lb_policy, "create_name")
+
+STR_CALL(irm_destroy_name, "destroy_name")
+
+static PyObject * name_tuple(const void * e)
 {
-        long         pid;
-        const char * name;
-        int          r;
+        const struct name_info * i = e;
 
-        if (!PyArg_ParseTuple(args, "ls:bind_process", &pid, &name))
-                return NULL;
-        Py_BEGIN_ALLOW_THREADS
-        r = irm_bind_process((pid_t) pid, name);
-        Py_END_ALLOW_THREADS
-        return ret_int(mod, r, "bind_process");
-}
-
-static PyObject * irm_unbind_process_f(PyObject * mod,
-                                       PyObject * args)
-{
-        long         pid;
-        const char * name;
-        int          r;
-
-        if (!PyArg_ParseTuple(args, "ls:unbind_process", &pid, &name))
-                return NULL;
-        Py_BEGIN_ALLOW_THREADS
-        r = irm_unbind_process((pid_t) pid, name);
-        Py_END_ALLOW_THREADS
-        return ret_int(mod, r, "unbind_process");
-}
-
-static PyObject * irm_create_name_f(PyObject * mod,
-                                    PyObject * args)
-{
-        const char * name;
-        int          pol;
-        int          r;
-
-        if (!PyArg_ParseTuple(args, "si:create_name", &name, &pol))
-                return NULL;
-        Py_BEGIN_ALLOW_THREADS
-        r = irm_create_name(name, (enum lb_policy) pol);
-        Py_END_ALLOW_THREADS
-        return ret_int(mod, r, "create_name");
-}
-
-static PyObject * irm_destroy_name_f(PyObject * mod,
-                                     PyObject * args)
-{
-        const char * name;
-        int          r;
-
-        if (!PyArg_ParseTuple(args, "s:destroy_name", &name))
-                return NULL;
-        Py_BEGIN_ALLOW_THREADS
-        r = irm_destroy_name(name);
-        Py_END_ALLOW_THREADS
-        return ret_int(mod, r, "destroy_name");
+        return Py_BuildValue("(sinnn)", i->name, (int) i->pol,
+                             (Py_ssize_t) i->n_procs,
+                             (Py_ssize_t) i->n_progs,
+                             (Py_ssize_t) i->n_layers);
 }
 
 static PyObject * irm_list_names_f(PyObject * mod,
@@ -356,8 +353,6 @@ static PyObject * irm_list_names_f(PyObject * mod,
 {
         struct name_info * l = NULL;
         ssize_t            n;
-        ssize_t            i;
-        PyObject *         out;
 
         (void) unused;
         Py_BEGIN_ALLOW_THREADS
@@ -365,34 +360,7 @@ static PyObject * irm_list_names_f(PyObject * mod,
         Py_END_ALLOW_THREADS
         if (n < 0)
                 return MOD_ERR(mod, (int) n, "list_names");
-        out = PyList_New(0);
-        for (i = 0; out != NULL && i < n; i++) {
-                PyObject * t = Py_BuildValue("(sinnn)", l[i].name,
-                                             (int) l[i].pol,
-                                             (Py_ssize_t) l[i].n_procs,
-                                             (Py_ssize_t) l[i].n_progs,
-                                             (Py_ssize_t) l[i].n_layers);
-                if (t == NULL || PyList_Append(out, t) < 0)
-                        Py_CLEAR(out);
-                Py_XDECREF(t);
-        }
-        free(l);
-        return out;
-}
-
-#define TWO_STR_CALL(fn, label)                                         \
-static PyObject * fn##_f(PyObject * mod,                                \
-                         PyObject * args)                               \
-{                                                                       \
-        const char * a;                                                 \
-        const char * b;                                                 \
-        int          r;                                                 \
-        if (!PyArg_ParseTuple(args, "ss:" label, &a, &b))               \
-                return NULL;                                            \
-        Py_BEGIN_ALLOW_THREADS                                          \
-        r = fn(a, b);                                                   \
-        Py_END_ALLOW_THREADS                                            \
-        return ret_int(mod, r, label);                                  \
+        return list_of(l, n, sizeof(*l), name_tuple);
 }
 
 TWO_STR_CALL(irm_reg_name, "reg_name")

@@ -10,6 +10,8 @@
  */
 #include "common/crypt.h"
 
+#include "../../../tests/check.h"
+
 #include <ouroboros/errno.h>
 
 #include <openssl/core_names.h>
@@ -22,19 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int passed;
-static int failed;
-
-#define CHECK(cond) do {                                                \
-        if (cond) {                                                     \
-                ++passed;                                               \
-        } else {                                                        \
-                ++failed;                                               \
-                fprintf(stderr, "%s:%d: %s: FAILED: %s\n",              \
-                        __FILE__, __LINE__, __func__, #cond);           \
-        }                                                               \
-} while (0)
 
 #define MAX_PKT 65000
 
@@ -700,14 +689,6 @@ static void test_threads(void)
 
 /* ---- timing (informative, not a pass/fail) ------------------------- */
 
-static double now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 static int cmp_dbl(const void * a, const void * b)
 {
         double x = *(const double *) a;
@@ -747,18 +728,18 @@ static void bench(void)
 
                 fill(pt, len, 14);
                 for (r = 0; r < ROUNDS; ++r) {
-                        double t0 = now_ns();
+                        double t0 = (double) check_now_ns();
                         for (k = 0; k < BATCH; ++k)
                                 if (crypt_encrypt(p.a, pt, len, buf + k * sz,
                                                   sz) != (ssize_t) sz)
                                         ++bad;
-                        te[r] = (now_ns() - t0) / BATCH;
-                        t0 = now_ns();
+                        te[r] = ((double) check_now_ns() - t0) / BATCH;
+                        t0 = (double) check_now_ns();
                         for (k = 0; k < BATCH; ++k)
                                 if (crypt_decrypt(p.b, buf + k * sz, sz, dt,
                                                   len) != (ssize_t) len)
                                         ++bad;
-                        td[r] = (now_ns() - t0) / BATCH;
+                        td[r] = ((double) check_now_ns() - t0) / BATCH;
                 }
                 qsort(te, ROUNDS, sizeof(te[0]), cmp_dbl);
                 qsort(td, ROUNDS, sizeof(td[0]), cmp_dbl);
@@ -773,12 +754,12 @@ static void bench(void)
 
         /* Allocation cost: two key pairs and two derivations. */
         for (r = 0; r < ROUNDS; ++r) {
-                double t0 = now_ns();
+                double t0 = (double) check_now_ns();
                 if (pair_new(&p) < 0) {
                         CHECK(false);
                         return;
                 }
-                te[r] = now_ns() - t0;
+                te[r] = (double) check_now_ns() - t0;
                 pair_free(&p);
         }
         qsort(te, ROUNDS, sizeof(te[0]), cmp_dbl);
@@ -788,6 +769,8 @@ static void bench(void)
 
 int main(void)
 {
+        check_keep_going = true;
+
         pt = malloc(MAX_PKT + CRYPT_OVERHEAD);
         ct = malloc(MAX_PKT + CRYPT_OVERHEAD);
         dt = malloc(MAX_PKT + CRYPT_OVERHEAD);
@@ -812,6 +795,5 @@ int main(void)
         free(ct);
         free(dt);
 
-        printf("%d passed, %d failed\n", passed, failed);
-        return failed == 0 ? 0 : 1;
+        return check_report(NULL);
 }

@@ -6,6 +6,8 @@
 #include "common/msg.h"
 #include "common/proto.h"
 
+#include "../../../tests/check.h"
+
 #include <ouroboros/qos.h>
 
 #include <errno.h>
@@ -16,19 +18,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int passed;
-static int failed;
-
-#define CHECK(c) do {                                                   \
-                if (c) {                                                \
-                        ++passed;                                       \
-                } else {                                                \
-                        ++failed;                                       \
-                        fprintf(stderr, "%s:%d: check failed: %s\n",    \
-                                __FILE__, __LINE__, #c);                \
-                }                                                       \
-        } while (0)
 
 static struct msg a;
 static struct msg b;
@@ -182,11 +171,11 @@ static void test_malformed(void)
 
 int main(void)
 {
+        check_keep_going = true;
+
         test_roundtrip();
         test_reply_and_fds();
         test_malformed();
 
-        printf("%d passed, %d failed\n", passed, failed);
-
-        return failed == 0 ? 0 : 1;
+        return check_report(NULL);
 }

@@ -4,6 +4,7 @@
  */
 #include "ipcp.h"
 
+#include "common/ipcp_type.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/rundir.h"
@@ -21,16 +22,6 @@
 #include <unistd.h>
 
 #define HELLO_TIMEO_MS 5000
-
-static const char * type_str[] = {
-        [IPCP_LOCAL]     = "local",
-        [IPCP_UNICAST]   = "unicast",
-        [IPCP_BROADCAST] = "broadcast",
-        [IPCP_UDP4]      = "udp4",
-        [IPCP_UDP6]      = "udp6",
-        [IPCP_ETH_LLC]   = "eth-llc",
-        [IPCP_ETH_DIX]   = "eth-dix"
-};
 
 struct out {            /* a request queued for the IRMd */
         struct out *  next;
@@ -400,11 +391,12 @@ int ipcp_main(int                     argc,
               enum ipcp_type          type,
               const struct ipcp_ops * ops)
 {
-        char     ident[32];
-        bool     to_stdout = false;
-        sigset_t set;
-        int      sfd;
-        int      r;
+        char         ident[32];
+        bool         to_stdout = false;
+        const char * tname;
+        sigset_t     set;
+        int          sfd;
+        int          r;
 
         ip.q_tail = &ip.q_head;
 
@@ -414,8 +406,9 @@ int ipcp_main(int                     argc,
                 return 2;
         }
 
+        tname = ipcp_type_name(type);
         snprintf(ident, sizeof(ident), "ipcpd-%s",
-                 (unsigned) type < IPCP_INVALID ? type_str[type] : "?");
+                 tname != NULL ? tname : "?");
         log_init(ident, to_stdout, LOG_LVL_INFO);
 
         sigemptyset(&set);

@@ -1,6 +1,6 @@
 /* Ouroboros IRMd - unit test of the flow registry. */
 #include "irmd/reg_flow.h"
-#include "test_check.h"
+#include "../../../tests/check.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,7 @@
 /* Ouroboros IRMd - unit test of the IPCP registry. */
+#include "common/ipcp_type.h"
 #include "irmd/reg_ipcp.h"
-#include "test_check.h"
+#include "../../../tests/check.h"
 
 #include <errno.h>
 #include <string.h>
@@ -49,11 +50,12 @@ int main(void)
         CHECK_EQ(reg_ipcp_count(), 2);
         CHECK_EQ(reg_ipcp_add("a", IPCP_LOCAL, 100, NULL), 0);
 
-        CHECK(strcmp(reg_ipcp_type_str(IPCP_ETH_DIX), "eth-dix") == 0);
-        CHECK(reg_ipcp_type_str(IPCP_INVALID) == NULL);
-        CHECK_EQ(reg_ipcp_type_parse("udp6"), IPCP_UDP6);
-        CHECK_EQ(reg_ipcp_type_parse("loc"), IPCP_INVALID);
-        CHECK(strcmp(reg_ipcp_state_str(IPCP_STATE_OPERATIONAL),
+        CHECK(strcmp(ipcp_type_name(IPCP_ETH_DIX), "eth-dix") == 0);
+        CHECK(ipcp_type_name(IPCP_INVALID) == NULL);
+        CHECK_EQ(ipcp_type_from_name("udp6"), IPCP_UDP6);
+        CHECK_EQ(ipcp_type_from_name("loc"), -EINVAL);
+        CHECK_EQ(ipcp_type_from_name(NULL), -EINVAL);
+        CHECK(strcmp(ipcp_state_name(IPCP_STATE_OPERATIONAL),
                      "operational") == 0);
 
         reg_ipcp_fini();

@@ -1,6 +1,6 @@
 /* Ouroboros IRMd - unit test of the name registry. */
 #include "irmd/reg_name.h"
-#include "test_check.h"
+#include "../../../tests/check.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* Ouroboros IRMd - unit test of the process registry. */
 #include "irmd/reg_proc.h"
-#include "test_check.h"
+#include "../../../tests/check.h"
 
 #include <errno.h>
 #include <fcntl.h>

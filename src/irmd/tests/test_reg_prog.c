@@ -1,6 +1,6 @@
 /* Ouroboros IRMd - unit test of the program registry. */
 #include "irmd/reg_prog.h"
-#include "test_check.h"
+#include "../../../tests/check.h"
 
 #include <errno.h>
 #include <string.h>

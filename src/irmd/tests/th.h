@@ -10,19 +10,12 @@
 #include "common/msg.h"
 #include "common/proto.h"
 
+#include "../../../tests/check.h"
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
-
-#define CHECK(c) do { if (!(c)) { \
-        fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-        exit(1); } } while (0)
-
-#define CHECK_EQ(a, b) do { long long a_ = (long long) (a); \
-        long long b_ = (long long) (b); if (a_ != b_) { \
-        fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld != %lld)\n", \
-                __FILE__, __LINE__, #a, #b, a_, b_); exit(1); } } while (0)
 
 struct th_irmd {
         pid_t pid;

@@ -9,6 +9,8 @@
 
 #include "common/timeutil.h"
 
+#include "../../../tests/check.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -17,14 +19,6 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
-
-#define CHECK(c) do {                                                   \
-        if (!(c)) {                                                     \
-                fprintf(stderr, "%s:%d: CHECK(%s) failed\n",            \
-                        __FILE__, __LINE__, #c);                        \
-                exit(1);                                                \
-        }                                                               \
-} while (0)
 
 #define WAITERS 4
 #define ROUNDS  20000
@@ -127,7 +121,5 @@ int main(void)
         test_kick();
         test_no_lost_wakeups();
 
-        printf("evwait: all tests passed\n");
-
-        return 0;
+        return check_report("evwait");
 }

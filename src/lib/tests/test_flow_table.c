@@ -9,6 +9,8 @@
 #include "common/flow_shm.h"
 #include "common/timeutil.h"
 
+#include "../../../tests/check.h"
+
 #include <ouroboros/errno.h>
 #include <ouroboros/fccntl.h>
 
@@ -20,24 +22,6 @@
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
-
-#define CHECK(c) do {                                                   \
-        if (!(c)) {                                                     \
-                fprintf(stderr, "%s:%d: CHECK(%s) failed\n",            \
-                        __FILE__, __LINE__, #c);                        \
-                exit(1);                                                \
-        }                                                               \
-} while (0)
-
-#define CHECK_EQ(a, b) do {                                             \
-        long long a_ = (long long) (a);                                 \
-        long long b_ = (long long) (b);                                 \
-        if (a_ != b_) {                                                 \
-                fprintf(stderr, "%s:%d: %s == %lld, expected %lld\n",   \
-                        __FILE__, __LINE__, #a, a_, b_);                \
-                exit(1);                                                \
-        }                                                               \
-} while (0)
 
 static bool fd_open(int fd)
 {
@@ -311,7 +295,5 @@ int main(void)
         test_peer_fds();
         test_concurrent_close();
 
-        printf("flow table: all tests passed\n");
-
-        return 0;
+        return check_report("flow table");
 }

@@ -11,6 +11,8 @@
 #include "common/msg.h"
 #include "common/proto.h"
 
+#include "../../../../tests/check.h"
+
 #include <ouroboros/errno.h>
 #include <ouroboros/irm.h>
 
@@ -23,24 +25,6 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define CHECK(c) do {                                                   \
-        if (!(c)) {                                                     \
-                fprintf(stderr, "%s:%d: CHECK(%s) failed\n",            \
-                        __FILE__, __LINE__, #c);                        \
-                exit(1);                                                \
-        }                                                               \
-} while (0)
-
-#define CHECK_EQ(a, b) do {                                             \
-        long long a_ = (long long) (a);                                 \
-        long long b_ = (long long) (b);                                 \
-        if (a_ != b_) {                                                 \
-                fprintf(stderr, "%s:%d: %s == %lld, expected %lld\n",   \
-                        __FILE__, __LINE__, #a, a_, b_);                \
-                exit(1);                                                \
-        }                                                               \
-} while (0)
 
 static struct msg m;
 static struct msg r;
@@ -266,7 +250,5 @@ int main(int     argc,
         snprintf(path, sizeof(path), "%s/irmd.sock", dir);
         unlink(path);
         rmdir(dir);
-        printf("ipcpd-local: all tests passed\n");
-
-        return 0;
+        return check_report("ipcpd-local");
 }
