@@ -1,13 +1,14 @@
 # Ouroboros - integration test harness, sourced by tests/**/*.sh.
 #
 # Gives each test a private IRMd instance (its own OUROBOROS_RUNDIR), a
-# cleanup trap that kills every process the test started and removes the
+# cleanup trap that stops every process the test started (SIGTERM, so
+# that clean shutdown is exercised; SIGKILL after ~2 s) and removes the
 # runtime directory even when the test fails, and small assertion helpers.
 #
 #   . "$(dirname "$0")/../harness.sh"     # sets BIN (build/bin or $OURO_BIN)
 #   irmd_start                            # private IRMd, waits until it answers
 #   local_layer                           # bootstrap a local IPCP "local"
-#   bg "$BIN/oping" -l                    # start a process, killed at exit
+#   bg "$BIN/oping" -l                    # start a process, stopped at exit
 #   expect_fail "reason" cmd args...      # cmd must exit non-zero
 #   fail "message"                        # abort the test
 set -u
@@ -23,23 +24,78 @@ TEST_LOG=$OUROBOROS_RUNDIR/test.log
 BG_PIDS=()
 IRMD_PID=
 
+# proc_stat PID: "PPID STATE STARTTIME" of a live process, else nothing.
+proc_stat() {
+        local s
+        s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+        s=${s##*) }                     # the name may hold spaces
+        set -- $s                       # $1 state, $2 ppid, $20 starttime
+        echo "$2 $1 ${20}"
+}
+
+# alive PID:STARTTIME: the same process still runs (not a zombie).
+alive() {
+        local st
+        st=($(proc_stat "${1%%:*}"))
+        [ ${#st[@]} -eq 3 ] && [ "${st[1]}" != Z ] && [ "${st[2]}" = "${1##*:}" ]
+}
+
+# stop_pids PID...: SIGTERM, up to ~2 s for a clean exit, then SIGKILL
+# what is left. Each pid is pinned by its start time when called, so a
+# pid reused meanwhile is never signalled. Reaps our own children quietly
+# (no "Killed" lines).
+stop_pids() {
+        local p st ids=() left
+        for p in "$@"; do
+                st=($(proc_stat "$p"))
+                [ ${#st[@]} -eq 3 ] && ids+=("$p:${st[2]}")
+        done
+        [ ${#ids[@]} -gt 0 ] || return 0
+        for p in "${ids[@]}"; do
+                alive "$p" && kill -TERM "${p%%:*}" 2>/dev/null
+        done
+        for _ in $(seq 40); do
+                left=
+                for p in "${ids[@]}"; do
+                        alive "$p" && left=1 && break
+                done
+                [ -z "$left" ] && break
+                sleep 0.05
+        done
+        for p in "${ids[@]}"; do
+                alive "$p" && kill -KILL "${p%%:*}" 2>/dev/null
+        done
+        for p in "${ids[@]}"; do
+                wait "${p%%:*}" 2>/dev/null
+        done
+        return 0
+}
+
+# Live children of pid $1 (our background jobs, an IRMd's IPCPs).
+children_of() {
+        local p st
+        for p in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+                st=($(proc_stat "$p"))
+                [ "${st[0]:-}" = "$1" ] && echo "$p"
+        done
+}
+
+# Background processes first (they talk to the IRMd while they stop),
+# then the IRMd, then what it left behind; the rundir always goes. Only
+# our own children are signalled (a pid of a finished job may be reused).
 harness_cleanup() {
         local rc=$?
-        local p
-        for p in "${BG_PIDS[@]:-}"; do
-                [ -n "$p" ] && kill -TERM "$p" 2>/dev/null
+        local mine=() kids=() p
+        trap - INT TERM
+        for p in $(children_of $$); do
+                [ "$p" != "${IRMD_PID:-}" ] && mine+=("$p")
         done
+        stop_pids "${mine[@]:-}"
         if [ -n "$IRMD_PID" ]; then
-                kill -TERM "$IRMD_PID" 2>/dev/null
-                for _ in $(seq 50); do
-                        kill -0 "$IRMD_PID" 2>/dev/null || break
-                        sleep 0.1
-                done
-                kill -KILL "$IRMD_PID" 2>/dev/null
+                kids=($(children_of "$IRMD_PID"))
+                stop_pids "$IRMD_PID"
+                stop_pids "${kids[@]:-}"
         fi
-        for p in "${BG_PIDS[@]:-}"; do
-                [ -n "$p" ] && kill -KILL "$p" 2>/dev/null
-        done
         if [ $rc -ne 0 ] && [ -f "$OUROBOROS_RUNDIR/irmd.log" ]; then
                 echo "--- irmd log (last 40 lines) ---" >&2
                 tail -n 40 "$OUROBOROS_RUNDIR/irmd.log" >&2
@@ -55,7 +111,7 @@ fail() {
         exit 1
 }
 
-# Run a command in the background; it is killed when the test ends.
+# Run a command in the background; it is stopped when the test ends.
 bg() {
         "$@" &
         BG_PIDS+=($!)

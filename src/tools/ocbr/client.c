@@ -34,10 +34,10 @@ static int send_pkt(int fd, const struct ocbr_cfg * cfg, const uint8_t * buf,
                         return 0;
                 if (n != -ETIMEDOUT && n != -EAGAIN && n != -ENOMEM) {
                         fprintf(stderr, "ocbr: write to %s failed: %s\n",
-                                cfg->name, ocbr_strerror((int) -n));
+                                cfg->name, tool_strerror((int) -n));
                         return (int) n;
                 }
-                if (ocbr_stop || ocbr_now_ns() >= until)
+                if (tool_stopped() || tool_now_ns() >= until)
                         return -ETIMEDOUT;
                 if (n != -ETIMEDOUT)
                         nanosleep(&pause, NULL);
@@ -50,7 +50,7 @@ static int64_t send_all(int fd, const struct ocbr_cfg * cfg, uint8_t * buf,
 {
         double  gap = 0;   /* ns between packets */
         double  next;
-        int64_t start = ocbr_now_ns();
+        int64_t start = tool_now_ns();
         int64_t until = start + cfg->duration_s * 1000000000LL;
         int64_t now;
         int64_t sent = 0;
@@ -61,8 +61,8 @@ static int64_t send_all(int fd, const struct ocbr_cfg * cfg, uint8_t * buf,
         next = (double) start;
         memset(buf, 0x3c, cfg->size);
 
-        while (!ocbr_stop) {
-                now = ocbr_now_ns();
+        while (!tool_stopped()) {
+                now = tool_now_ns();
                 if (now >= until)
                         break;
                 if (gap > 0) {
@@ -92,20 +92,20 @@ static int64_t send_all(int fd, const struct ocbr_cfg * cfg, uint8_t * buf,
                 ++sent;
         }
 
-        *elapsed = ocbr_now_ns() - start;
+        *elapsed = tool_now_ns() - start;
         return sent;
 }
 
 static int get_report(int fd, const struct ocbr_cfg * cfg, uint8_t * buf,
                       struct report * r)
 {
-        int64_t  until = ocbr_now_ns() + cfg->timeout_ms * 1000000LL;
+        int64_t  until = tool_now_ns() + cfg->timeout_ms * 1000000LL;
         uint64_t seq;
         uint64_t ts;
         uint8_t  type;
         ssize_t  n;
 
-        while (ocbr_now_ns() < until) {
+        while (tool_now_ns() < until) {
                 n = flow_read(fd, buf, OCBR_MAX_SIZE);
                 if (n == -ETIMEDOUT || n == -EAGAIN)
                         continue;
@@ -114,10 +114,10 @@ static int get_report(int fd, const struct ocbr_cfg * cfg, uint8_t * buf,
                 if (ocbr_hdr_get(buf, (size_t) n, &type, &seq, &ts) < 0 ||
                     type != OCBR_REPORT)
                         continue;
-                r->pkts  = ocbr_u64_get(buf + OCBR_HDR_LEN);
-                r->bytes = ocbr_u64_get(buf + OCBR_HDR_LEN + 8);
-                r->lost  = ocbr_u64_get(buf + OCBR_HDR_LEN + 16);
-                r->ns    = ocbr_u64_get(buf + OCBR_HDR_LEN + 24);
+                r->pkts  = tool_u64_get(buf + OCBR_HDR_LEN);
+                r->bytes = tool_u64_get(buf + OCBR_HDR_LEN + 8);
+                r->lost  = tool_u64_get(buf + OCBR_HDR_LEN + 16);
+                r->ns    = tool_u64_get(buf + OCBR_HDR_LEN + 24);
                 return 0;
         }
 
@@ -134,10 +134,10 @@ static void summary(const struct ocbr_cfg * cfg, int64_t sent, int64_t dt,
                dt > 0 ? (double) sent * 1e9 / (double) dt : 0,
                dt > 0 ? (double) sent * (double) cfg->size * 1e3 /
                (double) dt : 0,
-               ocbr_mbps((uint64_t) sent * cfg->size, dt));
+               tool_mbps((uint64_t) sent * cfg->size, dt));
         if (rret < 0) {
                 printf("server:   no report (%s)\n", rret == -ETIMEDOUT ?
-                       "timed out" : ocbr_strerror(-rret));
+                       "timed out" : tool_strerror(-rret));
                 return;
         }
         printf("server:   %llu of %lld packets received, %llu lost "
@@ -148,13 +148,13 @@ static void summary(const struct ocbr_cfg * cfg, int64_t sent, int64_t dt,
                (unsigned long long) r->bytes, (double) r->ns / 1e9,
                r->ns > 0 ? (double) r->pkts * 1e9 / (double) r->ns : 0,
                r->ns > 0 ? (double) r->bytes * 1e3 / (double) r->ns : 0,
-               ocbr_mbps(r->bytes, (int64_t) r->ns));
+               tool_mbps(r->bytes, (int64_t) r->ns));
 }
 
 int ocbr_client(const struct ocbr_cfg * cfg)
 {
-        struct timespec to    = ocbr_ms_ts(cfg->timeout_ms);
-        struct timespec slice = ocbr_ms_ts(OCBR_SLICE_MS);
+        struct timespec to    = tool_ms_ts(cfg->timeout_ms);
+        struct timespec slice = tool_ms_ts(OCBR_SLICE_MS);
         qosspec_t       qs    = cfg->qos;
         struct report   r = { 0, 0, 0, 0 };
         uint8_t *       buf;
@@ -173,7 +173,7 @@ int ocbr_client(const struct ocbr_cfg * cfg)
         if (fd < 0) {
                 fprintf(stderr, "ocbr: cannot allocate a flow to %s: %s\n",
                         cfg->name, fd == -ETIMEDOUT ? "timed out" :
-                        ocbr_strerror(-fd));
+                        tool_strerror(-fd));
                 free(buf);
                 return fd;
         }
@@ -199,9 +199,9 @@ int ocbr_client(const struct ocbr_cfg * cfg)
                 return (int) sent;
         }
 
-        ocbr_hdr_put(buf, OCBR_END, (uint64_t) sent, (uint64_t) ocbr_now_ns());
+        ocbr_hdr_put(buf, OCBR_END, (uint64_t) sent, (uint64_t) tool_now_ns());
         rret = send_pkt(fd, cfg, buf, OCBR_HDR_LEN,
-                        ocbr_now_ns() + cfg->timeout_ms * 1000000LL);
+                        tool_now_ns() + cfg->timeout_ms * 1000000LL);
         if (rret == 0)
                 rret = get_report(fd, cfg, buf, &r);
 

@@ -1,13 +1,10 @@
 /*
- * ocbr - command line, signals, wire helpers and error strings.
+ * ocbr - command line and wire helpers.
  *
  *   ocbr -l [-i INTERVAL_MS]             count packets per interval
  *   ocbr -n NAME [-d SEC] [-s SIZE] [-r RATE_BPS | -f]
  */
 #include "ocbr.h"
-
-#include <ouroboros/errno.h>
-#include <ouroboros/version.h>
 
 #include <endian.h>
 #include <errno.h>
@@ -15,20 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-volatile sig_atomic_t ocbr_stop;
-
-static const struct {
-        const char *      name;
-        const qosspec_t * qs;
-} qos_names[] = {
-        { "raw", &qos_raw }, { "raw_no_errors", &qos_raw_no_errors },
-        { "raw_crypt", &qos_raw_crypt },
-        { "best", &qos_best_effort }, { "best_crypt", &qos_best_effort_crypt },
-        { "video", &qos_video }, { "video_crypt", &qos_video_crypt },
-        { "voice", &qos_voice }, { "voice_crypt", &qos_voice_crypt },
-        { "data", &qos_data }, { "data_crypt", &qos_data_crypt },
-};
 
 static void usage(FILE * f)
 {
@@ -55,35 +38,6 @@ static void usage(FILE * f)
                 OCBR_HDR_LEN, OCBR_MAX_SIZE, OCBR_DEF_SIZE, OCBR_DEF_RATE);
 }
 
-const char * ocbr_strerror(int err)
-{
-        switch (err) {
-        case ENOTALLOC:  return "flow not allocated";
-        case EIRMD:      return "cannot reach the IRMd (is irmd running?)";
-        case EIPCP:      return "IPCP failure";
-        case EIPCPSTATE: return "IPCP in wrong state";
-        case EFLOWDOWN:  return "flow is down";
-        case EFLOWPEER:  return "peer is unresponsive";
-        case ENAME:      return "name not found";
-        case ECRYPT:     return "encryption failure";
-        default:         return strerror(err);
-        }
-}
-
-void ocbr_u64_put(uint8_t * buf, uint64_t v)
-{
-        v = htobe64(v);
-        memcpy(buf, &v, 8);
-}
-
-uint64_t ocbr_u64_get(const uint8_t * buf)
-{
-        uint64_t v;
-
-        memcpy(&v, buf, 8);
-        return be64toh(v);
-}
-
 void ocbr_hdr_put(uint8_t * buf, uint8_t type, uint64_t seq, uint64_t ts)
 {
         uint32_t m = htobe32(OCBR_MAGIC);
@@ -91,8 +45,8 @@ void ocbr_hdr_put(uint8_t * buf, uint8_t type, uint64_t seq, uint64_t ts)
         memcpy(buf, &m, 4);
         buf[4] = type;
         buf[5] = buf[6] = buf[7] = 0;
-        ocbr_u64_put(buf + 8, seq);
-        ocbr_u64_put(buf + 16, ts);
+        tool_u64_put(buf + 8, seq);
+        tool_u64_put(buf + 16, ts);
 }
 
 int ocbr_hdr_get(const uint8_t * buf, size_t len, uint8_t * type,
@@ -106,32 +60,10 @@ int ocbr_hdr_get(const uint8_t * buf, size_t len, uint8_t * type,
         if (be32toh(m) != OCBR_MAGIC)
                 return -EBADMSG;
         *type = buf[4];
-        *seq  = ocbr_u64_get(buf + 8);
-        *ts   = ocbr_u64_get(buf + 16);
+        *seq  = tool_u64_get(buf + 8);
+        *ts   = tool_u64_get(buf + 16);
         if (*type == OCBR_REPORT && len < OCBR_RPT_LEN)
                 return -EBADMSG;
-        return 0;
-}
-
-static int parse_long(const char * opt, const char * arg,
-                      long min, long max, long * out)
-{
-        char * end;
-        long   v;
-
-        errno = 0;
-        v = strtol(arg, &end, 10);
-        if (errno != 0 || end == arg || *end != '\0') {
-                fprintf(stderr, "ocbr: invalid value for %s: '%s'\n",
-                        opt, arg);
-                return -EINVAL;
-        }
-        if (v < min || v > max) {
-                fprintf(stderr, "ocbr: %s out of range: %ld "
-                        "(allowed %ld..%ld)\n", opt, v, min, max);
-                return -ERANGE;
-        }
-        *out = v;
         return 0;
 }
 
@@ -166,40 +98,6 @@ static int parse_rate(const char * arg, uint64_t * out)
         return -EINVAL;
 }
 
-static int parse_qos(const char * arg, struct ocbr_cfg * cfg)
-{
-        size_t i;
-
-        for (i = 0; i < sizeof(qos_names) / sizeof(qos_names[0]); ++i) {
-                if (strcmp(arg, qos_names[i].name) == 0) {
-                        cfg->qos      = *qos_names[i].qs;
-                        cfg->qos_name = qos_names[i].name;
-                        return 0;
-                }
-        }
-        fprintf(stderr, "ocbr: unknown QoS '%s' (try raw, best, video, "
-                "voice, data or one with _crypt)\n", arg);
-        return -EINVAL;
-}
-
-static void on_signal(int sig)
-{
-        (void) sig;
-        ocbr_stop = 1;
-}
-
-static void signals_init(void)
-{
-        struct sigaction sa;
-
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
-}
-
 int main(int argc, char ** argv)
 {
         static const struct option opts[] = {
@@ -226,8 +124,7 @@ int main(int argc, char ** argv)
         long v;
         int  c;
 
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        opterr = 0;
+        tool_init("ocbr");
 
         while ((c = getopt_long(argc, argv, ":li:n:d:s:r:fq:t:hV",
                                 opts, NULL)) != -1) {
@@ -236,26 +133,23 @@ int main(int argc, char ** argv)
                         listen = true;
                         break;
                 case 'i':
-                        if (parse_long("-i INTERVAL_MS", optarg, 10,
-                                       3600000, &v))
+                        if (tool_parse_long("-i INTERVAL_MS", optarg, 10,
+                                            3600000, &v))
                                 return 2;
                         cfg.interval_ms = v;
                         break;
                 case 'n':
-                        if (*optarg == '\0') {
-                                fprintf(stderr, "ocbr: empty name\n");
+                        if (tool_parse_name(optarg, &cfg.name))
                                 return 2;
-                        }
-                        cfg.name = optarg;
                         break;
                 case 'd':
-                        if (parse_long("-d SECONDS", optarg, 1, 86400, &v))
+                        if (tool_parse_long("-d SECONDS", optarg, 1, 86400, &v))
                                 return 2;
                         cfg.duration_s = v;
                         break;
                 case 's':
-                        if (parse_long("-s SIZE", optarg, OCBR_HDR_LEN,
-                                       OCBR_MAX_SIZE, &v))
+                        if (tool_parse_long("-s SIZE", optarg, OCBR_HDR_LEN,
+                                            OCBR_MAX_SIZE, &v))
                                 return 2;
                         cfg.size = (size_t) v;
                         break;
@@ -267,55 +161,35 @@ int main(int argc, char ** argv)
                         cfg.flood = true;
                         break;
                 case 'q':
-                        if (parse_qos(optarg, &cfg))
+                        if (tool_qos_parse(optarg, &cfg.qos,
+                                           &cfg.qos_name))
                                 return 2;
                         break;
                 case 't':
-                        if (parse_long("-t TIMEOUT_MS", optarg, 1, 86400000,
-                                       &v))
+                        if (tool_parse_long("-t TIMEOUT_MS", optarg, 1,
+                                            86400000, &v))
                                 return 2;
                         cfg.timeout_ms = v;
                         break;
-                case 'h':
-                        usage(stdout);
-                        return 0;
-                case 'V':
-                        printf("ocbr %d.%d.%d\n", OUROBOROS_VERSION_MAJOR,
-                               OUROBOROS_VERSION_MINOR,
-                               OUROBOROS_VERSION_PATCH);
-                        return 0;
-                case ':':
-                        fprintf(stderr, "ocbr: option %s needs a value "
-                                "(see ocbr --help)\n", argv[optind - 1]);
-                        return 2;
                 default:
-                        if (optopt != 0)
-                                fprintf(stderr, "ocbr: unknown option "
-                                        "'-%c' (see ocbr --help)\n", optopt);
-                        else
-                                fprintf(stderr, "ocbr: unknown option "
-                                        "'%s' (see ocbr --help)\n",
-                                        argv[optind - 1]);
-                        return 2;
+                        return tool_opt_default(c, argv, usage);
                 }
         }
 
-        if (optind < argc) {
-                fprintf(stderr, "ocbr: unexpected argument '%s' "
-                        "(see ocbr --help)\n", argv[optind]);
+        if (tool_no_args(argc, argv))
                 return 2;
-        }
 
-        signals_init();
-
-        if (listen)
-                return ocbr_server(&cfg) < 0 ? 2 : 0;
-
-        if (cfg.name == NULL) {
+        if (!listen && cfg.name == NULL) {
                 fprintf(stderr, "ocbr: need -n NAME, or -l to listen "
                         "(see ocbr --help)\n");
                 return 2;
         }
+
+        if (tool_start(listen))
+                return 2;
+
+        if (listen)
+                return ocbr_server(&cfg) < 0 ? 2 : 0;
 
         return ocbr_client(&cfg) < 0 ? 1 : 0;
 }

@@ -14,11 +14,12 @@
 #ifndef OCBR_H
 #define OCBR_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+
+#include "tools_common.h"
 
 #include <ouroboros/qos.h>
 
@@ -28,7 +29,7 @@
 #define OCBR_MAX_SIZE  65536
 #define OCBR_DEF_SIZE  1000
 #define OCBR_DEF_RATE  1000000     /* bit/s */
-#define OCBR_SLICE_MS  100
+#define OCBR_SLICE_MS  100          /* waits that check the clock */
 
 enum ocbr_type {
         OCBR_DATA   = 1,
@@ -48,40 +49,14 @@ struct ocbr_cfg {
         bool         flood;
 };
 
-extern volatile sig_atomic_t ocbr_stop;
-
 int  ocbr_client(const struct ocbr_cfg * cfg);
 
 int  ocbr_server(const struct ocbr_cfg * cfg);
-
-const char * ocbr_strerror(int err);
-
-void ocbr_u64_put(uint8_t * buf, uint64_t v);
-
-uint64_t ocbr_u64_get(const uint8_t * buf);
 
 /* Header: 0 and type/seq/ts, or -EBADMSG. */
 int  ocbr_hdr_get(const uint8_t * buf, size_t len, uint8_t * type,
                   uint64_t * seq, uint64_t * ts);
 
 void ocbr_hdr_put(uint8_t * buf, uint8_t type, uint64_t seq, uint64_t ts);
-
-static inline int64_t ocbr_now_ns(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static inline struct timespec ocbr_ms_ts(long ms)
-{
-        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-        return ts;
-}
-
-static inline double ocbr_mbps(uint64_t bytes, int64_t ns)
-{
-        return ns > 0 ? (double) bytes * 8e3 / (double) ns : 0;
-}
 
 #endif /* OCBR_H */

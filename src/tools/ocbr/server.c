@@ -3,6 +3,12 @@
  * reporting interval, detect loss from gaps in the sequence numbers and
  * print a line per interval; on END, report the totals to the client and
  * print the flow's summary.
+ *
+ * A flow thread blocks in flow_read() without a timeout until the first
+ * packet and after END; in between it wakes every OCBR_SLICE_MS so that
+ * the interval lines the user asked for (-i) come on time even when
+ * nothing arrives. A stopping server deallocates the flow, which wakes
+ * the thread to print its summary (tools_server.c).
  */
 #include "ocbr.h"
 
@@ -12,12 +18,9 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static atomic_int active; /* flow threads still running */
 
 struct flow {
         int      fd;
@@ -42,7 +45,7 @@ static void interval_line(struct flow * f, int64_t now)
                "%llu lost\n", f->fd, (double) (now - f->first) / 1e9,
                (unsigned long long) f->i_pkts,
                (unsigned long long) f->i_bytes,
-               ocbr_mbps(f->i_bytes, now - f->i_start),
+               tool_mbps(f->i_bytes, now - f->i_start),
                (unsigned long long) f->i_gaps);
         f->i_pkts  = 0;
         f->i_bytes = 0;
@@ -65,7 +68,7 @@ static void flow_summary(struct flow * f, uint64_t sent)
         printf("[flow %d] total: %llu packets, %llu bytes in %.3f s, "
                "%.3f Mb/s, %llu lost", f->fd, (unsigned long long) f->pkts,
                (unsigned long long) f->bytes, (double) dt / 1e9,
-               ocbr_mbps(f->bytes, dt),
+               tool_mbps(f->bytes, dt),
                (unsigned long long) flow_lost(f, sent));
         if (sent != UINT64_MAX)
                 printf(" of %llu sent", (unsigned long long) sent);
@@ -82,18 +85,18 @@ static void send_report(struct flow * f, uint8_t * buf, uint64_t sent)
         ssize_t         n;
         int             tries = 50;
 
-        ocbr_hdr_put(buf, OCBR_REPORT, 0, (uint64_t) ocbr_now_ns());
-        ocbr_u64_put(buf + OCBR_HDR_LEN, f->pkts);
-        ocbr_u64_put(buf + OCBR_HDR_LEN + 8, f->bytes);
-        ocbr_u64_put(buf + OCBR_HDR_LEN + 16, flow_lost(f, sent));
-        ocbr_u64_put(buf + OCBR_HDR_LEN + 24, (uint64_t) (f->last - f->first));
+        ocbr_hdr_put(buf, OCBR_REPORT, 0, (uint64_t) tool_now_ns());
+        tool_u64_put(buf + OCBR_HDR_LEN, f->pkts);
+        tool_u64_put(buf + OCBR_HDR_LEN + 8, f->bytes);
+        tool_u64_put(buf + OCBR_HDR_LEN + 16, flow_lost(f, sent));
+        tool_u64_put(buf + OCBR_HDR_LEN + 24, (uint64_t) (f->last - f->first));
         while ((n = flow_write(f->fd, buf, OCBR_RPT_LEN)) < 0 &&
                (n == -EAGAIN || n == -ENOMEM || n == -ETIMEDOUT) &&
                --tries > 0)
                 nanosleep(&pause, NULL);
         if (n < 0)
                 fprintf(stderr, "ocbr: [flow %d] cannot send report: %s\n",
-                        f->fd, ocbr_strerror((int) -n));
+                        f->fd, tool_strerror((int) -n));
 }
 
 static void handle(struct flow * f, uint8_t * buf, ssize_t n, int64_t now)
@@ -135,8 +138,9 @@ static void handle(struct flow * f, uint8_t * buf, ssize_t n, int64_t now)
 static void * serve(void * o)
 {
         struct flow     f;
-        struct timespec slice = ocbr_ms_ts(OCBR_SLICE_MS);
+        struct timespec wto = tool_ms_ts(OCBR_SLICE_MS);
         uint8_t *       buf;
+        bool            timed = false; /* a new flow blocks */
         ssize_t         n;
         int64_t         now;
 
@@ -145,19 +149,20 @@ static void * serve(void * o)
         buf = malloc(OCBR_MAX_SIZE);
         if (buf == NULL)
                 goto out;
-        fccntl(f.fd, FLOWSRCVTIMEO, &slice);
-        fccntl(f.fd, FLOWSSNDTIMEO, &slice);
+        fccntl(f.fd, FLOWSSNDTIMEO, &wto);
 
-        while (!ocbr_stop) {
+        while (true) {
+                tool_rcv_timeo(f.fd, &timed, f.pkts > 0 && !f.done,
+                               OCBR_SLICE_MS);
                 n = flow_read(f.fd, buf, OCBR_MAX_SIZE);
-                now = ocbr_now_ns();
+                now = tool_now_ns();
                 if (n >= 0) {
                         handle(&f, buf, n, now);
                 } else if (n != -ETIMEDOUT && n != -EAGAIN) {
-                        if (!f.done)
+                        if (!f.done && !tool_stopped())
                                 printf("[flow %d] %s.\n", f.fd,
                                        n == -EFLOWDOWN ? "peer left" :
-                                       ocbr_strerror((int) -n));
+                                       tool_strerror((int) -n));
                         break;
                 }
                 if (f.pkts > 0 && !f.done &&
@@ -169,57 +174,42 @@ static void * serve(void * o)
                 flow_summary(&f, UINT64_MAX);
         free(buf);
  out:
-        flow_dealloc(f.fd);
+        tool_flow_release(f.fd);
         printf("[flow %d] closed.\n", f.fd);
-        atomic_fetch_sub(&active, 1);
+        tool_threads_leave();
         return NULL;
+}
+
+static int flow_start(int fd, const qosspec_t * qs, void * o)
+{
+        const struct ocbr_cfg * cfg = o;
+        struct flow *           f;
+
+        (void) qs;
+        f = calloc(1, sizeof(*f));
+        if (f == NULL) {
+                fprintf(stderr, "ocbr: out of memory\n");
+                return -ENOMEM;
+        }
+        f->fd          = fd;
+        f->interval_ms = cfg->interval_ms;
+        printf("[flow %d] new flow.\n", fd);
+        if (tool_thread_start(serve, f) < 0) {
+                free(f);
+                return -ENOMEM;
+        }
+        return 0;
 }
 
 int ocbr_server(const struct ocbr_cfg * cfg)
 {
-        struct timespec slice = ocbr_ms_ts(OCBR_SLICE_MS);
-        struct flow *   f;
-        qosspec_t       qs;
-        pthread_t       t;
-        int             fd;
-        int             i;
+        int r;
 
         printf("ocbr server listening, reporting every %ld ms; "
                "Ctrl-C to stop.\n", cfg->interval_ms);
-
-        while (!ocbr_stop) {
-                fd = flow_accept(&qs, &slice);
-                if (fd == -ETIMEDOUT || fd == -EAGAIN || fd == -EINTR)
-                        continue;
-                if (fd < 0) {
-                        fprintf(stderr, "ocbr: accept failed: %s\n",
-                                ocbr_strerror(-fd));
-                        nanosleep(&slice, NULL);
-                        continue;
-                }
-                f = calloc(1, sizeof(*f));
-                if (f == NULL) {
-                        fprintf(stderr, "ocbr: out of memory\n");
-                        flow_dealloc(fd);
-                        continue;
-                }
-                f->fd          = fd;
-                f->interval_ms = cfg->interval_ms;
-                printf("[flow %d] new flow.\n", fd);
-                atomic_fetch_add(&active, 1);
-                if (pthread_create(&t, NULL, serve, f) != 0) {
-                        fprintf(stderr, "ocbr: cannot start a thread\n");
-                        atomic_fetch_sub(&active, 1);
-                        flow_dealloc(fd);
-                        free(f);
-                        continue;
-                }
-                pthread_detach(t);
-        }
-
-        for (i = 0; i < 50 && atomic_load(&active) > 0; ++i)
-                nanosleep(&slice, NULL);
-
+        r = tool_server_run(flow_start, (void *) cfg);
+        if (r < 0)
+                return r;
         printf("ocbr server stopped.\n");
         return 0;
 }

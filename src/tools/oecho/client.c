@@ -13,7 +13,7 @@
 
 int oecho_client(const struct oecho_cfg * cfg)
 {
-        struct timespec to = oecho_ms_ts(cfg->timeout_ms);
+        struct timespec to = tool_ms_ts(cfg->timeout_ms);
         qosspec_t       qs = cfg->qos;
         char            buf[OECHO_MAX_MSG + 1];
         ssize_t         n;
@@ -23,7 +23,7 @@ int oecho_client(const struct oecho_cfg * cfg)
         if (fd < 0) {
                 fprintf(stderr, "oecho: cannot allocate a flow to %s: %s\n",
                         cfg->name, fd == -ETIMEDOUT ? "timed out" :
-                        oecho_strerror(-fd));
+                        tool_strerror(-fd));
                 return fd;
         }
 
@@ -33,7 +33,7 @@ int oecho_client(const struct oecho_cfg * cfg)
         n = flow_write(fd, cfg->message, strlen(cfg->message));
         if (n < 0) {
                 fprintf(stderr, "oecho: cannot send to %s: %s\n", cfg->name,
-                        oecho_strerror((int) -n));
+                        tool_strerror((int) -n));
                 flow_dealloc(fd);
                 return (int) n;
         }
@@ -42,7 +42,7 @@ int oecho_client(const struct oecho_cfg * cfg)
         if (n < 0) {
                 fprintf(stderr, "oecho: no reply from %s: %s\n", cfg->name,
                         n == -ETIMEDOUT ? "timed out" :
-                        oecho_strerror((int) -n));
+                        tool_strerror((int) -n));
                 flow_dealloc(fd);
                 return (int) n;
         }

@@ -1,13 +1,10 @@
 /*
- * oecho - command line, signals and error strings.
+ * oecho - command line.
  *
  *   oecho -l                       echo whatever clients send
  *   oecho [-n NAME] [-m MESSAGE]   send MESSAGE, print the reply
  */
 #include "oecho.h"
-
-#include <ouroboros/errno.h>
-#include <ouroboros/version.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -15,20 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-volatile sig_atomic_t oecho_stop;
-
-static const struct {
-        const char *      name;
-        const qosspec_t * qs;
-} qos_names[] = {
-        { "raw", &qos_raw }, { "raw_no_errors", &qos_raw_no_errors },
-        { "raw_crypt", &qos_raw_crypt },
-        { "best", &qos_best_effort }, { "best_crypt", &qos_best_effort_crypt },
-        { "video", &qos_video }, { "video_crypt", &qos_video_crypt },
-        { "voice", &qos_voice }, { "voice_crypt", &qos_voice_crypt },
-        { "data", &qos_data }, { "data_crypt", &qos_data_crypt },
-};
 
 static void usage(FILE * f)
 {
@@ -49,39 +32,6 @@ static void usage(FILE * f)
                 OECHO_MAX_MSG);
 }
 
-const char * oecho_strerror(int err)
-{
-        switch (err) {
-        case ENOTALLOC:  return "flow not allocated";
-        case EIRMD:      return "cannot reach the IRMd (is irmd running?)";
-        case EIPCP:      return "IPCP failure";
-        case EIPCPSTATE: return "IPCP in wrong state";
-        case EFLOWDOWN:  return "flow is down";
-        case EFLOWPEER:  return "peer is unresponsive";
-        case ENAME:      return "name not found";
-        case ECRYPT:     return "encryption failure";
-        default:         return strerror(err);
-        }
-}
-
-static void on_signal(int sig)
-{
-        (void) sig;
-        oecho_stop = 1;
-}
-
-static void signals_init(void)
-{
-        struct sigaction sa;
-
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
-}
-
 int main(int argc, char ** argv)
 {
         static const struct option opts[] = {
@@ -98,14 +48,11 @@ int main(int argc, char ** argv)
                 .name = "oecho", .message = "Client says hi!",
                 .qos_name = "raw", .qos = qos_raw, .timeout_ms = 5000,
         };
-        bool   listen = false;
-        char * end;
-        size_t i;
-        long   v;
-        int    c;
+        bool listen = false;
+        long v = 0;
+        int  c;
 
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        opterr = 0;
+        tool_init("oecho");
 
         while ((c = getopt_long(argc, argv, ":ln:m:q:t:hV", opts, NULL))
                != -1) {
@@ -114,11 +61,8 @@ int main(int argc, char ** argv)
                         listen = true;
                         break;
                 case 'n':
-                        if (*optarg == '\0') {
-                                fprintf(stderr, "oecho: empty name\n");
+                        if (tool_parse_name(optarg, &cfg.name))
                                 return 2;
-                        }
-                        cfg.name = optarg;
                         break;
                 case 'm':
                         if (*optarg == '\0' ||
@@ -130,24 +74,12 @@ int main(int argc, char ** argv)
                         cfg.message = optarg;
                         break;
                 case 'q':
-                        for (i = 0; i < sizeof(qos_names) /
-                                     sizeof(qos_names[0]); ++i)
-                                if (strcmp(optarg, qos_names[i].name) == 0)
-                                        break;
-                        if (i == sizeof(qos_names) / sizeof(qos_names[0])) {
-                                fprintf(stderr, "oecho: unknown QoS '%s' "
-                                        "(try raw, best, video, voice, data "
-                                        "or one with _crypt)\n", optarg);
+                        if (tool_qos_parse(optarg, &cfg.qos,
+                                           &cfg.qos_name))
                                 return 2;
-                        }
-                        cfg.qos      = *qos_names[i].qs;
-                        cfg.qos_name = qos_names[i].name;
                         break;
                 case 't':
-                        errno = 0;
-                        v = strtol(optarg, &end, 10);
-                        if (errno != 0 || end == optarg || *end != '\0' ||
-                            v < 1 || v > 86400000) {
+                        if (tool_strtol(optarg, 1, 86400000, &v) < 0) {
                                 fprintf(stderr, "oecho: invalid -t "
                                         "TIMEOUT_MS '%s' (allowed "
                                         "1..86400000)\n", optarg);
@@ -155,37 +87,16 @@ int main(int argc, char ** argv)
                         }
                         cfg.timeout_ms = v;
                         break;
-                case 'h':
-                        usage(stdout);
-                        return 0;
-                case 'V':
-                        printf("oecho %d.%d.%d\n", OUROBOROS_VERSION_MAJOR,
-                               OUROBOROS_VERSION_MINOR,
-                               OUROBOROS_VERSION_PATCH);
-                        return 0;
-                case ':':
-                        fprintf(stderr, "oecho: option %s needs a value "
-                                "(see oecho --help)\n", argv[optind - 1]);
-                        return 2;
                 default:
-                        if (optopt != 0)
-                                fprintf(stderr, "oecho: unknown option "
-                                        "'-%c' (see oecho --help)\n", optopt);
-                        else
-                                fprintf(stderr, "oecho: unknown option "
-                                        "'%s' (see oecho --help)\n",
-                                        argv[optind - 1]);
-                        return 2;
+                        return tool_opt_default(c, argv, usage);
                 }
         }
 
-        if (optind < argc) {
-                fprintf(stderr, "oecho: unexpected argument '%s' "
-                        "(see oecho --help)\n", argv[optind]);
+        if (tool_no_args(argc, argv))
                 return 2;
-        }
 
-        signals_init();
+        if (tool_start(listen))
+                return 2;
 
         if (listen)
                 return oecho_server() < 0 ? 2 : 0;

@@ -8,14 +8,15 @@
 #ifndef OECHO_H
 #define OECHO_H
 
+#include "tools_common.h"
+
 #include <ouroboros/qos.h>
 
-#include <signal.h>
 #include <stddef.h>
 #include <time.h>
 
 #define OECHO_MAX_MSG  4096
-#define OECHO_SLICE_MS 100
+#define OECHO_SLICE_MS 100 /* server send timeout */
 
 struct oecho_cfg {
         const char * name;
@@ -25,18 +26,8 @@ struct oecho_cfg {
         long         timeout_ms;
 };
 
-extern volatile sig_atomic_t oecho_stop;
-
 int  oecho_client(const struct oecho_cfg * cfg);
 
 int  oecho_server(void);
-
-const char * oecho_strerror(int err);
-
-static inline struct timespec oecho_ms_ts(long ms)
-{
-        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-        return ts;
-}
 
 #endif /* OECHO_H */

@@ -46,11 +46,11 @@ static void reply_handle(struct client * cl, const uint8_t * buf, ssize_t n)
                 atomic_fetch_add(&cl->rx_pkts, 1);
                 atomic_fetch_add(&cl->rx_bytes, (uint64_t) n);
                 atomic_fetch_add(&cl->rtt_sum,
-                                 (uint64_t) (operf_now_ns() - (int64_t) h.ts));
+                                 (uint64_t) (tool_now_ns() - (int64_t) h.ts));
         } else if (h.type == OPERF_REPORT) {
-                cl->rpt_pkts  = operf_u64_get(buf + OPERF_HDR_LEN);
-                cl->rpt_bytes = operf_u64_get(buf + OPERF_HDR_LEN + 8);
-                cl->rpt_ns    = operf_u64_get(buf + OPERF_HDR_LEN + 16);
+                cl->rpt_pkts  = tool_u64_get(buf + OPERF_HDR_LEN);
+                cl->rpt_bytes = tool_u64_get(buf + OPERF_HDR_LEN + 8);
+                cl->rpt_ns    = tool_u64_get(buf + OPERF_HDR_LEN + 16);
                 cl->report    = true;
         }
 }
@@ -75,17 +75,17 @@ static void * reader(void * o)
                         if (atomic_exchange(&cl->err, (int) n) == 0)
                                 fprintf(stderr, "operf: read from %s "
                                         "failed: %s\n", cl->cfg->name,
-                                        operf_strerror((int) -n));
+                                        tool_strerror((int) -n));
                         break;
                 }
                 if (atomic_load(&cl->err) != 0)
                         break;
                 if (atomic_load(&cl->end_sent) &&
-                    operf_now_ns() - cl->end_time >
+                    tool_now_ns() - cl->end_time >
                     cl->cfg->timeout_ms * 1000000LL)
                         break;
-                if (operf_stop && atomic_load(&cl->end_sent) &&
-                    operf_now_ns() - cl->end_time > 500000000LL)
+                if (tool_stopped() && atomic_load(&cl->end_sent) &&
+                    tool_now_ns() - cl->end_time > 500000000LL)
                         break;
         }
 
@@ -108,10 +108,10 @@ static int send_pkt(struct client * cl, const uint8_t * buf, size_t len,
                         if (atomic_exchange(&cl->err, (int) n) == 0)
                                 fprintf(stderr, "operf: write to %s "
                                         "failed: %s\n", cl->cfg->name,
-                                        operf_strerror((int) -n));
+                                        tool_strerror((int) -n));
                         return (int) n;
                 }
-                if (operf_stop || operf_now_ns() >= until)
+                if (tool_stopped() || tool_now_ns() >= until)
                         return -ETIMEDOUT;
                 if (n != -ETIMEDOUT)
                         nanosleep(&pause, NULL);
@@ -128,11 +128,11 @@ static void progress(struct client * cl, int64_t now, int64_t * last_t,
         printf("%7.2f s: sent %llu pkts, %.1f MB, %.1f Mb/s",
                (double) (now - cl->tx_start) / 1e9,
                (unsigned long long) cl->tx_pkts, (double) cl->tx_bytes / 1e6,
-               operf_mbps(tx, dt));
+               tool_mbps(tx, dt));
         if (cl->cfg->echo)
                 printf("; echoed %llu pkts, %.1f Mb/s",
                        (unsigned long long) atomic_load(&cl->rx_pkts),
-                       operf_mbps(rx, dt));
+                       tool_mbps(rx, dt));
         printf("\n");
         *last_t  = now;
         *last_tx = cl->tx_bytes;
@@ -157,14 +157,14 @@ static void send_all(struct client * cl, uint8_t * buf)
         if (cfg->rate_pps > 0)
                 gap = 1000000000LL / cfg->rate_pps;
 
-        cl->tx_start = now = operf_now_ns();
+        cl->tx_start = now = tool_now_ns();
         until     = now + cfg->duration_s * 1000000000LL;
         next_tick = now + 1000000000LL;
         last_t    = now;
         next      = now;
 
-        while (!operf_stop && atomic_load(&cl->err) == 0) {
-                now = operf_now_ns();
+        while (!tool_stopped() && atomic_load(&cl->err) == 0) {
+                now = tool_now_ns();
                 if (now >= until)
                         break;
                 if (now >= next_tick) {
@@ -192,7 +192,7 @@ static void send_all(struct client * cl, uint8_t * buf)
                 ++cl->tx_pkts;
                 cl->tx_bytes += cfg->size;
         }
-        cl->tx_end = operf_now_ns();
+        cl->tx_end = tool_now_ns();
 }
 
 static void send_end(struct client * cl, uint8_t * buf)
@@ -200,9 +200,9 @@ static void send_end(struct client * cl, uint8_t * buf)
         struct operf_hdr h = { OPERF_MAGIC, OPERF_END, 0, 0, 0 };
 
         h.seq = cl->tx_pkts;
-        h.ts  = (uint64_t) operf_now_ns();
+        h.ts  = (uint64_t) tool_now_ns();
         operf_hdr_put(buf, &h);
-        cl->end_time = operf_now_ns();
+        cl->end_time = tool_now_ns();
         atomic_store(&cl->end_sent, 1);
         if (atomic_load(&cl->err) == 0)
                 send_pkt(cl, buf, OPERF_HDR_LEN,
@@ -222,7 +222,7 @@ static void summary(struct client * cl)
                (unsigned long long) cl->tx_bytes, (double) dt / 1e9,
                dt > 0 ? (double) cl->tx_pkts * 1e9 / (double) dt : 0,
                dt > 0 ? (double) cl->tx_bytes * 1e3 / (double) dt : 0,
-               operf_mbps(cl->tx_bytes, dt));
+               tool_mbps(cl->tx_bytes, dt));
         if (cl->cfg->echo)
                 printf("echoed:   %llu packets (%llu lost), %.0f pkt/s, "
                        "%.2f Mb/s, avg rtt %.3f ms\n",
@@ -230,7 +230,7 @@ static void summary(struct client * cl)
                        (unsigned long long) (cl->tx_pkts > rx ?
                                              cl->tx_pkts - rx : 0),
                        dt > 0 ? (double) rx * 1e9 / (double) dt : 0,
-                       operf_mbps(rb, dt),
+                       tool_mbps(rb, dt),
                        rx > 0 ? (double) atomic_load(&cl->rtt_sum) /
                        (double) rx / 1e6 : 0);
         if (!cl->report) {
@@ -249,14 +249,14 @@ static void summary(struct client * cl)
                (double) cl->rpt_ns : 0,
                cl->rpt_ns > 0 ? (double) cl->rpt_bytes * 1e3 /
                (double) cl->rpt_ns : 0,
-               operf_mbps(cl->rpt_bytes, (int64_t) cl->rpt_ns));
+               tool_mbps(cl->rpt_bytes, (int64_t) cl->rpt_ns));
 }
 
 int operf_client(const struct operf_cfg * cfg)
 {
         struct client * cl;
-        struct timespec to    = operf_ms_ts(cfg->timeout_ms);
-        struct timespec slice = operf_ms_ts(OPERF_SLICE_MS);
+        struct timespec to    = tool_ms_ts(cfg->timeout_ms);
+        struct timespec slice = tool_ms_ts(OPERF_SLICE_MS);
         qosspec_t       qs    = cfg->qos;
         uint8_t *       buf;
         pthread_t       rd;
@@ -274,7 +274,7 @@ int operf_client(const struct operf_cfg * cfg)
         if (cl->fd < 0) {
                 fprintf(stderr, "operf: cannot allocate a flow to %s: %s\n",
                         cfg->name, cl->fd == -ETIMEDOUT ? "timed out" :
-                        operf_strerror(-cl->fd));
+                        tool_strerror(-cl->fd));
                 ret = cl->fd;
                 goto out;
         }

@@ -1,13 +1,10 @@
 /*
- * operf - command line, signals, wire helpers and error strings.
+ * operf - command line and wire helpers.
  *
  *   operf -l                       count (and echo) what clients send
  *   operf -n NAME [options]        send to NAME and report throughput
  */
 #include "operf.h"
-
-#include <ouroboros/errno.h>
-#include <ouroboros/version.h>
 
 #include <endian.h>
 #include <errno.h>
@@ -15,20 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-volatile sig_atomic_t operf_stop;
-
-static const struct {
-        const char *      name;
-        const qosspec_t * qs;
-} qos_names[] = {
-        { "raw", &qos_raw }, { "raw_no_errors", &qos_raw_no_errors },
-        { "raw_crypt", &qos_raw_crypt },
-        { "best", &qos_best_effort }, { "best_crypt", &qos_best_effort_crypt },
-        { "video", &qos_video }, { "video_crypt", &qos_video_crypt },
-        { "voice", &qos_voice }, { "voice_crypt", &qos_voice_crypt },
-        { "data", &qos_data }, { "data_crypt", &qos_data_crypt },
-};
 
 static void usage(FILE * f)
 {
@@ -54,35 +37,6 @@ static void usage(FILE * f)
                 OPERF_HDR_LEN, OPERF_MAX_SIZE, OPERF_DEF_SIZE);
 }
 
-const char * operf_strerror(int err)
-{
-        switch (err) {
-        case ENOTALLOC:  return "flow not allocated";
-        case EIRMD:      return "cannot reach the IRMd (is irmd running?)";
-        case EIPCP:      return "IPCP failure";
-        case EIPCPSTATE: return "IPCP in wrong state";
-        case EFLOWDOWN:  return "flow is down";
-        case EFLOWPEER:  return "peer is unresponsive";
-        case ENAME:      return "name not found";
-        case ECRYPT:     return "encryption failure";
-        default:         return strerror(err);
-        }
-}
-
-void operf_u64_put(uint8_t * buf, uint64_t v)
-{
-        v = htobe64(v);
-        memcpy(buf, &v, 8);
-}
-
-uint64_t operf_u64_get(const uint8_t * buf)
-{
-        uint64_t v;
-
-        memcpy(&v, buf, 8);
-        return be64toh(v);
-}
-
 void operf_hdr_put(uint8_t * buf, const struct operf_hdr * h)
 {
         uint32_t m = htobe32(h->magic);
@@ -92,8 +46,8 @@ void operf_hdr_put(uint8_t * buf, const struct operf_hdr * h)
         buf[5] = h->flags;
         buf[6] = 0;
         buf[7] = 0;
-        operf_u64_put(buf + 8, h->seq);
-        operf_u64_put(buf + 16, h->ts);
+        tool_u64_put(buf + 8, h->seq);
+        tool_u64_put(buf + 16, h->ts);
 }
 
 int operf_hdr_get(const uint8_t * buf, size_t len, struct operf_hdr * h)
@@ -106,69 +60,13 @@ int operf_hdr_get(const uint8_t * buf, size_t len, struct operf_hdr * h)
         h->magic = be32toh(m);
         h->type  = buf[4];
         h->flags = buf[5];
-        h->seq   = operf_u64_get(buf + 8);
-        h->ts    = operf_u64_get(buf + 16);
+        h->seq   = tool_u64_get(buf + 8);
+        h->ts    = tool_u64_get(buf + 16);
         if (h->magic != OPERF_MAGIC)
                 return -EBADMSG;
         if (h->type == OPERF_REPORT && len < OPERF_RPT_LEN)
                 return -EBADMSG;
         return 0;
-}
-
-static int parse_long(const char * opt, const char * arg,
-                      long min, long max, long * out)
-{
-        char * end;
-        long   v;
-
-        errno = 0;
-        v = strtol(arg, &end, 10);
-        if (errno != 0 || end == arg || *end != '\0') {
-                fprintf(stderr, "operf: invalid value for %s: '%s'\n",
-                        opt, arg);
-                return -EINVAL;
-        }
-        if (v < min || v > max) {
-                fprintf(stderr, "operf: %s out of range: %ld "
-                        "(allowed %ld..%ld)\n", opt, v, min, max);
-                return -ERANGE;
-        }
-        *out = v;
-        return 0;
-}
-
-static int parse_qos(const char * arg, struct operf_cfg * cfg)
-{
-        size_t i;
-
-        for (i = 0; i < sizeof(qos_names) / sizeof(qos_names[0]); ++i) {
-                if (strcmp(arg, qos_names[i].name) == 0) {
-                        cfg->qos      = *qos_names[i].qs;
-                        cfg->qos_name = qos_names[i].name;
-                        return 0;
-                }
-        }
-        fprintf(stderr, "operf: unknown QoS '%s' (try raw, best, video, "
-                "voice, data or one with _crypt)\n", arg);
-        return -EINVAL;
-}
-
-static void on_signal(int sig)
-{
-        (void) sig;
-        operf_stop = 1;
-}
-
-static void signals_init(void)
-{
-        struct sigaction sa;
-
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN);
 }
 
 int main(int argc, char ** argv)
@@ -196,8 +94,7 @@ int main(int argc, char ** argv)
         long v;
         int  c;
 
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        opterr = 0;
+        tool_init("operf");
 
         while ((c = getopt_long(argc, argv, ":ln:d:s:r:eq:t:QhV",
                                 opts, NULL)) != -1) {
@@ -206,26 +103,23 @@ int main(int argc, char ** argv)
                         listen = true;
                         break;
                 case 'n':
-                        if (*optarg == '\0') {
-                                fprintf(stderr, "operf: empty name\n");
+                        if (tool_parse_name(optarg, &cfg.name))
                                 return 2;
-                        }
-                        cfg.name = optarg;
                         break;
                 case 'd':
-                        if (parse_long("-d SECONDS", optarg, 1, 86400, &v))
+                        if (tool_parse_long("-d SECONDS", optarg, 1, 86400, &v))
                                 return 2;
                         cfg.duration_s = v;
                         break;
                 case 's':
-                        if (parse_long("-s SIZE", optarg, OPERF_HDR_LEN,
-                                       OPERF_MAX_SIZE, &v))
+                        if (tool_parse_long("-s SIZE", optarg, OPERF_HDR_LEN,
+                                            OPERF_MAX_SIZE, &v))
                                 return 2;
                         cfg.size = (size_t) v;
                         break;
                 case 'r':
-                        if (parse_long("-r RATE_PPS", optarg, 0, 100000000,
-                                       &v))
+                        if (tool_parse_long("-r RATE_PPS", optarg, 0, 100000000,
+                                            &v))
                                 return 2;
                         cfg.rate_pps = v;
                         break;
@@ -233,58 +127,38 @@ int main(int argc, char ** argv)
                         cfg.echo = true;
                         break;
                 case 'q':
-                        if (parse_qos(optarg, &cfg))
+                        if (tool_qos_parse(optarg, &cfg.qos,
+                                           &cfg.qos_name))
                                 return 2;
                         break;
                 case 't':
-                        if (parse_long("-t TIMEOUT_MS", optarg, 1, 86400000,
-                                       &v))
+                        if (tool_parse_long("-t TIMEOUT_MS", optarg, 1,
+                                            86400000, &v))
                                 return 2;
                         cfg.timeout_ms = v;
                         break;
                 case 'Q':
                         cfg.quiet = true;
                         break;
-                case 'h':
-                        usage(stdout);
-                        return 0;
-                case 'V':
-                        printf("operf %d.%d.%d\n", OUROBOROS_VERSION_MAJOR,
-                               OUROBOROS_VERSION_MINOR,
-                               OUROBOROS_VERSION_PATCH);
-                        return 0;
-                case ':':
-                        fprintf(stderr, "operf: option %s needs a value "
-                                "(see operf --help)\n", argv[optind - 1]);
-                        return 2;
                 default:
-                        if (optopt != 0)
-                                fprintf(stderr, "operf: unknown option "
-                                        "'-%c' (see operf --help)\n", optopt);
-                        else
-                                fprintf(stderr, "operf: unknown option "
-                                        "'%s' (see operf --help)\n",
-                                        argv[optind - 1]);
-                        return 2;
+                        return tool_opt_default(c, argv, usage);
                 }
         }
 
-        if (optind < argc) {
-                fprintf(stderr, "operf: unexpected argument '%s' "
-                        "(see operf --help)\n", argv[optind]);
+        if (tool_no_args(argc, argv))
                 return 2;
-        }
 
-        signals_init();
-
-        if (listen)
-                return operf_server(&cfg) < 0 ? 2 : 0;
-
-        if (cfg.name == NULL) {
+        if (!listen && cfg.name == NULL) {
                 fprintf(stderr, "operf: need -n NAME, or -l to listen "
                         "(see operf --help)\n");
                 return 2;
         }
+
+        if (tool_start(listen))
+                return 2;
+
+        if (listen)
+                return operf_server(&cfg) < 0 ? 2 : 0;
 
         return operf_client(&cfg) < 0 ? 1 : 0;
 }

@@ -15,9 +15,10 @@
 #ifndef OPERF_H
 #define OPERF_H
 
+#include "tools_common.h"
+
 #include <ouroboros/qos.h>
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,7 +29,7 @@
 #define OPERF_RPT_LEN   (OPERF_HDR_LEN + 24)
 #define OPERF_MAX_SIZE  65536
 #define OPERF_DEF_SIZE  1500
-#define OPERF_SLICE_MS  100
+#define OPERF_SLICE_MS  100         /* waits that check the clock */
 
 enum operf_type {
         OPERF_DATA   = 1,
@@ -58,39 +59,13 @@ struct operf_cfg {
         bool         quiet;      /* no progress lines */
 };
 
-extern volatile sig_atomic_t operf_stop;
-
 int  operf_client(const struct operf_cfg * cfg);
 
 int  operf_server(const struct operf_cfg * cfg);
-
-const char * operf_strerror(int err);
 
 void operf_hdr_put(uint8_t * buf, const struct operf_hdr * h);
 
 /* Returns 0, or -EBADMSG if buf holds no valid header. */
 int  operf_hdr_get(const uint8_t * buf, size_t len, struct operf_hdr * h);
-
-void operf_u64_put(uint8_t * buf, uint64_t v);
-
-uint64_t operf_u64_get(const uint8_t * buf);
-
-static inline int64_t operf_now_ns(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static inline struct timespec operf_ms_ts(long ms)
-{
-        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-        return ts;
-}
-
-static inline double operf_mbps(uint64_t bytes, int64_t ns)
-{
-        return ns > 0 ? (double) bytes * 8e3 / (double) ns : 0;
-}
 
 #endif /* OPERF_H */

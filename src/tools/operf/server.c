@@ -3,6 +3,11 @@
  * DATA packets and bytes, echo them if the client set the echo flag,
  * print a progress line per second and, on END, report the totals to
  * the client and print the flow's summary.
+ *
+ * A flow thread blocks in flow_read() without a timeout while nothing
+ * comes; only while packets flow does it wake every OPERF_SLICE_MS for
+ * the progress line. A stopping server deallocates the flow, which wakes
+ * the thread to print its summary (tools_server.c).
  */
 #include "operf.h"
 
@@ -12,12 +17,9 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static atomic_int active; /* flow threads still running */
 
 struct flow {
         int      fd;
@@ -41,7 +43,7 @@ static void flow_summary(struct flow * f, uint64_t sent)
                (double) dt / 1e9,
                dt > 0 ? (double) f->pkts * 1e9 / (double) dt : 0,
                dt > 0 ? (double) f->bytes * 1e3 / (double) dt : 0,
-               operf_mbps(f->bytes, dt));
+               tool_mbps(f->bytes, dt));
         if (sent != UINT64_MAX)
                 printf(", %llu lost", (unsigned long long) lost);
         if (f->echoed > 0)
@@ -57,11 +59,11 @@ static void send_report(struct flow * f, uint8_t * buf)
         ssize_t          n;
         int              tries = 50;
 
-        h.ts = (uint64_t) operf_now_ns();
+        h.ts = (uint64_t) tool_now_ns();
         operf_hdr_put(buf, &h);
-        operf_u64_put(buf + OPERF_HDR_LEN, f->pkts);
-        operf_u64_put(buf + OPERF_HDR_LEN + 8, f->bytes);
-        operf_u64_put(buf + OPERF_HDR_LEN + 16,
+        tool_u64_put(buf + OPERF_HDR_LEN, f->pkts);
+        tool_u64_put(buf + OPERF_HDR_LEN + 8, f->bytes);
+        tool_u64_put(buf + OPERF_HDR_LEN + 16,
                       (uint64_t) (f->last - f->first));
         while ((n = flow_write(f->fd, buf, OPERF_RPT_LEN)) < 0 &&
                (n == -EAGAIN || n == -ENOMEM || n == -ETIMEDOUT) &&
@@ -69,7 +71,7 @@ static void send_report(struct flow * f, uint8_t * buf)
                 nanosleep(&pause, NULL);
         if (n < 0)
                 fprintf(stderr, "operf: [flow %d] cannot send report: %s\n",
-                        f->fd, operf_strerror((int) -n));
+                        f->fd, tool_strerror((int) -n));
 }
 
 static void handle(struct flow * f, uint8_t * buf, ssize_t n)
@@ -81,7 +83,7 @@ static void handle(struct flow * f, uint8_t * buf, ssize_t n)
                 return;
         switch (h.type) {
         case OPERF_DATA:
-                now = operf_now_ns();
+                now = tool_now_ns();
                 if (f->pkts == 0)
                         f->first = now;
                 f->last = now;
@@ -103,11 +105,12 @@ static void handle(struct flow * f, uint8_t * buf, ssize_t n)
 static void * serve(void * o)
 {
         struct flow     f;
-        struct timespec slice = operf_ms_ts(OPERF_SLICE_MS);
+        struct timespec wto = tool_ms_ts(OPERF_SLICE_MS);
         uint8_t *       buf;
         int64_t         tick;
         int64_t         last_t;
         uint64_t        last_b = 0;
+        bool            timed = false; /* a new flow blocks */
         ssize_t         n;
         int64_t         now;
 
@@ -117,23 +120,29 @@ static void * serve(void * o)
         if (buf == NULL)
                 goto out;
 
-        fccntl(f.fd, FLOWSRCVTIMEO, &slice);
-        fccntl(f.fd, FLOWSSNDTIMEO, &slice);
-        last_t = operf_now_ns();
+        fccntl(f.fd, FLOWSSNDTIMEO, &wto);
+        last_t = tool_now_ns();
         tick   = last_t + 1000000000LL;
 
-        while (!operf_stop) {
+        while (true) {
+                tool_rcv_timeo(f.fd, &timed, !f.quiet && f.bytes != last_b,
+                               OPERF_SLICE_MS);
                 n = flow_read(f.fd, buf, OPERF_MAX_SIZE);
+                now = tool_now_ns();
+                if (!timed && now >= tick) { /* after a wait: new second */
+                        last_t = now;
+                        last_b = f.bytes;
+                        tick   = now + 1000000000LL;
+                }
                 if (n >= 0) {
                         handle(&f, buf, n);
                 } else if (n != -ETIMEDOUT && n != -EAGAIN) {
-                        if (!f.done)
+                        if (!f.done && !tool_stopped())
                                 printf("[flow %d] %s.\n", f.fd,
                                        n == -EFLOWDOWN ? "peer left" :
-                                       operf_strerror((int) -n));
+                                       tool_strerror((int) -n));
                         break;
                 }
-                now = operf_now_ns();
                 if (now < tick)
                         continue;
                 if (!f.quiet && f.bytes != last_b)
@@ -142,7 +151,7 @@ static void * serve(void * o)
                                (double) (now - f.first) / 1e9,
                                (unsigned long long) f.pkts,
                                (double) f.bytes / 1e6,
-                               operf_mbps(f.bytes - last_b, now - last_t));
+                               tool_mbps(f.bytes - last_b, now - last_t));
                 last_t = now;
                 last_b = f.bytes;
                 tick   = now + 1000000000LL;
@@ -152,57 +161,41 @@ static void * serve(void * o)
                 flow_summary(&f, UINT64_MAX);
         free(buf);
  out:
-        flow_dealloc(f.fd);
+        tool_flow_release(f.fd);
         printf("[flow %d] closed.\n", f.fd);
-        atomic_fetch_sub(&active, 1);
+        tool_threads_leave();
         return NULL;
+}
+
+static int flow_start(int fd, const qosspec_t * qs, void * o)
+{
+        const struct operf_cfg * cfg = o;
+        struct flow *            f;
+
+        (void) qs;
+        f = calloc(1, sizeof(*f));
+        if (f == NULL) {
+                fprintf(stderr, "operf: out of memory\n");
+                return -ENOMEM;
+        }
+        f->fd    = fd;
+        f->quiet = cfg->quiet;
+        printf("[flow %d] new flow.\n", fd);
+        if (tool_thread_start(serve, f) < 0) {
+                free(f);
+                return -ENOMEM;
+        }
+        return 0;
 }
 
 int operf_server(const struct operf_cfg * cfg)
 {
-        struct timespec slice = operf_ms_ts(OPERF_SLICE_MS);
-        struct flow *   f;
-        qosspec_t       qs;
-        pthread_t       t;
-        int             fd;
-        int             i;
+        int r;
 
         printf("operf server listening; Ctrl-C to stop.\n");
-
-        while (!operf_stop) {
-                fd = flow_accept(&qs, &slice);
-                if (fd == -ETIMEDOUT || fd == -EAGAIN || fd == -EINTR)
-                        continue;
-                if (fd < 0) {
-                        fprintf(stderr, "operf: accept failed: %s\n",
-                                operf_strerror(-fd));
-                        nanosleep(&slice, NULL);
-                        continue;
-                }
-                f = calloc(1, sizeof(*f));
-                if (f == NULL) {
-                        fprintf(stderr, "operf: out of memory\n");
-                        flow_dealloc(fd);
-                        continue;
-                }
-                f->fd    = fd;
-                f->quiet = cfg->quiet;
-                printf("[flow %d] new flow.\n", fd);
-                atomic_fetch_add(&active, 1);
-                if (pthread_create(&t, NULL, serve, f) != 0) {
-                        fprintf(stderr, "operf: cannot start a thread\n");
-                        atomic_fetch_sub(&active, 1);
-                        flow_dealloc(fd);
-                        free(f);
-                        continue;
-                }
-                pthread_detach(t);
-        }
-
-        /* Flow threads see the stop flag within a slice. */
-        for (i = 0; i < 50 && atomic_load(&active) > 0; ++i)
-                nanosleep(&slice, NULL);
-
+        r = tool_server_run(flow_start, (void *) cfg);
+        if (r < 0)
+                return r;
         printf("operf server stopped.\n");
         return 0;
 }

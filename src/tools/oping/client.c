@@ -57,8 +57,8 @@ struct client {
 
 static bool time_up(const struct client * cl)
 {
-        return oping_stop ||
-                (cl->deadline != 0 && oping_now_ns() >= cl->deadline);
+        return tool_stopped() ||
+                (cl->deadline != 0 && tool_now_ns() >= cl->deadline);
 }
 
 static double scale(const struct client * cl, double ns)
@@ -175,7 +175,7 @@ static int probe_send(struct client * cl, uint8_t * buf, uint32_t seq)
                 pthread_mutex_unlock(&cl->st.lock);
                 if (n != -ETIMEDOUT && n != -EAGAIN && n != -ENOMEM) {
                         fprintf(stderr, "oping: write to %s failed: %s\n",
-                                cl->cfg->name, oping_strerror((int) -n));
+                                cl->cfg->name, tool_strerror((int) -n));
                         return (int) n;
                 }
                 if (time_up(cl))
@@ -183,7 +183,7 @@ static int probe_send(struct client * cl, uint8_t * buf, uint32_t seq)
                 if (n != -ETIMEDOUT)
                         nanosleep(&pause, NULL);
         }
-        cl->last_sent = oping_now_ns();
+        cl->last_sent = tool_now_ns();
         return 0;
 }
 
@@ -191,10 +191,10 @@ static void read_error(struct client * cl, ssize_t n)
 {
         if (n == -EFLOWDOWN || n == -EFLOWPEER || n == -ENOTALLOC)
                 fprintf(stderr, "oping: flow to %s went down: %s\n",
-                        cl->cfg->name, oping_strerror((int) -n));
+                        cl->cfg->name, tool_strerror((int) -n));
         else
                 fprintf(stderr, "oping: read from %s failed: %s\n",
-                        cl->cfg->name, oping_strerror((int) -n));
+                        cl->cfg->name, tool_strerror((int) -n));
         cl->err = (int) n;
 }
 
@@ -223,7 +223,7 @@ static void run_lockstep(struct client * cl, uint8_t * sbuf, uint8_t * rbuf)
                         }
                         if (time_up(cl))
                                 return;
-                        if (oping_now_ns() >= wait_end) {
+                        if (tool_now_ns() >= wait_end) {
                                 if (!cfg->quiet)
                                         printf("no reply from %s: seq=%u "
                                                "(timeout %ld ms)\n",
@@ -257,7 +257,7 @@ static void * reader(void * o)
                         read_error(cl, n);
                         break;
                 }
-                if (cl->deadline != 0 && oping_now_ns() >= cl->deadline)
+                if (cl->deadline != 0 && tool_now_ns() >= cl->deadline)
                         break;
                 if (cl->sending)
                         continue;
@@ -268,9 +268,9 @@ static void * reader(void * o)
                 if (all)
                         break;
                 if (grace == 0)
-                        grace = oping_stop ? oping_now_ns() + 100000000LL :
+                        grace = tool_stopped() ? tool_now_ns() + 100000000LL :
                                 cl->last_sent + cl->cfg->timeout_ms * 1000000LL;
-                if (oping_now_ns() >= grace)
+                if (tool_now_ns() >= grace)
                         break;
         }
 
@@ -293,7 +293,7 @@ static void run_paced(struct client * cl, uint8_t * sbuf)
                 return;
         }
 
-        t = oping_now_ns();
+        t = tool_now_ns();
         for (seq = 1; cfg->count == 0 || seq <= (uint64_t) cfg->count;
              ++seq) {
                 if (time_up(cl) || cl->err != 0 ||
@@ -303,8 +303,8 @@ static void run_paced(struct client * cl, uint8_t * sbuf)
                         continue;
                 /* Sleep to the next slot in slices so signals are seen. */
                 t += cfg->interval_ms * 1000000LL;
-                while (!time_up(cl) && oping_now_ns() < t) {
-                        int64_t s = t - oping_now_ns();
+                while (!time_up(cl) && tool_now_ns() < t) {
+                        int64_t s = t - tool_now_ns();
                         if (s > OPING_SLICE_MS * 1000000LL)
                                 s = OPING_SLICE_MS * 1000000LL;
                         next.tv_sec  = s / 1000000000LL;
@@ -335,7 +335,7 @@ static void summary(struct client * cl)
         if (st->ooo > 0)
                 printf("%llu out-of-order, ", (unsigned long long) st->ooo);
         printf("%g%% packet loss, time %.0fms\n", loss,
-               (double) (oping_now_ns() - cl->start) / 1e6);
+               (double) (tool_now_ns() - cl->start) / 1e6);
         if (st->bogus > 0)
                 printf("%llu unexpected packets ignored\n",
                        (unsigned long long) st->bogus);
@@ -351,8 +351,8 @@ static void summary(struct client * cl)
 int oping_client(const struct oping_cfg * cfg)
 {
         struct client   cl;
-        struct timespec to = oping_ms_ts(cfg->timeout_ms);
-        struct timespec slice = oping_ms_ts(cfg->timeout_ms < OPING_SLICE_MS ?
+        struct timespec to = tool_ms_ts(cfg->timeout_ms);
+        struct timespec slice = tool_ms_ts(cfg->timeout_ms < OPING_SLICE_MS ?
                                             cfg->timeout_ms : OPING_SLICE_MS);
         qosspec_t       qs = cfg->qos;
         uint8_t *       sbuf;
@@ -375,7 +375,7 @@ int oping_client(const struct oping_cfg * cfg)
         if (cl.fd < 0) {
                 fprintf(stderr, "oping: cannot allocate a flow to %s: %s\n",
                         cfg->name, cl.fd == -ETIMEDOUT ?
-                        "timed out" : oping_strerror(-cl.fd));
+                        "timed out" : tool_strerror(-cl.fd));
                 ret = 2;
                 goto out;
         }
@@ -388,7 +388,7 @@ int oping_client(const struct oping_cfg * cfg)
         printf("Pinging %s with %zu bytes of data (%s QoS)%s:\n", cfg->name,
                cfg->size, cfg->qos_name, cfg->flood ? ", flood" : "");
 
-        cl.start = oping_now_ns();
+        cl.start = tool_now_ns();
         if (cfg->deadline_s > 0)
                 cl.deadline = cl.start + cfg->deadline_s * 1000000000LL;
 

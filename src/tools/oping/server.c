@@ -1,14 +1,18 @@
 /*
  * oping server: accept flows in one thread, echo every packet on all of
- * them from a single fset/fevent loop in the main thread.
+ * them from a single fset/fevent loop in another, and wait for SIGINT or
+ * SIGTERM in the main thread.
  *
  * Accepted flows are read without blocking, so one busy client cannot
  * hold up the others; writes block for at most a second, so a stuck
- * client only loses its own replies.
+ * client only loses its own replies. Nothing waits with a timeout: an
+ * idle server makes no calls at all (fset_add() wakes a waiting fevent()
+ * for a new flow).
  *
- * fevent() waits on the members the set had when it was called, so a
- * flow the acceptor adds is only watched from the next call on: the wait
- * is cut into short slices (SERVE_SLICE_MS) to bound that delay.
+ * On a signal the main thread releases every flow and returns; the
+ * acceptor and the event loop may still be blocked in flow_accept() and
+ * fevent() (no call wakes those): they hold no flow, and what they use
+ * is not freed, so the process just exits around them.
  */
 #include "oping.h"
 
@@ -23,81 +27,41 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SERVE_SLICE_MS 10
-
 struct server {
-        fset_t *        set;
-        pthread_mutex_t lock;     /* guards fds */
-        int *           fds;      /* flows being served */
-        size_t          n_fds;
-        size_t          cap;
+        fset_t *   set;
+        fqueue_t * fq;
+        uint8_t *  buf;
 };
 
-static int flows_add(struct server * s, int fd)
-{
-        int * p;
-
-        pthread_mutex_lock(&s->lock);
-        if (s->n_fds == s->cap) {
-                p = realloc(s->fds, (s->cap * 2 + 8) * sizeof(*p));
-                if (p == NULL) {
-                        pthread_mutex_unlock(&s->lock);
-                        return -ENOMEM;
-                }
-                s->fds = p;
-                s->cap = s->cap * 2 + 8;
-        }
-        s->fds[s->n_fds++] = fd;
-        pthread_mutex_unlock(&s->lock);
-        return 0;
-}
-
-/* Forget fd; returns true if it was ours (so it is closed only once). */
-static bool flows_del(struct server * s, int fd)
-{
-        size_t i;
-        bool   found = false;
-
-        pthread_mutex_lock(&s->lock);
-        for (i = 0; i < s->n_fds; ++i) {
-                if (s->fds[i] == fd) {
-                        s->fds[i] = s->fds[--s->n_fds];
-                        found = true;
-                        break;
-                }
-        }
-        pthread_mutex_unlock(&s->lock);
-        return found;
-}
-
+/* Release fd if it is still registered (so it is closed only once). */
 static void flow_close(struct server * s, int fd, const char * why)
 {
-        if (!flows_del(s, fd))
+        if (!tool_flows_take(fd))
                 return;
         fset_del(s->set, fd);
         flow_dealloc(fd);
         printf("Flow %d closed (%s).\n", fd, why);
 }
 
+static void flow_stop(int fd, void * o)
+{
+        struct server * s = o;
+
+        fset_del(s->set, fd);
+        flow_dealloc(fd);
+        printf("Flow %d closed (server stopping).\n", fd);
+}
+
 static void * acceptor(void * o)
 {
         struct server * s = o;
-        struct timespec slice = oping_ms_ts(OPING_SLICE_MS);
-        struct timespec wto   = oping_ms_ts(1000);
+        struct timespec wto = tool_ms_ts(1000);
         qosspec_t       qs;
         uint32_t        flags;
         int             fd;
+        int             r;
 
-        while (!oping_stop) {
-                fd = flow_accept(&qs, &slice);
-                if (fd == -ETIMEDOUT || fd == -EAGAIN || fd == -EINTR)
-                        continue;
-                if (fd < 0) {
-                        fprintf(stderr, "oping: accept failed: %s\n",
-                                oping_strerror(-fd));
-                        nanosleep(&slice, NULL);
-                        continue;
-                }
+        while ((fd = tool_accept(&qs)) >= 0) {
                 if (fccntl(fd, FLOWGFLAGS, &flags) < 0 ||
                     fccntl(fd, FLOWSFLAGS, flags | FLOWFRNOBLOCK) < 0 ||
                     fccntl(fd, FLOWSSNDTIMEO, &wto) < 0) {
@@ -106,14 +70,22 @@ static void * acceptor(void * o)
                         flow_dealloc(fd);
                         continue;
                 }
-                if (flows_add(s, fd) < 0 || fset_add(s->set, fd) < 0) {
-                        fprintf(stderr, "oping: cannot serve flow %d\n", fd);
-                        flows_del(s, fd);
+                r = tool_flows_add(fd); /* -ECANCELED: stopping */
+                if (r < 0) {
+                        if (r != -ECANCELED)
+                                fprintf(stderr, "oping: cannot serve flow "
+                                        "%d\n", fd);
                         flow_dealloc(fd);
                         continue;
                 }
+                if (fset_add(s->set, fd) < 0) {
+                        fprintf(stderr, "oping: cannot serve flow %d\n", fd);
+                        if (tool_flows_take(fd))
+                                flow_dealloc(fd);
+                        continue;
+                }
                 printf("New flow %d (%s QoS%s).\n", fd,
-                       oping_qos_name(&qs),
+                       tool_qos_name(&qs),
                        qs.cypher_s > 0 ? ", encrypted" : "");
         }
 
@@ -137,29 +109,30 @@ static int echo_all(int fd, uint8_t * buf, size_t len)
         return n == -EAGAIN || n == -ETIMEDOUT ? 0 : (int) n;
 }
 
-static void serve(struct server * s, fqueue_t * fq, uint8_t * buf)
+static void * serve(void * o)
 {
-        struct timespec slice = oping_ms_ts(SERVE_SLICE_MS);
+        struct server * s = o;
         ssize_t         n;
         int             fd;
         int             ret;
 
-        while (!oping_stop) {
-                n = fevent(s->set, fq, &slice);
+        while (!tool_stopped()) {
+                n = fevent(s->set, s->fq, NULL);
                 if (n == -ETIMEDOUT || n == -EINTR || n == -EAGAIN)
                         continue;
                 if (n < 0) {
                         fprintf(stderr, "oping: waiting for events failed: "
-                                "%s\n", oping_strerror((int) -n));
+                                "%s\n", tool_strerror((int) -n));
+                        tool_stop(); /* the main thread cleans up */
                         break;
                 }
-                while ((fd = fqueue_next(fq)) >= 0) {
-                        switch (fqueue_type(fq)) {
+                while ((fd = fqueue_next(s->fq)) >= 0) {
+                        switch (fqueue_type(s->fq)) {
                         case FLOW_PKT:
-                                ret = echo_all(fd, buf, OPING_MAX_SIZE);
+                                ret = echo_all(fd, s->buf, OPING_MAX_SIZE);
                                 if (ret < 0)
                                         flow_close(s, fd,
-                                                   oping_strerror(-ret));
+                                                   tool_strerror(-ret));
                                 break;
                         case FLOW_DEALLOC:
                                 flow_close(s, fd, "peer left");
@@ -175,48 +148,31 @@ static void serve(struct server * s, fqueue_t * fq, uint8_t * buf)
                         }
                 }
         }
+
+        return NULL;
 }
 
 int oping_server(const struct oping_cfg * cfg)
 {
-        struct server s;
-        fqueue_t *    fq;
-        uint8_t *     buf;
-        pthread_t     acc;
-        int           ret = -ENOMEM;
+        static struct server s; /* outlives the threads: never freed */
 
         (void) cfg;
-        memset(&s, 0, sizeof(s));
-        pthread_mutex_init(&s.lock, NULL);
         s.set = fset_create();
-        fq    = fqueue_create();
-        buf   = malloc(OPING_MAX_SIZE);
-        if (s.set == NULL || fq == NULL || buf == NULL) {
+        s.fq  = fqueue_create();
+        s.buf = malloc(OPING_MAX_SIZE);
+        if (s.set == NULL || s.fq == NULL || s.buf == NULL) {
                 fprintf(stderr, "oping: out of memory\n");
-                goto out;
+                return -ENOMEM;
         }
 
-        if (pthread_create(&acc, NULL, acceptor, &s) != 0) {
-                fprintf(stderr, "oping: cannot start accept thread\n");
-                goto out;
-        }
+        if (tool_thread_start(serve, &s) < 0 ||
+            tool_thread_start(acceptor, &s) < 0)
+                return -ENOMEM;
 
         printf("oping server listening; Ctrl-C to stop.\n");
-        serve(&s, fq, buf);
+        tool_signals_wait();
 
-        oping_stop = 1;
-        pthread_join(acc, NULL);
-        while (s.n_fds > 0)
-                flow_close(&s, s.fds[0], "server stopping");
+        tool_flows_stop(flow_stop, &s);
         printf("oping server stopped.\n");
-        ret = 0;
- out:
-        free(buf);
-        if (fq != NULL)
-                fqueue_destroy(fq);
-        if (s.set != NULL)
-                fset_destroy(s.set);
-        free(s.fds);
-        pthread_mutex_destroy(&s.lock);
-        return ret;
+        return 0;
 }

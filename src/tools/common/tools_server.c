@@ -1,0 +1,117 @@
+/*
+ * tools-common: the server skeleton of operf, ocbr and oecho.
+ *
+ * An acceptor thread blocks in flow_accept() without a timeout and hands
+ * each flow to the tool's start(), which serves it in a thread of its
+ * own; the calling thread waits for SIGINT or SIGTERM. Then every flow is
+ * deallocated, which wakes its thread; the threads print their summaries
+ * and leave, and tool_server_run() returns. The acceptor may still be
+ * blocked in flow_accept() then: no call wakes it, it holds no flow, and
+ * the process exits around it.
+ */
+#include "tools_common.h"
+
+#include <ouroboros/dev.h>
+#include <ouroboros/fccntl.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+
+#define ACCEPT_PAUSE_MS 100  /* after a failed accept: IRMd gone, no spin */
+#define STOP_WAIT_MS    2000 /* for the flow threads' summaries */
+
+static struct {
+        tool_flow_start_t start;
+        void *            arg;
+} srv;
+
+int tool_accept(qosspec_t * qs)
+{
+        struct timespec pause = tool_ms_ts(ACCEPT_PAUSE_MS);
+        int             fd;
+
+        while (!tool_stopped()) {
+                fd = flow_accept(qs, NULL);
+                if (fd >= 0)
+                        return fd;
+                if (fd == -ETIMEDOUT || fd == -EAGAIN || fd == -EINTR)
+                        continue;
+                fprintf(stderr, "%s: accept failed: %s\n", tool_prog(),
+                        tool_strerror(-fd));
+                nanosleep(&pause, NULL);
+        }
+
+        return -ECANCELED;
+}
+
+int tool_thread_start(void * (* fn)(void *), void * arg)
+{
+        pthread_t t;
+
+        if (pthread_create(&t, NULL, fn, arg) != 0) {
+                fprintf(stderr, "%s: cannot start a thread\n", tool_prog());
+                return -ENOMEM;
+        }
+        pthread_detach(t);
+        return 0;
+}
+
+void tool_rcv_timeo(int fd, bool * timed, bool want, long ms)
+{
+        struct timespec ts = tool_ms_ts(ms);
+
+        if (want == *timed)
+                return;
+        fccntl(fd, FLOWSRCVTIMEO, want ? &ts : NULL);
+        *timed = want;
+}
+
+static void * acceptor(void * o)
+{
+        qosspec_t qs;
+        int       fd;
+
+        (void) o;
+
+        while ((fd = tool_accept(&qs)) >= 0) {
+                tool_threads_enter();
+                if (tool_flows_add(fd) < 0) { /* stopping, or no memory */
+                        tool_threads_leave();
+                        flow_dealloc(fd);
+                        continue;
+                }
+                if (srv.start(fd, &qs, srv.arg) < 0) {
+                        tool_threads_leave();
+                        if (tool_flows_take(fd))
+                                flow_dealloc(fd);
+                }
+        }
+
+        return NULL;
+}
+
+int tool_server_run(tool_flow_start_t start, void * arg)
+{
+        int r;
+
+        srv.start = start;
+        srv.arg   = arg;
+
+        r = tool_thread_start(acceptor, NULL);
+        if (r < 0)
+                return r;
+
+        tool_signals_wait();
+
+        tool_flows_stop(NULL, NULL);
+        tool_threads_wait(STOP_WAIT_MS);
+
+        return 0;
+}
+
+void tool_flow_release(int fd)
+{
+        if (tool_flows_take(fd))
+                flow_dealloc(fd);
+}
