@@ -54,6 +54,7 @@
 #define FLOW_SHM_RING_DEF     (1024 * 1024)  /* bytes per direction */
 #define FLOW_SHM_PKTS_DEF     4096           /* packets per direction */
 #define FLOW_SHM_MAX_PKT_DEF  (64 * 1024)    /* largest packet, bytes */
+#define FLOW_SHM_SPIN_NS      10000          /* poll before sleeping (SMP) */
 
 /* Side state, as seen by the peer. */
 enum flow_side_state {
@@ -160,7 +161,9 @@ enum flow_side_state flow_shm_peer_state(const struct flow_shm * shm);
  * peer was given; arm(false) undoes it (counted: several fsets may arm).
  * flow_shm_events returns the FLOW_SHM_EV_* bits pending for this side:
  * PKT while packets wait; DOWN/UP/DEALLOC once per change since the last
- * call (the handle remembers what it reported).
+ * call (the handle remembers what it reported). A DEALLOC comes with the
+ * PKT of any packets the peer wrote before closing; read them until
+ * -EFLOWDOWN.
  *
  * The eventfd is edge-triggered, to keep the write path free of system
  * calls: while armed, a writer signals it only when its packet lands in

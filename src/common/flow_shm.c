@@ -1,0 +1,467 @@
+/*
+ * Ouroboros - the per-flow shared-memory data path (see flow_shm.h):
+ * writing into and reading from the rings, and sleeping without losing
+ * a wake-up. The memory layout is in flow_shm_ctl.c.
+ *
+ * A ring holds records of an 8-byte header { len, tag } and the payload,
+ * padded to 8 bytes. tag is the low 32 bits of the record's stream
+ * offset, so a stale or forged record is caught. A record never wraps:
+ * when it does not fit before the end, the writer puts a wrap marker
+ * (len = REC_WRAP) there and starts again at 0. head and tail are 64-bit
+ * byte counters that only grow; tail - head is the fill level.
+ *
+ * Wake-ups without loss. The only blocking is a futex wait on a 32-bit
+ * sequence word (rseq for a reader, wseq for a writer). A waiter does:
+ *
+ *   W1 s = load(seq)   W2 waiters++   W3 recheck condition
+ *   W4 futex_wait(seq, s)             W5 waiters--
+ *
+ * and the side that makes progress (publishes a packet, frees space,
+ * changes a state word) does:
+ *
+ *   P1 store(progress)   P2 if (load(waiters) > 0) { seq++; wake(seq); }
+ *
+ * All of W2, W3, P1, P2 are seq_cst, so in their single total order either
+ * P2 comes after W2 (the waker sees the waiter, bumps seq after W1 read
+ * it, so futex_wait either sees the changed word and returns at once, or
+ * is queued before the wake, which then finds it: the kernel checks the
+ * word and queues under the same hash-bucket lock the waker takes), or P2
+ * comes before W2, hence P1 before W3 and the recheck sees the progress
+ * and the waiter never sleeps. State changes skip the waiters test and
+ * always bump and wake.
+ *
+ * To wake only once per sleep, P2 also takes a one-shot flag: it wakes
+ * only if it turns woken from 0 to 1, and a waiter clears woken (W2')
+ * between W2 and W3. This loses nothing: a P2 that finds woken == 1
+ * after W2' was preceded, after W2', by the P2 that set it, which bumped
+ * seq after our W1, so our futex_wait cannot sleep through it; a P2 that
+ * saw the stale flag before W2' precedes W3, which then sees its P1.
+ *
+ * The same store-then-check vs. announce-then-check pairing guards the
+ * eventfd of an event set: a writer loads the peer's armed count (and,
+ * for the empty -> non-empty edge, the reader's head) after publishing;
+ * flow_shm_arm increments the count, and the reader's consume stores the
+ * head, before the event loop polls flow_shm_events, which loads the
+ * tail. A state change always signals an armed peer.
+ *
+ * Before sleeping, a waiter polls for FLOW_SHM_SPIN_NS (only with more
+ * than one CPU online, yielding after the first 2 µs so a peer on the
+ * same CPU can run): a futex round trip costs tens of µs here, a running
+ * peer answers in a few hundred ns.
+ */
+
+#include "flow_shm_priv.h"
+#include "futex.h"
+#include "timeutil.h"
+
+#include <ouroboros/errno.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+
+static uint64_t align8(uint64_t n)
+{
+        return (n + 7) & ~(uint64_t) 7;
+}
+
+static void shm_break(struct flow_shm * shm)
+{
+        atomic_store(&shm->broken, true);
+}
+
+/* Why this side cannot write now, or 0. */
+static int write_state(const struct flow_shm * shm)
+{
+        enum flow_side_state own;
+        enum flow_side_state peer;
+
+        if (atomic_load(&shm->closed))
+                return -ENOTALLOC;
+        if (atomic_load_explicit(&shm->broken, memory_order_relaxed))
+                return -EBADMSG;
+
+        own  = state_of(shm->hdr, shm->side);
+        peer = state_of(shm->hdr, 1 - shm->side);
+        if (side_gone(own))
+                return -ENOTALLOC;
+        if (side_gone(peer) || own == FLOW_SIDE_DOWN || peer == FLOW_SIDE_DOWN)
+                return -EFLOWDOWN;
+
+        return 0;
+}
+
+/*
+ * Bytes the next record of len needs at the current tail (including the
+ * skipped end of the ring when it must wrap).
+ */
+static uint64_t write_need(const struct flow_shm * shm,
+                           uint64_t                rec)
+{
+        uint64_t pos = shm->tail & shm->mask;
+
+        return pos + rec <= shm->ring ? rec : (shm->ring - pos) + rec;
+}
+
+/* 1 if there is room (after refreshing the caches), 0 if not, < 0 bad. */
+static int write_room(struct flow_shm * shm,
+                      uint64_t          need)
+{
+        if (shm->tail + need - shm->head_c <= shm->ring &&
+            shm->tpkts - shm->hpkts_c < shm->max_pkts)
+                return 1;
+
+        shm->head_c  = atomic_load(&shm->tx->head);
+        shm->hpkts_c = atomic_load(&shm->tx->hpkts);
+        if (shm->tail - shm->head_c > shm->ring ||
+            shm->tpkts - shm->hpkts_c > shm->max_pkts) {
+                shm_break(shm);
+                return -EBADMSG;
+        }
+
+        return shm->tail + need - shm->head_c <= shm->ring &&
+                shm->tpkts - shm->hpkts_c < shm->max_pkts;
+}
+
+/*
+ * P2 of the protocol: wake the other side if it announced itself as a
+ * sleeper, once: woken stays set until a waiter announces itself again,
+ * so a reader draining a full ring does not pay a futex_wake for every
+ * packet while the writer is still on its way out of the kernel.
+ */
+static void shm_wake(_Atomic uint32_t * seq,
+                     _Atomic uint32_t * waiters,
+                     _Atomic uint32_t * woken)
+{
+        if (atomic_load(waiters) == 0)
+                return;
+        if (atomic_load(woken) != 0 || atomic_exchange(woken, 1) != 0)
+                return;
+
+        atomic_fetch_add(seq, 1);
+        futex_wake_all(seq);
+}
+
+static void rec_put(uint8_t * ring,
+                    uint64_t  pos,
+                    uint32_t  len,
+                    uint64_t  off)
+{
+        struct rec r = { len, (uint32_t) off };
+
+        memcpy(ring + pos, &r, sizeof(r));
+}
+
+static void write_commit(struct flow_shm * shm,
+                         const void *      buf,
+                         size_t            len,
+                         uint64_t          rec,
+                         uint64_t          need)
+{
+        uint64_t old = shm->tail;
+        uint64_t pos = old & shm->mask;
+        uint64_t at  = old;
+
+        if (need != rec) { /* wrap marker, then the record at 0 */
+                rec_put(shm->txring, pos, REC_WRAP, old);
+                at  = old + (shm->ring - pos);
+                pos = 0;
+        }
+
+        rec_put(shm->txring, pos, (uint32_t) len, at);
+        if (len > 0)
+                memcpy(shm->txring + pos + REC_HDR, buf, len);
+
+        shm->tail = old + need;
+        shm->tpkts++;
+        atomic_store_explicit(&shm->tx->tpkts, shm->tpkts,
+                              memory_order_relaxed);
+        /* P1: publish (seq_cst, so also a release of the payload). */
+        atomic_store(&shm->tx->tail, shm->tail);
+
+        /* P2: wake a sleeping reader, only if one announced itself. */
+        shm_wake(&shm->tx->rseq, &shm->tx->rwaiters, &shm->tx->rwoken);
+
+        /*
+         * The peer's fset: signal on the empty -> non-empty edge only.
+         * head is loaded after the publish; if the reader had not
+         * consumed up to old yet, it will see this packet when it polls
+         * flow_shm_events (whose seq_cst load of tail pairs with this).
+         */
+        if (atomic_load(&shm->hdr->armed[1 - shm->side]) > 0 &&
+            atomic_load(&shm->tx->head) == old)
+                evfd_signal(shm->ev_fd);
+}
+
+#define SPIN_PAUSE_NS 2000 /* then sched_yield while spinning */
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#elif defined(__aarch64__)
+        __asm__ __volatile__("yield" ::: "memory");
+#else
+        atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+/*
+ * Poll ready(shm) for up to spin_ns (capped by abstime) before sleeping:
+ * a wake-up costs two system calls and a reschedule (tens of µs in a VM),
+ * while a peer that is running answers in well under a microsecond.
+ * Returns true if ready.
+ */
+static bool shm_spin(struct flow_shm *       shm,
+                     bool                 (* ready)(struct flow_shm *),
+                     const struct timespec * abstime)
+{
+        int64_t end;
+        int     i;
+
+        if (shm->spin_ns == 0)
+                return false;
+
+        end = now_ns() + shm->spin_ns;
+        if (abstime != NULL && ts_to_ns(abstime) < end)
+                end = ts_to_ns(abstime);
+
+        do {
+                for (i = 0; i < 32; ++i) {
+                        if (ready(shm))
+                                return true;
+                        cpu_relax();
+                }
+                /* Past the first stretch, let a peer on our CPU run. */
+                if (end - now_ns() < shm->spin_ns - SPIN_PAUSE_NS)
+                        sched_yield();
+        } while (now_ns() < end);
+
+        return false;
+}
+
+/* Sleep on seq until woken, the deadline, or ready(shm) holds. */
+static int shm_wait(struct flow_shm *       shm,
+                    _Atomic uint32_t *      seq,
+                    _Atomic uint32_t *      waiters,
+                    _Atomic uint32_t *      woken,
+                    bool                 (* ready)(struct flow_shm *),
+                    const struct timespec * abstime)
+{
+        uint32_t s;
+        int      r;
+
+        if (shm_spin(shm, ready, abstime))
+                return 0;
+
+        s = atomic_load(seq);          /* W1 */
+        atomic_fetch_add(waiters, 1);  /* W2 */
+        atomic_store(woken, 0);        /* W2': re-arm the one-shot wake */
+        if (ready(shm)) {              /* W3 */
+                atomic_fetch_sub(waiters, 1);
+                return 0;
+        }
+
+        r = futex_wait_until(seq, s, abstime); /* W4 */
+        atomic_fetch_sub(waiters, 1);          /* W5 */
+
+        return r;
+}
+
+static bool write_ready(struct flow_shm * shm)
+{
+        uint64_t head  = atomic_load(&shm->tx->head);
+        uint64_t hpkts = atomic_load(&shm->tx->hpkts);
+
+        /* Any change of the consumer counters or of a state: recheck. */
+        return head != shm->head_c || hpkts != shm->hpkts_c ||
+                write_state(shm) != 0;
+}
+
+ssize_t flow_shm_write(struct flow_shm *       shm,
+                       const void *            buf,
+                       size_t                  len,
+                       bool                    nonblock,
+                       const struct timespec * abstime)
+{
+        uint64_t rec;
+        uint64_t need;
+        int      r;
+
+        assert(shm != NULL);
+
+        if (len > shm->max_pkt)
+                return -EMSGSIZE;
+        if (buf == NULL && len > 0)
+                return -EINVAL;
+
+        rec  = REC_HDR + align8(len);
+        need = write_need(shm, rec);
+
+        for (;;) {
+                r = write_state(shm);
+                if (r < 0)
+                        return r;
+
+                r = write_room(shm, need);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        break;
+
+                if (nonblock)
+                        return -EAGAIN;
+
+                r = shm_wait(shm, &shm->tx->wseq, &shm->tx->wwaiters,
+                             &shm->tx->wwoken, write_ready, abstime);
+                if (r < 0)
+                        return r;
+        }
+
+        write_commit(shm, buf, len, rec, need);
+
+        return (ssize_t) len;
+}
+
+/* Why this side cannot read now (rx empty), or 0 to wait. */
+static int read_state(const struct flow_shm * shm)
+{
+        enum flow_side_state own;
+        enum flow_side_state peer;
+
+        if (atomic_load(&shm->closed))
+                return -ENOTALLOC;
+
+        own  = state_of(shm->hdr, shm->side);
+        peer = state_of(shm->hdr, 1 - shm->side);
+        if (side_gone(own))
+                return -ENOTALLOC;
+        if (side_gone(peer) || own == FLOW_SIDE_DOWN || peer == FLOW_SIDE_DOWN)
+                return -EFLOWDOWN;
+
+        return 0;
+}
+
+static bool read_ready(struct flow_shm * shm)
+{
+        return atomic_load(&shm->rx->tail) != shm->head ||
+                read_state(shm) != 0;
+}
+
+static uint32_t load32(const uint8_t * p)
+{
+        return __atomic_load_n((const uint32_t *) p, __ATOMIC_RELAXED);
+}
+
+/*
+ * Parse the record at the reader's head. avail = tail - head, already
+ * checked <= ring and a multiple of 8. Returns its length and sets
+ * *pkt and shm->next, or -EBADMSG.
+ */
+static ssize_t read_rec(struct flow_shm * shm,
+                        uint64_t          avail,
+                        const void **     pkt)
+{
+        uint64_t at  = shm->head;
+        uint64_t pos = at & shm->mask;
+        uint64_t len;
+        uint64_t rec;
+
+        if (load32(shm->rxring + pos) == REC_WRAP) {
+                if (load32(shm->rxring + pos + 4) != (uint32_t) at ||
+                    shm->ring - pos >= avail)
+                        return -EBADMSG;
+                avail -= shm->ring - pos;
+                at    += shm->ring - pos;
+                pos    = 0;
+        }
+
+        len = load32(shm->rxring + pos);
+        if (load32(shm->rxring + pos + 4) != (uint32_t) at)
+                return -EBADMSG;
+        if (len > shm->max_pkt)
+                return -EBADMSG;
+
+        rec = REC_HDR + align8(len);
+        if (rec > avail || pos + rec > shm->ring)
+                return -EBADMSG;
+
+        *pkt      = shm->rxring + pos + REC_HDR;
+        shm->next = at + rec;
+
+        return (ssize_t) len;
+}
+
+ssize_t flow_shm_peek(struct flow_shm *       shm,
+                      const void **           pkt,
+                      bool                    nonblock,
+                      const struct timespec * abstime)
+{
+        uint64_t avail;
+        ssize_t  n;
+        int      r;
+
+        assert(shm != NULL);
+        assert(pkt != NULL);
+
+        for (;;) {
+                if (atomic_load_explicit(&shm->closed, memory_order_relaxed))
+                        return -ENOTALLOC;
+                if (atomic_load_explicit(&shm->broken, memory_order_relaxed))
+                        return -EBADMSG;
+
+                /* seq_cst (a plain load on x86): this is the reader's
+                 * "was it empty" check that pairs with the writer's
+                 * publish-then-load-head for the eventfd edge. */
+                if (shm->tail_c == shm->head)
+                        shm->tail_c = atomic_load(&shm->rx->tail);
+                avail = shm->tail_c - shm->head;
+                if (avail > shm->ring || (avail & 7)) {
+                        shm_break(shm);
+                        return -EBADMSG;
+                }
+                if (avail > 0)
+                        break;
+
+                /* Empty: everything the peer queued was read first. */
+                r = read_state(shm);
+                if (r < 0)
+                        return r;
+                if (nonblock)
+                        return -EAGAIN;
+
+                r = shm_wait(shm, &shm->rx->rseq, &shm->rx->rwaiters,
+                             &shm->rx->rwoken, read_ready, abstime);
+                if (r < 0)
+                        return r;
+        }
+
+        n = read_rec(shm, avail, pkt);
+        if (n < 0) {
+                shm_break(shm);
+                return n;
+        }
+
+        shm->peeked = true;
+
+        return n;
+}
+
+void flow_shm_consume(struct flow_shm * shm)
+{
+        assert(shm != NULL);
+
+        if (!shm->peeked)
+                return;
+
+        shm->peeked = false;
+        shm->head   = shm->next;
+        shm->hpkts++;
+        atomic_store_explicit(&shm->rx->hpkts, shm->hpkts,
+                              memory_order_relaxed);
+        atomic_store(&shm->rx->head, shm->head);          /* P1 */
+
+        shm_wake(&shm->rx->wseq, &shm->rx->wwaiters, &shm->rx->wwoken); /* P2 */
+}
+

@@ -1,0 +1,522 @@
+/*
+ * Ouroboros - flow shared memory: creation, checking and mapping of the
+ * memfd, side states and events (see flow_shm.h; the data path and the
+ * wake-up protocol are in flow_shm.c).
+ *
+ * Map of the memfd (all offsets fixed, all recorded in the header and
+ * checked by every mapper against the sealed size of the memfd):
+ *
+ *   0      struct shm_hdr     (one page)
+ *            line 0  identity: magic, version, sizes, offsets
+ *            line 1  side state words, event sequence, armed counts
+ *            lines   per channel: producer (tail, tpkts), consumer
+ *                    (head, hpkts), reader wait (rseq, rwaiters,
+ *                    rwoken), writer wait (wseq, wwaiters, wwoken), each
+ *                    on its own
+ *                    128-byte block so the two processes never false-share
+ *   4096   ring of channel 0  (ring_size bytes, written by side 0)
+ *   4096 + ring_size  ring of channel 1 (written by side 1)
+ *
+ * Nothing in the memory is a lock. A process killed at any instant leaves
+ * at most a waiters count that is too high, which costs the other side a
+ * spurious futex_wake, never a hang. The peer is not trusted: every value
+ * it writes (head, tail, record lengths, state words) is range-checked
+ * before use, and a bad one fails the call with -EBADMSG and marks the
+ * handle broken; nothing is ever read or written outside the mapping.
+ */
+
+#include "flow_shm_priv.h"
+#include "futex.h"
+
+#include <ouroboros/errno.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool is_pow2(uint64_t n)
+{
+        return n != 0 && (n & (n - 1)) == 0;
+}
+
+void flow_shm_conf_default(struct flow_shm_conf * conf)
+{
+        assert(conf != NULL);
+
+        conf->ring_size = FLOW_SHM_RING_DEF;
+        conf->max_pkts  = FLOW_SHM_PKTS_DEF;
+        conf->max_pkt   = FLOW_SHM_MAX_PKT_DEF;
+}
+
+static int conf_check(uint64_t ring,
+                      uint64_t max_pkts,
+                      uint64_t max_pkt)
+{
+        if (ring < FLOW_SHM_RING_MIN || ring > FLOW_SHM_RING_MAX)
+                return -EINVAL;
+        if (!is_pow2(ring))
+                return -EINVAL;
+        if (max_pkt < 1 || max_pkt > ring / 4)
+                return -EINVAL;
+        if (max_pkts < 1 || max_pkts > ring / REC_HDR)
+                return -EINVAL;
+
+        return 0;
+}
+
+int flow_shm_conf_check(const struct flow_shm_conf * conf)
+{
+        if (conf == NULL)
+                return -EINVAL;
+
+        return conf_check(conf->ring_size, conf->max_pkts, conf->max_pkt);
+}
+
+static uint64_t total_size(uint64_t ring)
+{
+        return SHM_HDR_SIZE + 2 * ring;
+}
+
+int flow_shm_create(const struct flow_shm_conf * conf)
+{
+        struct flow_shm_conf dflt;
+        struct shm_hdr *     hdr;
+        int                  fd;
+        int                  err;
+
+        if (conf == NULL) {
+                flow_shm_conf_default(&dflt);
+                conf = &dflt;
+        }
+
+        if (flow_shm_conf_check(conf) < 0)
+                return -EINVAL;
+
+        fd = memfd_create("ouroboros-flow", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return -errno;
+
+        if (ftruncate(fd, (off_t) total_size(conf->ring_size)) < 0)
+                goto fail_errno;
+
+        hdr = mmap(NULL, SHM_HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                   fd, 0);
+        if (hdr == MAP_FAILED)
+                goto fail_errno;
+
+        /* The memfd is zero-filled: counters, states, waiters all 0. */
+        hdr->version    = SHM_VERSION;
+        hdr->total_size = total_size(conf->ring_size);
+        hdr->hdr_size   = SHM_HDR_SIZE;
+        hdr->ring_size  = conf->ring_size;
+        hdr->max_pkts   = conf->max_pkts;
+        hdr->max_pkt    = conf->max_pkt;
+        hdr->chan_off   = offsetof(struct shm_hdr, chan);
+        hdr->ring_off[0] = SHM_HDR_SIZE;
+        hdr->ring_off[1] = SHM_HDR_SIZE + conf->ring_size;
+        atomic_store(&hdr->state[0], FLOW_SIDE_OPEN);
+        atomic_store(&hdr->state[1], FLOW_SIDE_OPEN);
+        /* Magic last: a half-built header is never a flow. */
+        atomic_thread_fence(memory_order_seq_cst);
+        hdr->magic = SHM_MAGIC;
+        munmap(hdr, SHM_HDR_SIZE);
+
+        /* Fixed size for ever, so no peer can SIGBUS our mapping. */
+        if (fcntl(fd, F_ADD_SEALS, SEALS_NEEDED | F_SEAL_SEAL) < 0)
+                goto fail_errno;
+
+        return fd;
+
+ fail_errno:
+        err = -errno;
+        close(fd);
+        return err;
+}
+
+/*
+ * Check the memfd and the header it starts with; on success *len is the
+ * full size of the flow memory. hdr must map at least SHM_HDR_SIZE bytes.
+ */
+static int hdr_check(const struct shm_hdr * hdr,
+                     size_t *               len)
+{
+        uint64_t ring;
+        uint64_t size;
+
+        if (hdr->magic != SHM_MAGIC || hdr->version != SHM_VERSION)
+                return -EBADMSG;
+
+        /* Copy once: the peer may change the header under us. */
+        ring = hdr->ring_size;
+        size = hdr->total_size;
+
+        if (conf_check(ring, hdr->max_pkts, hdr->max_pkt) < 0)
+                return -EBADMSG;
+        if (size != total_size(ring) || hdr->hdr_size != SHM_HDR_SIZE)
+                return -EBADMSG;
+        if (hdr->chan_off != offsetof(struct shm_hdr, chan))
+                return -EBADMSG;
+        if (hdr->ring_off[0] != SHM_HDR_SIZE ||
+            hdr->ring_off[1] != SHM_HDR_SIZE + ring)
+                return -EBADMSG;
+
+        *len = (size_t) size;
+
+        return 0;
+}
+
+/* The memfd must be sealed against shrinking and at least len bytes. */
+static int fd_check(int    fd,
+                    size_t len)
+{
+        struct stat st;
+        int         seals;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode) || (uint64_t) st.st_size != len)
+                return -EBADMSG;
+
+        seals = fcntl(fd, F_GET_SEALS);
+        if (seals < 0 || (seals & SEALS_NEEDED) != SEALS_NEEDED)
+                return -EBADMSG;
+
+        return 0;
+}
+
+/* Map only the header page (IRMd), after checking the memfd. */
+static int hdr_map(int               fd,
+                   struct shm_hdr ** hdr)
+{
+        struct stat st;
+        size_t      len;
+        void *      p;
+        int         r;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (st.st_size < (off_t) SHM_HDR_SIZE)
+                return -EBADMSG;
+
+        p = mmap(NULL, SHM_HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+                 fd, 0);
+        if (p == MAP_FAILED)
+                return -errno;
+
+        r = hdr_check(p, &len);
+        if (r == 0)
+                r = fd_check(fd, len);
+        if (r < 0) {
+                munmap(p, SHM_HDR_SIZE);
+                return r;
+        }
+
+        *hdr = p;
+
+        return 0;
+}
+
+/* Poll before sleeping only if this thread can run beside its peer. */
+static int64_t spin_budget(void)
+{
+        cpu_set_t set;
+
+        if (sched_getaffinity(0, sizeof(set), &set) == 0 &&
+            CPU_COUNT(&set) < 2)
+                return 0;
+        if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+                return 0;
+
+        return FLOW_SHM_SPIN_NS;
+}
+
+int flow_shm_map(int                memfd,
+                 int                side,
+                 int                ev_fd,
+                 struct flow_shm ** shm)
+{
+        struct flow_shm * s;
+        struct shm_hdr *  hdr;
+        size_t            len;
+        void *            p;
+        int               r;
+
+        if (shm == NULL || memfd < 0 || (side != 0 && side != 1))
+                return -EINVAL;
+
+        r = hdr_map(memfd, &hdr);
+        if (r < 0)
+                return r;
+
+        /* Re-read from the checked header, then trust only our copy. */
+        r = hdr_check(hdr, &len);
+        if (r < 0) {
+                munmap(hdr, SHM_HDR_SIZE);
+                return r;
+        }
+
+        s = calloc(1, sizeof(*s));
+        if (s == NULL) {
+                munmap(hdr, SHM_HDR_SIZE);
+                return -ENOMEM;
+        }
+
+        s->ring     = hdr->ring_size;
+        s->max_pkts = hdr->max_pkts;
+        s->max_pkt  = hdr->max_pkt;
+        munmap(hdr, SHM_HDR_SIZE);
+
+        if (conf_check(s->ring, s->max_pkts, s->max_pkt) < 0 ||
+            total_size(s->ring) != len || fd_check(memfd, len) < 0) {
+                free(s);
+                return -EBADMSG; /* changed between the two looks */
+        }
+
+        p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+        if (p == MAP_FAILED) {
+                r = -errno;
+                free(s);
+                return r;
+        }
+
+        s->base    = p;
+        s->map_len = len;
+        s->hdr     = p;
+        s->mask    = s->ring - 1;
+        s->side    = side;
+        s->ev_fd   = ev_fd;
+        s->spin_ns = spin_budget();
+        s->tx      = &s->hdr->chan[side];
+        s->rx      = &s->hdr->chan[1 - side];
+        s->txring  = s->base + SHM_HDR_SIZE + (uint64_t) side * s->ring;
+        s->rxring  = s->base + SHM_HDR_SIZE + (uint64_t) (1 - side) * s->ring;
+
+        /* Resume where a previous mapping of this side left off. */
+        s->tail    = atomic_load(&s->tx->tail);
+        s->tpkts   = atomic_load(&s->tx->tpkts);
+        s->head_c  = atomic_load(&s->tx->head);
+        s->hpkts_c = atomic_load(&s->tx->hpkts);
+        s->head    = atomic_load(&s->rx->head);
+        s->hpkts   = atomic_load(&s->rx->hpkts);
+        s->tail_c  = s->head;
+        if ((s->tail & 7) || (s->head & 7) || s->tail - s->head_c > s->ring) {
+                munmap(p, len);
+                free(s);
+                return -EBADMSG;
+        }
+
+        atomic_store(&s->down_seen, flow_shm_is_down(s));
+        *shm = s;
+
+        return 0;
+}
+
+void flow_shm_unmap(struct flow_shm * shm)
+{
+        if (shm == NULL)
+                return;
+
+        munmap(shm->base, shm->map_len);
+        free(shm);
+}
+
+enum flow_side_state flow_shm_peer_state(const struct flow_shm * shm)
+{
+        return state_of(shm->hdr, 1 - shm->side);
+}
+
+bool flow_shm_is_down(const struct flow_shm * shm)
+{
+        return state_of(shm->hdr, 0) == FLOW_SIDE_DOWN ||
+               state_of(shm->hdr, 1) == FLOW_SIDE_DOWN;
+}
+
+size_t flow_shm_max_pkt(const struct flow_shm * shm)
+{
+        return shm->max_pkt;
+}
+
+static size_t qlen(uint64_t in,
+                   uint64_t out,
+                   uint64_t max)
+{
+        uint64_t n = in - out;
+
+        return (size_t) (n > max ? max : n);
+}
+
+size_t flow_shm_rxqlen(const struct flow_shm * shm)
+{
+        return qlen(atomic_load_explicit(&shm->rx->tpkts, memory_order_acquire),
+                    atomic_load_explicit(&shm->rx->hpkts, memory_order_relaxed),
+                    shm->max_pkts);
+}
+
+size_t flow_shm_txqlen(const struct flow_shm * shm)
+{
+        return qlen(atomic_load_explicit(&shm->tx->tpkts, memory_order_relaxed),
+                    atomic_load_explicit(&shm->tx->hpkts, memory_order_acquire),
+                    shm->max_pkts);
+}
+
+/* Wake every sleeper of both channels: used on any state change. */
+static void hdr_wake_all(struct shm_hdr * hdr)
+{
+        int i;
+
+        for (i = 0; i < 2; ++i) {
+                atomic_fetch_add(&hdr->chan[i].rseq, 1);
+                atomic_fetch_add(&hdr->chan[i].wseq, 1);
+                futex_wake_all(&hdr->chan[i].rseq);
+                futex_wake_all(&hdr->chan[i].wseq);
+        }
+}
+
+/* After a state change: bump the event sequence, wake, signal fsets. */
+static void hdr_notify(struct shm_hdr * hdr,
+                       int              ev_fd0,
+                       int              ev_fd1)
+{
+        atomic_fetch_add(&hdr->evseq, 1);
+        hdr_wake_all(hdr);
+
+        if (atomic_load(&hdr->armed[0]) > 0)
+                evfd_signal(ev_fd0);
+        if (atomic_load(&hdr->armed[1]) > 0)
+                evfd_signal(ev_fd1);
+}
+
+/* Signal only the peer's fset: we hold the peer's eventfd only. */
+static void shm_notify(struct flow_shm * shm)
+{
+        if (shm->side == 0)
+                hdr_notify(shm->hdr, -1, shm->ev_fd);
+        else
+                hdr_notify(shm->hdr, shm->ev_fd, -1);
+}
+
+void flow_shm_close(struct flow_shm * shm)
+{
+        uint32_t st;
+
+        atomic_store(&shm->closed, true);
+
+        st = atomic_load(&shm->hdr->state[shm->side]);
+        while (st != FLOW_SIDE_DEAD && st != FLOW_SIDE_CLOSED &&
+               !atomic_compare_exchange_weak(&shm->hdr->state[shm->side],
+                                             &st, FLOW_SIDE_CLOSED))
+                ;
+
+        shm_notify(shm);
+}
+
+void flow_shm_set_down(struct flow_shm * shm,
+                       bool              down)
+{
+        uint32_t from = down ? FLOW_SIDE_OPEN : FLOW_SIDE_DOWN;
+        uint32_t to   = down ? FLOW_SIDE_DOWN : FLOW_SIDE_OPEN;
+
+        if (atomic_compare_exchange_strong(&shm->hdr->state[shm->side],
+                                           &from, to))
+                shm_notify(shm);
+}
+
+void flow_shm_arm(struct flow_shm * shm,
+                  bool              on)
+{
+        _Atomic uint32_t * armed = &shm->hdr->armed[shm->side];
+        uint32_t           n     = atomic_load(armed);
+
+        if (on) {
+                atomic_fetch_add(armed, 1);
+                return;
+        }
+
+        /* Never below zero, even if the peer scribbled on it. */
+        while (n > 0 && !atomic_compare_exchange_weak(armed, &n, n - 1))
+                ;
+}
+
+int flow_shm_events(struct flow_shm * shm)
+{
+        enum flow_side_state peer;
+        bool                 down;
+        int                  ev = 0;
+
+        /*
+         * The peer's state first, then the tail: every packet the peer
+         * published before it closed is then seen, so a DEALLOC never
+         * comes without the PKT of its last packets. seq_cst loads pair
+         * with the writer's publish-then-check (the eventfd edge).
+         */
+        peer = flow_shm_peer_state(shm);
+        if (atomic_load(&shm->rx->tail) != atomic_load(&shm->rx->head))
+                ev |= FLOW_SHM_EV_PKT;
+
+        if (side_gone(peer)) {
+                if (!atomic_exchange(&shm->dealloc_seen, true))
+                        ev |= FLOW_SHM_EV_DEALLOC;
+                return ev;
+        }
+
+        down = flow_shm_is_down(shm);
+        if (atomic_exchange(&shm->down_seen, down) != down)
+                ev |= down ? FLOW_SHM_EV_DOWN : FLOW_SHM_EV_UP;
+
+        return ev;
+}
+
+int flow_shm_mark_dead(int memfd,
+                       int side,
+                       int ev_fd)
+{
+        struct shm_hdr * hdr;
+        int              r;
+
+        if (side != 0 && side != 1)
+                return -EINVAL;
+
+        r = hdr_map(memfd, &hdr);
+        if (r < 0)
+                return r;
+
+        atomic_store(&hdr->state[side], FLOW_SIDE_DEAD);
+        if (side == 0)
+                hdr_notify(hdr, -1, ev_fd);
+        else
+                hdr_notify(hdr, ev_fd, -1);
+
+        munmap(hdr, SHM_HDR_SIZE);
+
+        return 0;
+}
+
+int flow_shm_mark_down(int memfd,
+                       int ev_fd0,
+                       int ev_fd1)
+{
+        struct shm_hdr * hdr;
+        uint32_t         open;
+        int              i;
+        int              r;
+
+        r = hdr_map(memfd, &hdr);
+        if (r < 0)
+                return r;
+
+        for (i = 0; i < 2; ++i) {
+                open = FLOW_SIDE_OPEN;
+                atomic_compare_exchange_strong(&hdr->state[i], &open,
+                                               FLOW_SIDE_DOWN);
+        }
+
+        hdr_notify(hdr, ev_fd0, ev_fd1);
+        munmap(hdr, SHM_HDR_SIZE);
+
+        return 0;
+}

@@ -1,0 +1,82 @@
+/*
+ * Ouroboros - the process-local handle on one side of a flow's shared
+ * memory, shared by flow_shm.c (the data path) and flow_shm_ctl.c
+ * (creation, mapping, states and events). Internal.
+ */
+#ifndef OUROBOROS_COMMON_FLOW_SHM_PRIV_H
+#define OUROBOROS_COMMON_FLOW_SHM_PRIV_H
+
+#include "flow_shm.h"
+#include "flow_shm_layout.h"
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <unistd.h>
+
+struct flow_shm {
+        /* Read-only after map. */
+        uint8_t *          base;
+        size_t             map_len;
+        struct shm_hdr *   hdr;
+        struct shm_chan *  tx;
+        struct shm_chan *  rx;
+        uint8_t *          txring;
+        uint8_t *          rxring;
+        uint64_t           ring;
+        uint64_t           mask;
+        uint64_t           max_pkts;
+        uint64_t           max_pkt;
+        int                side;
+        int                ev_fd;   /* peer process's eventfd */
+        int64_t            spin_ns; /* poll this long before sleeping */
+
+        _Atomic bool       closed;  /* flow_shm_close called */
+        _Atomic bool       broken;  /* peer wrote garbage */
+
+        /* What flow_shm_events reported last (any thread). */
+        _Atomic bool       down_seen;
+        _Atomic bool       dealloc_seen;
+
+        /* Writer thread only. */
+        alignas(64) uint64_t tail;
+        uint64_t           tpkts;
+        uint64_t           head_c;  /* cached peer head */
+        uint64_t           hpkts_c; /* cached peer hpkts */
+
+        /* Reader thread only. */
+        alignas(64) uint64_t head;
+        uint64_t           hpkts;
+        uint64_t           tail_c;  /* cached peer tail */
+        uint64_t           next;    /* head after the peeked record */
+        bool               peeked;
+};
+
+static inline enum flow_side_state state_of(const struct shm_hdr * hdr,
+                                     int                    side)
+{
+        uint32_t st = atomic_load(&hdr->state[side]);
+
+        return st > FLOW_SIDE_DEAD ? FLOW_SIDE_DEAD : st;
+}
+
+static inline bool side_gone(enum flow_side_state st)
+{
+        return st == FLOW_SIDE_CLOSED || st == FLOW_SIDE_DEAD;
+}
+
+/* Add 1 to an eventfd (-1: none). */
+static inline void evfd_signal(int fd)
+{
+        uint64_t one = 1;
+
+        if (fd < 0)
+                return;
+
+        while (write(fd, &one, sizeof(one)) < 0 && errno == EINTR)
+                ;
+}
+
+#endif /* OUROBOROS_COMMON_FLOW_SHM_PRIV_H */
