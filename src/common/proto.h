@@ -43,6 +43,10 @@ enum proto_tag {
         T_N_PROCS,      /* u32 */
         T_N_PROGS,      /* u32 */
         T_N_LAYERS,     /* u32 */
+        T_PUBKEY,       /* bytes: ephemeral X25519 public key, exactly
+                           CRYPT_PUBKEY_LEN (32); other sizes -EBADMSG.
+                           Flow encryption (qos cypher_s > 0): see the
+                           flow messages below and doc/crypto.md      */
         /* layer_config fields inside T_CONF (u32 unless noted) */
         T_C_ADDR_SIZE = 64,
         T_C_EID_SIZE,
@@ -75,14 +79,28 @@ enum proto_type {
                                 <- (nothing)                             */
 
         /* application -> IRMd, one connection per request */
-        M_FLOW_ALLOC,        /* -> T_NAME, T_QOS, [T_TIMEO]
+        M_FLOW_ALLOC,        /* -> T_NAME, T_QOS, [T_TIMEO],
+                                   [T_PUBKEY: the requester's, iff
+                                   cypher_s > 0]
                                 <- T_FLOW_ID, T_SIDE, T_QOS, T_MAX_PKT,
-                                   T_PEER_PID, fd: memfd, fd: peer eventfd */
-        M_FLOW_ACCEPT,       /* -> [T_TIMEO]
+                                   T_PEER_PID, [T_PUBKEY: the acceptor's,
+                                   iff cypher_s > 0], fd: memfd,
+                                   fd: peer eventfd                      */
+        M_FLOW_ACCEPT,       /* -> [T_TIMEO], [T_PUBKEY: the acceptor's,
+                                   always sent: it cannot know the qos of
+                                   the flow it will get]
                                 <- T_FLOW_ID, T_SIDE, T_QOS (the peer's
                                    request), T_NAME (name it was for),
-                                   T_MAX_PKT, T_PEER_PID, fd: memfd,
-                                   fd: peer eventfd                      */
+                                   T_MAX_PKT, T_PEER_PID, [T_PUBKEY: the
+                                   requester's, iff cypher_s > 0],
+                                   fd: memfd, fd: peer eventfd           */
+        /*
+         * Flow encryption: the IRMd checks that every T_PUBKEY is 32
+         * bytes and relays it unchanged; it never makes or sees a
+         * private key. If the qos has cypher_s > 0 and a key is missing
+         * (the requester's, or the acceptor's at hand-over), both the
+         * M_FLOW_ALLOC and the M_FLOW_ACCEPT fail with -ECRYPT.
+         */
         M_FLOW_JOIN,         /* -> T_NAME (layer), T_QOS, [T_TIMEO]
                                 <- as M_FLOW_ALLOC                       */
         M_FLOW_DEALLOC,      /* -> T_FLOW_ID  <- (nothing)               */
@@ -113,11 +131,13 @@ enum proto_type {
         M_IPCP_HELLO = 64,   /* -> T_PID, T_IPCP_NAME, T_IPCP_TYPE       */
         M_IPCP_FLOW_REQ_ARR, /* -> T_HASH, T_QOS, [T_PEER_FLOW: the
                                    requester's flow id when the IPCP
-                                   splices the two halves (local layer)]
+                                   splices the two halves (local layer)],
+                                   [T_PUBKEY: the remote requester's]
                                 <- T_FLOW_ID (the new, accepting half)   */
         M_IPCP_FLOW_ALLOC_REPLY, /* -> T_FLOW_ID (requester half),
                                    T_RESULT (the allocation's outcome),
-                                   [T_PEER_FLOW] <- (nothing)            */
+                                   [T_PEER_FLOW], [T_PUBKEY: the remote
+                                   acceptor's] <- (nothing)              */
         M_IPCP_FLOW_DEALLOC_ARR, /* -> T_FLOW_ID: the peer left (remote
                                    layers)  <- (nothing)                 */
 
@@ -129,13 +149,27 @@ enum proto_type {
         M_IPCPD_REG,         /* -> T_HASH                                */
         M_IPCPD_UNREG,       /* -> T_HASH                                */
         M_IPCPD_QUERY,       /* -> T_HASH  <- result 0 if reachable      */
-        M_IPCPD_FLOW_ALLOC,  /* -> T_FLOW_ID, T_HASH, T_QOS
+        M_IPCPD_FLOW_ALLOC,  /* -> T_FLOW_ID, T_HASH, T_QOS, [T_PUBKEY:
+                                   the requester's, iff cypher_s > 0]
                                 <- result: accepted for processing; the
                                    outcome comes later as
                                    M_IPCP_FLOW_ALLOC_REPLY               */
         M_IPCPD_FLOW_ALLOC_RESP, /* -> T_FLOW_ID (accepting half),
-                                   T_RESULT (accepted or refused)        */
+                                   T_RESULT (accepted or refused),
+                                   [T_PUBKEY: the acceptor's, iff
+                                   accepted and cypher_s > 0]            */
         M_IPCPD_FLOW_DEALLOC /* -> T_FLOW_ID                             */
+        /*
+         * T_PUBKEY between the IRMd and its IPCPs: a layer that does not
+         * splice (the flow's two ends are on different systems) carries
+         * the requester's key from M_IPCPD_FLOW_ALLOC to the remote
+         * M_IPCP_FLOW_REQ_ARR, and the acceptor's key from the remote
+         * M_IPCPD_FLOW_ALLOC_RESP to M_IPCP_FLOW_ALLOC_REPLY, as opaque
+         * bytes. The IRMd always sends them. For a spliced flow (the
+         * local layer: T_PEER_FLOW present) both keys are held by this
+         * IRMd, which relays them itself; the IPCP need not echo them
+         * and the IRMd ignores (after checking the size) any it does.
+         */
 };
 
 #endif /* OUROBOROS_COMMON_PROTO_H */

@@ -14,12 +14,22 @@
  * side's eventfd, so a side can be marked dead or down (flow_shm.h) even
  * after the other process is gone.
  *
+ * Encryption (qos cypher_s > 0): the requester's T_PUBKEY from step 1 is
+ * kept with X (struct flow_keys) and goes to the acceptor in step 3; the
+ * acceptor's, from its M_FLOW_ACCEPT, goes to the requester in step 4.
+ * Both are also sent to the IPCP (M_IPCPD_FLOW_ALLOC / _ALLOC_RESP) for
+ * layers that do not splice. Keys are checked for size only, never made
+ * or changed here; a missing one fails both sides with -ECRYPT.
+ *
  * Error codes:
  *   M_FLOW_ALLOC   -EBADMSG, -EINVAL empty name, -EPERM not announced,
+ *                  -ECRYPT cypher_s > 0 without T_PUBKEY, or the
+ *                  acceptor sent none,
  *                  -EIPCP no IPCP knows the name (or it died),
  *                  -ETIMEDOUT nobody accepted in time; else the IPCP's
  *   M_FLOW_ACCEPT  -EBADMSG, -EPERM not announced, -EAGAIN zero timeout
- *                  and nothing queued, -ETIMEDOUT
+ *                  and nothing queued, -ETIMEDOUT, -ECRYPT an encrypted
+ *                  flow came and this accept sent no T_PUBKEY
  *   M_FLOW_JOIN    -EIPCPTYPE no broadcast IPCP, -ENAME no broadcast
  *                  IPCP in that layer, -ENOTSUP otherwise (not built)
  *   M_FLOW_DEALLOC -ENOTALLOC unknown or not allocated, -EPERM not held
@@ -55,7 +65,63 @@ struct query {
         bool     found;
 };
 
+/* The public keys of an encrypted allocation, kept with its requester
+ * half X until the requester has the acceptor's. */
+struct flow_keys {
+        struct list_head next;
+        uint32_t         id;       /* X */
+        uint8_t          req[FLOW_PUBKEY_LEN];
+        bool             has_acc;
+        uint8_t          acc[FLOW_PUBKEY_LEN];
+};
+
 struct list_head flow_acceptors = LIST_HEAD_INIT(flow_acceptors);
+
+static struct list_head flow_keys = LIST_HEAD_INIT(flow_keys);
+
+static struct flow_keys * keys_of(uint32_t id)
+{
+        struct list_head * p;
+
+        list_for_each(p, &flow_keys) {
+                struct flow_keys * k = list_entry(p, struct flow_keys, next);
+                if (k->id == id)
+                        return k;
+        }
+
+        return NULL;
+}
+
+static void keys_drop(uint32_t id)
+{
+        struct flow_keys * k = keys_of(id);
+
+        if (k == NULL)
+                return;
+
+        list_del(&k->next);
+        free(k);
+}
+
+/* Optional T_PUBKEY into key: 0 (*has says if present), -EBADMSG. */
+static int get_pubkey(struct msg_view v,
+                      uint8_t         key[FLOW_PUBKEY_LEN],
+                      bool *          has)
+{
+        const void * p;
+        size_t       n;
+
+        *has = false;
+        if (!msg_has(v, T_PUBKEY))
+                return 0;
+        if (msg_get_bytes(v, T_PUBKEY, &p, &n) < 0 || n != FLOW_PUBKEY_LEN)
+                return -EBADMSG;
+
+        memcpy(key, p, FLOW_PUBKEY_LEN);
+        *has = true;
+
+        return 0;
+}
 
 int flow_proc_evfd(pid_t pid)
 {
@@ -90,7 +156,8 @@ static void ipcp_tell(struct reg_ipcp * e,
                       uint16_t          type,
                       uint32_t          id,
                       bool              with_res,
-                      int               res)
+                      int               res,
+                      const uint8_t *   key)
 {
         struct msg out;
 
@@ -101,6 +168,8 @@ static void ipcp_tell(struct reg_ipcp * e,
         msg_put_u32(&out, T_FLOW_ID, id);
         if (with_res)
                 msg_put_i32(&out, T_RESULT, res);
+        if (key != NULL)
+                msg_put_bytes(&out, T_PUBKEY, key, FLOW_PUBKEY_LEN);
         ipcp_send_req(e, &out, IRMD_IPCP_REQ_NS, NULL, NULL);
 }
 
@@ -109,10 +178,12 @@ void flow_release(struct reg_flow * f)
 {
         if (f->state == FLOW_ACCEPT_PENDING)
                 ipcp_tell(f->ipcp, M_IPCPD_FLOW_ALLOC_RESP, f->id, true,
-                          -ECONNREFUSED);
+                          -ECONNREFUSED, NULL);
         else
-                ipcp_tell(f->ipcp, M_IPCPD_FLOW_DEALLOC, f->id, false, 0);
+                ipcp_tell(f->ipcp, M_IPCPD_FLOW_DEALLOC, f->id, false, 0,
+                          NULL);
 
+        keys_drop(f->id);
         req_drop(&f->req);
         reg_flow_del(f);
 }
@@ -172,10 +243,11 @@ void flow_acceptor_free(struct acceptor * a)
 static void hand_over(struct reg_flow * y,
                       struct acceptor * a)
 {
-        struct reg_flow * x = y->peer;
-        struct msg        rep;
-        int               fd;
-        int               r;
+        struct reg_flow *  x = y->peer;
+        struct flow_keys * k;
+        struct msg         rep;
+        int                fd;
+        int                r;
 
         list_del(&a->next);
         list_init(&a->next);
@@ -185,6 +257,16 @@ static void hand_over(struct reg_flow * y,
                 log_err("Flow %u has no requester, dropped.", y->id);
                 flow_release(y);
                 list_add_tail(&a->next, &flow_acceptors);
+                return;
+        }
+
+        k = y->qos.cypher_s > 0 ? keys_of(x->id) : NULL;
+        if (y->qos.cypher_s > 0 && (k == NULL || !a->has_key)) {
+                log_info("Flow %u: pid %d accepts without a key, but the "
+                         "flow is encrypted.", y->id, a->pid);
+                req_fail(&a->req, -ECRYPT);
+                free(a);
+                flow_fail_x(x, -ECRYPT);
                 return;
         }
 
@@ -215,6 +297,11 @@ static void hand_over(struct reg_flow * y,
         msg_put_str(&rep, T_NAME, y->name);
         msg_put_u32(&rep, T_MAX_PKT, (uint32_t) irmd_cfg.shm.max_pkt);
         msg_put_u32(&rep, T_PEER_PID, (uint32_t) x->pid);
+        if (k != NULL) {
+                msg_put_bytes(&rep, T_PUBKEY, k->req, FLOW_PUBKEY_LEN);
+                memcpy(k->acc, a->key, FLOW_PUBKEY_LEN);
+                k->has_acc = true;
+        }
         msg_put_fd(&rep, y->mem->fd);
         msg_put_fd(&rep, flow_proc_evfd(x->pid));
         log_info("Flow %u accepted by pid %d for %s (requester pid %d, "
@@ -223,7 +310,8 @@ static void hand_over(struct reg_flow * y,
         req_send(&a->req, &rep);
         free(a);
 
-        ipcp_tell(y->ipcp, M_IPCPD_FLOW_ALLOC_RESP, y->id, true, 0);
+        ipcp_tell(y->ipcp, M_IPCPD_FLOW_ALLOC_RESP, y->id, true, 0,
+                  k != NULL ? k->acc : NULL);
 }
 
 /* Try to give queued half y to someone; auto-start if nobody runs. */
@@ -307,10 +395,11 @@ static void alloc_ack(void *             ctx,
 static int send_alloc(struct reg_flow * x,
                       struct reg_ipcp * e)
 {
-        struct reg_name * n = reg_name_get(x->name);
-        struct msg        out;
-        uint8_t           h[HASH_MAX_LEN];
-        int               len;
+        struct reg_name *  n = reg_name_get(x->name);
+        struct flow_keys * k = keys_of(x->id);
+        struct msg         out;
+        uint8_t            h[HASH_MAX_LEN];
+        int                len;
 
         if (n != NULL)
                 len = reg_name_hash(n, e->hash, h);
@@ -324,6 +413,8 @@ static int send_alloc(struct reg_flow * x,
         msg_put_u32(&out, T_FLOW_ID, x->id);
         msg_put_bytes(&out, T_HASH, h, (size_t) len);
         msg_put_qos(&out, T_QOS, &x->qos);
+        if (k != NULL)
+                msg_put_bytes(&out, T_PUBKEY, k->req, FLOW_PUBKEY_LEN);
 
         return ipcp_send_req(e, &out, IRMD_IPCP_REQ_NS, alloc_ack,
                              (void *) (uintptr_t) x->id);
@@ -429,13 +520,16 @@ static struct reg_ipcp * pick_ipcp(const char * name)
 void flow_h_alloc(struct conn *      c,
                   const struct msg * m)
 {
-        char              name[NAME_MAX_LEN + 1];
-        qosspec_t         qs;
-        int64_t           dl;
-        bool              zero;
-        struct reg_flow * x;
-        struct reg_ipcp * e;
-        int               r;
+        char               name[NAME_MAX_LEN + 1];
+        qosspec_t          qs;
+        int64_t            dl;
+        bool               zero;
+        uint8_t            key[FLOW_PUBKEY_LEN];
+        bool               has_key = false;
+        struct flow_keys * k = NULL;
+        struct reg_flow *  x;
+        struct reg_ipcp *  e;
+        int                r;
 
         r = msg_get_str(msg_body(m), T_NAME, name, NAME_MAX_LEN);
         if (r == -ENOENT)
@@ -446,13 +540,26 @@ void flow_h_alloc(struct conn *      c,
                 r = -EBADMSG;
         if (r > 0)
                 r = get_deadline(m, &dl, &zero);
+        if (r >= 0)
+                r = get_pubkey(msg_body(m), key, &has_key);
+        if (r >= 0 && qs.cypher_s > 0 && !has_key)
+                r = -ECRYPT;
         if (r >= 0 && reg_proc_get(c->pid) == NULL)
                 r = -EPERM;
+        if (r >= 0 && qs.cypher_s > 0 && (k = calloc(1, sizeof(*k))) == NULL)
+                r = -ENOMEM;
         if (r >= 0)
                 r = reg_flow_add(FLOW_ALLOC_PENDING, 0, c->pid, &x);
         if (r < 0) {
+                free(k);
                 conn_reply(c, m, r);
                 return;
+        }
+
+        if (k != NULL) { /* a key without cypher_s is not relayed */
+                k->id = x->id;
+                memcpy(k->req, key, FLOW_PUBKEY_LEN);
+                list_add_tail(&k->next, &flow_keys);
         }
 
         x->qos      = qs;
@@ -503,7 +610,12 @@ void flow_h_accept(struct conn *      c,
         bool              zero;
         int               r;
 
+        uint8_t           key[FLOW_PUBKEY_LEN];
+        bool              has_key;
+
         r = get_deadline(m, &dl, &zero);
+        if (r == 0)
+                r = get_pubkey(msg_body(m), key, &has_key);
         if (r == 0 && reg_proc_get(c->pid) == NULL)
                 r = -EPERM;
         if (r < 0) {
@@ -516,6 +628,9 @@ void flow_h_accept(struct conn *      c,
                 conn_reply(c, m, -ENOMEM);
                 return;
         }
+
+        a->has_key = has_key;
+        memcpy(a->key, key, has_key ? FLOW_PUBKEY_LEN : 0);
 
         a->pid      = c->pid;
         a->deadline = dl;
@@ -607,13 +722,17 @@ void flow_h_req_arr(struct conn *      c,
         size_t            len;
         qosspec_t         qs;
         uint32_t          peer;
+        uint8_t           key[FLOW_PUBKEY_LEN];
+        bool              has_key;
         struct msg        rep;
         int               r = 0;
 
         if (msg_get_bytes(msg_body(m), T_HASH, &h, &len) < 0 ||
             (int) len != hash_len(e->hash) ||
-            msg_get_qos(msg_body(m), T_QOS, &qs) < 0)
+            msg_get_qos(msg_body(m), T_QOS, &qs) < 0 ||
+            get_pubkey(msg_body(m), key, &has_key) < 0)
                 r = -EBADMSG;
+        /* Spliced: the requester's key is ours already (flow_keys). */
         if (r == 0 && !msg_has(msg_body(m), T_PEER_FLOW))
                 r = -ENOTSUP; /* non-spliced layers: not in this build */
         if (r == 0 && msg_get_u32(msg_body(m), T_PEER_FLOW, &peer) < 0)
@@ -655,15 +774,20 @@ void flow_h_req_arr(struct conn *      c,
 void flow_h_alloc_reply(struct conn *      c,
                         const struct msg * m)
 {
-        struct reg_flow * x = NULL;
-        struct msg        rep;
-        uint32_t          id;
-        uint32_t          peer;
-        int32_t           res;
-        int               r = 0;
+        struct reg_flow *  x = NULL;
+        struct flow_keys * k = NULL;
+        struct msg         rep;
+        uint32_t           id;
+        uint32_t           peer;
+        int32_t            res;
+        uint8_t            key[FLOW_PUBKEY_LEN];
+        bool               has_key;
+        int                r = 0;
 
+        /* Spliced: the acceptor's key is ours already (flow_keys). */
         if (msg_get_u32(msg_body(m), T_FLOW_ID, &id) < 0 ||
-            msg_get_i32(msg_body(m), T_RESULT, &res) < 0)
+            msg_get_i32(msg_body(m), T_RESULT, &res) < 0 ||
+            get_pubkey(msg_body(m), key, &has_key) < 0)
                 r = -EBADMSG;
         if (r == 0 && ((x = reg_flow_get(id)) == NULL || x->side != 0 ||
                        x->state != FLOW_ALLOC_PENDING || x->ipcp != c->ipcp))
@@ -683,6 +807,9 @@ void flow_h_alloc_reply(struct conn *      c,
 
         if (res >= 0 && (x->mem == NULL || x->peer_evfd < 0))
                 res = -EIPCP; /* success without an accept: IPCP bug */
+        if (res >= 0 && x->qos.cypher_s > 0 &&
+            ((k = keys_of(x->id)) == NULL || !k->has_acc))
+                res = -ECRYPT;
         if (res < 0) {
                 flow_fail_x(x, res);
                 return;
@@ -697,6 +824,8 @@ void flow_h_alloc_reply(struct conn *      c,
         msg_put_qos(&rep, T_QOS, &x->qos);
         msg_put_u32(&rep, T_MAX_PKT, (uint32_t) irmd_cfg.shm.max_pkt);
         msg_put_u32(&rep, T_PEER_PID, (uint32_t) x->peer_pid);
+        if (k != NULL)
+                msg_put_bytes(&rep, T_PUBKEY, k->acc, FLOW_PUBKEY_LEN);
         msg_put_fd(&rep, x->mem->fd);
         msg_put_fd(&rep, x->peer_evfd);
         log_info("Flow %u allocated: pid %d -> %s (pid %d, flow %u).",
@@ -704,6 +833,7 @@ void flow_h_alloc_reply(struct conn *      c,
                  x->peer != NULL ? x->peer->id : 0);
 
         req_send(&x->req, &rep);
+        keys_drop(x->id); /* relayed: nothing left to do with them */
 }
 
 void flow_h_dealloc_arr(struct conn *      c,

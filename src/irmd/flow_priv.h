@@ -8,8 +8,11 @@
 #include "reg_flow.h"
 #include "req.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#define FLOW_PUBKEY_LEN 32 /* T_PUBKEY: CRYPT_PUBKEY_LEN */
 
 /* A parked M_FLOW_ACCEPT. */
 struct acceptor {
@@ -17,6 +20,8 @@ struct acceptor {
         struct req       req;
         pid_t            pid;
         int64_t          deadline; /* 0 = forever */
+        bool             has_key;  /* it sent T_PUBKEY */
+        uint8_t          key[FLOW_PUBKEY_LEN];
 };
 
 /* Parked accepts, oldest first. */

@@ -7,10 +7,19 @@
  * the flow's own reader or writer mutex (so several threads may share a
  * flow), then flow_shm. Nothing here takes a lock another flow's user
  * could hold, and the non-blocking path makes no system call.
+ *
+ * Encrypted flows (qos cypher_s > 0, doc/crypto.md): the ephemeral
+ * X25519 public keys ride on the allocation (T_PUBKEY in proto.h); the
+ * requester sends its key iff it asks for encryption, the acceptor always
+ * sends one (it learns the qos only from the reply). The data path
+ * branches once on f->cf to flow_crypt.c.
  */
 #include "evwait.h"
+#include "flow_crypt.h"
 #include "flow_table.h"
 #include "session.h"
+
+#include "common/crypt.h"
 
 #include "common/api.h"
 #include "common/proto.h"
@@ -94,24 +103,69 @@ static void send_dealloc(uint32_t flow_id)
         free(rr);
 }
 
-/* Map the flow in a successful reply of ALLOC / ACCEPT / JOIN. */
-static int flow_setup(struct msg * rep,
-                      qosspec_t *  qs_out)
+/*
+ * The flow keys from kex (consumed) and the peer's key in the reply, iff
+ * the flow is encrypted (want: we asked for it; the requester never
+ * accepts a flow without the encryption it asked for). *cf stays NULL
+ * for a clear flow. 0, -ECRYPT (a key is missing or wrong) or -ENOMEM.
+ */
+static int kex_finish(struct msg_view      v,
+                      const qosspec_t *    qs,
+                      bool                 want,
+                      struct crypt_kex *   kex,
+                      int                  role,
+                      struct crypt_flow ** cf)
 {
-        struct msg_view v = msg_body(rep);
-        qosspec_t       qs = qos_raw;
-        uint32_t        flow_id;
-        uint32_t        peer_pid = 0;
-        uint8_t         side;
-        int             memfd;
-        int             evfd;
-        int             fd;
-        int             r;
+        const void * peer;
+        size_t       n;
+        int          r;
 
-        if (msg_get_u32(v, T_FLOW_ID, &flow_id) < 0)
+        *cf = NULL;
+        if (qs->cypher_s == 0 && !want) {
+                crypt_kex_free(kex);
+                return 0;
+        }
+
+        if (kex == NULL || qs->cypher_s == 0 ||
+            msg_get_bytes(v, T_PUBKEY, &peer, &n) < 0 ||
+            n != CRYPT_PUBKEY_LEN) {
+                crypt_kex_free(kex);
+                return -ECRYPT;
+        }
+
+        r = crypt_flow_new(kex, peer, role, cf);
+        if (r == -EINVAL)
+                r = -ECRYPT; /* the peer's key equals ours */
+
+        return r;
+}
+
+/* Map the flow in a successful reply of ALLOC / ACCEPT / JOIN; kex (or
+ * NULL) is consumed, role is ours in the key exchange. */
+static int flow_setup(struct msg *       rep,
+                      qosspec_t *        qs_out,
+                      bool               want_crypt,
+                      struct crypt_kex * kex,
+                      int                role)
+{
+        struct msg_view     v = msg_body(rep);
+        qosspec_t           qs = qos_raw;
+        struct crypt_flow * cf = NULL;
+        uint32_t            flow_id;
+        uint32_t            peer_pid = 0;
+        uint8_t             side;
+        int                 memfd;
+        int                 evfd;
+        int                 fd;
+        int                 r;
+
+        if (msg_get_u32(v, T_FLOW_ID, &flow_id) < 0) {
+                crypt_kex_free(kex);
                 return -EBADMSG;
+        }
 
         if (msg_get_u8(v, T_SIDE, &side) < 0 || side > 1) {
+                crypt_kex_free(kex);
                 r = -EBADMSG;
                 goto fail_id;
         }
@@ -119,10 +173,14 @@ static int flow_setup(struct msg * rep,
         msg_get_qos(v, T_QOS, &qs);
         msg_get_u32(v, T_PEER_PID, &peer_pid);
 
+        r = kex_finish(v, &qs, want_crypt, kex, role, &cf);
+        if (r < 0)
+                goto fail_id;
+
         memfd = msg_take_fd(rep, 0);
         if (memfd < 0) {
                 r = -EBADMSG;
-                goto fail_id;
+                goto fail_cf;
         }
 
         evfd = msg_take_fd(rep, 1);
@@ -135,8 +193,11 @@ static int flow_setup(struct msg * rep,
                 if (evfd >= 0)
                         close(evfd);
                 r = fd;
-                goto fail_id;
+                goto fail_cf;
         }
+
+        if (cf != NULL)
+                ft_set_crypt(fd, cf); /* takes cf */
 
         r = ft_publish(fd, flow_id, memfd, side, evfd, (pid_t) peer_pid,
                        &qs);
@@ -149,10 +210,19 @@ static int flow_setup(struct msg * rep,
                 *qs_out = qs;
 
         return fd;
+ fail_cf:
+        crypt_flow_free(cf);
  fail_id:
         send_dealloc(flow_id);
         return r;
 }
+
+/*
+ * cypher_s is a strength in bits; the one cipher is AES-256-GCM, so 1..256
+ * all mean "encrypt with AES-256" and are reported as 256 on both ends.
+ * Beyond 256 nothing we have is that strong: -EINVAL (flow_alloc(3)).
+ */
+#define CYPHER_BITS 256
 
 /* ALLOC and JOIN share everything but the message type. */
 static int alloc_or_join(uint16_t                type,
@@ -160,9 +230,11 @@ static int alloc_or_join(uint16_t                type,
                          qosspec_t *             qs,
                          const struct timespec * timeo)
 {
-        const qosspec_t * q = qs != NULL ? qs : &qos_raw;
-        struct reqrep *   rr;
-        int               r;
+        qosspec_t          q = qs != NULL ? *qs : qos_raw;
+        struct crypt_kex * kex = NULL;
+        uint8_t            pub[CRYPT_PUBKEY_LEN];
+        struct reqrep *    rr;
+        int                r;
 
         r = check_name(name);
         if (r < 0)
@@ -172,30 +244,46 @@ static int alloc_or_join(uint16_t                type,
         if (r < 0)
                 return r;
 
-        /* Per-packet encryption is not implemented yet: refuse it
-         * rather than send in the clear (see flow_alloc(3)). */
-        if (q->cypher_s > 0)
+        if (q.cypher_s > CYPHER_BITS)
+                return -EINVAL;
+
+        /* A broadcast layer has no pairwise peer to agree keys with. */
+        if (q.cypher_s > 0 && type == M_FLOW_JOIN)
                 return -ENOTSUP;
 
         r = session_init();
         if (r < 0)
                 return r;
 
+        if (q.cypher_s > 0) {
+                q.cypher_s = CYPHER_BITS;
+                r = crypt_kex_new(&kex, pub);
+                if (r < 0)
+                        return r;
+        }
+
         rr = malloc(sizeof(*rr));
-        if (rr == NULL)
+        if (rr == NULL) {
+                crypt_kex_free(kex);
                 return -ENOMEM;
+        }
 
         msg_init(&rr->req, type, 0, session_next_id());
         if (msg_put_str(&rr->req, T_NAME, name) < 0 ||
-            msg_put_qos(&rr->req, T_QOS, q) < 0 ||
-            put_timeo(&rr->req, timeo) < 0) {
+            msg_put_qos(&rr->req, T_QOS, &q) < 0 ||
+            put_timeo(&rr->req, timeo) < 0 ||
+            (kex != NULL &&
+             msg_put_bytes(&rr->req, T_PUBKEY, pub, sizeof(pub)) < 0)) {
+                crypt_kex_free(kex);
                 free(rr);
                 return -ENOMEM;
         }
 
         r = session_request(&rr->req, &rr->rep, reply_ms(timeo));
         if (r == 0)
-                r = flow_setup(&rr->rep, NULL);
+                r = flow_setup(&rr->rep, NULL, kex != NULL, kex, 0);
+        else
+                crypt_kex_free(kex);
 
         msg_fini(&rr->rep);
         free(rr);
@@ -220,9 +308,11 @@ OURO_API int flow_join(const char *            bc,
 OURO_API int flow_accept(qosspec_t *             qs,
                          const struct timespec * timeo)
 {
-        struct reqrep * rr;
-        bool            zero;
-        int             r;
+        struct crypt_kex * kex;
+        uint8_t            pub[CRYPT_PUBKEY_LEN];
+        struct reqrep *    rr;
+        bool               zero;
+        int                r;
 
         r = check_timeo(timeo);
         if (r < 0)
@@ -232,19 +322,31 @@ OURO_API int flow_accept(qosspec_t *             qs,
         if (r < 0)
                 return r;
 
+        /* Always: the qos of the flow comes only with the reply. Costs
+         * ~90 µs, and the key is wiped unused for a clear flow. */
+        r = crypt_kex_new(&kex, pub);
+        if (r < 0)
+                return r;
+
         rr = malloc(sizeof(*rr));
-        if (rr == NULL)
+        if (rr == NULL) {
+                crypt_kex_free(kex);
                 return -ENOMEM;
+        }
 
         msg_init(&rr->req, M_FLOW_ACCEPT, 0, session_next_id());
-        if (put_timeo(&rr->req, timeo) < 0) {
+        if (put_timeo(&rr->req, timeo) < 0 ||
+            msg_put_bytes(&rr->req, T_PUBKEY, pub, sizeof(pub)) < 0) {
+                crypt_kex_free(kex);
                 free(rr);
                 return -ENOMEM;
         }
 
         r = session_request(&rr->req, &rr->rep, reply_ms(timeo));
         if (r == 0)
-                r = flow_setup(&rr->rep, qs);
+                r = flow_setup(&rr->rep, qs, false, kex, 1);
+        else
+                crypt_kex_free(kex);
 
         msg_fini(&rr->rep);
         free(rr);
@@ -328,7 +430,7 @@ OURO_API ssize_t flow_write(int          fd,
                 r = -EINVAL;
         else if ((flags & FLOWFACCMODE) == FLOWFRDONLY)
                 r = -EPERM;
-        else if (count > flow_shm_max_pkt(f->shm))
+        else if (count > flow_shm_max_pkt(f->shm) - f->ovh)
                 r = -EMSGSIZE;
         else
                 r = 0;
@@ -343,7 +445,10 @@ OURO_API ssize_t flow_write(int          fd,
         if (r < 0)
                 goto out;
 
-        r = flow_shm_write(f->shm, buf, count, nonblock, abstime);
+        if (f->cf == NULL)
+                r = flow_shm_write(f->shm, buf, count, nonblock, abstime);
+        else
+                r = fc_write(f, buf, count, nonblock, abstime);
         pthread_mutex_unlock(&f->wr_lock);
  out:
         ft_put(f);
@@ -386,6 +491,12 @@ OURO_API ssize_t flow_read(int    fd,
         r = lock_for(&f->rd_lock, nonblock, abstime);
         if (r < 0)
                 goto out;
+
+        if (f->cf != NULL) {
+                r = fc_read(f, buf, count, flags & FLOWFRNOPART, nonblock,
+                            abstime);
+                goto unlock;
+        }
 
         r = flow_shm_peek(f->shm, &pkt, nonblock, abstime);
         if (r < 0)

@@ -60,6 +60,40 @@ static void flow_init_entry(struct ft_flow * f)
         f->shm  = NULL;
         f->peer = NULL;
         f->part = 0;
+        f->cf   = NULL;
+        f->ovh  = 0;
+        f->tx_buf = NULL;
+        f->rx_buf = NULL;
+        f->rx_len = 0;
+        atomic_store(&f->rx_drops, 0);
+}
+
+/* Wipe and free the crypto state of an entry (keys, and the plaintext
+ * that may linger in the scratch buffers). */
+static void crypt_clear(struct ft_flow * f)
+{
+        crypt_flow_free(f->cf);
+        if (f->tx_buf != NULL)
+                free(f->tx_buf); /* ciphertext only */
+        if (f->rx_buf != NULL) {
+                explicit_bzero(f->rx_buf, f->rx_len);
+                free(f->rx_buf);
+        }
+        f->cf     = NULL;
+        f->ovh    = 0;
+        f->tx_buf = NULL;
+        f->rx_buf = NULL;
+        f->rx_len = 0;
+}
+
+void ft_set_crypt(int                 fd,
+                  struct crypt_flow * cf)
+{
+        struct ft_flow * f = &ft.flows[fd];
+
+        f->cf  = cf;
+        f->ovh = CRYPT_OVERHEAD;
+        atomic_store(&f->rx_drops, 0);
 }
 
 int ft_init(void)
@@ -138,6 +172,7 @@ static void slot_free(int fd)
 
 void ft_unreserve(int fd)
 {
+        crypt_clear(&ft.flows[fd]);
         slot_free(fd);
 }
 
@@ -339,6 +374,7 @@ void ft_close_end(int fd)
         shm    = f->shm;
         f->shm = NULL; /* first: a fork now leaves the child nothing */
         flow_shm_unmap(shm);
+        crypt_clear(f);
 
         pthread_mutex_lock(&ft.lock);
         peer_put(f->peer);
@@ -364,6 +400,8 @@ void ft_reset_child(void)
                 int              st = atomic_load(&f->state);
                 if ((st == FT_ALLOC || st == FT_CLOSING) && f->shm != NULL)
                         flow_shm_unmap(f->shm);
+                if (st != FT_FREE)
+                        crypt_clear(f); /* the child's copy of the keys */
                 flow_init_entry(f);
         }
 

@@ -24,6 +24,7 @@
 #ifndef OUROBOROS_LIB_FLOW_TABLE_H
 #define OUROBOROS_LIB_FLOW_TABLE_H
 
+#include "common/crypt.h"
 #include "common/flow_shm.h"
 
 #include <ouroboros/qos.h>
@@ -60,6 +61,16 @@ struct ft_flow {
         pthread_mutex_t   wr_lock;  /* writers of this flow             */
         size_t            part;     /* bytes of the head packet read    */
 
+        /* Encryption (flow_crypt.h); cf NULL and ovh 0 when clear. */
+        struct crypt_flow * cf;
+        size_t            ovh;      /* bytes added to each packet       */
+        uint8_t *         tx_buf;   /* ciphertext being written (wr_lock),
+                                       max_pkt bytes, made on first use */
+        uint8_t *         rx_buf;   /* plaintext of a partly read packet
+                                       (rd_lock), made on first use    */
+        size_t            rx_len;   /* its length; part is the offset   */
+        _Atomic uint64_t  rx_drops; /* forged / replayed packets dropped */
+
         /* Set before the entry turns ALLOC, constant until FREE. */
         uint32_t          flow_id;  /* IRMd flow id                     */
         struct flow_shm * shm;
@@ -81,8 +92,13 @@ struct ft_flow * ft_entry(int fd);
 /* Reserve the lowest free descriptor: fd or -ENFILE. */
 int              ft_reserve(void);
 
-/* Give a reserved descriptor back (setup failed). */
+/* Give a reserved descriptor back (setup failed); frees its crypto. */
 void             ft_unreserve(int fd);
+
+/* Make the reserved descriptor fd an encrypted flow (before ft_publish,
+ * so no call can ever see it in the clear). Takes ownership of cf. */
+void             ft_set_crypt(int                 fd,
+                              struct crypt_flow * cf);
 
 /*
  * Turn a reserved descriptor into an allocated flow. Takes ownership of

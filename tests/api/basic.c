@@ -266,7 +266,8 @@ static int test_flags(const char * name)
         char            buf[16];
         int             fd;
 
-        CHECK_EQ(flow_alloc(name, &crypt, NULL), -ENOTSUP);
+        crypt.cypher_s = 257; /* only up to AES-256: refused before sending */
+        CHECK_EQ(flow_alloc(name, &crypt, NULL), -EINVAL);
 
         t_pair_start(&p, name, flags_server, NULL);
         fd = t_alloc(name, &qs);
@@ -436,9 +437,9 @@ static int test_errors(const char * name)
         /* an unknown name fails, not hangs */
         {
                 struct timespec to = t_ms(3000);
-                int64_t         t0 = t_now_ms();
+                int64_t         t0 = check_now_ms();
                 CHECK(flow_alloc("no-such-name-here", NULL, &to) < 0);
-                CHECK(t_now_ms() - t0 < 2500);
+                CHECK(check_now_ms() - t0 < 2500);
                 /* no broadcast layer: an error, never a crash */
                 CHECK(flow_join("no-such-layer", NULL, &to) < 0);
         }

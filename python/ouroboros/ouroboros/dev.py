@@ -73,8 +73,7 @@ class Flow(_dev.Flow):
         :param timeo: seconds to wait, None to block.
         :raises FlowTimeoutError: no answer within ``timeo``.
         :raises OuroborosNameError: the name is not reachable.
-        :raises NotSupportedError: encryption (``cypher_s > 0``) asked
-            but not supported by this build.
+        :raises InvalidArgumentError: ``cypher_s`` above 256.
         """
         self._alloc(name, _qos_arg(qos), timeo)
 

@@ -16,7 +16,7 @@ derives from it, so ordinary handlers work::
     │                                         a read-only flow
     ├── InvalidArgumentError(ValueError)      EINVAL
     ├── MessageTooLongError(ValueError)       EMSGSIZE: packet too large
-    ├── NotSupportedError                     ENOTSUP: e.g. encryption
+    ├── NotSupportedError                     ENOTSUP: e.g. joining with cypher_s
     ├── IRMdError                             EIRMD: no IRMd reachable
     ├── IPCPError                             EIPCP
     │   ├── IPCPTypeError                     EIPCPTYPE (no broadcast layer)
@@ -98,7 +98,7 @@ class MessageTooLongError(OuroborosError, ValueError):
 
 
 class NotSupportedError(OuroborosError):
-    """Not supported by this build (e.g. encryption, cypher_s > 0)."""
+    """Not supported (e.g. flow_join with cypher_s > 0)."""
 
 
 class IRMdError(OuroborosError):

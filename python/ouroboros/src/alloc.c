@@ -189,29 +189,9 @@ static PyObject * flow_alloc_join(FlowObject *    self,
         ouro_ts(timeo, &j->timeo);
 
         {
-                uint16_t cypher = j->qs.cypher_s;
                 fd = flow_run_job(j); /* frees j */
                 if (fd == INT_MIN)
                         return NULL;
-                if (fd == -ENOTSUP && cypher > 0) {
-                        ouro_state * st = ouro_state_of_type(Py_TYPE(self));
-                        PyObject *   exc;
-                        PyObject *   cls;
-                        if (st == NULL)
-                                return NULL;
-                        cls = ouro_err_class(st, ENOTSUP);
-                        if (cls == NULL)
-                                return NULL;
-                        exc = PyObject_CallFunction(cls, "is", ENOTSUP,
-                                "flow encryption (qos cypher_s > 0) is not "
-                                "supported by this Ouroboros build yet; use "
-                                "cypher_s=0");
-                        if (exc != NULL) {
-                                PyErr_SetObject((PyObject *) Py_TYPE(exc), exc);
-                                Py_DECREF(exc);
-                        }
-                        return NULL;
-                }
                 if (fd < 0)
                         return ouro_set_err(ouro_state_of_type(Py_TYPE(self)),
                                             fd, what);

@@ -102,14 +102,32 @@ def test_accept_returns_peer_qos(self_name):
     box["c"].dealloc()
 
 
-def test_encryption_not_supported_is_clear(self_name):
+def test_encrypted_flow_seed_example(self_name):
+    """The seed's QoSSpec(loss=0, cypher_s=256): reliable and encrypted."""
+    import threading
+    box = {}
     q = QoSSpec(loss=0, cypher_s=256)
+    t = threading.Thread(target=lambda: box.setdefault(
+        "c", flow_alloc(self_name, q, timeo=10)))
+    t.start()
+    f = flow_accept(timeo=10)
+    t.join()
+    c = box["c"]
     try:
-        f = flow_alloc(self_name, q, timeo=2)
-    except errors.NotSupportedError as e:
-        assert "encryption" in str(e) and "cypher_s" in str(e)
-    else:   # if encryption landed, it must work
+        assert c.get_qos().cypher_s == 256 and f.get_qos().cypher_s == 256
+        text = "geheim \u00e9\u00e8 \u2603 " * 50
+        c.writeline(text)
+        assert f.readline() == text
+        f.write(b"\x00\xffback")
+        assert c.read() == b"\x00\xffback"
+    finally:
+        c.dealloc()
         f.dealloc()
+
+
+def test_encryption_strength_out_of_range(self_name):
+    with pytest.raises(errors.InvalidArgumentError):
+        flow_alloc(self_name, QoSSpec(cypher_s=512), timeo=2)
 
 
 def test_join_without_broadcast_layer():

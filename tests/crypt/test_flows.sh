@@ -1,0 +1,23 @@
+#!/bin/bash
+# Ouroboros - encrypted flows (qos cypher_s > 0) over the local layer:
+# an echo of 2000 packets of 1..8192 random bytes read in random parts,
+# FLOWGQOSSPEC on both ends, cypher_s > 256 refused, the payload limit
+# max_pkt - 24, and (as root) no plaintext in the flow's shared memory,
+# while the same scan finds it for a clear flow. See tests/crypt/flows.c.
+. "$(dirname "$0")/../harness.sh"
+
+irmd_start
+local_layer
+
+for t in einval qos maxpkt echo shm; do
+        echo "--- $t"
+        "$BIN/test-crypt-flows" $t
+        rc=$?
+        if [ $rc -eq 77 ]; then
+                echo "SKIP $t (see above)"
+                continue
+        fi
+        [ $rc -eq 0 ] || fail "scenario $t"
+done
+
+echo "PASS"
