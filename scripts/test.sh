@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what it needs, builds, then runs the C
-# unit and integration tests (ctest), the pyOuroboros tests and the
-# PycoTCP tests. Exits non-zero if any suite fails.
+# unit and integration tests (ctest), the same again in an ASan/UBSan
+# build, the pyOuroboros tests and the PycoTCP tests. Exits non-zero if
+# any suite fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -22,6 +23,11 @@ run_suite() {
 }
 
 run_suite ctest bash -c "cd '$BUILD' && ctest --output-on-failure -j2 --timeout 300"
+# The Ouroboros C tree again under AddressSanitizer and UBSan.
+run_suite ctest-asan bash -c "cmake -S . -B '$BUILD-asan' -DSANITIZE=ON \
+        -DCOMPONENTS='common;lib;irmd;ipcpd;tools;tests' >/dev/null &&
+        cmake --build '$BUILD-asan' -j\$(nproc) >/dev/null &&
+        cd '$BUILD-asan' && ctest --output-on-failure -j2 --timeout 300"
 [ -x scripts/test-python.sh ] && run_suite pyouroboros scripts/test-python.sh "$BUILD"
 [ -x scripts/test-pycotcp.sh ] && run_suite pycotcp scripts/test-pycotcp.sh "$BUILD"
 

@@ -21,11 +21,19 @@ r = lib.flow_accept(None, ctypes.byref(z))
 assert r == -11, r    # -EAGAIN: nothing waits, but we did announce
 PY
 
-# A sanitizer build of the library needs its runtime loaded first.
+# A sanitizer build of the library needs its runtime loaded first; only
+# for the interpreter, not for the harness's own commands.
+preload=
 if ldd "$lib" | grep -q libasan; then
-        export LD_PRELOAD=$(gcc -print-file-name=libasan.so)
-        export ASAN_OPTIONS=detect_leaks=0
+        preload=$(gcc -print-file-name=libasan.so)
 fi
+python3() {
+        if [ -n "$preload" ]; then
+                LD_PRELOAD=$preload ASAN_OPTIONS=detect_leaks=0 command python3 "$@"
+        else
+                command python3 "$@"
+        fi
+}
 
 script=$(realpath "$dir/announce_me.py")
 ( cd "$dir" && python3 announce_me.py one two ) || fail "python script"
