@@ -1,0 +1,4 @@
+"""Seed-compatible import path for LwipAdapter."""
+from pycotcp.adapters import LwipAdapter
+
+__all__ = ["LwipAdapter"]

@@ -1,0 +1,33 @@
+#!/bin/sh
+# test-pycotcp.sh - build and test PycoTCP (issue 4): the C core src/ioth
+# with ctest, then the Python package python/pycotcp (installed offline
+# into /usr/bin/python3's site, or the active venv) with pytest.
+# Needs: apt-get install $(cat scripts/deps/pycotcp.txt).  Exit status is
+# non-zero on any failure.  Set PYCO_NO_INSTALL=1 to skip the pip step.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PY=${PYTHON:-/usr/bin/python3}
+if [ -n "${VIRTUAL_ENV:-}" ] && [ -x "$VIRTUAL_ENV/bin/python3" ]; then
+	PY="$VIRTUAL_ENV/bin/python3"
+fi
+BUILD=$(mktemp -d /tmp/ioth-build.XXXXXX)
+trap 'rm -rf "$BUILD" "$ROOT/python/pycotcp/build" "$ROOT/python/pycotcp/pycotcp.egg-info"' EXIT INT TERM
+
+echo "== src/ioth: build and ctest"
+cmake -S "$ROOT/src/ioth" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	>/dev/null
+cmake --build "$BUILD" -j 2 >/dev/null
+(cd "$BUILD" && ctest --output-on-failure --timeout 120)
+
+if [ "${PYCO_NO_INSTALL:-0}" != 1 ]; then
+	echo "== python/pycotcp: pip install (offline)"
+	BSP=--break-system-packages
+	if [ -n "${VIRTUAL_ENV:-}" ]; then BSP=; fi
+	"$PY" -m pip install --no-build-isolation --no-index $BSP -q \
+		"$ROOT/python/pycotcp"
+fi
+
+echo "== python/pycotcp: pytest"
+cd /
+"$PY" -P -m pytest -q -p no:cacheprovider "$ROOT/python/pycotcp/tests"

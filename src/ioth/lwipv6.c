@@ -1,0 +1,615 @@
+/*
+ * lwipv6.c - the "lwipv6" back-end: the LWIPv6 library of the original
+ * PycoTCP (liblwipv6-dev), many stacks per process.
+ *
+ * liblwipv6 exports the same symbol names as Debian's lwIP (lwip_socket,
+ * lwip_init...), so it is loaded with dlopen(RTLD_LOCAL | RTLD_DEEPBIND)
+ * and used through the function table below; both back-ends can then live
+ * in one process.
+ *
+ * Pollable sockets: LWIPv6 descriptors are placeholders that never become
+ * ready, so each socket is paired with an ioth_pollfd.  Readiness comes
+ * from lwip_event_subscribe(): it returns the ready events or, if none,
+ * arms a one-shot callback (run by the stack thread while it holds its
+ * event lock, so the callback only raises the pollfd state).  After every
+ * call the state is recomputed; a generation counter per direction keeps a
+ * callback that races with that recomputation from being lost.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <poll.h>
+#include <stddef.h>
+#include <netinet/in.h>
+
+#include "ops.h"
+#include "pollfd.h"
+
+#define NETIF_FLAG_AUTOCONF 0x800U
+#define NETIF_FLAG_DHCP     0x4000U
+#define MAXIF 8
+
+struct v6addr {
+	uint32_t addr[4];
+};
+
+struct lib {
+	void *(*add_stack)(unsigned long flags);
+	void (*del_stack)(void *stack);
+	void *(*add_vdeif)(void *stack, void *arg, int flags);
+	int (*add_addr)(void *netif, struct v6addr *ip, struct v6addr *mask);
+	int (*add_route)(void *stack, struct v6addr *dst, struct v6addr *mask,
+	                 struct v6addr *nexthop, void *netif, int flags);
+	int (*ifup_flags)(void *netif, int flags);
+	int (*msocket)(void *stack, int domain, int type, int protocol);
+	int (*fcntl)(int s, int cmd, long arg);
+	int (*bind)(int s, const struct sockaddr *a, socklen_t l);
+	int (*connect)(int s, const struct sockaddr *a, socklen_t l);
+	int (*listen)(int s, int backlog);
+	int (*accept)(int s, struct sockaddr *a, socklen_t *l);
+	ssize_t (*recvfrom)(int s, void *mem, int len, unsigned int flags,
+	                    struct sockaddr *from, socklen_t *fromlen);
+	ssize_t (*sendto)(int s, const void *data, int size,
+	                  unsigned int flags, const struct sockaddr *to,
+	                  socklen_t tolen);
+	ssize_t (*send)(int s, const void *data, int size, unsigned int flags);
+	int (*shutdown)(int s, int how);
+	int (*close)(int s);
+	int (*getsockopt)(int s, int level, int name, void *v, socklen_t *l);
+	int (*setsockopt)(int s, int level, int name, const void *v,
+	                  socklen_t l);
+	int (*getsockname)(int s, struct sockaddr *a, socklen_t *l);
+	int (*getpeername)(int s, struct sockaddr *a, socklen_t *l);
+	int (*event_subscribe)(void (*cb)(void *), void *arg, int fd,
+	                       int how);
+};
+
+static struct lib lib;
+static int lib_err = -ENOSYS;
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+
+#define SYM(field, name) { (void **) &lib.field, name }
+
+static void lib_load(void)
+{
+	static const struct { void **f; const char *name; } tab[] = {
+		SYM(add_stack, "lwip_add_stack"),
+		SYM(del_stack, "lwip_del_stack"),
+		SYM(add_vdeif, "lwip_add_vdeif"),
+		SYM(add_addr, "lwip_add_addr"),
+		SYM(add_route, "lwip_add_route"),
+		SYM(ifup_flags, "lwip_ifup_flags"),
+		SYM(msocket, "lwip_msocket"),
+		SYM(fcntl, "lwip_fcntl"),
+		SYM(bind, "lwip_bind"),
+		SYM(connect, "lwip_connect"),
+		SYM(listen, "lwip_listen"),
+		SYM(accept, "lwip_accept"),
+		SYM(recvfrom, "lwip_recvfrom"),
+		SYM(sendto, "lwip_sendto"),
+		SYM(send, "lwip_send"),
+		SYM(shutdown, "lwip_shutdown"),
+		SYM(close, "lwip_close"),
+		SYM(getsockopt, "lwip_getsockopt"),
+		SYM(setsockopt, "lwip_setsockopt"),
+		SYM(getsockname, "lwip_getsockname"),
+		SYM(getpeername, "lwip_getpeername"),
+		SYM(event_subscribe, "lwip_event_subscribe"),
+	};
+	void *h = dlopen("liblwipv6.so.2", RTLD_NOW | RTLD_LOCAL |
+	                 RTLD_DEEPBIND);
+	size_t i;
+
+	if (h == NULL) {
+		lib_err = -ENOSYS;      /* liblwipv6 is not installed */
+		return;
+	}
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++) {
+		*tab[i].f = dlsym(h, tab[i].name);
+		if (*tab[i].f == NULL) {
+			lib_err = -ENOSYS;
+			return;
+		}
+	}
+	lib_err = 0;
+}
+
+static void close_all(void *owner);
+
+struct v6stack {
+	void *stack;
+	void *ifs[MAXIF];
+};
+
+static int l6_create(void **priv)
+{
+	struct v6stack *st;
+
+	pthread_once(&lib_once, lib_load);
+	if (lib_err < 0)
+		return lib_err;
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return -ENOMEM;
+	st->stack = lib.add_stack(0);
+	if (st->stack == NULL) {
+		free(st);
+		return -ENOMEM;
+	}
+	*priv = st;
+	return 0;
+}
+
+static void l6_destroy(void *priv)
+{
+	struct v6stack *st = priv;
+
+	close_all(priv);
+	lib.del_stack(st->stack);
+	free(st);
+}
+
+static void *get_if(struct v6stack *st, int ifindex)
+{
+	if (ifindex < 1 || ifindex > MAXIF)
+		return NULL;
+	return st->ifs[ifindex - 1];
+}
+
+static int l6_if_add(void *priv, const char *vnl, const char *ifname)
+{
+	struct v6stack *st = priv;
+	int i;
+
+	(void) ifname;          /* LWIPv6 names its interfaces vdN */
+	for (i = 0; i < MAXIF && st->ifs[i] != NULL; i++)
+		;
+	if (i == MAXIF)
+		return -ENOSPC;
+	errno = 0;
+	st->ifs[i] = lib.add_vdeif(st->stack, (void *) vnl,
+	                           NETIF_FLAG_AUTOCONF);
+	if (st->ifs[i] == NULL)
+		return errno != 0 ? -errno : -ENOENT;
+	if (lib.ifup_flags(st->ifs[i], 0) < 0)
+		return -EIO;
+	return i + 1;
+}
+
+static int l6_if_set_mac(void *priv, int ifindex, const uint8_t mac[6])
+{
+	(void) priv; (void) ifindex; (void) mac;
+	return -EOPNOTSUPP;     /* LWIPv6 has no API to change a MAC */
+}
+
+/* LWIPv6 stores IPv4 as v4-mapped IPv6 with an all-ones mapped mask. */
+static void to_v6(int family, const void *addr, int prefixlen,
+                  struct v6addr *ip, struct v6addr *mask)
+{
+	int bits = prefixlen;
+	int i;
+
+	memset(ip, 0, sizeof(*ip));
+	if (family == AF_INET) {
+		ip->addr[2] = htonl(0xffff);
+		memcpy(&ip->addr[3], addr, 4);
+		bits = prefixlen < 0 ? -1 : prefixlen + 96;
+	} else {
+		memcpy(ip->addr, addr, 16);
+	}
+	if (mask == NULL)
+		return;
+	for (i = 0; i < 4; i++) {
+		int b = bits - 32 * i;
+		uint32_t m = b >= 32 ? ~0U : b <= 0 ? 0 : ~0U << (32 - b);
+		mask->addr[i] = htonl(m);
+	}
+}
+
+static int l6_addr_add(void *priv, int ifindex, int family, const void *addr,
+                       int prefixlen)
+{
+	struct v6addr ip;
+	struct v6addr mask;
+	void *n = get_if(priv, ifindex);
+
+	if (n == NULL)
+		return -ENODEV;
+	to_v6(family, addr, prefixlen, &ip, &mask);
+	if (lib.add_addr(n, &ip, &mask) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int l6_route_add(void *priv, int family, const void *gw)
+{
+	struct v6stack *st = priv;
+	struct v6addr any;
+	struct v6addr amask;
+	struct v6addr nh;
+	uint32_t zero = 0;
+
+	to_v6(family, &zero, 0, &any, &amask);
+	if (family == AF_INET6)
+		memset(&any, 0, sizeof(any));
+	to_v6(family, gw, -1, &nh, NULL);
+	if (lib.add_route(st->stack, &any, &amask, &nh, NULL, 0) < 0)
+		return -ENETUNREACH;
+	return 0;
+}
+
+static int l6_autoconf(void *priv, int ifindex, int family)
+{
+	void *n = get_if(priv, ifindex);
+
+	if (n == NULL)
+		return -ENODEV;
+	if (family == AF_INET)
+		return lib.ifup_flags(n, NETIF_FLAG_DHCP) < 0 ? -EIO : 0;
+	return 0;       /* interfaces are created with NETIF_FLAG_AUTOCONF */
+}
+
+/* --- pollable sockets ------------------------------------------------------ */
+
+#define MAXFD 65536
+
+struct v6sock {
+	int s;                  /* LWIPv6 descriptor */
+	void *owner;            /* the struct v6stack */
+	pthread_mutex_t lock;   /* guards pfd and the generations */
+	unsigned gen[2];        /* callbacks seen: [0] POLLIN, [1] POLLOUT */
+	char tag[2];            /* distinct callback arguments per direction */
+	int connecting;         /* a non-blocking connect is in progress */
+	int nonblock;           /* O_NONBLOCK set through us */
+	struct sockaddr_storage peer;   /* LWIPv6 misreports peers: kept */
+	socklen_t peerlen;
+	struct sockaddr_storage local;  /* last bound address */
+	socklen_t locallen;
+	struct ioth_pollfd pfd;
+};
+
+static struct v6sock *by_fd[MAXFD];
+static pthread_mutex_t tab_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct v6sock *lookup(int fd)
+{
+	struct v6sock *e;
+
+	if (fd < 0 || fd >= MAXFD)
+		return NULL;
+	pthread_mutex_lock(&tab_lock);
+	e = by_fd[fd];
+	pthread_mutex_unlock(&tab_lock);
+	return e;
+}
+
+/* Stack thread: an armed direction became ready. */
+static void ready_cb(void *arg)
+{
+	char *tag = arg;
+	int dir = *tag;
+	struct v6sock *e = (struct v6sock *) (void *)
+		(tag - dir - offsetof(struct v6sock, tag));
+
+	pthread_mutex_lock(&e->lock);
+	e->gen[dir]++;
+	ioth_pollfd_set(&e->pfd, dir == 0 ? 1 : e->pfd.in,
+	                dir == 1 ? 1 : e->pfd.out);
+	pthread_mutex_unlock(&e->lock);
+}
+
+static void refresh(struct v6sock *e)
+{
+	unsigned g0, g1;
+	int rin, rout;
+
+	pthread_mutex_lock(&e->lock);
+	g0 = e->gen[0];
+	g1 = e->gen[1];
+	pthread_mutex_unlock(&e->lock);
+	rin = lib.event_subscribe(ready_cb, &e->tag[0], e->s, POLLIN);
+	rout = lib.event_subscribe(ready_cb, &e->tag[1], e->s, POLLOUT);
+	pthread_mutex_lock(&e->lock);
+	ioth_pollfd_set(&e->pfd, rin != 0 || g0 != e->gen[0],
+	                rout != 0 || g1 != e->gen[1]);
+	pthread_mutex_unlock(&e->lock);
+}
+
+/* Wrap LWIPv6 socket s; closes s on failure. */
+static int track(void *owner, int s)
+{
+	struct v6sock *e = calloc(1, sizeof(*e));
+	int err;
+
+	if (e == NULL) {
+		lib.close(s);
+		return -ENOMEM;
+	}
+	e->s = s;
+	e->owner = owner;
+	e->tag[0] = 0;
+	e->tag[1] = 1;
+	pthread_mutex_init(&e->lock, NULL);
+	err = ioth_pollfd_open(&e->pfd);
+	if (err == 0 && e->pfd.fd >= MAXFD) {
+		ioth_pollfd_close(&e->pfd);
+		err = -EMFILE;
+	}
+	if (err < 0) {
+		pthread_mutex_destroy(&e->lock);
+		free(e);
+		lib.close(s);
+		return err;
+	}
+	pthread_mutex_lock(&tab_lock);
+	by_fd[e->pfd.fd] = e;
+	pthread_mutex_unlock(&tab_lock);
+	refresh(e);
+	return e->pfd.fd;
+}
+
+static int untrack(int fd)
+{
+	struct v6sock *e;
+
+	pthread_mutex_lock(&tab_lock);
+	e = fd >= 0 && fd < MAXFD ? by_fd[fd] : NULL;
+	if (e != NULL)
+		by_fd[fd] = NULL;
+	pthread_mutex_unlock(&tab_lock);
+	if (e == NULL)
+		return -EBADF;
+	/* disarm: no callback runs once these return */
+	lib.event_subscribe(NULL, &e->tag[0], e->s, POLLIN);
+	lib.event_subscribe(NULL, &e->tag[1], e->s, POLLOUT);
+	lib.close(e->s);
+	ioth_pollfd_close(&e->pfd);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+	return 0;
+}
+
+static void close_all(void *owner)
+{
+	int fd;
+
+	for (fd = 0; fd < MAXFD; fd++) {
+		struct v6sock *e = lookup(fd);
+		if (e != NULL && e->owner == owner)
+			untrack(fd);
+	}
+}
+
+/* Results of LWIPv6 calls: refresh readiness, convert -1/errno. */
+static long done(struct v6sock *e, long r)
+{
+	int err = errno != 0 ? errno : EIO;
+
+	refresh(e);
+	return r < 0 ? -err : r;
+}
+
+#define GET(e, fd) struct v6sock *e = lookup(fd); \
+	(void) priv; if (e == NULL) return -EBADF; errno = 0
+
+static int l6_socket(void *priv, int domain, int type, int protocol)
+{
+	struct v6stack *st = priv;
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int s;
+
+	errno = 0;
+	s = lib.msocket(st->stack, domain, base, protocol);
+	if (s < 0)
+		return -(errno != 0 ? errno : ENOMEM);
+	if (type & SOCK_NONBLOCK)
+		lib.fcntl(s, F_SETFL, O_NONBLOCK);
+	s = track(priv, s);
+	if (s >= 0 && (type & SOCK_NONBLOCK))
+		lookup(s)->nonblock = 1;
+	return s;
+}
+
+static int l6_set_nonblock(void *priv, int fd, int on)
+{
+	GET(e, fd);
+	e->nonblock = on;
+	return (int) done(e, lib.fcntl(e->s, F_SETFL, on ? O_NONBLOCK : 0));
+}
+
+static int l6_bind(void *priv, int fd, const struct sockaddr *a, socklen_t l)
+{
+	long r;
+
+	GET(e, fd);
+	r = lib.bind(e->s, a, l);
+	if (r == 0 && l <= sizeof(e->local)) {
+		memcpy(&e->local, a, l);
+		e->locallen = l;
+	}
+	return (int) done(e, r);
+}
+
+static int l6_connect(void *priv, int fd, const struct sockaddr *a,
+                      socklen_t l)
+{
+	long r;
+
+	GET(e, fd);
+	r = lib.connect(e->s, a, l);
+	if ((r == 0 || errno == EINPROGRESS) && l <= sizeof(e->peer)) {
+		memcpy(&e->peer, a, l);
+		e->peerlen = l;
+	}
+	if (r < 0 && errno == EINPROGRESS)
+		e->connecting = 1;
+	else if (r < 0 && errno == ECONNRESET)
+		errno = ECONNREFUSED;   /* RST in SYN_SENT: refused */
+	return (int) done(e, r);
+}
+
+static int l6_listen(void *priv, int fd, int backlog)
+{
+	GET(e, fd);
+	return (int) done(e, lib.listen(e->s, backlog));
+}
+
+static int l6_accept(void *priv, int fd, struct sockaddr *a, socklen_t *l)
+{
+	int ns;
+
+	GET(e, fd);
+	/* LWIPv6's accept() blocks even on non-blocking sockets; a NULL
+	 * callback queries readiness without arming anything */
+	if (e->nonblock && lib.event_subscribe(NULL, NULL, e->s, POLLIN) == 0) {
+		refresh(e);
+		return -EAGAIN;
+	}
+	ns = (int) done(e, lib.accept(e->s, a, l));
+	if (ns < 0)
+		return ns;
+	return track(e->owner, ns);
+}
+
+static ssize_t l6_recvfrom(void *priv, int fd, void *buf, size_t len,
+                           int flags, struct sockaddr *a, socklen_t *l)
+{
+	GET(e, fd);
+	if (len > 0x7fffffff)
+		len = 0x7fffffff;
+	return done(e, lib.recvfrom(e->s, buf, (int) len, (unsigned) flags,
+	                            a, l));
+}
+
+static ssize_t l6_sendto(void *priv, int fd, const void *buf, size_t len,
+                         int flags, const struct sockaddr *a, socklen_t l)
+{
+	GET(e, fd);
+	if (len > 0x7fffffff)
+		len = 0x7fffffff;
+	flags &= ~MSG_NOSIGNAL;
+	if (a == NULL)
+		return done(e, lib.send(e->s, buf, (int) len,
+		                        (unsigned) flags));
+	return done(e, lib.sendto(e->s, buf, (int) len, (unsigned) flags,
+	                          a, l));
+}
+
+static int l6_shutdown(void *priv, int fd, int how)
+{
+	GET(e, fd);
+	return (int) done(e, lib.shutdown(e->s, how));
+}
+
+static int l6_close(void *priv, int fd)
+{
+	(void) priv;
+	return untrack(fd);
+}
+
+/* LWIPv6 IPv6 sockets always accept v4-mapped peers: V6ONLY is 0. */
+static int v6only(int level, int name)
+{
+	return level == IPPROTO_IPV6 && name == IPV6_V6ONLY;
+}
+
+static int l6_getsockopt(void *priv, int fd, int level, int name, void *val,
+                         socklen_t *len)
+{
+	int r;
+
+	GET(e, fd);
+	if (v6only(level, name)) {
+		if (*len < sizeof(int))
+			return -EINVAL;
+		*(int *) val = 0;
+		*len = sizeof(int);
+		return 0;
+	}
+	r = (int) done(e, lib.getsockopt(e->s, level, name, val, len));
+	if (r == 0 && level == SOL_SOCKET && name == SO_ERROR &&
+	    e->connecting) {
+		if (*(int *) val == ECONNRESET)
+			*(int *) val = ECONNREFUSED;
+		if (*(int *) val != 0 || !(e->pfd.in && !e->pfd.out))
+			e->connecting = 0;
+	}
+	return r;
+}
+
+static int l6_setsockopt(void *priv, int fd, int level, int name,
+                         const void *val, socklen_t len)
+{
+	GET(e, fd);
+	if (v6only(level, name)) {
+		if (len < sizeof(int))
+			return -EINVAL;
+		return *(const int *) val == 0 ? 0 : -ENOPROTOOPT;
+	}
+	return (int) done(e, lib.setsockopt(e->s, level, name, val, len));
+}
+
+static int l6_getsockname(void *priv, int fd, struct sockaddr *a,
+                          socklen_t *l)
+{
+	long r;
+
+	GET(e, fd);
+	r = lib.getsockname(e->s, a, l);
+	if (r < 0 && e->locallen > 0) {
+		/* LWIPv6 fails on some bound sockets (UDP): report the bind */
+		memcpy(a, &e->local, *l < e->locallen ? *l : e->locallen);
+		*l = e->locallen;
+		r = 0;
+	}
+	return (int) done(e, r);
+}
+
+static int l6_getpeername(void *priv, int fd, struct sockaddr *a,
+                          socklen_t *l)
+{
+	GET(e, fd);
+	if (e->peerlen > 0) {
+		struct sockaddr_storage tmp;
+		socklen_t tl = sizeof(tmp);
+
+		/* still connected?  then report the address we connected to */
+		if (lib.getpeername(e->s, (struct sockaddr *) &tmp, &tl) < 0)
+			return (int) done(e, -1);
+		memcpy(a, &e->peer, *l < e->peerlen ? *l : e->peerlen);
+		*l = e->peerlen;
+		return 0;
+	}
+	return (int) done(e, lib.getpeername(e->s, a, l));
+}
+
+const struct ioth_ops ioth_lwipv6_ops = {
+	.name = "lwipv6",
+	.kernel_sockets = 0,
+	.create = l6_create,
+	.destroy = l6_destroy,
+	.if_add = l6_if_add,
+	.if_set_mac = l6_if_set_mac,
+	.addr_add = l6_addr_add,
+	.route_add = l6_route_add,
+	.autoconf = l6_autoconf,
+	.socket = l6_socket,
+	.set_nonblock = l6_set_nonblock,
+	.bind = l6_bind,
+	.connect = l6_connect,
+	.listen = l6_listen,
+	.accept = l6_accept,
+	.recvfrom = l6_recvfrom,
+	.sendto = l6_sendto,
+	.shutdown = l6_shutdown,
+	.close = l6_close,
+	.getsockopt = l6_getsockopt,
+	.setsockopt = l6_setsockopt,
+	.getsockname = l6_getsockname,
+	.getpeername = l6_getpeername,
+};
