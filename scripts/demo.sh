@@ -22,9 +22,13 @@ run() {
         "$@"
 }
 
+# Each step only if a previous run did not already do it.
 irm ipcp list | grep -qw local || run irm i b t local n local l local
-run irm n r oecho l local
-run irm b prog "$(command -v oecho)" n oecho auto -- -l
+oecho_row() { irm name list | awk '$1 == "oecho"'; }
+[ "$(oecho_row | awk '{print $NF}')" -gt 0 ] 2>/dev/null \
+        || run irm n r oecho l local
+[ "$(oecho_row | awk '{print $(NF-1)}')" -gt 0 ] 2>/dev/null \
+        || run irm b prog "$(command -v oecho)" n oecho auto -- -l
 run oecho
 echo
 
