@@ -65,63 +65,7 @@ struct query {
         bool     found;
 };
 
-/* The public keys of an encrypted allocation, kept with its requester
- * half X until the requester has the acceptor's. */
-struct flow_keys {
-        struct list_head next;
-        uint32_t         id;       /* X */
-        uint8_t          req[FLOW_PUBKEY_LEN];
-        bool             has_acc;
-        uint8_t          acc[FLOW_PUBKEY_LEN];
-};
-
 struct list_head flow_acceptors = LIST_HEAD_INIT(flow_acceptors);
-
-static struct list_head flow_keys = LIST_HEAD_INIT(flow_keys);
-
-static struct flow_keys * keys_of(uint32_t id)
-{
-        struct list_head * p;
-
-        list_for_each(p, &flow_keys) {
-                struct flow_keys * k = list_entry(p, struct flow_keys, next);
-                if (k->id == id)
-                        return k;
-        }
-
-        return NULL;
-}
-
-static void keys_drop(uint32_t id)
-{
-        struct flow_keys * k = keys_of(id);
-
-        if (k == NULL)
-                return;
-
-        list_del(&k->next);
-        free(k);
-}
-
-/* Optional T_PUBKEY into key: 0 (*has says if present), -EBADMSG. */
-static int get_pubkey(struct msg_view v,
-                      uint8_t         key[FLOW_PUBKEY_LEN],
-                      bool *          has)
-{
-        const void * p;
-        size_t       n;
-
-        *has = false;
-        if (!msg_has(v, T_PUBKEY))
-                return 0;
-        if (msg_get_bytes(v, T_PUBKEY, &p, &n) < 0 || n != FLOW_PUBKEY_LEN)
-                return -EBADMSG;
-
-        memcpy(key, p, FLOW_PUBKEY_LEN);
-        *has = true;
-
-        return 0;
-}
 
 int flow_proc_evfd(pid_t pid)
 {
@@ -183,7 +127,7 @@ void flow_release(struct reg_flow * f)
                 ipcp_tell(f->ipcp, M_IPCPD_FLOW_DEALLOC, f->id, false, 0,
                           NULL);
 
-        keys_drop(f->id);
+        flow_keys_drop(f->id);
         req_drop(&f->req);
         reg_flow_del(f);
 }
@@ -260,7 +204,7 @@ static void hand_over(struct reg_flow * y,
                 return;
         }
 
-        k = y->qos.cypher_s > 0 ? keys_of(x->id) : NULL;
+        k = y->qos.cypher_s > 0 ? flow_keys_of(x->id) : NULL;
         if (y->qos.cypher_s > 0 && (k == NULL || !a->has_key)) {
                 log_info("Flow %u: pid %d accepts without a key, but the "
                          "flow is encrypted.", y->id, a->pid);
@@ -396,7 +340,7 @@ static int send_alloc(struct reg_flow * x,
                       struct reg_ipcp * e)
 {
         struct reg_name *  n = reg_name_get(x->name);
-        struct flow_keys * k = keys_of(x->id);
+        struct flow_keys * k = flow_keys_of(x->id);
         struct msg         out;
         uint8_t            h[HASH_MAX_LEN];
         int                len;
@@ -541,7 +485,7 @@ void flow_h_alloc(struct conn *      c,
         if (r > 0)
                 r = get_deadline(m, &dl, &zero);
         if (r >= 0)
-                r = get_pubkey(msg_body(m), key, &has_key);
+                r = flow_get_pubkey(msg_body(m), key, &has_key);
         if (r >= 0 && qs.cypher_s > 0 && !has_key)
                 r = -ECRYPT;
         if (r >= 0 && reg_proc_get(c->pid) == NULL)
@@ -559,7 +503,7 @@ void flow_h_alloc(struct conn *      c,
         if (k != NULL) { /* a key without cypher_s is not relayed */
                 k->id = x->id;
                 memcpy(k->req, key, FLOW_PUBKEY_LEN);
-                list_add_tail(&k->next, &flow_keys);
+                flow_keys_add(k);
         }
 
         x->qos      = qs;
@@ -615,7 +559,7 @@ void flow_h_accept(struct conn *      c,
 
         r = get_deadline(m, &dl, &zero);
         if (r == 0)
-                r = get_pubkey(msg_body(m), key, &has_key);
+                r = flow_get_pubkey(msg_body(m), key, &has_key);
         if (r == 0 && reg_proc_get(c->pid) == NULL)
                 r = -EPERM;
         if (r < 0) {
@@ -730,7 +674,7 @@ void flow_h_req_arr(struct conn *      c,
         if (msg_get_bytes(msg_body(m), T_HASH, &h, &len) < 0 ||
             (int) len != hash_len(e->hash) ||
             msg_get_qos(msg_body(m), T_QOS, &qs) < 0 ||
-            get_pubkey(msg_body(m), key, &has_key) < 0)
+            flow_get_pubkey(msg_body(m), key, &has_key) < 0)
                 r = -EBADMSG;
         /* Spliced: the requester's key is ours already (flow_keys). */
         if (r == 0 && !msg_has(msg_body(m), T_PEER_FLOW))
@@ -787,7 +731,7 @@ void flow_h_alloc_reply(struct conn *      c,
         /* Spliced: the acceptor's key is ours already (flow_keys). */
         if (msg_get_u32(msg_body(m), T_FLOW_ID, &id) < 0 ||
             msg_get_i32(msg_body(m), T_RESULT, &res) < 0 ||
-            get_pubkey(msg_body(m), key, &has_key) < 0)
+            flow_get_pubkey(msg_body(m), key, &has_key) < 0)
                 r = -EBADMSG;
         if (r == 0 && ((x = reg_flow_get(id)) == NULL || x->side != 0 ||
                        x->state != FLOW_ALLOC_PENDING || x->ipcp != c->ipcp))
@@ -808,7 +752,7 @@ void flow_h_alloc_reply(struct conn *      c,
         if (res >= 0 && (x->mem == NULL || x->peer_evfd < 0))
                 res = -EIPCP; /* success without an accept: IPCP bug */
         if (res >= 0 && x->qos.cypher_s > 0 &&
-            ((k = keys_of(x->id)) == NULL || !k->has_acc))
+            ((k = flow_keys_of(x->id)) == NULL || !k->has_acc))
                 res = -ECRYPT;
         if (res < 0) {
                 flow_fail_x(x, res);
@@ -833,7 +777,7 @@ void flow_h_alloc_reply(struct conn *      c,
                  x->peer != NULL ? x->peer->id : 0);
 
         req_send(&x->req, &rep);
-        keys_drop(x->id); /* relayed: nothing left to do with them */
+        flow_keys_drop(x->id); /* relayed: nothing left to do with them */
 }
 
 void flow_h_dealloc_arr(struct conn *      c,

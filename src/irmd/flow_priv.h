@@ -4,6 +4,7 @@
 #ifndef OUROBOROS_IRMD_FLOW_PRIV_H
 #define OUROBOROS_IRMD_FLOW_PRIV_H
 
+#include "common/msg.h"
 #include "list.h"
 #include "reg_flow.h"
 #include "req.h"
@@ -23,6 +24,31 @@ struct acceptor {
         bool             has_key;  /* it sent T_PUBKEY */
         uint8_t          key[FLOW_PUBKEY_LEN];
 };
+
+/* The public keys of an encrypted allocation, kept with its requester
+ * half X until the requester has the acceptor's (flow_keys.c). */
+struct flow_keys {
+        struct list_head next;
+        uint32_t         id;       /* X */
+        uint8_t          req[FLOW_PUBKEY_LEN];
+        bool             has_acc;
+        uint8_t          acc[FLOW_PUBKEY_LEN];
+};
+
+/* Keep k (calloc'ed, id and req set) until flow_keys_drop(k->id). */
+void               flow_keys_add(struct flow_keys * k);
+
+/* The keys kept for requester half id, NULL if none. */
+struct flow_keys * flow_keys_of(uint32_t id);
+
+/* Forget (and free) the keys of requester half id, if any. */
+void               flow_keys_drop(uint32_t id);
+
+/* Optional T_PUBKEY of v into key: 0 (*has says if it was there), or
+ * -EBADMSG if it is not exactly FLOW_PUBKEY_LEN bytes. */
+int                flow_get_pubkey(struct msg_view v,
+                                   uint8_t         key[FLOW_PUBKEY_LEN],
+                                   bool *          has);
 
 /* Parked accepts, oldest first. */
 extern struct list_head flow_acceptors;
