@@ -26,12 +26,10 @@ the read itself happens on the loop thread. Accepts run in one accept
 thread per loop, allocations in the loop's default executor. So a loop
 with 1000 flows uses two helper threads, not 1000.
 
-Limits of this build: the library takes a snapshot of a FlowSet when a
-wait starts, so a flow awaited for the first time (or again after it was
-left unread) joins the reactor's wait within ``REACTOR_SLICE`` seconds
-(0.02 s), not at once; flows that are awaited repeatedly stay in the set
-and are woken immediately. A write that finds the flow full is retried
-with a short back-off.
+A flow added to the reactor's FlowSet joins the wait at once (the library
+wakes a waiting ``fevent`` when its set changes); ``REACTOR_SLICE`` only
+bounds how long a deallocated flow's waiters take to be told. A write
+that finds the flow full is retried with a short back-off.
 """
 
 import asyncio
@@ -48,7 +46,7 @@ from .qos import QoSSpec
 __all__ = ["accept", "alloc", "read", "readline", "write", "writeline",
            "wait_readable", "FlowDownError", "REACTOR_SLICE"]
 
-REACTOR_SLICE = 0.02        # s, how soon a newly awaited flow is watched
+REACTOR_SLICE = 0.5         # s, rescan for flows deallocated meanwhile
 _ACCEPT_SLICE = 0.2         # s, per flow_accept call of the accept thread
 _WRITE_BACKOFF = (0.0005, 0.01)
 
