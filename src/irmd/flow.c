@@ -25,7 +25,8 @@
  *   M_FLOW_ALLOC   -EBADMSG, -EINVAL empty name, -EPERM not announced,
  *                  -ECRYPT cypher_s > 0 without T_PUBKEY, or the
  *                  acceptor sent none,
- *                  -EIPCP no IPCP knows the name (or it died),
+ *                  -ENAME no layer knows the name, -EIPCP the IPCP
+ *                  serving it died or did not answer,
  *                  -ETIMEDOUT nobody accepted in time; else the IPCP's
  *   M_FLOW_ACCEPT  -EBADMSG, -EPERM not announced, -EAGAIN zero timeout
  *                  and nothing queued, -ETIMEDOUT, -ECRYPT an encrypted
@@ -388,7 +389,7 @@ static void query_done(void *             ctx,
                 return;
 
         if (!q->found && x != NULL && x->state == FLOW_ALLOC_PENDING)
-                flow_fail_x(x, -EIPCP);
+                flow_fail_x(x, -ENAME);
 
         free(q);
 }
@@ -424,9 +425,9 @@ static int query(struct reg_flow * x)
                         --q->outstanding;
         }
 
-        if (q->outstanding == 1) {
+        if (q->outstanding == 1) { /* no layer to ask */
                 free(q);
-                return -EIPCP;
+                return -ENAME;
         }
 
         query_done(q, NULL, -ENOENT, NULL); /* drop the hold */

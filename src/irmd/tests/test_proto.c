@@ -208,7 +208,7 @@ static void t_flow(void)
         tp_flow_alloc(&d, "srv", 300, &fa);
         CHECK_EQ(fa.res, -ETIMEDOUT);
         tp_flow_alloc(&d, "nobody", -1, &fa);
-        CHECK_EQ(fa.res, -EIPCP);
+        CHECK_EQ(fa.res, -ENAME);
         /* non-blocking accept with nothing queued */
         tp_flow_accept(&d, 0, &fa);
         CHECK_EQ(fa.res, -EAGAIN);
@@ -371,8 +371,8 @@ static void t_ipcp_death(void)
         CHECK(tp_wait_log(&d, "IPCP loc (pid", 2000));
         CHECK(tp_wait_log(&d, "type local) died", 2000));
         CHECK_EQ(th_ipcp_list(&d), 0);
-        tp_flow_alloc(&d, "srv", 1000, &fc);
-        CHECK_EQ(fc.res, -EIPCP);
+        tp_flow_alloc(&d, "srv", 1000, &fc); /* its layer is gone */
+        CHECK_EQ(fc.res, -ENAME);
         CHECK_EQ(tp_flow_dealloc(&d, fa.id), 0);
         flow_shm_unmap(shm);
         close(fa.memfd);
@@ -517,7 +517,7 @@ static void t_query(void)
         msg_put_str(&tp_m, T_IPCP_NAME, "u");
         CHECK_EQ(th_req(&d, &tp_m, &tp_r), 0);
         tp_flow_alloc(&d, "far", 1000, &fa);
-        CHECK_EQ(fa.res, -EIPCP);
+        CHECK_EQ(fa.res, -ENAME);
 
         CHECK_EQ(th_stop(&d), 0);
 }
