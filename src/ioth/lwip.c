@@ -82,18 +82,63 @@ static void refresh(struct lsock *e)
 	pthread_mutex_unlock(&tab_lock);
 }
 
+/* Sockets whose readiness changed while this thread fed a batch of frames
+ * to lwIP (see ioth_lwip_batch_begin()). */
+#define DEFER_MAX 32
+static __thread int defer_on;
+static __thread int defer_n;
+static __thread int defer_s[DEFER_MAX];
+
+static void refresh_sock(int s)
+{
+	pthread_mutex_lock(&tab_lock);
+	if (by_sock[s] != NULL)
+		refresh_locked(by_sock[s]);
+	pthread_mutex_unlock(&tab_lock);
+}
+
 static void event_cb(struct netconn *conn, enum netconn_evt evt, u16_t len)
 {
 	int s;
+	int i;
 
 	lwip_cb(conn, evt, len);
 	s = conn->socket;
 	if (s < 0 || s >= MAXFD)
 		return;
-	pthread_mutex_lock(&tab_lock);
-	if (by_sock[s] != NULL)
-		refresh_locked(by_sock[s]);
-	pthread_mutex_unlock(&tab_lock);
+	if (defer_on) {
+		for (i = 0; i < defer_n; i++)
+			if (defer_s[i] == s)
+				return;
+		if (defer_n < DEFER_MAX) {
+			defer_s[defer_n++] = s;
+			return;
+		}
+	}
+	refresh_sock(s);
+}
+
+/* The receive thread's lwIP input wakes the socket's reader first (lwIP
+ * posts to its mailbox); updating the pollfd there would hold the core lock
+ * through a syscall, and the woken reader, which takes that lock at once
+ * (tcp_recved()), would sleep on it: one more context switch per message.
+ * So updates raised between begin and end are applied by end, called after
+ * the core lock is released.  Sockets are kept by lwIP number and looked up
+ * again, as they may be closed meanwhile. */
+void ioth_lwip_batch_begin(void)
+{
+	defer_on = 1;
+	defer_n = 0;
+}
+
+void ioth_lwip_batch_end(void)
+{
+	int i;
+
+	defer_on = 0;
+	for (i = 0; i < defer_n; i++)
+		refresh_sock(defer_s[i]);
+	defer_n = 0;
 }
 
 static struct lsock *lookup(int fd)

@@ -3,10 +3,11 @@
  *
  * Transmit: lwIP calls linkoutput in the context of whichever thread holds
  * the core lock; the frame is flattened and handed to vde_send().
- * Receive: one thread per interface polls the VDE data descriptor, copies
- * each frame into a pbuf and feeds it to ethernet_input() under the core
- * lock (cheaper than posting to the tcpip thread mailbox), in batches of
- * up to BATCH frames per wake-up where the plugin allows non-blocking reads.
+ * Receive: one thread per interface polls the VDE data descriptor, reads
+ * each frame straight into a pbuf and feeds it to ethernet_input() under
+ * the core lock (cheaper than posting to the tcpip thread mailbox), in
+ * batches of up to BATCH frames per wake-up where the plugin allows
+ * non-blocking reads.
  * Link loss (the switch dies): the control descriptor hangs up; the link is
  * set down and every TCP connection using the interface is aborted, so
  * programs get ECONNABORTED instead of waiting for retransmission timers.
@@ -128,34 +129,39 @@ static int ctl_closed(int fd)
 	return 0;
 }
 
-/* Feed nb frames to lwIP under one acquisition of the core lock. */
-static void deliver(struct ioth_vnif *v, char (*buf)[FRAME_MAX],
-                    const u16_t *len, int nb)
+/* Feed nb received frames to lwIP under one acquisition of the core lock;
+ * lwIP owns each pbuf from here (input frees it, or we do on error). */
+static void deliver(struct ioth_vnif *v, struct pbuf **p, int nb)
 {
 	int i;
 
+	ioth_lwip_batch_begin();
 	LOCK_TCPIP_CORE();
-	for (i = 0; i < nb; i++) {
-		/* PBUF_RAM, not PBUF_POOL: Debian's liblwip sizes its pool
-		 * buffers inconsistently and pbuf_take() overruns them */
-		struct pbuf *p = pbuf_alloc(PBUF_RAW, len[i], PBUF_RAM);
-		if (p == NULL)
-			continue;
-		pbuf_take(p, buf[i], len[i]);
-		if (v->netif.input(p, &v->netif) != ERR_OK)
-			pbuf_free(p);
-	}
+	for (i = 0; i < nb; i++)
+		if (v->netif.input(p[i], &v->netif) != ERR_OK)
+			pbuf_free(p[i]);
 	UNLOCK_TCPIP_CORE();
+	ioth_lwip_batch_end();
+}
+
+/* A receive buffer: frames are read straight into pbufs (no bounce copy).
+ * PBUF_RAM, not PBUF_POOL: Debian's liblwip sizes its pool buffers
+ * inconsistently and frames overrun them.  lwIP's allocator is malloc()
+ * (MEM_LIBC_MALLOC), safe without the core lock. */
+static struct pbuf *rx_pbuf(void)
+{
+	return pbuf_alloc(PBUF_RAW, FRAME_MAX, PBUF_RAM);
 }
 
 static void *vnif_rx(void *arg)
 {
 	struct ioth_vnif *v = arg;
 	struct pollfd pfd[3];
-	static __thread char buf[BATCH][FRAME_MAX];
-	u16_t len[BATCH];
+	struct pbuf *p[BATCH];
 	int nb;
 
+	for (nb = 0; nb < BATCH; nb++)
+		p[nb] = NULL;
 	pfd[0].fd = vde_datafd(v->conn);
 	pfd[0].events = POLLIN;
 	pfd[1].fd = v->stop[0];
@@ -188,18 +194,34 @@ static void *vnif_rx(void *arg)
 		}
 		nb = 0;
 		do {
+			if (p[nb] == NULL && (p[nb] = rx_pbuf()) == NULL) {
+				/* out of memory: drop one frame, retry later */
+				char drop[FRAME_MAX];
+				if (nb == 0)
+					vde_recv(v->conn, drop, FRAME_MAX, 0);
+				break;
+			}
 			/* after the first frame, non-blocking reads straight
 			 * from the data socket (what the vde plugin's
 			 * vde_recv() does, minus its blocking flag) */
-			n = nb == 0 ? vde_recv(v->conn, buf[nb], FRAME_MAX, 0)
-			    : recv(pfd[0].fd, buf[nb], FRAME_MAX,
+			n = nb == 0 ? vde_recv(v->conn, p[nb]->payload,
+			                       FRAME_MAX, 0)
+			    : recv(pfd[0].fd, p[nb]->payload, FRAME_MAX,
 			           MSG_DONTWAIT);
-			if (n >= 14)    /* at least an Ethernet header */
-				len[nb++] = (u16_t) n;
+			if (n >= 14) {  /* at least an Ethernet header */
+				pbuf_realloc(p[nb], (u16_t) n);
+				nb++;
+			}
 		} while (n > 0 && v->batch && nb < BATCH);
-		if (nb > 0)
-			deliver(v, buf, len, nb);
+		if (nb > 0) {
+			deliver(v, p, nb);
+			while (nb > 0)
+				p[--nb] = NULL;
+		}
 	}
+	for (nb = 0; nb < BATCH; nb++)
+		if (p[nb] != NULL)
+			pbuf_free(p[nb]);
 	return NULL;
 }
 

@@ -18,4 +18,10 @@ void ioth_vnif_close(struct ioth_vnif *v);
 struct netif *ioth_vnif_netif(struct ioth_vnif *v);
 int ioth_vnif_set_mac(struct ioth_vnif *v, const uint8_t mac[6]);
 
+/* Provided by the back-end (lwip.c): the receive thread calls begin before
+ * it takes the core lock to feed frames and end after releasing it;
+ * socket readiness changes in between are applied by end. */
+void ioth_lwip_batch_begin(void);
+void ioth_lwip_batch_end(void);
+
 #endif /* IOTH_LWIP_NETIF_H */
