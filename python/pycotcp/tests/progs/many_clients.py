@@ -24,7 +24,8 @@ while done < n:
         s = key.fileobj
         msg, got = pending[s]
         if ev & selectors.EVENT_WRITE:
-            assert s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
+            soerr = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            assert soerr == 0, soerr
             s.send(msg)
             sel.modify(s, selectors.EVENT_READ)
         else:
