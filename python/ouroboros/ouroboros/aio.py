@@ -84,7 +84,29 @@ class _Reactor:
         return fut
 
     def _run(self) -> None:
-        while not self.stop:
+        try:
+            self._loop_events()
+        finally:
+            self._end()
+
+    def _end(self) -> None:
+        """The loop is closed: release its flows and its entry."""
+        self.stop = True
+        self.acc_wake.set()
+        with self.lock:
+            futs = [fut for ws in self.waiters.values() for _, fut in ws]
+            self.waiters.clear()
+            self.fset.destroy()
+        if _reactors.get(self.loop) is self:
+            _reactors.pop(self.loop, None)
+        if futs:                # the loop still runs: retry on a new one
+            try:
+                self.loop.call_soon_threadsafe(_wake_all, futs)
+            except RuntimeError:
+                pass
+
+    def _loop_events(self) -> None:
+        while not self.stop and not self.loop.is_closed():
             try:
                 if len(self.fset) == 0:
                     self.kick.wait(0.5)
@@ -158,7 +180,7 @@ class _Reactor:
         return fut
 
     def _accept_run(self) -> None:
-        while not self.stop:
+        while not self.stop and not self.loop.is_closed():
             with self.acc_lock:
                 want = any(not w.done() for w in self.acc_waiters)
                 self.acc_waiters = [w for w in self.acc_waiters
@@ -210,7 +232,7 @@ _reactors: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Reactor]" \
 def _reactor() -> _Reactor:
     loop = asyncio.get_running_loop()
     r = _reactors.get(loop)
-    if r is None:
+    if r is None or r.stop:
         r = _reactors[loop] = _Reactor(loop)
     return r
 

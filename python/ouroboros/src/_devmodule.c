@@ -8,6 +8,7 @@
  */
 #include "pyouro.h"
 
+#include <limits.h>
 #include <string.h>
 
 ouro_state * ouro_state_of_mod(PyObject * mod)
@@ -271,6 +272,10 @@ static PyObject * mod_strerror(PyObject * self,
         (void) self;
         if (err == -1 && PyErr_Occurred())
                 return NULL;
+        if (err < -INT_MAX || err > INT_MAX) {
+                PyErr_SetString(PyExc_OverflowError, "errno out of range");
+                return NULL;
+        }
         if (err < 0)
                 err = -err;
         return PyUnicode_FromString(ouro_strerror((int) err));

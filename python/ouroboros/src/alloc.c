@@ -126,6 +126,22 @@ static int flow_run_job(struct alloc_job * j)
         return r;
 }
 
+/* Another thread allocated this Flow while we waited: do not leak fd. */
+static int flow_adopt_new(FlowObject * self,
+                          int          fd)
+{
+        if (self->fd >= 0) {
+                Py_BEGIN_ALLOW_THREADS
+                flow_dealloc(fd);
+                Py_END_ALLOW_THREADS
+                PyErr_SetString(PyExc_ValueError,
+                                "flow was allocated by another call "
+                                "meanwhile");
+                return -1;
+        }
+        return ouro_flow_adopt(self, fd);
+}
+
 static PyObject * flow_alloc_join(FlowObject *    self,
                                   PyObject *      args,
                                   PyObject *      kw,
@@ -196,7 +212,8 @@ static PyObject * flow_alloc_join(FlowObject *    self,
                         return ouro_set_err(ouro_state_of_type(Py_TYPE(self)),
                                             fd, what);
         }
-        ouro_flow_adopt(self, fd);
+        if (flow_adopt_new(self, fd) < 0)
+                return NULL;
         Py_RETURN_NONE;
 }
 
@@ -264,7 +281,8 @@ PyObject * ouro_flow_accept_m(FlowObject * self,
                 }
                 return FLOW_ERR(self, fd, "flow_accept");
         }
-        ouro_flow_adopt(self, fd);
+        if (flow_adopt_new(self, fd) < 0)
+                return NULL;
         return ouro_qos_to_tuple(&qs);
 }
 

@@ -87,9 +87,13 @@ static void flow_dealloc_type(FlowObject * self)
         if (self->weakrefs != NULL)
                 PyObject_ClearWeakRefs((PyObject *) self);
         if (self->fd >= 0) {
-                /* no leaked flow: a dropped Flow releases its fd */
-                flow_dealloc(self->fd);
+                /* no leaked flow: a dropped Flow releases its fd; that
+                 * asks the IRMd (up to seconds): not with the GIL held */
+                int fd = self->fd;
                 self->fd = -1;
+                Py_BEGIN_ALLOW_THREADS
+                flow_dealloc(fd);
+                Py_END_ALLOW_THREADS
         }
         flow_clear(self);
         tp->tp_free((PyObject *) self);

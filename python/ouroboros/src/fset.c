@@ -170,7 +170,10 @@ static PyObject * fset_destroy_m(FlowSetObject * self,
                 Py_RETURN_NONE;
         if (fset_forget_all(self, true) < 0)
                 return NULL;
-        fset_destroy(self->set);
+        if (self->waiters > 0) /* in use by fevent: the last waiter frees */
+                self->dead = self->set;
+        else
+                fset_destroy(self->set);
         self->set = NULL;
         Py_RETURN_NONE;
 }
@@ -219,6 +222,15 @@ static PyObject * fset_iter(FlowSetObject * self)
         return it;
 }
 
+/* A wait ends: the last one frees a set destroyed meanwhile. */
+static void fset_unwait(FlowSetObject * self)
+{
+        if (--self->waiters == 0 && self->dead != NULL) {
+                fset_destroy(self->dead);
+                self->dead = NULL;
+        }
+}
+
 static PyObject * fset_wait_m(FlowSetObject * self,
                               PyObject *      args,
                               PyObject *      kw)
@@ -247,11 +259,18 @@ static PyObject * fset_wait_m(FlowSetObject * self,
         fq = (FEventQueueObject *) fqo;
         if (ouro_parse_timeo(to, &timeo) < 0 || fset_check(self) < 0)
                 return NULL;
+        if (fq->busy) { /* fevent would fill it from two threads */
+                PyErr_SetString(PyExc_RuntimeError,
+                                "FEventQueue is in use by another wait");
+                return NULL;
+        }
         if (timeo >= 0)
                 deadline = ouro_now() + timeo;
 
         Py_INCREF(self); /* stay alive while the GIL is released */
         Py_INCREF(fq);
+        self->waiters++; /* destroy() defers fset_destroy to us */
+        fq->busy = true;
         for (;;) {
                 double          want = OURO_SLICE;
                 struct timespec ts;
@@ -284,6 +303,12 @@ static PyObject * fset_wait_m(FlowSetObject * self,
                 ouro_set_err(st, (int) n, "fevent");
                 goto fail;
         }
+        if (self->set == NULL) { /* destroyed while we waited */
+                fset_check(self);
+                goto fail;
+        }
+        fset_unwait(self);
+        fq->busy = false;
         Py_INCREF(self->flows);
         Py_XSETREF(fq->owner, self->flows);
         fq->left = n;
@@ -291,6 +316,8 @@ static PyObject * fset_wait_m(FlowSetObject * self,
         Py_DECREF(self);
         return PyLong_FromSsize_t(n);
  fail:
+        fset_unwait(self);
+        fq->busy = false;
         Py_DECREF(fq);
         Py_DECREF(self);
         return NULL;
@@ -478,6 +505,11 @@ static PyObject * fq_next_m(FEventQueueObject * self,
         ouro_state * st;
 
         (void) unused;
+        if (self->busy) {
+                PyErr_SetString(PyExc_RuntimeError,
+                                "FEventQueue is being filled by a wait");
+                return NULL;
+        }
         if (self->owner == NULL)
                 Py_RETURN_NONE;
         st = ouro_state_of_type(Py_TYPE(self));
@@ -510,10 +542,15 @@ static PyObject * fq_next_m(FEventQueueObject * self,
                 }
                 if (((FlowObject *) flow)->fd != fd)
                         continue;
+                /* FEventType(t) runs Python code that may drop the dict's
+                 * reference (remove, zero, another thread): hold one */
+                Py_INCREF(flow);
                 ev = PyObject_CallFunction(st->event_type, "i", t);
-                if (ev == NULL)
+                if (ev == NULL) {
+                        Py_DECREF(flow);
                         return NULL;
-                return Py_BuildValue("(ON)", flow, ev);
+                }
+                return Py_BuildValue("(NN)", flow, ev);
         }
 }
 

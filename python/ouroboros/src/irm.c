@@ -99,6 +99,11 @@ static PyObject * fn##_f(PyObject * mod,                                \
         int          r;                                                 \
         if (!PyArg_ParseTuple(args, "ls:" label, &pid, &name))          \
                 return NULL;                                            \
+        if ((long) (pid_t) pid != pid) {                                \
+                PyErr_SetString(PyExc_OverflowError,                    \
+                                "pid out of range");                    \
+                return NULL;                                            \
+        }                                                               \
         Py_BEGIN_ALLOW_THREADS                                          \
         r = fn((pid_t) pid, name);                                      \
         Py_END_ALLOW_THREADS                                            \
@@ -163,6 +168,7 @@ static int opt_str(PyObject *   opts,
 {
         PyObject *   v = PyDict_GetItemString(opts, key);
         const char * s;
+        Py_ssize_t   n;
 
         if (v == NULL)
                 return 0;
@@ -170,9 +176,13 @@ static int opt_str(PyObject *   opts,
                 PyErr_Format(PyExc_TypeError, "option %s must be a str", key);
                 return -1;
         }
-        s = PyUnicode_AsUTF8(v);
+        s = PyUnicode_AsUTF8AndSize(v, &n);
         if (s == NULL)
                 return -1;
+        if ((Py_ssize_t) strlen(s) != n) { /* strcpy would cut it there */
+                PyErr_Format(PyExc_ValueError, "option %s contains NUL", key);
+                return -1;
+        }
         if (strlen(s) >= len) {
                 PyErr_Format(PyExc_ValueError, "option %s is too long", key);
                 return -1;

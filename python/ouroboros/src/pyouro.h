@@ -57,6 +57,8 @@ typedef struct {
 typedef struct {
         PyObject_HEAD
         fset_t *   set;        /* NULL once destroyed */
+        fset_t *   dead;       /* destroyed during a wait: freed after it */
+        int        waiters;    /* waits in fevent (GIL released) */
         PyObject * flows;      /* dict: fd -> Flow */
         PyObject * weakrefs;
 } FlowSetObject;
@@ -66,6 +68,7 @@ typedef struct {
         fqueue_t * fq;
         PyObject * owner;      /* fd -> Flow dict of the last wait's set */
         Py_ssize_t left;       /* events not yet taken (approximate) */
+        bool       busy;       /* being filled by a wait (GIL released) */
 } FEventQueueObject;
 
 extern PyModuleDef ouro_module_def;

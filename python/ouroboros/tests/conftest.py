@@ -125,14 +125,20 @@ class Env:
 
 
 def _wait_socket(rundir, proc, timeo=10.0):
+    """Wait until the IRMd accepts connections: its socket file exists
+    from bind(), a moment before it listens."""
+    import socket as _socket
     sock = os.path.join(rundir, "irmd.sock")
     deadline = time.monotonic() + timeo
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             return False
-        if os.path.exists(sock):
+        try:
+            with _socket.socket(_socket.AF_UNIX, _socket.SOCK_SEQPACKET) as s:
+                s.connect(sock)
             return True
-        time.sleep(0.02)
+        except OSError:
+            time.sleep(0.02)
     return False
 
 

@@ -92,3 +92,35 @@ def test_async_read_of_flow_deallocated_meanwhile(server):
         with pytest.raises(errors.FlowDeallocatedError):
             await asyncio.wait_for(reader, 5)
     run(main())
+
+
+def test_reactor_ends_with_its_loop(server):
+    # each event loop got a reactor thread (and accept thread) that never
+    # ended, holding the loop and the flows of its FlowSet for ever.
+    import gc
+    import weakref
+
+    def helpers():
+        return [t for t in threading.enumerate()
+                if t.name.startswith("ouroboros-aio-")]
+
+    before = len(helpers())
+    refs = []
+
+    async def main(name):
+        f = await aio.alloc(name, timeo=10)
+        refs.append(weakref.ref(f))
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(aio.wait_readable(f), 0.2)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(aio.accept(), 0.2)
+
+    for _ in range(3):
+        run(main(server("echo")[0]))
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and (
+            len(helpers()) > before or any(r() is not None for r in refs)):
+        gc.collect()
+        time.sleep(0.1)
+    assert len(helpers()) <= before
+    assert all(r() is None for r in refs)

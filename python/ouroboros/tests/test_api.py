@@ -190,3 +190,11 @@ def test_no_irmd_gives_irmd_error(tmp_path):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["IRMdError", str(errors.EIRMD)] * 3
+
+
+def test_strerror_does_not_truncate_the_errno():
+    from ouroboros import _dev
+    assert _dev.strerror(2) == os.strerror(2)
+    # a C long cast to int: 2**32 + 2 was ENOENT's text
+    with pytest.raises((OverflowError, ValueError)):
+        _dev.strerror(2 ** 32 + 2)

@@ -1,5 +1,6 @@
 """FlowSet / FEventQueue with several flows."""
 
+import os
 import time
 
 import pytest
@@ -140,3 +141,113 @@ def test_wait_is_interruptible_and_releases_gil(pair):
     t.join()
     assert len(ticks) > 20          # the other thread ran meanwhile
     fs.destroy()
+
+
+# A subprocess with its own in-process flow pair: for defects that only
+# show as a crash (PYTHONMALLOC=debug poisons freed objects, and
+# MALLOC_PERTURB_ freed C memory).
+_SUB_PAIR = r'''
+import os, sys, threading, uuid
+from ouroboros import irm
+from ouroboros.dev import flow_accept, flow_alloc
+from ouroboros.event import FEventQueue, FlowSet
+name = "sub-" + uuid.uuid4().hex[:10]
+irm.register_name(name, layer="local")
+irm.bind_process(os.getpid(), name)
+box = {}
+t = threading.Thread(target=lambda: box.update(s=flow_accept(timeo=10)))
+t.start()
+c = flow_alloc(name, timeo=10)
+t.join()
+s = box.pop("s")
+'''
+
+
+def _run_sub(ouro, body, **env):
+    import subprocess
+    import sys
+    e = dict(os.environ, **env)
+    r = subprocess.run([sys.executable, "-c", _SUB_PAIR + body], env=e,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr[-2000:])
+    return r.stdout
+
+
+def test_next_keeps_the_flow_alive_while_making_the_event(ouro):
+    # fq.next() looked the Flow up (a borrowed reference) and then ran
+    # Python code (FEventType(t)); a flow removed from the set meanwhile
+    # was freed and then returned.
+    out = _run_sub(ouro, r'''
+import gc, sys
+fq = FEventQueue()
+fs = FlowSet([s])
+fd = s.fd
+del s
+c.write(b"x")
+assert fs.wait(fq, timeo=5) == 1
+def prof(frame, event, arg):
+    if event == "call":
+        sys.setprofile(None)
+        for f in list(fs):
+            fs.remove(f)
+        del f
+        gc.collect()
+sys.setprofile(prof)
+ev = fq.next()
+sys.setprofile(None)
+f, t = ev
+print("ok", type(f).__name__, f.fd == fd)
+''', PYTHONMALLOC="debug")
+    assert "ok Flow True" in out
+
+
+def test_destroy_while_another_thread_waits(ouro):
+    # destroy() freed the fset_t that a wait in another thread was still
+    # using (the GIL is released during fevent).
+    out = _run_sub(ouro, r'''
+import os
+import time
+fq = FEventQueue()
+fs = FlowSet([s])
+res = {}
+def waiter():
+    try:
+        res["n"] = fs.wait(fq)
+    except ValueError as e:
+        res["e"] = e
+th = threading.Thread(target=waiter)
+th.start()
+time.sleep(0.3)
+fs.destroy()
+c.write(b"x")                 # wakes the waiter inside fevent
+th.join(5)
+assert not th.is_alive() and res, res
+print("ok")
+''', MALLOC_PERTURB_="165",
+                   GLIBC_TUNABLES="glibc.malloc.tcache_count=0")
+    assert "ok" in out
+
+
+def test_queue_used_by_a_wait_is_not_shared(pair):
+    # fevent fills the queue with the GIL released: a second wait on the
+    # same queue, or next() from another thread, raced with it.
+    import threading
+    (c1, s1), (c2, s2) = pair(), pair()
+    fq = FEventQueue()
+    fs1, fs2 = FlowSet([s1]), FlowSet([s2])
+    res = {}
+    th = threading.Thread(target=lambda: res.update(n=fs1.wait(fq, 10)))
+    th.start()
+    time.sleep(0.3)
+    with pytest.raises(RuntimeError):
+        fs2.wait(fq, 1)
+    with pytest.raises(RuntimeError):
+        fq.next()
+    c1.write(b"x")
+    th.join(5)
+    assert res == {"n": 1}
+    f, t = fq.next()
+    assert f is s1 and t == FEventType.FlowPkt
+    assert s1.read() == b"x"
+    fs1.destroy()
+    fs2.destroy()

@@ -342,3 +342,71 @@ def test_many_sequential_allocations_do_not_leak(server):
             f.write(b"%d" % i)
             assert f.read() == b"%d" % i
     assert len(fds) <= 4, fds       # descriptors are reused
+
+
+def test_two_accepts_into_one_flow_do_not_leak(self_name):
+    # both calls passed the "not allocated" check, and the second accept
+    # overwrote the fd of the first: that flow was never released.
+    import threading
+    f = Flow()
+    errs = []
+
+    def acc():
+        try:
+            f.accept(timeo=10)
+        except ValueError as e:
+            errs.append(e)
+
+    ths = [threading.Thread(target=acc) for _ in range(2)]
+    for t in ths:
+        t.start()
+    time.sleep(0.2)
+    c1 = flow_alloc(self_name, timeo=10)
+    c2 = flow_alloc(self_name, timeo=10)
+    for t in ths:
+        t.join(15)
+    try:
+        assert len(errs) == 1 and f.allocated
+        f.write(b"x")
+        got = []
+        for c in (c1, c2):
+            c.set_rcv_timeout(2)
+            try:
+                got.append(c.read())
+            except (errors.FlowDownError, errors.FlowTimeoutError) as e:
+                got.append(type(e))
+        assert sorted(map(str, got)) == sorted(
+            [str(b"x"), str(errors.FlowDownError)]), got
+    finally:
+        for x in (f, c1, c2):
+            x.dealloc()
+
+
+def test_garbage_collected_flow_releases_the_gil(ouro, server):
+    # tp_dealloc called flow_dealloc (a request to the IRMd, up to 2 s)
+    # with the GIL held: every thread stopped while a dropped Flow went.
+    import os
+    import signal
+    import threading
+    c = flow_alloc(server("hold")[0], timeo=10)
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.01)
+
+    th = threading.Thread(target=ticker)
+    th.start()
+    os.kill(ouro.irmd_proc.pid, signal.SIGSTOP)
+    try:
+        t0 = time.monotonic()
+        del c                       # the last reference: tp_dealloc
+        t1 = time.monotonic()
+    finally:
+        os.kill(ouro.irmd_proc.pid, signal.SIGCONT)
+        stop.set()
+        th.join()
+    during = [t for t in ticks if t0 < t < t1]
+    assert t1 - t0 < 0.5 or len(during) > 5, (t1 - t0, len(during))

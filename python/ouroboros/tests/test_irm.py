@@ -141,3 +141,21 @@ def test_enroll_and_connect_fail_cleanly(ouro):
     for i in irm.list_ipcps():
         if i.name == name:
             irm.destroy_ipcp(name)
+
+
+def test_pid_is_not_truncated(ouro):
+    # the pid was parsed as a C long and cast to pid_t: 2**32 + pid bound
+    # (or unbound) the process pid.
+    name = ouro.unique("pid")
+    irm.create_name(name)
+    with pytest.raises((OverflowError, ValueError)):
+        irm.bind_process(2 ** 32 + os.getpid(), name)
+    with pytest.raises((OverflowError, ValueError)):
+        irm.unbind_process(2 ** 32 + os.getpid(), name)
+    irm.destroy_name(name)
+
+
+def test_string_option_with_nul_is_refused(ouro):
+    # ip/dns/dev were copied with strcpy: "eth0\0x" became "eth0"
+    with pytest.raises(ValueError):
+        irm.bootstrap_ipcp("local", ouro.unique("layer"), dev="lo\0x")
