@@ -94,17 +94,21 @@ static const struct {
 };
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
 
+/* Decimal like irm, or hex with 0x where irm takes it (hex). */
 static int num(const char * s,
                uint32_t     max,
+               bool         hex,
                uint32_t *   out)
 {
         char *             end;
         unsigned long long v;
+        bool               x = hex && (strncmp(s, "0x", 2) == 0 ||
+                                       strncmp(s, "0X", 2) == 0);
 
         errno = 0;
         if (*s == '-' || *s == '\0')
                 return -1;
-        v = strtoull(s, &end, 0);
+        v = strtoull(s, &end, x ? 16 : 10);
         if (errno != 0 || *end != '\0' || v > max)
                 return -1;
         *out = (uint32_t) v;
@@ -275,7 +279,8 @@ static int build_bootstrap(struct cmd * c,
                         else FAIL("unknown congestion '%s'", val);
                         break;
                 default:
-                        if (num(val, opts[k].max, &v) < 0)
+                        if (num(val, opts[k].max,
+                                opts[k].tag == T_C_ETHERTYPE, &v) < 0)
                                 FAIL("bad value '%s' for %s", val,
                                      opts[k].key);
                         break;
@@ -503,7 +508,7 @@ static int build_bind(struct cmd * c,
                 for (i = dashes; i < c->argc; ++i)
                         msg_put_str(m, T_ARG, c->argv[i]);
         } else if (strcmp(what, "process") == 0) {
-                if (num(obj, INT32_MAX, &pid) < 0 || pid == 0)
+                if (num(obj, INT32_MAX, false, &pid) < 0 || pid == 0)
                         FAIL("bad pid '%s'", obj);
                 msg_init(m, unbind ? M_UNBIND_PROC : M_BIND_PROC, 0, 0);
                 msg_put_u32(m, T_PID, pid);

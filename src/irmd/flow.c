@@ -189,6 +189,7 @@ static void hand_over(struct reg_flow * y,
                       struct acceptor * a)
 {
         struct reg_flow *  x = y->peer;
+        struct conn *      c = a->req.conn;
         struct flow_keys * k;
         struct msg         rep;
         int                fd;
@@ -230,9 +231,9 @@ static void hand_over(struct reg_flow * y,
         y->pid       = a->pid;
         y->deadline  = 0;
         y->peer_pid  = x->pid;
-        y->peer_evfd = dup(flow_proc_evfd(x->pid));
+        y->peer_evfd = flow_dup_evfd(x->pid);
         x->peer_pid  = a->pid;
-        x->peer_evfd = dup(flow_proc_evfd(a->pid));
+        x->peer_evfd = flow_dup_evfd(a->pid);
         reg_flow_set_state(y, FLOW_ALLOCATED);
 
         req_init_reply(&rep, &a->req, 0);
@@ -254,9 +255,9 @@ static void hand_over(struct reg_flow * y,
 
         req_send(&a->req, &rep);
         free(a);
-
         ipcp_tell(y->ipcp, M_IPCPD_FLOW_ALLOC_RESP, y->id, true, 0,
                   k != NULL ? k->acc : NULL);
+        flow_check_handed(c, y);
 }
 
 /* Try to give queued half y to someone; auto-start if nobody runs. */
@@ -554,7 +555,6 @@ void flow_h_accept(struct conn *      c,
         int64_t           dl;
         bool              zero;
         int               r;
-
         uint8_t           key[FLOW_PUBKEY_LEN];
         bool              has_key;
 

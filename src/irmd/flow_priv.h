@@ -56,6 +56,15 @@ extern struct list_head flow_acceptors;
 /* Eventfd of an announced process, -1 if unknown. */
 int  flow_proc_evfd(pid_t pid);
 
+/* A close-on-exec dup of pid's eventfd (kept by the IRMd, so not for
+ * the IPCPs and programs it starts), -1 if none. */
+int  flow_dup_evfd(pid_t pid);
+
+/* y was just handed over on c: if c died meanwhile (the answer was
+ * lost), reclaim y as if its acceptor had died holding it. */
+void flow_check_handed(struct conn *     c,
+                       struct reg_flow * y);
+
 /* Release a half at its IPCP and drop it from the registry. */
 void flow_release(struct reg_flow * f);
 

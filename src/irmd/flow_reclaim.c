@@ -14,6 +14,7 @@
 #include <ouroboros/errno.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 
 /* First flow matching pred, for restartable walks. */
@@ -68,6 +69,18 @@ size_t flow_proc_gone(pid_t pid)
         return cnt;
 }
 
+void flow_check_handed(struct conn *     c,
+                       struct reg_flow * y)
+{
+        if (!c->dead)
+                return;
+
+        log_info("Flow %u (%s) was lost by pid %d, reclaimed.", y->id,
+                 y->name, y->pid);
+        flow_shm_mark_dead(y->mem->fd, y->side, y->peer_evfd);
+        flow_release(y);
+}
+
 static bool waits_on(struct reg_flow * f,
                      const void *      arg)
 {
@@ -90,6 +103,13 @@ void flow_conn_closed(struct conn * c)
                 req_drop(&x->req);
                 flow_fail_x(x, -ECONNRESET);
         }
+}
+
+int flow_dup_evfd(pid_t pid)
+{
+        int fd = flow_proc_evfd(pid);
+
+        return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
 }
 
 /* Eventfd of the process holding side s of f's memory, -1 if unknown. */

@@ -39,6 +39,10 @@ name_row lo2 | grep -Eq '^lo2 +round-robin +1 ' ||
         fail "autobind lo2: $("$BIN/irm" name list)"
 name_row l2 | grep -Eq '^l2 +round-robin +1 ' ||
         fail "autobind l2: $("$BIN/irm" name list)"
+# an IPCP named like its layer (irm i b t local n local l local autobind)
+irm_ok ipcp bootstrap name lo3 layer lo3 type local autobind
+name_row lo3 | grep -Eq '^lo3 +round-robin +1 ' ||
+        fail "autobind lo3: $("$BIN/irm" name list)"
 
 # unknown IPCPs
 irm_err 2 "^irm: no IPCP named ghost$" ipcp destroy name ghost

@@ -534,7 +534,7 @@ int main(int    argc,
                 { "fuzz", t_fuzz }, { "flood", t_flood },
                 { "instances", t_instances }, { "config", t_config },
                 { "options", t_options }, { "lb", t_lb },
-                { "query", t_query },
+                { "query", t_query }, { "review", t_review },
         };
         size_t i;
 

@@ -93,5 +93,7 @@ void  t_flood(void);
 void  t_instances(void);
 void  t_config(void);
 void  t_options(void);
+/* test_review.c */
+void  t_review(void);
 
 #endif /* OUROBOROS_IRMD_TESTS_TP_H */

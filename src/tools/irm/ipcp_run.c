@@ -120,7 +120,7 @@ static int autobind(const char * name,
                 return irm_fail(r, "cannot bind IPCP %s to name %s",
                                 name, name);
 
-        if (*layer == '\0')
+        if (*layer == '\0' || strcmp(layer, name) == 0)
                 return IRM_OK;
 
         r = irm_bind_process(info.pid, layer);
