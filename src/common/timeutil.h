@@ -11,8 +11,12 @@
 #define NS_PER_S  1000000000LL
 #define NS_PER_MS 1000000LL
 
+/* Saturates at INT64_MAX (292 years): a huge timeout stays huge. */
 static inline int64_t ts_to_ns(const struct timespec * t)
 {
+        if (t->tv_sec >= INT64_MAX / NS_PER_S)
+                return INT64_MAX;
+
         return (int64_t) t->tv_sec * NS_PER_S + t->tv_nsec;
 }
 
@@ -32,10 +36,18 @@ static inline int64_t now_ns(void)
         return ts_to_ns(&t);
 }
 
+/* now + ns (ns >= 0), saturating at INT64_MAX. */
+static inline int64_t ns_after(int64_t ns)
+{
+        int64_t now = now_ns();
+
+        return ns > INT64_MAX - now ? INT64_MAX : now + ns;
+}
+
 /* Absolute CLOCK_MONOTONIC deadline for relative timeout timeo. */
 static inline struct timespec ts_deadline(const struct timespec * timeo)
 {
-        return ns_to_ts(now_ns() + ts_to_ns(timeo));
+        return ns_to_ts(ns_after(ts_to_ns(timeo)));
 }
 
 /* Milliseconds left until deadline (0 if past), for poll(). */

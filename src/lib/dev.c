@@ -404,7 +404,7 @@ static const struct timespec * deadline(int64_t           timeo,
         if (timeo == FT_NO_TIMEO)
                 return NULL;
 
-        *buf = ns_to_ts(now_ns() + timeo);
+        *buf = ns_to_ts(ns_after(timeo));
 
         return buf;
 }

@@ -42,7 +42,9 @@ ssize_t fc_write(struct ft_flow *        f,
         return (ssize_t) count;
 }
 
-/* Serve the rest of the packet kept in rx_buf. */
+/* Serve the rest of the packet kept in rx_buf; the packet leaves the
+ * flow memory only once read completely, as on a clear flow (so
+ * FLOW_PKT and FLOWGRXQLEN still count it meanwhile). */
 static ssize_t rest(struct ft_flow * f,
                     void *           buf,
                     size_t           count,
@@ -62,6 +64,7 @@ static ssize_t rest(struct ft_flow * f,
         explicit_bzero(f->rx_buf, f->rx_len);
         f->rx_len = 0;
         f->part   = 0;
+        flow_shm_consume(f->shm);
 
         return (ssize_t) rem;
 }
@@ -116,6 +119,8 @@ ssize_t fc_read(struct ft_flow *        f,
                         if (nopart)
                                 return -EMSGSIZE; /* the packet stays */
                         r = open_partial(f, pkt, len, buf, count);
+                        if (r >= 0)
+                                return r; /* consumed by rest() */
                 } else {
                         r = crypt_decrypt(f->cf, pkt, len, buf, count);
                 }

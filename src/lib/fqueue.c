@@ -165,16 +165,26 @@ OURO_API void fset_del(fset_t * set,
 OURO_API bool fset_has(const fset_t * set,
                        int            fd)
 {
-        bool r;
+        struct ft_flow * f = NULL;
+        size_t           i;
 
         if (set == NULL || fd < 0 || fd >= set->size)
                 return false;
 
+        /* A member whose flow was deallocated (or replaced) since it was
+         * added has left the set, even before fevent() prunes it. */
         pthread_mutex_lock((pthread_mutex_t *) &set->lock);
-        r = set->pos[fd] != 0;
+        i = set->pos[fd];
+        if (i != 0)
+                f = ft_get_gen(fd, set->m[i - 1].gen);
         pthread_mutex_unlock((pthread_mutex_t *) &set->lock);
 
-        return r;
+        if (f == NULL)
+                return false;
+
+        ft_put(f);
+
+        return true;
 }
 
 OURO_API fqueue_t * fqueue_create(void)

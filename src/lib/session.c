@@ -192,7 +192,7 @@ static int put_prog_args(struct msg * m)
         if (cmd == NULL)
                 return -ENOMEM;
 
-        args = calloc(len / 2 + 2, sizeof(*args));
+        args = calloc(len + 1, sizeof(*args)); /* every arg may be "" */
         if (args == NULL) {
                 free(cmd);
                 return -ENOMEM;
