@@ -9,6 +9,8 @@
  *       one plug to another, no stack; rawrecv prints "raw_MBps=<rate>".
  *
  * BACKEND "kernel" uses kernel sockets (VNL and ADDR are ignored).
+ * The environment variable IOTH_BENCH_MTU sets the stacks' MTU (jumbo
+ * frames need a switch that carries them), and sizes the raw frames.
  * Protocol: 'R' then ROUNDS 64-byte echoes; 'B' + 8-byte length, the
  * payload, and an 8-byte acknowledgement.  The client prints
  * "rtt_us=<median> bulk_MBps=<rate>".
@@ -102,6 +104,12 @@ static int setup(const char *be, const char *vnl, const char *addr)
 	ifx = ioth_if_add(stack, vnl, NULL);
 	if (ifx < 0)
 		return ifx;
+	if (getenv("IOTH_BENCH_MTU") != NULL) {
+		r = ioth_if_set_mtu(stack, ifx,
+		                    (unsigned) atoi(getenv("IOTH_BENCH_MTU")));
+		if (r < 0)
+			return r;
+	}
 	r = ioth_parse_addr(addr, &fam, a, &bits);
 	if (r < 0)
 		return r;

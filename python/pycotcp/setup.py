@@ -11,8 +11,9 @@ from setuptools import Extension, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 IOTH = os.path.normpath(os.path.join(HERE, "..", "..", "src", "ioth"))
-IOTH_SOURCES = ["ioth.c", "ksock.c", "pollfd.c", "lwip.c", "lwip_netif.c",
-                "vdestack.c", "lwipv6.c"]
+# every .c file at the top of src/ioth is the library (tests/ is apart)
+IOTH_SOURCES = sorted(f for f in os.listdir(IOTH) if f.endswith(".c")) \
+    if os.path.isdir(IOTH) else []
 
 
 def pkg_config(flag, pkg, default):

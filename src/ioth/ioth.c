@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,15 @@ int ioth_if_set_mac(struct ioth *stack, int ifindex, const uint8_t mac[6])
 	if (mac[0] & 1)         /* multicast bit: not a unicast MAC */
 		return -EINVAL;
 	return stack->ops->if_set_mac(stack->priv, ifindex, mac);
+}
+
+int ioth_if_set_mtu(struct ioth *stack, int ifindex, unsigned int mtu)
+{
+	if (stack == NULL || ifindex <= 0)
+		return -EINVAL;
+	if (mtu < IOTH_MTU_MIN || mtu > IOTH_MTU_MAX)
+		return -EINVAL;
+	return stack->ops->if_set_mtu(stack->priv, ifindex, mtu);
 }
 
 static int prefix_ok(int family, int prefixlen)
@@ -304,4 +314,25 @@ int ioth_getpeername(struct ioth *stack, int fd, struct sockaddr *addr,
 	if (addr == NULL || len == NULL)
 		return -EFAULT;
 	return stack->ops->getpeername(stack->priv, fd, addr, len);
+}
+
+int ioth_wait(struct ioth *stack, int fd, int events, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd };
+	int r;
+
+	CHECK(stack, fd);
+	if ((events & ~(POLLIN | POLLOUT)) != 0 || events == 0)
+		return -EINVAL;
+	if (timeout_ms < -1)
+		timeout_ms = -1;
+	if (stack->ops->wait != NULL)
+		return stack->ops->wait(stack->priv, fd, events, timeout_ms);
+	p.events = (short) events;
+	r = poll(&p, 1, timeout_ms);
+	if (r < 0)
+		return -errno;
+	if (r > 0 && (p.revents & POLLNVAL))
+		return -EBADF;
+	return r == 0 ? 0 : p.revents;
 }

@@ -38,6 +38,14 @@ IOTH_EXPORT int ioth_if_add(struct ioth *stack, const char *vnl,
                             const char *ifname);
 IOTH_EXPORT int ioth_if_set_mac(struct ioth *stack, int ifindex,
                                 const uint8_t mac[6]);
+/* Interface MTU, IOTH_MTU_MIN..IOTH_MTU_MAX (default 1500).  Above 1500
+ * (jumbo frames) every station on the network must take such frames:
+ * vde_switch cuts frames at 1518 bytes, vdeplug4's switch:// carries
+ * 9234.  -EOPNOTSUPP where the back-end cannot change it (lwipv6). */
+#define IOTH_MTU_MIN 68
+#define IOTH_MTU_MAX 9216
+IOTH_EXPORT int ioth_if_set_mtu(struct ioth *stack, int ifindex,
+                                unsigned int mtu);
 /* Static address: addr is a struct in_addr or struct in6_addr. */
 IOTH_EXPORT int ioth_addr_add(struct ioth *stack, int ifindex, int family,
                               const void *addr, int prefixlen);
@@ -78,6 +86,13 @@ IOTH_EXPORT int ioth_getsockname(struct ioth *stack, int fd,
                                  struct sockaddr *addr, socklen_t *len);
 IOTH_EXPORT int ioth_getpeername(struct ioth *stack, int fd,
                                  struct sockaddr *addr, socklen_t *len);
+/* Wait until socket fd is ready for events (POLLIN and/or POLLOUT) or
+ * timeout_ms passes (-1: no limit).  Returns the ready events (POLLERR/
+ * POLLHUP included), 0 on timeout, -EINTR if a signal arrived.  Prefer it
+ * to poll() on one socket: the lwip back-end reads frames in the waiting
+ * thread, which saves a thread switch per packet. */
+IOTH_EXPORT int ioth_wait(struct ioth *stack, int fd, int events,
+                          int timeout_ms);
 /* Non-zero if the back-end's descriptors are kernel sockets (vdestack). */
 IOTH_EXPORT int ioth_kernel_sockets(const struct ioth *stack);
 

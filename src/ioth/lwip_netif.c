@@ -13,7 +13,7 @@
  * programs get ECONNABORTED instead of waiting for retransmission timers.
  */
 #include <errno.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +36,9 @@
 
 #include "lwip_netif.h"
 
-#define FRAME_MAX 1536
+#define FRAME_MAX VDE_ETHBUFSIZE /* largest frame VDE carries (jumbo) */
+#define L2_HLEN (14 + 4)        /* Ethernet header and an 802.1Q tag */
+#define SYN_MAX 128             /* larger frames are never bare SYNs */
 #define BATCH 32        /* frames read per wake-up on vde:// networks */
 
 struct ioth_vnif {
@@ -46,6 +48,12 @@ struct ioth_vnif {
 	int stop[2];            /* pipe: written to stop the rx thread */
 	int running;
 	int batch;              /* data descriptor readable with recv() */
+	volatile int rx_len;    /* receive buffer size: MTU + L2_HLEN */
+	int datafd;             /* vde_datafd() */
+	int ep;                 /* the receive thread's epoll set */
+	pthread_mutex_t rx_lock;        /* one reader at a time: in order */
+	pthread_mutex_t reg_lock;       /* guards inline_readers */
+	int inline_readers;     /* threads reading frames in lwip_wait.c */
 	uint8_t mac[6];
 };
 
@@ -58,9 +66,12 @@ static err_t vnif_linkoutput(struct netif *netif, struct pbuf *p)
 
 	if (len > FRAME_MAX)
 		return ERR_BUF;
-	if (p->next != NULL) {
+	if (p->next != NULL || (netif->mtu > 1500 && len <= SYN_MAX)) {
+		/* flatten; and a SYN of ours may need its MSS raised, done on
+		 * a copy as lwIP keeps the segment to retransmit */
 		pbuf_copy_partial(p, buf, len, 0);
 		data = buf;
+		ioth_mss_output(netif, (uint8_t *) buf, len);
 	}
 	if (vde_send(v->conn, data, len, 0) < 0)
 		return ERR_IF;
@@ -133,13 +144,20 @@ static int ctl_closed(int fd)
  * lwIP owns each pbuf from here (input frees it, or we do on error). */
 static void deliver(struct ioth_vnif *v, struct pbuf **p, int nb)
 {
+	struct ioth_syn syn;
 	int i;
+	int s;
 
 	ioth_lwip_batch_begin();
 	LOCK_TCPIP_CORE();
-	for (i = 0; i < nb; i++)
+	for (i = 0; i < nb; i++) {
+		s = ioth_mss_input_peek(&v->netif, p[i]->payload, p[i]->len,
+		                        &syn);
 		if (v->netif.input(p[i], &v->netif) != ERR_OK)
 			pbuf_free(p[i]);
+		else if (s)
+			ioth_mss_input_apply(&syn);
+	}
 	UNLOCK_TCPIP_CORE();
 	ioth_lwip_batch_end();
 }
@@ -148,81 +166,131 @@ static void deliver(struct ioth_vnif *v, struct pbuf **p, int nb)
  * PBUF_RAM, not PBUF_POOL: Debian's liblwip sizes its pool buffers
  * inconsistently and frames overrun them.  lwIP's allocator is malloc()
  * (MEM_LIBC_MALLOC), safe without the core lock. */
-static struct pbuf *rx_pbuf(void)
+static struct pbuf *rx_pbuf(const struct ioth_vnif *v)
 {
-	return pbuf_alloc(PBUF_RAW, FRAME_MAX, PBUF_RAM);
+	return pbuf_alloc(PBUF_RAW, (u16_t) v->rx_len, PBUF_RAM);
+}
+
+/* One frame into p: vde_recv() where the plugin frames data itself (it
+ * may block; the descriptor was reported readable), else a non-blocking
+ * recv() straight from the switch's datagram socket (what the vde
+ * plugin's vde_recv() does, minus its blocking flag). */
+static ssize_t rx_one(struct ioth_vnif *v, void *p, size_t len)
+{
+	if (!v->batch)
+		return vde_recv(v->conn, p, len, 0);
+	return recv(v->datafd, p, len, MSG_DONTWAIT);
+}
+
+int ioth_vnif_rx(struct ioth_vnif *v)
+{
+	struct pbuf *p[BATCH];
+	ssize_t n;
+	int nb = 0;
+
+	pthread_mutex_lock(&v->rx_lock);
+	do {
+		p[nb] = rx_pbuf(v);
+		if (p[nb] == NULL) {
+			/* out of memory: drop one frame, retry later */
+			char drop[FRAME_MAX];
+			if (nb == 0)
+				rx_one(v, drop, sizeof(drop));
+			break;
+		}
+		n = rx_one(v, p[nb]->payload, p[nb]->len);
+		if (n >= 14) {  /* at least an Ethernet header */
+			pbuf_realloc(p[nb], (u16_t) n);
+			nb++;
+		} else {
+			pbuf_free(p[nb]);
+		}
+	} while (n > 0 && v->batch && nb < BATCH);
+	if (nb > 0)
+		deliver(v, p, nb);
+	pthread_mutex_unlock(&v->rx_lock);
+	return nb;
+}
+
+int ioth_vnif_datafd(const struct ioth_vnif *v)
+{
+	return v->batch ? v->datafd : -1;
+}
+
+/* The receive thread watches the data socket only while no application
+ * thread reads it inline (lwip_wait.c). */
+void ioth_vnif_inline_enter(struct ioth_vnif *v)
+{
+	pthread_mutex_lock(&v->reg_lock);
+	if (v->inline_readers++ == 0)
+		epoll_ctl(v->ep, EPOLL_CTL_DEL, v->datafd, NULL);
+	pthread_mutex_unlock(&v->reg_lock);
+}
+
+void ioth_vnif_inline_leave(struct ioth_vnif *v)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &v->datafd };
+
+	pthread_mutex_lock(&v->reg_lock);
+	if (--v->inline_readers == 0)
+		epoll_ctl(v->ep, EPOLL_CTL_ADD, v->datafd, &ev);
+	pthread_mutex_unlock(&v->reg_lock);
 }
 
 static void *vnif_rx(void *arg)
 {
 	struct ioth_vnif *v = arg;
-	struct pollfd pfd[3];
-	struct pbuf *p[BATCH];
-	int nb;
+	struct epoll_event ev[3];
+	int ctl = vde_ctlfd(v->conn);
 
-	for (nb = 0; nb < BATCH; nb++)
-		p[nb] = NULL;
-	pfd[0].fd = vde_datafd(v->conn);
-	pfd[0].events = POLLIN;
-	pfd[1].fd = v->stop[0];
-	pfd[1].events = POLLIN;
-	pfd[2].fd = vde_ctlfd(v->conn);
-	pfd[2].events = POLLIN;
 	for (;;) {
-		ssize_t n;
-		nfds_t nfds = pfd[2].fd >= 0 ? 3 : 2;
+		int n = epoll_wait(v->ep, ev, 3, -1);
+		int k;
 
-		if (poll(pfd, nfds, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd[1].revents)
-			break;
-		if (nfds == 3 && pfd[2].revents && ctl_closed(pfd[2].fd)) {
-			/* the switch closed its control connection */
-			link_lost(v);
-			pfd[2].fd = -1;
+		if (n < 0 && errno == EINTR)
 			continue;
-		}
-		if (!(pfd[0].revents & POLLIN)) {
-			if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+		if (n < 0)
+			break;
+		for (k = 0; k < n; k++) {
+			if (ev[k].data.ptr == v->stop)
+				return NULL;
+			if (ev[k].data.ptr == &v->conn) {
+				if (!ctl_closed(ctl))
+					continue;
+				/* the switch closed its control connection */
 				link_lost(v);
-				break;
+				epoll_ctl(v->ep, EPOLL_CTL_DEL, ctl, NULL);
+			} else if (ev[k].events & EPOLLIN) {
+				ioth_vnif_rx(v);
+			} else if (ev[k].events & (EPOLLERR | EPOLLHUP)) {
+				link_lost(v);
+				return NULL;
 			}
-			continue;
-		}
-		nb = 0;
-		do {
-			if (p[nb] == NULL && (p[nb] = rx_pbuf()) == NULL) {
-				/* out of memory: drop one frame, retry later */
-				char drop[FRAME_MAX];
-				if (nb == 0)
-					vde_recv(v->conn, drop, FRAME_MAX, 0);
-				break;
-			}
-			/* after the first frame, non-blocking reads straight
-			 * from the data socket (what the vde plugin's
-			 * vde_recv() does, minus its blocking flag) */
-			n = nb == 0 ? vde_recv(v->conn, p[nb]->payload,
-			                       FRAME_MAX, 0)
-			    : recv(pfd[0].fd, p[nb]->payload, FRAME_MAX,
-			           MSG_DONTWAIT);
-			if (n >= 14) {  /* at least an Ethernet header */
-				pbuf_realloc(p[nb], (u16_t) n);
-				nb++;
-			}
-		} while (n > 0 && v->batch && nb < BATCH);
-		if (nb > 0) {
-			deliver(v, p, nb);
-			while (nb > 0)
-				p[--nb] = NULL;
 		}
 	}
-	for (nb = 0; nb < BATCH; nb++)
-		if (p[nb] != NULL)
-			pbuf_free(p[nb]);
 	return NULL;
+}
+
+/* The receive thread's epoll set: stop pipe, control and data sockets. */
+static int rx_setup(struct ioth_vnif *v)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ctl = vde_ctlfd(v->conn);
+
+	v->datafd = vde_datafd(v->conn);
+	v->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (v->ep < 0)
+		return -errno;
+	ev.data.ptr = v->stop;
+	if (epoll_ctl(v->ep, EPOLL_CTL_ADD, v->stop[0], &ev) < 0)
+		return -errno;
+	ev.data.ptr = &v->datafd;
+	if (epoll_ctl(v->ep, EPOLL_CTL_ADD, v->datafd, &ev) < 0)
+		return -errno;
+	ev.data.ptr = &v->conn;
+	if (ctl >= 0 && epoll_ctl(v->ep, EPOLL_CTL_ADD, ctl, &ev) < 0)
+		return -errno;
+	return 0;
 }
 
 static void random_mac(uint8_t mac[6])
@@ -246,6 +314,10 @@ int ioth_vnif_open(const char *vnl, const char *ifname, struct ioth_vnif **out)
 	if (v == NULL)
 		return -ENOMEM;
 	v->stop[0] = v->stop[1] = -1;
+	v->ep = -1;
+	pthread_mutex_init(&v->rx_lock, NULL);
+	pthread_mutex_init(&v->reg_lock, NULL);
+	v->rx_len = 1500 + L2_HLEN;
 	errno = 0;
 	v->conn = vde_open((char *) vnl, (char *) "ioth", &args);
 	if (v->conn == NULL) {
@@ -260,6 +332,9 @@ int ioth_vnif_open(const char *vnl, const char *ifname, struct ioth_vnif **out)
 		err = -errno;
 		goto fail;
 	}
+	err = rx_setup(v);
+	if (err < 0)
+		goto fail;
 	random_mac(v->mac);
 	LOCK_TCPIP_CORE();
 	if (netif_add_noaddr(&v->netif, v, vnif_init, ethernet_input) == NULL) {
@@ -292,6 +367,8 @@ fail:
 		close(v->stop[0]);
 		close(v->stop[1]);
 	}
+	if (v->ep >= 0)
+		close(v->ep);
 	vde_close(v->conn);
 	free(v);
 	return err;
@@ -314,6 +391,7 @@ void ioth_vnif_close(struct ioth_vnif *v)
 	UNLOCK_TCPIP_CORE();
 	close(v->stop[0]);
 	close(v->stop[1]);
+	close(v->ep);
 	vde_close(v->conn);
 	free(v);
 }
@@ -321,6 +399,20 @@ void ioth_vnif_close(struct ioth_vnif *v)
 struct netif *ioth_vnif_netif(struct ioth_vnif *v)
 {
 	return &v->netif;
+}
+
+int ioth_vnif_set_mtu(struct ioth_vnif *v, unsigned int mtu)
+{
+	if (mtu < 68 || mtu > VDE_ETHBUFSIZE - L2_HLEN)
+		return -EINVAL;
+	LOCK_TCPIP_CORE();
+	v->netif.mtu = (u16_t) mtu;
+#if LWIP_IPV6 && LWIP_ND6_ALLOW_RA_UPDATES
+	v->netif.mtu6 = (u16_t) mtu;
+#endif
+	v->rx_len = (int) mtu + L2_HLEN;
+	UNLOCK_TCPIP_CORE();
+	return 0;
 }
 
 int ioth_vnif_set_mac(struct ioth_vnif *v, const uint8_t mac[6])

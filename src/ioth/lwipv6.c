@@ -187,6 +187,12 @@ static int l6_if_set_mac(void *priv, int ifindex, const uint8_t mac[6])
 	return -EOPNOTSUPP;     /* LWIPv6 has no API to change a MAC */
 }
 
+static int l6_if_set_mtu(void *priv, int ifindex, unsigned int mtu)
+{
+	(void) priv; (void) ifindex; (void) mtu;
+	return -EOPNOTSUPP;     /* LWIPv6 has no API to change an MTU */
+}
+
 /* LWIPv6 stores IPv4 as v4-mapped IPv6 with an all-ones mapped mask. */
 static void to_v6(int family, const void *addr, int prefixlen,
                   struct v6addr *ip, struct v6addr *mask)
@@ -595,6 +601,7 @@ const struct ioth_ops ioth_lwipv6_ops = {
 	.destroy = l6_destroy,
 	.if_add = l6_if_add,
 	.if_set_mac = l6_if_set_mac,
+	.if_set_mtu = l6_if_set_mtu,
 	.addr_add = l6_addr_add,
 	.route_add = l6_route_add,
 	.autoconf = l6_autoconf,

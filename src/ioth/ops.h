@@ -19,6 +19,7 @@ struct ioth_ops {
 	void (*destroy)(void *priv);
 	int (*if_add)(void *priv, const char *vnl, const char *ifname);
 	int (*if_set_mac)(void *priv, int ifindex, const uint8_t mac[6]);
+	int (*if_set_mtu)(void *priv, int ifindex, unsigned int mtu);
 	int (*addr_add)(void *priv, int ifindex, int family, const void *addr,
 	                int prefixlen);
 	int (*route_add)(void *priv, int family, const void *gw);
@@ -44,6 +45,9 @@ struct ioth_ops {
 	                   socklen_t *l);
 	int (*getpeername)(void *priv, int fd, struct sockaddr *a,
 	                   socklen_t *l);
+	/* optional: wait for POLLIN/POLLOUT on a socket (ioth_wait()); NULL
+	 * means poll() on the descriptor */
+	int (*wait)(void *priv, int fd, int events, int timeout_ms);
 };
 
 extern const struct ioth_ops ioth_lwip_ops;

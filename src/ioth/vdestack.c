@@ -243,6 +243,15 @@ static int vs_if_set_mac(void *priv, int ifindex, const uint8_t mac[6])
 	           st->ifname, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
+static int vs_if_set_mtu(void *priv, int ifindex, unsigned int mtu)
+{
+	struct vstack *st = priv;
+
+	if (st->vs == NULL || ifindex != 1)
+		return -ENODEV;
+	return run(st, "link set %s mtu %u", st->ifname, mtu);
+}
+
 static int vs_addr_add(void *priv, int ifindex, int family, const void *addr,
                        int prefixlen)
 {
@@ -304,6 +313,7 @@ const struct ioth_ops ioth_vdestack_ops = {
 	.destroy = vs_destroy,
 	.if_add = vs_if_add,
 	.if_set_mac = vs_if_set_mac,
+	.if_set_mtu = vs_if_set_mtu,
 	.addr_add = vs_addr_add,
 	.route_add = vs_route_add,
 	.autoconf = vs_autoconf,

@@ -235,13 +235,14 @@ class socket(_SS):
         return self._pyco
 
     def _wait(self, events: int, deadline: Optional[float]) -> None:
-        p = _select.poll()
-        p.register(self._pyco_fd, events)
+        # the stack's own wait: on lwip the waiting thread reads frames
+        # itself, one thread switch per packet less than poll() here
+        st = self._stack()
         if deadline is None:
-            p.poll()
+            st.wait(self._pyco_fd, events, None)
             return
         left = deadline - _time.monotonic()
-        if left <= 0 or not p.poll(left * 1000.0):
+        if left <= 0 or not st.wait(self._pyco_fd, events, left):
             raise timeout("timed out")
 
     def _io(self, events: int, fn, *args):

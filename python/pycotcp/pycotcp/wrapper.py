@@ -57,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="default gateway (IPv4 or IPv6)")
     p.add_argument("--mac", metavar="MAC", help="MAC address of the "
                    "interface (default: random, locally administered)")
+    p.add_argument("--mtu", type=int, metavar="MTU",
+                   help="interface MTU, 68..9216 (default 1500); above 1500 "
+                   "the switch must carry jumbo frames (vdeplug4's "
+                   "switch://, not vde_switch)")
     p.add_argument("--autoconf", action="store_true",
                    help="IPv6 stateless autoconfiguration (SLAAC)")
     p.add_argument("--hosts", metavar="FILE",
@@ -123,6 +127,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                 dev.with_gateway(args.gateway)
             if args.mac:
                 dev.with_mac(args.mac)
+            if args.mtu is not None:
+                dev.with_mtu(args.mtu)
             if args.autoconf:
                 dev.with_autoconf(True)
             dev.create()

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include "ioth.h"
@@ -140,6 +141,61 @@ static PyObject *Stack_set_mac(PyObject *self, PyObject *args)
 	CALL(ioth_if_set_mac(s, ifx, mac.buf));
 	PyBuffer_Release(&mac);
 	return r < 0 ? set_err(r) : (Py_INCREF(Py_None), Py_None);
+}
+
+static PyObject *Stack_set_mtu(PyObject *self, PyObject *args)
+{
+	int ifx;
+	unsigned int mtu;
+	long r;
+	STACK(self, s);
+
+	if (!PyArg_ParseTuple(args, "iI", &ifx, &mtu))
+		return NULL;
+	CALL(ioth_if_set_mtu(s, ifx, mtu));
+	return r < 0 ? set_err(r) : (Py_INCREF(Py_None), Py_None);
+}
+
+/* wait(fd, events, timeout): events ready (0 on timeout).  timeout in
+ * seconds, None for no limit.  Signals run their handlers between
+ * waits, as in select.poll (PEP 475). */
+static double mono_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
+}
+
+static PyObject *Stack_wait(PyObject *self, PyObject *args)
+{
+	PyObject *tmo = Py_None;
+	double end = -1.0;
+	int fd;
+	int events;
+	long r;
+	STACK(self, s);
+
+	if (!PyArg_ParseTuple(args, "ii|O", &fd, &events, &tmo))
+		return NULL;
+	if (tmo != Py_None) {
+		double secs = PyFloat_AsDouble(tmo);
+		if (secs == -1.0 && PyErr_Occurred())
+			return NULL;
+		end = mono_now() + (secs > 0 ? secs : 0);
+	}
+	for (;;) {
+		double left = end < 0 ? -1.0 : end - mono_now();
+		int ms = end < 0 ? -1 : left <= 0 ? 0 : left > 2e6 ?
+		         2000000000 : (int) (left * 1000.0 + 0.999);
+
+		CALL(ioth_wait(s, fd, events, ms));
+		if (r != -EINTR)
+			break;
+		if (PyErr_CheckSignals() < 0)
+			return NULL;
+	}
+	return r < 0 ? set_err(r) : PyLong_FromLong(r);
 }
 
 static PyObject *Stack_addr_add(PyObject *self, PyObject *args)
@@ -513,6 +569,8 @@ static PyMethodDef Stack_methods[] = {
 	M(close, METH_NOARGS),
 	M(if_add, METH_VARARGS),
 	M(set_mac, METH_VARARGS),
+	M(set_mtu, METH_VARARGS),
+	M(wait, METH_VARARGS),
 	M(addr_add, METH_VARARGS),
 	M(route_add, METH_VARARGS),
 	M(autoconf, METH_VARARGS),

@@ -1,0 +1,217 @@
+/*
+ * lwip_mss.c - TCP segments as large as the interface MTU (jumbo frames)
+ * on Debian's lwIP, whose TCP_MSS is fixed at 1460 when it is built.
+ *
+ * lwIP announces min(TCP_MSS, MTU - headers) in its SYNs and caps the MSS
+ * it learns from a peer at TCP_MSS.  On an interface whose MTU exceeds 1500
+ * this file does, at the Ethernet level, what a larger TCP_MSS would do:
+ *  - outgoing SYNs: the MSS option is raised to MTU - headers (lwIP takes
+ *    segments of any size on input, so the announcement is true);
+ *  - incoming SYNs: the peer's MSS option is read before lwIP sees the
+ *    frame, and once lwIP has made or updated the connection's PCB, its
+ *    send MSS (and the initial congestion window derived from it) is raised
+ *    to min(peer's MSS, MTU - headers).
+ * A peer that announces 1460 or less (or nothing) gets exactly what lwIP
+ * alone would have given it.
+ */
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "lwip/opt.h"
+#include "lwip/ip_addr.h"
+#include "lwip/netif.h"
+#include "lwip/tcp.h"
+#include "lwip/priv/tcp_priv.h"
+
+#include "lwip_netif.h"
+
+#define ETH_HLEN   14
+#define IP4_HLEN   20
+#define IP6_HLEN   40
+#define TCP_HLEN   20
+#define SYN        0x02
+#define ACK        0x10
+
+/* lwIP's initial congestion window for an MSS (RFC 3390), as in tcp_in.c */
+#define INITIAL_CWND(mss) \
+	((tcpwnd_size_t) LWIP_MIN(4U * (mss), LWIP_MAX(2U * (mss), 4380U)))
+
+/* A TCP segment located in an Ethernet frame. */
+struct seg {
+	int v6;
+	const uint8_t *ip;      /* IP header */
+	uint8_t *tcp;           /* TCP header */
+	size_t tcplen;          /* header + options + payload */
+};
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t) (p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t) (v >> 8);
+	p[1] = (uint8_t) v;
+}
+
+/* Locate a TCP SYN in frame; 0 if it is one, -1 otherwise. */
+static int find_syn(uint8_t *f, size_t len, struct seg *s)
+{
+	size_t ihl;
+	size_t tot;
+
+	if (len < ETH_HLEN + IP4_HLEN + TCP_HLEN)
+		return -1;
+	s->ip = f + ETH_HLEN;
+	switch (get16(f + 12)) {
+	case 0x0800:
+		ihl = (size_t) (s->ip[0] & 0x0f) * 4;
+		tot = get16(s->ip + 2);
+		if ((s->ip[0] >> 4) != 4 || ihl < IP4_HLEN || s->ip[9] != 6 ||
+		    (get16(s->ip + 6) & 0x3fff) != 0 ||   /* a fragment */
+		    tot < ihl + TCP_HLEN || ETH_HLEN + tot > len)
+			return -1;
+		s->v6 = 0;
+		s->tcp = f + ETH_HLEN + ihl;
+		s->tcplen = tot - ihl;
+		break;
+	case 0x86dd:
+		tot = get16(s->ip + 4);
+		if ((s->ip[0] >> 4) != 6 || s->ip[6] != 6 ||
+		    tot < TCP_HLEN || ETH_HLEN + IP6_HLEN + tot > len)
+			return -1;
+		s->v6 = 1;
+		s->tcp = f + ETH_HLEN + IP6_HLEN;
+		s->tcplen = tot;
+		break;
+	default:
+		return -1;
+	}
+	if (!(s->tcp[13] & SYN))
+		return -1;
+	return 0;
+}
+
+/* The MSS option of a SYN, or NULL. */
+static uint8_t *mss_option(const struct seg *s)
+{
+	size_t hl = (size_t) (s->tcp[12] >> 4) * 4;
+	size_t i = TCP_HLEN;
+
+	if (hl < TCP_HLEN || hl > s->tcplen)
+		return NULL;
+	while (i < hl) {
+		uint8_t kind = s->tcp[i];
+		if (kind == 0)                  /* end of options */
+			return NULL;
+		if (kind == 1) {                /* no-op */
+			i++;
+			continue;
+		}
+		if (i + 1 >= hl || s->tcp[i + 1] < 2 || i + s->tcp[i + 1] > hl)
+			return NULL;
+		if (kind == 2 && s->tcp[i + 1] == 4)
+			return s->tcp + i + 2;
+		i += s->tcp[i + 1];
+	}
+	return NULL;
+}
+
+/* The largest MSS the interface carries for this IP version. */
+static uint16_t if_mss(const struct netif *n, int v6)
+{
+	u16_t mtu = v6 ? netif_mtu6(n) : n->mtu;
+	u16_t hdr = (u16_t) ((v6 ? IP6_HLEN : IP4_HLEN) + TCP_HLEN);
+
+	return mtu > hdr ? (uint16_t) (mtu - hdr) : 0;
+}
+
+void ioth_mss_output(const struct netif *n, uint8_t *f, size_t len)
+{
+	struct seg s;
+	uint8_t *opt;
+	uint16_t old;
+	uint16_t mss;
+	uint32_t sum;
+
+	if (n->mtu <= 1500 || find_syn(f, len, &s) < 0)
+		return;
+	opt = mss_option(&s);
+	mss = if_mss(n, s.v6);
+	if (opt == NULL || (old = get16(opt)) >= mss)
+		return;
+	put16(opt, mss);
+	/* incremental checksum update (RFC 1624: HC' = ~(~HC + ~m + m')) */
+	sum = (uint16_t) ~get16(s.tcp + 16);
+	sum += (uint16_t) ~old;
+	sum += mss;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	put16(s.tcp + 16, (uint16_t) ~sum);
+}
+
+int ioth_mss_input_peek(const struct netif *n, uint8_t *f, size_t len,
+                        struct ioth_syn *syn)
+{
+	struct seg s;
+	uint8_t *opt;
+	uint16_t mss;
+
+	if (n->mtu <= 1500 || find_syn(f, len, &s) < 0)
+		return 0;
+	opt = mss_option(&s);
+	if (opt == NULL)
+		return 0;
+	mss = get16(opt);
+	if (mss > if_mss(n, s.v6))
+		mss = if_mss(n, s.v6);
+	if (mss <= TCP_MSS)
+		return 0;
+	syn->mss = mss;
+	syn->v6 = s.v6;
+	syn->ack = (s.tcp[13] & ACK) != 0;
+	syn->sport = get16(s.tcp);
+	syn->dport = get16(s.tcp + 2);
+	if (s.v6) {
+		memcpy(syn->src, s.ip + 8, 16);
+		memcpy(syn->dst, s.ip + 24, 16);
+	} else {
+		memcpy(syn->src, s.ip + 12, 4);
+		memcpy(syn->dst, s.ip + 16, 4);
+	}
+	return 1;
+}
+
+static int addr_is(const ip_addr_t *a, int v6, const uint8_t *raw)
+{
+	if (v6)
+		return IP_IS_V6(a) && memcmp(ip_2_ip6(a)->addr, raw, 16) == 0;
+	return IP_IS_V4(a) && memcmp(&ip_2_ip4(a)->addr, raw, 4) == 0;
+}
+
+void ioth_mss_input_apply(const struct ioth_syn *syn)
+{
+	struct tcp_pcb *pcb;
+
+	for (pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next) {
+		if (pcb->local_port != syn->dport ||
+		    pcb->remote_port != syn->sport ||
+		    !addr_is(&pcb->remote_ip, syn->v6, syn->src) ||
+		    !addr_is(&pcb->local_ip, syn->v6, syn->dst))
+			continue;
+		if (syn->ack) {
+			/* our connect completed just now: nothing but the SYN
+			 * was sent, so the initial window is redone too */
+			if (pcb->state != ESTABLISHED ||
+			    pcb->snd_nxt != pcb->lastack || pcb->mss >= syn->mss)
+				return;
+			pcb->mss = syn->mss;
+			pcb->cwnd = INITIAL_CWND(pcb->mss);
+		} else if (pcb->state == SYN_RCVD && pcb->mss < syn->mss) {
+			/* the window is set from mss when the ACK arrives */
+			pcb->mss = syn->mss;
+		}
+		return;
+	}
+}
