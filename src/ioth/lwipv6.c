@@ -238,11 +238,9 @@ static int l6_route_add(void *priv, int family, const void *gw)
 	struct v6addr any;
 	struct v6addr amask;
 	struct v6addr nh;
-	uint32_t zero = 0;
+	static const uint8_t zero[16];  /* the unspecified address, either family */
 
-	to_v6(family, &zero, 0, &any, &amask);
-	if (family == AF_INET6)
-		memset(&any, 0, sizeof(any));
+	to_v6(family, zero, 0, &any, &amask);
 	to_v6(family, gw, -1, &nh, NULL);
 	if (lib.add_route(st->stack, &any, &amask, &nh, NULL, 0) < 0)
 		return -ENETUNREACH;
