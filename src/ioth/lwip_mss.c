@@ -24,13 +24,8 @@
 #include "lwip/priv/tcp_priv.h"
 
 #include "lwip_netif.h"
+#include "lwip_tcpframe.h"
 
-#define ETH_HLEN   14
-#define IP4_HLEN   20
-#define IP6_HLEN   40
-#define TCP_HLEN   20
-#define SYN        0x02
-#define ACK        0x10
 
 /* lwIP's initial congestion window for an MSS (RFC 3390), as in tcp_in.c */
 #define INITIAL_CWND(mss) \
@@ -44,11 +39,6 @@ struct seg {
 	size_t tcplen;          /* header + options + payload */
 };
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t) (p[0] << 8 | p[1]);
-}
-
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t) (v >> 8);
@@ -58,38 +48,15 @@ static void put16(uint8_t *p, uint16_t v)
 /* Locate a TCP SYN in frame; 0 if it is one, -1 otherwise. */
 static int find_syn(uint8_t *f, size_t len, struct seg *s)
 {
-	size_t ihl;
-	size_t tot;
+	struct ioth_tcpseg ts;
 
-	if (len < ETH_HLEN + IP4_HLEN + TCP_HLEN)
+	if (ioth_tcpseg_find(f, len, &ts) < 0 ||
+	    !(f[ts.tcp + 13] & IOTH_TCP_SYN))
 		return -1;
-	s->ip = f + ETH_HLEN;
-	switch (get16(f + 12)) {
-	case 0x0800:
-		ihl = (size_t) (s->ip[0] & 0x0f) * 4;
-		tot = get16(s->ip + 2);
-		if ((s->ip[0] >> 4) != 4 || ihl < IP4_HLEN || s->ip[9] != 6 ||
-		    (get16(s->ip + 6) & 0x3fff) != 0 ||   /* a fragment */
-		    tot < ihl + TCP_HLEN || ETH_HLEN + tot > len)
-			return -1;
-		s->v6 = 0;
-		s->tcp = f + ETH_HLEN + ihl;
-		s->tcplen = tot - ihl;
-		break;
-	case 0x86dd:
-		tot = get16(s->ip + 4);
-		if ((s->ip[0] >> 4) != 6 || s->ip[6] != 6 ||
-		    tot < TCP_HLEN || ETH_HLEN + IP6_HLEN + tot > len)
-			return -1;
-		s->v6 = 1;
-		s->tcp = f + ETH_HLEN + IP6_HLEN;
-		s->tcplen = tot;
-		break;
-	default:
-		return -1;
-	}
-	if (!(s->tcp[13] & SYN))
-		return -1;
+	s->v6 = ts.v6;
+	s->ip = f + ts.ip;
+	s->tcp = f + ts.tcp;
+	s->tcplen = ts.tcplen;
 	return 0;
 }
 
@@ -97,9 +64,9 @@ static int find_syn(uint8_t *f, size_t len, struct seg *s)
 static uint8_t *mss_option(const struct seg *s)
 {
 	size_t hl = (size_t) (s->tcp[12] >> 4) * 4;
-	size_t i = TCP_HLEN;
+	size_t i = IOTH_TCP_HLEN;
 
-	if (hl < TCP_HLEN || hl > s->tcplen)
+	if (hl < IOTH_TCP_HLEN || hl > s->tcplen)
 		return NULL;
 	while (i < hl) {
 		uint8_t kind = s->tcp[i];
@@ -122,7 +89,8 @@ static uint8_t *mss_option(const struct seg *s)
 static uint16_t if_mss(const struct netif *n, int v6)
 {
 	u16_t mtu = v6 ? netif_mtu6(n) : n->mtu;
-	u16_t hdr = (u16_t) ((v6 ? IP6_HLEN : IP4_HLEN) + TCP_HLEN);
+	u16_t hdr = (u16_t) ((v6 ? IOTH_IP6_HLEN : IOTH_IP4_HLEN) +
+	                     IOTH_TCP_HLEN);
 
 	return mtu > hdr ? (uint16_t) (mtu - hdr) : 0;
 }
@@ -139,11 +107,11 @@ void ioth_mss_output(const struct netif *n, uint8_t *f, size_t len)
 		return;
 	opt = mss_option(&s);
 	mss = if_mss(n, s.v6);
-	if (opt == NULL || (old = get16(opt)) >= mss)
+	if (opt == NULL || (old = ioth_get16(opt)) >= mss)
 		return;
 	put16(opt, mss);
 	/* incremental checksum update (RFC 1624: HC' = ~(~HC + ~m + m')) */
-	sum = (uint16_t) ~get16(s.tcp + 16);
+	sum = (uint16_t) ~ioth_get16(s.tcp + 16);
 	sum += (uint16_t) ~old;
 	sum += mss;
 	sum = (sum & 0xffff) + (sum >> 16);
@@ -163,16 +131,16 @@ int ioth_mss_input_peek(const struct netif *n, uint8_t *f, size_t len,
 	opt = mss_option(&s);
 	if (opt == NULL)
 		return 0;
-	mss = get16(opt);
+	mss = ioth_get16(opt);
 	if (mss > if_mss(n, s.v6))
 		mss = if_mss(n, s.v6);
 	if (mss <= TCP_MSS)
 		return 0;
 	syn->mss = mss;
 	syn->v6 = s.v6;
-	syn->ack = (s.tcp[13] & ACK) != 0;
-	syn->sport = get16(s.tcp);
-	syn->dport = get16(s.tcp + 2);
+	syn->ack = (s.tcp[13] & IOTH_TCP_ACK) != 0;
+	syn->sport = ioth_get16(s.tcp);
+	syn->dport = ioth_get16(s.tcp + 2);
 	if (s.v6) {
 		memcpy(syn->src, s.ip + 8, 16);
 		memcpy(syn->dst, s.ip + 24, 16);
@@ -208,9 +176,11 @@ void ioth_mss_input_apply(const struct ioth_syn *syn)
 				return;
 			pcb->mss = syn->mss;
 			pcb->cwnd = INITIAL_CWND(pcb->mss);
+			ioth_wnd_grow(pcb);
 		} else if (pcb->state == SYN_RCVD && pcb->mss < syn->mss) {
 			/* the window is set from mss when the ACK arrives */
 			pcb->mss = syn->mss;
+			ioth_wnd_grow(pcb);
 		}
 		return;
 	}

@@ -2,7 +2,9 @@
  * lwip_netif.c - lwIP netif driver for VDE.
  *
  * Transmit: lwIP calls linkoutput in the context of whichever thread holds
- * the core lock; the frame is flattened and handed to vde_send().
+ * the core lock; the frame is flattened and handed to vde_send().  While a
+ * batch of received frames is fed to lwIP, pure ACKs are coalesced
+ * (lwip_ackc.c).
  * Receive: one thread per interface polls the VDE data descriptor, reads
  * each frame straight into a pbuf and feeds it to ethernet_input() under
  * the core lock (cheaper than posting to the tcpip thread mailbox), in
@@ -34,6 +36,7 @@
 #include "lwip/tcpip.h"
 #include "netif/ethernet.h"
 
+#include "lwip_ackc.h"
 #include "lwip_netif.h"
 
 #define FRAME_MAX VDE_ETHBUFSIZE /* largest frame VDE carries (jumbo) */
@@ -55,7 +58,15 @@ struct ioth_vnif {
 	pthread_mutex_t reg_lock;       /* guards inline_readers */
 	int inline_readers;     /* threads reading frames in lwip_wait.c */
 	uint8_t mac[6];
+	struct ioth_ackc ackc;  /* ACKs held while a batch is fed to lwIP */
 };
+
+static int vnif_send(void *arg, const void *frame, size_t len)
+{
+	struct ioth_vnif *v = arg;
+
+	return vde_send(v->conn, frame, len, 0) < 0 ? -1 : 0;
+}
 
 static err_t vnif_linkoutput(struct netif *netif, struct pbuf *p)
 {
@@ -73,7 +84,9 @@ static err_t vnif_linkoutput(struct netif *netif, struct pbuf *p)
 		data = buf;
 		ioth_mss_output(netif, (uint8_t *) buf, len);
 	}
-	if (vde_send(v->conn, data, len, 0) < 0)
+	if (ioth_ackc_output(&v->ackc, data, len, vnif_send, v))
+		return ERR_OK;
+	if (vnif_send(v, data, len) < 0)
 		return ERR_IF;
 	return ERR_OK;
 }
@@ -150,6 +163,8 @@ static void deliver(struct ioth_vnif *v, struct pbuf **p, int nb)
 
 	ioth_lwip_batch_begin();
 	LOCK_TCPIP_CORE();
+	if (nb > 1)
+		ioth_ackc_begin(&v->ackc);
 	for (i = 0; i < nb; i++) {
 		s = ioth_mss_input_peek(&v->netif, p[i]->payload, p[i]->len,
 		                        &syn);
@@ -158,6 +173,7 @@ static void deliver(struct ioth_vnif *v, struct pbuf **p, int nb)
 		else if (s)
 			ioth_mss_input_apply(&syn);
 	}
+	ioth_ackc_end(&v->ackc, vnif_send, v);
 	UNLOCK_TCPIP_CORE();
 	ioth_lwip_batch_end();
 }

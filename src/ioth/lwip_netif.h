@@ -66,6 +66,11 @@ int ioth_mss_input_peek(const struct netif *n, uint8_t *f, size_t len,
                         struct ioth_syn *syn);
 void ioth_mss_input_apply(const struct ioth_syn *syn);
 
+/* Jumbo-sized TCP windows (lwip_wnd.c): once a connection's MSS has been
+ * raised, grow its receive window and send buffer to match. */
+struct tcp_pcb;
+void ioth_wnd_grow(struct tcp_pcb *pcb);
+
 /* Provided by the back-end (lwip.c): the receive thread calls begin before
  * it takes the core lock to feed frames and end after releasing it;
  * socket readiness changes in between are applied by end. */

@@ -5,6 +5,11 @@ management socket CTL.mgmt and its pid in CTL.pid; a JSON record per switch
 in the state directory lets ``status`` list and ``stop`` find them.  With a
 tap device the switch runs in the chosen network namespace (current one if
 none) and the tap gets the address, so kernel programs reach the stacks.
+
+vde_switch cuts frames at 1518 bytes.  A jumbo switch is vdeplug4's
+instead (``vde_plug null:// switch://CTL``, or ``tap://NAME`` for the tap),
+which carries frames up to 9216 bytes of payload; its tap gets MTU
+JUMBO_MTU.  It has no management socket.
 """
 from __future__ import annotations
 
@@ -16,6 +21,9 @@ import signal
 import subprocess
 import time
 from typing import List, Optional
+
+
+JUMBO_MTU = 9000
 
 
 class SwitchError(Exception):
@@ -64,13 +72,30 @@ def _run(cmd: List[str], what: str) -> None:
                                                     ).strip()))
 
 
+def _command(ctl: str, pidfile: str, mgmt: Optional[str], tapname: str,
+             tap: bool, hub: bool, jumbo: bool) -> List[str]:
+    if jumbo:
+        return ["vde_plug", "-d", "-p", pidfile,
+                "tap://" + tapname if tap else "null://",
+                ("hub://" if hub else "switch://") + ctl]
+    cmd = ["vde_switch", "-d", "-s", ctl, "-M", mgmt, "-p", pidfile]
+    if hub:
+        cmd.append("-x")
+    if tap:
+        cmd += ["-t", tapname]
+    return cmd
+
+
 def start(ctl: str, address: Optional[str] = None, tap: bool = False,
           tapname: str = "pyco0", netns: Optional[str] = None,
-          hub: bool = False) -> dict:
-    """Start a switch at ctl; with tap, give the tap device address."""
+          hub: bool = False, jumbo: bool = False) -> dict:
+    """Start a switch at ctl; with tap, give the tap device address; with
+    jumbo, a switch (and tap) that carry jumbo frames."""
     ctl = os.path.abspath(ctl)
-    if shutil.which("vde_switch") is None:
-        raise SwitchError("vde_switch not found: install the vde2 package")
+    prog = "vde_plug" if jumbo else "vde_switch"
+    if shutil.which(prog) is None:
+        raise SwitchError("%s not found: install the %s package" % (
+            prog, "vdeplug" if jumbo else "vde2"))
     if is_running(ctl):
         raise SwitchError("a switch is already running at %s" % ctl)
     parent = os.path.dirname(ctl)
@@ -88,15 +113,11 @@ def start(ctl: str, address: Optional[str] = None, tap: bool = False,
         if netns and not os.path.exists("/run/netns/" + netns):
             raise SwitchError("no network namespace %r" % netns)
     pidfile = ctl + ".pid"
-    mgmt = ctl + ".mgmt"
-    cmd = ["vde_switch", "-d", "-s", ctl, "-M", mgmt, "-p", pidfile]
-    if hub:
-        cmd.append("-x")
-    if tap:
-        cmd += ["-t", tapname]
+    mgmt = None if jumbo else ctl + ".mgmt"
+    cmd = _command(ctl, pidfile, mgmt, tapname, tap, hub, jumbo)
     if netns:
         cmd = ["ip", "netns", "exec", netns] + cmd
-    _run(cmd, "vde_switch")
+    _run(cmd, prog)
     pid = None
     for _ in range(100):
         try:
@@ -107,14 +128,20 @@ def start(ctl: str, address: Optional[str] = None, tap: bool = False,
         except (OSError, ValueError):
             pass
         time.sleep(0.02)
-    if pid is None:
-        raise SwitchError("vde_switch did not start at %s" % ctl)
+    if pid is None or not is_running(ctl):
+        if pid is not None:
+            _kill(pid)
+        raise SwitchError("%s did not start at %s" % (prog, ctl))
     rec = {"ctl": ctl, "pid": pid, "mgmt": mgmt, "pidfile": pidfile,
            "tap": tapname if tap else None, "netns": netns,
-           "address": str(iface) if iface else None}
+           "address": str(iface) if iface else None,
+           "jumbo": jumbo}
     try:
         if tap:
             pre = ["ip", "netns", "exec", netns] if netns else []
+            if jumbo:
+                _run(pre + ["ip", "link", "set", tapname, "mtu",
+                            str(JUMBO_MTU)], "ip link set mtu")
             _run(pre + ["ip", "addr", "add", str(iface), "dev", tapname],
                  "ip addr add")
             _run(pre + ["ip", "link", "set", tapname, "up"], "ip link set")
@@ -169,8 +196,11 @@ def _find_pid(ctl: str) -> Optional[int]:
                 argv = f.read().split(b"\0")
         except OSError:
             continue
-        if argv and os.path.basename(argv[0]) == b"vde_switch" and \
-                os.fsencode(ctl) in argv:
+        c = os.fsencode(ctl)
+        prog = os.path.basename(argv[0]) if argv else b""
+        if (prog == b"vde_switch" and c in argv) or \
+                (prog == b"vde_plug" and (b"switch://" + c in argv or
+                                          b"hub://" + c in argv)):
             return int(d)
     return None
 

@@ -29,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="tap device name (default pyco0)")
     s.add_argument("--hub", action="store_true",
                    help="act as a hub instead of a learning switch")
+    s.add_argument("--jumbo", action="store_true",
+                   help="carry jumbo frames (vdeplug4's switch instead of "
+                   "vde_switch, which cuts frames at 1518 bytes; the tap "
+                   "gets MTU %d)" % switch.JUMBO_MTU)
     t = sub.add_parser("stop", help="stop a switch and remove its files")
     t.add_argument("ctl", metavar="CTL")
     sub.add_parser("status", help="list the switches started")
@@ -45,27 +49,29 @@ def main(argv: Optional[List[str]] = None) -> int:
                     raise switch.SwitchError("usage: start [ADDR/BITS] CTL "
                                              "--no-tap")
                 rec = switch.start(args.args[-1], None, tap=False,
-                                   hub=args.hub)
+                                   hub=args.hub, jumbo=args.jumbo)
             else:
                 if len(args.args) != 2:
                     raise switch.SwitchError("usage: start ADDR/BITS CTL")
                 rec = switch.start(args.args[1], args.args[0], tap=True,
                                    tapname=args.tap, netns=args.netns,
-                                   hub=args.hub)
+                                   hub=args.hub, jumbo=args.jumbo)
             where = " with tap %s %s%s" % (
                 rec["tap"], rec["address"],
                 " in netns " + rec["netns"] if rec["netns"] else "") \
                 if rec["tap"] else ""
-            print("switch %s started (pid %d)%s" % (rec["ctl"], rec["pid"],
-                                                    where))
+            print("%sswitch %s started (pid %d)%s" % (
+                "jumbo " if rec["jumbo"] else "", rec["ctl"], rec["pid"],
+                where))
         elif args.cmd == "stop":
             rec = switch.stop(args.ctl)
             print("switch %s stopped" % rec["ctl"])
         else:
             for rec in switch.status():
-                print("%s\tpid %s\t%s\ttap %s %s%s" % (
+                print("%s\tpid %s\t%s%s\ttap %s %s%s" % (
                     rec["ctl"], rec.get("pid"),
                     "running" if rec["running"] else "dead",
+                    " jumbo" if rec.get("jumbo") else "",
                     rec.get("tap") or "-", rec.get("address") or "",
                     "\tnetns " + rec["netns"] if rec.get("netns") else ""))
     except (switch.SwitchError, ValueError, OSError) as e:

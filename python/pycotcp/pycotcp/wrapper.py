@@ -59,8 +59,9 @@ def _parser() -> argparse.ArgumentParser:
                    "interface (default: random, locally administered)")
     p.add_argument("--mtu", type=int, metavar="MTU",
                    help="interface MTU, 68..9216 (default 1500); above 1500 "
-                   "the switch must carry jumbo frames (vdeplug4's "
-                   "switch://, not vde_switch)")
+                   "the switch must carry jumbo frames (pyco-vde-setup "
+                   "--jumbo, or vdeplug4's switch://; not vde_switch), "
+                   "and -c creates such a switch")
     p.add_argument("--autoconf", action="store_true",
                    help="IPv6 stateless autoconfiguration (SLAAC)")
     p.add_argument("--hosts", metavar="FILE",
@@ -113,7 +114,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             context = adapters.adapter_for(args.library)
             if args.create and "://" not in args.file and \
                     not switch.is_running(args.file):
-                created = switch.start(args.file)
+                jumbo = args.mtu is not None and args.mtu > 1500
+                created = switch.start(args.file, jumbo=jumbo)
             pyco = Pyco(context=context)
             dev = DeviceInfo(context=context).with_type("vde") \
                 .with_name(args.device).with_path(args.file)

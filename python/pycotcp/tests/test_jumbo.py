@@ -1,12 +1,15 @@
 """Jumbo frames (--mtu / DeviceInfo.with_mtu): on a hub that carries them,
 lwip's TCP sends segments as large as the MTU although Debian's lwIP is
-built with TCP_MSS 1460 (src/ioth/lwip_mss.c), and data arrives intact.
-A third plug on the hub sees every frame and records the largest."""
+built with TCP_MSS 1460 (src/ioth/lwip_mss.c), its receive window grows
+past lwIP's fixed 64 KiB to 10 segments (src/ioth/lwip_wnd.c), and data
+arrives intact.  A third plug on the hub sees every frame and records the
+largest frame and the largest TCP window each address announced."""
 import os
 import shutil
 import signal
 import struct
 import subprocess
+import sys
 import threading
 import time
 
@@ -32,28 +35,28 @@ def _stop(p):
 
 
 @pytest.fixture
-def hub(tmp_path):
-    """vdeplug4's hub (it carries 9234-byte frames; vde_switch cuts them at
-    1518), and a capture plug on it; yields (ctl, capture)."""
+def hub(procs, tmp_path):
+    """A jumbo hub from pyco-vde-setup (vdeplug4's hub: vde_switch cuts
+    frames at 1518 bytes), and a capture plug on it; yields (ctl, capture).
+    """
     ctl = str(tmp_path / "hub.ctl")
-    h = subprocess.Popen(["vde_plug", "null://", "hub://" + ctl],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, start_new_session=True)
+    env = {"PYCO_STATE_DIR": str(tmp_path / "st")}
+    tool = [sys.executable, "-m", "pycotcp.vdesetup"]
+    rc, out, err = finish(procs.start(
+        tool + ["start", "--no-tap", "--jumbo", "--hub", ctl], env=env))
+    assert rc == 0 and "jumbo switch" in out, err
     cap = None
     try:
-        for _ in range(250):
-            if os.path.exists(os.path.join(ctl, "ctl")):
-                break
-            time.sleep(0.02)
-        else:
-            pytest.fail("hub did not start: %s" % h.stderr.read())
+        rc, out, err = finish(procs.start(tool + ["status"], env=env))
+        assert ctl in out and "running jumbo" in out, out + err
         cap = Capture(ctl)
         yield ctl, cap
     finally:
         if cap is not None:
             cap.stop()
-        _stop(h)
-        h.stderr.close()
+        rc, out, err = finish(procs.start(tool + ["stop", ctl], env=env))
+        assert rc == 0, err
+        assert not os.path.exists(ctl)
 
 
 class Capture:
@@ -68,6 +71,7 @@ class Capture:
                                   start_new_session=True)
         self.largest = 0
         self.frames = 0
+        self.window = {}        # IPv4 source -> largest raw window field
         self.t = threading.Thread(target=self._read, daemon=True)
         self.t.start()
 
@@ -78,10 +82,24 @@ class Capture:
             if len(head) < 2:
                 return
             n = struct.unpack("!H", head)[0]
-            if len(f.read(n)) < n:
+            frame = f.read(n)
+            if len(frame) < n:
                 return
             self.frames += 1
             self.largest = max(self.largest, n)
+            self._tcp(frame)
+
+    def _tcp(self, f):
+        """Note the window of an IPv4 TCP segment other than a SYN (whose
+        window is never scaled)."""
+        if len(f) < 54 or f[12:14] != b"\x08\x00" or f[23] != 6:
+            return
+        tcp = 14 + (f[14] & 0x0f) * 4
+        if len(f) < tcp + 20 or f[tcp + 13] & 0x02:
+            return
+        src = ".".join(str(b) for b in f[26:30])
+        wnd = struct.unpack("!H", f[tcp + 14:tcp + 16])[0]
+        self.window[src] = max(self.window.get(src, 0), wnd)
 
     def stop(self):
         self.p.stdin.close()
@@ -111,6 +129,13 @@ def test_lwip_segments_fill_mtu(procs, hub, mtu):
     time.sleep(0.2)
     # full-size IP packets in Ethernet frames (+14), none larger
     assert cap.largest == mtu + 14, (cap.largest, cap.frames)
+    # the receiver's window, in units of 2 bytes (lwIP's scale factor 1):
+    # lwIP's 64 KiB at 1500; 10 segments of 8960 bytes at 9000
+    wnd = cap.window.get(B4.split("/")[0], 0) * 2
+    if mtu == 9000:
+        assert 65535 < wnd <= 10 * 8960, wnd
+    else:
+        assert 0 < wnd <= 65535, wnd
 
 
 def test_bad_mtu(procs, hub):
@@ -128,3 +153,23 @@ def test_lwipv6_mtu_refused(procs, hub):
                       ("--mtu", "9000"))
     rc, out, err = finish(p)
     assert rc != 0 and "cannot set MTU 9000 on lwipv6" in err, err
+
+
+def test_wrapper_creates_jumbo_switch(procs, tmp_path):
+    """pyco-wrapper -c with --mtu above 1500 creates a switch that carries
+    the frames (a vde_switch would drop them and the transfer stall)."""
+    if backend_problem("lwip"):
+        pytest.skip(backend_problem("lwip"))
+    ctl = str(tmp_path / "made.ctl")
+    extra = ("--mtu", "9000")
+    s = procs.wrapped(prog("bulk.py"), ["serve", 7014, SIZE], A4, ctl,
+                      "lwip", extra + ("-c",),
+                      env={"PYCO_STATE_DIR": str(tmp_path / "st")})
+    wait_line(s, "READY")
+    c = procs.wrapped(prog("bulk.py"), ["get", "10.40.0.1", 7014, SIZE], B4,
+                      ctl, "lwip", extra)
+    rc, out, err = finish(c, 120)
+    assert rc == 0 and "BULK OK" in out, err
+    rc, out, err = finish(s, 30)
+    assert rc == 0, err
+    assert not os.path.exists(ctl)      # stopped with the program
