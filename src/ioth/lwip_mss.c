@@ -26,18 +26,9 @@
 #include "lwip_netif.h"
 #include "lwip_tcpframe.h"
 
-
 /* lwIP's initial congestion window for an MSS (RFC 3390), as in tcp_in.c */
 #define INITIAL_CWND(mss) \
 	((tcpwnd_size_t) LWIP_MIN(4U * (mss), LWIP_MAX(2U * (mss), 4380U)))
-
-/* A TCP segment located in an Ethernet frame. */
-struct seg {
-	int v6;
-	const uint8_t *ip;      /* IP header */
-	uint8_t *tcp;           /* TCP header */
-	size_t tcplen;          /* header + options + payload */
-};
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -46,41 +37,34 @@ static void put16(uint8_t *p, uint16_t v)
 }
 
 /* Locate a TCP SYN in frame; 0 if it is one, -1 otherwise. */
-static int find_syn(uint8_t *f, size_t len, struct seg *s)
+static int find_syn(const uint8_t *f, size_t len, struct ioth_tcpseg *s)
 {
-	struct ioth_tcpseg ts;
-
-	if (ioth_tcpseg_find(f, len, &ts) < 0 ||
-	    !(f[ts.tcp + 13] & IOTH_TCP_SYN))
+	if (ioth_tcpseg_find(f, len, s) < 0 || !(f[s->tcp + 13] & IOTH_TCP_SYN))
 		return -1;
-	s->v6 = ts.v6;
-	s->ip = f + ts.ip;
-	s->tcp = f + ts.tcp;
-	s->tcplen = ts.tcplen;
 	return 0;
 }
 
 /* The MSS option of a SYN, or NULL. */
-static uint8_t *mss_option(const struct seg *s)
+static uint8_t *mss_option(uint8_t *tcp, size_t tcplen)
 {
-	size_t hl = (size_t) (s->tcp[12] >> 4) * 4;
+	size_t hl = (size_t) (tcp[12] >> 4) * 4;
 	size_t i = IOTH_TCP_HLEN;
 
-	if (hl < IOTH_TCP_HLEN || hl > s->tcplen)
+	if (hl < IOTH_TCP_HLEN || hl > tcplen)
 		return NULL;
 	while (i < hl) {
-		uint8_t kind = s->tcp[i];
+		uint8_t kind = tcp[i];
 		if (kind == 0)                  /* end of options */
 			return NULL;
 		if (kind == 1) {                /* no-op */
 			i++;
 			continue;
 		}
-		if (i + 1 >= hl || s->tcp[i + 1] < 2 || i + s->tcp[i + 1] > hl)
+		if (i + 1 >= hl || tcp[i + 1] < 2 || i + tcp[i + 1] > hl)
 			return NULL;
-		if (kind == 2 && s->tcp[i + 1] == 4)
-			return s->tcp + i + 2;
-		i += s->tcp[i + 1];
+		if (kind == 2 && tcp[i + 1] == 4)
+			return tcp + i + 2;
+		i += tcp[i + 1];
 	}
 	return NULL;
 }
@@ -97,7 +81,8 @@ static uint16_t if_mss(const struct netif *n, int v6)
 
 void ioth_mss_output(const struct netif *n, uint8_t *f, size_t len)
 {
-	struct seg s;
+	struct ioth_tcpseg s;
+	uint8_t *tcp;
 	uint8_t *opt;
 	uint16_t old;
 	uint16_t mss;
@@ -105,30 +90,35 @@ void ioth_mss_output(const struct netif *n, uint8_t *f, size_t len)
 
 	if (n->mtu <= 1500 || find_syn(f, len, &s) < 0)
 		return;
-	opt = mss_option(&s);
+	tcp = f + s.tcp;
+	opt = mss_option(tcp, s.tcplen);
 	mss = if_mss(n, s.v6);
 	if (opt == NULL || (old = ioth_get16(opt)) >= mss)
 		return;
 	put16(opt, mss);
 	/* incremental checksum update (RFC 1624: HC' = ~(~HC + ~m + m')) */
-	sum = (uint16_t) ~ioth_get16(s.tcp + 16);
+	sum = (uint16_t) ~ioth_get16(tcp + 16);
 	sum += (uint16_t) ~old;
 	sum += mss;
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
-	put16(s.tcp + 16, (uint16_t) ~sum);
+	put16(tcp + 16, (uint16_t) ~sum);
 }
 
 int ioth_mss_input_peek(const struct netif *n, uint8_t *f, size_t len,
                         struct ioth_syn *syn)
 {
-	struct seg s;
+	struct ioth_tcpseg s;
+	const uint8_t *ip;
+	uint8_t *tcp;
 	uint8_t *opt;
 	uint16_t mss;
 
 	if (n->mtu <= 1500 || find_syn(f, len, &s) < 0)
 		return 0;
-	opt = mss_option(&s);
+	ip = f + s.ip;
+	tcp = f + s.tcp;
+	opt = mss_option(tcp, s.tcplen);
 	if (opt == NULL)
 		return 0;
 	mss = ioth_get16(opt);
@@ -138,15 +128,15 @@ int ioth_mss_input_peek(const struct netif *n, uint8_t *f, size_t len,
 		return 0;
 	syn->mss = mss;
 	syn->v6 = s.v6;
-	syn->ack = (s.tcp[13] & IOTH_TCP_ACK) != 0;
-	syn->sport = ioth_get16(s.tcp);
-	syn->dport = ioth_get16(s.tcp + 2);
+	syn->ack = (tcp[13] & IOTH_TCP_ACK) != 0;
+	syn->sport = ioth_get16(tcp);
+	syn->dport = ioth_get16(tcp + 2);
 	if (s.v6) {
-		memcpy(syn->src, s.ip + 8, 16);
-		memcpy(syn->dst, s.ip + 24, 16);
+		memcpy(syn->src, ip + 8, 16);
+		memcpy(syn->dst, ip + 24, 16);
 	} else {
-		memcpy(syn->src, s.ip + 12, 4);
-		memcpy(syn->dst, s.ip + 16, 4);
+		memcpy(syn->src, ip + 12, 4);
+		memcpy(syn->dst, ip + 16, 4);
 	}
 	return 1;
 }
