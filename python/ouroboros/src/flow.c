@@ -393,12 +393,8 @@ static PyObject * flow_write_impl(FlowObject * self,
                 return NULL;
         if (parse_count(cnt, view.len, &count) < 0)
                 goto out;
-        if (count > view.len) {
-                PyErr_Format(PyExc_ValueError,
-                             "count %zd is larger than the buffer (%zd bytes)",
-                             count, view.len);
-                goto out;
-        }
+        if (count > view.len)   /* the seed: "up to count bytes" */
+                count = view.len;
         if (self->fd < 0) {
                 flow_not_alloc(self);
                 goto out;
@@ -658,9 +654,10 @@ static PyMethodDef flow_methods[] = {
           "(non-blocking, nothing waiting), FlowDownError (peer left)." },
         { "write", (PyCFunction) (void (*)(void)) flow_write_m,
           METH_FASTCALL | METH_KEYWORDS,
-          "write(buf, count=None) -> int\n\nWrite the first count bytes "
-          "of the bytes-like buf (default: all) as one packet; returns "
-          "the number of bytes written." },
+          "write(buf, count=None) -> int\n\nWrite up to count bytes "
+          "of the bytes-like buf (default: all) as one packet: "
+          "buf[:count], so a count larger than the buffer writes the "
+          "whole buffer. Returns the number of bytes written." },
         { "_read_nowait", (PyCFunction) flow_read_nowait, METH_O,
           "_read_nowait(count) -> bytes or None (nothing waiting)." },
         { "_write_nowait", (PyCFunction) flow_write_nowait, METH_O,

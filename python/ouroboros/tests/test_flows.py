@@ -54,7 +54,18 @@ def test_read_count_and_write_count(pair):
     c.write(memoryview(b"xmv")[1:])
     assert s.read() == b"ba" and s.read() == b"mv"
     with pytest.raises(ValueError):
-        c.write(b"abc", 10)
+        c.write(b"abc", -1)
+
+
+def test_write_count_beyond_buffer_writes_the_buffer(pair):
+    """The seed: write(buf, count) writes "up to count bytes from buffer";
+    a server echoing a short message with the count it expected must not
+    crash."""
+    c, s = pair()
+    assert c.write(b"abc", 10) == 3
+    assert s.read() == b"abc"
+    assert c.write(bytearray(b"xy"), count=1 << 20) == 2
+    assert s.read() == b"xy"
 
 
 def test_text_utf8_not_truncated(pair):
