@@ -20,12 +20,14 @@ def client():
 
 
 def server():
-    print("Starting the server.")
+    # flush=True: what a terminal shows at once reaches a pipe or a log
+    # at once too (stdout is block-buffered when it is not a terminal)
+    print("Starting the server.", flush=True)
     while True:
         with flow_accept() as f:
-            print("New flow.")
+            print("New flow.", flush=True)
             line = f.readline()
-            print("Message from client is " + line)
+            print("Message from client is " + line, flush=True)
             f.writeline(line)
 
 

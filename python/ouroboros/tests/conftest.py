@@ -9,6 +9,7 @@ else from PATH, /usr/local/sbin and /usr/local/bin.
 """
 
 import os
+import selectors
 import shutil
 import signal
 import subprocess
@@ -21,6 +22,17 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLES = os.path.abspath(os.path.join(HERE, "..", "..", "examples"))
+
+# A run stopped by SIGTERM (a suite's time limit, CI, kill) tears down
+# like Ctrl-C: pytest then runs every finalizer, so the IRMd, its IPCPs
+# and the servers the tests started are stopped and the directories go.
+# (The default action of SIGTERM would end pytest and leave them all.)
+def _terminate(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt("SIGTERM")
+
+
+signal.signal(signal.SIGTERM, _terminate)
 
 # The library reads OUROBOROS_RUNDIR on first use: set it before anything
 # of ouroboros is used in this process.
@@ -44,6 +56,25 @@ def find_bin(name):
         if os.access(p, os.X_OK):
             return p
     return None
+
+
+def readline(p, timeo=10.0):
+    """The next line of p.stdout within timeo seconds, else fail with
+    what the process said on stderr (never wait forever for a line).
+    For lines a process prints one at a time, such as its banner: a
+    line already in p.stdout's buffer is not seen by the select."""
+    sel = selectors.DefaultSelector()
+    sel.register(p.stdout, selectors.EVENT_READ)
+    try:
+        if not sel.select(timeo):
+            err = ""
+            if p.poll() is not None and p.stderr is not None:
+                err = p.stderr.read()
+            raise AssertionError("no line from %s in %.0f s%s" % (
+                p.args, timeo, (": " + err) if err else ""))
+    finally:
+        sel.close()
+    return p.stdout.readline()
 
 
 class Procs:
@@ -229,7 +260,7 @@ def server(ouro, procs):
         irm.register_name(name, layer=ouro.layer)
         p = procs.start([sys.executable, "-u", "-c", SERVER, name, mode],
                         stdin=subprocess.PIPE)
-        line = p.stdout.readline()
+        line = readline(p)
         assert line.strip() == "ready", p.stderr.read()
         return name, p
 

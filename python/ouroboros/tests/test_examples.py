@@ -12,7 +12,7 @@ import pytest
 
 from ouroboros import irm
 
-from conftest import EXAMPLES, Procs, _wait_socket, find_bin
+from conftest import EXAMPLES, Procs, _wait_socket, find_bin, readline
 
 
 def _py_has_package(python):
@@ -26,6 +26,9 @@ def fresh_irmd():
     """A second private IRMd with nothing in it, for verbatim commands."""
     rundir = tempfile.mkdtemp(prefix="pyouro-walk.")
     env = dict(os.environ, OUROBOROS_RUNDIR=rundir)
+    # as on a user's terminal-less run (a pipe, a log, CI): a developer's
+    # PYTHONUNBUFFERED must not hide an example that does not flush
+    env.pop("PYTHONUNBUFFERED", None)
     log = open(os.path.join(rundir, "..", os.path.basename(rundir) + ".log"),
                "w")
     p = subprocess.Popen([find_bin("irmd"), "--stdout"], env=env,
@@ -75,10 +78,17 @@ def test_seed_walkthrough_verbatim(fresh_irmd):
     """irm i b t local n local l local; irm n r oecho l local;
     irm b prog ./oecho.py n oecho; ./oecho.py -l &; ./oecho.py"""
     env, procs = fresh_irmd
+    if sys.prefix != sys.base_prefix and "PYTHONPATH" not in env:
+        # run from a venv (scripts/test-python.sh): the scripts' own
+        # #!/usr/bin/python3 takes the package under test from it
+        import ouroboros
+        env["PYTHONPATH"] = os.path.dirname(
+            os.path.dirname(os.path.abspath(ouroboros.__file__)))
     if not _py_has_package("/usr/bin/python3") and \
             "PYTHONPATH" not in env:
         pytest.fail("/usr/bin/python3 cannot import ouroboros: install the "
-                    "package system-wide (scripts/test-python.sh does)")
+                    "package (pip install python/ouroboros) or run from a "
+                    "venv that has it")
     irm_dir = os.path.dirname(find_bin("irm"))
     env["PATH"] = irm_dir + os.pathsep + env["PATH"]
     cwd = EXAMPLES
@@ -86,7 +96,7 @@ def test_seed_walkthrough_verbatim(fresh_irmd):
     _sh("irm n r oecho l local", env, cwd)
     _sh("irm b prog ./oecho.py n oecho", env, cwd)
     srv = procs.start(["./oecho.py", "-l"], env=env, cwd=cwd)
-    assert srv.stdout.readline().strip() == "Starting the server."
+    assert readline(srv).strip() == "Starting the server."
     _wait_bound(env, "oecho")
     for _ in range(3):
         out = _sh("./oecho.py", env, cwd)
@@ -109,7 +119,7 @@ def test_oecho_started_as_python_script(fresh_irmd):
                        capture_output=True)
     srv = procs.start([sys.executable, "oecho.py", "-l"], env=env,
                       cwd=EXAMPLES)
-    assert srv.stdout.readline().strip() == "Starting the server."
+    assert readline(srv).strip() == "Starting the server."
     _wait_bound(env, "oecho")
     r = subprocess.run([sys.executable, "oecho.py"], env=env, cwd=EXAMPLES,
                        capture_output=True, text=True, timeout=30)
@@ -122,7 +132,7 @@ def _start_server(ouro, procs, script, base):
     p = procs.start([sys.executable, "-u", os.path.join(EXAMPLES, script),
                      "-l", "-n", name])
     irm.bind_process(p.pid, name)
-    assert p.stdout.readline().startswith("Serving"), p.stderr.read()
+    assert readline(p).startswith("Serving"), p.stderr.read()
     return name, p
 
 
@@ -186,7 +196,7 @@ def test_dead_irmd_gives_clear_errors(fresh_irmd):
     env, procs = fresh_irmd
     p = procs.start([sys.executable, "-u", "-c", DEAD], env=env,
                     stdin=subprocess.PIPE)
-    assert p.stdout.readline().strip() == "ready", p.stderr.read()
+    assert readline(p).strip() == "ready", p.stderr.read()
     os.kill(int(env["_IRMD_PID"]), signal.SIGKILL)
     time.sleep(0.5)
     out, err = p.communicate("go\n", timeout=60)

@@ -6,6 +6,8 @@ import time
 
 import pytest
 
+from conftest import readline
+
 SCRIPT = r'''
 import sys, time
 from ouroboros.dev import *
@@ -48,7 +50,7 @@ print("returned", flush=True)
 def test_sigint_interrupts_blocked_call(ouro, server, procs, what):
     name, _ = server("idle" if what == "alloc" else "hold")
     p = procs.start([sys.executable, "-u", "-c", SCRIPT, what, name])
-    assert p.stdout.readline().strip() == "blocked", p.stderr.read()
+    assert readline(p).strip() == "blocked", p.stderr.read()
     time.sleep(0.5)                     # well inside the blocking call
     assert p.poll() is None
     t0 = time.monotonic()

@@ -8,7 +8,7 @@ import pytest
 from ouroboros import errors, irm
 from ouroboros.dev import flow_alloc
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, readline
 
 
 def test_list_ipcps_has_local_layer(ouro):
@@ -67,7 +67,7 @@ def test_bind_program_then_process_is_bound(ouro, procs):
     irm.bind_program(script, n)
     assert [x for x in irm.list_names() if x.name == n][0].n_progs == 1
     p = procs.start([sys.executable, "-u", script, "-l", "-n", n])
-    assert p.stdout.readline().startswith("Serving")
+    assert readline(p).startswith("Serving")
     import time
     deadline = time.monotonic() + 10      # bound when it announces itself
     while [x for x in irm.list_names() if x.name == n][0].n_procs == 0:

@@ -8,7 +8,7 @@ from ouroboros import irm
 from ouroboros.dev import flow_alloc
 from ouroboros.event import FEventQueue, FEventType, FlowSet
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, readline
 
 N = 1000
 
@@ -20,7 +20,7 @@ def start_set_server(ouro, procs):
                      os.path.join(EXAMPLES, "oecho_set.py"), "-l",
                      "-n", name])
     irm.bind_process(p.pid, name)
-    assert p.stdout.readline().startswith("Serving"), p.stderr.read()
+    assert readline(p).startswith("Serving"), p.stderr.read()
     return name, p
 
 
