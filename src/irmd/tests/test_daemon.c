@@ -5,6 +5,8 @@
  */
 #include "tp.h"
 
+#include "irmd/irmd.h"
+
 #include "common/flow_shm.h"
 #include "common/hash.h"
 
@@ -15,7 +17,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -145,48 +149,91 @@ void t_fuzz(void)
         CHECK_EQ(th_stop(&d), 0);
 }
 
+/* fds[i] was closed by the IRMd (EOF, nothing to read). */
+static bool closed_by_peer(int fd)
+{
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        char          c;
+
+        if (poll(&pfd, 1, 0) != 1)
+                return false;
+
+        return recv(fd, &c, 1, MSG_DONTWAIT) == 0;
+}
+
+/*
+ * The connection cap: IRMD_MAX_CONNS clients are served, every one past
+ * that is closed at once, and one whose request is already waiting when
+ * the IRMd accepts it gets -EBUSY. A freed slot is served again.
+ */
 void t_flood(void)
 {
+        enum { EXTRA = 50, N = IRMD_MAX_CONNS + EXTRA };
         struct th_irmd d;
         struct rlimit  rl;
-        static int     fds[5000];
-        int            n = 0;
+        static int     fds[N];
+        int            n;
         int            i;
-        int            refused = 0;
+        int            fd;
+        int            closed = 0;
 
         getrlimit(RLIMIT_NOFILE, &rl);
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
+        if (rl.rlim_cur < (rlim_t) N + 64) {
+                fprintf(stderr, "SKIP flood: needs %d file descriptors, the "
+                        "hard limit is %llu\n", N + 64,
+                        (unsigned long long) rl.rlim_cur);
+                exit(77);
+        }
 
         th_mkdir(&d);
         th_start(&d, NULL);
 
-        for (i = 0; i < 5000 && (rlim_t) i + 64 < rl.rlim_cur; ++i) {
+        for (n = 0; n < N; ++n) {
                 fds[n] = th_connect(&d);
-                if (fds[n] < 0)
-                        break;
-                ++n;
+                CHECK(fds[n] >= 0);
         }
-        th_sleep_ms(300);
+        /* until the IRMd has accepted (and closed) the last of them */
+        for (i = 0; i < 500 && !closed_by_peer(fds[N - 1]); ++i)
+                th_sleep_ms(10);
+        th_sleep_ms(100);
 
-        /* with the table full a request is refused politely */
-        if (n > 4096) {
-                int fd = th_connect(&d);
-                if (fd >= 0) {
-                        int r;
-                        msg_init(&tp_m, M_IPCP_LIST, 0, 1);
-                        r = th_call(fd, &tp_m, &tp_r, 3000);
-                        CHECK(r == -EBUSY || r == -EPIPE || r == 0);
-                        refused = r != 0;
-                        close(fd);
-                }
-        }
-        printf("flood: %d connections open, extra refused: %d\n", n,
-               refused);
+        for (i = 0; i < n; ++i)
+                closed += closed_by_peer(fds[i]);
+        printf("flood: %d connections, %d closed by the IRMd (cap %d)\n",
+               n, closed, IRMD_MAX_CONNS);
+        CHECK_EQ(closed, EXTRA);
+        for (i = 0; i < IRMD_MAX_CONNS; ++i)
+                CHECK(!closed_by_peer(fds[i]));  /* the first ones stay */
+
+        /* a request already sent when the IRMd accepts: -EBUSY */
+        CHECK_EQ(kill(d.pid, SIGSTOP), 0);
+        fd = th_connect(&d);
+        CHECK(fd >= 0);
+        msg_init(&tp_m, M_IPCP_LIST, 0, 1);
+        CHECK_EQ(msg_send(fd, &tp_m), 0);
+        CHECK_EQ(kill(d.pid, SIGCONT), 0);
+        CHECK_EQ(msg_recv(fd, &tp_r, 3000), 0);
+        CHECK(tp_r.flags & MSG_F_REPLY);
+        CHECK_EQ(msg_result(&tp_r), -EBUSY);
+        msg_fini(&tp_r);
+        close(fd);
+
+        /* a client inside the cap is served */
+        msg_init(&tp_m, M_IPCP_LIST, 0, 2);
+        CHECK_EQ(th_call(fds[0], &tp_m, &tp_r, 3000), 0);
+        msg_fini(&tp_r);
+
+        /* a freed slot takes a new client */
+        close(fds[1]);
+        th_sleep_ms(100);
+        CHECK_EQ(th_ipcp_list(&d), 0);
 
         CHECK(th_alive(d.pid));
         for (i = 0; i < n; ++i)
-                close(fds[i]);
+                if (i != 1)
+                        close(fds[i]);
         th_sleep_ms(300);
         CHECK_EQ(th_ipcp_list(&d), 0);
         CHECK_EQ(th_stop(&d), 0);
