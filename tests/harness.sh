@@ -11,6 +11,9 @@
 #   bg "$BIN/oping" -l                    # start a process, stopped at exit
 #   expect_fail "reason" cmd args...      # cmd must exit non-zero
 #   fail "message"                        # abort the test
+#   skip "reason"                         # cannot run here: exit 77, which
+#                                         # ctest shows as skipped (never
+#                                         # exit 0 for a test not run)
 set -u
 
 HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -96,7 +99,7 @@ harness_cleanup() {
                 stop_pids "$IRMD_PID"
                 stop_pids "${kids[@]:-}"
         fi
-        if [ $rc -ne 0 ] && [ -f "$OUROBOROS_RUNDIR/irmd.log" ]; then
+        if [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ -f "$OUROBOROS_RUNDIR/irmd.log" ]; then
                 echo "--- irmd log (last 40 lines) ---" >&2
                 tail -n 40 "$OUROBOROS_RUNDIR/irmd.log" >&2
         fi
@@ -109,6 +112,12 @@ trap 'exit 130' INT TERM
 fail() {
         echo "FAIL: $*" >&2
         exit 1
+}
+
+# The test cannot run here (SKIP_RETURN_CODE 77, see tests/CMakeLists.txt).
+skip() {
+        echo "SKIP: $*" >&2
+        exit 77
 }
 
 # Run a command in the background; it is stopped when the test ends.

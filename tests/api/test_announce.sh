@@ -5,7 +5,7 @@
 # program as its executable.
 . "$(dirname "$0")/../harness.sh"
 
-command -v python3 >/dev/null || { echo "SKIP: no python3"; exit 0; }
+command -v python3 >/dev/null || skip "no python3"
 
 irmd_start
 dir=$OUROBOROS_RUNDIR

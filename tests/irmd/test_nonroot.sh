@@ -4,12 +4,12 @@
 # socket and directory are private to that user, and a flow works.
 . "$(dirname "$0")/../harness.sh"
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root to switch to user nobody"; exit 0; }
+[ "$(id -u)" -eq 0 ] || skip "needs root to switch to user nobody"
 command -v setpriv >/dev/null || fail "setpriv (util-linux) missing"
 
 # The binaries must be reachable by nobody.
 setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$BIN/irmd" \
-        || { echo "SKIP: $BIN not accessible to user nobody"; exit 0; }
+        || skip "$BIN not accessible to user nobody"
 
 chmod 0711 "$OUROBOROS_RUNDIR"   # nobody may traverse, not list
 xdg=$OUROBOROS_RUNDIR/xdg
