@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# pyOuroboros: build and install the package against the built C tree,
-# check that it also installs in a venv, and run its pytest suite against
-# a private IRMd. Exits non-zero on any failure. Well under 5 minutes.
+# pyOuroboros: build and install the package against the built C tree
+# into a private venv (never into the system Python), and run its pytest
+# suite there against a private IRMd. Exits non-zero on any failure.
+# Well under 4 minutes.
 #
 #   scripts/test-python.sh [BUILD_DIR]      (default: $BUILD_DIR or ./build)
 #
@@ -9,6 +10,9 @@
 # /usr/local) when it is installed there and identical to the build's,
 # else from the build tree (include/ + BUILD/include, BUILD/lib, rpath).
 # The IRMd, ipcpd-local and irm used by the tests come from BUILD/bin.
+# Every test has a time limit (python/ouroboros/tests/pytest.ini); -v
+# names each test as it starts, so a hang shows where it is. Set
+# PYOURO_VENV=DIR to keep the venv in DIR (reused, package reinstalled).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-${BUILD_DIR:-build}}
@@ -32,31 +36,26 @@ else
 fi
 
 TMP=$(mktemp -d /tmp/test-python.XXXXXX)
+VENV=${PYOURO_VENV:-$TMP/venv}
 # shellcheck disable=SC2317  # called by the trap
 cleanup() { rm -rf "$TMP" "$PKG/build" "$PKG"/*.egg-info; }
 trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-PIP_OPTS="--no-build-isolation --no-deps --no-index --force-reinstall --quiet"
-
-echo "=== pyouroboros: install (system, $PY)"
-# shellcheck disable=SC2086
-$SUDO env OURO_INCLUDE_DIRS="$OURO_INCLUDE_DIRS" OURO_LIBRARY_DIRS="$OURO_LIBRARY_DIRS" \
-        $PY -m pip install $PIP_OPTS --break-system-packages "$PKG"
-
-echo "=== pyouroboros: install (venv --system-site-packages)"
-$PY -m venv --system-site-packages "$TMP/venv"
-# shellcheck disable=SC2086
-"$TMP/venv/bin/python" -m pip install $PIP_OPTS "$PKG"
-(cd "$TMP" && "$TMP/venv/bin/python" -c \
+echo "=== pyouroboros: install into a venv ($VENV, --system-site-packages)"
+[ -x "$VENV/bin/python" ] || $PY -m venv --system-site-packages "$VENV"
+"$VENV/bin/python" -m pip install --no-build-isolation --no-deps --no-index \
+        --force-reinstall --quiet "$PKG"
+(cd "$TMP" && "$VENV/bin/python" -c \
         'import ouroboros.dev, ouroboros._dev as d, sys; assert d.__file__.startswith(sys.prefix), d.__file__')
 
 echo "=== pyouroboros: pytest"
 cd "$TMP"
 rc=0
-OURO_BIN="$BUILD/bin" PATH="$BUILD/bin:$PATH" timeout 280 \
-        "$TMP/venv/bin/python" -m pytest -q -p no:cacheprovider "$PKG/tests" || rc=$?
+OURO_BIN="$BUILD/bin" PATH="$BUILD/bin:$PATH" \
+        "$VENV/bin/python" -m pytest -v -r fEsxX --durations=5 \
+        -p no:cacheprovider "$PKG/tests" || rc=$?
 if [ "$rc" -eq 5 ]; then
         echo "test-python: no tests ran" >&2
 fi

@@ -1,46 +1,76 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what it needs, builds, then runs the C
-# unit and integration tests (ctest), the same again in an ASan/UBSan
-# build, the pyOuroboros tests and the PycoTCP tests. Exits non-zero if
-# any suite fails.
+# The whole test suite, the README's test command (CI runs it under
+# env -i, see .ci/run): installs what it needs, builds, then runs the
+# suites below in this order and prints their results in the same order.
+# Exits non-zero if any suite fails.
+#
+#   scripts/test.sh [--long]        (or OURO_TEST_LONG=1 scripts/test.sh)
+#
+# --long also runs the ctest tests labelled "long" (multi-host and other
+# long runs; left out by default). Without it the whole run stays under
+# 20 minutes on 2 cores.
+#
+# Every suite has a time limit; every test in it has its own (ctest
+# TIMEOUT, pytest-timeout), so a hang fails that test by name. When a
+# suite ends, reaches its limit or the run is interrupted, everything it
+# started is stopped (scripts/lib/suites.sh): no IRMd, IPCP or server
+# outlives the run.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}
+LONG=${OURO_TEST_LONG:-0}
+
+for arg in "$@"; do
+        case $arg in
+        --long) LONG=1 ;;
+        -h | --help)
+                sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
+                exit 0
+                ;;
+        *)
+                echo "test.sh: unknown argument $arg (try --help)" >&2
+                exit 1
+                ;;
+        esac
+done
+
+. scripts/lib/suites.sh
 
 scripts/install-deps.sh || exit 1
 scripts/build.sh "$BUILD" || exit 1
 
-declare -A result
-run_suite() {
-        local name=$1
-        shift
-        echo "=== $name"
-        if "$@"; then
-                result[$name]=pass
-        else
-                result[$name]=FAIL
-        fi
-}
+CTEST="ctest --output-on-failure -j2"
+if [ "$LONG" = 1 ]; then
+        echo "=== long mode: the tests labelled \"long\" run too"
+        LIMIT_SCALE=4
+else
+        CTEST="$CTEST -LE long"
+        LIMIT_SCALE=1
+fi
+limit() { echo $(($1 * LIMIT_SCALE)); }
 
-run_suite ctest bash -c "cd '$BUILD' && ctest --output-on-failure -j2 --timeout 300"
-# The Ouroboros C tree again under AddressSanitizer and UBSan.
-run_suite ctest-asan bash -c "cmake -S . -B '$BUILD-asan' -DSANITIZE=ON \
+# 1. The C unit and integration tests.
+run_suite ctest "$(limit 420)" bash -c "cd '$BUILD' && $CTEST"
+
+# 2. Sanitizers: the Ouroboros C tree again under AddressSanitizer and
+#    UBSan...
+run_suite ctest-asan "$(limit 600)" bash -c "cmake -S . -B '$BUILD-asan' -DSANITIZE=ON \
         -DCOMPONENTS='common;lib;irmd;ipcpd;tools;tests' >/dev/null &&
         cmake --build '$BUILD-asan' -j\$(nproc) >/dev/null &&
-        cd '$BUILD-asan' && ctest --output-on-failure -j2 --timeout 300"
-[ -x scripts/test-python.sh ] && run_suite pyouroboros scripts/test-python.sh "$BUILD"
-[ -x scripts/test-pycotcp.sh ] && run_suite pycotcp scripts/test-pycotcp.sh "$BUILD"
+        cd '$BUILD-asan' && $CTEST"
+#    ...and under ThreadSanitizer: scripts/test-tsan.sh BUILD_DIR (the
+#    flow memory and library tests in a -DSANITIZE=thread build) runs here
+#    once it exists.
+if [ -x scripts/test-tsan.sh ]; then
+        run_suite ctest-tsan "$(limit 300)" scripts/test-tsan.sh "$BUILD"
+fi
 
-passed=0
-failed=0
-echo "=== summary"
-for s in "${!result[@]}"; do
-        echo "  $s: ${result[$s]}"
-        if [ "${result[$s]}" = pass ]; then
-                passed=$((passed + 1))
-        else
-                failed=$((failed + 1))
-        fi
-done
-echo "suites: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# 3. pyOuroboros (pytest, in a venv, against this build).
+run_suite pyouroboros "$(limit 300)" scripts/test-python.sh "$BUILD"
+
+# 4. PycoTCP (its C core with ctest, then pytest).
+if [ -x scripts/test-pycotcp.sh ]; then
+        run_suite pycotcp "$(limit 300)" scripts/test-pycotcp.sh "$BUILD"
+fi
+
+suite_summary
