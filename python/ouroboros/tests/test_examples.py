@@ -74,10 +74,19 @@ def _wait_bound(env, name, timeo=10):
     raise AssertionError("no process bound to %s:\n%s" % (name, out))
 
 
-def test_seed_walkthrough_verbatim(fresh_irmd):
-    """irm i b t local n local l local; irm n r oecho l local;
-    irm b prog ./oecho.py n oecho; ./oecho.py -l &; ./oecho.py"""
-    env, procs = fresh_irmd
+WALKTHROUGH = [                     # the seed's, and README.md's
+    "cd python/examples",
+    "irm i b t local n local l local",
+    "irm n r oecho l local",
+    "irm b prog ./oecho.py n oecho",
+    "./oecho.py -l &",
+    "./oecho.py",
+]
+ROOT = os.path.dirname(os.path.dirname(EXAMPLES))
+
+
+def _walkthrough(env, procs):
+    """Run WALKTHROUGH verbatim against the IRMd of env."""
     if sys.prefix != sys.base_prefix and "PYTHONPATH" not in env:
         # run from a venv (scripts/test-python.sh): the scripts' own
         # #!/usr/bin/python3 takes the package under test from it
@@ -91,20 +100,47 @@ def test_seed_walkthrough_verbatim(fresh_irmd):
                     "venv that has it")
     irm_dir = os.path.dirname(find_bin("irm"))
     env["PATH"] = irm_dir + os.pathsep + env["PATH"]
-    cwd = EXAMPLES
-    _sh("irm i b t local n local l local", env, cwd)
-    _sh("irm n r oecho l local", env, cwd)
-    _sh("irm b prog ./oecho.py n oecho", env, cwd)
-    srv = procs.start(["./oecho.py", "-l"], env=env, cwd=cwd)
+    cwd = os.path.join(ROOT, WALKTHROUGH[0].split()[1])
+    for cmd in WALKTHROUGH[1:4]:
+        _sh(cmd, env, cwd)
+    srv = procs.start(WALKTHROUGH[4].rstrip(" &").split(), env=env, cwd=cwd)
     assert readline(srv).strip() == "Starting the server."
     _wait_bound(env, "oecho")
     for _ in range(3):
-        out = _sh("./oecho.py", env, cwd)
+        out = _sh(WALKTHROUGH[5], env, cwd)
         assert out == "Hello, PyOuroboros!\n"
     srv.send_signal(signal.SIGTERM)
     out, _ = srv.communicate(timeout=10)
     assert "New flow." in out
     assert "Message from client is Hello, PyOuroboros!" in out
+
+
+def test_seed_walkthrough_verbatim(fresh_irmd):
+    """irm i b t local n local l local; irm n r oecho l local;
+    irm b prog ./oecho.py n oecho; ./oecho.py -l &; ./oecho.py"""
+    env, procs = fresh_irmd
+    _walkthrough(env, procs)
+
+
+def test_readme_has_the_walkthrough():
+    """README.md's pyOuroboros commands are the ones tested here."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    block = readme.split("## pyOuroboros", 1)[1].split("```sh\n", 1)[1]
+    block = block.split("```", 1)[0]
+    assert block.splitlines() == WALKTHROUGH
+
+
+def test_readme_walkthrough_after_the_demo(fresh_irmd):
+    """scripts/setup.sh ends with scripts/demo.sh: the walkthrough must
+    work as written right after it (the demo uses names of its own)."""
+    env, procs = fresh_irmd
+    denv = dict(env, OURO_DEMO_PYCOTCP="0")
+    denv["PATH"] = os.path.dirname(find_bin("irm")) + os.pathsep + \
+        os.path.dirname(find_bin("oecho")) + os.pathsep + env["PATH"]
+    out = _sh("scripts/demo.sh", denv, ROOT)
+    assert "Server replied: Client says hi!" in out, out
+    _walkthrough(env, procs)
 
 
 def test_oecho_started_as_python_script(fresh_irmd):
