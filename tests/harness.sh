@@ -11,6 +11,7 @@
 #   bg "$BIN/oping" -l                    # start a process, stopped at exit
 #   expect_fail "reason" cmd args...      # cmd must exit non-zero
 #   fail "message"                        # abort the test
+#   wait_gone PID                         # until PID has exited (~10 s)
 #   skip "reason"                         # cannot run here: exit 77, which
 #                                         # ctest shows as skipped (never
 #                                         # exit 0 for a test not run)
@@ -151,6 +152,16 @@ wait_for() {
         for _ in $(seq 100); do
                 "$@" >/dev/null 2>&1 && return 0
                 sleep 0.05
+        done
+        return 1
+}
+
+# Wait until process $1 has exited (up to ~$2 tenths of a second,
+# default 100); 1 if it still runs.
+wait_gone() {
+        for _ in $(seq "${2:-100}"); do
+                kill -0 "$1" 2>/dev/null || return 0
+                sleep 0.1
         done
         return 1
 }
