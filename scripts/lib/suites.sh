@@ -88,7 +88,9 @@ run_suite() {
         shift 2
         echo "=== $name (time limit ${limit} s)"
         SUITE_CURRENT=$name
-        # timeout(1) makes its own process group and signals all of it
+        # timeout(1) makes its own process group and signals all of it;
+        # it also gives the suite back the default SIGINT that bash takes
+        # from background jobs (tests send SIGINT to their programs)
         timeout -k 30 "$limit" "$@" </dev/null &
         SUITE_PID=$!
         wait "$SUITE_PID" || rc=$?

@@ -14,8 +14,9 @@ command -v systemd-analyze >/dev/null || skip "no systemd-analyze"
 grep -qx "Type=simple" "$unit" || fail "not Type=simple"
 grep -qx "RuntimeDirectory=ouroboros" "$unit" || fail "no RuntimeDirectory"
 grep -qx "KillMode=mixed" "$unit" || fail "not KillMode=mixed"
-exec_start=$(sed -n 's/^ExecStart=//p' "$unit")
-set -- $exec_start
+read -r -a cmd <<<"$(sed -n 's/^ExecStart=//p' "$unit")"
+set -- "${cmd[@]}"
+exec_start="$*"
 [ "$(basename "$1")" = irmd ] || fail "ExecStart is not irmd: $exec_start"
 shift
 args=("$@")

@@ -2,8 +2,9 @@
 # Ouroboros - scripts/lib/suites.sh, the runner of scripts/test.sh: a
 # suite killed mid-run (SIGTERM to the runner) or stopped by its time
 # limit leaves nothing running, even processes that started their own
-# session (an IRMd with an IPCP, a server); the summary lists the suites
-# in the order they ran.
+# session (an IRMd with an IPCP, a server); a suite's programs get
+# SIGINT's default action; the summary lists the suites in the order they
+# ran.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=$(cd "${OURO_BIN:-$ROOT/build/bin}" && pwd)
@@ -40,7 +41,9 @@ if [ "\$2" = kill ]; then
         run_suite second 1 true
         run_suite first 120 bash "$W/suite.sh" "$W/rd-kill" "\$1.started"
 else
-        run_suite b-fast 60 true
+        # a suite gets SIGINT's default action (not bash's ignored one)
+        run_suite b-fast 60 python3 -c "import signal, sys; \\
+sys.exit(signal.getsignal(signal.SIGINT) is not signal.default_int_handler)"
         run_suite a-slow 3 bash "$W/suite.sh" "$W/rd-limit" "\$1.started"
         run_suite c-fails 60 false
 fi
