@@ -120,17 +120,22 @@ bool tool_threads_wait(long ms);
 typedef int (* tool_flow_start_t)(int fd, const qosspec_t * qs, void * arg);
 
 /* Accept flows in a thread, hand each to start(); wait in the caller for
- * SIGINT or SIGTERM, then release every flow and wait (bounded) for the
- * flow threads to leave. Returns 0, or a negative errno if it could not
- * start. */
+ * SIGINT or SIGTERM (or a lost IRMd), then release every flow and wait
+ * (bounded) for the flow threads to leave. Returns 0, -EIRMD if the IRMd
+ * was lost, or a negative errno if it could not start. */
 int  tool_server_run(tool_flow_start_t start, void * arg);
 
 /* Deallocate fd unless a stopping server already did. */
 void tool_flow_release(int fd);
 
 /* Block in flow_accept() until a flow comes (its fd) or the tool stops
- * (-ECANCELED); failures are reported, then retried after a pause. */
+ * (-ECANCELED). Without an IRMd (-EIRMD) it says so once and stops the
+ * tool (tool_irmd_lost() then holds); other failures are reported when
+ * they change and retried after pauses that grow to 5 s. */
 int  tool_accept(qosspec_t * qs);
+
+/* True once tool_accept() stopped the tool because the IRMd is gone. */
+bool tool_irmd_lost(void);
 
 /* Run fn(arg) in a detached thread; "PROG: cannot start a thread". */
 int  tool_thread_start(void * (* fn)(void *), void * arg);
