@@ -8,12 +8,8 @@
 # line naming the IRMd, and no repeated accept errors.
 check_exit() {
         local tool=$1 out=$2 pid=$3 rc lines
-        for _ in $(seq 100); do
-                kill -0 "$pid" 2>/dev/null || break
-                sleep 0.05
-        done
-        kill -0 "$pid" 2>/dev/null \
-                && fail "$tool -l still runs 5 s without its IRMd: $(head -5 "$out")"
+        wait_gone "$pid" 5 \
+                || fail "$tool -l still runs 5 s without its IRMd: $(head -5 "$out")"
         wait "$pid"
         rc=$?
         [ $rc -ne 0 ] || fail "$tool -l exited 0 without its IRMd"
