@@ -45,6 +45,20 @@ int  tool_strtol(const char * s, long min, long max, long * out);
 int  tool_parse_long(const char * opt, const char * arg, long min, long max,
                      long * out);
 
+/* --- units (tools_units.c) --- */
+
+/* A duration in ms: a whole number with an optional unit ms, s, m, h or
+ * d (a bare number counts bare_ms each), in min_ms..max_ms. 0, or
+ * -EINVAL / -ERANGE with a message naming opt. */
+int  tool_parse_duration(const char * opt, const char * arg, long bare_ms,
+                         long min_ms, long max_ms, long * out_ms);
+
+/* A number with an optional k, M or G (powers of ten) into *out, in
+ * 1..max; *unit tells whether a suffix was given. 0, or -EINVAL /
+ * -ERANGE with a message naming opt. */
+int  tool_parse_rate(const char * opt, const char * arg, uint64_t max,
+                     uint64_t * out, bool * unit);
+
 /* A non-empty NAME for -n, else "PROG: empty name" and -EINVAL. */
 int  tool_parse_name(const char * arg, const char ** out);
 
