@@ -13,6 +13,7 @@
 
 #include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifdef __cplusplus
 extern "C" {

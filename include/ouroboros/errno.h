@@ -1,6 +1,8 @@
 /*
  * Ouroboros - error codes of the project, numbered above the system's.
  * Every call returns a negative value of one of these or of <errno.h>.
+ * The numbers are those of the 0.21 API (0.22 later swapped ECRYPT and
+ * ENAME); programs built against 0.21 headers rely on them.
  */
 #ifndef OUROBOROS_ERRNO_H
 #define OUROBOROS_ERRNO_H
@@ -14,7 +16,7 @@
 #define EIPCPSTATE 1004 /* IPCP is in the wrong state */
 #define EFLOWDOWN  1005 /* flow is down */
 #define EFLOWPEER  1006 /* flow peer is unresponsive */
-#define ENAME      1007 /* naming error */
-#define ECRYPT     1008 /* cryptographic error */
+#define ECRYPT     1007 /* cryptographic error */
+#define ENAME      1008 /* naming error */
 
 #endif /* OUROBOROS_ERRNO_H */

@@ -53,8 +53,8 @@ void       fset_del(fset_t * set,
 /* The next flow with an event, or a negative errno when none is left. */
 int        fqueue_next(fqueue_t * fq);
 
-/* The event (enum fqtype) of the flow last returned by fqueue_next. */
-int        fqueue_type(fqueue_t * fq);
+/* The event of the flow last returned by fqueue_next. */
+enum fqtype fqueue_type(fqueue_t * fq);
 
 /* Wait for events; returns the number queued or a negative errno. */
 ssize_t    fevent(fset_t *                set,

@@ -3,10 +3,15 @@
  *
  * A qosspec_t describes what an application asks of a flow. Field order
  * and widths are ABI: FFI users declare this struct verbatim.
+ *
+ * The predefined specs use positional initializers, in field order
+ * (delay, bandwidth, availability, loss, ber, in_order, max_gap,
+ * cypher_s, timeout), so that this header compiles in C89 and C++.
  */
 #ifndef OUROBOROS_QOS_H
 #define OUROBOROS_QOS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define DEFAULT_PEER_TIMEOUT 120000 /* ms */
@@ -24,69 +29,58 @@ typedef struct qos_spec {
 } qosspec_t;
 
 static const qosspec_t qos_raw = {
-        .delay = UINT32_MAX, .bandwidth = 0, .availability = 0, .loss = 1,
-        .ber = 1, .in_order = 0, .max_gap = UINT32_MAX, .cypher_s = 0,
-        .timeout = DEFAULT_PEER_TIMEOUT
+        UINT32_MAX, 0, 0, 1, 1, 0, UINT32_MAX, 0,
+        DEFAULT_PEER_TIMEOUT
 };
 
 static const qosspec_t qos_raw_no_errors = {
-        .delay = UINT32_MAX, .bandwidth = 0, .availability = 0, .loss = 1,
-        .ber = 0, .in_order = 0, .max_gap = UINT32_MAX, .cypher_s = 0,
-        .timeout = DEFAULT_PEER_TIMEOUT
+        UINT32_MAX, 0, 0, 1, 0, 0, UINT32_MAX, 0,
+        DEFAULT_PEER_TIMEOUT
 };
 
 static const qosspec_t qos_raw_crypt = {
-        .delay = UINT32_MAX, .bandwidth = 0, .availability = 0, .loss = 1,
-        .ber = 0, .in_order = 0, .max_gap = UINT32_MAX, .cypher_s = 256,
-        .timeout = DEFAULT_PEER_TIMEOUT
+        UINT32_MAX, 0, 0, 1, 0, 0, UINT32_MAX, 256,
+        DEFAULT_PEER_TIMEOUT
 };
 
 static const qosspec_t qos_best_effort = {
-        .delay = UINT32_MAX, .bandwidth = 0, .availability = 0, .loss = 1,
-        .ber = 0, .in_order = 1, .max_gap = UINT32_MAX, .cypher_s = 0,
-        .timeout = DEFAULT_PEER_TIMEOUT
+        UINT32_MAX, 0, 0, 1, 0, 1, UINT32_MAX, 0,
+        DEFAULT_PEER_TIMEOUT
 };
 
 static const qosspec_t qos_best_effort_crypt = {
-        .delay = UINT32_MAX, .bandwidth = 0, .availability = 0, .loss = 1,
-        .ber = 0, .in_order = 1, .max_gap = UINT32_MAX, .cypher_s = 256,
-        .timeout = DEFAULT_PEER_TIMEOUT
+        UINT32_MAX, 0, 0, 1, 0, 1, UINT32_MAX, 256,
+        DEFAULT_PEER_TIMEOUT
 };
 
 static const qosspec_t qos_video = {
-        .delay = 100, .bandwidth = UINT64_MAX, .availability = 3, .loss = 1,
-        .ber = 0, .in_order = 1, .max_gap = 100, .cypher_s = 0,
-        .timeout = DEFAULT_PEER_TIMEOUT
+        100, UINT64_MAX, 3, 1, 0, 1, 100, 0,
+        DEFAULT_PEER_TIMEOUT
 };
 
 static const qosspec_t qos_video_crypt = {
-        .delay = 100, .bandwidth = UINT64_MAX, .availability = 3, .loss = 1,
-        .ber = 0, .in_order = 1, .max_gap = 100, .cypher_s = 256,
-        .timeout = DEFAULT_PEER_TIMEOUT
+        100, UINT64_MAX, 3, 1, 0, 1, 100, 256,
+        DEFAULT_PEER_TIMEOUT
 };
 
 static const qosspec_t qos_voice = {
-        .delay = 50, .bandwidth = 100000, .availability = 5, .loss = 1,
-        .ber = 0, .in_order = 1, .max_gap = 50, .cypher_s = 0,
-        .timeout = DEFAULT_PEER_TIMEOUT
+        50, 100000, 5, 1, 0, 1, 50, 0,
+        DEFAULT_PEER_TIMEOUT
 };
 
 static const qosspec_t qos_voice_crypt = {
-        .delay = 50, .bandwidth = 100000, .availability = 5, .loss = 1,
-        .ber = 0, .in_order = 1, .max_gap = 50, .cypher_s = 256,
-        .timeout = DEFAULT_PEER_TIMEOUT
+        50, 100000, 5, 1, 0, 1, 50, 256,
+        DEFAULT_PEER_TIMEOUT
 };
 
 static const qosspec_t qos_data = {
-        .delay = 1000, .bandwidth = 0, .availability = 0, .loss = 0,
-        .ber = 0, .in_order = 1, .max_gap = 2000, .cypher_s = 0,
-        .timeout = DEFAULT_PEER_TIMEOUT
+        1000, 0, 0, 0, 0, 1, 2000, 0,
+        DEFAULT_PEER_TIMEOUT
 };
 
 static const qosspec_t qos_data_crypt = {
-        .delay = 1000, .bandwidth = 0, .availability = 0, .loss = 0,
-        .ber = 0, .in_order = 1, .max_gap = 2000, .cypher_s = 256,
-        .timeout = DEFAULT_PEER_TIMEOUT
+        1000, 0, 0, 0, 0, 1, 2000, 256,
+        DEFAULT_PEER_TIMEOUT
 };
 
 #endif /* OUROBOROS_QOS_H */

@@ -152,7 +152,8 @@ static int parse_args(int    argc,
                         usage(stdout);
                         return 1;
                 case 'v':
-                        printf("irmd (Ouroboros) %d.%d.%d\n",
+                        printf("irmd (Ouroboros) %s (API %d.%d.%d)\n",
+                               OUROBOROS_PROJECT_VERSION,
                                OUROBOROS_VERSION_MAJOR,
                                OUROBOROS_VERSION_MINOR,
                                OUROBOROS_VERSION_PATCH);

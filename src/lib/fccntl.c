@@ -17,6 +17,16 @@
                      FLOWFRNOPART | FLOWFWNOPART)
 #define FRCTF_KNOWN (FRCTFRTX | FRCTFRESCNTL | FRCTFLINGER)
 
+/*
+ * As in the classic API, only a flow that asked for in-order delivery
+ * has an FRCT instance; FRCTSFLAGS and FRCTGFLAGS on any other flow
+ * fail with -EPERM (a NULL argument of FRCTGFLAGS is -EINVAL first).
+ */
+static bool has_frct(const struct ft_flow * f)
+{
+        return f->qs.in_order != 0;
+}
+
 static int set_timeo(_Atomic int64_t *       t,
                      const struct timespec * ts)
 {
@@ -137,6 +147,8 @@ static int do_cmd(struct ft_flow * f,
         case FRCTSFLAGS: {
                 /* uint16_t is promoted to int through "..." */
                 unsigned v = (unsigned) va_arg(ap, int);
+                if (!has_frct(f))
+                        return -EPERM;
                 if (v & ~FRCTF_KNOWN)
                         return -EINVAL;
                 atomic_store(&f->frct, (uint16_t) v);
@@ -146,6 +158,8 @@ static int do_cmd(struct ft_flow * f,
                 p = va_arg(ap, uint16_t *);
                 if (p == NULL)
                         return -EINVAL;
+                if (!has_frct(f))
+                        return -EPERM;
                 *(uint16_t *) p = atomic_load(&f->frct);
                 return 0;
         default:

@@ -216,15 +216,15 @@ OURO_API int fqueue_next(fqueue_t * fq)
         return fq->e[fq->next++].fd;
 }
 
-OURO_API int fqueue_type(fqueue_t * fq)
+/* 0 (no event) for a NULL queue or before the first fqueue_next: an
+ * enum fqtype cannot carry a negative error number (its type is
+ * unsigned with gcc and clang). */
+OURO_API enum fqtype fqueue_type(fqueue_t * fq)
 {
-        if (fq == NULL)
-                return -EINVAL;
+        if (fq == NULL || fq->next == 0)
+                return (enum fqtype) 0;
 
-        if (fq->next == 0)
-                return -ENOENT;
-
-        return fq->last;
+        return (enum fqtype) fq->last;
 }
 
 /* Copy the members of set into fq->snap: their number or -ENOMEM. */

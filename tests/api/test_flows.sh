@@ -3,8 +3,9 @@
 # sizes intact and in order, partial reads and FLOWFRNOPART, flags and
 # fccntl, queue lengths, errno of bad calls, no fd leak over 100
 # alloc/dealloc cycles, dealloc waking a blocked reader, a blocked alloc
-# not stalling other flows, fork, -EIRMD without an IRMd, the 64-byte
-# round trip (printed), and nothing left in /dev/shm.
+# not stalling other flows, fork, -EIRMD without an IRMd, 64-byte
+# ping-pong (each reply the probe sent, none lost, extra or a second late;
+# times printed), and nothing left in /dev/shm.
 . "$(dirname "$0")/../harness.sh"
 
 OUROBOROS_RUNDIR=$OUROBOROS_RUNDIR/none "$BIN/test-api-lifecycle" noirmd \

@@ -45,3 +45,13 @@ run_timeout() {
         [ $rc -eq 124 ] || [ $rc -eq 137 ] && fail "timed out (${secs}s): $*"
         return $rc
 }
+
+# wait_gone PID SECONDS: wait up to SECONDS for PID to exit; false if it
+# still runs.
+wait_gone() {
+        for _ in $(seq $(($2 * 20))); do
+                kill -0 "$1" 2>/dev/null || return 0
+                sleep 0.05
+        done
+        ! kill -0 "$1" 2>/dev/null
+}

@@ -12,12 +12,8 @@ local_layer
 # stop_server TOOL: SIGTERM the running server, expect a clean exit.
 stop_server() {
         kill -TERM "$SERVER_PID"
-        for _ in $(seq 40); do
-                kill -0 "$SERVER_PID" 2>/dev/null || break
-                sleep 0.05
-        done
-        kill -0 "$SERVER_PID" 2>/dev/null \
-                && fail "$1 -l still runs 2 s after SIGTERM: $(cat "$SERVER_OUT")"
+        wait_gone "$SERVER_PID" 2 \
+                || fail "$1 -l still runs 2 s after SIGTERM: $(cat "$SERVER_OUT")"
         wait "$SERVER_PID"
         rc=$?
         [ $rc -eq 0 ] || fail "$1 -l exit status $rc after SIGTERM"

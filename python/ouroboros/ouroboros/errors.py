@@ -48,8 +48,8 @@ EIPCP = 1003
 EIPCPSTATE = 1004
 EFLOWDOWN = 1005
 EFLOWPEER = 1006
-ENAME = 1007
-ECRYPT = 1008
+ECRYPT = 1007  # the 0.21 numbering (0.22 swapped these two)
+ENAME = 1008
 
 
 class OuroborosError(OSError):

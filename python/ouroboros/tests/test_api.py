@@ -50,6 +50,13 @@ def test_errno_values_equal_c():
         assert getattr(errors, n) == getattr(_dev, n), n
 
 
+def test_errno_values_are_classic():
+    # the 0.21 numbering, which binaries built against 0.21 rely on
+    assert (errors.ENOTALLOC, errors.EFLOWPEER) == (1000, 1006)
+    assert (errors.ECRYPT, errors.ENAME) == (1007, 1008)
+    assert (_dev.ECRYPT, _dev.ENAME) == (1007, 1008)
+
+
 def test_qos_defaults_documented():
     q = QoSSpec()
     assert q.delay == 1000 * 1000          # 1000 s in ms

@@ -176,6 +176,7 @@ int tool_no_args(int argc, char ** argv)
 
 void tool_version(void)
 {
-        printf("%s %d.%d.%d\n", prog, OUROBOROS_VERSION_MAJOR,
-               OUROBOROS_VERSION_MINOR, OUROBOROS_VERSION_PATCH);
+        printf("%s %s (API %d.%d.%d)\n", prog, OUROBOROS_PROJECT_VERSION,
+               OUROBOROS_VERSION_MAJOR, OUROBOROS_VERSION_MINOR,
+               OUROBOROS_VERSION_PATCH);
 }

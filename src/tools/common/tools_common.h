@@ -45,6 +45,20 @@ int  tool_strtol(const char * s, long min, long max, long * out);
 int  tool_parse_long(const char * opt, const char * arg, long min, long max,
                      long * out);
 
+/* --- units (tools_units.c) --- */
+
+/* A duration in ms: a whole number with an optional unit ms, s, m, h or
+ * d (a bare number counts bare_ms each), in min_ms..max_ms. 0, or
+ * -EINVAL / -ERANGE with a message naming opt. */
+int  tool_parse_duration(const char * opt, const char * arg, long bare_ms,
+                         long min_ms, long max_ms, long * out_ms);
+
+/* A number with an optional k, M or G (powers of ten) into *out, in
+ * 1..max; *unit tells whether a suffix was given. 0, or -EINVAL /
+ * -ERANGE with a message naming opt. */
+int  tool_parse_rate(const char * opt, const char * arg, uint64_t max,
+                     uint64_t * out, bool * unit);
+
 /* A non-empty NAME for -n, else "PROG: empty name" and -EINVAL. */
 int  tool_parse_name(const char * arg, const char ** out);
 
@@ -120,17 +134,22 @@ bool tool_threads_wait(long ms);
 typedef int (* tool_flow_start_t)(int fd, const qosspec_t * qs, void * arg);
 
 /* Accept flows in a thread, hand each to start(); wait in the caller for
- * SIGINT or SIGTERM, then release every flow and wait (bounded) for the
- * flow threads to leave. Returns 0, or a negative errno if it could not
- * start. */
+ * SIGINT or SIGTERM (or a lost IRMd), then release every flow and wait
+ * (bounded) for the flow threads to leave. Returns 0, -EIRMD if the IRMd
+ * was lost, or a negative errno if it could not start. */
 int  tool_server_run(tool_flow_start_t start, void * arg);
 
 /* Deallocate fd unless a stopping server already did. */
 void tool_flow_release(int fd);
 
 /* Block in flow_accept() until a flow comes (its fd) or the tool stops
- * (-ECANCELED); failures are reported, then retried after a pause. */
+ * (-ECANCELED). Without an IRMd (-EIRMD) it says so once and stops the
+ * tool (tool_irmd_lost() then holds); other failures are reported when
+ * they change and retried after pauses that grow to 5 s. */
 int  tool_accept(qosspec_t * qs);
+
+/* True once tool_accept() stopped the tool because the IRMd is gone. */
+bool tool_irmd_lost(void);
 
 /* Run fn(arg) in a detached thread; "PROG: cannot start a thread". */
 int  tool_thread_start(void * (* fn)(void *), void * arg);

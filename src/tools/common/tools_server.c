@@ -12,13 +12,15 @@
 #include "tools_common.h"
 
 #include <ouroboros/dev.h>
+#include <ouroboros/errno.h>
 #include <ouroboros/fccntl.h>
 
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 
-#define ACCEPT_PAUSE_MS 100  /* after a failed accept: IRMd gone, no spin */
+#define ACCEPT_PAUSE_MS 100  /* first pause after a failed accept */
+#define ACCEPT_MAX_MS   5000 /* pauses double up to this */
 #define STOP_WAIT_MS    2000 /* for the flow threads' summaries */
 
 static struct {
@@ -26,9 +28,25 @@ static struct {
         void *            arg;
 } srv;
 
+static volatile bool irmd_lost;
+
+bool tool_irmd_lost(void)
+{
+        return irmd_lost;
+}
+
+/*
+ * A server without its IRMd can never accept again (a new IRMd does not
+ * know this process): say so once and stop as if signalled. Other
+ * failures are printed when they change and retried with pauses that
+ * double up to ACCEPT_MAX_MS, so a failing server neither spins nor
+ * floods its output.
+ */
 int tool_accept(qosspec_t * qs)
 {
-        struct timespec pause = tool_ms_ts(ACCEPT_PAUSE_MS);
+        struct timespec pause;
+        long            pause_ms = ACCEPT_PAUSE_MS;
+        int             last     = 0;
         int             fd;
 
         while (!tool_stopped()) {
@@ -37,9 +55,21 @@ int tool_accept(qosspec_t * qs)
                         return fd;
                 if (fd == -ETIMEDOUT || fd == -EAGAIN || fd == -EINTR)
                         continue;
-                fprintf(stderr, "%s: accept failed: %s\n", tool_prog(),
-                        tool_strerror(-fd));
+                if (fd == -EIRMD) {
+                        irmd_lost = true;
+                        fprintf(stderr, "%s: %s; stopping\n", tool_prog(),
+                                tool_strerror(EIRMD));
+                        tool_stop();
+                        break;
+                }
+                if (fd != last)
+                        fprintf(stderr, "%s: accept failed: %s (retrying)\n",
+                                tool_prog(), tool_strerror(-fd));
+                last = fd;
+                pause = tool_ms_ts(pause_ms);
                 nanosleep(&pause, NULL);
+                if (pause_ms < ACCEPT_MAX_MS)
+                        pause_ms *= 2;
         }
 
         return -ECANCELED;
@@ -107,7 +137,7 @@ int tool_server_run(tool_flow_start_t start, void * arg)
         tool_flows_stop(NULL, NULL);
         tool_threads_wait(STOP_WAIT_MS);
 
-        return 0;
+        return irmd_lost ? -EIRMD : 0;
 }
 
 void tool_flow_release(int fd)

@@ -51,7 +51,7 @@ static int64_t send_all(int fd, const struct ocbr_cfg * cfg, uint8_t * buf,
         double  gap = 0;   /* ns between packets */
         double  next;
         int64_t start = tool_now_ns();
-        int64_t until = start + cfg->duration_s * 1000000000LL;
+        int64_t until = start + cfg->duration_ms * 1000000LL;
         int64_t now;
         int64_t sent = 0;
         int     ret;
@@ -182,15 +182,16 @@ int ocbr_client(const struct ocbr_cfg * cfg)
                 fprintf(stderr, "ocbr: cannot set flow timeouts\n");
 
         if (cfg->flood)
-                printf("ocbr to %s: %zu-byte packets, flood, %ld s "
-                       "(%s QoS)\n", cfg->name, cfg->size, cfg->duration_s,
+                printf("ocbr to %s: %zu-byte packets, flood, %g s "
+                       "(%s QoS)\n", cfg->name, cfg->size,
+                       cfg->duration_ms / 1000.0,
                        cfg->qos_name);
         else
                 printf("ocbr to %s: %zu-byte packets at %llu bit/s "
-                       "(%.1f pkt/s), %ld s (%s QoS)\n", cfg->name, cfg->size,
+                       "(%.1f pkt/s), %g s (%s QoS)\n", cfg->name, cfg->size,
                        (unsigned long long) cfg->rate_bps,
                        (double) cfg->rate_bps / 8.0 / (double) cfg->size,
-                       cfg->duration_s, cfg->qos_name);
+                       cfg->duration_ms / 1000.0, cfg->qos_name);
 
         sent = send_all(fd, cfg, buf, &dt);
         if (sent < 0) {

@@ -1,8 +1,12 @@
 /*
  * ocbr - command line and wire helpers.
  *
- *   ocbr -l [-i INTERVAL_MS]             count packets per interval
- *   ocbr -n NAME [-d SEC] [-s SIZE] [-r RATE_BPS | -f]
+ *   ocbr -l [-i INTERVAL] [-t IDLE]       count packets per interval
+ *   ocbr -n NAME [-d DURATION] [-s SIZE] [-r RATE_BPS | -f]
+ *
+ * Besides its own options it takes the classic ocbr's (0.21):
+ * --server-name (--server_apn), -t as the server timeout, --sleep,
+ * --spin, durations and intervals with units.
  */
 #include "ocbr.h"
 
@@ -16,23 +20,32 @@
 static void usage(FILE * f)
 {
         fprintf(f,
-"Usage: ocbr -l [-i INTERVAL_MS]\n"
-"       ocbr -n NAME [-d SECONDS] [-s SIZE] [-r RATE_BPS | -f] [-q QOS]\n"
+"Usage: ocbr -l [-i INTERVAL] [-t IDLE]\n"
+"       ocbr -n NAME [-d DURATION] [-s SIZE] [-r RATE | -f] [-q QOS]\n"
 "            [-t TIMEOUT_MS]\n"
 "Send a constant bit rate stream to an ocbr server, which reports what\n"
 "arrives per interval and the loss counted from sequence numbers.\n"
 "\n"
 "  -l, --listen          run as server\n"
-"  -i, --interval MS     server report interval, 10..3600000 (default 1000)\n"
+"  -i, --interval TIME   server report interval, 10ms..1h (default 1000ms);\n"
+"                        a bare number is ms, units ms, s, m, h\n"
+"  -t, --timeout TIME    with -l: end a flow after TIME without packets\n"
+"                        (the classic server timeout; a bare number is\n"
+"                        seconds; default: wait for the client's end)\n"
 "  -n, --name NAME       name of the ocbr server\n"
-"  -d, --duration SEC    how long to send, 1..86400 (default 10)\n"
+"      --server-name NAME  the same (classic names, also --server_apn)\n"
+"  -d, --duration TIME   how long to send, up to 1d (default 10s); a bare\n"
+"                        number is seconds, units ms, s, m, h, d\n"
 "  -s, --size SIZE       packet size in bytes, %d..%d (default %d)\n"
 "  -r, --rate RATE       bit rate in bit/s, suffixes k, M, G allowed\n"
 "                        (default %d)\n"
 "  -f, --flood           send as fast as possible, ignore -r\n"
 "  -q, --qos QOS         raw, raw_no_errors, best, video, voice, data, or\n"
 "                        one of these with _crypt (default raw)\n"
-"  -t, --timeout MS      allocation and final report timeout (default 5000)\n"
+"  -t, --timeout MS      client: allocation and final report timeout\n"
+"                        (default 5000)\n"
+"      --sleep, --spin   accepted for the classic ocbr; no effect (paced\n"
+"                        sends always sleep)\n"
 "  -h, --help            show this help and exit\n"
 "  -V, --version         show the version and exit\n",
                 OCBR_HDR_LEN, OCBR_MAX_SIZE, OCBR_DEF_SIZE, OCBR_DEF_RATE);
@@ -67,43 +80,16 @@ int ocbr_hdr_get(const uint8_t * buf, size_t len, uint8_t * type,
         return 0;
 }
 
-/* A bit rate: digits with an optional k, M or G suffix (powers of 10). */
-static int parse_rate(const char * arg, uint64_t * out)
-{
-        const uint64_t max = 100000000000ULL; /* 100 Gb/s */
-        char *         end;
-        double         v;
-
-        errno = 0;
-        v = strtod(arg, &end);
-        if (errno != 0 || end == arg || *arg == '-')
-                goto invalid;
-        switch (*end) {
-        case 'k': case 'K': v *= 1e3; ++end; break;
-        case 'm': case 'M': v *= 1e6; ++end; break;
-        case 'g': case 'G': v *= 1e9; ++end; break;
-        default: break;
-        }
-        if (*end != '\0')
-                goto invalid;
-        if (v < 1 || v > (double) max) {
-                fprintf(stderr, "ocbr: -r RATE out of range: %s "
-                        "(allowed 1..100G bit/s)\n", arg);
-                return -ERANGE;
-        }
-        *out = (uint64_t) v;
-        return 0;
- invalid:
-        fprintf(stderr, "ocbr: invalid value for -r RATE: '%s'\n", arg);
-        return -EINVAL;
-}
-
 int main(int argc, char ** argv)
 {
         static const struct option opts[] = {
                 { "listen",   no_argument,       NULL, 'l' },
                 { "interval", required_argument, NULL, 'i' },
                 { "name",     required_argument, NULL, 'n' },
+                { "server-name", required_argument, NULL, 'n' },
+                { "server_apn", required_argument, NULL, 'n' },
+                { "sleep",    no_argument,       NULL, 'S' },
+                { "spin",     no_argument,       NULL, 'S' },
                 { "duration", required_argument, NULL, 'd' },
                 { "size",     required_argument, NULL, 's' },
                 { "rate",     required_argument, NULL, 'r' },
@@ -116,12 +102,14 @@ int main(int argc, char ** argv)
         };
         struct ocbr_cfg cfg = {
                 .name = NULL, .qos_name = "raw", .qos = qos_raw,
-                .duration_s = 10, .size = OCBR_DEF_SIZE,
+                .duration_ms = 10000, .size = OCBR_DEF_SIZE,
                 .rate_bps = OCBR_DEF_RATE, .interval_ms = 1000,
                 .timeout_ms = 5000,
         };
-        bool listen = false;
-        long v;
+        const char * timeout = NULL;
+        bool         listen  = false;
+        bool         unit;
+        long         v;
         int  c;
 
         tool_init("ocbr");
@@ -133,8 +121,8 @@ int main(int argc, char ** argv)
                         listen = true;
                         break;
                 case 'i':
-                        if (tool_parse_long("-i INTERVAL_MS", optarg, 10,
-                                            3600000, &v))
+                        if (tool_parse_duration("-i INTERVAL", optarg, 1, 10,
+                                                3600000, &v))
                                 return 2;
                         cfg.interval_ms = v;
                         break;
@@ -143,9 +131,10 @@ int main(int argc, char ** argv)
                                 return 2;
                         break;
                 case 'd':
-                        if (tool_parse_long("-d SECONDS", optarg, 1, 86400, &v))
+                        if (tool_parse_duration("-d DURATION", optarg, 1000,
+                                                1, 86400000, &v))
                                 return 2;
-                        cfg.duration_s = v;
+                        cfg.duration_ms = v;
                         break;
                 case 's':
                         if (tool_parse_long("-s SIZE", optarg, OCBR_HDR_LEN,
@@ -154,8 +143,12 @@ int main(int argc, char ** argv)
                         cfg.size = (size_t) v;
                         break;
                 case 'r':
-                        if (parse_rate(optarg, &cfg.rate_bps))
+                        if (tool_parse_rate("-r RATE", optarg,
+                                            100000000000ULL, &cfg.rate_bps,
+                                            &unit))
                                 return 2;
+                        break;
+                case 'S': /* --sleep, --spin: paced sends sleep anyway */
                         break;
                 case 'f':
                         cfg.flood = true;
@@ -165,11 +158,8 @@ int main(int argc, char ** argv)
                                            &cfg.qos_name))
                                 return 2;
                         break;
-                case 't':
-                        if (tool_parse_long("-t TIMEOUT_MS", optarg, 1,
-                                            86400000, &v))
-                                return 2;
-                        cfg.timeout_ms = v;
+                case 't': /* its meaning depends on -l: parsed below */
+                        timeout = optarg;
                         break;
                 default:
                         return tool_opt_default(c, argv, usage);
@@ -177,6 +167,15 @@ int main(int argc, char ** argv)
         }
 
         if (tool_no_args(argc, argv))
+                return 2;
+
+        if (timeout != NULL && listen &&
+            tool_parse_duration("-t TIMEOUT", timeout, 1000, 1, 86400000,
+                                &cfg.idle_ms))
+                return 2;
+        if (timeout != NULL && !listen &&
+            tool_parse_long("-t TIMEOUT_MS", timeout, 1, 86400000,
+                            &cfg.timeout_ms))
                 return 2;
 
         if (!listen && cfg.name == NULL) {

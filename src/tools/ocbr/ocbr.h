@@ -41,10 +41,11 @@ struct ocbr_cfg {
         const char * name;
         const char * qos_name;
         qosspec_t    qos;
-        long         duration_s;
+        long         duration_ms;
         size_t       size;
         uint64_t     rate_bps;
         long         interval_ms; /* server reporting interval */
+        long         idle_ms;     /* server: end a silent flow, 0: never */
         long         timeout_ms;
         bool         flood;
 };

@@ -7,7 +7,8 @@
  * A flow thread blocks in flow_read() without a timeout until the first
  * packet and after END; in between it wakes every OCBR_SLICE_MS so that
  * the interval lines the user asked for (-i) come on time even when
- * nothing arrives. A stopping server deallocates the flow, which wakes
+ * nothing arrives, and a flow silent for -t (the classic server timeout)
+ * ends. A stopping server deallocates the flow, which wakes
  * the thread to print its summary (tools_server.c).
  */
 #include "ocbr.h"
@@ -25,6 +26,7 @@
 struct flow {
         int      fd;
         long     interval_ms;
+        long     idle_ms;   /* end the flow after this long silent */
         uint64_t pkts;
         uint64_t bytes;
         uint64_t next_seq;  /* expected sequence number */
@@ -168,6 +170,12 @@ static void * serve(void * o)
                 if (f.pkts > 0 && !f.done &&
                     now - f.i_start >= f.interval_ms * 1000000LL)
                         interval_line(&f, now);
+                if (f.pkts > 0 && !f.done && f.idle_ms > 0 &&
+                    now - f.last >= f.idle_ms * 1000000LL) {
+                        printf("[flow %d] no packet for %ld ms: ending.\n",
+                               f.fd, f.idle_ms);
+                        break;
+                }
         }
 
         if (!f.done && f.pkts > 0)
@@ -193,6 +201,7 @@ static int flow_start(int fd, const qosspec_t * qs, void * o)
         }
         f->fd          = fd;
         f->interval_ms = cfg->interval_ms;
+        f->idle_ms     = cfg->idle_ms;
         printf("[flow %d] new flow.\n", fd);
         if (tool_thread_start(serve, f) < 0) {
                 free(f);

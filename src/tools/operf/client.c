@@ -158,7 +158,7 @@ static void send_all(struct client * cl, uint8_t * buf)
                 gap = 1000000000LL / cfg->rate_pps;
 
         cl->tx_start = now = tool_now_ns();
-        until     = now + cfg->duration_s * 1000000000LL;
+        until     = now + cfg->duration_ms * 1000000LL;
         next_tick = now + 1000000000LL;
         last_t    = now;
         next      = now;
@@ -289,9 +289,9 @@ int operf_client(const struct operf_cfg * cfg)
                 goto out;
         }
 
-        printf("operf to %s: %zu-byte packets, %s, %ld s%s (%s QoS)\n",
+        printf("operf to %s: %zu-byte packets, %s, %g s%s (%s QoS)\n",
                cfg->name, cfg->size, cfg->rate_pps > 0 ? "paced" : "flood",
-               cfg->duration_s, cfg->echo ? ", echo" : "", cfg->qos_name);
+               cfg->duration_ms / 1000.0, cfg->echo ? ", echo" : "", cfg->qos_name);
         if (cfg->rate_pps > 0)
                 printf("rate %ld packets/s\n", cfg->rate_pps);
 

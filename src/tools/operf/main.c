@@ -3,6 +3,10 @@
  *
  *   operf -l                       count (and echo) what clients send
  *   operf -n NAME [options]        send to NAME and report throughput
+ *
+ * Besides its own options it takes the classic operf's (0.21):
+ * --server-name, -t/--test uni|bi, -r with k/M/G as bit/s, -f, --sleep,
+ * -d with units.
  */
 #include "operf.h"
 
@@ -17,24 +21,43 @@ static void usage(FILE * f)
 {
         fprintf(f,
 "Usage: operf -l [-Q]\n"
-"       operf -n NAME [-d SECONDS] [-s SIZE] [-r RATE_PPS] [-e] [-q QOS]\n"
-"             [-t TIMEOUT_MS] [-Q]\n"
+"       operf -n NAME [-d DURATION] [-s SIZE] [-r RATE | -f] [-e] [-q QOS]\n"
+"             [-t TIMEOUT_MS | -t uni|bi] [-Q]\n"
 "Measure the throughput of a flow to an operf server.\n"
 "\n"
 "  -l, --listen          run as server: count packets of every flow, echo\n"
 "                        them when the client asks (-e)\n"
 "  -n, --name NAME       name of the operf server\n"
-"  -d, --duration SEC    how long to send, 1..86400 (default 10)\n"
+"      --server-name NAME  the same (classic name)\n"
+"  -d, --duration TIME   how long to send (default 10s, at most 1d); a\n"
+"                        bare number is seconds, units ms, s, m, h, d\n"
 "  -s, --size SIZE       packet size in bytes, %d..%d (default %d)\n"
-"  -r, --rate PPS        packets per second, 0 = flood (default 0)\n"
+"  -r, --rate RATE       a bare number is packets per second, 0 = flood\n"
+"                        (default 0); with k, M or G a bit rate (10M)\n"
+"  -f, --flood           send as fast as possible (-r 0)\n"
 "  -e, --echo            the server returns every packet; measure both ways\n"
+"  -t, --test TYPE       classic test type: uni (default) or bi (= -e)\n"
 "  -q, --qos QOS         raw, raw_no_errors, best, video, voice, data, or\n"
 "                        one of these with _crypt (default raw)\n"
-"  -t, --timeout MS      allocation and final report timeout (default 5000)\n"
+"  -t, --timeout MS      allocation and final report timeout (default 5000);\n"
+"                        -t takes a test type when given uni or bi\n"
 "  -Q, --quiet           no per-second progress lines\n"
+"      --sleep           accepted for the classic operf; no effect (paced\n"
+"                        sends always sleep)\n"
 "  -h, --help            show this help and exit\n"
 "  -V, --version         show the version and exit\n",
                 OPERF_HDR_LEN, OPERF_MAX_SIZE, OPERF_DEF_SIZE);
+}
+
+/* -t/--test: "uni" or "bi" (the classic operf's test types). */
+static int parse_test(const char * arg, bool * echo)
+{
+        if (strcmp(arg, "uni") == 0 || strcmp(arg, "bi") == 0) {
+                *echo = strcmp(arg, "bi") == 0;
+                return 0;
+        }
+        fprintf(stderr, "operf: invalid test type '%s' (uni or bi)\n", arg);
+        return -EINVAL;
 }
 
 void operf_hdr_put(uint8_t * buf, const struct operf_hdr * h)
@@ -74,6 +97,10 @@ int main(int argc, char ** argv)
         static const struct option opts[] = {
                 { "listen",   no_argument,       NULL, 'l' },
                 { "name",     required_argument, NULL, 'n' },
+                { "server-name", required_argument, NULL, 'n' },
+                { "test",     required_argument, NULL, 'T' },
+                { "flood",    no_argument,       NULL, 'f' },
+                { "sleep",    no_argument,       NULL, 'S' },
                 { "duration", required_argument, NULL, 'd' },
                 { "size",     required_argument, NULL, 's' },
                 { "rate",     required_argument, NULL, 'r' },
@@ -87,16 +114,18 @@ int main(int argc, char ** argv)
         };
         struct operf_cfg cfg = {
                 .name = NULL, .qos_name = "raw", .qos = qos_raw,
-                .duration_s = 10, .size = OPERF_DEF_SIZE, .rate_pps = 0,
+                .duration_ms = 10000, .size = OPERF_DEF_SIZE, .rate_pps = 0,
                 .timeout_ms = 5000,
         };
-        bool listen = false;
-        long v;
+        bool     listen   = false;
+        bool     unit     = false;
+        uint64_t rate_bps = 0;
+        long     v;
         int  c;
 
         tool_init("operf");
 
-        while ((c = getopt_long(argc, argv, ":ln:d:s:r:eq:t:QhV",
+        while ((c = getopt_long(argc, argv, ":ln:d:s:r:feq:t:QhV",
                                 opts, NULL)) != -1) {
                 switch (c) {
                 case 'l':
@@ -107,9 +136,10 @@ int main(int argc, char ** argv)
                                 return 2;
                         break;
                 case 'd':
-                        if (tool_parse_long("-d SECONDS", optarg, 1, 86400, &v))
+                        if (tool_parse_duration("-d DURATION", optarg, 1000,
+                                                1, 86400000, &v))
                                 return 2;
-                        cfg.duration_s = v;
+                        cfg.duration_ms = v;
                         break;
                 case 's':
                         if (tool_parse_long("-s SIZE", optarg, OPERF_HDR_LEN,
@@ -117,11 +147,32 @@ int main(int argc, char ** argv)
                                 return 2;
                         cfg.size = (size_t) v;
                         break;
-                case 'r':
-                        if (tool_parse_long("-r RATE_PPS", optarg, 0, 100000000,
-                                            &v))
+                case 'r': /* bare: packets/s; k, M, G: bit/s */
+                        rate_bps = 0;
+                        if (tool_strtol(optarg, 0, 100000000, &v) == 0) {
+                                cfg.rate_pps = v;
+                                break;
+                        }
+                        if (tool_parse_rate("-r RATE", optarg,
+                                            100000000000ULL, &rate_bps,
+                                            &unit))
                                 return 2;
-                        cfg.rate_pps = v;
+                        if (!unit) {
+                                fprintf(stderr, "operf: -r RATE: a bare "
+                                        "number is packets/s, 0..100000000;"
+                                        " bit/s take k, M or G\n");
+                                return 2;
+                        }
+                        break;
+                case 'f':
+                        cfg.rate_pps = 0;
+                        rate_bps     = 0;
+                        break;
+                case 'T':
+                        if (parse_test(optarg, &cfg.echo))
+                                return 2;
+                        break;
+                case 'S': /* --sleep: paced sends sleep anyway */
                         break;
                 case 'e':
                         cfg.echo = true;
@@ -131,7 +182,12 @@ int main(int argc, char ** argv)
                                            &cfg.qos_name))
                                 return 2;
                         break;
-                case 't':
+                case 't': /* classic: a test type; ours: a timeout */
+                        if (strcmp(optarg, "uni") == 0 ||
+                            strcmp(optarg, "bi") == 0) {
+                                parse_test(optarg, &cfg.echo);
+                                break;
+                        }
                         if (tool_parse_long("-t TIMEOUT_MS", optarg, 1,
                                             86400000, &v))
                                 return 2;
@@ -147,6 +203,12 @@ int main(int argc, char ** argv)
 
         if (tool_no_args(argc, argv))
                 return 2;
+
+        if (rate_bps > 0) { /* a bit rate: packets of -s SIZE per second */
+                cfg.rate_pps = (long) (rate_bps / (cfg.size * 8));
+                if (cfg.rate_pps == 0)
+                        cfg.rate_pps = 1;
+        }
 
         if (!listen && cfg.name == NULL) {
                 fprintf(stderr, "operf: need -n NAME, or -l to listen "

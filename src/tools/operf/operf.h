@@ -51,7 +51,7 @@ struct operf_cfg {
         const char * name;
         const char * qos_name;
         qosspec_t    qos;
-        long         duration_s;
+        long         duration_ms;
         size_t       size;
         long         rate_pps;   /* 0: flood */
         long         timeout_ms;

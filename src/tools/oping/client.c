@@ -71,6 +71,17 @@ static const char * unit(const struct client * cl)
         return cl->cfg->usec ? "us" : "ms";
 }
 
+/* -D: the time of day, as ping -D prints it: "[seconds.microseconds] ". */
+static void print_tod(const struct oping_cfg * cfg)
+{
+        struct timespec now;
+
+        if (!cfg->timeofday)
+                return;
+        clock_gettime(CLOCK_REALTIME, &now);
+        printf("[%lld.%06ld] ", (long long) now.tv_sec, now.tv_nsec / 1000);
+}
+
 static void probe_fill(uint8_t * buf, size_t len, uint32_t seq)
 {
         struct timespec now;
@@ -142,10 +153,12 @@ static uint32_t reply_handle(struct client * cl, const uint8_t * buf,
         }
         pthread_mutex_unlock(&st->lock);
 
-        if (!cl->cfg->quiet)
+        if (!cl->cfg->quiet) {
+                print_tod(cl->cfg);
                 printf("%zd bytes from %s: seq=%u time=%.3f %s%s\n",
                        len, cl->cfg->name, seq, scale(cl, rtt), unit(cl),
                        dup ? " (DUP!)" : "");
+        }
         return seq;
  bogus:
         pthread_mutex_lock(&st->lock);
@@ -224,11 +237,13 @@ static void run_lockstep(struct client * cl, uint8_t * sbuf, uint8_t * rbuf)
                         if (time_up(cl))
                                 return;
                         if (tool_now_ns() >= wait_end) {
-                                if (!cfg->quiet)
+                                if (!cfg->quiet) {
+                                        print_tod(cfg);
                                         printf("no reply from %s: seq=%u "
                                                "(timeout %ld ms)\n",
                                                cfg->name, seq,
                                                cfg->timeout_ms);
+                                }
                                 break;
                         }
                 }
@@ -389,8 +404,8 @@ int oping_client(const struct oping_cfg * cfg)
                cfg->size, cfg->qos_name, cfg->flood ? ", flood" : "");
 
         cl.start = tool_now_ns();
-        if (cfg->deadline_s > 0)
-                cl.deadline = cl.start + cfg->deadline_s * 1000000000LL;
+        if (cfg->deadline_ms > 0)
+                cl.deadline = cl.start + cfg->deadline_ms * 1000000LL;
 
         if (cfg->interval_ms == 0 && !cfg->flood)
                 run_lockstep(&cl, sbuf, rbuf);

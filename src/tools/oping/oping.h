@@ -34,11 +34,12 @@ struct oping_cfg {
         long         count;       /* 0: until interrupted */
         long         interval_ms; /* between probes */
         size_t       size;        /* bytes per probe */
-        long         deadline_s;  /* 0: none */
+        long         deadline_ms; /* 0: none */
         long         timeout_ms;  /* allocation and reply timeout */
         bool         flood;       /* do not wait for replies */
         bool         quiet;       /* no per-reply lines */
         bool         usec;        /* report times in microseconds */
+        bool         timeofday;   /* [seconds.micro] before each line */
 };
 
 int  oping_client(const struct oping_cfg * cfg);

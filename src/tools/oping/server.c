@@ -174,5 +174,5 @@ int oping_server(const struct oping_cfg * cfg)
 
         tool_flows_stop(flow_stop, &s);
         printf("oping server stopped.\n");
-        return 0;
+        return tool_irmd_lost() ? -EIRMD : 0;
 }
