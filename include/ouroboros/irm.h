@@ -83,7 +83,9 @@ struct layer_config {
 
         /* eth */
         char           dev[256];
-        uint16_t       ethertype;   /* default 0xA000 */
+        uint16_t       ethertype;   /* eth-dix, default 0xA000 */
+        uint16_t       mtu;         /* largest frame payload; 0: the
+                                       device's (1500 for a VDE switch) */
 };
 
 /* Fill a layer_config with the documented defaults for type t. */

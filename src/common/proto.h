@@ -65,7 +65,8 @@ enum proto_tag {
         T_C_PORT,
         T_C_DNS,         /* str */
         T_C_DEV,         /* str */
-        T_C_ETHERTYPE
+        T_C_ETHERTYPE,
+        T_C_MTU          /* absent: the device's */
         /* T_IPCP_TYPE, T_LAYER and T_HASH_ALGO are also used in T_CONF */
 };
 

@@ -1,22 +1,17 @@
 /*
  * Ouroboros IRMd - the --config file (format: doc/irmd.conf.example).
  *
- * One command per line, the irm tool's grammar with full keywords:
+ * One command per line, in the irm tool's grammar (irm(8)):
  *
- *   ipcp create name N type T
- *   ipcp destroy name N
- *   ipcp bootstrap name N layer L [type T] [hash H] [OPTION VALUE]...
- *   ipcp enroll name N dst D [type T]
- *   ipcp connect name N dst D [component dt|mgmt] [qos Q]
- *   ipcp disconnect name N dst D [component dt|mgmt]
- *   name create N [lb round-robin|spillover]
- *   name destroy N
- *   name register N (ipcp I | layer L)...
- *   name unregister N (ipcp I | layer L)...
- *   bind program P name N [auto] [-- ARG...]
- *   bind process PID name N
- *   unbind program P [name N]
- *   unbind process PID [name N]
+ *   ipcp create|destroy|bootstrap|enroll|connect|disconnect ...
+ *   name create|destroy|register|unregister ...
+ *   bind program|process ..., unbind program|process ...
+ *
+ * The ipcp commands are read by the irm tool's own parser and option
+ * table (common/ipcp_cmd.c, common/ipcp_conf.c): the same words,
+ * abbreviations, checks and error messages, and the same requests
+ * (T_CONF encoded by the same function). The name and bind commands
+ * take full keywords.
  *
  * '#' starts a comment, tokens are separated by blanks (no quoting).
  * The whole file is checked before anything runs; then each command is
@@ -27,7 +22,9 @@
 #include "irmd.h"
 #include "reg_ipcp.h"
 
-#include "common/hash.h"
+#include "common/args.h"
+#include "common/ipcp_cmd.h"
+#include "common/ipcp_conf.h"
 #include "common/ipcp_type.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -63,65 +60,14 @@ static struct {
 static char err_buf[512];
 
 #define FAIL(...) do { snprintf(err_buf, sizeof(err_buf), __VA_ARGS__); \
-                       return -1; } while (0)
-
-/* Options of ipcp bootstrap that go into T_CONF. */
-enum kind { K_U32, K_STR, K_ROUTING, K_CONG };
-static const struct {
-        const char * key;
-        uint16_t     tag;
-        enum kind    kind;
-        uint32_t     max;
-} opts[] = {
-        { "addr",            T_C_ADDR_SIZE,       K_U32,     8 },
-        { "eid",             T_C_EID_SIZE,        K_U32,     8 },
-        { "ttl",             T_C_MAX_TTL,         K_U32,     255 },
-        { "routing",         T_C_ROUTING,         K_ROUTING, 2 },
-        { "congestion",      T_C_CONGESTION,      K_CONG,    1 },
-        { "dht_alpha",       T_C_DHT_ALPHA,       K_U32,     255 },
-        { "dht_k",           T_C_DHT_K,           K_U32,     255 },
-        { "dht_t_expire",    T_C_DHT_T_EXPIRE,    K_U32,     UINT32_MAX },
-        { "dht_t_refresh",   T_C_DHT_T_REFRESH,   K_U32,     UINT32_MAX },
-        { "dht_t_replicate", T_C_DHT_T_REPLICATE, K_U32,     UINT32_MAX },
-        { "ls_t_recalc",     T_C_LS_T_RECALC,     K_U32,     UINT32_MAX },
-        { "ls_t_update",     T_C_LS_T_UPDATE,     K_U32,     UINT32_MAX },
-        { "ls_t_timeo",      T_C_LS_T_TIMEO,      K_U32,     UINT32_MAX },
-        { "ip",              T_C_IP,              K_STR,     63 },
-        { "port",            T_C_PORT,            K_U32,     65535 },
-        { "dns",             T_C_DNS,             K_STR,     63 },
-        { "dev",             T_C_DEV,             K_STR,     255 },
-        { "ethertype",       T_C_ETHERTYPE,       K_U32,     65535 },
-};
-#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
-
-/* Decimal like irm, or hex with 0x where irm takes it (hex). */
-static int num(const char * s,
-               uint32_t     max,
-               bool         hex,
-               uint32_t *   out)
-{
-        char *             end;
-        unsigned long long v;
-        bool               x = hex && (strncmp(s, "0x", 2) == 0 ||
-                                       strncmp(s, "0X", 2) == 0);
-
-        errno = 0;
-        if (*s == '-' || *s == '\0')
-                return -1;
-        v = strtoull(s, &end, x ? 16 : 10);
-        if (errno != 0 || *end != '\0' || v > max)
-                return -1;
-        *out = (uint32_t) v;
-
-        return 0;
-}
+                       return -EINVAL; } while (0)
 
 static int check_len(const char * what,
                      const char * s,
                      size_t       max)
 {
-        if (strlen(s) > max)
-                FAIL("%s '%.32s...' is too long (max %zu)", what, s, max);
+        if (args_str(what, s, max) < 0)
+                FAIL("%s", args_last_err());
 
         return 0;
 }
@@ -129,250 +75,158 @@ static int check_len(const char * what,
 /* Value following argv[i] (key), or fail. */
 #define VAL(i) ((i) + 1 < c->argc ? c->argv[(i) + 1] : NULL)
 
-static int qos_parse(const char * s,
-                     qosspec_t *  q)
+/* The IPCP named name, or NULL and "no IPCP named N" (as irm says). */
+static struct reg_ipcp * need_ipcp(const char * name)
 {
-        if (strcmp(s, "raw") == 0)        *q = qos_raw;
-        else if (strcmp(s, "best") == 0)  *q = qos_best_effort;
-        else if (strcmp(s, "voice") == 0) *q = qos_voice;
-        else if (strcmp(s, "video") == 0) *q = qos_video;
-        else if (strcmp(s, "data") == 0)  *q = qos_data;
-        else return -1;
+        struct reg_ipcp * e = reg_ipcp_get(name);
+
+        if (e == NULL)
+                snprintf(err_buf, sizeof(err_buf), "no IPCP named %s", name);
+
+        return e;
+}
+
+/* Step 0 of bootstrap and enroll: create the IPCP when it is missing
+ * (1, the request in m), check its type when it exists (0). */
+static int ipcp_ensure(struct cmd *            c,
+                       const struct ipcp_cmd * ic,
+                       struct msg *            m)
+{
+        struct reg_ipcp * e = reg_ipcp_get(ic->name);
+
+        if (e == NULL) {
+                if (!ic->has_type && ic->op == IPCP_CMD_BOOTSTRAP)
+                        FAIL("no IPCP named %s (give 'type' to create it)",
+                             ic->name);
+                msg_init(m, M_IPCP_CREATE, 0, 0);
+                msg_put_str(m, T_IPCP_NAME, ic->name);
+                msg_put_u32(m, T_IPCP_TYPE, ic->type);
+                return 1;
+        }
+
+        if (ic->has_type && e->type != ic->type)
+                FAIL("IPCP %s is of type %s, not %s", ic->name,
+                     ipcp_type_name(e->type), ipcp_type_name(ic->type));
+
+        c->step = 1;
 
         return 0;
 }
 
-/* The default layer options of an IPCP type (as irm_layer_config_init). */
-static void conf_defaults(struct msg *   m,
-                          enum ipcp_type t,
-                          const bool *   given)
+/* Step 2 and 3 of bootstrap and enroll with autobind: bind the IPCP's
+ * process to its name, then to its layer (as irm does). */
+static int ipcp_autobind(struct cmd *            c,
+                         const struct ipcp_cmd * ic,
+                         const struct reg_ipcp * e,
+                         struct msg *            m)
 {
-        static const struct { uint16_t tag; uint32_t v; enum ipcp_type t; }
-        defs[] = {
-                { T_C_ADDR_SIZE,   4,      IPCP_UNICAST },
-                { T_C_EID_SIZE,    8,      IPCP_UNICAST },
-                { T_C_MAX_TTL,     60,     IPCP_UNICAST },
-                { T_C_ROUTING,     0,      IPCP_UNICAST },
-                { T_C_CONGESTION,  1,      IPCP_UNICAST },
-                { T_C_LS_T_RECALC, 4,      IPCP_UNICAST },
-                { T_C_LS_T_UPDATE, 15,     IPCP_UNICAST },
-                { T_C_LS_T_TIMEO,  60,     IPCP_UNICAST },
-                { T_C_PORT,        3435,   IPCP_UDP4 },
-                { T_C_PORT,        3435,   IPCP_UDP6 },
-                { T_C_ETHERTYPE,   0xA000, IPCP_ETH_DIX },
-        };
-        size_t i;
-        size_t k;
+        const char * layer = ic->layer != NULL ? ic->layer : e->layer;
+        const char * name  = c->step == 2 ? ic->name : layer;
 
-        for (i = 0; i < sizeof(defs) / sizeof(defs[0]); ++i) {
-                if (defs[i].t != t)
-                        continue;
-                for (k = 0; k < N_OPTS; ++k)
-                        if (opts[k].tag == defs[i].tag && given[k])
-                                break;
-                if (k == N_OPTS)
-                        msg_put_u32(m, defs[i].tag, defs[i].v);
-        }
-}
-
-/* ipcp bootstrap: with step 0 possibly a create. */
-static int build_bootstrap(struct cmd * c,
-                           struct msg * m,
-                           bool         dry)
-{
-        const char *      name = NULL;
-        const char *      layer = NULL;
-        enum ipcp_type    type = IPCP_INVALID;
-        int               hash = HASH_SHA3_256;
-        bool              given[N_OPTS];
-        struct reg_ipcp * e;
-        int               i;
-        int               off;
-        size_t            k;
-
-        memset(given, 0, sizeof(given));
-        for (i = 2; i < c->argc; i += 2) {
-                const char * key = c->argv[i];
-                const char * v   = VAL(i);
-                if (v == NULL)
-                        FAIL("'%s' needs a value", key);
-                if (strcmp(key, "name") == 0) {
-                        name = v;
-                } else if (strcmp(key, "layer") == 0) {
-                        layer = v;
-                } else if (strcmp(key, "type") == 0) {
-                        int t = ipcp_type_from_name(v);
-
-                        if (t < 0)
-                                FAIL("unknown IPCP type '%s'", v);
-                        type = (enum ipcp_type) t;
-                } else if (strcmp(key, "hash") == 0) {
-                        hash = hash_algo_parse(v);
-                        if (hash < 0)
-                                FAIL("unknown hash '%s'", v);
-                } else {
-                        for (k = 0; k < N_OPTS; ++k)
-                                if (strcmp(key, opts[k].key) == 0)
-                                        break;
-                        if (k == N_OPTS)
-                                FAIL("unknown bootstrap option '%s'", key);
-                        given[k] = true;
-                }
-        }
-
-        if (name == NULL || layer == NULL)
-                FAIL("ipcp bootstrap needs name and layer");
-        if (check_len("IPCP name", name, IPCP_NAME_MAX_LEN) < 0 ||
-            check_len("layer name", layer, LAYER_MAX_LEN) < 0)
-                return -1;
-
-        e = dry ? NULL : reg_ipcp_get(name);
-        if (!dry && c->step == 0 && e == NULL) {
-                if (type == IPCP_INVALID)
-                        FAIL("IPCP %s does not exist and no type given",
-                             name);
-                msg_init(m, M_IPCP_CREATE, 0, 0);
-                msg_put_str(m, T_IPCP_NAME, name);
-                msg_put_u32(m, T_IPCP_TYPE, type);
-                return 1;
-        }
-        if (!dry && c->step == 0)
-                c->step = 1; /* exists: no create */
-        if (!dry && c->step > 1)
+        if (!ic->autobind || c->step > 3)
                 return 0;
-        if (e != NULL && type != IPCP_INVALID && type != e->type)
-                FAIL("IPCP %s is of type %s", name,
-                     ipcp_type_name(e->type));
-        if (e != NULL)
-                type = e->type;
+        if (c->step == 3 && (*layer == '\0' || strcmp(layer, ic->name) == 0))
+                return 0;
 
-        msg_init(m, M_IPCP_BOOTSTRAP, 0, 0);
-        msg_put_str(m, T_IPCP_NAME, name);
-        off = msg_open_sub(m, T_CONF);
-        msg_put_u32(m, T_IPCP_TYPE, type);
-        msg_put_str(m, T_LAYER, layer);
-        msg_put_u32(m, T_HASH_ALGO, (uint32_t) hash);
-        conf_defaults(m, type, given);
-        for (i = 2; i < c->argc; i += 2) {
-                const char * val = VAL(i);
-                uint32_t     v;
-                for (k = 0; k < N_OPTS; ++k)
-                        if (strcmp(c->argv[i], opts[k].key) == 0)
-                                break;
-                if (k == N_OPTS || val == NULL)
-                        continue;
-                switch (opts[k].kind) {
-                case K_STR:
-                        if (check_len(opts[k].key, val, opts[k].max) < 0)
-                                return -1;
-                        msg_put_str(m, opts[k].tag, val);
-                        continue;
-                case K_ROUTING:
-                        if (strcmp(val, "link_state") == 0)  v = 0;
-                        else if (strcmp(val, "lfa") == 0)    v = 1;
-                        else if (strcmp(val, "ecmp") == 0)   v = 2;
-                        else FAIL("unknown routing '%s'", val);
-                        break;
-                case K_CONG:
-                        if (strcmp(val, "none") == 0)        v = 0;
-                        else if (strcmp(val, "mb-ecn") == 0) v = 1;
-                        else FAIL("unknown congestion '%s'", val);
-                        break;
-                default:
-                        if (num(val, opts[k].max,
-                                opts[k].tag == T_C_ETHERTYPE, &v) < 0)
-                                FAIL("bad value '%s' for %s", val,
-                                     opts[k].key);
-                        break;
-                }
-                msg_put_u32(m, opts[k].tag, v);
-        }
-        msg_close_sub(m, off);
+        msg_init(m, M_BIND_PROC, 0, 0);
+        msg_put_u32(m, T_PID, (uint32_t) e->pid);
+        msg_put_str(m, T_NAME, name);
 
         return 1;
 }
 
-/* Key/value command of one request; keys[] allowed, req[] required. */
-static int kv(struct cmd *  c,
-              int           from,
-              const char ** keys,
-              const char ** vals,
-              size_t        n)
+/* Request number c->step of bootstrap or enroll. */
+static int build_boot(struct cmd *            c,
+                      const struct ipcp_cmd * ic,
+                      struct msg *            m)
 {
-        int    i;
-        size_t k;
+        struct layer_config conf;
+        struct reg_ipcp *   e;
 
-        for (i = from; i < c->argc; i += 2) {
-                for (k = 0; k < n; ++k)
-                        if (strcmp(c->argv[i], keys[k]) == 0)
-                                break;
-                if (k == n)
-                        FAIL("unexpected '%s'", c->argv[i]);
-                if (VAL(i) == NULL)
-                        FAIL("'%s' needs a value", c->argv[i]);
-                vals[k] = VAL(i);
+        if (c->step == 0) {
+                int r = ipcp_ensure(c, ic, m);
+                if (r != 0)
+                        return r;
         }
 
-        return 0;
+        e = need_ipcp(ic->name);
+        if (e == NULL)
+                return -ENOENT;
+        if (c->step > 1)
+                return ipcp_autobind(c, ic, e, m);
+
+        if (ic->op == IPCP_CMD_ENROLL) {
+                msg_init(m, M_IPCP_ENROLL, 0, 0);
+                msg_put_str(m, T_IPCP_NAME, ic->name);
+                msg_put_str(m, T_DST, ic->dst);
+                return 1;
+        }
+
+        if (ipcp_cmd_conf(ic, e->type, &conf) < 0)
+                FAIL("%s", args_last_err());
+        msg_init(m, M_IPCP_BOOTSTRAP, 0, 0);
+        msg_put_str(m, T_IPCP_NAME, ic->name);
+        if (ipcp_conf_put(m, &conf) < 0)
+                FAIL("ipcp bootstrap: request too large");
+
+        return 1;
 }
 
+/*
+ * The ipcp commands, parsed by the irm tool's parser (common/ipcp_cmd.c)
+ * and turned into the requests irm sends, in the same order: a missing
+ * IPCP is created first; connect without a component does mgmt, then dt.
+ */
 static int build_ipcp(struct cmd * c,
                       struct msg * m,
                       bool         dry)
 {
-        const char * keys[] = { "name", "type", "dst", "component", "qos",
-                                "layer" };
-        const char * v[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
-        const char * sub = c->argc > 1 ? c->argv[1] : "";
-        qosspec_t    qs = qos_raw;
+        static const char * const both[] = { "mgmt", "dt" };
+        struct ipcp_cmd           ic;
+        bool                      con;
 
-        if (strcmp(sub, "bootstrap") == 0)
-                return build_bootstrap(c, m, dry);
-        if (c->step > 0)
+        if (ipcp_cmd_parse(c->argc - 1, c->argv + 1, &ic) < 0)
+                FAIL("%s", args_last_err());
+        if (ic.op == IPCP_CMD_LIST)
+                FAIL("ipcp list has no use in a configuration file");
+        if (dry)
                 return 0;
-        if (kv(c, 2, keys, v, 6) < 0)
-                return -1;
-        if (v[0] == NULL)
-                FAIL("ipcp %s needs a name", sub);
-        if (check_len("IPCP name", v[0], IPCP_NAME_MAX_LEN) < 0)
-                return -1;
-        if (v[1] != NULL && ipcp_type_from_name(v[1]) < 0)
-                FAIL("unknown IPCP type '%s'", v[1]);
-        if (v[3] != NULL && strcmp(v[3], "dt") && strcmp(v[3], "mgmt"))
-                FAIL("component must be dt or mgmt");
-        if (v[4] != NULL && qos_parse(v[4], &qs) < 0)
-                FAIL("unknown qos '%s'", v[4]);
 
-        if (strcmp(sub, "create") == 0) {
-                if (v[1] == NULL)
-                        FAIL("ipcp create needs a type");
+        switch (ic.op) {
+        case IPCP_CMD_BOOTSTRAP:
+        case IPCP_CMD_ENROLL:
+                return build_boot(c, &ic, m);
+        case IPCP_CMD_CREATE:
+                if (c->step > 0)
+                        return 0;
                 msg_init(m, M_IPCP_CREATE, 0, 0);
-                msg_put_str(m, T_IPCP_NAME, v[0]);
-                msg_put_u32(m, T_IPCP_TYPE, ipcp_type_from_name(v[1]));
-        } else if (strcmp(sub, "destroy") == 0) {
+                msg_put_str(m, T_IPCP_NAME, ic.name);
+                msg_put_u32(m, T_IPCP_TYPE, ic.type);
+                return 1;
+        case IPCP_CMD_DESTROY:
+                if (c->step > 0)
+                        return 0;
+                if (need_ipcp(ic.name) == NULL)
+                        return -ENOENT;
                 msg_init(m, M_IPCP_DESTROY, 0, 0);
-                msg_put_str(m, T_IPCP_NAME, v[0]);
-        } else if (strcmp(sub, "enroll") == 0) {
-                const char * dst = v[2] != NULL ? v[2] : v[5];
-                if (dst == NULL)
-                        FAIL("ipcp enroll needs dst or layer");
-                msg_init(m, M_IPCP_ENROLL, 0, 0);
-                msg_put_str(m, T_IPCP_NAME, v[0]);
-                msg_put_str(m, T_DST, dst);
-        } else if (strcmp(sub, "connect") == 0 ||
-                   strcmp(sub, "disconnect") == 0) {
-                bool con = sub[0] == 'c';
-                if (v[2] == NULL)
-                        FAIL("ipcp %s needs dst", sub);
-                msg_init(m, con ? M_IPCP_CONNECT : M_IPCP_DISCONNECT, 0, 0);
-                msg_put_str(m, T_IPCP_NAME, v[0]);
-                msg_put_str(m, T_DST, v[2]);
-                msg_put_str(m, T_COMPONENT, v[3] != NULL ? v[3] : "dt");
-                if (con)
-                        msg_put_qos(m, T_QOS, &qs);
-        } else {
-                FAIL("unknown ipcp command '%s'", sub);
+                msg_put_str(m, T_IPCP_NAME, ic.name);
+                return 1;
+        default:
+                break;
         }
+
+        if (c->step > (ic.component != NULL ? 0 : 1))
+                return 0;
+        if (need_ipcp(ic.name) == NULL)
+                return -ENOENT;
+        con = ic.op == IPCP_CMD_CONNECT;
+        msg_init(m, con ? M_IPCP_CONNECT : M_IPCP_DISCONNECT, 0, 0);
+        msg_put_str(m, T_IPCP_NAME, ic.name);
+        msg_put_str(m, T_DST, ic.dst);
+        msg_put_str(m, T_COMPONENT, ic.component != NULL ? ic.component
+                    : both[c->step]);
+        if (con)
+                msg_put_qos(m, T_QOS, &ic.qos);
 
         return 1;
 }
@@ -387,7 +241,7 @@ static int build_name(struct cmd * c,
         if (name == NULL)
                 FAIL("name %s needs a name", sub);
         if (check_len("name", name, NAME_MAX_LEN) < 0)
-                return -1;
+                return -EINVAL;
 
         if (strcmp(sub, "create") == 0 || strcmp(sub, "destroy") == 0) {
                 bool     create = sub[0] == 'c';
@@ -421,7 +275,7 @@ static int build_name(struct cmd * c,
                         FAIL("unexpected '%s'", c->argv[i]);
                 if (check_len(ipcp ? "IPCP name" : "layer", c->argv[i + 1],
                               LAYER_MAX_LEN) < 0)
-                        return -1;
+                        return -EINVAL;
         }
 
         i = 3 + 2 * c->step;
@@ -470,7 +324,7 @@ static int build_bind(struct cmd * c,
         bool         autostart = false;
         int          dashes = c->argc;
         char         prog[PATH_MAX];
-        uint32_t     pid = 0;
+        unsigned long pid = 0;
         int          i;
 
         if (c->step > 0)
@@ -496,7 +350,7 @@ static int build_bind(struct cmd * c,
         if (name == NULL && !unbind)
                 FAIL("%s %s needs a name", c->argv[0], what);
         if (name != NULL && check_len("name", name, NAME_MAX_LEN) < 0)
-                return -1;
+                return -EINVAL;
 
         if (strcmp(what, "program") == 0) {
                 if (resolve(obj, prog) < 0)
@@ -508,10 +362,10 @@ static int build_bind(struct cmd * c,
                 for (i = dashes; i < c->argc; ++i)
                         msg_put_str(m, T_ARG, c->argv[i]);
         } else if (strcmp(what, "process") == 0) {
-                if (num(obj, INT32_MAX, false, &pid) < 0 || pid == 0)
-                        FAIL("bad pid '%s'", obj);
+                if (args_num("process", obj, 1, INT32_MAX, false, &pid) < 0)
+                        FAIL("%s", args_last_err());
                 msg_init(m, unbind ? M_UNBIND_PROC : M_BIND_PROC, 0, 0);
-                msg_put_u32(m, T_PID, pid);
+                msg_put_u32(m, T_PID, (uint32_t) pid);
         } else {
                 FAIL("unknown %s target '%s'", c->argv[0], what);
         }
@@ -527,16 +381,24 @@ static int build(struct cmd * c,
                  struct msg * m,
                  bool         dry)
 {
+        static const char * const groups[] = {
+                "ipcp", "bind", "unbind", "name"
+        };
         const char * top = c->argv[0];
 
-        if (strcmp(top, "ipcp") == 0)
+        /* the first word abbreviates as on irm's command line */
+        switch (args_match(top, groups, ARRAY_LEN(groups))) {
+        case 0:
                 return build_ipcp(c, m, dry);
-        if (strcmp(top, "name") == 0)
-                return build_name(c, m);
-        if (strcmp(top, "bind") == 0 || strcmp(top, "unbind") == 0)
+        case 1:
+        case 2:
                 return build_bind(c, m);
-
-        FAIL("unknown command '%s'", top);
+        case 3:
+                return build_name(c, m);
+        default:
+                FAIL("unknown command '%s' (expected one of: ipcp, bind, "
+                     "unbind, name)", top);
+        }
 }
 
 static void cmd_free(struct cmd * c)
@@ -672,6 +534,29 @@ void config_step(void)
         }
 }
 
+/* What failed, worded as irm words it where irm says more. */
+static const char * reply_err(int res)
+{
+        static char buf[512];
+        char        name[IPCP_NAME_MAX_LEN + 1] = "";
+        uint32_t    t;
+
+        msg_get_str(msg_body(&cf.m), T_IPCP_NAME, name, IPCP_NAME_MAX_LEN);
+        if (cf.m.type == M_IPCP_CREATE && res == -EIPCPTYPE &&
+            msg_get_u32(msg_body(&cf.m), T_IPCP_TYPE, &t) == 0) {
+                snprintf(buf, sizeof(buf), "IPCP type %s is not available "
+                         "in this build", ipcp_type_name(t));
+                return buf;
+        }
+        if (cf.m.type == M_IPCP_CREATE && res == -EEXIST) {
+                snprintf(buf, sizeof(buf), "an IPCP named %s already "
+                         "exists", name);
+                return buf;
+        }
+
+        return irmd_strerror(res);
+}
+
 void config_on_reply(const struct msg * m)
 {
         int res = msg_result(m);
@@ -681,7 +566,7 @@ void config_on_reply(const struct msg * m)
 
         cf.waiting = false;
         if (res < 0) {
-                config_abort(irmd_strerror(res));
+                config_abort(reply_err(res));
                 return;
         }
 

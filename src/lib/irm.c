@@ -9,6 +9,7 @@
 #include "irm_priv.h"
 
 #include "common/api.h"
+#include "common/ipcp_conf.h"
 #include "common/ipcp_type.h"
 #include "common/proto.h"
 #include "common/rundir.h"
@@ -219,33 +220,8 @@ OURO_API void irm_layer_config_init(struct layer_config * conf,
                                     enum ipcp_type        t,
                                     const char *          layer)
 {
-        if (conf == NULL)
-                return;
-
-        memset(conf, 0, sizeof(*conf));
-
-        conf->type            = t;
-        conf->hash            = HASH_SHA3_256;
-        conf->addr_size       = 4;
-        conf->eid_size        = 8;
-        conf->max_ttl         = 60;
-        conf->routing         = 0;   /* link_state */
-        conf->congestion      = 1;   /* mb-ecn */
-        conf->dht_alpha       = 3;
-        conf->dht_k           = 8;
-        conf->dht_t_expire    = 86400;
-        conf->dht_t_refresh   = 900;
-        conf->dht_t_replicate = 900;
-        conf->ls_t_recalc     = 4;
-        conf->ls_t_update     = 15;
-        conf->ls_t_timeo      = 60;
-        conf->port            = 3435;
-        conf->ethertype       = 0xA000;
-
-        /* A layer name that does not fit is left empty, so that
-         * irm_bootstrap_ipcp refuses the configuration (-EINVAL). */
-        if (layer != NULL && strnlen(layer, LAYER_MAX_LEN + 1) <= LAYER_MAX_LEN)
-                strcpy(conf->layer, layer);
+        if (conf != NULL)
+                ipcp_conf_init(conf, t, layer);
 }
 
 OURO_API const char * irm_sock_path(void)
@@ -367,59 +343,11 @@ static bool valid_conf(const struct layer_config * c)
         }
 }
 
-/* Encode c as the nested T_CONF block; only the fields of its type. */
+/* The T_CONF block: the same encoder as the IRMd's configuration file. */
 static int put_conf(struct msg * m,
                     const void * conf)
 {
-        const struct layer_config * c   = conf;
-        int                         off = msg_open_sub(m, T_CONF);
-        int                         r   = 0;
-
-        if (off < 0)
-                return off;
-
-        r |= msg_put_u32(m, T_IPCP_TYPE, (uint32_t) c->type);
-        r |= msg_put_str(m, T_LAYER, c->layer);
-        r |= msg_put_u32(m, T_HASH_ALGO, (uint32_t) c->hash);
-
-        switch (c->type) {
-        case IPCP_UNICAST:
-                r |= msg_put_u32(m, T_C_ADDR_SIZE, c->addr_size);
-                r |= msg_put_u32(m, T_C_EID_SIZE, c->eid_size);
-                r |= msg_put_u32(m, T_C_MAX_TTL, c->max_ttl);
-                r |= msg_put_u32(m, T_C_ROUTING, c->routing);
-                r |= msg_put_u32(m, T_C_CONGESTION, c->congestion);
-                r |= msg_put_u32(m, T_C_DHT_ALPHA, c->dht_alpha);
-                r |= msg_put_u32(m, T_C_DHT_K, c->dht_k);
-                r |= msg_put_u32(m, T_C_DHT_T_EXPIRE, c->dht_t_expire);
-                r |= msg_put_u32(m, T_C_DHT_T_REFRESH, c->dht_t_refresh);
-                r |= msg_put_u32(m, T_C_DHT_T_REPLICATE, c->dht_t_replicate);
-                r |= msg_put_u32(m, T_C_LS_T_RECALC, c->ls_t_recalc);
-                r |= msg_put_u32(m, T_C_LS_T_UPDATE, c->ls_t_update);
-                r |= msg_put_u32(m, T_C_LS_T_TIMEO, c->ls_t_timeo);
-                break;
-        case IPCP_UDP4:
-        case IPCP_UDP6:
-                r |= msg_put_str(m, T_C_IP, c->ip);
-                r |= msg_put_u32(m, T_C_PORT, c->port);
-                if (c->dns[0] != '\0')
-                        r |= msg_put_str(m, T_C_DNS, c->dns);
-                break;
-        case IPCP_ETH_LLC:
-        case IPCP_ETH_DIX:
-                r |= msg_put_str(m, T_C_DEV, c->dev);
-                r |= msg_put_u32(m, T_C_ETHERTYPE, c->ethertype);
-                break;
-        default:
-                break;
-        }
-
-        if (r != 0)
-                return -EMSGSIZE;
-
-        msg_close_sub(m, off);
-
-        return 0;
+        return ipcp_conf_put(m, conf);
 }
 
 /* 1 if an IPCP with this name exists, 0 if not, or -errno. */

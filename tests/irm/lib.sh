@@ -41,3 +41,13 @@ ipcp_row() {
 name_row() {
         "$BIN/irm" name list | awk -v n="$1" 'NR > 1 && $1 == n'
 }
+
+# Stop the private IRMd and the IPCPs it started (to start another one).
+irmd_stop() {
+        local kids
+        [ -n "$IRMD_PID" ] || return 0
+        kids=($(children_of "$IRMD_PID"))
+        stop_pids "$IRMD_PID"
+        stop_pids "${kids[@]:-}"
+        IRMD_PID=
+}

@@ -35,7 +35,27 @@ if [ ! -x "$sbin/ipcpd-local" ]; then
         irm_err 2 "^irm: IPCP type local is not available in this build$" \
                 i b t local n local l local
 fi
+if [ ! -x "$sbin/ipcpd-eth-dix" ]; then
+        # options of a type not built are checked in full first
+        irm_err 1 "^irm: mtu must be 64..65535$" \
+                ipcp bootstrap name e1 layer l type eth-dix dev x mtu 1
+        irm_err 1 "^irm: bootstrap of an eth-dix IPCP needs 'dev'$" \
+                ipcp bootstrap name e1 layer l type eth-dix mtu 1500
+        irm_err 2 "^irm: IPCP type eth-dix is not available in this build$" \
+                i b n e1 l l t eth-dix d x m 1500 e 0x0801 a
+fi
 irm_ok ipcp list
 [ "$OUT" = "no IPCPs" ] || fail "failed creates left IPCPs: $OUT"
+
+if [ ! -x "$sbin/ipcpd-eth-dix" ]; then
+        # the configuration file says the same
+        irmd_stop
+        conf=$OUROBOROS_RUNDIR/irmd.conf
+        echo "ipcp bootstrap name e1 layer l type eth-dix dev x mtu 1500" \
+                >"$conf"
+        out=$("$BIN/irmd" --stdout --config "$conf" 2>&1 | grep '^irmd: ')
+        [ "$out" = "irmd: $conf:1: IPCP type eth-dix is not available in this build" ] ||
+                fail "config of an unbuilt type: $out"
+fi
 
 echo "irm notavail: ok"

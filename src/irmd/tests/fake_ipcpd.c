@@ -4,11 +4,15 @@
  * bootstrap and registrations, and splices flows like the local layer
  * (FLOW_ALLOC X -> FLOW_REQ_ARR {peer X} -> Y; FLOW_ALLOC_RESP Y ->
  * FLOW_ALLOC_REPLY {X, result, peer Y}). Exits on EOF from the IRMd.
- * Installed also as ipcpd-unicast (its type follows argv[0]), where it
- * answers every M_IPCPD_QUERY positively and accepts enrollment, so the
- * IRMd's query path and enrollment can be tested.
+ * Installed also as ipcpd-unicast (its type follows argv[0]: any
+ * ipcpd-<type>), where it answers every M_IPCPD_QUERY positively and
+ * accepts enrollment, so the IRMd's query path and enrollment can be
+ * tested. With FAKE_IPCPD_LOG=PATH it appends a line per bootstrap,
+ * enroll, connect and disconnect it gets: "NAME TYPE HEX-OF-BODY", so a
+ * test can compare the requests two front-ends make.
  */
 #include "common/hash.h"
+#include "common/ipcp_type.h"
 #include "common/msg.h"
 #include "common/proto.h"
 #include "common/rundir.h"
@@ -17,6 +21,7 @@
 #include <ouroboros/irm.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +41,35 @@ static uint32_t   type = IPCP_LOCAL;
 static uint32_t   next_id = 1;
 static struct msg in;
 static struct msg out;
+static const char * name;
+
+/* One line per management request when FAKE_IPCPD_LOG is set. */
+static void log_request(void)
+{
+        const char *    path = getenv("FAKE_IPCPD_LOG");
+        struct msg_view v    = msg_body(&in);
+        char            line[2 * MSG_MAX + 512];
+        size_t          off;
+        size_t          i;
+        int             fd;
+
+        if (path == NULL)
+                return;
+
+        off = (size_t) snprintf(line, sizeof(line), "%s %u ", name,
+                                (unsigned) in.type);
+        for (i = 0; i < v.len && off + 3 < sizeof(line); ++i)
+                off += (size_t) snprintf(line + off, sizeof(line) - off,
+                                         "%02x", v.p[i]);
+        line[off++] = '\n';
+
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+        if (fd < 0)
+                return;
+        if (write(fd, line, off) < 0)
+                perror("fake ipcpd: log");
+        close(fd);
+}
 
 static void reply(int res)
 {
@@ -79,6 +113,10 @@ static void on_request(void)
         struct pair *   p;
         int             i;
 
+        if (in.type == M_IPCPD_BOOTSTRAP || in.type == M_IPCPD_ENROLL ||
+            in.type == M_IPCPD_CONNECT || in.type == M_IPCPD_DISCONNECT)
+                log_request();
+
         switch (in.type) {
         case M_IPCPD_QUERY:
                 reply(type == IPCP_UNICAST ? 0 : -ENAME);
@@ -92,6 +130,10 @@ static void on_request(void)
                 msg_put_str(&out, T_LAYER, "enrolled");
                 msg_put_u32(&out, T_HASH_ALGO, HASH_SHA3_256);
                 msg_send(sock, &out);
+                break;
+        case M_IPCPD_CONNECT:
+        case M_IPCPD_DISCONNECT:
+                reply(type == IPCP_LOCAL ? -ENOTSUP : 0);
                 break;
         case M_IPCPD_BOOTSTRAP:
         case M_IPCPD_REG:
@@ -175,7 +217,8 @@ static void on_reply(void)
 int main(int    argc,
          char * argv[])
 {
-        const char * name = NULL;
+        const char * base = strrchr(argv[0], '/');
+        int          t;
 
         if (argc == 3 && strcmp(argv[1], "--name") == 0)
                 name = argv[2];
@@ -184,8 +227,11 @@ int main(int    argc,
                 return 1;
         }
 
-        if (strstr(argv[0], "ipcpd-unicast") != NULL)
-                type = IPCP_UNICAST;
+        base = base != NULL ? base + 1 : argv[0];
+        t    = strncmp(base, "ipcpd-", 6) == 0 ?
+                ipcp_type_from_name(base + 6) : -1;
+        if (t >= 0)
+                type = (uint32_t) t;
 
         sock = rundir_connect();
         if (sock < 0)

@@ -333,10 +333,12 @@ void t_config(void)
         /* failures while running stop the IRMd too */
         tp_write_file(conf, "name create a\nipcp create name u type eth-dix\n");
         CHECK_EQ(th_run(&d, args, out, sizeof(out)), 1);
-        CHECK(strstr(out, "irmd.conf:2: IPCP type not available") != NULL);
+        CHECK(strstr(out, "irmd.conf:2: IPCP type eth-dix is not available "
+                     "in this build") != NULL);
         tp_write_file(conf, "ipcp bootstrap name nope layer L\n");
         CHECK_EQ(th_run(&d, args, out, sizeof(out)), 1);
-        CHECK(strstr(out, "irmd.conf:1: IPCP nope does not exist") != NULL);
+        CHECK(strstr(out, "irmd.conf:1: no IPCP named nope (give 'type' to "
+                     "create it)") != NULL);
         CHECK(access(d.sock, F_OK) < 0);
 }
 

@@ -256,7 +256,8 @@ static void t_config_numbers(void)
 
         tp_write_file(conf, "bind process 0x1 name x\n");
         CHECK_EQ(th_run(&d, args, out, sizeof(out)), 1);
-        CHECK(strstr(out, "irmd.conf:1: bad pid") != NULL);
+        CHECK(strstr(out, "irmd.conf:1: process must be a number "
+                     "(1..2147483647), not '0x1'") != NULL);
 }
 
 void t_review(void)

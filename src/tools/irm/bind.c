@@ -12,7 +12,7 @@
  * path: a P with a '/' through realpath(3) (an existing regular file;
  * scripts need not be executable), a bare word looked up in $PATH.
  */
-#include "args.h"
+#include "common/args.h"
 #include "cmd.h"
 
 #include <ouroboros/errno.h>

@@ -3,8 +3,10 @@
  *
  *   irm ipcp|bind|unbind|name|help ...
  */
-#include "args.h"
+#include "common/args.h"
 #include "cmd.h"
+
+#include "common/ipcp_conf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,21 +103,63 @@ static const char * const usage_ipcp[] = {
         NULL
 };
 
-static const char * const usage_boot =
-        "  T: unicast, broadcast, local, udp4, udp6, eth-llc, eth-dix\n"
-        "  H: SHA3_224, SHA3_256 (default), SHA3_384, SHA3_512\n"
-        "  unicast: addr <bytes> (4), eid <bytes> (8), ttl <n> (60),\n"
-        "           addr_auth flat, directory DHT,\n"
-        "           routing link_state|lfa|ecmp, congestion none|mb-ecn,\n"
-        "           dht_alpha <n> (3), dht_k <n> (8), dht_t_expire <s> "
-        "(86400),\n"
-        "           dht_t_refresh <s> (900), dht_t_replicate <s> (900),\n"
-        "           ls_t_recalc <s> (4), ls_t_update <s> (15), "
-        "ls_t_timeo <s> (60)\n"
-        "  udp4/udp6: ip <address> (required), port <n> (3435), "
-        "dns <server>\n"
-        "  eth-llc/eth-dix: dev <interface> (required), "
-        "ethertype <n> (dix, 0xA000)\n";
+/* Add "word arg (note)" to a usage line, wrapping at 78 columns. */
+static void boot_word(FILE *                  f,
+                      const struct ipcp_opt * o,
+                      size_t *                col,
+                      bool                    first)
+{
+        char   w[160];
+        size_t n;
+
+        n = (size_t) snprintf(w, sizeof(w), "%s%s%s%s%s%s",
+                              o->word, o->kind == IPCP_OPT_FLAG ? "" : " ",
+                              ipcp_opt_arg(o), o->note != NULL ||
+                              o->required ? " (" : "",
+                              o->required ? "required" : o->note != NULL ?
+                              o->note : "", o->note != NULL ||
+                              o->required ? ")" : "");
+        if (!first && *col + n + 2 > 78) {
+                fprintf(f, ",\n     ");
+                *col = 5;
+        } else if (!first) {
+                fprintf(f, ", ");
+                *col += 2;
+        }
+        fputs(w, f);
+        *col += n;
+}
+
+/* The bootstrap options from the table of common/ipcp_conf.c, one line
+ * per set of IPCP types, in table order. */
+static void usage_boot(FILE * f)
+{
+        const struct ipcp_opt * o;
+        const struct ipcp_opt * p;
+        size_t                  i;
+        size_t                  j;
+        size_t                  col;
+
+        fprintf(f, "  T: unicast, broadcast, local, udp4, udp6, eth-llc, "
+                "eth-dix\n  options of bootstrap, by IPCP type (defaults "
+                "in parentheses):\n");
+
+        for (i = 0; (o = ipcp_opt_at(i)) != NULL; ++i) {
+                for (j = 0; j < i && ipcp_opt_at(j)->types != o->types; ++j)
+                        ;
+                if (j < i)
+                        continue; /* its line is printed */
+                col = (size_t) fprintf(f, "  %s: ", ipcp_types_str(o->types));
+                for (j = i; (p = ipcp_opt_at(j)) != NULL; ++j)
+                        if (p->types == o->types)
+                                boot_word(f, p, &col, j == i);
+                fputc('\n', f);
+        }
+
+        fprintf(f, "  An option abbreviates among those of the IPCP's type: "
+                "'d' is dev for eth-*,\n  directory for unicast, dns for "
+                "udp*.\n");
+}
 
 static const char * const usage_name[] = {
         "create", "irm name create N [lb round-robin|spillover]",
@@ -162,7 +206,7 @@ void irm_usage(enum irm_group group,
         if (group == G_TOP || group == G_IPCP)
                 print_lines(f, usage_ipcp, sub);
         if (group == G_IPCP && (sub == NULL || strcmp(sub, "bootstrap") == 0))
-                fputs(usage_boot, f);
+                usage_boot(f);
         if (group == G_TOP || group == G_NAME)
                 print_lines(f, usage_name, sub);
         if (group == G_TOP || group == G_BIND)

@@ -12,6 +12,8 @@
 #ifndef OUROBOROS_IRM_CMD_H
 #define OUROBOROS_IRM_CMD_H
 
+#include "common/ipcp_cmd.h"
+
 #include <ouroboros/irm.h>
 #include <ouroboros/qos.h>
 
@@ -53,34 +55,6 @@ enum irm_op {
         OP_UNBIND_IPCP
 };
 
-/* Bootstrap options, in the order of the grammar (prefixes resolve to
- * the first). */
-enum boot_opt {
-        B_HASH = 0,
-        B_AUTOBIND,
-        B_ADDR,
-        B_EID,
-        B_TTL,
-        B_ADDR_AUTH,
-        B_DIRECTORY,
-        B_ROUTING,
-        B_CONGESTION,
-        B_DHT_ALPHA,
-        B_DHT_K,
-        B_DHT_T_EXPIRE,
-        B_DHT_T_REFRESH,
-        B_DHT_T_REPLICATE,
-        B_LS_T_RECALC,
-        B_LS_T_UPDATE,
-        B_LS_T_TIMEO,
-        B_IP,
-        B_PORT,
-        B_DNS,
-        B_DEV,
-        B_ETHERTYPE,
-        B_N
-};
-
 /* A register/unregister target: an IPCP or a layer. */
 struct irm_target {
         bool         layer;
@@ -109,9 +83,9 @@ struct irm_cmd {
 
         enum lb_policy      lb;
 
-        /* bootstrap: raw values (NULL when not given), checked by
-         * irm_boot_conf once the type is known. */
-        const char *        boot[B_N];
+        /* ipcp commands as parsed (bootstrap options as written,
+         * checked again by irm_boot_conf once the type is known). */
+        struct ipcp_cmd     ic;
 
         struct irm_target * targets;   /* malloc'ed */
         size_t              n_targets;

@@ -5,7 +5,7 @@
  * project's codes and the system's) to short messages; irm_fail puts
  * the context of the failed command in front.
  */
-#include "args.h"
+#include "common/args.h"
 #include "cmd.h"
 
 #include "common/rundir.h"

@@ -4,7 +4,7 @@
  * Commands that act on an existing IPCP look it up first, so that a
  * wrong name gives "no IPCP named X" whatever the IRMd would answer.
  */
-#include "args.h"
+#include "common/args.h"
 #include "cmd.h"
 
 #include <ouroboros/errno.h>

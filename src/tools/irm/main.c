@@ -5,7 +5,7 @@
  * the management API (libouroboros-dev, irm.h) and prints any error as
  * one line "irm: ..." on stderr. Exit status: see cmd.h and irm(8).
  */
-#include "args.h"
+#include "common/args.h"
 #include "cmd.h"
 
 #include <stdio.h>

@@ -9,7 +9,7 @@
  *
  * N is always the first word after the subcommand.
  */
-#include "args.h"
+#include "common/args.h"
 #include "cmd.h"
 
 #include <ouroboros/errno.h>

@@ -3,9 +3,10 @@
  * seed's abbreviated commands, value checks and the error messages.
  * Needs no IRMd: only irm_parse and irm_boot_conf are called.
  */
-#include "args.h"
+#include "common/args.h"
 #include "cmd.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,9 +73,9 @@ static void test_match(void)
         CHECK(args_match("i", w, 5) == 2);
         CHECK(args_match("n", w, 5) == 3);
         CHECK(args_match("a", w, 5) == 4);
-        CHECK(args_match("x", w, 5) == -1);
-        CHECK(args_match("", w, 5) == -1);
-        CHECK(args_match("programs", w, 5) == -1);
+        CHECK(args_match("x", w, 5) == -ENOENT);
+        CHECK(args_match("", w, 5) == -ENOENT);
+        CHECK(args_match("programs", w, 5) == -ENOENT);
 }
 
 static void test_seed(void)
@@ -175,6 +176,16 @@ static void test_ipcp(void)
         CHECK(parse("i b n x l udp t udp6 ip ::1") == IRM_OK);
         CHECK(irm_boot_conf(&cmd, cmd.type, &c) == 0 && c.port == 3435);
 
+        /* options resolve among those of the type (ipcp_conf.c) */
+        CHECK(parse("i b n e l eth t eth-llc d veth0 m 9000 a") == IRM_OK);
+        CHECK(irm_boot_conf(&cmd, cmd.type, &c) == 0);
+        CHECK(!strcmp(c.dev, "veth0") && c.mtu == 9000 && cmd.autobind);
+        CHECK(parse("i b n u l n t unicast d DHT addr_a flat") == IRM_OK);
+        CHECK(parse("i b n x l udp t udp4 i 10.0.0.1 d 10.0.0.2 p 9")
+              == IRM_OK);
+        CHECK(irm_boot_conf(&cmd, cmd.type, &c) == 0);
+        CHECK(!strcmp(c.dns, "10.0.0.2") && c.port == 9);
+
         /* without a type the type-specific checks wait for run time */
         CHECK(parse("i b n x l y addr 2") == IRM_OK && !cmd.has_type);
         CHECK(irm_boot_conf(&cmd, IPCP_LOCAL, &c) < 0);
@@ -258,6 +269,10 @@ static void test_errors(void)
         bad("i b n a l b t udp4", "needs 'ip'");
         bad("i b n a l b t udp4 ip ::1", "ip must be an IPv4 address");
         bad("i b n a l b t eth-llc", "needs 'dev'");
+        bad("i b n a l b t eth-llc d x m 63", "mtu must be 64..65535");
+        bad("i b n a l b t unicast m 1500",
+            "'m' is not an option of IPCP type unicast");
+        bad("i b n a l b t unicast directory x", "unknown directory 'x'");
         bad("i b n a t local", "ipcp bootstrap needs 'layer'");
         bad("i e n a", "ipcp enroll needs 'layer' or 'dst'");
         bad("i e n a l b t local", "unknown enroll type 'local'");

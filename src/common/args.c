@@ -1,5 +1,7 @@
 /*
- * Ouroboros - irm: keyword matching and value checks (see args.h).
+ * Ouroboros - keyword matching and value checks of the irm grammar
+ * (see args.h). The error buffer is per process: the irm tool and the
+ * IRMd's event loop are single-threaded.
  */
 #include "args.h"
 
@@ -21,7 +23,7 @@ int args_err(const char * fmt, ...)
         vsnprintf(err_buf, sizeof(err_buf), fmt, ap);
         va_end(ap);
 
-        return -1;
+        return -EINVAL;
 }
 
 const char * args_last_err(void)
@@ -42,7 +44,7 @@ int args_match(const char *         w,
         size_t i;
 
         if (len == 0)
-                return -1;
+                return -ENOENT;
 
         for (i = 0; i < n; ++i)
                 if (strcmp(w, words[i]) == 0)
@@ -52,23 +54,34 @@ int args_match(const char *         w,
                 if (strncmp(w, words[i], len) == 0)
                         return (int) i;
 
-        return -1;
+        return -ENOENT;
+}
+
+#define MAX_KWS 64
+
+/* The words of a keyword table (at most MAX_KWS): their count. */
+static size_t kw_words(const struct kw * kws,
+                       size_t            n,
+                       const char **     words)
+{
+        size_t i;
+
+        if (n > MAX_KWS)
+                n = MAX_KWS;
+
+        for (i = 0; i < n; ++i)
+                words[i] = kws[i].word;
+
+        return n;
 }
 
 int args_match_kw(const char *      w,
                   const struct kw * kws,
                   size_t            n)
 {
-        const char * words[64];
-        size_t       i;
+        const char * words[MAX_KWS];
 
-        if (n > ARRAY_LEN(words))
-                n = ARRAY_LEN(words);
-
-        for (i = 0; i < n; ++i)
-                words[i] = kws[i].word;
-
-        return args_match(w, words, n);
+        return args_match(w, words, kw_words(kws, n, words));
 }
 
 static const char * join(const char * const * words,
@@ -88,16 +101,9 @@ static const char * join(const char * const * words,
 const char * args_list_kw(const struct kw * kws,
                           size_t            n)
 {
-        const char * words[64];
-        size_t       i;
+        const char * words[MAX_KWS];
 
-        if (n > ARRAY_LEN(words))
-                n = ARRAY_LEN(words);
-
-        for (i = 0; i < n; ++i)
-                words[i] = kws[i].word;
-
-        return join(words, n);
+        return join(words, kw_words(kws, n, words));
 }
 
 int args_scan(const char *      what,
@@ -109,7 +115,7 @@ int args_scan(const char *      what,
               size_t *          n_out,
               int *             rest)
 {
-        bool   seen[64] = { false };
+        bool   seen[MAX_KWS] = { false };
         size_t n        = 0;
         int    i;
 

@@ -1,5 +1,7 @@
 /*
- * Ouroboros - irm: keyword matching and value checks for the command line.
+ * Ouroboros - keyword matching and value checks of the irm grammar,
+ * shared by the irm tool and the IRMd's configuration file so that both
+ * accept the same words and give the same one-line errors.
  *
  * Every keyword may be abbreviated to any prefix; a word that spells a
  * keyword exactly is that keyword, otherwise the first keyword in table
@@ -7,8 +9,8 @@
  * line (without the "irm: " prefix) for the caller to print, so the
  * parser never prints and can be unit tested.
  */
-#ifndef OUROBOROS_IRM_ARGS_H
-#define OUROBOROS_IRM_ARGS_H
+#ifndef OUROBOROS_COMMON_ARGS_H
+#define OUROBOROS_COMMON_ARGS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,7 +28,7 @@ struct arg {
         const char * val;    /* NULL for a flag */
 };
 
-/* Record an error (printf-style); returns -1 for convenience. */
+/* Record an error (printf-style); returns -EINVAL for convenience. */
 int          args_err(const char * fmt, ...)
         __attribute__((format(printf, 1, 2)));
 
@@ -34,7 +36,8 @@ int          args_err(const char * fmt, ...)
 const char * args_last_err(void);
 void         args_clear_err(void);
 
-/* Index of the word in words[0..n) that w abbreviates, or -1. */
+/* Index of the word in words[0..n) that w abbreviates, or -ENOENT
+ * (no error recorded). */
 int          args_match(const char *         w,
                         const char * const * words,
                         size_t               n);
@@ -53,7 +56,7 @@ const char * args_list_kw(const struct kw * kws,
  * (room for argc entries); *n_out is set to the count. what names the
  * command in messages ("ipcp create"). If rest is not NULL, "--" ends
  * the scan and *rest is the index after it (argc when absent).
- * Non-repeatable keywords given twice are an error. 0 or -1.
+ * Non-repeatable keywords given twice are an error. 0 or -EINVAL.
  */
 int          args_scan(const char *      what,
                        int               argc,
@@ -89,7 +92,7 @@ int          args_str(const char * what,
                       size_t       max);
 
 /* Index of s among words (exact match), or an error "unknown <what> 's'
- * (expected one of: ...)" and -1. */
+ * (expected one of: ...)" and -EINVAL. */
 int          args_enum(const char *         what,
                        const char *         s,
                        const char * const * words,
@@ -97,4 +100,4 @@ int          args_enum(const char *         what,
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-#endif /* OUROBOROS_IRM_ARGS_H */
+#endif /* OUROBOROS_COMMON_ARGS_H */
