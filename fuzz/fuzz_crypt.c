@@ -1,49 +1,260 @@
 /*
- * Ouroboros - libFuzzer target for packet decryption: arbitrary bytes fed
- * to crypt_decrypt of a flow with fixed keys must be rejected cleanly
- * (never read or write out of bounds, never accepted without the key).
+ * Ouroboros - libFuzzer target for packet encryption: the input chooses
+ * the key material (two X25519 private keys from a seed, or a raw peer
+ * public key: small-order and equal keys reach the key schedule's checks) and then a
+ * script of seal/open steps with chosen transmit counters (jumps past
+ * the replay window, steps back into it, replays of earlier packets,
+ * tampered and truncated packets, in-place buffers, arbitrary bytes).
  *
- * Sources: src/common/crypt.c
+ * The keys are derived from a two-byte seed (short inputs go straight
+ * to the data path); the raw key of the other mode is 32 input bytes.
+ *
+ * An oracle follows every step: an honest packet opens iff its counter
+ * is newer than the window's top or inside the window and not yet
+ * accepted, else -ESTALE; a tampered packet or arbitrary bytes never
+ * open; an opened packet gives back the plaintext sealed.
+ *
+ * crypt.c is included (not linked) so the script can set the sender's
+ * counter, which the API only ever increments.
  */
-#include "common/crypt.h"
+#include "common/crypt.c"
+#include "fuzz_input.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static struct crypt_flow * rx;
+#define MAX_PLAIN 300
+#define KEPT      8     /* sealed packets kept for replays */
+#define MAX_OPS   128
 
-static void setup(void)
+struct sealed {
+        uint8_t  pkt[MAX_PLAIN + CRYPT_OVERHEAD];
+        size_t   len;
+        uint64_t ctr;
+        uint8_t  plain[MAX_PLAIN];
+};
+
+/* The oracle's replay state: accepted counters (at most MAX_OPS). */
+struct model {
+        uint64_t top;  /* highest accepted + 1, 0: none */
+        uint64_t seen[MAX_OPS];
+        int      nseen;
+};
+
+static bool model_accepts(const struct model * m,
+                          uint64_t             ctr)
 {
-        uint8_t            priv_a[CRYPT_PRIVKEY_LEN];
-        uint8_t            priv_b[CRYPT_PRIVKEY_LEN];
-        uint8_t            pub_a[CRYPT_PUBKEY_LEN];
-        uint8_t            pub_b[CRYPT_PUBKEY_LEN];
-        struct crypt_kex * a;
-        struct crypt_kex * b;
-        struct crypt_flow * tx;
+        int i;
 
-        memset(priv_a, 0x11, sizeof(priv_a));
-        memset(priv_b, 0x22, sizeof(priv_b));
-        if (crypt_kex_from_priv(&a, priv_a, pub_a) < 0 ||
-            crypt_kex_from_priv(&b, priv_b, pub_b) < 0)
+        if (ctr >= CRYPT_CTR_LIMIT)
+                return false;
+        if (ctr + 1 > m->top)
+                return true;
+        if (ctr + 1 + CRYPT_REPLAY_WINDOW < m->top)
+                return false;
+        for (i = 0; i < m->nseen; ++i)
+                if (m->seen[i] == ctr)
+                        return false;
+
+        return true;
+}
+
+static void model_accept(struct model * m,
+                         uint64_t       ctr)
+{
+        if (ctr + 1 > m->top)
+                m->top = ctr + 1;
+        if (m->nseen < MAX_OPS)
+                m->seen[m->nseen++] = ctr;
+}
+
+/* Key material: 0 two private keys, 1 a raw peer key, 2 equal keys. */
+static int make_flows(struct input *       in,
+                      struct crypt_flow ** tx,
+                      struct crypt_flow ** rx)
+{
+        uint8_t            priv[2][CRYPT_PRIVKEY_LEN];
+        uint8_t            pub[2][CRYPT_PUBKEY_LEN];
+        uint8_t            rawpub[CRYPT_PUBKEY_LEN];
+        struct crypt_kex * k[2];
+        int                mode = (int) take(in, 1) % 3;
+        uint64_t           seed = take(in, 2);
+        size_t             i;
+
+        /* Two bytes of seed: short inputs reach the data path at once. */
+        for (i = 0; i < sizeof(priv); ++i)
+                ((uint8_t *) priv)[i] = (uint8_t) (seed * 131 + i * 29 +
+                                                   (seed >> 8) * i);
+        if (mode == 2)
+                memcpy(priv[1], priv[0], CRYPT_PRIVKEY_LEN);
+
+        if (crypt_kex_from_priv(&k[0], priv[0], pub[0]) < 0)
+                return -1;
+        if (crypt_kex_from_priv(&k[1], priv[1], pub[1]) < 0) {
+                crypt_kex_free(k[0]);
+                return -1;
+        }
+
+        if (mode == 1) {
+                for (i = 0; i < sizeof(rawpub); ++i)
+                        rawpub[i] = (uint8_t) take(in, 1);
+                crypt_kex_free(k[1]);
+                if (crypt_flow_new(k[0], rawpub, 0, tx) == 0)
+                        crypt_flow_free(*tx);
+                return -1; /* no peer holds the matching key */
+        }
+
+        if (crypt_flow_new(k[0], pub[1], 0, tx) < 0) {
+                crypt_kex_free(k[1]);
+                return -1;
+        }
+        if (crypt_flow_new(k[1], pub[0], 1, rx) < 0) {
+                crypt_flow_free(*tx);
+                return -1;
+        }
+
+        return 0;
+}
+
+static void open_check(struct crypt_flow *   rx,
+                       struct model *        m,
+                       const struct sealed * s,
+                       bool                  in_place)
+{
+        static uint8_t buf[MAX_PLAIN + CRYPT_OVERHEAD];
+        static uint8_t out[MAX_PLAIN];
+        bool           ok = model_accepts(m, s->ctr);
+        ssize_t        n;
+
+        if (in_place) {
+                memcpy(buf, s->pkt, s->len);
+                n = crypt_decrypt(rx, buf, s->len, buf + CRYPT_HDR_LEN,
+                                  MAX_PLAIN);
+                memcpy(out, buf + CRYPT_HDR_LEN, s->len - CRYPT_OVERHEAD);
+        } else {
+                n = crypt_decrypt(rx, s->pkt, s->len, out, sizeof(out));
+        }
+
+        if (!ok) {
+                if (n != -ESTALE)
+                        abort(); /* replay accepted, or a wrong error */
+                return;
+        }
+        if (n != (ssize_t) (s->len - CRYPT_OVERHEAD))
+                abort();         /* an honest packet refused */
+        if (memcmp(out, s->plain, (size_t) n) != 0)
                 abort();
-        if (crypt_flow_new(a, pub_b, 0, &tx) < 0 ||
-            crypt_flow_new(b, pub_a, 1, &rx) < 0)
-                abort();
-        crypt_flow_free(tx);
+        model_accept(m, s->ctr);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t * data,
                            size_t          size)
 {
-        static uint8_t out[70000];
+        static struct sealed kept[KEPT];
+        static uint8_t       junk[MAX_PLAIN + CRYPT_OVERHEAD];
+        static uint8_t       out[MAX_PLAIN + CRYPT_OVERHEAD];
+        struct input         in = { data, size };
+        struct crypt_flow *  tx;
+        struct crypt_flow *  rx;
+        struct model         m = { 0, { 0 }, 0 };
+        struct sealed *      s;
+        uint64_t             base = 0;
+        int                  nkept = 0;
+        int                  ops = 0;
+        size_t               len;
+        size_t               i;
+        ssize_t              n;
 
-        if (rx == NULL)
-                setup();
+        if (make_flows(&in, &tx, &rx) < 0)
+                return 0;
 
-        if (crypt_decrypt(rx, data, size, out, sizeof(out)) >= 0)
-                abort(); /* forged without the key */
+        while (in.n > 0 && ops++ < MAX_OPS) {
+                switch (take(&in, 1) % 6) {
+                case 0: /* seal at a counter near base, then maybe open */
+                case 1:
+                        s = &kept[nkept % KEPT];
+                        switch (take(&in, 1) % 4) {
+                        case 0: /* a step back or forward, in the window */
+                                tx->tx.ctr = base + take(&in, 2) % 2048 -
+                                        (base < 1024 ? base : 1024);
+                                break;
+                        case 1: /* a jump */
+                                base += take(&in, 3);
+                                tx->tx.ctr = base;
+                                break;
+                        case 2: /* near the end of the counter space */
+                                tx->tx.ctr = CRYPT_CTR_LIMIT - 4 +
+                                        take(&in, 1) % 8;
+                                break;
+                        default: /* the next one */
+                                break;
+                        }
+                        s->ctr = tx->tx.ctr;
+                        len = take(&in, 2) % (MAX_PLAIN + 1);
+                        for (i = 0; i < len; ++i)
+                                s->plain[i] = (uint8_t) (i * 7 + s->ctr);
+                        if (take(&in, 1) & 1) { /* in place */
+                                memcpy(out + CRYPT_HDR_LEN, s->plain, len);
+                                n = crypt_encrypt(tx, out + CRYPT_HDR_LEN,
+                                                  len, out, sizeof(out));
+                                if (n > 0)
+                                        memcpy(s->pkt, out, (size_t) n);
+                        } else {
+                                n = crypt_encrypt(tx, s->plain, len, s->pkt,
+                                                  sizeof(s->pkt));
+                        }
+                        if (s->ctr >= CRYPT_CTR_LIMIT) {
+                                if (n != -EKEYEXPIRED)
+                                        abort();
+                                break;
+                        }
+                        if (n != (ssize_t) (len + CRYPT_OVERHEAD))
+                                abort();
+                        s->len = (size_t) n;
+                        nkept++;
+                        if (take(&in, 1) & 1)
+                                open_check(rx, &m, s, take(&in, 1) & 1);
+                        break;
+                case 2: /* open (again) a packet sealed earlier */
+                        if (nkept == 0)
+                                break;
+                        s = &kept[take(&in, 1) % (nkept < KEPT ? nkept : KEPT)];
+                        open_check(rx, &m, s, take(&in, 1) & 1);
+                        break;
+                case 3: /* tamper with a kept packet: never opens */
+                        if (nkept == 0)
+                                break;
+                        s = &kept[take(&in, 1) % (nkept < KEPT ? nkept : KEPT)];
+                        memcpy(junk, s->pkt, s->len);
+                        junk[take(&in, 2) % s->len] ^=
+                                (uint8_t) (1 + take(&in, 1) % 255);
+                        if (crypt_decrypt(rx, junk, s->len, out,
+                                          sizeof(out)) >= 0)
+                                abort();
+                        break;
+                case 4: /* truncate a kept packet */
+                        if (nkept == 0)
+                                break;
+                        s = &kept[take(&in, 1) % (nkept < KEPT ? nkept : KEPT)];
+                        n = crypt_decrypt(rx, s->pkt, take(&in, 2) % s->len,
+                                          out, sizeof(out));
+                        if (n >= 0)
+                                abort();
+                        break;
+                default: /* arbitrary bytes */
+                        len = take(&in, 2) % sizeof(junk);
+                        for (i = 0; i < len; ++i)
+                                junk[i] = (uint8_t) take(&in, 1);
+                        if (crypt_decrypt(rx, junk, len, out, sizeof(out)) >= 0)
+                                abort(); /* forged without the key */
+                        break;
+                }
+        }
+
+        crypt_flow_free(tx);
+        crypt_flow_free(rx);
 
         return 0;
 }

@@ -6,9 +6,26 @@
  * A ring holds records of an 8-byte header { len, tag } and the payload,
  * padded to 8 bytes. tag is the low 32 bits of the record's stream
  * offset, so a stale or forged record is caught. A record never wraps:
- * when it does not fit before the end, the writer puts a wrap marker
- * (len = REC_WRAP) there and starts again at 0. head and tail are 64-bit
- * byte counters that only grow; tail - head is the fill level.
+ * when it does not fit before the writer's wrap point, the writer puts a
+ * wrap marker (len = REC_WRAP) there and starts again at 0. head and tail
+ * are 64-bit byte counters that only grow; tail - head is the fill level
+ * (the bytes a wrap marker skips count as filled until the reader passes
+ * the marker).
+ *
+ * Memory: the ring's size (4 MiB per direction by default) only bounds
+ * it; a flow touches what its writer uses. The writer wraps at win, its
+ * window: FLOW_SHM_WIN_INIT (32 KiB) at first, doubled each time the
+ * window is full, up to FLOW_SHM_WIN_FLOOD (1 MiB) or four of the
+ * records it writes, whichever is larger, at most the ring. A packet
+ * larger than the window goes at offset 0 (waiting, if need be, for the
+ * reader to pass the wrap point). memfd pages are allocated on first
+ * touch, so a flow that carries little (it never fills 32 KiB) holds
+ * one header page and at most 2 x 32 KiB of ring: 10 000 such flows
+ * take under 700 MiB. A flow that once filled its window keeps what it
+ * touched (at most 2 x 1 MiB, or 2 x the ring after packets above
+ * 256 KiB) until it is deallocated. Wrapping early is always safe: the
+ * reader only follows wrap markers, and the fill level counts what the
+ * marker skipped.
  *
  * Wake-ups without loss. The only blocking is a futex wait on a 32-bit
  * sequence word (rseq for a reader, wseq for a writer). A waiter does:
@@ -30,6 +47,23 @@
  * and the waiter never sleeps. State changes skip the waiters test and
  * always bump and wake.
  *
+ * A writer waits for more than room for its packet: it sleeps until the
+ * reader consumed half of what was queued when it fell asleep, in bytes
+ * and in packets (and there is room for its packet), so that a writer
+ * and a reader sharing one CPU switch once per half ring, not once per
+ * packet. Its W0, before W2, stores that target (whead, whpkts in the
+ * channel); its W3 and the reader's P2 both test "head >= whead and
+ * hpkts >= whpkts". Nothing is lost: a P2 that sees the W2 of a sleep
+ * sees its W0 (seq_cst: W0 before W2 before that load of waiters, before
+ * the load of the target), so the consume that reaches the target
+ * either wakes the writer or comes before W2, and then W3 sees it. A P2
+ * that reads a stale target (of an earlier sleep) can only wake too
+ * early, and the writer loops. Both targets are at most the tail and
+ * the packets published, so a reader that drains the ring always
+ * reaches them (the window is at least four records then, so room for
+ * one never needs more than the queued bytes). A small packet waits no
+ * longer than it would anyway: it queues behind the other half.
+ *
  * To wake only once per sleep, P2 also takes a one-shot flag: it wakes
  * only if it turns woken from 0 to 1, and a waiter clears woken (W2')
  * between W2 and W3. This loses nothing: a P2 that finds woken == 1
@@ -47,7 +81,9 @@
  * Before sleeping, a waiter polls for FLOW_SHM_SPIN_NS (only with more
  * than one CPU online, yielding after the first 2 µs so a peer on the
  * same CPU can run): a futex round trip costs tens of µs here, a running
- * peer answers in a few hundred ns.
+ * peer answers in a few hundred ns. A writer polls for any room (only
+ * the sleep waits for half the ring). A deadline already past fails at
+ * once with -ETIMEDOUT, without polling or a system call.
  */
 
 #include "flow_shm_priv.h"
@@ -93,15 +129,31 @@ static int write_state(const struct flow_shm * shm)
 }
 
 /*
- * Bytes the next record of len needs at the current tail (including the
- * skipped end of the ring when it must wrap).
+ * Bytes the next record (rec bytes) needs at the current tail: rec if it
+ * fits before the wrap point (or it starts the ring), else also the
+ * skipped end of the ring.
  */
 static uint64_t write_need(const struct flow_shm * shm,
                            uint64_t                rec)
 {
         uint64_t pos = shm->tail & shm->mask;
 
-        return pos + rec <= shm->ring ? rec : (shm->ring - pos) + rec;
+        if (pos + rec <= shm->win || pos == 0)
+                return rec;
+
+        return (shm->ring - pos) + rec;
+}
+
+/* How far the window of a writer of rec-byte records may grow. */
+static uint64_t win_cap(const struct flow_shm * shm,
+                        uint64_t                rec)
+{
+        uint64_t cap = FLOW_SHM_WIN_FLOOD;
+
+        if (cap < 4 * rec)
+                cap = 4 * rec;
+
+        return cap < shm->ring ? cap : shm->ring;
 }
 
 /* 1 if there is room (after refreshing the caches), 0 if not, < 0 bad. */
@@ -125,6 +177,30 @@ static int write_room(struct flow_shm * shm,
 }
 
 /*
+ * Room for need bytes, growing the window while it is the window (not
+ * the packet count, not the ring) that is full. 1 if there is room, 0
+ * if not, < 0 bad; *need is updated to the new wrap point.
+ */
+static int write_room_grow(struct flow_shm * shm,
+                           uint64_t          rec,
+                           uint64_t *        need)
+{
+        uint64_t cap = win_cap(shm, rec);
+        int      r;
+
+        for (;;) {
+                *need = write_need(shm, rec);
+                r = write_room(shm, *need);
+                if (r != 0 || shm->win >= cap)
+                        return r;
+                if (shm->tpkts - shm->hpkts_c >= shm->max_pkts)
+                        return 0; /* a bigger window would not help */
+
+                shm->win = shm->win * 2 < cap ? shm->win * 2 : cap;
+        }
+}
+
+/*
  * P2 of the protocol: wake the other side if it announced itself as a
  * sleeper, once: woken stays set until a waiter announces itself again,
  * so a reader draining a full ring does not pay a futex_wake for every
@@ -141,6 +217,20 @@ static void shm_wake(_Atomic uint32_t * seq,
 
         atomic_fetch_add(seq, 1);
         futex_wake_all(seq);
+}
+
+/* P2 of a consume: wake the writer only once it reached its target. */
+static void wake_writer(struct flow_shm * shm)
+{
+        struct shm_chan * c = shm->rx;
+
+        if (atomic_load(&c->wwaiters) == 0)
+                return;
+        if (shm->head < atomic_load(&c->whead) ||
+            shm->hpkts < atomic_load(&c->whpkts))
+                return;
+
+        shm_wake(&c->wseq, &c->wwaiters, &c->wwoken);
 }
 
 static void rec_put(uint8_t * ring,
@@ -241,19 +331,21 @@ static bool shm_spin(struct flow_shm *       shm,
         return false;
 }
 
+static bool expired(const struct timespec * abstime)
+{
+        return abstime != NULL && ts_to_ns(abstime) <= now_ns();
+}
+
 /* Sleep on seq until woken, the deadline, or ready(shm) holds. */
-static int shm_wait(struct flow_shm *       shm,
-                    _Atomic uint32_t *      seq,
-                    _Atomic uint32_t *      waiters,
-                    _Atomic uint32_t *      woken,
-                    bool                 (* ready)(struct flow_shm *),
-                    const struct timespec * abstime)
+static int shm_sleep(_Atomic uint32_t *      seq,
+                     _Atomic uint32_t *      waiters,
+                     _Atomic uint32_t *      woken,
+                     bool                 (* ready)(struct flow_shm *),
+                     struct flow_shm *       shm,
+                     const struct timespec * abstime)
 {
         uint32_t s;
         int      r;
-
-        if (shm_spin(shm, ready, abstime))
-                return 0;
 
         s = atomic_load(seq);          /* W1 */
         atomic_fetch_add(waiters, 1);  /* W2 */
@@ -269,14 +361,51 @@ static int shm_wait(struct flow_shm *       shm,
         return r;
 }
 
+/* Any change of the consumer counters or of a state: recheck. */
 static bool write_ready(struct flow_shm * shm)
 {
         uint64_t head  = atomic_load(&shm->tx->head);
         uint64_t hpkts = atomic_load(&shm->tx->hpkts);
 
-        /* Any change of the consumer counters or of a state: recheck. */
         return head != shm->head_c || hpkts != shm->hpkts_c ||
                 write_state(shm) != 0;
+}
+
+/* W3 of a sleeping writer: the reader reached the target (or a state
+ * changed). */
+static bool write_woken(struct flow_shm * shm)
+{
+        return (atomic_load(&shm->tx->head) >= shm->wake_head &&
+                atomic_load(&shm->tx->hpkts) >= shm->wake_hpkts) ||
+                write_state(shm) != 0;
+}
+
+static uint64_t max64(uint64_t a,
+                      uint64_t b)
+{
+        return a > b ? a : b;
+}
+
+/*
+ * W0: the writer, with no room for need bytes, sleeps until the reader
+ * consumed half of what is queued (bytes and packets) and there is room.
+ * Both targets are at most what was published (see the top of file).
+ */
+static void write_wake_at(struct flow_shm * shm,
+                          uint64_t          need)
+{
+        uint64_t room_h = shm->tail + need > shm->ring ?
+                shm->tail + need - shm->ring : 0;
+        uint64_t room_p = shm->tpkts + 1 > shm->max_pkts ?
+                shm->tpkts + 1 - shm->max_pkts : 0;
+
+        shm->wake_head  = max64(room_h, shm->head_c +
+                                (shm->tail - shm->head_c) / 2);
+        shm->wake_hpkts = max64(room_p, shm->hpkts_c +
+                                (shm->tpkts - shm->hpkts_c) / 2);
+
+        atomic_store(&shm->tx->whead, shm->wake_head);
+        atomic_store(&shm->tx->whpkts, shm->wake_hpkts);
 }
 
 ssize_t flow_shm_write(struct flow_shm *       shm,
@@ -296,15 +425,14 @@ ssize_t flow_shm_write(struct flow_shm *       shm,
         if (buf == NULL && len > 0)
                 return -EINVAL;
 
-        rec  = REC_HDR + align8(len);
-        need = write_need(shm, rec);
+        rec = REC_HDR + align8(len);
 
         for (;;) {
                 r = write_state(shm);
                 if (r < 0)
                         return r;
 
-                r = write_room(shm, need);
+                r = write_room_grow(shm, rec, &need);
                 if (r < 0)
                         return r;
                 if (r > 0)
@@ -312,9 +440,14 @@ ssize_t flow_shm_write(struct flow_shm *       shm,
 
                 if (nonblock)
                         return -EAGAIN;
+                if (expired(abstime))
+                        return -ETIMEDOUT;
+                if (shm_spin(shm, write_ready, abstime))
+                        continue;
 
-                r = shm_wait(shm, &shm->tx->wseq, &shm->tx->wwaiters,
-                             &shm->tx->wwoken, write_ready, abstime);
+                write_wake_at(shm, need);                  /* W0 */
+                r = shm_sleep(&shm->tx->wseq, &shm->tx->wwaiters,
+                              &shm->tx->wwoken, write_woken, shm, abstime);
                 if (r < 0)
                         return r;
         }
@@ -430,9 +563,13 @@ ssize_t flow_shm_peek(struct flow_shm *       shm,
                         return r;
                 if (nonblock)
                         return -EAGAIN;
+                if (expired(abstime))
+                        return -ETIMEDOUT;
+                if (shm_spin(shm, read_ready, abstime))
+                        continue;
 
-                r = shm_wait(shm, &shm->rx->rseq, &shm->rx->rwaiters,
-                             &shm->rx->rwoken, read_ready, abstime);
+                r = shm_sleep(&shm->rx->rseq, &shm->rx->rwaiters,
+                              &shm->rx->rwoken, read_ready, shm, abstime);
                 if (r < 0)
                         return r;
         }
@@ -460,8 +597,8 @@ void flow_shm_consume(struct flow_shm * shm)
         shm->hpkts++;
         atomic_store_explicit(&shm->rx->hpkts, shm->hpkts,
                               memory_order_relaxed);
-        atomic_store(&shm->rx->head, shm->head);          /* P1 */
+        atomic_store(&shm->rx->head, shm->head); /* P1 */
 
-        shm_wake(&shm->rx->wseq, &shm->rx->wwaiters, &shm->rx->wwoken); /* P2 */
+        wake_writer(shm);                        /* P2 */
 }
 

@@ -11,7 +11,9 @@
  * (side 0 writes channel 0 and reads channel 1; side 1 the reverse).
  * Each channel is a single-producer/single-consumer byte ring of
  * length-prefixed packets, so a packet is written once into shared memory
- * and read in place (flow_shm_peek) or copied out once. The non-blocking
+ * and read in place (flow_shm_peek) or copied out once. The ring's size
+ * bounds a flow's memory; a flow touches only what it uses (32 KiB per
+ * direction for a flow that carries little, see flow_shm.c). The non-blocking
  * fast path is lock free and makes no system call. A reader or writer
  * that must sleep waits on a futex word in the channel and is woken only
  * when it actually sleeps (a waiters count checked by the other side).
@@ -51,9 +53,13 @@
 
 #define FLOW_SHM_RING_MIN     (16 * 1024)
 #define FLOW_SHM_RING_MAX     (256 * 1024 * 1024)
-#define FLOW_SHM_RING_DEF     (1024 * 1024)  /* bytes per direction */
-#define FLOW_SHM_PKTS_DEF     4096           /* packets per direction */
-#define FLOW_SHM_MAX_PKT_DEF  (64 * 1024)    /* largest packet, bytes */
+#define FLOW_SHM_RING_DEF     (4 * 1024 * 1024) /* bytes per direction */
+#define FLOW_SHM_PKTS_DEF     4096              /* packets per direction */
+#define FLOW_SHM_MAX_PKT_DEF  (1024 * 1024)     /* largest packet, bytes */
+/* The part of the ring a writer uses (flow_shm.c): it starts at INIT and
+ * doubles when full, up to FLOOD or four records, at most the ring. */
+#define FLOW_SHM_WIN_INIT     (32 * 1024)
+#define FLOW_SHM_WIN_FLOOD    (1024 * 1024)
 #define FLOW_SHM_SPIN_NS      10000          /* poll before sleeping (SMP) */
 
 /* Side state, as seen by the peer. */

@@ -11,11 +11,15 @@
  *            line 1  side state words, event sequence, armed counts
  *            lines   per channel: producer (tail, tpkts), consumer
  *                    (head, hpkts), reader wait (rseq, rwaiters,
- *                    rwoken), writer wait (wseq, wwaiters, wwoken), each
- *                    on its own
+ *                    rwoken), writer wait (wseq, wwaiters, wwoken, and
+ *                    the wake target whead, whpkts), each on its own
  *                    128-byte block so the two processes never false-share
  *   4096   ring of channel 0  (ring_size bytes, written by side 0)
  *   4096 + ring_size  ring of channel 1 (written by side 1)
+ *
+ * The memfd is sparse: a page is allocated when first touched, and a
+ * writer uses the start of its ring first (its window, see flow_shm.c),
+ * so ring_size bounds a flow's memory and a quiet flow costs ~70 KiB.
  *
  * Nothing in the memory is a lock. A process killed at any instant leaves
  * at most a waiters count that is too high, which costs the other side a
@@ -301,6 +305,7 @@ int flow_shm_map(int                memfd,
         s->tpkts   = atomic_load(&s->tx->tpkts);
         s->head_c  = atomic_load(&s->tx->head);
         s->hpkts_c = atomic_load(&s->tx->hpkts);
+        s->win     = s->ring < FLOW_SHM_WIN_INIT ? s->ring : FLOW_SHM_WIN_INIT;
         s->head    = atomic_load(&s->rx->head);
         s->hpkts   = atomic_load(&s->rx->hpkts);
         s->tail_c  = s->head;

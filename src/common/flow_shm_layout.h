@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC    0x4f55524fU /* "OURO" */
-#define SHM_VERSION  1U
+#define SHM_VERSION  2U
 #define SHM_HDR_SIZE 4096U
 #define SHM_LINE     128         /* two cache lines: defeats pair prefetch */
 #define REC_HDR      8U
@@ -34,6 +34,8 @@ struct shm_chan {
         alignas(SHM_LINE) _Atomic uint32_t wseq;  /* writer sleeps here */
         _Atomic uint32_t                   wwaiters;
         _Atomic uint32_t                   wwoken;
+        _Atomic uint64_t                   whead;   /* wake the writer at */
+        _Atomic uint64_t                   whpkts;  /* head, hpkts >= these */
 };
 
 struct shm_hdr {

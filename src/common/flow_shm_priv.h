@@ -45,6 +45,9 @@ struct flow_shm {
         uint64_t           tpkts;
         uint64_t           head_c;  /* cached peer head */
         uint64_t           hpkts_c; /* cached peer hpkts */
+        uint64_t           win;     /* wrap at this offset (see ring) */
+        uint64_t           wake_head;  /* sleeping until head >= */
+        uint64_t           wake_hpkts; /* and hpkts >= these */
 
         /* Reader thread only. */
         alignas(64) uint64_t head;

@@ -398,15 +398,25 @@ static int lock_for(pthread_mutex_t *       mu,
         return r;
 }
 
-static const struct timespec * deadline(int64_t           timeo,
-                                        struct timespec * buf)
+/*
+ * How a read or write with timeout timeo waits: *abstime NULL forever,
+ * or a deadline in buf. A zero timeout is a single try, made as a
+ * non-blocking call (no clock, no system call): returns true, and the
+ * caller turns its -EAGAIN into -ETIMEDOUT.
+ */
+static bool zero_timeo(int64_t                  timeo,
+                       struct timespec *        buf,
+                       const struct timespec ** abstime)
 {
-        if (timeo == FT_NO_TIMEO)
-                return NULL;
+        *abstime = NULL;
+        if (timeo == 0)
+                return true;
+        if (timeo != FT_NO_TIMEO) {
+                *buf     = ns_to_ts(ns_after(timeo));
+                *abstime = buf;
+        }
 
-        *buf = ns_to_ts(ns_after(timeo));
-
-        return buf;
+        return false;
 }
 
 OURO_API ssize_t flow_write(int          fd,
@@ -418,6 +428,7 @@ OURO_API ssize_t flow_write(int          fd,
         const struct timespec * abstime = NULL;
         uint32_t                flags;
         bool                    nonblock;
+        bool                    poll = false;
         ssize_t                 r;
         int                     err;
 
@@ -439,7 +450,9 @@ OURO_API ssize_t flow_write(int          fd,
 
         nonblock = flags & FLOWFWNOBLOCK;
         if (!nonblock)
-                abstime = deadline(atomic_load(&f->snd_timeo), &tbuf);
+                poll = zero_timeo(atomic_load(&f->snd_timeo), &tbuf,
+                                  &abstime);
+        nonblock = nonblock || poll;
 
         r = lock_for(&f->wr_lock, nonblock, abstime);
         if (r < 0)
@@ -452,7 +465,7 @@ OURO_API ssize_t flow_write(int          fd,
         pthread_mutex_unlock(&f->wr_lock);
  out:
         ft_put(f);
-        return r;
+        return poll && r == -EAGAIN ? -ETIMEDOUT : r;
 }
 
 OURO_API ssize_t flow_read(int    fd,
@@ -465,6 +478,7 @@ OURO_API ssize_t flow_read(int    fd,
         const void *            pkt;
         uint32_t                flags;
         bool                    nonblock;
+        bool                    poll = false;
         ssize_t                 r;
         size_t                  rem;
         int                     err;
@@ -486,7 +500,9 @@ OURO_API ssize_t flow_read(int    fd,
 
         nonblock = flags & FLOWFRNOBLOCK;
         if (!nonblock)
-                abstime = deadline(atomic_load(&f->rcv_timeo), &tbuf);
+                poll = zero_timeo(atomic_load(&f->rcv_timeo), &tbuf,
+                                  &abstime);
+        nonblock = nonblock || poll;
 
         r = lock_for(&f->rd_lock, nonblock, abstime);
         if (r < 0)
@@ -523,5 +539,5 @@ OURO_API ssize_t flow_read(int    fd,
         pthread_mutex_unlock(&f->rd_lock);
  out:
         ft_put(f);
-        return r;
+        return poll && r == -EAGAIN ? -ETIMEDOUT : r;
 }

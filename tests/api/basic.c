@@ -412,7 +412,7 @@ static int test_errors(const char * name)
 {
         struct t_pair   p;
         struct timespec bad = { 0, -1 };
-        static char     huge[1 << 20];
+        static char     huge[(1 << 20) + 1]; /* max_pkt + 1 */
         char            longname[NAME_MAX_LEN + 2];
         char            buf[16];
         fset_t *        set;

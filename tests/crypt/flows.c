@@ -55,7 +55,7 @@
 
 #define ECHO_N     2000
 #define ECHO_MAX   8192
-#define MAX_PKT    (64 * 1024)  /* the IRMd's default (flow_shm.h)     */
+#define MAX_PKT    (1024 * 1024) /* the IRMd's default (flow_shm.h)     */
 #define OVERHEAD   24           /* counter + GCM tag (doc/crypto.md)   */
 #define MARK_LEN   64
 #define MARK_N     100
