@@ -10,7 +10,7 @@
 #include <ouroboros/errno.h>
 
 #include <errno.h>
-
+#include <stdlib.h>
 #include <string.h>
 
 const char * irmd_strerror(int err)
@@ -45,6 +45,39 @@ int irmd_get_str(struct msg_view v,
                 return -EINVAL;
 
         return n;
+}
+
+int irmd_get_args(struct msg_view v,
+                  char **         args,
+                  size_t          argc)
+{
+        struct msg_iter it;
+        size_t          i;
+
+        msg_iter_init(&it, v);
+        for (i = 0; i < argc; ++i) {
+                const void * p;
+                size_t       len;
+                if (msg_iter_next(&it, T_ARG, &p, &len) < 0 ||
+                    memchr(p, '\0', len) != NULL)
+                        return -EBADMSG;
+                args[i] = strndup(p, len);
+                if (args[i] == NULL)
+                        return -ENOMEM;
+        }
+
+        return 0;
+}
+
+void irmd_free_args(char ** args,
+                    size_t  n)
+{
+        size_t i;
+
+        for (i = 0; i < n; ++i) {
+                free(args[i]);
+                args[i] = NULL;
+        }
 }
 
 void irmd_reply_list(struct conn *            c,

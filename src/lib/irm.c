@@ -130,11 +130,12 @@ ssize_t irm__list(uint16_t type,
                   int   (* parse)(struct msg_view e, void * elem),
                   void **  list)
 {
-        char *       arr = NULL;
-        struct msg * m;
-        size_t       n;
-        size_t       i;
-        int          r;
+        char *          arr = NULL;
+        struct msg *    m;
+        struct msg_iter it;
+        size_t          n;
+        size_t          i;
+        int             r;
 
         *list = NULL;
 
@@ -155,10 +156,11 @@ ssize_t irm__list(uint16_t type,
                 }
         }
 
+        msg_iter_init(&it, msg_body(m));
         for (i = 0; i < n; ++i) {
                 struct msg_view e;
 
-                r = msg_sub(msg_body(m), T_ENTRY, i, &e);
+                r = msg_iter_sub(&it, T_ENTRY, &e);
                 if (r == 0)
                         r = parse(e, arr + i * size);
                 if (r < 0) {
