@@ -250,9 +250,11 @@ static int announce(void)
                 goto fail;
         }
 
+        /* An IRMd that does not answer in time is there but busy or
+         * stuck: -ETIMEDOUT, not "no IRMd" (-EIRMD). */
         r = msg_recv(sock, m, ANNOUNCE_TIMEO_MS);
         if (r < 0) {
-                r = -EIRMD;
+                r = r == -ETIMEDOUT ? r : -EIRMD;
                 goto fail;
         }
 
