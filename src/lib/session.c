@@ -211,6 +211,10 @@ static int put_prog_args(struct msg * m)
                         strcpy(path, exe);
         }
 
+        /* The IRMd keeps PROTO_ANNOUNCE_ARGS: send no more. */
+        if (n > first + PROTO_ANNOUNCE_ARGS)
+                n = first + PROTO_ANNOUNCE_ARGS;
+
         r = msg_put_str(m, T_PROG, path);
         for (i = first; r == 0 && i < n; ++i)
                 r = msg_put_str(m, T_ARG, args[i]);
