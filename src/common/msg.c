@@ -377,28 +377,43 @@ void msg_iter_init(struct msg_iter * it,
         it->off = 0;
 }
 
+int msg_iter_field(struct msg_iter * it,
+                   uint16_t *        tag,
+                   const void **     p,
+                   size_t *          n)
+{
+        const struct msg_view * v   = &it->v;
+        size_t                  off = it->off;
+        size_t                  len;
+
+        if (off + TLV_HDR > v->len)
+                return -ENOENT;
+
+        len = get16(v->p + off + 2);
+        if (off + TLV_HDR + len > v->len)
+                return -EBADMSG;
+
+        *tag    = get16(v->p + off);
+        *p      = v->p + off + TLV_HDR;
+        *n      = len;
+        it->off = off + TLV_HDR + len;
+
+        return 0;
+}
+
 int msg_iter_next(struct msg_iter * it,
                   uint16_t          tag,
                   const void **     p,
                   size_t *          n)
 {
-        const struct msg_view * v = &it->v;
+        uint16_t t;
+        int      r;
 
-        while (it->off + TLV_HDR <= v->len) {
-                size_t   off = it->off;
-                uint16_t t   = get16(v->p + off);
-                size_t   len = get16(v->p + off + 2);
-                if (off + TLV_HDR + len > v->len)
-                        return -EBADMSG;
-                it->off = off + TLV_HDR + len;
-                if (t == tag) {
-                        *p = v->p + off + TLV_HDR;
-                        *n = len;
+        while ((r = msg_iter_field(it, &t, p, n)) == 0)
+                if (t == tag)
                         return 0;
-                }
-        }
 
-        return -ENOENT;
+        return r;
 }
 
 /* The field at p (n bytes) as a nested block, checked. */

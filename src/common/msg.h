@@ -124,6 +124,9 @@ int     msg_get_nth(struct msg_view v, uint16_t tag, size_t idx,
  * bytes (msg_iter_next) or as a checked nested block (msg_iter_sub):
  * 0, -ENOENT at the end, -EBADMSG malformed. */
 void    msg_iter_init(struct msg_iter * it, struct msg_view v);
+/* The next field whatever its tag. */
+int     msg_iter_field(struct msg_iter * it, uint16_t * tag,
+                       const void ** p, size_t * n);
 int     msg_iter_next(struct msg_iter * it, uint16_t tag,
                       const void ** p, size_t * n);
 int     msg_iter_sub(struct msg_iter * it, uint16_t tag,

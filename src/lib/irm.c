@@ -10,6 +10,7 @@
 
 #include "common/api.h"
 #include "common/ipcp_type.h"
+#include "common/name_check.h"
 #include "common/proto.h"
 #include "common/rundir.h"
 
@@ -179,13 +180,7 @@ ssize_t irm__list(uint16_t type,
 int irm__check_str(const char * s,
                    size_t       max)
 {
-        if (s == NULL || *s == '\0')
-                return -EINVAL;
-
-        if (strnlen(s, max + 1) > max)
-                return -ENAMETOOLONG;
-
-        return 0;
+        return name_check(s, max);
 }
 
 /* The names are in common/ipcp_type.c, shared with the IRMd. */
@@ -344,7 +339,7 @@ static bool valid_conf(const struct layer_config * c)
         if (ipcp_type_name(c->type) == NULL)
                 return false;
         if (memchr(c->layer, '\0', sizeof(c->layer)) == NULL ||
-            c->layer[0] == '\0')
+            name_check(c->layer, LAYER_MAX_LEN) < 0)
                 return false;
         if ((unsigned) c->hash > HASH_SHA3_512)
                 return false;

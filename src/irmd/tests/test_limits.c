@@ -2,13 +2,16 @@
  * Ouroboros IRMd - protocol tests of the limits a client cannot get
  * around: messages with thousands of repeated fields cost the IRMd one
  * pass and are refused before any work per field, so that a normal
- * client is still answered at once (see test_proto.c for the harness).
+ * client is still answered at once; names that are not UTF-8 text
+ * without control characters are refused, and what a client sends is
+ * escaped in the log (see test_proto.c for the harness).
  */
 #include "tp.h"
 
 #include <ouroboros/errno.h>
 
 #include <errno.h>
+#include <sys/eventfd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -101,5 +104,76 @@ void t_stall(void)
         CHECK(dt < 3000);
 
         CHECK(th_alive(d.pid));
+        CHECK_EQ(th_stop(&d), 0);
+}
+
+static int name_create(struct th_irmd * d,
+                       const char *     name)
+{
+        msg_init(&tp_m, M_NAME_CREATE, 0, 3);
+        msg_put_str(&tp_m, T_NAME, name);
+
+        return th_req(d, &tp_m, &tp_r);
+}
+
+static int name_count(struct th_irmd * d)
+{
+        msg_init(&tp_m, M_NAME_LIST, 0, 4);
+        CHECK_EQ(th_req(d, &tp_m, &tp_r), 0);
+
+        return (int) msg_count(msg_body(&tp_r), T_ENTRY);
+}
+
+void t_names(void)
+{
+        static const char * bad[] = {
+                "a\nINFO: forged", "\x1b[2Jclear", "\xff\xfe", "c1\xc2\x85",
+                "tab\t", "\xed\xa0\x80",
+        };
+        struct th_irmd d;
+        size_t         i;
+        int            off;
+        int            fd;
+        int            evfd;
+
+        th_mkdir(&d);
+        th_start(&d, NULL);
+
+        for (i = 0; i < sizeof(bad) / sizeof(bad[0]); ++i) {
+                CHECK_EQ(name_create(&d, bad[i]), -EINVAL);
+                CHECK_EQ(tp_ipcp_create(&d, bad[i], IPCP_LOCAL), -EINVAL);
+                CHECK_EQ(tp_name_reg(&d, "ok", T_LAYER, bad[i]), -EINVAL);
+                /* a layer name inside the configuration */
+                msg_init(&tp_m, M_IPCP_BOOTSTRAP, 0, 2);
+                msg_put_str(&tp_m, T_IPCP_NAME, "x");
+                off = msg_open_sub(&tp_m, T_CONF);
+                msg_put_u32(&tp_m, T_IPCP_TYPE, IPCP_LOCAL);
+                msg_put_str(&tp_m, T_LAYER, bad[i]);
+                msg_close_sub(&tp_m, off);
+                CHECK_EQ(th_req(&d, &tp_m, &tp_r), -EINVAL);
+        }
+        CHECK_EQ(name_count(&d), 0);
+        CHECK_EQ(th_ipcp_list(&d), 0);
+
+        /* text in any script is a name */
+        CHECK_EQ(name_create(&d, "caf\xc3\xa9 \xe5\x90\x8d"), 0);
+        CHECK_EQ(name_create(&d, "caf\xc3\xa9 \xe5\x90\x8d"), -EEXIST);
+        CHECK_EQ(name_count(&d), 1);
+
+        /* a program path is any bytes, and logged escaped */
+        fd = th_connect(&d);
+        CHECK(fd >= 0);
+        evfd = eventfd(0, EFD_CLOEXEC);
+        msg_init(&tp_m, M_PROC_ANNOUNCE, 0, 9);
+        msg_put_str(&tp_m, T_PROG, "/x\n00:00:00.000 irmd(1) INFO: forged\x1b[2J");
+        msg_put_fd(&tp_m, evfd);
+        CHECK_EQ(th_call(fd, &tp_m, &tp_r, 3000), 0);
+        CHECK(tp_wait_log(&d, "(/x\\x0a00:00:00.000 irmd(1) INFO: forged"
+                          "\\x1b[2J) announced", 2000));
+        CHECK(!th_log_has(&d, "\n00:00:00.000 irmd(1) INFO: forged"));
+        CHECK(!th_log_has(&d, "\x1b"));
+        close(fd);
+        close(evfd);
+
         CHECK_EQ(th_stop(&d), 0);
 }

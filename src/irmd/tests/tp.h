@@ -97,5 +97,6 @@ void  t_options(void);
 void  t_review(void);
 /* test_limits.c */
 void  t_stall(void);
+void  t_names(void);
 
 #endif /* OUROBOROS_IRMD_TESTS_TP_H */
