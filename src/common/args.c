@@ -5,6 +5,8 @@
  */
 #include "args.h"
 
+#include "common/name_check.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -226,6 +228,10 @@ int args_str(const char * what,
         if (len > max)
                 return args_err("%s is too long (%zu bytes, at most %zu)",
                                 what, strlen(s), max);
+
+        if (name_check(s, max) < 0) /* the value is not echoed */
+                return args_err("%s must be UTF-8 text without control "
+                                "characters", what);
 
         return 0;
 }

@@ -85,8 +85,9 @@ int          args_num(const char *  what,
                       bool          hex,
                       unsigned long * out);
 
-/* s non-empty and at most max bytes ("<what> is too long (N bytes, at
- * most max)"). */
+/* s is a name (common/name_check.h): non-empty, at most max bytes ("<what>
+ * is too long (N bytes, at most max)"), UTF-8 without control
+ * characters. */
 int          args_str(const char * what,
                       const char * s,
                       size_t       max);

@@ -1,9 +1,13 @@
 /*
  * Ouroboros - daemon logging: whole lines with a level, to stdout or
  * syslog. A line is formatted in full before one write, so lines of
- * several threads never interleave.
+ * several threads never interleave. Log lines carry text from clients
+ * (program paths, arguments, names): every control character or byte
+ * that is not valid UTF-8 is written as \xNN, so a line is never split
+ * or forged and no escape sequence reaches a terminal.
  */
 #include "log.h"
+#include "name_check.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -43,8 +47,9 @@ void log_msg(enum log_level lvl,
              const char *   fmt,
              ...)
 {
-        char    line[1024];
-        int     n = 0;
+        char    raw[1024];
+        char    line[4 * sizeof(raw) + 64];
+        size_t  n = 0;
         va_list ap;
 
         if (lvl > lg.max)
@@ -55,21 +60,24 @@ void log_msg(enum log_level lvl,
                 struct tm       tm;
                 clock_gettime(CLOCK_REALTIME, &t);
                 localtime_r(&t.tv_sec, &tm);
-                n = snprintf(line, sizeof(line),
-                             "%02d:%02d:%02d.%03ld %s(%d) %s: ",
-                             tm.tm_hour, tm.tm_min, tm.tm_sec,
-                             t.tv_nsec / 1000000, lg.ident, getpid(),
-                             lvl_str[lvl]);
+                n = (size_t) snprintf(line, 64,
+                                      "%02d:%02d:%02d.%03ld %s(%d) %s: ",
+                                      tm.tm_hour, tm.tm_min, tm.tm_sec,
+                                      t.tv_nsec / 1000000, lg.ident,
+                                      getpid(), lvl_str[lvl]);
+                if (n >= 64)
+                        n = 63;
         }
 
         va_start(ap, fmt);
-        vsnprintf(line + n, sizeof(line) - (size_t) n - 1, fmt, ap);
+        vsnprintf(raw, sizeof(raw), fmt, ap);
         va_end(ap);
 
+        n += name_escape(line + n, sizeof(line) - n - 1, raw, strlen(raw));
+
         if (lg.to_stdout) {
-                size_t len = strlen(line);
-                line[len++] = '\n';
-                if (write(STDOUT_FILENO, line, len) < 0)
+                line[n++] = '\n';
+                if (write(STDOUT_FILENO, line, n) < 0)
                         return;
         } else {
                 syslog(lvl_sys[lvl], "%s", line);

@@ -370,38 +370,106 @@ struct msg_view msg_body(const struct msg * m)
         return v;
 }
 
+void msg_iter_init(struct msg_iter * it,
+                   struct msg_view   v)
+{
+        it->v   = v;
+        it->off = 0;
+}
+
+int msg_iter_field(struct msg_iter * it,
+                   uint16_t *        tag,
+                   const void **     p,
+                   size_t *          n)
+{
+        const struct msg_view * v   = &it->v;
+        size_t                  off = it->off;
+        size_t                  len;
+
+        if (off + TLV_HDR > v->len)
+                return -ENOENT;
+
+        len = get16(v->p + off + 2);
+        if (off + TLV_HDR + len > v->len)
+                return -EBADMSG;
+
+        *tag    = get16(v->p + off);
+        *p      = v->p + off + TLV_HDR;
+        *n      = len;
+        it->off = off + TLV_HDR + len;
+
+        return 0;
+}
+
+int msg_iter_next(struct msg_iter * it,
+                  uint16_t          tag,
+                  const void **     p,
+                  size_t *          n)
+{
+        uint16_t t;
+        int      r;
+
+        while ((r = msg_iter_field(it, &t, p, n)) == 0)
+                if (t == tag)
+                        return 0;
+
+        return r;
+}
+
+/* The field at p (n bytes) as a nested block, checked. */
+static int as_sub(const void *      p,
+                  size_t            n,
+                  struct msg_view * out)
+{
+        if (tlv_walk(p, n) < 0)
+                return -EBADMSG;
+
+        out->p   = p;
+        out->len = n;
+
+        return 0;
+}
+
+int msg_iter_sub(struct msg_iter * it,
+                 uint16_t          tag,
+                 struct msg_view * out)
+{
+        const void * p;
+        size_t       n;
+        int          r;
+
+        r = msg_iter_next(it, tag, &p, &n);
+
+        return r < 0 ? r : as_sub(p, n, out);
+}
+
 int msg_get_nth(struct msg_view v,
                 uint16_t        tag,
                 size_t          idx,
                 const void **   p,
                 size_t *        n)
 {
-        size_t off = 0;
+        struct msg_iter it;
+        int             r;
 
-        while (off + TLV_HDR <= v.len) {
-                uint16_t t   = get16(v.p + off);
-                size_t   len = get16(v.p + off + 2);
-                if (off + TLV_HDR + len > v.len)
-                        return -EBADMSG;
-                if (t == tag && idx-- == 0) {
-                        *p = v.p + off + TLV_HDR;
-                        *n = len;
-                        return 0;
-                }
-                off += TLV_HDR + len;
-        }
+        msg_iter_init(&it, v);
+        do
+                r = msg_iter_next(&it, tag, p, n);
+        while (r == 0 && idx-- > 0);
 
-        return -ENOENT;
+        return r;
 }
 
 size_t msg_count(struct msg_view v,
                  uint16_t        tag)
 {
-        const void * p;
-        size_t       n;
-        size_t       i = 0;
+        struct msg_iter it;
+        const void *    p;
+        size_t          n;
+        size_t          i = 0;
 
-        while (msg_get_nth(v, tag, i, &p, &n) == 0)
+        msg_iter_init(&it, v);
+        while (msg_iter_next(&it, tag, &p, &n) == 0)
                 ++i;
 
         return i;
@@ -548,15 +616,8 @@ int msg_sub(struct msg_view   v,
         int          r;
 
         r = msg_get_nth(v, tag, idx, &p, &n);
-        if (r < 0)
-                return r;
-        if (tlv_walk(p, n) < 0)
-                return -EBADMSG;
 
-        out->p   = p;
-        out->len = n;
-
-        return 0;
+        return r < 0 ? r : as_sub(p, n, out);
 }
 
 int msg_result(const struct msg * m)

@@ -47,6 +47,13 @@ struct msg_view {
         size_t          len;
 };
 
+/* A walk over the fields of a view, for repeated tags (T_ARG, T_ENTRY):
+ * one pass over the block whatever the number of fields. */
+struct msg_iter {
+        struct msg_view v;
+        size_t          off;
+};
+
 /* Building. All put calls return 0 or -EMSGSIZE when full. */
 void    msg_init(struct msg * m,
                  uint16_t     type,
@@ -103,14 +110,27 @@ int     msg_get_str(struct msg_view v, uint16_t tag, char * out, size_t max);
 int     msg_get_bytes(struct msg_view v, uint16_t tag,
                       const void ** p, size_t * n);
 int     msg_get_qos(struct msg_view v, uint16_t tag, qosspec_t * qs);
-/* The nested block of the idx'th occurrence of tag. */
+/* The nested block of the idx'th occurrence of tag. Each call walks
+ * from the start: to visit every occurrence use msg_iter_sub. */
 int     msg_sub(struct msg_view v, uint16_t tag, size_t idx,
                 struct msg_view * out);
-/* Number of occurrences of tag. */
+/* Number of occurrences of tag (one pass). */
 size_t  msg_count(struct msg_view v, uint16_t tag);
-/* The idx'th occurrence of tag as raw bytes. */
+/* The idx'th occurrence of tag as raw bytes (walks from the start). */
 int     msg_get_nth(struct msg_view v, uint16_t tag, size_t idx,
                     const void ** p, size_t * n);
+
+/* Iteration: the next occurrence of tag after the previous one, as raw
+ * bytes (msg_iter_next) or as a checked nested block (msg_iter_sub):
+ * 0, -ENOENT at the end, -EBADMSG malformed. */
+void    msg_iter_init(struct msg_iter * it, struct msg_view v);
+/* The next field whatever its tag. */
+int     msg_iter_field(struct msg_iter * it, uint16_t * tag,
+                       const void ** p, size_t * n);
+int     msg_iter_next(struct msg_iter * it, uint16_t tag,
+                      const void ** p, size_t * n);
+int     msg_iter_sub(struct msg_iter * it, uint16_t tag,
+                     struct msg_view * out);
 
 /* Result of a reply: T_RESULT, or -EBADMSG if missing. */
 int     msg_result(const struct msg * m);

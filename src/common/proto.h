@@ -13,6 +13,10 @@
 
 #define MSG_F_REPLY 0x0001
 
+/* At most this many T_ARG in an M_PROC_ANNOUNCE (more: -E2BIG); the
+ * library sends the first PROTO_ANNOUNCE_ARGS of a longer argv. */
+#define PROTO_ANNOUNCE_ARGS 256
+
 /* Field tags and their wire types. */
 enum proto_tag {
         T_RESULT = 1,   /* i32: 0 or -errno                              */
@@ -76,7 +80,8 @@ enum proto_tag {
  */
 enum proto_type {
         /* application -> IRMd, on the session connection (kept open) */
-        M_PROC_ANNOUNCE = 1, /* -> T_PROG, T_ARG*, fd: eventfd
+        M_PROC_ANNOUNCE = 1, /* -> T_PROG, T_ARG* (<= PROTO_ANNOUNCE_ARGS),
+                                   fd: eventfd
                                 <- (nothing)                             */
 
         /* application -> IRMd, one connection per request */

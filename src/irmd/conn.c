@@ -328,12 +328,23 @@ static bool ipcp_only(struct conn *      c,
 void conn_dispatch(struct conn * c,
                    struct msg *  m)
 {
+        int r;
+
         if (m->flags & MSG_F_REPLY) {
                 if (c->kind == CONN_IPCP)
                         ipcp_on_reply(c, m);
                 else
                         log_dbg("Stray reply (type %u) from pid %d dropped.",
                                 m->type, c->pid);
+                return;
+        }
+
+        /* names are checked once here, for every handler */
+        r = irmd_check_names(msg_body(m));
+        if (r < 0) {
+                log_dbg("Request (type %u) from pid %d with an invalid "
+                        "name: %s.", m->type, c->pid, irmd_strerror(r));
+                conn_reply(c, m, r);
                 return;
         }
 

@@ -10,6 +10,7 @@
 #include "common/hash.h"
 #include "common/ipcp_type.h"
 #include "common/log.h"
+#include "common/name_check.h"
 #include "common/proto.h"
 #include "common/timeutil.h"
 
@@ -228,6 +229,7 @@ static void fwd_done(void *             ctx,
                         n = msg_get_str(msg_body(rep), T_LAYER, f->layer,
                                         LAYER_MAX_LEN);
                         if (n <= 0 ||
+                            name_check(f->layer, LAYER_MAX_LEN) < 0 ||
                             (msg_has(msg_body(rep), T_HASH_ALGO) &&
                              msg_get_u32(msg_body(rep), T_HASH_ALGO,
                                          &h) < 0) ||

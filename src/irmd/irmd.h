@@ -229,6 +229,22 @@ int          irmd_get_str(struct msg_view v,
                           char *          buf,
                           size_t          max);
 
+/* Every name in v (T_NAME, T_IPCP_NAME, T_LAYER, T_DST, also inside
+ * T_CONF) follows common/name_check.h: 0, -EINVAL, -ENAMETOOLONG or
+ * -EBADMSG (malformed nested block). One pass. */
+int          irmd_check_names(struct msg_view v);
+
+/* The argc T_ARG fields of v (argc counted and checked against the size
+ * of args by the caller) as new strings in args[0..argc): 0, -EBADMSG
+ * for an embedded NUL, -ENOMEM. One pass over v. */
+int          irmd_get_args(struct msg_view v,
+                           char **         args,
+                           size_t          argc);
+
+/* Free args[0..n), the NULL ones included. */
+void         irmd_free_args(char ** args,
+                            size_t  n);
+
 /* Write the entry at p into the open T_ENTRY block of rep: 0 or -errno. */
 typedef int (* irmd_put_entry_fn)(struct msg *             rep,
                                   const struct list_head * p);

@@ -350,7 +350,6 @@ void name_h_bind_prog(struct conn *      c,
         char *            args[REG_PROG_MAX_ARGS];
         uint8_t           autostart = 0;
         size_t            argc = msg_count(msg_body(m), T_ARG);
-        size_t            i;
         struct reg_name * n;
         int               r;
 
@@ -365,17 +364,10 @@ void name_h_bind_prog(struct conn *      c,
                 r = -EBADMSG;
         if (r > 0 && (autostart > 1 || argc > REG_PROG_MAX_ARGS))
                 r = -EINVAL;
-        for (i = 0; r > 0 && i < argc; ++i) {
-                const void * p;
-                size_t       len;
-                msg_get_nth(msg_body(m), T_ARG, i, &p, &len);
-                if (memchr(p, '\0', len) != NULL) {
-                        r = -EBADMSG;
-                        break;
-                }
-                args[i] = strndup(p, len);
-                if (args[i] == NULL)
-                        r = -ENOMEM;
+        if (r > 0) {
+                int e = irmd_get_args(msg_body(m), args, argc);
+                if (e < 0)
+                        r = e;  /* r > 0 is "ok so far" here */
         }
         if (r > 0)
                 r = get_or_create(name, &n);
@@ -388,8 +380,7 @@ void name_h_bind_prog(struct conn *      c,
                 flow_kick();
         }
 
-        for (i = 0; i < argc && i < REG_PROG_MAX_ARGS; ++i)
-                free(args[i]);
+        irmd_free_args(args, REG_PROG_MAX_ARGS);
 
         conn_reply(c, m, r > 0 ? 0 : r);
 }

@@ -77,7 +77,6 @@ void proc_h_announce(struct conn * c,
         char              prog[IRMD_PROG_MAX];
         char *            args[REG_PROC_MAX_ARGS];
         size_t            argc = msg_count(msg_body(m), T_ARG);
-        size_t            i;
         size_t            n_names = 0;
         struct reg_proc * p;
         struct reg_prog * pg;
@@ -102,19 +101,12 @@ void proc_h_announce(struct conn * c,
                 else if (!is_eventfd(evfd))
                         r = -EINVAL;
         }
-        for (i = 0; r >= 0 && i < argc; ++i) {
-                const void * v;
-                size_t       len;
-                msg_get_nth(msg_body(m), T_ARG, i, &v, &len);
-                args[i] = strndup(v, len);
-                if (args[i] == NULL)
-                        r = -ENOMEM;
-        }
+        if (r >= 0)
+                r = irmd_get_args(msg_body(m), args, argc);
         if (r >= 0)
                 r = reg_proc_add(c->pid, prog, (int) argc, args, evfd, &p);
 
-        for (i = 0; i < argc && i < REG_PROC_MAX_ARGS; ++i)
-                free(args[i]);
+        irmd_free_args(args, REG_PROC_MAX_ARGS);
 
         if (r < 0) {
                 if (evfd >= 0)

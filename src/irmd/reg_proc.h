@@ -10,11 +10,13 @@
 
 #include "list.h"
 
+#include "common/proto.h"
+
 #include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
-#define REG_PROC_MAX_ARGS 256
+#define REG_PROC_MAX_ARGS PROTO_ANNOUNCE_ARGS
 
 struct conn;
 

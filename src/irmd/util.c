@@ -5,12 +5,13 @@
  */
 #include "irmd.h"
 
+#include "common/name_check.h"
 #include "common/proto.h"
 
 #include <ouroboros/errno.h>
 
 #include <errno.h>
-
+#include <stdlib.h>
 #include <string.h>
 
 const char * irmd_strerror(int err)
@@ -45,6 +46,78 @@ int irmd_get_str(struct msg_view v,
                 return -EINVAL;
 
         return n;
+}
+
+/* depth: T_CONF nests once. */
+static int check_names(struct msg_view v,
+                       int             depth)
+{
+        struct msg_iter it;
+        const void *    p;
+        size_t          n;
+        uint16_t        tag;
+        int             r;
+
+        msg_iter_init(&it, v);
+        while ((r = msg_iter_field(&it, &tag, &p, &n)) == 0) {
+                struct msg_view sub = { p, n };
+                switch (tag) {
+                case T_NAME:
+                case T_IPCP_NAME:
+                case T_LAYER:
+                case T_DST: /* NUL is a wire error, as in msg_get_str */
+                        r = memchr(p, '\0', n) != NULL ? -EBADMSG :
+                                name_check_bytes(p, n, NAME_MAX_LEN);
+                        break;
+                case T_CONF:
+                        r = depth == 0 ? check_names(sub, 1) : 0;
+                        break;
+                default:
+                        break;
+                }
+                if (r < 0)
+                        return r;
+        }
+
+        return r == -ENOENT ? 0 : r;
+}
+
+int irmd_check_names(struct msg_view v)
+{
+        return check_names(v, 0);
+}
+
+int irmd_get_args(struct msg_view v,
+                  char **         args,
+                  size_t          argc)
+{
+        struct msg_iter it;
+        size_t          i;
+
+        msg_iter_init(&it, v);
+        for (i = 0; i < argc; ++i) {
+                const void * p;
+                size_t       len;
+                if (msg_iter_next(&it, T_ARG, &p, &len) < 0 ||
+                    memchr(p, '\0', len) != NULL)
+                        return -EBADMSG;
+                args[i] = strndup(p, len);
+                if (args[i] == NULL)
+                        return -ENOMEM;
+        }
+
+        return 0;
+}
+
+void irmd_free_args(char ** args,
+                    size_t  n)
+{
+        size_t i;
+
+        for (i = 0; i < n; ++i) {
+                free(args[i]);
+                args[i] = NULL;
+        }
 }
 
 void irmd_reply_list(struct conn *            c,

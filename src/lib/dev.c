@@ -22,6 +22,7 @@
 #include "common/crypt.h"
 
 #include "common/api.h"
+#include "common/name_check.h"
 #include "common/proto.h"
 #include "common/timeutil.h"
 
@@ -43,18 +44,10 @@ struct reqrep {
         struct msg rep;
 };
 
+/* The rule is common/name_check.h: -EINVAL, -ENAMETOOLONG. */
 static int check_name(const char * name)
 {
-        size_t len;
-
-        if (name == NULL || *name == '\0')
-                return -EINVAL;
-
-        len = strnlen(name, NAME_MAX_LEN + 1);
-        if (len > NAME_MAX_LEN)
-                return -ENAMETOOLONG;
-
-        return 0;
+        return name_check(name, NAME_MAX_LEN);
 }
 
 static int check_timeo(const struct timespec * timeo)

@@ -11,6 +11,7 @@
 #include "common/api.h"
 #include "common/ipcp_conf.h"
 #include "common/ipcp_type.h"
+#include "common/name_check.h"
 #include "common/proto.h"
 #include "common/rundir.h"
 
@@ -131,11 +132,12 @@ ssize_t irm__list(uint16_t type,
                   int   (* parse)(struct msg_view e, void * elem),
                   void **  list)
 {
-        char *       arr = NULL;
-        struct msg * m;
-        size_t       n;
-        size_t       i;
-        int          r;
+        char *          arr = NULL;
+        struct msg *    m;
+        struct msg_iter it;
+        size_t          n;
+        size_t          i;
+        int             r;
 
         *list = NULL;
 
@@ -156,10 +158,11 @@ ssize_t irm__list(uint16_t type,
                 }
         }
 
+        msg_iter_init(&it, msg_body(m));
         for (i = 0; i < n; ++i) {
                 struct msg_view e;
 
-                r = msg_sub(msg_body(m), T_ENTRY, i, &e);
+                r = msg_iter_sub(&it, T_ENTRY, &e);
                 if (r == 0)
                         r = parse(e, arr + i * size);
                 if (r < 0) {
@@ -178,13 +181,7 @@ ssize_t irm__list(uint16_t type,
 int irm__check_str(const char * s,
                    size_t       max)
 {
-        if (s == NULL || *s == '\0')
-                return -EINVAL;
-
-        if (strnlen(s, max + 1) > max)
-                return -ENAMETOOLONG;
-
-        return 0;
+        return name_check(s, max);
 }
 
 /* The names are in common/ipcp_type.c, shared with the IRMd. */
@@ -318,7 +315,7 @@ static bool valid_conf(const struct layer_config * c)
         if (ipcp_type_name(c->type) == NULL)
                 return false;
         if (memchr(c->layer, '\0', sizeof(c->layer)) == NULL ||
-            c->layer[0] == '\0')
+            name_check(c->layer, LAYER_MAX_LEN) < 0)
                 return false;
         if ((unsigned) c->hash > HASH_SHA3_512)
                 return false;

@@ -98,8 +98,9 @@ ssize_t      irm__list(uint16_t type,
                        int   (* parse)(struct msg_view e, void * elem),
                        void **  list);
 
-/* 0 if s is a usable name of at most max bytes: -EINVAL for NULL or
- * empty, -ENAMETOOLONG when longer. */
+/* 0 if s is a valid name of at most max bytes (common/name_check.h):
+ * -EINVAL for NULL, empty or a character not allowed, -ENAMETOOLONG
+ * when longer. */
 int          irm__check_str(const char * s,
                             size_t       max);
 

@@ -211,6 +211,10 @@ static int put_prog_args(struct msg * m)
                         strcpy(path, exe);
         }
 
+        /* The IRMd keeps PROTO_ANNOUNCE_ARGS: send no more. */
+        if (n > first + PROTO_ANNOUNCE_ARGS)
+                n = first + PROTO_ANNOUNCE_ARGS;
+
         r = msg_put_str(m, T_PROG, path);
         for (i = first; r == 0 && i < n; ++i)
                 r = msg_put_str(m, T_ARG, args[i]);
@@ -250,9 +254,11 @@ static int announce(void)
                 goto fail;
         }
 
+        /* An IRMd that does not answer in time is there but busy or
+         * stuck: -ETIMEDOUT, not "no IRMd" (-EIRMD). */
         r = msg_recv(sock, m, ANNOUNCE_TIMEO_MS);
         if (r < 0) {
-                r = -EIRMD;
+                r = r == -ETIMEDOUT ? r : -EIRMD;
                 goto fail;
         }
 

@@ -22,7 +22,8 @@
 /* Flow table and eventfd (no IRMd needed): 0 or -ENOMEM / -EMFILE. */
 int  session_local_init(void);
 
-/* Everything, including the announce: 0, -EIRMD or -ENOMEM. */
+/* Everything, including the announce: 0, -EIRMD (no IRMd), -ETIMEDOUT
+ * (it did not answer within 5 s) or -ENOMEM. */
 int  session_init(void);
 
 /* The process eventfd (-1 before session_local_init). */

@@ -124,8 +124,6 @@ static int test_huge(const char * name)
 static int test_emptyargs(char ** argv)
 {
         char * args[N_EMPTY + 4];
-        int    st;
-        pid_t  pid;
         int    i;
 
         args[0] = argv[0];
@@ -135,15 +133,7 @@ static int test_emptyargs(char ** argv)
                 args[i] = "";
         args[i] = NULL;
 
-        pid = fork();
-        CHECK(pid >= 0);
-        if (pid == 0) {
-                execv("/proc/self/exe", args);
-                _exit(127);
-        }
-
-        CHECK(waitpid(pid, &st, 0) == pid);
-        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        CHECK(t_run_self(args));
 
         return 0;
 }

@@ -192,4 +192,23 @@ static inline int t_count_fds(void)
         return n;
 }
 
+/* Run this program again with args (args[0] its name) and wait: true
+ * if it exited 0. */
+static inline bool t_run_self(char ** args)
+{
+        int   st;
+        pid_t pid;
+
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                execv("/proc/self/exe", args);
+                _exit(127);
+        }
+
+        CHECK(waitpid(pid, &st, 0) == pid);
+
+        return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 #endif /* OUROBOROS_TESTS_API_COMMON_H */

@@ -2,7 +2,7 @@
 # Ouroboros - how a process announces itself to the IRMd: a Python
 # interpreter running a script is announced as the script (resolved,
 # also after options like -u), "python -c" as the interpreter, a C
-# program as its executable.
+# program as its executable; a script with 1000 arguments too.
 . "$(dirname "$0")/../harness.sh"
 
 command -v python3 >/dev/null || skip "no python3"
@@ -38,8 +38,10 @@ python3() {
 script=$(realpath "$dir/announce_me.py")
 ( cd "$dir" && python3 announce_me.py one two ) || fail "python script"
 ( cd "$dir" && python3 -u -W ignore ./announce_me.py ) || fail "python -u"
-grep -c "($script) announced" "$dir/irmd.log" | grep -qx 2 \
-        || fail "script not announced as $script twice"
+# more arguments than the IRMd keeps (256): still announced
+( cd "$dir" && python3 announce_me.py $(seq 1000) ) || fail "python, 1000 args"
+grep -c "($script) announced" "$dir/irmd.log" | grep -qx 3 \
+        || fail "script not announced as $script three times"
 
 python3 -c "$(cat "$dir/announce_me.py")" || fail "python -c"
 grep "announced" "$dir/irmd.log" | grep -v "$script" | grep -q "python" \

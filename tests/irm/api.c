@@ -4,6 +4,7 @@
  * checks, defaults, strings, -EIRMD); "test-irm-api online" runs against
  * the private IRMd of the test, with ipcpd-local available.
  */
+#include <ouroboros/dev.h>
 #include <ouroboros/errno.h>
 #include <ouroboros/irm.h>
 
@@ -80,6 +81,20 @@ static void offline(void)
         CHECK(irm_reg_name("n", long_name) == -ENAMETOOLONG);
         CHECK(irm_reg_name_layer(NULL, "l") == -EINVAL);
         CHECK(irm_list_ipcps(NULL) == -EINVAL);
+
+        /* names are UTF-8 text without control characters (no line
+         * breaks, no terminal escapes): refused before anything is sent */
+        CHECK(irm_create_name("a\nb", LB_RR) == -EINVAL);
+        CHECK(irm_create_ipcp("\xff", IPCP_LOCAL) == -EINVAL);
+        CHECK(irm_reg_name_layer("ok", "\x1b[2J") == -EINVAL);
+        CHECK(irm_reg_name("c1\xc2\x85", "ipcp") == -EINVAL);
+        CHECK(irm_bind_process(1, "tab\there") == -EINVAL);
+        CHECK(irm_enroll_ipcp("a", "\xed\xa0\x80") == -EINVAL);
+        irm_layer_config_init(&c, IPCP_LOCAL, "l\r");
+        CHECK(irm_bootstrap_ipcp("a", &c) == -EINVAL);
+        CHECK(flow_alloc("a\nb", NULL, NULL) == -EINVAL);
+        CHECK(flow_join("\xff", NULL, NULL) == -EINVAL);
+        CHECK(irm_create_name("caf\xc3\xa9", LB_RR) == -EIRMD); /* sent */
 
         /* no IRMd: every request says so, lists come back NULL */
         CHECK(irm_create_ipcp("a", IPCP_LOCAL) == -EIRMD);

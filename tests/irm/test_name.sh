@@ -37,6 +37,18 @@ irm_err 2 "^irm: name srv is not registered in layer local$" \
         name unregister srv layer local
 irm_ok n u fresh i local
 
+# names are UTF-8 text without control characters: one line that does
+# not echo the name (it may hold escapes), and nothing is created
+msg="must be UTF-8 text without control characters$"
+irm_err 1 "^irm: name $msg" name create $'a\nINFO: forged'
+irm_err 1 "^irm: name $msg" name create $'\e[2Jclear'
+irm_err 1 "^irm: IPCP name $msg" ipcp create name $'\xff\xfe' type local
+irm_err 1 "^irm: layer name $msg" name register ok layer $'l\tx'
+irm_err 1 "^irm: name $msg" bind process $$ name $'c1\xc2\x85'
+irm_ok name create $'caf\xc3\xa9'
+[ -n "$(name_row $'caf\xc3\xa9')" ] || fail "UTF-8 name not listed"
+irm_ok name destroy $'caf\xc3\xa9'
+
 # not found
 irm_err 2 "^irm: name ghost not found$" name destroy ghost
 irm_err 2 "^irm: name ghost not found$" name unregister ghost layer local

@@ -74,7 +74,8 @@ static const char * ouro_strerror(int err)
         case ECRYPT:
                 return "cryptographic error";
         case ETIMEDOUT:
-                return "timed out";
+                return "timed out (the IRMd or the peer did not answer in "
+                       "time)";
         case EAGAIN:
                 return "no data / no room, and the flow is non-blocking";
         default:

@@ -1,6 +1,7 @@
 """ouroboros.irm: managing the IRMd from Python."""
 
 import os
+import subprocess
 import sys
 
 import pytest
@@ -159,3 +160,43 @@ def test_string_option_with_nul_is_refused(ouro):
     # ip/dns/dev were copied with strcpy: "eth0\0x" became "eth0"
     with pytest.raises(ValueError):
         irm.bootstrap_ipcp("local", ouro.unique("layer"), dev="lo\0x")
+
+
+def _raw_create_ipcp(rundir, name):
+    """M_IPCP_CREATE with ``name`` (bytes) straight on the IRMd's socket,
+    past irm's and the library's checks: the IRMd's result."""
+    import socket
+    import struct
+    m = struct.pack("<HHI", 32, 0, 1)                       # M_IPCP_CREATE
+    m += struct.pack("<HH", 4, len(name)) + name            # T_IPCP_NAME
+    m += struct.pack("<HHI", 5, 4, 0)                       # T_IPCP_TYPE
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+        s.settimeout(10)
+        s.connect(os.path.join(rundir, "irmd.sock"))
+        s.send(m)
+        rep = s.recv(65536)
+    tag, n, res = struct.unpack_from("<HHi", rep, 8)        # T_RESULT
+    assert tag == 1 and n == 4
+    return res
+
+
+@pytest.mark.parametrize("bad", ["a\nINFO: forged", "\x1b[2Jx", "c1\x85",
+                                 "tab\t"])
+def test_names_are_text_without_control_characters(ouro, bad):
+    with pytest.raises(errors.InvalidArgumentError):
+        irm.create_name(bad)
+    with pytest.raises(errors.InvalidArgumentError):
+        irm.create_ipcp(bad, "local")
+    assert all(x.name != bad for x in irm.list_names())
+
+
+def test_irmd_refuses_names_that_are_not_utf8(ouro):
+    import errno
+    assert _raw_create_ipcp(ouro.rundir, b"\xff\xfe") == -errno.EINVAL
+    assert _raw_create_ipcp(ouro.rundir, b"a\nb") == -errno.EINVAL
+    r = subprocess.run([ouro.irm_bin, "ipcp", "create", "name", b"\xff",
+                        "type", "local"], capture_output=True, timeout=30)
+    assert r.returncode == 1 and r.stderr.count(b"\n") == 1, r.stderr
+    # so the lists always decode
+    irm.list_ipcps()
+    irm.list_names()

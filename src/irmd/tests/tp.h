@@ -95,5 +95,8 @@ void  t_config(void);
 void  t_options(void);
 /* test_review.c */
 void  t_review(void);
+/* test_limits.c */
+void  t_stall(void);
+void  t_names(void);
 
 #endif /* OUROBOROS_IRMD_TESTS_TP_H */

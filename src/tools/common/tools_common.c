@@ -57,6 +57,8 @@ const char * tool_strerror(int err)
         case EFLOWPEER:  return "peer is unresponsive";
         case ENAME:      return "name not found";
         case ECRYPT:     return "encryption failure";
+        case ETIMEDOUT:  return "timed out (the IRMd or the peer did not "
+                                "answer in time)";
         default:         return strerror(err);
         }
 }

@@ -90,8 +90,10 @@ int bind_parse(int argc, char ** argv, struct irm_cmd * cmd, bool unbind)
 
         if (cmd->prog != NULL) {
                 cmd->op = unbind ? OP_UNBIND_PROG : OP_BIND_PROG;
-                if (args_str("program", cmd->prog, PATH_MAX - 1) < 0)
-                        return -1;
+                if (cmd->prog[0] == '\0' ||
+                    strnlen(cmd->prog, PATH_MAX) >= PATH_MAX)
+                        return args_err("program must be a path of 1..%d "
+                                        "bytes", PATH_MAX - 1);
         } else if (proc != NULL) {
                 cmd->op = unbind ? OP_UNBIND_PROC : OP_BIND_PROC;
                 if (args_num("process", proc, 1, INT32_MAX, false, &pid) < 0)
