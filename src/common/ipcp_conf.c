@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "ipcp_type.h"
+#include "name_check.h"
 #include "proto.h"
 
 #include <arpa/inet.h>
@@ -236,6 +237,22 @@ static bool has_num(const struct ipcp_opt * o)
                                o->kind == IPCP_OPT_WORD);
 }
 
+/* v is a value of numeric option o (0 standing for "not given" when
+ * o->omit_0). */
+static bool num_ok(const struct ipcp_opt * o,
+                   unsigned long           v)
+{
+        size_t n = 0;
+
+        if (o->kind == IPCP_OPT_WORD) {
+                while (o->words[n] != NULL)
+                        ++n;
+                return v < n;
+        }
+
+        return (o->omit_0 && v == 0) || (v >= o->min && v <= o->max);
+}
+
 void ipcp_conf_init(struct layer_config * conf,
                     enum ipcp_type        t,
                     const char *          layer)
@@ -343,6 +360,42 @@ int ipcp_conf_check(const struct layer_config * conf)
         return 0;
 }
 
+bool ipcp_conf_valid(const struct layer_config * conf)
+{
+        int           af = conf->type == IPCP_UDP6 ? AF_INET6 : AF_INET;
+        unsigned char addr[16];
+        size_t        i;
+
+        if (ipcp_type_name(conf->type) == NULL ||
+            memchr(conf->layer, '\0', sizeof(conf->layer)) == NULL ||
+            name_check(conf->layer, LAYER_MAX_LEN) < 0)
+                return false;
+
+        for (i = 0; i < N_OPTS; ++i) {
+                const struct ipcp_opt * o = &opts[i];
+                const char *            s = (const char *) conf + o->off;
+
+                if (o->size == 0 || !ipcp_opt_applies(o, conf->type))
+                        continue;
+                if (has_num(o)) {
+                        if (!num_ok(o, load(conf, o)))
+                                return false;
+                        continue;
+                }
+                if (memchr(s, '\0', o->size) == NULL)
+                        return false;
+                if (s[0] == '\0') {
+                        if (o->required)
+                                return false;
+                        continue;
+                }
+                if (o->kind == IPCP_OPT_ADDR && inet_pton(af, s, addr) != 1)
+                        return false;
+        }
+
+        return true;
+}
+
 int ipcp_conf_put(struct msg *                m,
                   const struct layer_config * conf)
 {
@@ -420,15 +473,8 @@ int ipcp_conf_get(struct msg_view       v,
                 }
                 if (msg_get_u32(v, o->tag, &u) < 0)
                         return -EBADMSG;
-                if (o->kind == IPCP_OPT_WORD) {
-                        size_t n = 0;
-                        while (o->words[n] != NULL)
-                                ++n;
-                        if (u >= n)
-                                return -EINVAL;
-                } else if (u < o->min || u > o->max) {
+                if (!num_ok(o, u))
                         return -EINVAL;
-                }
                 store(conf, o, u);
         }
 

@@ -74,7 +74,9 @@ bool                    ipcp_opt_applies(const struct ipcp_opt * o,
 const struct ipcp_opt * ipcp_opt_match(const char *   w,
                                        enum ipcp_type t);
 
-/* "link_state|lfa|ecmp" for a WORD option, o->arg otherwise. */
+/* "link_state|lfa|ecmp" for a WORD option, o->arg otherwise. This and
+ * ipcp_types_str return a static buffer: for the single-threaded front-
+ * ends (irm, the IRMd's configuration), not the library. */
 const char *            ipcp_opt_arg(const struct ipcp_opt * o);
 
 /* "unicast", "udp4/udp6", ... for a set of types ("all" for all). */
@@ -94,6 +96,10 @@ int                     ipcp_conf_set(struct layer_config *   conf,
 /* The options conf->type requires are set: 0, or -EINVAL and an
  * error. */
 int                     ipcp_conf_check(const struct layer_config * conf);
+
+/* Whether conf is a valid configuration of its type, every field its
+ * type uses in range (for the library; no message, thread-safe). */
+bool                    ipcp_conf_valid(const struct layer_config * conf);
 
 /* Append conf as the T_CONF block (only the fields of its type):
  * 0 or -EMSGSIZE. */

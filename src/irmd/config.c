@@ -72,9 +72,6 @@ static int check_len(const char * what,
         return 0;
 }
 
-/* Value following argv[i] (key), or fail. */
-#define VAL(i) ((i) + 1 < c->argc ? c->argv[(i) + 1] : NULL)
-
 /* The IPCP named name, or NULL and "no IPCP named N" (as irm says). */
 static struct reg_ipcp * need_ipcp(const char * name)
 {

@@ -310,36 +310,6 @@ OURO_API ssize_t irm_list_ipcps(struct ipcp_list_info ** ipcps)
         return n;
 }
 
-static bool valid_conf(const struct layer_config * c)
-{
-        if (ipcp_type_name(c->type) == NULL)
-                return false;
-        if (memchr(c->layer, '\0', sizeof(c->layer)) == NULL ||
-            name_check(c->layer, LAYER_MAX_LEN) < 0)
-                return false;
-        if ((unsigned) c->hash > HASH_SHA3_512)
-                return false;
-        if (memchr(c->ip, '\0', sizeof(c->ip)) == NULL ||
-            memchr(c->dns, '\0', sizeof(c->dns)) == NULL ||
-            memchr(c->dev, '\0', sizeof(c->dev)) == NULL)
-                return false;
-
-        switch (c->type) {
-        case IPCP_UNICAST:
-                return c->addr_size > 0 && c->eid_size > 0 &&
-                        c->max_ttl > 0 && c->routing <= 2 &&
-                        c->congestion <= 1;
-        case IPCP_UDP4:
-        case IPCP_UDP6:
-                return c->ip[0] != '\0' && c->port != 0;
-        case IPCP_ETH_LLC:
-        case IPCP_ETH_DIX:
-                return c->dev[0] != '\0';
-        default:
-                return true;
-        }
-}
-
 /* The T_CONF block: the same encoder as the IRMd's configuration file. */
 static int put_conf(struct msg * m,
                     const void * conf)
@@ -393,7 +363,7 @@ OURO_API int irm_bootstrap_ipcp(const char *                name,
         if (r < 0)
                 return r;
 
-        if (conf == NULL || !valid_conf(conf))
+        if (conf == NULL || !ipcp_conf_valid(conf))
                 return -EINVAL;
 
         r = ensure_ipcp(name, conf->type);

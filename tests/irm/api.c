@@ -51,7 +51,7 @@ static void offline(void)
         CHECK(c.dht_t_replicate == 900);
         CHECK(c.ls_t_recalc == 4 && c.ls_t_update == 15);
         CHECK(c.ls_t_timeo == 60);
-        CHECK(c.port == 3435 && c.ethertype == 0xA000);
+        CHECK(c.port == 3435 && c.ethertype == 0xA000 && c.mtu == 0);
 
         /* arguments are checked before anything is sent */
         memset(long_name, 'x', NAME_MAX_LEN + 1);
@@ -66,6 +66,12 @@ static void offline(void)
         irm_layer_config_init(&c, IPCP_UDP4, "u");        /* no ip */
         CHECK(irm_bootstrap_ipcp("a", &c) == -EINVAL);
         irm_layer_config_init(&c, IPCP_ETH_DIX, "e");     /* no dev */
+        CHECK(irm_bootstrap_ipcp("a", &c) == -EINVAL);
+        strcpy(c.dev, "veth0");                           /* mtu < 64 */
+        c.mtu = 63;
+        CHECK(irm_bootstrap_ipcp("a", &c) == -EINVAL);
+        irm_layer_config_init(&c, IPCP_UDP6, "u");        /* not IPv6 */
+        strcpy(c.ip, "10.0.0.1");
         CHECK(irm_bootstrap_ipcp("a", &c) == -EINVAL);
         CHECK(irm_enroll_ipcp("a", "") == -EINVAL);
         CHECK(irm_connect_ipcp("a", "b", "data", qos_raw) == -EINVAL);

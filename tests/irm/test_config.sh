@@ -116,6 +116,21 @@ ipcp connect name a dst b component x
 ipcp create name a type foo
 BAD
 
+# Without 'type', options resolve against the existing IPCP's type when
+# the command runs: the same message in both again (exit 1 for irm).
+irmd_start
+irm_ok ipcp create name lo type local
+irm_ok ipcp create name ed type eth-dix
+irm_ok ipcp bootstrap name ed layer eth d veth0 e 0x0801   # d: dev
+irm_err 1 "^irm: 'addr' is not an option of IPCP type local$" \
+        ipcp bootstrap name lo layer l addr 2
+irmd_stop
+printf 'ipcp create name lo type local\nipcp bootstrap name lo layer l addr 2\n' \
+        >"$conf"
+got=$("$BIN/irmd" --stdout --config "$conf" 2>&1 | grep '^irmd: ')
+[ "$got" = "irmd: $conf:2: 'addr' is not an option of IPCP type local" ] ||
+        fail "runtime resolution in the config file: $got"
+
 # The annotated example of the documentation loads as it is, and so do
 # its commented-out examples (with every ipcpd-T a fake one here).
 example=$(dirname "$0")/../../doc/irmd.conf.example

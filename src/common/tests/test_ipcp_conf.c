@@ -109,6 +109,61 @@ static void test_defaults(void)
         CHECK(c.ip[0] == '\0' && c.dns[0] == '\0' && c.dev[0] == '\0');
 }
 
+/* What the library accepts from a caller (ipcp_conf_valid). */
+static void test_valid(void)
+{
+        struct layer_config c;
+        int                 t;
+
+        cur = "valid";
+        for (t = 0; t < IPCP_INVALID; ++t) {
+                ipcp_conf_init(&c, t, "L");
+                CHECK(ipcp_conf_valid(&c) == (t != IPCP_UDP4 &&
+                                              t != IPCP_UDP6 &&
+                                              t != IPCP_ETH_LLC &&
+                                              t != IPCP_ETH_DIX));
+        }
+        ipcp_conf_init(&c, IPCP_UDP4, "L");
+        strcpy(c.ip, "1.2.3.4");
+        CHECK(ipcp_conf_valid(&c));
+        strcpy(c.dns, "::1");
+        CHECK(!ipcp_conf_valid(&c));
+        c.type = IPCP_UDP6;
+        CHECK(!ipcp_conf_valid(&c));
+        strcpy(c.ip, "::2");
+        CHECK(ipcp_conf_valid(&c));
+        c.port = 0;
+        CHECK(!ipcp_conf_valid(&c));
+
+        ipcp_conf_init(&c, IPCP_ETH_DIX, "L");
+        strcpy(c.dev, "veth0");
+        CHECK(ipcp_conf_valid(&c));
+        c.mtu = 10;
+        CHECK(!ipcp_conf_valid(&c));
+        c.mtu = 64;
+        CHECK(ipcp_conf_valid(&c));
+        c.ethertype = 0x05FF;
+        CHECK(!ipcp_conf_valid(&c));
+        c.type = IPCP_ETH_LLC;  /* llc has no ethertype */
+        CHECK(ipcp_conf_valid(&c));
+        memset(c.dev, 'x', sizeof(c.dev));
+        CHECK(!ipcp_conf_valid(&c));
+
+        ipcp_conf_init(&c, IPCP_UNICAST, "L");
+        c.dht_k = 0;
+        CHECK(!ipcp_conf_valid(&c));
+        ipcp_conf_init(&c, IPCP_UNICAST, "L");
+        c.routing = 3;
+        CHECK(!ipcp_conf_valid(&c));
+        ipcp_conf_init(&c, IPCP_LOCAL, "L");
+        c.hash = (enum hash_algo) 4;
+        CHECK(!ipcp_conf_valid(&c));
+        ipcp_conf_init(&c, IPCP_LOCAL, "");
+        CHECK(!ipcp_conf_valid(&c));
+        ipcp_conf_init(&c, IPCP_INVALID, "L");
+        CHECK(!ipcp_conf_valid(&c));
+}
+
 /* Parse a line of words (the irm command line after "irm ipcp", or a
  * configuration line after "ipcp"). */
 static int parse(const char * line, struct ipcp_cmd * c)
@@ -297,6 +352,7 @@ int main(void)
 {
         test_resolve();
         test_defaults();
+        test_valid();
         test_same_request();
         test_errors();
 
