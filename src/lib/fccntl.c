@@ -19,12 +19,13 @@
 
 /*
  * As in the classic API, only a flow that asked for in-order delivery
- * has an FRCT instance; FRCTSFLAGS and FRCTGFLAGS on any other flow
- * fail with -EPERM (a NULL argument of FRCTGFLAGS is -EINVAL first).
+ * has FRCT, and here also one that asked for loss 0 (which implies it,
+ * see DESIGN.md); FRCTSFLAGS and FRCTGFLAGS on any other flow fail with
+ * -EPERM (a NULL argument of FRCTGFLAGS is -EINVAL first).
  */
 static bool has_frct(const struct ft_flow * f)
 {
-        return f->qs.in_order != 0;
+        return f->qs.in_order != 0 || f->qs.loss == 0;
 }
 
 static int set_timeo(_Atomic int64_t *       t,
