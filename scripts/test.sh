@@ -50,11 +50,11 @@ fi
 limit() { echo $(($1 * LIMIT_SCALE)); }
 
 # 1. The C unit and integration tests.
-run_suite ctest "$(limit 420)" bash -c "cd '$BUILD' && $CTEST"
+run_suite ctest "$(limit 600)" bash -c "cd '$BUILD' && $CTEST"
 
 # 2. Sanitizers: the Ouroboros C tree again under AddressSanitizer and
 #    UBSan...
-run_suite ctest-asan "$(limit 600)" bash -c "cmake -S . -B '$BUILD-asan' -DSANITIZE=ON \
+run_suite ctest-asan "$(limit 900)" bash -c "cmake -S . -B '$BUILD-asan' -DSANITIZE=ON \
         -DCOMPONENTS='common;lib;irmd;ipcpd;tools;tests' >/dev/null &&
         cmake --build '$BUILD-asan' -j\$(nproc) >/dev/null &&
         cd '$BUILD-asan' && $CTEST"

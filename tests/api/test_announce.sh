@@ -3,6 +3,7 @@
 # interpreter running a script is announced as the script (resolved,
 # also after options like -u), "python -c" as the interpreter, a C
 # program as its executable; a script with 1000 arguments too.
+# ctest: TIMEOUT 300
 . "$(dirname "$0")/../harness.sh"
 
 command -v python3 >/dev/null || skip "no python3"

@@ -3,6 +3,7 @@
 # FLOW_DEALLOC and reads fail with -EFLOWDOWN within 2 s, both ways.
 # Afterwards /dev/shm holds nothing new, and a long-lived server's fd
 # count does not grow over 100 alloc/dealloc cycles.
+# ctest: TIMEOUT 300
 . "$(dirname "$0")/../harness.sh"
 
 shm_before=$(shm_snapshot)
