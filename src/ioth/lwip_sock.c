@@ -352,7 +352,14 @@ int ioth_lwip_sock_socket(int domain, int type, int protocol)
 
 int ioth_lwip_sock_bind(int fd, const struct sockaddr *a, socklen_t l)
 {
+	int r;
+
 	GET(e, fd);
+	r = ioth_lwip_addr_bindable(a, l);
+	if (r < 0) {
+		put(e);
+		return r;
+	}
 	return (int) done(e, lwip_bind(e->s, a, l));
 }
 

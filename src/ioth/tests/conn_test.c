@@ -10,6 +10,9 @@
  *   conn_test swkill BACKEND VDE_SWITCH
  *       the switch dies in the middle of a bulk echo: both processes must
  *       see an error (or EOF) within SWKILL_LIMIT seconds, and not crash.
+ *   conn_test bind BACKEND VDE_SWITCH
+ *       bind() takes the stack's own addresses, the wildcard, broadcast
+ *       and multicast, and refuses others with EADDRNOTAVAIL (as Linux).
  * Exit 0 pass, 1 fail, 77 skip (testnet.c says when).
  */
 #include <arpa/inet.h>
@@ -31,6 +34,7 @@
 #define MAXCONN 1024
 #define SRV4 "10.40.0.1/24"
 #define CLI4 "10.40.0.2/24"
+#define CLI6 "fd00::2/64"
 
 static double now(void)
 {
@@ -318,6 +322,76 @@ static int swkill_client(struct ioth *s, int arg)
 	return 0;
 }
 
+/* --- bind ------------------------------------------------------------------ */
+
+static int bind_to(struct ioth *s, int type, const char *addr)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *a4 = (void *) &ss;
+	struct sockaddr_in6 *a6 = (void *) &ss;
+	socklen_t l;
+	int fd;
+	int r;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		l = sizeof(*a4);
+	} else {
+		inet_pton(AF_INET6, addr, &a6->sin6_addr);
+		a6->sin6_family = AF_INET6;
+		l = sizeof(*a6);
+	}
+	fd = ioth_socket(s, ss.ss_family, type, 0);
+	if (fd < 0)
+		return fd;
+	r = ioth_bind(s, fd, (void *) &ss, l);
+	ioth_close(s, fd);
+	return r;
+}
+
+static int bind_cli(struct ioth *s, int arg)
+{
+	static const struct { int type; const char *a; int err; } t[] = {
+		{ SOCK_STREAM, "10.40.0.2", 0 },
+		{ SOCK_STREAM, "0.0.0.0", 0 },
+		{ SOCK_STREAM, "10.40.0.99", -EADDRNOTAVAIL },
+		{ SOCK_STREAM, "192.168.77.1", -EADDRNOTAVAIL },
+		{ SOCK_DGRAM, "10.40.0.99", -EADDRNOTAVAIL },
+		{ SOCK_DGRAM, "10.40.0.255", 0 },
+		{ SOCK_DGRAM, "255.255.255.255", 0 },
+		{ SOCK_DGRAM, "224.0.0.251", 0 },
+		{ SOCK_STREAM, "fd00::2", 0 },
+		{ SOCK_STREAM, "::", 0 },
+		{ SOCK_STREAM, "fd00::99", -EADDRNOTAVAIL },
+		{ SOCK_DGRAM, "ff0e::fb", 0 },
+		{ SOCK_STREAM, "::ffff:10.40.0.2", 0 },
+		{ SOCK_STREAM, "::ffff:10.40.0.99", -EADDRNOTAVAIL },
+	};
+	size_t i;
+	int bad = 0;
+
+	(void) arg;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int r = bind_to(s, t[i].type, t[i].a);
+		if (r != t[i].err) {
+			fprintf(stderr, "FAIL: bind %s %s: %s, expected %s\n",
+			        t[i].type == SOCK_STREAM ? "TCP" : "UDP",
+			        t[i].a, strerror(-r), strerror(-t[i].err));
+			bad = 1;
+		}
+	}
+	if (!bad)
+		printf("bind: ok\n");
+	return bad;
+}
+
+static int idle_srv(struct ioth *s, int arg)
+{
+	(void) s; (void) arg;
+	return 0;
+}
+
 /* --- driver ------------------------------------------------------------------ */
 
 static int run(const char *be, const char *sw,
@@ -343,7 +417,7 @@ static int run(const char *be, const char *sw,
 		ioth_delete(s);
 		_exit(r);
 	}
-	r = tn_stack(be, vnl, CLI4, NULL, &s);
+	r = tn_stack(be, vnl, CLI4, CLI6, &s);
 	if (r < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
@@ -372,9 +446,11 @@ int main(int argc, char **argv)
 	if (argc >= 5 && strcmp(argv[1], "many") == 0)
 		return run(argv[2], argv[3], many_server, many_client,
 		           atoi(argv[4]) > MAXCONN ? MAXCONN : atoi(argv[4]));
+	if (argc >= 4 && strcmp(argv[1], "bind") == 0)
+		return run(argv[2], argv[3], idle_srv, bind_cli, 0);
 	if (argc >= 4 && strcmp(argv[1], "swkill") == 0)
 		return run(argv[2], argv[3], swkill_server, swkill_client, 0);
 	fprintf(stderr, "usage: %s many BACKEND VDE_SWITCH N | "
-	        "swkill BACKEND VDE_SWITCH\n", argv[0]);
+	        "swkill | bind BACKEND VDE_SWITCH\n", argv[0]);
 	return 2;
 }
