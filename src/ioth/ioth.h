@@ -26,7 +26,11 @@ struct ioth;
 /* Names of the available back-ends, NULL-terminated; the first is default. */
 IOTH_EXPORT const char *const *ioth_backends(void);
 
-/* Create a stack; backend NULL or "" selects the default ("lwip"). */
+/* Create a stack; backend NULL or "" selects the default ("lwip").
+ * -EPROTONOSUPPORT: no such back-end; -ENOSYS: its library is not
+ * installed; -EPERM (vdestack): user namespaces cannot be created here
+ * (containers, chroots, user.max_user_namespaces = 0); -ELIBBAD (lwipv6):
+ * the installed liblwipv6 is not the one libioth knows how to make safe. */
 IOTH_EXPORT int ioth_new(const char *backend, struct ioth **stack);
 IOTH_EXPORT void ioth_delete(struct ioth *stack);
 IOTH_EXPORT const char *ioth_backend_name(const struct ioth *stack);

@@ -13,6 +13,8 @@
  * Link loss (the switch dies): the control descriptor hangs up; the link is
  * set down and every TCP connection using the interface is aborted, so
  * programs get ECONNABORTED instead of waiting for retransmission timers.
+ * Closing an interface (stack teardown) drops connections the same way,
+ * but those already closed by the application go without a RST.
  */
 #include <errno.h>
 #include <sys/epoll.h>
@@ -107,7 +109,18 @@ static err_t vnif_init(struct netif *netif)
 	return ERR_OK;
 }
 
-/* Abort TCP connections whose local address belongs to netif. */
+/* Drop the TCP connections whose local address belongs to netif.  Those
+ * still open are aborted (a RST: the peer learns at once).  Those the
+ * application closed, whose FIN is out, are freed without a RST: a kernel
+ * would let them finish after the process ended, and a RST behind the FIN
+ * makes the peer's lwIP report ECONNRESET instead of the EOF it has
+ * queued. */
+static int closed_by_us(const struct tcp_pcb *pcb)
+{
+	return pcb->state == FIN_WAIT_1 || pcb->state == FIN_WAIT_2 ||
+	       pcb->state == CLOSING || pcb->state == LAST_ACK;
+}
+
 static void abort_conns(struct netif *netif)
 {
 	struct tcp_pcb *pcb;
@@ -124,7 +137,7 @@ static void abort_conns(struct netif *netif)
 				mine = netif_get_ip6_addr_match(netif,
 				         ip_2_ip6(&pcb->local_ip)) >= 0;
 			if (mine) {
-				tcp_abort(pcb);
+				tcp_abandon(pcb, !closed_by_us(pcb));
 				again = 1;
 				break;
 			}
@@ -166,6 +179,10 @@ static void deliver(struct ioth_vnif *v, struct pbuf **p, int nb)
 	if (nb > 1)
 		ioth_ackc_begin(&v->ackc);
 	for (i = 0; i < nb; i++) {
+		if (ioth_backlog_drop(p[i]->payload, p[i]->len)) {
+			pbuf_free(p[i]);
+			continue;
+		}
 		s = ioth_mss_input_peek(&v->netif, p[i]->payload, p[i]->len,
 		                        &syn);
 		if (v->netif.input(p[i], &v->netif) != ERR_OK)

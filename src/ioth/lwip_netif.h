@@ -71,6 +71,11 @@ void ioth_mss_input_apply(const struct ioth_syn *syn);
 struct tcp_pcb;
 void ioth_wnd_grow(struct tcp_pcb *pcb);
 
+/* Listen backlog (lwip_backlog.c): 1 if frame f is a SYN for a listener
+ * whose accept queue is full, to be dropped before lwIP sees it (with the
+ * core lock held). */
+int ioth_backlog_drop(const uint8_t *f, size_t len);
+
 /* Provided by the back-end (lwip.c): the receive thread calls begin before
  * it takes the core lock to feed frames and end after releasing it;
  * socket readiness changes in between are applied by end. */

@@ -47,6 +47,7 @@ struct lsock {
 	int nonblock;           /* O_NONBLOCK as the caller set it */
 	int rcvtimeo;           /* SO_RCVTIMEO in ms, -1: none */
 	int sndtimeo;           /* SO_SNDTIMEO in ms, -1: none */
+	int backlog;            /* listen() backlog, -1: not listening */
 	unsigned long serial;   /* tells sockets reusing a descriptor apart */
 	struct ioth_pollfd pfd;
 };
@@ -207,6 +208,7 @@ static int track(int s)
 	e->refs = 1;
 	e->rcvtimeo = -1;
 	e->sndtimeo = -1;
+	e->backlog = -1;
 	err = ioth_pollfd_open(&e->pfd);
 	if (err == 0 && e->pfd.fd >= MAXFD) {
 		ioth_pollfd_close(&e->pfd);
@@ -350,7 +352,14 @@ int ioth_lwip_sock_socket(int domain, int type, int protocol)
 
 int ioth_lwip_sock_bind(int fd, const struct sockaddr *a, socklen_t l)
 {
+	int r;
+
 	GET(e, fd);
+	r = ioth_lwip_addr_bindable(a, l);
+	if (r < 0) {
+		put(e);
+		return r;
+	}
 	return (int) done(e, lwip_bind(e->s, a, l));
 }
 
@@ -392,8 +401,29 @@ int ioth_lwip_sock_connect(int fd, const struct sockaddr *a, socklen_t l)
 
 int ioth_lwip_sock_listen(int fd, int backlog)
 {
+	long r;
+
 	GET(e, fd);
-	return (int) done(e, lwip_listen(e->s, backlog));
+	r = lwip_listen(e->s, backlog);
+	if (r == 0) {
+		pthread_mutex_lock(&tab_lock);
+		e->backlog = backlog < 0 ? 0 : backlog;
+		pthread_mutex_unlock(&tab_lock);
+	}
+	return (int) done(e, r);
+}
+
+int ioth_lwip_sock_backlog(int s)
+{
+	int b = -1;
+
+	if (s < 0 || s >= MAXFD)
+		return -1;
+	pthread_mutex_lock(&tab_lock);
+	if (by_sock[s] != NULL)
+		b = by_sock[s]->backlog;
+	pthread_mutex_unlock(&tab_lock);
+	return b;
 }
 
 int ioth_lwip_sock_accept(int fd, struct sockaddr *a, socklen_t *l)

@@ -31,6 +31,12 @@ int ioth_lwip_sock_getpeername(int fd, struct sockaddr *a, socklen_t *l);
 /* Wait for POLLIN/POLLOUT on fd, reading frames meanwhile: the ready
  * events, 0 on timeout (timeout_ms -1: none), or -errno. */
 int ioth_lwip_sock_wait(int fd, int events, int timeout_ms);
+/* The backlog given to listen() on lwIP socket s, -1 if none (called
+ * with the core lock held). */
+int ioth_lwip_sock_backlog(int s);
+/* 0 if a socket may bind address a (lwip_addr.c), -EADDRNOTAVAIL if it
+ * is not one of the stack's (call without the core lock). */
+int ioth_lwip_addr_bindable(const struct sockaddr *a, socklen_t l);
 /* Close every socket (stack teardown). */
 void ioth_lwip_sock_close_all(void);
 

@@ -26,7 +26,10 @@
 #include <poll.h>
 #include <stddef.h>
 #include <netinet/in.h>
+#include <sys/time.h>
+#include <time.h>
 
+#include "lwipv6_fix.h"
 #include "ops.h"
 #include "pollfd.h"
 
@@ -116,7 +119,9 @@ static void lib_load(void)
 			return;
 		}
 	}
-	lib_err = 0;
+	/* its mailboxes overrun the stack past FD_SETSIZE descriptors:
+	 * never use it unpatched */
+	lib_err = ioth_lwipv6_fix(h) < 0 ? -ELIBBAD : 0;
 }
 
 static void close_all(void *owner);
@@ -270,6 +275,9 @@ struct v6sock {
 	char tag[2];            /* distinct callback arguments per direction */
 	int connecting;         /* a non-blocking connect is in progress */
 	int nonblock;           /* O_NONBLOCK set through us */
+	int rcvtimeo;           /* SO_RCVTIMEO in ms, 0: none (LWIPv6 has
+	                         * neither timeout: applied here) */
+	int sndtimeo;           /* SO_SNDTIMEO in ms, 0: none */
 	struct sockaddr_storage peer;   /* LWIPv6 misreports peers: kept */
 	socklen_t peerlen;
 	struct sockaddr_storage local;  /* last bound address */
@@ -331,7 +339,7 @@ static int track(void *owner, int s)
 	int err;
 
 	if (e == NULL) {
-		lib.close(s);
+		ioth_lwipv6_close(lib.close, s);
 		return -ENOMEM;
 	}
 	e->s = s;
@@ -347,7 +355,7 @@ static int track(void *owner, int s)
 	if (err < 0) {
 		pthread_mutex_destroy(&e->lock);
 		free(e);
-		lib.close(s);
+		ioth_lwipv6_close(lib.close, s);
 		return err;
 	}
 	pthread_mutex_lock(&tab_lock);
@@ -371,7 +379,7 @@ static int untrack(int fd)
 	/* disarm: no callback runs once these return */
 	lib.event_subscribe(NULL, &e->tag[0], e->s, POLLIN);
 	lib.event_subscribe(NULL, &e->tag[1], e->s, POLLOUT);
-	lib.close(e->s);
+	ioth_lwipv6_close(lib.close, e->s);
 	ioth_pollfd_close(&e->pfd);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
@@ -386,6 +394,31 @@ static void close_all(void *owner)
 		struct v6sock *e = lookup(fd);
 		if (e != NULL && e->owner == owner)
 			untrack(fd);
+	}
+}
+
+/* Before a blocking call with a timeout: wait for events; 0 when ready
+ * (or no timeout applies), -EAGAIN when the timeout passed. */
+static int timed_wait(struct v6sock *e, int flags, short events, int ms)
+{
+	struct pollfd p = { .fd = e->pfd.fd, .events = events };
+	struct timespec t0, t;
+	long left = ms;
+	int r;
+
+	if (ms <= 0 || e->nonblock || (flags & MSG_DONTWAIT))
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		r = poll(&p, 1, (int) left);
+		if (r != 0 && !(r < 0 && errno == EINTR))
+			return 0;       /* ready (or poll failed: let the call
+			                 * report it) */
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = ms - ((t.tv_sec - t0.tv_sec) * 1000 +
+		             (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			return -EAGAIN;
 	}
 }
 
@@ -474,6 +507,9 @@ static int l6_accept(void *priv, int fd, struct sockaddr *a, socklen_t *l)
 		refresh(e);
 		return -EAGAIN;
 	}
+	ns = timed_wait(e, 0, POLLIN, e->rcvtimeo);
+	if (ns < 0)
+		return ns;
 	ns = (int) done(e, lib.accept(e->s, a, l));
 	if (ns < 0)
 		return ns;
@@ -483,9 +519,14 @@ static int l6_accept(void *priv, int fd, struct sockaddr *a, socklen_t *l)
 static ssize_t l6_recvfrom(void *priv, int fd, void *buf, size_t len,
                            int flags, struct sockaddr *a, socklen_t *l)
 {
+	int w;
+
 	GET(e, fd);
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
+	w = timed_wait(e, flags, POLLIN, e->rcvtimeo);
+	if (w < 0)
+		return w;
 	return done(e, lib.recvfrom(e->s, buf, (int) len, (unsigned) flags,
 	                            a, l));
 }
@@ -493,9 +534,16 @@ static ssize_t l6_recvfrom(void *priv, int fd, void *buf, size_t len,
 static ssize_t l6_sendto(void *priv, int fd, const void *buf, size_t len,
                          int flags, const struct sockaddr *a, socklen_t l)
 {
+	int w;
+
 	GET(e, fd);
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
+	w = timed_wait(e, flags, POLLOUT, e->sndtimeo);
+	if (w < 0)
+		return w;
+	if (e->sndtimeo > 0)
+		flags |= MSG_DONTWAIT;  /* what fits now, not all */
 	flags &= ~MSG_NOSIGNAL;
 	if (a == NULL)
 		return done(e, lib.send(e->s, buf, (int) len,
@@ -522,12 +570,31 @@ static int v6only(int level, int name)
 	return level == IPPROTO_IPV6 && name == IPV6_V6ONLY;
 }
 
+static int *timeo(struct v6sock *e, int level, int name)
+{
+	if (level != SOL_SOCKET)
+		return NULL;
+	return name == SO_RCVTIMEO ? &e->rcvtimeo :
+	       name == SO_SNDTIMEO ? &e->sndtimeo : NULL;
+}
+
 static int l6_getsockopt(void *priv, int fd, int level, int name, void *val,
                          socklen_t *len)
 {
+	int *t;
 	int r;
 
 	GET(e, fd);
+	t = timeo(e, level, name);
+	if (t != NULL) {
+		struct timeval tv = { .tv_sec = *t / 1000,
+		                      .tv_usec = (*t % 1000) * 1000 };
+		if (*len < sizeof(tv))
+			return -EINVAL;
+		memcpy(val, &tv, sizeof(tv));
+		*len = sizeof(tv);
+		return 0;
+	}
 	if (v6only(level, name)) {
 		if (*len < sizeof(int))
 			return -EINVAL;
@@ -549,7 +616,23 @@ static int l6_getsockopt(void *priv, int fd, int level, int name, void *val,
 static int l6_setsockopt(void *priv, int fd, int level, int name,
                          const void *val, socklen_t len)
 {
+	int *t;
+
 	GET(e, fd);
+	t = timeo(e, level, name);
+	if (t != NULL) {
+		struct timeval tv;
+		long long ms;
+
+		if (len < sizeof(tv))
+			return -EINVAL;
+		memcpy(&tv, val, sizeof(tv));
+		if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+			return -EDOM;
+		ms = (long long) tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+		*t = ms <= 0 ? 0 : ms > 0x7fffffff ? 0x7fffffff : (int) ms;
+		return 0;
+	}
 	if (v6only(level, name)) {
 		if (len < sizeof(int))
 			return -EINVAL;

@@ -22,6 +22,8 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
+#include <sys/wait.h>
 
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
@@ -83,13 +85,36 @@ static const char *find_ip(void)
 	return NULL;
 }
 
+/* libvdestack's helper runs in a new user and network namespace
+ * (clone(CLONE_NEWUSER | CLONE_NEWNET)); where that is refused
+ * (containers, chroots, user.max_user_namespaces = 0) it fails late and
+ * obscurely.  Try the same in a child: 0, or -EPERM when refused. */
+static int userns_usable(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0 ? 0 : 1);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EPERM;
+}
+
 static int vs_create(void **priv)
 {
 	struct vstack *st;
+	int err;
 
 	pthread_once(&lib_once, lib_load);
 	if (lib_err < 0)
 		return lib_err;
+	err = userns_usable();
+	if (err < 0)
+		return err;
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return -ENOMEM;

@@ -4,7 +4,10 @@
  *   ioth_test net BACKEND VDE_SWITCH     two processes, each with its own
  *       stack on a private switch, exchange TCP (IPv4, IPv6) and UDP data;
  *       the readiness of the pollable descriptors is checked with poll().
- * Exit 0 pass, 1 fail, 77 skip (back-end unusable here, reason printed).
+ *   ioth_test setupfail BACKEND          a stack set up on a missing switch
+ *       is a failure of the network test, not a skip.
+ * Exit 0 pass, 1 fail, 77 skip: only when the back-end is not installed,
+ * or for vdestack when user namespaces are unavailable (testnet.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,13 +19,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <execinfo.h>
 
-#include "ioth.h"
+#include "testnet.h"
 
-#define FAIL(...) do { fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); return 1; } while (0)
-#define CHECK(c) do { if (!(c)) FAIL("%s", #c); } while (0)
 
 static int unit(void)
 {
@@ -56,91 +55,6 @@ static int unit(void)
 	ioth_delete(s);
 	printf("unit: ok\n");
 	return 0;
-}
-
-static char swdir[64];
-static pid_t swpid = -1;
-static int swin[2] = { -1, -1 };
-
-static void stop_switch(void)
-{
-	char cmd[128];
-
-	if (swpid > 0) {
-		kill(swpid, SIGTERM);
-		waitpid(swpid, NULL, 0);
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", swdir);
-	if (swdir[0] != '\0' && system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", swdir);
-}
-
-static int start_switch(const char *prog, char *vnl, size_t len)
-{
-	char ctl[96];
-	int i;
-
-	strcpy(swdir, "/tmp/ioth_test.XXXXXX");
-	if (mkdtemp(swdir) == NULL)
-		return -1;
-	snprintf(ctl, sizeof(ctl), "%s/sw.ctl", swdir);
-	snprintf(vnl, len, "vde://%s", ctl);
-	/* vde_switch exits at EOF on stdin: keep a pipe open to it */
-	if (pipe2(swin, O_CLOEXEC) < 0)
-		return -1;
-	swpid = fork();
-	if (swpid == 0) {
-		dup2(swin[0], 0);
-		execl(prog, prog, "-s", ctl, "-n", "64", (char *) NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 100; i++) {
-		char p[128];
-		snprintf(p, sizeof(p), "%s/ctl", ctl);
-		if (access(p, F_OK) == 0)
-			return 0;
-		usleep(20000);
-	}
-	return -1;
-}
-
-static int make_stack(const char *be, const char *vnl, const char *a4,
-                      const char *a6, struct ioth **out)
-{
-	struct ioth *s;
-	unsigned char a[16];
-	int fam;
-	int bits;
-	int ifx;
-	int r;
-
-	r = ioth_new(be, &s);
-	if (r < 0)
-		return r;
-	ifx = ioth_if_add(s, vnl, "vde0");
-	if (ifx < 0) {
-		ioth_delete(s);
-		return ifx;
-	}
-	ioth_parse_addr(a4, &fam, a, &bits);
-	r = ioth_addr_add(s, ifx, fam, a, bits);
-	if (r == 0) {
-		ioth_parse_addr(a6, &fam, a, &bits);
-		r = ioth_addr_add(s, ifx, fam, a, bits);
-	}
-	if (r < 0) {
-		ioth_delete(s);
-		return r;
-	}
-	*out = s;
-	return 0;
-}
-
-static int wait_ev(int fd, short ev, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = ev };
-
-	return poll(&p, 1, ms) == 1 && (p.revents & ev);
 }
 
 static ssize_t recv_all(struct ioth *s, int fd, char *buf, size_t n)
@@ -179,7 +93,7 @@ static int server(struct ioth *s)
 		ssize_t n;
 		int c;
 
-		if (!wait_ev(l6, POLLIN, 10000))
+		if (!tn_wait(l6, POLLIN, 10000))
 			return 4;
 		c = ioth_accept(s, l6, NULL, NULL);
 		if (c < 0)
@@ -196,7 +110,7 @@ static int server(struct ioth *s)
 		socklen_t fl = sizeof(from);
 		ssize_t n;
 
-		if (!wait_ev(u, POLLIN, 10000))
+		if (!tn_wait(u, POLLIN, 10000))
 			return 7;
 		n = ioth_recvfrom(s, u, buf, sizeof(buf), 0, (void *) &from,
 		                  &fl);
@@ -220,14 +134,14 @@ static int tcp_round(struct ioth *s, struct sockaddr *dst, socklen_t dl,
 	for (i = 0; i < sizeof(out); i++)
 		out[i] = (char) (i * 7 + fam);
 	CHECK(c >= 0);
-	CHECK(!wait_ev(c, POLLIN, 0));   /* fresh socket: nothing to read */
+	CHECK(!tn_wait(c, POLLIN, 0));   /* fresh socket: nothing to read */
 	CHECK(ioth_connect(s, c, dst, dl) == 0);
-	CHECK(wait_ev(c, POLLOUT, 1000));
+	CHECK(tn_wait(c, POLLOUT, 1000));
 	CHECK(ioth_sendto(s, c, out, 1000, 0, NULL, 0) == 1000);
-	CHECK(wait_ev(c, POLLIN, 5000));
+	CHECK(tn_wait(c, POLLIN, 5000));
 	CHECK(recv_all(s, c, in, 1000) == 1000);
 	CHECK(memcmp(in, out, 1000) == 0);
-	CHECK(!wait_ev(c, POLLIN, 50));  /* all consumed */
+	CHECK(!tn_wait(c, POLLIN, 50));  /* all consumed */
 	/* interleaved: an echo of everything at once could fill both
 	 * windows and deadlock on stacks with small buffers */
 	for (i = 0; i < sizeof(out); i += 10000) {
@@ -238,7 +152,7 @@ static int tcp_round(struct ioth *s, struct sockaddr *dst, socklen_t dl,
 	/* LWIPv6's shutdown() only drops permissions and sends no FIN */
 	if (strcmp(ioth_backend_name(s), "lwipv6") != 0) {
 		CHECK(ioth_shutdown(s, c, SHUT_WR) == 0);
-		CHECK(wait_ev(c, POLLIN, 5000));
+		CHECK(tn_wait(c, POLLIN, 5000));
 		CHECK(ioth_recvfrom(s, c, in, 10, 0, NULL, NULL) == 0);
 	}
 	CHECK(ioth_close(s, c) == 0);
@@ -264,7 +178,7 @@ static int client(struct ioth *s)
 	u = ioth_socket(s, AF_INET, SOCK_DGRAM, 0);
 	CHECK(u >= 0);
 	CHECK(ioth_sendto(s, u, "ping", 4, 0, (void *) &a4, sizeof(a4)) == 4);
-	CHECK(wait_ev(u, POLLIN, 5000));
+	CHECK(tn_wait(u, POLLIN, 5000));
 	CHECK(ioth_recvfrom(s, u, buf, sizeof(buf), 0, NULL, NULL) == 4);
 	CHECK(memcmp(buf, "ping", 4) == 0);
 	ioth_close(s, u);
@@ -286,27 +200,25 @@ static int net(const char *be, const char *sw)
 	int st;
 	int r;
 
-	if (start_switch(sw, vnl, sizeof(vnl)) < 0) {
-		stop_switch();
+	if (tn_switch_start(sw, vnl, sizeof(vnl)) < 0) {
+		tn_switch_stop();
 		FAIL("cannot start %s", sw);
 	}
 	pid = fork();
 	if (pid == 0) {
-		r = make_stack(be, vnl, "10.40.0.1/24", "fd00::1/64", &s);
+		r = tn_stack(be, vnl, "10.40.0.1/24", "fd00::1/64", &s);
 		if (r < 0)
-			_exit(r == -EPROTONOSUPPORT || r == -ENOSYS ? 77 : 9);
+			_exit(tn_setup_failed(be, r));
 		r = server(s);
 		ioth_delete(s);
 		_exit(r);
 	}
-	r = make_stack(be, vnl, "10.40.0.2/24", "fd00::2/64", &s);
+	r = tn_stack(be, vnl, "10.40.0.2/24", "fd00::2/64", &s);
 	if (r < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		stop_switch();
-		printf("SKIP: back-end %s unusable here: %s\n", be,
-		       strerror(-r));
-		return 77;
+		tn_switch_stop();
+		return tn_setup_failed(be, r);
 	}
 	usleep(200000);
 	r = client(s);
@@ -316,7 +228,7 @@ static int net(const char *be, const char *sw)
 	waitpid(pid, &st, 0);
 	if (r != 0)
 		fprintf(stderr, "server status %d\n", st);
-	stop_switch();
+	tn_switch_stop();
 	if (r != 0)
 		return 1;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
@@ -325,25 +237,38 @@ static int net(const char *be, const char *sw)
 	return 0;
 }
 
-static void crash(int sig)
+/* A setup error that is not "back-end not installed" (here: a switch
+ * that does not exist) must fail the network test, never skip it. */
+static int setupfail(const char *be)
 {
-	void *bt[32];
-	int n = backtrace(bt, 32);
+	struct ioth *s;
+	int r = tn_stack(be, "vde:///nonexistent/ioth_test/sw.ctl",
+	                 "10.40.0.2/24", NULL, &s);
 
-	fprintf(stderr, "signal %d in %d\n", sig, getpid());
-	backtrace_symbols_fd(bt, n, 2);
-	_exit(100 + sig);
+	if (r == 0) {
+		ioth_delete(s);
+		FAIL("a stack on a missing switch was set up");
+	}
+	if (r == -ENOSYS) {
+		printf("SKIP: back-end %s not installed\n", be);
+		return TN_SKIP;
+	}
+	if (tn_setup_failed(be, r) != 1)
+		FAIL("setup error %s counted as a skip", strerror(-r));
+	printf("setupfail %s: ok (%s is a failure)\n", be, strerror(-r));
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	signal(SIGSEGV, crash);
-	signal(SIGBUS, crash);
-	signal(SIGPIPE, SIG_IGN);
+	tn_crash_handlers();
 	if (argc >= 2 && strcmp(argv[1], "unit") == 0)
 		return unit();
 	if (argc >= 4 && strcmp(argv[1], "net") == 0)
 		return net(argv[2], argv[3]);
-	fprintf(stderr, "usage: %s unit | net BACKEND VDE_SWITCH\n", argv[0]);
+	if (argc >= 3 && strcmp(argv[1], "setupfail") == 0)
+		return setupfail(argv[2]);
+	fprintf(stderr, "usage: %s unit | net BACKEND VDE_SWITCH | "
+	        "setupfail BACKEND\n", argv[0]);
 	return 2;
 }

@@ -1,0 +1,234 @@
+/*
+ * lwipv6_fix.c - make liblwipv6's mailboxes safe with many descriptors.
+ *
+ * liblwipv6 (1.5a) implements each mailbox as a pipe, one per socket and
+ * more per listener, and waits on it with select(): FD_SET() on a
+ * descriptor >= FD_SETSIZE (1024) writes past the fd_set on the stack.
+ * With ~200 connections a process passes that number, and the next
+ * blocking call overwrites its own frame (a segfault in sys_mbox_fetch, or
+ * heap corruption: "unaligned tcache chunk detected").  It also ignores a
+ * failed pipe(), leaving the mailbox with uninitialised descriptors that
+ * it then writes message pointers to.
+ *
+ * The library calls its own sys_arch_mbox_fetch() and pipe() through its
+ * PLT; this file points those two slots of the loaded library (found from
+ * its dynamic section) at equivalents that are safe:
+ *  - the mailbox wait uses poll(), which takes any descriptor, with the
+ *    same contract (wait up to timeout ms, 0 = no limit; read one message
+ *    pointer; return the ms waited, or SYS_ARCH_TIMEOUT with *msg NULL);
+ *  - pipe() failing leaves both descriptors at -1, on which the wait
+ *    returns SYS_ARCH_TIMEOUT at once and posts fail harmlessly.
+ * The mailbox layout relied on is the one of sys_mbox_new(): two ints,
+ * read end first.
+ *
+ * Close: liblwipv6's lwip_close() takes the library's global socket lock
+ * and, holding it, waits in netconn_delete() for the stack thread; the
+ * stack thread takes that lock to make the socket of every incoming
+ * connection.  A close racing a new connection deadlocks both threads
+ * (the whole stack stops; its peers block).  Upstream lwIP deletes the
+ * netconn before taking the lock.  The library's calls to sys_sem_wait()
+ * and netconn_delete() are wrapped for that order: while this thread runs
+ * lwip_close() (ioth_lwipv6_close()), the first semaphore it takes is the
+ * socket lock, released around netconn_delete() and taken back after.
+ */
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <link.h>
+#include <poll.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lwipv6_fix.h"
+
+#define SYS_ARCH_TIMEOUT 0xffffffffU
+
+static void (*real_sem_wait)(void *sem);
+static void (*real_sem_signal)(void *sem);
+static int8_t (*real_netconn_delete)(void *conn);
+static __thread int in_close;   /* this thread runs lwip_close() */
+static __thread void *close_lock;       /* the lock it took there */
+
+static void sem_wait_hook(void *sem)
+{
+	real_sem_wait(sem);
+	if (in_close && close_lock == NULL)
+		close_lock = sem;
+}
+
+static int8_t netconn_delete_hook(void *conn)
+{
+	void *held = in_close ? close_lock : NULL;
+	int8_t r;
+
+	if (held != NULL)
+		real_sem_signal(held);
+	r = real_netconn_delete(conn);
+	if (held != NULL)
+		real_sem_wait(held);
+	return r;
+}
+
+int ioth_lwipv6_close(int (*lwip_close)(int), int s)
+{
+	int r;
+
+	in_close = 1;
+	close_lock = NULL;
+	r = lwip_close(s);
+	in_close = 0;
+	close_lock = NULL;
+	return r;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static uint32_t mbox_fetch(void *mbox, void **msg, uint32_t timeout)
+{
+	const int *fd = mbox;
+	struct pollfd p = { .events = POLLIN };
+	struct timespec t0;
+	void *m = NULL;
+	long waited = 0;
+	ssize_t n;
+
+	if (fd == NULL || fd[0] < 0)
+		goto timeout;
+	p.fd = fd[0];
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int r;
+
+		if (timeout != 0) {
+			waited = ms_since(&t0);
+			if (waited >= (long) timeout)
+				goto timeout;
+		}
+		r = poll(&p, 1, timeout == 0 ? -1 :
+		         (int) ((long) timeout - waited));
+		if (r > 0)
+			break;
+		if (r == 0 || errno != EINTR)
+			goto timeout;
+	}
+	do
+		n = read(fd[0], &m, sizeof(m));
+	while (n < 0 && errno == EINTR);
+	if (msg != NULL)
+		*msg = n == (ssize_t) sizeof(m) ? m : NULL;
+	if (timeout == 0)
+		return 0;
+	waited = ms_since(&t0);
+	return waited < (long) timeout ? (uint32_t) waited : timeout;
+timeout:
+	if (msg != NULL)
+		*msg = NULL;
+	return SYS_ARCH_TIMEOUT;
+}
+
+static int safe_pipe(int fd[2])
+{
+	if (fd == NULL) {               /* sys_mbox_new's malloc failed */
+		errno = EFAULT;
+		return -1;
+	}
+	if (pipe(fd) == 0)
+		return 0;
+	fd[0] = fd[1] = -1;
+	return -1;
+}
+
+/* Dynamic-section addresses are relocated in memory by glibc on most
+ * architectures, not on all: accept either. */
+static uintptr_t dyn_addr(const struct link_map *lm, ElfW(Addr) v)
+{
+	return v >= lm->l_addr ? (uintptr_t) v : (uintptr_t) (lm->l_addr + v);
+}
+
+/* Point the PLT slot of lm for symbol name at f, the previous value in
+ * *old if old is not NULL: 0, or -ENOENT. */
+static int plt_set(const struct link_map *lm, const char *name, void *f,
+                   void **old)
+{
+	const ElfW(Dyn) *d;
+	const ElfW(Sym) *sym = NULL;
+	const char *str = NULL;
+	uintptr_t rel = 0;
+	size_t relsz = 0;
+	long pltrel = DT_RELA;
+	size_t step;
+	size_t off;
+
+	for (d = lm->l_ld; d->d_tag != DT_NULL; d++) {
+		if (d->d_tag == DT_SYMTAB)
+			sym = (const void *) dyn_addr(lm, d->d_un.d_ptr);
+		else if (d->d_tag == DT_STRTAB)
+			str = (const void *) dyn_addr(lm, d->d_un.d_ptr);
+		else if (d->d_tag == DT_JMPREL)
+			rel = dyn_addr(lm, d->d_un.d_ptr);
+		else if (d->d_tag == DT_PLTRELSZ)
+			relsz = d->d_un.d_val;
+		else if (d->d_tag == DT_PLTREL)
+			pltrel = (long) d->d_un.d_val;
+	}
+	if (sym == NULL || str == NULL || rel == 0)
+		return -ENOENT;
+	step = pltrel == DT_RELA ? sizeof(ElfW(Rela)) : sizeof(ElfW(Rel));
+	for (off = 0; off + step <= relsz; off += step) {
+		const ElfW(Rel) *r = (const void *) (rel + off);
+		void **slot = (void **) (lm->l_addr + r->r_offset);
+		long page = sysconf(_SC_PAGESIZE);
+		uintptr_t base = (uintptr_t) slot & ~((uintptr_t) page - 1);
+#if __ELF_NATIVE_CLASS == 64
+		size_t idx = ELF64_R_SYM(r->r_info);
+#else
+		size_t idx = ELF32_R_SYM(r->r_info);
+#endif
+		if (strcmp(str + sym[idx].st_name, name) != 0)
+			continue;
+		/* with full RELRO the slot is read-only by now */
+		if (mprotect((void *) base, (size_t) page,
+		             PROT_READ | PROT_WRITE) < 0)
+			return -errno;
+		if (old != NULL)
+			*old = *slot;
+		__atomic_store_n(slot, f, __ATOMIC_SEQ_CST);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int ioth_lwipv6_fix(void *handle)
+{
+	struct link_map *lm;
+	int r;
+
+	if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) < 0)
+		return -ENOENT;
+	*(void **) &real_sem_wait = dlsym(handle, "sys_sem_wait");
+	*(void **) &real_sem_signal = dlsym(handle, "sys_sem_signal");
+	*(void **) &real_netconn_delete = dlsym(handle, "netconn_delete");
+	if (real_sem_wait == NULL || real_sem_signal == NULL ||
+	    real_netconn_delete == NULL)
+		return -ENOENT;
+	r = plt_set(lm, "pipe", (void *) safe_pipe, NULL);
+	if (r == 0)
+		r = plt_set(lm, "sys_arch_mbox_fetch", (void *) mbox_fetch,
+		            NULL);
+	if (r == 0)
+		r = plt_set(lm, "sys_sem_wait", (void *) sem_wait_hook, NULL);
+	if (r == 0)
+		r = plt_set(lm, "netconn_delete", (void *) netconn_delete_hook,
+		            NULL);
+	return r;
+}

@@ -1,0 +1,456 @@
+/*
+ * conn_test.c - libioth connection tests between two stacks (each in its
+ * own process) on a private switch.
+ *   conn_test many BACKEND VDE_SWITCH N
+ *       N connections open at once to one server; each sends a message,
+ *       gets it back, and must then read EOF (not ECONNRESET) when the
+ *       server closes; neither process may crash.  Both processes first
+ *       use descriptors up to PAD_FDS, as a busy program does, so that
+ *       the stacks' own descriptors lie beyond FD_SETSIZE.
+ *   conn_test swkill BACKEND VDE_SWITCH
+ *       the switch dies in the middle of a bulk echo: both processes must
+ *       see an error (or EOF) within SWKILL_LIMIT seconds, and not crash.
+ *   conn_test bind BACKEND VDE_SWITCH
+ *       bind() takes the stack's own addresses, the wildcard, broadcast
+ *       and multicast, and refuses others with EADDRNOTAVAIL (as Linux).
+ * Exit 0 pass, 1 fail, 77 skip (testnet.c says when).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testnet.h"
+
+#define MSG 100
+#define PORT 7
+#define MAXCONN 1024
+#define SRV4 "10.40.0.1/24"
+#define CLI4 "10.40.0.2/24"
+#define CLI6 "fd00::2/64"
+
+static double now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double) t.tv_sec + (double) t.tv_nsec / 1e9;
+}
+
+/* --- many ------------------------------------------------------------------ */
+
+#define PAD_FDS 1000
+
+/* Occupy descriptors up to PAD_FDS (if the limit leaves room for the
+ * connections after them). */
+static void pad_fds(void)
+{
+	struct rlimit rl;
+	int fd;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < 4096) {
+		rl.rlim_cur = rl.rlim_max < 4096 ? rl.rlim_max : 4096;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < PAD_FDS + 2048) {
+		printf("descriptor limit %lu: not padding\n",
+		       (unsigned long) rl.rlim_cur);
+		return;
+	}
+	do
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	while (fd >= 0 && fd < PAD_FDS);
+}
+
+struct sconn {
+	int fd;
+	int got;
+	char buf[MSG];
+};
+
+/* Serve n connections: read MSG bytes, echo them, close. */
+static int many_server(struct ioth *s, int n)
+{
+	static struct sconn c[MAXCONN];
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	                         .sin_port = htons(PORT) };
+	struct pollfd p[MAXCONN + 1];
+	int l = ioth_socket(s, AF_INET, SOCK_STREAM, 0);
+	int accepted = 0;
+	int served = 0;
+	int open = 0;
+	double end = now() + 60;
+	int i;
+
+	pad_fds();
+	if (l < 0 || ioth_bind(s, l, (void *) &a, sizeof(a)) < 0 ||
+	    ioth_listen(s, l, n) < 0)
+		return 2;
+	while (served < n && now() < end) {
+		int np = 0;
+
+		if (accepted < n) {
+			p[np].fd = l;
+			p[np++].events = POLLIN;
+		}
+		for (i = 0; i < open; i++) {
+			p[np].fd = c[i].fd;
+			p[np++].events = POLLIN;
+		}
+		if (poll(p, (nfds_t) np, 1000) <= 0)
+			continue;
+		if (accepted < n && (p[0].revents & POLLIN)) {
+			int fd = ioth_accept(s, l, NULL, NULL);
+			if (fd < 0)
+				return 3;
+			ioth_set_nonblock(s, fd, 1);
+			c[open].fd = fd;
+			c[open++].got = 0;
+			accepted++;
+		}
+		for (i = 0; i < open; i++) {
+			ssize_t r;
+
+			if (!tn_wait(c[i].fd, POLLIN, 0))
+				continue;
+			r = ioth_recvfrom(s, c[i].fd,
+			                          c[i].buf + c[i].got,
+			                          (size_t) (MSG - c[i].got), 0,
+			                          NULL, NULL);
+			if (r == -EAGAIN)
+				continue;
+			if (r <= 0)
+				return 4;
+			c[i].got += (int) r;
+			if (c[i].got < MSG)
+				continue;
+			ioth_set_nonblock(s, c[i].fd, 0);
+			if (ioth_sendto(s, c[i].fd, c[i].buf, MSG, 0, NULL, 0)
+			    != MSG)
+				return 5;
+			ioth_close(s, c[i].fd);
+			c[i--] = c[--open];
+			served++;
+		}
+	}
+	ioth_close(s, l);
+	return served == n ? 0 : 6;
+}
+
+static ssize_t recv_all(struct ioth *s, int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r;
+
+		if (!tn_wait(fd, POLLIN, 10000)) {
+			r = ioth_recvfrom(s, fd, buf + got, n - got,
+			                  MSG_DONTWAIT, NULL, NULL);
+			fprintf(stderr, "not readable after 10 s; a read "
+			        "returns %zd\n", r);
+			return -ETIMEDOUT;
+		}
+		r = ioth_recvfrom(s, fd, buf + got, n - got, 0, NULL, NULL);
+		if (r <= 0)
+			return r;
+		got += (size_t) r;
+	}
+	return (ssize_t) got;
+}
+
+static int many_client(struct ioth *s, int n)
+{
+	static int fd[MAXCONN];
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	                         .sin_port = htons(PORT) };
+	char out[MSG], in[MSG];
+	int eof = 0, reset = 0, other = 0;
+	int i;
+
+	pad_fds();
+	inet_pton(AF_INET, "10.40.0.1", &a.sin_addr);
+	for (i = 0; i < n; i++) {
+		int r;
+
+		fd[i] = ioth_socket(s, AF_INET, SOCK_STREAM, 0);
+		CHECK(fd[i] >= 0);
+		r = ioth_connect(s, fd[i], (void *) &a, sizeof(a));
+		if (r < 0)
+			FAIL("connect %d: %s", i, strerror(-r));
+	}
+	for (i = 0; i < n; i++) {
+		memset(out, 'a' + i % 26, sizeof(out));
+		CHECK(ioth_sendto(s, fd[i], out, MSG, 0, NULL, 0) == MSG);
+	}
+	for (i = 0; i < n; i++) {
+		ssize_t r;
+
+		memset(out, 'a' + i % 26, sizeof(out));
+		r = recv_all(s, fd[i], in, MSG);
+		if (r != MSG)
+			FAIL("connection %d: echo: %zd (%s)", i, r,
+			     r < 0 ? strerror((int) -r) : "short");
+		CHECK(memcmp(in, out, MSG) == 0);
+		r = recv_all(s, fd[i], in, 1);
+		if (r == 0)
+			eof++;
+		else if (r == -ECONNRESET)
+			reset++;
+		else
+			other++;
+		ioth_close(s, fd[i]);
+	}
+	printf("%d connections: %d EOF, %d ECONNRESET, %d other\n", n, eof,
+	       reset, other);
+	return eof == n ? 0 : 1;
+}
+
+/* --- swkill ------------------------------------------------------------------ */
+
+#define SWKILL_LIMIT 40
+
+static int listen_one(struct ioth *s)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	                         .sin_port = htons(PORT) };
+	int l = ioth_socket(s, AF_INET, SOCK_STREAM, 0);
+	int c;
+
+	if (l < 0 || ioth_bind(s, l, (void *) &a, sizeof(a)) < 0 ||
+	    ioth_listen(s, l, 1) < 0)
+		return -1;
+	if (!tn_wait(l, POLLIN, 10000))
+		return -1;
+	c = ioth_accept(s, l, NULL, NULL);
+	ioth_close(s, l);
+	return c;
+}
+
+/* Both sides make blocking calls with timeouts, as a program would:
+ * where the back-end does not see the link go, the timeouts must fire. */
+static int set_timeouts(struct ioth *s, int c)
+{
+	struct timeval tv = { .tv_sec = 1 };
+
+	CHECK(ioth_setsockopt(s, c, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	                      sizeof(tv)) == 0);
+	CHECK(ioth_setsockopt(s, c, SOL_SOCKET, SO_SNDTIMEO, &tv,
+	                      sizeof(tv)) == 0);
+	return 0;
+}
+
+/* Echo until an error, EOF, or 5 s without data; 0 if that came within
+ * the limit. */
+static int swkill_server(struct ioth *s, int arg)
+{
+	static char buf[65536];
+	int c = listen_one(s);
+	double end = now() + 2 * SWKILL_LIMIT;
+	int idle = 0;
+
+	(void) arg;
+	if (c < 0 || set_timeouts(s, c) != 0)
+		return 2;
+	while (now() < end && idle < 5) {
+		ssize_t n = ioth_recvfrom(s, c, buf, sizeof(buf), 0, NULL,
+		                          NULL);
+		if (n == -EAGAIN) {
+			idle++;
+			continue;
+		}
+		if (n <= 0)
+			break;
+		idle = 0;
+		if (ioth_sendto(s, c, buf, (size_t) n, 0, NULL, 0) != n)
+			break;
+	}
+	ioth_close(s, c);
+	return now() < end ? 0 : 3;
+}
+
+static int swkill_client(struct ioth *s, int arg)
+{
+	static char buf[65536];
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	                         .sin_port = htons(PORT) };
+	int c = ioth_socket(s, AF_INET, SOCK_STREAM, 0);
+	double t0 = now();
+	double killed = 0;
+	ssize_t got;
+	ssize_t r = 0;
+
+	(void) arg;
+	inet_pton(AF_INET, "10.40.0.1", &a.sin_addr);
+	CHECK(c >= 0);
+	CHECK(ioth_connect(s, c, (void *) &a, sizeof(a)) == 0);
+	CHECK(set_timeouts(s, c) == 0);
+	for (;;) {
+		if (killed == 0 && now() - t0 > 0.5) {
+			tn_switch_kill();
+			killed = now();
+		}
+		if (killed > 0 && now() - killed > SWKILL_LIMIT)
+			FAIL("no error %d s after the switch died",
+			     SWKILL_LIMIT);
+		r = ioth_sendto(s, c, buf, 8192, 0, NULL, 0);
+		if (r <= 0) {
+			printf("send: ");
+			break;
+		}
+		for (got = 0; got < 8192 && r > 0; got += r)
+			r = ioth_recvfrom(s, c, buf, 8192 - got, 0, NULL,
+			                  NULL);
+		if (r <= 0) {
+			printf("receive: ");
+			break;
+		}
+	}
+	printf("after the switch died: %s in %.1f s\n",
+	       r == 0 ? "EOF" : strerror((int) -r), now() - killed);
+	ioth_close(s, c);
+	CHECK(killed > 0 && now() - killed <= SWKILL_LIMIT);
+	return 0;
+}
+
+/* --- bind ------------------------------------------------------------------ */
+
+static int bind_to(struct ioth *s, int type, const char *addr)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *a4 = (void *) &ss;
+	struct sockaddr_in6 *a6 = (void *) &ss;
+	socklen_t l;
+	int fd;
+	int r;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		l = sizeof(*a4);
+	} else {
+		inet_pton(AF_INET6, addr, &a6->sin6_addr);
+		a6->sin6_family = AF_INET6;
+		l = sizeof(*a6);
+	}
+	fd = ioth_socket(s, ss.ss_family, type, 0);
+	if (fd < 0)
+		return fd;
+	r = ioth_bind(s, fd, (void *) &ss, l);
+	ioth_close(s, fd);
+	return r;
+}
+
+static int bind_cli(struct ioth *s, int arg)
+{
+	static const struct { int type; const char *a; int err; } t[] = {
+		{ SOCK_STREAM, "10.40.0.2", 0 },
+		{ SOCK_STREAM, "0.0.0.0", 0 },
+		{ SOCK_STREAM, "10.40.0.99", -EADDRNOTAVAIL },
+		{ SOCK_STREAM, "192.168.77.1", -EADDRNOTAVAIL },
+		{ SOCK_DGRAM, "10.40.0.99", -EADDRNOTAVAIL },
+		{ SOCK_DGRAM, "10.40.0.255", 0 },
+		{ SOCK_DGRAM, "255.255.255.255", 0 },
+		{ SOCK_DGRAM, "224.0.0.251", 0 },
+		{ SOCK_STREAM, "fd00::2", 0 },
+		{ SOCK_STREAM, "::", 0 },
+		{ SOCK_STREAM, "fd00::99", -EADDRNOTAVAIL },
+		{ SOCK_DGRAM, "ff0e::fb", 0 },
+		{ SOCK_STREAM, "::ffff:10.40.0.2", 0 },
+		{ SOCK_STREAM, "::ffff:10.40.0.99", -EADDRNOTAVAIL },
+	};
+	size_t i;
+	int bad = 0;
+
+	(void) arg;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int r = bind_to(s, t[i].type, t[i].a);
+		if (r != t[i].err) {
+			fprintf(stderr, "FAIL: bind %s %s: %s, expected %s\n",
+			        t[i].type == SOCK_STREAM ? "TCP" : "UDP",
+			        t[i].a, strerror(-r), strerror(-t[i].err));
+			bad = 1;
+		}
+	}
+	if (!bad)
+		printf("bind: ok\n");
+	return bad;
+}
+
+static int idle_srv(struct ioth *s, int arg)
+{
+	(void) s; (void) arg;
+	return 0;
+}
+
+/* --- driver ------------------------------------------------------------------ */
+
+static int run(const char *be, const char *sw,
+               int (*srv)(struct ioth *, int),
+               int (*cli)(struct ioth *, int), int arg)
+{
+	char vnl[128];
+	struct ioth *s;
+	pid_t pid;
+	int st;
+	int r;
+
+	if (tn_switch_start(sw, vnl, sizeof(vnl)) < 0) {
+		tn_switch_stop();
+		FAIL("cannot start %s", sw);
+	}
+	pid = fork();
+	if (pid == 0) {
+		r = tn_stack(be, vnl, SRV4, NULL, &s);
+		if (r < 0)
+			_exit(tn_setup_failed(be, r));
+		r = srv(s, arg);
+		ioth_delete(s);
+		_exit(r);
+	}
+	r = tn_stack(be, vnl, CLI4, CLI6, &s);
+	if (r < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		tn_switch_stop();
+		return tn_setup_failed(be, r);
+	}
+	usleep(300000);
+	r = cli(s, arg);
+	ioth_delete(s);
+	if (r != 0)
+		kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	if (r != 0)
+		fprintf(stderr, "server status %#x\n", st);
+	tn_switch_stop();
+	if (r != 0)
+		return 1;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		FAIL("server exited with status %d", st);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	tn_crash_handlers();
+	if (argc >= 5 && strcmp(argv[1], "many") == 0)
+		return run(argv[2], argv[3], many_server, many_client,
+		           atoi(argv[4]) > MAXCONN ? MAXCONN : atoi(argv[4]));
+	if (argc >= 4 && strcmp(argv[1], "bind") == 0)
+		return run(argv[2], argv[3], idle_srv, bind_cli, 0);
+	if (argc >= 4 && strcmp(argv[1], "swkill") == 0)
+		return run(argv[2], argv[3], swkill_server, swkill_client, 0);
+	fprintf(stderr, "usage: %s many BACKEND VDE_SWITCH N | "
+	        "swkill | bind BACKEND VDE_SWITCH\n", argv[0]);
+	return 2;
+}
