@@ -225,7 +225,7 @@ def test_vde_setup_no_tap(procs, tmp_path):
     assert rc == 0 and "stopped" in out, err
     assert not os.path.exists(ctl)
     rc, out, err = finish(procs.start(tool + ["stop", ctl], env=env))
-    assert rc == 1 and "no switch at" in err
+    assert rc == 1 and "no switch started by pyco-vde-setup" in err, err
     rc, out, err = finish(procs.start(tool + ["start", "10.0.0.1", ctl],
                                       env=env))
     assert rc == 1 and "ADDR/BITS" in err
