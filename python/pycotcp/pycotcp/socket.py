@@ -132,13 +132,19 @@ def _pack(family: int, address: Any) -> bytes:
             + _struct.pack("=I", scope))
 
 
-def _unpack(raw: bytes) -> Any:
+def _unpack(raw: bytes, family: int = AF_INET) -> Any:
+    """A Python address from raw sockaddr bytes; an IPv4 address on an
+    AF_INET6 socket (lwip reports dual-stack peers so) is v4-mapped, as
+    the kernel gives it."""
     if len(raw) < 2:
         return None
     fam = _struct.unpack("=H", raw[:2])[0]
     if fam == AF_INET and len(raw) >= 8:
-        return (inet_ntop(AF_INET, raw[4:8]),
-                _struct.unpack("!H", raw[2:4])[0])
+        host = inet_ntop(AF_INET, raw[4:8])
+        port = _struct.unpack("!H", raw[2:4])[0]
+        if family == AF_INET6:
+            return ("::ffff:" + host, port, 0, 0)
+        return (host, port)
     if fam == AF_INET6 and len(raw) >= 24:
         port, flow = _struct.unpack("!HI", raw[2:8])
         scope = _struct.unpack("=I", raw[24:28])[0] if len(raw) >= 28 else 0
@@ -285,7 +291,7 @@ class socket(_SS):
                              self.type, self.proto)
         except BaseException:
             raise
-        return sock, _unpack(raw)
+        return sock, _unpack(raw, self.family)
 
     def _connect(self, address, raising: bool) -> int:
         st = self._stack()
@@ -355,7 +361,8 @@ class socket(_SS):
         st = self._stack()
         n, raw = self._io(_POLLIN, st.recvfrom_into, self._pyco_fd, buffer,
                           nbytes or -1, flags)
-        return n, (_unpack(raw) if self.type == SOCK_DGRAM else None)
+        return n, (_unpack(raw, self.family) if self.type == SOCK_DGRAM
+                   else None)
 
     def send(self, data, flags: int = 0) -> int:
         if self._pyco is None:
@@ -394,6 +401,8 @@ class socket(_SS):
             flags = flags_or_addr
         st = self._stack()
         raw = _pack(self.family, addr)
+        if self.type == SOCK_STREAM:    # the kernel ignores it on TCP
+            return self._io(_POLLOUT, st.sendto, self._pyco_fd, data, flags)
         return self._io(_POLLOUT, st.sendto, self._pyco_fd, data, flags, raw)
 
     def sendfile(self, file, offset: int = 0, count: Optional[int] = None):
@@ -401,17 +410,12 @@ class socket(_SS):
             return _SS.sendfile(self, file, offset, count)
         return self._sendfile_use_send(file, offset, count)
 
-    def recvmsg(self, *args):
+    def _sendfile_use_sendfile(self, file, offset: int = 0,
+                               count: Optional[int] = None):
         if self._pyco is None:
-            return _SS.recvmsg(self, *args)
-        raise OSError(_errno.EOPNOTSUPP, "recvmsg is not supported by "
-                      "user-space stacks")
-
-    def sendmsg(self, *args):
-        if self._pyco is None:
-            return _SS.sendmsg(self, *args)
-        raise OSError(_errno.EOPNOTSUPP, "sendmsg is not supported by "
-                      "user-space stacks")
+            return _SS._sendfile_use_sendfile(self, file, offset, count)
+        # os.sendfile() would write to the readiness descriptor
+        return self._sendfile_use_send(file, offset, count)
 
     # --- options and names -------------------------------------------------
 
@@ -438,12 +442,12 @@ class socket(_SS):
     def getsockname(self):
         if self._pyco is None:
             return _SS.getsockname(self)
-        return _unpack(self._stack().getsockname(self._pyco_fd))
+        return _unpack(self._stack().getsockname(self._pyco_fd), self.family)
 
     def getpeername(self):
         if self._pyco is None:
             return _SS.getpeername(self)
-        return _unpack(self._stack().getpeername(self._pyco_fd))
+        return _unpack(self._stack().getpeername(self._pyco_fd), self.family)
 
     def shutdown(self, how: int) -> None:
         if self._pyco is None:
@@ -478,6 +482,18 @@ class socket(_SS):
         raise OSError(_errno.EOPNOTSUPP, "dup() is not supported by "
                       "user-space stacks")
 
+    def get_inheritable(self) -> bool:
+        if self._pyco is None:
+            return _SS.get_inheritable(self)
+        return False
+
+    def set_inheritable(self, inheritable: bool) -> None:
+        if self._pyco is None:
+            return _SS.set_inheritable(self, inheritable)
+        if inheritable:
+            raise OSError(_errno.EOPNOTSUPP, "a user-space stack socket "
+                          "lives in this process and cannot be inherited")
+
     def __del__(self) -> None:
         try:
             if self._pyco is not None:
@@ -487,6 +503,40 @@ class socket(_SS):
         except (AttributeError, OSError):
             pass
 
+
+# Methods of the standard socket that work as inherited on a user-space
+# stack socket: they only use the methods above (or fileno(), which is
+# meant to be the readiness descriptor), or are object's own.
+_INHERITED_OK = frozenset({
+    "__new__", "__getattribute__", "__getstate__", "__repr__", "__enter__",
+    "__exit__", "close", "fileno", "makefile", "_check_sendfile_params",
+    "_decref_socketios", "_sendfile_use_send"})
+
+
+def _refused(name: str):
+    std = getattr(_SS, name)
+
+    def method(self, *args, **kw):
+        if self._pyco is None:
+            return std(self, *args, **kw)
+        raise OSError(_errno.EOPNOTSUPP, "%s() is not supported by "
+                      "user-space stacks (lwip, lwipv6); vdestack sockets "
+                      "are kernel sockets" % name)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = std.__doc__
+    return method
+
+
+# Every other method of socket.socket (recvmsg, recvmsg_into, sendmsg,
+# sendmsg_afalg, _accept, and any a later Python adds) would act on the
+# readiness descriptor behind fileno() and corrupt readiness: refuse it.
+for _name in sorted(set(vars(_socket.socket)) | set(vars(_SS))):
+    if _name in vars(socket) or _name in _INHERITED_OK or \
+            not callable(getattr(_SS, _name)) or \
+            isinstance(getattr(_SS, _name), type):
+        continue
+    setattr(socket, _name, _refused(_name))
+del _name
 
 SocketType = socket
 
@@ -622,8 +672,15 @@ def getnameinfo(sockaddr, flags: int):
 
 
 def has_dualstack_ipv6() -> bool:
-    """Stacks accept IPv4 on IPv6 sockets unless IPV6_V6ONLY is set."""
-    return True
+    """True if the default stack takes IPv4 connections on an IPv6 socket
+    (IPV6_V6ONLY off), probed as the standard library does; False without
+    a stack."""
+    try:
+        with socket(AF_INET6, SOCK_STREAM) as sock:
+            sock.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 0)
+            return True
+    except OSError:
+        return False
 
 
 def create_connection(address, timeout=_std._GLOBAL_DEFAULT_TIMEOUT,
@@ -660,16 +717,19 @@ def create_server(address, *, family: int = AF_INET, backlog=None,
         raise ValueError("SO_REUSEPORT not supported by pycotcp stacks")
     if dualstack_ipv6 and family != AF_INET6:
         raise ValueError("dualstack_ipv6 requires AF_INET6 family")
+    if dualstack_ipv6 and not has_dualstack_ipv6():
+        raise ValueError("dualstack_ipv6 not supported on this platform")
     sock = socket(family, SOCK_STREAM)
     try:
         sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)
         if family == AF_INET6:
-            try:
-                sock.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY,
-                                0 if dualstack_ipv6 else 1)
-            except OSError:
-                if not dualstack_ipv6:
-                    pass
+            if dualstack_ipv6:
+                sock.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 0)
+            else:
+                try:
+                    sock.setsockopt(IPPROTO_IPV6, IPV6_V6ONLY, 1)
+                except OSError:
+                    pass        # lwipv6: IPv6 sockets are always dual
         sock.bind(address)
         if backlog is None:
             sock.listen()

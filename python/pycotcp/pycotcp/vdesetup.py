@@ -14,7 +14,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Manage VDE switches for Internet-of-Threads stacks.")
     sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
     s = sub.add_parser("start", help="start a switch",
-                       description="Start a vde_switch at CTL.  As root, a "
+                       description="Start a vde_switch at CTL, which must not "
+                       "exist (nor CTL.pid, CTL.mgmt): the switch creates "
+                       "it.  As root, a "
                        "tap device carrying ADDR/BITS is added (in NETNS if "
                        "given) so kernel programs reach the stacks; "
                        "--no-tap starts a switch only.")
@@ -33,7 +35,12 @@ def _parser() -> argparse.ArgumentParser:
                    help="carry jumbo frames (vdeplug4's switch instead of "
                    "vde_switch, which cuts frames at 1518 bytes; the tap "
                    "gets MTU %d)" % switch.JUMBO_MTU)
-    t = sub.add_parser("stop", help="stop a switch and remove its files")
+    t = sub.add_parser("stop", help="stop a switch started by start and "
+                       "remove its files (only them)",
+                       description="Stop the switch that start made at CTL "
+                       "and remove the files it made.  Any other path (one "
+                       "without this tool's record, or whose directory was "
+                       "replaced) is refused and left untouched.")
     t.add_argument("ctl", metavar="CTL")
     sub.add_parser("status", help="list the switches started")
     return p
@@ -65,7 +72,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                 where))
         elif args.cmd == "stop":
             rec = switch.stop(args.ctl)
-            print("switch %s stopped" % rec["ctl"])
+            kept = "; kept %s: not made by the switch" % ", ".join(
+                rec["kept"]) if rec["kept"] else ""
+            print("switch %s stopped%s" % (rec["ctl"], kept))
         else:
             for rec in switch.status():
                 print("%s\tpid %s\t%s%s\ttap %s %s%s" % (

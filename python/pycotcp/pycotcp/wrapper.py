@@ -51,8 +51,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="stack back-end: lwip (default), vdestack, lwipv6; "
                    "picotcp and fdpicotcp are accepted and mapped to lwip")
     p.add_argument("-c", "--create", action="store_true",
-                   help="create the switch (without tap) if it is missing; "
-                   "it is stopped when the program ends")
+                   help="create the switch (without tap) if no switch runs "
+                   "at SWITCH, which must then not exist; it is stopped "
+                   "and its files removed when the program ends")
     p.add_argument("-g", "--gateway", metavar="GATEWAY",
                    help="default gateway (IPv4 or IPv6)")
     p.add_argument("--mac", metavar="MAC", help="MAC address of the "
@@ -145,8 +146,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         if created is not None:
             try:
                 switch.stop(created["ctl"])
-            except switch.SwitchError:
-                pass
+            except (switch.SwitchError, OSError) as e:
+                print("pyco-wrapper: switch not stopped: %s" % e,
+                      file=sys.stderr)
 
 
 def _run(args, prog: List[str]) -> int:
