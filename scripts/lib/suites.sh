@@ -51,12 +51,16 @@ stop_tagged() {
         return 0
 }
 
-# Stop the running suite (its process group), then anything tagged.
+# Stop the running suite (its process group), then anything tagged. The
+# suite gets up to 25 s to clean up after itself (pytest's finalizers,
+# the scripts' traps: on a loaded machine 5 s was too short), then
+# SIGKILL.
 suite_abort() {
         if [ -n "$SUITE_PID" ]; then
+                echo "=== stopping ${SUITE_CURRENT:-the suite} (up to 25 s)" >&2
                 kill -TERM -- "-$SUITE_PID" 2>/dev/null ||
                         kill -TERM "$SUITE_PID" 2>/dev/null
-                for _ in $(seq 50); do
+                for _ in $(seq 250); do
                         kill -0 "$SUITE_PID" 2>/dev/null || break
                         sleep 0.1
                 done

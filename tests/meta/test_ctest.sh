@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Ouroboros - the ctest registration itself: every test has a time limit
-# of at most 600 s (its own TIMEOUT or ctest's default from
-# DartConfiguration.tcl, see cmake/OuroTest.cmake), so a hang fails that
-# test by name; every harness script (tests/*/test_*.sh) can be skipped
+# of at most 600 s, 3600 s if labelled "long" (its own TIMEOUT or
+# ctest's default from DartConfiguration.tcl, see cmake/OuroTest.cmake),
+# so a hang fails that test by name; every harness script (tests/*/test_*.sh) can be skipped
 # with exit 77 (SKIP_RETURN_CODE), and a skip is never counted as a pass.
 set -u
 build=$(cd "${OURO_BIN:-$(dirname "$0")/../../build/bin}/.." && pwd)
@@ -23,7 +23,8 @@ bad = []
 for t in tests:
     props = {p["name"]: p["value"] for p in t.get("properties", [])}
     limit = props.get("TIMEOUT", default)
-    if not limit or float(limit) > MAX:
+    cap = 3600 if "long" in props.get("LABELS", []) else MAX
+    if not limit or float(limit) > cap:
         bad.append("%s: time limit %s s (no TIMEOUT, default %s)"
                    % (t["name"], limit, default))
     cmd = t.get("command", [])
