@@ -107,18 +107,25 @@ out=$("$CC" -std=c89 -D_POSIX_C_SOURCE=200809L "${WARN[@]}" "${INC[@]}" \
         || fail "classic.c in C89, $CC:"$'\n'"$out"
 echo "ok: classic.c builds in C89 with $CC"
 
+# A sanitized library (-DSANITIZE=ON) needs its runtime loaded first.
+PRELOAD=$(ldd "$LIB/libouroboros-dev.so" | awk '/libasan|libubsan/ { print $3 }' \
+        | paste -sd: -)
+run_classic() {
+        LD_PRELOAD=$PRELOAD exec "$TMP/classic" "$@"  # only in bg (a subshell)
+}
+
 irmd_start
 local_layer
 "$BIN/irm" name register classic layer local || fail "irm name register"
 "$BIN/irm" bind program "$TMP/classic" name classic || fail "irm bind program"
-bg "$TMP/classic" -l >"$TMP/server.out" 2>&1
+bg run_classic -l >"$TMP/server.out" 2>&1
 SERVER_PID=$LAST_PID
 for _ in $(seq 100); do
         grep -q "Starting the server" "$TMP/server.out" && break
         sleep 0.05
 done
 sleep 0.3
-out=$(timeout 30 "$TMP/classic" classic 2>&1) \
+out=$(LD_PRELOAD=$PRELOAD timeout 30 "$TMP/classic" classic 2>&1) \
         || fail "classic client: $out (server: $(cat "$TMP/server.out"))"
 echo "$out"
 echo "$out" | grep -qx "Server replied with Client says hi!" \
