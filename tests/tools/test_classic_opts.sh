@@ -3,8 +3,8 @@
 # oping --server-name, -d with units (DURATION/INTERVAL probes), -i with
 # units, -D time-of-day prefixes, -q raw_crypt and the other QoS names;
 # operf --server-name, -t uni|bi, -r with k/M/G (bit/s), -f, --sleep;
-# ocbr --server_apn, -d/-i with units, --sleep, and -t on the server (a
-# flow silent that long ends).
+# ocbr --server_apn, -d/-i with units, --sleep/--spin (each measured by
+# the CPU it costs), and -t on the server (a flow silent that long ends).
 . "$(dirname "$0")/lib.sh"
 
 irmd_start
@@ -66,4 +66,20 @@ wait $client 2>/dev/null
 grep -q "no packet for 1000 ms: ending" "$SERVER_OUT" \
         || fail "ocbr -l -t 1 did not end a silent flow: $(cat "$SERVER_OUT")"
 echo "ok: ocbr classic options"
+
+# --spin waits for each send time busy, --sleep asleep: at 10 packets/s
+# for 1 s the spinning client burns CPU, the sleeping one next to none.
+cpu_of() {      # CPU seconds (user + sys) of a command, in ms
+        local TIMEFORMAT='%3U %3S' t
+        t=$( { time "$@" >/dev/null 2>&1; } 2>&1 ) || return 1
+        echo "$t" | awk '{ printf "%d", ($1 + $2) * 1000 }'
+}
+spin=$(cpu_of "$BIN/ocbr" -n ocbr -d 1s -r 8k -s 100 --spin) \
+        || fail "ocbr --spin failed"
+slp=$(cpu_of "$BIN/ocbr" -n ocbr -d 1s -r 8k -s 100 --sleep) \
+        || fail "ocbr --sleep failed"
+echo "ocbr CPU: --spin ${spin} ms, --sleep ${slp} ms"
+[ "$spin" -ge 200 ] && [ "$spin" -ge $((slp * 4 + 50)) ] \
+        || fail "--spin ($spin ms CPU) does not spin next to --sleep ($slp ms)"
+echo "ok: ocbr --sleep/--spin"
 echo "PASS: classic tool options"

@@ -169,6 +169,38 @@ static inline int64_t tool_now_ns(void)
         return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/*
+ * How a paced sender waits for its next send time: MIXED (default)
+ * sleeps until 100 us before it and spins the rest (precise, cheap);
+ * SLEEP sleeps all of it (classic --sleep: least CPU, the scheduler's
+ * jitter); SPIN never sleeps (classic --spin: a CPU busy, least jitter).
+ */
+enum tool_pace {
+        TOOL_PACE_MIXED = 0,
+        TOOL_PACE_SLEEP,
+        TOOL_PACE_SPIN
+};
+
+/* One wait towards next (tool_now_ns time) from now; the caller loops
+ * until now >= next. */
+static inline void tool_pace_wait(int64_t now, int64_t next,
+                                  enum tool_pace mode)
+{
+        struct timespec s;
+        int64_t         d = next - now;
+
+        if (mode == TOOL_PACE_SPIN || d <= 0)
+                return;
+        if (mode == TOOL_PACE_MIXED) {
+                if (d <= 200000)
+                        return;
+                d -= 100000;
+        }
+        s.tv_sec  = (time_t) (d / 1000000000LL);
+        s.tv_nsec = (long) (d % 1000000000LL);
+        nanosleep(&s, NULL);
+}
+
 static inline struct timespec tool_ms_ts(long ms)
 {
         struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };

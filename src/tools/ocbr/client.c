@@ -67,15 +67,8 @@ static int64_t send_all(int fd, const struct ocbr_cfg * cfg, uint8_t * buf,
                         break;
                 if (gap > 0) {
                         if ((double) now < next) {
-                                double d = next - (double) now;
-                                if (d > 200000) {
-                                        struct timespec s = { 0, 0 };
-                                        d -= 100000;
-                                        s.tv_sec  = (time_t) (d / 1e9);
-                                        s.tv_nsec = (long) (d - (double)
-                                                            s.tv_sec * 1e9);
-                                        nanosleep(&s, NULL);
-                                }
+                                tool_pace_wait(now, (int64_t) next,
+                                               cfg->pace);
                                 continue;
                         }
                         /* After a stall, resume the rate, no huge burst. */

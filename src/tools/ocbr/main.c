@@ -44,8 +44,9 @@ static void usage(FILE * f)
 "                        one of these with _crypt (default raw)\n"
 "  -t, --timeout MS      client: allocation and final report timeout\n"
 "                        (default 5000)\n"
-"      --sleep, --spin   accepted for the classic ocbr; no effect (paced\n"
-"                        sends always sleep)\n"
+"      --sleep           wait for each send time asleep (least CPU)\n"
+"      --spin            wait for each send time busy (least jitter);\n"
+"                        default: sleep, then spin the last 100 us\n"
 "  -h, --help            show this help and exit\n"
 "  -V, --version         show the version and exit\n",
                 OCBR_HDR_LEN, OCBR_MAX_SIZE, OCBR_DEF_SIZE, OCBR_DEF_RATE);
@@ -89,7 +90,7 @@ int main(int argc, char ** argv)
                 { "server-name", required_argument, NULL, 'n' },
                 { "server_apn", required_argument, NULL, 'n' },
                 { "sleep",    no_argument,       NULL, 'S' },
-                { "spin",     no_argument,       NULL, 'S' },
+                { "spin",     no_argument,       NULL, 'P' },
                 { "duration", required_argument, NULL, 'd' },
                 { "size",     required_argument, NULL, 's' },
                 { "rate",     required_argument, NULL, 'r' },
@@ -148,7 +149,11 @@ int main(int argc, char ** argv)
                                             &unit))
                                 return 2;
                         break;
-                case 'S': /* --sleep, --spin: paced sends sleep anyway */
+                case 'S':
+                        cfg.pace = TOOL_PACE_SLEEP;
+                        break;
+                case 'P':
+                        cfg.pace = TOOL_PACE_SPIN;
                         break;
                 case 'f':
                         cfg.flood = true;

@@ -48,6 +48,7 @@ struct ocbr_cfg {
         long         idle_ms;     /* server: end a silent flow, 0: never */
         long         timeout_ms;
         bool         flood;
+        enum tool_pace pace;      /* --sleep, --spin */
 };
 
 int  ocbr_client(const struct ocbr_cfg * cfg);

@@ -175,11 +175,7 @@ static void send_all(struct client * cl, uint8_t * buf)
                 }
                 if (gap > 0) {
                         if (now < next) {
-                                if (next - now > 200000) {
-                                        struct timespec s = { 0,
-                                                next - now - 100000 };
-                                        nanosleep(&s, NULL);
-                                }
+                                tool_pace_wait(now, next, cfg->pace);
                                 continue;
                         }
                         next += gap;

@@ -42,8 +42,8 @@ static void usage(FILE * f)
 "  -t, --timeout MS      allocation and final report timeout (default 5000);\n"
 "                        -t takes a test type when given uni or bi\n"
 "  -Q, --quiet           no per-second progress lines\n"
-"      --sleep           accepted for the classic operf; no effect (paced\n"
-"                        sends always sleep)\n"
+"      --sleep           wait for each send time asleep (least CPU;\n"
+"                        default: sleep, then spin the last 100 us)\n"
 "  -h, --help            show this help and exit\n"
 "  -V, --version         show the version and exit\n",
                 OPERF_HDR_LEN, OPERF_MAX_SIZE, OPERF_DEF_SIZE);
@@ -172,7 +172,8 @@ int main(int argc, char ** argv)
                         if (parse_test(optarg, &cfg.echo))
                                 return 2;
                         break;
-                case 'S': /* --sleep: paced sends sleep anyway */
+                case 'S':
+                        cfg.pace = TOOL_PACE_SLEEP;
                         break;
                 case 'e':
                         cfg.echo = true;

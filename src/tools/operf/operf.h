@@ -57,6 +57,7 @@ struct operf_cfg {
         long         timeout_ms;
         bool         echo;
         bool         quiet;      /* no progress lines */
+        enum tool_pace pace;     /* --sleep */
 };
 
 int  operf_client(const struct operf_cfg * cfg);
