@@ -1,17 +1,20 @@
 """The test harness itself.  A back-end is skipped only when it is not
 installed, and vdestack only for that or for want of user namespaces,
-always with the reason; any other error at set-up fails."""
+always with the reason; any other error at set-up fails.  Every test has
+a timeout, and a hang fails naming its test."""
 import errno
 import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
 import conftest
 
 TESTS = os.path.dirname(os.path.abspath(__file__))
+INI = os.path.join(os.path.dirname(TESTS), "pytest.ini")
 # one test on each back-end
 SUBSET = ["-k", "tcp_udp_exchange and ipv4",
           os.path.join(TESTS, "test_net.py")]
@@ -72,3 +75,30 @@ def test_vdestack_skipped_with_user_namespaces_disabled(tmp_path):
     assert "vdestack needs a user namespace: user namespaces disabled: " \
         "/proc/sys/user/max_user_namespaces is 0" in out, out
 
+
+def test_every_test_has_a_timeout(request):
+    assert request.config.getini("timeout") == "120"
+    assert request.config.getini("timeout_method") == "signal"
+
+
+def test_a_hang_fails_and_names_its_test(tmp_path):
+    """Under pytest.ini (the timeout shortened to 2 s), a test that hangs
+    fails with a timeout naming it, and the run goes on to the next."""
+    (tmp_path / "test_hang.py").write_text(
+        "import time\n"
+        "def test_hangs_forever():\n"
+        "    time.sleep(3600)\n"
+        "def test_after_the_hang():\n"
+        "    pass\n")
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, "-P", "-m", "pytest", "-v", "-c",
+                        INI, "-o", "timeout=2", "--rootdir", str(tmp_path),
+                        str(tmp_path / "test_hang.py")],
+                       capture_output=True, text=True, timeout=60,
+                       cwd=str(tmp_path))
+    out = r.stdout + r.stderr
+    assert time.monotonic() - t0 < 30, out
+    assert r.returncode == 1, out
+    assert "test_hang.py::test_hangs_forever FAILED" in out, out
+    assert "Failed: Timeout >2.0s" in out, out
+    assert "test_hang.py::test_after_the_hang PASSED" in out, out
