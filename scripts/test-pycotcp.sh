@@ -3,7 +3,8 @@
 # with ctest, then the Python package python/pycotcp (installed offline
 # into /usr/bin/python3's site, or the active venv) with pytest.
 # Needs: apt-get install $(cat scripts/deps/pycotcp.txt).  Exit status is
-# non-zero on any failure.  Set PYCO_NO_INSTALL=1 to skip the pip step.
+# non-zero on any failure; every pytest test has a timeout and its name is
+# printed when it starts.  Set PYCO_NO_INSTALL=1 to skip the pip step.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,5 +30,8 @@ if [ "${PYCO_NO_INSTALL:-0}" != 1 ]; then
 fi
 
 echo "== python/pycotcp: pytest"
+# -c: python/pycotcp/pytest.ini (a 120 s timeout per test, needing
+# pytest-timeout); -v names each test as it starts, so a hang names it
 cd /
-"$PY" -P -m pytest -q -p no:cacheprovider "$ROOT/python/pycotcp/tests"
+"$PY" -P -m pytest -v -c "$ROOT/python/pycotcp/pytest.ini" \
+	--rootdir "$ROOT/python/pycotcp" "$ROOT/python/pycotcp/tests"

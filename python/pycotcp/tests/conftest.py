@@ -1,5 +1,7 @@
 """Fixtures: a private VDE switch per test, programs run under pyco-wrapper
 in their own processes, and cleanup of every process and switch."""
+import errno
+import functools
 import os
 import signal
 import subprocess
@@ -14,15 +16,60 @@ PROGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "progs")
 BACKENDS = ["lwip", "vdestack", "lwipv6"]
 
 
-def backend_problem(backend):
-    """Why a back-end cannot run here, or None."""
+# errno of unshare(CLONE_NEWUSER) when user namespaces cannot be made:
+# EPERM (seccomp in containers, a chroot, kernel.unprivileged_userns_clone
+# 0), EINVAL (kernel without them), ENOSPC/EUSERS (limit 0 or reached)
+USERNS_UNAVAILABLE = (errno.EPERM, errno.EINVAL, errno.ENOSPC, errno.EUSERS)
+FORCE_NO_USERNS = "PYCO_TEST_FORCE_NO_USERNS"  # for test_harness.py only
+UNSHARE_PROBE = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+os._exit(0 if libc.unshare(0x10000000) == 0 else ctypes.get_errno())
+"""
+
+
+@functools.lru_cache(maxsize=None)
+def userns_problem():
+    """Why a user namespace (vdestack makes one per stack) cannot be
+    created here, or None; probed in a child process."""
+    if os.environ.get(FORCE_NO_USERNS):
+        return "user namespaces unavailable (forced by %s)" % FORCE_NO_USERNS
+    try:
+        with open("/proc/sys/user/max_user_namespaces") as f:
+            if int(f.read()) == 0:
+                return "user namespaces disabled: " \
+                    "/proc/sys/user/max_user_namespaces is 0"
+    except (OSError, ValueError):
+        pass
+    rc = subprocess.run([sys.executable, "-c", UNSHARE_PROBE]).returncode
+    if rc in USERNS_UNAVAILABLE:
+        return "cannot create a user namespace: unshare(CLONE_NEWUSER): " \
+            "%s" % os.strerror(rc)
+    return None
+
+
+def stack_problem(backend):
+    """"back-end not installed" (ENOSYS), the one reason to skip at
+    stack creation, or None; any other error is raised (a failure)."""
     from pycotcp import _ioth
     try:
         st = _ioth.Stack(backend)
     except OSError as e:
-        return "%s back-end unavailable: %s" % (backend, e.strerror)
+        if e.errno == errno.ENOSYS:
+            return "%s back-end not installed: %s" % (backend, e.strerror)
+        raise
     st.close()
     return None
+
+
+@functools.lru_cache(maxsize=None)
+def backend_problem(backend):
+    """Why a back-end cannot run here (not installed; for vdestack, no user
+    namespaces), or None.  Nothing else skips: other errors fail."""
+    why = stack_problem(backend)
+    if why is None and backend == "vdestack" and userns_problem():
+        why = "vdestack needs a user namespace: %s" % userns_problem()
+    return why
 
 
 @pytest.fixture(params=BACKENDS)
