@@ -153,6 +153,9 @@ int   irm_bind_program(const char * prog,
 int   irm_unbind_program(const char * prog,
                          const char * name);
 
+/* pid must be an Ouroboros process: one that announced itself to the
+ * IRMd by using the library (the caller itself is announced first), or
+ * an IPCP; else -ESRCH. */
 int   irm_bind_process(pid_t        pid,
                        const char * name);
 

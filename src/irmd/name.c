@@ -7,7 +7,8 @@
  *   unknown IPCP / binding  -ENOENT
  *   name already exists     -EEXIST
  *   empty name, bad policy, relative program path   -EINVAL
- *   bind of a pid that does not exist               -ESRCH
+ *   bind of a pid that does not exist or never
+ *   announced itself (and is no IPCP)               -ESRCH
  *   IPCP not operational    -EIPCPSTATE
  */
 #include "irmd.h"
@@ -426,8 +427,9 @@ static int get_pid(const struct msg * m,
 }
 
 /*
- * M_BIND_PROC {T_PID, T_NAME}: the process must exist (it need not have
- * announced); creates the name if needed. -ESRCH no such process,
+ * M_BIND_PROC {T_PID, T_NAME}: the process must be one this IRMd knows:
+ * it announced itself (it uses the library) or it is an IPCP; creates
+ * the name if needed. -ESRCH no such process (or not one of ours),
  * -EEXIST already bound, -ENOSPC too many processes on the name.
  */
 void name_h_bind_proc(struct conn *      c,
@@ -441,7 +443,9 @@ void name_h_bind_proc(struct conn *      c,
         r = get_pid(m, &pid);
         if (r == 0)
                 r = irmd_get_str(msg_body(m), T_NAME, name, NAME_MAX_LEN);
-        if (r >= 0 && !proc_alive(pid))
+        if (r >= 0 && (!proc_alive(pid) ||
+                       (reg_proc_get(pid) == NULL &&
+                        reg_ipcp_by_pid(pid) == NULL)))
                 r = -ESRCH;
         if (r >= 0)
                 r = get_or_create(name, &n);
@@ -450,6 +454,9 @@ void name_h_bind_proc(struct conn *      c,
         if (r == 0) {
                 log_info("Bound process %d to %s.", pid, name);
                 flow_kick();
+        } else if (r == -ESRCH) {
+                log_dbg("Bind of process %d refused: not a process of "
+                        "ours.", pid);
         }
 
         conn_reply(c, m, r > 0 ? 0 : r);

@@ -6,6 +6,7 @@
  * '/' is resolved with realpath(3), a bare word is looked up in $PATH.
  */
 #include "irm_priv.h"
+#include "session.h"
 
 #include "common/api.h"
 #include "common/proto.h"
@@ -139,6 +140,14 @@ static int proc_request(uint16_t     type,
 
         if (name != NULL || type == M_BIND_PROC) {
                 r = irm__check_str(name, NAME_MAX_LEN);
+                if (r < 0)
+                        return r;
+        }
+
+        /* The IRMd binds only processes that announced themselves: a
+         * process binding itself does so first. */
+        if (type == M_BIND_PROC && pid == getpid()) {
+                r = session_init();
                 if (r < 0)
                         return r;
         }

@@ -35,8 +35,17 @@ name_row svc | grep -Eq '^svc +round-robin +0 +1 +0$' ||
         fail "bind auto: $("$BIN/irm" name list)"
 irm_ok unbind prog oecho
 
-# processes
+# processes: only Ouroboros ones (announced to this IRMd)
 bg sleep 60
+irm_err 2 "^irm: process $LAST_PID is not an Ouroboros process " \
+        bind process "$LAST_PID" name svc
+irm_err 2 "^irm: process 1 is not an Ouroboros process " \
+        bind process 1 name svc
+name_row svc | grep -Eq '^svc +round-robin +0 +0 +0$' ||
+        fail "refused binds bound: $("$BIN/irm" name list)"
+bg "$BIN/oecho" -l      # announces itself when it accepts
+wait_for grep -q "Process $LAST_PID .* announced" \
+        "$OUROBOROS_RUNDIR/irmd.log" || fail "oecho -l did not announce"
 irm_ok bind process "$LAST_PID" name svc
 name_row svc | grep -Eq '^svc +round-robin +1 +0 +0$' ||
         fail "bind process: $("$BIN/irm" name list)"

@@ -273,6 +273,36 @@ def pair(self_name):
         f.dealloc()
 
 
+def bind_announced(pid, name, timeo=10.0):
+    """Bind process pid to name once it has announced itself to the IRMd
+    (at its first call into the library; the IRMd refuses, with ESRCH,
+    to bind a process that has not)."""
+    import errno
+    from ouroboros import errors, irm
+    deadline = time.monotonic() + timeo
+    while True:
+        try:
+            irm.bind_process(pid, name)
+            return
+        except errors.OuroborosError as e:
+            if e.errno != errno.ESRCH or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
+def start_example_server(ouro, procs, script, base):
+    """Start python/examples/<script> -l -n <fresh name>, registered in
+    the test layer, and bind it once it serves: (name, process)."""
+    from ouroboros import irm
+    name = ouro.unique(base)
+    irm.register_name(name, layer=ouro.layer)
+    p = procs.start([sys.executable, "-u", os.path.join(EXAMPLES, script),
+                     "-l", "-n", name])
+    assert p.stdout.readline().startswith("Serving"), p.stderr.read()
+    bind_announced(p.pid, name)
+    return name, p
+
+
 def pytest_unconfigure(config):
     """Remove the run's directories even when no test used the IRMd."""
     shutil.rmtree(_RUNDIR, ignore_errors=True)

@@ -10,9 +10,8 @@ import time
 
 import pytest
 
-from ouroboros import irm
-
-from conftest import EXAMPLES, Procs, _wait_socket, find_bin
+from conftest import (EXAMPLES, Procs, _wait_socket, find_bin,
+                      start_example_server)
 
 
 def _py_has_package(python):
@@ -116,18 +115,8 @@ def test_oecho_started_as_python_script(fresh_irmd):
     assert r.stdout == "Hello, PyOuroboros!\n", r.stderr
 
 
-def _start_server(ouro, procs, script, base):
-    name = ouro.unique(base)
-    irm.register_name(name, layer=ouro.layer)
-    p = procs.start([sys.executable, "-u", os.path.join(EXAMPLES, script),
-                     "-l", "-n", name])
-    irm.bind_process(p.pid, name)
-    assert p.stdout.readline().startswith("Serving"), p.stderr.read()
-    return name, p
-
-
 def test_flowset_echo_example_many_clients(ouro, procs):
-    name, p = _start_server(ouro, procs, "oecho_set.py", "set")
+    name, p = start_example_server(ouro, procs, "oecho_set.py", "set")
     r = subprocess.run([sys.executable, os.path.join(EXAMPLES, "oecho_set.py"),
                         "-n", name, "-c", "50", "-m", "20"],
                        capture_output=True, text=True, timeout=120)
@@ -137,7 +126,7 @@ def test_flowset_echo_example_many_clients(ouro, procs):
 
 
 def test_asyncio_example(ouro, procs):
-    name, p = _start_server(ouro, procs, "oecho_async.py", "async")
+    name, p = start_example_server(ouro, procs, "oecho_async.py", "async")
     r = subprocess.run([sys.executable,
                         os.path.join(EXAMPLES, "oecho_async.py"),
                         "-n", name, "-c", "20", "-m", "10"],

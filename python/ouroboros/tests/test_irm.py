@@ -9,7 +9,7 @@ import pytest
 from ouroboros import errors, irm
 from ouroboros.dev import flow_alloc
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, bind_announced
 
 
 def test_list_ipcps_has_local_layer(ouro):
@@ -82,11 +82,26 @@ def test_bind_program_then_process_is_bound(ouro, procs):
 
 
 def test_bind_process(ouro, procs):
+    import errno
     n = ouro.unique("proc")
     irm.register_name(n, layer="local")
+    # only a process that uses Ouroboros (announced to the IRMd) binds
     p = procs.start([sys.executable, "-c", "import time; time.sleep(60)"])
-    irm.bind_process(p.pid, n)
-    irm.unbind_process(p.pid, n)
+    with pytest.raises(errors.OuroborosError) as e:
+        irm.bind_process(p.pid, n)
+    assert e.value.errno == errno.ESRCH
+    with pytest.raises(errors.OuroborosError):
+        irm.bind_process(1, n)
+    q = procs.start([sys.executable, "-c",
+                     "import time\n"
+                     "from ouroboros import dev\n"
+                     "try:\n"
+                     "    dev.flow_accept(timeo=0)\n"
+                     "except Exception:\n"
+                     "    pass\n"
+                     "time.sleep(60)\n"])
+    bind_announced(q.pid, n)
+    irm.unbind_process(q.pid, n)
 
 
 def test_irm_errors(ouro):

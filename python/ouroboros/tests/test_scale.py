@@ -1,31 +1,17 @@
 """1000 concurrent flows through the FlowSet echo server example."""
 
-import os
-import sys
 import time
 
-from ouroboros import irm
 from ouroboros.dev import flow_alloc
 from ouroboros.event import FEventQueue, FEventType, FlowSet
 
-from conftest import EXAMPLES
+from conftest import start_example_server
 
 N = 1000
 
 
-def start_set_server(ouro, procs):
-    name = ouro.unique("set")
-    irm.register_name(name, layer=ouro.layer)
-    p = procs.start([sys.executable, "-u",
-                     os.path.join(EXAMPLES, "oecho_set.py"), "-l",
-                     "-n", name])
-    irm.bind_process(p.pid, name)
-    assert p.stdout.readline().startswith("Serving"), p.stderr.read()
-    return name, p
-
-
 def test_thousand_concurrent_flows(ouro, procs):
-    name, p = start_set_server(ouro, procs)
+    name, p = start_example_server(ouro, procs, "oecho_set.py", "set")
     t0 = time.monotonic()
     flows = [flow_alloc(name, timeo=20) for _ in range(N)]
     t_alloc = time.monotonic() - t0

@@ -177,7 +177,10 @@ static int proc_fail(const struct irm_cmd * cmd,
         if (err >= 0)
                 return IRM_OK;
 
-        if (err == -ESRCH)
+        if (err == -ESRCH && bind && !no_process(pid))
+                args_err("process %d is not an Ouroboros process (it has "
+                         "not used the library with this IRMd)", (int) pid);
+        else if (err == -ESRCH)
                 args_err("no process with pid %d", (int) pid);
         else if (err == -EEXIST)
                 args_err("process %d is already bound to name %s",
