@@ -83,3 +83,45 @@ void log_msg(enum log_level lvl,
                 syslog(lvl_sys[lvl], "%s", line);
         }
 }
+
+bool log_rate_ok(struct log_rate * r,
+                 enum log_level    lvl,
+                 const char *      what)
+{
+        struct timespec t;
+        long long       now;
+        long long       step = 1000000000LL / LOG_RATE_PER_S;
+
+        if (lvl > lg.max)
+                return false;
+
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        now = (long long) t.tv_sec * 1000000000LL + t.tv_nsec;
+
+        if (!r->started) {
+                r->started = true;
+                r->tokens  = LOG_RATE_BURST;
+                r->last    = now;
+        }
+
+        while (now - r->last >= step && r->tokens < LOG_RATE_BURST) {
+                ++r->tokens;
+                r->last += step;
+        }
+        if (r->tokens == LOG_RATE_BURST)
+                r->last = now;
+
+        if (r->tokens == 0) {
+                ++r->dropped;
+                return false;
+        }
+
+        --r->tokens;
+        if (r->dropped > 0) {
+                log_msg(lvl, "Suppressed %u %s message(s).", r->dropped,
+                        what);
+                r->dropped = 0;
+        }
+
+        return true;
+}

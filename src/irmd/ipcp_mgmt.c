@@ -108,6 +108,9 @@ void ipcp_h_create(struct conn *      c,
         conn_reply(c, m, r);
 }
 
+/* Any process can send hellos: their rejections are rate limited. */
+static struct log_rate hello_rate;
+
 /*
  * M_IPCP_HELLO {T_PID, T_IPCP_NAME, T_IPCP_TYPE} from an IPCP we spawned.
  * -EBADMSG, -EPERM (pid mismatch with SO_PEERCRED or not ours),
@@ -143,8 +146,9 @@ void ipcp_h_hello(struct conn *      c,
         }
 
         if (r < 0) {
-                log_warn("Rejected hello from pid %d: %s.", c->pid,
-                         irmd_strerror(r));
+                if (log_rate_ok(&hello_rate, LOG_LVL_WARN, "rejected hello"))
+                        log_warn("Rejected hello from pid %d: %s.", c->pid,
+                                 irmd_strerror(r));
                 conn_reply(c, m, r);
                 return;
         }

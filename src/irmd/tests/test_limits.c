@@ -4,7 +4,8 @@
  * pass and are refused before any work per field, so that a normal
  * client is still answered at once; names that are not UTF-8 text
  * without control characters are refused, and what a client sends is
- * escaped in the log (see test_proto.c for the harness).
+ * escaped in the log; rejected hellos (any process can send them) are
+ * not logged one line each (see test_proto.c for the harness).
  */
 #include "tp.h"
 
@@ -174,6 +175,49 @@ void t_names(void)
         CHECK(!th_log_has(&d, "\x1b"));
         close(fd);
         close(evfd);
+
+        CHECK_EQ(th_stop(&d), 0);
+}
+
+/* A hello the IRMd rejects (no IPCP of that name): its result. */
+static int bad_hello(struct th_irmd * d)
+{
+        msg_init(&tp_m, M_IPCP_HELLO, 0, 11);
+        msg_put_u32(&tp_m, T_PID, (uint32_t) getpid());
+        msg_put_str(&tp_m, T_IPCP_NAME, "nobody");
+        msg_put_u32(&tp_m, T_IPCP_TYPE, IPCP_LOCAL);
+
+        return th_req(d, &tp_m, &tp_r);
+}
+
+/*
+ * 200 rejected hellos in a burst give at most a burst of WARN lines (the
+ * bound is generous: the burst, 5 a second, and slack); the next one
+ * after a pause says how many were suppressed.
+ */
+void t_hello_rate(void)
+{
+        struct th_irmd d;
+        int64_t        t0;
+        int            n;
+        int            i;
+
+        th_mkdir(&d);
+        th_start(&d, NULL);
+
+        t0 = check_now_ms();
+        for (i = 0; i < 200; ++i)
+                CHECK_EQ(bad_hello(&d), -ENOENT);
+        th_sleep_ms(1500);
+        CHECK_EQ(bad_hello(&d), -ENOENT);
+        th_sleep_ms(100);
+
+        n = tp_log_count(&d, "Rejected hello");
+        printf("hello_rate: 201 rejected hellos in %lld ms, %d logged\n",
+               (long long) (check_now_ms() - t0), n);
+        CHECK(n >= 10);
+        CHECK(n <= 10 + 5 * (int) ((check_now_ms() - t0) / 1000 + 1) + 5);
+        CHECK(tp_log_count(&d, "rejected hello message(s).") >= 1);
 
         CHECK_EQ(th_stop(&d), 0);
 }

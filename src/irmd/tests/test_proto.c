@@ -546,6 +546,7 @@ int main(int    argc,
                 { "options", t_options }, { "lb", t_lb },
                 { "query", t_query }, { "review", t_review },
                 { "stall", t_stall }, { "names", t_names },
+                { "hello_rate", t_hello_rate },
         };
         size_t i;
 

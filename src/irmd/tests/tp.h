@@ -98,5 +98,6 @@ void  t_review(void);
 /* test_limits.c */
 void  t_stall(void);
 void  t_names(void);
+void  t_hello_rate(void);
 
 #endif /* OUROBOROS_IRMD_TESTS_TP_H */
