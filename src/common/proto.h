@@ -7,6 +7,9 @@
  * the reply fields listed below. Fields marked "fd" travel as SCM_RIGHTS
  * in the order given. Unknown tags are ignored; missing required tags or
  * wrong sizes give -EBADMSG. Strings are not NUL-terminated on the wire.
+ * Names (T_NAME, T_IPCP_NAME, T_LAYER, T_DST, also inside T_CONF) follow
+ * common/name_check.h; the IRMd answers any request with another name
+ * -EINVAL before handling it.
  */
 #ifndef OUROBOROS_COMMON_PROTO_H
 #define OUROBOROS_COMMON_PROTO_H

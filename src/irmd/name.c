@@ -454,6 +454,9 @@ void name_h_bind_proc(struct conn *      c,
         if (r == 0) {
                 log_info("Bound process %d to %s.", pid, name);
                 flow_kick();
+        } else if (r == -ESRCH) {
+                log_dbg("Bind of process %d refused: not a process of "
+                        "ours.", pid);
         }
 
         conn_reply(c, m, r > 0 ? 0 : r);

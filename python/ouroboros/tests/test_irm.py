@@ -215,3 +215,28 @@ def test_irmd_refuses_names_that_are_not_utf8(ouro):
     # so the lists always decode
     irm.list_ipcps()
     irm.list_names()
+
+
+def test_silent_irmd_is_reported_as_a_timeout():
+    # an IRMd that takes connections but never answers is busy or stuck,
+    # not absent: FlowTimeoutError "... did not answer in time" after the
+    # library's 5 s, not IRMdError "cannot reach the IRMd"
+    import shutil
+    import socket
+    import tempfile
+    d = tempfile.mkdtemp(prefix="pyouro-silent.")
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+            s.bind(os.path.join(d, "irmd.sock"))
+            s.listen(4)
+            r = subprocess.run(
+                [sys.executable, "-c",
+                 "from ouroboros.dev import flow_alloc\n"
+                 "flow_alloc('x', timeo=1)\n"],
+                env=dict(os.environ, OUROBOROS_RUNDIR=d),
+                capture_output=True, text=True, timeout=60)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    assert r.returncode != 0
+    assert "FlowTimeoutError" in r.stderr, r.stderr
+    assert "did not answer in time" in r.stderr, r.stderr

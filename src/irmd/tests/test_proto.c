@@ -32,12 +32,23 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static void bind_proc(struct th_irmd * d,
+                      pid_t            pid,
+                      int              res)
+{
+        msg_init(&tp_m, M_BIND_PROC, 0, 11);
+        msg_put_u32(&tp_m, T_PID, (uint32_t) pid);
+        msg_put_str(&tp_m, T_NAME, "x");
+        CHECK_EQ(th_req(d, &tp_m, &tp_r), res);
+}
+
 static void t_mgmt(void)
 {
         struct th_irmd d;
         char           longname[NAME_MAX_LEN + 2];
         uint32_t       v;
         struct msg_view e;
+        pid_t          loc;
 
         th_mkdir(&d);
         th_start(&d, NULL);
@@ -45,6 +56,7 @@ static void t_mgmt(void)
         CHECK_EQ(tp_ipcp_create(&d, "loc", IPCP_LOCAL), 0);
         CHECK_EQ(msg_get_u32(msg_body(&tp_r), T_PID, &v), 0);
         CHECK(v > 0);
+        loc = (pid_t) v;
         CHECK_EQ(tp_ipcp_create(&d, "loc", IPCP_LOCAL), -EEXIST);
         CHECK_EQ(tp_ipcp_create(&d, "x", 99), -EIPCPTYPE);
         CHECK_EQ(tp_ipcp_create(&d, "x", IPCP_ETH_LLC), -EIPCPTYPE);
@@ -136,17 +148,15 @@ static void t_mgmt(void)
         CHECK_EQ(th_req(&d, &tp_m, &tp_r), 0);
         CHECK_EQ(th_req(&d, &tp_m, &tp_r), -ENOENT);
 
-        msg_init(&tp_m, M_BIND_PROC, 0, 11);
-        msg_put_u32(&tp_m, T_PID, (uint32_t) getpid());
-        msg_put_str(&tp_m, T_NAME, "x");
-        CHECK_EQ(th_req(&d, &tp_m, &tp_r), 0);
-        CHECK_EQ(th_req(&d, &tp_m, &tp_r), -EEXIST);
-        msg_init(&tp_m, M_BIND_PROC, 0, 11);
-        msg_put_u32(&tp_m, T_PID, 0x3ffffff0);
-        msg_put_str(&tp_m, T_NAME, "x");
-        CHECK_EQ(th_req(&d, &tp_m, &tp_r), -ESRCH);
+        /* only a process that announced itself, or an IPCP, binds:
+         * this one did not (it is still not announced below) */
+        bind_proc(&d, getpid(), -ESRCH);
+        bind_proc(&d, 1, -ESRCH);
+        bind_proc(&d, 0x3ffffff0, -ESRCH);
+        bind_proc(&d, loc, 0);
+        bind_proc(&d, loc, -EEXIST);
         msg_init(&tp_m, M_UNBIND_PROC, 0, 12);
-        msg_put_u32(&tp_m, T_PID, (uint32_t) getpid());
+        msg_put_u32(&tp_m, T_PID, (uint32_t) loc);
         CHECK_EQ(th_req(&d, &tp_m, &tp_r), 0);
         CHECK_EQ(th_req(&d, &tp_m, &tp_r), -ENOENT);
 
