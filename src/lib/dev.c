@@ -141,8 +141,12 @@ static int kex_finish(struct msg_view      v,
 }
 
 /* Map the flow in a successful reply of ALLOC / ACCEPT / JOIN; kex (or
- * NULL) is consumed, role is ours in the key exchange. */
+ * NULL) is consumed, role is ours in the key exchange. Returns the
+ * descriptor or an error, and acks the flow on sock (closing it): the
+ * IRMd takes back a flow we could not set up, and tells the peer. */
 static int flow_setup(struct msg *       rep,
+                      int                sock,
+                      struct msg *       scratch,
                       qosspec_t *        qs_out,
                       bool               want_crypt,
                       struct crypt_kex * kex,
@@ -161,6 +165,7 @@ static int flow_setup(struct msg *       rep,
 
         if (msg_get_u32(v, T_FLOW_ID, &flow_id) < 0) {
                 crypt_kex_free(kex);
+                close(sock); /* without an ack: the flow is taken back */
                 return -EBADMSG;
         }
 
@@ -209,11 +214,13 @@ static int flow_setup(struct msg *       rep,
         if (qs_out != NULL)
                 *qs_out = qs;
 
+        session_ack(sock, scratch, flow_id, 0);
+
         return fd;
  fail_cf:
         crypt_flow_free(cf);
  fail_id:
-        send_dealloc(flow_id);
+        session_ack(sock, scratch, flow_id, r);
         return r;
 }
 
@@ -234,6 +241,7 @@ static int alloc_or_join(uint16_t                type,
         struct crypt_kex * kex = NULL;
         uint8_t            pub[CRYPT_PUBKEY_LEN];
         struct reqrep *    rr;
+        int                sock;
         int                r;
 
         r = check_name(name);
@@ -271,6 +279,7 @@ static int alloc_or_join(uint16_t                type,
         msg_init(&rr->req, type, 0, session_next_id());
         if (msg_put_str(&rr->req, T_NAME, name) < 0 ||
             msg_put_qos(&rr->req, T_QOS, &q) < 0 ||
+            msg_put_u8(&rr->req, T_ACK, 1) < 0 ||
             put_timeo(&rr->req, timeo) < 0 ||
             (kex != NULL &&
              msg_put_bytes(&rr->req, T_PUBKEY, pub, sizeof(pub)) < 0)) {
@@ -279,9 +288,10 @@ static int alloc_or_join(uint16_t                type,
                 return -ENOMEM;
         }
 
-        r = session_request(&rr->req, &rr->rep, reply_ms(timeo));
+        r = session_call(&rr->req, &rr->rep, reply_ms(timeo), &sock);
         if (r == 0)
-                r = flow_setup(&rr->rep, NULL, kex != NULL, kex, 0);
+                r = flow_setup(&rr->rep, sock, &rr->req, NULL, kex != NULL,
+                               kex, 0);
         else
                 crypt_kex_free(kex);
 
@@ -311,6 +321,7 @@ OURO_API int flow_accept(qosspec_t *             qs,
         struct crypt_kex * kex;
         uint8_t            pub[CRYPT_PUBKEY_LEN];
         struct reqrep *    rr;
+        int                sock;
         bool               zero;
         int                r;
 
@@ -336,15 +347,16 @@ OURO_API int flow_accept(qosspec_t *             qs,
 
         msg_init(&rr->req, M_FLOW_ACCEPT, 0, session_next_id());
         if (put_timeo(&rr->req, timeo) < 0 ||
+            msg_put_u8(&rr->req, T_ACK, 1) < 0 ||
             msg_put_bytes(&rr->req, T_PUBKEY, pub, sizeof(pub)) < 0) {
                 crypt_kex_free(kex);
                 free(rr);
                 return -ENOMEM;
         }
 
-        r = session_request(&rr->req, &rr->rep, reply_ms(timeo));
+        r = session_call(&rr->req, &rr->rep, reply_ms(timeo), &sock);
         if (r == 0)
-                r = flow_setup(&rr->rep, qs, false, kex, 1);
+                r = flow_setup(&rr->rep, sock, &rr->req, qs, false, kex, 1);
         else
                 crypt_kex_free(kex);
 

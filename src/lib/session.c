@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define ANNOUNCE_TIMEO_MS 5000
@@ -310,12 +311,35 @@ int session_request(struct msg * req,
                     struct msg * rep,
                     int          timeo_ms)
 {
+        return session_call(req, rep, timeo_ms, NULL);
+}
+
+void session_ack(int          sock,
+                 struct msg * m,
+                 uint32_t     flow_id,
+                 int          res)
+{
+        /* if it cannot go, the close alone tells the IRMd it was lost */
+        msg_init(m, M_FLOW_ACK, 0, session_next_id());
+        msg_put_u32(m, T_FLOW_ID, flow_id);
+        msg_put_i32(m, T_RESULT, res < 0 ? res : 0);
+        msg_send(sock, m);
+        close(sock);
+}
+
+int session_call(struct msg * req,
+                 struct msg * rep,
+                 int          timeo_ms,
+                 int *        keep)
+{
         int sock;
         int r;
 
         msg_init(rep, 0, 0, 0);
 
         sock = rundir_connect();
+        if (sock == -EMFILE || sock == -ENFILE)
+                return sock; /* out of descriptors: say so */
         if (sock < 0)
                 return -EIRMD;
 
@@ -326,9 +350,16 @@ int session_request(struct msg * req,
 
         for (;;) {
                 r = msg_recv(sock, rep, timeo_ms);
-                if (r == -ETIMEDOUT) /* a last look: an answer that just
-                                      * came is not thrown away */
+                if (r == -ETIMEDOUT) {
+                        /* A last look: an answer that just came is not
+                         * thrown away, and after SHUT_RD none can come
+                         * (the IRMd's send fails, and it takes back what
+                         * it was handing over, e.g. a flow). */
+                        shutdown(sock, SHUT_RD);
                         r = msg_recv(sock, rep, 0);
+                        if (r == -EPIPE)
+                                r = -ETIMEDOUT;
+                }
                 if (r == -ETIMEDOUT)
                         break;
                 if (r < 0) {
@@ -343,7 +374,10 @@ int session_request(struct msg * req,
                 msg_fini(rep); /* not ours: ignore */
         }
 
-        close(sock);
+        if (r == 0 && keep != NULL)
+                *keep = sock;
+        else
+                close(sock);
 
         return r;
 }

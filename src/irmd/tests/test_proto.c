@@ -535,6 +535,7 @@ int main(int    argc,
                 { "instances", t_instances }, { "config", t_config },
                 { "options", t_options }, { "lb", t_lb },
                 { "query", t_query }, { "review", t_review },
+                { "flows_lost", t_flows_lost },
         };
         size_t i;
 

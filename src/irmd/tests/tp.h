@@ -96,4 +96,7 @@ void  t_options(void);
 /* test_review.c */
 void  t_review(void);
 
+/* test_flows.c */
+void  t_flows_lost(void);
+
 #endif /* OUROBOROS_IRMD_TESTS_TP_H */
