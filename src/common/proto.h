@@ -76,7 +76,8 @@ enum proto_tag {
  * T_RESULT).  "[x]" optional.
  */
 enum proto_type {
-        /* application -> IRMd, on the session connection (kept open) */
+        /* application -> IRMd, on the session connection (kept open; the
+           IRMd never writes on it) */
         M_PROC_ANNOUNCE = 1, /* -> T_PROG, T_ARG*, fd: eventfd
                                 <- (nothing)                             */
 
@@ -105,7 +106,8 @@ enum proto_type {
          */
         M_FLOW_JOIN,         /* -> T_NAME (layer), T_QOS, [T_TIMEO]
                                 <- as M_FLOW_ALLOC                       */
-        M_FLOW_DEALLOC,      /* -> T_FLOW_ID  <- (nothing)               */
+        M_FLOW_DEALLOC,      /* -> T_FLOW_ID  <- (nothing); also sent on
+                                the session connection, unanswered     */
         M_FLOW_ACK,          /* -> T_FLOW_ID, T_RESULT; no reply. Sent on
                                 the connection of an M_FLOW_ALLOC /
                                 _ACCEPT / _JOIN that carried T_ACK, after

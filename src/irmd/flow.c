@@ -41,7 +41,7 @@
  *   M_FLOW_JOIN    -EIPCPTYPE no broadcast IPCP, -ENAME no broadcast
  *                  IPCP in that layer, -ENOTSUP otherwise (not built)
  *   M_FLOW_DEALLOC -ENOTALLOC unknown or not allocated, -EPERM not held
- *                  by the caller
+ *                  by the caller; on a session connection: no answer
  *   M_FLOW_ACK     no answer; ignored unless the flow waits for an ack
  *                  on this connection
  * (Reclaiming after deaths and deadlines is in flow_reclaim.c.)
@@ -331,8 +331,8 @@ static void hand_over(struct reg_flow * y,
         }
         msg_put_fd(&rep, y->mem->fd);
         msg_put_fd(&rep, flow_proc_evfd(x->pid));
-        log_info("Flow %u accepted by pid %d for %s (requester pid %d, "
-                 "flow %u).", y->id, y->pid, y->name, x->pid, x->id);
+        log_dbg("Flow %u accepted by pid %d for %s (requester pid %d, "
+                "flow %u).", y->id, y->pid, y->name, x->pid, x->id);
 
         ack = a->ack;
         if (!spliced_here(y)) {
@@ -765,9 +765,16 @@ void flow_h_dealloc(struct conn *      c,
         if (r == 0 && f->pid != c->pid)
                 r = -EPERM;
         if (r == 0) {
-                log_info("Flow %u (%s) deallocated by pid %d.", f->id,
-                         f->name, f->pid);
+                log_dbg("Flow %u (%s) deallocated by pid %d.", f->id,
+                        f->name, f->pid);
                 flow_release(f);
+        }
+
+        if (c->kind == CONN_SESSION) { /* never answered there */
+                if (r < 0)
+                        log_dbg("Dealloc from pid %d refused: %s.", c->pid,
+                                irmd_strerror(r));
+                return;
         }
 
         conn_reply(c, m, r);

@@ -31,6 +31,7 @@
 #include <ouroboros/irm.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -89,6 +90,9 @@ static int put_timeo(struct msg *            m,
         return msg_put_u64(m, T_TIMEO, (uint64_t) ts_to_ns(timeo));
 }
 
+/* Tell the IRMd: one message on the session connection (no answer, no
+ * wait: the peer already learnt it from the flow memory), or a request
+ * if there is no session. */
 static void send_dealloc(uint32_t flow_id)
 {
         struct reqrep * rr = malloc(sizeof(*rr));
@@ -98,9 +102,69 @@ static void send_dealloc(uint32_t flow_id)
 
         msg_init(&rr->req, M_FLOW_DEALLOC, 0, session_next_id());
         msg_put_u32(&rr->req, T_FLOW_ID, flow_id);
-        session_request(&rr->req, &rr->rep, DEALLOC_TIMEO_MS);
-        msg_fini(&rr->rep);
+        if (session_post(&rr->req) < 0) {
+                session_request(&rr->req, &rr->rep, DEALLOC_TIMEO_MS);
+                msg_fini(&rr->rep);
+        }
         free(rr);
+}
+
+/*
+ * The acceptor's key pair. flow_accept must offer a public key before it
+ * knows whether the flow it gets is encrypted, and making one costs
+ * ~90 us. A key pair that surely took part in no exchange (the flow came
+ * clear, or a poll found nothing) is kept as the spare for the next
+ * accept; any other is wiped, so each private key takes part in at most
+ * one exchange. A forked child drops the spare.
+ */
+static struct {
+        pthread_mutex_t    lock;
+        pthread_once_t     once;
+        struct crypt_kex * kex;
+        uint8_t            pub[CRYPT_PUBKEY_LEN];
+} spare = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_ONCE_INIT, NULL, { 0 } };
+
+static void spare_drop_child(void)
+{
+        pthread_mutex_init(&spare.lock, NULL);
+        crypt_kex_free(spare.kex);
+        spare.kex = NULL;
+}
+
+static void spare_atfork(void)
+{
+        pthread_atfork(NULL, NULL, spare_drop_child);
+}
+
+static int kex_take(struct crypt_kex ** kex,
+                    uint8_t             pub[CRYPT_PUBKEY_LEN])
+{
+        pthread_mutex_lock(&spare.lock);
+        *kex      = spare.kex;
+        spare.kex = NULL;
+        if (*kex != NULL)
+                memcpy(pub, spare.pub, CRYPT_PUBKEY_LEN);
+        pthread_mutex_unlock(&spare.lock);
+
+        return *kex != NULL ? 0 : crypt_kex_new(kex, pub);
+}
+
+/* kex (with its public key pub) was offered, never used: keep it. */
+static void kex_spare(struct crypt_kex * kex,
+                      const uint8_t      pub[CRYPT_PUBKEY_LEN])
+{
+        if (kex == NULL)
+                return;
+
+        pthread_once(&spare.once, spare_atfork);
+        pthread_mutex_lock(&spare.lock);
+        if (spare.kex == NULL) {
+                spare.kex = kex;
+                memcpy(spare.pub, pub, CRYPT_PUBKEY_LEN);
+                kex = NULL;
+        }
+        pthread_mutex_unlock(&spare.lock);
+        crypt_kex_free(kex);
 }
 
 /*
@@ -113,6 +177,7 @@ static int kex_finish(struct msg_view      v,
                       const qosspec_t *    qs,
                       bool                 want,
                       struct crypt_kex *   kex,
+                      const uint8_t *      pub,
                       int                  role,
                       struct crypt_flow ** cf)
 {
@@ -122,7 +187,10 @@ static int kex_finish(struct msg_view      v,
 
         *cf = NULL;
         if (qs->cypher_s == 0 && !want) {
-                crypt_kex_free(kex);
+                if (pub != NULL)
+                        kex_spare(kex, pub); /* offered, not used */
+                else
+                        crypt_kex_free(kex);
                 return 0;
         }
 
@@ -141,7 +209,8 @@ static int kex_finish(struct msg_view      v,
 }
 
 /* Map the flow in a successful reply of ALLOC / ACCEPT / JOIN; kex (or
- * NULL) is consumed, role is ours in the key exchange. Returns the
+ * NULL) is consumed (kept as the spare if pub is given and the flow is
+ * clear), role is ours in the key exchange. Returns the
  * descriptor or an error, and acks the flow on sock (closing it): the
  * IRMd takes back a flow we could not set up, and tells the peer. */
 static int flow_setup(struct msg *       rep,
@@ -150,6 +219,7 @@ static int flow_setup(struct msg *       rep,
                       qosspec_t *        qs_out,
                       bool               want_crypt,
                       struct crypt_kex * kex,
+                      const uint8_t *    pub,
                       int                role)
 {
         struct msg_view     v = msg_body(rep);
@@ -178,7 +248,7 @@ static int flow_setup(struct msg *       rep,
         msg_get_qos(v, T_QOS, &qs);
         msg_get_u32(v, T_PEER_PID, &peer_pid);
 
-        r = kex_finish(v, &qs, want_crypt, kex, role, &cf);
+        r = kex_finish(v, &qs, want_crypt, kex, pub, role, &cf);
         if (r < 0)
                 goto fail_id;
 
@@ -291,7 +361,7 @@ static int alloc_or_join(uint16_t                type,
         r = session_call(&rr->req, &rr->rep, reply_ms(timeo), &sock);
         if (r == 0)
                 r = flow_setup(&rr->rep, sock, &rr->req, NULL, kex != NULL,
-                               kex, 0);
+                               kex, NULL, 0);
         else
                 crypt_kex_free(kex);
 
@@ -333,15 +403,15 @@ OURO_API int flow_accept(qosspec_t *             qs,
         if (r < 0)
                 return r;
 
-        /* Always: the qos of the flow comes only with the reply. Costs
-         * ~90 µs, and the key is wiped unused for a clear flow. */
-        r = crypt_kex_new(&kex, pub);
+        /* Always: the qos of the flow comes only with the reply (an
+         * unused key pair is kept for the next accept, see spare). */
+        r = kex_take(&kex, pub);
         if (r < 0)
                 return r;
 
         rr = malloc(sizeof(*rr));
         if (rr == NULL) {
-                crypt_kex_free(kex);
+                kex_spare(kex, pub);
                 return -ENOMEM;
         }
 
@@ -349,16 +419,19 @@ OURO_API int flow_accept(qosspec_t *             qs,
         if (put_timeo(&rr->req, timeo) < 0 ||
             msg_put_u8(&rr->req, T_ACK, 1) < 0 ||
             msg_put_bytes(&rr->req, T_PUBKEY, pub, sizeof(pub)) < 0) {
-                crypt_kex_free(kex);
+                kex_spare(kex, pub);
                 free(rr);
                 return -ENOMEM;
         }
 
         r = session_call(&rr->req, &rr->rep, reply_ms(timeo), &sock);
         if (r == 0)
-                r = flow_setup(&rr->rep, sock, &rr->req, qs, false, kex, 1);
+                r = flow_setup(&rr->rep, sock, &rr->req, qs, false, kex,
+                               pub, 1);
+        else if (r == -EAGAIN)
+                kex_spare(kex, pub); /* a poll: nothing was handed out */
         else
-                crypt_kex_free(kex);
+                crypt_kex_free(kex); /* it may have gone to a requester */
 
         msg_fini(&rr->rep);
         free(rr);

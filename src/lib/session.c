@@ -314,6 +314,18 @@ int session_request(struct msg * req,
         return session_call(req, rep, timeo_ms, NULL);
 }
 
+int session_post(const struct msg * m)
+{
+        int r = -EIRMD;
+
+        pthread_mutex_lock(&ses.lock); /* the socket may be replaced */
+        if (atomic_load(&ses.ready) && msg_send(ses.sock, m) == 0)
+                r = 0;
+        pthread_mutex_unlock(&ses.lock);
+
+        return r;
+}
+
 void session_ack(int          sock,
                  struct msg * m,
                  uint32_t     flow_id,

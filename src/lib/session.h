@@ -54,6 +54,10 @@ void session_ack(int          sock,
                  uint32_t     flow_id,
                  int          res);
 
+/* Send m, which expects no answer, on the session connection: 0, or
+ * -EIRMD if there is no session (the caller may use a request). */
+int  session_post(const struct msg * m);
+
 /* Fresh request id. */
 uint32_t session_next_id(void);
 
