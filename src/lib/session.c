@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -307,6 +308,39 @@ int session_init(void)
         return r;
 }
 
+/*
+ * Descriptors: a request takes a socket and its answer may bring
+ * MSG_MAX_FDS more. When that would not fit below the soft limit, raise
+ * it to the hard one; not before it is needed (a program using select()
+ * may rely on staying below FD_SETSIZE). fd is the lowest free
+ * descriptor (a new socket), or -EMFILE. True if the limit went up.
+ */
+static bool nofile_room(int fd)
+{
+        static _Atomic long cur; /* the soft limit as we last saw it */
+        struct rlimit       rl;
+        long                c = atomic_load(&cur);
+
+        if (c == 0 || fd < 0 || fd + MSG_MAX_FDS >= c) {
+                if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        return false;
+                c = rl.rlim_cur > LONG_MAX ? LONG_MAX : (long) rl.rlim_cur;
+                atomic_store(&cur, c);
+        }
+        if (fd >= 0 && fd + MSG_MAX_FDS < c)
+                return false; /* room enough */
+        if (rl.rlim_cur >= rl.rlim_max)
+                return false;
+
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return false;
+        atomic_store(&cur, rl.rlim_cur > LONG_MAX ? LONG_MAX :
+                     (long) rl.rlim_cur);
+
+        return true;
+}
+
 int session_request(struct msg * req,
                     struct msg * rep,
                     int          timeo_ms)
@@ -350,6 +384,10 @@ int session_call(struct msg * req,
         msg_init(rep, 0, 0, 0);
 
         sock = rundir_connect();
+        if (sock == -EMFILE && nofile_room(-1))
+                sock = rundir_connect();
+        else if (sock >= 0)
+                nofile_room(sock);
         if (sock == -EMFILE || sock == -ENFILE)
                 return sock; /* out of descriptors: say so */
         if (sock < 0)
