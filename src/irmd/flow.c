@@ -261,6 +261,15 @@ static int fd_limit(void)
         return lim;
 }
 
+/* Descriptors kept for connections: IRMD_FD_RESERVE, or a quarter of a
+ * small limit. */
+static int fd_reserve(void)
+{
+        int q = fd_limit() / 4;
+
+        return q < IRMD_FD_RESERVE ? q : IRMD_FD_RESERVE;
+}
+
 /* Give queued half y to acceptor a (which is consumed). */
 static void hand_over(struct reg_flow * y,
                       struct acceptor * a)
@@ -294,7 +303,7 @@ static void hand_over(struct reg_flow * y,
         }
 
         fd = flow_shm_create(&irmd_cfg.shm);
-        if (fd >= 0 && fd >= fd_limit() - IRMD_FD_RESERVE) {
+        if (fd >= 0 && fd >= fd_limit() - fd_reserve()) {
                 close(fd); /* the rest is for connections */
                 fd = -EMFILE;
         }
