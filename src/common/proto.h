@@ -54,6 +54,8 @@ enum proto_tag {
                            CRYPT_PUBKEY_LEN (32); other sizes -EBADMSG.
                            Flow encryption (qos cypher_s > 0): see the
                            flow messages below and doc/crypto.md      */
+        T_ACK,          /* u8: 1 = the requester confirms a flow it gets
+                           with M_FLOW_ACK (see there)                  */
         /* layer_config fields inside T_CONF (u32 unless noted) */
         T_C_ADDR_SIZE = 64,
         T_C_EID_SIZE,
@@ -82,7 +84,8 @@ enum proto_tag {
  * T_RESULT).  "[x]" optional.
  */
 enum proto_type {
-        /* application -> IRMd, on the session connection (kept open) */
+        /* application -> IRMd, on the session connection (kept open; the
+           IRMd never writes on it) */
         M_PROC_ANNOUNCE = 1, /* -> T_PROG, T_ARG* (<= PROTO_ANNOUNCE_ARGS),
                                    fd: eventfd
                                 <- (nothing)                             */
@@ -112,7 +115,16 @@ enum proto_type {
          */
         M_FLOW_JOIN,         /* -> T_NAME (layer), T_QOS, [T_TIMEO]
                                 <- as M_FLOW_ALLOC                       */
-        M_FLOW_DEALLOC,      /* -> T_FLOW_ID  <- (nothing)               */
+        M_FLOW_DEALLOC,      /* -> T_FLOW_ID  <- (nothing); also sent on
+                                the session connection, unanswered     */
+        M_FLOW_ACK,          /* -> T_FLOW_ID, T_RESULT; no reply. Sent on
+                                the connection of an M_FLOW_ALLOC /
+                                _ACCEPT / _JOIN that carried T_ACK, after
+                                its reply: 0 the flow is set up, < 0 it
+                                could not be (the IRMd marks that side
+                                dead for the peer and releases it). A
+                                connection that closes before the ack
+                                lost the reply: the same happens.        */
 
         /* management (irm tool, Python) -> IRMd */
         M_IPCP_CREATE = 32,  /* -> T_IPCP_NAME, T_IPCP_TYPE <- T_PID     */

@@ -84,14 +84,16 @@ void conn_fini(void)
         }
 }
 
-/* The connection table is full: answer the first request, if any. */
-static void refuse(int fd)
+/* The connection table is full (-EBUSY) or we are out of descriptors
+ * (-EMFILE): answer the first request, if any. */
+static void refuse(int fd,
+                   int err)
 {
         struct msg * m = &cs.rx;
         struct msg   rep;
 
         if (msg_recv(fd, m, 0) == 0 && !(m->flags & MSG_F_REPLY)) {
-                msg_init_reply(&rep, m, -EBUSY);
+                msg_init_reply(&rep, m, err);
                 msg_send(fd, &rep);
                 msg_fini(m);
         }
@@ -101,8 +103,9 @@ static void refuse(int fd)
 
 /*
  * Out of file descriptors: a pending connection would keep the listening
- * socket readable and the loop spinning. Use the spare fd to accept it
- * and close it at once (the client sees EOF), then take the spare back.
+ * socket readable and the loop spinning. Use the spare fd to accept it,
+ * answer its request with -EMFILE if it already sent one (else the
+ * client sees EOF) and close it, then take the spare back.
  */
 static void shed(void)
 {
@@ -113,7 +116,7 @@ static void shed(void)
                 close(cs.spare);
                 fd = accept4(cs.lfd, NULL, NULL, SOCK_CLOEXEC);
                 if (fd >= 0)
-                        close(fd);
+                        refuse(fd, -EMFILE);
                 cs.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
         }
 
@@ -152,7 +155,7 @@ void conn_accept(void)
                 if (cs.n_conns >= IRMD_MAX_CONNS) {
                         log_warn("Connection table full (%d), refusing.",
                                  IRMD_MAX_CONNS);
-                        refuse(fd);
+                        refuse(fd, -EBUSY);
                         continue;
                 }
 
@@ -336,6 +339,12 @@ void conn_dispatch(struct conn * c,
                 else
                         log_dbg("Stray reply (type %u) from pid %d dropped.",
                                 m->type, c->pid);
+                return;
+        }
+
+        /* the ack of a flow just handed over (its request is parked) */
+        if (m->type == M_FLOW_ACK) {
+                flow_h_ack(c, m);
                 return;
         }
 

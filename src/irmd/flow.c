@@ -1,7 +1,11 @@
 /*
  * Ouroboros IRMd - flow allocation.
  *
- * The local layer splices (proto.h):
+ * The local layer splices, and the IRMd does it itself: a local IPCP
+ * only says which names its layer holds, and is not asked about each
+ * flow (that cost two round trips to it per allocation, and one more
+ * per dealloc). The steps are those a splicing IPCP would drive
+ * (proto.h), which non-local layers still do:
  *   1. M_FLOW_ALLOC from P: requester half X (ALLOC_PENDING, side 0);
  *      M_IPCPD_FLOW_ALLOC {X, hash, qos} to the IPCP.
  *   2. M_IPCP_FLOW_REQ_ARR {hash, qos, T_PEER_FLOW X}: acceptor half Y
@@ -10,6 +14,7 @@
  *   3. Accept: the flow memory is created, Y goes to the acceptor,
  *      M_IPCPD_FLOW_ALLOC_RESP {Y, 0} to the IPCP.
  *   4. M_IPCP_FLOW_ALLOC_REPLY {X, result, [Y]}: X goes to P.
+ * In the local layer, 1-2 become splice_local() and 3-4 one step.
  * Both halves then reference one memfd; each keeps a dup of the other
  * side's eventfd, so a side can be marked dead or down (flow_shm.h) even
  * after the other process is gone.
@@ -27,14 +32,18 @@
  *                  acceptor sent none,
  *                  -ENAME no layer knows the name, -EIPCP the IPCP
  *                  serving it died or did not answer,
- *                  -ETIMEDOUT nobody accepted in time; else the IPCP's
+ *                  -ETIMEDOUT nobody accepted in time, -EMFILE the
+ *                  IRMd is out of descriptors (it keeps
+ *                  IRMD_FD_RESERVE for connections); else the IPCP's
  *   M_FLOW_ACCEPT  -EBADMSG, -EPERM not announced, -EAGAIN zero timeout
  *                  and nothing queued, -ETIMEDOUT, -ECRYPT an encrypted
  *                  flow came and this accept sent no T_PUBKEY
  *   M_FLOW_JOIN    -EIPCPTYPE no broadcast IPCP, -ENAME no broadcast
  *                  IPCP in that layer, -ENOTSUP otherwise (not built)
  *   M_FLOW_DEALLOC -ENOTALLOC unknown or not allocated, -EPERM not held
- *                  by the caller
+ *                  by the caller; on a session connection: no answer
+ *   M_FLOW_ACK     no answer; ignored unless the flow waits for an ack
+ *                  on this connection
  * (Reclaiming after deaths and deadlines is in flow_reclaim.c.)
  *   from IPCPs: -ENAME unknown hash, -ENOTALLOC unknown flow, -ENOTSUP
  *                  non-spliced requests (no such layer here yet)
@@ -57,6 +66,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* A query of the IPCPs that might reach a name (non-local layers). */
@@ -97,6 +107,20 @@ static int get_deadline(const struct msg * m,
         return 0;
 }
 
+/* f's layer is spliced by the IRMd itself (no IPCP on the path). */
+static bool spliced_here(const struct reg_flow * f)
+{
+        return f->ipcp != NULL && f->ipcp->type == IPCP_LOCAL;
+}
+
+/* The request asks to confirm the flow it gets (T_ACK). */
+static bool wants_ack(const struct msg * m)
+{
+        uint8_t v = 0;
+
+        return msg_get_u8(msg_body(m), T_ACK, &v) == 0 && v == 1;
+}
+
 static void ipcp_tell(struct reg_ipcp * e,
                       uint16_t          type,
                       uint32_t          id,
@@ -106,7 +130,7 @@ static void ipcp_tell(struct reg_ipcp * e,
 {
         struct msg out;
 
-        if (e == NULL)
+        if (e == NULL || e->type == IPCP_LOCAL)
                 return;
 
         msg_init(&out, type, 0, 0);
@@ -130,6 +154,7 @@ void flow_release(struct reg_flow * f)
 
         flow_keys_drop(f->id);
         req_drop(&f->req);
+        req_drop(&f->ack);
         reg_flow_del(f);
 }
 
@@ -148,7 +173,8 @@ void flow_fail_x(struct reg_flow * x,
                 flow_release(y);
         } else if (y != NULL && x->mem != NULL) {
                 /* the acceptor already has it: requester side is dead */
-                flow_shm_mark_dead(x->mem->fd, x->side, x->peer_evfd);
+                flow_shm_mark_dead(x->mem->fd, x->side,
+                                   reg_evfd_fd(x->peer_ev));
         }
 
         flow_release(x);
@@ -184,13 +210,73 @@ void flow_acceptor_free(struct acceptor * a)
         free(a);
 }
 
+static void flow_x_done(struct reg_flow * x,
+                        int               res);
+
+/*
+ * Answer f's holder with rep on r (consumed). If it asked to confirm
+ * (T_ACK), f waits on that connection for M_FLOW_ACK; if the answer is
+ * lost (the send fails, or the connection closes before the ack), f is
+ * reclaimed as if its holder had died holding it (flow_reclaim.c).
+ * f may be gone on return.
+ */
+static void hand(struct reg_flow * f,
+                 struct req *      r,
+                 bool              ack,
+                 struct msg *      rep)
+{
+        struct conn * c = r->conn;
+
+        if (!ack || c == NULL || c->dead) {
+                req_send(r, rep);
+                if (c != NULL)
+                        flow_check_handed(c, f);
+                return;
+        }
+
+        f->ack  = *r; /* the same parked request, now awaiting the ack */
+        r->conn = NULL;
+        list_add_tail(&f->pnext, reg_flow_pending());
+        if (conn_send(c, rep) == 0)
+                return;
+        if (c->kind == CONN_NEW)
+                conn_close(c); /* reclaims f */
+        else
+                flow_lost(f);
+}
+
+/* The soft limit on our descriptors (raised to the hard one at start). */
+static int fd_limit(void)
+{
+        static int    lim;
+        struct rlimit rl;
+
+        if (lim == 0) {
+                lim = INT32_MAX;
+                if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+                    rl.rlim_cur < (rlim_t) INT32_MAX)
+                        lim = (int) rl.rlim_cur;
+        }
+
+        return lim;
+}
+
+/* Descriptors kept for connections: IRMD_FD_RESERVE, or a quarter of a
+ * small limit. */
+static int fd_reserve(void)
+{
+        int q = fd_limit() / 4;
+
+        return q < IRMD_FD_RESERVE ? q : IRMD_FD_RESERVE;
+}
+
 /* Give queued half y to acceptor a (which is consumed). */
 static void hand_over(struct reg_flow * y,
                       struct acceptor * a)
 {
         struct reg_flow *  x = y->peer;
-        struct conn *      c = a->req.conn;
         struct flow_keys * k;
+        bool               ack;
         struct msg         rep;
         int                fd;
         int                r;
@@ -217,6 +303,10 @@ static void hand_over(struct reg_flow * y,
         }
 
         fd = flow_shm_create(&irmd_cfg.shm);
+        if (fd >= 0 && fd >= fd_limit() - fd_reserve()) {
+                close(fd); /* the rest is for connections */
+                fd = -EMFILE;
+        }
         if (fd >= 0 && (r = reg_flow_attach_mem(y, fd)) < 0) {
                 close(fd);
                 fd = r;
@@ -231,9 +321,9 @@ static void hand_over(struct reg_flow * y,
         y->pid       = a->pid;
         y->deadline  = 0;
         y->peer_pid  = x->pid;
-        y->peer_evfd = flow_dup_evfd(x->pid);
+        y->peer_ev   = flow_evref(x->pid);
         x->peer_pid  = a->pid;
-        x->peer_evfd = flow_dup_evfd(a->pid);
+        x->peer_ev   = flow_evref(a->pid);
         reg_flow_set_state(y, FLOW_ALLOCATED);
 
         req_init_reply(&rep, &a->req, 0);
@@ -250,14 +340,23 @@ static void hand_over(struct reg_flow * y,
         }
         msg_put_fd(&rep, y->mem->fd);
         msg_put_fd(&rep, flow_proc_evfd(x->pid));
-        log_info("Flow %u accepted by pid %d for %s (requester pid %d, "
-                 "flow %u).", y->id, y->pid, y->name, x->pid, x->id);
+        log_dbg("Flow %u accepted by pid %d for %s (requester pid %d, "
+                "flow %u).", y->id, y->pid, y->name, x->pid, x->id);
 
-        req_send(&a->req, &rep);
+        ack = a->ack;
+        if (!spliced_here(y)) {
+                ipcp_tell(y->ipcp, M_IPCPD_FLOW_ALLOC_RESP, y->id, true, 0,
+                          k != NULL ? k->acc : NULL);
+                hand(y, &a->req, ack, &rep);
+                free(a);
+                return;
+        }
+
+        /* if the acceptor lost it, x still completes and finds its
+         * peer's side dead (as with an IPCP) */
+        hand(y, &a->req, ack, &rep);
         free(a);
-        ipcp_tell(y->ipcp, M_IPCPD_FLOW_ALLOC_RESP, y->id, true, 0,
-                  k != NULL ? k->acc : NULL);
-        flow_check_handed(c, y);
+        flow_x_done(x, 0);
 }
 
 /* Try to give queued half y to someone; auto-start if nobody runs. */
@@ -299,10 +398,10 @@ void flow_kick(void)
         /* hand_over changes the lists: restart after each match */
         while (again) {
                 again = false;
-                list_for_each(p, reg_flow_all()) {
+                list_for_each(p, reg_flow_pending()) {
                         struct reg_flow * y;
                         struct reg_name * n;
-                        y = list_entry(p, struct reg_flow, next);
+                        y = list_entry(p, struct reg_flow, pnext);
                         if (y->state != FLOW_ACCEPT_PENDING)
                                 continue;
                         n = reg_name_get(y->name);
@@ -463,6 +562,34 @@ static struct reg_ipcp * pick_ipcp(const char * name)
         return best;
 }
 
+/* Steps 1-2 in the local layer e: queue the accepting half of x. */
+static int splice_local(struct reg_flow * x,
+                        struct reg_ipcp * e)
+{
+        struct reg_flow * y;
+        int               r;
+
+        r = reg_flow_add(FLOW_ACCEPT_PENDING, 1, 0, &y);
+        if (r < 0)
+                return r;
+
+        x->ipcp  = e;
+        x->acked = true;
+        reg_flow_splice(x, y);
+        y->qos      = x->qos;
+        y->ipcp     = e;
+        y->deadline = x->deadline != 0 ? x->deadline
+                                       : now_ns() + IRMD_QUEUE_NS;
+        strcpy(y->name, x->name);
+
+        log_dbg("Flow %u for %s queued (requester flow %u).", y->id,
+                y->name, x->id);
+
+        dispatch(y, true);
+
+        return 0;
+}
+
 void flow_h_alloc(struct conn *      c,
                   const struct msg * m)
 {
@@ -508,23 +635,23 @@ void flow_h_alloc(struct conn *      c,
                 flow_keys_add(k);
         }
 
-        x->qos      = qs;
-        x->deadline = dl;
+        x->qos        = qs;
+        x->deadline   = dl;
+        x->ack_wanted = wants_ack(m);
         strcpy(x->name, name);
         req_park(&x->req, c, m);
 
         e = pick_ipcp(name);
-        if (e != NULL)
+        log_dbg("Flow %u: pid %d allocating to %s via %s.", x->id, x->pid,
+                name, e != NULL ? e->name : "(query)");
+        if (e != NULL && e->type == IPCP_LOCAL)
+                r = splice_local(x, e); /* may answer, and free x */
+        else if (e != NULL)
                 r = send_alloc(x, e);
         else
                 r = query(x);
-        if (r < 0) {
+        if (r < 0)
                 flow_fail_x(x, r);
-                return;
-        }
-
-        log_dbg("Flow %u: pid %d allocating to %s via %s.", x->id, x->pid,
-                name, e != NULL ? e->name : "(query)");
 }
 
 /* ---- M_FLOW_ACCEPT ---- */
@@ -534,8 +661,8 @@ static struct reg_flow * queued_for(pid_t pid)
 {
         struct list_head * p;
 
-        list_for_each(p, reg_flow_all()) {
-                struct reg_flow * y = list_entry(p, struct reg_flow, next);
+        list_for_each(p, reg_flow_pending()) {
+                struct reg_flow * y = list_entry(p, struct reg_flow, pnext);
                 struct reg_name * n;
                 if (y->state != FLOW_ACCEPT_PENDING)
                         continue;
@@ -579,6 +706,7 @@ void flow_h_accept(struct conn *      c,
 
         a->pid      = c->pid;
         a->deadline = dl;
+        a->ack      = wants_ack(m);
         req_park(&a->req, c, m);
         proc_accepting(c->pid);
         list_add_tail(&a->next, &flow_acceptors);
@@ -646,12 +774,47 @@ void flow_h_dealloc(struct conn *      c,
         if (r == 0 && f->pid != c->pid)
                 r = -EPERM;
         if (r == 0) {
-                log_info("Flow %u (%s) deallocated by pid %d.", f->id,
-                         f->name, f->pid);
+                log_dbg("Flow %u (%s) deallocated by pid %d.", f->id,
+                        f->name, f->pid);
                 flow_release(f);
         }
 
+        if (c->kind == CONN_SESSION) { /* never answered there */
+                if (r < 0)
+                        log_dbg("Dealloc from pid %d refused: %s.", c->pid,
+                                irmd_strerror(r));
+                return;
+        }
+
         conn_reply(c, m, r);
+}
+
+/* ---- M_FLOW_ACK ---- */
+
+void flow_h_ack(struct conn *      c,
+                const struct msg * m)
+{
+        struct reg_flow * f;
+        uint32_t          id;
+        int32_t           res;
+
+        if (msg_get_u32(msg_body(m), T_FLOW_ID, &id) < 0 ||
+            msg_get_i32(msg_body(m), T_RESULT, &res) < 0 ||
+            (f = reg_flow_get(id)) == NULL || f->ack.conn != c) {
+                log_dbg("Stray flow ack from pid %d dropped.", c->pid);
+                return;
+        }
+
+        req_drop(&f->ack);
+        list_del(&f->pnext);
+        if (res >= 0)
+                return;
+
+        /* never set up: the library did not close its side, we do */
+        log_info("Flow %u (%s) could not be set up by pid %d: %s.", f->id,
+                 f->name, f->pid, irmd_strerror(res));
+        flow_shm_mark_dead(f->mem->fd, f->side, reg_evfd_fd(f->peer_ev));
+        flow_release(f);
 }
 
 /* ---- requests from IPCPs ---- */
@@ -720,8 +883,6 @@ void flow_h_alloc_reply(struct conn *      c,
                         const struct msg * m)
 {
         struct reg_flow *  x = NULL;
-        struct flow_keys * k = NULL;
-        struct msg         rep;
         uint32_t           id;
         uint32_t           peer;
         int32_t            res;
@@ -749,8 +910,17 @@ void flow_h_alloc_reply(struct conn *      c,
         }
 
         conn_reply(c, m, 0);
+        flow_x_done(x, res);
+}
 
-        if (res >= 0 && (x->mem == NULL || x->peer_evfd < 0))
+/* Step 4: the requester half x is complete (res 0) or failed. */
+static void flow_x_done(struct reg_flow * x,
+                        int               res)
+{
+        struct flow_keys * k = NULL;
+        struct msg         rep;
+
+        if (res >= 0 && (x->mem == NULL || x->peer_ev == NULL))
                 res = -EIPCP; /* success without an accept: IPCP bug */
         if (res >= 0 && x->qos.cypher_s > 0 &&
             ((k = flow_keys_of(x->id)) == NULL || !k->has_acc))
@@ -772,13 +942,13 @@ void flow_h_alloc_reply(struct conn *      c,
         if (k != NULL)
                 msg_put_bytes(&rep, T_PUBKEY, k->acc, FLOW_PUBKEY_LEN);
         msg_put_fd(&rep, x->mem->fd);
-        msg_put_fd(&rep, x->peer_evfd);
+        msg_put_fd(&rep, reg_evfd_fd(x->peer_ev));
         log_info("Flow %u allocated: pid %d -> %s (pid %d, flow %u).",
                  x->id, x->pid, x->name, x->peer_pid,
                  x->peer != NULL ? x->peer->id : 0);
 
-        req_send(&x->req, &rep);
         flow_keys_drop(x->id); /* relayed: nothing left to do with them */
+        hand(x, &x->req, x->ack_wanted, &rep);
 }
 
 void flow_h_dealloc_arr(struct conn *      c,

@@ -7,6 +7,7 @@
 #include "common/msg.h"
 #include "list.h"
 #include "reg_flow.h"
+#include "reg_proc.h"
 #include "req.h"
 
 #include <stdbool.h>
@@ -22,6 +23,7 @@ struct acceptor {
         pid_t            pid;
         int64_t          deadline; /* 0 = forever */
         bool             has_key;  /* it sent T_PUBKEY */
+        bool             ack;      /* it sent T_ACK */
         uint8_t          key[FLOW_PUBKEY_LEN];
 };
 
@@ -56,14 +58,17 @@ extern struct list_head flow_acceptors;
 /* Eventfd of an announced process, -1 if unknown. */
 int  flow_proc_evfd(pid_t pid);
 
-/* A close-on-exec dup of pid's eventfd (kept by the IRMd, so not for
- * the IPCPs and programs it starts), -1 if none. */
-int  flow_dup_evfd(pid_t pid);
+/* A new reference on pid's eventfd (reg_proc.h), NULL if none. */
+struct reg_evfd * flow_evref(pid_t pid);
 
 /* y was just handed over on c: if c died meanwhile (the answer was
  * lost), reclaim y as if its acceptor had died holding it. */
 void flow_check_handed(struct conn *     c,
                        struct reg_flow * y);
+
+/* y was handed to its holder, who never got it: mark its side dead,
+ * release it. */
+void flow_lost(struct reg_flow * y);
 
 /* Release a half at its IPCP and drop it from the registry. */
 void flow_release(struct reg_flow * f);

@@ -8,30 +8,39 @@
 #include "flow_priv.h"
 #include "reg_flow.h"
 #include "reg_ipcp.h"
+#include "reg_proc.h"
 
 #include "common/log.h"
 
 #include <ouroboros/errno.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 
-/* First flow matching pred, for restartable walks. */
-static struct reg_flow * find_flow(bool (* pred)(struct reg_flow *,
-                                                 const void *),
-                                   const void * arg)
+typedef bool (* flow_pred_t)(struct reg_flow *, const void *);
+
+/* First flow matching pred, for restartable walks: among all halves, or
+ * (pending) only those on the pending list. */
+static struct reg_flow * find_in(bool         pending,
+                                 flow_pred_t  pred,
+                                 const void * arg)
 {
+        struct list_head * h = pending ? reg_flow_pending() : reg_flow_all();
         struct list_head * p;
 
-        list_for_each(p, reg_flow_all()) {
-                struct reg_flow * f = list_entry(p, struct reg_flow, next);
+        list_for_each(p, h) {
+                struct reg_flow * f = pending ?
+                        list_entry(p, struct reg_flow, pnext) :
+                        list_entry(p, struct reg_flow, next);
                 if (pred(f, arg))
                         return f;
         }
 
         return NULL;
 }
+
+#define find_flow(pred, arg)    find_in(false, pred, arg)
+#define find_pending(pred, arg) find_in(true, pred, arg)
 
 static bool held_by(struct reg_flow * f,
                     const void *      arg)
@@ -60,7 +69,7 @@ size_t flow_proc_gone(pid_t pid)
                 }
                 if (f->mem != NULL)
                         flow_shm_mark_dead(f->mem->fd, f->side,
-                                           f->peer_evfd);
+                                           reg_evfd_fd(f->peer_ev));
                 log_info("Flow %u (%s) of pid %d reclaimed.", f->id,
                          f->name, pid);
                 flow_release(f);
@@ -69,16 +78,25 @@ size_t flow_proc_gone(pid_t pid)
         return cnt;
 }
 
+void flow_lost(struct reg_flow * y)
+{
+        log_info("Flow %u (%s) was lost by pid %d, reclaimed.", y->id,
+                 y->name, y->pid);
+        flow_shm_mark_dead(y->mem->fd, y->side, reg_evfd_fd(y->peer_ev));
+        flow_release(y);
+}
+
 void flow_check_handed(struct conn *     c,
                        struct reg_flow * y)
 {
-        if (!c->dead)
-                return;
+        if (c->dead)
+                flow_lost(y);
+}
 
-        log_info("Flow %u (%s) was lost by pid %d, reclaimed.", y->id,
-                 y->name, y->pid);
-        flow_shm_mark_dead(y->mem->fd, y->side, y->peer_evfd);
-        flow_release(y);
+static bool acks_on(struct reg_flow * f,
+                    const void *      arg)
+{
+        return f->ack.conn == arg;
 }
 
 static bool waits_on(struct reg_flow * f,
@@ -99,17 +117,21 @@ void flow_conn_closed(struct conn * c)
                         flow_acceptor_free(a);
         }
 
-        while ((x = find_flow(waits_on, c)) != NULL) {
+        while ((x = find_pending(waits_on, c)) != NULL) {
                 req_drop(&x->req);
                 flow_fail_x(x, -ECONNRESET);
         }
+
+        /* answered, but closed before the ack: the answer was lost */
+        while ((x = find_pending(acks_on, c)) != NULL)
+                flow_lost(x);
 }
 
-int flow_dup_evfd(pid_t pid)
+struct reg_evfd * flow_evref(pid_t pid)
 {
-        int fd = flow_proc_evfd(pid);
+        struct reg_proc * p = reg_proc_get(pid);
 
-        return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        return p != NULL ? reg_evfd_get(p->ev) : NULL;
 }
 
 /* Eventfd of the process holding side s of f's memory, -1 if unknown. */
@@ -117,11 +139,11 @@ static int side_evfd(const struct reg_flow * f,
                      int                     s)
 {
         if (f->side != s)
-                return f->peer_evfd;
+                return reg_evfd_fd(f->peer_ev);
         if (f->pid != 0 && flow_proc_evfd(f->pid) >= 0)
                 return flow_proc_evfd(f->pid);
 
-        return f->peer != NULL ? f->peer->peer_evfd : -1;
+        return f->peer != NULL ? reg_evfd_fd(f->peer->peer_ev) : -1;
 }
 
 static void mark_down(struct reg_flow * f)
@@ -145,7 +167,7 @@ void flow_ipcp_gone(struct reg_ipcp * e)
         struct list_head * p;
         struct reg_flow *  f;
 
-        while ((f = find_flow(pending_at, e)) != NULL) {
+        while ((f = find_pending(pending_at, e)) != NULL) {
                 if (f->side == 0) {
                         flow_fail_x(f, -EIPCP);
                 } else if (f->peer != NULL) {
@@ -176,8 +198,8 @@ int64_t flow_next_deadline(void)
                         dl = a->deadline;
         }
 
-        list_for_each(p, reg_flow_all()) {
-                struct reg_flow * f = list_entry(p, struct reg_flow, next);
+        list_for_each(p, reg_flow_pending()) {
+                struct reg_flow * f = list_entry(p, struct reg_flow, pnext);
                 if (f->deadline != 0 && (dl == 0 || f->deadline < dl))
                         dl = f->deadline;
         }
@@ -208,7 +230,7 @@ void flow_expire(int64_t now)
                 p = &flow_acceptors;
         }
 
-        while ((f = find_flow(expired, &now)) != NULL) {
+        while ((f = find_pending(expired, &now)) != NULL) {
                 f->deadline = 0;
                 if (f->state == FLOW_ALLOCATED)
                         continue;
@@ -234,5 +256,6 @@ void flow_fini(void)
                 if (f->state == FLOW_ALLOCATED)
                         mark_down(f);
                 req_drop(&f->req);
+                req_drop(&f->ack);
         }
 }

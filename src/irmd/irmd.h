@@ -34,6 +34,7 @@
 #include <sys/types.h>
 
 #define IRMD_MAX_CONNS      4096
+#define IRMD_FD_RESERVE     64    /* fds kept from flows for conns */
 #define IRMD_MAX_PARKED     64    /* pending requests on one conn */
 #define IRMD_IDLE_NS        (60 * 1000000000LL)  /* idle request conn */
 #define IRMD_HELLO_NS       (5 * 1000000000LL)   /* IPCP start         */
@@ -188,6 +189,7 @@ void    flow_h_alloc(struct conn * c, const struct msg * m);
 void    flow_h_accept(struct conn * c, const struct msg * m);
 void    flow_h_join(struct conn * c, const struct msg * m);
 void    flow_h_dealloc(struct conn * c, const struct msg * m);
+void    flow_h_ack(struct conn * c, const struct msg * m);
 void    flow_h_req_arr(struct conn * c, const struct msg * m);
 void    flow_h_alloc_reply(struct conn * c, const struct msg * m);
 void    flow_h_dealloc_arr(struct conn * c, const struct msg * m);

@@ -2,13 +2,18 @@
  * Ouroboros IRMd - the flow registry (see reg_flow.h).
  */
 #include "reg_flow.h"
+#include "reg_proc.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-static struct list_head flows = LIST_HEAD_INIT(flows);
+#define N_BUCKETS 4096 /* power of two */
+
+static struct list_head flows   = LIST_HEAD_INIT(flows);
+static struct list_head pending = LIST_HEAD_INIT(pending);
+static struct list_head buckets[N_BUCKETS];
 static size_t           n_flows;
 static uint32_t         next_id = 1;
 
@@ -23,12 +28,22 @@ const char * reg_flow_state_str(enum flow_state s)
         return "?";
 }
 
+static struct list_head * bucket(uint32_t id)
+{
+        struct list_head * b = &buckets[id & (N_BUCKETS - 1)];
+
+        if (b->nxt == NULL) /* first use */
+                list_init(b);
+
+        return b;
+}
+
 struct reg_flow * reg_flow_get(uint32_t id)
 {
         struct list_head * p;
 
-        list_for_each(p, &flows) {
-                struct reg_flow * f = list_entry(p, struct reg_flow, next);
+        list_for_each(p, bucket(id)) {
+                struct reg_flow * f = list_entry(p, struct reg_flow, hnext);
                 if (f->id == id)
                         return f;
         }
@@ -63,8 +78,12 @@ int reg_flow_add(enum flow_state    st,
         f->side  = side;
         f->pid   = pid;
         f->qos   = qos_raw;
-        f->peer_evfd = -1;
         list_add_tail(&f->next, &flows);
+        list_add_tail(&f->hnext, bucket(f->id));
+        if (st != FLOW_ALLOCATED)
+                list_add_tail(&f->pnext, &pending);
+        else
+                list_init(&f->pnext);
         ++n_flows;
 
         *out = f;
@@ -114,6 +133,8 @@ void reg_flow_set_state(struct reg_flow * f,
         assert(s == FLOW_ALLOCATED && f->state != FLOW_ALLOCATED);
 
         f->state = s;
+        list_del(&f->pnext);
+        list_init(&f->pnext);
 }
 
 void reg_flow_del(struct reg_flow * f)
@@ -126,10 +147,11 @@ void reg_flow_del(struct reg_flow * f)
                 free(f->mem);
         }
 
-        if (f->peer_evfd >= 0)
-                close(f->peer_evfd);
+        reg_evfd_put(f->peer_ev);
 
         list_del(&f->next);
+        list_del(&f->hnext);
+        list_del(&f->pnext); /* a no-op once ALLOCATED */
         --n_flows;
         free(f);
 }
@@ -137,6 +159,11 @@ void reg_flow_del(struct reg_flow * f)
 struct list_head * reg_flow_all(void)
 {
         return &flows;
+}
+
+struct list_head * reg_flow_pending(void)
+{
+        return &pending;
 }
 
 size_t reg_flow_count(void)

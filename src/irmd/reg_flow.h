@@ -37,9 +37,12 @@ struct flow_mem {
 };
 
 struct reg_ipcp;
+struct reg_evfd;
 
 struct reg_flow {
-        struct list_head  next;
+        struct list_head  next;      /* all halves */
+        struct list_head  hnext;     /* its id's hash bucket */
+        struct list_head  pnext;     /* pending halves (not ALLOCATED) */
         uint32_t          id;
         enum flow_state   state;
         int               side;      /* side of the memory this half holds */
@@ -51,9 +54,13 @@ struct reg_flow {
         struct reg_ipcp * ipcp;      /* NULL once the IPCP is gone */
         int64_t           deadline;  /* ns, 0 = none */
         struct req        req;       /* requester waiting (ALLOC_PENDING) */
+        struct req        ack;       /* ALLOCATED, handed over, its holder
+                                        has yet to confirm (M_FLOW_ACK);
+                                        kept on the pending list */
         pid_t             peer_pid;  /* holder of the other side */
-        int               peer_evfd; /* its eventfd (a dup, owned), -1 */
+        struct reg_evfd * peer_ev;   /* its eventfd (a reference), NULL */
         bool              acked;     /* IPCP accepted M_IPCPD_FLOW_ALLOC */
+        bool              ack_wanted; /* requester sent T_ACK */
 };
 
 const char *      reg_flow_state_str(enum flow_state s);
@@ -77,11 +84,16 @@ int               reg_flow_attach_mem(struct reg_flow * f,
 void              reg_flow_set_state(struct reg_flow * f,
                                      enum flow_state   s);
 
-/* Remove a half: unsplices it, drops its memory reference and closes
- * peer_evfd. */
+/* Remove a half: unsplices it, drops its memory reference and its
+ * reference on peer_ev. */
 void              reg_flow_del(struct reg_flow * f);
 
 struct list_head * reg_flow_all(void);
+
+/* The halves not yet ALLOCATED (linked by pnext), oldest first: the only
+ * ones with deadlines, queued or waiting for an answer; also those
+ * ALLOCATED halves that wait for their holder's ack (flow.c). */
+struct list_head * reg_flow_pending(void);
 
 size_t            reg_flow_count(void);
 

@@ -11,6 +11,23 @@
 static struct list_head procs = LIST_HEAD_INIT(procs);
 static size_t           n_procs;
 
+struct reg_evfd * reg_evfd_get(struct reg_evfd * e)
+{
+        if (e != NULL)
+                ++e->refs;
+
+        return e;
+}
+
+void reg_evfd_put(struct reg_evfd * e)
+{
+        if (e == NULL || --e->refs > 0)
+                return;
+
+        close(e->fd);
+        free(e);
+}
+
 static void proc_free(struct reg_proc * p)
 {
         int i;
@@ -47,6 +64,14 @@ int reg_proc_add(pid_t              pid,
         if (p->argv == NULL)
                 goto fail;
 
+        if (evfd >= 0) {
+                p->ev = malloc(sizeof(*p->ev));
+                if (p->ev == NULL)
+                        goto fail;
+                p->ev->fd   = evfd;
+                p->ev->refs = 1;
+        }
+
         for (i = 0; i < argc; ++i) {
                 p->argv[i] = strdup(args[i]);
                 if (p->argv[i] == NULL)
@@ -65,6 +90,7 @@ int reg_proc_add(pid_t              pid,
 
         return 0;
  fail:
+        free(p->ev); /* the caller keeps evfd */
         proc_free(p);
         return -ENOMEM;
 }
@@ -86,8 +112,7 @@ void reg_proc_del(struct reg_proc * p)
 {
         list_del(&p->next);
         --n_procs;
-        if (p->evfd >= 0)
-                close(p->evfd);
+        reg_evfd_put(p->ev);
         proc_free(p);
 }
 

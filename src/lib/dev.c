@@ -32,6 +32,7 @@
 #include <ouroboros/irm.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,6 +83,9 @@ static int put_timeo(struct msg *            m,
         return msg_put_u64(m, T_TIMEO, (uint64_t) ts_to_ns(timeo));
 }
 
+/* Tell the IRMd: one message on the session connection (no answer, no
+ * wait: the peer already learnt it from the flow memory), or a request
+ * if there is no session. */
 static void send_dealloc(uint32_t flow_id)
 {
         struct reqrep * rr = malloc(sizeof(*rr));
@@ -91,9 +95,69 @@ static void send_dealloc(uint32_t flow_id)
 
         msg_init(&rr->req, M_FLOW_DEALLOC, 0, session_next_id());
         msg_put_u32(&rr->req, T_FLOW_ID, flow_id);
-        session_request(&rr->req, &rr->rep, DEALLOC_TIMEO_MS);
-        msg_fini(&rr->rep);
+        if (session_post(&rr->req) < 0) {
+                session_request(&rr->req, &rr->rep, DEALLOC_TIMEO_MS);
+                msg_fini(&rr->rep);
+        }
         free(rr);
+}
+
+/*
+ * The acceptor's key pair. flow_accept must offer a public key before it
+ * knows whether the flow it gets is encrypted, and making one costs
+ * ~90 us. A key pair that surely took part in no exchange (the flow came
+ * clear, or a poll found nothing) is kept as the spare for the next
+ * accept; any other is wiped, so each private key takes part in at most
+ * one exchange. A forked child drops the spare.
+ */
+static struct {
+        pthread_mutex_t    lock;
+        pthread_once_t     once;
+        struct crypt_kex * kex;
+        uint8_t            pub[CRYPT_PUBKEY_LEN];
+} spare = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_ONCE_INIT, NULL, { 0 } };
+
+static void spare_drop_child(void)
+{
+        pthread_mutex_init(&spare.lock, NULL);
+        crypt_kex_free(spare.kex);
+        spare.kex = NULL;
+}
+
+static void spare_atfork(void)
+{
+        pthread_atfork(NULL, NULL, spare_drop_child);
+}
+
+static int kex_take(struct crypt_kex ** kex,
+                    uint8_t             pub[CRYPT_PUBKEY_LEN])
+{
+        pthread_mutex_lock(&spare.lock);
+        *kex      = spare.kex;
+        spare.kex = NULL;
+        if (*kex != NULL)
+                memcpy(pub, spare.pub, CRYPT_PUBKEY_LEN);
+        pthread_mutex_unlock(&spare.lock);
+
+        return *kex != NULL ? 0 : crypt_kex_new(kex, pub);
+}
+
+/* kex (with its public key pub) was offered, never used: keep it. */
+static void kex_spare(struct crypt_kex * kex,
+                      const uint8_t      pub[CRYPT_PUBKEY_LEN])
+{
+        if (kex == NULL)
+                return;
+
+        pthread_once(&spare.once, spare_atfork);
+        pthread_mutex_lock(&spare.lock);
+        if (spare.kex == NULL) {
+                spare.kex = kex;
+                memcpy(spare.pub, pub, CRYPT_PUBKEY_LEN);
+                kex = NULL;
+        }
+        pthread_mutex_unlock(&spare.lock);
+        crypt_kex_free(kex);
 }
 
 /*
@@ -106,6 +170,7 @@ static int kex_finish(struct msg_view      v,
                       const qosspec_t *    qs,
                       bool                 want,
                       struct crypt_kex *   kex,
+                      const uint8_t *      pub,
                       int                  role,
                       struct crypt_flow ** cf)
 {
@@ -115,7 +180,10 @@ static int kex_finish(struct msg_view      v,
 
         *cf = NULL;
         if (qs->cypher_s == 0 && !want) {
-                crypt_kex_free(kex);
+                if (pub != NULL)
+                        kex_spare(kex, pub); /* offered, not used */
+                else
+                        crypt_kex_free(kex);
                 return 0;
         }
 
@@ -134,11 +202,17 @@ static int kex_finish(struct msg_view      v,
 }
 
 /* Map the flow in a successful reply of ALLOC / ACCEPT / JOIN; kex (or
- * NULL) is consumed, role is ours in the key exchange. */
+ * NULL) is consumed (kept as the spare if pub is given and the flow is
+ * clear), role is ours in the key exchange. Returns the
+ * descriptor or an error, and acks the flow on sock (closing it): the
+ * IRMd takes back a flow we could not set up, and tells the peer. */
 static int flow_setup(struct msg *       rep,
+                      int                sock,
+                      struct msg *       scratch,
                       qosspec_t *        qs_out,
                       bool               want_crypt,
                       struct crypt_kex * kex,
+                      const uint8_t *    pub,
                       int                role)
 {
         struct msg_view     v = msg_body(rep);
@@ -154,6 +228,7 @@ static int flow_setup(struct msg *       rep,
 
         if (msg_get_u32(v, T_FLOW_ID, &flow_id) < 0) {
                 crypt_kex_free(kex);
+                close(sock); /* without an ack: the flow is taken back */
                 return -EBADMSG;
         }
 
@@ -166,7 +241,7 @@ static int flow_setup(struct msg *       rep,
         msg_get_qos(v, T_QOS, &qs);
         msg_get_u32(v, T_PEER_PID, &peer_pid);
 
-        r = kex_finish(v, &qs, want_crypt, kex, role, &cf);
+        r = kex_finish(v, &qs, want_crypt, kex, pub, role, &cf);
         if (r < 0)
                 goto fail_id;
 
@@ -202,11 +277,13 @@ static int flow_setup(struct msg *       rep,
         if (qs_out != NULL)
                 *qs_out = qs;
 
+        session_ack(sock, scratch, flow_id, 0);
+
         return fd;
  fail_cf:
         crypt_flow_free(cf);
  fail_id:
-        send_dealloc(flow_id);
+        session_ack(sock, scratch, flow_id, r);
         return r;
 }
 
@@ -227,6 +304,7 @@ static int alloc_or_join(uint16_t                type,
         struct crypt_kex * kex = NULL;
         uint8_t            pub[CRYPT_PUBKEY_LEN];
         struct reqrep *    rr;
+        int                sock;
         int                r;
 
         r = check_name(name);
@@ -264,6 +342,7 @@ static int alloc_or_join(uint16_t                type,
         msg_init(&rr->req, type, 0, session_next_id());
         if (msg_put_str(&rr->req, T_NAME, name) < 0 ||
             msg_put_qos(&rr->req, T_QOS, &q) < 0 ||
+            msg_put_u8(&rr->req, T_ACK, 1) < 0 ||
             put_timeo(&rr->req, timeo) < 0 ||
             (kex != NULL &&
              msg_put_bytes(&rr->req, T_PUBKEY, pub, sizeof(pub)) < 0)) {
@@ -272,9 +351,10 @@ static int alloc_or_join(uint16_t                type,
                 return -ENOMEM;
         }
 
-        r = session_request(&rr->req, &rr->rep, reply_ms(timeo));
+        r = session_call(&rr->req, &rr->rep, reply_ms(timeo), &sock);
         if (r == 0)
-                r = flow_setup(&rr->rep, NULL, kex != NULL, kex, 0);
+                r = flow_setup(&rr->rep, sock, &rr->req, NULL, kex != NULL,
+                               kex, NULL, 0);
         else
                 crypt_kex_free(kex);
 
@@ -304,6 +384,7 @@ OURO_API int flow_accept(qosspec_t *             qs,
         struct crypt_kex * kex;
         uint8_t            pub[CRYPT_PUBKEY_LEN];
         struct reqrep *    rr;
+        int                sock;
         bool               zero;
         int                r;
 
@@ -315,31 +396,35 @@ OURO_API int flow_accept(qosspec_t *             qs,
         if (r < 0)
                 return r;
 
-        /* Always: the qos of the flow comes only with the reply. Costs
-         * ~90 µs, and the key is wiped unused for a clear flow. */
-        r = crypt_kex_new(&kex, pub);
+        /* Always: the qos of the flow comes only with the reply (an
+         * unused key pair is kept for the next accept, see spare). */
+        r = kex_take(&kex, pub);
         if (r < 0)
                 return r;
 
         rr = malloc(sizeof(*rr));
         if (rr == NULL) {
-                crypt_kex_free(kex);
+                kex_spare(kex, pub);
                 return -ENOMEM;
         }
 
         msg_init(&rr->req, M_FLOW_ACCEPT, 0, session_next_id());
         if (put_timeo(&rr->req, timeo) < 0 ||
+            msg_put_u8(&rr->req, T_ACK, 1) < 0 ||
             msg_put_bytes(&rr->req, T_PUBKEY, pub, sizeof(pub)) < 0) {
-                crypt_kex_free(kex);
+                kex_spare(kex, pub);
                 free(rr);
                 return -ENOMEM;
         }
 
-        r = session_request(&rr->req, &rr->rep, reply_ms(timeo));
+        r = session_call(&rr->req, &rr->rep, reply_ms(timeo), &sock);
         if (r == 0)
-                r = flow_setup(&rr->rep, qs, false, kex, 1);
+                r = flow_setup(&rr->rep, sock, &rr->req, qs, false, kex,
+                               pub, 1);
+        else if (r == -EAGAIN)
+                kex_spare(kex, pub); /* a poll: nothing was handed out */
         else
-                crypt_kex_free(kex);
+                crypt_kex_free(kex); /* it may have gone to a requester */
 
         msg_fini(&rr->rep);
         free(rr);

@@ -27,9 +27,15 @@ struct ft_peer {
         size_t           refs;  /* flows using fd */
 };
 
+/* Entries come in chunks, made when first needed and kept until exit,
+ * so a descriptor never used costs one pointer per FT_CHUNK of them and
+ * an entry never moves (lookups take no lock). */
+#define FT_CHUNK      256
+#define FT_MAX_CHUNKS ((FT_MAX_FLOWS_MAX + FT_CHUNK - 1) / FT_CHUNK)
+
 static struct {
         pthread_mutex_t  lock;  /* slot bookkeeping and peers */
-        struct ft_flow * flows;
+        struct ft_flow * _Atomic chunks[FT_MAX_CHUNKS];
         _Atomic int      n;     /* 0 until initialised */
         int              lowest; /* no free slot below this */
         struct ft_peer * peers;
@@ -45,10 +51,18 @@ static int max_flows(void)
                 return FT_MAX_FLOWS_DEF;
 
         v = strtol(s, &end, 10);
-        if (*end != '\0' || v < 1 || v > (1 << 20))
+        if (*end != '\0' || v < 1 || v > FT_MAX_FLOWS_MAX)
                 return FT_MAX_FLOWS_DEF;
 
         return (int) v;
+}
+
+/* The entry of fd (in range) if its chunk exists, else NULL. */
+static struct ft_flow * entry(int fd)
+{
+        struct ft_flow * c = atomic_load(&ft.chunks[fd / FT_CHUNK]);
+
+        return c != NULL ? &c[fd % FT_CHUNK] : NULL;
 }
 
 static void flow_init_entry(struct ft_flow * f)
@@ -89,7 +103,7 @@ static void crypt_clear(struct ft_flow * f)
 void ft_set_crypt(int                 fd,
                   struct crypt_flow * cf)
 {
-        struct ft_flow * f = &ft.flows[fd];
+        struct ft_flow * f = entry(fd);
 
         f->cf  = cf;
         f->ovh = CRYPT_OVERHEAD;
@@ -98,35 +112,36 @@ void ft_set_crypt(int                 fd,
 
 int ft_init(void)
 {
-        struct ft_flow * flows;
-        int              n;
-        int              i;
-
         if (atomic_load(&ft.n) > 0)
                 return 0;
 
         pthread_mutex_lock(&ft.lock);
-        if (atomic_load(&ft.n) > 0) {
-                pthread_mutex_unlock(&ft.lock);
-                return 0;
+        if (atomic_load(&ft.n) == 0) {
+                ft.lowest = 0;
+                atomic_store(&ft.n, max_flows());
         }
-
-        n     = max_flows();
-        flows = calloc((size_t) n, sizeof(*flows));
-        if (flows == NULL) {
-                pthread_mutex_unlock(&ft.lock);
-                return -ENOMEM;
-        }
-
-        for (i = 0; i < n; ++i)
-                flow_init_entry(&flows[i]);
-
-        ft.flows  = flows;
-        ft.lowest = 0;
-        atomic_store(&ft.n, n); /* publishes flows */
         pthread_mutex_unlock(&ft.lock);
 
         return 0;
+}
+
+/* Called with ft.lock held: the chunk holding fd, made if needed. */
+static struct ft_flow * chunk_make(int fd)
+{
+        struct ft_flow * c = atomic_load(&ft.chunks[fd / FT_CHUNK]);
+        int              i;
+
+        if (c != NULL)
+                return c;
+
+        c = calloc(FT_CHUNK, sizeof(*c));
+        if (c == NULL)
+                return NULL;
+        for (i = 0; i < FT_CHUNK; ++i)
+                flow_init_entry(&c[i]);
+        atomic_store(&ft.chunks[fd / FT_CHUNK], c); /* publishes it */
+
+        return c;
 }
 
 int ft_size(void)
@@ -139,7 +154,7 @@ struct ft_flow * ft_entry(int fd)
         if (fd < 0 || fd >= atomic_load(&ft.n))
                 return NULL;
 
-        return &ft.flows[fd];
+        return entry(fd);
 }
 
 int ft_reserve(void)
@@ -149,8 +164,13 @@ int ft_reserve(void)
 
         pthread_mutex_lock(&ft.lock);
         for (i = ft.lowest; i < n; ++i) {
-                if (atomic_load(&ft.flows[i].state) == FT_FREE) {
-                        atomic_store(&ft.flows[i].state, FT_RESERVED);
+                struct ft_flow * c = chunk_make(i);
+                if (c == NULL) {
+                        pthread_mutex_unlock(&ft.lock);
+                        return -ENOMEM;
+                }
+                if (atomic_load(&c[i % FT_CHUNK].state) == FT_FREE) {
+                        atomic_store(&c[i % FT_CHUNK].state, FT_RESERVED);
                         ft.lowest = i + 1;
                         pthread_mutex_unlock(&ft.lock);
                         return i;
@@ -164,7 +184,7 @@ int ft_reserve(void)
 static void slot_free(int fd)
 {
         pthread_mutex_lock(&ft.lock);
-        atomic_store(&ft.flows[fd].state, FT_FREE);
+        atomic_store(&entry(fd)->state, FT_FREE);
         if (fd < ft.lowest)
                 ft.lowest = fd;
         pthread_mutex_unlock(&ft.lock);
@@ -172,7 +192,7 @@ static void slot_free(int fd)
 
 void ft_unreserve(int fd)
 {
-        crypt_clear(&ft.flows[fd]);
+        crypt_clear(entry(fd));
         slot_free(fd);
 }
 
@@ -247,7 +267,7 @@ int ft_publish(int               fd,
                pid_t             peer_pid,
                const qosspec_t * qs)
 {
-        struct ft_flow *  f = &ft.flows[fd];
+        struct ft_flow *  f = entry(fd);
         struct ft_peer *  peer;
         struct flow_shm * shm;
         int               r;
@@ -308,7 +328,11 @@ struct ft_flow * ft_get(int   fd,
                 return NULL;
         }
 
-        f = &ft.flows[fd];
+        f = entry(fd);
+        if (f == NULL) { /* never used */
+                *err = -ENOTALLOC;
+                return NULL;
+        }
         atomic_fetch_add(&f->refs, 1);
         if (atomic_load(&f->state) != FT_ALLOC) {
                 ft_put(f);
@@ -353,8 +377,9 @@ int ft_close_begin(int        fd,
         if (fd < 0 || fd >= atomic_load(&ft.n))
                 return range_err(fd);
 
-        f = &ft.flows[fd];
-        if (!atomic_compare_exchange_strong(&f->state, &expect, FT_CLOSING))
+        f = entry(fd);
+        if (f == NULL ||
+            !atomic_compare_exchange_strong(&f->state, &expect, FT_CLOSING))
                 return -ENOTALLOC;
 
         *flow_id = f->flow_id;
@@ -364,7 +389,7 @@ int ft_close_begin(int        fd,
 
 void ft_close_end(int fd)
 {
-        struct ft_flow *  f = &ft.flows[fd];
+        struct ft_flow *  f = entry(fd);
         struct flow_shm * shm;
         uint32_t          r;
 
@@ -396,7 +421,11 @@ void ft_reset_child(void)
         /* Unmapping only drops this process's view: the flow memory the
          * parent still uses is untouched. The descriptors are forgotten. */
         for (i = 0; i < n; ++i) {
-                struct ft_flow * f = &ft.flows[i];
+                struct ft_flow * f = entry(i);
+                if (f == NULL) {
+                        i += FT_CHUNK - 1; /* a whole chunk never used */
+                        continue;
+                }
                 int              st = atomic_load(&f->state);
                 if ((st == FT_ALLOC || st == FT_CLOSING) && f->shm != NULL)
                         flow_shm_unmap(f->shm);

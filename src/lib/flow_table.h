@@ -2,8 +2,10 @@
  * Ouroboros - the process-local flow table of libouroboros-dev.
  *
  * A flow descriptor is an index 0..N-1 (N = $OUROBOROS_MAX_FLOWS, default
- * 4096) into a table of entries allocated once. The lowest free index is
- * handed out first, like POSIX fds.
+ * 65536, at most 2^20) into a table whose entries are made in chunks of
+ * 256 when first needed and never move or go away, so an unused
+ * descriptor costs almost nothing. The lowest free index is handed out
+ * first, like POSIX fds.
  *
  * Lifetime: an entry is FREE, RESERVED (being set up by flow_alloc or
  * flow_accept), ALLOC (usable) or CLOSING (flow_dealloc in progress).
@@ -35,7 +37,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define FT_MAX_FLOWS_DEF 4096
+#define FT_MAX_FLOWS_DEF 65536   /* entries are made in chunks on use */
+#define FT_MAX_FLOWS_MAX (1 << 20)
 #define FT_MAX_FLOWS_ENV "OUROBOROS_MAX_FLOWS"
 #define FT_NO_TIMEO      (-1LL) /* block */
 
@@ -89,7 +92,8 @@ int              ft_size(void);
  * NULL when fd is out of range. */
 struct ft_flow * ft_entry(int fd);
 
-/* Reserve the lowest free descriptor: fd or -ENFILE. */
+/* Reserve the lowest free descriptor: fd, -ENFILE (all N in use) or
+ * -ENOMEM. */
 int              ft_reserve(void);
 
 /* Give a reserved descriptor back (setup failed); frees its crypto. */

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define ANNOUNCE_TIMEO_MS 5000
@@ -312,9 +314,75 @@ int session_init(void)
         return r;
 }
 
+/*
+ * Descriptors: a request takes a socket and its answer may bring
+ * MSG_MAX_FDS more. When that would not fit below the soft limit, raise
+ * it to the hard one; not before it is needed (a program using select()
+ * may rely on staying below FD_SETSIZE). fd is the lowest free
+ * descriptor (a new socket), or -EMFILE. True if the limit went up.
+ */
+static bool nofile_room(int fd)
+{
+        static _Atomic long cur; /* the soft limit as we last saw it */
+        struct rlimit       rl;
+        long                c = atomic_load(&cur);
+
+        if (c == 0 || fd < 0 || fd + MSG_MAX_FDS >= c) {
+                if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        return false;
+                c = rl.rlim_cur > LONG_MAX ? LONG_MAX : (long) rl.rlim_cur;
+                atomic_store(&cur, c);
+        }
+        if (fd >= 0 && fd + MSG_MAX_FDS < c)
+                return false; /* room enough */
+        if (rl.rlim_cur >= rl.rlim_max)
+                return false;
+
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                return false;
+        atomic_store(&cur, rl.rlim_cur > LONG_MAX ? LONG_MAX :
+                     (long) rl.rlim_cur);
+
+        return true;
+}
+
 int session_request(struct msg * req,
                     struct msg * rep,
                     int          timeo_ms)
+{
+        return session_call(req, rep, timeo_ms, NULL);
+}
+
+int session_post(const struct msg * m)
+{
+        int r = -EIRMD;
+
+        pthread_mutex_lock(&ses.lock); /* the socket may be replaced */
+        if (atomic_load(&ses.ready) && msg_send(ses.sock, m) == 0)
+                r = 0;
+        pthread_mutex_unlock(&ses.lock);
+
+        return r;
+}
+
+void session_ack(int          sock,
+                 struct msg * m,
+                 uint32_t     flow_id,
+                 int          res)
+{
+        /* if it cannot go, the close alone tells the IRMd it was lost */
+        msg_init(m, M_FLOW_ACK, 0, session_next_id());
+        msg_put_u32(m, T_FLOW_ID, flow_id);
+        msg_put_i32(m, T_RESULT, res < 0 ? res : 0);
+        msg_send(sock, m);
+        close(sock);
+}
+
+int session_call(struct msg * req,
+                 struct msg * rep,
+                 int          timeo_ms,
+                 int *        keep)
 {
         int sock;
         int r;
@@ -322,6 +390,12 @@ int session_request(struct msg * req,
         msg_init(rep, 0, 0, 0);
 
         sock = rundir_connect();
+        if (sock == -EMFILE && nofile_room(-1))
+                sock = rundir_connect();
+        else if (sock >= 0)
+                nofile_room(sock);
+        if (sock == -EMFILE || sock == -ENFILE)
+                return sock; /* out of descriptors: say so */
         if (sock < 0)
                 return -EIRMD;
 
@@ -332,9 +406,16 @@ int session_request(struct msg * req,
 
         for (;;) {
                 r = msg_recv(sock, rep, timeo_ms);
-                if (r == -ETIMEDOUT) /* a last look: an answer that just
-                                      * came is not thrown away */
+                if (r == -ETIMEDOUT) {
+                        /* A last look: an answer that just came is not
+                         * thrown away, and after SHUT_RD none can come
+                         * (the IRMd's send fails, and it takes back what
+                         * it was handing over, e.g. a flow). */
+                        shutdown(sock, SHUT_RD);
                         r = msg_recv(sock, rep, 0);
+                        if (r == -EPIPE)
+                                r = -ETIMEDOUT;
+                }
                 if (r == -ETIMEDOUT)
                         break;
                 if (r < 0) {
@@ -349,7 +430,10 @@ int session_request(struct msg * req,
                 msg_fini(rep); /* not ours: ignore */
         }
 
-        close(sock);
+        if (r == 0 && keep != NULL)
+                *keep = sock;
+        else
+                close(sock);
 
         return r;
 }

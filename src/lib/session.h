@@ -39,6 +39,26 @@ int  session_request(struct msg * req,
                      struct msg * rep,
                      int          timeo_ms);
 
+/*
+ * As session_request, but on success (0) the connection stays open in
+ * *sock for session_ack (a flow request that carried T_ACK).
+ */
+int  session_call(struct msg * req,
+                  struct msg * rep,
+                  int          timeo_ms,
+                  int *        sock);
+
+/* Confirm (res 0) or refuse (res < 0) flow_id on sock, and close sock;
+ * m is scratch space for the message. */
+void session_ack(int          sock,
+                 struct msg * m,
+                 uint32_t     flow_id,
+                 int          res);
+
+/* Send m, which expects no answer, on the session connection: 0, or
+ * -EIRMD if there is no session (the caller may use a request). */
+int  session_post(const struct msg * m);
+
 /* Fresh request id. */
 uint32_t session_next_id(void);
 

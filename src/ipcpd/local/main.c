@@ -2,9 +2,11 @@
  * Ouroboros - ipcpd-local: a layer confined to one host.
  *
  * It carries no data: a flow allocation to a registered name is
- * "spliced" by telling the IRMd that the requesting half (flow X) and
- * the accepting half (flow Y) are one flow, so both applications map the
- * same flow memory and talk through it directly.
+ * "spliced", the requesting half (flow X) and the accepting half (flow
+ * Y) being one flow, so both applications map the same flow memory and
+ * talk through it directly. The IRMd now splices local flows itself and
+ * only asks us about names; the exchange below, which it still
+ * understands, is kept for it and for the layers modelled on this one:
  *
  *   IRMd -> FLOW_ALLOC (X, hash)          answer 0, or -ENAME if unknown
  *   us   -> FLOW_REQ_ARR (hash, PEER X)   reply: Y, the accepting half

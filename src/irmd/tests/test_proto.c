@@ -547,6 +547,7 @@ int main(int    argc,
                 { "query", t_query }, { "review", t_review },
                 { "stall", t_stall }, { "names", t_names },
                 { "hello_rate", t_hello_rate },
+                { "flows_lost", t_flows_lost },
         };
         size_t i;
 

@@ -100,4 +100,7 @@ void  t_stall(void);
 void  t_names(void);
 void  t_hello_rate(void);
 
+/* test_flows.c */
+void  t_flows_lost(void);
+
 #endif /* OUROBOROS_IRMD_TESTS_TP_H */
