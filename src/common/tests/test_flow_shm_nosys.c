@@ -4,7 +4,7 @@
  * finds the ring empty or full, and a call whose deadline has already
  * passed (what flow_read with a zero timeout comes to). A child process
  * runs them under a seccomp filter that kills it on any system call but
- * clock_gettime (the vDSO's fallback) and exit.
+ * clock_gettime (the vDSO's fallback), exit and sigaltstack (ASan's).
  */
 
 #include "common/flow_shm.h"
@@ -47,6 +47,7 @@ static int no_syscalls(void)
                 ALLOW(__NR_clock_gettime),
                 ALLOW(__NR_exit_group),
                 ALLOW(__NR_exit),
+                ALLOW(__NR_sigaltstack), /* ASan, before a noreturn call */
                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
         };
         struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
