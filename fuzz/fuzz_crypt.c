@@ -16,6 +16,8 @@
  *
  * crypt.c is included (not linked) so the script can set the sender's
  * counter, which the API only ever increments.
+ *
+ * Sources: src/common/ossl.c
  */
 #include "common/crypt.c"
 #include "fuzz_input.h"

@@ -14,6 +14,7 @@
  * EVP_CIPHER_CTX_free cleanses.
  */
 #include "crypt.h"
+#include "ossl.h"
 
 #include <ouroboros/errno.h>
 
@@ -142,6 +143,9 @@ int crypt_kex_new(struct crypt_kex ** kex,
         if (kex == NULL || pub == NULL)
                 return -EINVAL;
 
+        if (ossl_init() < 0)
+                return -ECRYPT;
+
         pkey = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
         if (pkey == NULL)
                 return -ECRYPT;
@@ -157,6 +161,9 @@ int crypt_kex_from_priv(struct crypt_kex ** kex,
 
         if (kex == NULL || priv == NULL || pub == NULL)
                 return -EINVAL;
+
+        if (ossl_init() < 0)
+                return -ECRYPT;
 
         pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL,
                                             priv, CRYPT_PRIVKEY_LEN);

@@ -177,9 +177,11 @@ static int write_room(struct flow_shm * shm,
 }
 
 /*
- * Room for need bytes, growing the window while it is the window (not
- * the packet count, not the ring) that is full. 1 if there is room, 0
- * if not, < 0 bad; *need is updated to the new wrap point.
+ * Room for need bytes, growing the window while there is none. 1 if
+ * there is room, 0 if not, < 0 bad; *need is updated to the new wrap
+ * point. Without room the window is at its cap, also when the packet
+ * count is what is full: a writer must never sleep on a wrap that needs
+ * more room than is queued (see the top of file).
  */
 static int write_room_grow(struct flow_shm * shm,
                            uint64_t          rec,
@@ -193,8 +195,6 @@ static int write_room_grow(struct flow_shm * shm,
                 r = write_room(shm, *need);
                 if (r != 0 || shm->win >= cap)
                         return r;
-                if (shm->tpkts - shm->hpkts_c >= shm->max_pkts)
-                        return 0; /* a bigger window would not help */
 
                 shm->win = shm->win * 2 < cap ? shm->win * 2 : cap;
         }

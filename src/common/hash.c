@@ -2,6 +2,7 @@
  * Ouroboros - hashing of names for directories (SHA3 through OpenSSL).
  */
 #include "hash.h"
+#include "ossl.h"
 
 #include <openssl/evp.h>
 
@@ -58,6 +59,9 @@ int hash_name(enum hash_algo algo,
 
         if ((unsigned) algo >= N_ALGOS || name == NULL)
                 return -EINVAL;
+
+        if (ossl_init() < 0)
+                return -EIO;
 
         md = EVP_get_digestbyname(algos[algo].ossl);
         if (md == NULL)

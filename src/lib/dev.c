@@ -458,6 +458,40 @@ OURO_API int flow_dealloc(int fd)
         return 0;
 }
 
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define OURO_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define OURO_TSAN 1
+#endif
+
+#ifdef OURO_TSAN
+/*
+ * ThreadSanitizer (GCC 12, clang 16) has no pthread_mutex_clocklock
+ * interceptor and then reports every unlock as "unlock of an unlocked
+ * mutex": in a TSan build only, wait on CLOCK_REALTIME instead.
+ */
+static int mutex_clocklock(pthread_mutex_t *       mu,
+                           const struct timespec * abstime)
+{
+        struct timespec rt;
+        int64_t         left = ts_to_ns(abstime) - now_ns();
+
+        clock_gettime(CLOCK_REALTIME, &rt);
+        rt = ns_to_ts(ts_to_ns(&rt) + (left > 0 ? left : 0));
+
+        return pthread_mutex_timedlock(mu, &rt);
+}
+#else
+static int mutex_clocklock(pthread_mutex_t *       mu,
+                           const struct timespec * abstime)
+{
+        return pthread_mutex_clocklock(mu, CLOCK_MONOTONIC, abstime);
+}
+#endif
+
 /* Lock mu for a call that may wait until abstime (NULL: forever) or not
  * at all (nonblock): 0, -EAGAIN or -ETIMEDOUT. */
 static int lock_for(pthread_mutex_t *       mu,
@@ -471,7 +505,7 @@ static int lock_for(pthread_mutex_t *       mu,
         else if (abstime == NULL)
                 r = -pthread_mutex_lock(mu);
         else
-                r = -pthread_mutex_clocklock(mu, CLOCK_MONOTONIC, abstime);
+                r = -mutex_clocklock(mu, abstime);
 
         return r;
 }

@@ -275,10 +275,13 @@ def test_queue_lengths(pair):
 def test_message_too_long(pair):
     c, s = pair()
     with pytest.raises(errors.MessageTooLongError):
-        c.write(b"x" * (1 << 20))
+        c.write(b"x" * ((1 << 20) + 1))     # above max_pkt (1 MiB)
     big = b"y" * 65536
     c.write(big)
     assert s.read() == big
+    big = b"z" * (1 << 20)
+    c.write(big)
+    assert s.read(1 << 20) == big
 
 
 def test_peer_dealloc_raises_flowdown(pair):

@@ -3,7 +3,8 @@
  * blocked writer is woken: a quiet flow touches only the start of its
  * ring, a flood grows it to a bounded window, a 1 MiB packet passes by
  * default (three in flight), and a writer sleeping on a full ring is
- * woken once half of it was read, not at the first packet read. A
+ * woken once half of it was read, not at the first packet read (also
+ * when the packet count is full and the next packet must wrap). A
  * random mix of sizes up to 1 MiB between two blocking threads checks
  * that no wake-up is lost with the window and the wake target.
  */
@@ -207,7 +208,7 @@ struct writer {
 static void * writer_run(void * o)
 {
         struct writer * w = o;
-        static uint8_t  buf[1024];
+        static uint8_t  buf[32000];
 
         atomic_store(&w->ret, flow_shm_write(w->s, buf, w->len, false,
                                              NULL));
@@ -263,6 +264,39 @@ static void test_writer_wake(void)
         pthread_join(t, NULL);
         CHECK_EQ(atomic_load(&w.ret), sizeof(buf));
         CHECK_EQ(flow_shm_rxqlen(p.s[1]), 8);
+        pair_close(&p);
+}
+
+/*
+ * The packet count full while the next record must wrap at a small
+ * window with more bytes than are queued: the writer must grow its
+ * window before it sleeps, or no consume ever reaches its target.
+ */
+static void test_count_full_wrap(void)
+{
+        struct flow_shm_conf c = { 1 << 20, 1, 32768 };
+        struct pair          p;
+        struct writer        w;
+        pthread_t            t;
+        uint8_t              buf[1000] = { 0 };
+        int64_t              t0;
+
+        pair_open(&p, &c);
+        CHECK_EQ(flow_shm_write(p.s[0], buf, sizeof(buf), true, NULL), 1000);
+
+        w.s   = p.s[0];
+        w.len = 32000; /* 1008 + 32008 > the 32 KiB window: wraps */
+        atomic_store(&w.ret, 1);
+        CHECK_EQ(pthread_create(&t, NULL, writer_run, &w), 0);
+        usleep(50000);
+        CHECK_EQ(atomic_load(&w.ret), 1);
+
+        t0 = now_ns();
+        consume(p.s[1], 1);
+        while (atomic_load(&w.ret) == 1 && now_ns() - t0 < NS_PER_S)
+                usleep(1000);
+        CHECK_EQ(atomic_load(&w.ret), 32000);
+        pthread_join(t, NULL);
         pair_close(&p);
 }
 
@@ -329,6 +363,7 @@ int main(void)
         test_flood_window();
         test_big_packets();
         test_writer_wake();
+        test_count_full_wrap();
         test_mix();
 
         printf("test_flow_shm_win: all passed\n");
