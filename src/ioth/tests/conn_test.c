@@ -13,6 +13,10 @@
  *   conn_test bind BACKEND VDE_SWITCH
  *       bind() takes the stack's own addresses, the wildcard, broadcast
  *       and multicast, and refuses others with EADDRNOTAVAIL (as Linux).
+ *   conn_test arp BACKEND VDE_SWITCH
+ *       connect() to an address of the subnet that nobody answers ARP for
+ *       fails with EHOSTUNREACH within ARP_LIMIT seconds (Linux: ~3 s),
+ *       blocking and non-blocking.
  * Exit 0 pass, 1 fail, 77 skip (testnet.c says when).
  */
 #include <arpa/inet.h>
@@ -386,6 +390,46 @@ static int bind_cli(struct ioth *s, int arg)
 	return bad;
 }
 
+/* --- arp ------------------------------------------------------------------- */
+
+#define ARP_LIMIT 6
+
+static int arp_cli(struct ioth *s, int arg)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	                         .sin_port = htons(PORT) };
+	int err = 0;
+	socklen_t el = sizeof(err);
+	double t0 = now();
+	double t;
+	int c;
+	int r;
+
+	(void) arg;
+	inet_pton(AF_INET, "10.40.0.77", &a.sin_addr);   /* nobody */
+	c = ioth_socket(s, AF_INET, SOCK_STREAM, 0);
+	CHECK(c >= 0);
+	r = ioth_connect(s, c, (void *) &a, sizeof(a));
+	t = now() - t0;
+	ioth_close(s, c);
+	printf("blocking connect to a silent address: %s after %.1f s\n",
+	       strerror(-r), t);
+	CHECK(r == -EHOSTUNREACH && t <= ARP_LIMIT);
+	/* non-blocking: the error comes through SO_ERROR */
+	c = ioth_socket(s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK(c >= 0);
+	a.sin_addr.s_addr = htonl(ntohl(a.sin_addr.s_addr) + 1);
+	t0 = now();
+	CHECK(ioth_connect(s, c, (void *) &a, sizeof(a)) == -EINPROGRESS);
+	CHECK(tn_wait(c, POLLOUT, (ARP_LIMIT + 2) * 1000));
+	CHECK(ioth_getsockopt(s, c, SOL_SOCKET, SO_ERROR, &err, &el) == 0);
+	t = now() - t0;
+	ioth_close(s, c);
+	printf("non-blocking: SO_ERROR %s after %.1f s\n", strerror(err), t);
+	CHECK(err == EHOSTUNREACH && t <= ARP_LIMIT);
+	return 0;
+}
+
 static int idle_srv(struct ioth *s, int arg)
 {
 	(void) s; (void) arg;
@@ -448,9 +492,11 @@ int main(int argc, char **argv)
 		           atoi(argv[4]) > MAXCONN ? MAXCONN : atoi(argv[4]));
 	if (argc >= 4 && strcmp(argv[1], "bind") == 0)
 		return run(argv[2], argv[3], idle_srv, bind_cli, 0);
+	if (argc >= 4 && strcmp(argv[1], "arp") == 0)
+		return run(argv[2], argv[3], idle_srv, arp_cli, 0);
 	if (argc >= 4 && strcmp(argv[1], "swkill") == 0)
 		return run(argv[2], argv[3], swkill_server, swkill_client, 0);
 	fprintf(stderr, "usage: %s many BACKEND VDE_SWITCH N | "
-	        "swkill | bind BACKEND VDE_SWITCH\n", argv[0]);
+	        "swkill | bind | arp BACKEND VDE_SWITCH\n", argv[0]);
 	return 2;
 }
