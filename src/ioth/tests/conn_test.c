@@ -7,6 +7,10 @@
  *       server closes; neither process may crash.  Both processes first
  *       use descriptors up to PAD_FDS, as a busy program does, so that
  *       the stacks' own descriptors lie beyond FD_SETSIZE.
+ *   conn_test fdlimit BACKEND VDE_SWITCH
+ *       the client, limited to FDLIMIT descriptors, opens connections
+ *       until one fails: that must be EMFILE (not a crash), and every
+ *       connection made must still echo and end in EOF.
  *   conn_test swkill BACKEND VDE_SWITCH
  *       the switch dies in the middle of a bulk echo: both processes must
  *       see an error (or EOF) within SWKILL_LIMIT seconds, and not crash.
@@ -81,6 +85,9 @@ struct sconn {
 	char buf[MSG];
 };
 
+/* Set: many_server() also ends once 3 s pass with nothing left to serve. */
+static int idle_end;
+
 /* Serve n connections: read MSG bytes, echo them, close. */
 static int many_server(struct ioth *s, int n)
 {
@@ -93,6 +100,7 @@ static int many_server(struct ioth *s, int n)
 	int served = 0;
 	int open = 0;
 	double end = now() + 60;
+	double last = now();
 	int i;
 
 	pad_fds();
@@ -110,8 +118,11 @@ static int many_server(struct ioth *s, int n)
 			p[np].fd = c[i].fd;
 			p[np++].events = POLLIN;
 		}
+		if (idle_end && open == 0 && served > 0 && now() - last > 3)
+			break;
 		if (poll(p, (nfds_t) np, 1000) <= 0)
 			continue;
+		last = now();
 		if (accepted < n && (p[0].revents & POLLIN)) {
 			int fd = ioth_accept(s, l, NULL, NULL);
 			if (fd < 0)
@@ -172,13 +183,13 @@ static ssize_t recv_all(struct ioth *s, int fd, char *buf, size_t n)
 	return (ssize_t) got;
 }
 
+static int many_check(struct ioth *s, int *fd, int n);
+
 static int many_client(struct ioth *s, int n)
 {
 	static int fd[MAXCONN];
 	struct sockaddr_in a = { .sin_family = AF_INET,
 	                         .sin_port = htons(PORT) };
-	char out[MSG], in[MSG];
-	int eof = 0, reset = 0, other = 0;
 	int i;
 
 	pad_fds();
@@ -192,6 +203,17 @@ static int many_client(struct ioth *s, int n)
 		if (r < 0)
 			FAIL("connect %d: %s", i, strerror(-r));
 	}
+	return many_check(s, fd, n);
+}
+
+/* Send a message on each of the n connections fd, read the echoes, then
+ * EOF; closes them. */
+static int many_check(struct ioth *s, int *fd, int n)
+{
+	char out[MSG], in[MSG];
+	int eof = 0, reset = 0, other = 0;
+	int i;
+
 	for (i = 0; i < n; i++) {
 		memset(out, 'a' + i % 26, sizeof(out));
 		CHECK(ioth_sendto(s, fd[i], out, MSG, 0, NULL, 0) == MSG);
@@ -217,6 +239,51 @@ static int many_client(struct ioth *s, int n)
 	printf("%d connections: %d EOF, %d ECONNRESET, %d other\n", n, eof,
 	       reset, other);
 	return eof == n ? 0 : 1;
+}
+
+/* --- fdlimit ------------------------------------------------------------- */
+
+#define FDLIMIT 160
+
+static int fdlimit_client(struct ioth *s, int arg)
+{
+	static int fd[MAXCONN];
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	                         .sin_port = htons(PORT) };
+	struct rlimit rl;
+	int n;
+	int r = 0;
+
+	(void) arg;
+	inet_pton(AF_INET, "10.40.0.1", &a.sin_addr);
+	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	rl.rlim_cur = FDLIMIT;
+	CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	for (n = 0; n < MAXCONN; n++) {
+		fd[n] = ioth_socket(s, AF_INET, SOCK_STREAM, 0);
+		if (fd[n] < 0) {
+			r = fd[n];
+			break;
+		}
+		r = ioth_connect(s, fd[n], (void *) &a, sizeof(a));
+		if (r < 0) {
+			ioth_close(s, fd[n]);
+			break;
+		}
+	}
+	printf("%d connections within %d descriptors, then %s\n", n,
+	       FDLIMIT, strerror(-r));
+	if (r != -EMFILE)
+		FAIL("expected EMFILE, got %s", strerror(-r));
+	CHECK(n >= 10);
+	return many_check(s, fd, n);
+}
+
+/* Serve until the client has closed everything (arg: at most). */
+static int fdlimit_server(struct ioth *s, int arg)
+{
+	idle_end = 1;
+	return many_server(s, arg) == 6 ? 0 : 1;        /* 6: fewer came */
 }
 
 /* --- swkill ------------------------------------------------------------------ */
@@ -490,6 +557,9 @@ int main(int argc, char **argv)
 	if (argc >= 5 && strcmp(argv[1], "many") == 0)
 		return run(argv[2], argv[3], many_server, many_client,
 		           atoi(argv[4]) > MAXCONN ? MAXCONN : atoi(argv[4]));
+	if (argc >= 4 && strcmp(argv[1], "fdlimit") == 0)
+		return run(argv[2], argv[3], fdlimit_server, fdlimit_client,
+		           MAXCONN);
 	if (argc >= 4 && strcmp(argv[1], "bind") == 0)
 		return run(argv[2], argv[3], idle_srv, bind_cli, 0);
 	if (argc >= 4 && strcmp(argv[1], "arp") == 0)
@@ -497,6 +567,7 @@ int main(int argc, char **argv)
 	if (argc >= 4 && strcmp(argv[1], "swkill") == 0)
 		return run(argv[2], argv[3], swkill_server, swkill_client, 0);
 	fprintf(stderr, "usage: %s many BACKEND VDE_SWITCH N | "
-	        "swkill | bind | arp BACKEND VDE_SWITCH\n", argv[0]);
+	        "fdlimit | swkill | bind | arp BACKEND VDE_SWITCH\n",
+	        argv[0]);
 	return 2;
 }
