@@ -48,6 +48,7 @@ struct lsock {
 	int rcvtimeo;           /* SO_RCVTIMEO in ms, -1: none */
 	int sndtimeo;           /* SO_SNDTIMEO in ms, -1: none */
 	int backlog;            /* listen() backlog, -1: not listening */
+	int unreach;            /* aborted by lwip_arpfail.c */
 	unsigned long serial;   /* tells sockets reusing a descriptor apart */
 	struct ioth_pollfd pfd;
 };
@@ -299,11 +300,29 @@ int ioth_lwip_sock_wait(int fd, int events, int timeout_ms)
 
 /* --- calls ---------------------------------------------------------------- */
 
+/* The errno lwIP reports for e, as this back-end reports it. */
+static int errno_of(const struct lsock *e, int err)
+{
+	int unreach = __atomic_load_n(&e->unreach, __ATOMIC_RELAXED);
+
+	return err == ECONNABORTED && unreach ? EHOSTUNREACH : err;
+}
+
+void ioth_lwip_sock_unreachable(int s)
+{
+	if (s < 0 || s >= MAXFD)
+		return;
+	pthread_mutex_lock(&tab_lock);
+	if (by_sock[s] != NULL)
+		__atomic_store_n(&by_sock[s]->unreach, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&tab_lock);
+}
+
 /* Finish a call: refresh readiness, drop the reference, -1/errno to
  * -errno. */
 static long done(struct lsock *e, long r)
 {
-	int err = errno;
+	int err = errno_of(e, errno);
 
 	refresh(e);
 	put(e);
@@ -370,6 +389,7 @@ static int conn_error(struct lsock *e)
 
 	if (lwip_getsockopt(e->s, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
 		return errno;
+	err = errno_of(e, err);
 	return err == ECONNRESET ? ECONNREFUSED : err;  /* RST to a SYN */
 }
 
@@ -385,6 +405,7 @@ int ioth_lwip_sock_connect(int fd, const struct sockaddr *a, socklen_t l)
 	if (r == 0 || errno != EINPROGRESS)
 		return (int) done(e, r);
 	e->connecting = 1;
+	ioth_arpfail_watch();
 	w = block(e, 0, POLLOUT, e->sndtimeo);
 	if (w == -EAGAIN) {             /* non-blocking, or timed out */
 		errno = EINPROGRESS;
@@ -534,6 +555,9 @@ int ioth_lwip_sock_getsockopt(int fd, int level, int name, void *val,
 
 	GET(e, fd);
 	r = lwip_getsockopt(e->s, level, name, val, len);
+	if (r == 0 && level == SOL_SOCKET && name == SO_ERROR &&
+	    *len >= sizeof(int))
+		*(int *) val = errno_of(e, *(int *) val);
 	if (r == 0 && level == SOL_SOCKET && name == SO_ERROR &&
 	    *len >= sizeof(int) && e->connecting) {
 		int *v = val;

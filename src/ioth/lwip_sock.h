@@ -37,6 +37,12 @@ int ioth_lwip_sock_backlog(int s);
 /* 0 if a socket may bind address a (lwip_addr.c), -EADDRNOTAVAIL if it
  * is not one of the stack's (call without the core lock). */
 int ioth_lwip_addr_bindable(const struct sockaddr *a, socklen_t l);
+/* A connection is being made: fail it with EHOSTUNREACH if its next hop
+ * does not answer ARP (lwip_arpfail.c; call without the core lock). */
+void ioth_arpfail_watch(void);
+/* lwIP socket s was aborted because its next hop is unreachable: report
+ * EHOSTUNREACH where lwIP says ECONNABORTED (core lock held). */
+void ioth_lwip_sock_unreachable(int s);
 /* Close every socket (stack teardown). */
 void ioth_lwip_sock_close_all(void);
 

@@ -26,7 +26,9 @@
 #include <poll.h>
 #include <stddef.h>
 #include <netinet/in.h>
+#include <sys/eventfd.h>
 #include <sys/time.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "lwipv6_fix.h"
@@ -332,6 +334,30 @@ static void refresh(struct v6sock *e)
 	pthread_mutex_unlock(&e->lock);
 }
 
+/* LWIPv6 takes descriptors for every socket (a pipe per mailbox) and,
+ * when pipe() fails, carries on with mailboxes that lose messages, which
+ * crashed processes at the descriptor limit.  So a socket is only made,
+ * or accepted, while FD_RESERVE more descriptors could still be opened:
+ * beyond that the call fails with EMFILE, a clear error, and the rest is
+ * left for the connections the stack thread sets up on its own. */
+#define FD_RESERVE 64
+
+static int fd_headroom(void)
+{
+	int fd[FD_RESERVE];
+	int n;
+	int i;
+
+	for (n = 0; n < FD_RESERVE; n++) {
+		fd[n] = eventfd(0, EFD_CLOEXEC);
+		if (fd[n] < 0)
+			break;
+	}
+	for (i = 0; i < n; i++)
+		close(fd[i]);
+	return n == FD_RESERVE ? 0 : -EMFILE;
+}
+
 /* Wrap LWIPv6 socket s; closes s on failure. */
 static int track(void *owner, int s)
 {
@@ -440,6 +466,9 @@ static int l6_socket(void *priv, int domain, int type, int protocol)
 	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 	int s;
 
+	s = fd_headroom();
+	if (s < 0)
+		return s;
 	errno = 0;
 	s = lib.msocket(st->stack, domain, base, protocol);
 	if (s < 0)
@@ -508,6 +537,8 @@ static int l6_accept(void *priv, int fd, struct sockaddr *a, socklen_t *l)
 		return -EAGAIN;
 	}
 	ns = timed_wait(e, 0, POLLIN, e->rcvtimeo);
+	if (ns == 0)
+		ns = fd_headroom();
 	if (ns < 0)
 		return ns;
 	ns = (int) done(e, lib.accept(e->s, a, l));

@@ -17,7 +17,10 @@
  *    same contract (wait up to timeout ms, 0 = no limit; read one message
  *    pointer; return the ms waited, or SYS_ARCH_TIMEOUT with *msg NULL);
  *  - pipe() failing leaves both descriptors at -1, on which the wait
- *    returns SYS_ARCH_TIMEOUT at once and posts fail harmlessly.
+ *    returns SYS_ARCH_TIMEOUT at once and posts fail harmlessly;
+ *  - a post to a missing mailbox (NULL: what the stack thread is left
+ *    with for an incoming connection when descriptors run out) is
+ *    dropped instead of dereferenced.
  * The mailbox layout relied on is the one of sys_mbox_new(): two ints,
  * read end first.
  *
@@ -136,6 +139,18 @@ timeout:
 	return SYS_ARCH_TIMEOUT;
 }
 
+static void mbox_post(void *mbox, void *msg)
+{
+	const int *fd = mbox;
+	ssize_t n;
+
+	if (fd == NULL || fd[1] < 0)
+		return;
+	do
+		n = write(fd[1], &msg, sizeof(msg));
+	while (n < 0 && errno == EINTR);
+}
+
 static int safe_pipe(int fd[2])
 {
 	if (fd == NULL) {               /* sys_mbox_new's malloc failed */
@@ -225,6 +240,8 @@ int ioth_lwipv6_fix(void *handle)
 	if (r == 0)
 		r = plt_set(lm, "sys_arch_mbox_fetch", (void *) mbox_fetch,
 		            NULL);
+	if (r == 0)
+		r = plt_set(lm, "sys_mbox_post", (void *) mbox_post, NULL);
 	if (r == 0)
 		r = plt_set(lm, "sys_sem_wait", (void *) sem_wait_hook, NULL);
 	if (r == 0)

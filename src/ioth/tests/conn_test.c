@@ -7,12 +7,20 @@
  *       server closes; neither process may crash.  Both processes first
  *       use descriptors up to PAD_FDS, as a busy program does, so that
  *       the stacks' own descriptors lie beyond FD_SETSIZE.
+ *   conn_test fdlimit BACKEND VDE_SWITCH
+ *       the client, limited to FDLIMIT descriptors, opens connections
+ *       until one fails: that must be EMFILE (not a crash), and every
+ *       connection made must still echo and end in EOF.
  *   conn_test swkill BACKEND VDE_SWITCH
  *       the switch dies in the middle of a bulk echo: both processes must
  *       see an error (or EOF) within SWKILL_LIMIT seconds, and not crash.
  *   conn_test bind BACKEND VDE_SWITCH
  *       bind() takes the stack's own addresses, the wildcard, broadcast
  *       and multicast, and refuses others with EADDRNOTAVAIL (as Linux).
+ *   conn_test arp BACKEND VDE_SWITCH
+ *       connect() to an address of the subnet that nobody answers ARP for
+ *       fails with EHOSTUNREACH within ARP_LIMIT seconds (Linux: ~3 s),
+ *       blocking and non-blocking.
  * Exit 0 pass, 1 fail, 77 skip (testnet.c says when).
  */
 #include <arpa/inet.h>
@@ -77,6 +85,9 @@ struct sconn {
 	char buf[MSG];
 };
 
+/* Set: many_server() also ends once 3 s pass with nothing left to serve. */
+static int idle_end;
+
 /* Serve n connections: read MSG bytes, echo them, close. */
 static int many_server(struct ioth *s, int n)
 {
@@ -89,6 +100,7 @@ static int many_server(struct ioth *s, int n)
 	int served = 0;
 	int open = 0;
 	double end = now() + 60;
+	double last = now();
 	int i;
 
 	pad_fds();
@@ -106,8 +118,11 @@ static int many_server(struct ioth *s, int n)
 			p[np].fd = c[i].fd;
 			p[np++].events = POLLIN;
 		}
+		if (idle_end && open == 0 && served > 0 && now() - last > 3)
+			break;
 		if (poll(p, (nfds_t) np, 1000) <= 0)
 			continue;
+		last = now();
 		if (accepted < n && (p[0].revents & POLLIN)) {
 			int fd = ioth_accept(s, l, NULL, NULL);
 			if (fd < 0)
@@ -168,13 +183,13 @@ static ssize_t recv_all(struct ioth *s, int fd, char *buf, size_t n)
 	return (ssize_t) got;
 }
 
+static int many_check(struct ioth *s, int *fd, int n);
+
 static int many_client(struct ioth *s, int n)
 {
 	static int fd[MAXCONN];
 	struct sockaddr_in a = { .sin_family = AF_INET,
 	                         .sin_port = htons(PORT) };
-	char out[MSG], in[MSG];
-	int eof = 0, reset = 0, other = 0;
 	int i;
 
 	pad_fds();
@@ -188,6 +203,17 @@ static int many_client(struct ioth *s, int n)
 		if (r < 0)
 			FAIL("connect %d: %s", i, strerror(-r));
 	}
+	return many_check(s, fd, n);
+}
+
+/* Send a message on each of the n connections fd, read the echoes, then
+ * EOF; closes them. */
+static int many_check(struct ioth *s, int *fd, int n)
+{
+	char out[MSG], in[MSG];
+	int eof = 0, reset = 0, other = 0;
+	int i;
+
 	for (i = 0; i < n; i++) {
 		memset(out, 'a' + i % 26, sizeof(out));
 		CHECK(ioth_sendto(s, fd[i], out, MSG, 0, NULL, 0) == MSG);
@@ -213,6 +239,51 @@ static int many_client(struct ioth *s, int n)
 	printf("%d connections: %d EOF, %d ECONNRESET, %d other\n", n, eof,
 	       reset, other);
 	return eof == n ? 0 : 1;
+}
+
+/* --- fdlimit ------------------------------------------------------------- */
+
+#define FDLIMIT 160
+
+static int fdlimit_client(struct ioth *s, int arg)
+{
+	static int fd[MAXCONN];
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	                         .sin_port = htons(PORT) };
+	struct rlimit rl;
+	int n;
+	int r = 0;
+
+	(void) arg;
+	inet_pton(AF_INET, "10.40.0.1", &a.sin_addr);
+	CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+	rl.rlim_cur = FDLIMIT;
+	CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
+	for (n = 0; n < MAXCONN; n++) {
+		fd[n] = ioth_socket(s, AF_INET, SOCK_STREAM, 0);
+		if (fd[n] < 0) {
+			r = fd[n];
+			break;
+		}
+		r = ioth_connect(s, fd[n], (void *) &a, sizeof(a));
+		if (r < 0) {
+			ioth_close(s, fd[n]);
+			break;
+		}
+	}
+	printf("%d connections within %d descriptors, then %s\n", n,
+	       FDLIMIT, strerror(-r));
+	if (r != -EMFILE)
+		FAIL("expected EMFILE, got %s", strerror(-r));
+	CHECK(n >= 10);
+	return many_check(s, fd, n);
+}
+
+/* Serve until the client has closed everything (arg: at most). */
+static int fdlimit_server(struct ioth *s, int arg)
+{
+	idle_end = 1;
+	return many_server(s, arg) == 6 ? 0 : 1;        /* 6: fewer came */
 }
 
 /* --- swkill ------------------------------------------------------------------ */
@@ -386,6 +457,46 @@ static int bind_cli(struct ioth *s, int arg)
 	return bad;
 }
 
+/* --- arp ------------------------------------------------------------------- */
+
+#define ARP_LIMIT 6
+
+static int arp_cli(struct ioth *s, int arg)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	                         .sin_port = htons(PORT) };
+	int err = 0;
+	socklen_t el = sizeof(err);
+	double t0 = now();
+	double t;
+	int c;
+	int r;
+
+	(void) arg;
+	inet_pton(AF_INET, "10.40.0.77", &a.sin_addr);   /* nobody */
+	c = ioth_socket(s, AF_INET, SOCK_STREAM, 0);
+	CHECK(c >= 0);
+	r = ioth_connect(s, c, (void *) &a, sizeof(a));
+	t = now() - t0;
+	ioth_close(s, c);
+	printf("blocking connect to a silent address: %s after %.1f s\n",
+	       strerror(-r), t);
+	CHECK(r == -EHOSTUNREACH && t <= ARP_LIMIT);
+	/* non-blocking: the error comes through SO_ERROR */
+	c = ioth_socket(s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK(c >= 0);
+	a.sin_addr.s_addr = htonl(ntohl(a.sin_addr.s_addr) + 1);
+	t0 = now();
+	CHECK(ioth_connect(s, c, (void *) &a, sizeof(a)) == -EINPROGRESS);
+	CHECK(tn_wait(c, POLLOUT, (ARP_LIMIT + 2) * 1000));
+	CHECK(ioth_getsockopt(s, c, SOL_SOCKET, SO_ERROR, &err, &el) == 0);
+	t = now() - t0;
+	ioth_close(s, c);
+	printf("non-blocking: SO_ERROR %s after %.1f s\n", strerror(err), t);
+	CHECK(err == EHOSTUNREACH && t <= ARP_LIMIT);
+	return 0;
+}
+
 static int idle_srv(struct ioth *s, int arg)
 {
 	(void) s; (void) arg;
@@ -446,11 +557,17 @@ int main(int argc, char **argv)
 	if (argc >= 5 && strcmp(argv[1], "many") == 0)
 		return run(argv[2], argv[3], many_server, many_client,
 		           atoi(argv[4]) > MAXCONN ? MAXCONN : atoi(argv[4]));
+	if (argc >= 4 && strcmp(argv[1], "fdlimit") == 0)
+		return run(argv[2], argv[3], fdlimit_server, fdlimit_client,
+		           MAXCONN);
 	if (argc >= 4 && strcmp(argv[1], "bind") == 0)
 		return run(argv[2], argv[3], idle_srv, bind_cli, 0);
+	if (argc >= 4 && strcmp(argv[1], "arp") == 0)
+		return run(argv[2], argv[3], idle_srv, arp_cli, 0);
 	if (argc >= 4 && strcmp(argv[1], "swkill") == 0)
 		return run(argv[2], argv[3], swkill_server, swkill_client, 0);
 	fprintf(stderr, "usage: %s many BACKEND VDE_SWITCH N | "
-	        "swkill | bind BACKEND VDE_SWITCH\n", argv[0]);
+	        "fdlimit | swkill | bind | arp BACKEND VDE_SWITCH\n",
+	        argv[0]);
 	return 2;
 }

@@ -41,8 +41,8 @@ static void remove_switch_files(void)
 	dir = opendir(swctl);
 	while (dir != NULL && (d = readdir(dir)) != NULL) {
 		char p[400];
-		if (d->d_name[0] == '.')
-			continue;
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;       /* port sockets are named .PID-PORT */
 		snprintf(p, sizeof(p), "%s/%s", swctl, d->d_name);
 		unlink(p);
 	}
