@@ -44,8 +44,9 @@
  * is queued before the wake, which then finds it: the kernel checks the
  * word and queues under the same hash-bucket lock the waker takes), or P2
  * comes before W2, hence P1 before W3 and the recheck sees the progress
- * and the waiter never sleeps. State changes skip the waiters test and
- * always bump and wake.
+ * and the waiter never sleeps. State changes (close, down, dead) always
+ * bump every sequence word, but call futex_wake only for words with a
+ * counted waiter: their W3 checks the state, so the same pairing holds.
  *
  * A writer waits for more than room for its packet: it sleeps until the
  * reader consumed half of what was queued when it fell asleep, in bytes

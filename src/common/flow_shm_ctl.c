@@ -90,6 +90,7 @@ int flow_shm_create(const struct flow_shm_conf * conf)
 {
         struct flow_shm_conf dflt;
         struct shm_hdr *     hdr;
+        ssize_t              n;
         int                  fd;
         int                  err;
 
@@ -108,12 +109,18 @@ int flow_shm_create(const struct flow_shm_conf * conf)
         if (ftruncate(fd, (off_t) total_size(conf->ring_size)) < 0)
                 goto fail_errno;
 
-        hdr = mmap(NULL, SHM_HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                   fd, 0);
-        if (hdr == MAP_FAILED)
-                goto fail_errno;
-
-        /* The memfd is zero-filled: counters, states, waiters all 0. */
+        /*
+         * Built here and written with one pwrite: no mapping, so no page
+         * table to make and no TLB to flush in the IRMd. Nobody else holds
+         * the memfd yet, so no one can see a half-written header; the
+         * rest of the memfd is zero-filled (counters, waiters all 0).
+         */
+        hdr = calloc(1, sizeof(*hdr));
+        if (hdr == NULL) {
+                close(fd);
+                return -ENOMEM;
+        }
+        hdr->magic      = SHM_MAGIC;
         hdr->version    = SHM_VERSION;
         hdr->total_size = total_size(conf->ring_size);
         hdr->hdr_size   = SHM_HDR_SIZE;
@@ -123,12 +130,15 @@ int flow_shm_create(const struct flow_shm_conf * conf)
         hdr->chan_off   = offsetof(struct shm_hdr, chan);
         hdr->ring_off[0] = SHM_HDR_SIZE;
         hdr->ring_off[1] = SHM_HDR_SIZE + conf->ring_size;
-        atomic_store(&hdr->state[0], FLOW_SIDE_OPEN);
-        atomic_store(&hdr->state[1], FLOW_SIDE_OPEN);
-        /* Magic last: a half-built header is never a flow. */
-        atomic_thread_fence(memory_order_seq_cst);
-        hdr->magic = SHM_MAGIC;
-        munmap(hdr, SHM_HDR_SIZE);
+        atomic_init(&hdr->state[0], FLOW_SIDE_OPEN);
+        atomic_init(&hdr->state[1], FLOW_SIDE_OPEN);
+        n = pwrite(fd, hdr, sizeof(*hdr), 0);
+        free(hdr);
+        if (n != (ssize_t) sizeof(*hdr)) {
+                if (n >= 0)
+                        errno = EIO;
+                goto fail_errno;
+        }
 
         /* Fixed size for ever, so no peer can SIGBUS our mapping. */
         if (fcntl(fd, F_ADD_SEALS, SEALS_NEEDED | F_SEAL_SEAL) < 0)
@@ -174,21 +184,29 @@ static int hdr_check(const struct shm_hdr * hdr,
         return 0;
 }
 
-/* The memfd must be sealed against shrinking and at least len bytes. */
-static int fd_check(int    fd,
-                    size_t len)
+/*
+ * The memfd: a regular file sealed against shrinking and growing (so its
+ * size is final and no peer can SIGBUS a mapping), of a size a flow can
+ * have. One fstat and one F_GET_SEALS; the size goes to *len.
+ */
+static int fd_check(int      fd,
+                    size_t * len)
 {
         struct stat st;
         int         seals;
 
+        seals = fcntl(fd, F_GET_SEALS);
+        if (seals < 0)
+                return errno == EBADF ? -EBADF : -EBADMSG;
+        if ((seals & SEALS_NEEDED) != SEALS_NEEDED)
+                return -EBADMSG;
         if (fstat(fd, &st) < 0)
                 return -errno;
-        if (!S_ISREG(st.st_mode) || (uint64_t) st.st_size != len)
+        if (!S_ISREG(st.st_mode) || st.st_size < (off_t) SHM_HDR_SIZE ||
+            (uint64_t) st.st_size > total_size(FLOW_SHM_RING_MAX))
                 return -EBADMSG;
 
-        seals = fcntl(fd, F_GET_SEALS);
-        if (seals < 0 || (seals & SEALS_NEEDED) != SEALS_NEEDED)
-                return -EBADMSG;
+        *len = (size_t) st.st_size;
 
         return 0;
 }
@@ -197,24 +215,23 @@ static int fd_check(int    fd,
 static int hdr_map(int               fd,
                    struct shm_hdr ** hdr)
 {
-        struct stat st;
-        size_t      len;
-        void *      p;
-        int         r;
+        size_t len;
+        size_t hlen;
+        void * p;
+        int    r;
 
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (st.st_size < (off_t) SHM_HDR_SIZE)
-                return -EBADMSG;
+        r = fd_check(fd, &len);
+        if (r < 0)
+                return r;
 
         p = mmap(NULL, SHM_HDR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
                  fd, 0);
         if (p == MAP_FAILED)
                 return -errno;
 
-        r = hdr_check(p, &len);
-        if (r == 0)
-                r = fd_check(fd, len);
+        r = hdr_check(p, &hlen);
+        if (r == 0 && hlen != len)
+                r = -EBADMSG;
         if (r < 0) {
                 munmap(p, SHM_HDR_SIZE);
                 return r;
@@ -225,15 +242,31 @@ static int hdr_map(int               fd,
         return 0;
 }
 
+/* CPUs online, read once: sysconf opens and reads a /sys file. */
+static long cpus_online(void)
+{
+        static _Atomic long n;
+        long                v = atomic_load_explicit(&n, memory_order_relaxed);
+
+        if (v == 0) {
+                v = sysconf(_SC_NPROCESSORS_ONLN);
+                if (v < 1)
+                        v = 1;
+                atomic_store_explicit(&n, v, memory_order_relaxed);
+        }
+
+        return v;
+}
+
 /* Poll before sleeping only if this thread can run beside its peer. */
 static int64_t spin_budget(void)
 {
         cpu_set_t set;
 
+        if (cpus_online() < 2)
+                return 0;
         if (sched_getaffinity(0, sizeof(set), &set) == 0 &&
             CPU_COUNT(&set) < 2)
-                return 0;
-        if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
                 return 0;
 
         return FLOW_SHM_SPIN_NS;
@@ -247,45 +280,41 @@ int flow_shm_map(int                memfd,
         struct flow_shm * s;
         struct shm_hdr *  hdr;
         size_t            len;
+        size_t            hlen;
         void *            p;
         int               r;
 
         if (shm == NULL || memfd < 0 || (side != 0 && side != 1))
                 return -EINVAL;
 
-        r = hdr_map(memfd, &hdr);
+        /* One look at the memfd, one mapping of all of it. */
+        r = fd_check(memfd, &len);
         if (r < 0)
                 return r;
 
-        /* Re-read from the checked header, then trust only our copy. */
-        r = hdr_check(hdr, &len);
-        if (r < 0) {
-                munmap(hdr, SHM_HDR_SIZE);
-                return r;
-        }
+        p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+        if (p == MAP_FAILED)
+                return -errno;
+        hdr = p;
 
         s = calloc(1, sizeof(*s));
         if (s == NULL) {
-                munmap(hdr, SHM_HDR_SIZE);
+                munmap(p, len);
                 return -ENOMEM;
         }
 
+        /* Check the header, then trust only our copy: the peer may change
+         * it under us at any time. */
         s->ring     = hdr->ring_size;
         s->max_pkts = hdr->max_pkts;
         s->max_pkt  = hdr->max_pkt;
-        munmap(hdr, SHM_HDR_SIZE);
-
-        if (conf_check(s->ring, s->max_pkts, s->max_pkt) < 0 ||
-            total_size(s->ring) != len || fd_check(memfd, len) < 0) {
+        r = hdr_check(hdr, &hlen);
+        if (r < 0 || hlen != len ||
+            conf_check(s->ring, s->max_pkts, s->max_pkt) < 0 ||
+            total_size(s->ring) != len) {
+                munmap(p, len);
                 free(s);
-                return -EBADMSG; /* changed between the two looks */
-        }
-
-        p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-        if (p == MAP_FAILED) {
-                r = -errno;
-                free(s);
-                return r;
+                return -EBADMSG;
         }
 
         s->base    = p;
@@ -374,11 +403,16 @@ static void hdr_wake_all(struct shm_hdr * hdr)
 {
         int i;
 
+        /* P2 of flow_shm.c's protocol: the state word was stored (P1,
+         * seq_cst) before, so a waiter that is not counted yet sees the
+         * state in its W3; only counted ones need the system call. */
         for (i = 0; i < 2; ++i) {
                 atomic_fetch_add(&hdr->chan[i].rseq, 1);
                 atomic_fetch_add(&hdr->chan[i].wseq, 1);
-                futex_wake_all(&hdr->chan[i].rseq);
-                futex_wake_all(&hdr->chan[i].wseq);
+                if (atomic_load(&hdr->chan[i].rwaiters) > 0)
+                        futex_wake_all(&hdr->chan[i].rseq);
+                if (atomic_load(&hdr->chan[i].wwaiters) > 0)
+                        futex_wake_all(&hdr->chan[i].wseq);
         }
 }
 
