@@ -3,7 +3,7 @@
  * from the spec and forwards to its ops table.
  */
 #include "dev.h"
-#include "be.h"
+#include "ipcpd/mgmt/be.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * looks at what the length covers.
  */
 #include "frame.h"
-#include "be.h"
+#include "ipcpd/mgmt/be.h"
 
 #include <errno.h>
 #include <string.h>

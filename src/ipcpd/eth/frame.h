@@ -30,7 +30,7 @@
 #ifndef OUROBOROS_IPCPD_ETH_FRAME_H
 #define OUROBOROS_IPCPD_ETH_FRAME_H
 
-#include "mgmt.h"
+#include "ipcpd/mgmt/mgmt.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,7 +3,7 @@
  * (format in dgram.h).
  */
 #include "dgram.h"
-#include "be.h"
+#include "ipcpd/mgmt/be.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -17,7 +17,7 @@
 #ifndef OUROBOROS_IPCPD_UDP_DGRAM_H
 #define OUROBOROS_IPCPD_UDP_DGRAM_H
 
-#include "mgmt.h"
+#include "ipcpd/mgmt/mgmt.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: %s\n", \
-        __FILE__, __LINE__, #c); exit(1); } } while (0)
+#include "../../../../tests/check.h"
 
 static const uint8_t DST[6] = { 0x02, 0, 0, 0, 0, 1 };
 static const uint8_t SRC[6] = { 0x02, 0, 0, 0, 0, 2 };

@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: %s\n", \
-        __FILE__, __LINE__, #c); exit(1); } } while (0)
+#include "../../../../tests/check.h"
 
 static const uint8_t NAME[] = "oping.server";
 static const uint8_t KEY[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };

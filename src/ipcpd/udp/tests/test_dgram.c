@@ -10,8 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: %s\n", \
-        __FILE__, __LINE__, #c); exit(1); } } while (0)
+#include "../../../../tests/check.h"
 
 int main(void)
 {

@@ -17,8 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: %s\n", \
-        __FILE__, __LINE__, #c); exit(1); } } while (0)
+#include "../../../../tests/check.h"
 
 static uint8_t buf[9000];
 
