@@ -3,11 +3,12 @@
  * temporary directory, runs the device scenario (dev_test.h) between
  * two plugs of it, checks the vde:// options (mtu, mac) and that a
  * switch that is not running is a clear error. Needs no privileges;
- * a skip (77) if vde_switch is not installed.
+ * a skip (77) if vde_switch is not installed, and in ASan builds.
  */
 #include "dev_test.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +41,8 @@ static void start_switch(const char * path)
                 /* Foreground, so it stays our child; stdin is the
                  * console: keep it open on a pipe nobody writes. */
                 int p[2];
+                /* Gone with us, even if we crash. */
+                prctl(PR_SET_PDEATHSIG, SIGTERM);
                 if (pipe(p) == 0)
                         dup2(p[0], 0);
                 execlp("vde_switch", "vde_switch", "-s", path, (char *) 0);
@@ -100,6 +103,12 @@ int main(void)
         struct eth_dev *    d;
         int                 ret;
 
+#if defined(__SANITIZE_ADDRESS__)
+        /* libvdeplug loads its plugins with RTLD_DEEPBIND, which the
+         * ASan runtime refuses (it aborts in vde_open). */
+        fprintf(stderr, "skip: libvdeplug cannot load under ASan\n");
+        return 77;
+#endif
         CHECK(mkdtemp(dir) != NULL);
         atexit(cleanup);
         snprintf(path, sizeof(path), "%s/sw", dir);
