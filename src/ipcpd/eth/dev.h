@@ -29,8 +29,10 @@
 
 struct eth_dev_conf {
         uint16_t        proto;  /* ethertype, or ETH_DEV_PROTO_LLC */
-        size_t          mtu;    /* VDE: 0 = ETH_DEV_VDE_MTU; raw: 0 */
-        const uint8_t * mac;    /* VDE: NULL = random local MAC */
+        size_t          mtu;    /* 0 = the interface's / ETH_DEV_VDE_MTU;
+                                 * raw: at most the interface's */
+        const uint8_t * mac;    /* VDE: NULL = random local MAC; raw:
+                                 * NULL (the interface's) */
 };
 
 struct eth_dev;

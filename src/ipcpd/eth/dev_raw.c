@@ -3,7 +3,8 @@
  * bound to the interface and to the layer's protocol (the ethertype of
  * eth-dix, ETH_P_802_2 for eth-llc), so the kernel filters out every
  * other frame. MTU, MAC and link state come from the interface
- * (SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFFLAGS). Needs CAP_NET_RAW.
+ * (SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFFLAGS); a smaller MTU may be
+ * configured. Needs CAP_NET_RAW.
  */
 #include "dev.h"
 
@@ -66,8 +67,8 @@ static int raw_open(struct eth_dev *            d,
 
         if (strlen(spec) >= IFNAMSIZ || strchr(spec, '/') != NULL)
                 return -EINVAL;
-        if (c->mtu != 0 || c->mac != NULL)
-                return -EINVAL;  /* both come from the interface */
+        if (c->mac != NULL)
+                return -EINVAL;  /* the interface's own */
         snprintf(d->name, sizeof(d->name), "%s", spec);
 
         d->ifindex = (int) if_nametoindex(spec);
@@ -95,6 +96,13 @@ static int raw_open(struct eth_dev *            d,
         ret = raw_info(d);
         if (ret < 0)
                 goto fail;
+        /* A smaller MTU may be asked for, never a larger one. */
+        if (c->mtu > d->mtu || (c->mtu != 0 && c->mtu < 64)) {
+                ret = -EINVAL;
+                goto fail;
+        }
+        if (c->mtu != 0)
+                d->mtu = c->mtu;
 
         return 0;
  fail:

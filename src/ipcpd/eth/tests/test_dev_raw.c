@@ -77,11 +77,20 @@ int main(int    argc,
         CHECK(link_wait(d, 1) == 1);
         eth_dev_close(d);
 
-        /* Unknown interface, a name too long, options raw has not. */
+        /* Unknown interface, a name too long, a MAC of our own. */
         CHECK(eth_dev_open("ouro-no-such0", &c, &d) == -ENODEV);
         CHECK(eth_dev_open("a-name-longer-than-ifnamsiz", &c, &d)
               == -EINVAL);
-        c.mtu = 1400;
+        c.mac = mac;
+        CHECK(eth_dev_open(argv[1], &c, &d) == -EINVAL);
+        c.mac = NULL;
+
+        /* A smaller MTU may be asked for, a larger one not. */
+        c.mtu = 1000;
+        CHECK(eth_dev_open(argv[1], &c, &d) == 0);
+        CHECK(eth_dev_mtu(d) == 1000);
+        eth_dev_close(d);
+        c.mtu = (size_t) atoi(argv[3]) + 1;
         CHECK(eth_dev_open(argv[1], &c, &d) == -EINVAL);
 
         /* Without CAP_NET_RAW: -EPERM (root drops it as nobody). */
