@@ -80,7 +80,9 @@ static int raw_open(struct eth_dev *            d,
         if (d->fd < 0)
                 return errno == EACCES ? -EPERM : -errno;
 
-        /* Not supported before Linux 4.20: recv checks pkttype too. */
+        /* A socket bound to one protocol never sees outgoing frames
+         * (the kernel shows those to ETH_P_ALL sockets only); this and
+         * the pkttype check in recv keep it so if that ever changes. */
         (void) setsockopt(d->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING,
                           &one, sizeof(one));
 
@@ -150,7 +152,7 @@ static ssize_t raw_recv(struct eth_dev * d,
                 if (n < 0)
                         return errno == EWOULDBLOCK ? -EAGAIN : -errno;
                 if (sll.sll_pkttype == PACKET_OUTGOING)
-                        continue;   /* our own frame, older kernels */
+                        continue;   /* sent from this host */
                 if ((size_t) n >= cap)
                         return -EMSGSIZE;
                 if (!eth_dev_proto_match(d->proto, buf, (size_t) n))

@@ -1,8 +1,9 @@
 /*
  * eth devices on Linux interfaces (AF_PACKET): run by dev_raw.sh inside
  * a network namespace of its own, on the two ends A and B of a veth
- * pair whose MTU is MTU. Runs the device scenario (dev_test.h), then
- * checks the MTU and MAC read from the interface, link state down and
+ * pair whose MTU is MTU. Runs the device scenario (dev_test.h), checks
+ * that frames sent out of A by one device are not received by another
+ * device on A, then checks the MTU and MAC read from the interface, link state down and
  * up again, an unknown interface and a caller without CAP_NET_RAW.
  *   usage: test_eth_dev_raw A B MTU
  */
@@ -36,6 +37,24 @@ static int link_wait(struct eth_dev * d,
         return ret;
 }
 
+/* What another device on the same interface sent out is not received
+ * there (it left the host; a real wire does not bring it back). */
+static void outgoing(const char * a,
+                     const char * b)
+{
+        struct eth_link  dix = { ETH_DIX, ETH_DIX_TYPE_DEF, 0 };
+        struct eth_dev * d1  = dev_open(a, ETH_DIX_TYPE_DEF);
+        struct eth_dev * d2  = dev_open(a, ETH_DIX_TYPE_DEF);
+        struct eth_dev * db  = dev_open(b, ETH_DIX_TYPE_DEF);
+
+        send_data(d1, &dix, BCAST, 60, 8);
+        recv_data(db, &dix, 60, 8);
+        expect_none(d2);
+        eth_dev_close(db);
+        eth_dev_close(d2);
+        eth_dev_close(d1);
+}
+
 int main(int    argc,
          char * argv[])
 {
@@ -51,6 +70,7 @@ int main(int    argc,
         }
 
         dev_scenario(argv[1], argv[2]);
+        outgoing(argv[1], argv[2]);
 
         CHECK(eth_dev_open(argv[1], &c, &d) == 0);
         CHECK(eth_dev_mtu(d) == (size_t) atoi(argv[3]));
