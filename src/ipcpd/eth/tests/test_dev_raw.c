@@ -3,8 +3,9 @@
  * a network namespace of its own, on the two ends A and B of a veth
  * pair whose MTU is MTU. Runs the device scenario (dev_test.h), checks
  * that frames sent out of A by one device are not received by another
- * device on A, then checks the MTU and MAC read from the interface, link state down and
- * up again, an unknown interface and a caller without CAP_NET_RAW.
+ * device on A, then checks the MTU and MAC read from the interface,
+ * link state down and up again, an unknown interface and a caller
+ * without CAP_NET_RAW.
  *   usage: test_eth_dev_raw A B MTU
  */
 #include "dev_test.h"
