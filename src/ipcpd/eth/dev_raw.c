@@ -1,0 +1,183 @@
+/*
+ * Ouroboros - eth device on a Linux interface: an AF_PACKET raw socket
+ * bound to the interface and to the layer's protocol (the ethertype of
+ * eth-dix, ETH_P_802_2 for eth-llc), so the kernel filters out every
+ * other frame. MTU, MAC and link state come from the interface
+ * (SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFFLAGS); a smaller MTU may be
+ * configured. Needs CAP_NET_RAW.
+ */
+#include "dev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+static int ifreq_get(struct eth_dev * d,
+                     unsigned long    req,
+                     struct ifreq *   ifr)
+{
+        memset(ifr, 0, sizeof(*ifr));
+        memcpy(ifr->ifr_name, d->name, IFNAMSIZ);
+        if (ioctl(d->fd, req, ifr) < 0)
+                return -errno;
+        return 0;
+}
+
+static int raw_info(struct eth_dev * d)
+{
+        struct ifreq ifr;
+        int          ret;
+
+        ret = ifreq_get(d, SIOCGIFMTU, &ifr);
+        if (ret < 0)
+                return ret;
+        if (ifr.ifr_mtu <= 0)
+                return -EINVAL;
+        d->mtu = (size_t) ifr.ifr_mtu;
+
+        ret = ifreq_get(d, SIOCGIFHWADDR, &ifr);
+        if (ret < 0)
+                return ret;
+        if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+                return -EPROTONOSUPPORT;  /* not an Ethernet interface */
+        memcpy(d->mac, ifr.ifr_hwaddr.sa_data, ETH_ADDR_LEN);
+        return 0;
+}
+
+static int raw_open(struct eth_dev *            d,
+                    const char *                spec,
+                    const struct eth_dev_conf * c)
+{
+        struct sockaddr_ll sll;
+        int                one = 1;
+        int                ret;
+
+        if (strlen(spec) >= IFNAMSIZ || strchr(spec, '/') != NULL)
+                return -EINVAL;
+        if (c->mac != NULL)
+                return -EINVAL;  /* the interface's own */
+        snprintf(d->name, sizeof(d->name), "%s", spec);
+
+        d->ifindex = (int) if_nametoindex(spec);
+        if (d->ifindex == 0)
+                return -ENODEV;
+
+        d->fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                       htons(d->proto));
+        if (d->fd < 0)
+                return errno == EACCES ? -EPERM : -errno;
+
+        /* A socket bound to one protocol never sees outgoing frames
+         * (the kernel shows those to ETH_P_ALL sockets only); this and
+         * the pkttype check in recv keep it so if that ever changes. */
+        (void) setsockopt(d->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING,
+                          &one, sizeof(one));
+
+        memset(&sll, 0, sizeof(sll));
+        sll.sll_family   = AF_PACKET;
+        sll.sll_protocol = htons(d->proto);
+        sll.sll_ifindex  = d->ifindex;
+        if (bind(d->fd, (struct sockaddr *) &sll, sizeof(sll)) < 0) {
+                ret = errno == ENXIO ? -ENODEV : -errno;
+                goto fail;
+        }
+
+        ret = raw_info(d);
+        if (ret < 0)
+                goto fail;
+        /* A smaller MTU may be asked for, never a larger one. */
+        if (c->mtu > d->mtu || (c->mtu != 0 && c->mtu < 64)) {
+                ret = -EINVAL;
+                goto fail;
+        }
+        if (c->mtu != 0)
+                d->mtu = c->mtu;
+
+        return 0;
+ fail:
+        close(d->fd);
+        d->fd = -1;
+        return ret;
+}
+
+static void raw_close(struct eth_dev * d)
+{
+        if (d->fd >= 0)
+                close(d->fd);
+        d->fd = -1;
+}
+
+static ssize_t raw_send(struct eth_dev * d,
+                        const uint8_t *  frame,
+                        size_t           len)
+{
+        ssize_t n;
+
+        do
+                n = send(d->fd, frame, len, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return n;
+}
+
+static ssize_t raw_recv(struct eth_dev * d,
+                        uint8_t *        buf,
+                        size_t           cap)
+{
+        struct sockaddr_ll sll;
+        socklen_t          slen;
+        ssize_t            n;
+        int                skip;
+
+        for (skip = 0; skip < ETH_DEV_SKIP_MAX; ++skip) {
+                slen = sizeof(sll);
+                n = recvfrom(d->fd, buf, cap, MSG_TRUNC,
+                             (struct sockaddr *) &sll, &slen);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+                if (sll.sll_pkttype == PACKET_OUTGOING)
+                        continue;   /* sent from this host */
+                if ((size_t) n >= cap)
+                        return -EMSGSIZE;
+                if (!eth_dev_proto_match(d->proto, buf, (size_t) n))
+                        continue;   /* e.g. VLAN-tagged */
+                return n;
+        }
+        return -EAGAIN;  /* the fd stays readable: the caller comes back */
+}
+
+static int raw_link_up(struct eth_dev * d)
+{
+        struct ifreq ifr;
+        int          ret;
+
+        ret = ifreq_get(d, SIOCGIFFLAGS, &ifr);
+        if (ret < 0)
+                return ret == -ENXIO ? -ENODEV : ret;
+        return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+}
+
+const struct eth_dev_ops eth_dev_raw_ops = {
+        .kind    = "raw",
+        .open    = raw_open,
+        .close   = raw_close,
+        .send    = raw_send,
+        .recv    = raw_recv,
+        .link_up = raw_link_up
+};

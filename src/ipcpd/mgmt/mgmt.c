@@ -1,0 +1,281 @@
+/*
+ * Ouroboros - encoder and strict decoder of the management messages
+ * of the eth and udp layers (format in mgmt.h).
+ *
+ * The decoder reads through a cursor that refuses any read past the
+ * end, so every length is checked before the bytes it covers.
+ */
+#include "mgmt.h"
+#include "be.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+struct cur {
+        const uint8_t * p;
+        size_t          left;
+};
+
+static bool take(struct cur * c, size_t n, const uint8_t ** out)
+{
+        if (c->left < n)
+                return false;
+        *out = c->p;
+        c->p += n;
+        c->left -= n;
+        return true;
+}
+
+static bool has_name(uint8_t type)
+{
+        return type == MGMT_NAME_QUERY || type == MGMT_NAME_REPLY ||
+                type == MGMT_FLOW_REQ;
+}
+
+static bool has_key(uint8_t type)
+{
+        return type == MGMT_FLOW_REQ || type == MGMT_FLOW_REPLY;
+}
+
+ssize_t mgmt_len(const struct mgmt_msg * m)
+{
+        size_t n = MGMT_HDR_LEN;
+
+        if (has_name(m->type) &&
+            (m->name == NULL || m->name_len == 0 ||
+             m->name_len > MGMT_NAME_MAX))
+                return -EINVAL;
+        if (has_key(m->type) &&
+            (m->key_len > MGMT_KEY_MAX || (m->key_len > 0 && m->key == NULL)))
+                return -EINVAL;
+
+        switch (m->type) {
+        case MGMT_NAME_QUERY:
+                return (ssize_t) (n + 1 + m->name_len);
+        case MGMT_NAME_REPLY:
+                if (m->result > 0)
+                        return -EINVAL;
+                return (ssize_t) (n + 2 + 1 + m->name_len);
+        case MGMT_FLOW_REQ:
+                if (m->s_eid == 0 || m->qos.in_order > 1)
+                        return -EINVAL;
+                return (ssize_t) (n + 2 + MGMT_QOS_LEN + 1 + m->name_len +
+                                  2 + m->key_len);
+        case MGMT_FLOW_REPLY:
+                if (m->d_eid == 0 || m->result > 0)
+                        return -EINVAL;
+                /* A refusal has no endpoint of its own: s_eid may be 0. */
+                if (m->result == 0 && m->s_eid == 0)
+                        return -EINVAL;
+                return (ssize_t) (n + 2 + 2 + 2 + 2 + m->key_len);
+        case MGMT_FLOW_DEALLOC:
+                if (m->s_eid == 0 || m->d_eid == 0)
+                        return -EINVAL;
+                return (ssize_t) (n + 4);
+        case MGMT_KEEPALIVE:
+                if (m->flags & ~MGMT_KA_REPLY)
+                        return -EINVAL;
+                return (ssize_t) (n + 1);
+        default:
+                return -EINVAL;
+        }
+}
+
+static uint8_t * put_qos(uint8_t * p, const qosspec_t * q)
+{
+        be_put32(p, q->delay);
+        be_put64(p + 4, q->bandwidth);
+        p[12] = q->availability;
+        be_put32(p + 13, q->loss);
+        be_put32(p + 17, q->ber);
+        p[21] = q->in_order;
+        be_put32(p + 22, q->max_gap);
+        be_put16(p + 26, q->cypher_s);
+        be_put32(p + 28, q->timeout);
+        return p + MGMT_QOS_LEN;
+}
+
+static void get_qos(const uint8_t * p, qosspec_t * q)
+{
+        q->delay        = be_get32(p);
+        q->bandwidth    = be_get64(p + 4);
+        q->availability = p[12];
+        q->loss         = be_get32(p + 13);
+        q->ber          = be_get32(p + 17);
+        q->in_order     = p[21];
+        q->max_gap      = be_get32(p + 22);
+        q->cypher_s     = be_get16(p + 26);
+        q->timeout      = be_get32(p + 28);
+}
+
+static uint8_t * put_bytes(uint8_t * p, const uint8_t * b, size_t n)
+{
+        if (n > 0)
+                memcpy(p, b, n);
+        return p + n;
+}
+
+ssize_t mgmt_encode(uint8_t *               buf,
+                    size_t                  cap,
+                    const struct mgmt_msg * m)
+{
+        ssize_t   len = mgmt_len(m);
+        uint8_t * p   = buf;
+
+        if (len < 0)
+                return len;
+        if ((size_t) len > cap)
+                return -ENOBUFS;
+
+        p[0] = m->type;
+        p[1] = MGMT_VERSION;
+        be_put32(p + 2, m->id);
+        p += MGMT_HDR_LEN;
+
+        switch (m->type) {
+        case MGMT_NAME_REPLY:
+                be_put16(p, (uint16_t) m->result);
+                p += 2;
+                /* fall through */
+        case MGMT_NAME_QUERY:
+                *p++ = (uint8_t) m->name_len;
+                put_bytes(p, m->name, m->name_len);
+                break;
+        case MGMT_FLOW_REQ:
+                be_put16(p, m->s_eid);
+                p = put_qos(p + 2, &m->qos);
+                *p++ = (uint8_t) m->name_len;
+                p = put_bytes(p, m->name, m->name_len);
+                be_put16(p, (uint16_t) m->key_len);
+                put_bytes(p + 2, m->key, m->key_len);
+                break;
+        case MGMT_FLOW_REPLY:
+                be_put16(p, m->s_eid);
+                be_put16(p + 2, m->d_eid);
+                be_put16(p + 4, (uint16_t) m->result);
+                be_put16(p + 6, (uint16_t) m->key_len);
+                put_bytes(p + 8, m->key, m->key_len);
+                break;
+        case MGMT_FLOW_DEALLOC:
+                be_put16(p, m->s_eid);
+                be_put16(p + 2, m->d_eid);
+                break;
+        case MGMT_KEEPALIVE:
+                *p = m->flags;
+                break;
+        }
+
+        return len;
+}
+
+static int get_name(struct cur * c, struct mgmt_msg * m)
+{
+        const uint8_t * p;
+
+        if (!take(c, 1, &p))
+                return -EBADMSG;
+        m->name_len = *p;
+        if (m->name_len == 0)
+                return -EINVAL;
+        if (!take(c, m->name_len, &m->name))
+                return -EBADMSG;
+        return 0;
+}
+
+static int get_key(struct cur * c, struct mgmt_msg * m)
+{
+        const uint8_t * p;
+
+        if (!take(c, 2, &p))
+                return -EBADMSG;
+        m->key_len = be_get16(p);
+        if (m->key_len > MGMT_KEY_MAX)
+                return -EKEYREJECTED;
+        if (!take(c, m->key_len, &m->key))
+                return -EBADMSG;
+        if (m->key_len == 0)
+                m->key = NULL;
+        return 0;
+}
+
+static int get_result(struct cur * c, int16_t * r)
+{
+        const uint8_t * p;
+
+        if (!take(c, 2, &p))
+                return -EBADMSG;
+        *r = (int16_t) be_get16(p);
+        return *r > 0 ? -ERANGE : 0;
+}
+
+static int parse_body(struct cur * c, struct mgmt_msg * m)
+{
+        const uint8_t * p;
+        int             ret;
+
+        switch (m->type) {
+        case MGMT_NAME_QUERY:
+                return get_name(c, m);
+        case MGMT_NAME_REPLY:
+                ret = get_result(c, &m->result);
+                return ret < 0 ? ret : get_name(c, m);
+        case MGMT_FLOW_REQ:
+                if (!take(c, 2 + MGMT_QOS_LEN, &p))
+                        return -EBADMSG;
+                m->s_eid = be_get16(p);
+                get_qos(p + 2, &m->qos);
+                if (m->s_eid == 0 || m->qos.in_order > 1)
+                        return -EINVAL;
+                ret = get_name(c, m);
+                return ret < 0 ? ret : get_key(c, m);
+        case MGMT_FLOW_REPLY:
+                if (!take(c, 4, &p))
+                        return -EBADMSG;
+                m->s_eid = be_get16(p);
+                m->d_eid = be_get16(p + 2);
+                ret = get_result(c, &m->result);
+                if (ret < 0)
+                        return ret;
+                if (m->d_eid == 0 || (m->result == 0 && m->s_eid == 0))
+                        return -EINVAL;
+                return get_key(c, m);
+        case MGMT_FLOW_DEALLOC:
+                if (!take(c, 4, &p))
+                        return -EBADMSG;
+                m->s_eid = be_get16(p);
+                m->d_eid = be_get16(p + 2);
+                return m->s_eid == 0 || m->d_eid == 0 ? -EINVAL : 0;
+        case MGMT_KEEPALIVE:
+                if (!take(c, 1, &p))
+                        return -EBADMSG;
+                m->flags = *p;
+                return m->flags & ~MGMT_KA_REPLY ? -EINVAL : 0;
+        default:
+                return -ENOMSG;
+        }
+}
+
+int mgmt_parse(const uint8_t *   buf,
+               size_t            n,
+               struct mgmt_msg * m)
+{
+        struct cur      c = { buf, n };
+        const uint8_t * p;
+        int             ret;
+
+        memset(m, 0, sizeof(*m));
+
+        if (!take(&c, MGMT_HDR_LEN, &p))
+                return -EBADMSG;
+        if (p[1] != MGMT_VERSION)
+                return -EPROTONOSUPPORT;
+        m->type = p[0];
+        m->id   = be_get32(p + 2);
+
+        ret = parse_body(&c, m);
+        if (ret < 0)
+                return ret;
+
+        return c.left > 0 ? -EPROTO : 0;
+}

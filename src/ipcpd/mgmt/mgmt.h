@@ -1,0 +1,100 @@
+/*
+ * Ouroboros - management messages of the layers that reach other hosts
+ * (eth-dix, eth-llc, udp4, udp6): the body of a frame or datagram whose
+ * destination endpoint id is 0 (see eth/frame.h and udp/dgram.h for
+ * the headers in front of it).
+ *
+ * Wire format, every field big-endian, no padding:
+ *
+ *   common  type u8 | version u8 (= 1) | id u32
+ *   NAME_QUERY    name_len u8 | name
+ *   NAME_REPLY    result i16 | name_len u8 | name
+ *   FLOW_REQ      s_eid u16 | qos (32 bytes, below) | name_len u8 | name
+ *                 | key_len u16 | key
+ *   FLOW_REPLY    s_eid u16 | d_eid u16 | result i16 | key_len u16 | key
+ *   FLOW_DEALLOC  s_eid u16 | d_eid u16
+ *   KEEPALIVE     flags u8 (bit 0: this is the reply to a probe)
+ *
+ *   qos     delay u32 | bandwidth u64 | availability u8 | loss u32
+ *           | ber u32 | in_order u8 | max_gap u32 | cypher_s u16
+ *           | timeout u32
+ *
+ * id: the query id (query and reply), the requester's cookie (flow
+ * request and reply), the probe's sequence number (keepalive); the
+ * answer echoes it. s_eid is the sender's endpoint id, d_eid the
+ * receiver's; 0 is never a flow's endpoint. result is 0 or a negative
+ * errno. name is an opaque 1..255-byte string (a name or its hash, the
+ * IPCP decides). key is an opaque blob of up to MGMT_KEY_MAX bytes (the
+ * key-exchange public key), empty when the flow is not encrypted.
+ *
+ * mgmt_parse is strict: it accepts exactly one well-formed message
+ * filling the whole buffer; views point into the caller's buffer.
+ */
+#ifndef OUROBOROS_IPCPD_MGMT_H
+#define OUROBOROS_IPCPD_MGMT_H
+
+#include <ouroboros/qos.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MGMT_VERSION   1
+#define MGMT_HDR_LEN   6     /* type, version, id */
+#define MGMT_QOS_LEN   32
+#define MGMT_NAME_MAX  255
+#define MGMT_KEY_MAX   512
+/* The longest message (a flow request with the largest name and key). */
+#define MGMT_MSG_MAX   (MGMT_HDR_LEN + 2 + MGMT_QOS_LEN + 1 + MGMT_NAME_MAX \
+                        + 2 + MGMT_KEY_MAX)
+
+enum mgmt_type {
+        MGMT_NAME_QUERY   = 1,
+        MGMT_NAME_REPLY   = 2,
+        MGMT_FLOW_REQ     = 3,
+        MGMT_FLOW_REPLY   = 4,
+        MGMT_FLOW_DEALLOC = 5,
+        MGMT_KEEPALIVE    = 6
+};
+
+#define MGMT_KA_REPLY  0x01  /* KEEPALIVE flags: answer to a probe */
+
+struct mgmt_msg {
+        uint8_t         type;     /* enum mgmt_type */
+        uint32_t        id;
+        uint16_t        s_eid;    /* FLOW_REQ, FLOW_REPLY, FLOW_DEALLOC */
+        uint16_t        d_eid;    /* FLOW_REPLY, FLOW_DEALLOC */
+        int16_t         result;   /* NAME_REPLY, FLOW_REPLY */
+        uint8_t         flags;    /* KEEPALIVE */
+        qosspec_t       qos;      /* FLOW_REQ */
+        const uint8_t * name;     /* NAME_*, FLOW_REQ */
+        size_t          name_len;
+        const uint8_t * key;      /* FLOW_REQ, FLOW_REPLY; may be NULL */
+        size_t          key_len;
+};
+
+/* Bytes mgmt_encode writes for m, or -EINVAL (unknown type, bad name
+ * or key length, eid 0 where an endpoint is needed, result > 0). */
+ssize_t mgmt_len(const struct mgmt_msg * m);
+
+/* Encode m into buf (cap bytes). Returns the length written, an error
+ * of mgmt_len, or -ENOBUFS if cap is too small. */
+ssize_t mgmt_encode(uint8_t *               buf,
+                    size_t                  cap,
+                    const struct mgmt_msg * m);
+
+/* Decode the n bytes at buf into m (name and key point into buf).
+ * Returns 0, or:
+ *   -EBADMSG          shorter than its type requires (truncated)
+ *   -EPROTONOSUPPORT  version is not MGMT_VERSION
+ *   -ENOMSG           unknown type
+ *   -EPROTO           bytes left after the message
+ *   -EINVAL           name length 0, eid 0 where an endpoint is
+ *                     needed, in_order > 1, unknown keepalive flags
+ *   -ERANGE           result > 0
+ *   -EKEYREJECTED     key longer than MGMT_KEY_MAX */
+int     mgmt_parse(const uint8_t *   buf,
+                   size_t            n,
+                   struct mgmt_msg * m);
+
+#endif /* OUROBOROS_IPCPD_MGMT_H */

@@ -1,0 +1,55 @@
+/*
+ * Ouroboros - the UDP socket of a udp4 or udp6 IPCP: one port per
+ * IPCP, non-blocking, and never fragmenting: IP_MTU_DISCOVER (IPv6:
+ * IPV6_MTU_DISCOVER) is IP_PMTUDISC_DO, so a datagram above the path
+ * MTU fails at send with -EMSGSIZE instead of leaving in fragments.
+ * udp_sock_max_payload says how large a flow's packets may be towards
+ * a peer: the path MTU of the route (the interface MTU, or less if
+ * the kernel learned a smaller path MTU) minus the IP header (20 or
+ * 40 bytes), the UDP header (8) and ours (UDP_HDR_LEN).
+ */
+#ifndef OUROBOROS_IPCPD_UDP_SOCK_H
+#define OUROBOROS_IPCPD_UDP_SOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#define UDP_PORT_DEFAULT  3435   /* the classic udp IPCP's port */
+
+/* Open and bind a socket on numeric address ip (IPv4 for AF_INET,
+ * IPv6 for AF_INET6; NULL = any) and port (0 = a free one). Returns
+ * the fd, or -EINVAL (bad address, wrong family), -EADDRINUSE (port
+ * in use), -EADDRNOTAVAIL (no interface has ip), -EACCES (port below
+ * 1024 without privilege), or another socket/bind errno. */
+int     udp_sock_open(int          family,
+                      const char * ip,
+                      uint16_t     port);
+
+/* The port fd is bound to, or -errno. */
+int     udp_sock_port(int fd);
+
+/* Largest payload of a flow towards peer (see above), or -errno of
+ * the route lookup, e.g. -ENETUNREACH. */
+ssize_t udp_sock_max_payload(const struct sockaddr * peer,
+                             socklen_t               len);
+
+/* Send one datagram to peer: its length, -EMSGSIZE above the path MTU,
+ * -EAGAIN when the socket buffer is full, or another errno. */
+ssize_t udp_sock_send(int                     fd,
+                      const uint8_t *         buf,
+                      size_t                  n,
+                      const struct sockaddr * peer,
+                      socklen_t               len);
+
+/* Receive one datagram into buf (cap bytes) and its sender: the
+ * length, -EAGAIN if none waits, or -EMSGSIZE if it was longer than
+ * cap (it is dropped). */
+ssize_t udp_sock_recv(int                       fd,
+                      uint8_t *                 buf,
+                      size_t                    cap,
+                      struct sockaddr_storage * from,
+                      socklen_t *               len);
+
+#endif /* OUROBOROS_IPCPD_UDP_SOCK_H */
