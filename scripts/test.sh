@@ -58,12 +58,9 @@ run_suite ctest-asan "$(limit 900)" bash -c "cmake -S . -B '$BUILD-asan' -DSANIT
         -DCOMPONENTS='common;lib;irmd;ipcpd;tools;tests' >/dev/null &&
         cmake --build '$BUILD-asan' -j\$(nproc) >/dev/null &&
         cd '$BUILD-asan' && $CTEST"
-#    ...and under ThreadSanitizer: scripts/test-tsan.sh BUILD_DIR (the
-#    flow memory and library tests in a -DSANITIZE=thread build) runs here
-#    once it exists.
-if [ -x scripts/test-tsan.sh ]; then
-        run_suite ctest-tsan "$(limit 300)" scripts/test-tsan.sh "$BUILD"
-fi
+#    ...and under ThreadSanitizer (clang): the flow memory, crypto and
+#    library tests in a -DSANITIZE=thread build of their own.
+run_suite ctest-tsan "$(limit 300)" scripts/test-tsan.sh "$BUILD-tsan"
 
 # 3. pyOuroboros (pytest, in a venv, against this build).
 run_suite pyouroboros "$(limit 300)" scripts/test-python.sh "$BUILD"
