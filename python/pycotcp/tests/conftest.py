@@ -66,10 +66,13 @@ def stack_problem(backend):
 def backend_problem(backend):
     """Why a back-end cannot run here (not installed; for vdestack, no user
     namespaces), or None.  Nothing else skips: other errors fail."""
-    why = stack_problem(backend)
-    if why is None and backend == "vdestack" and userns_problem():
-        why = "vdestack needs a user namespace: %s" % userns_problem()
-    return why
+    # vdestack first: without user namespaces its stack creation fails
+    # (EPERM or ENOSPC), and that cause, found by its own probe, skips.
+    if backend == "vdestack":
+        why = userns_problem()
+        if why:
+            return "vdestack needs a user namespace: %s" % why
+    return stack_problem(backend)
 
 
 @pytest.fixture(params=BACKENDS)
