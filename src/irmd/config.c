@@ -5,13 +5,15 @@
  *
  *   ipcp create|destroy|bootstrap|enroll|connect|disconnect ...
  *   name create|destroy|register|unregister ...
- *   bind program|process ..., unbind program|process ...
+ *   bind program|process|ipcp ..., unbind program|process|ipcp ...
  *
- * The ipcp commands are read by the irm tool's own parser and option
- * table (common/ipcp_cmd.c, common/ipcp_conf.c): the same words,
- * abbreviations, checks and error messages, and the same requests
- * (T_CONF encoded by the same function). The name and bind commands
- * take full keywords.
+ * Every command is read by the irm tool's own parser (common/ipcp_cmd.c
+ * with the option table of common/ipcp_conf.c, common/name_cmd.c,
+ * common/bind_cmd.c): the same words, abbreviations, checks and error
+ * messages, and the same requests in the same order (T_CONF encoded by
+ * the same function). What irm checks before a request (the name
+ * exists, the IPCPs are operational, the process exists) is checked
+ * here too, with the same words.
  *
  * '#' starts a comment, tokens are separated by blanks (no quoting).
  * The whole file is checked before anything runs; then each command is
@@ -21,12 +23,15 @@
  */
 #include "irmd.h"
 #include "reg_ipcp.h"
+#include "reg_name.h"
 
 #include "common/args.h"
+#include "common/bind_cmd.h"
 #include "common/ipcp_cmd.h"
 #include "common/ipcp_conf.h"
 #include "common/ipcp_type.h"
 #include "common/log.h"
+#include "common/name_cmd.h"
 #include "common/proto.h"
 
 #include <ouroboros/errno.h>
@@ -61,16 +66,6 @@ static char err_buf[512];
 
 #define FAIL(...) do { snprintf(err_buf, sizeof(err_buf), __VA_ARGS__); \
                        return -EINVAL; } while (0)
-
-static int check_len(const char * what,
-                     const char * s,
-                     size_t       max)
-{
-        if (args_str(what, s, max) < 0)
-                FAIL("%s", args_last_err());
-
-        return 0;
-}
 
 /* The IPCP named name, or NULL and "no IPCP named N" (as irm says). */
 static struct reg_ipcp * need_ipcp(const char * name)
@@ -228,170 +223,193 @@ static int build_ipcp(struct cmd * c,
         return 1;
 }
 
-static int build_name(struct cmd * c,
-                      struct msg * m)
+/* Step 0 of name register and unregister, checked as irm checks: the
+ * name (unregister), every target; a missing name is created first
+ * (1, the request in m), as irm does, else on to step 1 (0). */
+static int name_check(struct cmd *            c,
+                      const struct name_cmd * nc,
+                      struct msg *            m)
 {
-        const char * sub = c->argc > 1 ? c->argv[1] : "";
-        const char * name = c->argc > 2 ? c->argv[2] : NULL;
-        int          i;
+        bool               exists = reg_name_get(nc->name) != NULL;
+        struct list_head * p;
+        size_t             t;
 
-        if (name == NULL)
-                FAIL("name %s needs a name", sub);
-        if (check_len("name", name, NAME_MAX_LEN) < 0)
-                return -EINVAL;
+        if (nc->op == NAME_CMD_UNREG && !exists)
+                FAIL("name %s not found", nc->name);
 
-        if (strcmp(sub, "create") == 0 || strcmp(sub, "destroy") == 0) {
-                bool     create = sub[0] == 'c';
-                uint32_t lb = LB_RR;
+        for (t = 0; t < nc->n_targets; ++t) {
+                const struct name_target * tg    = &nc->targets[t];
+                bool                       found = false;
+                bool                       up    = false;
+
+                list_for_each(p, reg_ipcp_all()) {
+                        struct reg_ipcp * e;
+                        e = list_entry(p, struct reg_ipcp, next);
+                        if (strcmp(tg->layer ? e->layer : e->name,
+                                   tg->s) != 0)
+                                continue;
+                        found = true;
+                        up |= e->state == IPCP_STATE_OPERATIONAL;
+                }
+                if (name_cmd_check_target(tg, found, up) < 0)
+                        FAIL("%s", args_last_err());
+        }
+
+        if (nc->op == NAME_CMD_UNREG || exists) {
+                c->step = 1;
+                return 0;
+        }
+
+        /* step 0 again after the reply: the name exists then */
+        msg_init(m, M_NAME_CREATE, 0, 0);
+        msg_put_str(m, T_NAME, nc->name);
+        msg_put_u32(m, T_LB, LB_RR);
+
+        return 1;
+}
+
+/* Request number c->step of a name command. */
+static int name_step(struct cmd *            c,
+                     const struct name_cmd * nc,
+                     struct msg *            m)
+{
+        const struct name_target * tg;
+        bool                       reg = nc->op == NAME_CMD_REG;
+        int                        r;
+
+        switch (nc->op) {
+        case NAME_CMD_CREATE:
+        case NAME_CMD_DESTROY:
                 if (c->step > 0)
                         return 0;
-                if (create && c->argc == 5 && strcmp(c->argv[3], "lb") == 0) {
-                        if (strcmp(c->argv[4], "round-robin") == 0)
-                                lb = LB_RR;
-                        else if (strcmp(c->argv[4], "spillover") == 0)
-                                lb = LB_SPILL;
-                        else
-                                FAIL("unknown lb policy '%s'", c->argv[4]);
-                } else if (c->argc != 3) {
-                        FAIL("unexpected '%s'", c->argv[3]);
-                }
-                msg_init(m, create ? M_NAME_CREATE : M_NAME_DESTROY, 0, 0);
-                msg_put_str(m, T_NAME, name);
-                if (create)
-                        msg_put_u32(m, T_LB, lb);
+                if (nc->op == NAME_CMD_DESTROY &&
+                    reg_name_get(nc->name) == NULL)
+                        FAIL("name %s not found", nc->name);
+                msg_init(m, nc->op == NAME_CMD_CREATE ? M_NAME_CREATE :
+                         M_NAME_DESTROY, 0, 0);
+                msg_put_str(m, T_NAME, nc->name);
+                if (nc->op == NAME_CMD_CREATE)
+                        msg_put_u32(m, T_LB, nc->lb);
+                return 1;
+        default:
+                break;
+        }
+
+        if (c->step == 0) {
+                r = name_check(c, nc, m);
+                if (r != 0)
+                        return r;
+        }
+
+        if ((size_t) c->step > nc->n_targets)
+                return 0;
+
+        tg = &nc->targets[c->step - 1];
+        msg_init(m, reg ? M_NAME_REG : M_NAME_UNREG, 0, 0);
+        msg_put_str(m, T_NAME, nc->name);
+        msg_put_str(m, tg->layer ? T_LAYER : T_IPCP_NAME, tg->s);
+
+        return 1;
+}
+
+/* The name commands, parsed by irm's parser (common/name_cmd.c) and
+ * turned into the requests irm sends, in the same order. */
+static int build_name(struct cmd * c,
+                      struct msg * m,
+                      bool         dry)
+{
+        struct name_cmd nc;
+        int             r = 0;
+
+        if (name_cmd_parse(c->argc - 1, c->argv + 1, &nc) < 0)
+                FAIL("%s", args_last_err());
+        if (nc.op == NAME_CMD_LIST)
+                FAIL("name list has no use in a configuration file");
+
+        if (!dry)
+                r = name_step(c, &nc, m);
+
+        name_cmd_fini(&nc);
+
+        return r;
+}
+
+/* The bind and unbind commands, parsed by irm's parser
+ * (common/bind_cmd.c) into the request irm sends. A program is
+ * resolved when the file is read (with the IRMd's $PATH). */
+static int build_bind(struct cmd * c,
+                      struct msg * m,
+                      bool         unbind,
+                      bool         dry)
+{
+        struct bind_cmd   bc;
+        struct reg_ipcp * e;
+        char              path[PATH_MAX];
+        pid_t             pid;
+        int               i;
+
+        if (bind_cmd_parse(unbind, c->argc - 1, c->argv + 1, &bc) < 0)
+                FAIL("%s", args_last_err());
+
+        if (bc.obj == BIND_CMD_PROGRAM) {
+                if (bind_cmd_path(bc.prog, path, unbind) < 0)
+                        FAIL("%s", args_last_err());
+                if (dry || c->step > 0)
+                        return 0;
+                msg_init(m, unbind ? M_UNBIND_PROG : M_BIND_PROG, 0, 0);
+                msg_put_str(m, T_PROG, path);
+                if (bc.name != NULL)
+                        msg_put_str(m, T_NAME, bc.name);
+                if (!unbind)
+                        msg_put_u8(m, T_AUTO, bc.autostart ? 1 : 0);
+                for (i = 0; i < bc.n_args; ++i)
+                        msg_put_str(m, T_ARG, bc.args[i]);
                 return 1;
         }
 
-        if (strcmp(sub, "register") && strcmp(sub, "unregister"))
-                FAIL("unknown name command '%s'", sub);
-        if (c->argc < 5 || (c->argc - 3) % 2 != 0)
-                FAIL("name %s N (ipcp I | layer L)...", sub);
-        for (i = 3; i < c->argc; i += 2) {
-                bool ipcp = strcmp(c->argv[i], "ipcp") == 0;
-                if (!ipcp && strcmp(c->argv[i], "layer") != 0)
-                        FAIL("unexpected '%s'", c->argv[i]);
-                if (check_len(ipcp ? "IPCP name" : "layer", c->argv[i + 1],
-                              LAYER_MAX_LEN) < 0)
-                        return -EINVAL;
-        }
-
-        i = 3 + 2 * c->step;
-        if (i >= c->argc)
+        if (dry || c->step > 0)
                 return 0;
 
-        msg_init(m, sub[0] == 'r' ? M_NAME_REG : M_NAME_UNREG, 0, 0);
-        msg_put_str(m, T_NAME, name);
-        msg_put_str(m, strcmp(c->argv[i], "ipcp") == 0 ? T_IPCP_NAME
-                    : T_LAYER, c->argv[i + 1]);
+        pid = bc.pid;
+        if (bc.obj == BIND_CMD_IPCP) {
+                e = need_ipcp(bc.ipcp);
+                if (e == NULL)
+                        return -ENOENT;
+                pid = e->pid;
+        } else if (!unbind && bind_cmd_check_pid(pid) < 0) {
+                FAIL("%s", args_last_err());
+        }
+
+        msg_init(m, unbind ? M_UNBIND_PROC : M_BIND_PROC, 0, 0);
+        msg_put_u32(m, T_PID, (uint32_t) pid);
+        if (bc.name != NULL)
+                msg_put_str(m, T_NAME, bc.name);
 
         return 1;
 }
 
-/* Resolve a program like the irm tool: a path, or a name in $PATH. */
-static int resolve(const char * p,
-                   char *       out)
-{
-        const char * path = getenv("PATH");
-        char         buf[PATH_MAX];
+static const char * const groups[] = { "ipcp", "bind", "unbind", "name" };
 
-        if (strchr(p, '/') != NULL)
-                return realpath(p, out) != NULL ? 0 : -1;
-
-        while (path != NULL && *path != '\0') {
-                const char * e = strchr(path, ':');
-                size_t       n = e != NULL ? (size_t) (e - path)
-                                           : strlen(path);
-                if (snprintf(buf, sizeof(buf), "%.*s/%s", (int) n, path,
-                             p) < (int) sizeof(buf) &&
-                    access(buf, X_OK) == 0 && realpath(buf, out) != NULL)
-                        return 0;
-                path = e != NULL ? e + 1 : NULL;
-        }
-
-        return -1;
-}
-
-static int build_bind(struct cmd * c,
-                      struct msg * m)
-{
-        bool         unbind = c->argv[0][0] == 'u';
-        const char * what = c->argc > 1 ? c->argv[1] : "";
-        const char * obj = c->argc > 2 ? c->argv[2] : NULL;
-        const char * name = NULL;
-        bool         autostart = false;
-        int          dashes = c->argc;
-        char         prog[PATH_MAX];
-        unsigned long pid = 0;
-        int          i;
-
-        if (c->step > 0)
-                return 0;
-        if (obj == NULL)
-                FAIL("%s %s needs an argument", c->argv[0], what);
-
-        for (i = 3; i < c->argc; ++i) {
-                if (strcmp(c->argv[i], "name") == 0 && i + 1 < c->argc) {
-                        name = c->argv[++i];
-                } else if (strcmp(c->argv[i], "auto") == 0 && !unbind &&
-                           what[0] == 'p' && what[1] == 'r') {
-                        autostart = true;
-                } else if (strcmp(c->argv[i], "--") == 0 && !unbind &&
-                           strcmp(what, "program") == 0) {
-                        dashes = i + 1;
-                        break;
-                } else {
-                        FAIL("unexpected '%s'", c->argv[i]);
-                }
-        }
-
-        if (name == NULL && !unbind)
-                FAIL("%s %s needs a name", c->argv[0], what);
-        if (name != NULL && check_len("name", name, NAME_MAX_LEN) < 0)
-                return -EINVAL;
-
-        if (strcmp(what, "program") == 0) {
-                if (resolve(obj, prog) < 0)
-                        FAIL("program '%s' not found", obj);
-                msg_init(m, unbind ? M_UNBIND_PROG : M_BIND_PROG, 0, 0);
-                msg_put_str(m, T_PROG, prog);
-                if (!unbind)
-                        msg_put_u8(m, T_AUTO, autostart);
-                for (i = dashes; i < c->argc; ++i)
-                        msg_put_str(m, T_ARG, c->argv[i]);
-        } else if (strcmp(what, "process") == 0) {
-                if (args_num("process", obj, 1, INT32_MAX, false, &pid) < 0)
-                        FAIL("%s", args_last_err());
-                msg_init(m, unbind ? M_UNBIND_PROC : M_BIND_PROC, 0, 0);
-                msg_put_u32(m, T_PID, (uint32_t) pid);
-        } else {
-                FAIL("unknown %s target '%s'", c->argv[0], what);
-        }
-
-        if (name != NULL)
-                msg_put_str(m, T_NAME, name);
-
-        return 1;
-}
+enum { G_IPCP = 0, G_BIND, G_UNBIND, G_NAME };
 
 /* Request number c->step of command c into m: 1, 0 when done, -1. */
 static int build(struct cmd * c,
                  struct msg * m,
                  bool         dry)
 {
-        static const char * const groups[] = {
-                "ipcp", "bind", "unbind", "name"
-        };
         const char * top = c->argv[0];
+        int          g;
 
         /* the first word abbreviates as on irm's command line */
-        switch (args_match(top, groups, ARRAY_LEN(groups))) {
-        case 0:
+        g = args_match(top, groups, ARRAY_LEN(groups));
+        switch (g) {
+        case G_IPCP:
                 return build_ipcp(c, m, dry);
-        case 1:
-        case 2:
-                return build_bind(c, m);
-        case 3:
-                return build_name(c, m);
+        case G_BIND:
+        case G_UNBIND:
+                return build_bind(c, m, g == G_UNBIND, dry);
+        case G_NAME:
+                return build_name(c, m, dry);
         default:
                 FAIL("unknown command '%s' (expected one of: ipcp, bind, "
                      "unbind, name)", top);
@@ -531,12 +549,72 @@ void config_step(void)
         }
 }
 
+/* The name command in flight failed with res: its message, as irm
+ * words it, into args_last_err(); false when that is only the context. */
+static bool name_err(int res)
+{
+        struct name_cmd nc;
+        bool            known;
+
+        if (name_cmd_parse(cf.cur->argc - 1, cf.cur->argv + 1, &nc) < 0)
+                return true;
+
+        known = true;
+        if (cf.m.type == M_NAME_CREATE && nc.op == NAME_CMD_CREATE &&
+            res == -EEXIST)
+                args_err("name %s already exists", nc.name);
+        else if (cf.m.type == M_NAME_DESTROY &&
+                 (res == -ENOENT || res == -ENAME))
+                args_err("name %s not found", nc.name);
+        else if (cf.m.type == M_NAME_CREATE ||
+                 cf.m.type == M_NAME_DESTROY) {
+                args_err("cannot %s name %s", cf.m.type == M_NAME_CREATE ?
+                         "create" : "destroy", nc.name);
+                known = false;
+        } else
+                known = name_cmd_reg_err(&nc, &nc.targets[cf.cur->step - 1],
+                                         res);
+
+        name_cmd_fini(&nc);
+
+        return known;
+}
+
+/* The same for a bind or unbind command. */
+static bool bind_err(int  res,
+                     bool unbind)
+{
+        struct bind_cmd bc;
+        char            path[PATH_MAX] = "";
+        uint32_t        pid = 0;
+
+        if (bind_cmd_parse(unbind, cf.cur->argc - 1, cf.cur->argv + 1,
+                           &bc) < 0)
+                return true;
+
+        msg_get_str(msg_body(&cf.m), T_PROG, path, sizeof(path) - 1);
+        msg_get_u32(msg_body(&cf.m), T_PID, &pid);
+
+        return bind_cmd_err(&bc, path, (pid_t) pid, res);
+}
+
 /* What failed, worded as irm words it where irm says more. */
 static const char * reply_err(int res)
 {
-        static char buf[512];
+        static char buf[PATH_MAX + 512];
         char        name[IPCP_NAME_MAX_LEN + 1] = "";
         uint32_t    t;
+        int         g = args_match(cf.cur->argv[0], groups,
+                                   ARRAY_LEN(groups));
+        bool        known;
+
+        if (g == G_NAME || g == G_BIND || g == G_UNBIND) {
+                known = g == G_NAME ? name_err(res)
+                        : bind_err(res, g == G_UNBIND);
+                snprintf(buf, sizeof(buf), "%s%s%s", args_last_err(),
+                         known ? "" : ": ", known ? "" : irmd_strerror(res));
+                return buf;
+        }
 
         msg_get_str(msg_body(&cf.m), T_IPCP_NAME, name, IPCP_NAME_MAX_LEN);
         if (cf.m.type == M_IPCP_CREATE && res == -EIPCPTYPE &&
@@ -554,6 +632,20 @@ static const char * reply_err(int res)
         return irmd_strerror(res);
 }
 
+/* A registration in a layer that changed nothing failed (as in irm). */
+static bool reg_none(const struct msg * m)
+{
+        uint32_t count = 0;
+
+        if ((cf.m.type != M_NAME_REG && cf.m.type != M_NAME_UNREG) ||
+            !msg_has(msg_body(&cf.m), T_LAYER))
+                return false;
+
+        msg_get_u32(msg_body(m), T_COUNT, &count);
+
+        return count == 0;
+}
+
 void config_on_reply(const struct msg * m)
 {
         int res = msg_result(m);
@@ -562,7 +654,7 @@ void config_on_reply(const struct msg * m)
                 return;
 
         cf.waiting = false;
-        if (res < 0) {
+        if (res < 0 || (res == 0 && reg_none(m))) {
                 config_abort(reply_err(res));
                 return;
         }

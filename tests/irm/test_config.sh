@@ -1,13 +1,17 @@
 #!/bin/bash
 # Ouroboros - one grammar for the irm command line and the IRMd's
-# configuration file (common/ipcp_cmd.c, common/ipcp_conf.c).
+# configuration file (common/ipcp_cmd.c, common/ipcp_conf.c,
+# common/name_cmd.c, common/bind_cmd.c).
 #
-# The same ipcp commands are given once as irm command lines to an IRMd
-# and once as a --config file to another; fake IPCPs of every type log
-# the bootstrap, enroll, connect and disconnect requests they get (as
-# bytes), and both logs and the names autobind made must be identical.
+# The same ipcp, name and bind commands are given once as irm command
+# lines to an IRMd and once as a --config file to another; fake IPCPs of
+# every type log the bootstrap, enroll, connect, disconnect, register and
+# unregister requests they get (as bytes), and both logs must be
+# identical, and so must the names (with their policies and counts of
+# bindings and layers) and what the IRMd logged of names and bindings.
 # Then each bad line must give the same one-line error in both:
-# "irm: MSG" and "irmd: FILE:1: MSG".
+# "irm: MSG" and "irmd: FILE:LINE: MSG", whether the line is refused
+# when it is read or when it runs.
 . "$(dirname "$0")/../harness.sh"
 . "$(dirname "$0")/lib.sh"
 
@@ -25,6 +29,12 @@ irmd_start_config() {
         irmd_start --config "$1"
         wait_for grep -q "applied" "$OUROBOROS_RUNDIR/irmd.log" ||
                 fail "$1 not applied: $(tail -3 "$OUROBOROS_RUNDIR/irmd.log")"
+}
+
+# What the IRMd logged about names and bindings, IPCP pids as "PID".
+names_log() {
+        sed -n 's/.*\(\(Created\|Destroyed\) name\|\(Reg\|Unreg\)istered\|\(B\|Unb\)ound\)/\1/p' \
+                "$OUROBOROS_RUNDIR/irmd.log" | sed 's/process [0-9]*/process PID/'
 }
 
 # Full words and abbreviations; every option of every type at least once.
@@ -45,6 +55,26 @@ ipcp connect name u1 dst peer2 component dt qos voice
 i co n u1 d peer3 c mgmt q data
 ipcp disconnect name u1 dst peer
 ipcp disconnect name u1 dst peer2 component mgmt
+name create s1 lb spillover
+n c s2 l round-robin
+name register s1 layer net
+n r s2 i u1 la udp
+name register s3 ipcp u1 ipcp p4
+n reg s4 l net
+name unregister s1 layer net
+n u s2 i u1
+n u s3 i p4
+name create gone
+n d gone
+bind program sh name s1 auto -- -c true
+b pr /bin/true n s2
+b prog /bin/true n s3 a
+unbind program /bin/true name s3
+u pr sh
+bind ipcp u1 name s3
+b i p4 n s2
+unbind ipcp p4 name s2
+u i u1 n u1
 CMDS
 
 # Run 1: irm command lines.
@@ -58,6 +88,7 @@ done <"$OUROBOROS_RUNDIR/cmds"
 "$BIN/irm" ipcp list | awk 'NR > 1 {print $2, $3, $4, $5}' \
         >"$OUROBOROS_RUNDIR/irm.ipcps"
 irmd_stop
+names_log >"$OUROBOROS_RUNDIR/irm.log"
 
 # Run 2: the same lines as a configuration file.
 export FAKE_IPCPD_LOG=$OUROBOROS_RUNDIR/conf.requests
@@ -68,9 +99,10 @@ irmd_start_config "$conf"
 "$BIN/irm" ipcp list | awk 'NR > 1 {print $2, $3, $4, $5}' \
         >"$OUROBOROS_RUNDIR/conf.ipcps"
 irmd_stop
+names_log >"$OUROBOROS_RUNDIR/conf.log"
 
 n=$(wc -l <"$OUROBOROS_RUNDIR/irm.requests")
-[ "$n" -eq 17 ] || fail "expected 17 requests to IPCPs from irm, got $n"
+[ "$n" -eq 26 ] || fail "expected 26 requests to IPCPs from irm, got $n"
 cmp -s "$OUROBOROS_RUNDIR/irm.requests" "$OUROBOROS_RUNDIR/conf.requests" ||
         fail "requests differ: $(diff "$OUROBOROS_RUNDIR/irm.requests" \
                                      "$OUROBOROS_RUNDIR/conf.requests")"
@@ -79,6 +111,13 @@ cmp -s "$OUROBOROS_RUNDIR/irm.names" "$OUROBOROS_RUNDIR/conf.names" ||
                                   "$OUROBOROS_RUNDIR/conf.names")"
 grep -Eq '^net +round-robin +2 ' "$OUROBOROS_RUNDIR/conf.names" ||
         fail "autobind: $(cat "$OUROBOROS_RUNDIR/conf.names")"
+grep -Eq '^s2 +round-robin +0 +1 +1$' "$OUROBOROS_RUNDIR/conf.names" ||
+        fail "names: $(cat "$OUROBOROS_RUNDIR/conf.names")"
+grep -q "Bound program .* to s1 (auto-start)" "$OUROBOROS_RUNDIR/conf.log" ||
+        fail "bindings: $(cat "$OUROBOROS_RUNDIR/conf.log")"
+cmp -s "$OUROBOROS_RUNDIR/irm.log" "$OUROBOROS_RUNDIR/conf.log" ||
+        fail "IRMd logs differ: $(diff "$OUROBOROS_RUNDIR/irm.log" \
+                                       "$OUROBOROS_RUNDIR/conf.log")"
 cmp -s "$OUROBOROS_RUNDIR/irm.ipcps" "$OUROBOROS_RUNDIR/conf.ipcps" ||
         fail "IPCPs differ: $(diff "$OUROBOROS_RUNDIR/irm.ipcps" \
                                   "$OUROBOROS_RUNDIR/conf.ipcps")"
@@ -114,7 +153,68 @@ ipcp enroll name a layer b type local
 ipcp connect name a dst b qos fast
 ipcp connect name a dst b component x
 ipcp create name a type foo
+name frob x
+name create
+name create a lb foo
+name create a frob
+name destroy a b
+name register a
+name register a ipcp
+name unregister a layer b frob
+name register a i ipcp-name-that-is-far-too-long-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+bind program
+bind program sh
+bind process 0 name a
+bind process x name a
+bind ipcp a
+bind program sh process 1 name a
+bind process 1 name a auto
+bind program sh name a -- x
+bind program /nonexistent name a
+bind program /etc name a
+unbind ipcp a
+unbind program sh auto
+unbind p 1
 BAD
+
+# Lines refused when they run: the same message again (exit 2 for irm).
+# Both start from the same state: an IPCP lo not bootstrapped, a name.
+setup='ipcp create name lo type local
+name create dup'
+mapfile -t bad <<'BAD'
+name create dup
+name destroy nosuch
+name unregister nosuch layer l
+name register a ipcp nosuch
+name register a ipcp lo
+name register a layer nosuch
+bind ipcp nosuch name a
+unbind ipcp nosuch name a
+bind process 2147483647 name a
+bind process 1 name a
+unbind process 1
+unbind process 1 name dup
+unbind program /bin/true
+BAD
+irmd_start
+while read -r line; do
+        # shellcheck disable=SC2086
+        irm_ok $line
+done <<<"$setup"
+msgs=()
+for line in "${bad[@]}"; do
+        # shellcheck disable=SC2086
+        out=$("$BIN/irm" $line 2>&1 >/dev/null)
+        [ $? -eq 2 ] || fail "irm $line: not a failure ($out)"
+        msgs+=("${out#irm: }")
+done
+irmd_stop
+for i in "${!bad[@]}"; do
+        printf '%s\n%s\n' "$setup" "${bad[$i]}" >"$conf"
+        got=$("$BIN/irmd" --stdout --config "$conf" 2>&1 | grep '^irmd: ')
+        [ "$got" = "irmd: $conf:3: ${msgs[$i]}" ] ||
+                fail "'${bad[$i]}': irm says '${msgs[$i]}', irmd says '$got'"
+done
 
 # Without 'type', options resolve against the existing IPCP's type when
 # the command runs: the same message in both again (exit 1 for irm).

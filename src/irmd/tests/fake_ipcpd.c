@@ -8,8 +8,9 @@
  * ipcpd-<type>), where it answers every M_IPCPD_QUERY positively and
  * accepts enrollment, so the IRMd's query path and enrollment can be
  * tested. With FAKE_IPCPD_LOG=PATH it appends a line per bootstrap,
- * enroll, connect and disconnect it gets: "NAME TYPE HEX-OF-BODY", so a
- * test can compare the requests two front-ends make.
+ * enroll, connect, disconnect, register and unregister it gets: "NAME
+ * TYPE HEX-OF-BODY", so a test can compare the requests two front-ends
+ * make.
  */
 #include "common/hash.h"
 #include "common/ipcp_type.h"
@@ -114,7 +115,8 @@ static void on_request(void)
         int             i;
 
         if (in.type == M_IPCPD_BOOTSTRAP || in.type == M_IPCPD_ENROLL ||
-            in.type == M_IPCPD_CONNECT || in.type == M_IPCPD_DISCONNECT)
+            in.type == M_IPCPD_CONNECT || in.type == M_IPCPD_DISCONNECT ||
+            in.type == M_IPCPD_REG || in.type == M_IPCPD_UNREG)
                 log_request();
 
         switch (in.type) {

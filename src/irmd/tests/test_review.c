@@ -236,7 +236,8 @@ static void t_lost_accept(void)
 
 /* Numbers in the configuration file are decimal like irm's (hex only
  * for ethertype): "010" is ten, not eight, and "0x1" no pid. (This test
- * process is no process of the IRMd's, so the bind itself is refused.) */
+ * process is no process of the IRMd's, so the bind itself is refused,
+ * in irm's words.) */
 static void t_config_numbers(void)
 {
         struct th_irmd d;
@@ -252,7 +253,9 @@ static void t_config_numbers(void)
         CHECK_EQ(th_run(&d, args, out, sizeof(out)), 1);
         snprintf(line, sizeof(line), "Bind of process %d refused", getpid());
         CHECK(strstr(out, line) != NULL);
-        CHECK(strstr(out, "irmd.conf:1: No such process") != NULL);
+        snprintf(line, sizeof(line), "irmd.conf:1: process %d is not an "
+                 "Ouroboros process", getpid());
+        CHECK(strstr(out, line) != NULL);
 
         tp_write_file(conf, "bind process 0x1 name x\n");
         CHECK_EQ(th_run(&d, args, out, sizeof(out)), 1);

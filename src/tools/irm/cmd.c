@@ -68,7 +68,7 @@ int irm_parse(int              argc,
 
 void irm_cmd_fini(struct irm_cmd * cmd)
 {
-        free(cmd->targets);
+        name_cmd_fini(&cmd->nc);
         cmd->targets   = NULL;
         cmd->n_targets = 0;
 }

@@ -12,7 +12,9 @@
 #ifndef OUROBOROS_IRM_CMD_H
 #define OUROBOROS_IRM_CMD_H
 
+#include "common/bind_cmd.h"
 #include "common/ipcp_cmd.h"
+#include "common/name_cmd.h"
 
 #include <ouroboros/irm.h>
 #include <ouroboros/qos.h>
@@ -55,12 +57,6 @@ enum irm_op {
         OP_UNBIND_IPCP
 };
 
-/* A register/unregister target: an IPCP or a layer. */
-struct irm_target {
-        bool         layer;
-        const char * s;
-};
-
 struct irm_cmd {
         enum irm_op         op;
         enum irm_group      group;     /* for OP_USAGE */
@@ -87,7 +83,12 @@ struct irm_cmd {
          * checked again by irm_boot_conf once the type is known). */
         struct ipcp_cmd     ic;
 
-        struct irm_target * targets;   /* malloc'ed */
+        /* name and bind commands as parsed (common/name_cmd.h,
+         * common/bind_cmd.h); targets point into nc. */
+        struct name_cmd     nc;
+        struct bind_cmd     bc;
+
+        const struct name_target * targets;
         size_t              n_targets;
 
         int                 n_args;    /* bind program ... -- args */

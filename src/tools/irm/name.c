@@ -1,15 +1,10 @@
 /*
- * Ouroboros - irm: the name commands.
- *
- *   name create N [lb round-robin|spillover]
- *   name destroy N
- *   name register N (ipcp I | layer L)...     creates N if needed
- *   name unregister N (ipcp I | layer L)...
- *   name list
- *
- * N is always the first word after the subcommand.
+ * Ouroboros - irm: the name commands. The grammar itself (words, values,
+ * errors) is common/name_cmd.c, shared with the IRMd's configuration
+ * file; this adds "help" and runs the commands.
  */
 #include "common/args.h"
+#include "common/name_cmd.h"
 #include "cmd.h"
 
 #include <ouroboros/errno.h>
@@ -19,101 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char * const subs[] = {
-        "create", "destroy", "register", "unregister", "list"
-};
-
-static const struct kw create_kws[] = { { "lb", true, false } };
-
-static const struct kw reg_kws[] = {
-        { "ipcp", true, true }, { "layer", true, true },
-};
-
-static const char * const lb_words[] = { "round-robin", "spillover" };
+_Static_assert(OP_NAME_CREATE + NAME_CMD_LIST == OP_NAME_LIST,
+               "irm ops follow the name sub-commands");
 
 static const char * const lb_names[] = {
         [LB_RR] = "round-robin", [LB_SPILL] = "spillover"
 };
 
-/* The name N: present and fitting. */
-static int take_name(const char *     what,
-                     int              argc,
-                     char **          argv,
-                     struct irm_cmd * cmd)
-{
-        if (argc == 0)
-                return args_err("%s needs a name", what);
-
-        cmd->name = argv[0];
-
-        return args_str("name", cmd->name, NAME_MAX_LEN);
-}
-
-static int parse_create(int argc, char ** argv, struct irm_cmd * cmd)
-{
-        struct arg a[argc > 0 ? argc : 1];
-        size_t     n;
-        const char * lb;
-        int          i;
-
-        if (take_name("name create", argc, argv, cmd) < 0)
-                return -1;
-
-        if (args_scan("name create", argc - 1, argv + 1, create_kws,
-                      ARRAY_LEN(create_kws), a, &n, NULL) < 0)
-                return -1;
-
-        cmd->lb = LB_RR;
-        lb      = args_get(a, n, 0);
-        if (lb != NULL) {
-                i = args_enum("lb policy", lb, lb_words, ARRAY_LEN(lb_words));
-                if (i < 0)
-                        return -1;
-                cmd->lb = i == 0 ? LB_RR : LB_SPILL;
-        }
-
-        return 0;
-}
-
-static int parse_reg(int argc, char ** argv, struct irm_cmd * cmd,
-                     const char * what)
-{
-        struct arg a[argc > 0 ? argc : 1];
-        size_t     n;
-        size_t     i;
-
-        if (take_name(what, argc, argv, cmd) < 0)
-                return -1;
-
-        if (args_scan(what, argc - 1, argv + 1, reg_kws, ARRAY_LEN(reg_kws),
-                      a, &n, NULL) < 0)
-                return -1;
-
-        if (n == 0)
-                return args_err("%s needs 'ipcp' or 'layer'", what);
-
-        cmd->targets = calloc(n, sizeof(*cmd->targets));
-        if (cmd->targets == NULL)
-                return args_err("out of memory");
-
-        for (i = 0; i < n; ++i) {
-                bool layer = a[i].kw == 1;
-
-                if (args_str(layer ? "layer name" : "IPCP name", a[i].val,
-                             layer ? LAYER_MAX_LEN : IPCP_NAME_MAX_LEN) < 0)
-                        return -1;
-
-                cmd->targets[i].layer = layer;
-                cmd->targets[i].s     = a[i].val;
-        }
-        cmd->n_targets = n;
-
-        return 0;
-}
-
 int name_parse(int argc, char ** argv, struct irm_cmd * cmd)
 {
-        int s;
+        struct name_cmd * nc = &cmd->nc;
 
         cmd->group = G_NAME;
         if (argc == 0 || strcmp(argv[0], "help") == 0) {
@@ -121,40 +31,16 @@ int name_parse(int argc, char ** argv, struct irm_cmd * cmd)
                 return 0;
         }
 
-        s = args_match(argv[0], subs, ARRAY_LEN(subs));
-        if (s < 0)
-                return args_err("unknown name command '%s' (expected one "
-                                "of: create, destroy, register, unregister, "
-                                "list)", argv[0]);
-        --argc;
-        ++argv;
+        if (name_cmd_parse(argc, argv, nc) < 0)
+                return -1;
 
-        switch (s) {
-        case 0:
-                cmd->op = OP_NAME_CREATE;
-                return parse_create(argc, argv, cmd);
-        case 1:
-                cmd->op = OP_NAME_DESTROY;
-                if (take_name("name destroy", argc, argv, cmd) < 0)
-                        return -1;
-                if (argc > 1)
-                        return args_err("unknown word '%s' for name destroy "
-                                        "(expected nothing after the name)",
-                                        argv[1]);
-                return 0;
-        case 2:
-                cmd->op = OP_NAME_REG;
-                return parse_reg(argc, argv, cmd, "name register");
-        case 3:
-                cmd->op = OP_NAME_UNREG;
-                return parse_reg(argc, argv, cmd, "name unregister");
-        default:
-                cmd->op = OP_NAME_LIST;
-                if (argc > 0)
-                        return args_err("name list takes no arguments, "
-                                        "not '%s'", argv[0]);
-                return 0;
-        }
+        cmd->op        = (enum irm_op) (OP_NAME_CREATE + nc->op);
+        cmd->name      = nc->name;
+        cmd->lb        = nc->lb;
+        cmd->targets   = nc->targets;
+        cmd->n_targets = nc->n_targets;
+
+        return 0;
 }
 
 /* 1 if the name exists, 0 if not, or -errno. */
@@ -205,10 +91,10 @@ static int check_targets(const struct irm_cmd * cmd)
                 return irm_fail((int) n, "cannot list IPCPs");
 
         for (t = 0; t < cmd->n_targets && r == IRM_OK; ++t) {
-                const struct irm_target * tg    = &cmd->targets[t];
-                bool                      found = false;
-                bool                      up    = false;
-                ssize_t                   i;
+                const struct name_target * tg    = &cmd->targets[t];
+                bool                       found = false;
+                bool                       up    = false;
+                ssize_t                    i;
 
                 for (i = 0; i < n; ++i) {
                         if (strcmp(tg->layer ? list[i].layer : list[i].name,
@@ -218,16 +104,8 @@ static int check_targets(const struct irm_cmd * cmd)
                         up |= list[i].state == IPCP_STATE_OPERATIONAL;
                 }
 
-                r = IRM_EFAIL;
-                if (tg->layer && !up)
-                        args_err("no operational IPCP in layer %s", tg->s);
-                else if (!found)
-                        args_err("no IPCP named %s", tg->s);
-                else if (!up)
-                        args_err("IPCP %s is not operational (bootstrap or "
-                                 "enroll it first)", tg->s);
-                else
-                        r = IRM_OK;
+                if (name_cmd_check_target(tg, found, up) < 0)
+                        r = IRM_EFAIL;
         }
 
         free(list);
@@ -236,28 +114,18 @@ static int check_targets(const struct irm_cmd * cmd)
 }
 
 /* The message for a failed (un)registration of cmd->name with tg. */
-static int reg_fail(const struct irm_cmd *    cmd,
-                    const struct irm_target * tg,
-                    int                       err)
+static int reg_fail(const struct irm_cmd *     cmd,
+                    const struct name_target * tg,
+                    int                        err)
 {
-        bool         reg  = cmd->op == OP_NAME_REG;
-        const char * with = tg->layer ? "in layer" : "with IPCP";
+        char ctx[512];
 
-        if (reg && (err == -EEXIST || (tg->layer && err == -ENOENT)))
-                args_err("name %s is already registered %s %s",
-                         cmd->name, with, tg->s);
-        else if (!reg && (err == -ENOENT || err == 0))
-                args_err("name %s is not registered %s %s",
-                         cmd->name, with, tg->s);
-        else if (err == -ENAME)
-                args_err("name %s not found", cmd->name);
-        else if (err == 0)
-                args_err("no operational IPCP in layer %s", tg->s);
-        else
-                return irm_fail(err, "cannot %sregister %s %s %s",
-                                reg ? "" : "un", cmd->name, with, tg->s);
+        if (name_cmd_reg_err(&cmd->nc, tg, err))
+                return IRM_EFAIL;
 
-        return IRM_EFAIL;
+        snprintf(ctx, sizeof(ctx), "%s", args_last_err());
+
+        return irm_fail(err, "%s", ctx);
 }
 
 static int run_reg(const struct irm_cmd * cmd)
@@ -289,7 +157,7 @@ static int run_reg(const struct irm_cmd * cmd)
         }
 
         for (t = 0; t < cmd->n_targets; ++t) {
-                const struct irm_target * tg = &cmd->targets[t];
+                const struct name_target * tg = &cmd->targets[t];
 
                 if (tg->layer)
                         r = (reg ? irm_reg_name_layer : irm_unreg_name_layer)
