@@ -289,6 +289,10 @@ static int fdlimit_server(struct ioth *s, int arg)
 /* --- swkill ------------------------------------------------------------------ */
 
 #define SWKILL_LIMIT 40
+/* one segment: LWIPv6 crashes retransmitting larger ones to a peer that
+ * vanished (in ip4_frag(); not fixed, see doc/pycotcp.md), which this
+ * test is not about */
+#define SWKILL_MSG 1000
 
 static int listen_one(struct ioth *s)
 {
@@ -373,13 +377,13 @@ static int swkill_client(struct ioth *s, int arg)
 		if (killed > 0 && now() - killed > SWKILL_LIMIT)
 			FAIL("no error %d s after the switch died",
 			     SWKILL_LIMIT);
-		r = ioth_sendto(s, c, buf, 8192, 0, NULL, 0);
+		r = ioth_sendto(s, c, buf, SWKILL_MSG, 0, NULL, 0);
 		if (r <= 0) {
 			printf("send: ");
 			break;
 		}
-		for (got = 0; got < 8192 && r > 0; got += r)
-			r = ioth_recvfrom(s, c, buf, 8192 - got, 0, NULL,
+		for (got = 0; got < SWKILL_MSG && r > 0; got += r)
+			r = ioth_recvfrom(s, c, buf, SWKILL_MSG - got, 0, NULL,
 			                  NULL);
 		if (r <= 0) {
 			printf("receive: ");
