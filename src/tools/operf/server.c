@@ -74,6 +74,27 @@ static void send_report(struct flow * f, uint8_t * buf)
                         f->fd, tool_strerror((int) -n));
 }
 
+/*
+ * Echo a packet back. A full flow is back-pressure from a client slower
+ * than its own flood (or descheduled for a while): wait for room, as a
+ * stream echo server would, rather than drop the echo and have the
+ * client count it lost. Gives up only when the flow fails or the server
+ * stops. 0 or a negative errno.
+ */
+static int echo_write(struct flow * f, const uint8_t * buf, size_t n)
+{
+        ssize_t r;
+
+        while ((r = flow_write(f->fd, buf, n)) < 0) {
+                if (r != -ETIMEDOUT && r != -EAGAIN && r != -ENOMEM)
+                        return (int) r;
+                if (tool_stopped())
+                        return (int) r;
+        }
+
+        return 0;
+}
+
 static void handle(struct flow * f, uint8_t * buf, ssize_t n)
 {
         struct operf_hdr h;
@@ -90,7 +111,7 @@ static void handle(struct flow * f, uint8_t * buf, ssize_t n)
                 ++f->pkts;
                 f->bytes += (uint64_t) n;
                 if ((h.flags & OPERF_F_ECHO) &&
-                    flow_write(f->fd, buf, (size_t) n) >= 0)
+                    echo_write(f, buf, (size_t) n) == 0)
                         ++f->echoed;
                 break;
         case OPERF_END:
