@@ -370,6 +370,7 @@ OURO_API int fset_add(fset_t * set,
 {
         struct ft_flow * f;
         struct member *  m;
+        uint32_t         m_gen;
         int              err;
 
         if (set == NULL)
@@ -393,12 +394,15 @@ OURO_API int fset_add(fset_t * set,
         }
         if (set->armed)
                 arm_member(m, true);
+        m_gen = m->gen;
         pthread_mutex_unlock(&set->lock);
 
-        /* Listed: the next fevent looks at it (armed first, see top). */
+        /* Listed: the next fevent looks at it (armed first, see top);
+         * a waiter may be the one in poll(): the token brings it out. */
         rdy_push(set, fd);
         ew_wake(&set->w);
         ew_unlock();
+        evwait_kick(fq_token(fd, m_gen));
 
         ft_put(f);
 

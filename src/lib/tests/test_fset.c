@@ -110,6 +110,44 @@ static bool readable(int fd,
         return poll(&pfd, 1, ms) == 1 && (pfd.revents & POLLIN);
 }
 
+/* One waiter, polling the eventfd itself (no dispatcher thread yet): a
+ * flow that got its packet before it joined the set is seen at once. */
+struct one {
+        fset_t * set;
+        ssize_t  n;
+};
+
+static void * one_wait(void * arg)
+{
+        struct one *    o  = arg;
+        fqueue_t *      fq = fqueue_create();
+        struct timespec t  = { 10, 0 };
+
+        o->n = fevent(o->set, fq, &t);
+        fqueue_destroy(fq);
+
+        return NULL;
+}
+
+static void test_add_pending(void)
+{
+        struct one o = { fset_create(), 0 };
+        pthread_t  t;
+        int        fd = make_flow();
+        int64_t    t0;
+
+        CHECK_EQ(pthread_create(&t, NULL, one_wait, &o), 0);
+        usleep(100000); /* asleep in poll() */
+        peer_write(fd); /* not armed: no signal */
+        t0 = check_now_ms();
+        CHECK_EQ(fset_add(o.set, fd), 0);
+        pthread_join(t, NULL);
+        CHECK_EQ(o.n, 1);
+        CHECK(check_now_ms() - t0 < 5000);
+        CHECK(read_one(fd));
+        fset_destroy(o.set);
+}
+
 /* Two threads on two sets: A's traffic never wakes B's thread. */
 struct waiter {
         fset_t *         set;
@@ -455,6 +493,7 @@ int main(void)
         alarm(120);
         CHECK_EQ(session_local_init(), 0);
 
+        test_add_pending(); /* first: before any dispatcher thread */
         test_level_fd();
         test_isolation();
         test_big_set();
