@@ -164,7 +164,7 @@ enum flow_side_state flow_shm_peer_state(const struct flow_shm * shm);
 /*
  * Event sets. flow_shm_arm(shm, true) asks writers to the channel this
  * side reads (and state changes of the peer) to signal the ev_fd the
- * peer was given; arm(false) undoes it (counted: several fsets may arm).
+ * peer was given, adding this side's token (flow_shm_set_token); arm(false) undoes it (counted: several fsets may arm).
  * flow_shm_events returns the FLOW_SHM_EV_* bits pending for this side:
  * PKT while packets wait; DOWN/UP/DEALLOC once per change since the last
  * call (the handle remembers what it reported). A DEALLOC comes with the
