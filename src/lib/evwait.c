@@ -265,7 +265,6 @@ int ew_wait(struct ew_watch *       w,
                 else if (pthread_cond_timedwait(&w->cond, &ew.lock,
                                                 abstime) == ETIMEDOUT &&
                          w->gen == g) {
-                        ++w->wakeups;
                         r = -ETIMEDOUT;
                         break;
                 }
@@ -286,6 +285,8 @@ int ew_fd(struct ew_watch * w)
         }
 
         start_thread();
+        if (!ew.thread) /* nobody would keep the fd up to date */
+                return -EAGAIN;
 
         return w->efd;
 }

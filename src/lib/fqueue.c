@@ -409,6 +409,10 @@ OURO_API int fset_add(fset_t * set,
         return 0;
 }
 
+static void unlist(fset_t *    set,
+                   const int * fds,
+                   size_t      n);
+
 /* Set lock held. */
 static void del_locked(fset_t * set,
                        int      fd)
@@ -430,10 +434,12 @@ OURO_API void fset_del(fset_t * set,
         if (set == NULL || fd < 0 || fd >= set->size)
                 return;
 
-        /* A listed descriptor that left is dropped by the next look. */
+        ew_lock();
         pthread_mutex_lock(&set->lock);
         del_locked(set, fd);
         pthread_mutex_unlock(&set->lock);
+        unlist(set, &fd, 1); /* the set's fd may turn unreadable */
+        ew_unlock();
 }
 
 OURO_API bool fset_has(const fset_t * set,

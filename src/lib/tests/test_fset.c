@@ -335,6 +335,16 @@ static void test_level_fd(void)
         CHECK(read_one(f2));
         CHECK(!readable(sfd, 0));
 
+        /* A member that leaves takes its packets' readability along. */
+        peer_write(f2);
+        CHECK(readable(sfd, 5000));
+        fset_del(set, f2);
+        CHECK(!readable(sfd, 0));
+        CHECK_EQ(fset_add(set, f2), 0);
+        CHECK(readable(sfd, 0));
+        CHECK(read_one(f2));
+        CHECK(!readable(sfd, 0));
+
         /* A state change is an event too, until reported. */
         flow_shm_set_down(peer[f1], true);
         CHECK(readable(sfd, 5000));
