@@ -234,15 +234,36 @@ static void hand_over(void)
         }
 }
 
+/* Lock held: dispatch what the eventfd holds now, without waiting (a
+ * thread in poll() then finds it empty). */
+static void poll_now(void)
+{
+        uint64_t val = 0;
+
+        if (ew.efd < 0 || read(ew.efd, &val, sizeof(val)) < 0 || val == 0)
+                return;
+
+        dispatch_all(val);
+}
+
 int ew_wait(struct ew_watch *       w,
             uint64_t                g,
             const struct timespec * abstime)
 {
-        int r = 0;
+        bool tried = false;
+        int  r     = 0;
 
         ++w->waiters;
         while (w->gen == g) {
                 if (abstime != NULL && ts_to_ns(abstime) <= now_ns()) {
+                        /* A poll (zero timeout) or the deadline: look
+                         * once at what peers signalled, even if nobody
+                         * has polled for it yet. */
+                        if (!tried) {
+                                tried = true;
+                                poll_now();
+                                continue;
+                        }
                         r = -ETIMEDOUT;
                         break;
                 }

@@ -37,6 +37,10 @@
  * (which becomes the poller if there is none, and hands over when it
  * leaves). A waiter samples its generation under the lock after taking
  * its ready list, so a dispatch after that bumps it and the wait returns.
+ * A waiter whose deadline passed (fevent with a zero timeout, a caller
+ * that only ever polls) first reads the eventfd without waiting and
+ * dispatches what it held, so a poll never misses what was signalled
+ * before it, even when no thread sits in poll().
  */
 #ifndef OUROBOROS_LIB_EVWAIT_H
 #define OUROBOROS_LIB_EVWAIT_H

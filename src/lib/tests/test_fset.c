@@ -110,6 +110,28 @@ static bool readable(int fd,
         return poll(&pfd, 1, ms) == 1 && (pfd.revents & POLLIN);
 }
 
+/* A caller that only ever polls (zero timeout) sees what arrived on an
+ * armed flow, though no thread waits on the eventfd. */
+static void test_poll_only(void)
+{
+        struct timespec zero = { 0, 0 };
+        fset_t *        set  = fset_create();
+        fqueue_t *      fq   = fqueue_create();
+        int             fd   = make_flow();
+        int             i;
+
+        CHECK_EQ(fset_add(set, fd), 0);
+        CHECK_EQ(fevent(set, fq, &zero), -ETIMEDOUT); /* armed now */
+        for (i = 0; i < 100; ++i) {
+                peer_write(fd);
+                CHECK_EQ(fevent(set, fq, &zero), 1);
+                CHECK(read_one(fd));
+                CHECK_EQ(fevent(set, fq, &zero), -ETIMEDOUT);
+        }
+        fqueue_destroy(fq);
+        fset_destroy(set);
+}
+
 /* One waiter, polling the eventfd itself (no dispatcher thread yet): a
  * flow that got its packet before it joined the set is seen at once. */
 struct one {
@@ -503,7 +525,8 @@ int main(void)
         alarm(120);
         CHECK_EQ(session_local_init(), 0);
 
-        test_add_pending(); /* first: before any dispatcher thread */
+        test_poll_only();   /* first: before any dispatcher thread */
+        test_add_pending();
         test_level_fd();
         test_isolation();
         test_big_set();
