@@ -234,9 +234,7 @@ static void hand_over(void)
         }
 }
 
-/* Lock held: dispatch what the eventfd holds now, without waiting (a
- * thread in poll() then finds it empty). */
-static void poll_now(void)
+void ew_poll_now(void)
 {
         uint64_t val = 0;
 
@@ -261,7 +259,7 @@ int ew_wait(struct ew_watch *       w,
                          * has polled for it yet. */
                         if (!tried) {
                                 tried = true;
-                                poll_now();
+                                ew_poll_now();
                                 continue;
                         }
                         r = -ETIMEDOUT;

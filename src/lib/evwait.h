@@ -92,6 +92,10 @@ void     ew_activate(struct ew_watch * w);
 
 void     ew_deactivate(struct ew_watch * w);
 
+/* Dispatcher lock held: dispatch what the eventfd holds now, without
+ * waiting (a thread in poll() then finds it empty). */
+void     ew_poll_now(void);
+
 /* Dispatcher lock held: call fn on every active watcher. */
 void     ew_for_each(void (* fn)(struct ew_watch *, void *),
                      void *  arg);

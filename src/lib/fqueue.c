@@ -34,6 +34,12 @@
  * member with packets left stays listed, and flow_read() of the last
  * packet rechecks the flow in the sets with an fd (fq_drained).
  *
+ * Fairness: a call that returns listed events without waiting first
+ * reads the eventfd (ew_poll_now, one system call, only when no
+ * dispatcher thread runs), so flows that keep packets queued cannot
+ * keep others' signals unread: a flow signalled before a call is
+ * reported by it or by the next one.
+ *
  * Locks: the dispatcher lock (evwait.h) guards the ready lists and is
  * taken before a set's own lock (members), never the other way round.
  * Nothing is held across a sleep but the dispatcher lock, released by
@@ -701,6 +707,7 @@ OURO_API ssize_t fevent(fset_t *                set,
         const struct timespec * abstime = NULL;
         ssize_t                 r;
         uint64_t                g;
+        bool                    waited = false;
         int                     n;
 
         if (set == NULL || fq == NULL)
@@ -736,10 +743,13 @@ OURO_API ssize_t fevent(fset_t *                set,
                 if (r < 0)
                         break;
                 r = (ssize_t) fq->n;
+                if (r > 0 && !waited)
+                        ew_poll_now(); /* fairness, see below */
                 if (r > 0)
                         break;
                 if (set->nrdy > 0 && set->w.gen == g)
                         ++set->w.gen; /* kept: pending, look again */
+                waited = true;
                 r = ew_wait(&set->w, g, abstime);
                 if (r < 0)
                         break;
