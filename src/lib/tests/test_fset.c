@@ -132,6 +132,45 @@ static void test_poll_only(void)
         fset_destroy(set);
 }
 
+/* A flow that keeps packets queued does not hide another's signal: it
+ * is reported by the next poll at the latest. */
+static bool polled(fset_t *   set,
+                   fqueue_t * fq,
+                   int        want)
+{
+        struct timespec zero = { 0, 0 };
+        int             fd;
+        bool            seen = false;
+
+        CHECK(fevent(set, fq, &zero) > 0);
+        while ((fd = fqueue_next(fq)) >= 0)
+                seen = seen || fd == want;
+
+        return seen;
+}
+
+static void test_fair(void)
+{
+        fset_t *   set = fset_create();
+        fqueue_t * fq  = fqueue_create();
+        int        a   = make_flow();
+        int        b   = make_flow();
+        int        i;
+
+        CHECK_EQ(fset_add(set, a), 0);
+        CHECK_EQ(fset_add(set, b), 0);
+        peer_write(a);
+        CHECK(polled(set, fq, a)); /* a stays listed: never drained */
+        for (i = 0; i < 50; ++i) {
+                peer_write(b);
+                CHECK(polled(set, fq, b) || polled(set, fq, b));
+                CHECK(read_one(b));
+        }
+        CHECK(read_one(a));
+        fqueue_destroy(fq);
+        fset_destroy(set);
+}
+
 /* One waiter, polling the eventfd itself (no dispatcher thread yet): a
  * flow that got its packet before it joined the set is seen at once. */
 struct one {
@@ -526,6 +565,7 @@ int main(void)
         CHECK_EQ(session_local_init(), 0);
 
         test_poll_only();   /* first: before any dispatcher thread */
+        test_fair();
         test_add_pending();
         test_level_fd();
         test_isolation();
