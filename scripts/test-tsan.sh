@@ -18,7 +18,7 @@ if [ -z "$CC" ]; then
 fi
 
 UNIT="test_flow_shm test_flow_shm_win test_flow_shm_nosys test_crypt
-      test_crypt_exit test_lib_flow_table test_lib_evwait"
+      test_crypt_exit test_lib_flow_table test_lib_fset"
 API="irmd ipcpd-local irm test-api-basic test-api-lifecycle test-api-events"
 TESTS='^(unit_flow_shm|unit_flow_shm_win|unit_flow_shm_nosys|unit_crypt|unit_crypt_exit|unit_lib_.*|api_test_flows|api_test_events)$'
 

@@ -56,6 +56,15 @@ int        fqueue_next(fqueue_t * fq);
 /* The event of the flow last returned by fqueue_next. */
 enum fqtype fqueue_type(fqueue_t * fq);
 
+/*
+ * Project addition: one pollable descriptor for the set, readable
+ * (POLLIN) while any flow in it has unread packets or an unreported
+ * event: level-triggered, so it stays readable until those are read or
+ * reported by fevent(). Owned by the set (closed by fset_destroy; do not
+ * read or close it). Returns the descriptor or a negative errno.
+ */
+int        fset_fd(const fset_t * set);
+
 /* Wait for events; returns the number queued or a negative errno. */
 ssize_t    fevent(fset_t *                set,
                   fqueue_t *              fq,

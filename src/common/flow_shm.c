@@ -282,7 +282,7 @@ static void write_commit(struct flow_shm * shm,
          */
         if (atomic_load(&shm->hdr->armed[1 - shm->side]) > 0 &&
             atomic_load(&shm->tx->head) == old)
-                evfd_signal(shm->ev_fd);
+                evfd_signal(shm->ev_fd, evtok_of(shm->hdr, 1 - shm->side));
 }
 
 #define SPIN_PAUSE_NS 2000 /* then sched_yield while spinning */

@@ -164,7 +164,7 @@ enum flow_side_state flow_shm_peer_state(const struct flow_shm * shm);
 /*
  * Event sets. flow_shm_arm(shm, true) asks writers to the channel this
  * side reads (and state changes of the peer) to signal the ev_fd the
- * peer was given; arm(false) undoes it (counted: several fsets may arm).
+ * peer was given, adding this side's token (flow_shm_set_token); arm(false) undoes it (counted: several fsets may arm).
  * flow_shm_events returns the FLOW_SHM_EV_* bits pending for this side:
  * PKT while packets wait; DOWN/UP/DEALLOC once per change since the last
  * call (the handle remembers what it reported). A DEALLOC comes with the
@@ -185,6 +185,22 @@ void    flow_shm_arm(struct flow_shm * shm,
                      bool              on);
 
 int     flow_shm_events(struct flow_shm * shm);
+
+/* True if flow_shm_events would report something now; reports nothing
+ * (the DOWN/UP/DEALLOC it would report stay pending). */
+bool    flow_shm_pending(const struct flow_shm * shm);
+
+/*
+ * The value peers add to this side's ev_fd when they signal it (the
+ * library's per-flow wake-up hint, see src/lib/evwait.h); 0 (the default)
+ * means 1. The peer clamps it to 1..FLOW_SHM_TOKEN_MAX, so that a few
+ * signals summed never overflow the eventfd counter; whatever value
+ * arrives is only a hint the reader validates.
+ */
+#define FLOW_SHM_TOKEN_MAX ((1ULL << 62) - 1)
+
+void    flow_shm_set_token(struct flow_shm * shm,
+                           uint64_t          tok);
 
 /*
  * IRMd: mark side of the flow in memfd dead (its process died) and wake

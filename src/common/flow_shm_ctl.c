@@ -425,9 +425,9 @@ static void hdr_notify(struct shm_hdr * hdr,
         hdr_wake_all(hdr);
 
         if (atomic_load(&hdr->armed[0]) > 0)
-                evfd_signal(ev_fd0);
+                evfd_signal(ev_fd0, evtok_of(hdr, 0));
         if (atomic_load(&hdr->armed[1]) > 0)
-                evfd_signal(ev_fd1);
+                evfd_signal(ev_fd1, evtok_of(hdr, 1));
 }
 
 /* Signal only the peer's fset: we hold the peer's eventfd only. */
@@ -479,6 +479,24 @@ void flow_shm_arm(struct flow_shm * shm,
         /* Never below zero, even if the peer scribbled on it. */
         while (n > 0 && !atomic_compare_exchange_weak(armed, &n, n - 1))
                 ;
+}
+
+void flow_shm_set_token(struct flow_shm * shm,
+                        uint64_t          tok)
+{
+        atomic_store(&shm->hdr->evtok[shm->side], tok);
+}
+
+bool flow_shm_pending(const struct flow_shm * shm)
+{
+        enum flow_side_state peer = flow_shm_peer_state(shm);
+
+        if (atomic_load(&shm->rx->tail) != atomic_load(&shm->rx->head))
+                return true;
+        if (side_gone(peer))
+                return !atomic_load(&shm->dealloc_seen);
+
+        return atomic_load(&shm->down_seen) != flow_shm_is_down(shm);
 }
 
 int flow_shm_events(struct flow_shm * shm)

@@ -70,15 +70,25 @@ static inline bool side_gone(enum flow_side_state st)
         return st == FLOW_SIDE_CLOSED || st == FLOW_SIDE_DEAD;
 }
 
-/* Add 1 to an eventfd (-1: none). */
-static inline void evfd_signal(int fd)
+/* The wake-up hint side asked for (flow_shm_set_token), clamped to
+ * what flow_shm.h allows: the reader wrote it, it may be garbage. */
+static inline uint64_t evtok_of(const struct shm_hdr * hdr,
+                                int                    side)
 {
-        uint64_t one = 1;
+        uint64_t tok = atomic_load(&hdr->evtok[side]);
 
+        return tok == 0 || tok > FLOW_SHM_TOKEN_MAX ? 1 : tok;
+}
+
+/* Add val to an eventfd (-1: none). The process eventfd is
+ * non-blocking: a full counter (-EAGAIN) is already readable. */
+static inline void evfd_signal(int      fd,
+                               uint64_t val)
+{
         if (fd < 0)
                 return;
 
-        while (write(fd, &one, sizeof(one)) < 0 && errno == EINTR)
+        while (write(fd, &val, sizeof(val)) < 0 && errno == EINTR)
                 ;
 }
 

@@ -15,6 +15,7 @@
  * branches once on f->cf to flow_crypt.c.
  */
 #include "evwait.h"
+#include "fqueue_priv.h"
 #include "flow_crypt.h"
 #include "flow_table.h"
 #include "session.h"
@@ -449,7 +450,8 @@ OURO_API int flow_dealloc(int fd)
 
         /* The peer and any local reader or writer learn it now. */
         flow_shm_close(ft_entry(fd)->shm);
-        evwait_kick();
+        /* Sets holding fd look at it (and prune it). */
+        evwait_kick(fq_token(fd, atomic_load(&ft_entry(fd)->gen)));
 
         send_dealloc(flow_id);
 
@@ -649,6 +651,10 @@ OURO_API ssize_t flow_read(int    fd,
         r = (ssize_t) rem;
  unlock:
         pthread_mutex_unlock(&f->rd_lock);
+        /* Level-triggered set fds: the last packet read turns them off. */
+        if (r >= 0 && atomic_load(&fq_fd_sets) > 0 &&
+            flow_shm_rxqlen(f->shm) == 0)
+                fq_drained(fd);
  out:
         ft_put(f);
         return poll && r == -EAGAIN ? -ETIMEDOUT : r;

@@ -1,6 +1,7 @@
 /*
- * Ouroboros - one poller at a time on the process eventfd, everyone else
- * on a condition variable. The correctness argument is in evwait.h.
+ * Ouroboros - the dispatcher of the process eventfd: one poller at a
+ * time (a waiter, or the dispatcher thread), per-watcher wake-ups. The
+ * correctness argument is in evwait.h.
  */
 #include "evwait.h"
 
@@ -8,139 +9,327 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
-#include <stdbool.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 static struct {
-        pthread_mutex_t lock;
-        pthread_cond_t  cond;    /* CLOCK_MONOTONIC */
-        uint64_t        gen;
-        bool            polling; /* a thread is in poll() */
-        int             efd;
-} ew = { .lock = PTHREAD_MUTEX_INITIALIZER, .efd = -1 };
-
-static pthread_once_t cond_once = PTHREAD_ONCE_INIT;
-static bool           cond_ready;
-
-static void cond_setup(void)
-{
-        pthread_condattr_t attr;
-
-        cond_ready = true;
-
-        pthread_condattr_init(&attr);
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-        pthread_cond_init(&ew.cond, &attr);
-        pthread_condattr_destroy(&attr);
-}
+        pthread_mutex_t   lock;
+        struct ew_watch * head;     /* active watchers */
+        bool              polling;  /* a thread is in poll() */
+        bool              thread;   /* the dispatcher thread runs */
+        pthread_cond_t    idle;     /* polling turned false */
+        int               efd;
+} ew = { .lock = PTHREAD_MUTEX_INITIALIZER,
+         .idle = PTHREAD_COND_INITIALIZER, .efd = -1 };
 
 void evwait_init(int efd)
 {
-        pthread_once(&cond_once, cond_setup);
-
         pthread_mutex_lock(&ew.lock);
         ew.efd = efd;
         pthread_mutex_unlock(&ew.lock);
 }
 
-uint64_t evwait_gen(void)
-{
-        uint64_t g;
-
-        pthread_mutex_lock(&ew.lock);
-        g = ew.gen;
-        pthread_mutex_unlock(&ew.lock);
-
-        return g;
-}
-
-void evwait_kick(void)
+int evwait_efd(void)
 {
         int efd;
 
-        pthread_once(&cond_once, cond_setup);
-
         pthread_mutex_lock(&ew.lock);
-        ++ew.gen;
         efd = ew.efd;
-        pthread_cond_broadcast(&ew.cond);
         pthread_mutex_unlock(&ew.lock);
 
-        /* Wake the poller too: it sleeps in poll(), not on cond. */
-        if (efd >= 0) {
+        return efd;
+}
+
+void ew_lock(void)
+{
+        pthread_mutex_lock(&ew.lock);
+}
+
+void ew_unlock(void)
+{
+        pthread_mutex_unlock(&ew.lock);
+}
+
+void ew_watch_init(struct ew_watch * w,
+                   ew_dispatch_t     dispatch)
+{
+        pthread_condattr_t attr;
+
+        w->next     = NULL;
+        w->prev     = NULL;
+        w->dispatch = dispatch;
+        w->gen      = 0;
+        w->wakeups  = 0;
+        w->waiters  = 0;
+        w->active   = 0;
+        w->efd      = -1;
+        w->lit      = false;
+
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&w->cond, &attr);
+        pthread_condattr_destroy(&attr);
+}
+
+static void unlink_watch(struct ew_watch * w)
+{
+        if (w->prev != NULL)
+                w->prev->next = w->next;
+        else if (ew.head == w)
+                ew.head = w->next;
+        if (w->next != NULL)
+                w->next->prev = w->prev;
+        w->next = NULL;
+        w->prev = NULL;
+}
+
+void ew_watch_fini(struct ew_watch * w)
+{
+        pthread_mutex_lock(&ew.lock);
+        if (w->active > 0)
+                unlink_watch(w);
+        w->active = 0;
+        if (w->efd >= 0)
+                close(w->efd);
+        w->efd = -1;
+        pthread_mutex_unlock(&ew.lock);
+
+        pthread_cond_destroy(&w->cond);
+}
+
+void ew_activate(struct ew_watch * w)
+{
+        if (w->active++ > 0)
+                return;
+
+        w->prev = NULL;
+        w->next = ew.head;
+        if (ew.head != NULL)
+                ew.head->prev = w;
+        ew.head = w;
+}
+
+void ew_deactivate(struct ew_watch * w)
+{
+        if (w->active == 0 || --w->active > 0)
+                return;
+
+        unlink_watch(w);
+}
+
+void ew_for_each(void (* fn)(struct ew_watch *, void *),
+                 void *  arg)
+{
+        struct ew_watch * w;
+
+        for (w = ew.head; w != NULL; w = w->next)
+                fn(w, arg);
+}
+
+void ew_light(struct ew_watch * w,
+              bool              on)
+{
+        uint64_t v = 1;
+        ssize_t  n;
+
+        if (w->efd < 0 || w->lit == on)
+                return;
+
+        /* The set's eventfd is ours alone: its counter is 0 or 1. */
+        if (on)
+                n = write(w->efd, &v, sizeof(v));
+        else
+                n = read(w->efd, &v, sizeof(v));
+        (void) n;
+
+        w->lit = on;
+}
+
+void ew_wake(struct ew_watch * w)
+{
+        ++w->gen;
+        pthread_cond_broadcast(&w->cond);
+}
+
+/* Lock held: hand the eventfd value to every active watcher. */
+static void dispatch_all(uint64_t hint)
+{
+        struct ew_watch * w;
+
+        for (w = ew.head; w != NULL; w = w->next)
+                if (w->dispatch(w, hint))
+                        ew_wake(w);
+}
+
+/* Lock held, polling set: poll the eventfd until abstime (NULL:
+ * forever) and dispatch what came. The lock is dropped meanwhile. */
+static void poll_round(const struct timespec * abstime)
+{
+        struct pollfd pfd = { .fd = ew.efd, .events = POLLIN };
+        uint64_t      val = 0;
+        int           r;
+
+        pthread_mutex_unlock(&ew.lock);
+        r = poll(&pfd, 1, abstime == NULL ? -1 : ts_ms_left(abstime));
+        if (r > 0 && read(pfd.fd, &val, sizeof(val)) < 0)
+                val = 0; /* nothing there after all */
+        pthread_mutex_lock(&ew.lock);
+
+        if (val != 0)
+                dispatch_all(val);
+}
+
+static void * ew_thread(void * arg)
+{
+        (void) arg;
+
+        pthread_mutex_lock(&ew.lock);
+        for (;;) {
+                while (ew.polling || ew.efd < 0) /* a waiter polls */
+                        pthread_cond_wait(&ew.idle, &ew.lock);
+                ew.polling = true;
+                poll_round(NULL);
+                ew.polling = false;
+        }
+
+        return NULL;
+}
+
+/* Lock held: start the dispatcher thread (once). */
+static void start_thread(void)
+{
+        pthread_t      tid;
+        pthread_attr_t attr;
+
+        if (ew.thread)
+                return;
+
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        ew.thread = pthread_create(&tid, &attr, ew_thread, NULL) == 0;
+        pthread_attr_destroy(&attr);
+
+        /* A waiter may sit in poll() for good: make it return (a
+         * value that names no flow, so a rescan, once). */
+        if (ew.thread && ew.polling && ew.efd >= 0) {
                 uint64_t one = 1;
-                ssize_t  n   = write(efd, &one, sizeof(one));
+                ssize_t  n   = write(ew.efd, &one, sizeof(one));
                 (void) n;
         }
 }
 
-/* Poll the eventfd without the lock; true if it fired. */
-static bool poll_efd(int                     efd,
-                     const struct timespec * abstime)
+/* Lock held: a poller left; wake one waiting watcher to take over. */
+static void hand_over(void)
 {
-        struct pollfd pfd = { .fd = efd, .events = POLLIN };
-        uint64_t      cnt;
-        int           r;
+        struct ew_watch * w;
 
-        r = poll(&pfd, 1, abstime == NULL ? -1 : ts_ms_left(abstime));
-        if (r <= 0)
-                return false; /* timeout or EINTR: caller rechecks */
+        if (ew.thread)
+                return;
 
-        if (read(efd, &cnt, sizeof(cnt)) < 0)
-                return errno == EAGAIN; /* another poller got it: fine */
-
-        return true;
-}
-
-int evwait_wait(uint64_t                g,
-                const struct timespec * abstime)
-{
-        int r = 0;
-
-        pthread_once(&cond_once, cond_setup);
-
-        pthread_mutex_lock(&ew.lock);
-        while (ew.gen == g) {
-                if (abstime != NULL && ts_to_ns(abstime) <= now_ns()) {
-                        r = -ETIMEDOUT;
-                        break;
-                }
-                if (!ew.polling && ew.efd >= 0) {
-                        int  efd = ew.efd;
-                        bool hit;
-                        ew.polling = true;
-                        pthread_mutex_unlock(&ew.lock);
-                        hit = poll_efd(efd, abstime);
-                        pthread_mutex_lock(&ew.lock);
-                        ew.polling = false;
-                        if (hit)
-                                ++ew.gen;
-                        /* Either a new generation, or we leave the
-                         * poller role: let someone take it over. */
-                        pthread_cond_broadcast(&ew.cond);
-                        continue;
-                }
-                if (abstime == NULL)
-                        pthread_cond_wait(&ew.cond, &ew.lock);
-                else if (pthread_cond_timedwait(&ew.cond, &ew.lock,
-                                                abstime) == ETIMEDOUT &&
-                         ew.gen == g) {
-                        r = -ETIMEDOUT;
-                        break;
+        for (w = ew.head; w != NULL; w = w->next) {
+                if (w->waiters > 0) {
+                        pthread_cond_broadcast(&w->cond);
+                        return;
                 }
         }
-        pthread_mutex_unlock(&ew.lock);
+}
+
+void ew_poll_now(void)
+{
+        uint64_t val = 0;
+
+        if (ew.efd < 0 || read(ew.efd, &val, sizeof(val)) < 0 || val == 0)
+                return;
+
+        dispatch_all(val);
+}
+
+int ew_wait(struct ew_watch *       w,
+            uint64_t                g,
+            const struct timespec * abstime)
+{
+        bool tried = false;
+        int  r     = 0;
+
+        ++w->waiters;
+        while (w->gen == g) {
+                if (abstime != NULL && ts_to_ns(abstime) <= now_ns()) {
+                        /* A poll (zero timeout) or the deadline: look
+                         * once at what peers signalled, even if nobody
+                         * has polled for it yet. */
+                        if (!tried) {
+                                tried = true;
+                                ew_poll_now();
+                                continue;
+                        }
+                        r = -ETIMEDOUT;
+                        break;
+                }
+                if (!ew.polling && !ew.thread && ew.efd >= 0) {
+                        ew.polling = true;
+                        poll_round(abstime);
+                        ew.polling = false;
+                        pthread_cond_signal(&ew.idle);
+                        if (w->gen == g || w->waiters > 1)
+                                hand_over();
+                        continue;
+                }
+                /* Someone else polls: a second waiter. Have a thread
+                 * poll from now on, so no waiter is ever woken only to
+                 * take over polling from another. */
+                if (ew.polling && !ew.thread)
+                        start_thread();
+                if (abstime == NULL)
+                        pthread_cond_wait(&w->cond, &ew.lock);
+                else if (pthread_cond_timedwait(&w->cond, &ew.lock,
+                                                abstime) == ETIMEDOUT &&
+                         w->gen == g) {
+                        r = -ETIMEDOUT;
+                        break;
+                }
+                ++w->wakeups;
+        }
+        --w->waiters;
 
         return r;
+}
+
+int ew_fd(struct ew_watch * w)
+{
+        if (w->efd < 0) {
+                w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+                if (w->efd < 0)
+                        return -errno;
+                w->lit = false;
+        }
+
+        start_thread();
+        if (!ew.thread) /* nobody would keep the fd up to date */
+                return -EAGAIN;
+
+        return w->efd;
+}
+
+void evwait_kick(uint64_t val)
+{
+        int efd;
+
+        pthread_mutex_lock(&ew.lock);
+        efd = ew.efd;
+        pthread_mutex_unlock(&ew.lock);
+
+        if (efd >= 0) {
+                ssize_t n = write(efd, &val, sizeof(val));
+                (void) n;
+        }
 }
 
 void evwait_reset_child(void)
 {
         pthread_mutex_init(&ew.lock, NULL);
-        if (cond_ready) /* the parent's may be mid-use: renew it */
-                cond_setup();
+        pthread_cond_init(&ew.idle, NULL);
+        ew.head    = NULL;
         ew.polling = false;
+        ew.thread  = false;
         ew.efd     = -1;
-        ++ew.gen;
 }

@@ -1,49 +1,130 @@
 /*
- * Ouroboros - the process-local dispatcher of the process eventfd.
+ * Ouroboros - the process-local dispatcher of the process eventfd: it
+ * turns the one eventfd peers signal into per-set wake-ups.
  *
- * Peers signal one eventfd per process when they change a flow this
- * process has armed. Several threads may wait in fevent() on different
- * sets at once; the eventfd must neither lose a wake-up nor let one
- * thread steal another's. Protocol:
+ * Peers add a value to one eventfd per process when they change a flow
+ * this process armed (flow_shm_arm): the flow's wake-up token
+ * (flow_shm_set_token), a hint naming the flow. Each event set is a
+ * watcher (struct ew_watch) with its own condition variable, generation
+ * and, on request, its own eventfd (fset_fd). One thread at a time, the
+ * poller, sleeps in poll() on the process eventfd; when it fires, the
+ * poller reads (and so resets) the counter and hands the value to every
+ * active watcher's dispatch callback, under the dispatcher lock. A value
+ * that is exactly one valid token names the one flow to look at; any
+ * other value (several signals summed, a local kick, a full counter,
+ * garbage from a hostile peer) makes each watcher check all its members,
+ * which costs a rescan and loses nothing. A watcher whose callback found
+ * something is woken (generation bump, broadcast of its own condition
+ * variable, its eventfd made readable); no other thread is.
  *
- *   g = evwait_gen();      arm flows; scan flows;  nothing found ->
- *   evwait_wait(g, ...)    returns once the generation moved past g
+ * Who polls: a waiter with no poller around becomes the poller itself
+ * (no thread hop: the single-threaded event loop wakes straight from
+ * poll()). As soon as a second waiter, or an fset_fd user, needs the
+ * eventfd watched while someone else may not be there, the dispatcher
+ * starts one thread that is the poller from then on (a thread hop of a
+ * few µs per wake-up for those processes; a handover between waiters
+ * would wake a thread that has no event). If that thread cannot be
+ * started, a poller that leaves wakes a waiting watcher to take over.
  *
- * One waiter at a time (the poller) sleeps in poll() on the eventfd; when
- * it wakes it resets the eventfd (read), bumps the generation and
- * broadcasts a condition variable; the others sleep on that condition
- * variable. Everyone rescans after a generation change.
- *
- * Why nothing is lost: a peer writes the eventfd only after making its
- * change visible in shared memory. If that write came before a waiter's
- * scan read the flow, the scan sees the change. Otherwise the write came
- * after the waiter read g, and the counter stays non-zero until some
- * poller reads it; that read is followed by a generation bump, which is
- * after the waiter read g, so the waiter sees gen != g and rescans.
- * Someone always polls while anyone waits: a waiter that finds no poller
- * becomes it, and a poller that leaves (its deadline) wakes the others so
- * one of them takes over. Spurious bumps only cost a rescan.
+ * Why nothing is lost (see also fqueue.c for the ready lists): a peer
+ * signals the eventfd only after making its change visible in shared
+ * memory, and the flow stays armed while it is in a set that waits.
+ * A signal either comes before the poller's read(), and the dispatch
+ * after that read sees the change (it loads the flow's state after the
+ * read, which follows the peer's publish), or after it, and the counter
+ * stays non-zero, so the next poll() returns at once. Someone polls
+ * while anyone waits or any watcher has an fd: the thread, or a waiter
+ * (which becomes the poller if there is none, and hands over when it
+ * leaves). A waiter samples its generation under the lock after taking
+ * its ready list, so a dispatch after that bumps it and the wait returns.
+ * A waiter whose deadline passed (fevent with a zero timeout, a caller
+ * that only ever polls) first reads the eventfd without waiting and
+ * dispatches what it held, so a poll never misses what was signalled
+ * before it, even when no thread sits in poll().
  */
 #ifndef OUROBOROS_LIB_EVWAIT_H
 #define OUROBOROS_LIB_EVWAIT_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
+
+struct ew_watch;
+
+/* Called by the poller with the dispatcher lock held: look at the
+ * flows hint names (a raw eventfd value, see above) and return true if
+ * the watcher has something new for its waiters. */
+typedef bool (* ew_dispatch_t)(struct ew_watch * w,
+                               uint64_t          hint);
+
+struct ew_watch {
+        struct ew_watch * next;     /* active list (dispatcher lock) */
+        struct ew_watch * prev;
+        ew_dispatch_t     dispatch;
+        pthread_cond_t    cond;     /* CLOCK_MONOTONIC */
+        uint64_t          gen;      /* bumped on every wake-up */
+        uint64_t          wakeups;  /* returns from the cond wait (tests) */
+        int               waiters;  /* threads in ew_wait */
+        int               active;   /* reasons to be on the list */
+        int               efd;      /* fset_fd, -1 until asked */
+        bool              lit;      /* efd is readable */
+};
 
 /* Use efd as the process eventfd (after it was created). */
 void     evwait_init(int efd);
 
-uint64_t evwait_gen(void);
+/* The process eventfd, -1 if none. */
+int      evwait_efd(void);
 
-/* Wait until the generation differs from g: 0, or -ETIMEDOUT at abstime
- * (CLOCK_MONOTONIC, NULL = forever). */
-int      evwait_wait(uint64_t                g,
-                     const struct timespec * abstime);
+void     ew_lock(void);
 
-/* Bump the generation (a local change, e.g. a flow_dealloc). */
-void     evwait_kick(void);
+void     ew_unlock(void);
 
-/* Child after fork: fresh locks, no eventfd. */
+void     ew_watch_init(struct ew_watch * w,
+                       ew_dispatch_t     dispatch);
+
+/* Deactivated first; closes the efd. */
+void     ew_watch_fini(struct ew_watch * w);
+
+/* Dispatcher lock held: take part in dispatches (counted). */
+void     ew_activate(struct ew_watch * w);
+
+void     ew_deactivate(struct ew_watch * w);
+
+/* Dispatcher lock held: dispatch what the eventfd holds now, without
+ * waiting (a thread in poll() then finds it empty). */
+void     ew_poll_now(void);
+
+/* Dispatcher lock held: call fn on every active watcher. */
+void     ew_for_each(void (* fn)(struct ew_watch *, void *),
+                     void *  arg);
+
+/*
+ * Dispatcher lock held: wait until w->gen differs from g. Returns 0, or
+ * -ETIMEDOUT at abstime (CLOCK_MONOTONIC, NULL = forever). The lock is
+ * dropped while sleeping and held again on return.
+ */
+int      ew_wait(struct ew_watch *       w,
+                 uint64_t                g,
+                 const struct timespec * abstime);
+
+/* Dispatcher lock held: wake w's waiters (a local change). */
+void     ew_wake(struct ew_watch * w);
+
+/* Dispatcher lock held: make w's eventfd readable or not. */
+void     ew_light(struct ew_watch * w,
+                  bool              on);
+
+/* Dispatcher lock held: w's eventfd (made on first use, which also
+ * starts the dispatcher thread), or a negative errno. */
+int      ew_fd(struct ew_watch * w);
+
+/* Add val to the process eventfd (a local change the poller must
+ * dispatch: a flow's token, or 1 for "look at everything"). */
+void     evwait_kick(uint64_t val);
+
+/* Child after fork: fresh locks, no eventfd, no thread. */
 void     evwait_reset_child(void);
 
 #endif /* OUROBOROS_LIB_EVWAIT_H */
