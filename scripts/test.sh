@@ -40,6 +40,7 @@ scripts/install-deps.sh || exit 1
 scripts/build.sh "$BUILD" || exit 1
 
 CTEST="ctest --output-on-failure -j2"
+export OURO_TEST_LONG=$LONG
 if [ "$LONG" = 1 ]; then
         echo "=== long mode: the tests labelled \"long\" run too"
         LIMIT_SCALE=4
