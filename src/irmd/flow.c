@@ -44,7 +44,8 @@
  *                  by the caller; on a session connection: no answer
  *   M_FLOW_ACK     no answer; ignored unless the flow waits for an ack
  *                  on this connection
- * (Reclaiming after deaths and deadlines is in flow_reclaim.c.)
+ * (Reclaiming after deaths and deadlines is in flow_reclaim.c, requests
+ * from IPCPs, steps 2 and 4, in flow_ipcp.c.)
  *   from IPCPs: -ENAME unknown hash, -ENOTALLOC unknown flow, -ENOTSUP
  *                  non-spliced requests (no such layer here yet)
  */
@@ -210,9 +211,6 @@ void flow_acceptor_free(struct acceptor * a)
         free(a);
 }
 
-static void flow_x_done(struct reg_flow * x,
-                        int               res);
-
 /*
  * Answer f's holder with rep on r (consumed). If it asked to confirm
  * (T_ACK), f waits on that connection for M_FLOW_ACK; if the answer is
@@ -220,10 +218,10 @@ static void flow_x_done(struct reg_flow * x,
  * reclaimed as if its holder had died holding it (flow_reclaim.c).
  * f may be gone on return.
  */
-static void hand(struct reg_flow * f,
-                 struct req *      r,
-                 bool              ack,
-                 struct msg *      rep)
+void flow_hand(struct reg_flow * f,
+               struct req *      r,
+               bool              ack,
+               struct msg *      rep)
 {
         struct conn * c = r->conn;
 
@@ -347,21 +345,21 @@ static void hand_over(struct reg_flow * y,
         if (!spliced_here(y)) {
                 ipcp_tell(y->ipcp, M_IPCPD_FLOW_ALLOC_RESP, y->id, true, 0,
                           k != NULL ? k->acc : NULL);
-                hand(y, &a->req, ack, &rep);
+                flow_hand(y, &a->req, ack, &rep);
                 free(a);
                 return;
         }
 
         /* if the acceptor lost it, x still completes and finds its
          * peer's side dead (as with an IPCP) */
-        hand(y, &a->req, ack, &rep);
+        flow_hand(y, &a->req, ack, &rep);
         free(a);
         flow_x_done(x, 0);
 }
 
 /* Try to give queued half y to someone; auto-start if nobody runs. */
-static void dispatch(struct reg_flow * y,
-                     bool              may_start)
+void flow_dispatch(struct reg_flow * y,
+                   bool              may_start)
 {
         struct reg_name * n = reg_name_get(y->name);
         pid_t             pid;
@@ -406,7 +404,7 @@ void flow_kick(void)
                                 continue;
                         n = reg_name_get(y->name);
                         if (n != NULL && any_accepting(n)) {
-                                dispatch(y, false);
+                                flow_dispatch(y, false);
                                 again = true;
                                 break;
                         }
@@ -585,7 +583,7 @@ static int splice_local(struct reg_flow * x,
         log_dbg("Flow %u for %s queued (requester flow %u).", y->id,
                 y->name, x->id);
 
-        dispatch(y, true);
+        flow_dispatch(y, true);
 
         return 0;
 }
@@ -815,156 +813,4 @@ void flow_h_ack(struct conn *      c,
                  f->name, f->pid, irmd_strerror(res));
         flow_shm_mark_dead(f->mem->fd, f->side, reg_evfd_fd(f->peer_ev));
         flow_release(f);
-}
-
-/* ---- requests from IPCPs ---- */
-
-void flow_h_req_arr(struct conn *      c,
-                    const struct msg * m)
-{
-        struct reg_ipcp * e = c->ipcp;
-        struct reg_name * n = NULL;
-        struct reg_flow * x = NULL;
-        struct reg_flow * y;
-        const void *      h;
-        size_t            len;
-        qosspec_t         qs;
-        uint32_t          peer;
-        uint8_t           key[FLOW_PUBKEY_LEN];
-        bool              has_key;
-        struct msg        rep;
-        int               r = 0;
-
-        if (msg_get_bytes(msg_body(m), T_HASH, &h, &len) < 0 ||
-            (int) len != hash_len(e->hash) ||
-            msg_get_qos(msg_body(m), T_QOS, &qs) < 0 ||
-            flow_get_pubkey(msg_body(m), key, &has_key) < 0)
-                r = -EBADMSG;
-        /* Spliced: the requester's key is ours already (flow_keys). */
-        if (r == 0 && !msg_has(msg_body(m), T_PEER_FLOW))
-                r = -ENOTSUP; /* non-spliced layers: not in this build */
-        if (r == 0 && msg_get_u32(msg_body(m), T_PEER_FLOW, &peer) < 0)
-                r = -EBADMSG;
-        if (r == 0 && (n = reg_name_by_hash(e->hash, h, len)) == NULL)
-                r = -ENAME;
-        if (r == 0) {
-                x = reg_flow_get(peer);
-                if (x == NULL || x->state != FLOW_ALLOC_PENDING ||
-                    x->ipcp != e || x->peer != NULL)
-                        r = -ENOTALLOC;
-        }
-        if (r == 0)
-                r = reg_flow_add(FLOW_ACCEPT_PENDING, 1, 0, &y);
-        if (r < 0) {
-                log_dbg("Flow request from IPCP %s refused: %s.", e->name,
-                        irmd_strerror(r));
-                conn_reply(c, m, r);
-                return;
-        }
-
-        reg_flow_splice(x, y);
-        y->qos      = qs;
-        y->ipcp     = e;
-        y->deadline = x->deadline != 0 ? x->deadline
-                                       : now_ns() + IRMD_QUEUE_NS;
-        strcpy(y->name, n->name);
-
-        msg_init_reply(&rep, m, 0);
-        msg_put_u32(&rep, T_FLOW_ID, y->id);
-        conn_send(c, &rep);
-
-        log_dbg("Flow %u for %s queued (requester flow %u).", y->id,
-                y->name, x->id);
-
-        dispatch(y, true);
-}
-
-void flow_h_alloc_reply(struct conn *      c,
-                        const struct msg * m)
-{
-        struct reg_flow *  x = NULL;
-        uint32_t           id;
-        uint32_t           peer;
-        int32_t            res;
-        uint8_t            key[FLOW_PUBKEY_LEN];
-        bool               has_key;
-        int                r = 0;
-
-        /* Spliced: the acceptor's key is ours already (flow_keys). */
-        if (msg_get_u32(msg_body(m), T_FLOW_ID, &id) < 0 ||
-            msg_get_i32(msg_body(m), T_RESULT, &res) < 0 ||
-            flow_get_pubkey(msg_body(m), key, &has_key) < 0)
-                r = -EBADMSG;
-        if (r == 0 && ((x = reg_flow_get(id)) == NULL || x->side != 0 ||
-                       x->state != FLOW_ALLOC_PENDING || x->ipcp != c->ipcp))
-                r = -ENOTALLOC;
-        if (r == 0 && msg_has(msg_body(m), T_PEER_FLOW) &&
-            (msg_get_u32(msg_body(m), T_PEER_FLOW, &peer) < 0 ||
-             (x->peer != NULL && x->peer->id != peer)))
-                r = -EINVAL;
-        if (r < 0) {
-                log_dbg("Allocation reply from IPCP %s refused: %s.",
-                        c->ipcp->name, irmd_strerror(r));
-                conn_reply(c, m, r);
-                return;
-        }
-
-        conn_reply(c, m, 0);
-        flow_x_done(x, res);
-}
-
-/* Step 4: the requester half x is complete (res 0) or failed. */
-static void flow_x_done(struct reg_flow * x,
-                        int               res)
-{
-        struct flow_keys * k = NULL;
-        struct msg         rep;
-
-        if (res >= 0 && (x->mem == NULL || x->peer_ev == NULL))
-                res = -EIPCP; /* success without an accept: IPCP bug */
-        if (res >= 0 && x->qos.cypher_s > 0 &&
-            ((k = flow_keys_of(x->id)) == NULL || !k->has_acc))
-                res = -ECRYPT;
-        if (res < 0) {
-                flow_fail_x(x, res);
-                return;
-        }
-
-        reg_flow_set_state(x, FLOW_ALLOCATED);
-        x->deadline = 0;
-
-        req_init_reply(&rep, &x->req, 0);
-        msg_put_u32(&rep, T_FLOW_ID, x->id);
-        msg_put_u8(&rep, T_SIDE, (uint8_t) x->side);
-        msg_put_qos(&rep, T_QOS, &x->qos);
-        msg_put_u32(&rep, T_MAX_PKT, (uint32_t) irmd_cfg.shm.max_pkt);
-        msg_put_u32(&rep, T_PEER_PID, (uint32_t) x->peer_pid);
-        if (k != NULL)
-                msg_put_bytes(&rep, T_PUBKEY, k->acc, FLOW_PUBKEY_LEN);
-        msg_put_fd(&rep, x->mem->fd);
-        msg_put_fd(&rep, reg_evfd_fd(x->peer_ev));
-        log_info("Flow %u allocated: pid %d -> %s (pid %d, flow %u).",
-                 x->id, x->pid, x->name, x->peer_pid,
-                 x->peer != NULL ? x->peer->id : 0);
-
-        flow_keys_drop(x->id); /* relayed: nothing left to do with them */
-        hand(x, &x->req, x->ack_wanted, &rep);
-}
-
-void flow_h_dealloc_arr(struct conn *      c,
-                        const struct msg * m)
-{
-        struct reg_flow * f = NULL;
-        uint32_t          id;
-        int               r = 0;
-
-        if (msg_get_u32(msg_body(m), T_FLOW_ID, &id) < 0)
-                r = -EBADMSG;
-        if (r == 0 && ((f = reg_flow_get(id)) == NULL || f->ipcp != c->ipcp))
-                r = -ENOTALLOC;
-        if (r == 0 && f->mem != NULL && f->peer == NULL)
-                flow_shm_mark_dead(f->mem->fd, 1 - f->side,
-                                   flow_proc_evfd(f->pid));
-
-        conn_reply(c, m, r);
 }

@@ -81,4 +81,19 @@ void flow_fail_x(struct reg_flow * x,
 /* Unlink, release the parked request and free. */
 void flow_acceptor_free(struct acceptor * a);
 
+/* Answer f's holder with rep on r (consumed), waiting for its M_FLOW_ACK
+ * if ack; f may be gone on return (flow.c). */
+void flow_hand(struct reg_flow * f,
+               struct req *      r,
+               bool              ack,
+               struct msg *      rep);
+
+/* Give queued half y to an acceptor, or start one if may_start (flow.c). */
+void flow_dispatch(struct reg_flow * y,
+                   bool              may_start);
+
+/* Step 4: requester half x is complete (res 0) or failed (flow_ipcp.c). */
+void flow_x_done(struct reg_flow * x,
+                 int               res);
+
 #endif /* OUROBOROS_IRMD_FLOW_PRIV_H */
