@@ -16,6 +16,23 @@
 
 #define MSG_F_REPLY 0x0001
 
+/*
+ * Flows through a layer that carries data (every type but local): the
+ * IRMd makes one flow memory per half, as for a local flow, but the
+ * other side of it is the IPCP, not the peer application. The
+ * application holds side 0, the IPCP side 1. The application's
+ * T_PEER_PID is the IPCP's pid and its peer eventfd the IPCP's
+ * (so an IPCP must announce itself with M_PROC_ANNOUNCE, as the library
+ * does on first use, before it takes flows). The flow memory's largest
+ * packet is the smaller of the IRMd's and the IPCP's T_MAX_PKT. The IPCP
+ * gets its side with M_IPCPD_FLOW_ALLOC (requester) or the accepting
+ * M_IPCPD_FLOW_ALLOC_RESP (acceptor) and adopts it into its own flow
+ * table (src/lib/ipcp_dev.h). The IRMd's record of the flow lives as
+ * long as the application's half: the application's dealloc or death
+ * releases it (M_IPCPD_FLOW_DEALLOC to the IPCP); the IPCP releases its
+ * side by closing it, which the application sees as FLOW_DEALLOC.
+ */
+
 /* At most this many T_ARG in an M_PROC_ANNOUNCE (more: -E2BIG); the
  * library sends the first PROTO_ANNOUNCE_ARGS of a longer argv. */
 #define PROTO_ANNOUNCE_ARGS 256
@@ -56,6 +73,9 @@ enum proto_tag {
                            flow messages below and doc/crypto.md      */
         T_ACK,          /* u8: 1 = the requester confirms a flow it gets
                            with M_FLOW_ACK (see there)                  */
+        T_INFO,         /* str: one line describing an IPCP's attachment,
+                           e.g. "dev veth0 mtu 1500" (<= 255 bytes)      */
+        T_VALUE,        /* u64: a counter's value                        */
         /* layer_config fields inside T_CONF (u32 unless noted) */
         T_C_ADDR_SIZE = 64,
         T_C_EID_SIZE,
@@ -130,7 +150,9 @@ enum proto_type {
         M_IPCP_CREATE = 32,  /* -> T_IPCP_NAME, T_IPCP_TYPE <- T_PID     */
         M_IPCP_DESTROY,      /* -> T_IPCP_NAME                           */
         M_IPCP_LIST,         /* -> <- T_ENTRY*: T_PID, T_IPCP_TYPE,
-                                   T_STATE, T_IPCP_NAME, [T_LAYER]       */
+                                   T_STATE, T_IPCP_NAME, [T_LAYER],
+                                   [T_INFO: from the IPCP's bootstrap
+                                   or enroll answer]                     */
         M_IPCP_BOOTSTRAP,    /* -> T_IPCP_NAME, T_CONF                   */
         M_IPCP_ENROLL,       /* -> T_IPCP_NAME, T_DST                    */
         M_IPCP_CONNECT,      /* -> T_IPCP_NAME, T_DST, T_COMPONENT, T_QOS */
@@ -147,6 +169,10 @@ enum proto_type {
                                 <- T_COUNT (IPCPs registered with)       */
         M_NAME_UNREG,        /* -> T_NAME, T_IPCP_NAME | T_LAYER
                                 <- T_COUNT                               */
+        M_IPCP_STAT,         /* -> T_IPCP_NAME
+                                <- T_ENTRY*: T_NAME (counter), T_VALUE,
+                                   in the IPCP's order (relayed from
+                                   M_IPCPD_STAT)                         */
 
         /* IPCP -> IRMd, on the IPCP's connection (kept open) */
         M_IPCP_HELLO = 64,   /* -> T_PID, T_IPCP_NAME, T_IPCP_TYPE       */
@@ -154,32 +180,58 @@ enum proto_type {
                                    requester's flow id when the IPCP
                                    splices the two halves (local layer)],
                                    [T_PUBKEY: the remote requester's]
-                                <- T_FLOW_ID (the new, accepting half)   */
+                                <- T_FLOW_ID (the new, accepting half).
+                                   Without T_PEER_FLOW the request came
+                                   from another system: the IRMd makes
+                                   the half's flow memory now and hands
+                                   it to the IPCP with the
+                                   M_IPCPD_FLOW_ALLOC_RESP that accepts
+                                   it (nothing can arrive before).      */
         M_IPCP_FLOW_ALLOC_REPLY, /* -> T_FLOW_ID (requester half),
                                    T_RESULT (the allocation's outcome),
                                    [T_PEER_FLOW], [T_PUBKEY: the remote
                                    acceptor's] <- (nothing)              */
         M_IPCP_FLOW_DEALLOC_ARR, /* -> T_FLOW_ID: the peer left (remote
-                                   layers)  <- (nothing)                 */
+                                   layers)  <- (nothing). Optional: an
+                                   IPCP that closes its side of the flow
+                                   memory (flow_dealloc on the adopted
+                                   flow) tells the application itself. */
 
         /* IRMd -> IPCP, on the IPCP's connection */
-        M_IPCPD_BOOTSTRAP = 96, /* -> T_CONF                             */
-        M_IPCPD_ENROLL,      /* -> T_DST <- T_LAYER, T_HASH_ALGO         */
+        M_IPCPD_BOOTSTRAP = 96, /* -> T_CONF
+                                <- [T_MAX_PKT: largest packet a flow of
+                                   this layer carries, for layers that
+                                   carry data; the IRMd sizes their
+                                   flow memory with it], [T_INFO]       */
+        M_IPCPD_ENROLL,      /* -> T_DST <- T_LAYER, T_HASH_ALGO,
+                                   [T_MAX_PKT], [T_INFO]                */
         M_IPCPD_CONNECT,     /* -> T_DST, T_COMPONENT, T_QOS             */
         M_IPCPD_DISCONNECT,  /* -> T_DST, T_COMPONENT                    */
         M_IPCPD_REG,         /* -> T_HASH                                */
         M_IPCPD_UNREG,       /* -> T_HASH                                */
         M_IPCPD_QUERY,       /* -> T_HASH  <- result 0 if reachable      */
         M_IPCPD_FLOW_ALLOC,  /* -> T_FLOW_ID, T_HASH, T_QOS, [T_PUBKEY:
-                                   the requester's, iff cypher_s > 0]
+                                   the requester's, iff cypher_s > 0];
+                                   to an IPCP that is not local also
+                                   T_SIDE (the IPCP's side, 1),
+                                   T_PEER_PID (the application),
+                                   fd: memfd, fd: the application's
+                                   eventfd
                                 <- result: accepted for processing; the
                                    outcome comes later as
                                    M_IPCP_FLOW_ALLOC_REPLY               */
         M_IPCPD_FLOW_ALLOC_RESP, /* -> T_FLOW_ID (accepting half),
                                    T_RESULT (accepted or refused),
                                    [T_PUBKEY: the acceptor's, iff
-                                   accepted and cypher_s > 0]            */
-        M_IPCPD_FLOW_DEALLOC /* -> T_FLOW_ID                             */
+                                   accepted and cypher_s > 0]; accepted
+                                   and not local also T_SIDE (1),
+                                   T_PEER_PID (the acceptor), fd: memfd,
+                                   fd: the acceptor's eventfd            */
+        M_IPCPD_FLOW_DEALLOC, /* -> T_FLOW_ID: the application released
+                                   its half (dealloc or death); the IPCP
+                                   may already know from the flow
+                                   memory. Unknown ids are answered 0. */
+        M_IPCPD_STAT         /* -> <- T_ENTRY*: T_NAME, T_VALUE          */
         /*
          * T_PUBKEY between the IRMd and its IPCPs: a layer that does not
          * splice (the flow's two ends are on different systems) carries

@@ -442,18 +442,22 @@ OURO_API int flow_accept(qosspec_t *             qs,
 OURO_API int flow_dealloc(int fd)
 {
         uint32_t flow_id;
+        bool     adopted;
         int      r;
 
         r = ft_close_begin(fd, &flow_id);
         if (r < 0)
                 return r;
 
+        adopted = ft_entry(fd)->adopted;
+
         /* The peer and any local reader or writer learn it now. */
         flow_shm_close(ft_entry(fd)->shm);
         /* Sets holding fd look at it (and prune it). */
         evwait_kick(fq_token(fd, atomic_load(&ft_entry(fd)->gen)));
 
-        send_dealloc(flow_id);
+        if (!adopted) /* an IPCP's side: the IRMd's record is the app's */
+                send_dealloc(flow_id);
 
         ft_close_end(fd);
 

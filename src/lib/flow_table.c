@@ -296,6 +296,7 @@ int ft_publish(int               fd,
         f->peer_pid = peer_pid;
         f->peer     = peer;
         f->part     = 0;
+        f->adopted  = false;
         atomic_store(&f->flags, FLOWFDEFAULT);
         /* Shared memory neither loses nor reorders: a reliable request
          * is met as it stands (see flow_alloc(3)). */

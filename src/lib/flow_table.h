@@ -80,6 +80,8 @@ struct ft_flow {
         qosspec_t         qs;
         pid_t             peer_pid;
         struct ft_peer *  peer;
+        bool              adopted;  /* an IPCP's side (ipcp_dev.h): no
+                                       IRMd message on dealloc       */
 };
 
 /* Create the table (idempotent). 0 or -ENOMEM. */

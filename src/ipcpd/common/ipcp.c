@@ -83,11 +83,12 @@ int ipcp_send(struct msg *  m,
         return 0;
 }
 
-int ipcp_flow_req_arr(struct ipcp_hash  h,
-                      const qosspec_t * qs,
-                      uint32_t          peer_flow,
-                      ipcp_reply_cb     cb,
-                      void *            arg)
+int ipcp_flow_req_arr(struct ipcp_hash        h,
+                      const qosspec_t *       qs,
+                      const struct ipcp_key * key,
+                      uint32_t                peer_flow,
+                      ipcp_reply_cb           cb,
+                      void *                  arg)
 {
         struct msg * m = ipcp_msg_new(M_IPCP_FLOW_REQ_ARR);
 
@@ -96,7 +97,9 @@ int ipcp_flow_req_arr(struct ipcp_hash  h,
 
         if (msg_put_bytes(m, T_HASH, h.p, h.len) < 0 ||
             msg_put_qos(m, T_QOS, qs) < 0 ||
-            msg_put_u32(m, T_PEER_FLOW, peer_flow) < 0) {
+            (peer_flow != 0 && msg_put_u32(m, T_PEER_FLOW, peer_flow) < 0) ||
+            (key != NULL && key->p != NULL &&
+             msg_put_bytes(m, T_PUBKEY, key->p, key->len) < 0)) {
                 free(m);
                 return -ENOMEM;
         }
@@ -104,9 +107,10 @@ int ipcp_flow_req_arr(struct ipcp_hash  h,
         return ipcp_send(m, cb, arg);
 }
 
-int ipcp_flow_alloc_reply(uint32_t flow_id,
-                          int      result,
-                          uint32_t peer_flow)
+int ipcp_flow_alloc_reply(uint32_t                flow_id,
+                          int                     result,
+                          const struct ipcp_key * key,
+                          uint32_t                peer_flow)
 {
         struct msg * m = ipcp_msg_new(M_IPCP_FLOW_ALLOC_REPLY);
 
@@ -115,7 +119,9 @@ int ipcp_flow_alloc_reply(uint32_t flow_id,
 
         if (msg_put_u32(m, T_FLOW_ID, flow_id) < 0 ||
             msg_put_i32(m, T_RESULT, result) < 0 ||
-            (peer_flow != 0 && msg_put_u32(m, T_PEER_FLOW, peer_flow) < 0)) {
+            (peer_flow != 0 && msg_put_u32(m, T_PEER_FLOW, peer_flow) < 0) ||
+            (key != NULL && key->p != NULL &&
+             msg_put_bytes(m, T_PUBKEY, key->p, key->len) < 0)) {
                 free(m);
                 return -ENOMEM;
         }
@@ -199,6 +205,9 @@ static int dispatch(const struct ipcp_ops * ops,
         qosspec_t        qs = qos_raw;
         char             dst[NAME_MAX_LEN + 1];
         char             comp[16];
+        struct ipcp_attach at = { 0, "" };
+        struct ipcp_flow_req  fr;
+        struct ipcp_flow_resp fp;
         uint32_t         id;
         int32_t          res;
 
@@ -206,11 +215,11 @@ static int dispatch(const struct ipcp_ops * ops,
         case M_IPCPD_BOOTSTRAP:
                 if (msg_sub(v, T_CONF, 0, &conf) < 0)
                         return -EBADMSG;
-                return OP(bootstrap, conf);
+                return OP(bootstrap, conf, &at);
         case M_IPCPD_ENROLL:
                 if (msg_get_str(v, T_DST, dst, NAME_MAX_LEN) < 0)
                         return -EBADMSG;
-                return OP(enroll, dst, rep);
+                return OP(enroll, dst, rep, &at);
         case M_IPCPD_CONNECT:
         case M_IPCPD_DISCONNECT:
                 if (msg_get_str(v, T_DST, dst, NAME_MAX_LEN) < 0 ||
@@ -229,17 +238,28 @@ static int dispatch(const struct ipcp_ops * ops,
                         return OP(reg, h);
                 if (m->type == M_IPCPD_UNREG)
                         return OP(unreg, h);
-                return OP(query, h);
+                return OP(query, h, m->id);
         case M_IPCPD_FLOW_ALLOC:
                 if (msg_get_u32(v, T_FLOW_ID, &id) < 0 || get_hash(v, &h) < 0)
                         return -EBADMSG;
                 msg_get_qos(v, T_QOS, &qs);
-                return OP(flow_alloc, id, h, &qs);
+                fr.flow_id = id;
+                fr.fd      = -1; /* TODO framework: adopt the memory */
+                fr.hash    = h;
+                fr.qs      = qs;
+                fr.key.p   = NULL;
+                fr.key.len = 0;
+                return OP(flow_alloc, &fr);
         case M_IPCPD_FLOW_ALLOC_RESP:
                 if (msg_get_u32(v, T_FLOW_ID, &id) < 0 ||
                     msg_get_i32(v, T_RESULT, &res) < 0)
                         return -EBADMSG;
-                return OP(flow_alloc_resp, id, res);
+                fp.flow_id = id;
+                fp.result  = res;
+                fp.fd      = -1; /* TODO framework: adopt the memory */
+                fp.key.p   = NULL;
+                fp.key.len = 0;
+                return OP(flow_alloc_resp, &fp);
         case M_IPCPD_FLOW_DEALLOC:
                 if (msg_get_u32(v, T_FLOW_ID, &id) < 0)
                         return -EBADMSG;

@@ -84,11 +84,14 @@ static struct reg ** reg_find(struct ipcp_hash h)
         return NULL;
 }
 
-static int local_bootstrap(struct msg_view conf)
+static int local_bootstrap(struct msg_view      conf,
+                           struct ipcp_attach * at)
 {
         uint32_t type = IPCP_LOCAL;
         uint32_t algo = HASH_SHA3_256;
         int      len;
+
+        (void) at; /* spliced flows: the IRMd's packet size, no info */
 
         if (lc.booted)
                 return -EIPCPSTATE;
@@ -163,9 +166,12 @@ static int local_unreg(struct ipcp_hash h)
         return 0;
 }
 
-static int local_query(struct ipcp_hash h)
+static int local_query(struct ipcp_hash h,
+                       ipcp_tok_t       tok)
 {
         int err = check_hash(h);
+
+        (void) tok;
 
         if (err < 0)
                 return err;
@@ -196,7 +202,7 @@ static void on_req_arr(void *             arg,
 
         if (res < 0) {
                 log_info("Flow %u: no accepting half (%d).", x, res);
-                ipcp_flow_alloc_reply(x, res, 0);
+                ipcp_flow_alloc_reply(x, res, NULL, 0);
                 return;
         }
 
@@ -208,11 +214,11 @@ static void on_req_arr(void *             arg,
         log_info("Flow %u: waiting for accept on flow %u.", x, y);
 }
 
-static int local_flow_alloc(uint32_t          flow_id,
-                            struct ipcp_hash  h,
-                            const qosspec_t * qs)
+static int local_flow_alloc(const struct ipcp_flow_req * r)
 {
-        int err = check_hash(h);
+        uint32_t         flow_id = r->flow_id;
+        struct ipcp_hash h       = r->hash;
+        int              err     = check_hash(h);
 
         if (err < 0)
                 return err;
@@ -223,7 +229,7 @@ static int local_flow_alloc(uint32_t          flow_id,
                 return -ENAME;
         }
 
-        err = ipcp_flow_req_arr(h, qs, flow_id, on_req_arr,
+        err = ipcp_flow_req_arr(h, &r->qs, NULL, flow_id, on_req_arr,
                                 (void *) (uintptr_t) flow_id);
         if (err < 0)
                 return err;
@@ -233,9 +239,10 @@ static int local_flow_alloc(uint32_t          flow_id,
         return 0;
 }
 
-static int local_flow_alloc_resp(uint32_t flow_id,
-                                 int      result)
+static int local_flow_alloc_resp(const struct ipcp_flow_resp * r)
 {
+        uint32_t         flow_id = r->flow_id;
+        int              result  = r->result;
         struct splice ** sp;
         struct splice *  s;
 
@@ -245,7 +252,7 @@ static int local_flow_alloc_resp(uint32_t flow_id,
                 *sp = s->next;
                 log_info("Flow %u: %s by flow %u.", s->x,
                          result == 0 ? "accepted" : "refused", s->y);
-                ipcp_flow_alloc_reply(s->x, result, s->y);
+                ipcp_flow_alloc_reply(s->x, result, NULL, s->y);
                 free(s);
                 return 0;
         }

@@ -1,0 +1,121 @@
+/*
+ * Ouroboros - the calls IPCP processes use beyond the public API:
+ * adopting the flow memory the IRMd hands them, and in-place access.
+ * See ipcp_dev.h.
+ */
+#include "ipcp_dev.h"
+
+#include "common/api.h"
+#include "common/flow_shm.h"
+#include "flow_table.h"
+#include "fqueue_priv.h"
+#include "session.h"
+
+#include <ouroboros/errno.h>
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+OURO_API int ipcp_dev_init(void)
+{
+        return session_init();
+}
+
+OURO_API int ipcp_flow_adopt(uint32_t          flow_id,
+                             int               memfd,
+                             int               side,
+                             int               ev_fd,
+                             pid_t             peer_pid,
+                             const qosspec_t * qs)
+{
+        int fd;
+        int r;
+
+        if (memfd < 0 || qs == NULL || (side != 0 && side != 1)) {
+                r = -EINVAL;
+                goto fail;
+        }
+
+        r = session_local_init();
+        if (r < 0)
+                goto fail;
+
+        fd = ft_reserve();
+        if (fd < 0) {
+                r = fd;
+                goto fail;
+        }
+
+        r = ft_publish(fd, flow_id, memfd, side, ev_fd, peer_pid, qs);
+        if (r < 0) {
+                ft_unreserve(fd);
+                return r; /* ft_publish closed both */
+        }
+
+        ft_entry(fd)->adopted = true; /* nobody has fd yet */
+
+        return fd;
+ fail:
+        if (memfd >= 0)
+                close(memfd);
+        if (ev_fd >= 0)
+                close(ev_fd);
+        return r;
+}
+
+OURO_API ssize_t ipcp_flow_peek(int           fd,
+                                const void ** pkt)
+{
+        struct ft_flow * f;
+        ssize_t          r;
+        int              err;
+
+        f = ft_get(fd, &err);
+        if (f == NULL)
+                return err;
+
+        r = flow_shm_peek(f->shm, pkt, true, NULL);
+
+        ft_put(f);
+
+        return r;
+}
+
+OURO_API void ipcp_flow_consume(int fd)
+{
+        struct ft_flow * f;
+        int              err;
+
+        f = ft_get(fd, &err);
+        if (f == NULL)
+                return;
+
+        flow_shm_consume(f->shm);
+        /* Level-triggered set fds: the last packet read turns them off. */
+        if (atomic_load(&fq_fd_sets) > 0 && flow_shm_rxqlen(f->shm) == 0)
+                fq_drained(fd);
+
+        ft_put(f);
+}
+
+/* In-place writes need flow_shm reserve/commit: not in this build yet. */
+OURO_API int ipcp_flow_reserve(int     fd,
+                               size_t  len,
+                               void ** buf)
+{
+        (void) fd;
+        (void) len;
+        (void) buf;
+
+        return -ENOTSUP;
+}
+
+OURO_API int ipcp_flow_commit(int    fd,
+                              size_t len)
+{
+        (void) fd;
+        (void) len;
+
+        return -ENOTSUP;
+}

@@ -1,0 +1,84 @@
+/*
+ * Ouroboros - what libouroboros-dev offers IPCP processes beyond the
+ * public API (not installed; IPCPs of this tree include it).
+ *
+ * An IPCP of a layer that carries data is an application of the library
+ * like any other: it allocates and accepts its lower flows with the
+ * public calls. Its upper flows (the halves of the applications it
+ * serves) come from the IRMd as flow memory (proto.h, "Flows through a
+ * layer that carries data"); ipcp_flow_adopt turns one into an ordinary
+ * flow descriptor of this process, so the IPCP reads, writes, waits on
+ * (fset/fqueue/fset_fd) and marks down (fccntl FLOWSFLAGS with
+ * FLOWFDOWN) an upper flow with the very same calls as a lower one.
+ *
+ * An adopted flow is not the IPCP's in the IRMd's registry: flow_dealloc
+ * on it closes this side of the memory (the application sees
+ * FLOW_DEALLOC and reads end with -EFLOWDOWN once the queued packets are
+ * read) and tells the IRMd nothing. Adopted flows are never encrypted
+ * here: the application encrypts end to end; the IPCP carries bytes.
+ *
+ * In-place access, for a layer that adds or strips a header without
+ * copying the payload, and moves a packet from one flow to another with
+ * one copy:
+ *   ipcp_flow_peek / ipcp_flow_consume  read the next packet where it
+ *                                       lies in the flow memory;
+ *   ipcp_flow_reserve / ipcp_flow_commit  write a packet in place.
+ * Both are non-blocking (-EAGAIN), one thread per direction and flow as
+ * for flow_read/flow_write, and must not be mixed with a partial
+ * flow_read of the same flow. All calls return 0 or a count on success,
+ * a negative errno on failure.
+ */
+#ifndef OUROBOROS_LIB_IPCP_DEV_H
+#define OUROBOROS_LIB_IPCP_DEV_H
+
+#include <ouroboros/qos.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Announce this process to the IRMd now (an IPCP must, before the IRMd
+ * can hand it flows): 0, -EIRMD, -ETIMEDOUT or -ENOMEM. */
+int     ipcp_dev_init(void);
+
+/*
+ * Adopt side (1) of the flow memory memfd as a flow of this process.
+ * flow_id is the IRMd's id of the application's half (kept for
+ * FLOWGQOSSPEC-like queries and logs), ev_fd the eventfd of the
+ * process holding the other side, peer_pid its pid, qs the flow's QoS.
+ * Takes ownership of memfd and ev_fd in every case (closed on failure).
+ * Returns the new flow descriptor, or -EBADMSG (not a flow memory),
+ * -ENFILE, -ENOMEM, -EINVAL.
+ */
+int     ipcp_flow_adopt(uint32_t          flow_id,
+                        int               memfd,
+                        int               side,
+                        int               ev_fd,
+                        pid_t             peer_pid,
+                        const qosspec_t * qs);
+
+/* The next packet of fd in place: its length with *pkt set, valid until
+ * ipcp_flow_consume; -EAGAIN (none), -EFLOWDOWN (peer gone, nothing
+ * left), -EBADF, -ENOTALLOC, -EBADMSG. Peeking again without consuming
+ * returns the same packet. */
+ssize_t ipcp_flow_peek(int           fd,
+                       const void ** pkt);
+
+/* Release the packet ipcp_flow_peek returned. */
+void    ipcp_flow_consume(int fd);
+
+/* Room for a packet of up to len bytes in fd's outgoing channel: 0 with
+ * *buf set, -EAGAIN (full), -EMSGSIZE (len above FLOWGMAXPKT),
+ * -EFLOWDOWN, -EBADF, -ENOTALLOC. Nothing is sent until
+ * ipcp_flow_commit; a second reserve replaces the first. */
+int     ipcp_flow_reserve(int     fd,
+                          size_t  len,
+                          void ** buf);
+
+/* Send the first len (<= the reserved length) bytes of the reserved
+ * room as one packet, waking the reader: 0 or -EINVAL (nothing
+ * reserved, len too long). */
+int     ipcp_flow_commit(int    fd,
+                         size_t len);
+
+#endif /* OUROBOROS_LIB_IPCP_DEV_H */
