@@ -26,6 +26,9 @@ struct reg_ipcp {
         char             layer[LAYER_MAX_LEN + 1]; /* "" until in a layer */
         enum hash_algo   hash;
         struct conn *    conn;     /* IPCP connection, NULL before HELLO */
+        size_t           max_pkt;  /* T_MAX_PKT of its bootstrap/enroll
+                                      answer; 0: the IRMd's (spliced) */
+        char             info[256]; /* T_INFO of that answer, "" if none */
         void *           create;   /* pending M_IPCP_CREATE (daemon use) */
         int64_t          deadline; /* HELLO deadline while creating, ns */
 };
