@@ -345,7 +345,7 @@ static void test_errors(void)
         bad("disconnect name a dst b qos raw", "unknown word 'qos' for ipcp "
             "disconnect (expected one of: name, dst, component)");
         bad("frob", "unknown ipcp command 'frob' (expected one of: create, "
-            "destroy, bootstrap, enroll, connect, disconnect, list)");
+            "destroy, bootstrap, enroll, connect, disconnect, list, stat)");
 }
 
 int main(void)
