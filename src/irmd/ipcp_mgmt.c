@@ -8,6 +8,7 @@
 #include "reg_ipcp.h"
 
 #include "common/hash.h"
+#include "common/ipcp_answer.h"
 #include "common/ipcp_type.h"
 #include "common/log.h"
 #include "common/name_check.h"
@@ -221,35 +222,14 @@ struct fwd {
         bool           boot;   /* bootstrap or enroll: state change */
 };
 
-/*
- * The T_INFO line of an IPCP's answer into out (size PROTO_INFO_MAX + 1),
- * "" when absent or too long; every byte that does not start a
- * printable character (common/name_check.h) becomes '?', so the line
- * is one line wherever it is printed.
- */
+/* The T_INFO line of an IPCP's answer (NULL: none) into out, printable
+ * (common/ipcp_answer.h). */
 static void get_info(const struct msg * rep,
                      char *             out)
 {
-        size_t i = 0;
-        size_t n;
-        size_t k;
-
         out[0] = '\0';
-        if (rep == NULL ||
-            msg_get_str(msg_body(rep), T_INFO, out, PROTO_INFO_MAX) < 0) {
-                out[0] = '\0';
-                return;
-        }
-
-        n = strlen(out);
-        while (i < n) {
-                k = name_char_len((const uint8_t *) out + i, n - i);
-                if (k == 0) {
-                        out[i] = '?';
-                        k      = 1;
-                }
-                i += k;
-        }
+        if (rep != NULL)
+                ipcp_answer_info(msg_body(rep), out);
 }
 
 /* The T_MAX_PKT of a bootstrap or enroll answer: 0 absent, -EIPCP

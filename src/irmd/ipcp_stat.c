@@ -1,13 +1,14 @@
 /*
  * Ouroboros IRMd - M_IPCP_STAT: an IPCP's counters, asked of it with
- * M_IPCPD_STAT and relayed entry by entry after checking them, so a
- * client never sees a malformed or unprintable answer.
+ * M_IPCPD_STAT and relayed entry by entry after checking them
+ * (common/ipcp_answer.c), so a client never sees a malformed or
+ * unprintable answer.
  */
 #include "irmd.h"
 #include "reg_ipcp.h"
 
+#include "common/ipcp_answer.h"
 #include "common/log.h"
-#include "common/name_check.h"
 #include "common/proto.h"
 
 #include <ouroboros/errno.h>
@@ -19,34 +20,6 @@
 struct stat_req {
         struct req req;
 };
-
-/* Copy the T_ENTRY {T_NAME, T_VALUE} of rep into out: 0, -EIPCP for a
- * malformed entry or a bad counter name, -EMSGSIZE. */
-static int copy_entries(const struct msg * rep,
-                        struct msg *       out)
-{
-        struct msg_iter it;
-        struct msg_view e;
-        char            name[NAME_MAX_LEN + 1];
-        uint64_t        v;
-        int             off;
-        int             r;
-
-        msg_iter_init(&it, msg_body(rep));
-        while ((r = msg_iter_sub(&it, T_ENTRY, &e)) == 0) {
-                if (msg_get_str(e, T_NAME, name, NAME_MAX_LEN) < 0 ||
-                    name_check(name, NAME_MAX_LEN) < 0 ||
-                    msg_get_u64(e, T_VALUE, &v) < 0)
-                        return -EIPCP;
-                off = msg_open_sub(out, T_ENTRY);
-                if (off < 0 || msg_put_str(out, T_NAME, name) < 0 ||
-                    msg_put_u64(out, T_VALUE, v) < 0)
-                        return -EMSGSIZE;
-                msg_close_sub(out, off);
-        }
-
-        return r == -ENOENT ? 0 : -EIPCP;
-}
 
 static void stat_done(void *             ctx,
                       struct reg_ipcp *  e,
@@ -61,7 +34,9 @@ static void stat_done(void *             ctx,
 
         req_init_reply(&out, &s->req, res);
         if (res == 0 && rep != NULL) {
-                int r = copy_entries(rep, &out);
+                int r = ipcp_answer_stat(msg_body(rep), &out);
+                if (r == -EBADMSG)
+                        r = -EIPCP;
                 if (r < 0) {
                         log_warn("IPCP %s: bad stat answer: %s.", e->name,
                                  irmd_strerror(r));
