@@ -61,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t * data,
         while (msg_iter_sub(&it, T_ENTRY, &e) == 0) {
                 if (msg_get_str(e, T_NAME, name, NAME_MAX_LEN) <= 0 ||
                     name_check(name, NAME_MAX_LEN) < 0 ||
+                    strchr(name, ' ') != NULL ||
                     msg_get_u64(e, T_VALUE, &v) < 0)
                         abort();
                 ++i;

@@ -51,6 +51,7 @@ int ipcp_answer_stat(struct msg_view v,
         while ((r = msg_iter_sub(&it, T_ENTRY, &e)) == 0) {
                 if (msg_get_str(e, T_NAME, name, NAME_MAX_LEN) < 0 ||
                     name_check(name, NAME_MAX_LEN) < 0 ||
+                    strchr(name, ' ') != NULL ||
                     msg_get_u64(e, T_VALUE, &val) < 0)
                         return -EBADMSG;
                 off = msg_open_sub(out, T_ENTRY);

@@ -21,7 +21,8 @@ size_t ipcp_answer_info(struct msg_view v,
 
 /* Append the T_ENTRY {T_NAME, T_VALUE} of v to out, checked: the count,
  * -EBADMSG for a malformed entry or a counter name that is not a name
- * (common/name_check.h, <= NAME_MAX_LEN), -EMSGSIZE when out is full. */
+ * (common/name_check.h, <= NAME_MAX_LEN) or holds a space (irm prints
+ * "name value" lines), -EMSGSIZE when out is full. */
 int    ipcp_answer_stat(struct msg_view v,
                         struct msg *    out);
 

@@ -245,8 +245,9 @@ enum proto_type {
         M_IPCPD_STAT         /* -> <- T_ENTRY*: T_NAME, T_VALUE; a type
                                 without counters answers -ENOTSUP.
                                 Counter names follow name_check.h
-                                (<= NAME_MAX_LEN); the IRMd answers
-                                -EIPCP for a malformed answer          */
+                                (<= NAME_MAX_LEN) without spaces; the
+                                IRMd answers -EIPCP for a malformed
+                                answer                                 */
         /*
          * T_PUBKEY between the IRMd and its IPCPs: a layer that does not
          * splice (the flow's two ends are on different systems) carries

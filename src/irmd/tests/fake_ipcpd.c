@@ -18,7 +18,8 @@
  * "no such interface D" in T_INFO. Those types refuse enroll, connect
  * and disconnect with -ENOTSUP and answer M_IPCPD_STAT with counters
  * of the requests it got ("bootstraps", "registrations", "stats");
- * the local type has no stat (-ENOTSUP).
+ * the local type has no stat (-ENOTSUP); one named badstat* answers a
+ * counter name with a space.
  */
 #include "common/hash.h"
 #include "common/ipcp_type.h"
@@ -111,6 +112,10 @@ static void boot_reply(void)
 static void stat_reply(void)
 {
         const char * names[] = { "bootstraps", "registrations", "stats" };
+
+        /* an IPCP named badstat* answers a name irm could not print */
+        if (strncmp(name, "badstat", 7) == 0)
+                names[1] = "bad name";
         uint64_t     vals[]  = { n_boot, n_reg, n_stat };
         size_t       i;
         int          off;

@@ -122,6 +122,9 @@ void t_layers(void)
         check_entry(1, "registrations", 0);
         check_entry(2, "stats", 1);
         CHECK_EQ(stat_req(&d, "nope"), -ENOENT);
+        CHECK_EQ(tp_ipcp_create(&d, "badstat", IPCP_ETH_DIX), 0);
+        CHECK_EQ(stat_req(&d, "badstat"), -EIPCP);
+        CHECK_EQ(msg_count(msg_body(&tp_r), T_ENTRY), 0);
         CHECK_EQ(stat_req(&d, NULL), -EBADMSG);
 
         /* before bootstrap too; a type without counters says so */
