@@ -384,7 +384,9 @@ static struct fwd * fwd_new(struct conn *           c,
  * [T_HASH_ALGO], ...}}: forwarded as M_IPCPD_BOOTSTRAP {T_CONF}.
  * -EBADMSG, -ENOENT unknown IPCP, -EIPCPSTATE not in state NULL (or not
  * up yet), -EINVAL bad layer name / hash / type not the IPCP's,
- * -EIPCP the IPCP died or did not answer; else the IPCP's result.
+ * -EIPCP the IPCP died, did not answer or sent a malformed T_MAX_PKT;
+ * else the IPCP's result. The IPCP's T_INFO (kept and listed on
+ * success, its one-line reason on failure) goes into the reply.
  */
 void ipcp_h_bootstrap(struct conn *      c,
                       const struct msg * m)
