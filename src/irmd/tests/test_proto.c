@@ -548,6 +548,7 @@ int main(int    argc,
                 { "stall", t_stall }, { "names", t_names },
                 { "hello_rate", t_hello_rate },
                 { "flows_lost", t_flows_lost },
+                { "layers", t_layers },
         };
         size_t i;
 

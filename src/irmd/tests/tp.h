@@ -103,4 +103,7 @@ void  t_hello_rate(void);
 /* test_flows.c */
 void  t_flows_lost(void);
 
+/* test_layers.c */
+void  t_layers(void);
+
 #endif /* OUROBOROS_IRMD_TESTS_TP_H */
