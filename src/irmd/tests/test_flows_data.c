@@ -226,20 +226,28 @@ static void connect_pair(struct th_irmd *    d,
         CHECK(tp_wait_log(d, line, 2000));
 
         CHECK_EQ(flow_shm_map(fa->memfd, 0, fa->peer_evfd, shm), 0);
+        CHECK_EQ(flow_shm_max_pkt(*shm), fa->max_pkt); /* the real one */
 }
 
-/* n packets of growing sizes out and back, intact. */
+/* n packets of growing sizes out and back, intact; the largest the
+ * layer takes (its T_MAX_PKT, if the IPCP gave one) among them. */
 static void echo_some(struct flow_shm * shm,
                       int               n)
 {
         static uint8_t  buf[9000];
         struct timespec dl;
         const void *    pkt;
+        size_t          max = flow_shm_max_pkt(shm);
         size_t          len;
         int             i;
 
+        if (max > sizeof(buf))
+                max = sizeof(buf);
+        CHECK_EQ(flow_shm_write(shm, buf, flow_shm_max_pkt(shm) + 1, true,
+                                NULL), -EMSGSIZE);
+
         for (i = 0; i < n; ++i) {
-                len = (size_t) (i * 89) % sizeof(buf);
+                len = i == 1 ? max : (size_t) (i * 89) % (max + 1);
                 memset(buf, 'a' + i % 26, len);
                 dl = ns_to_ts(now_ns() + 5 * NS_PER_S);
                 CHECK_EQ(flow_shm_write(shm, buf, len, false, &dl), len);
