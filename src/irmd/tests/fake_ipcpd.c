@@ -4,8 +4,8 @@
  * bootstrap and registrations, and splices flows like the local layer
  * (FLOW_ALLOC X -> FLOW_REQ_ARR {peer X} -> Y; FLOW_ALLOC_RESP Y ->
  * FLOW_ALLOC_REPLY {X, result, peer Y}). Exits on EOF from the IRMd.
- * Installed also as ipcpd-unicast and ipcpd-udp4 (its type follows
- * argv[0]: any ipcpd-<type>); as unicast it answers every M_IPCPD_QUERY
+ * Installed also as ipcpd-unicast, ipcpd-eth-dix and ipcpd-udp6 (its
+ * type follows argv[0]: any ipcpd-<type>); as unicast it answers every M_IPCPD_QUERY
  * positively and accepts enrollment, so the IRMd's query path and
  * enrollment can be tested. Every type but local carries data: flows
  * go through it, not spliced (fake_ipcpd_data.c). With FAKE_IPCPD_LOG=PATH it appends a line per bootstrap,

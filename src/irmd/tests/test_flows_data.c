@@ -1,6 +1,6 @@
 /*
  * Ouroboros IRMd tests - flows through a layer that carries data: the
- * fake IPCP as udp4 (fake_ipcpd_data.c) adopts both halves of an
+ * fake IPCP as udp6 (fake_ipcpd_data.c) adopts both halves of an
  * allocation between two applications of one IRMd and moves their
  * packets. Allocation and accept hand each application side 0 of its
  * own memory with the IPCP as peer, the IPCP side 1; packets go both
@@ -288,15 +288,15 @@ static pid_t data_layer(struct th_irmd * d)
         char     line[64];
         int      off;
 
-        CHECK_EQ(tp_ipcp_create(d, "u", IPCP_UDP4), 0);
+        CHECK_EQ(tp_ipcp_create(d, "u", IPCP_UDP6), 0);
         CHECK_EQ(msg_get_u32(msg_body(&tp_r), T_PID, &pid), 0);
         msg_init(&tp_m, M_IPCP_BOOTSTRAP, 0, 2);
         msg_put_str(&tp_m, T_IPCP_NAME, "u");
         off = msg_open_sub(&tp_m, T_CONF);
-        msg_put_u32(&tp_m, T_IPCP_TYPE, IPCP_UDP4);
+        msg_put_u32(&tp_m, T_IPCP_TYPE, IPCP_UDP6);
         msg_put_str(&tp_m, T_LAYER, "D");
         msg_put_u32(&tp_m, T_HASH_ALGO, HASH_SHA3_256);
-        msg_put_str(&tp_m, T_C_IP, "127.0.0.1");
+        msg_put_str(&tp_m, T_C_IP, "::1");
         msg_close_sub(&tp_m, off);
         CHECK_EQ(th_req(d, &tp_m, &tp_r), 0);
 
