@@ -7,8 +7,9 @@
  * ways; the keys of an encrypted flow are relayed through the IPCP; the
  * IRMd holds one memfd per half and none after; a dealloc, an
  * application killed with -9 and the IPCP killed with -9 are seen at
- * the other end; a request withdrawn by the IPCP is refused to it; an
- * IPCP that never announced itself cannot carry flows (-EIPCP).
+ * the other end; a request withdrawn by the IPCP, or accepted without
+ * the key an encrypted flow needs, is refused to it; an IPCP that never
+ * announced itself cannot carry flows (-EIPCP).
  */
 #include "tp.h"
 
@@ -314,6 +315,8 @@ void t_flows_data(void)
         struct flow       fa;
         struct flow_shm * shm;
         struct acc_report rep;
+        struct child      c;
+        struct flow       fc;
         const void *      pkt;
         char              line[64];
         bool              key_ok;
@@ -361,7 +364,20 @@ void t_flows_data(void)
         CHECK(th_log_has(&d, "refused -"));
         CHECK(memfds_are(&d, 0));
 
-        /* 4. the IPCP is killed: both ends see their flow down */
+        /* 4. an encrypted flow accepted without a key: both fail, the
+         * IPCP is refused the half with -ECRYPT */
+        tp_child_start(&d, &c, "/test/srv", 5000);
+        CHECK(tp_wait_log(&d, "waits for a flow", 3000));
+        alloc_crypt(&d, "srv", 5000000000ULL, &fa, &key_ok);
+        CHECK_EQ(fa.res, -ECRYPT);
+        tp_child_result(&c, &fc);
+        CHECK_EQ(fc.res, -ECRYPT);
+        snprintf(line, sizeof(line), "refused %d", -ECRYPT);
+        CHECK(tp_wait_log(&d, line, 3000));
+        CHECK_EQ(tp_child_cmd(&c, 'q'), 0);
+        CHECK(memfds_are(&d, 0));
+
+        /* 5. the IPCP is killed: both ends see their flow down */
         connect_pair(&d, ipcp, &fa, &shm, &rep, &child);
         echo_some(shm, 3);
         CHECK(kill(ipcp, SIGKILL) == 0);
