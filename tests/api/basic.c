@@ -79,11 +79,12 @@ static uint32_t fnv(const uint8_t * p,
 }
 
 /* Packet i: u32 seq | u32 fnv of the rest | random bytes. */
-static size_t make_pkt(uint8_t *  buf,
+static size_t make_pkt(size_t     max,
+                       uint8_t *  buf,
                        uint32_t   i,
                        unsigned * seed)
 {
-        size_t   len = 1 + (size_t) rand_r(seed) % STRESS_MAX;
+        size_t   len = 1 + (size_t) rand_r(seed) % max;
         uint32_t h;
         size_t   k;
 
@@ -99,7 +100,8 @@ static size_t make_pkt(uint8_t *  buf,
 }
 
 struct stress {
-        int fd;
+        int    fd;
+        size_t max; /* STRESS_MAX, or less if the flow carries less */
 };
 
 static void * stress_writer(void * o)
@@ -110,7 +112,7 @@ static void * stress_writer(void * o)
         uint32_t        i;
 
         for (i = 0; i < STRESS_N; ++i) {
-                size_t len = make_pkt(buf, i, &seed);
+                size_t len = make_pkt(s->max, buf, i, &seed);
                 CHECK_EQ(flow_write(s->fd, buf, len), len);
                 if (i % 1000 == 0) { /* a few tiny packets too */
                         CHECK_EQ(flow_write(s->fd, "x", 1), 1);
@@ -130,6 +132,9 @@ static int test_stress(const char * name)
 
         t_pair_start(&p, name, echo_server, NULL);
         s.fd = t_alloc(name, NULL);
+        CHECK(fccntl(s.fd, FLOWGMAXPKT, &s.max) == 0);
+        if (s.max > STRESS_MAX)
+                s.max = STRESS_MAX; /* a layer's packets may be smaller */
         CHECK(pthread_create(&th, NULL, stress_writer, &s) == 0);
 
         for (i = 0; i < STRESS_N; ++i) {

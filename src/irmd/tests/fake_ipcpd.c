@@ -4,10 +4,11 @@
  * bootstrap and registrations, and splices flows like the local layer
  * (FLOW_ALLOC X -> FLOW_REQ_ARR {peer X} -> Y; FLOW_ALLOC_RESP Y ->
  * FLOW_ALLOC_REPLY {X, result, peer Y}). Exits on EOF from the IRMd.
- * Installed also as ipcpd-unicast (its type follows argv[0]: any
- * ipcpd-<type>), where it answers every M_IPCPD_QUERY positively and
- * accepts enrollment, so the IRMd's query path and enrollment can be
- * tested. With FAKE_IPCPD_LOG=PATH it appends a line per bootstrap,
+ * Installed also as ipcpd-unicast, ipcpd-eth-dix and ipcpd-udp6 (its
+ * type follows argv[0]: any ipcpd-<type>); as unicast it answers every M_IPCPD_QUERY
+ * positively and accepts enrollment, so the IRMd's query path and
+ * enrollment can be tested. Every type but local carries data: flows
+ * go through it, not spliced (fake_ipcpd_data.c). With FAKE_IPCPD_LOG=PATH it appends a line per bootstrap,
  * enroll, connect, disconnect, register and unregister it gets: "NAME
  * TYPE HEX-OF-BODY", so a test can compare the requests two front-ends
  * make.
@@ -21,6 +22,8 @@
  * the local type has no stat (-ENOTSUP); one named badstat* answers a
  * counter name with a space.
  */
+#include "fake_ipcpd.h"
+
 #include "common/hash.h"
 #include "common/ipcp_type.h"
 #include "common/msg.h"
@@ -46,17 +49,15 @@ static struct pair {
         bool     used;
 } pairs[MAX_PAIRS];
 
-static int        sock;
+int               sock;
+uint32_t          next_id = 1;
+struct msg        in;
+struct msg        out;
 static uint32_t   type = IPCP_LOCAL;
-static uint32_t   next_id = 1;
-static struct msg in;
-static struct msg out;
 static const char * name;
 static uint64_t   n_boot;
 static uint64_t   n_reg;
 static uint64_t   n_stat;
-
-static void reply(int res);
 
 /* The layers that carry data, which this fake plays. */
 static bool carries_data(void)
@@ -158,7 +159,7 @@ static void log_request(void)
         close(fd);
 }
 
-static void reply(int res)
+void reply(int res)
 {
         msg_init_reply(&out, &in, res);
         msg_send(sock, &out);
@@ -199,6 +200,9 @@ static void on_request(void)
         int32_t         res;
         struct pair *   p;
         int             i;
+
+        if (type != IPCP_LOCAL && data_request())
+                return;
 
         if (in.type == M_IPCPD_BOOTSTRAP || in.type == M_IPCPD_ENROLL ||
             in.type == M_IPCPD_CONNECT || in.type == M_IPCPD_DISCONNECT ||
@@ -303,6 +307,9 @@ static void on_reply(void)
                 return;
         }
 
+        if (type != IPCP_LOCAL && data_reply())
+                return;
+
         if (in.type != M_IPCP_FLOW_REQ_ARR)
                 return;
 
@@ -337,6 +344,13 @@ int main(int    argc,
         if (t >= 0)
                 type = (uint32_t) t;
 
+        /* a real IPCP announces through the library before it takes
+         * flows (proto.h) */
+        if (type != IPCP_LOCAL && data_init() < 0) {
+                fprintf(stderr, "fake ipcpd: cannot announce\n");
+                return 1;
+        }
+
         sock = rundir_connect();
         if (sock < 0)
                 return 1;
@@ -351,7 +365,10 @@ int main(int    argc,
                 return 1;
 
         for (;;) {
-                int r = msg_recv(sock, &in, -1);
+                int r;
+                if (type != IPCP_LOCAL && !data_wait(sock))
+                        continue;
+                r = msg_recv(sock, &in, type != IPCP_LOCAL ? 0 : -1);
                 if (r == -EPIPE)
                         return 0;
                 if (r < 0)

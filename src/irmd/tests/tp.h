@@ -102,6 +102,9 @@ void  t_hello_rate(void);
 
 /* test_flows.c */
 void  t_flows_lost(void);
+/* test_flows_data.c */
+void  t_flows_data(void);
+void  t_flows_noannounce(void);
 
 /* test_layers.c */
 void  t_layers(void);
