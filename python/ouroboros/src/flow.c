@@ -96,6 +96,8 @@ static void flow_dealloc_type(FlowObject * self)
                 Py_END_ALLOW_THREADS
         }
         flow_clear(self);
+        PyMem_RawFree(self->scratch);
+        self->scratch = NULL;
         tp->tp_free((PyObject *) self);
         Py_DECREF(tp);
 }
@@ -308,8 +310,54 @@ static ssize_t flow_io(FlowObject * self,
 }
 
 /*
- * Read one packet (or up to count bytes of it). nowait: return None at
- * once when nothing is waiting (used by ouroboros.aio).
+ * Read a whole packet of up to max bytes (max > OURO_READ_SMALL) through
+ * the flow's scratch buffer, so that a small packet does not cost a
+ * large allocation: one copy of what arrived into the bytes returned.
+ * A second thread reading at the same time gets a buffer of its own.
+ */
+static PyObject * flow_read_whole(FlowObject * self,
+                                  size_t       max,
+                                  bool         nowait)
+{
+        PyObject * res = NULL;
+        char *     buf;
+        bool       own = false;
+        ssize_t    n;
+
+        if (self->scratch_busy || (self->scratch != NULL &&
+                                   self->scratch_len < max)) {
+                buf = PyMem_RawMalloc(max);
+                own = true;
+        } else {
+                if (self->scratch == NULL) {
+                        self->scratch     = PyMem_RawMalloc(max);
+                        self->scratch_len = max;
+                }
+                buf = self->scratch;
+        }
+        if (buf == NULL)
+                return PyErr_NoMemory();
+
+        if (!own)
+                self->scratch_busy = true;
+        n = flow_io(self, true, buf, max, nowait);
+        if (!own)
+                self->scratch_busy = false;
+
+        if (n == IO_AGAIN)
+                res = Py_NewRef(Py_None);
+        else if (n >= 0)
+                res = PyBytes_FromStringAndSize(buf, n);
+        if (own)
+                PyMem_RawFree(buf);
+
+        return res;
+}
+
+/*
+ * Read one packet (or up to count bytes of it; OURO_READ_DEFAULT: the
+ * whole packet, however large the flow lets it be). nowait: return None
+ * at once when nothing is waiting (used by ouroboros.aio).
  */
 static PyObject * flow_read_impl(FlowObject * self,
                                  Py_ssize_t   count,
@@ -322,7 +370,17 @@ static PyObject * flow_read_impl(FlowObject * self,
                 return flow_not_alloc(self);
 
         if (self->pending != NULL)
-                return flow_take_pending(self, count);
+                return flow_take_pending(self, count < 0 ? PY_SSIZE_T_MAX
+                                                         : count);
+
+        if (count < 0) {
+                size_t max = 0;
+                if (fccntl(self->fd, FLOWGMAXPKT, &max) < 0 || max == 0)
+                        max = OURO_READ_SMALL;
+                if (max > OURO_READ_SMALL)
+                        return flow_read_whole(self, max, nowait);
+                count = (Py_ssize_t) max;
+        }
 
         buf = PyBytes_FromStringAndSize(NULL, count);
         if (buf == NULL)
@@ -649,7 +707,8 @@ static PyMethodDef flow_methods[] = {
         { "read", (PyCFunction) (void (*)(void)) flow_read_m,
           METH_FASTCALL | METH_KEYWORDS,
           "read(count=None) -> bytes\n\nRead one packet, at most count "
-          "bytes of it (default: the whole packet, up to 64 KiB).\n"
+          "bytes of it (default: the whole packet, however large; the "
+          "rest of a longer packet comes with the next read).\n"
           "Raises TimeoutError (receive timeout), BlockingIOError "
           "(non-blocking, nothing waiting), FlowDownError (peer left)." },
         { "write", (PyCFunction) (void (*)(void)) flow_write_m,

@@ -29,7 +29,10 @@
 #include <time.h>
 
 #define OURO_SLICE        0.1          /* s, longest uninterruptible wait */
-#define OURO_READ_DEFAULT (64 * 1024)  /* largest packet of a flow */
+#define OURO_READ_DEFAULT (-1)  /* read(): the whole packet */
+#define OURO_READ_SMALL   (64 * 1024) /* bytes read straight into a new
+                                         bytes object; above, through the
+                                         flow's scratch buffer */
 
 typedef struct {
         PyTypeObject * flow_type;
@@ -49,6 +52,10 @@ typedef struct {
         double     c_rcv;      /* read timeout currently set in C */
         double     c_snd;      /* write timeout currently set in C */
         PyObject * pending;    /* bytes left over by readline, or NULL */
+        char *     scratch;    /* FLOWGMAXPKT bytes for whole-packet
+                                  reads of large packets, or NULL    */
+        size_t     scratch_len;
+        bool       scratch_busy; /* a read uses it (flag under the GIL) */
         PyObject * sets;       /* list of FlowSets holding this flow */
         PyObject * weakrefs;
         PyObject * dict;

@@ -284,6 +284,16 @@ def test_message_too_long(pair):
     assert s.read(1 << 20) == big
 
 
+def test_read_default_is_the_whole_packet(pair):
+    # read() without a count returns whole packets of any size the flow
+    # carries (up to its FLOWGMAXPKT), small ones as they are
+    c, s = pair()
+    for size in (1, 65535, 65536, 65537, 200000, 1 << 20, 3):
+        pkt = bytes((i * 7 + size) & 0xff for i in range(size))
+        c.write(pkt)
+        assert s.read() == pkt
+
+
 def test_peer_dealloc_raises_flowdown(pair):
     c, s = pair()
     c.write(b"last words")
