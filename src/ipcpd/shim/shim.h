@@ -98,8 +98,10 @@ struct shim_addr {
         } u;
 };
 
-/* Counters (irm ipcp stat). The transport bumps the ones of its own
- * parsing with shim_count; the shim counts the rest. */
+/* Counters (irm ipcp stat). The transport counts frames and bytes in
+ * and out (RX_/TX_FRAMES, _BYTES) and what its own parsing drops (RUNT,
+ * TYPE, LEN, OVERSIZE, BAD) with shim_count / shim_count_n; the shim
+ * counts the rest. */
 enum shim_ctr {
         SHIM_C_RX_FRAMES = 0, /* received for this layer              */
         SHIM_C_RX_BYTES,
