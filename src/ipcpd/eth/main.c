@@ -559,13 +559,13 @@ static int eth_bootstrap(struct msg_view      conf,
         }
 
         at->max_pkt = (size_t) max;
-        snprintf(at->info, sizeof(at->info), "dev %.200s mtu %zu", eth.spec,
-                 eth_dev_mtu(eth.dev));
+        snprintf(at->info, sizeof(at->info),
+                 "dev %.200s mtu %zu mac %02x:%02x:%02x:%02x:%02x:%02x",
+                 eth.spec, eth_dev_mtu(eth.dev), eth.mac[0], eth.mac[1],
+                 eth.mac[2], eth.mac[3], eth.mac[4], eth.mac[5]);
 
-        log_info("Bootstrapped %s in layer %s: %s, mac "
-                 "%02x:%02x:%02x:%02x:%02x:%02x, max payload %zd.",
-                 t.name, c.layer, at->info, eth.mac[0], eth.mac[1],
-                 eth.mac[2], eth.mac[3], eth.mac[4], eth.mac[5], max);
+        log_info("Bootstrapped %s in layer %s: %s, max payload %zd.",
+                 t.name, c.layer, at->info, max);
 
         return 0;
  fail:
