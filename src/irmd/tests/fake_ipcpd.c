@@ -59,7 +59,7 @@ static uint64_t   n_boot;
 static uint64_t   n_reg;
 static uint64_t   n_stat;
 
-static void reply(int res);
+void reply(int res);
 
 /* The layers that carry data, which this fake plays. */
 static bool carries_data(void)
