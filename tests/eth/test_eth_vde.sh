@@ -147,7 +147,7 @@ run_kind() {
         mac=$(ia ipcp list | grep -o "mac [0-9a-f:]*" | head -n 1 | cut -c5- \
                 | tr -d :)
         [ ${#mac} -eq 12 ] || fail "no MAC of a in irm ipcp list"
-        garbage $kind "$mac" | (cat; sleep 1) \
+        garbage $kind "$mac" | (cat; sleep 0.3) \
                 | vde_plug "vde://$SW" >/dev/null 2>&1
         sleep 0.5
         ia ipcp stat name a
