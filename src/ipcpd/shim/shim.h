@@ -46,8 +46,9 @@
  *
  * Peer liveness: a peer with flows (or allocations in progress) that
  * has not been heard from for SHIM_KA_PERIOD_MS gets a KEEPALIVE probe
- * every SHIM_KA_PERIOD_MS; after SHIM_KA_TIMEOUT_MS of silence its
- * flows are closed (FLOW_DEALLOC at the applications). Any frame from
+ * every SHIM_KA_PERIOD_MS; after SHIM_KA_TIMEOUT_MS of silence (checked
+ * every 500 ms, so 4 to 4.5 s) its flows are closed (FLOW_DEALLOC at the
+ * applications; a pending request fails with -EFLOWPEER). Any frame from
  * a peer counts. A probe is answered only by an IPCP that has flows
  * with the prober, so a restarted peer does not keep dead flows alive.
  * While our link is down (shim_link(false)) every flow is marked down
