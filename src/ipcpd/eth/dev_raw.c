@@ -57,6 +57,19 @@ static int raw_info(struct eth_dev * d)
         return 0;
 }
 
+/* Room for bursts: a flood arrives faster than one thread wakes up.
+ * Root may exceed net.core.rmem_max / wmem_max (the FORCE options);
+ * otherwise the kernel caps the size, which is fine too. */
+static void raw_bufs(int fd)
+{
+        int sz = ETH_DEV_RAW_BUF;
+
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+                (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+                (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+}
+
 static int raw_open(struct eth_dev *            d,
                     const char *                spec,
                     const struct eth_dev_conf * c)
@@ -85,6 +98,8 @@ static int raw_open(struct eth_dev *            d,
          * the pkttype check in recv keep it so if that ever changes. */
         (void) setsockopt(d->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING,
                           &one, sizeof(one));
+
+        raw_bufs(d->fd);
 
         memset(&sll, 0, sizeof(sll));
         sll.sll_family   = AF_PACKET;
@@ -134,6 +149,28 @@ static ssize_t raw_send(struct eth_dev * d,
         return n;
 }
 
+static ssize_t raw_sendv(struct eth_dev *     d,
+                         const struct iovec * iov,
+                         int                  iovcnt,
+                         size_t               len)
+{
+        struct msghdr mh;
+        ssize_t       n;
+
+        (void) len;
+
+        memset(&mh, 0, sizeof(mh));
+        mh.msg_iov    = (struct iovec *) iov;
+        mh.msg_iovlen = (size_t) iovcnt;
+
+        do
+                n = sendmsg(d->fd, &mh, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return n;
+}
+
 static ssize_t raw_recv(struct eth_dev * d,
                         uint8_t *        buf,
                         size_t           cap)
@@ -155,11 +192,60 @@ static ssize_t raw_recv(struct eth_dev * d,
                         continue;   /* sent from this host */
                 if ((size_t) n >= cap)
                         return -EMSGSIZE;
-                if (!eth_dev_proto_match(d->proto, buf, (size_t) n))
+                if (!eth_dev_proto_match(d->proto, buf, (size_t) n)) {
+                        ++d->foreign;
                         continue;   /* e.g. VLAN-tagged */
+                }
                 return n;
         }
         return -EAGAIN;  /* the fd stays readable: the caller comes back */
+}
+
+static int raw_recv_batch(struct eth_dev * d,
+                          struct eth_rx *  rx,
+                          int              n)
+{
+        struct mmsghdr     mm[ETH_DEV_BATCH];
+        struct iovec       iov[ETH_DEV_BATCH];
+        struct sockaddr_ll sll[ETH_DEV_BATCH];
+        int                got;
+        int                i;
+        size_t             len;
+
+        memset(mm, 0, sizeof(mm[0]) * (size_t) n);
+        for (i = 0; i < n; ++i) {
+                iov[i].iov_base          = rx[i].buf;
+                iov[i].iov_len           = rx[i].cap;
+                mm[i].msg_hdr.msg_iov    = &iov[i];
+                mm[i].msg_hdr.msg_iovlen = 1;
+                mm[i].msg_hdr.msg_name   = &sll[i];
+                mm[i].msg_hdr.msg_namelen = sizeof(sll[i]);
+        }
+
+        do
+                got = recvmmsg(d->fd, mm, (unsigned) n, MSG_DONTWAIT, NULL);
+        while (got < 0 && errno == EINTR);
+        if (got < 0)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        if (got == 0)
+                return -EAGAIN;
+
+        for (i = 0; i < got; ++i) {
+                len = mm[i].msg_len;
+                if (sll[i].sll_pkttype == PACKET_OUTGOING)
+                        rx[i].len = 0;
+                else if (len >= rx[i].cap ||
+                         (mm[i].msg_hdr.msg_flags & MSG_TRUNC))
+                        rx[i].len = -EMSGSIZE;
+                else if (!eth_dev_proto_match(d->proto, rx[i].buf, len)) {
+                        ++d->foreign;
+                        rx[i].len = 0;
+                } else {
+                        rx[i].len = (ssize_t) len;
+                }
+        }
+
+        return got;
 }
 
 static int raw_link_up(struct eth_dev * d)
@@ -178,6 +264,8 @@ const struct eth_dev_ops eth_dev_raw_ops = {
         .open    = raw_open,
         .close   = raw_close,
         .send    = raw_send,
+        .sendv   = raw_sendv,
         .recv    = raw_recv,
+        .recv_batch = raw_recv_batch,
         .link_up = raw_link_up
 };
