@@ -59,7 +59,7 @@ static void t_mgmt(void)
         loc = (pid_t) v;
         CHECK_EQ(tp_ipcp_create(&d, "loc", IPCP_LOCAL), -EEXIST);
         CHECK_EQ(tp_ipcp_create(&d, "x", 99), -EIPCPTYPE);
-        CHECK_EQ(tp_ipcp_create(&d, "x", IPCP_ETH_LLC), -EIPCPTYPE);
+        CHECK_EQ(tp_ipcp_create(&d, "x", IPCP_BROADCAST), -EIPCPTYPE);
         CHECK_EQ(tp_ipcp_create(&d, "", IPCP_LOCAL), -EINVAL);
         memset(longname, 'n', sizeof(longname) - 1);
         longname[sizeof(longname) - 1] = '\0';
