@@ -48,6 +48,21 @@ for n in a b; do
 done
 [ "$(nn_pids a | wc -l)" -ge 3 ] || fail "irmd, ipcp, oecho not seen in ns a"
 
+# flowcheck: its own checks, then over the local layer of ns a: 2000
+# packets intact and in order, and a deallocation seen by the peer.
+"$BIN/test-netns-flowcheck" selftest >/dev/null || fail "flowcheck selftest"
+nn_irm a name register fc layer loc
+nn_irm a name register fcx layer loc
+nn_bg a "$BIN/test-netns-flowcheck" server fc -s 1500 >"$NN_DIR/a/fc.log" 2>&1
+nn_bg a "$BIN/test-netns-flowcheck" server fcx -s 1500 -x 20 \
+        >"$NN_DIR/a/fcx.log" 2>&1
+nn_wait_line "$NN_DIR/a/fc.log" READY || fail "flowcheck server"
+nn_wait_line "$NN_DIR/a/fcx.log" READY || fail "flowcheck server -x"
+nn_exec a "$BIN/test-netns-flowcheck" client fc -s 1500 -n 2000 ||
+        fail "flowcheck client over the local layer"
+nn_exec a "$BIN/test-netns-flowcheck" hold fcx -b 1000 ||
+        fail "flowcheck hold: dealloc not seen"
+
 nn_need_userns
 nn_userns_add u1 u2
 for n in u1 u2; do
