@@ -16,6 +16,8 @@
  *       size, its bytes, and from 12 bytes on a header (sequence number,
  *       size, checksum), so every echo is checked whole. Prints
  *       "sent S recv R lost L dup D reorder O corrupt C max M seed X".
+ *       Where MAX is the flow's own, a write of MAX + 1 bytes must then
+ *       fail with -EMSGSIZE (never a silent drop).
  *       Exits 1 on corruption, and on loss, duplication or reordering,
  *       or an echo not back within MS (default 5000), unless -l (an
  *       impaired path: then an echo missing for 300 ms counts as lost);
@@ -210,14 +212,19 @@ static long pkt_identify(const uint8_t * p,
 
 /* ---- common */
 
+/* The largest packet to send: FLOWGMAXPKT, or cap if smaller or if
+ * FLOWGMAXPKT fails; *exact tells whether it is the flow's own. */
 static size_t flow_max(int          fd,
                        size_t       cap,
-                       const char * who)
+                       const char * who,
+                       bool *       exact)
 {
         size_t m = 0;
         int    r;
 
         r = fccntl(fd, FLOWGMAXPKT, &m);
+        if (exact != NULL)
+                *exact = r >= 0 && m > 0 && (cap == 0 || cap >= m);
         if (r < 0 || m == 0) {
                 if (cap == 0) {
                         fprintf(stderr, "%s: FLOWGMAXPKT failed (%d) and "
@@ -256,7 +263,7 @@ struct srv_flow {
 static void * srv_echo(void * arg)
 {
         struct srv_flow * f = arg;
-        size_t            max = flow_max(f->fd, f->cap, "server") + 1;
+        size_t            max = flow_max(f->fd, f->cap, "server", NULL) + 1;
         uint8_t *         buf = malloc(max);
         long              n   = 0;
         ssize_t           r   = 0;
@@ -374,11 +381,12 @@ static int client(const struct opts * o)
         long            outstanding = 0;
         long            lost;
         ssize_t         r;
+        bool            exact;
         int             fd;
         int             ret;
 
         fd  = alloc_flow(o->name, o->timeo_ms);
-        max = flow_max(fd, o->max, "client");
+        max = flow_max(fd, o->max, "client", &exact);
         out = malloc(max + 1);
         in  = malloc(max + 1);
         scratch = malloc(max + 1);
@@ -432,6 +440,12 @@ static int client(const struct opts * o)
                t.corrupt, max, (unsigned long long) o->seed);
 
         ret = EX_PASS;
+        if (exact) { /* one byte more than the flow carries: refused */
+                r = flow_write(fd, out, max + 1);
+                printf("write of %zu B: %zd\n", max + 1, r);
+                if (r != -EMSGSIZE)
+                        ret = EX_CHECK;
+        }
         if (t.corrupt > 0 && !o->corrupt)
                 ret = EX_CHECK;
         if ((lost > 0 || t.dup > 0 || t.reorder > 0) && !o->tolerate)

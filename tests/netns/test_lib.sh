@@ -74,7 +74,7 @@ done
 [ "$(nn_exec u1 id -u)" = 0 ] || fail "not mapped to root in u1"
 [ "${NN_NSID[u1]}" != "${NN_NSID[u2]}" ] || fail "u1 and u2 share a namespace"
 
-nn_vde_switch s1
+nn_vde_switch s1 user
 nn_vde_switch s2
 nn_wirefilter w s1 s2 -l 0
 # A frame sent into s1 by one plug comes out of s2 at another (vde_plug
@@ -101,7 +101,7 @@ OURO_BIN=$BIN bash -c '
         nn_bg y sleep 1000
         nn_userns_add z
         nn_vde_switch sw
-        echo "$NN_TAG $NN_DIR ${NN_VDE[sw]} $(cat ${NN_VDE[sw]}.pid)" >"$2/tag"
+        echo "$NN_TAG $NN_DIR ${NN_VDE[sw]} $(cat ${NN_VDE[sw]%/sw}/pid)" >"$2/tag"
         nn_pids x >"$2/pids"; nn_pids y >>"$2/pids"; nn_pids z >>"$2/pids"
         fail "on purpose"' nested "$(dirname "$0")" "$nested" \
         >"$nested/out" 2>&1 && fail "nested test passed"
