@@ -378,6 +378,7 @@ static int client(const struct opts * o)
         size_t          max;
         size_t          len;
         long            sent = 0;
+        long            base = 0;
         long            outstanding = 0;
         long            lost;
         ssize_t         r;
@@ -415,7 +416,8 @@ static int client(const struct opts * o)
                 }
                 r = flow_read(fd, in, max + 1);
                 if (r == -ETIMEDOUT && o->tolerate) {
-                        outstanding = 0; /* lost on the way */
+                        base = sent; /* all lost on the way */
+                        outstanding = 0;
                         continue;
                 }
                 if (r < 0) {
@@ -425,8 +427,16 @@ static int client(const struct opts * o)
                 }
                 tally_add(&t, pkt_identify(in, r, o->seed, max, o->count,
                                            t.next, scratch));
-                if (outstanding > 0)
-                        --outstanding;
+                if (!o->tolerate) {
+                        if (outstanding > 0)
+                                --outstanding;
+                        continue;
+                }
+                /* what was sent before the highest echo is back, lost
+                 * or late: only what came after it is outstanding */
+                if (t.next > base)
+                        base = t.next;
+                outstanding = sent - base;
         }
 
         if (o->tolerate) /* late duplicates */
