@@ -33,6 +33,7 @@
 #                                     # $NN_DIR/A/irmd.log; waits for it
 #   nn_irmd_stop A                    # SIGTERM, then SIGKILL after ~2 s
 #   nn_exec A CMD...                  # run CMD in A with A's IRMd env
+#                                     # (OUROBOROS_RUNDIR) and NN_ENV
 #   nn_irm A ARGS...                  # nn_exec A irm ARGS (fails test on
 #                                     # error, printing the command)
 #   nn_bind A PID NAME                # irm bind process, once PID has
@@ -71,6 +72,7 @@ declare -A NN_VDE=()       # switch name -> dir
 NN_ORDER=()                # namespaces in creation order
 NN_PIDFILES=()             # pidfiles of switches and wirefilters
 NN_NLINKS=0
+NN_ENV=()                  # VAR=value given to everything run in a namespace
 chmod 755 "$NN_DIR"
 
 nn_need_root() {
@@ -246,7 +248,7 @@ nn_exec() {
         local ns=$1 pre
         shift
         pre=$(nn_prefix "$ns") || return 1
-        $pre env OUROBOROS_RUNDIR="$NN_DIR/$ns" "$@"
+        $pre env OUROBOROS_RUNDIR="$NN_DIR/$ns" "${NN_ENV[@]}" "$@"
 }
 
 nn_irm() {
@@ -268,7 +270,7 @@ nn_bg() {
         local ns=$1 pre
         shift
         pre=$(nn_prefix "$ns") || fail "no namespace $ns"
-        $pre env OUROBOROS_RUNDIR="$NN_DIR/$ns" setsid "$@" &
+        $pre env OUROBOROS_RUNDIR="$NN_DIR/$ns" "${NN_ENV[@]}" setsid "$@" &
         LAST_PID=$!
         BG_PIDS+=($LAST_PID)
 }
