@@ -76,7 +76,7 @@ layer_servers() {
         nn_wait_line "$d/fc.log" READY || fail "flowcheck server fc"
         nn_wait_line "$d/fcx.log" READY || fail "flowcheck server fcx"
         # the first allocation across (name resolution included)
-        wait_for nn_exec a "$BIN/oping" -n oping -c 1 -t 1000 ||
+        nn_retry 5 nn_exec a "$BIN/oping" -n oping -c 1 -t 1000 ||
                 fail "no first echo from b over $LTYPE: $(nn_exec a \
                         "$BIN/oping" -n oping -c 1 2>&1 | tail -n 2)"
 }
@@ -188,7 +188,7 @@ layer_kill_ipcp() {
         for n in oping fc fcx; do
                 nn_irm b name register "$n" layer "$LAYER"
         done
-        wait_for nn_exec a "$BIN/oping" -n oping -c 1 -t 1000 ||
+        nn_retry 5 nn_exec a "$BIN/oping" -n oping -c 1 -t 1000 ||
                 fail "no echo after b's IPCP was restarted"
 }
 

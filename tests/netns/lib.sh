@@ -44,6 +44,8 @@
 #   nn_kill_ns A                      # SIGKILL every process in A
 #   nn_ipcp_pid A NAME                # pid of IPCP NAME in A's IRMd
 #   nn_ping A ADDR [SECS]             # ICMP echo from A, v4 or v6
+#   nn_retry SECS CMD...              # until CMD succeeds (SECS by the
+#                                     # clock); 1 if it never does
 #   nn_wait_line FILE REGEX [SECS]    # until a line of FILE matches
 #                                     # (default 10 s); 1 if it never does
 #   nn_ms                             # monotonic clock in ms
@@ -262,7 +264,7 @@ nn_irm() {
 # Bind process PID to NAME in A, once the process has announced itself
 # to A's IRMd (~5 s).
 nn_bind() {
-        wait_for nn_exec "$1" "$BIN/irm" bind process "$2" name "$3" ||
+        nn_retry 5 nn_exec "$1" "$BIN/irm" bind process "$2" name "$3" ||
                 nn_irm "$1" bind process "$2" name "$3"
 }
 
@@ -280,13 +282,14 @@ nn_irmd_start() {
         d=$(nn_ns_dir "$ns")
         nn_bg "$ns" "$BIN/irmd" --stdout >"$d/irmd.log" 2>&1
         NN_IRMD[$ns]=$LAST_PID
-        for _ in $(seq 200); do
+        local end=$(( $(nn_ms) + 10000 ))
+        while [ "$(nn_ms)" -lt "$end" ]; do
                 nn_exec "$ns" "$BIN/irm" ipcp list >/dev/null 2>&1 && return 0
                 kill -0 "${NN_IRMD[$ns]}" 2>/dev/null ||
                         fail "[$ns] irmd exited: $(tail -n 5 "$d/irmd.log")"
                 sleep 0.05
         done
-        fail "[$ns] irmd did not start"
+        fail "[$ns] irmd did not start in 10 s"
 }
 
 nn_irmd_stop() {
@@ -366,6 +369,18 @@ PY
 nn_ipcp_pid() {
         nn_exec "$1" "$BIN/irm" ipcp list 2>/dev/null |
                 awk -v n="$2" '$1 ~ /^[0-9]+$/ && $3 == n { print $1; exit }'
+}
+
+# Until CMD succeeds, for up to SECS seconds (by the clock: CMD may be
+# slow); 1 if it never does.
+nn_retry() {
+        local end=$(( $(nn_ms) + $1 * 1000 ))
+        shift
+        while :; do
+                "$@" >/dev/null 2>&1 && return 0
+                [ "$(nn_ms)" -lt "$end" ] || return 1
+                sleep 0.1
+        done
 }
 
 nn_wait_line() {
