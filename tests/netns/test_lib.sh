@@ -95,7 +95,6 @@ mkdir -p "$nested"
 OURO_BIN=$BIN bash -c '
         . "$1/lib.sh"
         nn_ns_add x y
-        nn_veth x y
         nn_irmd_start x
         nn_irm x ipcp bootstrap type local name loc layer loc
         nn_bg y sleep 1000
