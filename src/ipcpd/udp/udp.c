@@ -391,6 +391,8 @@ static int sock_fail(struct ipcp_attach *        at,
                 break;
         }
 
+        log_err("Bootstrap failed: %s.", at->info);
+
         return err;
 }
 
@@ -478,7 +480,13 @@ static int udp_bootstrap(struct msg_view      conf,
                 goto fail_sock;
         }
 
+        /* The MTU of the interface holding the address; an address
+         * that is local by a route only (127.0.0.2 on lo 127.0.0.1/8):
+         * the route's. */
         max = udp_sock_if_payload((struct sockaddr *) &u.self);
+        if (max == -EADDRNOTAVAIL)
+                max = udp_sock_max_payload((struct sockaddr *) &u.self,
+                                           u.self_len);
         if (max < 0) {
                 err = (int) max;
                 snprintf(at->info, sizeof(at->info),
