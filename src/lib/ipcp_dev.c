@@ -99,23 +99,42 @@ OURO_API void ipcp_flow_consume(int fd)
         ft_put(f);
 }
 
-/* In-place writes need flow_shm reserve/commit: not in this build yet. */
 OURO_API int ipcp_flow_reserve(int     fd,
                                size_t  len,
                                void ** buf)
 {
-        (void) fd;
-        (void) len;
-        (void) buf;
+        struct ft_flow * f;
+        int              err;
+        int              r;
 
-        return -ENOTSUP;
+        if (buf == NULL)
+                return -EINVAL;
+
+        f = ft_get(fd, &err);
+        if (f == NULL)
+                return err;
+
+        r = flow_shm_reserve(f->shm, len, buf, true, NULL);
+
+        ft_put(f);
+
+        return r;
 }
 
 OURO_API int ipcp_flow_commit(int    fd,
                               size_t len)
 {
-        (void) fd;
-        (void) len;
+        struct ft_flow * f;
+        int              err;
+        int              r;
 
-        return -ENOTSUP;
+        f = ft_get(fd, &err);
+        if (f == NULL)
+                return err;
+
+        r = flow_shm_commit(f->shm, len);
+
+        ft_put(f);
+
+        return r;
 }

@@ -76,8 +76,10 @@ int     ipcp_flow_reserve(int     fd,
                           void ** buf);
 
 /* Send the first len (<= the reserved length) bytes of the reserved
- * room as one packet, waking the reader: 0 or -EINVAL (nothing
- * reserved, len too long). */
+ * room as one packet, waking the reader: 0, -EINVAL (nothing
+ * reserved, len too long), -EFLOWDOWN / -ENOTALLOC (the flow went down
+ * or was closed since the reserve: nothing is sent), -EBADF. A
+ * flow_write in between drops the reservation. */
 int     ipcp_flow_commit(int    fd,
                          size_t len);
 
