@@ -283,7 +283,7 @@ static int udp_resolve(void *             ctx,
         (void) max;
 
         r = udp_names_find(u.names, h.p, h.len, id, &ss, &len);
-        if (r != 1)
+        if (r != 0)
                 return r;  /* IPCP_LATER (DNS) or an error */
 
         /* A count of 1 reads as IPCP_LATER in shim.h: post the one
@@ -391,6 +391,8 @@ static int sock_fail(struct ipcp_attach *        at,
                 break;
         }
 
+        log_err("Bootstrap failed: %s.", at->info);
+
         return err;
 }
 
@@ -478,7 +480,13 @@ static int udp_bootstrap(struct msg_view      conf,
                 goto fail_sock;
         }
 
+        /* The MTU of the interface holding the address; an address
+         * that is local by a route only (127.0.0.2 on lo 127.0.0.1/8):
+         * the route's. */
         max = udp_sock_if_payload((struct sockaddr *) &u.self);
+        if (max == -EADDRNOTAVAIL)
+                max = udp_sock_max_payload((struct sockaddr *) &u.self,
+                                           u.self_len);
         if (max < 0) {
                 err = (int) max;
                 snprintf(at->info, sizeof(at->info),
