@@ -5,6 +5,9 @@
  *   flowcheck server NAME [-x N] [-s MAX]
  *       Bind this process to NAME (the script registers NAME in a layer),
  *       print READY, echo every packet of every flow (a thread per flow).
+ *       A flow that goes down is kept (prints DOWN, then UP if it comes
+ *       back); one deallocated by the peer or failing otherwise ends
+ *       ("END fd after N: why").
  *       -x N: deallocate each flow after echoing N packets (prints
  *       "DEALLOC"); -s MAX: the largest packet if FLOWGMAXPKT is missing.
  *   flowcheck client NAME [-n COUNT] [-s MAX] [-w WINDOW] [-t MS] [-l]
@@ -260,39 +263,103 @@ struct srv_flow {
         size_t cap;
 };
 
+static const char * ev_name(int e)
+{
+        switch (e) {
+        case FLOW_DOWN:    return "FLOW_DOWN";
+        case FLOW_UP:      return "FLOW_UP";
+        case FLOW_DEALLOC: return "FLOW_DEALLOC";
+        case FLOW_PEER:    return "FLOW_PEER";
+        default:           return "other";
+        }
+}
+
+static bool flow_is_down(int fd)
+{
+        uint32_t fl = 0;
+
+        return fccntl(fd, FLOWGFLAGS, &fl) == 0 && (fl & FLOWFDOWN);
+}
+
+/*
+ * Echo what is waiting on f. True when the flow is done with: -x N
+ * reached, or an error that is not the flow being down for a while
+ * (a link flap: FLOW_UP follows).
+ */
+static bool srv_drain(struct srv_flow * f,
+                      uint8_t *         buf,
+                      size_t            max,
+                      long *            n,
+                      const char **     why)
+{
+        ssize_t r;
+        ssize_t w;
+
+        for (;;) {
+                r = flow_read(f->fd, buf, max);
+                if (r == -EAGAIN)
+                        return false;
+                if (r < 0) {
+                        *why = "read error";
+                        return !flow_is_down(f->fd);
+                }
+                w = flow_write(f->fd, buf, r);
+                if (w != r && !flow_is_down(f->fd)) {
+                        printf("WRITE %d %zd of %zd\n", f->fd, w, r);
+                        *why = "write error";
+                        return true;
+                }
+                if (++*n == f->dealloc_after) {
+                        *why = NULL;
+                        return true;
+                }
+        }
+}
+
 static void * srv_echo(void * arg)
 {
-        struct srv_flow * f = arg;
-        size_t            max = flow_max(f->fd, f->cap, "server", NULL) + 1;
-        uint8_t *         buf = malloc(max);
-        long              n   = 0;
-        ssize_t           r   = 0;
-        ssize_t           w;
+        struct srv_flow * f    = arg;
+        size_t            max  = flow_max(f->fd, f->cap, "server", NULL) + 1;
+        uint8_t *         buf  = malloc(max);
+        fset_t *          set  = fset_create();
+        fqueue_t *        fq   = fqueue_create();
+        const char *      why  = "fevent failed";
+        bool              done = false;
+        long              n    = 0;
+        int               e;
 
-        if (buf == NULL) {
-                fprintf(stderr, "server: no memory for %zu B\n", max);
+        if (buf == NULL || set == NULL || fq == NULL ||
+            fset_add(set, f->fd) < 0 ||
+            fccntl(f->fd, FLOWSFLAGS, FLOWFDEFAULT | FLOWFRNOBLOCK) < 0) {
+                fprintf(stderr, "server: flow %d setup failed\n", f->fd);
                 exit(EX_SETUP);
         }
 
-        while (f->dealloc_after == 0 || n < f->dealloc_after) {
-                r = flow_read(f->fd, buf, max);
-                if (r < 0)
-                        break;
-                w = flow_write(f->fd, buf, r);
-                if (w != r) {
-                        printf("WRITE %d %zd of %zd\n", f->fd, w, r);
-                        r = w < 0 ? w : -EIO;
-                        break;
+        while (!done && fevent(set, fq, NULL) >= 0) {
+                while (!done && fqueue_next(fq) >= 0) {
+                        e = fqueue_type(fq);
+                        if (e == FLOW_PKT) {
+                                done = srv_drain(f, buf, max, &n, &why);
+                                continue;
+                        }
+                        printf("%s %d after %ld\n", e == FLOW_DOWN ? "DOWN" :
+                               e == FLOW_UP ? "UP" : ev_name(e), f->fd, n);
+                        fflush(stdout);
+                        if (e != FLOW_DOWN && e != FLOW_UP) {
+                                why  = ev_name(e);
+                                done = true;
+                        }
                 }
-                ++n;
         }
 
-        if (f->dealloc_after > 0 && n == f->dealloc_after)
+        if (why == NULL)
                 printf("DEALLOC %d after %ld\n", f->fd, n);
         else
-                printf("END %d after %ld: %zd\n", f->fd, n, r);
+                printf("END %d after %ld: %s\n", f->fd, n, why);
         fflush(stdout);
         flow_dealloc(f->fd);
+        fset_destroy(set);
+        fqueue_destroy(fq);
         free(buf);
         free(f);
 
@@ -421,8 +488,8 @@ static int client(const struct opts * o)
                         continue;
                 }
                 if (r < 0) {
-                        fprintf(stderr, "read after %ld sent, %ld back: "
-                                "%zd\n", sent, t.recv, r);
+                        fprintf(stderr, "read after %ld sent, %ld back "
+                                "(max %zu): %zd\n", sent, t.recv, max, r);
                         return r == -ETIMEDOUT ? EX_TIME : EX_CHECK;
                 }
                 tally_add(&t, pkt_identify(in, r, o->seed, max, o->count,
@@ -473,17 +540,6 @@ static int client(const struct opts * o)
 }
 
 /* ---- hold */
-
-static const char * ev_name(int e)
-{
-        switch (e) {
-        case FLOW_DOWN:    return "FLOW_DOWN";
-        case FLOW_UP:      return "FLOW_UP";
-        case FLOW_DEALLOC: return "FLOW_DEALLOC";
-        case FLOW_PEER:    return "FLOW_PEER";
-        default:           return "other";
-        }
-}
 
 enum hold_state { H_START, H_UP, H_DOWN, H_BACK };
 

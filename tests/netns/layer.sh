@@ -15,6 +15,7 @@
 #   layer_echo                  oping -c 1000 -i 0: 0% loss
 #   layer_packets [N]           N (10000) packets of random sizes intact
 #                               and in order; max+1 bytes -> -EMSGSIZE
+#                               (FC_MAX=M: at most M bytes, for debugging)
 #   layer_dealloc               the server deallocates: the client sees
 #                               it within 1 s
 #   layer_flap                  a's end down: FLOW_DOWN; up: FLOW_UP and
@@ -117,7 +118,8 @@ layer_echo() {
 layer_packets() {
         local t0
         t0=$(nn_ms)
-        nn_exec a "$FC" client fc -n "${1:-10000}" ||
+        # shellcheck disable=SC2086
+        nn_exec a "$FC" client fc -n "${1:-10000}" ${FC_MAX:+-s $FC_MAX} ||
                 fail "flowcheck client over $LTYPE (exit $?)"
         layer_time packets "$t0"
 }
@@ -179,7 +181,7 @@ layer_kill_ipcp() {
         [ -n "$pid" ] || fail "no pid for b's IPCP"
         kill -KILL "$pid"
         layer_hold_end "kill -9 of b's IPCP"
-        nn_wait_line "$NN_DIR/b/fc.log" "^END" 5 ||
+        nn_wait_line "$NN_DIR/b/fc.log" "^(END|DOWN)" 5 ||
                 fail "b's server was not told its IPCP died"
         [ "$(nn_ipcp_pid a lyr)" = "$apid" ] || fail "a's IPCP did not survive"
         layer_time kill-ipcp "$t0"
