@@ -28,7 +28,7 @@
  *   flowcheck selftest
  *       The packet checks themselves: every packet of a run is recognised,
  *       and none with one bit flipped is taken for itself.
- *   flowcheck hold NAME [-i MS] [-b MS] [-u]
+ *   flowcheck hold NAME [-i MS] [-b MS] [-u | -U]
  *       Allocate a flow and send a small probe every MS (default 10),
  *       which the server echoes; print "UP" at the first echo. When the
  *       flow goes (FLOW_DOWN, FLOW_DEALLOC, FLOW_PEER, or a read or
@@ -38,6 +38,9 @@
  *       -u (a link flap): after FLOW_DOWN, wait for FLOW_UP ("FLOWUP")
  *       and for echoes again ("RESUMED <ms after FLOW_UP>"); exits 0 if
  *       both came, each within -b MS.
+ *       -U (an outage on a layer without link state, udp): echoes stop
+ *       ("GAP") and come back ("RESUMED") within -b MS of the last one,
+ *       with no event and no write error meanwhile.
  *
  * Exit status: 0 pass, 1 a check failed, 2 setup error (usage, flow
  * allocation), 3 nothing happened in time.
@@ -83,6 +86,7 @@ struct opts {
         long         interval_ms;
         long         bound_ms;
         bool         flap;
+        bool         ride;
 };
 
 static int64_t now_ms(void)
@@ -541,7 +545,9 @@ static int client(const struct opts * o)
 
 /* ---- hold */
 
-enum hold_state { H_START, H_UP, H_DOWN, H_BACK };
+#define GAP_MS 300 /* -U: echoes missing this long are a gap */
+
+enum hold_state { H_START, H_UP, H_DOWN, H_BACK, H_GAP };
 
 static int hold_gone(int          fd,
                      const char * what,
@@ -608,12 +614,27 @@ static int hold(const struct opts * o)
                                 fprintf(stderr, "first write: %zd\n", r);
                                 return EX_SETUP;
                         }
+                        if (r < 0 && o->ride) {
+                                printf("WRITE %zd\n", r);
+                                return EX_CHECK;
+                        }
                         if (r < 0 && st == H_UP && !o->flap) {
                                 snprintf(buf, sizeof(buf), "write=%zd", r);
                                 return hold_gone(fd, buf, last_echo,
                                                  o->bound_ms);
                         }
                         next_tx = t + o->interval_ms;
+                }
+                if (o->ride && st == H_UP && t - last_echo > GAP_MS) {
+                        printf("GAP\n");
+                        fflush(stdout);
+                        t_down = last_echo;
+                        st = H_GAP;
+                }
+                if (st == H_GAP && t - last_echo > o->bound_ms) {
+                        printf("NO ECHO again %lld ms after the last\n",
+                               (long long) (t - last_echo));
+                        return EX_TIME;
                 }
                 if (st == H_UP && t - last_echo > o->bound_ms) {
                         printf("NO EVENT after %lld ms without echoes\n",
@@ -648,6 +669,13 @@ static int hold(const struct opts * o)
                                         if (st == H_START) {
                                                 printf("UP\n");
                                                 st = H_UP;
+                                        } else if (st == H_GAP) {
+                                                printf("RESUMED %lld\n",
+                                                       (long long)
+                                                       (last_echo - t_down));
+                                                fflush(stdout);
+                                                flow_dealloc(fd);
+                                                return EX_PASS;
                                         } else if (st == H_BACK) {
                                                 printf("RESUMED %lld\n",
                                                        (long long)
@@ -666,6 +694,10 @@ static int hold(const struct opts * o)
                                                          o->bound_ms);
                                 }
                                 continue;
+                        }
+                        if (o->ride && e != FLOW_PKT) {
+                                printf("EVENT %s in a gap\n", ev_name(e));
+                                return EX_CHECK;
                         }
                         if (o->flap && e == FLOW_DOWN && st == H_UP) {
                                 t_down = now_ms();
@@ -755,7 +787,7 @@ static void usage(void)
 "       flowcheck server NAME [-x N] [-s MAX]\n"
 "       flowcheck client NAME [-n COUNT] [-s MAX] [-w WINDOW] [-t MS]\n"
 "                        [-l] [-C] [-S SEED]\n"
-"       flowcheck hold NAME [-i MS] [-b MS] [-u]\n");
+"       flowcheck hold NAME [-i MS] [-b MS] [-u | -U]\n");
         exit(EX_SETUP);
 }
 
@@ -789,7 +821,7 @@ int main(int argc, char ** argv)
         o.name = argv[2];
         o.seed = mix((uint64_t) time(NULL) ^ (uint64_t) getpid() << 32);
         optind = 3;
-        while ((c = getopt(argc, argv, "n:s:w:t:lCS:x:i:b:u")) != -1) {
+        while ((c = getopt(argc, argv, "n:s:w:t:lCS:x:i:b:uU")) != -1) {
                 switch (c) {
                 case 'n': o.count         = num(optarg); break;
                 case 's': o.max           = num(optarg); break;
@@ -802,6 +834,7 @@ int main(int argc, char ** argv)
                 case 'i': o.interval_ms   = num(optarg); break;
                 case 'b': o.bound_ms      = num(optarg); break;
                 case 'u': o.flap          = true;        break;
+                case 'U': o.ride          = true;        break;
                 default:  usage();
                 }
         }

@@ -19,7 +19,8 @@
 #   layer_dealloc               the server deallocates: the client sees
 #                               it within 1 s
 #   layer_flap                  a's end down: FLOW_DOWN; up: FLOW_UP and
-#                               echoes again within 5 s
+#                               echoes again within 5 s (udp, without
+#                               link state: no event, echoes again)
 #   layer_kill_ipcp             kill -9 b's IPCP: a's client gets
 #                               FLOW_DOWN/FLOW_DEALLOC and errors within
 #                               the liveness timeout; b's server gets its
@@ -134,21 +135,34 @@ layer_dealloc() {
         layer_time dealloc "$t0"
 }
 
+# eth: the flows follow the link (FLOW_DOWN, FLOW_UP). udp has no link
+# state (ipcpd-udp(8)): an outage shorter than the liveness timeout is
+# ridden out, no event, echoes again once the link is back.
 layer_flap() {
-        local t0 log=$NN_DIR/a/flap.log pid rc
+        local t0 log=$NN_DIR/a/flap.log pid rc tup mode=-u
         t0=$(nn_ms)
-        nn_bg a "$FC" hold fc -u -b 5000 >"$log" 2>&1
+        [[ $LTYPE == udp* ]] && mode=-U
+        nn_bg a "$FC" hold fc $mode -b 5000 >"$log" 2>&1
         pid=$LAST_PID
         nn_wait_line "$log" "^UP" 5 || fail "flap: no echo before the link went down"
         nn_link a b down
-        nn_wait_line "$log" "^DOWN" 8 || fail "flap: no FLOW_DOWN over $LTYPE: $(cat "$log")"
+        if [ $mode = -u ]; then
+                nn_wait_line "$log" "^DOWN" 8 ||
+                        fail "flap: no FLOW_DOWN over $LTYPE: $(cat "$log")"
+        else
+                nn_wait_line "$log" "^GAP" 3 ||
+                        fail "flap: echoes go on over a down link: $(cat "$log")"
+        fi
         sleep 1
         nn_link a b up
-        wait_gone "$pid" 150 || fail "flap: no FLOW_UP and echo within 5 s: $(cat "$log")"
+        tup=$(nn_ms)
+        wait_gone "$pid" 150 || fail "flap: no echo within 5 s of the link coming up: $(cat "$log")"
         wait "$pid"
         rc=$?
         cat "$log"
         [ $rc = 0 ] || fail "flap over $LTYPE (exit $rc)"
+        [ $(( $(nn_ms) - tup )) -le 5500 ] ||
+                fail "flap: echoes came back $(( $(nn_ms) - tup )) ms after the link"
         layer_time flap "$t0"
 }
 
