@@ -39,12 +39,12 @@ nn_bind b "$LAST_PID" oping
 nn_bg b "$FC" server fc >"$NN_DIR/b/fc.log" 2>&1
 nn_wait_line "$NN_DIR/b/fc.log" READY || fail "flowcheck server fc"
 # allocation itself crosses the impaired path (requests are resent)
-nn_retry 5 nn_exec a "$BIN/oping" -n oping -c 3 -i 50 -t 1000 ||
+nn_retry 10 nn_exec a "$BIN/oping" -n oping -c 3 -i 50 -t 2000 ||
         fail "no echo over the impaired path"
 echo "setup: $(( $(nn_ms) - t0 )) ms (wirefilter $IMPAIR)"
 
 t0=$(nn_ms)
-out=$(nn_exec a "$BIN/oping" -n oping -c 300 -i 5 -t 500 -Q 2>&1)
+out=$(nn_exec a "$BIN/oping" -n oping -c 300 -i 5 -t 2000 -Q 2>&1)
 rc=$?
 echo "$out" | grep "packet loss"
 [ $rc -le 1 ] || fail "oping over the impaired path: exit $rc: $out"
@@ -53,7 +53,7 @@ echo "oping: $(( $(nn_ms) - t0 )) ms"
 
 t0=$(nn_ms)
 # shellcheck disable=SC2086
-out=$(nn_exec a "$FC" client fc -n "$COUNT" -w 8 $FC_FLAGS 2>&1)
+out=$(nn_exec a "$FC" client fc -n "$COUNT" -w 8 $FC_FLAGS ${FC_MAX:+-s $FC_MAX} 2>&1)
 rc=$?
 echo "$out"
 [ $rc = 0 ] || fail "flowcheck over the impaired path: exit $rc"
@@ -66,6 +66,6 @@ echo "flowcheck: $(( $(nn_ms) - t0 )) ms"
 # Nothing crashed, both ends still answer and still allocate.
 [ "$(nn_ipcp_pid a lyr)" = "$apid" ] || fail "a's IPCP died"
 [ "$(nn_ipcp_pid b lyr)" = "$bpid" ] || fail "b's IPCP died"
-nn_retry 5 nn_exec a "$BIN/oping" -n oping -c 3 -i 50 -t 1000 ||
+nn_retry 10 nn_exec a "$BIN/oping" -n oping -c 3 -i 50 -t 2000 ||
         fail "no echo after the run"
 nn_exec a "$BIN/irm" ipcp stat name lyr 2>&1 | head -n 20

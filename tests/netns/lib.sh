@@ -41,7 +41,8 @@
 #   nn_bg A CMD...                    # CMD in the background in A, in its
 #                                     # own process group; pid in LAST_PID
 #   nn_pids A                         # every live pid in namespace A
-#   nn_kill_ns A                      # SIGKILL every process in A
+#   nn_kill_ns A                      # SIGSTOP, then SIGKILL every
+#                                     # process in A (the host is gone)
 #   nn_ipcp_pid A NAME                # pid of IPCP NAME in A's IRMd
 #   nn_ping A ADDR [SECS]             # ICMP echo from A, v4 or v6
 #   nn_retry SECS CMD...              # until CMD succeeds (SECS by the
@@ -307,8 +308,14 @@ nn_pids() {
 }
 
 # SIGKILL everything in $1 until nothing is left (~2 s); reaps our own.
+# Everything is stopped first (SIGSTOP), so that no process of $1 sees
+# another die and tells anyone: the host goes away at once.
 nn_kill_ns() {
         local p left
+        for p in $(nn_pids "$1"); do
+                [ "${NN_NS[$1]}" = "user:$p" ] && continue
+                kill -STOP "$p" 2>/dev/null
+        done
         for _ in $(seq 20); do
                 left=$(nn_pids "$1")
                 [ -z "$left" ] && break

@@ -63,7 +63,7 @@ echo "$out" | grep "packet loss"
 echo "echo: $(( $(nn_ms) - t0 )) ms"
 
 t0=$(nn_ms)
-nn_exec u1 "$FC" client fc -n 10000 || fail "flowcheck client over vde (exit $?)"
+nn_exec u1 "$FC" client fc -n 10000 ${FC_MAX:+-s $FC_MAX} || fail "flowcheck client over vde (exit $?)"
 echo "packets: $(( $(nn_ms) - t0 )) ms"
 
 t0=$(nn_ms)
