@@ -25,8 +25,7 @@ nn_vde_switch s2
 # shellcheck disable=SC2086
 nn_wirefilter w s1 s2 $IMPAIR
 nn_ns_add a b
-nn_irmd_start a
-nn_irmd_start b
+nn_irmd_start a b
 nn_irm a ipcp bootstrap type eth-dix name lyr layer imp dev "vde://${NN_VDE[s1]}"
 nn_irm b ipcp bootstrap type eth-dix name lyr layer imp dev "vde://${NN_VDE[s2]}"
 apid=$(nn_ipcp_pid a lyr)
@@ -44,7 +43,7 @@ nn_retry 10 nn_exec a "$BIN/oping" -n oping -c 3 -i 50 -t 2000 ||
 echo "setup: $(( $(nn_ms) - t0 )) ms (wirefilter $IMPAIR)"
 
 t0=$(nn_ms)
-out=$(nn_exec a "$BIN/oping" -n oping -c 300 -i 5 -t 2000 -Q 2>&1)
+out=$(nn_exec a "$BIN/oping" -n oping -c 100 -i 5 -t 2000 -Q 2>&1)
 rc=$?
 echo "$out" | grep "packet loss"
 [ $rc -le 1 ] || fail "oping over the impaired path: exit $rc: $out"

@@ -24,9 +24,10 @@
 #   layer_kill_ipcp             kill -9 b's IPCP: a's client gets
 #                               FLOW_DOWN/FLOW_DEALLOC and errors within
 #                               the liveness timeout; b's server gets its
-#                               flow closed; then b's layer is rebuilt
-#   layer_kill_ns               every process of b killed (same bound);
-#                               then b is restarted
+#                               flow closed (layer_rebuild_b: b's IPCP
+#                               and names again)
+#   layer_kill_ns               every process of b killed (same bound)
+#                               (layer_restart_b: b again from its IRMd)
 #   layer_veth_del              the veth deleted (same bound; last)
 # Each prints its name and how long it took.
 
@@ -93,8 +94,7 @@ layer_setup() {
         nn_ns_add a b
         nn_veth a b
         [[ $LTYPE == udp* ]] && udp_map
-        nn_irmd_start a
-        nn_irmd_start b
+        nn_irmd_start a b
         layer_bootstrap a b
         layer_bootstrap b a
         layer_servers
@@ -199,7 +199,10 @@ layer_kill_ipcp() {
                 fail "b's server was not told its IPCP died"
         [ "$(nn_ipcp_pid a lyr)" = "$apid" ] || fail "a's IPCP did not survive"
         layer_time kill-ipcp "$t0"
-        # b's layer again, and its names
+}
+
+# b's layer again, and its names (after layer_kill_ipcp).
+layer_rebuild_b() {
         layer_bootstrap b a
         for n in oping fc fcx; do
                 nn_irm b name register "$n" layer "$LAYER"
@@ -218,6 +221,10 @@ layer_kill_ns() {
         layer_hold_end "every process of b killed"
         [ "$(nn_ipcp_pid a lyr)" = "$apid" ] || fail "a's IPCP did not survive"
         layer_time kill-ns "$t0"
+}
+
+# b again, from its IRMd up (after layer_kill_ns).
+layer_restart_b() {
         nn_irmd_start b
         layer_bootstrap b a
         layer_servers

@@ -29,8 +29,8 @@
 #                                     # (up: waits until both ends are)
 #   nn_veth_del A B                   # delete the pair
 # IRMds and programs:
-#   nn_irmd_start A                   # IRMd in A, rundir $NN_DIR/A, log
-#                                     # $NN_DIR/A/irmd.log; waits for it
+#   nn_irmd_start A [B...]            # IRMd in A, rundir $NN_DIR/A, log
+#                                     # $NN_DIR/A/irmd.log; waits for them
 #   nn_irmd_stop A                    # SIGTERM, then SIGKILL after ~2 s
 #   nn_exec A CMD...                  # run CMD in A with A's IRMd env
 #                                     # (OUROBOROS_RUNDIR) and NN_ENV
@@ -279,18 +279,25 @@ nn_bg() {
 }
 
 nn_irmd_start() {
-        local ns=$1 d
-        d=$(nn_ns_dir "$ns")
-        nn_bg "$ns" "$BIN/irmd" --stdout >"$d/irmd.log" 2>&1
-        NN_IRMD[$ns]=$LAST_PID
-        local end=$(( $(nn_ms) + 10000 ))
-        while [ "$(nn_ms)" -lt "$end" ]; do
-                nn_exec "$ns" "$BIN/irm" ipcp list >/dev/null 2>&1 && return 0
-                kill -0 "${NN_IRMD[$ns]}" 2>/dev/null ||
-                        fail "[$ns] irmd exited: $(tail -n 5 "$d/irmd.log")"
-                sleep 0.05
+        local ns d end
+        for ns in "$@"; do
+                d=$(nn_ns_dir "$ns")
+                nn_bg "$ns" "$BIN/irmd" --stdout >"$d/irmd.log" 2>&1
+                NN_IRMD[$ns]=$LAST_PID
         done
-        fail "[$ns] irmd did not start in 10 s"
+        end=$(( $(nn_ms) + 10000 ))
+        for ns in "$@"; do
+                d=$NN_DIR/$ns
+                while :; do
+                        nn_exec "$ns" "$BIN/irm" ipcp list >/dev/null 2>&1 &&
+                                break
+                        kill -0 "${NN_IRMD[$ns]}" 2>/dev/null ||
+                                fail "[$ns] irmd exited: $(tail -n 5 "$d/irmd.log")"
+                        [ "$(nn_ms)" -lt "$end" ] ||
+                                fail "[$ns] irmd did not start in 10 s"
+                        sleep 0.05
+                done
+        done
 }
 
 nn_irmd_stop() {
