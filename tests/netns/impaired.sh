@@ -1,6 +1,7 @@
 # Ouroboros - an impaired path between two ends of an eth-dix layer over
 # VDE, sourced by test_impaired*.sh after lib.sh, which set IMPAIR (the
-# wirefilter options), COUNT (flowcheck packets), FC_FLAGS (-l, -C):
+# wirefilter options), COUNT (flowcheck packets), FC_FLAGS (-l, -C) and
+# MIN_BACK (the least percentage of packets that must come back intact):
 #
 #   +------------+        +----+  wirefilter   +----+        +------------+
 #   | ns a: irmd |-vde://-| s1 |--(loss, dup,--| s2 |-vde://-| ns b: irmd |
@@ -57,7 +58,8 @@ rc=$?
 echo "$out"
 [ $rc = 0 ] || fail "flowcheck over the impaired path: exit $rc"
 read -r _ sent _ recv _ lost _ dup _ reord _ corrupt _ <<<"$(echo "$out" | grep '^sent')"
-[ "$recv" -ge $((sent / 2)) ] || fail "fewer than half the packets came back"
+[ "$recv" -ge $((sent * MIN_BACK / 100)) ] ||
+        fail "fewer than $MIN_BACK% of the packets came back"
 [ $((lost + dup + reord + corrupt)) -gt 0 ] ||
         fail "no loss, duplicate or reordering: is the wirefilter in the path?"
 echo "flowcheck: $(( $(nn_ms) - t0 )) ms"
