@@ -322,6 +322,7 @@ nn_kill_ns() {
         for p in $(nn_pids "$1"); do
                 [ "${NN_NS[$1]}" = "user:$p" ] && continue
                 kill -STOP "$p" 2>/dev/null
+                disown "$p" 2>/dev/null # our jobs: no "Killed" lines
         done
         for _ in $(seq 20); do
                 left=$(nn_pids "$1")
