@@ -58,7 +58,9 @@
 #                                     # switches, e.g. -l 10 -D 5 -d 5+3 -N
 #
 # NN_DIR is the test's private directory (the harness's rundir), logs in
-# $NN_DIR/<ns>/; NN_KEEP=1 keeps it (and prints where) for debugging.
+# $NN_DIR/<ns>/; NN_KEEP=1 copies it to /tmp/ouro-netns-kept.* for
+# debugging. NN_ENV (VAR=value...) is added to the environment of
+# everything run in a namespace (e.g. the udp IPCPs' mapping dir).
 
 . "$(dirname "${BASH_SOURCE[0]}")/../harness.sh"
 
@@ -500,7 +502,6 @@ nn_cleanup() {
                 done
         fi
         if [ "${NN_KEEP:-0}" = 1 ]; then
-                echo "kept $NN_DIR" >&2
                 local keep
                 keep=$(mktemp -d /tmp/ouro-netns-kept.XXXXXX)
                 cp -a "$NN_DIR/." "$keep/" 2>/dev/null
