@@ -52,7 +52,9 @@
  * with the prober, so a restarted peer does not keep dead flows alive.
  * While our link is down (shim_link(false)) every flow is marked down
  * (FLOW_DOWN) and no peer times out; when it comes back the flows go up
- * (FLOW_UP) and every peer gets a fresh SHIM_KA_TIMEOUT_MS.
+ * (FLOW_UP) and every peer gets a fresh SHIM_KA_TIMEOUT_MS; a change
+ * of the link empties the directory cache. A request that fails forgets
+ * the cached address of its name.
  *
  * Sizes: the layer's largest packet is the transport's max_payload,
  * reported as the bootstrap's max_pkt (T_MAX_PKT), so the flow memory
