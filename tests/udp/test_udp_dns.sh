@@ -103,7 +103,7 @@ run_family() {
         ib ipcp destroy name b$v || fail "destroy b$v"
         wait_for no_record "$n" $rr || fail "$n left behind by b$v"
 
-        stop_pids $(children_of $$)
+        stop_apps
         ia ipcp destroy name a$v
         ib unbind program "$BIN/oping" >/dev/null 2>&1
 }
