@@ -183,7 +183,8 @@ run_kind() {
         [ "$(stat ia a peers_lost)" -ge 1 ] || fail "peers_lost not counted"
         echo "remote IPCP kill -9: dealloc after $ms ms"
 
-        stop_pids $(children_of $$)
+        stop_pids "${BG_PIDS[@]}"
+        BG_PIDS=()
         ia ipcp destroy name a
         ib ipcp destroy name b >/dev/null 2>&1
         ib unbind program "$BIN/oping" name ep >/dev/null 2>&1
