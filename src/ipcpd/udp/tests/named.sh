@@ -24,6 +24,7 @@
 # namespace and the files even when the test fails; a test adding its
 # own cleanup calls named_cleanup from it.
 set -u
+export PATH=$PATH:/usr/sbin:/sbin   # named, ip (CI runs under env -i)
 
 named_skip() {
         echo "skip: $1" >&2
