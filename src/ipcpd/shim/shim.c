@@ -395,7 +395,7 @@ static void deliver(struct shim *   sh,
         void *  buf;
         ssize_t r;
 
-        if (!sh->no_reserve) {
+        if (!f->no_reserve) {
                 r = ipcp_flow_reserve(f->fd, len, &buf);
                 if (r == 0) {
                         memcpy(buf, payload, len);
@@ -404,7 +404,7 @@ static void deliver(struct shim *   sh,
                 }
                 if (r != -ENOTSUP)
                         goto done;
-                sh->no_reserve = true;
+                f->no_reserve = true; /* e.g. an encrypted flow */
         }
 
         r = flow_write(f->fd, payload, len);
