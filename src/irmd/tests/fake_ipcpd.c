@@ -367,11 +367,12 @@ int main(int    argc,
                 return 1;
 
         for (;;) {
-                int r = msg_recv(sock, &in, type != IPCP_LOCAL ? 2 : -1);
+                int r;
+                if (type != IPCP_LOCAL && !data_wait(sock))
+                        continue;
+                r = msg_recv(sock, &in, type != IPCP_LOCAL ? 0 : -1);
                 if (r == -EPIPE)
                         return 0;
-                if (type != IPCP_LOCAL)
-                        data_pump();
                 if (r < 0)
                         continue;
                 if (in.flags & MSG_F_REPLY)
