@@ -4,7 +4,7 @@
 # it), one IPCP per IRMd and family; the members of a layer share its
 # port (an A/AAAA record has none), so they have their own addresses.
 #
-#   netns ouro-dns-<pid>
+#   netns ouro-dns-<pid> (not root: unshare -rn)
 #   +----------------------------------------------------------------+
 #   | named 127.0.0.1:53, ::1:53   zones udp.test, udp6.test (updates |
 #   |                              allowed), ro.test (none)          |
@@ -19,18 +19,19 @@
 # record and A no longer reaches ep; B's IPCP exiting withdraws its
 # records. A layer name that is no DNS name refuses the bootstrap with
 # the reason; a zone without updates fails the registration (logged).
-# Root and named only: exit 77 otherwise.
+# Not root: all of it in a user and network namespace (unshare -rn).
+# Exit 77 only without named or a namespace.
 # ctest: TIMEOUT 150 RUN_SERIAL
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
 if [ "${1:-}" != inner ]; then
         . "$here/../../src/ipcpd/udp/tests/named.sh"
-        named_start || exit 1
-        ip -n "$NAMED_NS" addr add 127.0.0.2/8 dev lo || exit 1
-        ip -n "$NAMED_NS" addr add fd00::a/128 dev lo nodad || exit 1
-        ip -n "$NAMED_NS" addr add fd00::b/128 dev lo nodad || exit 1
-        NAMED_DIR=$NAMED_DIR ip netns exec "$NAMED_NS" bash "$0" inner
+        named_start "$0" "$@" || exit 1
+        named_ip addr add 127.0.0.2/8 dev lo || exit 1
+        named_ip addr add fd00::a/128 dev lo nodad || exit 1
+        named_ip addr add fd00::b/128 dev lo nodad || exit 1
+        named_exec bash "$0" inner
         exit $?
 fi
 
@@ -75,8 +76,8 @@ run_family() {
                 dns $dns || fail "bootstrap a$v"
         ib ipcp bootstrap type udp$v name b$v layer $zone ip $ib_ip \
                 dns $dns || fail "bootstrap b$v"
-        grep -q "Bootstrapped in layer $zone: ip $ia_ip port 3435 dns $dns" \
-                "$A/irmd.log" || fail "no info line for a$v"
+        ia ipcp list | grep -q "a$v .* ip $ia_ip port 3435 dns $dns\$" ||
+                fail "no info line for a$v: $(ia ipcp list)"
 
         n=$(dns_name ep$v $zone)
         no_record "$n" $rr || fail "$n there before registration"
@@ -103,17 +104,18 @@ run_family() {
         ib ipcp destroy name b$v || fail "destroy b$v"
         wait_for no_record "$n" $rr || fail "$n left behind by b$v"
 
-        stop_pids $(children_of $$)
+        stop_apps
         ia ipcp destroy name a$v
         ib unbind program "$BIN/oping" >/dev/null 2>&1
 }
 
 # Not a DNS name, and a zone that takes no updates.
 errors() {
-        ia ipcp bootstrap type udp4 name e1 layer bad_layer ip 127.0.0.1 \
-                dns 127.0.0.1 2>/dev/null && fail "bad_layer accepted"
-        wait_for grep -q "layer name bad_layer is not a DNS name" \
-                "$A/irmd.log" || fail "no reason for bad_layer"
+        local out
+        out=$(ia ipcp bootstrap type udp4 name e1 layer bad_layer \
+                ip 127.0.0.1 dns 127.0.0.1 2>&1) && fail "bad_layer accepted"
+        echo "$out" | grep -q "layer name bad_layer is not a DNS name" ||
+                fail "no reason for bad_layer: $out"
         ia ipcp destroy name e1
 
         ia ipcp bootstrap type udp4 name e2 layer ro.test ip 127.0.0.1 \

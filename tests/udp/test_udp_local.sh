@@ -32,25 +32,31 @@ export OUROBOROS_UDP_MAPDIR=$MAPDIR   # the IRMds pass it to their IPCPs
 udp_two_irmds
 
 # Bootstrap errors, with the reason in the IPCP's log line.
+# A bootstrap that must fail, with REASON in irm's message and in the
+# IPCP's log line.
+refused() {
+        local irm=$1 log=$2 reason=$3 out
+        shift 3
+        out=$($irm ipcp bootstrap "$@" 2>&1) && fail "accepted: $*"
+        echo "$out" | grep -qF "$reason" || fail "irm: '$out', not '$reason'"
+        wait_for grep -qF "Bootstrap failed: $reason" "$log" ||
+                fail "no '$reason' in the IPCP's log"
+        echo "refused: $out"
+}
+
 bootstrap_errors() {
         local p
         p=$(free_port 4)
         : >"$MAPDIR/ue.map"
-        ia ipcp bootstrap type udp4 name e1 layer ue ip 192.0.2.1 \
-                port "$p" 2>/dev/null && fail "192.0.2.1 accepted"
-        wait_for grep -q "address 192.0.2.1 is not on this host" \
-                "$A/irmd.log" || fail "no reason for a foreign address"
+        refused ia "$A/irmd.log" "address 192.0.2.1 is not on this host" \
+                type udp4 name e1 layer ue ip 192.0.2.1 port "$p"
         ia ipcp bootstrap type udp4 name e2 layer ue ip 127.0.0.1 \
                 port "$p" || fail "bootstrap e2"
-        ib ipcp bootstrap type udp4 name e3 layer ue ip 127.0.0.1 \
-                port "$p" 2>/dev/null && fail "port $p taken twice"
-        wait_for grep -q "port $p is in use on 127.0.0.1" "$B/irmd.log" ||
-                fail "no reason for a port in use"
+        refused ib "$B/irmd.log" "port $p is in use on 127.0.0.1" \
+                type udp4 name e3 layer ue ip 127.0.0.1 port "$p"
         printf '# ok\n127.0.0.1 x\n10.0.0.1:99999 y\n' >"$MAPDIR/ub.map"
-        ia ipcp bootstrap type udp4 name e4 layer ub ip 127.0.0.1 \
-                port "$(free_port 4)" 2>/dev/null && fail "bad map accepted"
-        wait_for grep -q "bad mapping file $MAPDIR/ub.map line 3" \
-                "$A/irmd.log" || fail "no line number for a bad map"
+        refused ia "$A/irmd.log" "bad mapping file $MAPDIR/ub.map line 3" \
+                type udp4 name e4 layer ub ip 127.0.0.1 port "$(free_port 4)"
         for i in e1 e2 e4; do ia ipcp destroy name $i; done
         ib ipcp destroy name e3
 }
@@ -73,7 +79,9 @@ run_family() {
         ib ipcp bootstrap type udp$v name b$v layer ul$v ip $lo port $pb ||
                 fail "bootstrap b$v"
         grep -q "Bootstrapped in layer ul$v: ip $lo port $pa, largest packet $max" \
-                "$A/irmd.log" || fail "no info line for a$v"
+                "$A/irmd.log" || fail "no largest packet $max for a$v"
+        ia ipcp list | grep -q "a$v .* ip $lo port $pa\$" ||
+                fail "no info line for a$v: $(ia ipcp list)"
 
         ib name register ep$v layer ul$v || fail "register ep$v"
         ib bind program "$BIN/oping" name ep$v || fail "bind oping"
@@ -153,7 +161,7 @@ run_family() {
         [ "$(ctr ia a$v peers_lost)" -ge 1 ] || fail "peers_lost not counted"
         echo "remote IPCP kill -9: dealloc after $ms ms"
 
-        stop_pids $(children_of $$)
+        stop_apps
         ia ipcp destroy name a$v
         ib ipcp destroy name b$v >/dev/null 2>&1
         ib unbind program "$BIN/oping" >/dev/null 2>&1
