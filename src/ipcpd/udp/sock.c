@@ -7,8 +7,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define IP4_HDR_LEN  20
@@ -62,6 +67,19 @@ static int sockaddr_of(int                       family,
         return 0;
 }
 
+/* Room for bursts: the kernel's default (~200 KiB) holds a few
+ * hundred datagrams. FORCE works for root, above rmem_max/wmem_max;
+ * otherwise what the sysctls allow. Failures are not errors. */
+static void buffers(int fd)
+{
+        int v = UDP_SOCK_BUF;
+
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
+                setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+}
+
 int udp_sock_open(int          family,
                   const char * ip,
                   uint16_t     port)
@@ -84,6 +102,7 @@ int udp_sock_open(int          family,
                 close(fd);
                 return ret;
         }
+        buffers(fd);
         return fd;
 }
 
@@ -99,13 +118,71 @@ int udp_sock_port(int fd)
         return ntohs(((struct sockaddr_in6 *) &ss)->sin6_port);
 }
 
+static ssize_t payload_of(int mtu,
+                          int v6)
+{
+        ssize_t max;
+
+        max = mtu - (v6 ? IP6_HDR_LEN : IP4_HDR_LEN) - UDPH_LEN - UDP_HDR_LEN;
+        if (max <= 0)
+                return -EMSGSIZE;
+        return max < UDP_PAYLOAD_MAX ? max : UDP_PAYLOAD_MAX;
+}
+
+static bool same_ip(const struct sockaddr * a,
+                    const struct sockaddr * b)
+{
+        if (a == NULL || a->sa_family != b->sa_family)
+                return false;
+        if (a->sa_family == AF_INET)
+                return ((const struct sockaddr_in *) a)->sin_addr.s_addr ==
+                        ((const struct sockaddr_in *) b)->sin_addr.s_addr;
+        return memcmp(&((const struct sockaddr_in6 *) a)->sin6_addr,
+                      &((const struct sockaddr_in6 *) b)->sin6_addr,
+                      sizeof(struct in6_addr)) == 0;
+}
+
+ssize_t udp_sock_if_payload(const struct sockaddr * self)
+{
+        struct ifaddrs * ifs;
+        struct ifaddrs * i;
+        struct ifreq     ifr;
+        int              fd;
+        ssize_t          ret = -EADDRNOTAVAIL;
+
+        if (self->sa_family != AF_INET && self->sa_family != AF_INET6)
+                return -EINVAL;
+        if (getifaddrs(&ifs) < 0)
+                return -errno;
+
+        for (i = ifs; i != NULL; i = i->ifa_next)
+                if (same_ip(i->ifa_addr, self))
+                        break;
+
+        if (i != NULL) {
+                memset(&ifr, 0, sizeof(ifr));
+                strncpy(ifr.ifr_name, i->ifa_name, IFNAMSIZ - 1);
+                fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                if (fd < 0 || ioctl(fd, SIOCGIFMTU, &ifr) < 0)
+                        ret = -errno;
+                else
+                        ret = payload_of(ifr.ifr_mtu,
+                                         self->sa_family == AF_INET6);
+                if (fd >= 0)
+                        close(fd);
+        }
+
+        freeifaddrs(ifs);
+
+        return ret;
+}
+
 ssize_t udp_sock_max_payload(const struct sockaddr * peer,
                              socklen_t               len)
 {
         int       v6 = peer->sa_family == AF_INET6;
         int       mtu;
         socklen_t mlen = sizeof(mtu);
-        ssize_t   max;
         int       fd;
         int       ret;
 
@@ -124,10 +201,30 @@ ssize_t udp_sock_max_payload(const struct sockaddr * peer,
         }
         close(fd);
 
-        max = mtu - (v6 ? IP6_HDR_LEN : IP4_HDR_LEN) - UDPH_LEN - UDP_HDR_LEN;
-        if (max <= 0)
-                return -EMSGSIZE;
-        return max < UDP_PAYLOAD_MAX ? max : UDP_PAYLOAD_MAX;
+        return payload_of(mtu, v6);
+}
+
+ssize_t udp_sock_sendv(int                     fd,
+                       const struct iovec *    iov,
+                       int                     iovcnt,
+                       const struct sockaddr * peer,
+                       socklen_t               len)
+{
+        struct msghdr mh;
+        ssize_t       r;
+
+        memset(&mh, 0, sizeof(mh));
+        mh.msg_name    = (void *) peer;
+        mh.msg_namelen = len;
+        mh.msg_iov     = (struct iovec *) iov;
+        mh.msg_iovlen  = (size_t) iovcnt;
+
+        do
+                r = sendmsg(fd, &mh, 0);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return r;
 }
 
 ssize_t udp_sock_send(int                     fd,
@@ -162,4 +259,80 @@ ssize_t udp_sock_recv(int                       fd,
         if (r < 0)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
         return (size_t) r > cap ? -EMSGSIZE : r;
+}
+
+int udp_sock_batch_init(struct udp_sock_batch * b,
+                        size_t                  slot,
+                        size_t                  mem,
+                        size_t                  max_n)
+{
+        size_t n = slot > 0 ? mem / slot : 0;
+
+        memset(b, 0, sizeof(*b));
+        if (slot == 0 || max_n == 0)
+                return -EINVAL;
+        if (n < 1)
+                n = 1;
+        if (n > max_n)
+                n = max_n;
+
+        b->n    = n;
+        b->slot = slot;
+        b->buf  = malloc(n * slot);
+        b->msgs = calloc(n, sizeof(*b->msgs));
+        b->iov  = calloc(n, sizeof(*b->iov));
+        b->from = calloc(n, sizeof(*b->from));
+        if (b->buf == NULL || b->msgs == NULL || b->iov == NULL ||
+            b->from == NULL) {
+                udp_sock_batch_fini(b);
+                return -ENOMEM;
+        }
+
+        return 0;
+}
+
+void udp_sock_batch_fini(struct udp_sock_batch * b)
+{
+        free(b->buf);
+        free(b->msgs);
+        free(b->iov);
+        free(b->from);
+        memset(b, 0, sizeof(*b));
+}
+
+int udp_sock_recv_batch(int                     fd,
+                        struct udp_sock_batch * b)
+{
+        size_t i;
+        int    r;
+
+        for (i = 0; i < b->n; ++i) {
+                b->iov[i].iov_base = b->buf + i * b->slot;
+                b->iov[i].iov_len  = b->slot;
+                memset(&b->msgs[i].msg_hdr, 0, sizeof(b->msgs[i].msg_hdr));
+                b->msgs[i].msg_hdr.msg_iov     = &b->iov[i];
+                b->msgs[i].msg_hdr.msg_iovlen  = 1;
+                b->msgs[i].msg_hdr.msg_name    = &b->from[i];
+                b->msgs[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
+        }
+
+        do
+                r = recvmmsg(fd, b->msgs, (unsigned) b->n, MSG_DONTWAIT,
+                             NULL);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return r == 0 ? -EAGAIN : r;
+}
+
+ssize_t udp_sock_batch_get(const struct udp_sock_batch *    b,
+                           size_t                           i,
+                           const uint8_t **                 buf,
+                           const struct sockaddr_storage ** from)
+{
+        if (b->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+                return -EMSGSIZE;
+        *buf  = b->buf + i * b->slot;
+        *from = &b->from[i];
+        return (ssize_t) b->msgs[i].msg_len;
 }
