@@ -18,6 +18,10 @@
 #                               (FC_MAX=M: at most M bytes, for debugging)
 #   layer_dealloc               the server deallocates: the client sees
 #                               it within 1 s
+#   layer_tools                 operf, ocbr and oecho across; with
+#                               PYOURO_PYTHON (a python3 that imports
+#                               ouroboros.dev) also the Python oecho
+#                               example (python/examples/oecho.py)
 #   layer_flap                  a's end down: FLOW_DOWN; up: FLOW_UP and
 #                               echoes again within 5 s (udp, without
 #                               link state: no event, echoes again)
@@ -61,7 +65,7 @@ udp_map() {
         else
                 addr="[$(nn_ip6 b a)]"
         fi
-        echo "$addr oping fc fcx" >"$d/$LAYER.map"
+        echo "$addr oping fc fcx operf ocbr oecho pyecho" >"$d/$LAYER.map"
         NN_ENV+=("OUROBOROS_UDP_MAPDIR=$d")
 }
 
@@ -133,6 +137,50 @@ layer_dealloc() {
         nn_wait_line "$NN_DIR/b/fcx.log" "^DEALLOC" 2 ||
                 fail "the server did not deallocate"
         layer_time dealloc "$t0"
+}
+
+# The other tools, and pyOuroboros, over the layer.
+layer_tools() {
+        local t0 d=$NN_DIR/b out n
+        t0=$(nn_ms)
+        for n in operf ocbr oecho; do
+                nn_irm b name register "$n" layer "$LAYER"
+                : >"$d/$n.log"
+                nn_bg b "$BIN/$n" -l >>"$d/$n.log" 2>&1
+                nn_bind b "$LAST_PID" "$n"
+        done
+        nn_retry 5 nn_exec a "$BIN/oecho" -n oecho -m hi -t 1000 ||
+                fail "no oecho server over $LTYPE"
+        out=$(nn_exec a "$BIN/oecho" -n oecho -m "over $LTYPE" 2>&1) ||
+                fail "oecho over $LTYPE: $out"
+        echo "$out" | grep -q "over $LTYPE" || fail "oecho over $LTYPE: $out"
+        out=$(nn_exec a "$BIN/operf" -n operf -d 1s -s 1000 -r 2000 -e 2>&1) ||
+                fail "operf over $LTYPE: $out"
+        echo "$out" | tail -n 3
+        out=$(nn_exec a "$BIN/ocbr" -n ocbr -d 1s -s 500 -r 1M 2>&1) ||
+                fail "ocbr over $LTYPE: $out"
+        nn_wait_line "$d/ocbr.log" "[0-9]" 3 || fail "ocbr server saw nothing"
+        if [ -n "${PYOURO_PYTHON:-}" ]; then
+                local ex=$HARNESS_DIR/../python/examples/oecho.py
+                nn_irm b name register pyecho layer "$LAYER"
+                : >"$d/pyecho.log"
+                # the example serves "oecho": run it under that name in
+                # a copy that answers to pyecho
+                sed 's/"oecho"/"pyecho"/' "$ex" >"$NN_DIR/pyecho.py"
+                nn_bg b "$PYOURO_PYTHON" -u "$NN_DIR/pyecho.py" -l \
+                        >>"$d/pyecho.log" 2>&1
+                nn_bind b "$LAST_PID" pyecho
+                nn_wait_line "$d/pyecho.log" "Starting" 10 ||
+                        fail "the Python server did not start: $(cat "$d/pyecho.log")"
+                nn_retry 10 nn_exec a "$PYOURO_PYTHON" "$NN_DIR/pyecho.py" ||
+                        fail "no Python oecho server over $LTYPE"
+                out=$(nn_exec a "$PYOURO_PYTHON" "$NN_DIR/pyecho.py" 2>&1) ||
+                        fail "Python oecho over $LTYPE: $out"
+                [ "$out" = "Hello, PyOuroboros!" ] ||
+                        fail "Python oecho over $LTYPE: $out"
+                echo "pyOuroboros oecho over $LTYPE: $out"
+        fi
+        layer_time tools "$t0"
 }
 
 # eth: the flows follow the link (FLOW_DOWN, FLOW_UP). udp has no link

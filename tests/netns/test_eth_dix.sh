@@ -20,5 +20,6 @@ layer_setup eth-dix
 layer_echo
 layer_packets
 layer_dealloc
+layer_tools
 layer_flap
 echo PASS
