@@ -1,13 +1,18 @@
 /*
- * Ouroboros - the IPCP main loop: hello, dispatch, queued requests to the
- * IRMd and their replies. See ipcp.h.
+ * Ouroboros - the IPCP process: arguments, signals, the connection to
+ * the IRMd (hello, requests in, answers and queued requests out, replies
+ * matched by id) on the event loop of loop.c; requests are parsed and
+ * handed to the ops in req.c. See ipcp.h.
  */
 #include "ipcp.h"
+#include "loop.h"
+#include "req.h"
 
 #include "common/ipcp_type.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/rundir.h"
+#include "lib/ipcp_dev.h"
 
 #include <ouroboros/errno.h>
 
@@ -30,6 +35,12 @@ struct out {            /* a request queued for the IRMd */
         void *        arg;
 };
 
+struct later {          /* a request an op answers later */
+        struct later * next;
+        uint32_t       id;
+        uint16_t       type;
+};
+
 struct pending {        /* a request sent, waiting for its reply */
         struct pending * next;
         uint32_t         id;
@@ -39,13 +50,19 @@ struct pending {        /* a request sent, waiting for its reply */
 };
 
 static struct {
-        char             name[IPCP_NAME_MAX_LEN + 1];
-        int              sock;
-        uint32_t         id;
-        struct out *     q_head;
-        struct out **    q_tail;
-        struct pending * pend;
-} ip = { .sock = -1 };
+        char                    name[IPCP_NAME_MAX_LEN + 1];
+        const struct ipcp_ops * ops;
+        int                     sock;
+        int                     err;    /* why the loop stopped */
+        uint32_t                id;
+        struct out *            q_head;
+        struct out **           q_tail;
+        struct pending *        pend;
+        struct later *          later;
+        struct msg *            in;     /* a request or reply received */
+        struct msg *            rep;    /* an answer being built */
+        struct msg *            extra;  /* scratch of req_handle */
+} ip = { .sock = -1, .q_tail = &ip.q_head };
 
 const char * ipcp_name(void)
 {
@@ -129,8 +146,19 @@ int ipcp_flow_alloc_reply(uint32_t                flow_id,
         return ipcp_send(m, NULL, NULL);
 }
 
-/* Send everything queued; remember who waits for which reply. */
-static int flush(void)
+/* A failed send: the IRMd is gone (EPIPE: a clean exit) or worse. */
+static void send_failed(int r)
+{
+        if (ip.err == 0 && r != -EPIPE) {
+                log_err("Send to the IRMd failed: %d.", r);
+                ip.err = r;
+        }
+        loop_stop();
+}
+
+/* Send everything queued (the post hook of the loop: after the answers
+ * of the iteration); remember who waits for which reply. */
+static void flush(void)
 {
         struct out * o;
         int          r = 0;
@@ -143,7 +171,11 @@ static int flush(void)
                         r = msg_send(ip.sock, o->m);
                 if (r == 0 && o->cb != NULL) {
                         struct pending * p = malloc(sizeof(*p));
-                        if (p != NULL) {
+                        if (p == NULL) {
+                                log_err("No memory to await reply %u.",
+                                        o->m->id);
+                                o->cb(o->arg, NULL);
+                        } else {
                                 p->id   = o->m->id;
                                 p->type = o->m->type;
                                 p->cb   = o->cb;
@@ -158,7 +190,8 @@ static int flush(void)
                 free(o);
         }
 
-        return r;
+        if (r < 0)
+                send_failed(r);
 }
 
 static void on_reply(const struct msg * m)
@@ -180,129 +213,156 @@ static void on_reply(const struct msg * m)
                         msg_result(m));
 }
 
-static int get_hash(struct msg_view    v,
-                    struct ipcp_hash * h)
+int ipcp_answer(ipcp_tok_t tok,
+                int        res)
 {
-        const void * p;
+        struct later ** lp;
+        struct later *  l;
+        struct msg *    rep;
+        int             r;
 
-        if (msg_get_bytes(v, T_HASH, &p, &h->len) < 0)
-                return -EBADMSG;
+        for (lp = &ip.later; (l = *lp) != NULL; lp = &l->next)
+                if (l->id == tok)
+                        break;
 
-        h->p = p;
+        if (l == NULL)
+                return -ENOENT;
 
-        return 0;
-}
-
-#define OP(f, ...) (ops->f == NULL ? -ENOTSUP : ops->f(__VA_ARGS__))
-
-static int dispatch(const struct ipcp_ops * ops,
-                    const struct msg *      m,
-                    struct msg *            rep)
-{
-        struct msg_view  v = msg_body(m);
-        struct msg_view  conf;
-        struct ipcp_hash h;
-        qosspec_t        qs = qos_raw;
-        char             dst[NAME_MAX_LEN + 1];
-        char             comp[16];
-        struct ipcp_attach at = { 0, "" };
-        struct ipcp_flow_req  fr;
-        struct ipcp_flow_resp fp;
-        uint32_t         id;
-        int32_t          res;
-
-        switch (m->type) {
-        case M_IPCPD_BOOTSTRAP:
-                if (msg_sub(v, T_CONF, 0, &conf) < 0)
-                        return -EBADMSG;
-                return OP(bootstrap, conf, &at);
-        case M_IPCPD_ENROLL:
-                if (msg_get_str(v, T_DST, dst, NAME_MAX_LEN) < 0)
-                        return -EBADMSG;
-                return OP(enroll, dst, rep, &at);
-        case M_IPCPD_CONNECT:
-        case M_IPCPD_DISCONNECT:
-                if (msg_get_str(v, T_DST, dst, NAME_MAX_LEN) < 0 ||
-                    msg_get_str(v, T_COMPONENT, comp, sizeof(comp) - 1) < 0)
-                        return -EBADMSG;
-                if (m->type == M_IPCPD_DISCONNECT)
-                        return OP(disconnect, dst, comp);
-                msg_get_qos(v, T_QOS, &qs);
-                return OP(connect, dst, comp, &qs);
-        case M_IPCPD_REG:
-        case M_IPCPD_UNREG:
-        case M_IPCPD_QUERY:
-                if (get_hash(v, &h) < 0)
-                        return -EBADMSG;
-                if (m->type == M_IPCPD_REG)
-                        return OP(reg, h);
-                if (m->type == M_IPCPD_UNREG)
-                        return OP(unreg, h);
-                return OP(query, h, m->id);
-        case M_IPCPD_FLOW_ALLOC:
-                if (msg_get_u32(v, T_FLOW_ID, &id) < 0 || get_hash(v, &h) < 0)
-                        return -EBADMSG;
-                msg_get_qos(v, T_QOS, &qs);
-                fr.flow_id = id;
-                fr.fd      = -1; /* TODO framework: adopt the memory */
-                fr.hash    = h;
-                fr.qs      = qs;
-                fr.key.p   = NULL;
-                fr.key.len = 0;
-                return OP(flow_alloc, &fr);
-        case M_IPCPD_FLOW_ALLOC_RESP:
-                if (msg_get_u32(v, T_FLOW_ID, &id) < 0 ||
-                    msg_get_i32(v, T_RESULT, &res) < 0)
-                        return -EBADMSG;
-                fp.flow_id = id;
-                fp.result  = res;
-                fp.fd      = -1; /* TODO framework: adopt the memory */
-                fp.key.p   = NULL;
-                fp.key.len = 0;
-                return OP(flow_alloc_resp, &fp);
-        case M_IPCPD_FLOW_DEALLOC:
-                if (msg_get_u32(v, T_FLOW_ID, &id) < 0)
-                        return -EBADMSG;
-                return OP(flow_dealloc, id);
-        default:
-                log_warn("Unknown request type %u from the IRMd.", m->type);
-                return -EOPNOTSUPP;
+        if (res > 0) {
+                log_err("Answer %d to request %u/%u.", res, l->type, tok);
+                res = -EINVAL;
         }
-}
 
-/* The result is T_RESULT, which must come first: build the answer's
- * extra fields in rep, then prepend. */
-static int answer(const struct msg * req,
-                  struct msg *       extra,
-                  int                res)
-{
-        struct msg * rep = malloc(sizeof(*rep));
-        int          r;
-
+        rep = malloc(sizeof(*rep));
         if (rep == NULL)
-                return -ENOMEM;
+                return -ENOMEM; /* kept: the op may try again */
 
-        msg_init_reply(rep, req, res);
-        if (extra->len > MSG_HDR_LEN && rep->len + extra->len - MSG_HDR_LEN
-            <= MSG_MAX) {
-                memcpy(rep->buf + rep->len, extra->buf + MSG_HDR_LEN,
-                       extra->len - MSG_HDR_LEN);
-                rep->len += extra->len - MSG_HDR_LEN;
-        }
+        *lp = l->next;
+        msg_init(rep, l->type, MSG_F_REPLY, l->id);
+        msg_put_i32(rep, T_RESULT, res);
+        free(l);
 
         r = msg_send(ip.sock, rep);
         free(rep);
+        if (r < 0)
+                send_failed(r);
 
         return r;
 }
 
+/* A request from the IRMd: answer now, or remember it (IPCP_LATER). */
+static void on_request(void)
+{
+        struct later * l;
+        int            res;
+        int            r;
+
+        res = req_handle(ip.ops, ip.in, ip.rep, ip.extra);
+        if (res != IPCP_LATER) {
+                r = msg_send(ip.sock, ip.rep);
+                if (r < 0)
+                        send_failed(r);
+                return;
+        }
+
+        l = malloc(sizeof(*l));
+        if (l == NULL) {
+                log_err("No memory to answer request %u later.", ip.in->id);
+                msg_init_reply(ip.rep, ip.in, -ENOMEM);
+                r = msg_send(ip.sock, ip.rep);
+                if (r < 0)
+                        send_failed(r);
+                return;
+        }
+
+        l->id    = ip.in->id;
+        l->type  = ip.in->type;
+        l->next  = ip.later;
+        ip.later = l;
+}
+
+/* The IRMd connection is readable: one message per call (the loop calls
+ * again while more wait). */
+static void on_sock(void * arg,
+                    int    fd,
+                    short  revents)
+{
+        int r;
+
+        (void) arg;
+        (void) revents;
+
+        r = msg_recv(fd, ip.in, 0);
+        if (r == -EBADMSG) {
+                log_warn("Dropped a malformed message.");
+                return;
+        }
+        if (r == -ETIMEDOUT || r == -EAGAIN)
+                return;
+        if (r < 0) {
+                log_info("IRMd connection closed, exiting.");
+                if (r != -EPIPE)
+                        ip.err = r;
+                loop_stop();
+                return;
+        }
+
+        if (ip.in->flags & MSG_F_REPLY)
+                on_reply(ip.in);
+        else
+                on_request();
+
+        msg_fini(ip.in);
+}
+
+static void on_signal(void * arg,
+                      int    fd,
+                      short  revents)
+{
+        struct signalfd_siginfo si;
+
+        (void) arg;
+        (void) revents;
+
+        if (read(fd, &si, sizeof(si)) != sizeof(si))
+                return;
+
+        log_info("Terminating on signal %u.", si.ssi_signo);
+        loop_stop();
+}
+
+/* Requests whose reply will never come: their callbacks get NULL. */
+static void drop_pending(void)
+{
+        struct pending * p;
+        struct later *   l;
+        struct out *     o;
+
+        while ((o = ip.q_head) != NULL) {
+                ip.q_head = o->next;
+                if (o->cb != NULL)
+                        o->cb(o->arg, NULL);
+                free(o->m);
+                free(o);
+        }
+        ip.q_tail = &ip.q_head;
+
+        while ((p = ip.pend) != NULL) {
+                ip.pend = p->next;
+                p->cb(p->arg, NULL);
+                free(p);
+        }
+
+        while ((l = ip.later) != NULL) {
+                ip.later = l->next;
+                free(l);
+        }
+}
+
 static int hello(enum ipcp_type type)
 {
-        struct msg * m = malloc(sizeof(*m));
+        struct msg * m = ip.in;
         int          r;
-
-        if (m == NULL)
-                return -ENOMEM;
 
         msg_init(m, M_IPCP_HELLO, 0, ++ip.id);
         msg_put_u32(m, T_PID, (uint32_t) getpid());
@@ -317,72 +377,25 @@ static int hello(enum ipcp_type type)
                 msg_fini(m);
         }
 
-        free(m);
-
         return r;
 }
 
-static int serve(const struct ipcp_ops * ops,
-                 int                     sfd)
+/* The loop with the IRMd connection and the signals on it. */
+static int serve(int sfd)
 {
-        struct msg *  m     = malloc(sizeof(*m));
-        struct msg *  extra = malloc(sizeof(*extra));
-        struct pollfd pfd[2] = {
-                { .fd = ip.sock, .events = POLLIN },
-                { .fd = sfd,     .events = POLLIN }
-        };
-        int           r = 0;
+        int r;
 
-        if (m == NULL || extra == NULL) {
-                free(m);
-                free(extra);
+        if (ipcp_fd_add(ip.sock, POLLIN, on_sock, NULL) < 0 ||
+            ipcp_fd_add(sfd, POLLIN, on_signal, NULL) < 0)
                 return -ENOMEM;
-        }
 
-        while (r == 0) {
-                if (poll(pfd, 2, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        break;
-                }
-                if (pfd[1].revents & POLLIN) {
-                        log_info("Terminating on signal.");
-                        break;
-                }
-                if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
-                        continue;
+        loop_set_post(flush);
 
-                r = msg_recv(ip.sock, m, 0);
-                if (r == -EBADMSG) {
-                        log_warn("Dropped a malformed message.");
-                        r = 0;
-                        continue;
-                }
-                if (r < 0) {
-                        log_info("IRMd connection closed, exiting.");
-                        r = r == -EPIPE ? 0 : r;
-                        break;
-                }
+        r = loop_run();
+        if (r < 0)
+                log_err("Event loop failed: %d.", r);
 
-                if (m->flags & MSG_F_REPLY) {
-                        on_reply(m);
-                } else {
-                        int res;
-                        msg_init(extra, 0, 0, 0);
-                        res = dispatch(ops, m, extra);
-                        r   = answer(m, extra, res);
-                }
-                msg_fini(m);
-
-                if (r == 0)
-                        r = flush();
-        }
-
-        free(m);
-        free(extra);
-
-        return r;
+        return r < 0 ? r : ip.err;
 }
 
 static int parse_args(int     argc,
@@ -406,6 +419,26 @@ static int parse_args(int     argc,
         return ip.name[0] == '\0' ? -EINVAL : 0;
 }
 
+static int alloc_bufs(void)
+{
+        ip.in    = malloc(sizeof(*ip.in));
+        ip.rep   = malloc(sizeof(*ip.rep));
+        ip.extra = malloc(sizeof(*ip.extra));
+        if (ip.in == NULL || ip.rep == NULL || ip.extra == NULL)
+                return -ENOMEM;
+
+        ip.in->n_fds = 0;
+
+        return 0;
+}
+
+static void free_bufs(void)
+{
+        free(ip.in);
+        free(ip.rep);
+        free(ip.extra);
+}
+
 int ipcp_main(int                     argc,
               char **                 argv,
               enum ipcp_type          type,
@@ -415,10 +448,10 @@ int ipcp_main(int                     argc,
         bool         to_stdout = false;
         const char * tname;
         sigset_t     set;
-        int          sfd;
+        int          sfd = -1;
         int          r;
 
-        ip.q_tail = &ip.q_head;
+        ip.ops = ops;
 
         if (parse_args(argc, argv, &to_stdout) < 0) {
                 fprintf(stderr, "usage: %s --name NAME [--stdout]\n",
@@ -431,36 +464,69 @@ int ipcp_main(int                     argc,
                  tname != NULL ? tname : "?");
         log_init(ident, to_stdout, LOG_LVL_INFO);
 
+        /* Before any thread starts (the library's): all inherit it. */
         sigemptyset(&set);
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
         sigprocmask(SIG_BLOCK, &set, NULL);
         signal(SIGPIPE, SIG_IGN);
+
+        r = alloc_bufs();
+        if (r < 0) {
+                log_err("Out of memory.");
+                goto out;
+        }
+
         sfd = signalfd(-1, &set, SFD_CLOEXEC);
         if (sfd < 0) {
+                r = -errno;
                 log_err("signalfd: %s.", strerror(errno));
-                return 1;
+                goto out;
+        }
+
+        /* The IRMd needs our eventfd before it hands us flows. */
+        if (ops->carries_data) {
+                r = ipcp_dev_init();
+                if (r < 0) {
+                        log_err("Cannot announce the process: %d.", r);
+                        goto out;
+                }
+        }
+
+        r = loop_init(ops->carries_data);
+        if (r < 0) {
+                log_err("Cannot start the event loop: %d.", r);
+                goto out;
         }
 
         ip.sock = rundir_connect();
         if (ip.sock < 0) {
+                r = ip.sock;
                 log_err("Cannot reach the IRMd.");
-                close(sfd);
-                return 1;
+                goto out_loop;
         }
 
         r = hello(type);
         if (r < 0) {
                 log_err("IRMd refused hello for %s: %d.", ip.name, r);
-                goto out;
+                goto out_sock;
         }
         log_info("IPCP %s (pid %d) is up.", ip.name, getpid());
 
-        r = serve(ops, sfd);
+        r = serve(sfd);
         log_info("IPCP %s stops.", ip.name);
- out:
+        drop_pending();
+        if (ops->fini != NULL)
+                ops->fini();
+ out_sock:
         close(ip.sock);
-        close(sfd);
+        ip.sock = -1;
+ out_loop:
+        loop_fini();
+ out:
+        if (sfd >= 0)
+                close(sfd);
+        free_bufs();
         log_fini();
 
         return r < 0 ? 1 : 0;

@@ -1,0 +1,682 @@
+/*
+ * Ouroboros - the IPCP event loop: one thread, one poll() over the
+ * wake-up eventfd of ipcp_loop_call, the pollable descriptor of the
+ * framework's event set (fset_fd), and every fd added with ipcp_fd_add;
+ * its timeout is the earliest timer, or none (an idle IPCP sleeps until
+ * something happens: no periodic wake-up).
+ *
+ * One iteration: poll(), then the loop calls queued, the flow events
+ * (fevent with a zero timeout into one fqueue, each flow's events given
+ * to its callback in one call), the fds that poll() reported, the
+ * timers that are due, and the post hook (ipcp.c sends its queued
+ * requests there).
+ *
+ * Re-entrancy: a callback may add and remove fds, flows and timers,
+ * itself included. The fds of an iteration are a snapshot (pollfd array
+ * plus a serial number per entry): an entry removed meanwhile is not
+ * found, one added (even under the same number) has a newer serial and
+ * waits for the next poll(). Flows watched after this iteration's
+ * fevent() carry its round number and are skipped until the next one.
+ * A timer being run is off the heap; cancelling it is a no-op, and
+ * timers added by callbacks never run in the same pass (sequence mark),
+ * so a timer that re-arms itself with delay 0 cannot starve the loop.
+ *
+ * Why no wake-up is lost:
+ * - Flow events: the set's descriptor is level-triggered (fqueue.c):
+ *   readable while any member has unread packets or an unreported
+ *   event. We call fevent() whenever poll() says it is readable; an
+ *   event reported by fevent() is given to the callback; a packet the
+ *   callback leaves unread keeps the descriptor readable, so poll()
+ *   returns again at once. An event that arrives after fevent() made
+ *   the descriptor unreadable makes it readable again (the library's
+ *   dispatcher thread lights it), and the next poll() sees it.
+ * - Loop calls: ipcp_loop_call appends to the queue under the lock and
+ *   then writes the eventfd; the loop reads (resets) the eventfd before
+ *   it takes the queue under the lock. A call appended before the take
+ *   runs now; one appended after the take wrote the eventfd after our
+ *   read, so the counter is non-zero and the next poll() returns at
+ *   once. (A call appended between our read and our take runs now and
+ *   leaves one spurious wake-up.)
+ * - Timers: the timeout is computed from the heap after every callback
+ *   of the iteration ran, rounded up to the millisecond, so poll()
+ *   returns at or after the earliest deadline; timers are added only on
+ *   the loop thread, never while it sleeps.
+ * - Fds: plain level-triggered poll().
+ */
+#include "loop.h"
+#include "ipcp.h"
+
+#include "common/log.h"
+#include "common/timeutil.h"
+
+#include <ouroboros/errno.h>
+#include <ouroboros/fqueue.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define T_FIRING SIZE_MAX /* idx of a timer whose callback runs */
+
+struct fd_ent {
+        int        fd;
+        short      events;
+        ipcp_fd_cb cb;
+        void *     arg;
+        uint64_t   serial;
+};
+
+struct flow_ent {
+        ipcp_flow_cb cb;
+        void *       arg;
+        uint64_t     round; /* the round it was watched in */
+        bool         on;
+};
+
+struct ipcp_timer {
+        int64_t       due;  /* ns, CLOCK_MONOTONIC */
+        uint64_t      seq;  /* order of timers with the same due */
+        ipcp_timer_cb cb;
+        void *        arg;
+        size_t        idx;  /* in the heap, or T_FIRING */
+};
+
+struct call {
+        struct call * next;
+        ipcp_timer_cb cb;
+        void *        arg;
+};
+
+static struct {
+        int                  efd;
+        bool                 stop;
+        uint64_t             iters;
+        void              (* post)(void);
+
+        struct fd_ent *      fds;
+        size_t               n_fds;
+        size_t               cap_fds;
+        uint64_t             serial;
+
+        struct pollfd *      pfd;   /* the snapshot of an iteration */
+        uint64_t *           pser;  /* serial of each pfd */
+        size_t               cap_pfd;
+
+        fset_t *             set;
+        fqueue_t *           fq;
+        int                  set_fd;
+        struct flow_ent *    flows; /* by flow descriptor */
+        size_t               n_flows;
+        uint64_t             round;
+
+        struct ipcp_timer ** heap;
+        size_t               n_heap;
+        size_t               cap_heap;
+        uint64_t             t_seq;
+
+        pthread_mutex_t      lock;  /* the call queue */
+        struct call *        c_head;
+        struct call **       c_tail;
+} lp = {
+        .efd    = -1,
+        .set_fd = -1,
+        .lock   = PTHREAD_MUTEX_INITIALIZER,
+        .c_tail = &lp.c_head
+};
+
+int64_t ipcp_now_ms(void)
+{
+        return now_ns() / 1000000;
+}
+
+/* ---- timers: a binary min-heap on (due, seq) ---- */
+
+static bool t_before(const struct ipcp_timer * a,
+                     const struct ipcp_timer * b)
+{
+        return a->due < b->due || (a->due == b->due && a->seq < b->seq);
+}
+
+static void h_set(size_t              i,
+                  struct ipcp_timer * t)
+{
+        lp.heap[i] = t;
+        t->idx     = i;
+}
+
+static void h_up(size_t i)
+{
+        struct ipcp_timer * t = lp.heap[i];
+
+        while (i > 0 && t_before(t, lp.heap[(i - 1) / 2])) {
+                h_set(i, lp.heap[(i - 1) / 2]);
+                i = (i - 1) / 2;
+        }
+        h_set(i, t);
+}
+
+static void h_down(size_t i)
+{
+        struct ipcp_timer * t = lp.heap[i];
+        size_t              c;
+
+        while ((c = 2 * i + 1) < lp.n_heap) {
+                if (c + 1 < lp.n_heap && t_before(lp.heap[c + 1], lp.heap[c]))
+                        ++c;
+                if (!t_before(lp.heap[c], t))
+                        break;
+                h_set(i, lp.heap[c]);
+                i = c;
+        }
+        h_set(i, t);
+}
+
+static void h_remove(size_t i)
+{
+        struct ipcp_timer * last = lp.heap[--lp.n_heap];
+
+        if (i == lp.n_heap)
+                return;
+
+        h_set(i, last);
+        if (i > 0 && t_before(last, lp.heap[(i - 1) / 2]))
+                h_up(i);
+        else
+                h_down(i);
+}
+
+struct ipcp_timer * ipcp_timer_add(int64_t       delay_ms,
+                                   ipcp_timer_cb cb,
+                                   void *        arg)
+{
+        struct ipcp_timer * t;
+
+        if (cb == NULL)
+                return NULL;
+
+        if (lp.n_heap == lp.cap_heap) {
+                size_t               cap = lp.cap_heap * 2 + 16;
+                struct ipcp_timer ** h   = realloc(lp.heap, cap * sizeof(*h));
+                if (h == NULL)
+                        return NULL;
+                lp.heap     = h;
+                lp.cap_heap = cap;
+        }
+
+        t = malloc(sizeof(*t));
+        if (t == NULL)
+                return NULL;
+
+        if (delay_ms < 0)
+                delay_ms = 0;
+        if (delay_ms > INT64_MAX / 2000000)
+                delay_ms = INT64_MAX / 2000000; /* far enough */
+
+        t->due = now_ns() + delay_ms * 1000000;
+        t->seq = lp.t_seq++;
+        t->cb  = cb;
+        t->arg = arg;
+        lp.heap[lp.n_heap] = t;
+        h_up(lp.n_heap++);
+
+        return t;
+}
+
+void ipcp_timer_cancel(struct ipcp_timer * t)
+{
+        if (t == NULL || t->idx == T_FIRING)
+                return; /* its callback runs: freed after it returns */
+
+        h_remove(t->idx);
+        free(t);
+}
+
+/* poll() timeout: ms until the earliest timer, rounded up; -1 if none. */
+static int timeout_ms(void)
+{
+        int64_t left;
+
+        if (lp.n_heap == 0)
+                return -1;
+
+        left = lp.heap[0]->due - now_ns();
+        if (left <= 0)
+                return 0;
+
+        left = (left + 999999) / 1000000;
+
+        return left > INT_MAX ? INT_MAX : (int) left;
+}
+
+/* Run the timers due now that existed before this pass. */
+static void run_timers(void)
+{
+        uint64_t mark = lp.t_seq;
+        int64_t  now  = now_ns();
+
+        while (lp.n_heap > 0 && lp.heap[0]->due <= now &&
+               lp.heap[0]->seq < mark) {
+                struct ipcp_timer * t = lp.heap[0];
+                h_remove(0);
+                t->idx = T_FIRING;
+                t->cb(t->arg);
+                free(t);
+        }
+}
+
+/* ---- loop calls ---- */
+
+int ipcp_loop_call(ipcp_timer_cb cb,
+                   void *        arg)
+{
+        struct call * c;
+        uint64_t      one = 1;
+        int           efd;
+
+        if (cb == NULL)
+                return -EINVAL;
+
+        c = malloc(sizeof(*c));
+        if (c == NULL)
+                return -ENOMEM;
+
+        c->next = NULL;
+        c->cb   = cb;
+        c->arg  = arg;
+
+        pthread_mutex_lock(&lp.lock);
+        *lp.c_tail = c;
+        lp.c_tail  = &c->next;
+        efd        = lp.efd;
+        pthread_mutex_unlock(&lp.lock);
+
+        /* After the append (see the top). A full counter (EAGAIN) is
+         * readable anyway. */
+        if (efd >= 0 && write(efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+                log_err("Loop wake-up failed: %s.", strerror(errno));
+
+        return 0;
+}
+
+static void run_calls(void)
+{
+        struct call * c;
+        uint64_t      cnt;
+
+        if (read(lp.efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+                log_err("Loop wake-up read failed: %s.", strerror(errno));
+
+        pthread_mutex_lock(&lp.lock);
+        c          = lp.c_head;
+        lp.c_head  = NULL;
+        lp.c_tail  = &lp.c_head;
+        pthread_mutex_unlock(&lp.lock);
+
+        while (c != NULL) {
+                struct call * n = c->next;
+                c->cb(c->arg);
+                free(c);
+                c = n;
+        }
+}
+
+/* ---- fds ---- */
+
+static struct fd_ent * fd_find(int fd)
+{
+        size_t i;
+
+        for (i = 0; i < lp.n_fds; ++i)
+                if (lp.fds[i].fd == fd)
+                        return &lp.fds[i];
+
+        return NULL;
+}
+
+int ipcp_fd_add(int        fd,
+                short      events,
+                ipcp_fd_cb cb,
+                void *     arg)
+{
+        struct fd_ent * e;
+
+        if (fd < 0 || cb == NULL)
+                return -EINVAL;
+
+        if (fd_find(fd) != NULL)
+                return -EEXIST;
+
+        if (lp.n_fds == lp.cap_fds) {
+                size_t cap = lp.cap_fds * 2 + 8;
+                e = realloc(lp.fds, cap * sizeof(*e));
+                if (e == NULL)
+                        return -ENOMEM;
+                lp.fds     = e;
+                lp.cap_fds = cap;
+        }
+
+        e         = &lp.fds[lp.n_fds++];
+        e->fd     = fd;
+        e->events = events;
+        e->cb     = cb;
+        e->arg    = arg;
+        e->serial = ++lp.serial;
+
+        return 0;
+}
+
+int ipcp_fd_mod(int   fd,
+                short events)
+{
+        struct fd_ent * e = fd_find(fd);
+
+        if (e == NULL)
+                return -ENOENT;
+
+        e->events = events;
+
+        return 0;
+}
+
+void ipcp_fd_del(int fd)
+{
+        struct fd_ent * e = fd_find(fd);
+
+        if (e == NULL)
+                return;
+
+        *e = lp.fds[--lp.n_fds]; /* the snapshot is by serial: safe */
+}
+
+static void run_fds(size_t first,
+                    size_t n)
+{
+        size_t i;
+        size_t j;
+
+        for (i = first; i < n; ++i) {
+                struct pollfd * p = &lp.pfd[i];
+                struct fd_ent * e = NULL;
+                ipcp_fd_cb      cb;
+
+                if (p->revents == 0)
+                        continue;
+
+                for (j = 0; j < lp.n_fds; ++j)
+                        if (lp.fds[j].serial == lp.pser[i])
+                                e = &lp.fds[j];
+                if (e == NULL)
+                        continue; /* removed during this iteration */
+
+                cb = e->cb;
+                cb(e->arg, p->fd, p->revents);
+
+                if (!(p->revents & POLLNVAL))
+                        continue;
+                /* Closed but not removed: it would spin. */
+                e = fd_find(p->fd);
+                if (e != NULL && e->serial == lp.pser[i]) {
+                        log_warn("Fd %d was closed while watched.", p->fd);
+                        ipcp_fd_del(p->fd);
+                }
+        }
+}
+
+/* ---- flows ---- */
+
+static int set_init(void)
+{
+        lp.set = fset_create();
+        lp.fq  = fqueue_create();
+        if (lp.set == NULL || lp.fq == NULL)
+                goto fail;
+
+        lp.set_fd = fset_fd(lp.set);
+        if (lp.set_fd < 0)
+                goto fail;
+
+        return 0;
+ fail:
+        fqueue_destroy(lp.fq);
+        fset_destroy(lp.set);
+        lp.fq     = NULL;
+        lp.set    = NULL;
+        lp.set_fd = -1;
+
+        return -ENOMEM;
+}
+
+int ipcp_flow_watch(int          fd,
+                    ipcp_flow_cb cb,
+                    void *       arg)
+{
+        struct flow_ent * f;
+        int               r;
+
+        if (fd < 0)
+                return -EBADF;
+
+        if (cb == NULL)
+                return -EINVAL;
+
+        if (lp.set == NULL && (r = set_init()) < 0)
+                return r;
+
+        if ((size_t) fd >= lp.n_flows) {
+                size_t n = lp.n_flows * 2 > (size_t) fd + 1 ?
+                        lp.n_flows * 2 : (size_t) fd + 1;
+                f = realloc(lp.flows, n * sizeof(*f));
+                if (f == NULL)
+                        return -ENOMEM;
+                memset(f + lp.n_flows, 0, (n - lp.n_flows) * sizeof(*f));
+                lp.flows   = f;
+                lp.n_flows = n;
+        }
+
+        f = &lp.flows[fd];
+        /* A flow deallocated without unwatch left the set by itself. */
+        if (f->on && fset_has(lp.set, fd))
+                return -EEXIST;
+
+        r = fset_add(lp.set, fd);
+        if (r < 0)
+                return r == -ENOTALLOC ? -EBADF : r;
+
+        f->cb    = cb;
+        f->arg   = arg;
+        f->round = lp.round;
+        f->on    = true;
+
+        return 0;
+}
+
+void ipcp_flow_unwatch(int fd)
+{
+        if (fd < 0 || (size_t) fd >= lp.n_flows || !lp.flows[fd].on)
+                return;
+
+        lp.flows[fd].on = false;
+        fset_del(lp.set, fd);
+}
+
+/* Give each flow's events to its callback, one call per flow. */
+static void run_flows(void)
+{
+        static const struct timespec zero = { 0, 0 };
+        int                          fd;
+        int                          next;
+        int                          ev;
+
+        ++lp.round; /* flows watched from here on wait for the next */
+
+        if (fevent(lp.set, lp.fq, &zero) <= 0)
+                return;
+
+        fd = fqueue_next(lp.fq);
+        while (fd >= 0) {
+                struct flow_ent * f;
+
+                ev = (int) fqueue_type(lp.fq);
+                while ((next = fqueue_next(lp.fq)) == fd)
+                        ev |= (int) fqueue_type(lp.fq);
+
+                f = (size_t) fd < lp.n_flows ? &lp.flows[fd] : NULL;
+                if (f != NULL && f->on && f->round != lp.round)
+                        f->cb(f->arg, fd, ev);
+
+                fd = next;
+        }
+}
+
+/* ---- the loop ---- */
+
+int loop_init(bool flows)
+{
+        lp.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (lp.efd < 0)
+                return -errno;
+
+        if (flows && set_init() < 0) {
+                close(lp.efd);
+                lp.efd = -1;
+                return -ENOMEM;
+        }
+
+        return 0;
+}
+
+void loop_fini(void)
+{
+        struct call * c;
+        size_t        i;
+
+        while ((c = lp.c_head) != NULL) {
+                lp.c_head = c->next;
+                free(c);
+        }
+        lp.c_tail = &lp.c_head;
+
+        for (i = 0; i < lp.n_heap; ++i)
+                free(lp.heap[i]);
+        free(lp.heap);
+        lp.heap     = NULL;
+        lp.n_heap   = 0;
+        lp.cap_heap = 0;
+
+        free(lp.fds);
+        lp.fds     = NULL;
+        lp.n_fds   = 0;
+        lp.cap_fds = 0;
+        free(lp.pfd);
+        free(lp.pser);
+        lp.pfd     = NULL;
+        lp.pser    = NULL;
+        lp.cap_pfd = 0;
+
+        free(lp.flows);
+        lp.flows   = NULL;
+        lp.n_flows = 0;
+        fqueue_destroy(lp.fq);
+        fset_destroy(lp.set);
+        lp.fq     = NULL;
+        lp.set    = NULL;
+        lp.set_fd = -1;
+
+        if (lp.efd >= 0)
+                close(lp.efd);
+        pthread_mutex_lock(&lp.lock);
+        lp.efd = -1;
+        pthread_mutex_unlock(&lp.lock);
+}
+
+void loop_stop(void)
+{
+        lp.stop = true;
+}
+
+void loop_set_post(void (* post)(void))
+{
+        lp.post = post;
+}
+
+uint64_t loop_iterations(void)
+{
+        return lp.iters;
+}
+
+/* Fill the pollfd snapshot: [0] wake-up, [1] the set if any, fds. */
+static int snapshot(size_t * first)
+{
+        size_t n = lp.n_fds + 2;
+        size_t i;
+
+        if (n > lp.cap_pfd) {
+                struct pollfd * p = realloc(lp.pfd, n * sizeof(*p));
+                uint64_t *      s;
+                if (p == NULL)
+                        return -ENOMEM;
+                lp.pfd = p;
+                s = realloc(lp.pser, n * sizeof(*s));
+                if (s == NULL)
+                        return -ENOMEM;
+                lp.pser    = s;
+                lp.cap_pfd = n;
+        }
+
+        n = 0;
+        lp.pfd[n].fd     = lp.efd;
+        lp.pfd[n].events = POLLIN;
+        lp.pser[n++]     = 0;
+        if (lp.set_fd >= 0) {
+                lp.pfd[n].fd     = lp.set_fd;
+                lp.pfd[n].events = POLLIN;
+                lp.pser[n++]     = 0;
+        }
+        *first = n;
+        for (i = 0; i < lp.n_fds; ++i, ++n) {
+                lp.pfd[n].fd     = lp.fds[i].fd;
+                lp.pfd[n].events = lp.fds[i].events;
+                lp.pser[n]       = lp.fds[i].serial;
+        }
+
+        return (int) n;
+}
+
+int loop_run(void)
+{
+        size_t first;
+        int    n;
+        int    r;
+
+        lp.stop = false;
+        run_calls(); /* any queued before the loop ran */
+
+        while (!lp.stop) {
+                n = snapshot(&first);
+                if (n < 0)
+                        return n;
+
+                r = poll(lp.pfd, (nfds_t) n, timeout_ms());
+                if (r < 0 && errno != EINTR)
+                        return -errno;
+                ++lp.iters;
+                if (r < 0)
+                        continue;
+
+                if (lp.pfd[0].revents != 0)
+                        run_calls();
+                if (first == 2 && lp.pfd[1].revents != 0)
+                        run_flows();
+                run_fds(first, (size_t) n);
+                run_timers();
+                if (lp.post != NULL)
+                        lp.post();
+        }
+
+        return 0;
+}
