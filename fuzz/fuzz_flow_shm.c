@@ -4,9 +4,10 @@
  * shared header, its channel counters and its ring (raw stores of any
  * value anywhere in them, or honest packets through a real handle of
  * its side), interleaved with what our side does (map, peek/consume,
- * write, events, arm, queue lengths, close, set_down). Every call must
- * return cleanly; a packet handed out by peek must lie inside our
- * receive ring and be at most max_pkt; nothing blocks (deadlines are
+ * write, reserve/commit, events, arm, queue lengths, close, set_down).
+ * Every call must return cleanly; a packet handed out by peek must lie
+ * inside our receive ring and be at most max_pkt, room handed out by
+ * reserve inside our transmit ring; nothing blocks (deadlines are
  * already past or the calls are non-blocking).
  *
  * Sources: src/common/flow_shm.c src/common/flow_shm_ctl.c
@@ -121,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t * data,
         struct timespec   past = { 0, 0 };
         static uint8_t    buf[MAX_PKT + 8];
         const void *      pkt;
+        void *            room;
         ssize_t           n;
         int               ops = 0;
 
@@ -132,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t * data,
         memcpy(raw, &fresh, sizeof(fresh));
 
         while (in.n > 0 && ops++ < 256) {
-                switch (take(&in, 1) % 12) {
+                switch (take(&in, 1) % 13) {
                 case 0:
                         peer_store(&in);
                         break;
@@ -193,6 +195,21 @@ int LLVMFuzzerTestOneInput(const uint8_t * data,
                 case 10:
                         if (us != NULL)
                                 flow_shm_set_down(us, take(&in, 1) & 1);
+                        break;
+                case 11: /* in place: reserve, fill, commit (maybe less) */
+                        if (us == NULL)
+                                break;
+                        n = (ssize_t) (take(&in, 2) % (MAX_PKT + 2));
+                        if (flow_shm_reserve(us, (size_t) n, &room,
+                                             take(&in, 1) & 1, &past) == 0) {
+                                uint8_t * p = room;
+                                if (p < us->txring ||
+                                    p + n > us->txring + us->ring)
+                                        abort();
+                                memset(p, 'r', (size_t) n);
+                        }
+                        flow_shm_commit(us, (size_t) n -
+                                        take(&in, 1) % ((size_t) n + 1));
                         break;
                 default:
                         if (us != NULL && (take(&in, 1) & 7) == 0)

@@ -79,6 +79,21 @@
  * head, before the event loop polls flow_shm_events, which loads the
  * tail. A state change always signals an armed peer.
  *
+ * In-place writes (flow_shm_reserve / flow_shm_commit) split
+ * flow_shm_write in two without changing the protocol: reserve waits for
+ * room exactly as a write does (the same W0-W5 sleep) and returns where
+ * the payload will lie, between the tail and the head plus the ring,
+ * bytes the reader never looks at (it reads only below the published
+ * tail, and the writer is the channel's only producer). It writes
+ * nothing shared. Commit writes the wrap marker and the record header,
+ * then does the write's P1 and P2 (and the eventfd edge) unchanged, so
+ * every argument above holds for it. Between the two calls the room
+ * cannot shrink: the reader only frees. A commit shorter than the
+ * reservation keeps the reservation's wrap decision (wrapping early is
+ * always safe, see above) and publishes fewer bytes. A state change
+ * between the calls (close, down, peer dead) makes the commit fail as a
+ * write would, with nothing published.
+ *
  * Before sleeping, a waiter polls for FLOW_SHM_SPIN_NS (only with more
  * than one CPU online, yielding after the first 2 µs so a peer on the
  * same CPU can run): a futex round trip costs tens of µs here, a running
@@ -244,11 +259,22 @@ static void rec_put(uint8_t * ring,
         memcpy(ring + pos, &r, sizeof(r));
 }
 
-static void write_commit(struct flow_shm * shm,
-                         const void *      buf,
-                         size_t            len,
-                         uint64_t          rec,
-                         uint64_t          need)
+/* Where the payload of a record of rec bytes, needing need at the
+ * tail, goes: after a wrap marker at 0, else at the tail. */
+static uint8_t * rec_payload(const struct flow_shm * shm,
+                             uint64_t                rec,
+                             uint64_t                need)
+{
+        uint64_t pos = need != rec ? 0 : shm->tail & shm->mask;
+
+        return shm->txring + pos + REC_HDR;
+}
+
+/* Publish the record whose payload (len bytes) is in place. */
+static void write_publish(struct flow_shm * shm,
+                          size_t            len,
+                          uint64_t          rec,
+                          uint64_t          need)
 {
         uint64_t old = shm->tail;
         uint64_t pos = old & shm->mask;
@@ -261,9 +287,8 @@ static void write_commit(struct flow_shm * shm,
         }
 
         rec_put(shm->txring, pos, (uint32_t) len, at);
-        if (len > 0)
-                memcpy(shm->txring + pos + REC_HDR, buf, len);
 
+        shm->reserved = false; /* the tail moves: room is gone */
         shm->tail = old + need;
         shm->tpkts++;
         atomic_store_explicit(&shm->tx->tpkts, shm->tpkts,
@@ -409,6 +434,50 @@ static void write_wake_at(struct flow_shm * shm,
         atomic_store(&shm->tx->whpkts, shm->wake_hpkts);
 }
 
+/*
+ * Wait for room for a record of len bytes (as flow_shm_write): 0 with
+ * *rec and *need set, or a negative errno.
+ */
+static int write_wait(struct flow_shm *       shm,
+                      size_t                  len,
+                      bool                    nonblock,
+                      const struct timespec * abstime,
+                      uint64_t *              rec,
+                      uint64_t *              need)
+{
+        int r;
+
+        if (len > shm->max_pkt)
+                return -EMSGSIZE;
+
+        *rec = REC_HDR + align8(len);
+
+        for (;;) {
+                r = write_state(shm);
+                if (r < 0)
+                        return r;
+
+                r = write_room_grow(shm, *rec, need);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        return 0;
+
+                if (nonblock)
+                        return -EAGAIN;
+                if (expired(abstime))
+                        return -ETIMEDOUT;
+                if (shm_spin(shm, write_ready, abstime))
+                        continue;
+
+                write_wake_at(shm, *need);                 /* W0 */
+                r = shm_sleep(&shm->tx->wseq, &shm->tx->wwaiters,
+                              &shm->tx->wwoken, write_woken, shm, abstime);
+                if (r < 0)
+                        return r;
+        }
+}
+
 ssize_t flow_shm_write(struct flow_shm *       shm,
                        const void *            buf,
                        size_t                  len,
@@ -426,36 +495,70 @@ ssize_t flow_shm_write(struct flow_shm *       shm,
         if (buf == NULL && len > 0)
                 return -EINVAL;
 
-        rec = REC_HDR + align8(len);
+        r = write_wait(shm, len, nonblock, abstime, &rec, &need);
+        if (r < 0)
+                return r;
 
-        for (;;) {
-                r = write_state(shm);
-                if (r < 0)
-                        return r;
-
-                r = write_room_grow(shm, rec, &need);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        break;
-
-                if (nonblock)
-                        return -EAGAIN;
-                if (expired(abstime))
-                        return -ETIMEDOUT;
-                if (shm_spin(shm, write_ready, abstime))
-                        continue;
-
-                write_wake_at(shm, need);                  /* W0 */
-                r = shm_sleep(&shm->tx->wseq, &shm->tx->wwaiters,
-                              &shm->tx->wwoken, write_woken, shm, abstime);
-                if (r < 0)
-                        return r;
-        }
-
-        write_commit(shm, buf, len, rec, need);
+        if (len > 0)
+                memcpy(rec_payload(shm, rec, need), buf, len);
+        write_publish(shm, len, rec, need);
 
         return (ssize_t) len;
+}
+
+int flow_shm_reserve(struct flow_shm *       shm,
+                     size_t                  len,
+                     void **                 buf,
+                     bool                    nonblock,
+                     const struct timespec * abstime)
+{
+        uint64_t rec;
+        uint64_t need;
+        int      r;
+
+        assert(shm != NULL);
+        assert(buf != NULL);
+
+        shm->reserved = false;
+
+        r = write_wait(shm, len, nonblock, abstime, &rec, &need);
+        if (r < 0)
+                return r;
+
+        shm->reserved = true;
+        shm->res_len  = len;
+        shm->res_need = need;
+        *buf = rec_payload(shm, rec, need);
+
+        return 0;
+}
+
+int flow_shm_commit(struct flow_shm * shm,
+                    size_t            len)
+{
+        uint64_t rec;
+        uint64_t need;
+        int      r;
+
+        assert(shm != NULL);
+
+        if (!shm->reserved)
+                return -EINVAL;
+
+        shm->reserved = false; /* used up, or dropped by a failure */
+        if (len > shm->res_len)
+                return -EINVAL;
+
+        r = write_state(shm);
+        if (r < 0)
+                return r;
+
+        /* A shorter record needs less: the same wrap, fewer bytes. */
+        rec  = REC_HDR + align8(len);
+        need = shm->res_need - (REC_HDR + align8(shm->res_len)) + rec;
+        write_publish(shm, len, rec, need);
+
+        return 0;
 }
 
 /* Why this side cannot read now (rx empty), or 0 to wait. */

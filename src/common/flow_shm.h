@@ -121,6 +121,26 @@ ssize_t flow_shm_write(struct flow_shm *       shm,
                        const struct timespec * abstime);
 
 /*
+ * Write one packet in place, without a copy: flow_shm_reserve waits for
+ * room for up to len bytes as flow_shm_write does (same arguments and
+ * errors, -EMSGSIZE above max_pkt) and returns 0 with *buf pointing at
+ * that room in the shared memory; flow_shm_commit publishes the first
+ * len (<= the reserved length) bytes of it as one packet and wakes the
+ * reader: 0, -EINVAL (nothing reserved or len too long), -EFLOWDOWN or
+ * -ENOTALLOC (the state changed: nothing is sent). A reserve replaces
+ * an earlier one; a flow_shm_write or a failed commit drops it. Same
+ * thread rule as flow_shm_write: one writer between the two calls.
+ */
+int     flow_shm_reserve(struct flow_shm *       shm,
+                         size_t                  len,
+                         void **                 buf,
+                         bool                    nonblock,
+                         const struct timespec * abstime);
+
+int     flow_shm_commit(struct flow_shm * shm,
+                        size_t            len);
+
+/*
  * Wait for the next packet and return its length, with *pkt pointing at
  * it in shared memory; it stays valid until flow_shm_consume. Returns
  * -EAGAIN (empty and nonblock), -ETIMEDOUT, -EFLOWDOWN (empty and the

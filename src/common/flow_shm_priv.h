@@ -48,6 +48,9 @@ struct flow_shm {
         uint64_t           win;     /* wrap at this offset (see ring) */
         uint64_t           wake_head;  /* sleeping until head >= */
         uint64_t           wake_hpkts; /* and hpkts >= these */
+        bool               reserved;   /* flow_shm_reserve holds room */
+        uint64_t           res_len;    /* for this many bytes, */
+        uint64_t           res_need;   /* needing these at tail */
 
         /* Reader thread only. */
         alignas(64) uint64_t head;
