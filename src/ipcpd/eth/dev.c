@@ -63,6 +63,34 @@ ssize_t eth_dev_send(struct eth_dev * d,
         return d->ops->send(d, frame, len);
 }
 
+ssize_t eth_dev_sendv(struct eth_dev *     d,
+                      const struct iovec * iov,
+                      int                  iovcnt)
+{
+        size_t len = 0;
+        int    i;
+
+        if (iovcnt <= 0 || iovcnt > ETH_DEV_IOV_MAX)
+                return -EINVAL;
+        for (i = 0; i < iovcnt; ++i)
+                len += iov[i].iov_len;
+        if (len < ETH_MAC_HDR_LEN || iov[0].iov_len < ETH_MAC_HDR_LEN)
+                return -EINVAL;
+        if (len > ETH_MAC_HDR_LEN + d->mtu)
+                return -EMSGSIZE;
+        return d->ops->sendv(d, iov, iovcnt, len);
+}
+
+uint64_t eth_dev_foreign(const struct eth_dev * d)
+{
+        return d->foreign;
+}
+
+int eth_dev_ctl_fd(const struct eth_dev * d)
+{
+        return d->ops->ctl_fd != NULL ? d->ops->ctl_fd(d) : -1;
+}
+
 ssize_t eth_dev_recv(struct eth_dev * d,
                      uint8_t *        buf,
                      size_t           cap)

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #define ETH_DEV_PROTO_LLC  0x0004  /* ETH_P_802_2: 802.3 length frames */
 #define ETH_DEV_VDE_MTU    1500    /* default MTU of vde:// devices */
@@ -46,12 +47,19 @@ struct eth_dev_ops {
         ssize_t (* send)(struct eth_dev * d,
                          const uint8_t *  frame,
                          size_t           len);
+        /* One frame gathered from iovcnt pieces (len bytes in all). */
+        ssize_t (* sendv)(struct eth_dev *     d,
+                          const struct iovec * iov,
+                          int                  iovcnt,
+                          size_t               len);
         /* One frame of at most cap bytes, or -EAGAIN if none waits. */
         ssize_t (* recv)(struct eth_dev * d,
                          uint8_t *        buf,
                          size_t           cap);
         /* 1 up (and carrier), 0 down, or -errno. */
         int     (* link_up)(struct eth_dev * d);
+        /* See eth_dev_ctl_fd; NULL: none. */
+        int     (* ctl_fd)(const struct eth_dev * d);
 };
 
 /* Shared by the back-ends; the IPCP uses the functions below only. */
@@ -64,6 +72,9 @@ struct eth_dev {
         int                        ifindex;  /* raw */
         char                       name[16]; /* raw: interface name */
         void *                     vde;      /* VDE: the VDECONN */
+        uint8_t *                  txbuf;    /* VDE: gathers sendv */
+        uint64_t                   foreign;  /* frames of other protocols
+                                                dropped by recv        */
 };
 
 extern const struct eth_dev_ops eth_dev_raw_ops;
@@ -89,6 +100,15 @@ ssize_t eth_dev_send(struct eth_dev * d,
                      const uint8_t *  frame,
                      size_t           len);
 
+/* Send one frame gathered from iovcnt pieces (header and payload, so
+ * the payload is not copied to add a header; VDE gathers them into one
+ * buffer, libvdeplug having no vectored send). Errors of eth_dev_send,
+ * -EINVAL for more than ETH_DEV_IOV_MAX pieces. */
+#define ETH_DEV_IOV_MAX 8
+ssize_t eth_dev_sendv(struct eth_dev *     d,
+                      const struct iovec * iov,
+                      int                  iovcnt);
+
 /* Receive one frame into buf (cap bytes); its length, or -EAGAIN (none
  * waits, or ETH_DEV_SKIP_MAX foreign frames were dropped: poll again).
  * cap must be at least ETH_MAC_HDR_LEN + eth_dev_mtu(d) + 1: a frame
@@ -97,6 +117,14 @@ ssize_t eth_dev_send(struct eth_dev * d,
 ssize_t eth_dev_recv(struct eth_dev * d,
                      uint8_t *        buf,
                      size_t           cap);
+
+/* Frames of other protocols recv dropped so far (a VDE switch
+ * delivers every frame on it; a raw socket sees only its protocol). */
+uint64_t eth_dev_foreign(const struct eth_dev * d);
+
+/* A descriptor that turns readable (EOF) when a VDE switch goes away,
+ * or -1 (Linux interfaces, VDE plugins without a control channel). */
+int     eth_dev_ctl_fd(const struct eth_dev * d);
 
 /* MTU in bytes after the 14-byte MAC header (1500 on most Ethernet). */
 size_t  eth_dev_mtu(const struct eth_dev * d);

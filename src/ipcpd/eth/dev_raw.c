@@ -134,6 +134,28 @@ static ssize_t raw_send(struct eth_dev * d,
         return n;
 }
 
+static ssize_t raw_sendv(struct eth_dev *     d,
+                         const struct iovec * iov,
+                         int                  iovcnt,
+                         size_t               len)
+{
+        struct msghdr mh;
+        ssize_t       n;
+
+        (void) len;
+
+        memset(&mh, 0, sizeof(mh));
+        mh.msg_iov    = (struct iovec *) iov;
+        mh.msg_iovlen = (size_t) iovcnt;
+
+        do
+                n = sendmsg(d->fd, &mh, 0);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return n;
+}
+
 static ssize_t raw_recv(struct eth_dev * d,
                         uint8_t *        buf,
                         size_t           cap)
@@ -155,8 +177,10 @@ static ssize_t raw_recv(struct eth_dev * d,
                         continue;   /* sent from this host */
                 if ((size_t) n >= cap)
                         return -EMSGSIZE;
-                if (!eth_dev_proto_match(d->proto, buf, (size_t) n))
+                if (!eth_dev_proto_match(d->proto, buf, (size_t) n)) {
+                        ++d->foreign;
                         continue;   /* e.g. VLAN-tagged */
+                }
                 return n;
         }
         return -EAGAIN;  /* the fd stays readable: the caller comes back */
@@ -178,6 +202,7 @@ const struct eth_dev_ops eth_dev_raw_ops = {
         .open    = raw_open,
         .close   = raw_close,
         .send    = raw_send,
+        .sendv   = raw_sendv,
         .recv    = raw_recv,
         .link_up = raw_link_up
 };

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libvdeplug.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -58,6 +59,11 @@ static int vde_dev_open(struct eth_dev *            d,
                 vde_close(conn);
                 return -EIO;
         }
+        d->txbuf = malloc(ETH_MAC_HDR_LEN + d->mtu);
+        if (d->txbuf == NULL) {
+                vde_close(conn);
+                return -ENOMEM;
+        }
         d->vde = conn;
         return 0;
 }
@@ -66,6 +72,8 @@ static void vde_dev_close(struct eth_dev * d)
 {
         if (d->vde != NULL)
                 vde_close(d->vde);
+        free(d->txbuf);
+        d->txbuf = NULL;
         d->vde = NULL;
         d->fd  = -1;
 }
@@ -82,6 +90,22 @@ static ssize_t vde_dev_send(struct eth_dev * d,
         if (n < 0)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
         return n;
+}
+
+static ssize_t vde_dev_sendv(struct eth_dev *     d,
+                             const struct iovec * iov,
+                             int                  iovcnt,
+                             size_t               len)
+{
+        size_t off = 0;
+        int    i;
+
+        for (i = 0; i < iovcnt; ++i) {
+                memcpy(d->txbuf + off, iov[i].iov_base, iov[i].iov_len);
+                off += iov[i].iov_len;
+        }
+
+        return vde_dev_send(d, d->txbuf, len);
 }
 
 static ssize_t vde_dev_recv(struct eth_dev * d,
@@ -103,11 +127,18 @@ static ssize_t vde_dev_recv(struct eth_dev * d,
                  * longer frame, so a frame must be shorter than cap. */
                 if ((size_t) n >= cap)
                         return -EMSGSIZE;
-                if (!eth_dev_proto_match(d->proto, buf, (size_t) n))
+                if (!eth_dev_proto_match(d->proto, buf, (size_t) n)) {
+                        ++d->foreign;
                         continue;
+                }
                 return n;
         }
         return -EAGAIN;  /* the fd stays readable: the caller comes back */
+}
+
+static int vde_dev_ctl_fd(const struct eth_dev * d)
+{
+        return d->vde != NULL ? vde_ctlfd(d->vde) : -1;
 }
 
 static int vde_dev_link_up(struct eth_dev * d)
@@ -121,6 +152,8 @@ const struct eth_dev_ops eth_dev_vde_ops = {
         .open    = vde_dev_open,
         .close   = vde_dev_close,
         .send    = vde_dev_send,
+        .sendv   = vde_dev_sendv,
         .recv    = vde_dev_recv,
-        .link_up = vde_dev_link_up
+        .link_up = vde_dev_link_up,
+        .ctl_fd  = vde_dev_ctl_fd
 };

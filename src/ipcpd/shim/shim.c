@@ -1,0 +1,1044 @@
+/*
+ * Ouroboros - the shim core: the IRMd's ops, flow allocation and
+ * deallocation over FLOW_REQ / FLOW_REPLY / FLOW_DEALLOC, and the data
+ * path between the applications' flows and the transport. See shim.h
+ * for the protocol; the directory is in shim_dir.c, the peers and
+ * their liveness in shim_peer.c.
+ *
+ * Data path, sending: the set of the framework calls flow_cb for an
+ * application flow with packets; each is read in place
+ * (ipcp_flow_peek), handed to the transport as an iovec (it adds its
+ * header without copying) and released (ipcp_flow_consume), at most
+ * SHIM_TX_BUDGET per call so one busy flow cannot starve the others (the
+ * set is level-triggered: the rest calls again). A full device
+ * (-EAGAIN) leaves the packet in the flow, parks the flow until
+ * shim_tx_ready, and so pushes back on the writer.
+ * Receiving: the transport hands each payload where it lies in its
+ * receive buffer; it is written into the application's flow once
+ * (ipcp_flow_reserve / commit, or flow_write while the library has no
+ * in-place writes). A full flow drops the packet (counted).
+ *
+ * Stray frames (an eid nobody here owns, or owned for another peer)
+ * get a FLOW_DEALLOC back, at most SHIM_RST_MAX per tick, so a peer
+ * that lost its state learns it at its next packet; a FLOW_DEALLOC is
+ * honoured only with the flow's own peer address and both eids.
+ */
+#include "shim_priv.h"
+
+#include "common/log.h"
+#include "common/proto.h"
+#include "lib/ipcp_dev.h"
+
+#include <ouroboros/dev.h>
+#include <ouroboros/errno.h>
+#include <ouroboros/fccntl.h>
+#include <ouroboros/fqueue.h>
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+static struct shim * g; /* one shim per process */
+
+/* ---- flows: eids, ids ---- */
+
+static struct sflow ** id_bucket(struct shim * sh,
+                                 uint32_t      id)
+{
+        return &sh->ids[id % SHIM_ID_BUCKETS];
+}
+
+static void id_insert(struct shim *  sh,
+                      struct sflow * f)
+{
+        struct sflow ** b = id_bucket(sh, f->flow_id);
+
+        f->id_next = *b;
+        *b         = f;
+}
+
+static void id_remove(struct shim *  sh,
+                      struct sflow * f)
+{
+        struct sflow ** fp;
+
+        if (f->flow_id == 0)
+                return;
+
+        for (fp = id_bucket(sh, f->flow_id); *fp != NULL;
+             fp = &(*fp)->id_next) {
+                if (*fp == f) {
+                        *fp = f->id_next;
+                        return;
+                }
+        }
+}
+
+static struct sflow * id_find(struct shim * sh,
+                              uint32_t      id)
+{
+        struct sflow * f;
+
+        if (id == 0)
+                return NULL;
+
+        for (f = *id_bucket(sh, id); f != NULL; f = f->id_next)
+                if (f->flow_id == id)
+                        return f;
+
+        return NULL;
+}
+
+/* A new flow with a free eid (the next one after the last given, so an
+ * eid is reused as late as possible), or NULL. */
+static struct sflow * flow_new(struct shim * sh)
+{
+        struct sflow * f;
+        uint32_t       i;
+        uint16_t       e;
+
+        for (i = 0; i < SHIM_EIDS; ++i) {
+                e = ++sh->next_eid;
+                if (e != 0 && sh->eids[e] == NULL)
+                        break;
+        }
+        if (i == SHIM_EIDS)
+                return NULL;
+
+        f = calloc(1, sizeof(*f));
+        if (f == NULL)
+                return NULL;
+
+        f->eid       = e;
+        f->fd        = -1;
+        f->gen       = ++sh->next_gen;
+        sh->eids[e]  = f;
+
+        return f;
+}
+
+static int key_copy(struct sflow *          f,
+                    const struct ipcp_key * k)
+{
+        free(f->key);
+        f->key     = NULL;
+        f->key_len = 0;
+
+        if (k == NULL || k->p == NULL || k->len == 0)
+                return 0;
+        if (k->len > MGMT_KEY_MAX)
+                return -EINVAL;
+
+        f->key = malloc(k->len);
+        if (f->key == NULL)
+                return -ENOMEM;
+        memcpy(f->key, k->p, k->len);
+        f->key_len = k->len;
+
+        return 0;
+}
+
+static void unblock(struct shim *  sh,
+                    struct sflow * f)
+{
+        struct sflow ** fp;
+
+        for (fp = &sh->blocked; *fp != NULL; fp = &(*fp)->b_next) {
+                if (*fp == f) {
+                        *fp = f->b_next;
+                        break;
+                }
+        }
+
+        f->blocked = false;
+        f->b_next  = NULL;
+}
+
+void shim_send_mgmt(struct shim *            sh,
+                    const struct shim_addr * dst,
+                    const struct mgmt_msg *  m)
+{
+        static struct log_rate rl;
+        int                    err;
+
+        err = sh->t.send_mgmt(sh->ctx, dst, m);
+        if (err < 0) {
+                ++sh->ctr[SHIM_C_DROP_TX];
+                if (log_rate_ok(&rl, LOG_LVL_WARN, NULL))
+                        log_warn("Management message %d not sent: %d.",
+                                 m->type, err);
+        }
+}
+
+static void send_dealloc(struct shim *            sh,
+                         const struct shim_addr * dst,
+                         uint16_t                 s_eid,
+                         uint16_t                 d_eid)
+{
+        struct mgmt_msg m;
+
+        memset(&m, 0, sizeof(m));
+        m.type  = MGMT_FLOW_DEALLOC;
+        m.s_eid = s_eid;
+        m.d_eid = d_eid;
+
+        shim_send_mgmt(sh, dst, &m);
+}
+
+/* A stray frame from from for our eid mine, sent by their eid theirs. */
+static void stray(struct shim *            sh,
+                  const struct shim_addr * from,
+                  uint16_t                 mine,
+                  uint16_t                 theirs)
+{
+        if (mine == 0 || theirs == 0 || sh->rst_left == 0)
+                return;
+
+        --sh->rst_left;
+        send_dealloc(sh, from, mine, theirs);
+}
+
+void shim_flow_close(struct shim *  sh,
+                     struct sflow * f,
+                     bool           tell_peer)
+{
+        if (tell_peer && f->peer != NULL && f->peer_eid != 0 &&
+            f->state == SF_UP)
+                send_dealloc(sh, &f->peer->addr, f->eid, f->peer_eid);
+
+        if (f->state == SF_UP)
+                --sh->ctr[SHIM_C_FLOWS];
+
+        if (f->watched)
+                ipcp_flow_unwatch(f->fd);
+        if (f->blocked)
+                unblock(sh, f);
+        if (f->timer != NULL)
+                ipcp_timer_cancel(f->timer);
+
+        shim_dir_unwait(sh, f);
+        shim_peer_detach(sh, f);
+        id_remove(sh, f);
+        sh->eids[f->eid] = NULL;
+
+        if (f->fd >= 0)
+                flow_dealloc(f->fd);
+
+        free(f->key);
+        free(f);
+}
+
+void shim_flow_fail(struct shim *  sh,
+                    struct sflow * f,
+                    int            err)
+{
+        if (f->requester && f->state != SF_UP) {
+                ++sh->ctr[SHIM_C_FLOWS_FAILED];
+                ipcp_flow_alloc_reply(f->flow_id, err, NULL, 0);
+        }
+
+        shim_flow_close(sh, f, false);
+}
+
+void shim_flow_set_down(struct shim *  sh,
+                        struct sflow * f,
+                        bool           down)
+{
+        uint32_t fl;
+
+        (void) sh;
+
+        if (fccntl(f->fd, FLOWGFLAGS, &fl) < 0)
+                return;
+
+        fl = down ? (fl | FLOWFDOWN) : (fl & ~(uint32_t) FLOWFDOWN);
+        if (fccntl(f->fd, FLOWSFLAGS, fl) < 0)
+                log_warn("Could not mark flow %u %s.", f->flow_id,
+                         down ? "down" : "up");
+}
+
+/* ---- the data path ---- */
+
+static void flow_cb(void * arg,
+                    int    fd,
+                    int    events);
+
+static int flow_up(struct shim *  sh,
+                   struct sflow * f)
+{
+        uint32_t fl;
+        int      err;
+
+        if (fccntl(f->fd, FLOWGFLAGS, &fl) == 0)
+                fccntl(f->fd, FLOWSFLAGS, fl | FLOWFNONBLOCK);
+
+        err = ipcp_flow_watch(f->fd, flow_cb, f);
+        if (err < 0)
+                return err;
+
+        f->watched = true;
+        f->state   = SF_UP;
+        ++sh->ctr[SHIM_C_FLOWS];
+        ++sh->ctr[SHIM_C_FLOWS_TOTAL];
+
+        if (!sh->link_up)
+                shim_flow_set_down(sh, f, true);
+
+        return 0;
+}
+
+/* Send up to budget packets of f; false if f was closed. */
+static bool tx(struct shim *  sh,
+               struct sflow * f,
+               size_t         budget)
+{
+        const void * pkt;
+        struct iovec iov;
+        ssize_t      n;
+        int          r;
+
+        while (budget-- > 0) {
+                n = ipcp_flow_peek(f->fd, &pkt);
+                if (n == -EAGAIN)
+                        break;
+                if (n < 0) { /* -EFLOWDOWN: the application is gone */
+                        shim_flow_close(sh, f, true);
+                        return false;
+                }
+
+                if (!sh->link_up || (size_t) n > sh->t.max_payload) {
+                        ++sh->ctr[n > 0 && (size_t) n > sh->t.max_payload
+                                  ? SHIM_C_DROP_OVERSIZE : SHIM_C_DROP_TX];
+                        ipcp_flow_consume(f->fd);
+                        continue;
+                }
+
+                iov.iov_base = (void *) pkt;
+                iov.iov_len  = (size_t) n;
+                r = sh->t.send_data(sh->ctx, &f->peer->addr, f->peer_eid,
+                                    f->eid, &iov, 1);
+                if (r == -EAGAIN) { /* park until the device drains */
+                        ipcp_flow_unwatch(f->fd);
+                        f->watched = false;
+                        f->blocked = true;
+                        f->b_next  = sh->blocked;
+                        sh->blocked = f;
+                        break;
+                }
+
+                ipcp_flow_consume(f->fd);
+                ++sh->ctr[r < 0 ? SHIM_C_DROP_TX : SHIM_C_TX_DATA];
+        }
+
+        if (sh->t.flush != NULL)
+                sh->t.flush(sh->ctx);
+
+        return true;
+}
+
+static void flow_cb(void * arg,
+                    int    fd,
+                    int    events)
+{
+        struct sflow * f = arg;
+
+        (void) fd;
+
+        if (!(events & FLOW_DEALLOC)) {
+                tx(g, f, SHIM_TX_BUDGET);
+                return;
+        }
+
+        /* The application deallocated or died: send what it wrote. */
+        if (tx(g, f, SIZE_MAX) && !f->blocked)
+                shim_flow_close(g, f, true);
+}
+
+void shim_tx_ready(struct shim * sh)
+{
+        struct sflow * f;
+
+        while (sh->blocked != NULL) {
+                f           = sh->blocked;
+                sh->blocked = f->b_next;
+                f->b_next   = NULL;
+                f->blocked  = false;
+                if (ipcp_flow_watch(f->fd, flow_cb, f) == 0)
+                        f->watched = true;
+        }
+}
+
+static void deliver(struct shim *   sh,
+                    struct sflow *  f,
+                    const uint8_t * payload,
+                    size_t          len)
+{
+        void *  buf;
+        ssize_t r;
+
+        if (!sh->no_reserve) {
+                r = ipcp_flow_reserve(f->fd, len, &buf);
+                if (r == 0) {
+                        memcpy(buf, payload, len);
+                        r = ipcp_flow_commit(f->fd, len);
+                        goto done;
+                }
+                if (r != -ENOTSUP)
+                        goto done;
+                sh->no_reserve = true;
+        }
+
+        r = flow_write(f->fd, payload, len);
+ done:
+        if (r >= 0)
+                ++sh->ctr[SHIM_C_RX_DATA];
+        else if (r == -EMSGSIZE)
+                ++sh->ctr[SHIM_C_DROP_OVERSIZE];
+        else
+                ++sh->ctr[SHIM_C_DROP_FULL];
+}
+
+void shim_rcv_data(struct shim *            sh,
+                   const struct shim_addr * from,
+                   uint16_t                 d_eid,
+                   uint16_t                 s_eid,
+                   const uint8_t *          payload,
+                   size_t                   len)
+{
+        struct sflow * f = sh->eids[d_eid];
+
+        if (f == NULL || f->state != SF_UP) {
+                ++sh->ctr[SHIM_C_DROP_EID];
+                if (f == NULL)
+                        stray(sh, from, d_eid, s_eid);
+                return;
+        }
+
+        if (f->peer_eid != s_eid || !shim_addr_eq(&f->peer->addr, from)) {
+                ++sh->ctr[SHIM_C_DROP_PEER];
+                stray(sh, from, d_eid, s_eid);
+                return;
+        }
+
+        f->peer->heard = true;
+
+        if (len > sh->t.max_payload) {
+                ++sh->ctr[SHIM_C_DROP_OVERSIZE];
+                return;
+        }
+
+        deliver(sh, f, payload, len);
+}
+
+/* ---- flow allocation: requester ---- */
+
+static void req_send(struct shim *  sh,
+                     struct sflow * f)
+{
+        struct mgmt_msg m;
+
+        memset(&m, 0, sizeof(m));
+        m.type     = MGMT_FLOW_REQ;
+        m.id       = f->cookie;
+        m.s_eid    = f->eid;
+        m.qos      = f->qs;
+        m.name     = f->hash;
+        m.name_len = sh->hlen;
+        m.key      = f->key;
+        m.key_len  = f->key_len;
+
+        shim_send_mgmt(sh, &f->peer->addr, &m);
+}
+
+static void req_tick(void * arg)
+{
+        struct sflow * f = arg;
+
+        f->timer = NULL; /* fired: freed by the framework */
+
+        if (ipcp_now_ms() >= f->deadline) {
+                log_warn("Flow %u: no reply from the peer.", f->flow_id);
+                shim_dir_forget(g, f->hash);
+                shim_flow_fail(g, f, -ETIMEDOUT);
+                return;
+        }
+
+        req_send(g, f);
+        f->timer = ipcp_timer_add(SHIM_REQ_RETX_MS, req_tick, f);
+        if (f->timer == NULL)
+                shim_flow_fail(g, f, -ENOMEM);
+}
+
+static int req_start(struct shim *            sh,
+                     struct sflow *           f,
+                     const struct shim_addr * addr)
+{
+        struct speer * p = shim_peer_get(sh, addr, true);
+
+        if (p == NULL)
+                return -ENOMEM;
+
+        shim_peer_attach(sh, p, f);
+        f->state    = SF_REQ;
+        f->deadline = ipcp_now_ms() + SHIM_REQ_TIMEO_MS;
+
+        req_send(sh, f);
+
+        f->timer = ipcp_timer_add(SHIM_REQ_RETX_MS, req_tick, f);
+
+        return f->timer == NULL ? -ENOMEM : 0;
+}
+
+void shim_flow_resolved(struct shim *            sh,
+                        struct sflow *           f,
+                        const struct shim_addr * addr,
+                        int                      err)
+{
+        if (addr == NULL) {
+                shim_flow_fail(sh, f, err < 0 ? err : -ENAME);
+                return;
+        }
+
+        err = req_start(sh, f, addr);
+        if (err < 0)
+                shim_flow_fail(sh, f, err);
+}
+
+static int op_flow_alloc(const struct ipcp_flow_req * r)
+{
+        const struct shim_addr * a;
+        struct sflow *           f;
+        int                      err;
+
+        if (g == NULL) {
+                err = -EIPCPSTATE;
+                goto fail_fd;
+        }
+        if (r->fd < 0 || r->hash.len != g->hlen) {
+                err = -EINVAL;
+                goto fail_fd;
+        }
+
+        f = flow_new(g);
+        if (f == NULL) {
+                err = -ENOMEM;
+                goto fail_fd;
+        }
+
+        f->requester = true;
+        f->flow_id   = r->flow_id;
+        f->fd        = r->fd;
+        f->qs        = r->qs;
+        f->state     = SF_RESOLVE;
+        memcpy(f->hash, r->hash.p, g->hlen);
+        if (getrandom(&f->cookie, sizeof(f->cookie), 0) < 0)
+                f->cookie = f->gen;
+        id_insert(g, f);
+
+        err = key_copy(f, &r->key);
+        if (err < 0)
+                goto fail;
+
+        a = shim_dir_cached(g, f->hash);
+        if (a != NULL)
+                err = req_start(g, f, a);
+        else
+                err = shim_dir_query(g, f->hash, NULL, f);
+        if (err < 0)
+                goto fail;
+
+        return 0;
+ fail:
+        shim_flow_close(g, f, false);
+        return err;
+ fail_fd:
+        if (r->fd >= 0)
+                flow_dealloc(r->fd);
+        return err;
+}
+
+static void rcv_flow_reply(struct shim *            sh,
+                           const struct shim_addr * from,
+                           const struct mgmt_msg *  m)
+{
+        struct sflow *  f = sh->eids[m->d_eid];
+        struct ipcp_key k = { m->key, m->key_len };
+
+        if (f == NULL || !f->requester || f->cookie != m->id ||
+            f->peer == NULL || !shim_addr_eq(&f->peer->addr, from)) {
+                ++sh->ctr[SHIM_C_DROP_MGMT];
+                if (f == NULL && m->result == 0)
+                        stray(sh, from, m->d_eid, m->s_eid);
+                return;
+        }
+
+        if (f->state != SF_REQ)
+                return; /* a resent reply */
+
+        if (m->result < 0) {
+                log_info("Flow %u refused by the peer: %d.", f->flow_id,
+                         m->result);
+                shim_flow_fail(sh, f, m->result);
+                return;
+        }
+
+        ipcp_timer_cancel(f->timer);
+        f->timer    = NULL;
+        f->peer_eid = m->s_eid;
+        free(f->key);
+        f->key     = NULL;
+        f->key_len = 0;
+
+        if (flow_up(sh, f) < 0) {
+                shim_flow_fail(sh, f, -ENOMEM);
+                return;
+        }
+
+        ipcp_flow_alloc_reply(f->flow_id, 0, m->key_len > 0 ? &k : NULL, 0);
+        log_dbg("Flow %u up: eids %u/%u.", f->flow_id, f->eid, f->peer_eid);
+}
+
+/* ---- flow allocation: acceptor ---- */
+
+static void reply_send(struct shim *            sh,
+                       const struct shim_addr * dst,
+                       uint32_t                 cookie,
+                       uint16_t                 s_eid,
+                       uint16_t                 d_eid,
+                       int                      result,
+                       const uint8_t *          key,
+                       size_t                   key_len)
+{
+        struct mgmt_msg m;
+
+        memset(&m, 0, sizeof(m));
+        m.type    = MGMT_FLOW_REPLY;
+        m.id      = cookie;
+        m.s_eid   = result < 0 ? 0 : s_eid;
+        m.d_eid   = d_eid;
+        m.result  = (int16_t) (result < -32768 ? -EINVAL : result);
+        m.key     = key;
+        m.key_len = key_len;
+
+        shim_send_mgmt(sh, dst, &m);
+}
+
+/* Refuse f with err and forget it. */
+static void acc_refuse(struct shim *  sh,
+                       struct sflow * f,
+                       int            err)
+{
+        reply_send(sh, &f->peer->addr, f->cookie, f->eid, f->peer_eid, err,
+                   NULL, 0);
+        shim_flow_close(sh, f, false);
+}
+
+static void arr_cb(void *             arg,
+                   const struct msg * rep)
+{
+        uintptr_t      v   = (uintptr_t) arg;
+        struct sflow * f   = g != NULL ? g->eids[v & 0xffff] : NULL;
+        uint32_t       id  = 0;
+        int            res;
+
+        if (f == NULL || f->gen != (uint32_t) (v >> 16) ||
+            f->state != SF_ARR)
+                return; /* gone meanwhile: the accept finds nothing */
+
+        res = rep == NULL ? -EIPCP : msg_result(rep);
+        if (res == 0 && (msg_get_u32(msg_body(rep), T_FLOW_ID, &id) < 0 ||
+                         id == 0))
+                res = -EIPCP;
+        if (res < 0) {
+                acc_refuse(g, f, res);
+                return;
+        }
+
+        f->flow_id = id;
+        f->state   = SF_ACC;
+        id_insert(g, f);
+}
+
+static void rcv_flow_req(struct shim *            sh,
+                         const struct shim_addr * from,
+                         const struct mgmt_msg *  m)
+{
+        struct speer *   p = shim_peer_get(sh, from, false);
+        struct sflow *   f;
+        struct ipcp_hash h = { m->name, m->name_len };
+        struct ipcp_key  k = { m->key, m->key_len };
+        uintptr_t        arg;
+        int              err;
+
+        for (f = p != NULL ? p->flows : NULL; f != NULL; f = f->p_next) {
+                if (f->requester || f->peer_eid != m->s_eid ||
+                    f->cookie != m->id)
+                        continue;
+                if (f->replied) /* our reply was lost */
+                        reply_send(sh, from, f->cookie, f->eid,
+                                   f->peer_eid, f->result, f->key,
+                                   f->key_len);
+                return; /* a resent request */
+        }
+
+        if (m->name_len != sh->hlen || !shim_dir_registered(sh, m->name)) {
+                reply_send(sh, from, m->id, 0, m->s_eid, -ENAME, NULL, 0);
+                return;
+        }
+
+        f = flow_new(sh);
+        p = f != NULL ? shim_peer_get(sh, from, true) : NULL;
+        if (p == NULL) {
+                if (f != NULL)
+                        shim_flow_close(sh, f, false);
+                reply_send(sh, from, m->id, 0, m->s_eid, -ENOMEM, NULL, 0);
+                return;
+        }
+
+        shim_peer_attach(sh, p, f);
+        f->state    = SF_ARR;
+        f->peer_eid = m->s_eid;
+        f->cookie   = m->id;
+        f->qs       = m->qos;
+        memcpy(f->hash, m->name, sh->hlen);
+
+        arg = (uintptr_t) f->eid | ((uintptr_t) f->gen << 16);
+        err = ipcp_flow_req_arr(h, &f->qs, m->key_len > 0 ? &k : NULL, 0,
+                                arr_cb, (void *) arg);
+        if (err < 0)
+                acc_refuse(sh, f, err);
+}
+
+static int op_flow_alloc_resp(const struct ipcp_flow_resp * r)
+{
+        struct sflow * f = g != NULL ? id_find(g, r->flow_id) : NULL;
+        int            err;
+
+        if (f == NULL || f->requester || f->state != SF_ACC) {
+                if (r->fd >= 0)
+                        flow_dealloc(r->fd);
+                return r->result < 0 ? 0 : -EFLOWPEER;
+        }
+
+        if (r->result < 0) {
+                acc_refuse(g, f, r->result);
+                return 0;
+        }
+
+        if (r->fd < 0) {
+                acc_refuse(g, f, -EIPCP);
+                return -EINVAL;
+        }
+
+        f->fd = r->fd;
+        err = key_copy(f, &r->key);
+        if (err == 0)
+                err = flow_up(g, f);
+        if (err < 0) {
+                acc_refuse(g, f, err);
+                return err;
+        }
+
+        f->replied = true;
+        f->result  = 0;
+        reply_send(g, &f->peer->addr, f->cookie, f->eid, f->peer_eid, 0,
+                   f->key, f->key_len);
+        log_dbg("Flow %u up: eids %u/%u.", f->flow_id, f->eid, f->peer_eid);
+
+        return 0;
+}
+
+/* ---- deallocation ---- */
+
+static void rcv_dealloc(struct shim *            sh,
+                        const struct shim_addr * from,
+                        const struct mgmt_msg *  m)
+{
+        struct sflow * f = sh->eids[m->d_eid];
+
+        if (f == NULL || f->peer == NULL || f->peer_eid != m->s_eid ||
+            !shim_addr_eq(&f->peer->addr, from)) {
+                ++sh->ctr[SHIM_C_DROP_MGMT];
+                return;
+        }
+
+        log_dbg("Flow %u deallocated by the peer.", f->flow_id);
+        shim_flow_fail(sh, f, -EFLOWPEER);
+}
+
+static int op_flow_dealloc(uint32_t flow_id)
+{
+        struct sflow * f = g != NULL ? id_find(g, flow_id) : NULL;
+
+        if (f != NULL)
+                shim_flow_close(g, f, true);
+
+        return 0; /* closed already (by the peer, or a timeout) */
+}
+
+/* ---- what the transport hands us ---- */
+
+void shim_rcv_mgmt(struct shim *            sh,
+                   const struct shim_addr * from,
+                   bool                     bcast,
+                   const uint8_t *          buf,
+                   size_t                   len)
+{
+        struct mgmt_msg m;
+        struct speer *  p;
+
+        if (mgmt_parse(buf, len, &m) < 0) {
+                ++sh->ctr[SHIM_C_DROP_MGMT];
+                return;
+        }
+
+        p = shim_peer_get(sh, from, false);
+        if (p != NULL)
+                p->heard = true;
+
+        if (bcast && m.type != MGMT_NAME_QUERY) {
+                ++sh->ctr[SHIM_C_DROP_MGMT];
+                return;
+        }
+
+        switch (m.type) {
+        case MGMT_NAME_QUERY:
+        case MGMT_NAME_REPLY:
+                shim_dir_rcv(sh, from, bcast, &m);
+                break;
+        case MGMT_FLOW_REQ:
+                rcv_flow_req(sh, from, &m);
+                break;
+        case MGMT_FLOW_REPLY:
+                rcv_flow_reply(sh, from, &m);
+                break;
+        case MGMT_FLOW_DEALLOC:
+                rcv_dealloc(sh, from, &m);
+                break;
+        case MGMT_KEEPALIVE:
+                shim_peer_rcv_ka(sh, from, &m);
+                break;
+        default:
+                ++sh->ctr[SHIM_C_DROP_MGMT];
+                break;
+        }
+}
+
+void shim_count(struct shim * sh,
+                enum shim_ctr c)
+{
+        if (sh != NULL && c < SHIM_C_COUNT)
+                ++sh->ctr[c];
+}
+
+void shim_count_n(struct shim * sh,
+                  enum shim_ctr c,
+                  uint64_t      n)
+{
+        if (sh != NULL && c < SHIM_C_COUNT)
+                sh->ctr[c] += n;
+}
+
+/* ---- the other IRMd ops ---- */
+
+static int op_reg(struct ipcp_hash h)
+{
+        return g == NULL ? -EIPCPSTATE : shim_dir_reg(g, h);
+}
+
+static int op_unreg(struct ipcp_hash h)
+{
+        return g == NULL ? -EIPCPSTATE : shim_dir_unreg(g, h);
+}
+
+static int op_query(struct ipcp_hash h,
+                    ipcp_tok_t       tok)
+{
+        int err;
+
+        if (g == NULL)
+                return -EIPCPSTATE;
+        if (h.len != g->hlen)
+                return -EINVAL;
+        if (shim_dir_cached(g, h.p) != NULL)
+                return 0;
+
+        err = shim_dir_query(g, h.p, &tok, NULL);
+
+        return err < 0 ? err : IPCP_LATER;
+}
+
+static const char * const ctr_names[SHIM_C_COUNT] = {
+        [SHIM_C_RX_FRAMES]     = "rx_frames",
+        [SHIM_C_RX_BYTES]      = "rx_bytes",
+        [SHIM_C_TX_FRAMES]     = "tx_frames",
+        [SHIM_C_TX_BYTES]      = "tx_bytes",
+        [SHIM_C_RX_DATA]       = "rx_data",
+        [SHIM_C_TX_DATA]       = "tx_data",
+        [SHIM_C_DROP_RUNT]     = "drop_runt",
+        [SHIM_C_DROP_TYPE]     = "drop_type",
+        [SHIM_C_DROP_LEN]      = "drop_len",
+        [SHIM_C_DROP_OVERSIZE] = "drop_oversize",
+        [SHIM_C_DROP_BAD]      = "drop_bad",
+        [SHIM_C_DROP_MGMT]     = "drop_mgmt",
+        [SHIM_C_DROP_EID]      = "drop_eid",
+        [SHIM_C_DROP_PEER]     = "drop_peer",
+        [SHIM_C_DROP_FULL]     = "drop_full",
+        [SHIM_C_DROP_TX]       = "drop_tx",
+        [SHIM_C_FLOWS]         = "flows",
+        [SHIM_C_FLOWS_TOTAL]   = "flows_total",
+        [SHIM_C_FLOWS_FAILED]  = "flows_failed",
+        [SHIM_C_QUERIES_OUT]   = "queries_out",
+        [SHIM_C_QUERIES_IN]    = "queries_in",
+        [SHIM_C_PEERS_LOST]    = "peers_lost",
+        [SHIM_C_KA_OUT]        = "keepalives_out",
+        [SHIM_C_KA_IN]         = "keepalives_in"
+};
+
+const char * shim_ctr_name(enum shim_ctr c)
+{
+        return c < SHIM_C_COUNT ? ctr_names[c] : "?";
+}
+
+static int op_stat(struct ipcp_stat * s)
+{
+        int c;
+        int err;
+
+        if (g == NULL)
+                return -EIPCPSTATE;
+
+        for (c = 0; c < SHIM_C_COUNT; ++c) {
+                err = ipcp_stat_add(s, ctr_names[c], g->ctr[c]);
+                if (err < 0)
+                        return err;
+        }
+
+        return g->t.stat != NULL ? g->t.stat(g->ctx, s) : 0;
+}
+
+static void op_fini(void)
+{
+        size_t i;
+
+        if (g == NULL)
+                return;
+
+        /* Tell every peer, so its applications learn it at once. */
+        for (i = 1; i < SHIM_EIDS; ++i)
+                if (g->eids[i] != NULL)
+                        shim_flow_close(g, g->eids[i], true);
+
+        if (g->t.flush != NULL)
+                g->t.flush(g->ctx);
+
+        shim_dir_fini(g);
+        shim_peer_fini(g);
+
+        if (g->t.fini != NULL)
+                g->t.fini(g->ctx);
+
+        free(g);
+        g = NULL;
+}
+
+void shim_ipcp_ops(struct ipcp_ops * ops)
+{
+        ops->reg             = op_reg;
+        ops->unreg           = op_unreg;
+        ops->query           = op_query;
+        ops->flow_alloc      = op_flow_alloc;
+        ops->flow_alloc_resp = op_flow_alloc_resp;
+        ops->flow_dealloc    = op_flow_dealloc;
+        ops->stat            = op_stat;
+        ops->fini            = op_fini;
+        ops->carries_data    = true;
+}
+
+int shim_start(const struct shim_transport * t,
+               void *                        ctx,
+               size_t                        hash_len,
+               struct shim **                out)
+{
+        struct shim * sh;
+
+        if (g != NULL)
+                return -EIPCPSTATE;
+
+        if (t == NULL || t->send_data == NULL || t->send_mgmt == NULL ||
+            t->max_payload == 0 || hash_len == 0 ||
+            hash_len > HASH_MAX_LEN || out == NULL)
+                return -EINVAL;
+
+        sh = calloc(1, sizeof(*sh));
+        if (sh == NULL)
+                return -ENOMEM;
+
+        sh->t        = *t;
+        sh->ctx      = ctx;
+        sh->hlen     = hash_len;
+        sh->link_up  = true;
+        sh->rst_left = SHIM_RST_MAX;
+
+        g    = sh;
+        *out = sh;
+
+        return 0;
+}
+
+/* ---- addresses ---- */
+
+bool shim_addr_eq(const struct shim_addr * a,
+                  const struct shim_addr * b)
+{
+        if (a->kind != b->kind)
+                return false;
+
+        switch (a->kind) {
+        case SHIM_ADDR_MAC:
+                return memcmp(a->u.mac, b->u.mac, sizeof(a->u.mac)) == 0;
+        case SHIM_ADDR_IN4:
+                return a->u.in4.sin_port == b->u.in4.sin_port &&
+                        a->u.in4.sin_addr.s_addr == b->u.in4.sin_addr.s_addr;
+        case SHIM_ADDR_IN6:
+                return a->u.in6.sin6_port == b->u.in6.sin6_port &&
+                        memcmp(&a->u.in6.sin6_addr, &b->u.in6.sin6_addr,
+                               sizeof(a->u.in6.sin6_addr)) == 0;
+        default:
+                return true;
+        }
+}
+
+const char * shim_addr_str(const struct shim_addr * a,
+                           char *                   buf)
+{
+        char ip[INET6_ADDRSTRLEN];
+
+        switch (a->kind) {
+        case SHIM_ADDR_MAC:
+                snprintf(buf, SHIM_ADDR_STR_MAX,
+                         "%02x:%02x:%02x:%02x:%02x:%02x", a->u.mac[0],
+                         a->u.mac[1], a->u.mac[2], a->u.mac[3], a->u.mac[4],
+                         a->u.mac[5]);
+                break;
+        case SHIM_ADDR_IN4:
+                inet_ntop(AF_INET, &a->u.in4.sin_addr, ip, sizeof(ip));
+                snprintf(buf, SHIM_ADDR_STR_MAX, "%s:%u", ip,
+                         ntohs(a->u.in4.sin_port));
+                break;
+        case SHIM_ADDR_IN6:
+                inet_ntop(AF_INET6, &a->u.in6.sin6_addr, ip, sizeof(ip));
+                snprintf(buf, SHIM_ADDR_STR_MAX, "[%s]:%u", ip,
+                         ntohs(a->u.in6.sin6_port));
+                break;
+        default:
+                snprintf(buf, SHIM_ADDR_STR_MAX, "(none)");
+                break;
+        }
+
+        return buf;
+}

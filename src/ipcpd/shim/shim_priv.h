@@ -1,0 +1,180 @@
+/*
+ * Ouroboros - the shim core's state, shared by its files: shim.c (the
+ * IRMd ops, flow allocation and the data path), shim_dir.c (registered
+ * hashes, name queries and their cache) and shim_peer.c (peers, their
+ * liveness and the link). Not for transports: they use shim.h.
+ */
+#ifndef OUROBOROS_IPCPD_SHIM_PRIV_H
+#define OUROBOROS_IPCPD_SHIM_PRIV_H
+
+#include "shim.h"
+
+#include "common/hash.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SHIM_EIDS        65536
+#define SHIM_ID_BUCKETS  1024
+#define SHIM_QUERY_CANDS 8
+#define SHIM_RST_MAX     16    /* FLOW_DEALLOC answers to strays a tick */
+
+/* The life of one flow; the requester goes RESOLVE -> REQ -> UP, the
+ * acceptor ARR -> ACC -> UP. */
+enum sflow_state {
+        SF_RESOLVE = 0, /* requester: waiting for the name's address  */
+        SF_REQ,         /* requester: FLOW_REQ sent, no reply yet     */
+        SF_ARR,         /* acceptor: IRMd told, its flow id not known */
+        SF_ACC,         /* acceptor: waiting for the application      */
+        SF_UP           /* allocated: data flows                      */
+};
+
+struct speer;
+struct squery;
+
+struct sflow {
+        struct sflow *      id_next;    /* flow id bucket chain          */
+        struct sflow *      p_next;     /* peer's flows                  */
+        struct sflow **     p_prev;
+        struct sflow *      q_next;     /* flows waiting on a query      */
+        struct sflow *      b_next;     /* flows blocked on the device   */
+        enum sflow_state    state;
+        bool                requester;
+        bool                watched;
+        bool                blocked;
+        uint32_t            flow_id;    /* IRMd's id of our half; 0 in
+                                           SF_ARR                        */
+        int                 fd;         /* adopted flow, -1 if none yet  */
+        uint16_t            eid;        /* ours                          */
+        uint16_t            peer_eid;   /* theirs, 0 until known         */
+        uint32_t            cookie;     /* FLOW_REQ / FLOW_REPLY id      */
+        uint32_t            gen;        /* tells reused eids apart       */
+        struct speer *      peer;       /* NULL while resolving          */
+        struct squery *     query;      /* SF_RESOLVE                    */
+        struct ipcp_timer * timer;      /* SF_REQ resend                 */
+        int64_t             deadline;   /* SF_REQ                        */
+        int16_t             result;     /* acceptor: the answer sent     */
+        bool                replied;    /* acceptor: FLOW_REPLY sent     */
+        qosspec_t           qs;
+        uint8_t             hash[HASH_MAX_LEN];
+        uint8_t *           key;        /* ours: requester's or reply's  */
+        size_t              key_len;
+};
+
+struct speer {
+        struct speer *   next;
+        struct shim_addr addr;
+        struct sflow *   flows;
+        size_t           n_flows;
+        bool             heard;      /* a frame since the last tick    */
+        int64_t          last_heard;
+        int64_t          last_probe;
+        uint32_t         ka_seq;
+};
+
+/* A name query in progress: the IRMd's (toks) and flows' (flows). */
+struct squery {
+        struct squery *     next;
+        struct shim *       sh;
+        uint32_t            id;
+        uint8_t             hash[HASH_MAX_LEN];
+        struct shim_addr    cands[SHIM_QUERY_CANDS];
+        size_t              n_cands;
+        size_t              n_refused;
+        bool                resolving;  /* transport's IPCP_LATER      */
+        bool                bcast;
+        int64_t             deadline;
+        struct ipcp_timer * timer;
+        ipcp_tok_t *        toks;
+        size_t              n_toks;
+        struct sflow *      flows;
+};
+
+struct sreg {
+        struct sreg * next;
+        uint8_t       hash[HASH_MAX_LEN];
+};
+
+struct sdir {
+        struct sdir *    next;
+        uint8_t          hash[HASH_MAX_LEN];
+        struct shim_addr addr;
+        int64_t          expires;
+};
+
+struct shim {
+        struct shim_transport t;
+        void *                ctx;
+        size_t                hlen;
+        bool                  link_up;
+        bool                  no_reserve;  /* ipcp_flow_reserve: ENOTSUP */
+        uint16_t              next_eid;
+        uint32_t              next_gen;
+        struct sflow *        eids[SHIM_EIDS];
+        struct sflow *        ids[SHIM_ID_BUCKETS];
+        struct sflow *        blocked;
+        struct speer *        peers;
+        struct ipcp_timer *   tick;
+        unsigned              rst_left;
+        struct squery *       queries;
+        struct sreg *         regs;
+        struct sdir *         dir;
+        uint64_t              ctr[SHIM_C_COUNT];
+};
+
+/* shim.c */
+void           shim_flow_close(struct shim *  sh,
+                               struct sflow * f,
+                               bool           tell_peer);
+void           shim_flow_fail(struct shim *  sh,
+                              struct sflow * f,
+                              int            err);
+void           shim_flow_resolved(struct shim *            sh,
+                                  struct sflow *           f,
+                                  const struct shim_addr * addr,
+                                  int                      err);
+void           shim_flow_set_down(struct shim *  sh,
+                                  struct sflow * f,
+                                  bool           down);
+void           shim_send_mgmt(struct shim *            sh,
+                              const struct shim_addr * dst,
+                              const struct mgmt_msg *  m);
+
+/* shim_dir.c */
+bool           shim_dir_registered(struct shim *   sh,
+                                   const uint8_t * hash);
+int            shim_dir_reg(struct shim *    sh,
+                            struct ipcp_hash h);
+int            shim_dir_unreg(struct shim *    sh,
+                              struct ipcp_hash h);
+const struct shim_addr * shim_dir_cached(struct shim *   sh,
+                                         const uint8_t * hash);
+void           shim_dir_forget(struct shim *   sh,
+                               const uint8_t * hash);
+int            shim_dir_query(struct shim *   sh,
+                              const uint8_t * hash,
+                              ipcp_tok_t *    tok,
+                              struct sflow *  f);
+void           shim_dir_unwait(struct shim *  sh,
+                               struct sflow * f);
+void           shim_dir_rcv(struct shim *            sh,
+                            const struct shim_addr * from,
+                            bool                     bcast,
+                            const struct mgmt_msg *  m);
+void           shim_dir_fini(struct shim * sh);
+
+/* shim_peer.c */
+struct speer * shim_peer_get(struct shim *            sh,
+                             const struct shim_addr * a,
+                             bool                     create);
+void           shim_peer_attach(struct shim *  sh,
+                                struct speer * p,
+                                struct sflow * f);
+void           shim_peer_detach(struct shim *  sh,
+                                struct sflow * f);
+void           shim_peer_rcv_ka(struct shim *            sh,
+                                const struct shim_addr * from,
+                                const struct mgmt_msg *  m);
+void           shim_peer_fini(struct shim * sh);
+
+#endif /* OUROBOROS_IPCPD_SHIM_PRIV_H */
