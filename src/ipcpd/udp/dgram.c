@@ -6,12 +6,6 @@
 #include "ipcpd/mgmt/be.h"
 
 #include <errno.h>
-#include <stdbool.h>
-
-static bool is_name_msg(uint8_t type)
-{
-        return type == MGMT_NAME_QUERY || type == MGMT_NAME_REPLY;
-}
 
 ssize_t udp_dgram_push_data(uint8_t *  payload,
                             size_t     len,
@@ -39,8 +33,6 @@ ssize_t udp_dgram_put_mgmt(uint8_t *               buf,
 {
         ssize_t n;
 
-        if (is_name_msg(m->type))
-                return -EOPNOTSUPP;
         if (cap < UDP_HDR_LEN)
                 return -ENOBUFS;
         n = mgmt_encode(buf + UDP_HDR_LEN, cap - UDP_HDR_LEN, m);
@@ -71,12 +63,7 @@ int udp_dgram_parse(const uint8_t *    buf,
 int udp_dgram_parse_mgmt(const struct udp_dgram * d,
                          struct mgmt_msg *        m)
 {
-        int ret;
-
         if (d->d_eid != 0)
                 return -EINVAL;
-        ret = mgmt_parse(d->payload, d->len, m);
-        if (ret < 0)
-                return ret;
-        return is_name_msg(m->type) ? -EOPNOTSUPP : 0;
+        return mgmt_parse(d->payload, d->len, m);
 }

@@ -6,10 +6,11 @@
  *
  * big-endian. d_eid is the receiver's endpoint id of the flow, s_eid
  * the sender's; d_eid 0 (with s_eid 0) marks a management message
- * (mgmt.h: flow request and reply, deallocation, keepalive) as the
- * payload. UDP keeps datagram boundaries, so there is no length field.
- * Names are not queried over the wire: they come from the mapping file
- * (map.h) or DNS, so NAME_QUERY and NAME_REPLY are refused here.
+ * (mgmt.h: name query and reply, flow request and reply, deallocation,
+ * keepalive) as the payload. UDP keeps datagram boundaries, so there is no length field.
+ * The address of a name comes from the mapping file (map.h) or DNS
+ * (dns.h); a unicast NAME_QUERY to that address confirms that the name
+ * is registered there before a flow is requested (never broadcast).
  *
  * Header room: the data path keeps UDP_HDR_LEN bytes free in front of
  * each payload and udp_dgram_push_data writes the header in place.
@@ -46,8 +47,7 @@ ssize_t udp_dgram_push_data(uint8_t *  payload,
                             uint8_t ** dgram);
 
 /* Encode a whole management datagram into buf (cap bytes). Returns its
- * length, -EOPNOTSUPP for a name query or reply, or an error of
- * mgmt_encode. */
+ * length, -ENOBUFS, or an error of mgmt_encode. */
 ssize_t udp_dgram_put_mgmt(uint8_t *               buf,
                            size_t                  cap,
                            const struct mgmt_msg * m);
@@ -59,9 +59,8 @@ int     udp_dgram_parse(const uint8_t *    buf,
                         size_t             n,
                         struct udp_dgram * d);
 
-/* Decode the management message of a datagram with d_eid 0: an error
- * of mgmt_parse, -EOPNOTSUPP for a name query or reply, or -EINVAL if
- * d is a data datagram. */
+/* Decode the management message of a datagram with d_eid 0: 0, an
+ * error of mgmt_parse, or -EINVAL if d is a data datagram. */
 int     udp_dgram_parse_mgmt(const struct udp_dgram * d,
                              struct mgmt_msg *        m);
 

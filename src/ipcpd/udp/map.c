@@ -313,3 +313,15 @@ int udp_map_lookup(const struct udp_map *    m,
         }
         return -ENOENT;
 }
+
+const char * udp_map_at(const struct udp_map *    m,
+                        size_t                    i,
+                        struct sockaddr_storage * addr,
+                        socklen_t *               len)
+{
+        if (i >= m->n)
+                return NULL;
+        *addr = m->e[i].addr;
+        *len  = m->e[i].len;
+        return m->e[i].name;
+}

@@ -66,4 +66,11 @@ int    udp_map_lookup(const struct udp_map *    m,
                       struct sockaddr_storage * addr,
                       socklen_t *               len);
 
+/* The i'th entry in file order: its name (NULL past the end) and
+ * address in *addr, *len. */
+const char * udp_map_at(const struct udp_map *    m,
+                        size_t                    i,
+                        struct sockaddr_storage * addr,
+                        socklen_t *               len);
+
 #endif /* OUROBOROS_IPCPD_UDP_MAP_H */

@@ -7,8 +7,12 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #define IP4_HDR_LEN  20
@@ -99,13 +103,71 @@ int udp_sock_port(int fd)
         return ntohs(((struct sockaddr_in6 *) &ss)->sin6_port);
 }
 
+static ssize_t payload_of(int mtu,
+                          int v6)
+{
+        ssize_t max;
+
+        max = mtu - (v6 ? IP6_HDR_LEN : IP4_HDR_LEN) - UDPH_LEN - UDP_HDR_LEN;
+        if (max <= 0)
+                return -EMSGSIZE;
+        return max < UDP_PAYLOAD_MAX ? max : UDP_PAYLOAD_MAX;
+}
+
+static bool same_ip(const struct sockaddr * a,
+                    const struct sockaddr * b)
+{
+        if (a == NULL || a->sa_family != b->sa_family)
+                return false;
+        if (a->sa_family == AF_INET)
+                return ((const struct sockaddr_in *) a)->sin_addr.s_addr ==
+                        ((const struct sockaddr_in *) b)->sin_addr.s_addr;
+        return memcmp(&((const struct sockaddr_in6 *) a)->sin6_addr,
+                      &((const struct sockaddr_in6 *) b)->sin6_addr,
+                      sizeof(struct in6_addr)) == 0;
+}
+
+ssize_t udp_sock_if_payload(const struct sockaddr * self)
+{
+        struct ifaddrs * ifs;
+        struct ifaddrs * i;
+        struct ifreq     ifr;
+        int              fd;
+        ssize_t          ret = -EADDRNOTAVAIL;
+
+        if (self->sa_family != AF_INET && self->sa_family != AF_INET6)
+                return -EINVAL;
+        if (getifaddrs(&ifs) < 0)
+                return -errno;
+
+        for (i = ifs; i != NULL; i = i->ifa_next)
+                if (same_ip(i->ifa_addr, self))
+                        break;
+
+        if (i != NULL) {
+                memset(&ifr, 0, sizeof(ifr));
+                strncpy(ifr.ifr_name, i->ifa_name, IFNAMSIZ - 1);
+                fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                if (fd < 0 || ioctl(fd, SIOCGIFMTU, &ifr) < 0)
+                        ret = -errno;
+                else
+                        ret = payload_of(ifr.ifr_mtu,
+                                         self->sa_family == AF_INET6);
+                if (fd >= 0)
+                        close(fd);
+        }
+
+        freeifaddrs(ifs);
+
+        return ret;
+}
+
 ssize_t udp_sock_max_payload(const struct sockaddr * peer,
                              socklen_t               len)
 {
         int       v6 = peer->sa_family == AF_INET6;
         int       mtu;
         socklen_t mlen = sizeof(mtu);
-        ssize_t   max;
         int       fd;
         int       ret;
 
@@ -124,10 +186,30 @@ ssize_t udp_sock_max_payload(const struct sockaddr * peer,
         }
         close(fd);
 
-        max = mtu - (v6 ? IP6_HDR_LEN : IP4_HDR_LEN) - UDPH_LEN - UDP_HDR_LEN;
-        if (max <= 0)
-                return -EMSGSIZE;
-        return max < UDP_PAYLOAD_MAX ? max : UDP_PAYLOAD_MAX;
+        return payload_of(mtu, v6);
+}
+
+ssize_t udp_sock_sendv(int                     fd,
+                       const struct iovec *    iov,
+                       int                     iovcnt,
+                       const struct sockaddr * peer,
+                       socklen_t               len)
+{
+        struct msghdr mh;
+        ssize_t       r;
+
+        memset(&mh, 0, sizeof(mh));
+        mh.msg_name    = (void *) peer;
+        mh.msg_namelen = len;
+        mh.msg_iov     = (struct iovec *) iov;
+        mh.msg_iovlen  = (size_t) iovcnt;
+
+        do
+                r = sendmsg(fd, &mh, 0);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return r;
 }
 
 ssize_t udp_sock_send(int                     fd,

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #define UDP_PORT_DEFAULT  3435   /* the classic udp IPCP's port */
 
@@ -34,6 +35,19 @@ int     udp_sock_port(int fd);
  * the route lookup, e.g. -ENETUNREACH. */
 ssize_t udp_sock_max_payload(const struct sockaddr * peer,
                              socklen_t               len);
+
+/* Largest payload through the interface that holds address self (its
+ * MTU less the headers, as above): the layer's largest packet. -errno,
+ * or -EADDRNOTAVAIL if no interface has self. */
+ssize_t udp_sock_if_payload(const struct sockaddr * self);
+
+/* Send one datagram made of iovcnt pieces (a header and a payload in
+ * place) to peer; returns as udp_sock_send. */
+ssize_t udp_sock_sendv(int                     fd,
+                       const struct iovec *    iov,
+                       int                     iovcnt,
+                       const struct sockaddr * peer,
+                       socklen_t               len);
 
 /* Send one datagram to peer: its length, -EMSGSIZE above the path MTU,
  * -EAGAIN when the socket buffer is full, or another errno. */

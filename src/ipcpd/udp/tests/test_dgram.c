@@ -54,7 +54,7 @@ int main(void)
         memcpy(buf, "\0\1\0\0", 4);
         CHECK(udp_dgram_parse(buf, 4, &d) == -EINVAL);
 
-        /* Management: dealloc round trip; name messages refused. */
+        /* Management: dealloc and name query round trips. */
         memset(&m, 0, sizeof(m));
         m.type  = MGMT_FLOW_DEALLOC;
         m.s_eid = 5;
@@ -71,12 +71,13 @@ int main(void)
         m.type     = MGMT_NAME_QUERY;
         m.name     = (const uint8_t *) "x";
         m.name_len = 1;
-        CHECK(udp_dgram_put_mgmt(buf, sizeof(buf), &m) == -EOPNOTSUPP);
-        buf[0] = buf[1] = buf[2] = buf[3] = 0;
-        n = mgmt_encode(buf + UDP_HDR_LEN, sizeof(buf) - UDP_HDR_LEN, &m);
-        CHECK(n > 0);
-        CHECK(udp_dgram_parse(buf, (size_t) n + UDP_HDR_LEN, &d) == 0);
-        CHECK(udp_dgram_parse_mgmt(&d, &r) == -EOPNOTSUPP);
+        m.id       = 77;
+        n = udp_dgram_put_mgmt(buf, sizeof(buf), &m);
+        CHECK(n == UDP_HDR_LEN + MGMT_HDR_LEN + 2);
+        CHECK(udp_dgram_parse(buf, (size_t) n, &d) == 0);
+        CHECK(udp_dgram_parse_mgmt(&d, &r) == 0);
+        CHECK(r.type == MGMT_NAME_QUERY && r.id == 77 && r.name_len == 1 &&
+              r.name[0] == 'x');
 
         printf("udp datagram codec: ok\n");
         return 0;

@@ -70,6 +70,11 @@ static void v4(void)
         CHECK(udp_map_lookup(m, "naïve-名前", &ss, &len) == 0);
         CHECK(udp_map_lookup(m, "nobody", &ss, &len) == -ENOENT);
         CHECK(udp_map_lookup(m, "oping", &ss, &len) == -ENOENT);
+        /* In file order, one entry per name. */
+        CHECK(strcmp(udp_map_at(m, 0, &ss, &len), "oping.server") == 0);
+        CHECK(strcmp(udp_map_at(m, 2, &ss, &len), "cbr") == 0);
+        CHECK(ntohs(s4->sin_port) == 5000);
+        CHECK(udp_map_at(m, 4, &ss, &len) == NULL);
         udp_map_free(m);
 
         m = parse("", AF_INET);

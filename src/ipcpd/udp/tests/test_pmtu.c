@@ -51,6 +51,19 @@ static void check(int          family,
                 want);
         CHECK(max == want);
 
+        /* The interface of our own address: the same MTU here. */
+        {
+                struct sockaddr_storage me = ss;
+
+                if (family == AF_INET)
+                        inet_pton(AF_INET, local,
+                                  &((struct sockaddr_in *) &me)->sin_addr);
+                else
+                        inet_pton(AF_INET6, local,
+                                  &((struct sockaddr_in6 *) &me)->sin6_addr);
+                CHECK(udp_sock_if_payload((struct sockaddr *) &me) == want);
+        }
+
         fd = udp_sock_open(family, local, UDP_PORT_DEFAULT);
         CHECK(fd >= 0);
         CHECK(udp_sock_open(family, local, UDP_PORT_DEFAULT)

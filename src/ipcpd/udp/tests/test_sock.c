@@ -78,6 +78,10 @@ static void family_test(int          family,
         CHECK(max == (65536 - hdrs - 8 - UDP_HDR_LEN < UDP_PAYLOAD_MAX ?
                       65536 - hdrs - 8 - UDP_HDR_LEN : UDP_PAYLOAD_MAX));
 
+        /* The interface holding lo says the same; the peer's port does
+         * not matter. */
+        CHECK(udp_sock_if_payload((struct sockaddr *) &to) == max);
+
         memset(buf, 0x5a, sizeof(buf));
         CHECK(udp_sock_send(a, buf, (size_t) max + UDP_HDR_LEN,
                             (struct sockaddr *) &to, tlen)
@@ -90,6 +94,19 @@ static void family_test(int          family,
                 CHECK(udp_sock_send(a, buf, (size_t) max + UDP_HDR_LEN + 1,
                                     (struct sockaddr *) &to, tlen)
                       == -EMSGSIZE);
+        }
+
+        /* Header and payload in two pieces, one datagram. */
+        {
+                uint8_t      hdr[UDP_HDR_LEN] = { 0, 7, 0, 9 };
+                struct iovec iov[2] = { { hdr, UDP_HDR_LEN },
+                                        { buf + 100, 30 } };
+
+                buf[100] = 0x42;
+                CHECK(udp_sock_sendv(a, iov, 2, (struct sockaddr *) &to,
+                                     tlen) == 34);
+                CHECK(recv_wait(b, buf, sizeof(buf), &from, &flen) == 34);
+                CHECK(buf[1] == 7 && buf[3] == 9 && buf[4] == 0x42);
         }
 
         /* Too long for the reader's buffer: reported, not truncated. */
@@ -123,6 +140,15 @@ int main(void)
         CHECK(udp_sock_open(AF_UNIX, NULL, 0) == -EINVAL);
         /* An address no interface has. */
         CHECK(udp_sock_open(AF_INET, "192.0.2.1", 0) == -EADDRNOTAVAIL);
+        {
+                struct sockaddr_in s;
+
+                memset(&s, 0, sizeof(s));
+                s.sin_family = AF_INET;
+                inet_pton(AF_INET, "192.0.2.1", &s.sin_addr);
+                CHECK(udp_sock_if_payload((struct sockaddr *) &s)
+                      == -EADDRNOTAVAIL);
+        }
 
         printf("udp sockets: ok\n");
         return 0;
