@@ -1,0 +1,490 @@
+/*
+ * Ouroboros - unit tests of the IPCP event loop (loop.c): timers run in
+ * deadline order and never early, cancel (also from a callback and of
+ * the running timer), fd callbacks, fds removed while their iteration
+ * dispatches, ipcp_loop_call from many threads, no wake-up at all when
+ * nothing is scheduled, and flows: a flow memory made here (as the IRMd
+ * would) whose side 1 is adopted with ipcp_flow_adopt and watched with
+ * ipcp_flow_watch, fed from side 0 by the loop thread and by another
+ * thread while the loop sleeps, read one packet per callback (the set is
+ * level-triggered), and closed (FLOW_DEALLOC, unwatch from the callback).
+ *
+ * The process eventfd of the library is what side 0 must signal; the
+ * test gets it as the IRMd does: it listens on irmd.sock of a private
+ * runtime directory and takes it from M_PROC_ANNOUNCE (ipcp_dev_init).
+ */
+#include "ipcpd/common/ipcp.h"
+#include "ipcpd/common/loop.h"
+
+#include "common/flow_shm.h"
+#include "common/msg.h"
+#include "common/proto.h"
+#include "lib/ipcp_dev.h"
+
+#include "../../../../tests/check.h"
+
+#include <ouroboros/dev.h>
+#include <ouroboros/errno.h>
+#include <ouroboros/fqueue.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static void stop_cb(void * arg)
+{
+        (void) arg;
+        loop_stop();
+}
+
+/* ---- timers ---- */
+
+struct tm_rec {
+        int     order[8];
+        int     n;
+        int64_t start;
+};
+
+static struct tm_rec rec;
+
+struct tm_arg {
+        int     id;
+        int64_t delay;
+};
+
+static void tm_cb(void * arg)
+{
+        struct tm_arg * a = arg;
+
+        CHECK(ipcp_now_ms() - rec.start >= a->delay); /* never early */
+        rec.order[rec.n++] = a->id;
+}
+
+static void test_timer_order(void)
+{
+        struct tm_arg a[] = {
+                { 4, 60 }, { 1, 20 }, { 3, 40 }, { 2, 20 }, { 0, 0 }
+        };
+        size_t i;
+
+        memset(&rec, 0, sizeof(rec));
+        rec.start = ipcp_now_ms();
+        for (i = 0; i < sizeof(a) / sizeof(*a); ++i)
+                CHECK(ipcp_timer_add(a[i].delay, tm_cb, &a[i]) != NULL);
+        CHECK(ipcp_timer_add(80, stop_cb, NULL) != NULL);
+
+        CHECK_EQ(loop_run(), 0);
+        CHECK_EQ(rec.n, 5);
+        for (i = 0; i < 5; ++i) /* same deadline: in order of adding */
+                CHECK_EQ(rec.order[i], (int) i);
+}
+
+static struct ipcp_timer * victim;
+static struct ipcp_timer * self_t;
+static int                 victim_ran;
+static int                 self_ran;
+
+static void victim_cb(void * arg)
+{
+        (void) arg;
+        ++victim_ran;
+}
+
+static void killer_cb(void * arg)
+{
+        (void) arg;
+        ipcp_timer_cancel(victim);
+}
+
+static void self_cb(void * arg)
+{
+        (void) arg;
+        ++self_ran;
+        ipcp_timer_cancel(self_t); /* running: a no-op */
+}
+
+static void test_timer_cancel(void)
+{
+        struct ipcp_timer * t;
+
+        t = ipcp_timer_add(10, victim_cb, NULL);
+        CHECK(t != NULL);
+        ipcp_timer_cancel(t); /* before the loop runs */
+
+        victim = ipcp_timer_add(40, victim_cb, NULL);
+        CHECK(ipcp_timer_add(10, killer_cb, NULL) != NULL);
+        self_t = ipcp_timer_add(20, self_cb, NULL);
+        CHECK(ipcp_timer_add(60, stop_cb, NULL) != NULL);
+
+        CHECK_EQ(loop_run(), 0);
+        CHECK_EQ(victim_ran, 0);
+        CHECK_EQ(self_ran, 1);
+}
+
+/* A timer that re-arms itself with delay 0 does not starve fds. */
+static int rearm_n;
+
+static void rearm_cb(void * arg)
+{
+        (void) arg;
+        if (++rearm_n < 100)
+                CHECK(ipcp_timer_add(0, rearm_cb, NULL) != NULL);
+}
+
+/* ---- fds ---- */
+
+static int  pa[2];
+static int  pb[2];
+static int  a_calls;
+static int  b_calls;
+static char a_got[8];
+
+static void b_cb(void * arg,
+                 int    fd,
+                 short  revents)
+{
+        (void) arg;
+        (void) fd;
+        (void) revents;
+        ++b_calls;
+}
+
+static void a_cb(void * arg,
+                 int    fd,
+                 short  revents)
+{
+        (void) arg;
+
+        CHECK(revents & POLLIN);
+        CHECK_EQ(read(fd, a_got + a_calls, 1), 1);
+        ++a_calls;
+        /* b is readable in this very iteration: it must not run. */
+        ipcp_fd_del(pb[0]);
+        if (a_calls == 2) {
+                ipcp_fd_del(fd); /* itself */
+                CHECK(ipcp_timer_add(30, stop_cb, NULL) != NULL);
+        }
+}
+
+static void write_a(void * arg)
+{
+        CHECK_EQ(write(pa[1], arg, 1), 1);
+}
+
+static void test_fds(void)
+{
+        CHECK_EQ(pipe(pa), 0);
+        CHECK_EQ(pipe(pb), 0);
+
+        CHECK_EQ(ipcp_fd_add(pa[0], POLLIN, a_cb, NULL), 0);
+        CHECK_EQ(ipcp_fd_add(pa[0], POLLIN, a_cb, NULL), -EEXIST);
+        CHECK_EQ(ipcp_fd_add(pb[0], POLLIN, b_cb, NULL), 0);
+        CHECK_EQ(ipcp_fd_mod(pb[1], POLLIN), -ENOENT);
+        CHECK_EQ(ipcp_fd_mod(pb[0], POLLIN), 0);
+
+        CHECK_EQ(write(pa[1], "x", 1), 1);
+        CHECK_EQ(write(pb[1], "y", 1), 1);
+        CHECK(ipcp_timer_add(20, write_a, "z") != NULL);
+        CHECK(ipcp_timer_add(25, write_a, "w") != NULL); /* after del */
+
+        rearm_n = 0;
+        CHECK(ipcp_timer_add(0, rearm_cb, NULL) != NULL);
+
+        CHECK_EQ(loop_run(), 0);
+        CHECK_EQ(a_calls, 2);
+        CHECK_EQ(b_calls, 0);
+        CHECK(memcmp(a_got, "xz", 2) == 0);
+        CHECK_EQ(rearm_n, 100);
+
+        close(pa[0]);
+        close(pa[1]);
+        close(pb[0]);
+        close(pb[1]);
+}
+
+/* ---- loop calls ---- */
+
+#define N_THR   4
+#define N_CALLS 2000
+
+static pthread_t loop_thr;
+static int       calls;
+static int       off_thread;
+
+static void count_cb(void * arg)
+{
+        (void) arg;
+        if (!pthread_equal(pthread_self(), loop_thr))
+                ++off_thread;
+        if (++calls == N_THR * N_CALLS)
+                loop_stop();
+}
+
+static void * caller(void * arg)
+{
+        int i;
+
+        (void) arg;
+        for (i = 0; i < N_CALLS; ++i) {
+                CHECK_EQ(ipcp_loop_call(count_cb, NULL), 0);
+                if (i % 256 == 0)
+                        usleep(100); /* let the loop sleep now and then */
+        }
+
+        return NULL;
+}
+
+static void test_loop_call(void)
+{
+        pthread_t t[N_THR];
+        int       i;
+
+        loop_thr = pthread_self();
+        for (i = 0; i < N_THR; ++i)
+                CHECK_EQ(pthread_create(&t[i], NULL, caller, NULL), 0);
+
+        CHECK_EQ(loop_run(), 0);
+        for (i = 0; i < N_THR; ++i)
+                pthread_join(t[i], NULL);
+
+        CHECK_EQ(calls, N_THR * N_CALLS);
+        CHECK_EQ(off_thread, 0);
+}
+
+/* ---- idle: no wake-up when nothing is scheduled ---- */
+
+static uint64_t       it0;
+static uint64_t       it1;
+static atomic_bool    started;
+
+static void mark0(void * arg)
+{
+        (void) arg;
+        it0 = loop_iterations();
+        atomic_store(&started, true);
+}
+
+static void mark1(void * arg)
+{
+        (void) arg;
+        it1 = loop_iterations();
+        loop_stop();
+}
+
+static void * run_loop(void * arg)
+{
+        (void) arg;
+        CHECK_EQ(loop_run(), 0);
+        return NULL;
+}
+
+/* Iterations of the loop over 1 s in which nothing happens. */
+static uint64_t idle_iterations(void)
+{
+        pthread_t t;
+
+        atomic_store(&started, false);
+        CHECK_EQ(ipcp_loop_call(mark0, NULL), 0);
+        CHECK_EQ(pthread_create(&t, NULL, run_loop, NULL), 0);
+        while (!atomic_load(&started))
+                usleep(1000);
+        sleep(1);
+        CHECK_EQ(ipcp_loop_call(mark1, NULL), 0);
+        pthread_join(t, NULL);
+
+        return it1 - it0;
+}
+
+static void test_idle(void)
+{
+        struct ipcp_timer * far;
+        int                 fds[2];
+
+        /* Nothing at all: the one iteration is mark1's own wake-up. */
+        CHECK_EQ(idle_iterations(), 1);
+
+        /* An fd that never fires and a timer far away change nothing. */
+        CHECK_EQ(pipe(fds), 0);
+        CHECK_EQ(ipcp_fd_add(fds[0], POLLIN, b_cb, NULL), 0);
+        far = ipcp_timer_add(60 * 1000, stop_cb, NULL);
+        CHECK(far != NULL);
+
+        CHECK_EQ(idle_iterations(), 1);
+
+        ipcp_timer_cancel(far);
+        ipcp_fd_del(fds[0]);
+        close(fds[0]);
+        close(fds[1]);
+}
+
+/* ---- flows ---- */
+
+static int             lsock = -1;
+static int             proc_efd = -1;   /* the library's, from announce */
+static struct flow_shm * app;           /* side 0: "the application" */
+static int             fl_pkts;
+static int             fl_calls;
+static int             fl_dealloc;
+static char            fl_got[4];
+
+/* Play the IRMd for ipcp_dev_init: answer the announce, keep its fd. */
+static void * irmd(void * arg)
+{
+        static struct msg m;
+        int               c;
+
+        (void) arg;
+        c = accept(lsock, NULL, NULL);
+        CHECK(c >= 0);
+        CHECK_EQ(msg_recv(c, &m, 5000), 0);
+        CHECK_EQ(m.type, M_PROC_ANNOUNCE);
+        proc_efd = msg_take_fd(&m, 0);
+        CHECK(proc_efd >= 0);
+        msg_fini(&m);
+        msg_init_reply(&m, &m, 0);
+        CHECK_EQ(msg_send(c, &m), 0);
+        /* c stays open: the session lives as long as the process. */
+
+        return NULL;
+}
+
+static void announce(void)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        char               dir[] = "/tmp/ouro-loop-XXXXXX";
+        pthread_t          t;
+
+        CHECK(mkdtemp(dir) != NULL);
+        setenv("OUROBOROS_RUNDIR", dir, 1);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/irmd.sock", dir);
+        lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        CHECK(lsock >= 0);
+        CHECK_EQ(bind(lsock, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        CHECK_EQ(listen(lsock, 2), 0);
+        CHECK_EQ(pthread_create(&t, NULL, irmd, NULL), 0);
+
+        CHECK_EQ(ipcp_dev_init(), 0);
+        pthread_join(t, NULL);
+
+        unlink(sa.sun_path);
+        rmdir(dir);
+}
+
+static void app_write(void * arg)
+{
+        CHECK_EQ(flow_shm_write(app, arg, 1, true, NULL), 1);
+}
+
+static void app_close(void * arg)
+{
+        (void) arg;
+        flow_shm_close(app);
+}
+
+static void * late_writer(void * arg)
+{
+        (void) arg;
+        usleep(200 * 1000); /* the loop sleeps: no timer, nothing */
+        app_write("d");
+        return NULL;
+}
+
+static void flow_cb(void * arg,
+                    int    fd,
+                    int    events)
+{
+        char buf[8];
+
+        (void) arg;
+        ++fl_calls;
+
+        if (events & FLOW_PKT) {
+                /* One packet per call: the set calls again for more. */
+                CHECK_EQ(flow_read(fd, buf, sizeof(buf)), 1);
+                fl_got[fl_pkts++] = buf[0];
+                if (fl_pkts == 4)
+                        CHECK(ipcp_timer_add(10, app_close, NULL) != NULL);
+        }
+
+        if (events & FLOW_DEALLOC) {
+                ++fl_dealloc;
+                ipcp_flow_unwatch(fd);
+                CHECK_EQ(flow_dealloc(fd), 0);
+                CHECK(ipcp_timer_add(50, stop_cb, NULL) != NULL);
+        }
+}
+
+static void start_writer(void * arg)
+{
+        pthread_t * t = arg;
+
+        CHECK_EQ(pthread_create(t, NULL, late_writer, NULL), 0);
+}
+
+static void test_flows(void)
+{
+        struct flow_shm_conf conf;
+        pthread_t            t;
+        int                  memfd;
+        int                  fd;
+
+        announce();
+
+        flow_shm_conf_default(&conf);
+        memfd = flow_shm_create(&conf);
+        CHECK(memfd >= 0);
+        CHECK_EQ(flow_shm_map(memfd, 0, proc_efd, &app), 0);
+
+        fd = ipcp_flow_adopt(42, memfd, 1, eventfd(0, EFD_CLOEXEC),
+                             getpid(), &qos_raw);
+        CHECK(fd >= 0);
+
+        CHECK_EQ(ipcp_flow_watch(-1, flow_cb, NULL), -EBADF);
+        CHECK_EQ(ipcp_flow_watch(fd + 1, flow_cb, NULL), -EBADF);
+        CHECK_EQ(ipcp_flow_watch(fd, flow_cb, NULL), 0);
+        CHECK_EQ(ipcp_flow_watch(fd, flow_cb, NULL), -EEXIST);
+
+        /* Three at once (level-triggered: three calls), then one from
+         * another thread while the loop sleeps without a timer. */
+        CHECK(ipcp_timer_add(10, app_write, "a") != NULL);
+        CHECK(ipcp_timer_add(10, app_write, "b") != NULL);
+        CHECK(ipcp_timer_add(10, app_write, "c") != NULL);
+        CHECK(ipcp_timer_add(20, start_writer, &t) != NULL);
+
+        CHECK_EQ(loop_run(), 0);
+        pthread_join(t, NULL);
+
+        CHECK_EQ(fl_pkts, 4);
+        CHECK(memcmp(fl_got, "abcd", 4) == 0);
+        CHECK_EQ(fl_dealloc, 1);
+        CHECK(fl_calls >= 5);
+
+        flow_shm_unmap(app);
+        close(lsock);
+}
+
+int main(void)
+{
+        CHECK_EQ(loop_init(false), 0);
+
+        test_timer_order();
+        test_timer_cancel();
+        test_fds();
+        test_loop_call();
+        test_idle();
+        test_flows();
+
+        loop_fini();
+
+        printf("%d checks passed\n", atomic_load(&check_passed));
+
+        return 0;
+}
