@@ -98,6 +98,30 @@ ssize_t eth_dev_recv(struct eth_dev * d,
         return d->ops->recv(d, buf, cap);
 }
 
+int eth_dev_recv_batch(struct eth_dev * d,
+                       struct eth_rx *  rx,
+                       int              n)
+{
+        ssize_t r;
+        int     i;
+
+        if (n <= 0 || n > ETH_DEV_BATCH)
+                return -EINVAL;
+        if (d->ops->recv_batch != NULL)
+                return d->ops->recv_batch(d, rx, n);
+
+        for (i = 0; i < n; ++i) {
+                r = d->ops->recv(d, rx[i].buf, rx[i].cap);
+                if (r == -EAGAIN)
+                        break;
+                if (r < 0 && r != -EMSGSIZE)
+                        return i > 0 ? i : (int) r;
+                rx[i].len = r;
+        }
+
+        return i > 0 ? i : -EAGAIN;
+}
+
 size_t eth_dev_mtu(const struct eth_dev * d)
 {
         return d->mtu;

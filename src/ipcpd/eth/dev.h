@@ -38,6 +38,15 @@ struct eth_dev_conf {
 
 struct eth_dev;
 
+/* One receive slot of eth_dev_recv_batch. */
+struct eth_rx {
+        uint8_t * buf;
+        size_t    cap;  /* as for eth_dev_recv */
+        ssize_t   len;  /* the frame's length, 0 (skipped: another
+                           protocol, or sent by this host) or -EMSGSIZE
+                           (too long, dropped) */
+};
+
 struct eth_dev_ops {
         const char * kind;  /* "raw" or "vde" */
         int     (* open)(struct eth_dev *            d,
@@ -56,6 +65,10 @@ struct eth_dev_ops {
         ssize_t (* recv)(struct eth_dev * d,
                          uint8_t *        buf,
                          size_t           cap);
+        /* Up to n frames (eth_dev_recv_batch); NULL: recv n times. */
+        int     (* recv_batch)(struct eth_dev * d,
+                               struct eth_rx *  rx,
+                               int              n);
         /* 1 up (and carrier), 0 down, or -errno. */
         int     (* link_up)(struct eth_dev * d);
         /* See eth_dev_ctl_fd; NULL: none. */
@@ -125,6 +138,15 @@ uint64_t eth_dev_foreign(const struct eth_dev * d);
 /* A descriptor that turns readable (EOF) when a VDE switch goes away,
  * or -1 (Linux interfaces, VDE plugins without a control channel). */
 int     eth_dev_ctl_fd(const struct eth_dev * d);
+
+/* Receive up to n (<= ETH_DEV_BATCH) frames into rx[0..n-1] with one
+ * system call where the device allows (recvmmsg on a raw socket).
+ * Returns the count of slots used (their len set, see struct eth_rx),
+ * or -EAGAIN (nothing waits) or another error of eth_dev_recv. */
+#define ETH_DEV_BATCH 32
+int     eth_dev_recv_batch(struct eth_dev * d,
+                           struct eth_rx *  rx,
+                           int              n);
 
 /* MTU in bytes after the 14-byte MAC header (1500 on most Ethernet). */
 size_t  eth_dev_mtu(const struct eth_dev * d);

@@ -186,6 +186,53 @@ static ssize_t raw_recv(struct eth_dev * d,
         return -EAGAIN;  /* the fd stays readable: the caller comes back */
 }
 
+static int raw_recv_batch(struct eth_dev * d,
+                          struct eth_rx *  rx,
+                          int              n)
+{
+        struct mmsghdr     mm[ETH_DEV_BATCH];
+        struct iovec       iov[ETH_DEV_BATCH];
+        struct sockaddr_ll sll[ETH_DEV_BATCH];
+        int                got;
+        int                i;
+        size_t             len;
+
+        memset(mm, 0, sizeof(mm[0]) * (size_t) n);
+        for (i = 0; i < n; ++i) {
+                iov[i].iov_base          = rx[i].buf;
+                iov[i].iov_len           = rx[i].cap;
+                mm[i].msg_hdr.msg_iov    = &iov[i];
+                mm[i].msg_hdr.msg_iovlen = 1;
+                mm[i].msg_hdr.msg_name   = &sll[i];
+                mm[i].msg_hdr.msg_namelen = sizeof(sll[i]);
+        }
+
+        do
+                got = recvmmsg(d->fd, mm, (unsigned) n, MSG_DONTWAIT, NULL);
+        while (got < 0 && errno == EINTR);
+        if (got < 0)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        if (got == 0)
+                return -EAGAIN;
+
+        for (i = 0; i < got; ++i) {
+                len = mm[i].msg_len;
+                if (sll[i].sll_pkttype == PACKET_OUTGOING)
+                        rx[i].len = 0;
+                else if (len >= rx[i].cap ||
+                         (mm[i].msg_hdr.msg_flags & MSG_TRUNC))
+                        rx[i].len = -EMSGSIZE;
+                else if (!eth_dev_proto_match(d->proto, rx[i].buf, len)) {
+                        ++d->foreign;
+                        rx[i].len = 0;
+                } else {
+                        rx[i].len = (ssize_t) len;
+                }
+        }
+
+        return got;
+}
+
 static int raw_link_up(struct eth_dev * d)
 {
         struct ifreq ifr;
@@ -204,5 +251,6 @@ const struct eth_dev_ops eth_dev_raw_ops = {
         .send    = raw_send,
         .sendv   = raw_sendv,
         .recv    = raw_recv,
+        .recv_batch = raw_recv_batch,
         .link_up = raw_link_up
 };

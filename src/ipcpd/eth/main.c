@@ -10,7 +10,8 @@
  * payload where it lies in the application's flow, one gathered send
  * (sendmsg on a raw socket; VDE gathers into one buffer). Management
  * messages are encoded whole. A name query goes to ff:ff:ff:ff:ff:ff.
- * Receiving: up to ETH_RX_BUDGET frames per wake-up; each is parsed
+ * Receiving: batches of ETH_DEV_BATCH frames (one recvmmsg on a raw
+ * socket), up to ETH_RX_BUDGET per wake-up; each is parsed
  * (eth_frame_parse) in the receive buffer and handed to the shim; a
  * frame for another MAC (a switch flooding unknown unicast, a
  * promiscuous interface) is counted with the foreign ones.
@@ -48,7 +49,7 @@
 #error "build with -DETH_IPCP_LLC=0 (eth-dix) or 1 (eth-llc)"
 #endif
 
-#define ETH_RX_BUDGET  64     /* frames received per wake-up */
+#define ETH_RX_BUDGET  64     /* frames received per wake-up (about) */
 #define ETH_REOPEN_MS  1000   /* VDE: retry the switch */
 
 static const uint8_t bcast_mac[ETH_ADDR_LEN] = {
@@ -63,8 +64,8 @@ static struct {
         struct eth_dev_conf dc;
         uint8_t             mac[ETH_ADDR_LEN];
         size_t              hdr;       /* header bytes in front of data */
-        uint8_t *           rxbuf;
-        size_t              rxcap;
+        uint8_t *           rxbuf;     /* ETH_DEV_BATCH frames        */
+        struct eth_rx       rx[ETH_DEV_BATCH];
         int                 nl;        /* rtnetlink socket, raw only   */
         int                 ctl;       /* VDE control fd, or -1        */
         bool                vde;
@@ -213,8 +214,9 @@ static void rx_cb(void * arg,
                   int    fd,
                   short  revents)
 {
-        ssize_t n;
-        int     i;
+        int n;
+        int i;
+        int j;
 
         (void) arg;
         (void) fd;
@@ -228,23 +230,28 @@ static void rx_cb(void * arg,
         if (!(revents & (POLLIN | POLLERR | POLLHUP)))
                 return;
 
-        for (i = 0; i < ETH_RX_BUDGET; ++i) {
-                n = eth_dev_recv(eth.dev, eth.rxbuf, eth.rxcap);
+        for (i = 0; i < ETH_RX_BUDGET; i += n) {
+                n = eth_dev_recv_batch(eth.dev, eth.rx, ETH_DEV_BATCH);
                 if (n == -EAGAIN)
                         break;
-                if (n == -EMSGSIZE) {
-                        shim_count(eth.sh, SHIM_C_RX_FRAMES);
-                        shim_count(eth.sh, SHIM_C_DROP_OVERSIZE);
-                        continue;
-                }
                 if (n < 0) {
                         log_warn("Receiving on %s: %s.", eth.spec,
-                                 strerror((int) -n));
+                                 strerror(-n));
                         if (eth.vde)
                                 dev_lost();
                         return;
                 }
-                rcv_frame(eth.rxbuf, (size_t) n);
+                for (j = 0; j < n; ++j) {
+                        if (eth.rx[j].len > 0) {
+                                rcv_frame(eth.rx[j].buf,
+                                          (size_t) eth.rx[j].len);
+                        } else if (eth.rx[j].len == -EMSGSIZE) {
+                                shim_count(eth.sh, SHIM_C_RX_FRAMES);
+                                shim_count(eth.sh, SHIM_C_DROP_OVERSIZE);
+                        }
+                }
+                if (n < ETH_DEV_BATCH)
+                        break;
         }
 }
 
@@ -477,8 +484,10 @@ static int eth_bootstrap(struct msg_view      conf,
         struct layer_config   c;
         struct shim_transport t = eth_transport;
         ssize_t               max;
+        size_t                cap;
         int                   hlen;
         int                   err;
+        int                   i;
 
         if (eth.sh != NULL)
                 return -EIPCPSTATE;
@@ -530,11 +539,15 @@ static int eth_bootstrap(struct msg_view      conf,
                 goto fail;
         }
 
-        eth.rxcap = ETH_MAC_HDR_LEN + eth_dev_mtu(eth.dev) + 1;
-        eth.rxbuf = malloc(eth.rxcap);
+        cap = ETH_MAC_HDR_LEN + eth_dev_mtu(eth.dev) + 1;
+        eth.rxbuf = malloc(cap * ETH_DEV_BATCH);
         if (eth.rxbuf == NULL) {
                 err = -ENOMEM;
                 goto fail;
+        }
+        for (i = 0; i < ETH_DEV_BATCH; ++i) {
+                eth.rx[i].buf = eth.rxbuf + (size_t) i * cap;
+                eth.rx[i].cap = cap;
         }
 
         t.max_payload = (size_t) max;
@@ -559,13 +572,13 @@ static int eth_bootstrap(struct msg_view      conf,
         }
 
         at->max_pkt = (size_t) max;
-        snprintf(at->info, sizeof(at->info), "dev %.200s mtu %zu", eth.spec,
-                 eth_dev_mtu(eth.dev));
+        snprintf(at->info, sizeof(at->info),
+                 "dev %.200s mtu %zu mac %02x:%02x:%02x:%02x:%02x:%02x",
+                 eth.spec, eth_dev_mtu(eth.dev), eth.mac[0], eth.mac[1],
+                 eth.mac[2], eth.mac[3], eth.mac[4], eth.mac[5]);
 
-        log_info("Bootstrapped %s in layer %s: %s, mac "
-                 "%02x:%02x:%02x:%02x:%02x:%02x, max payload %zd.",
-                 t.name, c.layer, at->info, eth.mac[0], eth.mac[1],
-                 eth.mac[2], eth.mac[3], eth.mac[4], eth.mac[5], max);
+        log_info("Bootstrapped %s in layer %s: %s, max payload %zd.",
+                 t.name, c.layer, at->info, max);
 
         return 0;
  fail:

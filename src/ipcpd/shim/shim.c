@@ -202,13 +202,25 @@ static void stray(struct shim *            sh,
         send_dealloc(sh, from, mine, theirs);
 }
 
+static void reply_send(struct shim *            sh,
+                       const struct shim_addr * dst,
+                       uint32_t                 cookie,
+                       uint16_t                 s_eid,
+                       uint16_t                 d_eid,
+                       int                      result,
+                       const uint8_t *          key,
+                       size_t                   key_len);
+
 void shim_flow_close(struct shim *  sh,
                      struct sflow * f,
                      bool           tell_peer)
 {
-        if (tell_peer && f->peer != NULL && f->peer_eid != 0 &&
-            f->state == SF_UP)
+        if (tell_peer && f->peer != NULL && f->state == SF_UP)
                 send_dealloc(sh, &f->peer->addr, f->eid, f->peer_eid);
+        else if (tell_peer && f->peer != NULL && !f->requester &&
+                 !f->replied) /* the acceptor gave up before answering */
+                reply_send(sh, &f->peer->addr, f->cookie, f->eid,
+                           f->peer_eid, -ECONNREFUSED, NULL, 0);
 
         if (f->state == SF_UP)
                 --sh->ctr[SHIM_C_FLOWS];
@@ -303,9 +315,12 @@ static bool tx(struct shim *  sh,
 
         while (budget-- > 0) {
                 n = ipcp_flow_peek(f->fd, &pkt);
-                if (n == -EAGAIN)
-                        break;
-                if (n < 0) { /* -EFLOWDOWN: the application is gone */
+                if (n == -EAGAIN || n == -EFLOWDOWN)
+                        break; /* empty; or down (either side: the
+                                  application's exit comes as
+                                  FLOW_DEALLOC or the IRMd's dealloc) */
+                if (n < 0) { /* broken or closed memory */
+                        log_warn("Flow %u: %zd, closing it.", f->flow_id, n);
                         shim_flow_close(sh, f, true);
                         return false;
                 }
@@ -774,10 +789,16 @@ static int op_flow_dealloc(uint32_t flow_id)
 {
         struct sflow * f = g != NULL ? id_find(g, flow_id) : NULL;
 
-        if (f != NULL)
-                shim_flow_close(g, f, true);
+        if (f == NULL)
+                return 0; /* closed already (by the peer, or a timeout) */
 
-        return 0; /* closed already (by the peer, or a timeout) */
+        /* Send what the application wrote before it let go. */
+        if (f->state == SF_UP && !f->blocked && !tx(g, f, SIZE_MAX))
+                return 0;
+
+        shim_flow_close(g, f, true);
+
+        return 0;
 }
 
 /* ---- what the transport hands us ---- */
