@@ -47,7 +47,8 @@
 #                                     # (default 10 s); 1 if it never does
 #   nn_ms                             # monotonic clock in ms
 # VDE:
-#   nn_vde_switch S                   # a vde_switch; its dir is
+#   nn_vde_switch S [user]            # a vde_switch (run by $NN_USER
+#                                     # with "user"); its socket dir is
 #                                     # ${NN_VDE[S]} (URL vde://DIR)
 #   nn_wirefilter W S1 S2 ARGS...     # wirefilter --daemon between two
 #                                     # switches, e.g. -l 10 -D 5 -d 5+3 -N
@@ -375,18 +376,24 @@ nn_wait_line() {
 }
 
 nn_vde_switch() {
-        local d="$NN_DIR/vde-$1"
+        local d="$NN_DIR/vde-$1" run=()
         command -v vde_switch >/dev/null || skip "no vde_switch (vde2)"
-        vde_switch -d -s "$d" -M "$d.mgmt" -p "$d.pid" \
+        mkdir -p "$d"
+        if [ "${2:-}" = user ] && [ "$(id -u)" = 0 ]; then
+                chown "$NN_USER" "$d"
+                run=(setpriv --reuid="$NN_USER" --regid="$(id -g "$NN_USER")"
+                     --clear-groups)
+        fi
+        "${run[@]}" vde_switch -d -s "$d/sw" -M "$d/mgmt" -p "$d/pid" \
                 --dirmode 0777 -m 0777 >/dev/null 2>&1 </dev/null ||
                 fail "vde_switch $1"
-        NN_PIDFILES+=("$d.pid")
+        NN_PIDFILES+=("$d/pid")
+        NN_VDE[$1]=$d/sw
         for _ in $(seq 100); do
-                [ -S "$d/ctl" ] && break
+                [ -S "$d/sw/ctl" ] && return 0
                 sleep 0.02
         done
-        [ -S "$d/ctl" ] || fail "vde_switch $1 did not start"
-        NN_VDE[$1]=$d
+        fail "vde_switch $1 did not start"
 }
 
 nn_wirefilter() {
@@ -394,12 +401,13 @@ nn_wirefilter() {
         local s2=${NN_VDE[$3]:?no switch $3}
         shift 3
         command -v wirefilter >/dev/null || skip "no wirefilter (vde2)"
-        wirefilter --daemon --pidfile "$w.pid" -M "$w.mgmt" \
-                -v "$s1:$s2" "$@" >/dev/null 2>&1 </dev/null ||
-                fail "wirefilter $*"
-        NN_PIDFILES+=("$w.pid")
+        mkdir -p "$w"
+        wirefilter --daemon --pidfile "$w/pid" -M "$w/mgmt" \
+                -v "$s1:$s2" "$@" >"$w/log" 2>&1 </dev/null ||
+                fail "wirefilter $*: $(cat "$w/log")"
+        NN_PIDFILES+=("$w/pid")
         for _ in $(seq 100); do
-                [ -s "$w.pid" ] && return 0
+                [ -s "$w/pid" ] && return 0
                 sleep 0.02
         done
         fail "wirefilter did not start"
@@ -467,7 +475,7 @@ nn_cleanup() {
                 echo "kept in $keep" >&2
         fi
         for i in "${!NN_VDE[@]}"; do
-                rm -rf "${NN_VDE[$i]}"
+                rm -rf "${NN_VDE[$i]%/sw}"
         done
 }
 trap 'rc=$?; nn_cleanup $rc; (exit $rc); harness_cleanup' EXIT

@@ -48,6 +48,21 @@ for n in a b; do
 done
 [ "$(nn_pids a | wc -l)" -ge 3 ] || fail "irmd, ipcp, oecho not seen in ns a"
 
+# flowcheck: its own checks, then over the local layer of ns a: 2000
+# packets intact and in order, and a deallocation seen by the peer.
+"$BIN/test-netns-flowcheck" selftest >/dev/null || fail "flowcheck selftest"
+nn_irm a name register fc layer loc
+nn_irm a name register fcx layer loc
+nn_bg a "$BIN/test-netns-flowcheck" server fc -s 1500 >"$NN_DIR/a/fc.log" 2>&1
+nn_bg a "$BIN/test-netns-flowcheck" server fcx -s 1500 -x 20 \
+        >"$NN_DIR/a/fcx.log" 2>&1
+nn_wait_line "$NN_DIR/a/fc.log" READY || fail "flowcheck server"
+nn_wait_line "$NN_DIR/a/fcx.log" READY || fail "flowcheck server -x"
+nn_exec a "$BIN/test-netns-flowcheck" client fc -s 1500 -n 2000 ||
+        fail "flowcheck client over the local layer"
+nn_exec a "$BIN/test-netns-flowcheck" hold fcx -b 1000 ||
+        fail "flowcheck hold: dealloc not seen"
+
 nn_need_userns
 nn_userns_add u1 u2
 for n in u1 u2; do
@@ -59,7 +74,7 @@ done
 [ "$(nn_exec u1 id -u)" = 0 ] || fail "not mapped to root in u1"
 [ "${NN_NSID[u1]}" != "${NN_NSID[u2]}" ] || fail "u1 and u2 share a namespace"
 
-nn_vde_switch s1
+nn_vde_switch s1 user
 nn_vde_switch s2
 nn_wirefilter w s1 s2 -l 0
 # A frame sent into s1 by one plug comes out of s2 at another (vde_plug
@@ -86,7 +101,7 @@ OURO_BIN=$BIN bash -c '
         nn_bg y sleep 1000
         nn_userns_add z
         nn_vde_switch sw
-        echo "$NN_TAG $NN_DIR ${NN_VDE[sw]} $(cat ${NN_VDE[sw]}.pid)" >"$2/tag"
+        echo "$NN_TAG $NN_DIR ${NN_VDE[sw]} $(cat ${NN_VDE[sw]%/sw}/pid)" >"$2/tag"
         nn_pids x >"$2/pids"; nn_pids y >>"$2/pids"; nn_pids z >>"$2/pids"
         fail "on purpose"' nested "$(dirname "$0")" "$nested" \
         >"$nested/out" 2>&1 && fail "nested test passed"

@@ -1,0 +1,222 @@
+# Ouroboros - the two-host scenarios of the layers that carry data
+# (eth-dix, eth-llc, udp4, udp6), sourced by tests/netns/test_*.sh after
+# lib.sh. The topology:
+#
+#   +------------------------------+          +------------------------------+
+#   | ns a                         |   veth   | ns b                         |
+#   |  irmd, IPCP "lyr"            |<-------->|  irmd, IPCP "lyr"            |
+#   |  (layer "netns")             | 10.200.1 |  (layer "netns")             |
+#   |  clients: oping, flowcheck   | fd00:200 |  servers: oping -l (oping),  |
+#   |                              |   :1::   |  flowcheck (fc, fcx: deallocs|
+#   |                              |          |  after 50 echoes)            |
+#   +------------------------------+          +------------------------------+
+#
+#   layer_setup TYPE            the above, servers bound and reachable
+#   layer_echo                  oping -c 1000 -i 0: 0% loss
+#   layer_packets [N]           N (10000) packets of random sizes intact
+#                               and in order; max+1 bytes -> -EMSGSIZE
+#   layer_dealloc               the server deallocates: the client sees
+#                               it within 1 s
+#   layer_flap                  a's end down: FLOW_DOWN; up: FLOW_UP and
+#                               echoes again within 5 s
+#   layer_kill_ipcp             kill -9 b's IPCP: a's client gets
+#                               FLOW_DOWN/FLOW_DEALLOC and errors within
+#                               the liveness timeout; b's server gets its
+#                               flow closed; then b's layer is rebuilt
+#   layer_kill_ns               every process of b killed (same bound);
+#                               then b is restarted
+#   layer_veth_del              the veth deleted (same bound; last)
+# Each prints its name and how long it took.
+
+LAYER=netns
+# The peer-liveness timeout of the layers (SHIM_KA_TIMEOUT_MS, in
+# src/ipcpd/shim/shim.h and the man pages), and what a loaded machine
+# adds to it before a test calls it a hang.
+LIVENESS_MS=${LIVENESS_MS:-4000}
+SLACK_MS=${SLACK_MS:-3000}
+FC=$BIN/test-netns-flowcheck
+
+layer_bootstrap() {
+        local ns=$1 peer=$2 args=()
+        case $LTYPE in
+        eth-dix | eth-llc) args=(dev "$(nn_dev "$ns" "$peer")") ;;
+        udp4) args=(ip "$(nn_ip4 "$ns" "$peer")" $(udp_map_args "$ns")) ;;
+        udp6) args=(ip "$(nn_ip6 "$ns" "$peer")" $(udp_map_args "$ns")) ;;
+        *) fail "unknown layer type $LTYPE" ;;
+        esac
+        nn_irm "$ns" ipcp bootstrap type "$LTYPE" name lyr layer "$LAYER" \
+                "${args[@]}"
+}
+
+# The names b serves, mapped to b's address, for the udp layers.
+udp_map_file() {
+        local f=$NN_DIR/$LTYPE.hosts addr
+        if [ "$LTYPE" = udp4 ]; then
+                addr=$(nn_ip4 b a)
+        else
+                addr="[$(nn_ip6 b a)]"
+        fi
+        echo "$addr oping fc fcx" >"$f"
+        chmod 644 "$f"
+        echo "$f"
+}
+
+# How the udp IPCP is told its mapping file (see ipcpd-udp(8)).
+udp_map_args() {
+        echo "map $(udp_map_file)"
+}
+
+layer_servers() {
+        local d=$NN_DIR/b
+        nn_irm b name register oping layer "$LAYER"
+        nn_irm b name register fc layer "$LAYER"
+        nn_irm b name register fcx layer "$LAYER"
+        nn_bg b "$BIN/oping" -l >>"$d/oping.log" 2>&1
+        nn_bind b "$LAST_PID" oping
+        : >"$d/fc.log"
+        : >"$d/fcx.log"
+        nn_bg b "$FC" server fc >>"$d/fc.log" 2>&1
+        nn_bg b "$FC" server fcx -x 50 >>"$d/fcx.log" 2>&1
+        nn_wait_line "$d/fc.log" READY || fail "flowcheck server fc"
+        nn_wait_line "$d/fcx.log" READY || fail "flowcheck server fcx"
+        # the first allocation across (name resolution included)
+        wait_for nn_exec a "$BIN/oping" -n oping -c 1 -t 1000 ||
+                fail "no first echo from b over $LTYPE: $(nn_exec a \
+                        "$BIN/oping" -n oping -c 1 2>&1 | tail -n 2)"
+}
+
+layer_setup() {
+        LTYPE=$1
+        nn_need_root
+        nn_need_netns
+        nn_need_bin "ipcpd-$LTYPE" irmd irm oping test-netns-flowcheck
+        local t0
+        t0=$(nn_ms)
+        nn_ns_add a b
+        nn_veth a b
+        nn_irmd_start a
+        nn_irmd_start b
+        layer_bootstrap a b
+        layer_bootstrap b a
+        layer_servers
+        echo "setup $LTYPE: $(( $(nn_ms) - t0 )) ms"
+}
+
+layer_time() {
+        echo "$1 $LTYPE: $(( $(nn_ms) - $2 )) ms"
+}
+
+layer_echo() {
+        local t0 out
+        t0=$(nn_ms)
+        out=$(nn_exec a "$BIN/oping" -n oping -c 1000 -i 0 -Q 2>&1) ||
+                fail "oping over $LTYPE: $out"
+        echo "$out" | grep -q " 0% packet loss" ||
+                fail "oping over $LTYPE lost packets: $out"
+        echo "$out" | grep "packet loss"
+        layer_time echo "$t0"
+}
+
+layer_packets() {
+        local t0
+        t0=$(nn_ms)
+        nn_exec a "$FC" client fc -n "${1:-10000}" ||
+                fail "flowcheck client over $LTYPE (exit $?)"
+        layer_time packets "$t0"
+}
+
+layer_dealloc() {
+        local t0
+        t0=$(nn_ms)
+        nn_exec a "$FC" hold fcx -b 1000 ||
+                fail "deallocation over $LTYPE not seen within 1 s (exit $?)"
+        nn_wait_line "$NN_DIR/b/fcx.log" "^DEALLOC" 2 ||
+                fail "the server did not deallocate"
+        layer_time dealloc "$t0"
+}
+
+layer_flap() {
+        local t0 log=$NN_DIR/a/flap.log pid rc
+        t0=$(nn_ms)
+        nn_bg a "$FC" hold fc -u -b 5000 >"$log" 2>&1
+        pid=$LAST_PID
+        nn_wait_line "$log" "^UP" 5 || fail "flap: no echo before the link went down"
+        nn_link a b down
+        nn_wait_line "$log" "^DOWN" 8 || fail "flap: no FLOW_DOWN over $LTYPE: $(cat "$log")"
+        sleep 1
+        nn_link a b up
+        wait_gone "$pid" 150 || fail "flap: no FLOW_UP and echo within 5 s: $(cat "$log")"
+        wait "$pid"
+        rc=$?
+        cat "$log"
+        [ $rc = 0 ] || fail "flap over $LTYPE (exit $rc)"
+        layer_time flap "$t0"
+}
+
+# A client of b's server fc, in the background, until it is told that
+# the flow went (kill scenarios); its log in $HOLD_LOG.
+layer_hold_start() {
+        HOLD_LOG=$NN_DIR/a/hold-$1.log
+        nn_bg a "$FC" hold fc -b $((LIVENESS_MS + SLACK_MS)) >"$HOLD_LOG" 2>&1
+        HOLD_PID=$LAST_PID
+        nn_wait_line "$HOLD_LOG" "^UP" 5 || fail "$1: no echo: $(cat "$HOLD_LOG")"
+}
+
+# The client must have exited by itself, within the bound, with 0.
+layer_hold_end() {
+        local rc
+        wait_gone "$HOLD_PID" $(( (LIVENESS_MS + SLACK_MS) / 100 + 30 )) ||
+                fail "$1: the client still waits (a hang): $(cat "$HOLD_LOG")"
+        wait "$HOLD_PID"
+        rc=$?
+        cat "$HOLD_LOG"
+        [ $rc = 0 ] || fail "$1 over $LTYPE: the client exited $rc"
+}
+
+layer_kill_ipcp() {
+        local t0 pid apid
+        t0=$(nn_ms)
+        layer_hold_start kill-ipcp
+        pid=$(nn_ipcp_pid b lyr)
+        apid=$(nn_ipcp_pid a lyr)
+        [ -n "$pid" ] || fail "no pid for b's IPCP"
+        kill -KILL "$pid"
+        layer_hold_end "kill -9 of b's IPCP"
+        nn_wait_line "$NN_DIR/b/fc.log" "^END" 5 ||
+                fail "b's server was not told its IPCP died"
+        [ "$(nn_ipcp_pid a lyr)" = "$apid" ] || fail "a's IPCP did not survive"
+        layer_time kill-ipcp "$t0"
+        # b's layer again, and its names
+        layer_bootstrap b a
+        for n in oping fc fcx; do
+                nn_irm b name register "$n" layer "$LAYER"
+        done
+        wait_for nn_exec a "$BIN/oping" -n oping -c 1 -t 1000 ||
+                fail "no echo after b's IPCP was restarted"
+}
+
+layer_kill_ns() {
+        local t0 apid
+        t0=$(nn_ms)
+        layer_hold_start kill-ns
+        apid=$(nn_ipcp_pid a lyr)
+        nn_kill_ns b
+        [ -z "$(nn_pids b)" ] || fail "processes left in b"
+        layer_hold_end "every process of b killed"
+        [ "$(nn_ipcp_pid a lyr)" = "$apid" ] || fail "a's IPCP did not survive"
+        layer_time kill-ns "$t0"
+        nn_irmd_start b
+        layer_bootstrap b a
+        layer_servers
+}
+
+layer_veth_del() {
+        local t0 apid
+        t0=$(nn_ms)
+        layer_hold_start veth-del
+        apid=$(nn_ipcp_pid a lyr)
+        nn_veth_del a b
+        layer_hold_end "veth deleted"
+        [ "$(nn_ipcp_pid a lyr)" = "$apid" ] || fail "a's IPCP did not survive"
+        layer_time veth-del "$t0"
+}

@@ -1,0 +1,25 @@
+#!/bin/bash
+# Ouroboros - an eth-llc layer between two namespaces, one IRMd in each:
+#
+#   +---------------------+                          +---------------------+
+#   | ns a: irmd, eth-llc |<----------veth---------->| ns b: irmd, eth-llc |
+#   | oping, flowcheck    |      raw 802.2 LLC       | oping -l, flowcheck |
+#   +---------------------+                          +---------------------+
+#
+# echo (oping -c 1000 -i 0, 0% loss); 10 000 packets of random sizes
+# intact and in order, and -EMSGSIZE one byte above the flow's largest;
+# a deallocation seen by the peer within 1 s; a's link down and up
+# (FLOW_DOWN, then FLOW_UP and echoes again within 5 s); kill -9 of b's
+# IPCP (a's client gets the flow closed within the liveness timeout, b's
+# server too). Scenarios in layer.sh.
+# ctest: TIMEOUT 120 RUN_SERIAL
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/layer.sh"
+
+layer_setup eth-llc
+layer_echo
+layer_packets
+layer_dealloc
+layer_flap
+layer_kill_ipcp
+echo PASS

@@ -1,0 +1,20 @@
+#!/bin/bash
+# Ouroboros - the peer host of an eth-dix layer goes away:
+#
+#   +---------------------+                          +---------------------+
+#   | ns a: irmd, eth-dix |<----------veth---------->| ns b: irmd, eth-dix |
+#   | flowcheck hold      |   raw ethertype 0xA000   | flowcheck server    |
+#   +---------------------+                          +---------------------+
+#
+# every process of b killed mid-flow, then (b restarted) the veth
+# deleted: a's client gets FLOW_DOWN or FLOW_DEALLOC, and errors on read
+# and write, within the peer-liveness timeout, never a hang; a's IPCP
+# lives on. Scenarios in layer.sh.
+# ctest: TIMEOUT 120 RUN_SERIAL
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/layer.sh"
+
+layer_setup eth-dix
+layer_kill_ns
+layer_veth_del
+echo PASS

@@ -1,0 +1,22 @@
+#!/bin/bash
+# Ouroboros - the peer host of an eth-llc layer goes away:
+#
+#   +---------------------+                          +---------------------+
+#   | ns a: irmd, eth-llc |<----------veth---------->| ns b: irmd, eth-llc |
+#   | flowcheck hold      |      raw 802.2 LLC       | flowcheck server    |
+#   +---------------------+                          +---------------------+
+#
+# every process of b killed mid-flow, then (b restarted) the veth
+# deleted: a's client gets FLOW_DOWN or FLOW_DEALLOC, and errors on read
+# and write, within the peer-liveness timeout, never a hang; a's IPCP
+# lives on. Scenarios in layer.sh.
+# (scripts/test.sh --long; the default run has it for eth-dix)
+# ctest: TIMEOUT 120 RUN_SERIAL
+# ctest: LABELS long
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/layer.sh"
+
+layer_setup eth-llc
+layer_kill_ns
+layer_veth_del
+echo PASS
