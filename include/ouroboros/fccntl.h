@@ -42,6 +42,7 @@
 #define FLOWGFLAGS    00000007 /* get flow flags */
 #define FLOWGRXQLEN   00000010 /* get packets waiting to be read */
 #define FLOWGTXQLEN   00000011 /* get packets not yet taken by peer */
+#define FLOWGMAXPKT   00000012 /* get largest packet a flow_write takes */
 #define FRCTSFLAGS    00001000 /* set FRCT flags */
 #define FRCTGFLAGS    00002000 /* get FRCT flags */
 

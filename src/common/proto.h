@@ -195,7 +195,11 @@ enum proto_type {
                                    layers)  <- (nothing). Optional: an
                                    IPCP that closes its side of the flow
                                    memory (flow_dealloc on the adopted
-                                   flow) tells the application itself. */
+                                   flow) tells the application itself.
+                                   For a half not yet accepted: the
+                                   remote requester gave up, the IRMd
+                                   drops it (M_IPCPD_FLOW_ALLOC_RESP
+                                   with a negative result follows). */
 
         /* IRMd -> IPCP, on the IPCP's connection */
         M_IPCPD_BOOTSTRAP = 96, /* -> T_CONF

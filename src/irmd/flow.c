@@ -46,8 +46,10 @@
  *                  on this connection
  * (Reclaiming after deaths and deadlines is in flow_reclaim.c, requests
  * from IPCPs, steps 2 and 4, in flow_ipcp.c.)
- *   from IPCPs: -ENAME unknown hash, -ENOTALLOC unknown flow, -ENOTSUP
- *                  non-spliced requests (no such layer here yet)
+ *   from IPCPs: -ENAME unknown hash, -ENOTALLOC unknown flow (or one
+ *                  that is not spliced)
+ * Layers that carry data (every type but local) do not splice: their
+ * halves have no peer half here, see flow_remote.c.
  */
 #include "irmd.h"
 #include "flow_priv.h"
@@ -143,12 +145,14 @@ static void ipcp_tell(struct reg_ipcp * e,
         ipcp_send_req(e, &out, IRMD_IPCP_REQ_NS, NULL, NULL);
 }
 
-/* Release a half at the IPCP and in the registry. */
-void flow_release(struct reg_flow * f)
+/* Release a half at the IPCP (refusing it with err if it was still
+ * queued) and in the registry. */
+static void release(struct reg_flow * f,
+                    int               err)
 {
         if (f->state == FLOW_ACCEPT_PENDING)
                 ipcp_tell(f->ipcp, M_IPCPD_FLOW_ALLOC_RESP, f->id, true,
-                          -ECONNREFUSED, NULL);
+                          err, NULL);
         else
                 ipcp_tell(f->ipcp, M_IPCPD_FLOW_DEALLOC, f->id, false, 0,
                           NULL);
@@ -157,6 +161,17 @@ void flow_release(struct reg_flow * f)
         req_drop(&f->req);
         req_drop(&f->ack);
         reg_flow_del(f);
+}
+
+void flow_release(struct reg_flow * f)
+{
+        release(f, -ECONNREFUSED);
+}
+
+void flow_refuse(struct reg_flow * y,
+                 int               err)
+{
+        release(y, err);
 }
 
 /* The requester half x will not complete: tear it down. */
@@ -172,8 +187,9 @@ void flow_fail_x(struct reg_flow * x,
 
         if (y != NULL && y->state == FLOW_ACCEPT_PENDING) {
                 flow_release(y);
-        } else if (y != NULL && x->mem != NULL) {
-                /* the acceptor already has it: requester side is dead */
+        } else if (x->mem != NULL) {
+                /* the acceptor (or the IPCP of a layer that carries
+                 * data) already has it: the requester side is dead */
                 flow_shm_mark_dead(x->mem->fd, x->side,
                                    reg_evfd_fd(x->peer_ev));
         }
@@ -268,6 +284,59 @@ static int fd_reserve(void)
         return q < IRMD_FD_RESERVE ? q : IRMD_FD_RESERVE;
 }
 
+int flow_mem_new(struct reg_flow * f,
+                 size_t            max_pkt)
+{
+        struct flow_shm_conf conf = irmd_cfg.shm;
+        int                  fd;
+        int                  r;
+
+        if (max_pkt > 0 && max_pkt < conf.max_pkt)
+                conf.max_pkt = max_pkt;
+
+        fd = flow_shm_create(&conf);
+        if (fd >= 0 && fd >= fd_limit() - fd_reserve()) {
+                close(fd); /* the rest is for connections */
+                fd = -EMFILE;
+        }
+        if (fd >= 0 && (r = reg_flow_attach_mem(f, fd)) < 0) {
+                close(fd);
+                fd = r;
+        }
+        if (fd < 0) {
+                log_err("Cannot create flow memory: %s.", strerror(-fd));
+                return fd;
+        }
+
+        f->mem->max_pkt = conf.max_pkt;
+
+        return 0;
+}
+
+size_t flow_max_pkt(const struct reg_flow * f)
+{
+        return f->mem != NULL && f->mem->max_pkt > 0 ? f->mem->max_pkt
+                                                     : irmd_cfg.shm.max_pkt;
+}
+
+void flow_accept_reply(struct msg *            rep,
+                       const struct reg_flow * y,
+                       struct req *            r,
+                       const uint8_t *         key)
+{
+        req_init_reply(rep, r, 0);
+        msg_put_u32(rep, T_FLOW_ID, y->id);
+        msg_put_u8(rep, T_SIDE, (uint8_t) y->side);
+        msg_put_qos(rep, T_QOS, &y->qos);
+        msg_put_str(rep, T_NAME, y->name);
+        msg_put_u32(rep, T_MAX_PKT, (uint32_t) flow_max_pkt(y));
+        msg_put_u32(rep, T_PEER_PID, (uint32_t) y->peer_pid);
+        if (key != NULL)
+                msg_put_bytes(rep, T_PUBKEY, key, FLOW_PUBKEY_LEN);
+        msg_put_fd(rep, y->mem->fd);
+        msg_put_fd(rep, reg_evfd_fd(y->peer_ev));
+}
+
 /* Give queued half y to acceptor a (which is consumed). */
 static void hand_over(struct reg_flow * y,
                       struct acceptor * a)
@@ -276,11 +345,15 @@ static void hand_over(struct reg_flow * y,
         struct flow_keys * k;
         bool               ack;
         struct msg         rep;
-        int                fd;
         int                r;
 
         list_del(&a->next);
         list_init(&a->next);
+
+        if (x == NULL && !spliced_here(y)) {
+                flow_remote_hand(y, a);
+                return;
+        }
 
         if (x == NULL || flow_proc_evfd(x->pid) < 0 || flow_proc_evfd(a->pid) < 0) {
                 /* cannot happen: halves go together */
@@ -300,19 +373,10 @@ static void hand_over(struct reg_flow * y,
                 return;
         }
 
-        fd = flow_shm_create(&irmd_cfg.shm);
-        if (fd >= 0 && fd >= fd_limit() - fd_reserve()) {
-                close(fd); /* the rest is for connections */
-                fd = -EMFILE;
-        }
-        if (fd >= 0 && (r = reg_flow_attach_mem(y, fd)) < 0) {
-                close(fd);
-                fd = r;
-        }
-        if (fd < 0) {
-                log_err("Cannot create flow memory: %s.", strerror(-fd));
+        r = flow_mem_new(y, 0);
+        if (r < 0) {
                 list_add_tail(&a->next, &flow_acceptors);
-                flow_fail_x(x, fd);
+                flow_fail_x(x, r);
                 return;
         }
 
@@ -324,20 +388,11 @@ static void hand_over(struct reg_flow * y,
         x->peer_ev   = flow_evref(a->pid);
         reg_flow_set_state(y, FLOW_ALLOCATED);
 
-        req_init_reply(&rep, &a->req, 0);
-        msg_put_u32(&rep, T_FLOW_ID, y->id);
-        msg_put_u8(&rep, T_SIDE, (uint8_t) y->side);
-        msg_put_qos(&rep, T_QOS, &y->qos);
-        msg_put_str(&rep, T_NAME, y->name);
-        msg_put_u32(&rep, T_MAX_PKT, (uint32_t) irmd_cfg.shm.max_pkt);
-        msg_put_u32(&rep, T_PEER_PID, (uint32_t) x->pid);
+        flow_accept_reply(&rep, y, &a->req, k != NULL ? k->req : NULL);
         if (k != NULL) {
-                msg_put_bytes(&rep, T_PUBKEY, k->req, FLOW_PUBKEY_LEN);
                 memcpy(k->acc, a->key, FLOW_PUBKEY_LEN);
                 k->has_acc = true;
         }
-        msg_put_fd(&rep, y->mem->fd);
-        msg_put_fd(&rep, flow_proc_evfd(x->pid));
         log_dbg("Flow %u accepted by pid %d for %s (requester pid %d, "
                 "flow %u).", y->id, y->pid, y->name, x->pid, x->id);
 
@@ -443,6 +498,7 @@ static int send_alloc(struct reg_flow * x,
         struct msg         out;
         uint8_t            h[HASH_MAX_LEN];
         int                len;
+        int                r;
 
         if (n != NULL)
                 len = reg_name_hash(n, e->hash, h);
@@ -451,6 +507,10 @@ static int send_alloc(struct reg_flow * x,
         if (len < 0)
                 return len;
 
+        r = flow_remote_attach(x, e);
+        if (r < 0)
+                return r;
+
         x->ipcp = e;
         msg_init(&out, M_IPCPD_FLOW_ALLOC, 0, 0);
         msg_put_u32(&out, T_FLOW_ID, x->id);
@@ -458,6 +518,11 @@ static int send_alloc(struct reg_flow * x,
         msg_put_qos(&out, T_QOS, &x->qos);
         if (k != NULL)
                 msg_put_bytes(&out, T_PUBKEY, k->req, FLOW_PUBKEY_LEN);
+        /* the IPCP's side of the memory (flow_remote.c) */
+        msg_put_u8(&out, T_SIDE, (uint8_t) (1 - x->side));
+        msg_put_u32(&out, T_PEER_PID, (uint32_t) x->pid);
+        msg_put_fd(&out, x->mem->fd);
+        msg_put_fd(&out, flow_proc_evfd(x->pid));
 
         return ipcp_send_req(e, &out, IRMD_IPCP_REQ_NS, alloc_ack,
                              (void *) (uintptr_t) x->id);

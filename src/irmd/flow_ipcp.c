@@ -1,6 +1,7 @@
 /*
  * Ouroboros IRMd - flow allocation, the requests from IPCPs: a flow
- * request arriving for a local name (step 2 of flow.c's map), the reply
+ * request arriving for a local name (step 2 of flow.c's map; without
+ * T_PEER_FLOW it came from another system, flow_remote.c), the reply
  * to a requester's allocation (step 4), and a deallocation the IPCP
  * reports. The halves they create or complete are handed out by flow.c.
  */
@@ -44,17 +45,21 @@ void flow_h_req_arr(struct conn *      c,
             msg_get_qos(msg_body(m), T_QOS, &qs) < 0 ||
             flow_get_pubkey(msg_body(m), key, &has_key) < 0)
                 r = -EBADMSG;
-        /* Spliced: the requester's key is ours already (flow_keys). */
-        if (r == 0 && !msg_has(msg_body(m), T_PEER_FLOW))
-                r = -ENOTSUP; /* non-spliced layers: not in this build */
-        if (r == 0 && msg_get_u32(msg_body(m), T_PEER_FLOW, &peer) < 0)
-                r = -EBADMSG;
         if (r == 0 && (n = reg_name_by_hash(e->hash, h, len)) == NULL)
                 r = -ENAME;
+        if (r == 0 && !msg_has(msg_body(m), T_PEER_FLOW)) {
+                /* from another system, through a layer carrying data */
+                flow_remote_req_arr(c, m, n, &qs, has_key ? key : NULL);
+                return;
+        }
+        /* Spliced: the requester's key is ours already (flow_keys). */
+        if (r == 0 && msg_get_u32(msg_body(m), T_PEER_FLOW, &peer) < 0)
+                r = -EBADMSG;
         if (r == 0) {
+                /* a requester that has memory goes through the IPCP */
                 x = reg_flow_get(peer);
                 if (x == NULL || x->state != FLOW_ALLOC_PENDING ||
-                    x->ipcp != e || x->peer != NULL)
+                    x->ipcp != e || x->peer != NULL || x->mem != NULL)
                         r = -ENOTALLOC;
         }
         if (r == 0)
@@ -87,6 +92,7 @@ void flow_h_alloc_reply(struct conn *      c,
                         const struct msg * m)
 {
         struct reg_flow *  x = NULL;
+        struct flow_keys * k;
         uint32_t           id;
         uint32_t           peer;
         int32_t            res;
@@ -111,6 +117,12 @@ void flow_h_alloc_reply(struct conn *      c,
                         c->ipcp->name, irmd_strerror(r));
                 conn_reply(c, m, r);
                 return;
+        }
+
+        /* Not spliced: the remote acceptor's key comes through here. */
+        if (has_key && x->peer == NULL && (k = flow_keys_of(x->id)) != NULL) {
+                memcpy(k->acc, key, FLOW_PUBKEY_LEN);
+                k->has_acc = true;
         }
 
         conn_reply(c, m, 0);
@@ -141,15 +153,20 @@ void flow_x_done(struct reg_flow * x,
         msg_put_u32(&rep, T_FLOW_ID, x->id);
         msg_put_u8(&rep, T_SIDE, (uint8_t) x->side);
         msg_put_qos(&rep, T_QOS, &x->qos);
-        msg_put_u32(&rep, T_MAX_PKT, (uint32_t) irmd_cfg.shm.max_pkt);
+        msg_put_u32(&rep, T_MAX_PKT, (uint32_t) flow_max_pkt(x));
         msg_put_u32(&rep, T_PEER_PID, (uint32_t) x->peer_pid);
         if (k != NULL)
                 msg_put_bytes(&rep, T_PUBKEY, k->acc, FLOW_PUBKEY_LEN);
         msg_put_fd(&rep, x->mem->fd);
         msg_put_fd(&rep, reg_evfd_fd(x->peer_ev));
-        log_info("Flow %u allocated: pid %d -> %s (pid %d, flow %u).",
-                 x->id, x->pid, x->name, x->peer_pid,
-                 x->peer != NULL ? x->peer->id : 0);
+        if (x->peer != NULL)
+                log_info("Flow %u allocated: pid %d -> %s (pid %d, flow "
+                         "%u).", x->id, x->pid, x->name, x->peer_pid,
+                         x->peer->id);
+        else
+                log_info("Flow %u allocated: pid %d -> %s through IPCP %s.",
+                         x->id, x->pid, x->name, x->ipcp != NULL ?
+                         x->ipcp->name : "(gone)");
 
         flow_keys_drop(x->id); /* relayed: nothing left to do with them */
         flow_hand(x, &x->req, x->ack_wanted, &rep);
@@ -171,4 +188,11 @@ void flow_h_dealloc_arr(struct conn *      c,
                                    flow_proc_evfd(f->pid));
 
         conn_reply(c, m, r);
+
+        /* a request from another system, withdrawn before an accept */
+        if (r == 0 && f->state == FLOW_ACCEPT_PENDING && f->peer == NULL) {
+                log_dbg("Flow %u (%s) withdrawn by IPCP %s.", f->id,
+                        f->name, c->ipcp->name);
+                flow_release(f);
+        }
 }

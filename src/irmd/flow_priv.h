@@ -7,10 +7,12 @@
 #include "common/msg.h"
 #include "list.h"
 #include "reg_flow.h"
+#include "reg_name.h"
 #include "reg_proc.h"
 #include "req.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -73,6 +75,11 @@ void flow_lost(struct reg_flow * y);
 /* Release a half at its IPCP and drop it from the registry. */
 void flow_release(struct reg_flow * f);
 
+/* As flow_release, refusing a queued half y at its IPCP with err
+ * (M_IPCPD_FLOW_ALLOC_RESP; flow_release refuses with -ECONNREFUSED). */
+void flow_refuse(struct reg_flow * y,
+                 int               err);
+
 /* The requester half x will not complete: answer err, tear down both
  * halves (marking the requester side dead if the acceptor has it). */
 void flow_fail_x(struct reg_flow * x,
@@ -88,9 +95,46 @@ void flow_hand(struct reg_flow * f,
                bool              ack,
                struct msg *      rep);
 
+/* The answer to the accept r that gets y (its peer_pid, peer_ev and
+ * memory set), with the requester's key if not NULL (flow.c). */
+void flow_accept_reply(struct msg *            rep,
+                       const struct reg_flow * y,
+                       struct req *            r,
+                       const uint8_t *         key);
+
 /* Give queued half y to an acceptor, or start one if may_start (flow.c). */
 void flow_dispatch(struct reg_flow * y,
                    bool              may_start);
+
+/* A new flow memory for f, attached to it (and its peer half): 0,
+ * -EMFILE (the rest of our descriptors is for connections), -ENOMEM.
+ * Its largest packet is the IRMd's, or max_pkt if that is smaller and
+ * not 0 (flow.c). */
+int  flow_mem_new(struct reg_flow * f,
+                  size_t            max_pkt);
+
+/* The largest packet of f's flow memory (T_MAX_PKT). */
+size_t flow_max_pkt(const struct reg_flow * f);
+
+/* Requester half x goes through e, a layer that carries data: give it
+ * its memory and the IPCP as peer; 0, -EIPCP (e never announced, so
+ * it has no eventfd), or as flow_mem_new (flow_remote.c). */
+int  flow_remote_attach(struct reg_flow * x,
+                        struct reg_ipcp * e);
+
+/* Give queued half y, which has no peer half here (its requester is on
+ * another system), to acceptor a (consumed) (flow_remote.c). */
+void flow_remote_hand(struct reg_flow * y,
+                      struct acceptor * a);
+
+/* M_IPCP_FLOW_REQ_ARR m without T_PEER_FLOW on c, for name n with qos
+ * qs and the requester's key (NULL if none): queue the accepting half
+ * of a flow requested from another system, answer m (flow_remote.c). */
+void flow_remote_req_arr(struct conn *             c,
+                         const struct msg *        m,
+                         const struct reg_name *   n,
+                         const qosspec_t *         qs,
+                         const uint8_t *           key);
 
 /* Step 4: requester half x is complete (res 0) or failed (flow_ipcp.c). */
 void flow_x_done(struct reg_flow * x,

@@ -168,7 +168,7 @@ void flow_ipcp_gone(struct reg_ipcp * e)
         struct reg_flow *  f;
 
         while ((f = find_pending(pending_at, e)) != NULL) {
-                if (f->side == 0) {
+                if (f->state == FLOW_ALLOC_PENDING) {
                         flow_fail_x(f, -EIPCP);
                 } else if (f->peer != NULL) {
                         flow_fail_x(f->peer, -EIPCP);
@@ -234,12 +234,12 @@ void flow_expire(int64_t now)
                 f->deadline = 0;
                 if (f->state == FLOW_ALLOCATED)
                         continue;
-                if (f->side == 0)
+                if (f->state == FLOW_ALLOC_PENDING)
                         flow_fail_x(f, -ETIMEDOUT);
                 else if (f->peer != NULL)
                         flow_fail_x(f->peer, -ETIMEDOUT);
                 else
-                        flow_release(f);
+                        flow_refuse(f, -ETIMEDOUT);
         }
 }
 

@@ -116,8 +116,9 @@ int reg_flow_attach_mem(struct reg_flow * f,
         if (m == NULL)
                 return -ENOMEM;
 
-        m->fd   = memfd;
-        m->refs = 1;
+        m->fd      = memfd;
+        m->refs    = 1;
+        m->max_pkt = 0;
         f->mem  = m;
         if (f->peer != NULL) {
                 f->peer->mem = m;

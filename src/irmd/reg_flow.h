@@ -5,8 +5,10 @@
  * requester's half (side 0 of the flow memory) and the acceptor's half
  * (side 1). The local layer splices them: both halves share one flow
  * memory (a memfd), referenced by both and closed when both are gone.
- * The holder of a half is a pid (an application, or for future
- * non-spliced layers the IPCP process itself).
+ * The holder of a half is a pid (an application). A layer that carries
+ * data does not splice: its half has no peer half here, and the other
+ * side of its memory is the IPCP's (side 0 the application's, side 1
+ * the IPCP's, for the requester's half and the acceptor's alike).
  *
  *   requester half:  ALLOC_PENDING --(reply)--> ALLOCATED
  *   acceptor half:   ACCEPT_PENDING --(accept)--> ALLOCATED
@@ -32,8 +34,9 @@ enum flow_state {
 };
 
 struct flow_mem {
-        int fd;   /* memfd, owned */
-        int refs; /* halves referencing it */
+        int    fd;      /* memfd, owned */
+        int    refs;    /* halves referencing it */
+        size_t max_pkt; /* its largest packet, 0: the IRMd's default */
 };
 
 struct reg_ipcp;

@@ -1,6 +1,7 @@
 /*
- * Ouroboros - fccntl(): timeouts, flags, QoS, queue lengths and FRCT
- * flags of a flow. See fccntl(3) for the argument of every command.
+ * Ouroboros - fccntl(): timeouts, flags, QoS, queue lengths, largest
+ * packet and FRCT flags of a flow. See fccntl(3) for the argument of
+ * every command.
  */
 #include "flow_table.h"
 
@@ -144,6 +145,12 @@ static int do_cmd(struct ft_flow * f,
                 if (p == NULL)
                         return -EINVAL;
                 *(size_t *) p = flow_shm_txqlen(f->shm);
+                return 0;
+        case FLOWGMAXPKT: /* what one flow_write carries (dev.c) */
+                p = va_arg(ap, size_t *);
+                if (p == NULL)
+                        return -EINVAL;
+                *(size_t *) p = flow_shm_max_pkt(f->shm) - f->ovh;
                 return 0;
         case FRCTSFLAGS: {
                 /* uint16_t is promoted to int through "..." */

@@ -12,6 +12,7 @@
 #include "session.h"
 
 #include <ouroboros/errno.h>
+#include <ouroboros/fccntl.h>
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -71,11 +72,17 @@ OURO_API ssize_t ipcp_flow_peek(int           fd,
         ssize_t          r;
         int              err;
 
+        if (pkt == NULL)
+                return -EINVAL;
+
         f = ft_get(fd, &err);
         if (f == NULL)
                 return err;
 
-        r = flow_shm_peek(f->shm, pkt, true, NULL);
+        if (f->cf != NULL)
+                r = -ENOTSUP; /* ciphertext: flow_read decrypts */
+        else
+                r = flow_shm_peek(f->shm, pkt, true, NULL);
 
         ft_put(f);
 
@@ -99,23 +106,47 @@ OURO_API void ipcp_flow_consume(int fd)
         ft_put(f);
 }
 
-/* In-place writes need flow_shm reserve/commit: not in this build yet. */
 OURO_API int ipcp_flow_reserve(int     fd,
                                size_t  len,
                                void ** buf)
 {
-        (void) fd;
-        (void) len;
-        (void) buf;
+        struct ft_flow * f;
+        int              err;
+        int              r;
 
-        return -ENOTSUP;
+        if (buf == NULL)
+                return -EINVAL;
+
+        f = ft_get(fd, &err);
+        if (f == NULL)
+                return err;
+
+        if (f->cf != NULL)
+                r = -ENOTSUP; /* flow_write encrypts */
+        else if ((atomic_load(&f->flags) & FLOWFACCMODE) == FLOWFRDONLY)
+                r = -EPERM;
+        else
+                r = flow_shm_reserve(f->shm, len, buf, true, NULL);
+
+        ft_put(f);
+
+        return r;
 }
 
 OURO_API int ipcp_flow_commit(int    fd,
                               size_t len)
 {
-        (void) fd;
-        (void) len;
+        struct ft_flow * f;
+        int              err;
+        int              r;
 
-        return -ENOTSUP;
+        f = ft_get(fd, &err);
+        if (f == NULL)
+                return err;
+
+        r = flow_shm_commit(f->shm, len);
+
+        ft_put(f);
+
+        return r;
 }

@@ -25,7 +25,9 @@
  *   ipcp_flow_reserve / ipcp_flow_commit  write a packet in place.
  * Both are non-blocking (-EAGAIN), one thread per direction and flow as
  * for flow_read/flow_write, and must not be mixed with a partial
- * flow_read of the same flow. All calls return 0 or a count on success,
+ * flow_read of the same flow. On an encrypted flow (a lower flow with
+ * cypher_s > 0) they fail with -ENOTSUP: only flow_read and flow_write
+ * see its plaintext. All calls return 0 or a count on success,
  * a negative errno on failure.
  */
 #ifndef OUROBOROS_LIB_IPCP_DEV_H
@@ -69,15 +71,17 @@ void    ipcp_flow_consume(int fd);
 
 /* Room for a packet of up to len bytes in fd's outgoing channel: 0 with
  * *buf set, -EAGAIN (full), -EMSGSIZE (len above FLOWGMAXPKT),
- * -EFLOWDOWN, -EBADF, -ENOTALLOC. Nothing is sent until
- * ipcp_flow_commit; a second reserve replaces the first. */
+ * -EFLOWDOWN, -EBADF, -ENOTALLOC, -EPERM (read-only flow). Nothing is
+ * sent until ipcp_flow_commit; a second reserve replaces the first. */
 int     ipcp_flow_reserve(int     fd,
                           size_t  len,
                           void ** buf);
 
 /* Send the first len (<= the reserved length) bytes of the reserved
- * room as one packet, waking the reader: 0 or -EINVAL (nothing
- * reserved, len too long). */
+ * room as one packet, waking the reader: 0, -EINVAL (nothing
+ * reserved, len too long), -EFLOWDOWN / -ENOTALLOC (the flow went down
+ * or was closed since the reserve: nothing is sent), -EBADF. A
+ * flow_write in between drops the reservation. */
 int     ipcp_flow_commit(int    fd,
                          size_t len);
 

@@ -9,7 +9,9 @@
  * (and reported) when the caller asks fset_has first. Scenario partial:
  * a read smaller than the packet leaves the rest waiting, so fevent
  * reports FLOW_PKT and FLOWGRXQLEN counts it, on clear and encrypted
- * flows alike.
+ * flows alike. Scenario maxpkt: fccntl FLOWGMAXPKT gives the largest
+ * packet one flow_write takes (one byte more: -EMSGSIZE), smaller on an
+ * encrypted flow by what encryption adds.
  */
 #include "common.h"
 
@@ -272,13 +274,71 @@ static int test_partial(const char * name)
         return 0;
 }
 
+/* ---- maxpkt: FLOWGMAXPKT is what one flow_write carries */
+
+static int maxpkt_server(struct t_pair * p,
+                         void *          arg)
+{
+        static uint8_t buf[1 << 21];
+        qosspec_t      qs;
+        ssize_t        n;
+        int            fd;
+
+        (void) arg;
+        fd = t_accept(&qs);
+        CHECK_EQ(t_wait(p), 'W');
+        /* the largest packet arrives whole, then the flow ends */
+        n = flow_read(fd, buf, sizeof(buf));
+        CHECK(n > 0);
+        CHECK_EQ(buf[n - 1], 'm');
+        CHECK_EQ(flow_read(fd, buf, sizeof(buf)), -EFLOWDOWN);
+        CHECK_EQ(flow_dealloc(fd), 0);
+
+        return 0;
+}
+
+static int test_maxpkt(const char * name)
+{
+        static uint8_t buf[(1 << 21) + 1];
+        size_t         mp[2];
+        size_t         q;
+        int            i;
+
+        memset(buf, 'm', sizeof(buf));
+        CHECK_EQ(fccntl(-1, FLOWGMAXPKT, &q), -EBADF);
+
+        for (i = 0; i < 2; ++i) {
+                struct t_pair p;
+                qosspec_t     qs = qos_raw;
+                int           fd;
+
+                t_pair_start(&p, name, maxpkt_server, NULL);
+                qs.cypher_s = i == 0 ? 0 : 256;
+                fd = t_alloc(name, &qs);
+                CHECK_EQ(fccntl(fd, FLOWGMAXPKT, NULL), -EINVAL);
+                CHECK_EQ(fccntl(fd, FLOWGMAXPKT, &mp[i]), 0);
+                CHECK(mp[i] > 0 && mp[i] < sizeof(buf));
+                CHECK_EQ(flow_write(fd, buf, mp[i] + 1), -EMSGSIZE);
+                CHECK_EQ(flow_write(fd, buf, mp[i]), mp[i]);
+                t_signal(&p, 'W');
+                CHECK_EQ(flow_dealloc(fd), 0);
+                CHECK_EQ(t_pair_end(&p), 0);
+        }
+
+        /* encryption takes its header and tag from every packet */
+        CHECK(mp[1] < mp[0]);
+        CHECK(mp[0] - mp[1] <= 64);
+
+        return 0;
+}
+
 int main(int     argc,
          char ** argv)
 {
         char name[64];
 
         if (argc < 2) {
-                fprintf(stderr, "usage: %s huge|emptyargs|fsethas|partial\n", argv[0]);
+                fprintf(stderr, "usage: %s huge|emptyargs|fsethas|partial|maxpkt\n", argv[0]);
                 return 2;
         }
 
@@ -292,6 +352,8 @@ int main(int     argc,
                 return test_fsethas(name);
         if (strcmp(argv[1], "partial") == 0)
                 return test_partial(name);
+        if (strcmp(argv[1], "maxpkt") == 0)
+                return test_maxpkt(name);
 
         fprintf(stderr, "unknown scenario %s\n", argv[1]);
         return 2;

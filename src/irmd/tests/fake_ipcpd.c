@@ -4,14 +4,17 @@
  * bootstrap and registrations, and splices flows like the local layer
  * (FLOW_ALLOC X -> FLOW_REQ_ARR {peer X} -> Y; FLOW_ALLOC_RESP Y ->
  * FLOW_ALLOC_REPLY {X, result, peer Y}). Exits on EOF from the IRMd.
- * Installed also as ipcpd-unicast (its type follows argv[0]: any
- * ipcpd-<type>), where it answers every M_IPCPD_QUERY positively and
- * accepts enrollment, so the IRMd's query path and enrollment can be
- * tested. With FAKE_IPCPD_LOG=PATH it appends a line per bootstrap,
+ * Installed also as ipcpd-unicast and ipcpd-udp4 (its type follows
+ * argv[0]: any ipcpd-<type>); as unicast it answers every M_IPCPD_QUERY
+ * positively and accepts enrollment, so the IRMd's query path and
+ * enrollment can be tested. Every type but local carries data: flows
+ * go through it, not spliced (fake_ipcpd_data.c). With FAKE_IPCPD_LOG=PATH it appends a line per bootstrap,
  * enroll, connect, disconnect, register and unregister it gets: "NAME
  * TYPE HEX-OF-BODY", so a test can compare the requests two front-ends
  * make.
  */
+#include "fake_ipcpd.h"
+
 #include "common/hash.h"
 #include "common/ipcp_type.h"
 #include "common/msg.h"
@@ -37,11 +40,11 @@ static struct pair {
         bool     used;
 } pairs[MAX_PAIRS];
 
-static int        sock;
+int               sock;
+uint32_t          next_id = 1;
+struct msg        in;
+struct msg        out;
 static uint32_t   type = IPCP_LOCAL;
-static uint32_t   next_id = 1;
-static struct msg in;
-static struct msg out;
 static const char * name;
 
 /* One line per management request when FAKE_IPCPD_LOG is set. */
@@ -72,7 +75,7 @@ static void log_request(void)
         close(fd);
 }
 
-static void reply(int res)
+void reply(int res)
 {
         msg_init_reply(&out, &in, res);
         msg_send(sock, &out);
@@ -113,6 +116,9 @@ static void on_request(void)
         int32_t         res;
         struct pair *   p;
         int             i;
+
+        if (type != IPCP_LOCAL && data_request())
+                return;
 
         if (in.type == M_IPCPD_BOOTSTRAP || in.type == M_IPCPD_ENROLL ||
             in.type == M_IPCPD_CONNECT || in.type == M_IPCPD_DISCONNECT ||
@@ -201,6 +207,9 @@ static void on_reply(void)
                 return;
         }
 
+        if (type != IPCP_LOCAL && data_reply())
+                return;
+
         if (in.type != M_IPCP_FLOW_REQ_ARR)
                 return;
 
@@ -235,6 +244,13 @@ int main(int    argc,
         if (t >= 0)
                 type = (uint32_t) t;
 
+        /* a real IPCP announces through the library before it takes
+         * flows (proto.h) */
+        if (type != IPCP_LOCAL && data_init() < 0) {
+                fprintf(stderr, "fake ipcpd: cannot announce\n");
+                return 1;
+        }
+
         sock = rundir_connect();
         if (sock < 0)
                 return 1;
@@ -249,9 +265,11 @@ int main(int    argc,
                 return 1;
 
         for (;;) {
-                int r = msg_recv(sock, &in, -1);
+                int r = msg_recv(sock, &in, type != IPCP_LOCAL ? 2 : -1);
                 if (r == -EPIPE)
                         return 0;
+                if (type != IPCP_LOCAL)
+                        data_pump();
                 if (r < 0)
                         continue;
                 if (in.flags & MSG_F_REPLY)

@@ -515,7 +515,12 @@ static void t_query(void)
         CHECK_EQ(fa.res, 0);
         tp_child_result(&c, &fc);
         CHECK_EQ(fc.res, 0);
-        CHECK_EQ(fa.ino, fc.ino);
+        /* the unicast layer carries data: each end has its own memory,
+         * side 0, with the IPCP as its peer */
+        CHECK(fa.ino != fc.ino);
+        CHECK_EQ(fa.side, 0);
+        CHECK_EQ(fc.side, 0);
+        CHECK_EQ(fa.peer_pid, fc.peer_pid);
         CHECK(tp_wait_log(&d, "allocating to far via (query)", 2000));
         CHECK_EQ(tp_flow_dealloc(&d, fa.id), 0);
         close(fa.memfd);
@@ -548,6 +553,8 @@ int main(int    argc,
                 { "stall", t_stall }, { "names", t_names },
                 { "hello_rate", t_hello_rate },
                 { "flows_lost", t_flows_lost },
+                { "flows_data", t_flows_data },
+                { "flows_noannounce", t_flows_noannounce },
         };
         size_t i;
 

@@ -102,5 +102,8 @@ void  t_hello_rate(void);
 
 /* test_flows.c */
 void  t_flows_lost(void);
+/* test_flows_data.c */
+void  t_flows_data(void);
+void  t_flows_noannounce(void);
 
 #endif /* OUROBOROS_IRMD_TESTS_TP_H */

@@ -1,0 +1,34 @@
+/*
+ * Ouroboros IRMd tests - what the fake IPCP's main file (fake_ipcpd.c)
+ * shares with its data-carrying mode (fake_ipcpd_data.c).
+ */
+#ifndef OUROBOROS_IRMD_TESTS_FAKE_IPCPD_H
+#define OUROBOROS_IRMD_TESTS_FAKE_IPCPD_H
+
+#include "common/msg.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+extern int          sock;    /* the IPCP connection to the IRMd */
+extern uint32_t     next_id; /* of our next request */
+extern struct msg   in;      /* the message being handled */
+extern struct msg   out;
+
+/* Answer in with res. */
+void reply(int res);
+
+/* Data mode (every type but local): announce through the library, as a
+ * real IPCP does; 0 or the library's error. */
+int  data_init(void);
+
+/* A request (in) of the data mode: true if handled. */
+bool data_request(void);
+
+/* A reply (in) to one of the data mode's requests: true if handled. */
+bool data_reply(void);
+
+/* Move what waits in the flows; called between messages. */
+void data_pump(void);
+
+#endif /* OUROBOROS_IRMD_TESTS_FAKE_IPCPD_H */
