@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# scripts/test-tsan.sh [BUILD_DIR] - the flow memory, crypto and library
-# tests under ThreadSanitizer: builds BUILD_DIR (default build-tsan) with
-# clang (-DSANITIZE=thread; GCC 12's TSan has no pthread_mutex_clocklock
-# interceptor), only the targets those tests need, then runs them with
-# ctest. Any TSan report fails the run, also one from a process whose
-# exit status the test does not check (reports go to files, listed at
-# the end). Takes about 3 minutes on 2 CPUs from scratch.
+# scripts/test-tsan.sh [BUILD_DIR] - the flow memory, crypto, library and
+# IPCP framework tests under ThreadSanitizer: builds BUILD_DIR (default
+# build-tsan) with clang (-DSANITIZE=thread; GCC 12's TSan has no
+# pthread_mutex_clocklock interceptor), only the targets those tests
+# need, then runs them with ctest. Any TSan report fails the run, also
+# one from a process whose exit status the test does not check (reports
+# go to files, listed at the end). Takes about 3 minutes on 2 CPUs from
+# scratch.
 # CC overrides the compiler (default clang-16, else clang).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,9 +19,10 @@ if [ -z "$CC" ]; then
 fi
 
 UNIT="test_flow_shm test_flow_shm_win test_flow_shm_nosys test_crypt
-      test_crypt_exit test_lib_flow_table test_lib_fset"
+      test_crypt_exit test_lib_flow_table test_lib_fset test_ipcpd_loop
+      test_ipcpd_frame frame_ipcpd"
 API="irmd ipcpd-local irm test-api-basic test-api-lifecycle test-api-events"
-TESTS='^(unit_flow_shm|unit_flow_shm_win|unit_flow_shm_nosys|unit_crypt|unit_crypt_exit|unit_lib_.*|api_test_flows|api_test_events)$'
+TESTS='^(unit_flow_shm|unit_flow_shm_win|unit_flow_shm_nosys|unit_crypt|unit_crypt_exit|unit_lib_.*|unit_ipcpd_loop|unit_ipcpd_frame|api_test_flows|api_test_events)$'
 
 cmake -S . -B "$B" -DCMAKE_C_COMPILER="$CC" -DSANITIZE=thread \
         -DCOMPONENTS='common;lib;irmd;ipcpd;tools;tests' >/dev/null || exit 1

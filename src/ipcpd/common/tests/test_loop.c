@@ -22,6 +22,7 @@
 #include "lib/ipcp_dev.h"
 
 #include "../../../../tests/check.h"
+#include "irmd_script.h"
 
 #include <ouroboros/dev.h>
 #include <ouroboros/errno.h>
@@ -358,23 +359,20 @@ static void * irmd(void * arg)
 
 static void announce(void)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        char               dir[] = "/tmp/ouro-loop-XXXXXX";
-        pthread_t          t;
+        char      dir[] = "/tmp/ouro-loop-XXXXXX";
+        char      path[64];
+        pthread_t t;
 
         CHECK(mkdtemp(dir) != NULL);
         setenv("OUROBOROS_RUNDIR", dir, 1);
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/irmd.sock", dir);
-        lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        CHECK(lsock >= 0);
-        CHECK_EQ(bind(lsock, (struct sockaddr *) &sa, sizeof(sa)), 0);
-        CHECK_EQ(listen(lsock, 2), 0);
+        lsock = script_listen(dir);
         CHECK_EQ(pthread_create(&t, NULL, irmd, NULL), 0);
 
         CHECK_EQ(ipcp_dev_init(), 0);
         pthread_join(t, NULL);
 
-        unlink(sa.sun_path);
+        snprintf(path, sizeof(path), "%s/irmd.sock", dir);
+        unlink(path);
         rmdir(dir);
 }
 

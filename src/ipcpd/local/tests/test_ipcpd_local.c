@@ -12,6 +12,7 @@
 #include "common/proto.h"
 
 #include "../../../../tests/check.h"
+#include "../../common/tests/irmd_script.h"
 
 #include <ouroboros/errno.h>
 #include <ouroboros/irm.h>
@@ -29,35 +30,6 @@
 static struct msg m;
 static struct msg r;
 static uint32_t   next_id = 1;
-
-static int listen_on(const char * dir)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int                s;
-
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/irmd.sock", dir);
-        s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-        CHECK(s >= 0);
-        CHECK(bind(s, (struct sockaddr *) &sa, sizeof(sa)) == 0);
-        CHECK(listen(s, 4) == 0);
-
-        return s;
-}
-
-static pid_t spawn(const char * bin,
-                   const char * dir)
-{
-        pid_t pid = fork();
-
-        CHECK(pid >= 0);
-        if (pid == 0) {
-                setenv("OUROBOROS_RUNDIR", dir, 1);
-                execl(bin, bin, "--name", "lc", "--stdout", (char *) NULL);
-                _exit(127);
-        }
-
-        return pid;
-}
 
 /* Send a request of type to the IPCP and return its answer's result. */
 static int request(int sock)
@@ -227,10 +199,10 @@ int main(int     argc,
 
         CHECK(argc == 2);
         CHECK(mkdtemp(dir) != NULL);
-        ls = listen_on(dir);
+        ls = script_listen(dir);
 
         /* 1. the whole protocol, then EOF: the IPCP exits 0 */
-        pid  = spawn(argv[1], dir);
+        pid  = script_spawn(argv[1], dir, "lc");
         sock = accept(ls, NULL, NULL);
         CHECK(sock >= 0);
         session(sock);
@@ -238,7 +210,7 @@ int main(int     argc,
         CHECK_EQ(exit_status(pid), 0);
 
         /* 2. SIGTERM: a clean exit */
-        pid  = spawn(argv[1], dir);
+        pid  = script_spawn(argv[1], dir, "lc");
         sock = accept(ls, NULL, NULL);
         CHECK(sock >= 0);
         hello(sock);
