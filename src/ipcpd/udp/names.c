@@ -248,7 +248,7 @@ static int map_find(struct udp_names *        n,
                 if (memcmp(n->ents[i].hash, hash, len) == 0) {
                         *addr = n->ents[i].addr;
                         *alen = n->ents[i].len;
-                        return 1;
+                        return 0;
                 }
         }
 

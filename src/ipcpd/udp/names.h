@@ -66,7 +66,7 @@ int  udp_names_dns(struct udp_names **             out,
 /* Stop (DNS: delete our records, join the worker) and free. */
 void udp_names_close(struct udp_names * n);
 
-/* Find hash (len bytes): 1 and *addr, *alen (the map); IPCP_LATER
+/* Find hash (len bytes): 0 and *addr, *alen (the map); IPCP_LATER
  * (DNS: the callback gets id's answer); -ENAME (not in the map),
  * -EAGAIN (DNS queue full), -ENOMEM. */
 int  udp_names_find(struct udp_names *        n,

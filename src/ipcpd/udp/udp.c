@@ -283,7 +283,7 @@ static int udp_resolve(void *             ctx,
         (void) max;
 
         r = udp_names_find(u.names, h.p, h.len, id, &ss, &len);
-        if (r != 1)
+        if (r != 0)
                 return r;  /* IPCP_LATER (DNS) or an error */
 
         /* A count of 1 reads as IPCP_LATER in shim.h: post the one

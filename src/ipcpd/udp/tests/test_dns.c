@@ -132,8 +132,11 @@ static int found(struct udp_dns * d,
         int                     ret;
 
         ret = udp_dns_query(d, h, 32, family, 3435, &ss, &len);
-        if (ret < 0)
+        if (ret < 0) {
+                if (ret != -ENOENT)
+                        fprintf(stderr, "query: %d\n", ret);
                 return ret;
+        }
         CHECK(ss.ss_family == family);
         if (family == AF_INET) {
                 CHECK(len == sizeof(struct sockaddr_in));
