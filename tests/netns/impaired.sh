@@ -39,7 +39,7 @@ nn_bind b "$LAST_PID" oping
 nn_bg b "$FC" server fc >"$NN_DIR/b/fc.log" 2>&1
 nn_wait_line "$NN_DIR/b/fc.log" READY || fail "flowcheck server fc"
 # allocation itself crosses the impaired path (requests are resent)
-wait_for nn_exec a "$BIN/oping" -n oping -c 3 -i 50 -t 1000 ||
+nn_retry 5 nn_exec a "$BIN/oping" -n oping -c 3 -i 50 -t 1000 ||
         fail "no echo over the impaired path"
 echo "setup: $(( $(nn_ms) - t0 )) ms (wirefilter $IMPAIR)"
 
@@ -66,6 +66,6 @@ echo "flowcheck: $(( $(nn_ms) - t0 )) ms"
 # Nothing crashed, both ends still answer and still allocate.
 [ "$(nn_ipcp_pid a lyr)" = "$apid" ] || fail "a's IPCP died"
 [ "$(nn_ipcp_pid b lyr)" = "$bpid" ] || fail "b's IPCP died"
-wait_for nn_exec a "$BIN/oping" -n oping -c 3 -i 50 -t 1000 ||
+nn_retry 5 nn_exec a "$BIN/oping" -n oping -c 3 -i 50 -t 1000 ||
         fail "no echo after the run"
 nn_exec a "$BIN/irm" ipcp stat name lyr 2>&1 | head -n 20

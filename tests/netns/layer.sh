@@ -40,30 +40,26 @@ layer_bootstrap() {
         local ns=$1 peer=$2 args=()
         case $LTYPE in
         eth-dix | eth-llc) args=(dev "$(nn_dev "$ns" "$peer")") ;;
-        udp4) args=(ip "$(nn_ip4 "$ns" "$peer")" $(udp_map_args "$ns")) ;;
-        udp6) args=(ip "$(nn_ip6 "$ns" "$peer")" $(udp_map_args "$ns")) ;;
+        udp4) args=(ip "$(nn_ip4 "$ns" "$peer")") ;;
+        udp6) args=(ip "$(nn_ip6 "$ns" "$peer")") ;;
         *) fail "unknown layer type $LTYPE" ;;
         esac
         nn_irm "$ns" ipcp bootstrap type "$LTYPE" name lyr layer "$LAYER" \
                 "${args[@]}"
 }
 
-# The names b serves, mapped to b's address, for the udp layers.
-udp_map_file() {
-        local f=$NN_DIR/$LTYPE.hosts addr
+# The udp layers find the names b serves in $OUROBOROS_UDP_MAPDIR/<layer>.map
+# (ipcpd-udp(8)), which the IPCPs get from their IRMd's environment.
+udp_map() {
+        local d=$NN_DIR/udpmap addr
+        mkdir -p "$d"
         if [ "$LTYPE" = udp4 ]; then
                 addr=$(nn_ip4 b a)
         else
                 addr="[$(nn_ip6 b a)]"
         fi
-        echo "$addr oping fc fcx" >"$f"
-        chmod 644 "$f"
-        echo "$f"
-}
-
-# How the udp IPCP is told its mapping file (see ipcpd-udp(8)).
-udp_map_args() {
-        echo "map $(udp_map_file)"
+        echo "$addr oping fc fcx" >"$d/$LAYER.map"
+        NN_ENV+=("OUROBOROS_UDP_MAPDIR=$d")
 }
 
 layer_servers() {
@@ -80,7 +76,7 @@ layer_servers() {
         nn_wait_line "$d/fc.log" READY || fail "flowcheck server fc"
         nn_wait_line "$d/fcx.log" READY || fail "flowcheck server fcx"
         # the first allocation across (name resolution included)
-        wait_for nn_exec a "$BIN/oping" -n oping -c 1 -t 1000 ||
+        nn_retry 5 nn_exec a "$BIN/oping" -n oping -c 1 -t 1000 ||
                 fail "no first echo from b over $LTYPE: $(nn_exec a \
                         "$BIN/oping" -n oping -c 1 2>&1 | tail -n 2)"
 }
@@ -94,6 +90,7 @@ layer_setup() {
         t0=$(nn_ms)
         nn_ns_add a b
         nn_veth a b
+        [[ $LTYPE == udp* ]] && udp_map
         nn_irmd_start a
         nn_irmd_start b
         layer_bootstrap a b
@@ -191,7 +188,7 @@ layer_kill_ipcp() {
         for n in oping fc fcx; do
                 nn_irm b name register "$n" layer "$LAYER"
         done
-        wait_for nn_exec a "$BIN/oping" -n oping -c 1 -t 1000 ||
+        nn_retry 5 nn_exec a "$BIN/oping" -n oping -c 1 -t 1000 ||
                 fail "no echo after b's IPCP was restarted"
 }
 

@@ -33,6 +33,7 @@
 #                                     # $NN_DIR/A/irmd.log; waits for it
 #   nn_irmd_stop A                    # SIGTERM, then SIGKILL after ~2 s
 #   nn_exec A CMD...                  # run CMD in A with A's IRMd env
+#                                     # (OUROBOROS_RUNDIR) and NN_ENV
 #   nn_irm A ARGS...                  # nn_exec A irm ARGS (fails test on
 #                                     # error, printing the command)
 #   nn_bind A PID NAME                # irm bind process, once PID has
@@ -43,6 +44,8 @@
 #   nn_kill_ns A                      # SIGKILL every process in A
 #   nn_ipcp_pid A NAME                # pid of IPCP NAME in A's IRMd
 #   nn_ping A ADDR [SECS]             # ICMP echo from A, v4 or v6
+#   nn_retry SECS CMD...              # until CMD succeeds (SECS by the
+#                                     # clock); 1 if it never does
 #   nn_wait_line FILE REGEX [SECS]    # until a line of FILE matches
 #                                     # (default 10 s); 1 if it never does
 #   nn_ms                             # monotonic clock in ms
@@ -71,6 +74,7 @@ declare -A NN_VDE=()       # switch name -> dir
 NN_ORDER=()                # namespaces in creation order
 NN_PIDFILES=()             # pidfiles of switches and wirefilters
 NN_NLINKS=0
+NN_ENV=()                  # VAR=value given to everything run in a namespace
 chmod 755 "$NN_DIR"
 
 nn_need_root() {
@@ -246,7 +250,7 @@ nn_exec() {
         local ns=$1 pre
         shift
         pre=$(nn_prefix "$ns") || return 1
-        $pre env OUROBOROS_RUNDIR="$NN_DIR/$ns" "$@"
+        $pre env OUROBOROS_RUNDIR="$NN_DIR/$ns" "${NN_ENV[@]}" "$@"
 }
 
 nn_irm() {
@@ -260,7 +264,7 @@ nn_irm() {
 # Bind process PID to NAME in A, once the process has announced itself
 # to A's IRMd (~5 s).
 nn_bind() {
-        wait_for nn_exec "$1" "$BIN/irm" bind process "$2" name "$3" ||
+        nn_retry 5 nn_exec "$1" "$BIN/irm" bind process "$2" name "$3" ||
                 nn_irm "$1" bind process "$2" name "$3"
 }
 
@@ -268,7 +272,7 @@ nn_bg() {
         local ns=$1 pre
         shift
         pre=$(nn_prefix "$ns") || fail "no namespace $ns"
-        $pre env OUROBOROS_RUNDIR="$NN_DIR/$ns" setsid "$@" &
+        $pre env OUROBOROS_RUNDIR="$NN_DIR/$ns" "${NN_ENV[@]}" setsid "$@" &
         LAST_PID=$!
         BG_PIDS+=($LAST_PID)
 }
@@ -278,13 +282,14 @@ nn_irmd_start() {
         d=$(nn_ns_dir "$ns")
         nn_bg "$ns" "$BIN/irmd" --stdout >"$d/irmd.log" 2>&1
         NN_IRMD[$ns]=$LAST_PID
-        for _ in $(seq 200); do
+        local end=$(( $(nn_ms) + 10000 ))
+        while [ "$(nn_ms)" -lt "$end" ]; do
                 nn_exec "$ns" "$BIN/irm" ipcp list >/dev/null 2>&1 && return 0
                 kill -0 "${NN_IRMD[$ns]}" 2>/dev/null ||
                         fail "[$ns] irmd exited: $(tail -n 5 "$d/irmd.log")"
                 sleep 0.05
         done
-        fail "[$ns] irmd did not start"
+        fail "[$ns] irmd did not start in 10 s"
 }
 
 nn_irmd_stop() {
@@ -364,6 +369,18 @@ PY
 nn_ipcp_pid() {
         nn_exec "$1" "$BIN/irm" ipcp list 2>/dev/null |
                 awk -v n="$2" '$1 ~ /^[0-9]+$/ && $3 == n { print $1; exit }'
+}
+
+# Until CMD succeeds, for up to SECS seconds (by the clock: CMD may be
+# slow); 1 if it never does.
+nn_retry() {
+        local end=$(( $(nn_ms) + $1 * 1000 ))
+        shift
+        while :; do
+                "$@" >/dev/null 2>&1 && return 0
+                [ "$(nn_ms)" -lt "$end" ] || return 1
+                sleep 0.1
+        done
 }
 
 nn_wait_line() {

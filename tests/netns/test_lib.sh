@@ -30,7 +30,7 @@ nn_ping b "$(nn_ip6 a b)" || fail "ping v6 b->a"
 nn_link a b down
 nn_ping a "$(nn_ip4 b a)" 1 && fail "ping over a down link"
 nn_link a b up
-wait_for nn_ping a "$(nn_ip4 b a)" 1 || fail "ping after link up"
+nn_retry 5 nn_ping a "$(nn_ip4 b a)" 1 || fail "ping after link up"
 
 for n in a b; do
         nn_irmd_start "$n"
@@ -95,7 +95,6 @@ mkdir -p "$nested"
 OURO_BIN=$BIN bash -c '
         . "$1/lib.sh"
         nn_ns_add x y
-        nn_veth x y
         nn_irmd_start x
         nn_irm x ipcp bootstrap type local name loc layer loc
         nn_bg y sleep 1000

@@ -39,7 +39,7 @@ nn_bg u2 "$FC" server fc >"$NN_DIR/u2/fc.log" 2>&1
 nn_bg u2 "$FC" server fcx -x 50 >"$NN_DIR/u2/fcx.log" 2>&1
 nn_wait_line "$NN_DIR/u2/fc.log" READY || fail "flowcheck server fc"
 nn_wait_line "$NN_DIR/u2/fcx.log" READY || fail "flowcheck server fcx"
-wait_for nn_exec u1 "$BIN/oping" -n oping -c 1 -t 1000 ||
+nn_retry 5 nn_exec u1 "$BIN/oping" -n oping -c 1 -t 1000 ||
         fail "no first echo over vde: $(nn_exec u1 "$BIN/oping" -n oping -c 1 2>&1)"
 echo "setup: $(( $(nn_ms) - t0 )) ms"
 
