@@ -6,12 +6,23 @@
 #include <ouroboros/errno.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+
+static long long mono_ms(void)
+{
+        struct timespec t;
+
+        clock_gettime(CLOCK_MONOTONIC, &t);
+
+        return (long long) t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 int rundir_get(char * buf,
                size_t len)
@@ -56,6 +67,8 @@ int rundir_path(char *       buf,
 int rundir_connect(void)
 {
         struct sockaddr_un sa;
+        long long          deadline;
+        long               pause_us = 500;
         int                fd;
         int                r;
 
@@ -64,17 +77,43 @@ int rundir_connect(void)
         if (rundir_path(sa.sun_path, sizeof(sa.sun_path), RUNDIR_SOCK) < 0)
                 return -ENAMETOOLONG;
 
-        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                    0);
         if (fd < 0)
                 return -errno;
 
-        do
+        /*
+         * A blocking connect() to a Unix socket whose backlog is full
+         * waits until the IRMd accepts, without a bound. Non-blocking,
+         * a full backlog is EAGAIN at once: retry with a growing pause
+         * up to RUNDIR_CONNECT_MS, then give up.
+         */
+        deadline = mono_ms() + RUNDIR_CONNECT_MS;
+        for (;;) {
                 r = connect(fd, (struct sockaddr *) &sa, sizeof(sa));
-        while (r < 0 && errno == EINTR);
+                if (r == 0 || (errno != EINTR && errno != EAGAIN))
+                        break;
+                if (errno == EAGAIN) {
+                        struct timespec ts = { 0, pause_us * 1000L };
+                        if (mono_ms() >= deadline) {
+                                close(fd);
+                                return -ETIMEDOUT;
+                        }
+                        nanosleep(&ts, NULL);
+                        if (pause_us < 50000)
+                                pause_us *= 2;
+                }
+        }
 
         if (r < 0) {
                 close(fd);
                 return -EIRMD;
+        }
+
+        if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+                r = -errno;
+                close(fd);
+                return r;
         }
 
         return fd;

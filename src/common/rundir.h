@@ -22,8 +22,12 @@ int rundir_path(char *       buf,
                 size_t       len,
                 const char * file);
 
-/* Connect a SOCK_SEQPACKET socket to the IRMd (O_CLOEXEC): an fd, or
- * -EIRMD when no IRMd answers. */
+/* How long rundir_connect waits while the IRMd's backlog is full. */
+#define RUNDIR_CONNECT_MS 5000
+
+/* Connect a SOCK_SEQPACKET socket to the IRMd (O_CLOEXEC, blocking):
+ * an fd, -EIRMD when no IRMd listens, or -ETIMEDOUT when it listens but
+ * its backlog stayed full for RUNDIR_CONNECT_MS. */
 int rundir_connect(void);
 
 #endif /* OUROBOROS_COMMON_RUNDIR_H */

@@ -48,7 +48,7 @@ int irm__request(struct msg * m,
 
         fd = rundir_connect();
         if (fd < 0)
-                return fd == -ENAMETOOLONG ? -ENAMETOOLONG : -EIRMD;
+                return fd == -ENAMETOOLONG || fd == -ETIMEDOUT ? fd : -EIRMD;
 
         r = msg_send(fd, m);
         if (r < 0) {

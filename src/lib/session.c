@@ -241,7 +241,7 @@ static int announce(void)
         sock = rundir_connect();
         if (sock < 0) {
                 free(m);
-                return -EIRMD;
+                return sock == -ETIMEDOUT ? sock : -EIRMD;
         }
 
         msg_init(m, M_PROC_ANNOUNCE, 0, session_next_id());
@@ -394,8 +394,8 @@ int session_call(struct msg * req,
                 sock = rundir_connect();
         else if (sock >= 0)
                 nofile_room(sock);
-        if (sock == -EMFILE || sock == -ENFILE)
-                return sock; /* out of descriptors: say so */
+        if (sock == -EMFILE || sock == -ENFILE || sock == -ETIMEDOUT)
+                return sock; /* out of descriptors / IRMd swamped: say so */
         if (sock < 0)
                 return -EIRMD;
 

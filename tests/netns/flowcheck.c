@@ -5,6 +5,9 @@
  *   flowcheck server NAME [-x N] [-s MAX]
  *       Bind this process to NAME (the script registers NAME in a layer),
  *       print READY, echo every packet of every flow (a thread per flow).
+ *       A flow that goes down is kept (prints DOWN, then UP if it comes
+ *       back); one deallocated by the peer or failing otherwise ends
+ *       ("END fd after N: why").
  *       -x N: deallocate each flow after echoing N packets (prints
  *       "DEALLOC"); -s MAX: the largest packet if FLOWGMAXPKT is missing.
  *   flowcheck client NAME [-n COUNT] [-s MAX] [-w WINDOW] [-t MS] [-l]
@@ -25,7 +28,7 @@
  *   flowcheck selftest
  *       The packet checks themselves: every packet of a run is recognised,
  *       and none with one bit flipped is taken for itself.
- *   flowcheck hold NAME [-i MS] [-b MS] [-u]
+ *   flowcheck hold NAME [-i MS] [-b MS] [-u | -U]
  *       Allocate a flow and send a small probe every MS (default 10),
  *       which the server echoes; print "UP" at the first echo. When the
  *       flow goes (FLOW_DOWN, FLOW_DEALLOC, FLOW_PEER, or a read or
@@ -35,6 +38,9 @@
  *       -u (a link flap): after FLOW_DOWN, wait for FLOW_UP ("FLOWUP")
  *       and for echoes again ("RESUMED <ms after FLOW_UP>"); exits 0 if
  *       both came, each within -b MS.
+ *       -U (an outage on a layer without link state, udp): echoes stop
+ *       ("GAP") and come back ("RESUMED") within -b MS of the last one,
+ *       with no event and no write error meanwhile.
  *
  * Exit status: 0 pass, 1 a check failed, 2 setup error (usage, flow
  * allocation), 3 nothing happened in time.
@@ -80,6 +86,7 @@ struct opts {
         long         interval_ms;
         long         bound_ms;
         bool         flap;
+        bool         ride;
 };
 
 static int64_t now_ms(void)
@@ -260,39 +267,103 @@ struct srv_flow {
         size_t cap;
 };
 
+static const char * ev_name(int e)
+{
+        switch (e) {
+        case FLOW_DOWN:    return "FLOW_DOWN";
+        case FLOW_UP:      return "FLOW_UP";
+        case FLOW_DEALLOC: return "FLOW_DEALLOC";
+        case FLOW_PEER:    return "FLOW_PEER";
+        default:           return "other";
+        }
+}
+
+static bool flow_is_down(int fd)
+{
+        uint32_t fl = 0;
+
+        return fccntl(fd, FLOWGFLAGS, &fl) == 0 && (fl & FLOWFDOWN);
+}
+
+/*
+ * Echo what is waiting on f. True when the flow is done with: -x N
+ * reached, or an error that is not the flow being down for a while
+ * (a link flap: FLOW_UP follows).
+ */
+static bool srv_drain(struct srv_flow * f,
+                      uint8_t *         buf,
+                      size_t            max,
+                      long *            n,
+                      const char **     why)
+{
+        ssize_t r;
+        ssize_t w;
+
+        for (;;) {
+                r = flow_read(f->fd, buf, max);
+                if (r == -EAGAIN)
+                        return false;
+                if (r < 0) {
+                        *why = "read error";
+                        return !flow_is_down(f->fd);
+                }
+                w = flow_write(f->fd, buf, r);
+                if (w != r && !flow_is_down(f->fd)) {
+                        printf("WRITE %d %zd of %zd\n", f->fd, w, r);
+                        *why = "write error";
+                        return true;
+                }
+                if (++*n == f->dealloc_after) {
+                        *why = NULL;
+                        return true;
+                }
+        }
+}
+
 static void * srv_echo(void * arg)
 {
-        struct srv_flow * f = arg;
-        size_t            max = flow_max(f->fd, f->cap, "server", NULL) + 1;
-        uint8_t *         buf = malloc(max);
-        long              n   = 0;
-        ssize_t           r   = 0;
-        ssize_t           w;
+        struct srv_flow * f    = arg;
+        size_t            max  = flow_max(f->fd, f->cap, "server", NULL) + 1;
+        uint8_t *         buf  = malloc(max);
+        fset_t *          set  = fset_create();
+        fqueue_t *        fq   = fqueue_create();
+        const char *      why  = "fevent failed";
+        bool              done = false;
+        long              n    = 0;
+        int               e;
 
-        if (buf == NULL) {
-                fprintf(stderr, "server: no memory for %zu B\n", max);
+        if (buf == NULL || set == NULL || fq == NULL ||
+            fset_add(set, f->fd) < 0 ||
+            fccntl(f->fd, FLOWSFLAGS, FLOWFDEFAULT | FLOWFRNOBLOCK) < 0) {
+                fprintf(stderr, "server: flow %d setup failed\n", f->fd);
                 exit(EX_SETUP);
         }
 
-        while (f->dealloc_after == 0 || n < f->dealloc_after) {
-                r = flow_read(f->fd, buf, max);
-                if (r < 0)
-                        break;
-                w = flow_write(f->fd, buf, r);
-                if (w != r) {
-                        printf("WRITE %d %zd of %zd\n", f->fd, w, r);
-                        r = w < 0 ? w : -EIO;
-                        break;
+        while (!done && fevent(set, fq, NULL) >= 0) {
+                while (!done && fqueue_next(fq) >= 0) {
+                        e = fqueue_type(fq);
+                        if (e == FLOW_PKT) {
+                                done = srv_drain(f, buf, max, &n, &why);
+                                continue;
+                        }
+                        printf("%s %d after %ld\n", e == FLOW_DOWN ? "DOWN" :
+                               e == FLOW_UP ? "UP" : ev_name(e), f->fd, n);
+                        fflush(stdout);
+                        if (e != FLOW_DOWN && e != FLOW_UP) {
+                                why  = ev_name(e);
+                                done = true;
+                        }
                 }
-                ++n;
         }
 
-        if (f->dealloc_after > 0 && n == f->dealloc_after)
+        if (why == NULL)
                 printf("DEALLOC %d after %ld\n", f->fd, n);
         else
-                printf("END %d after %ld: %zd\n", f->fd, n, r);
+                printf("END %d after %ld: %s\n", f->fd, n, why);
         fflush(stdout);
         flow_dealloc(f->fd);
+        fset_destroy(set);
+        fqueue_destroy(fq);
         free(buf);
         free(f);
 
@@ -421,8 +492,8 @@ static int client(const struct opts * o)
                         continue;
                 }
                 if (r < 0) {
-                        fprintf(stderr, "read after %ld sent, %ld back: "
-                                "%zd\n", sent, t.recv, r);
+                        fprintf(stderr, "read after %ld sent, %ld back "
+                                "(max %zu): %zd\n", sent, t.recv, max, r);
                         return r == -ETIMEDOUT ? EX_TIME : EX_CHECK;
                 }
                 tally_add(&t, pkt_identify(in, r, o->seed, max, o->count,
@@ -474,18 +545,9 @@ static int client(const struct opts * o)
 
 /* ---- hold */
 
-static const char * ev_name(int e)
-{
-        switch (e) {
-        case FLOW_DOWN:    return "FLOW_DOWN";
-        case FLOW_UP:      return "FLOW_UP";
-        case FLOW_DEALLOC: return "FLOW_DEALLOC";
-        case FLOW_PEER:    return "FLOW_PEER";
-        default:           return "other";
-        }
-}
+#define GAP_MS 300 /* -U: echoes missing this long are a gap */
 
-enum hold_state { H_START, H_UP, H_DOWN, H_BACK };
+enum hold_state { H_START, H_UP, H_DOWN, H_BACK, H_GAP };
 
 static int hold_gone(int          fd,
                      const char * what,
@@ -552,12 +614,27 @@ static int hold(const struct opts * o)
                                 fprintf(stderr, "first write: %zd\n", r);
                                 return EX_SETUP;
                         }
+                        if (r < 0 && o->ride) {
+                                printf("WRITE %zd\n", r);
+                                return EX_CHECK;
+                        }
                         if (r < 0 && st == H_UP && !o->flap) {
                                 snprintf(buf, sizeof(buf), "write=%zd", r);
                                 return hold_gone(fd, buf, last_echo,
                                                  o->bound_ms);
                         }
                         next_tx = t + o->interval_ms;
+                }
+                if (o->ride && st == H_UP && t - last_echo > GAP_MS) {
+                        printf("GAP\n");
+                        fflush(stdout);
+                        t_down = last_echo;
+                        st = H_GAP;
+                }
+                if (st == H_GAP && t - last_echo > o->bound_ms) {
+                        printf("NO ECHO again %lld ms after the last\n",
+                               (long long) (t - last_echo));
+                        return EX_TIME;
                 }
                 if (st == H_UP && t - last_echo > o->bound_ms) {
                         printf("NO EVENT after %lld ms without echoes\n",
@@ -592,6 +669,13 @@ static int hold(const struct opts * o)
                                         if (st == H_START) {
                                                 printf("UP\n");
                                                 st = H_UP;
+                                        } else if (st == H_GAP) {
+                                                printf("RESUMED %lld\n",
+                                                       (long long)
+                                                       (last_echo - t_down));
+                                                fflush(stdout);
+                                                flow_dealloc(fd);
+                                                return EX_PASS;
                                         } else if (st == H_BACK) {
                                                 printf("RESUMED %lld\n",
                                                        (long long)
@@ -610,6 +694,10 @@ static int hold(const struct opts * o)
                                                          o->bound_ms);
                                 }
                                 continue;
+                        }
+                        if (o->ride && e != FLOW_PKT) {
+                                printf("EVENT %s in a gap\n", ev_name(e));
+                                return EX_CHECK;
                         }
                         if (o->flap && e == FLOW_DOWN && st == H_UP) {
                                 t_down = now_ms();
@@ -699,7 +787,7 @@ static void usage(void)
 "       flowcheck server NAME [-x N] [-s MAX]\n"
 "       flowcheck client NAME [-n COUNT] [-s MAX] [-w WINDOW] [-t MS]\n"
 "                        [-l] [-C] [-S SEED]\n"
-"       flowcheck hold NAME [-i MS] [-b MS] [-u]\n");
+"       flowcheck hold NAME [-i MS] [-b MS] [-u | -U]\n");
         exit(EX_SETUP);
 }
 
@@ -733,7 +821,7 @@ int main(int argc, char ** argv)
         o.name = argv[2];
         o.seed = mix((uint64_t) time(NULL) ^ (uint64_t) getpid() << 32);
         optind = 3;
-        while ((c = getopt(argc, argv, "n:s:w:t:lCS:x:i:b:u")) != -1) {
+        while ((c = getopt(argc, argv, "n:s:w:t:lCS:x:i:b:uU")) != -1) {
                 switch (c) {
                 case 'n': o.count         = num(optarg); break;
                 case 's': o.max           = num(optarg); break;
@@ -746,6 +834,7 @@ int main(int argc, char ** argv)
                 case 'i': o.interval_ms   = num(optarg); break;
                 case 'b': o.bound_ms      = num(optarg); break;
                 case 'u': o.flap          = true;        break;
+                case 'U': o.ride          = true;        break;
                 default:  usage();
                 }
         }

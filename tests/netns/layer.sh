@@ -15,16 +15,19 @@
 #   layer_echo                  oping -c 1000 -i 0: 0% loss
 #   layer_packets [N]           N (10000) packets of random sizes intact
 #                               and in order; max+1 bytes -> -EMSGSIZE
+#                               (FC_MAX=M: at most M bytes, for debugging)
 #   layer_dealloc               the server deallocates: the client sees
 #                               it within 1 s
 #   layer_flap                  a's end down: FLOW_DOWN; up: FLOW_UP and
-#                               echoes again within 5 s
+#                               echoes again within 5 s (udp, without
+#                               link state: no event, echoes again)
 #   layer_kill_ipcp             kill -9 b's IPCP: a's client gets
 #                               FLOW_DOWN/FLOW_DEALLOC and errors within
 #                               the liveness timeout; b's server gets its
-#                               flow closed; then b's layer is rebuilt
-#   layer_kill_ns               every process of b killed (same bound);
-#                               then b is restarted
+#                               flow closed (layer_rebuild_b: b's IPCP
+#                               and names again)
+#   layer_kill_ns               every process of b killed (same bound)
+#                               (layer_restart_b: b again from its IRMd)
 #   layer_veth_del              the veth deleted (same bound; last)
 # Each prints its name and how long it took.
 
@@ -91,8 +94,7 @@ layer_setup() {
         nn_ns_add a b
         nn_veth a b
         [[ $LTYPE == udp* ]] && udp_map
-        nn_irmd_start a
-        nn_irmd_start b
+        nn_irmd_start a b
         layer_bootstrap a b
         layer_bootstrap b a
         layer_servers
@@ -117,7 +119,8 @@ layer_echo() {
 layer_packets() {
         local t0
         t0=$(nn_ms)
-        nn_exec a "$FC" client fc -n "${1:-10000}" ||
+        # shellcheck disable=SC2086
+        nn_exec a "$FC" client fc -n "${1:-10000}" ${FC_MAX:+-s $FC_MAX} ||
                 fail "flowcheck client over $LTYPE (exit $?)"
         layer_time packets "$t0"
 }
@@ -132,21 +135,34 @@ layer_dealloc() {
         layer_time dealloc "$t0"
 }
 
+# eth: the flows follow the link (FLOW_DOWN, FLOW_UP). udp has no link
+# state (ipcpd-udp(8)): an outage shorter than the liveness timeout is
+# ridden out, no event, echoes again once the link is back.
 layer_flap() {
-        local t0 log=$NN_DIR/a/flap.log pid rc
+        local t0 log=$NN_DIR/a/flap.log pid rc tup mode=-u
         t0=$(nn_ms)
-        nn_bg a "$FC" hold fc -u -b 5000 >"$log" 2>&1
+        [[ $LTYPE == udp* ]] && mode=-U
+        nn_bg a "$FC" hold fc $mode -b 5000 >"$log" 2>&1
         pid=$LAST_PID
         nn_wait_line "$log" "^UP" 5 || fail "flap: no echo before the link went down"
         nn_link a b down
-        nn_wait_line "$log" "^DOWN" 8 || fail "flap: no FLOW_DOWN over $LTYPE: $(cat "$log")"
+        if [ $mode = -u ]; then
+                nn_wait_line "$log" "^DOWN" 8 ||
+                        fail "flap: no FLOW_DOWN over $LTYPE: $(cat "$log")"
+        else
+                nn_wait_line "$log" "^GAP" 3 ||
+                        fail "flap: echoes go on over a down link: $(cat "$log")"
+        fi
         sleep 1
         nn_link a b up
-        wait_gone "$pid" 150 || fail "flap: no FLOW_UP and echo within 5 s: $(cat "$log")"
+        tup=$(nn_ms)
+        wait_gone "$pid" 150 || fail "flap: no echo within 5 s of the link coming up: $(cat "$log")"
         wait "$pid"
         rc=$?
         cat "$log"
         [ $rc = 0 ] || fail "flap over $LTYPE (exit $rc)"
+        [ $(( $(nn_ms) - tup )) -le 5500 ] ||
+                fail "flap: echoes came back $(( $(nn_ms) - tup )) ms after the link"
         layer_time flap "$t0"
 }
 
@@ -179,11 +195,14 @@ layer_kill_ipcp() {
         [ -n "$pid" ] || fail "no pid for b's IPCP"
         kill -KILL "$pid"
         layer_hold_end "kill -9 of b's IPCP"
-        nn_wait_line "$NN_DIR/b/fc.log" "^END" 5 ||
+        nn_wait_line "$NN_DIR/b/fc.log" "^(END|DOWN)" 5 ||
                 fail "b's server was not told its IPCP died"
         [ "$(nn_ipcp_pid a lyr)" = "$apid" ] || fail "a's IPCP did not survive"
         layer_time kill-ipcp "$t0"
-        # b's layer again, and its names
+}
+
+# b's layer again, and its names (after layer_kill_ipcp).
+layer_rebuild_b() {
         layer_bootstrap b a
         for n in oping fc fcx; do
                 nn_irm b name register "$n" layer "$LAYER"
@@ -202,6 +221,10 @@ layer_kill_ns() {
         layer_hold_end "every process of b killed"
         [ "$(nn_ipcp_pid a lyr)" = "$apid" ] || fail "a's IPCP did not survive"
         layer_time kill-ns "$t0"
+}
+
+# b again, from its IRMd up (after layer_kill_ns).
+layer_restart_b() {
         nn_irmd_start b
         layer_bootstrap b a
         layer_servers

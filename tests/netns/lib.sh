@@ -29,8 +29,8 @@
 #                                     # (up: waits until both ends are)
 #   nn_veth_del A B                   # delete the pair
 # IRMds and programs:
-#   nn_irmd_start A                   # IRMd in A, rundir $NN_DIR/A, log
-#                                     # $NN_DIR/A/irmd.log; waits for it
+#   nn_irmd_start A [B...]            # IRMd in A, rundir $NN_DIR/A, log
+#                                     # $NN_DIR/A/irmd.log; waits for them
 #   nn_irmd_stop A                    # SIGTERM, then SIGKILL after ~2 s
 #   nn_exec A CMD...                  # run CMD in A with A's IRMd env
 #                                     # (OUROBOROS_RUNDIR) and NN_ENV
@@ -41,7 +41,8 @@
 #   nn_bg A CMD...                    # CMD in the background in A, in its
 #                                     # own process group; pid in LAST_PID
 #   nn_pids A                         # every live pid in namespace A
-#   nn_kill_ns A                      # SIGKILL every process in A
+#   nn_kill_ns A                      # SIGSTOP, then SIGKILL every
+#                                     # process in A (the host is gone)
 #   nn_ipcp_pid A NAME                # pid of IPCP NAME in A's IRMd
 #   nn_ping A ADDR [SECS]             # ICMP echo from A, v4 or v6
 #   nn_retry SECS CMD...              # until CMD succeeds (SECS by the
@@ -278,18 +279,25 @@ nn_bg() {
 }
 
 nn_irmd_start() {
-        local ns=$1 d
-        d=$(nn_ns_dir "$ns")
-        nn_bg "$ns" "$BIN/irmd" --stdout >"$d/irmd.log" 2>&1
-        NN_IRMD[$ns]=$LAST_PID
-        local end=$(( $(nn_ms) + 10000 ))
-        while [ "$(nn_ms)" -lt "$end" ]; do
-                nn_exec "$ns" "$BIN/irm" ipcp list >/dev/null 2>&1 && return 0
-                kill -0 "${NN_IRMD[$ns]}" 2>/dev/null ||
-                        fail "[$ns] irmd exited: $(tail -n 5 "$d/irmd.log")"
-                sleep 0.05
+        local ns d end
+        for ns in "$@"; do
+                d=$(nn_ns_dir "$ns")
+                nn_bg "$ns" "$BIN/irmd" --stdout >"$d/irmd.log" 2>&1
+                NN_IRMD[$ns]=$LAST_PID
         done
-        fail "[$ns] irmd did not start in 10 s"
+        end=$(( $(nn_ms) + 10000 ))
+        for ns in "$@"; do
+                d=$NN_DIR/$ns
+                while :; do
+                        nn_exec "$ns" "$BIN/irm" ipcp list >/dev/null 2>&1 &&
+                                break
+                        kill -0 "${NN_IRMD[$ns]}" 2>/dev/null ||
+                                fail "[$ns] irmd exited: $(tail -n 5 "$d/irmd.log")"
+                        [ "$(nn_ms)" -lt "$end" ] ||
+                                fail "[$ns] irmd did not start in 10 s"
+                        sleep 0.05
+                done
+        done
 }
 
 nn_irmd_stop() {
@@ -307,8 +315,15 @@ nn_pids() {
 }
 
 # SIGKILL everything in $1 until nothing is left (~2 s); reaps our own.
+# Everything is stopped first (SIGSTOP), so that no process of $1 sees
+# another die and tells anyone: the host goes away at once.
 nn_kill_ns() {
         local p left
+        for p in $(nn_pids "$1"); do
+                [ "${NN_NS[$1]}" = "user:$p" ] && continue
+                kill -STOP "$p" 2>/dev/null
+                disown "$p" 2>/dev/null # our jobs: no "Killed" lines
+        done
         for _ in $(seq 20); do
                 left=$(nn_pids "$1")
                 [ -z "$left" ] && break

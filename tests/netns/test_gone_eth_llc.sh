@@ -6,10 +6,11 @@
 #   | flowcheck hold      |      raw 802.2 LLC       | flowcheck server    |
 #   +---------------------+                          +---------------------+
 #
-# every process of b killed mid-flow, then (b restarted) the veth
-# deleted: a's client gets FLOW_DOWN or FLOW_DEALLOC, and errors on read
-# and write, within the peer-liveness timeout, never a hang; a's IPCP
-# lives on. Scenarios in layer.sh.
+# kill -9 of b's IPCP, then (b's IPCP again) every process of b killed
+# mid-flow, then (b restarted) the veth deleted: each time a's client
+# gets FLOW_DOWN or FLOW_DEALLOC, and errors on read and write, within
+# the peer-liveness timeout (4 s), never a hang; a's IPCP lives on; b's
+# server learns that its IPCP died. Scenarios in layer.sh.
 # (scripts/test.sh --long; the default run has it for eth-dix)
 # ctest: TIMEOUT 120 RUN_SERIAL
 # ctest: LABELS long
@@ -17,6 +18,9 @@
 . "$(dirname "$0")/layer.sh"
 
 layer_setup eth-llc
+layer_kill_ipcp
+layer_rebuild_b
 layer_kill_ns
+layer_restart_b
 layer_veth_del
 echo PASS

@@ -25,8 +25,8 @@ nn_need_bin ipcpd-eth-dix irmd irm oping test-netns-flowcheck
 t0=$(nn_ms)
 nn_vde_switch sw user
 nn_userns_add u1 u2
+nn_irmd_start u1 u2
 for n in u1 u2; do
-        nn_irmd_start "$n"
         nn_irm "$n" ipcp bootstrap type eth-dix name lyr layer vde \
                 dev "vde://${NN_VDE[sw]}"
 done
@@ -63,7 +63,7 @@ echo "$out" | grep "packet loss"
 echo "echo: $(( $(nn_ms) - t0 )) ms"
 
 t0=$(nn_ms)
-nn_exec u1 "$FC" client fc -n 10000 || fail "flowcheck client over vde (exit $?)"
+nn_exec u1 "$FC" client fc -n 10000 ${FC_MAX:+-s $FC_MAX} || fail "flowcheck client over vde (exit $?)"
 echo "packets: $(( $(nn_ms) - t0 )) ms"
 
 t0=$(nn_ms)

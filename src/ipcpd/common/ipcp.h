@@ -142,7 +142,9 @@ int          ipcp_send(struct msg *  m,
                        ipcp_reply_cb cb,
                        void *        arg);
 
-/* Answer the request tok (an op returned IPCP_LATER for it) with res. */
+/* Answer the request tok (an op returned IPCP_LATER for it) with res:
+ * 0, -ENOENT (not waiting: answered, or the IRMd went away), -ENOMEM
+ * (still waiting: try again) or the send's error. */
 int          ipcp_answer(ipcp_tok_t tok,
                          int        res);
 
@@ -174,7 +176,7 @@ int          ipcp_stat_add(struct ipcp_stat * s,
 typedef void (* ipcp_fd_cb)(void * arg, int fd, short revents);
 
 /* Watch fd for events (POLLIN/POLLOUT); cb runs on the loop thread.
- * 0, -EEXIST or -ENOMEM. */
+ * 0, -EEXIST, -ENOMEM or -EINVAL (fd < 0, cb NULL). */
 int          ipcp_fd_add(int        fd,
                          short      events,
                          ipcp_fd_cb cb,
@@ -192,7 +194,8 @@ void         ipcp_fd_del(int fd);
  * level-triggered, so a packet left unread calls it again. */
 typedef void (* ipcp_flow_cb)(void * arg, int fd, int events);
 
-/* Add flow fd to the framework's event set: 0, -EEXIST, -EBADF. */
+/* Add flow fd to the framework's event set: 0, -EEXIST, -EBADF,
+ * -ENOMEM, -EINVAL (cb NULL). */
 int          ipcp_flow_watch(int          fd,
                              ipcp_flow_cb cb,
                              void *       arg);

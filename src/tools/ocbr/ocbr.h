@@ -26,7 +26,7 @@
 #define OCBR_MAGIC     0x4f434252U /* "OCBR" */
 #define OCBR_HDR_LEN   24
 #define OCBR_RPT_LEN   (OCBR_HDR_LEN + 32)
-#define OCBR_MAX_SIZE  65536
+#define OCBR_MAX_SIZE  (1024 * 1024)
 #define OCBR_DEF_SIZE  1000
 #define OCBR_DEF_RATE  1000000     /* bit/s */
 #define OCBR_SLICE_MS  100          /* waits that check the clock */

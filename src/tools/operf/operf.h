@@ -27,7 +27,7 @@
 #define OPERF_MAGIC     0x4f505246U /* "OPRF" */
 #define OPERF_HDR_LEN   24
 #define OPERF_RPT_LEN   (OPERF_HDR_LEN + 24)
-#define OPERF_MAX_SIZE  65536
+#define OPERF_MAX_SIZE  (1024 * 1024)
 #define OPERF_DEF_SIZE  1500
 #define OPERF_SLICE_MS  100         /* waits that check the clock */
 

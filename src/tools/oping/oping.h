@@ -23,7 +23,7 @@
 
 #define OPING_MAGIC     0x4f50494eU /* "OPIN" */
 #define OPING_HDR_LEN   24          /* magic, seq, tv_sec, tv_nsec */
-#define OPING_MAX_SIZE  65536
+#define OPING_MAX_SIZE  (1024 * 1024)
 #define OPING_DEF_SIZE  64
 #define OPING_SLICE_MS  100         /* client waits check the stop flag */
 

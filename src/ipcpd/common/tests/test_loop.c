@@ -7,7 +7,9 @@
  * would) whose side 1 is adopted with ipcp_flow_adopt and watched with
  * ipcp_flow_watch, fed from side 0 by the loop thread and by another
  * thread while the loop sleeps, read one packet per callback (the set is
- * level-triggered), and closed (FLOW_DEALLOC, unwatch from the callback).
+ * level-triggered), and closed (FLOW_DEALLOC, unwatch from the callback);
+ * a flow unwatched by another flow's callback in the round that took
+ * its event does not get it.
  *
  * The process eventfd of the library is what side 0 must signal; the
  * test gets it as the IRMd does: it listens on irmd.sock of a private
@@ -427,23 +429,35 @@ static void start_writer(void * arg)
         CHECK_EQ(pthread_create(t, NULL, late_writer, NULL), 0);
 }
 
-static void test_flows(void)
+/* A flow memory: side 0 mapped here (the application), side 1 adopted
+ * as a flow of this process, whose descriptor is returned. */
+static int new_flow(uint32_t           id,
+                    struct flow_shm ** shm)
 {
         struct flow_shm_conf conf;
-        pthread_t            t;
         int                  memfd;
         int                  fd;
-
-        announce();
 
         flow_shm_conf_default(&conf);
         memfd = flow_shm_create(&conf);
         CHECK(memfd >= 0);
-        CHECK_EQ(flow_shm_map(memfd, 0, proc_efd, &app), 0);
+        CHECK_EQ(flow_shm_map(memfd, 0, proc_efd, shm), 0);
 
-        fd = ipcp_flow_adopt(42, memfd, 1, eventfd(0, EFD_CLOEXEC),
+        fd = ipcp_flow_adopt(id, memfd, 1, eventfd(0, EFD_CLOEXEC),
                              getpid(), &qos_raw);
         CHECK(fd >= 0);
+
+        return fd;
+}
+
+static void test_flows(void)
+{
+        pthread_t t;
+        int       fd;
+
+        announce();
+
+        fd = new_flow(42, &app);
 
         CHECK_EQ(ipcp_flow_watch(-1, flow_cb, NULL), -EBADF);
         CHECK_EQ(ipcp_flow_watch(fd + 1, flow_cb, NULL), -EBADF);
@@ -466,7 +480,49 @@ static void test_flows(void)
         CHECK(fl_calls >= 5);
 
         flow_shm_unmap(app);
-        close(lsock);
+}
+
+/* Two flows with a packet each in one round: the first callback
+ * unwatches the other, whose event, already taken, must not be given. */
+static int pair_fd[2];
+static int pair_calls;
+
+static void pair_cb(void * arg,
+                    int    fd,
+                    int    events)
+{
+        int  other = pair_fd[0] == fd ? pair_fd[1] : pair_fd[0];
+        char buf[8];
+
+        (void) arg;
+        CHECK(events & FLOW_PKT);
+        ++pair_calls;
+        CHECK_EQ(flow_read(fd, buf, sizeof(buf)), 1);
+        ipcp_flow_unwatch(other);
+        ipcp_flow_unwatch(fd);
+        CHECK(ipcp_timer_add(50, stop_cb, NULL) != NULL);
+}
+
+static void test_flow_removal(void)
+{
+        struct flow_shm * shm[2];
+        int               i;
+
+        for (i = 0; i < 2; ++i) {
+                pair_fd[i] = new_flow(50 + i, &shm[i]);
+                CHECK_EQ(flow_shm_write(shm[i], "p", 1, true, NULL), 1);
+        }
+        /* Listed as they join: both in the first round. */
+        for (i = 0; i < 2; ++i)
+                CHECK_EQ(ipcp_flow_watch(pair_fd[i], pair_cb, NULL), 0);
+
+        CHECK_EQ(loop_run(), 0);
+        CHECK_EQ(pair_calls, 1);
+
+        for (i = 0; i < 2; ++i) {
+                CHECK_EQ(flow_dealloc(pair_fd[i]), 0);
+                flow_shm_unmap(shm[i]);
+        }
 }
 
 int main(void)
@@ -479,8 +535,10 @@ int main(void)
         test_loop_call();
         test_idle();
         test_flows();
+        test_flow_removal();
 
         loop_fini();
+        close(lsock);
 
         printf("%d checks passed\n", atomic_load(&check_passed));
 
