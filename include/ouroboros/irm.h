@@ -19,6 +19,7 @@
 #define NAME_MAX_LEN  255
 #define LAYER_MAX_LEN 255
 #define IPCP_NAME_MAX_LEN 255
+#define IPCP_INFO_MAX_LEN 255 /* an IPCP's info line */
 
 #ifdef __cplusplus
 extern "C" {
@@ -93,12 +94,42 @@ void irm_layer_config_init(struct layer_config * conf,
                            enum ipcp_type        t,
                            const char *          layer);
 
+/*
+ * Set the bootstrap option opt of conf->type to val, both as written on
+ * the irm command line (irm(8): "dev" "veth0", "mtu" "1500",
+ * "ethertype" "0xA001", "routing" "lfa", "hash" "SHA3_512"; a word may
+ * be abbreviated as there). 0; -ENOENT when opt is not an option of
+ * conf->type, -EINVAL for a bad value. On failure err (if not NULL)
+ * holds the one-line reason irm gives, at most len bytes with its NUL.
+ */
+int  irm_layer_config_set(struct layer_config * conf,
+                          const char *          opt,
+                          const char *          val,
+                          char *                err,
+                          size_t                len);
+
+/* The options conf->type requires (udp "ip", eth "dev") are set: 0, or
+ * -EINVAL and the reason in err as for irm_layer_config_set. */
+int  irm_layer_config_check(const struct layer_config * conf,
+                            char *                      err,
+                            size_t                      len);
+
 struct ipcp_list_info {
         pid_t           pid;
         enum ipcp_type  type;
         enum ipcp_state state;
         char            name[IPCP_NAME_MAX_LEN + 1];
         char            layer[LAYER_MAX_LEN + 1];
+        char            info[IPCP_INFO_MAX_LEN + 1]; /* from the IPCP
+                                   once in a layer, e.g. "dev veth0 mtu
+                                   1500" or "ip 10.0.0.1 port 3435";
+                                   "" if none */
+};
+
+/* One counter of an IPCP (irm_ipcp_stat). */
+struct ipcp_stat_entry {
+        char            name[NAME_MAX_LEN + 1];
+        uint64_t        value;
 };
 
 struct name_info {
@@ -130,6 +161,15 @@ ssize_t irm_list_ipcps(struct ipcp_list_info ** ipcps);
 int   irm_bootstrap_ipcp(const char *                name,
                          const struct layer_config * conf);
 
+/* irm_bootstrap_ipcp, and the IPCP's info line into info (at most len
+ * bytes with its NUL; "" if it gave none): on success what
+ * irm_list_ipcps shows, on failure its one-line reason ("no such
+ * interface veth9"). info may be NULL. */
+int   irm_bootstrap_ipcp_info(const char *                name,
+                              const struct layer_config * conf,
+                              char *                      info,
+                              size_t                      len);
+
 int   irm_enroll_ipcp(const char * name,
                       const char * dst);
 
@@ -141,6 +181,13 @@ int   irm_connect_ipcp(const char * name,
 int   irm_disconnect_ipcp(const char * name,
                           const char * dst,
                           const char * component);
+
+/* The counters of IPCP name, in its order: their number; *entries is
+ * malloc'ed (NULL when there are none), caller frees. -ENOENT no such
+ * IPCP, -ENOTSUP a type without counters (local), -EIPCP the IPCP did
+ * not answer. */
+ssize_t irm_ipcp_stat(const char *              name,
+                      struct ipcp_stat_entry ** entries);
 
 /* Bind a program (resolved to an absolute path by the caller or here) to
  * a name. With autostart, the IRMd starts it with argv when a flow for

@@ -1,7 +1,8 @@
 /*
  * Ouroboros - keyword matching and value checks of the irm grammar
- * (see args.h). The error buffer is per process: the irm tool and the
- * IRMd's event loop are single-threaded.
+ * (see args.h). The error buffer is per thread: the irm tool and the
+ * IRMd's event loop are single-threaded, and the library checks
+ * bootstrap options (irm_layer_config_set) on any thread.
  */
 #include "args.h"
 
@@ -14,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char err_buf[1024];
-static char list_buf[1024];
+static _Thread_local char err_buf[1024];
+static _Thread_local char list_buf[1024];
 
 int args_err(const char * fmt, ...)
 {

@@ -31,7 +31,8 @@
  * success and a negative errno on failure.
  *
  * Threads: a handle has one producer and one consumer. At most one thread
- * at a time may be in flow_shm_write, and at most one in the
+ * at a time may be in flow_shm_write (or between flow_shm_reserve and
+ * flow_shm_commit), and at most one in the
  * flow_shm_peek/flow_shm_consume pair (the library serializes them with a
  * per-flow lock in its own memory). Everything else (close, set_down,
  * arm, events, qlen, state) may be called from any thread at any time.

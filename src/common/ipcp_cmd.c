@@ -19,7 +19,7 @@
 
 static const char * const subs[] = {
         "create", "destroy", "bootstrap", "enroll", "connect", "disconnect",
-        "list"
+        "list", "stat"
 };
 
 /* IPCP types in the order of the grammar (and of messages). */
@@ -76,7 +76,7 @@ int ipcp_cmd_sub(const char * w)
         if (s < 0)
                 return args_err("unknown ipcp command '%s' (expected one "
                                 "of: create, destroy, bootstrap, enroll, "
-                                "connect, disconnect, list)", w);
+                                "connect, disconnect, list, stat)", w);
 
         return s;
 }
@@ -123,18 +123,21 @@ static int parse_create(int argc, char ** argv, struct ipcp_cmd * cmd)
         return 0;
 }
 
-static int parse_destroy(int argc, char ** argv, struct ipcp_cmd * cmd)
+/* destroy and stat: name N */
+static int parse_name_only(int argc, char ** argv, struct ipcp_cmd * cmd)
 {
-        struct arg a[argc > 0 ? argc : 1];
-        size_t     n;
+        const char * what = cmd->op == IPCP_CMD_STAT ? "ipcp stat"
+                : "ipcp destroy";
+        struct arg   a[argc > 0 ? argc : 1];
+        size_t       n;
 
-        if (args_scan("ipcp destroy", argc, argv, destroy_kws,
+        if (args_scan(what, argc, argv, destroy_kws,
                       ARRAY_LEN(destroy_kws), a, &n, NULL) < 0)
                 return -EINVAL;
 
         cmd->name = args_get(a, n, 0);
         if (cmd->name == NULL)
-                return args_err("ipcp destroy needs 'name'");
+                return args_err("%s needs 'name'", what);
 
         return check_name("IPCP name", cmd->name, IPCP_NAME_MAX_LEN);
 }
@@ -251,6 +254,55 @@ static int boot_opts(const struct ipcp_cmd * cmd,
         }
 
         return 0;
+}
+
+const char * ipcp_cmd_unsupported(enum ipcp_cmd_op op,
+                                  enum ipcp_type   t)
+{
+        static const char * const enroll[] = {
+                [IPCP_LOCAL]    = "local layers have no enrollment: the "
+                                  "local layer is this system alone, "
+                                  "bootstrap it",
+                [IPCP_UDP4]     = "udp4 layers have no enrollment: bootstrap "
+                                  "every member with the same layer name",
+                [IPCP_UDP6]     = "udp6 layers have no enrollment: bootstrap "
+                                  "every member with the same layer name",
+                [IPCP_ETH_LLC]  = "eth-llc layers have no enrollment: "
+                                  "bootstrap every member with the same "
+                                  "layer name",
+                [IPCP_ETH_DIX]  = "eth-dix layers have no enrollment: "
+                                  "bootstrap every member with the same "
+                                  "layer name",
+                [IPCP_INVALID]  = NULL
+        };
+        static const char * const conn[] = {
+                [IPCP_LOCAL]    = "local layers have no connections: the "
+                                  "local layer is this system alone",
+                [IPCP_UDP4]     = "udp4 layers have no connections: members "
+                                  "reach each other directly over IP",
+                [IPCP_UDP6]     = "udp6 layers have no connections: members "
+                                  "reach each other directly over IP",
+                [IPCP_ETH_LLC]  = "eth-llc layers have no connections: "
+                                  "members reach each other directly on "
+                                  "the segment",
+                [IPCP_ETH_DIX]  = "eth-dix layers have no connections: "
+                                  "members reach each other directly on "
+                                  "the segment",
+                [IPCP_INVALID]  = NULL
+        };
+
+        if ((unsigned) t >= IPCP_INVALID)
+                return NULL;
+
+        switch (op) {
+        case IPCP_CMD_ENROLL:
+                return enroll[t];
+        case IPCP_CMD_CONNECT:
+        case IPCP_CMD_DISCONNECT:
+                return conn[t];
+        default:
+                return NULL;
+        }
 }
 
 int ipcp_cmd_conf(const struct ipcp_cmd * cmd,
@@ -418,7 +470,7 @@ int ipcp_cmd_parse(int               argc,
         if (argc < 1)
                 return args_err("ipcp needs a command (expected one of: "
                                 "create, destroy, bootstrap, enroll, "
-                                "connect, disconnect, list)");
+                                "connect, disconnect, list, stat)");
 
         s = ipcp_cmd_sub(argv[0]);
         if (s < 0)
@@ -432,7 +484,8 @@ int ipcp_cmd_parse(int               argc,
         case IPCP_CMD_CREATE:
                 return parse_create(argc, argv, cmd);
         case IPCP_CMD_DESTROY:
-                return parse_destroy(argc, argv, cmd);
+        case IPCP_CMD_STAT:
+                return parse_name_only(argc, argv, cmd);
         case IPCP_CMD_BOOTSTRAP:
                 return parse_bootstrap(argc, argv, cmd);
         case IPCP_CMD_ENROLL:

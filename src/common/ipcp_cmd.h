@@ -9,6 +9,7 @@
  *   ipcp connect name N dst D [component dt|mgmt] [qos raw|best|...]
  *   ipcp disconnect name N dst D [component dt|mgmt]
  *   ipcp list
+ *   ipcp stat name N
  *
  * Keywords come in any order and abbreviate (common/args.h); bootstrap
  * options are those of common/ipcp_conf.h. Parsing checks every word
@@ -33,7 +34,8 @@ enum ipcp_cmd_op {
         IPCP_CMD_ENROLL,
         IPCP_CMD_CONNECT,
         IPCP_CMD_DISCONNECT,
-        IPCP_CMD_LIST
+        IPCP_CMD_LIST,
+        IPCP_CMD_STAT      /* a project addition: appended */
 };
 
 #define IPCP_CMD_MAX_OPTS 64
@@ -78,6 +80,12 @@ int          ipcp_cmd_type(const char * s);
 int          ipcp_cmd_parse(int               argc,
                             char **           argv,
                             struct ipcp_cmd * cmd);
+
+/* Why an IPCP of type t cannot do op (enroll, connect, disconnect): a
+ * one-line reason ("eth-dix layers have no enrollment: ..."), or NULL
+ * when the type supports it. */
+const char * ipcp_cmd_unsupported(enum ipcp_cmd_op op,
+                                  enum ipcp_type   t);
 
 /* The layer configuration of bootstrap cmd for an IPCP of type t:
  * defaults, then the options in order, then the required ones.

@@ -145,7 +145,7 @@ const struct ipcp_opt * ipcp_opt_match(const char *   w,
 
 const char * ipcp_opt_arg(const struct ipcp_opt * o)
 {
-        static char buf[128];
+        static _Thread_local char buf[128];
         size_t      off = 0;
         size_t      i;
 
@@ -163,7 +163,7 @@ const char * ipcp_opt_arg(const struct ipcp_opt * o)
 
 const char * ipcp_types_str(unsigned types)
 {
-        static char buf[128];
+        static _Thread_local char buf[128];
         size_t      off = 0;
         size_t      i;
 

@@ -75,8 +75,8 @@ const struct ipcp_opt * ipcp_opt_match(const char *   w,
                                        enum ipcp_type t);
 
 /* "link_state|lfa|ecmp" for a WORD option, o->arg otherwise. This and
- * ipcp_types_str return a static buffer: for the single-threaded front-
- * ends (irm, the IRMd's configuration), not the library. */
+ * ipcp_types_str return a buffer of the calling thread, valid until its
+ * next call. */
 const char *            ipcp_opt_arg(const struct ipcp_opt * o);
 
 /* "unicast", "udp4/udp6", ... for a set of types ("all" for all). */

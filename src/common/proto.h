@@ -37,6 +37,9 @@
  * library sends the first PROTO_ANNOUNCE_ARGS of a longer argv. */
 #define PROTO_ANNOUNCE_ARGS 256
 
+/* The longest T_INFO line, in bytes. */
+#define PROTO_INFO_MAX 255
+
 /* Field tags and their wire types. */
 enum proto_tag {
         T_RESULT = 1,   /* i32: 0 or -errno                              */
@@ -153,8 +156,12 @@ enum proto_type {
                                    T_STATE, T_IPCP_NAME, [T_LAYER],
                                    [T_INFO: from the IPCP's bootstrap
                                    or enroll answer]                     */
-        M_IPCP_BOOTSTRAP,    /* -> T_IPCP_NAME, T_CONF                   */
-        M_IPCP_ENROLL,       /* -> T_IPCP_NAME, T_DST                    */
+        M_IPCP_BOOTSTRAP,    /* -> T_IPCP_NAME, T_CONF
+                                <- T_LAYER, T_HASH_ALGO (on success),
+                                   [T_INFO: the IPCP's line, on failure
+                                   its one-line reason]                  */
+        M_IPCP_ENROLL,       /* -> T_IPCP_NAME, T_DST
+                                <- as M_IPCP_BOOTSTRAP                   */
         M_IPCP_CONNECT,      /* -> T_IPCP_NAME, T_DST, T_COMPONENT, T_QOS */
         M_IPCP_DISCONNECT,   /* -> T_IPCP_NAME, T_DST, T_COMPONENT       */
         M_BIND_PROG,         /* -> T_PROG, T_NAME, T_AUTO, T_ARG*        */
@@ -206,7 +213,11 @@ enum proto_type {
                                 <- [T_MAX_PKT: largest packet a flow of
                                    this layer carries, for layers that
                                    carry data; the IRMd sizes their
-                                   flow memory with it], [T_INFO]       */
+                                   flow memory with it], [T_INFO: on
+                                   success the line for `irm ipcp list`,
+                                   on failure a one-line reason ("no
+                                   such interface veth9") that the IRMd
+                                   relays to the client]                */
         M_IPCPD_ENROLL,      /* -> T_DST <- T_LAYER, T_HASH_ALGO,
                                    [T_MAX_PKT], [T_INFO]                */
         M_IPCPD_CONNECT,     /* -> T_DST, T_COMPONENT, T_QOS             */
@@ -235,7 +246,12 @@ enum proto_type {
                                    its half (dealloc or death); the IPCP
                                    may already know from the flow
                                    memory. Unknown ids are answered 0. */
-        M_IPCPD_STAT         /* -> <- T_ENTRY*: T_NAME, T_VALUE          */
+        M_IPCPD_STAT         /* -> <- T_ENTRY*: T_NAME, T_VALUE; a type
+                                without counters answers -ENOTSUP.
+                                Counter names follow name_check.h
+                                (<= NAME_MAX_LEN) without spaces; the
+                                IRMd answers -EIPCP for a malformed
+                                answer                                 */
         /*
          * T_PUBKEY between the IRMd and its IPCPs: a layer that does not
          * splice (the flow's two ends are on different systems) carries

@@ -148,6 +148,8 @@ static int build_boot(struct cmd *            c,
                 return ipcp_autobind(c, ic, e, m);
 
         if (ic->op == IPCP_CMD_ENROLL) {
+                if (ipcp_cmd_unsupported(ic->op, e->type) != NULL)
+                        FAIL("%s", ipcp_cmd_unsupported(ic->op, e->type));
                 msg_init(m, M_IPCP_ENROLL, 0, 0);
                 msg_put_str(m, T_IPCP_NAME, ic->name);
                 msg_put_str(m, T_DST, ic->dst);
@@ -175,12 +177,14 @@ static int build_ipcp(struct cmd * c,
 {
         static const char * const both[] = { "mgmt", "dt" };
         struct ipcp_cmd           ic;
+        struct reg_ipcp *         e;
         bool                      con;
 
         if (ipcp_cmd_parse(c->argc - 1, c->argv + 1, &ic) < 0)
                 FAIL("%s", args_last_err());
-        if (ic.op == IPCP_CMD_LIST)
-                FAIL("ipcp list has no use in a configuration file");
+        if (ic.op == IPCP_CMD_LIST || ic.op == IPCP_CMD_STAT)
+                FAIL("ipcp %s has no use in a configuration file",
+                     ipcp_cmd_sub_word(ic.op));
         if (dry)
                 return 0;
 
@@ -209,8 +213,11 @@ static int build_ipcp(struct cmd * c,
 
         if (c->step > (ic.component != NULL ? 0 : 1))
                 return 0;
-        if (need_ipcp(ic.name) == NULL)
+        e = need_ipcp(ic.name);
+        if (e == NULL)
                 return -ENOENT;
+        if (ipcp_cmd_unsupported(ic.op, e->type) != NULL)
+                FAIL("%s", ipcp_cmd_unsupported(ic.op, e->type));
         con = ic.op == IPCP_CMD_CONNECT;
         msg_init(m, con ? M_IPCP_CONNECT : M_IPCP_DISCONNECT, 0, 0);
         msg_put_str(m, T_IPCP_NAME, ic.name);
@@ -598,11 +605,14 @@ static bool bind_err(int  res,
         return bind_cmd_err(&bc, path, (pid_t) pid, res);
 }
 
-/* What failed, worded as irm words it where irm says more. */
-static const char * reply_err(int res)
+/* What failed, worded as irm words it where irm says more; rep is the
+ * failed reply. */
+static const char * reply_err(int                res,
+                              const struct msg * rep)
 {
         static char buf[PATH_MAX + 512];
         char        name[IPCP_NAME_MAX_LEN + 1] = "";
+        char        info[PROTO_INFO_MAX + 1];
         uint32_t    t;
         int         g = args_match(cf.cur->argv[0], groups,
                                    ARRAY_LEN(groups));
@@ -617,6 +627,12 @@ static const char * reply_err(int res)
         }
 
         msg_get_str(msg_body(&cf.m), T_IPCP_NAME, name, IPCP_NAME_MAX_LEN);
+        if (cf.m.type == M_IPCP_BOOTSTRAP &&
+            msg_get_str(msg_body(rep), T_INFO, info, PROTO_INFO_MAX) > 0) {
+                snprintf(buf, sizeof(buf), "cannot bootstrap %s: %s", name,
+                         info);
+                return buf;
+        }
         if (cf.m.type == M_IPCP_CREATE && res == -EIPCPTYPE &&
             msg_get_u32(msg_body(&cf.m), T_IPCP_TYPE, &t) == 0) {
                 snprintf(buf, sizeof(buf), "IPCP type %s is not available "
@@ -655,7 +671,7 @@ void config_on_reply(const struct msg * m)
 
         cf.waiting = false;
         if (res < 0 || (res == 0 && reg_none(m))) {
-                config_abort(reply_err(res));
+                config_abort(reply_err(res, m));
                 return;
         }
 

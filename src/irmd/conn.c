@@ -377,6 +377,7 @@ void conn_dispatch(struct conn * c,
         case M_IPCP_ENROLL:      ipcp_h_enroll(c, m);        break;
         case M_IPCP_CONNECT:     /* fall through */
         case M_IPCP_DISCONNECT:  ipcp_h_connect(c, m);       break;
+        case M_IPCP_STAT:        ipcp_h_stat(c, m);          break;
         case M_BIND_PROG:        name_h_bind_prog(c, m);     break;
         case M_UNBIND_PROG:      name_h_unbind_prog(c, m);   break;
         case M_BIND_PROC:        name_h_bind_proc(c, m);     break;

@@ -109,11 +109,11 @@ void flow_dispatch(struct reg_flow * y,
 /* A new flow memory for f, attached to it (and its peer half): 0,
  * -EMFILE (the rest of our descriptors is for connections), -ENOMEM.
  * Its largest packet is the IRMd's, or max_pkt if that is smaller and
- * not 0 (flow.c). */
+ * not 0 (flow_mem.c). */
 int  flow_mem_new(struct reg_flow * f,
                   size_t            max_pkt);
 
-/* The largest packet of f's flow memory (T_MAX_PKT). */
+/* The largest packet of f's flow memory (T_MAX_PKT) (flow_mem.c). */
 size_t flow_max_pkt(const struct reg_flow * f);
 
 /* Requester half x goes through e, a layer that carries data: give it

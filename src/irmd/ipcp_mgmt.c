@@ -8,6 +8,7 @@
 #include "reg_ipcp.h"
 
 #include "common/hash.h"
+#include "common/ipcp_answer.h"
 #include "common/ipcp_type.h"
 #include "common/log.h"
 #include "common/name_check.h"
@@ -187,7 +188,8 @@ void ipcp_h_destroy(struct conn *      c,
 }
 
 /* M_IPCP_LIST -> T_ENTRY* {T_PID, T_IPCP_TYPE, T_STATE, T_IPCP_NAME,
- * [T_LAYER]}. -EMSGSIZE if the list does not fit in one message. */
+ * [T_LAYER], [T_INFO]}. -EMSGSIZE if the list does not fit in one
+ * message. */
 static int put_ipcp_entry(struct msg *             rep,
                           const struct list_head * p)
 {
@@ -200,6 +202,8 @@ static int put_ipcp_entry(struct msg *             rep,
         r |= msg_put_str(rep, T_IPCP_NAME, e->name);
         if (e->layer[0] != '\0')
                 r |= msg_put_str(rep, T_LAYER, e->layer);
+        if (e->info[0] != '\0')
+                r |= msg_put_str(rep, T_INFO, e->info);
 
         return r;
 }
@@ -218,6 +222,34 @@ struct fwd {
         bool           boot;   /* bootstrap or enroll: state change */
 };
 
+/* The T_INFO line of an IPCP's answer (NULL: none) into out, printable
+ * (common/ipcp_answer.h). */
+static void get_info(const struct msg * rep,
+                     char *             out)
+{
+        out[0] = '\0';
+        if (rep != NULL)
+                ipcp_answer_info(msg_body(rep), out);
+}
+
+/* The T_MAX_PKT of a bootstrap or enroll answer: 0 absent, -EIPCP
+ * malformed. */
+static int get_max_pkt(const struct msg * rep,
+                       size_t *           max_pkt)
+{
+        uint32_t v = 0;
+
+        *max_pkt = 0;
+        if (rep == NULL || !msg_has(msg_body(rep), T_MAX_PKT))
+                return 0;
+        if (msg_get_u32(msg_body(rep), T_MAX_PKT, &v) < 0)
+                return -EIPCP;
+
+        *max_pkt = v;
+
+        return 0;
+}
+
 static void fwd_done(void *             ctx,
                      struct reg_ipcp *  e,
                      int                res,
@@ -225,6 +257,12 @@ static void fwd_done(void *             ctx,
 {
         struct fwd * f = ctx;
         struct msg   out;
+        char         info[PROTO_INFO_MAX + 1];
+        size_t       max_pkt = 0;
+
+        get_info(f->boot ? rep : NULL, info);
+        if (f->boot && res == 0 && get_max_pkt(rep, &max_pkt) < 0)
+                res = -EIPCP;
 
         if (f->boot && e->state == IPCP_STATE_BOOTING) {
                 if (res == 0 && rep != NULL && rep->type == M_IPCPD_ENROLL) {
@@ -244,14 +282,18 @@ static void fwd_done(void *             ctx,
                 if (res == 0) {
                         reg_ipcp_set_state(e, IPCP_STATE_OPERATIONAL);
                         strcpy(e->layer, f->layer);
-                        e->hash = f->hash;
+                        e->hash    = f->hash;
+                        e->max_pkt = max_pkt;
+                        strcpy(e->info, info);
                         log_info("IPCP %s is operational in layer %s "
-                                 "(%s).", e->name, e->layer,
-                                 hash_algo_str(e->hash));
+                                 "(%s%s%s).", e->name, e->layer,
+                                 hash_algo_str(e->hash),
+                                 info[0] != '\0' ? ", " : "", info);
                 } else {
                         reg_ipcp_set_state(e, IPCP_STATE_NULL);
-                        log_warn("IPCP %s failed to join a layer: %s.",
-                                 e->name, irmd_strerror(res));
+                        log_warn("IPCP %s failed to join a layer: %s%s%s.",
+                                 e->name, irmd_strerror(res),
+                                 info[0] != '\0' ? ": " : "", info);
                 }
         }
 
@@ -263,6 +305,9 @@ static void fwd_done(void *             ctx,
                 msg_put_str(&out, T_LAYER, f->layer);
                 msg_put_u32(&out, T_HASH_ALGO, f->hash);
         }
+        /* the attachment line, or on failure the IPCP's reason */
+        if (info[0] != '\0')
+                msg_put_str(&out, T_INFO, info);
         req_send(&f->req, &out);
         free(f);
 }
@@ -339,7 +384,9 @@ static struct fwd * fwd_new(struct conn *           c,
  * [T_HASH_ALGO], ...}}: forwarded as M_IPCPD_BOOTSTRAP {T_CONF}.
  * -EBADMSG, -ENOENT unknown IPCP, -EIPCPSTATE not in state NULL (or not
  * up yet), -EINVAL bad layer name / hash / type not the IPCP's,
- * -EIPCP the IPCP died or did not answer; else the IPCP's result.
+ * -EIPCP the IPCP died, did not answer or sent a malformed T_MAX_PKT;
+ * else the IPCP's result. The IPCP's T_INFO (kept and listed on
+ * success, its one-line reason on failure) goes into the reply.
  */
 void ipcp_h_bootstrap(struct conn *      c,
                       const struct msg * m)

@@ -7,6 +7,7 @@
  *              parked requests (req.h)
  *   ipcp.c     IPCP processes: spawn, requests to IPCPs, death
  *   ipcp_mgmt.c the M_IPCP_* management requests and HELLO
+ *   ipcp_stat.c M_IPCP_STAT: an IPCP's counters, relayed
  *   name.c     M_NAME_* and M_BIND_* / M_UNBIND_* requests
  *   proc.c     processes: announce, session end, auto-start
  *   flow.c     flow allocation, accept, dealloc, requests from IPCPs
@@ -40,6 +41,8 @@
 #define IRMD_HELLO_NS       (5 * 1000000000LL)   /* IPCP start         */
 #define IRMD_IPCP_REQ_NS    (15 * 1000000000LL)  /* IPCP request       */
 #define IRMD_IPCP_LONG_NS   (120 * 1000000000LL) /* bootstrap, enroll  */
+#define IRMD_IPCP_STAT_NS   (5 * 1000000000LL)   /* stat: below the
+                                                    library's 10 s     */
 #define IRMD_QUEUE_NS       (30 * 1000000000LL)  /* queued flow        */
 #define IRMD_KILL_GRACE_NS  (2 * 1000000000LL)   /* SIGTERM -> SIGKILL */
 #define IRMD_PROG_MAX       4096                 /* PATH_MAX           */
@@ -155,6 +158,7 @@ void    ipcp_h_list(struct conn * c, const struct msg * m);
 void    ipcp_h_bootstrap(struct conn * c, const struct msg * m);
 void    ipcp_h_enroll(struct conn * c, const struct msg * m);
 void    ipcp_h_connect(struct conn * c, const struct msg * m);
+void    ipcp_h_stat(struct conn * c, const struct msg * m);
 void    ipcp_h_hello(struct conn * c, const struct msg * m);
 
 /* ---- name.c ---- */

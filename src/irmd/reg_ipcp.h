@@ -10,6 +10,8 @@
 
 #include "list.h"
 
+#include "common/proto.h"
+
 #include <ouroboros/irm.h>
 
 #include <stdint.h>
@@ -28,7 +30,8 @@ struct reg_ipcp {
         struct conn *    conn;     /* IPCP connection, NULL before HELLO */
         size_t           max_pkt;  /* T_MAX_PKT of its bootstrap/enroll
                                       answer; 0: the IRMd's (spliced) */
-        char             info[256]; /* T_INFO of that answer, "" if none */
+        char             info[PROTO_INFO_MAX + 1]; /* its T_INFO,
+                                                     "" if none */
         void *           create;   /* pending M_IPCP_CREATE (daemon use) */
         int64_t          deadline; /* HELLO deadline while creating, ns */
 };

@@ -132,18 +132,29 @@ ssize_t irm__list(uint16_t type,
                   int   (* parse)(struct msg_view e, void * elem),
                   void **  list)
 {
-        char *          arr = NULL;
-        struct msg *    m;
-        struct msg_iter it;
-        size_t          n;
-        size_t          i;
-        int             r;
+        struct msg * m;
 
         *list = NULL;
 
         m = irm__msg_new(type);
         if (m == NULL)
                 return -ENOMEM;
+
+        return irm__list_msg(m, size, parse, list);
+}
+
+ssize_t irm__list_msg(struct msg * m,
+                      size_t       size,
+                      int       (* parse)(struct msg_view e, void * elem),
+                      void **      list)
+{
+        char *          arr = NULL;
+        struct msg_iter it;
+        size_t          n;
+        size_t          i;
+        int             r;
+
+        *list = NULL;
 
         r = irm__request(m, IRM_TIMEO_MS);
         if (r < 0)
@@ -285,6 +296,10 @@ static int parse_ipcp_entry(struct msg_view e,
             msg_get_str(e, T_LAYER, info->layer, LAYER_MAX_LEN) < 0)
                 return -EBADMSG;
 
+        if (msg_has(e, T_INFO) &&
+            msg_get_str(e, T_INFO, info->info, IPCP_INFO_MAX_LEN) < 0)
+                return -EBADMSG;
+
         if (pid > INT32_MAX || ipcp_type_name(type) == NULL ||
             ipcp_state_name(state) == NULL)
                 return -EBADMSG;
@@ -308,13 +323,6 @@ OURO_API ssize_t irm_list_ipcps(struct ipcp_list_info ** ipcps)
         *ipcps = list;
 
         return n;
-}
-
-/* The T_CONF block: the same encoder as the IRMd's configuration file. */
-static int put_conf(struct msg * m,
-                    const void * conf)
-{
-        return ipcp_conf_put(m, conf);
 }
 
 /* 1 if an IPCP with this name exists, 0 if not, or -errno. */
@@ -354,10 +362,25 @@ static int ensure_ipcp(const char *   name,
         return pid < 0 ? (int) pid : 0;
 }
 
+_Static_assert(IPCP_INFO_MAX_LEN == PROTO_INFO_MAX, "one bound for T_INFO");
+
 OURO_API int irm_bootstrap_ipcp(const char *                name,
                                 const struct layer_config * conf)
 {
-        int r;
+        return irm_bootstrap_ipcp_info(name, conf, NULL, 0);
+}
+
+OURO_API int irm_bootstrap_ipcp_info(const char *                name,
+                                     const struct layer_config * conf,
+                                     char *                      info,
+                                     size_t                      len)
+{
+        char         line[IPCP_INFO_MAX_LEN + 1] = "";
+        struct msg * m;
+        int          r;
+
+        if (info != NULL && len > 0)
+                info[0] = '\0';
 
         r = irm__check_str(name, IPCP_NAME_MAX_LEN);
         if (r < 0)
@@ -370,9 +393,29 @@ OURO_API int irm_bootstrap_ipcp(const char *                name,
         if (r < 0)
                 return r;
 
-        return IRM_CALL(M_IPCP_BOOTSTRAP, IRM_TIMEO_SLOW_MS,
-                        IRM_STR(T_IPCP_NAME, name),
-                        IRM_PUT(put_conf, conf));
+        m = irm__msg_new(M_IPCP_BOOTSTRAP);
+        if (m == NULL)
+                return -ENOMEM;
+
+        /* T_CONF: the same encoder as the IRMd's configuration file */
+        r = msg_put_str(m, T_IPCP_NAME, name);
+        if (r == 0)
+                r = ipcp_conf_put(m, conf);
+        if (r == 0)
+                r = irm__request(m, IRM_TIMEO_SLOW_MS);
+
+        /* the IRMd sends the line only if printable (one line) */
+        if (m->type == M_IPCP_BOOTSTRAP && (m->flags & MSG_F_REPLY) &&
+            msg_get_str(msg_body(m), T_INFO, line, IPCP_INFO_MAX_LEN) >= 0 &&
+            name_check(line, IPCP_INFO_MAX_LEN) == 0 &&
+            info != NULL && len > 0) {
+                strncpy(info, line, len - 1);
+                info[len - 1] = '\0';
+        }
+
+        free(m);
+
+        return r;
 }
 
 OURO_API int irm_enroll_ipcp(const char * name,

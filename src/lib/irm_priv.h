@@ -98,6 +98,14 @@ ssize_t      irm__list(uint16_t type,
                        int   (* parse)(struct msg_view e, void * elem),
                        void **  list);
 
+/* The same for a request m built by the caller (irm__msg_new), which
+ * it consumes. */
+ssize_t      irm__list_msg(struct msg * m,
+                           size_t       size,
+                           int       (* parse)(struct msg_view e,
+                                                void *          elem),
+                           void **      list);
+
 /* 0 if s is a valid name of at most max bytes (common/name_check.h):
  * -EINVAL for NULL, empty or a character not allowed, -ENAMETOOLONG
  * when longer. */

@@ -97,7 +97,9 @@ static void pair_start(struct pair * p,
         int b[2];
         int r;
 
-        r = irm_reg_name_layer(name, "local");
+        /* TEST_LAYER: another layer than the local one (as tests/api) */
+        r = irm_reg_name_layer(name, getenv("TEST_LAYER") != NULL ?
+                               getenv("TEST_LAYER") : "local");
         CHECK(r >= 0 || r == -EEXIST);
         CHECK(pipe(a) == 0 && pipe(b) == 0);
 
@@ -516,7 +518,9 @@ static int test_shm(void)
         long crypt_w;
         int  r;
 
-        r = irm_reg_name_layer(name, "local");
+        /* TEST_LAYER: another layer than the local one (as tests/api) */
+        r = irm_reg_name_layer(name, getenv("TEST_LAYER") != NULL ?
+                               getenv("TEST_LAYER") : "local");
         CHECK(r >= 0 || r == -EEXIST);
         CHECK_EQ(irm_bind_process(getpid(), name), 0);
 

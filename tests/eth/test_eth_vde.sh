@@ -15,7 +15,8 @@
 # seen by the server across the layer (FLOW_DEALLOC < 2 s); garbage
 # frames (runt, other ethertype / SAP, bad length, unknown eid) counted
 # by `irm ipcp stat` and ignored; kill -9 of B's IPCP: A's client gets
-# FLOW_DEALLOC within the peer-liveness timeout (4 s, + 0.5 s tick).
+# FLOW_DEALLOC within the peer-liveness timeout (4 s, + 0.5 s tick);
+# eth-dix: the switch killed and restarted: FLOW_DOWN, link down, up.
 # ctest: TIMEOUT 180 RUN_SERIAL
 . "$(dirname "$0")/../harness.sh"
 
@@ -147,7 +148,7 @@ run_kind() {
         mac=$(ia ipcp list | grep -o "mac [0-9a-f:]*" | head -n 1 | cut -c5- \
                 | tr -d :)
         [ ${#mac} -eq 12 ] || fail "no MAC of a in irm ipcp list"
-        garbage $kind "$mac" | (cat; sleep 1) \
+        garbage $kind "$mac" | (cat; sleep 0.3) \
                 | vde_plug "vde://$SW" >/dev/null 2>&1
         sleep 0.5
         ia ipcp stat name a
@@ -160,6 +161,31 @@ run_kind() {
                 || fail "foreign frames not counted"
         out=$(OUROBOROS_RUNDIR=$A timeout 20 "$BIN/oping" -n ep -c 10 -i 0 -Q) \
                 || fail "oping after garbage: $out"
+
+        # the switch goes away: link down, flows FLOW_DOWN; back: link up
+        if [ $kind = dix ]; then
+                OUROBOROS_RUNDIR=$B TEST_LAYER=vl bg "$BIN/test-api-hold" \
+                        server hl down >"$B/ls" 2>&1
+                wait_for grep -q BOUND "$B/ls" || fail "hold server 3"
+                OUROBOROS_RUNDIR=$A TEST_LAYER=vl bg "$BIN/test-api-hold" \
+                        client hl down >"$A/lc" 2>&1
+                wait_for grep -q READY "$A/lc" || fail "hold client 3"
+                kill "$SW_PID"
+                wait_for grep -q "EVENT down read -1005" "$A/lc" \
+                        || fail "no FLOW_DOWN when the switch left: $(cat "$A/lc")"
+                [ "$(stat ia a link_up)" = 0 ] || fail "link still up"
+                vde_switch -s "$SW" -d -p "$A/sw.pid" </dev/null >/dev/null 2>&1 \
+                        || fail "vde_switch did not restart"
+                SW_PID=$(cat "$A/sw.pid")
+                for _ in $(seq 40); do
+                        [ "$(stat ia a link_up)" = 1 ] && break
+                        sleep 0.1
+                done
+                [ "$(stat ia a link_up)" = 1 ] || fail "link not back up"
+                out=$(OUROBOROS_RUNDIR=$A timeout 20 "$BIN/oping" -n ep -c 5 \
+                        -i 0 -Q) || fail "oping after the switch came back"
+                echo "switch restart: flows down, link back up"
+        fi
 
         # kill -9 of B's IPCP: A's flow closes within the liveness timeout
         OUROBOROS_RUNDIR=$B TEST_LAYER=vl bg "$BIN/test-api-hold" server \
@@ -183,7 +209,8 @@ run_kind() {
         [ "$(stat ia a peers_lost)" -ge 1 ] || fail "peers_lost not counted"
         echo "remote IPCP kill -9: dealloc after $ms ms"
 
-        stop_pids $(children_of $$)
+        stop_pids "${BG_PIDS[@]}"
+        BG_PIDS=()
         ia ipcp destroy name a
         ib ipcp destroy name b >/dev/null 2>&1
         ib unbind program "$BIN/oping" name ep >/dev/null 2>&1

@@ -22,7 +22,9 @@ static void offline(void)
         struct layer_config     c;
         struct ipcp_list_info * ipcps = (void *) 1;
         struct name_info *      names = (void *) 1;
+        struct ipcp_stat_entry * st   = (void *) 1;
         char *                  argv[] = { "-l", NULL };
+        char                    err[256];
 
         /* strings */
         CHECK(strcmp(irm_ipcp_type_str(IPCP_LOCAL), "local") == 0);
@@ -102,6 +104,36 @@ static void offline(void)
         CHECK(flow_join("\xff", NULL, NULL) == -EINVAL);
         CHECK(irm_create_name("caf\xc3\xa9", LB_RR) == -EIRMD); /* sent */
 
+        /* options by irm's words, with irm's one-line errors */
+        irm_layer_config_init(&c, IPCP_ETH_DIX, "eth");
+        CHECK(irm_layer_config_check(&c, err, sizeof(err)) == -EINVAL);
+        CHECK(strcmp(err, "bootstrap of an eth-dix IPCP needs 'dev'") == 0);
+        CHECK(irm_layer_config_set(&c, "d", "veth0", err, sizeof(err)) == 0);
+        CHECK(strcmp(c.dev, "veth0") == 0 && err[0] == '\0');
+        CHECK(irm_layer_config_set(&c, "mtu", "9000", NULL, 0) == 0);
+        CHECK(c.mtu == 9000);
+        CHECK(irm_layer_config_set(&c, "ethertype", "0xA001", err,
+                                   sizeof(err)) == 0 && c.ethertype == 0xA001);
+        CHECK(irm_layer_config_set(&c, "mtu", "63", err, sizeof(err))
+              == -EINVAL);
+        CHECK(strcmp(err, "mtu must be 64..65535") == 0);
+        CHECK(irm_layer_config_set(&c, "ip", "10.0.0.1", err, sizeof(err))
+              == -ENOENT);
+        CHECK(strcmp(err, "'ip' is not an option of IPCP type eth-dix") == 0);
+        CHECK(irm_layer_config_set(&c, "dev", NULL, err, 8) == -EINVAL);
+        CHECK(strlen(err) == 7); /* cut to the buffer */
+        CHECK(irm_layer_config_check(&c, err, sizeof(err)) == 0);
+        irm_layer_config_init(&c, IPCP_UDP6, "ip6");
+        CHECK(irm_layer_config_set(&c, "d", "fd00::53", NULL, 0) == 0);
+        CHECK(strcmp(c.dns, "fd00::53") == 0);
+        CHECK(irm_layer_config_set(&c, "ip", "10.0.0.1", err, sizeof(err))
+              == -EINVAL);
+        CHECK(strcmp(err, "ip must be an IPv6 address, not '10.0.0.1'") == 0);
+        CHECK(irm_layer_config_set(NULL, "ip", "::1", err, sizeof(err))
+              == -EINVAL);
+        CHECK(irm_ipcp_stat("a", NULL) == -EINVAL);
+        CHECK(irm_ipcp_stat("a\n", &st) == -EINVAL && st == NULL);
+
         /* no IRMd: every request says so, lists come back NULL */
         CHECK(irm_create_ipcp("a", IPCP_LOCAL) == -EIRMD);
         CHECK(irm_list_ipcps(&ipcps) == -EIRMD && ipcps == NULL);
@@ -110,6 +142,10 @@ static void offline(void)
         CHECK(irm_bind_program("/bin/true", "n", true, 1, argv) == -EIRMD);
         CHECK(irm_unbind_process(getpid(), NULL) == -EIRMD);
         CHECK(irm_reg_name_layer("n", "l") == -EIRMD);
+        CHECK(irm_ipcp_stat("a", &st) == -EIRMD && st == NULL);
+        irm_layer_config_init(&c, IPCP_LOCAL, "l");
+        CHECK(irm_bootstrap_ipcp_info("a", &c, err, sizeof(err)) == -EIRMD);
+        CHECK(err[0] == '\0');
 }
 
 static int find_ipcp(const char *            name,
@@ -153,7 +189,9 @@ static void online(void)
         struct layer_config   c;
         struct ipcp_list_info i;
         struct name_info      ni;
+        struct ipcp_stat_entry * st = (void *) 1;
         char *                argv[] = { "-l", NULL };
+        char                  err[IPCP_INFO_MAX_LEN + 1];
         pid_t                 pid;
 
         pid = irm_create_ipcp("api-lo", IPCP_LOCAL);
@@ -167,10 +205,14 @@ static void online(void)
 
         /* bootstrap creates the IPCP from conf->type */
         irm_layer_config_init(&c, IPCP_LOCAL, "api-layer");
-        CHECK(irm_bootstrap_ipcp("api-boot", &c) == 0);
+        CHECK(irm_bootstrap_ipcp_info("api-boot", &c, err, sizeof(err)) == 0);
+        CHECK(err[0] == '\0'); /* the local IPCP has no info line */
         CHECK(find_ipcp("api-boot", &i));
         CHECK(i.state == IPCP_STATE_OPERATIONAL);
-        CHECK(strcmp(i.layer, "api-layer") == 0);
+        CHECK(strcmp(i.layer, "api-layer") == 0 && i.info[0] == '\0');
+        /* and keeps no counters */
+        CHECK(irm_ipcp_stat("api-boot", &st) == -ENOTSUP && st == NULL);
+        CHECK(irm_ipcp_stat("api-none", &st) == -ENOENT);
         CHECK(irm_bootstrap_ipcp("api-boot", &c) == -EIPCPSTATE);
 
         /* names */

@@ -32,6 +32,19 @@ irm_err() {
         return 0
 }
 
+# Make the fake IPCP of the IRMd tests (src/irmd/tests/fake_ipcpd.c)
+# the ipcpd-T of each type T given, for the IRMds started from now on.
+fake_ipcps() {
+        local fake=${FAKE_IPCPD:-$BIN/../src/irmd/tests/fakebin/ipcpd-local}
+        local t
+        [ -x "$fake" ] || fail "no fake ipcpd at $fake (built with the IRMd tests)"
+        mkdir -p "$OUROBOROS_RUNDIR/fakebin"
+        for t in "$@"; do
+                cp "$fake" "$OUROBOROS_RUNDIR/fakebin/ipcpd-$t"
+        done
+        export OUROBOROS_IPCPD_DIR=$OUROBOROS_RUNDIR/fakebin
+}
+
 # The row of an IPCP in `irm ipcp list`: pid type name layer state.
 ipcp_row() {
         "$BIN/irm" ipcp list | awk -v n="$1" 'NR > 1 && $3 == n'

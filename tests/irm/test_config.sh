@@ -15,14 +15,7 @@
 . "$(dirname "$0")/../harness.sh"
 . "$(dirname "$0")/lib.sh"
 
-fake=${FAKE_IPCPD:-$BIN/../src/irmd/tests/fakebin/ipcpd-local}
-[ -x "$fake" ] || fail "no fake ipcpd at $fake (built with the IRMd tests)"
-fakebin=$OUROBOROS_RUNDIR/fakebin
-mkdir -p "$fakebin"
-for t in local unicast broadcast udp4 udp6 eth-llc eth-dix; do
-        cp "$fake" "$fakebin/ipcpd-$t"
-done
-export OUROBOROS_IPCPD_DIR=$fakebin
+fake_ipcps local unicast broadcast udp4 udp6 eth-llc eth-dix
 
 # Start an IRMd with configuration file $1 and wait until it is applied.
 irmd_start_config() {

@@ -55,8 +55,13 @@ irm_err 2 "^irm: no IPCP named ghost$" name register x ipcp ghost
 # enroll: a local IPCP cannot enroll; the IRMd's refusal is one line
 irm_err 2 "^irm: IPCP lo2 is of type local, not unicast$" \
         ipcp enroll name lo2 layer l2 type unicast
-irm_err 2 "^irm: IPCP lo2 cannot enroll|^irm: enrollment of IPCP lo2" \
+irm_err 2 "^irm: local layers have no enrollment: the local layer is this system alone, bootstrap it$" \
         ipcp enroll name lo2 dst l2
+irm_err 2 "^irm: local layers have no connections: the local layer is this system alone$" \
+        ipcp connect name lo2 dst l2
+# the local IPCP keeps no counters
+irm_err 2 "^irm: IPCP lo2 \(type local\) keeps no counters$" ipcp stat name lo2
+irm_err 2 "^irm: no IPCP named ghost$" ipcp stat name ghost
 
 # every type either starts or is named as missing from the build
 # (test_notavail.sh makes sure of the latter)

@@ -22,7 +22,7 @@ done
 
 # unknown words
 irm_err 1 "^irm: unknown command 'frob' \(expected one of: ipcp, bind, unbind, name, help\)$" frob
-irm_err 1 "unknown ipcp command 'frob' \(expected one of: create, destroy, bootstrap, enroll, connect, disconnect, list\)" ipcp frob
+irm_err 1 "unknown ipcp command 'frob' \(expected one of: create, destroy, bootstrap, enroll, connect, disconnect, list, stat\)" ipcp frob
 irm_err 1 "unknown name command 'x'" name x y
 irm_err 1 "unknown word 'frob' for ipcp create \(expected one of: name, type\)" ipcp create frob
 irm_err 1 "unknown word 'x' for bind" bind x
@@ -70,6 +70,14 @@ irm_err 1 "'ethertype' is not an option of IPCP type eth-llc" i b n a l b t eth-
 irm_err 1 "needs 'ip'" i b n a l b t udp4
 irm_err 1 "ip must be an IPv4 address, not 'x'" i b n a l b t udp4 ip x
 irm_err 1 "needs 'dev'" i b n a l b t eth-dix
+irm_err 1 "^irm: bootstrap of an eth-llc IPCP needs 'dev'$" i b n a l b t eth-llc mtu 1500
+irm_err 1 "^irm: 'mtu' is not an option of IPCP type udp6$" i b n a l b t udp6 ip ::1 mtu 1400
+irm_err 1 "^irm: 'dev' is not an option of IPCP type udp4$" i b n a l b t udp4 ip 10.0.0.1 dev eth0
+irm_err 1 "^irm: dns must be an IPv4 address, not 'x'$" i b n a l b t udp4 ip 10.0.0.1 d x
+irm_err 1 "^irm: mtu must be 64..65535$" i b n a l b t eth-dix d eth0 mtu 63
+irm_err 1 "^irm: 'mtu' given twice$" i b n a l b t eth-llc d eth0 mtu 1500 m 1400
+irm_err 1 "^irm: ipcp stat needs 'name'$" ipcp stat
+irm_err 1 "^irm: unknown word 'layer' for ipcp stat" ipcp stat name a layer b
 
 # names too long (256 bytes; 255 is the limit)
 long=$(printf 'x%.0s' $(seq 256))
@@ -88,6 +96,7 @@ irm_err 2 "^irm: no IRMd is running \(OUROBOROS_RUNDIR=$OUROBOROS_RUNDIR\)$" ipc
 irm_err 2 "no IRMd is running" name list
 irm_err 2 "no IRMd is running" ipcp create name a type local
 irm_err 2 "no IRMd is running" i b t local n local l local
+irm_err 2 "no IRMd is running" ipcp stat name local
 irm_err 2 "no IRMd is running" name create a
 irm_err 2 "no IRMd is running" bind program /bin/true name a
 irm_err 2 "no IRMd is running" unbind process $$

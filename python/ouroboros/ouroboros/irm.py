@@ -17,7 +17,7 @@ Every function raises an :mod:`ouroboros.errors` exception on failure
 import os
 import shutil
 from enum import IntEnum
-from typing import List, NamedTuple, Optional, Sequence, Union
+from typing import List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _dev
 from .errors import OuroborosError
@@ -26,7 +26,7 @@ from .qos import PRESETS, QoSSpec
 __all__ = [
     "IPCPType", "IPCPState", "LBPolicy", "HashAlgo", "IPCPInfo", "NameInfo",
     "create_ipcp", "destroy_ipcp", "list_ipcps", "bootstrap_ipcp",
-    "enroll_ipcp", "connect_ipcp", "disconnect_ipcp", "bind_program",
+    "ipcp_stat", "enroll_ipcp", "connect_ipcp", "disconnect_ipcp", "bind_program",
     "unbind_program", "bind_process", "unbind_process", "create_name",
     "destroy_name", "list_names", "register_name", "unregister_name",
     "ipcp_type_supported", "sock_path",
@@ -85,12 +85,14 @@ class HashAlgo(IntEnum):
 
 
 class IPCPInfo(NamedTuple):
-    """One row of :func:`list_ipcps`."""
+    """One row of :func:`list_ipcps`; ``info`` is what a layer that
+    carries data reports ("dev veth0 mtu 1500"), "" for the others."""
     pid: int
     type: IPCPType
     state: IPCPState
     name: str
     layer: str
+    info: str = ""
 
 
 class NameInfo(NamedTuple):
@@ -123,7 +125,7 @@ def destroy_ipcp(name: str) -> None:
 def list_ipcps() -> List[IPCPInfo]:
     """The IPCPs of this IRMd."""
     out = []
-    for pid, t, st, name, layer in _dev.irm_list_ipcps():
+    for pid, t, st, name, layer, info in _dev.irm_list_ipcps():
         try:
             t = IPCPType(t)
         except ValueError:
@@ -132,7 +134,7 @@ def list_ipcps() -> List[IPCPInfo]:
             st = IPCPState(st)
         except ValueError:
             pass
-        out.append(IPCPInfo(pid, t, st, name, layer))
+        out.append(IPCPInfo(pid, t, st, name, layer, info))
     return out
 
 
@@ -143,9 +145,27 @@ def _find_ipcp(name: str) -> Optional[IPCPInfo]:
     return None
 
 
-_ROUTING = {"link_state": 0, "lfa": 1, "ecmp": 2}
-_CONGESTION = {"none": 0, "mb-ecn": 1, "mb_ecn": 1}
-_OPT_ALIASES = {"addr": "addr_size", "eid": "eid_size", "ttl": "max_ttl"}
+# Options go to the C library by the irm tool's words and values
+# (irm_layer_config_set: one table, irm's checks and messages). The
+# struct layer_config field names are accepted too, and the index of a
+# word option.
+_WORDS = {"routing": ("link_state", "lfa", "ecmp"),
+          "congestion": ("none", "mb-ecn")}
+_OPT_ALIASES = {"addr_size": "addr", "eid_size": "eid", "max_ttl": "ttl"}
+
+
+def _opt(k: str, v: object) -> Tuple[str, object]:
+    k = _OPT_ALIASES.get(k, k)
+    if k == "hash" and isinstance(v, int) and not isinstance(v, bool):
+        v = HashAlgo(v).name
+    elif k in _WORDS and isinstance(v, int) and not isinstance(v, bool):
+        if not 0 <= v < len(_WORDS[k]):
+            raise ValueError("%s must be one of %s" %
+                             (k, "|".join(_WORDS[k])))
+        v = _WORDS[k][v]
+    elif k == "congestion" and v == "mb_ecn":
+        v = "mb-ecn"
+    return k, v
 
 
 def bootstrap_ipcp(name: str, layer: str,
@@ -158,29 +178,36 @@ def bootstrap_ipcp(name: str, layer: str,
     irm tool's names: ``hash`` (a :class:`HashAlgo` or "SHA3_256"),
     unicast ``addr``, ``eid``, ``ttl``, ``routing`` ("link_state", "lfa",
     "ecmp"), ``congestion`` ("none", "mb-ecn"), ``dht_*``, ``ls_t_*``;
-    udp ``ip``, ``port``, ``dns``; eth ``dev``, ``ethertype``.
+    udp ``ip``, ``port``, ``dns``; eth ``dev``, ``ethertype``, ``mtu``.
+    Values as irm takes them (str, or int). A bad or missing option
+    raises ValueError with irm's message; an IPCP that fails gives its
+    reason in the exception ("no such interface veth9").
     """
     _str("name", name)
     _str("layer", layer)
+    opts = {}
+    for k, v in options.items():
+        k, v = _opt(k, v)
+        if k in opts:
+            raise ValueError("option %r given twice" % k)
+        opts[k] = v
     info = _find_ipcp(name)
     if info is None:
         if type is None:
             raise ValueError("IPCP %r does not exist; give its type" % name)
         t = IPCPType.parse(type)
+        _dev.irm_check_conf(int(t), layer, opts)  # before creating it
         create_ipcp(name, t)
     else:
         t = info.type if type is None else IPCPType.parse(type)
-    opts = {}
-    for k, v in options.items():
-        k = _OPT_ALIASES.get(k, k)
-        if k == "hash" and isinstance(v, str):
-            v = HashAlgo[v.upper()]
-        elif k == "routing" and isinstance(v, str):
-            v = _ROUTING[v]
-        elif k == "congestion" and isinstance(v, str):
-            v = _CONGESTION[v]
-        opts[k] = int(v) if isinstance(v, IntEnum) else v
     _dev.irm_bootstrap_ipcp(name, int(t), layer, opts)
+
+
+def ipcp_stat(name: str) -> List[Tuple[str, int]]:
+    """The counters of IPCP ``name`` as (counter, value), in the IPCP's
+    order, like ``irm ipcp stat``; a type without counters (local)
+    raises the error of ENOTSUP."""
+    return _dev.irm_ipcp_stat(_str("name", name))
 
 
 def enroll_ipcp(name: str, dst: str,

@@ -118,8 +118,8 @@ static PyObject * ipcp_tuple(const void * e)
 {
         const struct ipcp_list_info * i = e;
 
-        return Py_BuildValue("(liiss)", (long) i->pid, (int) i->type,
-                             (int) i->state, i->name, i->layer);
+        return Py_BuildValue("(liisss)", (long) i->pid, (int) i->type,
+                             (int) i->state, i->name, i->layer, i->info);
 }
 
 static PyObject * irm_list_ipcps_f(PyObject * mod,
@@ -137,68 +137,113 @@ static PyObject * irm_list_ipcps_f(PyObject * mod,
         return list_of(l, n, sizeof(*l), ipcp_tuple);
 }
 
-static int opt_uint(PyObject *         opts,
-                    const char *       key,
-                    unsigned long long max,
-                    unsigned long long * out)
+/* One bootstrap option into conf, by the irm tool's word and value
+ * (irm_layer_config_set: the grammar's own table, so every option,
+ * range and message is irm's). Values: str as written, int in
+ * decimal, True for a flag. -1 with ValueError / TypeError set. */
+static int set_opt(struct layer_config * conf,
+                   PyObject *            key,
+                   PyObject *            v)
 {
-        PyObject *         v = PyDict_GetItemString(opts, key);
-        unsigned long long x;
-
-        if (v == NULL)
-                return 0;
-        if (!PyLong_Check(v)) {
-                PyErr_Format(PyExc_TypeError, "option %s must be an int", key);
-                return -1;
-        }
-        x = PyLong_AsUnsignedLongLong(v);
-        if ((x == (unsigned long long) -1 && PyErr_Occurred()) || x > max) {
-                PyErr_Clear();
-                PyErr_Format(PyExc_ValueError, "option %s out of range", key);
-                return -1;
-        }
-        *out = x;
-        return 1;
-}
-
-static int opt_str(PyObject *   opts,
-                   const char * key,
-                   char *       dst,
-                   size_t       len)
-{
-        PyObject *   v = PyDict_GetItemString(opts, key);
+        char         num[32];
+        char         err[512];
+        const char * k;
         const char * s;
         Py_ssize_t   n;
 
-        if (v == NULL)
-                return 0;
-        if (!PyUnicode_Check(v)) {
-                PyErr_Format(PyExc_TypeError, "option %s must be a str", key);
+        if (!PyUnicode_Check(key)) {
+                PyErr_SetString(PyExc_TypeError, "option names are str");
                 return -1;
         }
-        s = PyUnicode_AsUTF8AndSize(v, &n);
-        if (s == NULL)
+        k = PyUnicode_AsUTF8AndSize(key, &n);
+        if (k == NULL)
                 return -1;
-        if ((Py_ssize_t) strlen(s) != n) { /* strcpy would cut it there */
-                PyErr_Format(PyExc_ValueError, "option %s contains NUL", key);
-                return -1;
-        }
-        if (strlen(s) >= len) {
-                PyErr_Format(PyExc_ValueError, "option %s is too long", key);
+        if ((Py_ssize_t) strlen(k) != n) {
+                PyErr_SetString(PyExc_ValueError, "option name contains NUL");
                 return -1;
         }
-        strcpy(dst, s);
-        return 1;
+
+        if (PyBool_Check(v)) {
+                if (v != Py_True) /* a flag left out */
+                        return 0;
+                s = NULL;
+        } else if (PyLong_Check(v)) {
+                long long x = PyLong_AsLongLong(v);
+                if (x == -1 && PyErr_Occurred())
+                        return -1;
+                snprintf(num, sizeof(num), "%lld", x);
+                s = num;
+        } else if (PyUnicode_Check(v)) {
+                s = PyUnicode_AsUTF8AndSize(v, &n);
+                if (s == NULL)
+                        return -1;
+                if ((Py_ssize_t) strlen(s) != n) { /* C would cut it */
+                        PyErr_Format(PyExc_ValueError,
+                                     "option %s contains NUL", k);
+                        return -1;
+                }
+        } else {
+                PyErr_Format(PyExc_TypeError,
+                             "option %s must be a str or an int", k);
+                return -1;
+        }
+
+        if (irm_layer_config_set(conf, k, s, err, sizeof(err)) < 0) {
+                PyErr_SetString(PyExc_ValueError, err);
+                return -1;
+        }
+
+        return 0;
 }
 
-#define U_OPT(field, max) do {                                          \
-        unsigned long long _v;                                          \
-        int _r = opt_uint(opts, #field, (max), &_v);                    \
-        if (_r < 0)                                                     \
-                return NULL;                                            \
-        if (_r > 0)                                                     \
-                conf.field = _v;                                        \
-} while (0)
+/* conf for an IPCP of type in layer with the options of dict opts,
+ * checked: 0, or -1 with ValueError / TypeError set. */
+static int conf_from(int                   type,
+                     const char *          layer,
+                     PyObject *            opts,
+                     struct layer_config * conf)
+{
+        PyObject * k;
+        PyObject * v;
+        Py_ssize_t pos = 0;
+        char       err[512];
+
+        if (strlen(layer) > LAYER_MAX_LEN) {
+                PyErr_SetString(PyExc_ValueError, "layer name is too long");
+                return -1;
+        }
+        if (type < 0 || type >= IPCP_INVALID) {
+                PyErr_SetString(PyExc_ValueError, "unknown IPCP type");
+                return -1;
+        }
+        irm_layer_config_init(conf, (enum ipcp_type) type, layer);
+        while (PyDict_Next(opts, &pos, &k, &v))
+                if (set_opt(conf, k, v) < 0)
+                        return -1;
+        if (irm_layer_config_check(conf, err, sizeof(err)) < 0) {
+                PyErr_SetString(PyExc_ValueError, err);
+                return -1;
+        }
+
+        return 0;
+}
+
+static PyObject * irm_check_conf_f(PyObject * mod,
+                                   PyObject * args)
+{
+        const char *        layer;
+        int                 type;
+        PyObject *          opts;
+        struct layer_config conf;
+
+        (void) mod;
+        if (!PyArg_ParseTuple(args, "isO!:check_conf", &type, &layer,
+                              &PyDict_Type, &opts))
+                return NULL;
+        if (conf_from(type, layer, opts, &conf) < 0)
+                return NULL;
+        Py_RETURN_NONE;
+}
 
 static PyObject * irm_bootstrap_ipcp_f(PyObject * mod,
                                        PyObject * args)
@@ -208,42 +253,50 @@ static PyObject * irm_bootstrap_ipcp_f(PyObject * mod,
         int                 type;
         PyObject *          opts;
         struct layer_config conf;
+        char                why[IPCP_INFO_MAX_LEN + 1];
+        char                what[IPCP_INFO_MAX_LEN + 32];
         int                 r;
 
         if (!PyArg_ParseTuple(args, "sisO!:bootstrap_ipcp", &name, &type,
                               &layer, &PyDict_Type, &opts))
                 return NULL;
-        if (strlen(layer) > LAYER_MAX_LEN) {
-                PyErr_SetString(PyExc_ValueError, "layer name is too long");
-                return NULL;
-        }
-        memset(&conf, 0, sizeof(conf));
-        irm_layer_config_init(&conf, (enum ipcp_type) type, layer);
-        U_OPT(hash, HASH_SHA3_512);
-        U_OPT(addr_size, UINT8_MAX);
-        U_OPT(eid_size, UINT8_MAX);
-        U_OPT(max_ttl, UINT8_MAX);
-        U_OPT(routing, UINT8_MAX);
-        U_OPT(congestion, UINT8_MAX);
-        U_OPT(dht_alpha, UINT8_MAX);
-        U_OPT(dht_k, UINT8_MAX);
-        U_OPT(dht_t_expire, UINT32_MAX);
-        U_OPT(dht_t_refresh, UINT32_MAX);
-        U_OPT(dht_t_replicate, UINT32_MAX);
-        U_OPT(ls_t_recalc, UINT32_MAX);
-        U_OPT(ls_t_update, UINT32_MAX);
-        U_OPT(ls_t_timeo, UINT32_MAX);
-        U_OPT(port, UINT16_MAX);
-        U_OPT(ethertype, UINT16_MAX);
-        if (opt_str(opts, "ip", conf.ip, sizeof(conf.ip)) < 0 ||
-            opt_str(opts, "dns", conf.dns, sizeof(conf.dns)) < 0 ||
-            opt_str(opts, "dev", conf.dev, sizeof(conf.dev)) < 0)
+        if (conf_from(type, layer, opts, &conf) < 0)
                 return NULL;
 
         Py_BEGIN_ALLOW_THREADS
-        r = irm_bootstrap_ipcp(name, &conf);
+        r = irm_bootstrap_ipcp_info(name, &conf, why, sizeof(why));
         Py_END_ALLOW_THREADS
+        if (r < 0 && why[0] != '\0') {
+                /* the IPCP's own reason: "no such interface veth9" */
+                snprintf(what, sizeof(what), "bootstrap_ipcp: %s", why);
+                return MOD_ERR(mod, r, what);
+        }
         return ret_int(mod, r, "bootstrap_ipcp");
+}
+
+static PyObject * stat_tuple(const void * e)
+{
+        const struct ipcp_stat_entry * s = e;
+
+        return Py_BuildValue("(sK)", s->name,
+                             (unsigned long long) s->value);
+}
+
+static PyObject * irm_ipcp_stat_f(PyObject * mod,
+                                  PyObject * args)
+{
+        struct ipcp_stat_entry * l = NULL;
+        const char *             name;
+        ssize_t                  n;
+
+        if (!PyArg_ParseTuple(args, "s:ipcp_stat", &name))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        n = irm_ipcp_stat(name, &l);
+        Py_END_ALLOW_THREADS
+        if (n < 0)
+                return MOD_ERR(mod, (int) n, "ipcp_stat");
+        return list_of(l, n, sizeof(*l), stat_tuple);
 }
 
 TWO_STR_CALL(irm_enroll_ipcp, "enroll_ipcp")
@@ -407,9 +460,13 @@ PyMethodDef ouro_irm_methods[] = {
         { "irm_destroy_ipcp", irm_destroy_ipcp_f, METH_VARARGS,
           "irm_destroy_ipcp(name)" },
         { "irm_list_ipcps", irm_list_ipcps_f, METH_NOARGS,
-          "irm_list_ipcps() -> [(pid, type, state, name, layer)]" },
+          "irm_list_ipcps() -> [(pid, type, state, name, layer, info)]" },
         { "irm_bootstrap_ipcp", irm_bootstrap_ipcp_f, METH_VARARGS,
           "irm_bootstrap_ipcp(name, type, layer, options: dict)" },
+        { "irm_check_conf", irm_check_conf_f, METH_VARARGS,
+          "irm_check_conf(type, layer, options: dict): ValueError if bad" },
+        { "irm_ipcp_stat", irm_ipcp_stat_f, METH_VARARGS,
+          "irm_ipcp_stat(name) -> [(counter, value)]" },
         { "irm_enroll_ipcp", irm_enroll_ipcp_f, METH_VARARGS,
           "irm_enroll_ipcp(name, dst)" },
         { "irm_connect_ipcp", irm_connect_ipcp_f, METH_VARARGS,

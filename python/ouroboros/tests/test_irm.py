@@ -171,6 +171,47 @@ def test_pid_is_not_truncated(ouro):
     irm.destroy_name(name)
 
 
+def test_bootstrap_options_are_irms(ouro):
+    # one option table (src/common/ipcp_conf.c): irm's checks and words
+    lay = ouro.unique("layer")
+    with pytest.raises(ValueError, match="'mtu' is not an option of IPCP "
+                       "type local"):
+        irm.bootstrap_ipcp("local", lay, mtu=1500)
+    with pytest.raises(ValueError, match=r"^unknown hash 'MD5' \(expected "
+                       "one of: SHA3_224"):
+        irm.bootstrap_ipcp("local", lay, hash="MD5")
+    # checked before an IPCP is created, whatever this build has
+    name = ouro.unique("eth")
+    with pytest.raises(ValueError, match="^bootstrap of an eth-dix IPCP "
+                       "needs 'dev'$"):
+        irm.bootstrap_ipcp(name, lay, type="eth-dix", mtu=1500)
+    with pytest.raises(ValueError, match="^mtu must be 64..65535$"):
+        irm.bootstrap_ipcp(name, lay, type="eth-llc", dev="lo", mtu=63)
+    with pytest.raises(ValueError, match="^ethertype must be "
+                       "0x0600..0xFFFF$"):
+        irm.bootstrap_ipcp(name, lay, type="eth-dix", dev="lo",
+                           ethertype=0x5FF)
+    with pytest.raises(ValueError, match="^ip must be an IPv6 address"):
+        irm.bootstrap_ipcp(name, lay, type="udp6", ip="10.0.0.1")
+    with pytest.raises(ValueError, match="^'dev' is not an option of IPCP "
+                       "type udp4$"):
+        irm.bootstrap_ipcp(name, lay, type="udp4", ip="10.0.0.1", dev="x")
+    assert all(i.name != name for i in irm.list_ipcps())
+    # the words and the old field names and indexes still work
+    irm.bootstrap_ipcp(ouro.unique("lo"), ouro.unique("layer"),
+                       type="local", hash=irm.HashAlgo.SHA3_384)
+
+
+def test_ipcp_stat_and_info(ouro):
+    # the local IPCP keeps no counters and reports no attachment
+    with pytest.raises(errors.NotSupportedError):
+        irm.ipcp_stat("local")
+    with pytest.raises(errors.OuroborosError):
+        irm.ipcp_stat(ouro.unique("none"))
+    local = [i for i in irm.list_ipcps() if i.name == "local"][0]
+    assert local.info == ""
+
+
 def test_string_option_with_nul_is_refused(ouro):
     # ip/dns/dev were copied with strcpy: "eth0\0x" became "eth0"
     with pytest.raises(ValueError):

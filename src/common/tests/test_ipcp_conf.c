@@ -345,11 +345,36 @@ static void test_errors(void)
         bad("disconnect name a dst b qos raw", "unknown word 'qos' for ipcp "
             "disconnect (expected one of: name, dst, component)");
         bad("frob", "unknown ipcp command 'frob' (expected one of: create, "
-            "destroy, bootstrap, enroll, connect, disconnect, list)");
+            "destroy, bootstrap, enroll, connect, disconnect, list, stat)");
+}
+
+/* What each type refuses, and why (one line, the type named). */
+static void test_unsupported(void)
+{
+        const char * w;
+
+        CHECK(ipcp_cmd_unsupported(IPCP_CMD_ENROLL, IPCP_UNICAST) == NULL);
+        CHECK(ipcp_cmd_unsupported(IPCP_CMD_ENROLL, IPCP_BROADCAST) == NULL);
+        CHECK(ipcp_cmd_unsupported(IPCP_CMD_CONNECT, IPCP_UNICAST) == NULL);
+        CHECK(ipcp_cmd_unsupported(IPCP_CMD_BOOTSTRAP, IPCP_ETH_DIX) == NULL);
+        CHECK(ipcp_cmd_unsupported(IPCP_CMD_ENROLL, IPCP_INVALID) == NULL);
+        w = ipcp_cmd_unsupported(IPCP_CMD_ENROLL, IPCP_ETH_DIX);
+        CHECK(w != NULL && strcmp(w, "eth-dix layers have no enrollment: "
+                                  "bootstrap every member with the same "
+                                  "layer name") == 0);
+        w = ipcp_cmd_unsupported(IPCP_CMD_DISCONNECT, IPCP_UDP6);
+        CHECK(w != NULL && strncmp(w, "udp6 layers have no connections: ",
+                                   33) == 0);
+        CHECK(ipcp_cmd_unsupported(IPCP_CMD_CONNECT, IPCP_ETH_LLC) != NULL);
+        CHECK(ipcp_cmd_unsupported(IPCP_CMD_ENROLL, IPCP_UDP4) != NULL);
+        CHECK(ipcp_cmd_unsupported(IPCP_CMD_ENROLL, IPCP_LOCAL) != NULL);
+        CHECK(strchr(ipcp_cmd_unsupported(IPCP_CMD_CONNECT, IPCP_LOCAL),
+                     '\n') == NULL);
 }
 
 int main(void)
 {
+        test_unsupported();
         test_resolve();
         test_defaults();
         test_valid();

@@ -27,6 +27,7 @@
 #define ETH_DEV_VDE_MTU    1500    /* default MTU of vde:// devices */
 #define ETH_DEV_MTU_MAX    9000    /* largest MTU accepted for VDE */
 #define ETH_DEV_SKIP_MAX   64      /* foreign frames dropped per recv */
+#define ETH_DEV_RAW_BUF    (4 << 20) /* raw socket buffers, bytes */
 
 struct eth_dev_conf {
         uint16_t        proto;  /* ethertype, or ETH_DEV_PROTO_LLC */

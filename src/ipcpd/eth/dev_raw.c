@@ -57,6 +57,19 @@ static int raw_info(struct eth_dev * d)
         return 0;
 }
 
+/* Room for bursts: a flood arrives faster than one thread wakes up.
+ * Root may exceed net.core.rmem_max / wmem_max (the FORCE options);
+ * otherwise the kernel caps the size, which is fine too. */
+static void raw_bufs(int fd)
+{
+        int sz = ETH_DEV_RAW_BUF;
+
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+                (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+                (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+}
+
 static int raw_open(struct eth_dev *            d,
                     const char *                spec,
                     const struct eth_dev_conf * c)
@@ -85,6 +98,8 @@ static int raw_open(struct eth_dev *            d,
          * the pkttype check in recv keep it so if that ever changes. */
         (void) setsockopt(d->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING,
                           &one, sizeof(one));
+
+        raw_bufs(d->fd);
 
         memset(&sll, 0, sizeof(sll));
         sll.sll_family   = AF_PACKET;

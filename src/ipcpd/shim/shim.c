@@ -251,6 +251,9 @@ void shim_flow_fail(struct shim *  sh,
         if (f->requester && f->state != SF_UP) {
                 ++sh->ctr[SHIM_C_FLOWS_FAILED];
                 ipcp_flow_alloc_reply(f->flow_id, err, NULL, 0);
+                /* The cached address may be stale (a restarted peer). */
+                if (f->state == SF_REQ)
+                        shim_dir_forget(sh, f->hash);
         }
 
         shim_flow_close(sh, f, false);
@@ -395,7 +398,7 @@ static void deliver(struct shim *   sh,
         void *  buf;
         ssize_t r;
 
-        if (!sh->no_reserve) {
+        if (!f->no_reserve) {
                 r = ipcp_flow_reserve(f->fd, len, &buf);
                 if (r == 0) {
                         memcpy(buf, payload, len);
@@ -404,7 +407,7 @@ static void deliver(struct shim *   sh,
                 }
                 if (r != -ENOTSUP)
                         goto done;
-                sh->no_reserve = true;
+                f->no_reserve = true; /* e.g. an encrypted flow */
         }
 
         r = flow_write(f->fd, payload, len);
@@ -477,7 +480,6 @@ static void req_tick(void * arg)
 
         if (ipcp_now_ms() >= f->deadline) {
                 log_warn("Flow %u: no reply from the peer.", f->flow_id);
-                shim_dir_forget(g, f->hash);
                 shim_flow_fail(g, f, -ETIMEDOUT);
                 return;
         }

@@ -294,10 +294,10 @@ int shim_dir_query(struct shim *   sh,
                         return -ENOMEM;
                 q->sh = sh;
                 memcpy(q->hash, hash, sh->hlen);
-                do {
-                        if (getrandom(&q->id, sizeof(q->id), 0) < 0)
-                                q->id = (uint32_t) ipcp_now_ms();
-                } while (q->id == 0 || query_find_id(sh, q->id) != NULL);
+                if (getrandom(&q->id, sizeof(q->id), 0) < 0)
+                        q->id = (uint32_t) ipcp_now_ms();
+                while (q->id == 0 || query_find_id(sh, q->id) != NULL)
+                        ++q->id; /* few queries: ends at once */
                 q->deadline = ipcp_now_ms() + SHIM_QUERY_TIMEO_MS;
         }
 

@@ -55,6 +55,7 @@ struct sflow {
         int64_t             deadline;   /* SF_REQ                        */
         int16_t             result;     /* acceptor: the answer sent     */
         bool                replied;    /* acceptor: FLOW_REPLY sent     */
+        bool                no_reserve; /* in-place writes refused       */
         qosspec_t           qs;
         uint8_t             hash[HASH_MAX_LEN];
         uint8_t *           key;        /* ours: requester's or reply's  */
@@ -107,7 +108,6 @@ struct shim {
         void *                ctx;
         size_t                hlen;
         bool                  link_up;
-        bool                  no_reserve;  /* ipcp_flow_reserve: ENOTSUP */
         uint16_t              next_eid;
         uint32_t              next_gen;
         struct sflow *        eids[SHIM_EIDS];

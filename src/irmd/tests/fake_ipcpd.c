@@ -4,14 +4,23 @@
  * bootstrap and registrations, and splices flows like the local layer
  * (FLOW_ALLOC X -> FLOW_REQ_ARR {peer X} -> Y; FLOW_ALLOC_RESP Y ->
  * FLOW_ALLOC_REPLY {X, result, peer Y}). Exits on EOF from the IRMd.
- * Installed also as ipcpd-unicast and ipcpd-udp4 (its type follows
- * argv[0]: any ipcpd-<type>); as unicast it answers every M_IPCPD_QUERY
+ * Installed also as ipcpd-unicast, ipcpd-eth-dix and ipcpd-udp6 (its
+ * type follows argv[0]: any ipcpd-<type>); as unicast it answers every M_IPCPD_QUERY
  * positively and accepts enrollment, so the IRMd's query path and
  * enrollment can be tested. Every type but local carries data: flows
  * go through it, not spliced (fake_ipcpd_data.c). With FAKE_IPCPD_LOG=PATH it appends a line per bootstrap,
  * enroll, connect, disconnect, register and unregister it gets: "NAME
  * TYPE HEX-OF-BODY", so a test can compare the requests two front-ends
  * make.
+ *
+ * As an eth-dix, eth-llc, udp4 or udp6 IPCP it answers bootstrap as
+ * those do: T_MAX_PKT and T_INFO ("dev D mtu M", "ip A port P"); a dev
+ * whose name starts with "missing" fails with -ENODEV and the reason
+ * "no such interface D" in T_INFO. Those types refuse enroll, connect
+ * and disconnect with -ENOTSUP and answer M_IPCPD_STAT with counters
+ * of the requests it got ("bootstraps", "registrations", "stats");
+ * the local type has no stat (-ENOTSUP); one named badstat* answers a
+ * counter name with a space.
  */
 #include "fake_ipcpd.h"
 
@@ -46,6 +55,83 @@ struct msg        in;
 struct msg        out;
 static uint32_t   type = IPCP_LOCAL;
 static const char * name;
+static uint64_t   n_boot;
+static uint64_t   n_reg;
+static uint64_t   n_stat;
+
+void reply(int res);
+
+/* The layers that carry data, which this fake plays. */
+static bool carries_data(void)
+{
+        return type == IPCP_UDP4 || type == IPCP_UDP6 ||
+               type == IPCP_ETH_LLC || type == IPCP_ETH_DIX;
+}
+
+/* M_IPCPD_BOOTSTRAP as an eth or udp IPCP answers it. */
+static void boot_reply(void)
+{
+        struct msg_view conf;
+        char            s[256] = "";
+        char            info[300];
+        uint32_t        mtu  = 0;
+        uint32_t        port = 0;
+        bool            eth  = type == IPCP_ETH_LLC || type == IPCP_ETH_DIX;
+
+        if (msg_sub(msg_body(&in), T_CONF, 0, &conf) < 0 ||
+            msg_get_str(conf, eth ? T_C_DEV : T_C_IP, s, 255) < 0) {
+                reply(-EINVAL);
+                return;
+        }
+
+        if (eth && strncmp(s, "missing", 7) == 0) {
+                msg_init_reply(&out, &in, -ENODEV);
+                snprintf(info, sizeof(info), "no such interface %s", s);
+                msg_put_str(&out, T_INFO, info);
+                msg_send(sock, &out);
+                return;
+        }
+
+        if (eth) {
+                msg_get_u32(conf, T_C_MTU, &mtu);
+                if (mtu == 0)
+                        mtu = 1500;
+                snprintf(info, sizeof(info), "dev %s mtu %u", s,
+                         (unsigned) mtu);
+        } else {
+                msg_get_u32(conf, T_C_PORT, &port);
+                mtu = type == IPCP_UDP4 ? 1472 : 1452;
+                snprintf(info, sizeof(info), "ip %s port %u", s,
+                         (unsigned) port);
+        }
+
+        msg_init_reply(&out, &in, 0);
+        msg_put_u32(&out, T_MAX_PKT, mtu);
+        msg_put_str(&out, T_INFO, info);
+        msg_send(sock, &out);
+}
+
+/* M_IPCPD_STAT: what it counted, in a fixed order. */
+static void stat_reply(void)
+{
+        const char * names[] = { "bootstraps", "registrations", "stats" };
+
+        /* an IPCP named badstat* answers a name irm could not print */
+        if (strncmp(name, "badstat", 7) == 0)
+                names[1] = "bad name";
+        uint64_t     vals[]  = { n_boot, n_reg, n_stat };
+        size_t       i;
+        int          off;
+
+        msg_init_reply(&out, &in, 0);
+        for (i = 0; i < 3; ++i) {
+                off = msg_open_sub(&out, T_ENTRY);
+                msg_put_str(&out, T_NAME, names[i]);
+                msg_put_u64(&out, T_VALUE, vals[i]);
+                msg_close_sub(&out, off);
+        }
+        msg_send(sock, &out);
+}
 
 /* One line per management request when FAKE_IPCPD_LOG is set. */
 static void log_request(void)
@@ -141,12 +227,28 @@ static void on_request(void)
                 break;
         case M_IPCPD_CONNECT:
         case M_IPCPD_DISCONNECT:
-                reply(type == IPCP_LOCAL ? -ENOTSUP : 0);
+                reply(type == IPCP_LOCAL || carries_data() ? -ENOTSUP : 0);
                 break;
         case M_IPCPD_BOOTSTRAP:
+                ++n_boot;
+                if (carries_data())
+                        boot_reply();
+                else
+                        reply(0);
+                break;
+        case M_IPCPD_STAT:
+                ++n_stat;
+                if (type == IPCP_LOCAL)
+                        reply(-ENOTSUP);
+                else
+                        stat_reply();
+                break;
         case M_IPCPD_REG:
-        case M_IPCPD_UNREG:
+                ++n_reg;
+                reply(0);
+                break;
         case M_IPCPD_FLOW_DEALLOC:
+        case M_IPCPD_UNREG:
                 reply(0);
                 break;
         case M_IPCPD_FLOW_ALLOC:
@@ -265,11 +367,12 @@ int main(int    argc,
                 return 1;
 
         for (;;) {
-                int r = msg_recv(sock, &in, type != IPCP_LOCAL ? 2 : -1);
+                int r;
+                if (type != IPCP_LOCAL && !data_wait(sock))
+                        continue;
+                r = msg_recv(sock, &in, type != IPCP_LOCAL ? 0 : -1);
                 if (r == -EPIPE)
                         return 0;
-                if (type != IPCP_LOCAL)
-                        data_pump();
                 if (r < 0)
                         continue;
                 if (in.flags & MSG_F_REPLY)

@@ -28,7 +28,8 @@ bool data_request(void);
 /* A reply (in) to one of the data mode's requests: true if handled. */
 bool data_reply(void);
 
-/* Move what waits in the flows; called between messages. */
-void data_pump(void);
+/* Move what waits in the flows, then wait for more or for a message
+ * on sock: true when sock is readable. */
+bool data_wait(int sock);
 
 #endif /* OUROBOROS_IRMD_TESTS_FAKE_IPCPD_H */

@@ -10,7 +10,8 @@
  *     adopt Y's side, M_IPCP_FLOW_ALLOC_REPLY {X, 0, [key]}; refused:
  *     the reply carries the refusal and X's side is closed.
  *   Then packets move between the two adopted flows, in place (peek,
- *   reserve, copy once, commit, consume). A flow that ends (its
+ *   reserve, copy once, commit, consume), woken through an event set's
+ *   descriptor (fset_fd) polled with the IPCP connection. A flow that ends (its
  *   application deallocated or died, or it went down) closes the other
  *   one, which that application sees as FLOW_DEALLOC.
  *   M_IPCPD_FLOW_DEALLOC: logged; a requester gone before its flow was
@@ -28,8 +29,10 @@
 #include <ouroboros/dev.h>
 #include <ouroboros/errno.h>
 #include <ouroboros/fccntl.h>
+#include <ouroboros/fqueue.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +49,16 @@ static struct dpair {
         int      fy;
 } dp[MAX_DPAIRS];
 
+static fset_t *   set; /* the flows of complete pairs */
+static fqueue_t * fq;
+
 int data_init(void)
 {
+        set = fset_create();
+        fq  = fqueue_create();
+        if (set == NULL || fq == NULL)
+                return -ENOMEM;
+
         if (getenv("FAKE_IPCPD_NOANNOUNCE") != NULL)
                 return 0;
 
@@ -212,6 +223,8 @@ static void on_alloc_resp(void)
         }
 
         p->fy = fd;
+        if (fset_add(set, p->fx) < 0 || fset_add(set, p->fy) < 0)
+                fprintf(stderr, "fake ipcpd: fset_add failed\n");
         alloc_reply(p->x, 0, key);
 }
 
@@ -284,18 +297,17 @@ bool data_reply(void)
         return true;
 }
 
-/* Move what waits in a to b, one copy per packet: 0, or < 0 when a
- * flow ended. */
+/* Move what waits in a to b, one copy per packet: 0 all moved, 1 some
+ * wait for room in b, or < 0 when a flow ended. */
 static int move(int a,
                 int b)
 {
         const void * pkt;
         void *       room;
         ssize_t      n;
-        int          i;
         int          r;
 
-        for (i = 0; i < 64; ++i) {
+        for (;;) {
                 n = ipcp_flow_peek(a, &pkt);
                 if (n == -EAGAIN)
                         return 0;
@@ -303,7 +315,7 @@ static int move(int a,
                         return (int) n;
                 r = ipcp_flow_reserve(b, (size_t) n, &room);
                 if (r == -EAGAIN)
-                        return 0;
+                        return 1;
                 if (r < 0)
                         return r;
                 memcpy(room, pkt, (size_t) n);
@@ -312,26 +324,58 @@ static int move(int a,
                         return r;
                 ipcp_flow_consume(a);
         }
-
-        return 0;
 }
 
-void data_pump(void)
+/* Move what waits in the flows: true if some packets wait for room. */
+static bool pump(void)
 {
-        int i;
-        int r;
+        bool stuck = false;
+        int  i;
+        int  r;
 
         for (i = 0; i < MAX_DPAIRS; ++i) {
                 struct dpair * p = &dp[i];
                 if (!p->used || p->fx < 0 || p->fy < 0)
                         continue;
                 r = move(p->fx, p->fy);
-                if (r == 0)
+                if (r >= 0) {
+                        stuck |= r > 0;
                         r = move(p->fy, p->fx);
-                if (r == 0)
+                }
+                if (r >= 0) {
+                        stuck |= r > 0;
                         continue;
+                }
                 fprintf(stderr, "fake ipcpd: flow %u/%u ended: %d\n",
                         p->x, p->y, r);
                 dp_free(p);
         }
+
+        return stuck;
+}
+
+bool data_wait(int sock)
+{
+        struct timespec zero = { 0, 0 };
+        struct pollfd   pfd[2];
+        bool            stuck = pump();
+
+        pfd[0].fd     = sock;
+        pfd[0].events = POLLIN;
+        pfd[1].fd     = fset_fd(set);
+        pfd[1].events = POLLIN;
+        pfd[0].revents = pfd[1].revents = 0;
+
+        /* the set stays readable while packets wait for room: then
+         * only the connection, and a look again soon */
+        if (poll(pfd, stuck ? 1 : 2, stuck ? 1 : -1) < 0)
+                return false;
+
+        /* report (and so clear) the events that keep the set readable;
+         * packets keep it readable until the next pump moves them */
+        if (pfd[1].revents != 0 && fevent(set, fq, &zero) > 0)
+                while (fqueue_next(fq) >= 0)
+                        ;
+
+        return pfd[0].revents != 0;
 }

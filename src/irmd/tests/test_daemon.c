@@ -331,9 +331,9 @@ void t_config(void)
         CHECK(strstr(out, "irmd.conf:1: program") != NULL);
 
         /* failures while running stop the IRMd too */
-        tp_write_file(conf, "name create a\nipcp create name u type eth-dix\n");
+        tp_write_file(conf, "name create a\nipcp create name u type eth-llc\n");
         CHECK_EQ(th_run(&d, args, out, sizeof(out)), 1);
-        CHECK(strstr(out, "irmd.conf:2: IPCP type eth-dix is not available "
+        CHECK(strstr(out, "irmd.conf:2: IPCP type eth-llc is not available "
                      "in this build") != NULL);
         tp_write_file(conf, "ipcp bootstrap name nope layer L\n");
         CHECK_EQ(th_run(&d, args, out, sizeof(out)), 1);

@@ -1,14 +1,15 @@
 /*
  * Ouroboros IRMd tests - flows through a layer that carries data: the
- * fake IPCP as udp4 (fake_ipcpd_data.c) adopts both halves of an
+ * fake IPCP as udp6 (fake_ipcpd_data.c) adopts both halves of an
  * allocation between two applications of one IRMd and moves their
  * packets. Allocation and accept hand each application side 0 of its
  * own memory with the IPCP as peer, the IPCP side 1; packets go both
  * ways; the keys of an encrypted flow are relayed through the IPCP; the
  * IRMd holds one memfd per half and none after; a dealloc, an
  * application killed with -9 and the IPCP killed with -9 are seen at
- * the other end; a request withdrawn by the IPCP is refused to it; an
- * IPCP that never announced itself cannot carry flows (-EIPCP).
+ * the other end; a request withdrawn by the IPCP, or accepted without
+ * the key an encrypted flow needs, is refused to it; an IPCP that never
+ * announced itself cannot carry flows (-EIPCP).
  */
 #include "tp.h"
 
@@ -226,20 +227,28 @@ static void connect_pair(struct th_irmd *    d,
         CHECK(tp_wait_log(d, line, 2000));
 
         CHECK_EQ(flow_shm_map(fa->memfd, 0, fa->peer_evfd, shm), 0);
+        CHECK_EQ(flow_shm_max_pkt(*shm), fa->max_pkt); /* the real one */
 }
 
-/* n packets of growing sizes out and back, intact. */
+/* n packets of growing sizes out and back, intact; the largest the
+ * layer takes (its T_MAX_PKT, if the IPCP gave one) among them. */
 static void echo_some(struct flow_shm * shm,
                       int               n)
 {
         static uint8_t  buf[9000];
         struct timespec dl;
         const void *    pkt;
+        size_t          max = flow_shm_max_pkt(shm);
         size_t          len;
         int             i;
 
+        if (max > sizeof(buf))
+                max = sizeof(buf);
+        CHECK_EQ(flow_shm_write(shm, buf, flow_shm_max_pkt(shm) + 1, true,
+                                NULL), -EMSGSIZE);
+
         for (i = 0; i < n; ++i) {
-                len = (size_t) (i * 89) % sizeof(buf);
+                len = i == 1 ? max : (size_t) (i * 89) % (max + 1);
                 memset(buf, 'a' + i % 26, len);
                 dl = ns_to_ts(now_ns() + 5 * NS_PER_S);
                 CHECK_EQ(flow_shm_write(shm, buf, len, false, &dl), len);
@@ -280,15 +289,15 @@ static pid_t data_layer(struct th_irmd * d)
         char     line[64];
         int      off;
 
-        CHECK_EQ(tp_ipcp_create(d, "u", IPCP_UDP4), 0);
+        CHECK_EQ(tp_ipcp_create(d, "u", IPCP_UDP6), 0);
         CHECK_EQ(msg_get_u32(msg_body(&tp_r), T_PID, &pid), 0);
         msg_init(&tp_m, M_IPCP_BOOTSTRAP, 0, 2);
         msg_put_str(&tp_m, T_IPCP_NAME, "u");
         off = msg_open_sub(&tp_m, T_CONF);
-        msg_put_u32(&tp_m, T_IPCP_TYPE, IPCP_UDP4);
+        msg_put_u32(&tp_m, T_IPCP_TYPE, IPCP_UDP6);
         msg_put_str(&tp_m, T_LAYER, "D");
         msg_put_u32(&tp_m, T_HASH_ALGO, HASH_SHA3_256);
-        msg_put_str(&tp_m, T_C_IP, "127.0.0.1");
+        msg_put_str(&tp_m, T_C_IP, "::1");
         msg_close_sub(&tp_m, off);
         CHECK_EQ(th_req(d, &tp_m, &tp_r), 0);
 
@@ -306,6 +315,8 @@ void t_flows_data(void)
         struct flow       fa;
         struct flow_shm * shm;
         struct acc_report rep;
+        struct child      c;
+        struct flow       fc;
         const void *      pkt;
         char              line[64];
         bool              key_ok;
@@ -353,7 +364,20 @@ void t_flows_data(void)
         CHECK(th_log_has(&d, "refused -"));
         CHECK(memfds_are(&d, 0));
 
-        /* 4. the IPCP is killed: both ends see their flow down */
+        /* 4. an encrypted flow accepted without a key: both fail, the
+         * IPCP is refused the half with -ECRYPT */
+        tp_child_start(&d, &c, "/test/srv", 5000);
+        CHECK(tp_wait_log(&d, "waits for a flow", 3000));
+        alloc_crypt(&d, "srv", 5000000000ULL, &fa, &key_ok);
+        CHECK_EQ(fa.res, -ECRYPT);
+        tp_child_result(&c, &fc);
+        CHECK_EQ(fc.res, -ECRYPT);
+        snprintf(line, sizeof(line), "refused %d", -ECRYPT);
+        CHECK(tp_wait_log(&d, line, 3000));
+        CHECK_EQ(tp_child_cmd(&c, 'q'), 0);
+        CHECK(memfds_are(&d, 0));
+
+        /* 5. the IPCP is killed: both ends see their flow down */
         connect_pair(&d, ipcp, &fa, &shm, &rep, &child);
         echo_some(shm, 3);
         CHECK(kill(ipcp, SIGKILL) == 0);

@@ -555,6 +555,7 @@ int main(int    argc,
                 { "flows_lost", t_flows_lost },
                 { "flows_data", t_flows_data },
                 { "flows_noannounce", t_flows_noannounce },
+                { "layers", t_layers },
         };
         size_t i;
 

@@ -106,4 +106,7 @@ void  t_flows_lost(void);
 void  t_flows_data(void);
 void  t_flows_noannounce(void);
 
+/* test_layers.c */
+void  t_layers(void);
+
 #endif /* OUROBOROS_IRMD_TESTS_TP_H */

@@ -79,7 +79,7 @@ int irm_run(const struct irm_cmd * cmd)
         case OP_USAGE:
                 irm_usage(cmd->group, cmd->usage_of, false);
                 return IRM_OK;
-        case OP_IPCP_CREATE ... OP_IPCP_LIST:
+        case OP_IPCP_CREATE ... OP_IPCP_STAT:
                 return ipcp_run(cmd);
         case OP_NAME_CREATE ... OP_NAME_LIST:
                 return name_run(cmd);
@@ -100,6 +100,7 @@ static const char * const usage_ipcp[] = {
         "disconnect", "irm ipcp disconnect name N dst D "
         "[component dt|mgmt]",
         "list", "irm ipcp list",
+        "stat", "irm ipcp stat name N",
         NULL
 };
 

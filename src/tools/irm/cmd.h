@@ -44,6 +44,7 @@ enum irm_op {
         OP_IPCP_CONNECT,
         OP_IPCP_DISCONNECT,
         OP_IPCP_LIST,
+        OP_IPCP_STAT,
         OP_NAME_CREATE,
         OP_NAME_DESTROY,
         OP_NAME_REG,

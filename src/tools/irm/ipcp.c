@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
-_Static_assert(OP_IPCP_CREATE + IPCP_CMD_LIST == OP_IPCP_LIST,
+_Static_assert(OP_IPCP_CREATE + IPCP_CMD_STAT == OP_IPCP_STAT,
                "irm ops follow the ipcp sub-commands");
 
 int irm_type_parse(const char * s)

@@ -2,7 +2,10 @@
  * Ouroboros - irm: running the ipcp commands.
  *
  * Commands that act on an existing IPCP look it up first, so that a
- * wrong name gives "no IPCP named X" whatever the IRMd would answer.
+ * wrong name gives "no IPCP named X" whatever the IRMd would answer,
+ * and so that what its type cannot do (enroll in an eth layer...) is
+ * refused with the reason (common/ipcp_cmd.c) before asking; an IPCP
+ * that answers -ENOTSUP gets the same words.
  */
 #include "common/args.h"
 #include "cmd.h"
@@ -73,6 +76,22 @@ static int create_fail(int            err,
         return irm_fail(err, "cannot create IPCP %s", name);
 }
 
+/* The IPCP of type t cannot do op: IRM_EFAIL with the reason. */
+static int unsupported(const struct irm_cmd * cmd,
+                       enum ipcp_cmd_op       op,
+                       enum ipcp_type         t)
+{
+        const char * why = ipcp_cmd_unsupported(op, t);
+
+        if (why != NULL)
+                args_err("%s", why);
+        else
+                args_err("IPCP %s (type %s) does not support %s", cmd->name,
+                         irm_ipcp_type_str(t), ipcp_cmd_sub_word(op));
+
+        return IRM_EFAIL;
+}
+
 static int run_create(const struct irm_cmd * cmd)
 {
         pid_t pid = irm_create_ipcp(cmd->name, cmd->type);
@@ -136,6 +155,7 @@ static int run_bootstrap(const struct irm_cmd * cmd)
         struct ipcp_list_info info;
         struct layer_config   conf;
         enum ipcp_type        t = cmd->type;
+        char                  why[IPCP_INFO_MAX_LEN + 1];
         int                   r;
 
         r = irm_find_ipcp(cmd->name, &info);
@@ -161,7 +181,12 @@ static int run_bootstrap(const struct irm_cmd * cmd)
         if (irm_boot_conf(cmd, t, &conf) < 0)
                 return IRM_EUSAGE;
 
-        r = irm_bootstrap_ipcp(cmd->name, &conf);
+        r = irm_bootstrap_ipcp_info(cmd->name, &conf, why, sizeof(why));
+        if (r < 0 && why[0] != '\0') {
+                /* the IPCP's own reason: "no such interface veth9" */
+                args_err("cannot bootstrap %s: %s", cmd->name, why);
+                return IRM_EFAIL;
+        }
         if (r == -EIPCPTYPE || r == -EEXIST)
                 return create_fail(r, cmd->name, t);
         if (r == -EIPCPSTATE) {
@@ -189,14 +214,20 @@ static int run_enroll(const struct irm_cmd * cmd)
                 pid_t pid = irm_create_ipcp(cmd->name, cmd->type);
                 if (pid < 0 && pid != -EEXIST)
                         return create_fail((int) pid, cmd->name, cmd->type);
+                info.type = cmd->type;
         } else if (cmd->has_type && info.type != cmd->type) {
                 args_err("IPCP %s is of type %s, not %s", cmd->name,
                          irm_ipcp_type_str(info.type),
                          irm_ipcp_type_str(cmd->type));
                 return IRM_EFAIL;
+        } else if (ipcp_cmd_unsupported(IPCP_CMD_ENROLL,
+                                        info.type) != NULL) {
+                return unsupported(cmd, IPCP_CMD_ENROLL, info.type);
         }
 
         r = irm_enroll_ipcp(cmd->name, cmd->dst);
+        if (r == -ENOTSUP)
+                return unsupported(cmd, IPCP_CMD_ENROLL, info.type);
         if (r == -EIPCPSTATE) {
                 args_err("IPCP %s cannot enroll in its state "
                          "(already in a layer?)", cmd->name);
@@ -213,12 +244,17 @@ static int run_conn(const struct irm_cmd * cmd)
 {
         static const char * const both[] = { "mgmt", "dt" };
         bool                      conn   = cmd->op == OP_IPCP_CONNECT;
+        enum ipcp_cmd_op          op     = conn ? IPCP_CMD_CONNECT
+                : IPCP_CMD_DISCONNECT;
+        struct ipcp_list_info     info;
         size_t                    i;
         int                       r;
 
-        r = need_ipcp(cmd->name, NULL);
+        r = need_ipcp(cmd->name, &info);
         if (r != IRM_OK)
                 return r;
+        if (ipcp_cmd_unsupported(op, info.type) != NULL)
+                return unsupported(cmd, op, info.type);
 
         for (i = 0; i < ARRAY_LEN(both); ++i) {
                 const char * c = cmd->component != NULL ?
@@ -229,6 +265,8 @@ static int run_conn(const struct irm_cmd * cmd)
                                              cmd->qos);
                 else
                         r = irm_disconnect_ipcp(cmd->name, cmd->dst, c);
+                if (r == -ENOTSUP)
+                        return unsupported(cmd, op, info.type);
                 if (r < 0)
                         return irm_fail(r, "%s of IPCP %s %s %s (%s) failed",
                                         conn ? "connect" : "disconnect",
@@ -248,6 +286,7 @@ static int run_list(void)
         ssize_t                 i;
         int                     wn = 4;
         int                     wl = 5;
+        bool                    info = false;
 
         n = irm_list_ipcps(&list);
         if (n < 0)
@@ -265,16 +304,68 @@ static int run_list(void)
                 wl = ll > wl ? ll : wl;
         }
 
-        printf("%8s  %-9s  %-*s  %-*s  %s\n", "pid", "type", wn, "name",
-               wl, "layer", "state");
+        /* The info column (free text, last) only when some IPCP has
+         * a line: the classic five columns stay as they were. */
+        for (i = 0; i < n && !info; ++i)
+                info = list[i].info[0] != '\0';
 
-        for (i = 0; i < n; ++i)
-                printf("%8d  %-9s  %-*s  %-*s  %s\n", (int) list[i].pid,
-                       irm_ipcp_type_str(list[i].type), wn, list[i].name,
-                       wl, list[i].layer[0] != '\0' ? list[i].layer : "-",
-                       irm_ipcp_state_str(list[i].state));
+        printf("%8s  %-9s  %-*s  %-*s  %s%s\n", "pid", "type", wn, "name",
+               wl, "layer", info ? "state        " : "state",
+               info ? "info" : "");
+
+        for (i = 0; i < n; ++i) {
+                const char * st = irm_ipcp_state_str(list[i].state);
+
+                printf("%8d  %-9s  %-*s  %-*s  %-*s%s%s\n",
+                       (int) list[i].pid, irm_ipcp_type_str(list[i].type),
+                       wn, list[i].name, wl,
+                       list[i].layer[0] != '\0' ? list[i].layer : "-",
+                       info ? 11 : 0, st, info ? "  " : "",
+                       !info ? "" : list[i].info[0] != '\0' ?
+                       list[i].info : "-");
+        }
 
         free(list);
+
+        return IRM_OK;
+}
+
+/* "name value" per counter, in the IPCP's order. */
+static int run_stat(const struct irm_cmd * cmd)
+{
+        struct ipcp_stat_entry * st;
+        struct ipcp_list_info    info;
+        ssize_t                  n;
+        ssize_t                  i;
+        int                      r;
+
+        r = need_ipcp(cmd->name, &info);
+        if (r != IRM_OK)
+                return r;
+
+        n = irm_ipcp_stat(cmd->name, &st);
+        if (n == -ENOTSUP) {
+                args_err("IPCP %s (type %s) keeps no counters", cmd->name,
+                         irm_ipcp_type_str(info.type));
+                return IRM_EFAIL;
+        }
+        if (n == -ENOENT) {
+                args_err("no IPCP named %s", cmd->name);
+                return IRM_EFAIL;
+        }
+        if (n == -EIPCPSTATE) {
+                args_err("IPCP %s is still starting", cmd->name);
+                return IRM_EFAIL;
+        }
+        if (n < 0)
+                return irm_fail((int) n, "cannot get the counters of IPCP "
+                                "%s", cmd->name);
+
+        for (i = 0; i < n; ++i)
+                printf("%s %llu\n", st[i].name,
+                       (unsigned long long) st[i].value);
+
+        free(st);
 
         return IRM_OK;
 }
@@ -295,6 +386,8 @@ int ipcp_run(const struct irm_cmd * cmd)
                 return run_conn(cmd);
         case OP_IPCP_LIST:
                 return run_list();
+        case OP_IPCP_STAT:
+                return run_stat(cmd);
         default:
                 args_err("internal error: not an ipcp command");
                 return IRM_EFAIL;

@@ -118,6 +118,14 @@ static void test_ipcp(void)
         CHECK(parse("i di n a dst b") == IRM_OK);
         CHECK(cmd.op == OP_IPCP_DISCONNECT && cmd.component == NULL);
         CHECK(parse("i l") == IRM_OK && cmd.op == OP_IPCP_LIST);
+        /* stat, a project addition: 's' abbreviates nothing classic */
+        CHECK(parse("ipcp stat name e1") == IRM_OK);
+        CHECK(cmd.op == OP_IPCP_STAT && strcmp(cmd.name, "e1") == 0);
+        CHECK(parse("i s n e1") == IRM_OK && cmd.op == OP_IPCP_STAT);
+        CHECK(parse("i s") == IRM_EUSAGE);
+        CHECK(strcmp(args_last_err(), "ipcp stat needs 'name'") == 0);
+        CHECK(parse("ipcp stat help") == IRM_OK && cmd.op == OP_USAGE);
+        CHECK(cmd.usage_of != NULL && !strcmp(cmd.usage_of, "stat"));
         CHECK(parse("ipcp") == IRM_OK && cmd.op == OP_USAGE);
         CHECK(cmd.group == G_IPCP);
         CHECK(parse("ipcp help") == IRM_OK && cmd.op == OP_USAGE);
