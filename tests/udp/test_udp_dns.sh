@@ -4,7 +4,7 @@
 # it), one IPCP per IRMd and family; the members of a layer share its
 # port (an A/AAAA record has none), so they have their own addresses.
 #
-#   netns ouro-dns-<pid>
+#   netns ouro-dns-<pid> (not root: unshare -rn)
 #   +----------------------------------------------------------------+
 #   | named 127.0.0.1:53, ::1:53   zones udp.test, udp6.test (updates |
 #   |                              allowed), ro.test (none)          |
@@ -19,18 +19,19 @@
 # record and A no longer reaches ep; B's IPCP exiting withdraws its
 # records. A layer name that is no DNS name refuses the bootstrap with
 # the reason; a zone without updates fails the registration (logged).
-# Root and named only: exit 77 otherwise.
+# Not root: all of it in a user and network namespace (unshare -rn).
+# Exit 77 only without named or a namespace.
 # ctest: TIMEOUT 150 RUN_SERIAL
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 
 if [ "${1:-}" != inner ]; then
         . "$here/../../src/ipcpd/udp/tests/named.sh"
-        named_start || exit 1
-        ip -n "$NAMED_NS" addr add 127.0.0.2/8 dev lo || exit 1
-        ip -n "$NAMED_NS" addr add fd00::a/128 dev lo nodad || exit 1
-        ip -n "$NAMED_NS" addr add fd00::b/128 dev lo nodad || exit 1
-        NAMED_DIR=$NAMED_DIR ip netns exec "$NAMED_NS" bash "$0" inner
+        named_start "$0" "$@" || exit 1
+        named_ip addr add 127.0.0.2/8 dev lo || exit 1
+        named_ip addr add fd00::a/128 dev lo nodad || exit 1
+        named_ip addr add fd00::b/128 dev lo nodad || exit 1
+        named_exec bash "$0" inner
         exit $?
 fi
 
@@ -103,7 +104,7 @@ run_family() {
         ib ipcp destroy name b$v || fail "destroy b$v"
         wait_for no_record "$n" $rr || fail "$n left behind by b$v"
 
-        stop_pids $(children_of $$)
+        stop_apps
         ia ipcp destroy name a$v
         ib unbind program "$BIN/oping" >/dev/null 2>&1
 }

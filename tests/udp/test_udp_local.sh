@@ -153,7 +153,7 @@ run_family() {
         [ "$(ctr ia a$v peers_lost)" -ge 1 ] || fail "peers_lost not counted"
         echo "remote IPCP kill -9: dealloc after $ms ms"
 
-        stop_pids $(children_of $$)
+        stop_apps
         ia ipcp destroy name a$v
         ib ipcp destroy name b$v >/dev/null 2>&1
         ib unbind program "$BIN/oping" >/dev/null 2>&1

@@ -10,6 +10,7 @@
 #   garbage IP PORT      runt, bad-eid, unknown-eid and broken management
 #                        datagrams to IP PORT
 #   echo_check NAME N    oping from A to NAME, N probes, 0% loss
+#   stop_apps            stop the test's processes but the IRMds
 
 A=$OUROBOROS_RUNDIR
 B=
@@ -79,4 +80,13 @@ echo_check() {
         echo "$out" | tail -n 2
         echo "$out" | grep -q "$2 received, 0% packet loss" ||
                 fail "oping $1 lost packets: $out"
+}
+
+stop_apps() {
+        local p apps=()
+        for p in $(children_of $$); do
+                [ "$p" != "${IRMD_PID:-}" ] && [ "$p" != "$IRMD_B" ] &&
+                        apps+=("$p")
+        done
+        stop_pids "${apps[@]:-}"
 }

@@ -37,6 +37,7 @@ enum job_kind {
 
 struct job {
         struct job *            next;
+        struct job *            p_next;  /* posted, answer not run  */
         struct udp_names *      n;
         enum job_kind           kind;
         uint8_t                 hash[HASH_MAX_LEN];
@@ -79,6 +80,7 @@ struct udp_names {
         pthread_cond_t          cond;
         struct job *            head;
         struct job **           tail;
+        struct job *            posted;  /* answers not run yet      */
         size_t                  queued;
         bool                    stop;
         struct rec *            recs;
@@ -296,6 +298,16 @@ static void query_done(void * arg)
 {
         struct job *       j = arg;
         struct udp_names * n = j->n;
+        struct job **      jp;
+
+        pthread_mutex_lock(&n->mtx);
+        for (jp = &n->posted; *jp != NULL; jp = &(*jp)->p_next) {
+                if (*jp == j) {
+                        *jp = j->p_next;
+                        break;
+                }
+        }
+        pthread_mutex_unlock(&n->mtx);
 
         if (j->err == -ENOENT)
                 j->err = -ENAME;
@@ -318,8 +330,17 @@ static void run_job(struct udp_names * n,
                                        &j->addr, &j->alen);
                 if (j->err < 0 && j->err != -ENOENT)
                         ++n->errors;
-                if (ipcp_loop_call(query_done, j) < 0)
+                /* Kept on n->posted until it runs: an answer the loop
+                 * never ran (the IPCP stopped) is freed at close. */
+                pthread_mutex_lock(&n->mtx);
+                if (n->stop || ipcp_loop_call(query_done, j) < 0) {
+                        pthread_mutex_unlock(&n->mtx);
                         free(j);  /* the shim's query times out */
+                        return;
+                }
+                j->p_next = n->posted;
+                n->posted = j;
+                pthread_mutex_unlock(&n->mtx);
                 return;
         }
 
@@ -504,6 +525,12 @@ void udp_names_close(struct udp_names * n)
                 while (n->head != NULL) {
                         j       = n->head;
                         n->head = j->next;
+                        free(j);
+                }
+                /* The loop has stopped: these answers never run. */
+                while (n->posted != NULL) {
+                        j         = n->posted;
+                        n->posted = j->p_next;
                         free(j);
                 }
                 pthread_cond_destroy(&n->cond);

@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -66,6 +67,19 @@ static int sockaddr_of(int                       family,
         return 0;
 }
 
+/* Room for bursts: the kernel's default (~200 KiB) holds a few
+ * hundred datagrams. FORCE works for root, above rmem_max/wmem_max;
+ * otherwise what the sysctls allow. Failures are not errors. */
+static void buffers(int fd)
+{
+        int v = UDP_SOCK_BUF;
+
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &v, sizeof(v)) < 0)
+                setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
+                setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+}
+
 int udp_sock_open(int          family,
                   const char * ip,
                   uint16_t     port)
@@ -88,6 +102,7 @@ int udp_sock_open(int          family,
                 close(fd);
                 return ret;
         }
+        buffers(fd);
         return fd;
 }
 
@@ -244,4 +259,80 @@ ssize_t udp_sock_recv(int                       fd,
         if (r < 0)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
         return (size_t) r > cap ? -EMSGSIZE : r;
+}
+
+int udp_sock_batch_init(struct udp_sock_batch * b,
+                        size_t                  slot,
+                        size_t                  mem,
+                        size_t                  max_n)
+{
+        size_t n = slot > 0 ? mem / slot : 0;
+
+        memset(b, 0, sizeof(*b));
+        if (slot == 0 || max_n == 0)
+                return -EINVAL;
+        if (n < 1)
+                n = 1;
+        if (n > max_n)
+                n = max_n;
+
+        b->n    = n;
+        b->slot = slot;
+        b->buf  = malloc(n * slot);
+        b->msgs = calloc(n, sizeof(*b->msgs));
+        b->iov  = calloc(n, sizeof(*b->iov));
+        b->from = calloc(n, sizeof(*b->from));
+        if (b->buf == NULL || b->msgs == NULL || b->iov == NULL ||
+            b->from == NULL) {
+                udp_sock_batch_fini(b);
+                return -ENOMEM;
+        }
+
+        return 0;
+}
+
+void udp_sock_batch_fini(struct udp_sock_batch * b)
+{
+        free(b->buf);
+        free(b->msgs);
+        free(b->iov);
+        free(b->from);
+        memset(b, 0, sizeof(*b));
+}
+
+int udp_sock_recv_batch(int                     fd,
+                        struct udp_sock_batch * b)
+{
+        size_t i;
+        int    r;
+
+        for (i = 0; i < b->n; ++i) {
+                b->iov[i].iov_base = b->buf + i * b->slot;
+                b->iov[i].iov_len  = b->slot;
+                memset(&b->msgs[i].msg_hdr, 0, sizeof(b->msgs[i].msg_hdr));
+                b->msgs[i].msg_hdr.msg_iov     = &b->iov[i];
+                b->msgs[i].msg_hdr.msg_iovlen  = 1;
+                b->msgs[i].msg_hdr.msg_name    = &b->from[i];
+                b->msgs[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
+        }
+
+        do
+                r = recvmmsg(fd, b->msgs, (unsigned) b->n, MSG_DONTWAIT,
+                             NULL);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        return r == 0 ? -EAGAIN : r;
+}
+
+ssize_t udp_sock_batch_get(const struct udp_sock_batch *    b,
+                           size_t                           i,
+                           const uint8_t **                 buf,
+                           const struct sockaddr_storage ** from)
+{
+        if (b->msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
+                return -EMSGSIZE;
+        *buf  = b->buf + i * b->slot;
+        *from = &b->from[i];
+        return (ssize_t) b->msgs[i].msg_len;
 }

@@ -18,12 +18,15 @@
 #include <sys/uio.h>
 
 #define UDP_PORT_DEFAULT  3435   /* the classic udp IPCP's port */
+#define UDP_SOCK_BUF      (4 << 20) /* socket buffers asked for   */
 
 /* Open and bind a socket on numeric address ip (IPv4 for AF_INET,
  * IPv6 for AF_INET6; NULL = any) and port (0 = a free one). Returns
  * the fd, or -EINVAL (bad address, wrong family), -EADDRINUSE (port
  * in use), -EADDRNOTAVAIL (no interface has ip), -EACCES (port below
- * 1024 without privilege), or another socket/bind errno. */
+ * 1024 without privilege), or another socket/bind errno. Its buffers
+ * are UDP_SOCK_BUF bytes (or what net.core.[rw]mem_max allow when not
+ * root). */
 int     udp_sock_open(int          family,
                       const char * ip,
                       uint16_t     port);
@@ -65,5 +68,38 @@ ssize_t udp_sock_recv(int                       fd,
                       size_t                    cap,
                       struct sockaddr_storage * from,
                       socklen_t *               len);
+
+/* Receiving many datagrams per system call (recvmmsg): n slots of
+ * slot bytes each. A datagram longer than its slot is reported
+ * truncated (its data is lost). */
+struct udp_sock_batch {
+        size_t                    n;
+        size_t                    slot;
+        uint8_t *                 buf;
+        struct mmsghdr *          msgs;
+        struct iovec *            iov;
+        struct sockaddr_storage * from;
+};
+
+/* Slots of slot bytes, as many as fit in mem bytes, 1..max_n. 0 or
+ * -ENOMEM. */
+int     udp_sock_batch_init(struct udp_sock_batch * b,
+                            size_t                  slot,
+                            size_t                  mem,
+                            size_t                  max_n);
+
+void    udp_sock_batch_fini(struct udp_sock_batch * b);
+
+/* Receive up to b->n datagrams without waiting: their count (>= 1),
+ * -EAGAIN if none waits, or another -errno. */
+int     udp_sock_recv_batch(int                     fd,
+                            struct udp_sock_batch * b);
+
+/* Datagram i of the last udp_sock_recv_batch: its length and *buf,
+ * *from; or -EMSGSIZE if it was longer than a slot. */
+ssize_t udp_sock_batch_get(const struct udp_sock_batch *    b,
+                           size_t                           i,
+                           const uint8_t **                 buf,
+                           const struct sockaddr_storage ** from);
 
 #endif /* OUROBOROS_IPCPD_UDP_SOCK_H */

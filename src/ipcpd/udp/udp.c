@@ -6,8 +6,9 @@
  * names.c and comes back here through ipcp_loop_call.
  *
  * Receiving: the socket is watched for POLLIN; each wake-up reads up
- * to UDP_RX_BUDGET datagrams into one buffer and hands each payload
- * where it lies to the shim. Sending: header and payload go out in one
+ * to UDP_RX_BUDGET datagrams, many per recvmmsg, into slots of the
+ * layer's largest datagram (UDP_RX_MEM bytes in all), and hands each
+ * payload where it lies to the shim. Sending: header and payload go out in one
  * sendmsg (the payload read in place from the flow); a full socket
  * buffer (-EAGAIN) also watches POLLOUT until it drains, then tells the
  * shim (shim_tx_ready).
@@ -51,7 +52,7 @@ static struct {
         bool                    pollout;
         struct shim *           sh;
         struct udp_names *      names;
-        uint8_t                 rbuf[UDP_DGRAM_MAX + 1];
+        struct udp_sock_batch   rx;
 } u = { .fd = -1 };
 
 /* ---- addresses ---- */
@@ -164,7 +165,8 @@ static int udp_send_mgmt(void *                   ctx,
 
 /* ---- receiving ---- */
 
-static void rx_one(size_t                          n,
+static void rx_one(const uint8_t *                 buf,
+                   size_t                          n,
                    const struct sockaddr_storage * from)
 {
         struct udp_dgram d;
@@ -174,7 +176,7 @@ static void rx_one(size_t                          n,
         shim_count(u.sh, SHIM_C_RX_FRAMES);
         shim_count_n(u.sh, SHIM_C_RX_BYTES, n);
 
-        err = udp_dgram_parse(u.rbuf, n, &d);
+        err = udp_dgram_parse(buf, n, &d);
         if (err == -EBADMSG) {
                 shim_count(u.sh, SHIM_C_DROP_RUNT);
                 return;
@@ -201,10 +203,12 @@ static void rx_cb(void * arg,
                   int    fd,
                   short  revents)
 {
-        struct sockaddr_storage from;
-        socklen_t               flen;
-        ssize_t                 n;
-        int                     i;
+        const struct sockaddr_storage * from;
+        const uint8_t *                 buf;
+        ssize_t                         n;
+        size_t                          got = 0;
+        int                             r;
+        int                             i;
 
         (void) arg;
 
@@ -214,18 +218,25 @@ static void rx_cb(void * arg,
                 shim_tx_ready(u.sh);
         }
 
-        for (i = 0; i < UDP_RX_BUDGET; ++i) {
-                n = udp_sock_recv(fd, u.rbuf, sizeof(u.rbuf), &from, &flen);
-                if (n == -EAGAIN)
+        /* At most UDP_RX_BUDGET per wake-up: the socket stays readable
+         * (level-triggered), so the rest comes at the next one. */
+        while (got < UDP_RX_BUDGET) {
+                r = udp_sock_recv_batch(fd, &u.rx);
+                if (r < 0)  /* -EAGAIN, or an ICMP error reported late */
                         break;
-                if (n == -EMSGSIZE) {  /* above UDP_DGRAM_MAX: dropped */
-                        shim_count(u.sh, SHIM_C_RX_FRAMES);
-                        shim_count(u.sh, SHIM_C_DROP_OVERSIZE);
-                        continue;
+                for (i = 0; i < r; ++i) {
+                        n = udp_sock_batch_get(&u.rx, (size_t) i, &buf,
+                                               &from);
+                        if (n < 0) {  /* longer than our largest */
+                                shim_count(u.sh, SHIM_C_RX_FRAMES);
+                                shim_count(u.sh, SHIM_C_DROP_OVERSIZE);
+                                continue;
+                        }
+                        rx_one(buf, (size_t) n, from);
                 }
-                if (n < 0)  /* an ICMP error reported late: ignored */
-                        continue;
-                rx_one((size_t) n, &from);
+                got += (size_t) r;
+                if ((size_t) r < u.rx.n)
+                        break;
         }
 }
 
@@ -337,6 +348,7 @@ static void udp_fini(void * ctx)
         u.sh = NULL;
         udp_names_close(u.names);
         u.names = NULL;
+        udp_sock_batch_fini(&u.rx);
 }
 
 /* ---- bootstrap ---- */
@@ -496,9 +508,16 @@ static int udp_bootstrap(struct msg_view      conf,
         }
         u.max = (size_t) max;
 
-        err = names_open(at, &lc, (size_t) hlen);
+        /* Slots one byte longer than the largest datagram of ours, so
+         * a longer one shows as truncated. */
+        err = udp_sock_batch_init(&u.rx, u.max + UDP_HDR_LEN + 1,
+                                  UDP_RX_MEM, UDP_RX_BUDGET);
         if (err < 0)
                 goto fail_sock;
+
+        err = names_open(at, &lc, (size_t) hlen);
+        if (err < 0)
+                goto fail_batch;
 
         err = ipcp_fd_add(u.fd, POLLIN, rx_cb, NULL);
         if (err < 0)
@@ -534,6 +553,8 @@ static int udp_bootstrap(struct msg_view      conf,
  fail_names:
         udp_names_close(u.names);
         u.names = NULL;
+ fail_batch:
+        udp_sock_batch_fini(&u.rx);
  fail_sock:
         close(u.fd);
         u.fd = -1;

@@ -17,7 +17,8 @@
 #define UDP_MAPDIR_ENV      "OUROBOROS_UDP_MAPDIR"
 #define UDP_MAPDIR_DEFAULT  "/etc/ouroboros/udp"
 
-#define UDP_RX_BUDGET       64   /* datagrams read per wake-up */
+#define UDP_RX_BUDGET       64   /* datagrams read per wake-up     */
+#define UDP_RX_MEM          (1 << 20) /* bytes of receive slots    */
 
 /* The path of layer's mapping file into buf: 0, -EINVAL (the layer
  * name holds a '/' or is "." or ".."), -ENAMETOOLONG. */

@@ -2,8 +2,9 @@
 # the test's own; sourced by the udp DNS tests (bash).
 #
 #   . named.sh
-#   named_start              # netns $NAMED_NS, named on 127.0.0.1 / ::1
-#   ip netns exec "$NAMED_NS" prog ...
+#   named_start "$0" "$@"    # named on 127.0.0.1 / ::1 in a namespace
+#   named_exec prog ...      # run prog in that namespace
+#   named_ip addr add ...    # ip(8) in that namespace
 #
 #   netns ouro-dns-<pid>
 #   +---------------------------------------------+
@@ -14,11 +15,16 @@
 #   +---------------------------------------------+
 #
 # Updates are allowed from 127.0.0.0/8 and ::1, without a key. Every
-# packet stays inside the namespace. Skips (exit 77) if not root or
-# named is not installed. The EXIT trap stops named and deletes the
+# packet stays inside the namespace. As root the namespace is a named
+# one (ip netns add ouro-dns-<pid>); otherwise named_start runs the
+# script again (its path and arguments given) under `unshare -rn`, in
+# a user and network namespace of its own, where it is root. Skips
+# (exit 77) only if named (or dig, ip, unshare) is not installed or no
+# namespace can be had. The EXIT trap stops named and deletes the
 # namespace and the files even when the test fails; a test adding its
 # own cleanup calls named_cleanup from it.
 set -u
+export PATH=$PATH:/usr/sbin:/sbin   # named, ip (CI runs under env -i)
 
 named_skip() {
         echo "skip: $1" >&2
@@ -37,6 +43,7 @@ named_cleanup() {
                 NAMED_PID=
         fi
         [ -n "${NAMED_NS:-}" ] && ip netns del "$NAMED_NS" 2>/dev/null
+        NAMED_NS=
         [ -n "${NAMED_DIR:-}" ] && rm -rf "$NAMED_DIR"
         return 0
 }
@@ -50,23 +57,52 @@ ns      IN A    127.0.0.1
 EOF
 }
 
+# Run a command in the namespace (in unshare mode we are in it).
+named_exec() {
+        if [ -n "${NAMED_NS:-}" ]; then
+                ip netns exec "$NAMED_NS" "$@"
+        else
+                "$@"
+        fi
+}
+
+named_ip() {
+        if [ -n "${NAMED_NS:-}" ]; then
+                ip -n "$NAMED_NS" "$@"
+        else
+                ip "$@"
+        fi
+}
+
 named_start() {
         local named
 
-        [ "$(id -u)" = 0 ] || named_skip "needs root (network namespaces)"
         named=$(command -v named || echo /usr/sbin/named)
         [ -x "$named" ] || named_skip "named not installed (Debian bind9)"
         command -v dig >/dev/null ||
                 named_skip "dig not installed (Debian bind9-dnsutils)"
         command -v ip >/dev/null || named_skip "no ip (iproute2)"
 
-        NAMED_NS=ouro-dns-$$
-        NAMED_DIR=$(mktemp -d /tmp/ouro-named.XXXXXX)
+        NAMED_NS=
+        NAMED_DIR=
         NAMED_PID=
+        if [ -z "${NAMED_UNSHARED:-}" ] && [ "$(id -u)" != 0 ]; then
+                command -v unshare >/dev/null ||
+                        named_skip "not root and no unshare (util-linux)"
+                unshare -rn true 2>/dev/null ||
+                        named_skip "not root and no user namespaces"
+                NAMED_UNSHARED=1 exec unshare -rn bash "$@"
+        fi
+
+        NAMED_DIR=$(mktemp -d /tmp/ouro-named.XXXXXX)
         trap named_cleanup EXIT
 
-        ip netns add "$NAMED_NS" || named_skip "cannot create a namespace"
-        ip -n "$NAMED_NS" link set lo up || return 1
+        if [ -z "${NAMED_UNSHARED:-}" ]; then
+                NAMED_NS=ouro-dns-$$
+                ip netns add "$NAMED_NS" ||
+                        named_skip "cannot create a namespace"
+        fi
+        named_ip link set lo up || return 1
 
         named_zone udp.test
         named_zone ro.test
@@ -90,13 +126,16 @@ zone "udp6.test" { type primary; file "$NAMED_DIR/udp6.test.zone";
                    allow-update { 127.0.0.0/8; ::1; }; };
 zone "ro.test"   { type primary; file "$NAMED_DIR/ro.test.zone"; };
 EOF
-        ip netns exec "$NAMED_NS" "$named" -g -c "$NAMED_DIR/named.conf" \
+        named_exec "$named" -g -c "$NAMED_DIR/named.conf" \
                 >"$NAMED_DIR/named.log" 2>&1 &
         NAMED_PID=$!
 
+        # Up: named says it runs (every zone loaded) and answers.
         for _ in $(seq 100); do
-                if ip netns exec "$NAMED_NS" dig @127.0.0.1 udp.test SOA \
-                        +short +time=1 +tries=1 2>/dev/null | grep -q ns; then
+                if grep -q "^.*running$" "$NAMED_DIR/named.log" &&
+                   named_exec dig @127.0.0.1 udp.test SOA +short +time=1 \
+                        +tries=1 2>/dev/null | grep -q "^ns\.udp\.test\. "
+                then
                         return 0
                 fi
                 kill -0 "$NAMED_PID" 2>/dev/null || break

@@ -109,6 +109,37 @@ static void family_test(int          family,
                 CHECK(buf[1] == 7 && buf[3] == 9 && buf[4] == 0x42);
         }
 
+        /* Many per call: three datagrams, the last longer than a slot. */
+        {
+                struct udp_sock_batch           bt;
+                const uint8_t *                 p;
+                const struct sockaddr_storage * f;
+                int                             r;
+
+                CHECK(udp_sock_batch_init(&bt, 100, 1000, 4) == 0);
+                CHECK(bt.n == 4);
+                CHECK(udp_sock_recv_batch(b, &bt) == -EAGAIN);
+                buf[0] = 1;
+                CHECK(udp_sock_send(a, buf, 10, (struct sockaddr *) &to,
+                                    tlen) == 10);
+                CHECK(udp_sock_send(a, buf, 100, (struct sockaddr *) &to,
+                                    tlen) == 100);
+                CHECK(udp_sock_send(a, buf, 101, (struct sockaddr *) &to,
+                                    tlen) == 101);
+                usleep(20000);
+                r = udp_sock_recv_batch(b, &bt);
+                CHECK(r == 3);
+                CHECK(udp_sock_batch_get(&bt, 0, &p, &f) == 10);
+                CHECK(p[0] == 1 && f->ss_family == family);
+                CHECK(udp_sock_batch_get(&bt, 1, &p, &f) == 100);
+                CHECK(udp_sock_batch_get(&bt, 2, &p, &f) == -EMSGSIZE);
+                CHECK(udp_sock_recv_batch(b, &bt) == -EAGAIN);
+                udp_sock_batch_fini(&bt);
+                CHECK(udp_sock_batch_init(&bt, 100, 10, 4) == 0);
+                CHECK(bt.n == 1);
+                udp_sock_batch_fini(&bt);
+        }
+
         /* Too long for the reader's buffer: reported, not truncated. */
         CHECK(udp_sock_send(a, buf, 100, (struct sockaddr *) &to, tlen)
               == 100);
