@@ -1,7 +1,8 @@
 # Ouroboros - memory of many concurrent flows through one IPCP, sourced
 # by test_flows_memory.sh (2000 flows, extrapolated to 10 000; default
-# run) and test_flows_memory_10k.sh (10 000 flows; long mode, ~2.5 min
-# on a loaded 2-CPU machine, most of it allocating): N flows
+# run) and test_flows_memory_10k.sh (10 000 flows; long mode, 50 s to
+# 2.5 min on a 2-CPU machine shared with other jobs, most of it
+# allocating): N flows
 # from one process in namespace A to one process in namespace B through
 # eth-dix over a veth, each of which has carried PKTS packets of SIZE
 # bytes each way (so that its ring pages are touched), must cost less
@@ -33,9 +34,9 @@
 # PKTS and SIZE by FLOWS_MEMORY_PKTS, default 4, and FLOWS_MEMORY_SIZE,
 # default 1400). With fewer than 10 000 flows the total for 10 000 is
 # extrapolated as base + 10000 * per-flow and that is what must stay
-# below 1 GiB. Measured here (2026-12, loaded 2-CPU machine): 10 000
-# flows 436.5 MiB in all, 44.2 KiB per flow (40 KiB of it flow memory,
-# two memfds of 20 KiB touched), base 4.6 MiB.
+# below 1 GiB. Measured here (2026-12, 2-CPU machine): 10 000 flows
+# 435.3 MiB in all, 44.0 KiB per flow (40 KiB of it flow memory, two
+# memfds of 20 KiB touched), base 5.9 MiB.
 . "$(dirname "${BASH_SOURCE[0]}")/../netns/lib.sh"
 
 N=${FLOWS_MEMORY_N:-$N}
