@@ -1,7 +1,9 @@
 /*
  * operf client: send numbered DATA packets for the requested duration,
- * paced to a packet rate or as fast as the flow takes them, then END; a
- * reader thread collects echoed packets (-e) and the server's REPORT.
+ * paced to a packet rate or as fast as the flow takes them, then END
+ * (again every 100 ms until the REPORT arrives or the timeout passes: a
+ * layer without retransmission may drop it); a reader thread collects
+ * echoed packets (-e) and the server's REPORT.
  * Prints a progress line per second and a summary of both directions.
  */
 #include "operf.h"
@@ -30,7 +32,7 @@ struct client {
         atomic_int               end_sent;  /* END is on its way */
         int64_t                  end_time;
         atomic_int               err;
-        bool                     report;
+        atomic_bool              report;    /* set by the reader */
         uint64_t                 rpt_pkts;
         uint64_t                 rpt_bytes;
         uint64_t                 rpt_ns;
@@ -51,7 +53,7 @@ static void reply_handle(struct client * cl, const uint8_t * buf, ssize_t n)
                 cl->rpt_pkts  = tool_u64_get(buf + OPERF_HDR_LEN);
                 cl->rpt_bytes = tool_u64_get(buf + OPERF_HDR_LEN + 8);
                 cl->rpt_ns    = tool_u64_get(buf + OPERF_HDR_LEN + 16);
-                cl->report    = true;
+                atomic_store(&cl->report, true);
         }
 }
 
@@ -65,7 +67,7 @@ static void * reader(void * o)
         if (buf == NULL)
                 return NULL;
 
-        while (!cl->report) {
+        while (!atomic_load(&cl->report)) {
                 n = flow_read(cl->fd, buf, OPERF_MAX_SIZE);
                 if (n >= 0) {
                         reply_handle(cl, buf, n);
@@ -194,15 +196,26 @@ static void send_all(struct client * cl, uint8_t * buf)
 static void send_end(struct client * cl, uint8_t * buf)
 {
         struct operf_hdr h = { OPERF_MAGIC, OPERF_END, 0, 0, 0 };
+        struct timespec  tick = { 0, 1000000 };
+        int64_t          until;
+        int64_t          again;
 
         h.seq = cl->tx_pkts;
-        h.ts  = (uint64_t) tool_now_ns();
-        operf_hdr_put(buf, &h);
         cl->end_time = tool_now_ns();
+        until = cl->end_time + cl->cfg->timeout_ms * 1000000LL;
         atomic_store(&cl->end_sent, 1);
-        if (atomic_load(&cl->err) == 0)
-                send_pkt(cl, buf, OPERF_HDR_LEN,
-                         cl->end_time + cl->cfg->timeout_ms * 1000000LL);
+        while (atomic_load(&cl->err) == 0 && !atomic_load(&cl->report)) {
+                h.ts = (uint64_t) tool_now_ns();
+                operf_hdr_put(buf, &h);
+                if (send_pkt(cl, buf, OPERF_HDR_LEN, until) < 0)
+                        break;
+                again = tool_now_ns() + OPERF_SLICE_MS * 1000000LL;
+                while (!atomic_load(&cl->report) && tool_now_ns() < again &&
+                       atomic_load(&cl->err) == 0)
+                        nanosleep(&tick, NULL);
+                if (tool_now_ns() >= until || tool_stopped())
+                        break;
+        }
 }
 
 static void summary(struct client * cl)
@@ -229,7 +242,7 @@ static void summary(struct client * cl)
                        tool_mbps(rb, dt),
                        rx > 0 ? (double) atomic_load(&cl->rtt_sum) /
                        (double) rx / 1e6 : 0);
-        if (!cl->report) {
+        if (!atomic_load(&cl->report)) {
                 printf("server:   no report received\n");
                 return;
         }
@@ -298,7 +311,7 @@ int operf_client(const struct operf_cfg * cfg)
         summary(cl);
         flow_dealloc(cl->fd);
 
-        ret = cl->report && cl->tx_pkts > 0 ? 0 : -EIO;
+        ret = atomic_load(&cl->report) && cl->tx_pkts > 0 ? 0 : -EIO;
  out:
         free(buf);
         free(cl);

@@ -114,9 +114,10 @@ static void handle(struct flow * f, uint8_t * buf, ssize_t n)
                     echo_write(f, buf, (size_t) n) == 0)
                         ++f->echoed;
                 break;
-        case OPERF_END:
+        case OPERF_END: /* again when a REPORT was lost: answer each */
                 send_report(f, buf);
-                flow_summary(f, h.seq);
+                if (!f->done)
+                        flow_summary(f, h.seq);
                 break;
         default:
                 break;
