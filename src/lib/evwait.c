@@ -294,7 +294,7 @@ int ew_wait(struct ew_watch *       w,
         return r;
 }
 
-int ew_fd(struct ew_watch * w)
+static int watch_efd(struct ew_watch * w)
 {
         if (w->efd < 0) {
                 w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -302,6 +302,24 @@ int ew_fd(struct ew_watch * w)
                         return -errno;
                 w->lit = false;
         }
+
+        return w->efd;
+}
+
+int ew_fd_self(struct ew_watch * w)
+{
+        if (ew.efd < 0)
+                return -EAGAIN;
+
+        return watch_efd(w);
+}
+
+int ew_fd(struct ew_watch * w)
+{
+        int r = watch_efd(w);
+
+        if (r < 0)
+                return r;
 
         start_thread();
         if (!ew.thread) /* nobody would keep the fd up to date */

@@ -120,6 +120,18 @@ void     ew_light(struct ew_watch * w,
  * starts the dispatcher thread), or a negative errno. */
 int      ew_fd(struct ew_watch * w);
 
+/*
+ * Dispatcher lock held: w's eventfd for an event loop that polls the
+ * process eventfd itself (evwait_efd) next to it and calls ew_poll_now
+ * when that is readable: no dispatcher thread is started for it, so a
+ * peer's signal wakes the loop with no thread hop. Nothing is lost: a
+ * signal is read either by the loop, which dispatches it (lighting w's
+ * fd if it is w's), or by another poller (a waiter, or the thread that
+ * other waiters started), whose dispatch lights w's fd, which the loop
+ * also polls. -EAGAIN before the process eventfd exists.
+ */
+int      ew_fd_self(struct ew_watch * w);
+
 /* Add val to the process eventfd (a local change the poller must
  * dispatch: a flow's token, or 1 for "look at everything"). */
 void     evwait_kick(uint64_t val);

@@ -49,6 +49,7 @@
 #include "evwait.h"
 #include "flow_table.h"
 #include "fqueue_priv.h"
+#include "ipcp_dev.h"
 #include "session.h"
 
 #include "common/api.h"
@@ -473,16 +474,18 @@ OURO_API bool fset_has(const fset_t * set,
         return true;
 }
 
-OURO_API int fset_fd(const fset_t * cset)
+/* fset_fd, and ipcp_fset_fd (self: the caller polls the process
+ * eventfd itself, see ew_fd_self). */
+static int set_fd(fset_t * set,
+                  bool     self)
 {
-        fset_t * set = (fset_t *) cset;
-        int      r;
+        int r;
 
         if (set == NULL)
                 return -EINVAL;
 
         ew_lock();
-        r = ew_fd(&set->w);
+        r = self ? ew_fd_self(&set->w) : ew_fd(&set->w);
         if (r >= 0 && set->fdref == 0) {
                 set->fdref = 1;
                 atomic_fetch_add(&fq_fd_sets, 1);
@@ -495,6 +498,33 @@ OURO_API int fset_fd(const fset_t * cset)
         ew_unlock();
 
         return r;
+}
+
+OURO_API int fset_fd(const fset_t * cset)
+{
+        return set_fd((fset_t *) cset, false);
+}
+
+OURO_API int ipcp_fset_fd(fset_t * set,
+                          int *    proc_efd)
+{
+        int r;
+
+        if (proc_efd == NULL)
+                return -EINVAL;
+
+        r = set_fd(set, true);
+        if (r >= 0)
+                *proc_efd = evwait_efd();
+
+        return r;
+}
+
+OURO_API void ipcp_dev_poll(void)
+{
+        ew_lock();
+        ew_poll_now();
+        ew_unlock();
 }
 
 OURO_API fqueue_t * fqueue_create(void)

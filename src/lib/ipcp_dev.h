@@ -33,6 +33,7 @@
 #ifndef OUROBOROS_LIB_IPCP_DEV_H
 #define OUROBOROS_LIB_IPCP_DEV_H
 
+#include <ouroboros/fqueue.h>
 #include <ouroboros/qos.h>
 
 #include <stddef.h>
@@ -84,5 +85,21 @@ int     ipcp_flow_reserve(int     fd,
  * flow_write in between drops the reservation. */
 int     ipcp_flow_commit(int    fd,
                          size_t len);
+
+/*
+ * For an event loop that polls for itself (the IPCP framework): the
+ * set's pollable fd, as fset_fd(), but without the library's dispatcher
+ * thread in between: *proc_efd gets the process eventfd the peers
+ * signal, which the caller polls next to the set's fd, calling
+ * ipcp_dev_poll() whenever it is readable (it reads the signals and
+ * lights the fds of the sets they concern). A peer's write then wakes
+ * the loop directly instead of a library thread that wakes the loop.
+ * Returns the set's fd, -EAGAIN before ipcp_dev_init (use fset_fd
+ * then), -EINVAL, -ENOMEM. See src/lib/evwait.h for why nothing is lost.
+ */
+int     ipcp_fset_fd(fset_t * set,
+                     int *    proc_efd);
+
+void    ipcp_dev_poll(void);
 
 #endif /* OUROBOROS_LIB_IPCP_DEV_H */

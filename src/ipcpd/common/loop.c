@@ -28,8 +28,17 @@
  *   event reported by fevent() is given to the callback; a packet the
  *   callback leaves unread keeps the descriptor readable, so poll()
  *   returns again at once. An event that arrives after fevent() made
- *   the descriptor unreadable makes it readable again (the library's
- *   dispatcher thread lights it), and the next poll() sees it.
+ *   the descriptor unreadable makes it readable again, and the next
+ *   poll() sees it. Who lights it: the loop polls the process eventfd
+ *   (the one peers signal) itself, next to the set's descriptor, and
+ *   dispatches what it reads (ipcp_dev_poll), so a peer's write wakes
+ *   the loop with no library thread in between (ipcp_fset_fd); if
+ *   another thread of the process read the signal first (a blocked
+ *   flow_read, or the library's dispatcher thread that other waiters
+ *   started), its dispatch lit the set's descriptor, which we poll too
+ *   (src/lib/evwait.h, ew_fd_self). Before ipcp_dev_init (a type that
+ *   carries no data) the set's descriptor comes from fset_fd and the
+ *   library's thread keeps it up to date.
  * - Loop calls: ipcp_loop_call appends to the queue under the lock and
  *   then writes the eventfd; the loop reads (resets) the eventfd before
  *   it takes the queue under the lock. A call appended before the take
@@ -45,6 +54,7 @@
  */
 #include "loop.h"
 #include "ipcp.h"
+#include "lib/ipcp_dev.h"
 
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -110,6 +120,7 @@ static struct {
         fset_t *             set;
         fqueue_t *           fq;
         int                  set_fd;
+        int                  proc_efd; /* polled by us, or -1 */
         struct flow_ent *    flows; /* by flow descriptor */
         size_t               n_flows;
         uint64_t             round;
@@ -125,6 +136,7 @@ static struct {
 } lp = {
         .efd    = -1,
         .set_fd = -1,
+        .proc_efd = -1,
         .lock   = PTHREAD_MUTEX_INITIALIZER,
         .c_tail = &lp.c_head
 };
@@ -436,7 +448,11 @@ static int set_init(void)
         if (lp.set == NULL || lp.fq == NULL)
                 goto fail;
 
-        lp.set_fd = fset_fd(lp.set);
+        lp.set_fd = ipcp_fset_fd(lp.set, &lp.proc_efd);
+        if (lp.set_fd == -EAGAIN) { /* no session: the library's thread */
+                lp.proc_efd = -1;
+                lp.set_fd   = fset_fd(lp.set);
+        }
         if (lp.set_fd < 0)
                 goto fail;
 
@@ -444,9 +460,10 @@ static int set_init(void)
  fail:
         fqueue_destroy(lp.fq);
         fset_destroy(lp.set);
-        lp.fq     = NULL;
-        lp.set    = NULL;
-        lp.set_fd = -1;
+        lp.fq       = NULL;
+        lp.set      = NULL;
+        lp.set_fd   = -1;
+        lp.proc_efd = -1;
 
         return -ENOMEM;
 }
@@ -586,6 +603,7 @@ void loop_fini(void)
         lp.fq     = NULL;
         lp.set    = NULL;
         lp.set_fd = -1;
+        lp.proc_efd = -1;
 
         if (lp.efd >= 0)
                 close(lp.efd);
@@ -609,10 +627,11 @@ uint64_t loop_iterations(void)
         return lp.iters;
 }
 
-/* Fill the pollfd snapshot: [0] wake-up, [1] the set if any, fds. */
+/* Fill the pollfd snapshot: [0] wake-up, [1] the set and [2] the
+ * process eventfd if any, fds. */
 static int snapshot(size_t * first)
 {
-        size_t n = lp.n_fds + 2;
+        size_t n = lp.n_fds + 3;
         size_t i;
 
         if (n > lp.cap_pfd) {
@@ -634,6 +653,11 @@ static int snapshot(size_t * first)
         lp.pser[n++]     = 0;
         if (lp.set_fd >= 0) {
                 lp.pfd[n].fd     = lp.set_fd;
+                lp.pfd[n].events = POLLIN;
+                lp.pser[n++]     = 0;
+        }
+        if (lp.set_fd >= 0 && lp.proc_efd >= 0) {
+                lp.pfd[n].fd     = lp.proc_efd;
                 lp.pfd[n].events = POLLIN;
                 lp.pser[n++]     = 0;
         }
@@ -670,7 +694,10 @@ int loop_run(void)
 
                 if (lp.pfd[0].revents != 0)
                         run_calls();
-                if (first == 2 && lp.pfd[1].revents != 0)
+                if (first == 3 && lp.pfd[2].revents != 0)
+                        ipcp_dev_poll(); /* lights the set's fd */
+                if (first >= 2 && (lp.pfd[1].revents != 0 ||
+                                   (first == 3 && lp.pfd[2].revents != 0)))
                         run_flows();
                 run_fds(first, (size_t) n);
                 run_timers();
