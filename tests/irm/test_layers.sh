@@ -39,9 +39,15 @@ ipcp_row lo | grep -Eq ' +local +lo +lo +operational +-$' ||
 "$BIN/irm" ipcp list | head -1 | grep -Eq '^ +pid +type +name +layer +state +info$' ||
         fail "list header: $("$BIN/irm" ipcp list | head -1)"
 
-# a failed bootstrap: the IPCP's reason, the IPCP stays and can retry
+# a failed bootstrap: the IPCP's reason; an IPCP the command created is
+# removed again, one that existed stays and can retry
 irm_err 2 "^irm: cannot bootstrap e3: no such interface missing0$" \
         ipcp bootstrap type eth-dix name e3 layer eth dev missing0
+ipcp_row e3 | grep -q . &&
+        fail "failed bootstrap left its IPCP: $("$BIN/irm" ipcp list)"
+irm_ok ipcp create type eth-dix name e3
+irm_err 2 "^irm: cannot bootstrap e3: no such interface missing0$" \
+        ipcp bootstrap name e3 layer eth dev missing0
 ipcp_row e3 | grep -Eq ' +eth-dix +e3 +- +null +-$' ||
         fail "failed bootstrap row: $("$BIN/irm" ipcp list)"
 irm_ok ipcp bootstrap name e3 layer eth dev veth3

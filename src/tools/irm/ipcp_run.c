@@ -156,6 +156,7 @@ static int run_bootstrap(const struct irm_cmd * cmd)
         struct layer_config   conf;
         enum ipcp_type        t = cmd->type;
         char                  why[IPCP_INFO_MAX_LEN + 1];
+        bool                  created;
         int                   r;
 
         r = irm_find_ipcp(cmd->name, &info);
@@ -181,7 +182,12 @@ static int run_bootstrap(const struct irm_cmd * cmd)
         if (irm_boot_conf(cmd, t, &conf) < 0)
                 return IRM_EUSAGE;
 
+        created = r == 0;
         r = irm_bootstrap_ipcp_info(cmd->name, &conf, why, sizeof(why));
+        /* An IPCP this command created and could not bootstrap is of
+         * no use: remove it, so the command can simply be repeated. */
+        if (r < 0 && created && r != -EEXIST && r != -EIPCPTYPE)
+                irm_destroy_ipcp(cmd->name);
         if (r < 0 && why[0] != '\0') {
                 /* the IPCP's own reason: "no such interface veth9" */
                 args_err("cannot bootstrap %s: %s", cmd->name, why);
