@@ -17,7 +17,8 @@
  * promiscuous interface) is counted with the foreign ones.
  *
  * Link: a Linux interface's state is followed through rtnetlink link
- * notifications (RTMGRP_LINK, no privileges needed). A VDE plug has no
+ * notifications (RTMGRP_LINK, no privileges needed); an interface
+ * deleted and created again is opened again. A VDE plug has no
  * link, but its switch can go away: end of file on the control
  * connection (or a receive error) takes the link down, and the device
  * is reopened every ETH_REOPEN_MS with the same MAC until the switch
@@ -37,6 +38,7 @@
 
 #include <errno.h>
 #include <linux/netlink.h>
+#include <net/if.h>
 #include <linux/rtnetlink.h>
 #include <poll.h>
 #include <stdio.h>
@@ -72,6 +74,7 @@ static struct {
         bool                tx_wait;   /* POLLOUT asked after -EAGAIN  */
         uint64_t            not_ours;  /* frames for another MAC       */
         uint64_t            foreign;   /* of devices closed before     */
+        bool                gone;      /* raw: our interface deleted   */
         struct ipcp_timer * reopen;
 } eth = { .nl = -1, .ctl = -1 };
 
@@ -257,24 +260,55 @@ static void rx_cb(void * arg,
 
 /* ---- link state ---- */
 
+static void dev_reopen(void);
+
+/* The interface's state; one deleted and created again under its name
+ * (a new ifindex) is opened anew, the old socket being dead. */
 static void link_check(void)
 {
-        int up = eth_dev_link_up(eth.dev);
+        unsigned idx;
 
-        shim_link(eth.sh, up == 1);
+        if (eth.dev == NULL)
+                return; /* reopening */
+
+        idx = if_nametoindex(eth.spec);
+        if (idx != 0 && (eth.gone || (int) idx != eth.dev->ifindex)) {
+                log_info("Interface %s was created again.", eth.spec);
+                dev_reopen();
+                return;
+        }
+
+        shim_link(eth.sh, eth_dev_link_up(eth.dev) == 1);
 }
 
 static void nl_cb(void * arg,
                   int    fd,
                   short  revents)
 {
-        uint8_t buf[8192];
+        uint8_t                 buf[8192] __attribute__((aligned(4)));
+        const struct nlmsghdr * h;
+        const struct ifinfomsg * ifi;
+        ssize_t                 n;
+        size_t                  len;
 
         (void) arg;
         (void) revents;
 
-        while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
-                ; /* any link event: ask the interface itself */
+        /* Any link event: ask the interface itself; but note when ours
+         * is deleted (its index may be given to the next one). */
+        while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+                len = (size_t) n;
+                for (h = (const struct nlmsghdr *) buf; NLMSG_OK(h, len);
+                     h = NLMSG_NEXT(h, len)) {
+                        if (h->nlmsg_type != RTM_DELLINK ||
+                            h->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+                                continue;
+                        ifi = NLMSG_DATA(h);
+                        if (eth.dev != NULL &&
+                            ifi->ifi_index == eth.dev->ifindex)
+                                eth.gone = true;
+                }
+        }
 
         link_check();
 }
@@ -346,8 +380,12 @@ static void reopen_cb(void * arg)
 
         err = eth_dev_open(eth.spec, &eth.dc, &eth.dev);
         if (err == 0 && dev_watch() == 0) {
-                log_info("VDE switch %s is back.", eth.spec);
-                shim_link(eth.sh, true);
+                eth_dev_mac(eth.dev, eth.mac); /* a new interface's */
+                log_info("Device %s is back.", eth.spec);
+                if (eth.vde)
+                        shim_link(eth.sh, true);
+                else
+                        link_check();
                 shim_tx_ready(eth.sh);
                 return;
         }
@@ -356,6 +394,18 @@ static void reopen_cb(void * arg)
                 dev_close();
 
         eth.reopen = ipcp_timer_add(ETH_REOPEN_MS, reopen_cb, NULL);
+}
+
+/* Close the device and open it again (now, then every ETH_REOPEN_MS). */
+static void dev_reopen(void)
+{
+        eth.gone = false;
+        dev_unwatch();
+        dev_close();
+        shim_link(eth.sh, false);
+
+        if (eth.reopen == NULL)
+                reopen_cb(NULL);
 }
 
 /* The VDE switch went away: link down, retry until it is back. */

@@ -251,6 +251,9 @@ void shim_flow_fail(struct shim *  sh,
         if (f->requester && f->state != SF_UP) {
                 ++sh->ctr[SHIM_C_FLOWS_FAILED];
                 ipcp_flow_alloc_reply(f->flow_id, err, NULL, 0);
+                /* The cached address may be stale (a restarted peer). */
+                if (f->state == SF_REQ)
+                        shim_dir_forget(sh, f->hash);
         }
 
         shim_flow_close(sh, f, false);
@@ -477,7 +480,6 @@ static void req_tick(void * arg)
 
         if (ipcp_now_ms() >= f->deadline) {
                 log_warn("Flow %u: no reply from the peer.", f->flow_id);
-                shim_dir_forget(g, f->hash);
                 shim_flow_fail(g, f, -ETIMEDOUT);
                 return;
         }

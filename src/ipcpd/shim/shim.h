@@ -46,13 +46,16 @@
  *
  * Peer liveness: a peer with flows (or allocations in progress) that
  * has not been heard from for SHIM_KA_PERIOD_MS gets a KEEPALIVE probe
- * every SHIM_KA_PERIOD_MS; after SHIM_KA_TIMEOUT_MS of silence its
- * flows are closed (FLOW_DEALLOC at the applications). Any frame from
+ * every SHIM_KA_PERIOD_MS; after SHIM_KA_TIMEOUT_MS of silence (checked
+ * every 500 ms, so 4 to 4.5 s) its flows are closed (FLOW_DEALLOC at the
+ * applications; a pending request fails with -EFLOWPEER). Any frame from
  * a peer counts. A probe is answered only by an IPCP that has flows
  * with the prober, so a restarted peer does not keep dead flows alive.
  * While our link is down (shim_link(false)) every flow is marked down
  * (FLOW_DOWN) and no peer times out; when it comes back the flows go up
- * (FLOW_UP) and every peer gets a fresh SHIM_KA_TIMEOUT_MS.
+ * (FLOW_UP) and every peer gets a fresh SHIM_KA_TIMEOUT_MS; a change
+ * of the link empties the directory cache. A request that fails forgets
+ * the cached address of its name.
  *
  * Sizes: the layer's largest packet is the transport's max_payload,
  * reported as the bootstrap's max_pkt (T_MAX_PKT), so the flow memory

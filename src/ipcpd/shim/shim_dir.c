@@ -149,6 +149,17 @@ void shim_dir_forget(struct shim *   sh,
         }
 }
 
+void shim_dir_flush(struct shim * sh)
+{
+        struct sdir * d;
+
+        while (sh->dir != NULL) {
+                d       = sh->dir;
+                sh->dir = d->next;
+                free(d);
+        }
+}
+
 static void dir_put(struct shim *            sh,
                     const uint8_t *          hash,
                     const struct shim_addr * a)
@@ -459,7 +470,6 @@ void shim_dir_rcv(struct shim *            sh,
 void shim_dir_fini(struct shim * sh)
 {
         struct sreg * r;
-        struct sdir * d;
 
         while (sh->queries != NULL)
                 query_done(sh, sh->queries, NULL, -EIPCPSTATE);
@@ -470,9 +480,5 @@ void shim_dir_fini(struct shim * sh)
                 free(r);
         }
 
-        while (sh->dir != NULL) {
-                d       = sh->dir;
-                sh->dir = d->next;
-                free(d);
-        }
+        shim_dir_flush(sh);
 }

@@ -208,6 +208,9 @@ void shim_link(struct shim * sh,
         sh->link_up = up;
         log_info("Link %s.", up ? "up" : "down");
 
+        /* Peers may have moved meanwhile (a new interface, a new MAC). */
+        shim_dir_flush(sh);
+
         for (i = 1; i < SHIM_EIDS; ++i)
                 if (sh->eids[i] != NULL && sh->eids[i]->state == SF_UP)
                         shim_flow_set_down(sh, sh->eids[i], !up);

@@ -151,6 +151,7 @@ const struct shim_addr * shim_dir_cached(struct shim *   sh,
                                          const uint8_t * hash);
 void           shim_dir_forget(struct shim *   sh,
                                const uint8_t * hash);
+void           shim_dir_flush(struct shim * sh);
 int            shim_dir_query(struct shim *   sh,
                               const uint8_t * hash,
                               ipcp_tok_t *    tok,
