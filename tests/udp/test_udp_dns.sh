@@ -124,6 +124,9 @@ errors() {
         wait_for grep -q "DNS registration of a name in zone ro.test failed: Operation not permitted" \
                 "$A/irmd.log" || fail "refused update not logged"
         no_record "$(dns_name ro ro.test)" A || fail "record in ro.test"
+        [ "$(ctr ia e2 dns_updates)" -ge 1 ] 2>/dev/null &&
+                [ "$(ctr ia e2 dns_errors)" -ge 1 ] 2>/dev/null ||
+                fail "dns counters: $(ia ipcp stat name e2 | grep dns)"
         ia ipcp destroy name e2
 }
 

@@ -96,6 +96,7 @@ named_start() {
 
         NAMED_DIR=$(mktemp -d /tmp/ouro-named.XXXXXX)
         trap named_cleanup EXIT
+        trap 'exit 130' INT TERM   # so that the EXIT trap runs
 
         if [ -z "${NAMED_UNSHARED:-}" ]; then
                 NAMED_NS=ouro-dns-$$
@@ -126,8 +127,15 @@ zone "udp6.test" { type primary; file "$NAMED_DIR/udp6.test.zone";
                    allow-update { 127.0.0.0/8; ::1; }; };
 zone "ro.test"   { type primary; file "$NAMED_DIR/ro.test.zone"; };
 EOF
-        named_exec "$named" -g -c "$NAMED_DIR/named.conf" \
-                >"$NAMED_DIR/named.log" 2>&1 &
+        # Not through named_exec: a function in the background is a
+        # subshell, and $! must be named itself.
+        if [ -n "$NAMED_NS" ]; then
+                ip netns exec "$NAMED_NS" "$named" -g \
+                        -c "$NAMED_DIR/named.conf" >"$NAMED_DIR/named.log" 2>&1 &
+        else
+                "$named" -g -c "$NAMED_DIR/named.conf" \
+                        >"$NAMED_DIR/named.log" 2>&1 &
+        fi
         NAMED_PID=$!
 
         # Up: named says it runs (every zone loaded) and answers.
