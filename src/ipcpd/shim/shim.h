@@ -68,11 +68,15 @@
 #include "ipcpd/mgmt/mgmt.h"
 
 #include <netinet/in.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+
+/* resolve's "the answer comes later" (a count of 1 is an answer). */
+#define SHIM_LATER (-EINPROGRESS)
 
 #define SHIM_KA_PERIOD_MS    1000   /* keepalive probe interval         */
 #define SHIM_KA_TIMEOUT_MS   4000   /* silent peer: its flows closed    */
@@ -168,7 +172,7 @@ struct shim_transport {
                            const struct mgmt_msg *  m);
 
         /* The candidate addresses of hash h: the count (1..max) put in
-         * out; 0 to query everyone (broadcast); IPCP_LATER when the
+         * out; 0 to query everyone (broadcast); SHIM_LATER when the
          * answer comes with shim_resolved(sh, id, ...) later (the op
          * may keep a copy of h); or an error (the query fails with
          * it). NULL means always 0. */
@@ -248,7 +252,7 @@ void shim_link(struct shim * sh,
 /* The transport can send again after a send_data -EAGAIN. */
 void shim_tx_ready(struct shim * sh);
 
-/* The answer to a resolve that returned IPCP_LATER: n addresses (0
+/* The answer to a resolve that returned SHIM_LATER: n addresses (0
  * and err < 0: failed with err; 0 and err 0: broadcast). */
 void shim_resolved(struct shim *            sh,
                    uint32_t                 id,

@@ -270,7 +270,7 @@ static int query_start(struct shim *   sh,
         if (sh->t.resolve != NULL)
                 n = sh->t.resolve(sh->ctx, h, q->id, q->cands,
                                   SHIM_QUERY_CANDS);
-        if (n == IPCP_LATER) {
+        if (n == SHIM_LATER) {
                 q->resolving = true;
         } else if (n < 0) {
                 return n;

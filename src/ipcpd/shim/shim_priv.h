@@ -82,7 +82,7 @@ struct squery {
         struct shim_addr    cands[SHIM_QUERY_CANDS];
         size_t              n_cands;
         size_t              n_refused;
-        bool                resolving;  /* transport's IPCP_LATER      */
+        bool                resolving;  /* transport's SHIM_LATER      */
         bool                bcast;
         int64_t             deadline;
         struct ipcp_timer * timer;

@@ -242,20 +242,6 @@ static void rx_cb(void * arg,
 
 /* ---- names ---- */
 
-struct found {
-        uint32_t         id;
-        struct shim_addr a;
-};
-
-static void found_post(void * arg)
-{
-        struct found * f = arg;
-
-        if (u.sh != NULL)
-                shim_resolved(u.sh, f->id, &f->a, 1, 0);
-        free(f);
-}
-
 /* A DNS answer, on the loop thread. */
 static void dns_answer(void *                          arg,
                        uint32_t                        id,
@@ -286,30 +272,22 @@ static int udp_resolve(void *             ctx,
 {
         struct sockaddr_storage ss;
         socklen_t               len;
-        struct found *          f;
         int                     r;
 
         (void) ctx;
-        (void) out;
-        (void) max;
+
+        if (max < 1)
+                return -EINVAL;
 
         r = udp_names_find(u.names, h.p, h.len, id, &ss, &len);
+        if (r == IPCP_LATER)
+                return SHIM_LATER; /* DNS: shim_resolved comes later */
         if (r != 0)
-                return r;  /* IPCP_LATER (DNS) or an error */
+                return r;
 
-        /* A count of 1 reads as IPCP_LATER in shim.h: post the one
-         * address as a later answer instead. */
-        f = malloc(sizeof(*f));
-        if (f == NULL)
-                return -ENOMEM;
-        f->id = id;
-        to_shim(&ss, &f->a);
-        if (ipcp_loop_call(found_post, f) < 0) {
-                free(f);
-                return -ENOMEM;
-        }
+        to_shim(&ss, &out[0]);
 
-        return IPCP_LATER;
+        return 1;
 }
 
 static int udp_reg(void *           ctx,
