@@ -20,7 +20,9 @@
 # refused, a name added to the map file while running, a client's
 # kill -9 seen by the server across the layer (< 2 s), garbage counted
 # by `irm ipcp stat` and ignored, kill -9 of B's IPCP: A's client gets
-# FLOW_DEALLOC within the peer-liveness timeout (4 s, + 0.5 s).
+# FLOW_DEALLOC within the peer-liveness timeout (4 s, + 0.5 s); that last
+# part for udp6 only in the long mode (OURO_TEST_LONG=1: it is the
+# shim's code, which udp4 exercises here in the default run).
 # ctest: TIMEOUT 180 RUN_SERIAL
 . "$(dirname "$0")/../harness.sh"
 . "$(dirname "$0")/udp_lib.sh"
@@ -140,6 +142,11 @@ run_family() {
         echo_check ep$v 10
 
         # kill -9 of B's IPCP: A's flow closes within the liveness timeout.
+        if [ "$v" = 6 ] && [ "${OURO_TEST_LONG:-0}" != 1 ]; then
+                echo "udp6 remote IPCP kill -9: long mode only"
+                v=6 cleanup_family
+                return
+        fi
         OUROBOROS_RUNDIR=$B TEST_LAYER=ul$v bg "$BIN/test-api-hold" server \
                 hk$v dealloc >"$B/ks" 2>&1
         wait_for grep -q BOUND "$B/ks" || fail "hold server 2"
@@ -161,6 +168,10 @@ run_family() {
         [ "$(ctr ia a$v peers_lost)" -ge 1 ] || fail "peers_lost not counted"
         echo "remote IPCP kill -9: dealloc after $ms ms"
 
+        cleanup_family
+}
+
+cleanup_family() {
         stop_apps
         ia ipcp destroy name a$v
         ib ipcp destroy name b$v >/dev/null 2>&1
