@@ -338,8 +338,11 @@ int udp_dns_unreg(struct udp_dns *        d,
         return update(d, hash, len, addr, false);
 }
 
-/* The first address of the answer into out. 0 or -ENOENT. */
+/* The first address record of the answer owned by own into out: 0 or
+ * -ENOENT. A record for another name (a confused or hostile server)
+ * is not an answer. */
 static int answer_addr(ldns_pkt *                a,
+                       const ldns_rdf *          own,
                        int                       family,
                        uint16_t                  port,
                        struct sockaddr_storage * out,
@@ -348,12 +351,19 @@ static int answer_addr(ldns_pkt *                a,
         ldns_rr_list * l;
         ldns_rdf *     rd = NULL;
         size_t         want = family == AF_INET ? 4 : 16;
+        size_t         i;
         int            ret = -ENOENT;
 
         l = ldns_pkt_rr_list_by_type(a, rr_type(family),
                                      LDNS_SECTION_ANSWER);
-        if (l != NULL && ldns_rr_list_rr_count(l) > 0)
-                rd = ldns_rr_rdf(ldns_rr_list_rr(l, 0), 0);
+        for (i = 0; l != NULL && i < ldns_rr_list_rr_count(l); ++i) {
+                ldns_rr * rr = ldns_rr_list_rr(l, i);
+                if (ldns_rr_owner(rr) == NULL ||
+                    ldns_dname_compare(ldns_rr_owner(rr), own) != 0)
+                        continue;
+                rd = ldns_rr_rdf(rr, 0);
+                break;
+        }
         if (rd == NULL || ldns_rdf_size(rd) != want)
                 goto out;
 
@@ -376,6 +386,43 @@ static int answer_addr(ldns_pkt *                a,
         ret = 0;
  out:
         ldns_rr_list_deep_free(l);
+
+        return ret;
+}
+
+int udp_dns_answer(const char *              zone,
+                   const uint8_t *           hash,
+                   size_t                    len,
+                   const uint8_t *           wire,
+                   size_t                    wlen,
+                   int                       family,
+                   uint16_t                  port,
+                   struct sockaddr_storage * out,
+                   socklen_t *               olen)
+{
+        struct udp_dns d;
+        ldns_rdf *     own;
+        ldns_pkt *     a = NULL;
+        int            ret;
+
+        if (zone == NULL || wire == NULL || out == NULL || olen == NULL ||
+            (family != AF_INET && family != AF_INET6) ||
+            strlen(zone) >= sizeof(d.zone))
+                return -EINVAL;
+
+        memset(&d, 0, sizeof(d));
+        strcpy(d.zone, zone);
+        own = dname(&d, hash, len);
+        if (own == NULL)
+                return -EINVAL;
+
+        if (ldns_wire2pkt(&a, wire, wlen) != LDNS_STATUS_OK || a == NULL)
+                ret = -EBADMSG;
+        else if ((ret = rcode_err(ldns_pkt_get_rcode(a))) == 0)
+                ret = answer_addr(a, own, family, port, out, olen);
+
+        ldns_pkt_free(a);
+        ldns_rdf_deep_free(own);
 
         return ret;
 }
@@ -410,7 +457,7 @@ int udp_dns_query(struct udp_dns *          d,
         if (st != LDNS_STATUS_OK || a == NULL)
                 ret = net_err(st, errno);
         else if ((ret = rcode_err(ldns_pkt_get_rcode(a))) == 0)
-                ret = answer_addr(a, family, port, out, olen);
+                ret = answer_addr(a, own, family, port, out, olen);
  out:
         ldns_pkt_free(a);
         ldns_rdf_deep_free(own);

@@ -99,4 +99,19 @@ int  udp_dns_query(struct udp_dns *          d,
                    struct sockaddr_storage * out,
                    socklen_t *               olen);
 
+/* The answer to a query for hash under zone, as wire bytes (what
+ * udp_dns_query does with the server's reply; exposed for the fuzz
+ * target fuzz_udp_dns): 0 with *out, -ENOENT (no address record owned
+ * by that name), -EBADMSG (not a DNS message), an rcode's error as
+ * above, -EINVAL. */
+int  udp_dns_answer(const char *              zone,
+                    const uint8_t *           hash,
+                    size_t                    len,
+                    const uint8_t *           wire,
+                    size_t                    wlen,
+                    int                       family,
+                    uint16_t                  port,
+                    struct sockaddr_storage * out,
+                    socklen_t *               olen);
+
 #endif /* OUROBOROS_IPCPD_UDP_DNS_H */

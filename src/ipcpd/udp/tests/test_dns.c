@@ -7,6 +7,8 @@
  */
 #include "dns.h"
 
+#include <ldns/ldns.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -268,6 +270,54 @@ static void live_faults(void)
         close(fd);
 }
 
+/* A reply carrying rr (text), as the server's wire bytes. */
+static uint8_t * reply_wire(const char * rr,
+                            size_t *     len)
+{
+        ldns_pkt * p = ldns_pkt_new();
+        ldns_rr *  r = NULL;
+        uint8_t *  w = NULL;
+
+        CHECK(p != NULL);
+        CHECK(ldns_rr_new_frm_str(&r, rr, 0, NULL, NULL) == LDNS_STATUS_OK);
+        ldns_pkt_set_qr(p, true);
+        CHECK(ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, r));
+        CHECK(ldns_pkt2wire(&w, p, len) == LDNS_STATUS_OK);
+        ldns_pkt_free(p);
+
+        return w;
+}
+
+/* The address comes only from a record owned by the name asked for. */
+static void answer_test(void)
+{
+        static const uint8_t    h[4] = { 0xde, 0xad, 0xbe, 0xef };
+        struct sockaddr_storage ss;
+        socklen_t               sl = 0;
+        size_t                  n;
+        uint8_t *               w;
+
+        w = reply_wire("deadbeef.l.test. 60 IN A 10.1.2.3", &n);
+        CHECK_EQ(udp_dns_answer("l.test", h, 4, w, n, AF_INET, 3435, &ss,
+                                &sl), 0);
+        CHECK_EQ(sl, sizeof(struct sockaddr_in));
+        CHECK_EQ(ntohl(((struct sockaddr_in *) &ss)->sin_addr.s_addr),
+                 0x0a010203);
+        CHECK_EQ(ntohs(((struct sockaddr_in *) &ss)->sin_port), 3435);
+        /* no AAAA in it */
+        CHECK_EQ(udp_dns_answer("l.test", h, 4, w, n, AF_INET6, 3435, &ss,
+                                &sl), -ENOENT);
+        free(w);
+
+        w = reply_wire("other.l.test. 60 IN A 10.9.9.9", &n);
+        CHECK_EQ(udp_dns_answer("l.test", h, 4, w, n, AF_INET, 3435, &ss,
+                                &sl), -ENOENT);
+        free(w);
+
+        CHECK_EQ(udp_dns_answer("l.test", h, 4, (const uint8_t *) "xx", 2,
+                                AF_INET, 3435, &ss, &sl), -EBADMSG);
+}
+
 int main(int    argc,
          char * argv[])
 {
@@ -276,6 +326,7 @@ int main(int    argc,
         zone_test();
         name_test();
         open_test();
+        answer_test();
 
         if (argc > 1 && strcmp(argv[1], "live") == 0) {
                 live_v4("127.0.0.1");
