@@ -34,6 +34,11 @@
 #                               (layer_restart_b: b again from its IRMd)
 #   layer_veth_del              the veth deleted (same bound; last)
 # Each prints its name and how long it took.
+#
+#   layer_test TYPE             the two-host test of test_TYPE.sh: setup,
+#                               echo, packets, dealloc, tools, flap
+#   layer_gone TYPE             the peer-gone test of test_gone_TYPE.sh:
+#                               kill the IPCP, every process, the veth
 
 LAYER=netns
 # The peer-liveness timeout of the layers (SHIM_KA_TIMEOUT_MS, in
@@ -287,4 +292,24 @@ layer_veth_del() {
         layer_hold_end "veth deleted"
         [ "$(nn_ipcp_pid a lyr)" = "$apid" ] || fail "a's IPCP did not survive"
         layer_time veth-del "$t0"
+}
+
+layer_test() {
+        layer_setup "$1"
+        layer_echo
+        layer_packets
+        layer_dealloc
+        layer_tools
+        layer_flap
+        echo PASS
+}
+
+layer_gone() {
+        layer_setup "$1"
+        layer_kill_ipcp
+        layer_rebuild_b
+        layer_kill_ns
+        layer_restart_b
+        layer_veth_del
+        echo PASS
 }

@@ -17,10 +17,4 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/layer.sh"
 
-layer_setup udp4
-layer_kill_ipcp
-layer_rebuild_b
-layer_kill_ns
-layer_restart_b
-layer_veth_del
-echo PASS
+layer_gone udp4

@@ -16,10 +16,4 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/layer.sh"
 
-layer_setup udp6
-layer_echo
-layer_packets
-layer_dealloc
-layer_tools
-layer_flap
-echo PASS
+layer_test udp6

@@ -441,6 +441,16 @@ static void run_fds(size_t first,
 
 /* ---- flows ---- */
 
+static void set_fini(void)
+{
+        fqueue_destroy(lp.fq);
+        fset_destroy(lp.set);
+        lp.fq       = NULL;
+        lp.set      = NULL;
+        lp.set_fd   = -1;
+        lp.proc_efd = -1;
+}
+
 static int set_init(void)
 {
         lp.set = fset_create();
@@ -458,12 +468,7 @@ static int set_init(void)
 
         return 0;
  fail:
-        fqueue_destroy(lp.fq);
-        fset_destroy(lp.set);
-        lp.fq       = NULL;
-        lp.set      = NULL;
-        lp.set_fd   = -1;
-        lp.proc_efd = -1;
+        set_fini();
 
         return -ENOMEM;
 }
@@ -598,12 +603,7 @@ void loop_fini(void)
         free(lp.flows);
         lp.flows   = NULL;
         lp.n_flows = 0;
-        fqueue_destroy(lp.fq);
-        fset_destroy(lp.set);
-        lp.fq     = NULL;
-        lp.set    = NULL;
-        lp.set_fd = -1;
-        lp.proc_efd = -1;
+        set_fini();
 
         if (lp.efd >= 0)
                 close(lp.efd);
