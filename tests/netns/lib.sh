@@ -99,11 +99,31 @@ nn_need_userns() {
                 setpriv --reuid="$NN_USER" --regid="$(id -g "$NN_USER")" \
                         --clear-groups unshare -rn true 2>/dev/null \
                         || skip "$NN_USER cannot create user namespaces"
+                nn_stage_for_user
         else
                 NN_USER=$(id -un)
                 unshare -rn true 2>/dev/null \
                         || skip "unprivileged user namespaces are disabled"
         fi
+}
+
+# A build $NN_USER cannot reach (a private parent directory, such as a
+# clone under `mktemp -d`): run a copy of bin/ and lib/ in a directory
+# this test makes (and removes), with LD_LIBRARY_PATH on the copy.
+NN_STAGE=
+nn_stage_for_user() {
+        local g
+        g=$(id -g "$NN_USER")
+        setpriv --reuid="$NN_USER" --regid="$g" --clear-groups \
+                test -x "$BIN/irmd" 2>/dev/null && return 0
+        NN_STAGE=$(mktemp -d /tmp/ouro-netns-bin.XXXXXX)
+        chmod 755 "$NN_STAGE"
+        cp -a "$BIN" "$NN_STAGE/bin" && cp -a "$BIN/../lib" "$NN_STAGE/lib" ||
+                fail "cannot copy the build for $NN_USER"
+        chmod -R a+rX "$NN_STAGE"
+        BIN=$NN_STAGE/bin
+        NN_ENV+=("LD_LIBRARY_PATH=$NN_STAGE/lib")
+        echo "build copied to $NN_STAGE for $NN_USER"
 }
 
 nn_need_bin() {
@@ -510,5 +530,6 @@ nn_cleanup() {
         for i in "${!NN_VDE[@]}"; do
                 rm -rf "${NN_VDE[$i]%/sw}"
         done
+        [ -n "$NN_STAGE" ] && rm -rf "$NN_STAGE"
 }
 trap 'rc=$?; nn_cleanup $rc; (exit $rc); harness_cleanup' EXIT

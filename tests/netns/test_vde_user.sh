@@ -18,9 +18,9 @@
 # ctest: TIMEOUT 120 RUN_SERIAL
 . "$(dirname "$0")/lib.sh"
 
-FC=$BIN/test-netns-flowcheck
-nn_need_userns
+nn_need_userns # may move $BIN to a copy the user can reach
 nn_need_bin ipcpd-eth-dix irmd irm oping test-netns-flowcheck
+FC=$BIN/test-netns-flowcheck
 
 t0=$(nn_ms)
 nn_vde_switch sw user
