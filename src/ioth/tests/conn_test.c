@@ -492,7 +492,9 @@ static int arp_cli(struct ioth *s, int arg)
 	a.sin_addr.s_addr = htonl(ntohl(a.sin_addr.s_addr) + 1);
 	t0 = now();
 	CHECK(ioth_connect(s, c, (void *) &a, sizeof(a)) == -EINPROGRESS);
-	CHECK(tn_wait(c, POLLOUT, (ARP_LIMIT + 2) * 1000));
+	/* A failed connect reports POLLERR first and POLLOUT once the
+	 * kernel has closed the socket: either one ends the wait. */
+	CHECK(tn_wait(c, POLLOUT | POLLERR | POLLHUP, (ARP_LIMIT + 2) * 1000));
 	CHECK(ioth_getsockopt(s, c, SOL_SOCKET, SO_ERROR, &err, &el) == 0);
 	t = now() - t0;
 	ioth_close(s, c);
