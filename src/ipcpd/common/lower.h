@@ -121,7 +121,7 @@ typedef void (* lower_conn_cb)(void *                    arg,
 int     ipcp_lower_listen(lower_accept_cb cb,
                           void *          arg);
 
-/* From the loop thread: allocate a lower flow to dst with qs (NULL:
+/* From any thread: allocate a lower flow to dst with qs (NULL:
  * raw) within timeout_ms (> 0), send req (kind, result, type and name
  * are filled in by the framework; the caller sets comp, proto and
  * layer), wait for the answer; cb gets the outcome, exactly once, also
