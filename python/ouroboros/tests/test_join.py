@@ -1,10 +1,16 @@
 """Joining broadcast layers (flow_join, Flow.join) on a private IRMd: the
 errors say which layer is not a broadcast one and why; with a broadcast
 IPCP (ipcpd-broadcast of the build, skipped without one) joined flows
-hear each other and never themselves."""
+hear each other and never themselves, and so do two bcchat.py (the
+broadcast chat example)."""
+
+import os
+import signal
+import subprocess
 
 import pytest
 
+from conftest import EXAMPLES, readline
 from ouroboros import errors, irm
 from ouroboros.dev import Flow, QoSSpec, flow_join
 
@@ -38,8 +44,8 @@ def test_join_bad_names(ouro):
 
 
 @pytest.fixture
-def bc_layer(ouro):
-    """A broadcast layer of one member on this host: its name."""
+def bc_ipcp(ouro):
+    """A broadcast layer of one member on this host: (IPCP, layer)."""
     name = ouro.unique("bcipcp")
     layer = ouro.unique("bc")
     try:
@@ -48,9 +54,16 @@ def bc_layer(ouro):
         pytest.skip("this build has no ipcpd-broadcast")
     try:
         irm.bootstrap_ipcp(name, layer)
-        yield layer
+        yield name, layer
     finally:
-        irm.destroy_ipcp(name)
+        if any(i.name == name for i in irm.list_ipcps()):
+            irm.destroy_ipcp(name)
+
+
+@pytest.fixture
+def bc_layer(bc_ipcp):
+    """The name of a broadcast layer of one member on this host."""
+    return bc_ipcp[1]
 
 
 def test_join_other_layer_with_a_broadcast_ipcp(bc_layer):
@@ -75,3 +88,59 @@ def test_joined_flows_hear_each_other(bc_layer):
             f.set_rcv_timeout(0.3)
             with pytest.raises(errors.FlowTimeoutError):
                 f.read()
+
+
+def _stderr_line(p, timeo=10.0):
+    """The next line p prints on stderr within timeo seconds."""
+    import selectors
+    sel = selectors.DefaultSelector()
+    sel.register(p.stderr, selectors.EVENT_READ)
+    try:
+        assert sel.select(timeo), "no line from %s on stderr" % (p.args,)
+    finally:
+        sel.close()
+    return p.stderr.readline()
+
+
+def test_bcchat_example(ouro, bc_layer):
+    """Two bcchat.py on one broadcast layer: each line typed shows up
+    once at the other, never at its writer; end of input and Ctrl-C
+    leave with status 0."""
+    chat = os.path.join(EXAMPLES, "bcchat.py")
+    a = ouro.python([chat, bc_layer, "alice"], stdin=subprocess.PIPE)
+    b = ouro.python([chat, bc_layer, "bob"], stdin=subprocess.PIPE)
+    for p, nick in ((a, "alice"), (b, "bob")):
+        assert _stderr_line(p).startswith("* %s joined %s" % (nick,
+                                                              bc_layer))
+    a.stdin.write("hello bob\n")
+    a.stdin.flush()
+    assert readline(b).rstrip("\n") == "alice: hello bob"
+    # one line at a time: readline() sees no line already buffered
+    for text in ("hi alice", "\u00e7a va?"):
+        b.stdin.write(text + "\n")
+        b.stdin.flush()
+        # alice's first line is bob's: her own never comes back
+        assert readline(a).rstrip("\n") == "bob: " + text
+    a.stdin.close()                 # end of input
+    assert a.wait(10) == 0
+    b.send_signal(signal.SIGINT)    # Ctrl-C
+    assert b.wait(10) == 0
+    assert b.stdout.read() == ""    # nothing more came
+
+
+def test_bcchat_not_a_broadcast_layer(ouro):
+    chat = os.path.join(EXAMPLES, "bcchat.py")
+    p = ouro.python([chat, ouro.layer, "x"], stdin=subprocess.DEVNULL)
+    assert p.wait(10) == 1
+    assert "is not a broadcast layer" in p.stderr.read()
+
+
+def test_bcchat_layer_gone(ouro, bc_ipcp):
+    """The broadcast IPCP destroyed under a chat: it says so, exits 1."""
+    name, layer = bc_ipcp
+    chat = os.path.join(EXAMPLES, "bcchat.py")
+    p = ouro.python([chat, layer, "zed"], stdin=subprocess.PIPE)
+    assert _stderr_line(p).startswith("* zed joined")
+    irm.destroy_ipcp(name)
+    assert p.wait(10) == 1
+    assert "bcchat: %s went away" % layer in p.stderr.read()
