@@ -30,7 +30,7 @@ stat() {
 
 # reader FILE: join bc, print what arrives into FILE; wait until joined
 reader() {
-        bg "$JOIN" bc listen 6000 >"$D/$1"
+        bg "$JOIN" bc listen 60000 >"$D/$1"
         wait_for grep -q READY "$D/$1" || fail "reader $1 did not join"
 }
 
