@@ -47,6 +47,19 @@ grep -q echo "$D/la" && fail "own echo delivered"
 [ "$(stat A delivered)" = 2 ] || fail "A: delivered"
 wait_for test "$(stat A neighbours)" = 0 || fail "A kept the rogue"
 
+echo "--- an application's message above the mtu: loud"
+bg "$JOIN" bc listen 3000 >"$D/la2"
+wait_for grep -q READY "$D/la2" || fail "reader 2 did not join"
+if "$JOIN" bc send 1 big 100 901 2>"$D/err"; then
+        wait_for test "$(stat A drop_too_big)" = 2 \
+                || fail "901 bytes neither refused nor counted"
+else
+        cat "$D/err"
+fi
+"$JOIN" bc send 1 small 100 900 || fail "900 bytes refused"
+wait_for grep -q "^small 1" "$D/la2" || fail "900 bytes not delivered"
+grep -q "^big" "$D/la2" && fail "901 bytes delivered"
+
 echo "--- a bad enrollment request, an unknown component"
 "$ROGUE" A enroll | grep -q CLOSED || fail "bad request: flow not closed"
 [ "$(stat A drop_malformed)" = 3 ] || fail "A: malformed enrollment"
