@@ -1011,6 +1011,21 @@ static int bc_flow_dealloc(uint32_t flow_id)
 
 /* ---- the rest ---- */
 
+/* "nb:NAME:what", the neighbour's name with '_' for spaces (a counter's
+ * name has none). */
+static void nb_key(char *               key,
+                   size_t               len,
+                   const struct bflow * f,
+                   const char *         what)
+{
+        char * c;
+
+        snprintf(key, len, "nb:%.200s:%s", f->name, what);
+        for (c = key; *c != '\0'; ++c)
+                if (*c == ' ')
+                        *c = '_';
+}
+
 static int bc_stat(struct ipcp_stat * s)
 {
         struct bflow * f;
@@ -1036,13 +1051,12 @@ static int bc_stat(struct ipcp_stat * s)
         for (f = bc.flows; err == 0 && f != NULL; f = f->next) {
                 if (!f->nb)
                         continue;
-                snprintf(key, sizeof(key), "nb %.200s rx", f->name);
+                nb_key(key, sizeof(key), f, "rx");
                 err = ipcp_stat_add(s, key, f->rx);
-                snprintf(key, sizeof(key), "nb %.200s tx", f->name);
+                nb_key(key, sizeof(key), f, "tx");
                 if (err == 0)
                         err = ipcp_stat_add(s, key, f->tx);
-                snprintf(key, sizeof(key), "nb %.200s drop_ring_full",
-                         f->name);
+                nb_key(key, sizeof(key), f, "drop_ring_full");
                 if (err == 0)
                         err = ipcp_stat_add(s, key, f->full);
         }

@@ -12,7 +12,10 @@
 #  - a name nobody serves: the connect callback gets flow_alloc's error;
 #  - irm ipcp stat shows the counters;
 #  - an IPCP destroyed while it accepts and while one of its connects
-#    waits in flow_alloc exits at once, its callback given -ECANCELED.
+#    waits in flow_alloc exits at once, its callback given -ECANCELED;
+#    64 connects in flight at most (-EAGAIN), bad arguments -EINVAL,
+#    and 64 pending connects all cancelled at exit;
+#    the others exit cleanly too (no sanitizer report, in such builds).
 . "$(dirname "$0")/../../../../tests/harness.sh"
 
 [ -x "${LOWER_BIN:-}/ipcpd-broadcast" ] || skip "no lower_ipcpd (LOWER_BIN)"
@@ -60,7 +63,7 @@ logged "lower_ipcpd A: PING OK" || fail "no echo over the lower flow"
 [ "$(stat A lower_connects_ok)" = 1 ] || fail "A: connects_ok counter"
 
 echo "--- refused"
-irm ipcp connect name A dst noB component mgmt || fail "connect A noB"
+irm ipcp connect name A dst noB component dt || fail "connect A noB"
 logged "lower_ipcpd A: CONNECTED noB result -13" \
         || fail "A: no -EACCES from noB"
 $CLIENT noB refused || fail "client: refusal"
@@ -104,5 +107,27 @@ echo "A gone after $(( (t1 - t0) / 1000000 )) ms"
 logged "lower_ipcpd A: CONNECTED deafC result -125" \
         || fail "A: the pending connect was not cancelled"
 logged "lower_ipcpd A: FINI" || fail "A: no clean exit"
+
+echo "--- 64 connects in flight at most; destroyed with them pending"
+member flood
+irm ipcp connect name flood dst deafC component dt || fail "connect flood"
+logged "lower_ipcpd flood: FLOOD 64 in flight, then -11" \
+        || fail "flood: no -EAGAIN after 64 connects"
+for e in "empty comp: -22" "bad dst: -22" "no timeout: -22"; do
+        grep -q "lower_ipcpd flood: FLOOD $e" "$LOG" || fail "flood: $e"
+done
+pid=$(irm ipcp list | awk '$3 == "flood" { print $1 }')
+irm ipcp destroy name flood || fail "destroy flood"
+wait_gone "$pid" 20 || fail "flood still runs 2 s after destroy"
+n=$(grep -c "lower_ipcpd flood: CONNECTED deafC result -125" "$LOG")
+[ "$n" = 64 ] || fail "flood: $n connects cancelled, not 64"
+
+echo "--- the others exit cleanly"
+for n in B noB deafC; do
+        irm ipcp destroy name $n || fail "destroy $n"
+        logged "lower_ipcpd $n: FINI" || fail "$n: no clean exit"
+done
+wait_for sh -c "! irm ipcp list | grep -q bcx" || fail "IPCPs left"
+! grep -a -E "Sanitizer|runtime error" "$LOG" || fail "sanitizer report"
 
 echo "PASS"
