@@ -2,11 +2,14 @@
 errors say which layer is not a broadcast one and why; with a broadcast
 IPCP (ipcpd-broadcast of the build, skipped without one) joined flows
 hear each other and never themselves, and so do two bcchat.py (the
-broadcast chat example)."""
+broadcast chat example): on one member, and on two members under IRMds
+of their own on this host, over a udp4 layer on the loopback (no root
+needed)."""
 
 import os
 import signal
 import subprocess
+import sys
 
 import pytest
 
@@ -144,3 +147,88 @@ def test_bcchat_layer_gone(ouro, bc_ipcp):
     irm.destroy_ipcp(name)
     assert p.wait(10) == 1
     assert "bcchat: %s went away" % layer in p.stderr.read()
+
+
+def _free_udp_port():
+    import socket
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def two_members(procs):
+    """A broadcast layer "chat" of two members, each under an IRMd of
+    its own on this host, over a udp4 layer on the loopback: bca
+    (bootstrapped, IRMd A) and bcb (enrolled with bca and connected to
+    it, IRMd B). Yields the environments of A and B."""
+    import shutil
+    import tempfile
+    from conftest import _wait_socket, find_bin
+    for t in ("irmd", "irm", "ipcpd-udp4", "ipcpd-broadcast"):
+        if find_bin(t) is None:
+            pytest.skip("no %s in this build" % t)
+    irm_bin = find_bin("irm")
+    top = tempfile.mkdtemp(prefix="pyouro-bc.")
+    envs = []
+    try:
+        maps = os.path.join(top, "maps")
+        os.mkdir(maps)
+        ports = (_free_udp_port(), _free_udp_port())
+        with open(os.path.join(maps, "ul.map"), "w") as m:
+            m.write("127.0.0.1:%d bca\n127.0.0.1:%d bcb\n" % ports)
+        for x in ("a", "b"):
+            rundir = os.path.join(top, x)
+            os.mkdir(rundir, 0o700)
+            env = dict(os.environ, OUROBOROS_RUNDIR=rundir,
+                       OUROBOROS_UDP_MAPDIR=maps)
+            p = procs.start([find_bin("irmd"), "--stdout"], env=env,
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+            assert _wait_socket(rundir, p), "irmd %s did not start" % x
+            envs.append(env)
+
+        def irm(env, *args):
+            r = subprocess.run([irm_bin] + list(args), env=env, text=True,
+                               capture_output=True, timeout=30)
+            assert r.returncode == 0, (args, r.stdout, r.stderr)
+
+        a, b = envs
+        irm(a, "ipcp", "bootstrap", "type", "udp4", "name", "ua", "layer",
+            "ul", "ip", "127.0.0.1", "port", str(ports[0]))
+        irm(b, "ipcp", "bootstrap", "type", "udp4", "name", "ub", "layer",
+            "ul", "ip", "127.0.0.1", "port", str(ports[1]))
+        irm(a, "ipcp", "bootstrap", "type", "broadcast", "name", "bca",
+            "layer", "chat", "autobind")
+        irm(a, "name", "register", "bca", "layer", "ul")
+        irm(b, "ipcp", "enroll", "name", "bcb", "layer", "chat", "dst",
+            "bca", "type", "broadcast", "autobind")
+        irm(b, "ipcp", "connect", "name", "bcb", "dst", "bca")
+        yield a, b
+    finally:
+        procs.kill_all()
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def test_bcchat_two_members(ouro, procs, two_members):
+    """bcchat.py under each of two IRMds, one broadcast layer over udp4
+    between them: each line crosses once, never comes back."""
+    a_env, b_env = two_members
+    chat = os.path.join(EXAMPLES, "bcchat.py")
+    a = procs.start([sys.executable, "-u", chat, "chat", "ann"],
+                    env=a_env, stdin=subprocess.PIPE)
+    b = procs.start([sys.executable, "-u", chat, "chat", "ben"],
+                    env=b_env, stdin=subprocess.PIPE)
+    for p, nick in ((a, "ann"), (b, "ben")):
+        assert _stderr_line(p).startswith("* %s joined chat" % nick)
+    for i in range(3):
+        a.stdin.write("ping %d\n" % i)
+        a.stdin.flush()
+        assert readline(b).rstrip("\n") == "ann: ping %d" % i
+        b.stdin.write("pong %d\n" % i)
+        b.stdin.flush()
+        assert readline(a).rstrip("\n") == "ben: pong %d" % i
+    a.stdin.close()
+    b.stdin.close()
+    assert a.wait(10) == 0 and b.wait(10) == 0
+    assert a.stdout.read() == "" and b.stdout.read() == ""
