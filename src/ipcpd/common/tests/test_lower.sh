@@ -1,7 +1,11 @@
 #!/bin/bash
 # Ouroboros - lower flows (src/ipcpd/common/lower.c) for real: IPCPs of
 # a type made for the test (lower_ipcpd.c, found by the IRMd as
-# ipcpd-broadcast in $LOWER_BIN) over the local layer, with a real IRMd.
+# ipcpd-broadcast in $LOWER_BIN), with a real IRMd, over the local layer
+# (test_lower.sh local: flows spliced, one flow memory) or over a layer
+# that carries data (test_lower.sh data: the IRMd tests' fake IPCP as
+# ipcpd-udp6 adopts both ends of every flow and moves the packets, so
+# the flows go through an IPCP process as over eth or udp).
 #  - connect: A and B handshake (component, layer, names, type and
 #    proto both ways), then a ping is echoed over the flow;
 #  - a refusing IPCP: the connector gets -EACCES; a client sees the
@@ -18,19 +22,37 @@
 #    the others exit cleanly too (no sanitizer report, in such builds).
 . "$(dirname "$0")/../../../../tests/harness.sh"
 
+lower=${1:-local}
 [ -x "${LOWER_BIN:-}/ipcpd-broadcast" ] || skip "no lower_ipcpd (LOWER_BIN)"
-export OUROBOROS_IPCPD_DIR=$LOWER_BIN
 CLIENT="$LOWER_BIN/ipcpd-broadcast client"
 LOG=$OUROBOROS_RUNDIR/irmd.log
 
-irmd_start
-local_layer
+case $lower in
+local)
+        export OUROBOROS_IPCPD_DIR=$LOWER_BIN
+        irmd_start
+        local_layer
+        ;;
+data)
+        fake=$BIN/../src/irmd/tests/fakebin/ipcpd-udp6
+        [ -x "$fake" ] || skip "no fake IPCP (the IRMd tests' build)"
+        export OUROBOROS_IPCPD_DIR=$OUROBOROS_RUNDIR/ipcpd
+        mkdir "$OUROBOROS_IPCPD_DIR"
+        ln -s "$LOWER_BIN/ipcpd-broadcast" "$fake" "$OUROBOROS_IPCPD_DIR/"
+        irmd_start
+        irm ipcp bootstrap type udp6 name u layer data ip ::1 \
+                || fail "bootstrap the fake udp6 IPCP"
+        ;;
+*)
+        fail "usage: test_lower.sh local|data"
+        ;;
+esac
 
 # member NAME: an IPCP of the test type in layer bcx, reachable as NAME
 member() {
         irm ipcp bootstrap type broadcast name "$1" layer bcx autobind \
                 || fail "bootstrap $1"
-        irm name register "$1" layer local || fail "register $1"
+        irm name register "$1" layer "$lower" || fail "register $1"
 }
 
 # stat IPCP COUNTER: its value
@@ -129,5 +151,9 @@ for n in B noB deafC; do
 done
 wait_for sh -c "! irm ipcp list | grep -q bcx" || fail "IPCPs left"
 ! grep -a -E "Sanitizer|runtime error" "$LOG" || fail "sanitizer report"
+if [ "$lower" = data ]; then
+        grep -q "fake ipcpd: adopted flow" "$LOG" \
+                || fail "the flows did not go through the IPCP"
+fi
 
 echo "PASS"
