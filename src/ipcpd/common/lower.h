@@ -88,10 +88,13 @@ int     lower_info_parse(const uint8_t *     buf,
 /*
  * An accepted lower flow whose request parsed: decide on the loop
  * thread. Return 0 to take the flow (the framework answers result 0
- * with ans: kind, type and name are filled in by the framework, proto,
- * comp and layer by the callback, comp defaulting to the request's),
- * or a negative errno to refuse it (the framework answers it, then
- * deallocates the flow). fd is the type's from a 0 return on.
+ * with ans: kind, result, type and name are filled in by the framework,
+ * proto, comp and layer by the callback, proto and comp defaulting to
+ * the request's, layer to ""), or a negative errno to refuse it (the
+ * framework answers it, then deallocates the flow). fd is the type's
+ * from a 0 return on, with the flags it came with (blocking): the
+ * answer goes out when the callback returns, so the callback must not
+ * write on fd itself. qs is the flow's QoS.
  */
 typedef int  (* lower_accept_cb)(void *                    arg,
                                  int                       fd,
