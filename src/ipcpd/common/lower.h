@@ -23,7 +23,9 @@
  * comp is 1..IPCP_COMP_MAX bytes, layer 0..LAYER_MAX_LEN (empty for an
  * IPCP not yet in a layer, i.e. while enrolling), name 1..IPCP_NAME_MAX_LEN
  * (the sender IPCP's name). Parsing is strict (lower_info_parse): one
- * well-formed message filling the whole packet, names printable.
+ * well-formed message filling the whole packet, a known kind and type,
+ * a result consistent with the kind, every string valid under the
+ * project's name rules (common/name_check.h: UTF-8, no control bytes).
  *
  * Threads: flow_alloc and flow_accept block, so both run in worker
  * threads of this module (started by the first ipcp_lower_listen or
@@ -35,7 +37,7 @@
  * worker never keeps the process from exiting (ipcp_lower_fini stops
  * it within a second).
  *
- * Every function returns 0 or a negative errno.
+ * Every function returns 0 (or a length) or a negative errno.
  */
 #ifndef OUROBOROS_IPCPD_COMMON_LOWER_H
 #define OUROBOROS_IPCPD_COMMON_LOWER_H
