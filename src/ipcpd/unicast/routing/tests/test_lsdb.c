@@ -216,6 +216,7 @@ static void test_bound(void)
         CHECK_EQ(lsdb_update(db, mk(101, 1, 1000, NULL, 0), 1010), 1);
         CHECK_EQ(lsdb_get(db, 101, 1010, &got), 0);
         CHECK_EQ(lsdb_get(db, 50, 1010, &got), -ENOENT);
+        lsdb_destroy(db);
 
         cfg.max_nodes = (1U << 24) + 1;
         CHECK_EQ(lsdb_create(&db, &cfg), -EINVAL);
