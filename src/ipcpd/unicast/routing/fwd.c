@@ -3,10 +3,15 @@
  * forwarding threads (the scheme and its argument are in fwd.h).
  */
 #include "fwd.h"
+#include "search.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <time.h>
+
+_Static_assert(offsetof(struct fwd_entry, dst) == 0,
+               "fwd_lookup searches entries by their first field");
 
 #define GRACE_STEP_NS  50000
 
@@ -34,18 +39,9 @@ void fwd_table_free(struct fwd_table * t)
 const struct fwd_entry * fwd_lookup(const struct fwd_table * t,
                                     uint64_t                 dst)
 {
-        size_t lo = 0;
-        size_t hi = t->n;
+        size_t i = search_u64(t->e, t->n, sizeof(t->e[0]), dst);
 
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (t->e[mid].dst < dst)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-
-        return lo < t->n && t->e[lo].dst == dst ? &t->e[lo] : NULL;
+        return i < t->n ? &t->e[i] : NULL;
 }
 
 uint64_t fwd_pick(const struct fwd_entry * e,

@@ -6,10 +6,15 @@
  * O(E log N) in all).
  */
 #include "graph.h"
+#include "search.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+_Static_assert(offsetof(struct lsa_nbr, addr) == 0,
+               "lists() searches neighbours by their first field");
 
 struct collect {
         struct lsdb_entry * e;
@@ -39,36 +44,16 @@ static ssize_t find_in(const uint64_t * addr,
                        size_t           n,
                        uint64_t         a)
 {
-        size_t lo = 0;
-        size_t hi = n;
+        size_t i = search_u64(addr, n, sizeof(*addr), a);
 
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (addr[mid] < a)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-
-        return lo < n && addr[lo] == a ? (ssize_t) lo : -ENOENT;
+        return i < n ? (ssize_t) i : -ENOENT;
 }
 
 /* Does e list a among its (sorted) neighbours? */
 static bool lists(const struct lsdb_entry * e,
                   uint64_t                  a)
 {
-        size_t lo = 0;
-        size_t hi = e->n;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (e->nbrs[mid].addr < a)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-
-        return lo < e->n && e->nbrs[lo].addr == a;
+        return search_u64(e->nbrs, e->n, sizeof(e->nbrs[0]), a) < e->n;
 }
 
 ssize_t graph_find(const struct graph * g,
