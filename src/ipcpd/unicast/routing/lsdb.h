@@ -25,6 +25,12 @@
  * least the longest lifetime in use makes that sure. Tombstones count
  * towards max_nodes.
  *
+ * The member's own LSA goes through lsdb_update like any other. If one
+ * with its own address comes back newer than the last it wrote (an
+ * instance from before a restart still in flight), lsdb_update takes
+ * it like any other: the owner must notice (origin == its address)
+ * and write its LSA again with that sequence number + 1.
+ *
  * Not thread-safe: one thread (the routing thread) owns a database.
  */
 #ifndef OUROBOROS_IPCPD_UNICAST_LSDB_H
