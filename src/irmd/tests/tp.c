@@ -37,8 +37,9 @@ int tp_ipcp_create(struct th_irmd * d, const char * name, uint32_t type)
         return th_req(d, &tp_m, &tp_r);
 }
 
-int tp_ipcp_bootstrap(struct th_irmd * d, const char * name,
-                      uint32_t type, const char * layer)
+int tp_ipcp_bootstrap_hash(struct th_irmd * d, const char * name,
+                           uint32_t type, const char * layer,
+                           uint32_t algo)
 {
         int off;
 
@@ -47,9 +48,15 @@ int tp_ipcp_bootstrap(struct th_irmd * d, const char * name,
         off = msg_open_sub(&tp_m, T_CONF);
         msg_put_u32(&tp_m, T_IPCP_TYPE, type);
         msg_put_str(&tp_m, T_LAYER, layer);
-        msg_put_u32(&tp_m, T_HASH_ALGO, HASH_SHA3_256);
+        msg_put_u32(&tp_m, T_HASH_ALGO, algo);
         msg_close_sub(&tp_m, off);
         return th_req(d, &tp_m, &tp_r);
+}
+
+int tp_ipcp_bootstrap(struct th_irmd * d, const char * name,
+                      uint32_t type, const char * layer)
+{
+        return tp_ipcp_bootstrap_hash(d, name, type, layer, HASH_SHA3_256);
 }
 
 int tp_name_reg(struct th_irmd * d, const char * name, uint16_t tag,
@@ -279,6 +286,47 @@ int tp_n_fds(pid_t pid)
         return n;
 }
 
+
+/* The flow memories among pid's descriptors. */
+static int n_memfds(pid_t pid)
+{
+        char            path[300];
+        char            link[300];
+        DIR *           dir;
+        struct dirent * e;
+        ssize_t         n;
+        int             cnt = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+        dir = opendir(path);
+        CHECK(dir != NULL);
+        while ((e = readdir(dir)) != NULL) {
+                snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid,
+                         e->d_name);
+                n = readlink(path, link, sizeof(link) - 1);
+                if (n <= 0)
+                        continue;
+                link[n] = '\0';
+                if (strstr(link, "memfd:ouroboros-flow") != NULL)
+                        ++cnt;
+        }
+        closedir(dir);
+
+        return cnt;
+}
+
+bool tp_memfds_are(const struct th_irmd * d, int n)
+{
+        int i;
+
+        for (i = 0; i < 300; ++i) {
+                if (n_memfds(d->pid) == n)
+                        return true;
+                th_sleep_ms(10);
+        }
+
+        return false;
+}
 
 /* Occurrences of s in d's log. */
 int tp_log_count(const struct th_irmd * d, const char * s)

@@ -49,6 +49,10 @@ struct child {
 int   tp_ipcp_create(struct th_irmd * d, const char * name, uint32_t type);
 int   tp_ipcp_bootstrap(struct th_irmd * d, const char * name,
                         uint32_t type, const char * layer);
+/* As tp_ipcp_bootstrap, in hash algorithm algo (that one: SHA3_256). */
+int   tp_ipcp_bootstrap_hash(struct th_irmd * d, const char * name,
+                             uint32_t type, const char * layer,
+                             uint32_t algo);
 int   tp_name_reg(struct th_irmd * d, const char * name, uint16_t tag,
                   const char * where);
 int   tp_bind_prog(struct th_irmd * d, const char * prog,
@@ -85,6 +89,8 @@ bool  tp_is_down(void * shm);
 bool  tp_wait_log(const struct th_irmd * d, const char * s, int ms);
 int   tp_log_count(const struct th_irmd * d, const char * s);
 int   tp_n_fds(pid_t pid);
+/* Wait up to 3 s until the IRMd holds n flow memories (memfds). */
+bool  tp_memfds_are(const struct th_irmd * d, int n);
 void  tp_write_file(const char * path, const char * text);
 
 /* Scenarios of test_daemon.c. */
@@ -105,6 +111,9 @@ void  t_flows_lost(void);
 /* test_flows_data.c */
 void  t_flows_data(void);
 void  t_flows_noannounce(void);
+
+/* test_join.c */
+void  t_join(void);
 
 /* test_layers.c */
 void  t_layers(void);
