@@ -1,0 +1,39 @@
+# Ouroboros - helpers of the ouroboros:// libvdeplug plugin tests,
+# sourced by tests/vdeplug/test_*.sh after tests/harness.sh.
+#
+#   vdeplug_need            the plugin in the build (VDEPLUGIN_PATH set to
+#                           its folder) or a skip when libvdeplug-dev is
+#                           not installed; a plugin missing from a build
+#                           that has libvdeplug-dev is a failure
+#   vdeplug_hub LAYER N     a broadcast layer LAYER of N members
+#                           (bc1..bcN) over the local layer "local",
+#                           every member connected to bc1; a skip when
+#                           the tree has no broadcast IPCP
+VDEPLUG_DIR=$(cd "$BIN/../lib" 2>/dev/null && pwd)/vdeplug
+
+vdeplug_need() {
+        if [ ! -f "$VDEPLUG_DIR/libvdeplug_ouroboros.so" ]; then
+                [ -f /usr/include/libvdeplug_mod.h ] ||
+                        skip "libvdeplug-dev not installed"
+                fail "no $VDEPLUG_DIR/libvdeplug_ouroboros.so in the build"
+        fi
+        export VDEPLUGIN_PATH=$VDEPLUG_DIR
+}
+
+vdeplug_hub() {
+        local layer=$1 n=$2 i
+        [ -x "$BIN/ipcpd-broadcast" ] ||
+                skip "no ipcpd-broadcast in $BIN: broadcast layers not built"
+        "$BIN/irm" ipcp bootstrap type broadcast name bc1 layer "$layer" \
+                autobind || fail "bootstrap broadcast IPCP bc1"
+        "$BIN/irm" name register bc1 layer local || fail "register bc1"
+        "$BIN/irm" name register "$layer" layer local ||
+                fail "register $layer"
+        for i in $(seq 2 "$n"); do
+                "$BIN/irm" ipcp enroll name "bc$i" layer "$layer" \
+                        type broadcast autobind ||
+                        fail "enroll bc$i in $layer"
+                "$BIN/irm" ipcp connect name "bc$i" dst bc1 ||
+                        fail "connect bc$i to bc1"
+        done
+}
