@@ -7,6 +7,9 @@
  *   test-vdeplug-plugs errors LAYER   URLs refused before joining (EINVAL,
  *                                     a clear line on stderr), and LAYER,
  *                                     which must not be a broadcast layer
+ *   test-vdeplug-plugs pair URL1 URL2 a plug on each URL (any libvdeplug
+ *                                     URL: a switch bridged to a layer by
+ *                                     vde_plug): frames cross both ways
  *   test-vdeplug-plugs hub LAYER      three plugs on the broadcast layer
  *                                     LAYER: frames cross every way,
  *                                     never back to the sender, datafd
@@ -305,13 +308,80 @@ static int test_hub(void)
         return check_report("vdeplug hub");
 }
 
+/* A plug on any URL. */
+static VDECONN * open_url(const char * u)
+{
+        VDECONN * c;
+
+        errno = 0;
+        c = vde_open((char *) u, "vdeplug test", NULL);
+        if (c == NULL)
+                fprintf(stderr, "cannot open %s: %s\n", u, strerror(errno));
+
+        return c;
+}
+
+/* f from one to the other: a bridge may take a moment to come up
+ * (vde_plug joining), so the first frame is sent until it arrives. */
+static void pair_cross(VDECONN * from,
+                       VDECONN * to,
+                       uint32_t  id,
+                       bool      retry)
+{
+        uint8_t f[300];
+        uint8_t buf[VDE_ETHBUFSIZE];
+        int64_t end = check_now_ms() + WAIT_MS;
+        ssize_t n = -1;
+
+        frame(f, sizeof(f), id, false);
+        do {
+                CHECK_EQ(vde_send(from, f, sizeof(f), 0), (ssize_t) sizeof(f));
+                while (readable(to, retry ? 200 : WAIT_MS)) {
+                        n = vde_recv(to, buf, sizeof(buf), 0);
+                        if (n == (ssize_t) sizeof(f) &&
+                            memcmp(buf, f, sizeof(f)) == 0)
+                                return;
+                }
+        } while (retry && check_now_ms() < end);
+
+        fprintf(stderr, "frame %u did not cross (last recv %zd)\n", id, n);
+        CHECK(false);
+}
+
+static int test_pair(const char * u1,
+                     const char * u2)
+{
+        VDECONN * a = open_url(u1);
+        VDECONN * b = open_url(u2);
+        uint32_t  i;
+
+        CHECK(a != NULL && b != NULL);
+        if (a == NULL || b == NULL)
+                return check_report("vdeplug pair");
+
+        pair_cross(a, b, 1, true);
+        pair_cross(b, a, 2, true);
+        for (i = 0; i < BURST; ++i) {
+                pair_cross(a, b, 100 + i, false);
+                pair_cross(b, a, 200 + i, false);
+        }
+
+        vde_close(a);
+        vde_close(b);
+
+        return check_report("vdeplug pair");
+}
+
 int main(int    argc,
          char * argv[])
 {
         check_keep_going = true;
 
+        if (argc == 4 && strcmp(argv[1], "pair") == 0)
+                return test_pair(argv[2], argv[3]);
         if (argc != 3) {
-                fprintf(stderr, "usage: %s errors|hub LAYER\n", argv[0]);
+                fprintf(stderr, "usage: %s errors|hub LAYER\n"
+                        "       %s pair URL1 URL2\n", argv[0], argv[0]);
                 return 2;
         }
         vde_url_layer = argv[2];
