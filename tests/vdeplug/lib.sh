@@ -9,6 +9,9 @@
 #                           (bc1..bcN) over the local layer "local",
 #                           every member connected to bc1; a skip when
 #                           the tree has no broadcast IPCP
+#   vdeplug_switch DIR      a vde_switch (vde2) with its sockets in DIR,
+#                           stopped when the test ends (it runs as a
+#                           daemon: a console switch ends at EOF on stdin)
 VDEPLUG_DIR=$(cd "$BIN/../lib" 2>/dev/null && pwd)/vdeplug
 
 vdeplug_need() {
@@ -36,4 +39,24 @@ vdeplug_hub() {
                 "$BIN/irm" ipcp connect name "bc$i" dst bc1 ||
                         fail "connect bc$i to bc1"
         done
+}
+
+VDEPLUG_PIDFILES=()
+
+vdeplug_cleanup() {
+        local f
+        for f in "${VDEPLUG_PIDFILES[@]:-}"; do
+                [ -n "$f" ] && [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
+        done
+        return 0
+}
+
+vdeplug_switch() {
+        command -v vde_switch >/dev/null || skip "no vde_switch (vde2)"
+        vde_switch -d -s "$1" -p "$1.pid" >/dev/null 2>&1 </dev/null ||
+                fail "vde_switch $1"
+        VDEPLUG_PIDFILES+=("$1.pid")
+        # harness_cleanup reads the test's status from $?: keep it.
+        trap 'rc=$?; vdeplug_cleanup; (exit $rc); harness_cleanup' EXIT
+        wait_for test -S "$1/ctl" || fail "vde_switch did not start"
 }

@@ -23,8 +23,7 @@ local_layer
 vdeplug_hub hub 2
 
 SW=$OUROBOROS_RUNDIR/sw
-bg vde_switch -s "$SW"
-wait_for test -S "$SW/ctl" || fail "vde_switch did not start"
+vdeplug_switch "$SW"
 bg vde_plug ouroboros://hub "vde://$SW" 2>"$OUROBOROS_RUNDIR/vde_plug.log"
 BRIDGE=$LAST_PID
 
