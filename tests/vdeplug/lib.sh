@@ -27,16 +27,17 @@ vdeplug_hub() {
         local layer=$1 n=$2 i
         [ -x "$BIN/ipcpd-broadcast" ] ||
                 skip "no ipcpd-broadcast in $BIN: broadcast layers not built"
+        for i in $(seq "$n"); do   # members reach each other by name
+                "$BIN/irm" name register "bc$i" layer local ||
+                        fail "register bc$i in local"
+        done
         "$BIN/irm" ipcp bootstrap type broadcast name bc1 layer "$layer" \
                 autobind || fail "bootstrap broadcast IPCP bc1"
-        "$BIN/irm" name register bc1 layer local || fail "register bc1"
-        "$BIN/irm" name register "$layer" layer local ||
-                fail "register $layer"
         for i in $(seq 2 "$n"); do
-                "$BIN/irm" ipcp enroll name "bc$i" layer "$layer" \
+                "$BIN/irm" ipcp enroll name "bc$i" layer "$layer" dst bc1 \
                         type broadcast autobind ||
                         fail "enroll bc$i in $layer"
-                "$BIN/irm" ipcp connect name "bc$i" dst bc1 ||
+                "$BIN/irm" ipcp connect name "bc$i" dst bc1 component dt ||
                         fail "connect bc$i to bc1"
         done
 }
