@@ -20,6 +20,10 @@ vdeplug_need() {
                         skip "libvdeplug-dev not installed"
                 fail "no $VDEPLUG_DIR/libvdeplug_ouroboros.so in the build"
         fi
+        # libvdeplug loads its plugins with RTLD_DEEPBIND, which ASan
+        # refuses.
+        ldd "$BIN/irmd" | grep -q libasan &&
+                skip "libvdeplug cannot load plugins under ASan (sanitizer build)"
         export VDEPLUGIN_PATH=$VDEPLUG_DIR
 }
 
