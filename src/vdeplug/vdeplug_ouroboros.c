@@ -26,6 +26,12 @@
  * The plugin writes to stderr, as libvdeplug's own plugins do: the
  * reason vde_open fails, frames refused or cut, and a summary of those
  * at vde_close.
+ *
+ * Threads: one thread may send while another receives (a stack's
+ * output and input). Counters are atomic, the log line has a lock, and
+ * a MSG_DONTWAIT send makes the flow's writes non-blocking under wlock
+ * only for its own write: a blocking send that meets that moment
+ * (EAGAIN) waits for wlock and writes again.
  */
 #include "vde_url.h"
 
@@ -36,7 +42,9 @@
 
 #include <errno.h>
 #include <libvdeplug_mod.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,16 +68,18 @@ struct vde_ouro {
         fset_t *                set;     /* holds fd; its fset_fd polls */
         fqueue_t *              fq;
         int                     efd;     /* fset_fd(set) */
-        uint32_t                flags;   /* the flow's flags now */
+        uint32_t                flags;   /* the flow's flags (blocking) */
+        pthread_mutex_t         wlock;   /* a MSG_DONTWAIT write */
         size_t                  mtu;     /* largest frame payload */
         size_t                  max_pkt; /* largest flow_write */
         uint8_t *               scratch; /* max_pkt: a message cut short */
         char                    layer[VDE_URL_LAYER_MAX + 1];
 
-        unsigned long           tx_big;    /* refused: above the MTU */
-        unsigned long           tx_runt;   /* refused: no Ethernet header */
-        unsigned long           rx_cut;    /* cut to the caller's buffer */
-        unsigned long           rx_empty;  /* empty messages skipped */
+        atomic_ulong            tx_big;    /* refused: above the MTU */
+        atomic_ulong            tx_runt;   /* refused: no Ethernet header */
+        atomic_ulong            rx_cut;    /* cut to the caller's buffer */
+        atomic_ulong            rx_empty;  /* empty messages skipped */
+        pthread_mutex_t         log_lock;
         unsigned long           quiet;     /* lines not logged since */
         struct timespec         logged;    /* the last line logged */
 };
@@ -117,9 +127,11 @@ static void plug_log(struct vde_ouro * c,
         va_list         ap;
 
         clock_gettime(CLOCK_MONOTONIC, &now);
+        pthread_mutex_lock(&c->log_lock);
         if (c->logged.tv_sec != 0 && now.tv_sec - c->logged.tv_sec <
             LOG_GAP_S) {
                 ++c->quiet;
+                pthread_mutex_unlock(&c->log_lock);
                 return;
         }
 
@@ -133,6 +145,7 @@ static void plug_log(struct vde_ouro * c,
 
         c->quiet  = 0;
         c->logged = now;
+        pthread_mutex_unlock(&c->log_lock);
 }
 
 static void * fail(const char * url,
@@ -152,20 +165,6 @@ static void * fail(const char * url,
         return NULL;
 }
 
-static int plug_flags(struct vde_ouro * c,
-                      uint32_t          flags)
-{
-        int r;
-
-        if (flags == c->flags)
-                return 0;
-        r = fccntl(c->fd, FLOWSFLAGS, flags);
-        if (r < 0)
-                return r;
-        c->flags = flags;
-        return 0;
-}
-
 static void plug_free(struct vde_ouro * c)
 {
         if (c->set != NULL)
@@ -175,6 +174,8 @@ static void plug_free(struct vde_ouro * c)
         if (c->fd >= 0)
                 flow_dealloc(c->fd);
         free(c->scratch);
+        pthread_mutex_destroy(&c->wlock);
+        pthread_mutex_destroy(&c->log_lock);
         free(c);
 }
 
@@ -216,6 +217,8 @@ static VDECONN * ouro_open(char *                 url,
                 return fail(url, ENOMEM, "out of memory");
         c->fd  = -1;
         c->efd = -1;
+        pthread_mutex_init(&c->wlock, NULL);
+        pthread_mutex_init(&c->log_lock, NULL);
         memcpy(c->layer, u.layer, sizeof(c->layer));
 
         r = flow_join(u.layer, NULL, NULL);
@@ -256,9 +259,8 @@ static VDECONN * ouro_open(char *                 url,
         }
 
         /* Reads never block nor split a message; writes keep whole. */
-        c->flags = FLOWFDEFAULT;
-        r = plug_flags(c, FLOWFRDWR | FLOWFWNOPART | FLOWFRNOPART |
-                       FLOWFRNOBLOCK);
+        c->flags = FLOWFRDWR | FLOWFWNOPART | FLOWFRNOPART | FLOWFRNOBLOCK;
+        r = fccntl(c->fd, FLOWSFLAGS, c->flags);
         if (r == 0)
                 r = plug_set(c);
         if (r < 0) {
@@ -279,41 +281,64 @@ static size_t frame_max(const struct vde_ouro * c,
         return c->mtu + ETH_HDR + (type == ETH_TPID ? ETH_TAG : 0);
 }
 
+/* One frame; nb: do not wait for room (see Threads at the top). */
+static ssize_t write_frame(struct vde_ouro * c,
+                           const void *      buf,
+                           size_t            len,
+                           bool              nb)
+{
+        ssize_t r;
+
+        if (!nb) {
+                r = flow_write(c->fd, buf, len);
+                if (r != -EAGAIN)
+                        return r;
+                pthread_mutex_lock(&c->wlock);  /* a nb write was on */
+                r = flow_write(c->fd, buf, len);
+                pthread_mutex_unlock(&c->wlock);
+                return r;
+        }
+
+        pthread_mutex_lock(&c->wlock);
+        r = fccntl(c->fd, FLOWSFLAGS, c->flags | FLOWFWNOBLOCK);
+        if (r == 0) {
+                r = flow_write(c->fd, buf, len);
+                fccntl(c->fd, FLOWSFLAGS, c->flags);
+        }
+        pthread_mutex_unlock(&c->wlock);
+
+        return r;
+}
+
 static ssize_t ouro_send(VDECONN *    conn,
                          const void * buf,
                          size_t       len,
                          int          flags)
 {
         struct vde_ouro * c = (struct vde_ouro *) conn;
-        uint32_t          ff;
         ssize_t           r;
 
         if (buf == NULL || len < ETH_HDR) {
-                ++c->tx_runt;
                 plug_log(c, "frame of %zu bytes refused: shorter than an "
-                         "Ethernet header (%lu so far)", len, c->tx_runt);
+                         "Ethernet header (%lu so far)", len,
+                         atomic_fetch_add(&c->tx_runt, 1) + 1);
                 errno = EINVAL;
                 return -1;
         }
 
         if (len > frame_max(c, buf)) {
-                ++c->tx_big;
                 plug_log(c, "frame of %zu bytes refused: above mtu %zu "
-                         "(%lu so far)", len, c->mtu, c->tx_big);
+                         "(%lu so far)", len, c->mtu,
+                         atomic_fetch_add(&c->tx_big, 1) + 1);
                 errno = EMSGSIZE;
                 return -1;
         }
 
-        ff = c->flags & ~(uint32_t) FLOWFWNOBLOCK;
-        if (flags & MSG_DONTWAIT)
-                ff |= FLOWFWNOBLOCK;
-        r = plug_flags(c, ff);
-        if (r == 0)
-                r = flow_write(c->fd, buf, len);
+        r = write_frame(c, buf, len, flags & MSG_DONTWAIT);
         if (r == -EMSGSIZE) {   /* the layer's limit changed */
-                ++c->tx_big;
                 plug_log(c, "frame of %zu bytes refused by the layer "
-                         "(%lu so far)", len, c->tx_big);
+                         "(%lu so far)", len,
+                         atomic_fetch_add(&c->tx_big, 1) + 1);
         }
         if (r < 0) {
                 errno = sys_errno((int) -r);
@@ -334,9 +359,8 @@ static ssize_t recv_cut(struct vde_ouro * c,
         if (r < 0)
                 return r;
 
-        ++c->rx_cut;
         plug_log(c, "frame of %zd bytes cut to the %zu-byte buffer (%lu so "
-                 "far)", r, len, c->rx_cut);
+                 "far)", r, len, atomic_fetch_add(&c->rx_cut, 1) + 1);
         memcpy(buf, c->scratch, len);
 
         return (ssize_t) len;
@@ -393,7 +417,8 @@ static ssize_t ouro_recv(VDECONN * conn,
                 }
                 if (r != 0)
                         break;
-                ++c->rx_empty;  /* not a frame; 0 would mean EOF */
+                /* not a frame; 0 would mean EOF */
+                atomic_fetch_add(&c->rx_empty, 1);
         }
 
         if (r == 0)
@@ -423,13 +448,17 @@ static int ouro_ctlfd(VDECONN * conn)
 
 static int ouro_close(VDECONN * conn)
 {
-        struct vde_ouro * c = (struct vde_ouro *) conn;
+        struct vde_ouro * c     = (struct vde_ouro *) conn;
+        unsigned long     big   = atomic_load(&c->tx_big);
+        unsigned long     runt  = atomic_load(&c->tx_runt);
+        unsigned long     cut   = atomic_load(&c->rx_cut);
+        unsigned long     empty = atomic_load(&c->rx_empty);
 
-        if (c->tx_big + c->tx_runt + c->rx_cut + c->rx_empty > 0)
+        if (big + runt + cut + empty > 0)
                 fprintf(stderr, "ouroboros://%s: %lu frames refused above "
                         "mtu %zu, %lu runts refused, %lu frames cut, %lu "
-                        "empty messages skipped\n", c->layer, c->tx_big,
-                        c->mtu, c->tx_runt, c->rx_cut, c->rx_empty);
+                        "empty messages skipped\n", c->layer, big, c->mtu,
+                        runt, cut, empty);
 
         plug_free(c);
         return 0;
