@@ -10,14 +10,18 @@
  *                  the flow's largest message fails with EMSGSIZE,
  *                  counted and logged (rate-limited), never dropped
  *                  silently
- *   vde_recv       one message, never blocking (-1 EAGAIN when none):
- *                  users poll vde_datafd first; 0 (EOF) once the layer
- *                  is gone, as a closed switch
+ *   vde_recv       one message, never blocking: users poll vde_datafd
+ *                  first. Woken by an event of the flow and no frame:
+ *                  1, libvdeplug(3)'s "received but dropped" (vde_plug
+ *                  ends at -1, so -1 EAGAIN only when the fd was not
+ *                  readable either); 0 (EOF) once the layer is gone
  *   vde_datafd     the event set's pollable fd (fset_fd): readable while
  *                  a message waits or an event is unreported; vde_recv
  *                  reports events (fevent) when it finds no message, so
  *                  the fd never stays readable with nothing to read
- *   vde_ctlfd      -1: there is no control connection (as vxvde, udp)
+ *   vde_ctlfd      a pipe that hangs up (POLLHUP, read 0) once the layer
+ *                  is gone, as a switch's control socket: vde_plug
+ *                  watches it to end
  *
  * MTU: as on Ethernet, the largest payload of a frame; a frame may be
  * mtu + 14 bytes (header) or mtu + 18 with an 802.1Q tag. Default and
@@ -41,7 +45,9 @@
 #include <ouroboros/fqueue.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libvdeplug_mod.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -52,12 +58,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define ETH_HDR      14
 #define ETH_TAG      4       /* 802.1Q */
 #define ETH_TPID     0x8100
 #define LOG_GAP_S    1       /* at most one line per second per plug */
-#define RECV_SKIP    16      /* empty messages skipped per vde_recv */
 
 /* The first two fields are struct vdeconn's: libvdeplug fills them. */
 struct vde_ouro {
@@ -68,6 +74,8 @@ struct vde_ouro {
         fset_t *                set;     /* holds fd; its fset_fd polls */
         fqueue_t *              fq;
         int                     efd;     /* fset_fd(set) */
+        int                     ctl_r;   /* vde_ctlfd: a pipe's read end */
+        atomic_int              ctl_w;   /* its write end; -1: gone */
         uint32_t                flags;   /* the flow's flags (blocking) */
         pthread_mutex_t         wlock;   /* a MSG_DONTWAIT write */
         size_t                  mtu;     /* largest frame payload */
@@ -173,16 +181,47 @@ static void plug_free(struct vde_ouro * c)
                 fqueue_destroy(c->fq);
         if (c->fd >= 0)
                 flow_dealloc(c->fd);
+        if (c->ctl_r >= 0)
+                close(c->ctl_r);
+        if (atomic_load(&c->ctl_w) >= 0)
+                close(atomic_load(&c->ctl_w));
         free(c->scratch);
         pthread_mutex_destroy(&c->wlock);
         pthread_mutex_destroy(&c->log_lock);
         free(c);
 }
 
+/*
+ * Report the set's events (fevent) so that its fd goes quiet: one pass
+ * reports every event waiting (a FLOW_PKT stays while a packet does,
+ * and the caller reads it). -ENOTALLOC when the flow was deallocated.
+ */
+static int drain_events(struct vde_ouro * c)
+{
+        struct timespec zero = { 0, 0 };
+        int             gone = 0;
+
+        if (fevent(c->set, c->fq, &zero) <= 0)
+                return 0;
+
+        while (fqueue_next(c->fq) >= 0) {
+                if (fqueue_type(c->fq) == FLOW_DEALLOC)
+                        gone = -ENOTALLOC;
+        }
+
+        return gone;
+}
+
 /* The event set whose fd is vde_datafd. */
 static int plug_set(struct vde_ouro * c)
 {
+        int p[2];
         int r;
+
+        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+                return -errno;
+        c->ctl_r = p[0];
+        atomic_store(&c->ctl_w, p[1]);
 
         c->set = fset_create();
         c->fq  = fqueue_create();
@@ -215,8 +254,10 @@ static VDECONN * ouro_open(char *                 url,
         c = calloc(1, sizeof(*c));
         if (c == NULL)
                 return fail(url, ENOMEM, "out of memory");
-        c->fd  = -1;
-        c->efd = -1;
+        c->fd    = -1;
+        c->efd   = -1;
+        c->ctl_r = -1;
+        atomic_init(&c->ctl_w, -1);
         pthread_mutex_init(&c->wlock, NULL);
         pthread_mutex_init(&c->log_lock, NULL);
         memcpy(c->layer, u.layer, sizeof(c->layer));
@@ -263,6 +304,8 @@ static VDECONN * ouro_open(char *                 url,
         r = fccntl(c->fd, FLOWSFLAGS, c->flags);
         if (r == 0)
                 r = plug_set(c);
+        if (r == 0)     /* the join's own event: the fd starts quiet */
+                r = drain_events(c);
         if (r < 0) {
                 plug_free(c);
                 return fail(url, sys_errno(-r), "cannot set up the flow: "
@@ -380,20 +423,25 @@ static ssize_t read_one(struct vde_ouro * c,
         return r;
 }
 
-/* No message: report the set's events so that its fd goes quiet. */
-static int drain_events(struct vde_ouro * c)
+/* The layer is gone: the control pipe hangs up, vde_recv says EOF. */
+static ssize_t plug_gone(struct vde_ouro * c,
+                         int               err)
 {
-        struct timespec zero = { 0, 0 };
-        int             gone = 0;
+        int w = atomic_exchange(&c->ctl_w, -1);
 
-        while (fevent(c->set, c->fq, &zero) > 0) {
-                while (fqueue_next(c->fq) >= 0) {
-                        if (fqueue_type(c->fq) == FLOW_DEALLOC)
-                                gone = -ENOTALLOC;
-                }
+        if (w >= 0) {
+                plug_log(c, "layer gone: %s", ouro_strerror(err));
+                close(w);
         }
 
-        return gone;
+        return 0;
+}
+
+static bool fd_readable(int fd)
+{
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+
+        return poll(&p, 1, 0) > 0;
 }
 
 static ssize_t ouro_recv(VDECONN * conn,
@@ -402,35 +450,35 @@ static ssize_t ouro_recv(VDECONN * conn,
                          int       flags)
 {
         struct vde_ouro * c = (struct vde_ouro *) conn;
-        ssize_t           r = -EAGAIN;
-        int               i;
+        bool              woken;
+        ssize_t           r;
 
         (void) flags;   /* never blocks: see the top of the file */
 
-        for (i = 0; i < RECV_SKIP; ++i) {
-                r = read_one(c, buf, len);
-                if (r == -EAGAIN) {
-                        /* once more after the events: one came first */
-                        r = drain_events(c);
-                        if (r == 0)
-                                r = read_one(c, buf, len);
-                }
-                if (r != 0)
-                        break;
-                /* not a frame; 0 would mean EOF */
-                atomic_fetch_add(&c->rx_empty, 1);
-        }
+        if (atomic_load(&c->ctl_w) < 0)
+                return 0;
 
-        if (r == 0)
-                r = -EAGAIN;
+        r = read_one(c, buf, len);
         if (r == -EAGAIN) {
-                errno = EAGAIN;
-                return -1;
+                /* An event, not a frame, may have made the fd readable:
+                 * report it (fevent) so that the fd goes quiet. */
+                woken = fd_readable(c->efd);
+                r = drain_events(c);
+                if (r == 0)
+                        r = read_one(c, buf, len);
+                if (r == -EAGAIN && woken)
+                        return 1;       /* libvdeplug(3): "dropped" */
+                if (r == -EAGAIN) {
+                        errno = EAGAIN; /* nothing, and no poll said so */
+                        return -1;
+                }
         }
-        if (r < 0) {
-                plug_log(c, "layer gone: %s", ouro_strerror((int) -r));
-                return 0;       /* EOF, as a switch that closed */
+        if (r == 0) {   /* an empty message: not a frame */
+                atomic_fetch_add(&c->rx_empty, 1);
+                return 1;
         }
+        if (r < 0)
+                return plug_gone(c, (int) -r);
 
         return r;
 }
@@ -442,8 +490,7 @@ static int ouro_datafd(VDECONN * conn)
 
 static int ouro_ctlfd(VDECONN * conn)
 {
-        (void) conn;
-        return -1;
+        return ((struct vde_ouro *) conn)->ctl_r;
 }
 
 static int ouro_close(VDECONN * conn)
