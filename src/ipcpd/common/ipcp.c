@@ -6,6 +6,7 @@
  */
 #include "ipcp.h"
 #include "loop.h"
+#include "lower.h"
 #include "req.h"
 
 #include "common/ipcp_type.h"
@@ -51,6 +52,7 @@ struct pending {        /* a request sent, waiting for its reply */
 
 static struct {
         char                    name[IPCP_NAME_MAX_LEN + 1];
+        enum ipcp_type          type;
         const struct ipcp_ops * ops;
         int                     sock;
         int                     err;    /* why the loop stopped */
@@ -62,11 +64,28 @@ static struct {
         struct msg *            in;     /* a request or reply received */
         struct msg *            rep;    /* an answer being built */
         struct msg *            extra;  /* scratch of req_handle */
-} ip = { .sock = -1, .q_tail = &ip.q_head };
+} ip = { .sock = -1, .type = IPCP_INVALID, .q_tail = &ip.q_head };
 
 const char * ipcp_name(void)
 {
         return ip.name;
+}
+
+enum ipcp_type ipcp_type(void)
+{
+        return ip.type;
+}
+
+int ipcp_ident_set(const char *   name,
+                   enum ipcp_type type)
+{
+        if (name == NULL || strlen(name) > IPCP_NAME_MAX_LEN)
+                return -EINVAL;
+
+        strcpy(ip.name, name);
+        ip.type = type;
+
+        return 0;
 }
 
 struct msg * ipcp_msg_new(uint16_t type)
@@ -213,8 +232,21 @@ static void on_reply(const struct msg * m)
                         msg_result(m));
 }
 
+ipcp_tok_t ipcp_req_tok(void)
+{
+        return ip.in->id;
+}
+
 int ipcp_answer(ipcp_tok_t tok,
                 int        res)
+{
+        return ipcp_answer_ext(tok, res, NULL, NULL);
+}
+
+int ipcp_answer_ext(ipcp_tok_t                 tok,
+                    int                        res,
+                    const struct msg *         extra,
+                    const struct ipcp_attach * at)
 {
         struct later ** lp;
         struct later *  l;
@@ -240,6 +272,15 @@ int ipcp_answer(ipcp_tok_t tok,
         *lp = l->next;
         msg_init(rep, l->type, MSG_F_REPLY, l->id);
         msg_put_i32(rep, T_RESULT, res);
+        if (res == 0 && extra != NULL && extra->len > MSG_HDR_LEN &&
+            rep->len + extra->len - MSG_HDR_LEN <= MSG_MAX) {
+                memcpy(rep->buf + rep->len, extra->buf + MSG_HDR_LEN,
+                       extra->len - MSG_HDR_LEN);
+                rep->len += extra->len - MSG_HDR_LEN;
+        }
+        if (at != NULL && (l->type == M_IPCPD_BOOTSTRAP ||
+                           l->type == M_IPCPD_ENROLL))
+                req_put_attach(rep, at, res == 0);
         free(l);
 
         r = msg_send(ip.sock, rep);
@@ -451,7 +492,8 @@ int ipcp_main(int                     argc,
         int          sfd = -1;
         int          r;
 
-        ip.ops = ops;
+        ip.ops  = ops;
+        ip.type = type;
 
         if (parse_args(argc, argv, &to_stdout) < 0) {
                 fprintf(stderr, "usage: %s --name NAME [--stdout]\n",
@@ -516,6 +558,7 @@ int ipcp_main(int                     argc,
         r = serve(sfd);
         log_info("IPCP %s stops.", ip.name);
         drop_pending();
+        ipcp_lower_fini();
         if (ops->fini != NULL)
                 ops->fini();
  out_sock:

@@ -4,7 +4,8 @@
  * ipcp_main() parses "--name NAME [--stdout]", announces the process to
  * the library (ipcp_dev_init, for types that carry data), connects to
  * the IRMd, says hello (M_IPCP_HELLO) and runs the event loop until the
- * IRMd closes the connection or SIGTERM / SIGINT arrive; then it calls
+ * IRMd closes the connection or SIGTERM / SIGINT arrive; then it stops
+ * the workers of lower flows (lower.h: ipcp_lower_fini) and calls
  * ops->fini.
  *
  * The event loop (one thread, "the loop thread") waits with one poll()
@@ -131,6 +132,9 @@ int          ipcp_main(int                     argc,
 /* Name given with --name. */
 const char * ipcp_name(void);
 
+/* The type given to ipcp_main. */
+enum ipcp_type ipcp_type(void);
+
 /* ---- requests to and answers for the IRMd ---- */
 
 /* A request to the IRMd of type with a fresh id: fill it, then pass it
@@ -147,6 +151,19 @@ int          ipcp_send(struct msg *  m,
  * (still waiting: try again) or the send's error. */
 int          ipcp_answer(ipcp_tok_t tok,
                          int        res);
+
+/* The id of the request whose op runs now (valid inside an op only):
+ * the tok for an op that returns IPCP_LATER and has none (enroll). */
+ipcp_tok_t   ipcp_req_tok(void);
+
+/* ipcp_answer with the fields of an op's answer: on success the body
+ * of extra (may be NULL; fields the op would have added to rep), and
+ * for bootstrap / enroll the layer's report at (may be NULL; T_INFO
+ * also on failure). Results as for ipcp_answer. */
+int          ipcp_answer_ext(ipcp_tok_t                 tok,
+                             int                        res,
+                             const struct msg *         extra,
+                             const struct ipcp_attach * at);
 
 /* M_IPCP_FLOW_REQ_ARR: hash, qos and key of the request, peer_flow the
  * requester's flow id (local splice) or 0 (a remote requester); cb gets
