@@ -15,7 +15,7 @@
 . "$(dirname "$0")/../harness.sh"
 . "$(dirname "$0")/lib.sh"
 
-PY=/usr/bin/python3
+PY=${PYCO_PYTHON:-/usr/bin/python3}   # python/pycotcp tests set theirs
 vdeplug_need
 "$PY" -c "import pycotcp.wrapper" 2>/dev/null ||
         skip "PycoTCP is not installed for $PY (scripts/test-pycotcp.sh)"
