@@ -24,6 +24,8 @@
  * and seq), so every message is checked whole. It ends when its own
  * messages are written and nothing has arrived for MS ms (-q, default
  * 1500), or at the deadline (-D, default 60000 ms after joining).
+ * -l MS: leave (report and deallocate) MS ms after the last message
+ * written, whatever still arrives (a member leaving mid-stream).
  * -p EVERY prints "SENT seq" after every EVERY messages written.
  *
  * Report, one line per writer heard or expected:
@@ -101,6 +103,7 @@ static struct {
         long          quiet_ms;
         long          deadline_ms;
         long          every;
+        long          leave_ms;
         bool          lossy;
         struct expect exp[MAX_EXP];
         size_t        nexp;
@@ -421,7 +424,7 @@ static void usage(void)
                 "usage: bccheck (-j LAYER | -u ADDR:PORT) -i ID [-n COUNT] "
                 "[-I US] [-s MAX]\n"
                 "               [-g FILE] [-q MS] [-D MS] "
-                "[-e ID[:N[:FROM|:@FILE]]]... [-p EVERY] [-L]\n");
+                "[-e ID[:N[:FROM|:@FILE]]]... [-p EVERY] [-l MS] [-L]\n");
         exit(EX_SETUP);
 }
 
@@ -502,6 +505,7 @@ static void opts(int    argc,
                 case 'D': o.deadline_ms = num(v, 1); break;
                 case 'e': add_expect(v); break;
                 case 'p': o.every = num(v, 1); break;
+                case 'l': o.leave_ms = num(v, 0); break;
                 default: usage();
                 }
         }
@@ -678,6 +682,7 @@ int main(int    argc,
         int64_t        next;
         int64_t        quiet_since;
         int64_t        end;
+        int64_t        done_ns = 0;
         uint64_t       sent = 0;
         bool           going;
         int            r;
@@ -731,6 +736,11 @@ int main(int    argc,
                         if (sent % 64 == 0)
                                 break; /* read now and then */
                 }
+                if (going && sent == o.count && done_ns == 0)
+                        done_ns = t;
+                if (done_ns > 0 && o.leave_ms > 0 &&
+                    t - done_ns >= o.leave_ms * 1000000LL)
+                        break;
                 if (going && sent == o.count &&
                     t - quiet_since >= o.quiet_ms * 1000000LL)
                         break;
