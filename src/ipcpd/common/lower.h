@@ -68,13 +68,16 @@ struct lower_info {
         char            name[IPCP_NAME_MAX_LEN + 1];
 };
 
-/* Encode i into buf (at least LOWER_INFO_MAX bytes): the length, or
- * -EINVAL (a string empty where it may not be, or too long). */
+/* Encode i into buf (len bytes; LOWER_INFO_MAX always suffice): the
+ * length, -EINVAL (what lower_info_parse would refuse: a bad kind,
+ * type or result, a string empty where it may not be, too long or not
+ * a name) or -EMSGSIZE (len too small). */
 ssize_t lower_info_write(const struct lower_info * i,
                          uint8_t *                 buf,
                          size_t                    len);
 
-/* Decode exactly one message filling buf: 0 or -EBADMSG. */
+/* Decode exactly one message filling buf: 0 or -EBADMSG (i is then
+ * undefined). */
 int     lower_info_parse(const uint8_t *     buf,
                          size_t              len,
                          struct lower_info * i);
