@@ -5,7 +5,7 @@
  *
  *   bccheck (-j LAYER | -u ADDR:PORT) -i ID [-n COUNT] [-I US] [-s MAX]
  *           [-g FILE] [-q MS] [-D MS] [-e ID[:N[:FROM]]]... [-p EVERY]
- *           [-L]
+ *           [-l MS] [-L] [-f]
  *
  * Joins the broadcast layer LAYER (flow_join; retried for up to 10 s
  * until the layer takes it), or, for the kernel baseline, binds a UDP
@@ -24,6 +24,7 @@
  * and seq), so every message is checked whole. It ends when its own
  * messages are written and nothing has arrived for MS ms (-q, default
  * 1500), or at the deadline (-D, default 60000 ms after joining).
+ * -f: every message exactly MAX bytes (for the bench).
  * -l MS: leave (report and deallocate) MS ms after the last message
  * written, whatever still arrives (a member leaving mid-stream).
  * -p EVERY prints "SENT seq" after every EVERY messages written.
@@ -105,6 +106,7 @@ static struct {
         long          every;
         long          leave_ms;
         bool          lossy;
+        bool          fixed;
         struct expect exp[MAX_EXP];
         size_t        nexp;
 } o;
@@ -190,7 +192,7 @@ static void payload(uint8_t * p,
 static size_t msg_make(uint8_t * p,
                        uint32_t  seq)
 {
-        size_t   len = msg_len(o.id, seq, o.max);
+        size_t   len = o.fixed ? o.max : msg_len(o.id, seq, o.max);
         uint64_t t   = (uint64_t) now_ns();
 
         put32(p, MAGIC);
@@ -424,7 +426,7 @@ static void usage(void)
                 "usage: bccheck (-j LAYER | -u ADDR:PORT) -i ID [-n COUNT] "
                 "[-I US] [-s MAX]\n"
                 "               [-g FILE] [-q MS] [-D MS] "
-                "[-e ID[:N[:FROM|:@FILE]]]... [-p EVERY] [-l MS] [-L]\n");
+                "[-e ID[:N[:FROM|:@FILE]]]... [-p EVERY] [-l MS] [-L] [-f]\n");
         exit(EX_SETUP);
 }
 
@@ -486,8 +488,9 @@ static void opts(int    argc,
                 const char * a = argv[i];
                 char *       v = i + 1 < argc ? argv[i + 1] : NULL;
 
-                if (strcmp(a, "-L") == 0) {
-                        o.lossy = true;
+                if (strcmp(a, "-L") == 0 || strcmp(a, "-f") == 0) {
+                        o.lossy |= a[1] == 'L';
+                        o.fixed |= a[1] == 'f';
                         continue;
                 }
                 if (a[0] != '-' || a[1] == '\0' || a[2] != '\0' || v == NULL)
