@@ -74,15 +74,20 @@ struct vde_ouro {
         struct timespec         logged;    /* the last line logged */
 };
 
-static const char * join_strerror(int err)
+static const char * ouro_strerror(int err)
 {
         switch (err) {
-        case EIPCPTYPE: return "no broadcast IPCP on this host";
-        case ENAME:     return "no broadcast IPCP in that layer";
-        case EIRMD:     return "cannot reach the IRMd (is irmd running?)";
-        case EIPCP:     return "the broadcast IPCP did not answer";
-        case ETIMEDOUT: return "timed out";
-        default:        return err < 1000 ? strerror(err) : "flow error";
+        case EIPCPTYPE:  return "no broadcast IPCP on this host";
+        case ENAME:      return "no broadcast IPCP in that layer";
+        case EIRMD:      return "cannot reach the IRMd (is irmd running?)";
+        case EIPCP:      return "the broadcast IPCP did not answer";
+        case EIPCPSTATE: return "the broadcast IPCP is not ready";
+        case ENOTALLOC:  return "the flow is gone";
+        case EFLOWDOWN:  return "the flow is down";
+        case EFLOWPEER:  return "the broadcast IPCP is unresponsive";
+        case ETIMEDOUT:  return "timed out";
+        default:         return err < ENOTALLOC ? strerror(err) :
+                                 "unknown Ouroboros error";
         }
 }
 
@@ -217,7 +222,7 @@ static VDECONN * ouro_open(char *                 url,
         if (r < 0) {
                 plug_free(c);
                 return fail(url, sys_errno(-r), "cannot join layer %s: %s",
-                            u.layer, join_strerror(-r));
+                            u.layer, ouro_strerror(-r));
         }
         c->fd = r;
 
@@ -225,7 +230,7 @@ static VDECONN * ouro_open(char *                 url,
         if (r < 0) {
                 plug_free(c);
                 return fail(url, sys_errno(-r), "cannot get the largest "
-                            "message: %s", join_strerror(-r));
+                            "message: %s", ouro_strerror(-r));
         }
         if (c->max_pkt < VDE_URL_MTU_MIN + ETH_HDR + ETH_TAG) {
                 plug_free(c);
@@ -259,7 +264,7 @@ static VDECONN * ouro_open(char *                 url,
         if (r < 0) {
                 plug_free(c);
                 return fail(url, sys_errno(-r), "cannot set up the flow: "
-                            "%s", join_strerror(-r));
+                            "%s", ouro_strerror(-r));
         }
 
         return (VDECONN *) c;
@@ -398,7 +403,7 @@ static ssize_t ouro_recv(VDECONN * conn,
                 return -1;
         }
         if (r < 0) {
-                plug_log(c, "layer gone: %s", join_strerror((int) -r));
+                plug_log(c, "layer gone: %s", ouro_strerror((int) -r));
                 return 0;       /* EOF, as a switch that closed */
         }
 

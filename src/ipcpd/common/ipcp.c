@@ -6,6 +6,7 @@
  */
 #include "ipcp.h"
 #include "loop.h"
+#include "lower.h"
 #include "req.h"
 
 #include "common/ipcp_type.h"
@@ -51,6 +52,7 @@ struct pending {        /* a request sent, waiting for its reply */
 
 static struct {
         char                    name[IPCP_NAME_MAX_LEN + 1];
+        enum ipcp_type          type;
         const struct ipcp_ops * ops;
         int                     sock;
         int                     err;    /* why the loop stopped */
@@ -62,11 +64,28 @@ static struct {
         struct msg *            in;     /* a request or reply received */
         struct msg *            rep;    /* an answer being built */
         struct msg *            extra;  /* scratch of req_handle */
-} ip = { .sock = -1, .q_tail = &ip.q_head };
+} ip = { .sock = -1, .type = IPCP_INVALID, .q_tail = &ip.q_head };
 
 const char * ipcp_name(void)
 {
         return ip.name;
+}
+
+enum ipcp_type ipcp_type(void)
+{
+        return ip.type;
+}
+
+int ipcp_ident_set(const char *   name,
+                   enum ipcp_type type)
+{
+        if (name == NULL || strlen(name) > IPCP_NAME_MAX_LEN)
+                return -EINVAL;
+
+        strcpy(ip.name, name);
+        ip.type = type;
+
+        return 0;
 }
 
 struct msg * ipcp_msg_new(uint16_t type)
@@ -451,7 +470,8 @@ int ipcp_main(int                     argc,
         int          sfd = -1;
         int          r;
 
-        ip.ops = ops;
+        ip.ops  = ops;
+        ip.type = type;
 
         if (parse_args(argc, argv, &to_stdout) < 0) {
                 fprintf(stderr, "usage: %s --name NAME [--stdout]\n",
@@ -516,6 +536,7 @@ int ipcp_main(int                     argc,
         r = serve(sfd);
         log_info("IPCP %s stops.", ip.name);
         drop_pending();
+        ipcp_lower_fini();
         if (ops->fini != NULL)
                 ops->fini();
  out_sock:

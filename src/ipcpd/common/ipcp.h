@@ -4,7 +4,8 @@
  * ipcp_main() parses "--name NAME [--stdout]", announces the process to
  * the library (ipcp_dev_init, for types that carry data), connects to
  * the IRMd, says hello (M_IPCP_HELLO) and runs the event loop until the
- * IRMd closes the connection or SIGTERM / SIGINT arrive; then it calls
+ * IRMd closes the connection or SIGTERM / SIGINT arrive; then it stops
+ * the workers of lower flows (lower.h: ipcp_lower_fini) and calls
  * ops->fini.
  *
  * The event loop (one thread, "the loop thread") waits with one poll()
@@ -130,6 +131,9 @@ int          ipcp_main(int                     argc,
 
 /* Name given with --name. */
 const char * ipcp_name(void);
+
+/* The type given to ipcp_main. */
+enum ipcp_type ipcp_type(void);
 
 /* ---- requests to and answers for the IRMd ---- */
 

@@ -26,11 +26,14 @@
  * well-formed message filling the whole packet, names printable.
  *
  * Threads: flow_alloc and flow_accept block, so both run in worker
- * threads of this module; every callback runs on the loop thread
- * (ipcp_loop_call), where the lower flow is then the type's to watch
- * (ipcp_flow_watch), read, write and flow_dealloc. The accept worker
- * never keeps the process from exiting (ipcp_lower_fini stops it within
- * a second).
+ * threads of this module (started by the first ipcp_lower_listen or
+ * ipcp_lower_connect: a process that calls neither has none). The
+ * handshake itself runs on the loop thread without blocking, so a slow
+ * peer holds up nobody else; every callback runs on the loop thread,
+ * where the lower flow is then the type's to watch (ipcp_flow_watch),
+ * read, write and flow_dealloc, with the flags it came with. The accept
+ * worker never keeps the process from exiting (ipcp_lower_fini stops
+ * it within a second).
  *
  * Every function returns 0 or a negative errno.
  */
@@ -100,7 +103,9 @@ typedef int  (* lower_accept_cb)(void *                    arg,
  * peer's answer on success, else fd = -1, ans NULL and result: the
  * flow_alloc error (-ENAME no layer reaches dst, -ETIMEDOUT...), the
  * peer's refusal (its result), -ETIMEDOUT (no answer within
- * LOWER_HANDSHAKE_MS) or -EBADMSG (an answer that does not parse). */
+ * LOWER_HANDSHAKE_MS), -EBADMSG (an answer that does not parse),
+ * -ECONNRESET (the peer deallocated the flow without answering) or
+ * -ECANCELED (ipcp_lower_fini came first). */
 typedef void (* lower_conn_cb)(void *                    arg,
                                int                       fd,
                                int                       result,
@@ -109,16 +114,21 @@ typedef void (* lower_conn_cb)(void *                    arg,
 /* Start accepting lower flows (the process must be bound to a name,
  * e.g. by `irm ipcp bootstrap ... autobind`, to be offered any): every
  * flow goes to cb once its request arrives; a flow whose request does
- * not parse or does not come within LOWER_HANDSHAKE_MS is deallocated
- * and counted. Once only: -EALREADY on a second call. */
+ * not parse or does not come within LOWER_HANDSHAKE_MS is deallocated,
+ * counted and logged (rate-limited). Once only: -EALREADY on a second
+ * call; -EINVAL (cb NULL), -ECANCELED after ipcp_lower_fini, or the
+ * thread's error. */
 int     ipcp_lower_listen(lower_accept_cb cb,
                           void *          arg);
 
-/* Allocate a lower flow to dst with qs (NULL: raw) within timeout_ms,
- * send req (kind, type and name are filled in by the framework; the
- * caller sets comp, proto and layer), wait for the answer; cb gets
- * the outcome. The arg is
- * the caller's until cb runs. 0 (cb will run) or -ENOMEM. */
+/* From the loop thread: allocate a lower flow to dst with qs (NULL:
+ * raw) within timeout_ms (> 0), send req (kind, result, type and name
+ * are filled in by the framework; the caller sets comp, proto and
+ * layer), wait for the answer; cb gets the outcome, exactly once, also
+ * when ipcp_lower_fini comes first. The arg is the caller's until cb
+ * runs. 0 (cb will run), -EINVAL (bad dst, timeout or req), -EAGAIN
+ * (64 connects in flight already), -ENOMEM or -ECANCELED (after
+ * ipcp_lower_fini). */
 int     ipcp_lower_connect(const char *              dst,
                            const qosspec_t *         qs,
                            int                       timeout_ms,
@@ -126,12 +136,16 @@ int     ipcp_lower_connect(const char *              dst,
                            lower_conn_cb             cb,
                            void *                    arg);
 
-/* Counters of this module (lower flows accepted, refused, bad
- * handshakes) for an op's stat answer. */
+/* Counters of this module for an op's stat answer: lower_accepted,
+ * lower_refused, lower_bad_handshakes, lower_connects_ok,
+ * lower_connects_failed. 0 or -EMSGSIZE (the answer is full). */
 struct ipcp_stat;
 int     ipcp_lower_stat(struct ipcp_stat * s);
 
-/* Stop the workers (called by the framework before ops->fini). */
+/* Stop the workers (called by the framework once the loop stopped for
+ * good, before ops->fini): flows in their handshake are deallocated,
+ * pending connects get -ECANCELED; a connect worker still in
+ * flow_alloc is left to end by itself (it deallocates what it gets). */
 void    ipcp_lower_fini(void);
 
 #endif /* OUROBOROS_IPCPD_COMMON_LOWER_H */

@@ -1,0 +1,55 @@
+#!/bin/bash
+# Ouroboros - PycoTCP over a broadcast layer: an unmodified http.server
+# under pyco-wrapper and urllib under another, each stack's Ethernet a
+# plug on the layer "hub" (pyco-wrapper -f ouroboros://hub, stacks at
+# MTU 1400, below the 1432 the layer's frames carry):
+#
+#   pyco-wrapper -m http.server       pyco-wrapper -e urllib...
+#   10.40.0.1, ouroboros://hub        10.40.0.2, ouroboros://hub
+#                \                        /
+#                 layer "hub" (bc1, bc2) over "local"
+#
+# A page of 100 kB crosses intact (many full-size frames).
+# ctest: TIMEOUT 180
+. "$(dirname "$0")/../harness.sh"
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+vdeplug_need
+"$PY" -c "import pycotcp.wrapper" 2>/dev/null ||
+        skip "PycoTCP is not installed for $PY (scripts/test-pycotcp.sh)"
+"$PY" -c "from pycotcp.pycotcp import SCHEMES; assert 'ouroboros' in SCHEMES" \
+        2>/dev/null || skip "the installed PycoTCP predates ouroboros:// \
+(install python/pycotcp: scripts/test-pycotcp.sh)"
+
+irmd_start
+local_layer
+vdeplug_hub hub 2
+
+WWW=$OUROBOROS_RUNDIR/www
+mkdir -p "$WWW"
+head -c 100000 /dev/urandom | base64 -w 0 >"$WWW/page"
+(cd "$WWW" && exec "$PY" -m pycotcp.wrapper -m http.server 8000 \
+        -a 10.40.0.1/24 -f ouroboros://hub --mtu 1400) \
+        >"$OUROBOROS_RUNDIR/server.log" 2>&1 &
+BG_PIDS+=($!)
+
+get="import urllib.request, sys, time
+for i in range(40):
+    try:
+        d = urllib.request.urlopen('http://10.40.0.1:8000/page',
+                                   timeout=5).read()
+        break
+    except OSError as e:
+        err = e
+        time.sleep(0.25)
+else:
+    sys.exit('no page: %s' % err)
+sys.stdout.buffer.write(d)"
+"$PY" -m pycotcp.wrapper -e "$get" -a 10.40.0.2/24 -f ouroboros://hub \
+        --mtu 1400 >"$OUROBOROS_RUNDIR/got" 2>"$OUROBOROS_RUNDIR/client.log" ||
+        fail "urllib over ouroboros://hub: $(cat "$OUROBOROS_RUNDIR/client.log")
+server: $(cat "$OUROBOROS_RUNDIR/server.log")"
+cmp -s "$WWW/page" "$OUROBOROS_RUNDIR/got" ||
+        fail "the page changed on the way ($(wc -c <"$OUROBOROS_RUNDIR/got") bytes)"
+echo "vdeplug pyco http over ouroboros://: ok"
