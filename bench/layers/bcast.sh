@@ -173,13 +173,13 @@ pyco_run() {
         local script=$REPO/bench/ioth/pybench.py
         local wrap=(-m pycotcp.wrapper "$script" -f "$url" --mtu 1400)
         PYCO_PORT=$((PYCO_PORT + 1))
-        nn_bg A env VDEPLUGIN_PATH="$PLUGDIR" "$py" "${wrap[@]}" \
+        nn_bg A "$py" "${wrap[@]}" \
                 -a 10.40.0.1/24 -- serve "$PYCO_PORT" >"$WORK/pyco-srv.log" 2>&1
         srv=$LAST_PID
         nn_wait_line "$WORK/pyco-srv.log" READY 20 || {
                 echo "bench: pybench server on $url: $(tail -n 3 "$WORK/pyco-srv.log")" >&2
                 kill -- -"$srv" 2>/dev/null; echo nan nan; return; }
-        out=$(nn_exec B env VDEPLUGIN_PATH="$PLUGDIR" timeout 120 "$py" \
+        out=$(nn_exec B timeout 120 "$py" \
                 "${wrap[@]}" -a 10.40.0.2/24 -- client 10.40.0.1 "$PYCO_PORT" \
                 "$PYCO_ROUNDS" "$PYCO_BYTES" 2>&1)
         kill -- -"$srv" 2>/dev/null
@@ -191,14 +191,15 @@ pyco_run() {
 
 pyco_bench() {
         local r fo fv o v
-        PLUGDIR=$(cd "$BIN/../lib/vdeplug" 2>/dev/null && pwd)
-        if [ -n "$KERNEL_ONLY" ] || [ ! -f "$PLUGDIR/libvdeplug_ouroboros.so" ] ||
-           ! /usr/bin/python3 -c "import pycotcp.wrapper" 2>/dev/null ||
-           [ ! -x "$BIN/ipcpd-broadcast" ]; then
-                echo "bench: PycoTCP lines skipped (needs the ouroboros:// plugin," \
-                     "ipcpd-broadcast and pycotcp)" >&2
+        . "$REPO/tests/netns/pyco.sh"
+        if [ -n "$KERNEL_ONLY" ] || [ ! -x "$BIN/ipcpd-broadcast" ]; then
+                echo "bench: PycoTCP lines skipped (kernel only, or no" \
+                     "ipcpd-broadcast)" >&2
                 return
         fi
+        pyco_ready "$WORK/pylib" >&2 || {
+                echo "bench: PycoTCP lines skipped: $PYCO_WHY" >&2
+                return; }
         echo "== PycoTCP over ouroboros:// and over a vde_switch" >&2
         in_ns A "$BIN/irm" ipcp bootstrap type eth-dix name pe-a layer pel \
                 dev "$DEV_A" &&

@@ -24,13 +24,21 @@
 nn_need_root
 nn_need_netns
 nn_need_bin irmd irm ipcpd-eth-dix ipcpd-broadcast
-PY=/usr/bin/python3
-"$PY" -c "import pycotcp.wrapper" 2>/dev/null ||
-        skip "pycotcp is not installed for $PY"
-PLUGDIR=$(cd "$BIN/../lib/vdeplug" 2>/dev/null && pwd)
-[ -f "$PLUGDIR/libvdeplug_ouroboros.so" ] ||
-        fail "the ouroboros:// plugin is not built ($BIN/../lib/vdeplug)"
-NN_ENV+=("VDEPLUGIN_PATH=$PLUGDIR")
+. "$(dirname "$0")/pyco.sh"
+PY=$PYCO_PY
+if [ ! -f "$PYCO_PLUGDIR/libvdeplug_ouroboros.so" ]; then
+        [ -f /usr/include/libvdeplug_mod.h ] || skip "libvdeplug-dev not installed"
+        fail "the ouroboros:// plugin is not built ($PYCO_PLUGDIR)"
+fi
+# libvdeplug loads its plugins with RTLD_DEEPBIND, which ASan refuses
+ldd "$BIN/irmd" | grep -q libasan &&
+        skip "libvdeplug cannot load plugins under ASan (sanitizer build)"
+pyco_ready "$NN_DIR/pylib"
+case $? in
+0) ;;
+1) skip "PycoTCP: $PYCO_WHY" ;;
+*) fail "PycoTCP: $PYCO_WHY" ;;
+esac
 
 t0=$(nn_ms)
 nn_ns_add a b
@@ -41,7 +49,8 @@ nn_irm b ipcp bootstrap type eth-dix name eb layer lab dev "$(nn_dev b a)"
 nn_irm a name register pa layer lab
 nn_irm b name register pb layer lab
 nn_irm a ipcp bootstrap type broadcast name pa layer pyco autobind
-out=$(nn_exec b "$BIN/irm" ipcp enroll name pb layer pyco dst pa autobind 2>&1) ||
+out=$(nn_exec b "$BIN/irm" ipcp enroll name pb layer pyco dst pa \
+        type broadcast autobind 2>&1) ||
         fail "enroll pb via pa: $out"
 nn_irm b ipcp connect name pb dst pa component dt
 echo "setup: $(( $(nn_ms) - t0 )) ms"
