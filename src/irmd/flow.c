@@ -38,8 +38,15 @@
  *   M_FLOW_ACCEPT  -EBADMSG, -EPERM not announced, -EAGAIN zero timeout
  *                  and nothing queued, -ETIMEDOUT, -ECRYPT an encrypted
  *                  flow came and this accept sent no T_PUBKEY
- *   M_FLOW_JOIN    -EIPCPTYPE no broadcast IPCP, -ENAME no broadcast
- *                  IPCP in that layer, -ENOTSUP otherwise (not built)
+ *   M_FLOW_JOIN    -EBADMSG, -EINVAL empty layer name, -ENOTSUP
+ *                  cypher_s > 0 (no pairwise peer to agree keys with),
+ *                  -EPERM not announced, -EIPCPTYPE no broadcast IPCP
+ *                  on this host, -ENAME none operational in that layer,
+ *                  -EIPCP it died, did not answer or never announced
+ *                  itself, -ETIMEDOUT no answer in the requester's
+ *                  time, -EMFILE as for M_FLOW_ALLOC; else the IPCP's
+ *                  (its answer to M_IPCPD_FLOW_ALLOC or its
+ *                  M_IPCP_FLOW_ALLOC_REPLY)
  *   M_FLOW_DEALLOC -ENOTALLOC unknown or not allocated, -EPERM not held
  *                  by the caller; on a session connection: no answer
  *   M_FLOW_ACK     no answer; ignored unless the flow waits for an ack
@@ -408,65 +415,6 @@ void flow_kick(void)
 
 /* ---- M_FLOW_ALLOC ---- */
 
-static void alloc_ack(void *             ctx,
-                      struct reg_ipcp *  e,
-                      int                res,
-                      const struct msg * rep)
-{
-        struct reg_flow * x = reg_flow_get((uint32_t) (uintptr_t) ctx);
-
-        (void) e;
-        (void) rep;
-
-        if (x == NULL || x->state != FLOW_ALLOC_PENDING || x->side != 0)
-                return;
-
-        if (res < 0) {
-                flow_fail_x(x, res == -ETIMEDOUT ? -EIPCP : res);
-                return;
-        }
-
-        x->acked = true;
-}
-
-static int send_alloc(struct reg_flow * x,
-                      struct reg_ipcp * e)
-{
-        struct reg_name *  n = reg_name_get(x->name);
-        struct flow_keys * k = flow_keys_of(x->id);
-        struct msg         out;
-        uint8_t            h[HASH_MAX_LEN];
-        int                len;
-        int                r;
-
-        if (n != NULL)
-                len = reg_name_hash(n, e->hash, h);
-        else
-                len = hash_name(e->hash, x->name, h);
-        if (len < 0)
-                return len;
-
-        r = flow_remote_attach(x, e);
-        if (r < 0)
-                return r;
-
-        x->ipcp = e;
-        msg_init(&out, M_IPCPD_FLOW_ALLOC, 0, 0);
-        msg_put_u32(&out, T_FLOW_ID, x->id);
-        msg_put_bytes(&out, T_HASH, h, (size_t) len);
-        msg_put_qos(&out, T_QOS, &x->qos);
-        if (k != NULL)
-                msg_put_bytes(&out, T_PUBKEY, k->req, FLOW_PUBKEY_LEN);
-        /* the IPCP's side of the memory (flow_remote.c) */
-        msg_put_u8(&out, T_SIDE, (uint8_t) (1 - x->side));
-        msg_put_u32(&out, T_PEER_PID, (uint32_t) x->pid);
-        msg_put_fd(&out, x->mem->fd);
-        msg_put_fd(&out, flow_proc_evfd(x->pid));
-
-        return ipcp_send_req(e, &out, IRMD_IPCP_REQ_NS, alloc_ack,
-                             (void *) (uintptr_t) x->id);
-}
-
 static void query_done(void *             ctx,
                        struct reg_ipcp *  e,
                        int                res,
@@ -482,7 +430,7 @@ static void query_done(void *             ctx,
             x->state == FLOW_ALLOC_PENDING &&
             e->state == IPCP_STATE_OPERATIONAL) {
                 q->found = true;
-                r = send_alloc(x, e);
+                r = flow_remote_alloc(x, e);
                 if (r < 0)
                         flow_fail_x(x, r);
         }
@@ -592,31 +540,66 @@ static int splice_local(struct reg_flow * x,
         return 0;
 }
 
+/* The fields M_FLOW_ALLOC and M_FLOW_JOIN share: T_NAME into name,
+ * T_QOS, [T_TIMEO] into an absolute deadline, [T_PUBKEY]: 0, -EBADMSG,
+ * -EINVAL empty name, or msg_get_str's error. */
+static int get_request(const struct msg * m,
+                       char *             name,
+                       qosspec_t *        qs,
+                       int64_t *          dl,
+                       uint8_t *          key,
+                       bool *             has_key)
+{
+        bool zero;
+        int  r;
+
+        *has_key = false;
+        r = msg_get_str(msg_body(m), T_NAME, name, NAME_MAX_LEN);
+        if (r == -ENOENT)
+                return -EBADMSG;
+        if (r == 0)
+                return -EINVAL;
+        if (r < 0)
+                return r;
+        if (msg_get_qos(msg_body(m), T_QOS, qs) < 0)
+                return -EBADMSG;
+        r = get_deadline(m, dl, &zero);
+        if (r < 0)
+                return r;
+
+        return flow_get_pubkey(msg_body(m), key, has_key);
+}
+
+/* Requester half x (new) for c's request m: qos, deadline, name; parked
+ * until its answer. */
+static void requester_init(struct reg_flow *  x,
+                           struct conn *      c,
+                           const struct msg * m,
+                           const char *       name,
+                           const qosspec_t *  qs,
+                           int64_t            dl)
+{
+        x->qos        = *qs;
+        x->deadline   = dl;
+        x->ack_wanted = wants_ack(m);
+        strcpy(x->name, name);
+        req_park(&x->req, c, m);
+}
+
 void flow_h_alloc(struct conn *      c,
                   const struct msg * m)
 {
         char               name[NAME_MAX_LEN + 1];
         qosspec_t          qs;
         int64_t            dl;
-        bool               zero;
         uint8_t            key[FLOW_PUBKEY_LEN];
-        bool               has_key = false;
+        bool               has_key;
         struct flow_keys * k = NULL;
         struct reg_flow *  x;
         struct reg_ipcp *  e;
         int                r;
 
-        r = msg_get_str(msg_body(m), T_NAME, name, NAME_MAX_LEN);
-        if (r == -ENOENT)
-                r = -EBADMSG;
-        else if (r == 0)
-                r = -EINVAL;
-        if (r > 0 && msg_get_qos(msg_body(m), T_QOS, &qs) < 0)
-                r = -EBADMSG;
-        if (r > 0)
-                r = get_deadline(m, &dl, &zero);
-        if (r >= 0)
-                r = flow_get_pubkey(msg_body(m), key, &has_key);
+        r = get_request(m, name, &qs, &dl, key, &has_key);
         if (r >= 0 && qs.cypher_s > 0 && !has_key)
                 r = -ECRYPT;
         if (r >= 0 && reg_proc_get(c->pid) == NULL)
@@ -637,11 +620,7 @@ void flow_h_alloc(struct conn *      c,
                 flow_keys_add(k);
         }
 
-        x->qos        = qs;
-        x->deadline   = dl;
-        x->ack_wanted = wants_ack(m);
-        strcpy(x->name, name);
-        req_park(&x->req, c, m);
+        requester_init(x, c, m, name, &qs, dl);
 
         e = pick_ipcp(name);
         log_dbg("Flow %u: pid %d allocating to %s via %s.", x->id, x->pid,
@@ -649,7 +628,7 @@ void flow_h_alloc(struct conn *      c,
         if (e != NULL && e->type == IPCP_LOCAL)
                 r = splice_local(x, e); /* may answer, and free x */
         else if (e != NULL)
-                r = send_alloc(x, e);
+                r = flow_remote_alloc(x, e);
         else
                 r = query(x);
         if (r < 0)
@@ -730,33 +709,69 @@ void flow_h_accept(struct conn *      c,
 
 /* ---- M_FLOW_JOIN ---- */
 
+/* The broadcast IPCP of layer on this host: NULL with -EIPCPTYPE in
+ * *err if there is none at all, -ENAME if none is operational in
+ * that layer. */
+static struct reg_ipcp * pick_broadcast(const char * layer,
+                                        int *        err)
+{
+        struct list_head * p;
+
+        *err = -EIPCPTYPE;
+        list_for_each(p, reg_ipcp_all()) {
+                struct reg_ipcp * e = list_entry(p, struct reg_ipcp, next);
+                if (e->type != IPCP_BROADCAST)
+                        continue;
+                *err = -ENAME;
+                if (e->state == IPCP_STATE_OPERATIONAL && e->conn != NULL &&
+                    strcmp(e->layer, layer) == 0)
+                        return e;
+        }
+
+        return NULL;
+}
+
+/*
+ * An allocation through the broadcast IPCP of the layer: the requester
+ * half goes to it with the hash of the layer's name (flow_remote.c),
+ * and it answers at once; there is no acceptor. No key exchange: a
+ * layer has no pairwise peer (-ENOTSUP for cypher_s > 0).
+ */
 void flow_h_join(struct conn *      c,
                  const struct msg * m)
 {
-        char               layer[LAYER_MAX_LEN + 1];
-        struct list_head * p;
-        bool               any = false;
-        int                r;
+        char              layer[NAME_MAX_LEN + 1] = "";
+        qosspec_t         qs;
+        int64_t           dl;
+        uint8_t           key[FLOW_PUBKEY_LEN];
+        bool              has_key;
+        struct reg_flow * x;
+        struct reg_ipcp * e = NULL;
+        int               r;
 
-        r = msg_get_str(msg_body(m), T_NAME, layer, LAYER_MAX_LEN);
-        if (r == -ENOENT)
-                r = -EBADMSG;
-        if (r >= 0) {
-                r = -EIPCPTYPE;
-                list_for_each(p, reg_ipcp_all()) {
-                        struct reg_ipcp * e;
-                        e = list_entry(p, struct reg_ipcp, next);
-                        if (e->type != IPCP_BROADCAST)
-                                continue;
-                        any = true;
-                        if (strcmp(e->layer, layer) == 0)
-                                r = -ENOTSUP;
-                }
-                if (any && r == -EIPCPTYPE)
-                        r = -ENAME;
+        r = get_request(m, layer, &qs, &dl, key, &has_key);
+        if (r >= 0 && qs.cypher_s > 0)
+                r = -ENOTSUP;
+        if (r >= 0 && reg_proc_get(c->pid) == NULL)
+                r = -EPERM;
+        if (r >= 0)
+                e = pick_broadcast(layer, &r);
+        if (e != NULL)
+                r = reg_flow_add(FLOW_ALLOC_PENDING, 0, c->pid, &x);
+        if (r < 0) {
+                log_dbg("Pid %d cannot join %s: %s.", c->pid, layer,
+                        irmd_strerror(r));
+                conn_reply(c, m, r);
+                return;
         }
 
-        conn_reply(c, m, r);
+        requester_init(x, c, m, layer, &qs, dl);
+        log_dbg("Flow %u: pid %d joining layer %s via %s.", x->id, x->pid,
+                layer, e->name);
+
+        r = flow_remote_alloc(x, e);
+        if (r < 0)
+                flow_fail_x(x, r);
 }
 
 /* ---- M_FLOW_DEALLOC ---- */

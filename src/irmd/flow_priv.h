@@ -116,11 +116,13 @@ int  flow_mem_new(struct reg_flow * f,
 /* The largest packet of f's flow memory (T_MAX_PKT) (flow_mem.c). */
 size_t flow_max_pkt(const struct reg_flow * f);
 
-/* Requester half x goes through e, a layer that carries data: give it
- * its memory and the IPCP as peer; 0, -EIPCP (e never announced, so
- * it has no eventfd), or as flow_mem_new (flow_remote.c). */
-int  flow_remote_attach(struct reg_flow * x,
-                        struct reg_ipcp * e);
+/* Requester half x (name set) goes through e, a layer that carries
+ * data: give it its memory with the IPCP as peer and send e
+ * M_IPCPD_FLOW_ALLOC with the hash of x's name; the reply completes it
+ * (flow_ipcp.c). 0, -EIPCP (e never announced, so it has no eventfd),
+ * or as flow_mem_new; a refusal by e fails x later (flow_remote.c). */
+int  flow_remote_alloc(struct reg_flow * x,
+                       struct reg_ipcp * e);
 
 /* Give queued half y, which has no peer half here (its requester is on
  * another system), to acceptor a (consumed) (flow_remote.c). */

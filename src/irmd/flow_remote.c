@@ -12,9 +12,12 @@
  *
  *   requester: M_FLOW_ALLOC -> half X with its memory now, and
  *              M_IPCPD_FLOW_ALLOC {X, hash, qos, [key], side 1,
- *              app pid, memfd, app eventfd} (flow.c's send_alloc) ->
+ *              app pid, memfd, app eventfd} (flow_remote_alloc) ->
  *              M_IPCP_FLOW_ALLOC_REPLY {X, result, [acceptor's key]} ->
  *              the application gets X (flow_ipcp.c, flow_x_done).
+ *   joiner:    M_FLOW_JOIN {layer} -> the same through the broadcast
+ *              IPCP of that layer, the hash that of the layer's name
+ *              (flow.c's flow_h_join); that IPCP answers at once.
  *   acceptor:  M_IPCP_FLOW_REQ_ARR {hash, qos, [requester's key]} ->
  *              half Y queued (flow_remote_req_arr), answered T_FLOW_ID;
  *              an accept -> Y's memory, M_IPCPD_FLOW_ALLOC_RESP {Y, 0,
@@ -42,6 +45,7 @@
 #include "reg_name.h"
 #include "reg_proc.h"
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/timeutil.h"
@@ -49,11 +53,13 @@
 #include <ouroboros/errno.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-int flow_remote_attach(struct reg_flow * x,
-                       struct reg_ipcp * e)
+/* Give requester half x its memory, with IPCP e as its peer. */
+static int remote_attach(struct reg_flow * x,
+                         struct reg_ipcp * e)
 {
         struct reg_evfd * ev = flow_evref(e->pid);
         int               r;
@@ -75,6 +81,66 @@ int flow_remote_attach(struct reg_flow * x,
         x->peer_ev  = ev;
 
         return 0;
+}
+
+/* The IPCP took (or refused) M_IPCPD_FLOW_ALLOC for requester half ctx. */
+static void alloc_ack(void *             ctx,
+                      struct reg_ipcp *  e,
+                      int                res,
+                      const struct msg * rep)
+{
+        struct reg_flow * x = reg_flow_get((uint32_t) (uintptr_t) ctx);
+
+        (void) e;
+        (void) rep;
+
+        if (x == NULL || x->state != FLOW_ALLOC_PENDING || x->side != 0)
+                return;
+
+        if (res < 0) {
+                flow_fail_x(x, res == -ETIMEDOUT ? -EIPCP : res);
+                return;
+        }
+
+        x->acked = true;
+}
+
+int flow_remote_alloc(struct reg_flow * x,
+                      struct reg_ipcp * e)
+{
+        struct reg_name *  n = reg_name_get(x->name);
+        struct flow_keys * k = flow_keys_of(x->id);
+        struct msg         out;
+        uint8_t            h[HASH_MAX_LEN];
+        int                len;
+        int                r;
+
+        if (n != NULL)
+                len = reg_name_hash(n, e->hash, h);
+        else
+                len = hash_name(e->hash, x->name, h);
+        if (len < 0)
+                return len;
+
+        r = remote_attach(x, e);
+        if (r < 0)
+                return r;
+
+        x->ipcp = e;
+        msg_init(&out, M_IPCPD_FLOW_ALLOC, 0, 0);
+        msg_put_u32(&out, T_FLOW_ID, x->id);
+        msg_put_bytes(&out, T_HASH, h, (size_t) len);
+        msg_put_qos(&out, T_QOS, &x->qos);
+        if (k != NULL)
+                msg_put_bytes(&out, T_PUBKEY, k->req, FLOW_PUBKEY_LEN);
+        /* the IPCP's side of the memory */
+        msg_put_u8(&out, T_SIDE, (uint8_t) (1 - x->side));
+        msg_put_u32(&out, T_PEER_PID, (uint32_t) x->pid);
+        msg_put_fd(&out, x->mem->fd);
+        msg_put_fd(&out, flow_proc_evfd(x->pid));
+
+        return ipcp_send_req(e, &out, IRMD_IPCP_REQ_NS, alloc_ack,
+                             (void *) (uintptr_t) x->id);
 }
 
 void flow_remote_req_arr(struct conn *           c,

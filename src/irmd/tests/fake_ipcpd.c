@@ -4,7 +4,8 @@
  * bootstrap and registrations, and splices flows like the local layer
  * (FLOW_ALLOC X -> FLOW_REQ_ARR {peer X} -> Y; FLOW_ALLOC_RESP Y ->
  * FLOW_ALLOC_REPLY {X, result, peer Y}). Exits on EOF from the IRMd.
- * Installed also as ipcpd-unicast, ipcpd-eth-dix and ipcpd-udp6 (its
+ * Installed also as ipcpd-unicast, ipcpd-eth-dix, ipcpd-udp6 and
+ * ipcpd-broadcast (a hub on one host, fake_ipcpd_bcast.c) (its
  * type follows argv[0]: any ipcpd-<type>); as unicast it answers every M_IPCPD_QUERY
  * positively and accepts enrollment, so the IRMd's query path and
  * enrollment can be tested. Every type but local carries data: flows
@@ -201,8 +202,12 @@ static void on_request(void)
         struct pair *   p;
         int             i;
 
-        if (type != IPCP_LOCAL && data_request())
+        if (type == IPCP_BROADCAST) {
+                if (bc_request())
+                        return;
+        } else if (type != IPCP_LOCAL && data_request()) {
                 return;
+        }
 
         if (in.type == M_IPCPD_BOOTSTRAP || in.type == M_IPCPD_ENROLL ||
             in.type == M_IPCPD_CONNECT || in.type == M_IPCPD_DISCONNECT ||
@@ -366,7 +371,10 @@ int main(int    argc,
 
         for (;;) {
                 int r;
-                if (type != IPCP_LOCAL && !data_wait(sock))
+                if (type == IPCP_BROADCAST && !bc_wait(sock))
+                        continue;
+                if (type != IPCP_LOCAL && type != IPCP_BROADCAST &&
+                    !data_wait(sock))
                         continue;
                 r = msg_recv(sock, &in, type != IPCP_LOCAL ? 0 : -1);
                 if (r == -EPIPE)

@@ -91,9 +91,8 @@ static void dp_free(struct dpair * p)
         memset(p, 0, sizeof(*p));
 }
 
-/* Adopt the side handed with in (T_SIDE, T_PEER_PID, memfd, evfd). */
-static int adopt(uint32_t          id,
-                 const qosspec_t * qs)
+int data_adopt(uint32_t          id,
+               const qosspec_t * qs)
 {
         uint8_t  side;
         uint32_t pid;
@@ -160,7 +159,7 @@ static void on_alloc(void)
                 return;
         }
 
-        fd = adopt(id, &qs);
+        fd = data_adopt(id, &qs);
         if (fd < 0) {
                 fprintf(stderr, "fake ipcpd: cannot adopt flow %u: %d\n",
                         id, fd);
@@ -212,7 +211,7 @@ static void on_alloc_resp(void)
                 return;
         }
 
-        fd = res == 0 ? adopt(id, &qs) : res;
+        fd = res == 0 ? data_adopt(id, &qs) : res;
         reply(fd < 0 ? fd : 0);
         if (fd < 0) {
                 fprintf(stderr, "fake ipcpd: flow %u refused: %d\n", id,
@@ -228,18 +227,26 @@ static void on_alloc_resp(void)
         alloc_reply(p->x, 0, key);
 }
 
+int data_dealloc_id(uint32_t * id)
+{
+        if (msg_get_u32(msg_body(&in), T_FLOW_ID, id) < 0) {
+                reply(-EBADMSG);
+                return -EBADMSG;
+        }
+        reply(0);
+
+        fprintf(stderr, "fake ipcpd: dealloc %u\n", *id);
+
+        return 0;
+}
+
 static void on_dealloc(void)
 {
         struct dpair * p;
         uint32_t       id;
 
-        if (msg_get_u32(msg_body(&in), T_FLOW_ID, &id) < 0) {
-                reply(-EBADMSG);
+        if (data_dealloc_id(&id) < 0)
                 return;
-        }
-        reply(0);
-
-        fprintf(stderr, "fake ipcpd: dealloc %u\n", id);
 
         p = dp_find(id, 0, 0);
         if (p == NULL || p->fy >= 0)

@@ -22,7 +22,6 @@
 #include <ouroboros/errno.h>
 #include <ouroboros/qos.h>
 
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,48 +44,6 @@ struct acc_report {
 #define END_DOWN   1
 #define END_DEAD   2
 #define END_OTHER  3
-
-/* The IRMd's flow memories: memfds among its descriptors. */
-static int n_memfds(pid_t pid)
-{
-        char            path[300];
-        char            link[300];
-        DIR *           dir;
-        struct dirent * e;
-        ssize_t         n;
-        int             cnt = 0;
-
-        snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-        dir = opendir(path);
-        CHECK(dir != NULL);
-        while ((e = readdir(dir)) != NULL) {
-                snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid,
-                         e->d_name);
-                n = readlink(path, link, sizeof(link) - 1);
-                if (n <= 0)
-                        continue;
-                link[n] = '\0';
-                if (strstr(link, "memfd:ouroboros-flow") != NULL)
-                        ++cnt;
-        }
-        closedir(dir);
-
-        return cnt;
-}
-
-static bool memfds_are(struct th_irmd * d,
-                       int              n)
-{
-        int i;
-
-        for (i = 0; i < 300; ++i) {
-                if (n_memfds(d->pid) == n)
-                        return true;
-                th_sleep_ms(10);
-        }
-
-        return false;
-}
 
 /* Child: accept with key B, report, echo every packet until the flow
  * ends; exit with how it ended. */
@@ -334,7 +291,7 @@ void t_flows_data(void)
         /* 1. data both ways; the requester deallocates: the IPCP is
          * told and closes the acceptor's flow, which reads to the end */
         connect_pair(&d, ipcp, &fa, &shm, &rep, &child);
-        CHECK(memfds_are(&d, 2)); /* one per half, nothing else */
+        CHECK(tp_memfds_are(&d, 2)); /* one per half, nothing else */
         echo_some(shm, 100);
         release(&d, &fa, shm);
         snprintf(line, sizeof(line), "fake ipcpd: dealloc %u", fa.id);
@@ -342,7 +299,7 @@ void t_flows_data(void)
         CHECK_EQ(wait_child(child), END_CLOSED);
         snprintf(line, sizeof(line), "fake ipcpd: dealloc %u", rep.f.id);
         CHECK(tp_wait_log(&d, line, 3000)); /* its exit released it */
-        CHECK(memfds_are(&d, 0));
+        CHECK(tp_memfds_are(&d, 0));
 
         /* 2. the acceptor is killed: the IPCP is told, closes ours */
         connect_pair(&d, ipcp, &fa, &shm, &rep, &child);
@@ -354,7 +311,7 @@ void t_flows_data(void)
         CHECK(tp_wait_for(peer_closed, shm, 3000));
         CHECK_EQ(flow_shm_peek(shm, &pkt, true, NULL), -EFLOWDOWN);
         release(&d, &fa, shm);
-        CHECK(memfds_are(&d, 0));
+        CHECK(tp_memfds_are(&d, 0));
 
         /* 3. a request nobody accepts: the requester times out, the IPCP
          * withdraws it and the IRMd refuses the queued half */
@@ -362,7 +319,7 @@ void t_flows_data(void)
         CHECK_EQ(fa.res, -ETIMEDOUT);
         CHECK(tp_wait_log(&d, "fake ipcpd: alloc_resp", 3000));
         CHECK(th_log_has(&d, "refused -"));
-        CHECK(memfds_are(&d, 0));
+        CHECK(tp_memfds_are(&d, 0));
 
         /* 4. an encrypted flow accepted without a key: both fail, the
          * IPCP is refused the half with -ECRYPT */
@@ -375,7 +332,7 @@ void t_flows_data(void)
         snprintf(line, sizeof(line), "refused %d", -ECRYPT);
         CHECK(tp_wait_log(&d, line, 3000));
         CHECK_EQ(tp_child_cmd(&c, 'q'), 0);
-        CHECK(memfds_are(&d, 0));
+        CHECK(tp_memfds_are(&d, 0));
 
         /* 5. the IPCP is killed: both ends see their flow down */
         connect_pair(&d, ipcp, &fa, &shm, &rep, &child);
@@ -385,7 +342,7 @@ void t_flows_data(void)
         CHECK_EQ(flow_shm_peek(shm, &pkt, true, NULL), -EFLOWDOWN);
         CHECK_EQ(wait_child(child), END_DOWN);
         release(&d, &fa, shm);
-        CHECK(memfds_are(&d, 0));
+        CHECK(tp_memfds_are(&d, 0));
 
         CHECK_EQ(th_stop(&d), 0);
 }
@@ -406,6 +363,6 @@ void t_flows_noannounce(void)
         tp_flow_alloc(&d, "srv", 1000, &fa);
         CHECK_EQ(fa.res, -EIPCP);
         CHECK(th_log_has(&d, "never announced"));
-        CHECK(memfds_are(&d, 0));
+        CHECK(tp_memfds_are(&d, 0));
         CHECK_EQ(th_stop(&d), 0);
 }

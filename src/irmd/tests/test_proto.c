@@ -184,7 +184,7 @@ static void t_mgmt(void)
         msg_init(&tp_m, M_FLOW_JOIN, 0, 15);
         msg_put_str(&tp_m, T_NAME, "bc");
         msg_put_qos(&tp_m, T_QOS, &qos_raw);
-        CHECK_EQ(th_req(&d, &tp_m, &tp_r), -EIPCPTYPE);
+        CHECK_EQ(th_req(&d, &tp_m, &tp_r), -EPERM); /* as an alloc */
 
         msg_init(&tp_m, M_IPCP_DESTROY, 0, 16);
         msg_put_str(&tp_m, T_IPCP_NAME, "loc");
@@ -556,6 +556,7 @@ int main(int    argc,
                 { "layers", t_layers },
                 { "flows_data", t_flows_data },
                 { "flows_noannounce", t_flows_noannounce },
+                { "join", t_join },
         };
         size_t i;
 

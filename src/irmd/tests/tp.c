@@ -280,6 +280,47 @@ int tp_n_fds(pid_t pid)
 }
 
 
+/* The flow memories among pid's descriptors. */
+static int n_memfds(pid_t pid)
+{
+        char            path[300];
+        char            link[300];
+        DIR *           dir;
+        struct dirent * e;
+        ssize_t         n;
+        int             cnt = 0;
+
+        snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+        dir = opendir(path);
+        CHECK(dir != NULL);
+        while ((e = readdir(dir)) != NULL) {
+                snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid,
+                         e->d_name);
+                n = readlink(path, link, sizeof(link) - 1);
+                if (n <= 0)
+                        continue;
+                link[n] = '\0';
+                if (strstr(link, "memfd:ouroboros-flow") != NULL)
+                        ++cnt;
+        }
+        closedir(dir);
+
+        return cnt;
+}
+
+bool tp_memfds_are(const struct th_irmd * d, int n)
+{
+        int i;
+
+        for (i = 0; i < 300; ++i) {
+                if (n_memfds(d->pid) == n)
+                        return true;
+                th_sleep_ms(10);
+        }
+
+        return false;
+}
+
 /* Occurrences of s in d's log. */
 int tp_log_count(const struct th_irmd * d, const char * s)
 {

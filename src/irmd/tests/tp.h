@@ -85,6 +85,8 @@ bool  tp_is_down(void * shm);
 bool  tp_wait_log(const struct th_irmd * d, const char * s, int ms);
 int   tp_log_count(const struct th_irmd * d, const char * s);
 int   tp_n_fds(pid_t pid);
+/* Wait up to 3 s until the IRMd holds n flow memories (memfds). */
+bool  tp_memfds_are(const struct th_irmd * d, int n);
 void  tp_write_file(const char * path, const char * text);
 
 /* Scenarios of test_daemon.c. */
@@ -105,6 +107,9 @@ void  t_flows_lost(void);
 /* test_flows_data.c */
 void  t_flows_data(void);
 void  t_flows_noannounce(void);
+
+/* test_join.c */
+void  t_join(void);
 
 /* test_layers.c */
 void  t_layers(void);
