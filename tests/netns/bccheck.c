@@ -47,7 +47,9 @@
  *
  * Exit status: 0 pass, 1 a check failed, 2 setup error (usage, join).
  */
-#define _POSIX_C_SOURCE 200809L
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* ppoll */
+#endif
 
 #include <ouroboros/dev.h>
 #include <ouroboros/errno.h>
@@ -712,7 +714,7 @@ int main(int    argc,
         while (1) {
                 int64_t t = now_ns();
                 long    got;
-                int     wait_ms;
+                int64_t wait_ns;
 
                 if (t >= end) {
                         printf("DEADLINE after %ld ms\n", o.deadline_ms);
@@ -748,15 +750,15 @@ int main(int    argc,
                     t - quiet_since >= o.quiet_ms * 1000000LL)
                         break;
                 if (going && sent < o.count)
-                        wait_ms = next > t ? (int) ((next - t) / 1000000) : 0;
+                        wait_ns = next > t ? next - t : 0;
                 else
-                        wait_ms = 50;
-                if (going && sent < o.count && o.interval_us == 0)
-                        wait_ms = 0;
+                        wait_ns = 50000000;
                 {
-                        struct pollfd p = { pfd, POLLIN, 0 };
+                        struct pollfd   p  = { pfd, POLLIN, 0 };
+                        struct timespec to = { wait_ns / 1000000000,
+                                               wait_ns % 1000000000 };
 
-                        if (poll(&p, 1, wait_ms) < 0 && errno != EINTR)
+                        if (ppoll(&p, 1, &to, NULL) < 0 && errno != EINTR)
                                 return EX_SETUP;
                 }
                 got = drain();
