@@ -178,14 +178,6 @@ bc_new_run() {
         rm -f "$BC_GO"
 }
 
-# bc_expect ID...: the -e flags for writers ID... (BC_COUNT each).
-bc_expect() {
-        local i
-        for i in "$@"; do
-                echo "-e $i:$BC_COUNT"
-        done
-}
-
 bc_time() {
         echo "$1: $(( $(nn_ms) - $2 )) ms"
 }
@@ -208,7 +200,7 @@ bc_round() {
                 for ex in $(bc_ids "$base"); do
                         [ "$ex" = "$id" ] && continue
                         [[ " $* " == *" $ex "* ]] && continue
-                        others+=($(bc_expect "$ex"))
+                        others+=(-e "$ex:$BC_COUNT")
                 done
                 bc_start "$m" "$id" -n "$BC_COUNT" -I "$BC_US" -p 100 \
                         "${others[@]}"
@@ -292,7 +284,7 @@ bc_isolate() {
                 id=$(( 400 + $(bc_n "$m") ))
                 others=()
                 for x in 401 402 403 405; do
-                        [ "$x" = "$id" ] || others+=($(bc_expect "$x"))
+                        [ "$x" = "$id" ] || others+=(-e "$x:$BC_COUNT")
                 done
                 others+=(-e "404:$BC_COUNT:@$NN_DIR/from-404")
                 bc_start "$m" "$id" -n "$BC_COUNT" -I "$BC_US" -p 100 \
