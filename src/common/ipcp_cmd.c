@@ -305,6 +305,24 @@ const char * ipcp_cmd_unsupported(enum ipcp_cmd_op op,
         }
 }
 
+const char * const * ipcp_cmd_comps(enum ipcp_type t)
+{
+        static const char * const both[]    = { "mgmt", "dt", NULL };
+        static const char * const dt_only[] = { "dt", NULL };
+
+        return t == IPCP_BROADCAST ? dt_only : both;
+}
+
+const char * ipcp_cmd_comp_unsupported(enum ipcp_type t,
+                                       const char *   comp)
+{
+        if (t == IPCP_BROADCAST && comp != NULL && strcmp(comp, "dt") != 0)
+                return "broadcast layers have only the 'dt' component: "
+                       "connect with 'component dt' or none";
+
+        return NULL;
+}
+
 int ipcp_cmd_conf(const struct ipcp_cmd * cmd,
                   enum ipcp_type          t,
                   struct layer_config *   conf)

@@ -87,6 +87,16 @@ int          ipcp_cmd_parse(int               argc,
 const char * ipcp_cmd_unsupported(enum ipcp_cmd_op op,
                                   enum ipcp_type   t);
 
+/* The components connect and disconnect of an IPCP of type t reach
+ * when none is given: NULL-terminated, in order ("mgmt", "dt" for
+ * unicast; "dt" for broadcast). */
+const char * const * ipcp_cmd_comps(enum ipcp_type t);
+
+/* Why an IPCP of type t has no component comp (NULL: none given): a
+ * one-line reason, or NULL when it has. */
+const char * ipcp_cmd_comp_unsupported(enum ipcp_type t,
+                                       const char *   comp);
+
 /* The layer configuration of bootstrap cmd for an IPCP of type t:
  * defaults, then the options in order, then the required ones.
  * 0 or -EINVAL and an error. */

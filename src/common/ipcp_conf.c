@@ -23,6 +23,7 @@
 #define T_UDP (IPCP_T(IPCP_UDP4) | IPCP_T(IPCP_UDP6))
 #define T_ETH (IPCP_T(IPCP_ETH_LLC) | IPCP_T(IPCP_ETH_DIX))
 #define T_DIX IPCP_T(IPCP_ETH_DIX)
+#define T_BC  IPCP_T(IPCP_BROADCAST)
 
 #define FIELD(f) .off = offsetof(struct layer_config, f), \
                  .size = sizeof(((struct layer_config *) 0)->f)
@@ -94,6 +95,9 @@ static const struct ipcp_opt opts[] = {
         { .word = "mtu", .kind = IPCP_OPT_NUM, .types = T_ETH, .min = 64,
           .max = 65535, .omit_0 = true, .arg = "<bytes>",
           .note = "the device's", .tag = T_C_MTU, FIELD(mtu) },
+        /* broadcast: the layer's largest message (the same field and
+         * tag as eth's mtu; a type has one of the two) */
+        NUM("mtu", T_BC, 64, 65535, 1450, "<bytes>", "1450", T_C_MTU, mtu),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -262,8 +266,14 @@ void ipcp_conf_init(struct layer_config * conf,
         memset(conf, 0, sizeof(*conf));
         conf->type = t;
 
-        for (i = 0; i < N_OPTS; ++i)
+        /* Backwards, so that of two options on one field (mtu) the
+         * first row's default is the field's for the other types... */
+        for (i = N_OPTS; i-- > 0;)
                 if (has_num(&opts[i]))
+                        store(conf, &opts[i], opts[i].def);
+        /* ...and t's option's default is the field's for t. */
+        for (i = 0; i < N_OPTS; ++i)
+                if (has_num(&opts[i]) && ipcp_opt_applies(&opts[i], t))
                         store(conf, &opts[i], opts[i].def);
 
         /* A layer name that does not fit is left empty, so that a

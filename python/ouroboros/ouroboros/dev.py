@@ -87,9 +87,15 @@ class Flow(_dev.Flow):
 
     def join(self, name: str, qos: Optional[QoSSpec] = None,
              timeo: Timeout = None) -> None:
-        """Join the broadcast layer ``name``.
+        """Join the broadcast layer ``name`` (through its broadcast IPCP
+        on this host): what this flow writes reaches every other flow
+        joined to the layer, never this one; it reads what they write.
 
-        :raises IPCPTypeError: no broadcast layer of that name here.
+        :raises IPCPTypeError: this host has no broadcast IPCP at all.
+        :raises OuroborosNameError: no broadcast IPCP here is in layer
+            ``name`` (or it is not bootstrapped or enrolled yet).
+        :raises NotSupportedError: ``cypher_s`` > 0 (no pairwise peer).
+        :raises FlowTimeoutError: no answer within ``timeo``.
         """
         self._join(name, _qos_arg(qos), timeo)
 

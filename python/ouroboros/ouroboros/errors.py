@@ -19,9 +19,12 @@ derives from it, so ordinary handlers work::
     ├── NotSupportedError                     ENOTSUP: e.g. joining with cypher_s
     ├── IRMdError                             EIRMD: no IRMd reachable
     ├── IPCPError                             EIPCP
-    │   ├── IPCPTypeError                     EIPCPTYPE (no broadcast layer)
+    │   ├── IPCPTypeError                     EIPCPTYPE (no broadcast IPCP
+    │   │                                     on this host, for flow_join)
     │   └── IPCPStateError                    EIPCPSTATE
-    ├── OuroborosNameError                    ENAME: unknown name
+    ├── OuroborosNameError                    ENAME: unknown name (for
+    │                                         flow_join: no broadcast IPCP
+    │                                         here in that layer)
     └── CryptoError                           ECRYPT
 
 Bad arguments (a name that is not a str, a negative count...) raise the

@@ -105,9 +105,20 @@ PyObject * ouro_set_err(ouro_state * st,
                         int          err,
                         const char * what)
 {
+        char msg[256];
+
+        snprintf(msg, sizeof(msg), "%s: %s", what,
+                 ouro_strerror(err < 0 ? -err : err));
+
+        return ouro_set_err_text(st, err, msg);
+}
+
+PyObject * ouro_set_err_text(ouro_state * st,
+                             int          err,
+                             const char * msg)
+{
         PyObject * cls;
         PyObject * exc;
-        char       msg[256];
 
         if (err < 0)
                 err = -err;
@@ -119,7 +130,6 @@ PyObject * ouro_set_err(ouro_state * st,
         if (cls == NULL)
                 return NULL;
 
-        snprintf(msg, sizeof(msg), "%s: %s", what, ouro_strerror(err));
         exc = PyObject_CallFunction(cls, "is", err, msg);
         if (exc == NULL)
                 return NULL;

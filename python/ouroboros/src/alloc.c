@@ -142,6 +142,28 @@ static int flow_adopt_new(FlowObject * self,
         return ouro_flow_adopt(self, fd);
 }
 
+/* The errors of joining layer that say why in its terms. */
+static PyObject * join_err(ouro_state * st,
+                           int          err,
+                           const char * layer)
+{
+        char msg[NAME_MAX_LEN + 200];
+
+        if (err == -EIPCPTYPE)
+                snprintf(msg, sizeof(msg), "flow_join: '%s' is not a "
+                         "broadcast layer (this host has no broadcast "
+                         "IPCP)", layer);
+        else if (err == -ENAME)
+                snprintf(msg, sizeof(msg), "flow_join: '%s' is not a "
+                         "broadcast layer (no broadcast IPCP on this host "
+                         "is in it, or it is not bootstrapped or enrolled "
+                         "yet)", layer);
+        else
+                return ouro_set_err(st, err, "flow_join");
+
+        return ouro_set_err_text(st, err, msg);
+}
+
 static PyObject * flow_alloc_join(FlowObject *    self,
                                   PyObject *      args,
                                   PyObject *      kw,
@@ -208,6 +230,9 @@ static PyObject * flow_alloc_join(FlowObject *    self,
                 fd = flow_run_job(j); /* frees j */
                 if (fd == INT_MIN)
                         return NULL;
+                if (fd < 0 && kind == K_JOIN)
+                        return join_err(ouro_state_of_type(Py_TYPE(self)),
+                                        fd, name);
                 if (fd < 0)
                         return ouro_set_err(ouro_state_of_type(Py_TYPE(self)),
                                             fd, what);

@@ -85,6 +85,8 @@ ouro_state * ouro_state_of_type(PyTypeObject * tp);
 ouro_state * ouro_state_of_mod(PyObject * mod);
 PyObject *   ouro_err_class(ouro_state * st, int err);
 PyObject *   ouro_set_err(ouro_state * st, int err, const char * what);
+/* As ouro_set_err, msg the whole text. */
+PyObject *   ouro_set_err_text(ouro_state * st, int err, const char * msg);
 int          ouro_parse_timeo(PyObject * o, double * out);
 double       ouro_now(void);
 void         ouro_ts(double s, struct timespec * ts);

@@ -141,10 +141,6 @@ def test_encryption_strength_out_of_range(self_name):
         flow_alloc(self_name, QoSSpec(cypher_s=512), timeo=2)
 
 
-def test_join_without_broadcast_layer():
-    with pytest.raises(errors.IPCPTypeError) as ei:
-        flow_join("no-such-broadcast-layer", timeo=2)
-    assert "broadcast" in str(ei.value)
 
 
 def test_alloc_unknown_name_fails_fast(ouro):

@@ -107,6 +107,16 @@ static void test_defaults(void)
         CHECK(c.ls_t_update == 15 && c.ls_t_timeo == 60);
         CHECK(c.port == 3435 && c.ethertype == 0xA000 && c.mtu == 0);
         CHECK(c.ip[0] == '\0' && c.dns[0] == '\0' && c.dev[0] == '\0');
+
+        /* mtu: the device's for eth, 1450 for a broadcast layer. */
+        ipcp_conf_init(&c, IPCP_ETH_DIX, "L");
+        CHECK(c.mtu == 0);
+        ipcp_conf_init(&c, IPCP_BROADCAST, "L");
+        CHECK(c.mtu == 1450);
+        CHECK(!strcmp(word("m", IPCP_BROADCAST), "mtu"));
+        CHECK(ipcp_opt_match("mtu", IPCP_BROADCAST)->def == 1450);
+        CHECK(ipcp_opt_match("mtu", IPCP_ETH_LLC)->def == 0);
+        CHECK(ipcp_opt_match("mtu", IPCP_LOCAL) == NULL);
 }
 
 /* What the library accepts from a caller (ipcp_conf_valid). */
@@ -258,6 +268,15 @@ static void test_same_request(void)
         CHECK(!msg_has(v, T_C_ETHERTYPE));
         CHECK(msg_get_u32(v, T_C_MTU, &u) == 0 && u == 1500);
 
+        /* broadcast: mtu sent always, 1450 by default */
+        CHECK(conf_bytes("b n b l l t broadcast", IPCP_INVALID, &m) == 0);
+        CHECK(msg_sub(msg_body(&m), T_CONF, 0, &v) == 0);
+        CHECK(msg_get_u32(v, T_C_MTU, &u) == 0 && u == 1450);
+        CHECK(conf_bytes("b n b l l t broadcast m 9000", IPCP_INVALID, &m)
+              == 0);
+        CHECK(msg_sub(msg_body(&m), T_CONF, 0, &v) == 0);
+        CHECK(msg_get_u32(v, T_C_MTU, &u) == 0 && u == 9000);
+
         same("bootstrap name p layer l type udp6 ip ::1 port 1 dns ::2",
              "b n p l l t udp6 i ::1 p 1 d ::2");
         CHECK(conf_bytes("b n p l l t udp4 ip 1.2.3.4", IPCP_INVALID, &m)
@@ -304,6 +323,8 @@ static void test_errors(void)
             "unknown hash 'MD5' (expected one of: SHA3_224, SHA3_256, "
             "SHA3_384, SHA3_512)");
         bad("bootstrap name a layer b type eth-dix dev d mtu 10",
+            "mtu must be 64..65535");
+        bad("bootstrap name a layer b type broadcast mtu 63",
             "mtu must be 64..65535");
         bad("bootstrap name a layer b type eth-dix dev d mtu x",
             "mtu must be a number (64..65535), not 'x'");

@@ -220,8 +220,21 @@ static void on_reply(const struct msg * m)
                         msg_result(m));
 }
 
+ipcp_tok_t ipcp_req_tok(void)
+{
+        return ip.in->id;
+}
+
 int ipcp_answer(ipcp_tok_t tok,
                 int        res)
+{
+        return ipcp_answer_ext(tok, res, NULL, NULL);
+}
+
+int ipcp_answer_ext(ipcp_tok_t                 tok,
+                    int                        res,
+                    const struct msg *         extra,
+                    const struct ipcp_attach * at)
 {
         struct later ** lp;
         struct later *  l;
@@ -247,6 +260,15 @@ int ipcp_answer(ipcp_tok_t tok,
         *lp = l->next;
         msg_init(rep, l->type, MSG_F_REPLY, l->id);
         msg_put_i32(rep, T_RESULT, res);
+        if (res == 0 && extra != NULL && extra->len > MSG_HDR_LEN &&
+            rep->len + extra->len - MSG_HDR_LEN <= MSG_MAX) {
+                memcpy(rep->buf + rep->len, extra->buf + MSG_HDR_LEN,
+                       extra->len - MSG_HDR_LEN);
+                rep->len += extra->len - MSG_HDR_LEN;
+        }
+        if (at != NULL && (l->type == M_IPCPD_BOOTSTRAP ||
+                           l->type == M_IPCPD_ENROLL))
+                req_put_attach(rep, at, res == 0);
         free(l);
 
         r = msg_send(ip.sock, rep);

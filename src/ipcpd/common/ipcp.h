@@ -152,6 +152,19 @@ int          ipcp_send(struct msg *  m,
 int          ipcp_answer(ipcp_tok_t tok,
                          int        res);
 
+/* The id of the request whose op runs now (valid inside an op only):
+ * the tok for an op that returns IPCP_LATER and has none (enroll). */
+ipcp_tok_t   ipcp_req_tok(void);
+
+/* ipcp_answer with the fields of an op's answer: on success the body
+ * of extra (may be NULL; fields the op would have added to rep), and
+ * for bootstrap / enroll the layer's report at (may be NULL; T_INFO
+ * also on failure). Results as for ipcp_answer. */
+int          ipcp_answer_ext(ipcp_tok_t                 tok,
+                             int                        res,
+                             const struct msg *         extra,
+                             const struct ipcp_attach * at);
+
 /* M_IPCP_FLOW_REQ_ARR: hash, qos and key of the request, peer_flow the
  * requester's flow id (local splice) or 0 (a remote requester); cb gets
  * the reply (T_FLOW_ID, the accepting half's id). */

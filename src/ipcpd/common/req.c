@@ -239,9 +239,9 @@ static int dispatch(const struct ipcp_ops * ops,
 }
 
 /* Bootstrap and enroll: what the layer reports, on success and failure. */
-static void put_attach(struct msg *               m,
-                       const struct ipcp_attach * at,
-                       bool                       ok)
+void req_put_attach(struct msg *               m,
+                    const struct ipcp_attach * at,
+                    bool                       ok)
 {
         if (ok && at->max_pkt > 0 &&
             msg_put_u32(m, T_MAX_PKT, at->max_pkt > UINT32_MAX ?
@@ -288,7 +288,7 @@ int req_handle(const struct ipcp_ops * ops,
 
         if (req->type == M_IPCPD_BOOTSTRAP || req->type == M_IPCPD_ENROLL) {
                 at.info[IPCP_INFO_MAX] = '\0';
-                put_attach(rep, &at, res == 0);
+                req_put_attach(rep, &at, res == 0);
         }
 
         return res;

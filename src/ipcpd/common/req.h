@@ -19,4 +19,9 @@ int req_handle(const struct ipcp_ops * ops,
                struct msg *            rep,
                struct msg *            extra);
 
+/* Append T_MAX_PKT (when ok) and T_INFO of at to the answer m. */
+void req_put_attach(struct msg *               m,
+                    const struct ipcp_attach * at,
+                    bool                       ok);
+
 #endif /* OUROBOROS_IPCPD_COMMON_REQ_H */

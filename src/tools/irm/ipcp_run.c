@@ -248,11 +248,12 @@ static int run_enroll(const struct irm_cmd * cmd)
 
 static int run_conn(const struct irm_cmd * cmd)
 {
-        static const char * const both[] = { "mgmt", "dt" };
         bool                      conn   = cmd->op == OP_IPCP_CONNECT;
         enum ipcp_cmd_op          op     = conn ? IPCP_CMD_CONNECT
                 : IPCP_CMD_DISCONNECT;
         struct ipcp_list_info     info;
+        const char * const *      comps;
+        const char *              why;
         size_t                    i;
         int                       r;
 
@@ -261,10 +262,16 @@ static int run_conn(const struct irm_cmd * cmd)
                 return r;
         if (ipcp_cmd_unsupported(op, info.type) != NULL)
                 return unsupported(cmd, op, info.type);
+        why = ipcp_cmd_comp_unsupported(info.type, cmd->component);
+        if (why != NULL) {
+                args_err("%s", why);
+                return IRM_EFAIL;
+        }
 
-        for (i = 0; i < ARRAY_LEN(both); ++i) {
+        comps = ipcp_cmd_comps(info.type);
+        for (i = 0; comps[i] != NULL; ++i) {
                 const char * c = cmd->component != NULL ?
-                        cmd->component : both[i];
+                        cmd->component : comps[i];
 
                 if (conn)
                         r = irm_connect_ipcp(cmd->name, cmd->dst, c,

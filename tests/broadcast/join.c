@@ -1,0 +1,81 @@
+/*
+ * Ouroboros tests - an application of a broadcast layer, for
+ * tests/broadcast: joins the layer (flow_join) and
+ *   send N TAG    writes N messages "TAG i" (i = 1..N), then waits
+ *                 linger ms before leaving (default 500);
+ *   listen MS     prints every message it reads, one per line, until
+ *                 MS ms pass without one; then "END count".
+ * Exit 0, or 1 with the error on stderr (a failed join names it).
+ */
+#include <ouroboros/dev.h>
+#include <ouroboros/fccntl.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void usage(void)
+{
+        fprintf(stderr, "usage: join LAYER send N TAG [linger_ms] | "
+                "join LAYER listen MS\n");
+        exit(2);
+}
+
+int main(int    argc,
+         char * argv[])
+{
+        struct timespec to = { 5, 0 };
+        char            buf[70000];
+        ssize_t         n;
+        long            i;
+        long            count = 0;
+        int             fd;
+
+        if (argc < 4)
+                usage();
+
+        fd = flow_join(argv[1], NULL, &to);
+        if (fd < 0) {
+                fprintf(stderr, "flow_join %s: %d\n", argv[1], fd);
+                return 1;
+        }
+
+        if (strcmp(argv[2], "send") == 0 && argc >= 5) {
+                long            linger = argc > 5 ? atol(argv[5]) : 500;
+                struct timespec l;
+
+                for (i = 1; i <= atol(argv[3]); ++i) {
+                        int len = snprintf(buf, sizeof(buf), "%s %ld",
+                                           argv[4], i);
+                        if (flow_write(fd, buf, (size_t) len) < 0) {
+                                fprintf(stderr, "write %ld failed\n", i);
+                                return 1;
+                        }
+                }
+                l.tv_sec  = linger / 1000;
+                l.tv_nsec = (linger % 1000) * 1000000;
+                nanosleep(&l, NULL);
+        } else if (strcmp(argv[2], "listen") == 0) {
+                long ms = atol(argv[3]);
+
+                to.tv_sec  = ms / 1000;
+                to.tv_nsec = (ms % 1000) * 1000000;
+                fccntl(fd, FLOWSRCVTIMEO, &to);
+                printf("READY\n");
+                fflush(stdout);
+                while ((n = flow_read(fd, buf, sizeof(buf) - 1)) >= 0) {
+                        buf[n] = '\0';
+                        printf("%s\n", buf);
+                        fflush(stdout);
+                        ++count;
+                }
+                printf("END %ld\n", count);
+        } else {
+                usage();
+        }
+
+        flow_dealloc(fd);
+
+        return 0;
+}
