@@ -4,7 +4,7 @@
 # message on stderr. Needs no IRMd: options are checked before any flow.
 . "$(dirname "$0")/lib.sh"
 
-for t in oping operf ocbr oecho; do
+for t in oping operf ocbr oecho obc; do
         for h in --help -h; do
                 out=$("$BIN/$t" $h 2>/dev/null) || fail "$t $h exited non-zero"
                 echo "$out" | grep -q "^Usage: $t" \
@@ -51,5 +51,18 @@ expect_bad ocbr
 expect_bad oecho -t -3
 expect_bad oecho -m ""
 expect_bad oecho -x
+expect_bad obc
+expect_bad obc -l
+expect_bad obc -n ""
+expect_bad obc -n L
+expect_bad obc -n L -l -m hi
+expect_bad obc -n L -m ""
+expect_bad obc -n L -m hi -c 0
+expect_bad obc -n L -m hi -i 5x
+expect_bad obc -n L -m - -c 2
+expect_bad obc -n L -l -i 10
+expect_bad obc -n L -l -t 0
+expect_bad obc -n L -l extra
+expect_bad obc -n L -l -Z
 
 echo "PASS: help and option checks"
