@@ -10,14 +10,18 @@
  *                  the flow's largest message fails with EMSGSIZE,
  *                  counted and logged (rate-limited), never dropped
  *                  silently
- *   vde_recv       one message, never blocking (-1 EAGAIN when none):
- *                  users poll vde_datafd first; 0 (EOF) once the layer
- *                  is gone, as a closed switch
+ *   vde_recv       one message, never blocking: users poll vde_datafd
+ *                  first. Woken by an event of the flow and no frame:
+ *                  1, libvdeplug(3)'s "received but dropped" (vde_plug
+ *                  ends at -1, so -1 EAGAIN only when the fd was not
+ *                  readable either); 0 (EOF) once the layer is gone
  *   vde_datafd     the event set's pollable fd (fset_fd): readable while
  *                  a message waits or an event is unreported; vde_recv
  *                  reports events (fevent) when it finds no message, so
  *                  the fd never stays readable with nothing to read
- *   vde_ctlfd      -1: there is no control connection (as vxvde, udp)
+ *   vde_ctlfd      a pipe that hangs up (POLLHUP, read 0) once the layer
+ *                  is gone, as a switch's control socket: vde_plug
+ *                  watches it to end
  *
  * MTU: as on Ethernet, the largest payload of a frame; a frame may be
  * mtu + 14 bytes (header) or mtu + 18 with an 802.1Q tag. Default and
@@ -26,6 +30,12 @@
  * The plugin writes to stderr, as libvdeplug's own plugins do: the
  * reason vde_open fails, frames refused or cut, and a summary of those
  * at vde_close.
+ *
+ * Threads: one thread may send while another receives (a stack's
+ * output and input). Counters are atomic, the log line has a lock, and
+ * a MSG_DONTWAIT send makes the flow's writes non-blocking under wlock
+ * only for its own write: a blocking send that meets that moment
+ * (EAGAIN) waits for wlock and writes again.
  */
 #include "vde_url.h"
 
@@ -35,8 +45,12 @@
 #include <ouroboros/fqueue.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libvdeplug_mod.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,12 +58,12 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #define ETH_HDR      14
 #define ETH_TAG      4       /* 802.1Q */
 #define ETH_TPID     0x8100
 #define LOG_GAP_S    1       /* at most one line per second per plug */
-#define RECV_SKIP    16      /* empty messages skipped per vde_recv */
 
 /* The first two fields are struct vdeconn's: libvdeplug fills them. */
 struct vde_ouro {
@@ -60,16 +74,20 @@ struct vde_ouro {
         fset_t *                set;     /* holds fd; its fset_fd polls */
         fqueue_t *              fq;
         int                     efd;     /* fset_fd(set) */
-        uint32_t                flags;   /* the flow's flags now */
+        int                     ctl_r;   /* vde_ctlfd: a pipe's read end */
+        atomic_int              ctl_w;   /* its write end; -1: gone */
+        uint32_t                flags;   /* the flow's flags (blocking) */
+        pthread_mutex_t         wlock;   /* a MSG_DONTWAIT write */
         size_t                  mtu;     /* largest frame payload */
         size_t                  max_pkt; /* largest flow_write */
         uint8_t *               scratch; /* max_pkt: a message cut short */
         char                    layer[VDE_URL_LAYER_MAX + 1];
 
-        unsigned long           tx_big;    /* refused: above the MTU */
-        unsigned long           tx_runt;   /* refused: no Ethernet header */
-        unsigned long           rx_cut;    /* cut to the caller's buffer */
-        unsigned long           rx_empty;  /* empty messages skipped */
+        atomic_ulong            tx_big;    /* refused: above the MTU */
+        atomic_ulong            tx_runt;   /* refused: no Ethernet header */
+        atomic_ulong            rx_cut;    /* cut to the caller's buffer */
+        atomic_ulong            rx_empty;  /* empty messages skipped */
+        pthread_mutex_t         log_lock;
         unsigned long           quiet;     /* lines not logged since */
         struct timespec         logged;    /* the last line logged */
 };
@@ -117,9 +135,11 @@ static void plug_log(struct vde_ouro * c,
         va_list         ap;
 
         clock_gettime(CLOCK_MONOTONIC, &now);
+        pthread_mutex_lock(&c->log_lock);
         if (c->logged.tv_sec != 0 && now.tv_sec - c->logged.tv_sec <
             LOG_GAP_S) {
                 ++c->quiet;
+                pthread_mutex_unlock(&c->log_lock);
                 return;
         }
 
@@ -133,6 +153,7 @@ static void plug_log(struct vde_ouro * c,
 
         c->quiet  = 0;
         c->logged = now;
+        pthread_mutex_unlock(&c->log_lock);
 }
 
 static void * fail(const char * url,
@@ -152,20 +173,6 @@ static void * fail(const char * url,
         return NULL;
 }
 
-static int plug_flags(struct vde_ouro * c,
-                      uint32_t          flags)
-{
-        int r;
-
-        if (flags == c->flags)
-                return 0;
-        r = fccntl(c->fd, FLOWSFLAGS, flags);
-        if (r < 0)
-                return r;
-        c->flags = flags;
-        return 0;
-}
-
 static void plug_free(struct vde_ouro * c)
 {
         if (c->set != NULL)
@@ -174,14 +181,47 @@ static void plug_free(struct vde_ouro * c)
                 fqueue_destroy(c->fq);
         if (c->fd >= 0)
                 flow_dealloc(c->fd);
+        if (c->ctl_r >= 0)
+                close(c->ctl_r);
+        if (atomic_load(&c->ctl_w) >= 0)
+                close(atomic_load(&c->ctl_w));
         free(c->scratch);
+        pthread_mutex_destroy(&c->wlock);
+        pthread_mutex_destroy(&c->log_lock);
         free(c);
+}
+
+/*
+ * Report the set's events (fevent) so that its fd goes quiet: one pass
+ * reports every event waiting (a FLOW_PKT stays while a packet does,
+ * and the caller reads it). -ENOTALLOC when the flow was deallocated.
+ */
+static int drain_events(struct vde_ouro * c)
+{
+        struct timespec zero = { 0, 0 };
+        int             gone = 0;
+
+        if (fevent(c->set, c->fq, &zero) <= 0)
+                return 0;
+
+        while (fqueue_next(c->fq) >= 0) {
+                if (fqueue_type(c->fq) == FLOW_DEALLOC)
+                        gone = -ENOTALLOC;
+        }
+
+        return gone;
 }
 
 /* The event set whose fd is vde_datafd. */
 static int plug_set(struct vde_ouro * c)
 {
+        int p[2];
         int r;
+
+        if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+                return -errno;
+        c->ctl_r = p[0];
+        atomic_store(&c->ctl_w, p[1]);
 
         c->set = fset_create();
         c->fq  = fqueue_create();
@@ -214,8 +254,12 @@ static VDECONN * ouro_open(char *                 url,
         c = calloc(1, sizeof(*c));
         if (c == NULL)
                 return fail(url, ENOMEM, "out of memory");
-        c->fd  = -1;
-        c->efd = -1;
+        c->fd    = -1;
+        c->efd   = -1;
+        c->ctl_r = -1;
+        atomic_init(&c->ctl_w, -1);
+        pthread_mutex_init(&c->wlock, NULL);
+        pthread_mutex_init(&c->log_lock, NULL);
         memcpy(c->layer, u.layer, sizeof(c->layer));
 
         r = flow_join(u.layer, NULL, NULL);
@@ -256,11 +300,12 @@ static VDECONN * ouro_open(char *                 url,
         }
 
         /* Reads never block nor split a message; writes keep whole. */
-        c->flags = FLOWFDEFAULT;
-        r = plug_flags(c, FLOWFRDWR | FLOWFWNOPART | FLOWFRNOPART |
-                       FLOWFRNOBLOCK);
+        c->flags = FLOWFRDWR | FLOWFWNOPART | FLOWFRNOPART | FLOWFRNOBLOCK;
+        r = fccntl(c->fd, FLOWSFLAGS, c->flags);
         if (r == 0)
                 r = plug_set(c);
+        if (r == 0)     /* the join's own event: the fd starts quiet */
+                r = drain_events(c);
         if (r < 0) {
                 plug_free(c);
                 return fail(url, sys_errno(-r), "cannot set up the flow: "
@@ -279,41 +324,64 @@ static size_t frame_max(const struct vde_ouro * c,
         return c->mtu + ETH_HDR + (type == ETH_TPID ? ETH_TAG : 0);
 }
 
+/* One frame; nb: do not wait for room (see Threads at the top). */
+static ssize_t write_frame(struct vde_ouro * c,
+                           const void *      buf,
+                           size_t            len,
+                           bool              nb)
+{
+        ssize_t r;
+
+        if (!nb) {
+                r = flow_write(c->fd, buf, len);
+                if (r != -EAGAIN)
+                        return r;
+                pthread_mutex_lock(&c->wlock);  /* a nb write was on */
+                r = flow_write(c->fd, buf, len);
+                pthread_mutex_unlock(&c->wlock);
+                return r;
+        }
+
+        pthread_mutex_lock(&c->wlock);
+        r = fccntl(c->fd, FLOWSFLAGS, c->flags | FLOWFWNOBLOCK);
+        if (r == 0) {
+                r = flow_write(c->fd, buf, len);
+                fccntl(c->fd, FLOWSFLAGS, c->flags);
+        }
+        pthread_mutex_unlock(&c->wlock);
+
+        return r;
+}
+
 static ssize_t ouro_send(VDECONN *    conn,
                          const void * buf,
                          size_t       len,
                          int          flags)
 {
         struct vde_ouro * c = (struct vde_ouro *) conn;
-        uint32_t          ff;
         ssize_t           r;
 
         if (buf == NULL || len < ETH_HDR) {
-                ++c->tx_runt;
                 plug_log(c, "frame of %zu bytes refused: shorter than an "
-                         "Ethernet header (%lu so far)", len, c->tx_runt);
+                         "Ethernet header (%lu so far)", len,
+                         atomic_fetch_add(&c->tx_runt, 1) + 1);
                 errno = EINVAL;
                 return -1;
         }
 
         if (len > frame_max(c, buf)) {
-                ++c->tx_big;
                 plug_log(c, "frame of %zu bytes refused: above mtu %zu "
-                         "(%lu so far)", len, c->mtu, c->tx_big);
+                         "(%lu so far)", len, c->mtu,
+                         atomic_fetch_add(&c->tx_big, 1) + 1);
                 errno = EMSGSIZE;
                 return -1;
         }
 
-        ff = c->flags & ~(uint32_t) FLOWFWNOBLOCK;
-        if (flags & MSG_DONTWAIT)
-                ff |= FLOWFWNOBLOCK;
-        r = plug_flags(c, ff);
-        if (r == 0)
-                r = flow_write(c->fd, buf, len);
+        r = write_frame(c, buf, len, flags & MSG_DONTWAIT);
         if (r == -EMSGSIZE) {   /* the layer's limit changed */
-                ++c->tx_big;
                 plug_log(c, "frame of %zu bytes refused by the layer "
-                         "(%lu so far)", len, c->tx_big);
+                         "(%lu so far)", len,
+                         atomic_fetch_add(&c->tx_big, 1) + 1);
         }
         if (r < 0) {
                 errno = sys_errno((int) -r);
@@ -334,9 +402,8 @@ static ssize_t recv_cut(struct vde_ouro * c,
         if (r < 0)
                 return r;
 
-        ++c->rx_cut;
         plug_log(c, "frame of %zd bytes cut to the %zu-byte buffer (%lu so "
-                 "far)", r, len, c->rx_cut);
+                 "far)", r, len, atomic_fetch_add(&c->rx_cut, 1) + 1);
         memcpy(buf, c->scratch, len);
 
         return (ssize_t) len;
@@ -356,20 +423,25 @@ static ssize_t read_one(struct vde_ouro * c,
         return r;
 }
 
-/* No message: report the set's events so that its fd goes quiet. */
-static int drain_events(struct vde_ouro * c)
+/* The layer is gone: the control pipe hangs up, vde_recv says EOF. */
+static ssize_t plug_gone(struct vde_ouro * c,
+                         int               err)
 {
-        struct timespec zero = { 0, 0 };
-        int             gone = 0;
+        int w = atomic_exchange(&c->ctl_w, -1);
 
-        while (fevent(c->set, c->fq, &zero) > 0) {
-                while (fqueue_next(c->fq) >= 0) {
-                        if (fqueue_type(c->fq) == FLOW_DEALLOC)
-                                gone = -ENOTALLOC;
-                }
+        if (w >= 0) {
+                plug_log(c, "layer gone: %s", ouro_strerror(err));
+                close(w);
         }
 
-        return gone;
+        return 0;
+}
+
+static bool fd_readable(int fd)
+{
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+
+        return poll(&p, 1, 0) > 0;
 }
 
 static ssize_t ouro_recv(VDECONN * conn,
@@ -378,34 +450,35 @@ static ssize_t ouro_recv(VDECONN * conn,
                          int       flags)
 {
         struct vde_ouro * c = (struct vde_ouro *) conn;
-        ssize_t           r = -EAGAIN;
-        int               i;
+        bool              woken;
+        ssize_t           r;
 
         (void) flags;   /* never blocks: see the top of the file */
 
-        for (i = 0; i < RECV_SKIP; ++i) {
-                r = read_one(c, buf, len);
-                if (r == -EAGAIN) {
-                        /* once more after the events: one came first */
-                        r = drain_events(c);
-                        if (r == 0)
-                                r = read_one(c, buf, len);
-                }
-                if (r != 0)
-                        break;
-                ++c->rx_empty;  /* not a frame; 0 would mean EOF */
-        }
+        if (atomic_load(&c->ctl_w) < 0)
+                return 0;
 
-        if (r == 0)
-                r = -EAGAIN;
+        r = read_one(c, buf, len);
         if (r == -EAGAIN) {
-                errno = EAGAIN;
-                return -1;
+                /* An event, not a frame, may have made the fd readable:
+                 * report it (fevent) so that the fd goes quiet. */
+                woken = fd_readable(c->efd);
+                r = drain_events(c);
+                if (r == 0)
+                        r = read_one(c, buf, len);
+                if (r == -EAGAIN && woken)
+                        return 1;       /* libvdeplug(3): "dropped" */
+                if (r == -EAGAIN) {
+                        errno = EAGAIN; /* nothing, and no poll said so */
+                        return -1;
+                }
         }
-        if (r < 0) {
-                plug_log(c, "layer gone: %s", ouro_strerror((int) -r));
-                return 0;       /* EOF, as a switch that closed */
+        if (r == 0) {   /* an empty message: not a frame */
+                atomic_fetch_add(&c->rx_empty, 1);
+                return 1;
         }
+        if (r < 0)
+                return plug_gone(c, (int) -r);
 
         return r;
 }
@@ -417,19 +490,22 @@ static int ouro_datafd(VDECONN * conn)
 
 static int ouro_ctlfd(VDECONN * conn)
 {
-        (void) conn;
-        return -1;
+        return ((struct vde_ouro *) conn)->ctl_r;
 }
 
 static int ouro_close(VDECONN * conn)
 {
-        struct vde_ouro * c = (struct vde_ouro *) conn;
+        struct vde_ouro * c     = (struct vde_ouro *) conn;
+        unsigned long     big   = atomic_load(&c->tx_big);
+        unsigned long     runt  = atomic_load(&c->tx_runt);
+        unsigned long     cut   = atomic_load(&c->rx_cut);
+        unsigned long     empty = atomic_load(&c->rx_empty);
 
-        if (c->tx_big + c->tx_runt + c->rx_cut + c->rx_empty > 0)
+        if (big + runt + cut + empty > 0)
                 fprintf(stderr, "ouroboros://%s: %lu frames refused above "
                         "mtu %zu, %lu runts refused, %lu frames cut, %lu "
-                        "empty messages skipped\n", c->layer, c->tx_big,
-                        c->mtu, c->tx_runt, c->rx_cut, c->rx_empty);
+                        "empty messages skipped\n", c->layer, big, c->mtu,
+                        runt, cut, empty);
 
         plug_free(c);
         return 0;

@@ -2,9 +2,10 @@
 # sourced by tests/vdeplug/test_*.sh after tests/harness.sh.
 #
 #   vdeplug_need            the plugin in the build (VDEPLUGIN_PATH set to
-#                           its folder) or a skip when libvdeplug-dev is
-#                           not installed; a plugin missing from a build
-#                           that has libvdeplug-dev is a failure
+#                           its folder, then the system's) or a skip when
+#                           libvdeplug-dev is not installed; a plugin
+#                           missing from a build that has libvdeplug-dev
+#                           is a failure
 #   vdeplug_hub LAYER N     a broadcast layer LAYER of N members
 #                           (bc1..bcN) over the local layer "local",
 #                           every member connected to bc1; a skip when
@@ -24,7 +25,14 @@ vdeplug_need() {
         # refuses.
         ldd "$BIN/irmd" | grep -q libasan &&
                 skip "libvdeplug cannot load plugins under ASan (sanitizer build)"
-        export VDEPLUGIN_PATH=$VDEPLUG_DIR
+        # VDEPLUGIN_PATH replaces libvdeplug's own list: the system's
+        # plugin folder (next to libvdeplug.so, vde:// and the others)
+        # goes after the build's.
+        local lib
+        lib=$(ldd "$BIN/test-vdeplug-plugs" | awk '/libvdeplug\.so/ { print $3 }')
+        [ -n "$lib" ] || fail "test-vdeplug-plugs is not linked to libvdeplug"
+        lib=$(dirname "$(realpath "$lib")")
+        export VDEPLUGIN_PATH=$VDEPLUG_DIR:$lib/vdeplug
 }
 
 vdeplug_hub() {
