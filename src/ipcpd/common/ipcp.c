@@ -76,18 +76,6 @@ enum ipcp_type ipcp_type(void)
         return ip.type;
 }
 
-int ipcp_ident_set(const char *   name,
-                   enum ipcp_type type)
-{
-        if (name == NULL || strlen(name) > IPCP_NAME_MAX_LEN)
-                return -EINVAL;
-
-        strcpy(ip.name, name);
-        ip.type = type;
-
-        return 0;
-}
-
 struct msg * ipcp_msg_new(uint16_t type)
 {
         struct msg * m = malloc(sizeof(*m));

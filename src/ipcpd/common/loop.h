@@ -10,8 +10,6 @@
 #ifndef OUROBOROS_IPCPD_COMMON_LOOP_H
 #define OUROBOROS_IPCPD_COMMON_LOOP_H
 
-#include <ouroboros/irm.h>
-
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -37,11 +35,5 @@ void     loop_set_post(void (* post)(void));
 
 /* Returns from poll() so far (tests: an idle loop does not wake). */
 uint64_t loop_iterations(void);
-
-/* For a program that runs the loop without ipcp_main (a test): the
- * name and type ipcp_name() and ipcp_type() report (defined in ipcp.c).
- * 0 or -EINVAL. */
-int      ipcp_ident_set(const char *   name,
-                        enum ipcp_type type);
 
 #endif /* OUROBOROS_IPCPD_COMMON_LOOP_H */

@@ -37,6 +37,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@
 #define ACCEPT_MS  500  /* flow_accept's timeout: how soon fini stops it */
 #define RETRY_MS   100  /* after a failed flow_accept */
 #define CONN_MAX   64   /* connects in flight */
+#define ACC_MAX    256  /* accepted flows in their handshake */
 
 enum hs_kind {
         HS_ACCEPT,
@@ -79,21 +81,21 @@ struct hs {
 };
 
 static struct {
-        pthread_mutex_t lock;
-        bool            stopping;
-        bool            listening;
-        pthread_t       acc_thr;
-        lower_accept_cb acb;
-        void *          aarg;
-        struct hs *     jobs;
-        size_t          n_conn;
-        /* counters, loop thread only */
-        uint64_t        accepted;
-        uint64_t        refused;
-        uint64_t        bad;
-        uint64_t        conn_ok;
-        uint64_t        conn_failed;
-        struct log_rate rate;
+        pthread_mutex_t  lock;
+        bool             stopping;
+        bool             listening;
+        pthread_t        acc_thr;
+        lower_accept_cb  acb;
+        void *           aarg;
+        struct hs *      jobs;
+        size_t           n_conn;
+        size_t           n_acc;
+        _Atomic uint64_t accepted;
+        _Atomic uint64_t refused;
+        _Atomic uint64_t bad;
+        _Atomic uint64_t conn_ok;
+        _Atomic uint64_t conn_failed;
+        struct log_rate  rate;          /* loop thread */
 } lw = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* ---- jobs ---- */
@@ -120,6 +122,8 @@ static void hs_unlink(struct hs * h)
         h->next = h->prev = NULL;
         if (h->kind == HS_CONNECT)
                 --lw.n_conn;
+        else
+                --lw.n_acc;
 }
 
 /* Lock held: drop a reference; true if h is to be freed. */
@@ -400,10 +404,15 @@ static bool stopping(void)
         return s;
 }
 
+/* From the accept worker: a new flow for the loop thread, unless too
+ * many wait for their request already. */
 static void accepted(int               fd,
                      const qosspec_t * qs)
 {
-        struct hs * h = calloc(1, sizeof(*h));
+        static struct log_rate rl;
+        struct hs *            h = calloc(1, sizeof(*h));
+        bool                   full;
+        bool                   drop;
 
         if (h == NULL) {
                 log_err("No memory for a lower flow.");
@@ -418,14 +427,26 @@ static void accepted(int               fd,
         h->qs    = *qs;
 
         pthread_mutex_lock(&lw.lock);
-        if (lw.stopping)
+        full = !lw.stopping && lw.n_acc >= ACC_MAX;
+        drop = lw.stopping || full;
+        if (drop) {
                 h->cancelled = true;
-        else
+        } else {
                 hs_link(h);
+                ++lw.n_acc;
+        }
         pthread_mutex_unlock(&lw.lock);
 
-        if (h->cancelled)
+        if (drop) {
                 h->refs = 1;    /* not on the list: the worker's only */
+                if (full) {
+                        ++lw.bad;
+                        if (log_rate_ok(&rl, LOG_LVL_WARN, "lower flow"))
+                                log_warn("Lower flow dropped: %d "
+                                         "handshakes in progress.",
+                                         ACC_MAX);
+                }
+        }
 
         hs_post(h, fd);
 }

@@ -115,13 +115,14 @@ typedef void (* lower_conn_cb)(void *                    arg,
  * e.g. by `irm ipcp bootstrap ... autobind`, to be offered any): every
  * flow goes to cb once its request arrives; a flow whose request does
  * not parse or does not come within LOWER_HANDSHAKE_MS is deallocated,
- * counted and logged (rate-limited). Once only: -EALREADY on a second
+ * counted and logged (rate-limited), and so is a flow that arrives while
+ * 256 others wait for their request. Once only: -EALREADY on a second
  * call; -EINVAL (cb NULL), -ECANCELED after ipcp_lower_fini, or the
  * thread's error. */
 int     ipcp_lower_listen(lower_accept_cb cb,
                           void *          arg);
 
-/* From the loop thread: allocate a lower flow to dst with qs (NULL:
+/* From any thread: allocate a lower flow to dst with qs (NULL:
  * raw) within timeout_ms (> 0), send req (kind, result, type and name
  * are filled in by the framework; the caller sets comp, proto and
  * layer), wait for the answer; cb gets the outcome, exactly once, also

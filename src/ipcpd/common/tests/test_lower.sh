@@ -12,7 +12,8 @@
 #  - a name nobody serves: the connect callback gets flow_alloc's error;
 #  - irm ipcp stat shows the counters;
 #  - an IPCP destroyed while it accepts and while one of its connects
-#    waits in flow_alloc exits at once, its callback given -ECANCELED.
+#    waits in flow_alloc exits at once, its callback given -ECANCELED;
+#    the others exit cleanly too (no sanitizer report, in such builds).
 . "$(dirname "$0")/../../../../tests/harness.sh"
 
 [ -x "${LOWER_BIN:-}/ipcpd-broadcast" ] || skip "no lower_ipcpd (LOWER_BIN)"
@@ -104,5 +105,13 @@ echo "A gone after $(( (t1 - t0) / 1000000 )) ms"
 logged "lower_ipcpd A: CONNECTED deafC result -125" \
         || fail "A: the pending connect was not cancelled"
 logged "lower_ipcpd A: FINI" || fail "A: no clean exit"
+
+echo "--- the others exit cleanly"
+for n in B noB deafC; do
+        irm ipcp destroy name $n || fail "destroy $n"
+        logged "lower_ipcpd $n: FINI" || fail "$n: no clean exit"
+done
+wait_for sh -c "! irm ipcp list | grep -q bcx" || fail "IPCPs left"
+! grep -a -E "Sanitizer|runtime error" "$LOG" || fail "sanitizer report"
 
 echo "PASS"
