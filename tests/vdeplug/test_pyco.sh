@@ -15,13 +15,27 @@
 . "$(dirname "$0")/../harness.sh"
 . "$(dirname "$0")/lib.sh"
 
-PY=${PYCO_PYTHON:-/usr/bin/python3}   # python/pycotcp tests set theirs
 vdeplug_need
-"$PY" -c "import pycotcp.wrapper" 2>/dev/null ||
-        skip "PycoTCP is not installed for $PY (scripts/test-pycotcp.sh)"
-"$PY" -c "from pycotcp.pycotcp import SCHEMES; assert 'ouroboros' in SCHEMES" \
-        2>/dev/null || skip "the installed PycoTCP predates ouroboros:// \
-(install python/pycotcp: scripts/test-pycotcp.sh)"
+PY=${PYCO_PYTHON:-}
+if [ -z "$PY" ]; then
+        # /usr/bin/python3 with this tree's PycoTCP: the installed one, or
+        # when that predates ouroboros:// this tree's, built into the
+        # test's directory (tests/netns/pyco.sh; nothing is installed)
+        NN_ENV=()
+        . "$(dirname "$0")/../netns/pyco.sh"
+        PY=$PYCO_PY
+        pyco_ready "$OUROBOROS_RUNDIR/pylib"
+        case $? in
+        0) ;;
+        1) skip "PycoTCP: $PYCO_WHY" ;;
+        *) fail "PycoTCP: $PYCO_WHY" ;;
+        esac
+        for e in "${NN_ENV[@]}"; do
+                case $e in PYTHONPATH=*) export "$e" ;; esac
+        done
+fi
+"$PY" -c "import pycotcp.wrapper" ||
+        fail "$PY cannot import pycotcp.wrapper"
 
 irmd_start
 local_layer
