@@ -75,7 +75,7 @@ bc_line_up() {
                 autobind || return 1
         for i in 2 3 4 5; do
                 in_ns "L$i" "$BIN/irm" ipcp enroll name "b$i" layer bcl \
-                        dst "b$((i - 1))" autobind &&
+                        dst "b$((i - 1))" type broadcast autobind &&
                 in_ns "L$i" "$BIN/irm" ipcp connect name "b$i" \
                         dst "b$((i - 1))" component dt || return 1
         done
@@ -206,7 +206,8 @@ pyco_bench() {
         in_ns A "$BIN/irm" name register pa layer pel &&
         in_ns A "$BIN/irm" ipcp bootstrap type broadcast name pa layer pco \
                 autobind &&
-        in_ns B "$BIN/irm" ipcp enroll name pb layer pco dst pa autobind &&
+        in_ns B "$BIN/irm" ipcp enroll name pb layer pco dst pa type broadcast \
+                autobind &&
         in_ns B "$BIN/irm" ipcp connect name pb dst pa component dt || {
                 echo "bench: the pco layer did not come up" >&2; return; }
         [ -n "${NN_VDE[sw]:-}" ] || nn_vde_switch sw
