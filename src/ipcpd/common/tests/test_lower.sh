@@ -85,7 +85,7 @@ logged "lower_ipcpd A: PING OK" || fail "no echo over the lower flow"
 [ "$(stat A lower_connects_ok)" = 1 ] || fail "A: connects_ok counter"
 
 echo "--- refused"
-irm ipcp connect name A dst noB component mgmt || fail "connect A noB"
+irm ipcp connect name A dst noB component dt || fail "connect A noB"
 logged "lower_ipcpd A: CONNECTED noB result -13" \
         || fail "A: no -EACCES from noB"
 $CLIENT noB refused || fail "client: refusal"
