@@ -34,7 +34,7 @@ static int parse_mtu(const char * v,
         char *        end;
         unsigned long n;
 
-        if (len == 0 || len >= sizeof(buf) || v[0] < '0' || v[0] > '9')
+        if (len == 0 || len >= sizeof(buf) || v[0] < '1' || v[0] > '9')
                 return -EINVAL;
         memcpy(buf, v, len);
         buf[len] = '\0';

@@ -60,6 +60,7 @@ static void test_bad(void)
         CHECK(parse("hub/mtu=1400/mtu=1300") == -EINVAL);
         CHECK(strstr(err, "twice") != NULL);
         CHECK(parse("hub/mtux=1") == -EINVAL);
+        CHECK(parse("hub/mtu=01400") == -EINVAL);  /* as written, or not */
 
         memset(longest, 'x', sizeof(longest) - 1);
         longest[sizeof(longest) - 1] = '\0';

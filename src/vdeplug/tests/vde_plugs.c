@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define WAIT_MS  5000  /* a frame crosses a local layer in well under */
 #define QUIET_MS 300   /* what "nothing arrives" waits */
@@ -181,7 +182,9 @@ static void test_burst(VDECONN * a,
 
         for (i = 0; i < BURST; ++i) {
                 frame(f[i], sizeof(f[i]), 1000 + i, i % 2);
-                CHECK_EQ(vde_send(a, f[i], sizeof(f[i]), 0), 100);
+                /* every third without waiting: the queue has room */
+                CHECK_EQ(vde_send(a, f[i], sizeof(f[i]),
+                                  i % 3 == 0 ? MSG_DONTWAIT : 0), 100);
         }
         /* Level-triggered: readable until the last one is read. */
         end = check_now_ms() + WAIT_MS;
