@@ -20,7 +20,7 @@
 #    -j bcl, or -u 10.201.0.255:PORT): "flood" = COUNT messages of SIZE
 #    bytes written as fast as the path takes them, the rate (first to
 #    last message received) and loss at the farthest reader (L5);
-#    "latency" = messages every 500 us, the one-way latency (send to
+#    "latency" = messages every 2 ms, the one-way latency (send to
 #    receive, CLOCK_MONOTONIC, one clock for all namespaces) at L5.
 # 2. PycoTCP (lwip, MTU 1400) between ns A and ns B over ouroboros://pco
 #    (a broadcast layer of two members over eth-dix on the A-B veth)
@@ -75,7 +75,7 @@ bc_line_up() {
                 autobind || return 1
         for i in 2 3 4 5; do
                 in_ns "L$i" "$BIN/irm" ipcp enroll name "b$i" layer bcl \
-                        dst "b$((i - 1))" autobind &&
+                        dst "b$((i - 1))" type broadcast autobind &&
                 in_ns "L$i" "$BIN/irm" ipcp connect name "b$i" \
                         dst "b$((i - 1))" component dt || return 1
         done
@@ -94,7 +94,7 @@ bc_run() {
         local kind=$1 mode=$2 size=$3 go tr i n us pids=() logs=() l
         go=$(mktemp -u "$WORK/bcgo.XXXXXX")
         if [ "$kind" = ours ]; then tr=(-j bcl); else tr=(-u "10.201.0.255:$BC_PORT"); fi
-        if [ "$mode" = flood ]; then n=$COUNT; us=0; else n=$BC_LAT_N; us=500; fi
+        if [ "$mode" = flood ]; then n=$COUNT; us=0; else n=$BC_LAT_N; us=2000; fi
         for i in 2 3 4 5; do
                 l=$WORK/bc-$kind-$mode-$size-L$i.log
                 logs+=("$l")
@@ -141,8 +141,8 @@ bc_bench() {
                 for mode in flood lat; do
                         f=$WORK/bcrows.$mode.$size
                         : >"$f.o"; : >"$f.k"
-                        for r in $(seq "$REPEATS"); do
-                                echo "   broadcast $mode $size B run $r/$REPEATS" >&2
+                        for r in $(seq "${BC_REPEATS:-$REPEATS}"); do
+                                echo "   broadcast $mode $size B run $r/${BC_REPEATS:-$REPEATS}" >&2
                                 bc_run kernel "$mode" "$size" >>"$f.k"
                                 [ -n "$KERNEL_ONLY" ] && continue
                                 bc_run ours "$mode" "$size" >>"$f.o"
@@ -206,16 +206,17 @@ pyco_bench() {
         in_ns A "$BIN/irm" name register pa layer pel &&
         in_ns A "$BIN/irm" ipcp bootstrap type broadcast name pa layer pco \
                 autobind &&
-        in_ns B "$BIN/irm" ipcp enroll name pb layer pco dst pa autobind &&
+        in_ns B "$BIN/irm" ipcp enroll name pb layer pco dst pa type broadcast \
+                autobind &&
         in_ns B "$BIN/irm" ipcp connect name pb dst pa component dt || {
                 echo "bench: the pco layer did not come up" >&2; return; }
         [ -n "${NN_VDE[sw]:-}" ] || nn_vde_switch sw
         fo=$WORK/pyco.o; fv=$WORK/pyco.v
         : >"$fo"; : >"$fv"
-        for r in $(seq "$REPEATS"); do
-                echo "   pycotcp run $r/$REPEATS" >&2
+        for r in $(seq "${BC_REPEATS:-$REPEATS}"); do
+                echo "   pycotcp run $r/${BC_REPEATS:-$REPEATS}" >&2
                 pyco_run ouroboros://pco >>"$fo"
-                pyco_run "vde://${NN_VDE[sw]}" >>"$fv"
+                pyco_run "${NN_VDE[sw]}" >>"$fv"
         done
         read -r -a o <<<"$(medians "$fo")"
         read -r -a v <<<"$(medians "$fv")"
@@ -230,15 +231,15 @@ bc_report() {
                 echo "Broadcast, one writer (L1), four readers, a line of five namespaces;"
                 echo "figures at the farthest reader (L5); ours: a broadcast layer over"
                 echo "eth-dix, kernel: UDP broadcast across bridges in L2..L4. flood: $COUNT"
-                echo "messages as fast as taken, delivered msg/s and loss; latency: $BC_LAT_N"
-                echo "messages 500 us apart, one-way p50/p99 us. ratio ours/kernel."
+                echo "messages as fast as taken, delivered msg/s and loss %; latency: $BC_LAT_N"
+                echo "messages 2 ms apart, one-way p50/p99 us. ratio ours/kernel."
                 printf '%-7s %5s | %9s %6s | %9s %6s | %5s\n' what bytes ours "" kernel "" ratio
                 printf '%s\n' "${BC_ROWS[@]}"
         }
         [ ${#PYCO_ROWS[@]} -gt 0 ] && {
                 echo
                 echo "PycoTCP (lwip, MTU 1400) ns A <-> ns B, bench/ioth/pybench.py: RTT us"
-                echo "(64 B lock-step, median of $PYCO_ROUNDS) and bulk MB/s ($PYCO_BYTES B);"
+                echo "(64 B lock-step, median of $PYCO_ROUNDS) and bulk MB/s ($PYCO_BYTES B), median of ${BC_REPEATS:-$REPEATS} runs;"
                 echo "over ouroboros://pco (broadcast layer over eth-dix) vs a vde_switch"
                 printf '%-7s | %9s %9s | %9s %9s | %5s %5s\n' stack "ours rtt" MB/s \
                         "vde rtt" MB/s rtt bulk

@@ -1,8 +1,10 @@
 /*
  * Ouroboros tests - an application of a broadcast layer, for
  * tests/broadcast: joins the layer (flow_join) and
- *   send N TAG    writes N messages "TAG i" (i = 1..N), then waits
- *                 linger ms before leaving (default 500);
+ *   send N TAG [LINGER [SIZE]]
+ *                 writes N messages "TAG i" (i = 1..N; padded with
+ *                 '.' to SIZE bytes if given), then waits LINGER ms
+ *                 before leaving (default 500);
  *   listen MS     prints every message it reads, one per line, until
  *                 MS ms pass without one; then "END count".
  * Exit 0, or 1 with the error on stderr (a failed join names it).
@@ -17,7 +19,7 @@
 
 static void usage(void)
 {
-        fprintf(stderr, "usage: join LAYER send N TAG [linger_ms] | "
+        fprintf(stderr, "usage: join LAYER send N TAG [LINGER [SIZE]] | "
                 "join LAYER listen MS\n");
         exit(2);
 }
@@ -43,13 +45,22 @@ int main(int    argc,
 
         if (strcmp(argv[2], "send") == 0 && argc >= 5) {
                 long            linger = argc > 5 ? atol(argv[5]) : 500;
+                long            size   = argc > 6 ? atol(argv[6]) : 0;
                 struct timespec l;
 
+                if (size < 0 || size >= (long) sizeof(buf))
+                        usage();
                 for (i = 1; i <= atol(argv[3]); ++i) {
-                        int len = snprintf(buf, sizeof(buf), "%s %ld",
-                                           argv[4], i);
-                        if (flow_write(fd, buf, (size_t) len) < 0) {
-                                fprintf(stderr, "write %ld failed\n", i);
+                        long len = snprintf(buf, sizeof(buf), "%s %ld",
+                                            argv[4], i);
+                        if (len < size) {
+                                memset(buf + len, '.', (size_t) (size - len));
+                                len = size;
+                        }
+                        n = flow_write(fd, buf, (size_t) len);
+                        if (n < 0) {
+                                fprintf(stderr, "write %ld failed: %zd\n",
+                                        i, n);
                                 return 1;
                         }
                 }

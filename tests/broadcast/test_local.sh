@@ -30,7 +30,7 @@ stat() {
 
 # reader FILE: join bc, print what arrives into FILE; wait until joined
 reader() {
-        bg "$JOIN" bc listen 6000 >"$D/$1"
+        bg "$JOIN" bc listen 60000 >"$D/$1"
         wait_for grep -q READY "$D/$1" || fail "reader $1 did not join"
 }
 
@@ -96,6 +96,7 @@ drops=$(( $(stat A drop_duplicate) + $(stat Z drop_duplicate) \
 [ "$drops" = $(( 2 * N )) ] || fail "ring: $drops duplicates, not $((2 * N))"
 [ "$(stat A forwarded)" = $N ] || fail "A: forwarded $(stat A forwarded)"
 [ "$(stat Z forwarded)" = $N ] || fail "Z: forwarded $(stat Z forwarded)"
+wait_for test "$(stat Y joined)" = 1 || fail "Y: the writer did not leave"
 for m in A Z; do
         [ "$(stat $m delivered)" = $N ] || fail "$m: delivered"
         [ "$(stat $m drop_malformed)" = 0 ] || fail "$m: malformed"

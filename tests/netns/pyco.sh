@@ -11,7 +11,9 @@
 #                     setuptools, compiler, lwIP or libvdeplug headers),
 #                     2 when the build fails.
 #   PYCO_PLUGDIR      the build's plugin folder (lib/vdeplug), in NN_ENV
-#                     as VDEPLUGIN_PATH by pyco_ready.
+#                     as VDEPLUGIN_PATH by pyco_ready, followed by the
+#                     system's (VDEPLUGIN_PATH replaces libvdeplug's own
+#                     search path: without it vde:// would be gone).
 PYCO_PY=/usr/bin/python3
 PYCO_PLUGDIR=$(cd "$BIN/../lib" 2>/dev/null && pwd)/vdeplug
 
@@ -23,7 +25,10 @@ pyco_ready() {
                 PYCO_WHY="no ouroboros:// plugin in the build ($PYCO_PLUGDIR)"
                 return 1
         fi
-        NN_ENV+=("VDEPLUGIN_PATH=$PYCO_PLUGDIR")
+        local sys
+        sys=$(ldconfig -p 2>/dev/null | awk '/libvdeplug\.so\.[0-9]/ { print $NF; exit }')
+        sys=$(dirname "$(readlink -f "${sys:-/usr/lib/x86_64-linux-gnu/libvdeplug.so}")")/vdeplug
+        NN_ENV+=("VDEPLUGIN_PATH=$PYCO_PLUGDIR:$sys")
         "$PYCO_PY" -c "from pycotcp.pycotcp import SCHEMES
 assert 'ouroboros' in SCHEMES" 2>/dev/null && return 0
         # not installed, or older than ouroboros://: this tree's, built

@@ -82,9 +82,10 @@ big = urllib.request.urlopen(base + 'big.bin', timeout=20).read()
 print(page.strip())
 print('BIG', len(big), hashlib.sha256(big).hexdigest())"
 ok=
-for _ in $(seq 30); do
+end=$(( $(nn_ms) + 45000 ))   # the server's stack may take a while to start
+while [ "$(nn_ms)" -lt "$end" ]; do
         # shellcheck disable=SC2046
-        out=$(nn_exec b timeout 40 $(wrap 10.50.0.2/24) -e "$fetch" 2>&1) &&
+        out=$(nn_exec b timeout 30 $(wrap 10.50.0.2/24) -e "$fetch" 2>&1) &&
                 ok=1 && break
         kill -0 "$srv" 2>/dev/null || fail "http.server exited: $(cat "$NN_DIR/a/http.log")"
         sleep 1

@@ -5,7 +5,8 @@
 # skipped without one) two listeners (-l -c) print every message of -m,
 # -m -c -i and -m - exactly once, in order, escaped; the senders never
 # hear themselves; a line larger than the layer carries fails; SIGTERM
-# ends a listener with status 0.
+# ends a listener with status 0; the broadcast IPCP destroyed under a
+# listener: "flow is down", status 1.
 . "$(dirname "$0")/lib.sh"
 
 irmd_start
@@ -69,5 +70,17 @@ kill -TERM "$L3"
 wait "$L3"
 rc=$?
 [ $rc -eq 0 ] || fail "obc -l exited $rc on SIGTERM"
+
+# the layer goes away under a listener: it says so and exits 1
+bg "$BIN/obc" -n bcl -l >"$R/l4.out" 2>"$R/l4.err"
+L4=$LAST_PID
+wait_for grep -q "listening on bcl" "$R/l4.err" || fail "listener 4"
+"$BIN/irm" ipcp destroy name bc || fail "destroy the broadcast IPCP"
+wait_gone "$L4" 10 || fail "obc -l still runs without its layer"
+wait "$L4"
+rc=$?
+[ $rc -eq 1 ] || fail "obc -l exited $rc when its layer went"
+grep -q "^obc: bcl: flow is down" "$R/l4.err" \
+        || fail "obc -l without its layer: $(cat "$R/l4.err")"
 
 echo "PASS: obc"

@@ -182,8 +182,8 @@ static void set_nonblock(int fd)
 /* ---- sending ---- */
 
 /* Write hdr (hl bytes, may be 0) and len bytes of p on f as one packet,
- * in place; a drop is counted. */
-static void put(struct bflow *  f,
+ * in place: true if sent; a drop is counted. */
+static bool put(struct bflow *  f,
                 const uint8_t * hdr,
                 size_t          hl,
                 const void *    p,
@@ -195,8 +195,10 @@ static void put(struct bflow *  f,
         if (!f->copy) {
                 r = ipcp_flow_reserve(f->fd, hl + len, &buf);
                 if (r == 0) {
-                        memcpy(buf, hdr, hl);
-                        memcpy((uint8_t *) buf + hl, p, len);
+                        if (hl > 0)
+                                memcpy(buf, hdr, hl);
+                        if (len > 0)
+                                memcpy((uint8_t *) buf + hl, p, len);
                         r = ipcp_flow_commit(f->fd, hl + len);
                 } else if (r == -ENOTSUP) {
                         f->copy = true;
@@ -206,15 +208,17 @@ static void put(struct bflow *  f,
                 if (hl + len > bc.buf_len) {
                         r = -EMSGSIZE;
                 } else {
-                        memcpy(bc.wbuf, hdr, hl);
-                        memcpy(bc.wbuf + hl, p, len);
+                        if (hl > 0)
+                                memcpy(bc.wbuf, hdr, hl);
+                        if (len > 0)
+                                memcpy(bc.wbuf + hl, p, len);
                         r = (int) flow_write(f->fd, bc.wbuf, hl + len);
                 }
         }
 
         if (r >= 0) {
                 ++f->tx;
-                return;
+                return true;
         }
 
         if (r == -EAGAIN) {
@@ -227,6 +231,8 @@ static void put(struct bflow *  f,
                         "flow", f->nb ? f->name : "of an application");
         }
         /* else going down: its own callback removes it */
+
+        return false;
 }
 
 /* A new message of one of our applications (from, not written back). */
@@ -253,8 +259,8 @@ static void from_app(struct bflow *  from,
         for (f = bc.flows; f != NULL; f = f->next) {
                 if (f == from)
                         continue;
-                put(f, hdr, f->nb ? BC_HDR_LEN : 0, p, len);
-                ++bc.c[f->nb ? C_FORWARDED : C_DELIVERED];
+                if (put(f, hdr, f->nb ? BC_HDR_LEN : 0, p, len))
+                        ++bc.c[f->nb ? C_FORWARDED : C_DELIVERED];
         }
 }
 
@@ -303,11 +309,9 @@ static void from_nb(struct bflow *  from,
         for (f = bc.flows; f != NULL; f = f->next) {
                 if (f == from)
                         continue;
-                if (f->nb)
-                        put(f, NULL, 0, p, len);
-                else
-                        put(f, NULL, 0, p + BC_HDR_LEN, len - BC_HDR_LEN);
-                ++bc.c[f->nb ? C_FORWARDED : C_DELIVERED];
+                if (f->nb ? put(f, NULL, 0, p, len) :
+                    put(f, NULL, 0, p + BC_HDR_LEN, len - BC_HDR_LEN))
+                        ++bc.c[f->nb ? C_FORWARDED : C_DELIVERED];
         }
 }
 

@@ -638,8 +638,9 @@ void ipcp_lower_fini(void)
         bool        worker;
 
         pthread_mutex_lock(&lw.lock);
-        lw.stopping = true;
-        listening   = lw.listening;
+        lw.stopping  = true;
+        listening    = lw.listening;
+        lw.listening = false; /* joined once, whoever calls again */
         pthread_mutex_unlock(&lw.lock);
 
         if (listening)

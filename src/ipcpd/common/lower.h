@@ -23,7 +23,9 @@
  * comp is 1..IPCP_COMP_MAX bytes, layer 0..LAYER_MAX_LEN (empty for an
  * IPCP not yet in a layer, i.e. while enrolling), name 1..IPCP_NAME_MAX_LEN
  * (the sender IPCP's name). Parsing is strict (lower_info_parse): one
- * well-formed message filling the whole packet, names printable.
+ * well-formed message filling the whole packet, a known kind and type,
+ * a result consistent with the kind, every string valid under the
+ * project's name rules (common/name_check.h: UTF-8, no control bytes).
  *
  * Threads: flow_alloc and flow_accept block, so both run in worker
  * threads of this module (started by the first ipcp_lower_listen or
@@ -35,7 +37,7 @@
  * worker never keeps the process from exiting (ipcp_lower_fini stops
  * it within a second).
  *
- * Every function returns 0 or a negative errno.
+ * Every function returns 0 (or a length) or a negative errno.
  */
 #ifndef OUROBOROS_IPCPD_COMMON_LOWER_H
 #define OUROBOROS_IPCPD_COMMON_LOWER_H
@@ -88,10 +90,13 @@ int     lower_info_parse(const uint8_t *     buf,
 /*
  * An accepted lower flow whose request parsed: decide on the loop
  * thread. Return 0 to take the flow (the framework answers result 0
- * with ans: kind, type and name are filled in by the framework, proto,
- * comp and layer by the callback, comp defaulting to the request's),
- * or a negative errno to refuse it (the framework answers it, then
- * deallocates the flow). fd is the type's from a 0 return on.
+ * with ans: kind, result, type and name are filled in by the framework,
+ * proto, comp and layer by the callback, proto and comp defaulting to
+ * the request's, layer to ""), or a negative errno to refuse it (the
+ * framework answers it, then deallocates the flow). fd is the type's
+ * from a 0 return on, with the flags it came with (blocking): the
+ * answer goes out when the callback returns, so the callback must not
+ * write on fd itself. qs is the flow's QoS.
  */
 typedef int  (* lower_accept_cb)(void *                    arg,
                                  int                       fd,

@@ -1,9 +1,9 @@
 /*
- * Ouroboros - the shim core: the IRMd's ops, flow allocation and
- * deallocation over FLOW_REQ / FLOW_REPLY / FLOW_DEALLOC, and the data
- * path between the applications' flows and the transport. See shim.h
- * for the protocol; the directory is in shim_dir.c, the peers and
- * their liveness in shim_peer.c.
+ * Ouroboros - the shim core: the IRMd's ops, the flow table and the
+ * data path between the applications' flows and the transport. See
+ * shim.h for the protocol; flow allocation and deallocation are in
+ * shim_flow.c, the directory in shim_dir.c, the peers and their
+ * liveness in shim_peer.c.
  *
  * Data path, sending: the set of the framework calls flow_cb for an
  * application flow with packets; each is read in place
@@ -42,7 +42,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-static struct shim * g; /* one shim per process */
+struct shim * shim_g; /* one shim per process (shim_priv.h) */
 
 /* ---- flows: eids, ids ---- */
 
@@ -52,8 +52,8 @@ static struct sflow ** id_bucket(struct shim * sh,
         return &sh->ids[id % SHIM_ID_BUCKETS];
 }
 
-static void id_insert(struct shim *  sh,
-                      struct sflow * f)
+void shim_id_insert(struct shim *  sh,
+                    struct sflow * f)
 {
         struct sflow ** b = id_bucket(sh, f->flow_id);
 
@@ -78,8 +78,8 @@ static void id_remove(struct shim *  sh,
         }
 }
 
-static struct sflow * id_find(struct shim * sh,
-                              uint32_t      id)
+struct sflow * shim_id_find(struct shim * sh,
+                            uint32_t      id)
 {
         struct sflow * f;
 
@@ -95,7 +95,7 @@ static struct sflow * id_find(struct shim * sh,
 
 /* A new flow with a free eid (the next one after the last given, so an
  * eid is reused as late as possible), or NULL. */
-static struct sflow * flow_new(struct shim * sh)
+struct sflow * shim_flow_new(struct shim * sh)
 {
         struct sflow * f;
         uint32_t       i;
@@ -121,8 +121,8 @@ static struct sflow * flow_new(struct shim * sh)
         return f;
 }
 
-static int key_copy(struct sflow *          f,
-                    const struct ipcp_key * k)
+int shim_key_copy(struct sflow *          f,
+                  const struct ipcp_key * k)
 {
         free(f->key);
         f->key     = NULL;
@@ -174,10 +174,10 @@ void shim_send_mgmt(struct shim *            sh,
         }
 }
 
-static void send_dealloc(struct shim *            sh,
-                         const struct shim_addr * dst,
-                         uint16_t                 s_eid,
-                         uint16_t                 d_eid)
+void shim_send_dealloc(struct shim *            sh,
+                       const struct shim_addr * dst,
+                       uint16_t                 s_eid,
+                       uint16_t                 d_eid)
 {
         struct mgmt_msg m;
 
@@ -190,36 +190,27 @@ static void send_dealloc(struct shim *            sh,
 }
 
 /* A stray frame from from for our eid mine, sent by their eid theirs. */
-static void stray(struct shim *            sh,
-                  const struct shim_addr * from,
-                  uint16_t                 mine,
-                  uint16_t                 theirs)
+void shim_stray(struct shim *            sh,
+                const struct shim_addr * from,
+                uint16_t                 mine,
+                uint16_t                 theirs)
 {
         if (mine == 0 || theirs == 0 || sh->rst_left == 0)
                 return;
 
         --sh->rst_left;
-        send_dealloc(sh, from, mine, theirs);
+        shim_send_dealloc(sh, from, mine, theirs);
 }
-
-static void reply_send(struct shim *            sh,
-                       const struct shim_addr * dst,
-                       uint32_t                 cookie,
-                       uint16_t                 s_eid,
-                       uint16_t                 d_eid,
-                       int                      result,
-                       const uint8_t *          key,
-                       size_t                   key_len);
 
 void shim_flow_close(struct shim *  sh,
                      struct sflow * f,
                      bool           tell_peer)
 {
         if (tell_peer && f->peer != NULL && f->state == SF_UP)
-                send_dealloc(sh, &f->peer->addr, f->eid, f->peer_eid);
+                shim_send_dealloc(sh, &f->peer->addr, f->eid, f->peer_eid);
         else if (tell_peer && f->peer != NULL && !f->requester &&
                  !f->replied) /* the acceptor gave up before answering */
-                reply_send(sh, &f->peer->addr, f->cookie, f->eid,
+                shim_reply_send(sh, &f->peer->addr, f->cookie, f->eid,
                            f->peer_eid, -ECONNREFUSED, NULL, 0);
 
         if (f->state == SF_UP)
@@ -282,8 +273,8 @@ static void flow_cb(void * arg,
                     int    fd,
                     int    events);
 
-static int flow_up(struct shim *  sh,
-                   struct sflow * f)
+int shim_flow_up(struct shim *  sh,
+                 struct sflow * f)
 {
         uint32_t fl;
         int      err;
@@ -307,9 +298,9 @@ static int flow_up(struct shim *  sh,
 }
 
 /* Send up to budget packets of f; false if f was closed. */
-static bool tx(struct shim *  sh,
-               struct sflow * f,
-               size_t         budget)
+bool shim_tx(struct shim *  sh,
+             struct sflow * f,
+             size_t         budget)
 {
         const void * pkt;
         struct iovec iov;
@@ -367,13 +358,13 @@ static void flow_cb(void * arg,
         (void) fd;
 
         if (!(events & FLOW_DEALLOC)) {
-                tx(g, f, SHIM_TX_BUDGET);
+                shim_tx(shim_g, f, SHIM_TX_BUDGET);
                 return;
         }
 
         /* The application deallocated or died: send what it wrote. */
-        if (tx(g, f, SIZE_MAX) && !f->blocked)
-                shim_flow_close(g, f, true);
+        if (shim_tx(shim_g, f, SIZE_MAX) && !f->blocked)
+                shim_flow_close(shim_g, f, true);
 }
 
 void shim_tx_ready(struct shim * sh)
@@ -407,7 +398,7 @@ static void deliver(struct shim *   sh,
                 }
                 if (r != -ENOTSUP)
                         goto done;
-                f->no_reserve = true; /* e.g. an encrypted flow */
+                f->no_reserve = true; /* e.shim_g. an encrypted flow */
         }
 
         r = flow_write(f->fd, payload, len);
@@ -432,13 +423,13 @@ void shim_rcv_data(struct shim *            sh,
         if (f == NULL || f->state != SF_UP) {
                 ++sh->ctr[SHIM_C_DROP_EID];
                 if (f == NULL)
-                        stray(sh, from, d_eid, s_eid);
+                        shim_stray(sh, from, d_eid, s_eid);
                 return;
         }
 
         if (f->peer_eid != s_eid || !shim_addr_eq(&f->peer->addr, from)) {
                 ++sh->ctr[SHIM_C_DROP_PEER];
-                stray(sh, from, d_eid, s_eid);
+                shim_stray(sh, from, d_eid, s_eid);
                 return;
         }
 
@@ -450,357 +441,6 @@ void shim_rcv_data(struct shim *            sh,
         }
 
         deliver(sh, f, payload, len);
-}
-
-/* ---- flow allocation: requester ---- */
-
-static void req_send(struct shim *  sh,
-                     struct sflow * f)
-{
-        struct mgmt_msg m;
-
-        memset(&m, 0, sizeof(m));
-        m.type     = MGMT_FLOW_REQ;
-        m.id       = f->cookie;
-        m.s_eid    = f->eid;
-        m.qos      = f->qs;
-        m.name     = f->hash;
-        m.name_len = sh->hlen;
-        m.key      = f->key;
-        m.key_len  = f->key_len;
-
-        shim_send_mgmt(sh, &f->peer->addr, &m);
-}
-
-static void req_tick(void * arg)
-{
-        struct sflow * f = arg;
-
-        f->timer = NULL; /* fired: freed by the framework */
-
-        if (ipcp_now_ms() >= f->deadline) {
-                log_warn("Flow %u: no reply from the peer.", f->flow_id);
-                shim_flow_fail(g, f, -ETIMEDOUT);
-                return;
-        }
-
-        req_send(g, f);
-        f->timer = ipcp_timer_add(SHIM_REQ_RETX_MS, req_tick, f);
-        if (f->timer == NULL)
-                shim_flow_fail(g, f, -ENOMEM);
-}
-
-static int req_start(struct shim *            sh,
-                     struct sflow *           f,
-                     const struct shim_addr * addr)
-{
-        struct speer * p = shim_peer_get(sh, addr, true);
-
-        if (p == NULL)
-                return -ENOMEM;
-
-        shim_peer_attach(sh, p, f);
-        f->state    = SF_REQ;
-        f->deadline = ipcp_now_ms() + SHIM_REQ_TIMEO_MS;
-
-        req_send(sh, f);
-
-        f->timer = ipcp_timer_add(SHIM_REQ_RETX_MS, req_tick, f);
-
-        return f->timer == NULL ? -ENOMEM : 0;
-}
-
-void shim_flow_resolved(struct shim *            sh,
-                        struct sflow *           f,
-                        const struct shim_addr * addr,
-                        int                      err)
-{
-        if (addr == NULL) {
-                shim_flow_fail(sh, f, err < 0 ? err : -ENAME);
-                return;
-        }
-
-        err = req_start(sh, f, addr);
-        if (err < 0)
-                shim_flow_fail(sh, f, err);
-}
-
-static int op_flow_alloc(const struct ipcp_flow_req * r)
-{
-        const struct shim_addr * a;
-        struct sflow *           f;
-        int                      err;
-
-        if (g == NULL) {
-                err = -EIPCPSTATE;
-                goto fail_fd;
-        }
-        if (r->fd < 0 || r->hash.len != g->hlen) {
-                err = -EINVAL;
-                goto fail_fd;
-        }
-
-        f = flow_new(g);
-        if (f == NULL) {
-                err = -ENOMEM;
-                goto fail_fd;
-        }
-
-        f->requester = true;
-        f->flow_id   = r->flow_id;
-        f->fd        = r->fd;
-        f->qs        = r->qs;
-        f->state     = SF_RESOLVE;
-        memcpy(f->hash, r->hash.p, g->hlen);
-        if (getrandom(&f->cookie, sizeof(f->cookie), 0) < 0)
-                f->cookie = f->gen;
-        id_insert(g, f);
-
-        err = key_copy(f, &r->key);
-        if (err < 0)
-                goto fail;
-
-        a = shim_dir_cached(g, f->hash);
-        if (a != NULL)
-                err = req_start(g, f, a);
-        else
-                err = shim_dir_query(g, f->hash, NULL, f);
-        if (err < 0)
-                goto fail;
-
-        return 0;
- fail:
-        shim_flow_close(g, f, false);
-        return err;
- fail_fd:
-        if (r->fd >= 0)
-                flow_dealloc(r->fd);
-        return err;
-}
-
-static void rcv_flow_reply(struct shim *            sh,
-                           const struct shim_addr * from,
-                           const struct mgmt_msg *  m)
-{
-        struct sflow *  f = sh->eids[m->d_eid];
-        struct ipcp_key k = { m->key, m->key_len };
-
-        if (f == NULL || !f->requester || f->cookie != m->id ||
-            f->peer == NULL || !shim_addr_eq(&f->peer->addr, from)) {
-                ++sh->ctr[SHIM_C_DROP_MGMT];
-                if (f == NULL && m->result == 0)
-                        stray(sh, from, m->d_eid, m->s_eid);
-                return;
-        }
-
-        if (f->state != SF_REQ)
-                return; /* a resent reply */
-
-        if (m->result < 0) {
-                log_info("Flow %u refused by the peer: %d.", f->flow_id,
-                         m->result);
-                shim_flow_fail(sh, f, m->result);
-                return;
-        }
-
-        ipcp_timer_cancel(f->timer);
-        f->timer    = NULL;
-        f->peer_eid = m->s_eid;
-        free(f->key);
-        f->key     = NULL;
-        f->key_len = 0;
-
-        if (flow_up(sh, f) < 0) {
-                shim_flow_fail(sh, f, -ENOMEM);
-                return;
-        }
-
-        ipcp_flow_alloc_reply(f->flow_id, 0, m->key_len > 0 ? &k : NULL, 0);
-        log_dbg("Flow %u up: eids %u/%u.", f->flow_id, f->eid, f->peer_eid);
-}
-
-/* ---- flow allocation: acceptor ---- */
-
-static void reply_send(struct shim *            sh,
-                       const struct shim_addr * dst,
-                       uint32_t                 cookie,
-                       uint16_t                 s_eid,
-                       uint16_t                 d_eid,
-                       int                      result,
-                       const uint8_t *          key,
-                       size_t                   key_len)
-{
-        struct mgmt_msg m;
-
-        memset(&m, 0, sizeof(m));
-        m.type    = MGMT_FLOW_REPLY;
-        m.id      = cookie;
-        m.s_eid   = result < 0 ? 0 : s_eid;
-        m.d_eid   = d_eid;
-        m.result  = (int16_t) (result < -32768 ? -EINVAL : result);
-        m.key     = key;
-        m.key_len = key_len;
-
-        shim_send_mgmt(sh, dst, &m);
-}
-
-/* Refuse f with err and forget it. */
-static void acc_refuse(struct shim *  sh,
-                       struct sflow * f,
-                       int            err)
-{
-        reply_send(sh, &f->peer->addr, f->cookie, f->eid, f->peer_eid, err,
-                   NULL, 0);
-        shim_flow_close(sh, f, false);
-}
-
-static void arr_cb(void *             arg,
-                   const struct msg * rep)
-{
-        uintptr_t      v   = (uintptr_t) arg;
-        struct sflow * f   = g != NULL ? g->eids[v & 0xffff] : NULL;
-        uint32_t       id  = 0;
-        int            res;
-
-        if (f == NULL || f->gen != (uint32_t) (v >> 16) ||
-            f->state != SF_ARR)
-                return; /* gone meanwhile: the accept finds nothing */
-
-        res = rep == NULL ? -EIPCP : msg_result(rep);
-        if (res == 0 && (msg_get_u32(msg_body(rep), T_FLOW_ID, &id) < 0 ||
-                         id == 0))
-                res = -EIPCP;
-        if (res < 0) {
-                acc_refuse(g, f, res);
-                return;
-        }
-
-        f->flow_id = id;
-        f->state   = SF_ACC;
-        id_insert(g, f);
-}
-
-static void rcv_flow_req(struct shim *            sh,
-                         const struct shim_addr * from,
-                         const struct mgmt_msg *  m)
-{
-        struct speer *   p = shim_peer_get(sh, from, false);
-        struct sflow *   f;
-        struct ipcp_hash h = { m->name, m->name_len };
-        struct ipcp_key  k = { m->key, m->key_len };
-        uintptr_t        arg;
-        int              err;
-
-        for (f = p != NULL ? p->flows : NULL; f != NULL; f = f->p_next) {
-                if (f->requester || f->peer_eid != m->s_eid ||
-                    f->cookie != m->id)
-                        continue;
-                if (f->replied) /* our reply was lost */
-                        reply_send(sh, from, f->cookie, f->eid,
-                                   f->peer_eid, f->result, f->key,
-                                   f->key_len);
-                return; /* a resent request */
-        }
-
-        if (m->name_len != sh->hlen || !shim_dir_registered(sh, m->name)) {
-                reply_send(sh, from, m->id, 0, m->s_eid, -ENAME, NULL, 0);
-                return;
-        }
-
-        f = flow_new(sh);
-        p = f != NULL ? shim_peer_get(sh, from, true) : NULL;
-        if (p == NULL) {
-                if (f != NULL)
-                        shim_flow_close(sh, f, false);
-                reply_send(sh, from, m->id, 0, m->s_eid, -ENOMEM, NULL, 0);
-                return;
-        }
-
-        shim_peer_attach(sh, p, f);
-        f->state    = SF_ARR;
-        f->peer_eid = m->s_eid;
-        f->cookie   = m->id;
-        f->qs       = m->qos;
-        memcpy(f->hash, m->name, sh->hlen);
-
-        arg = (uintptr_t) f->eid | ((uintptr_t) f->gen << 16);
-        err = ipcp_flow_req_arr(h, &f->qs, m->key_len > 0 ? &k : NULL, 0,
-                                arr_cb, (void *) arg);
-        if (err < 0)
-                acc_refuse(sh, f, err);
-}
-
-static int op_flow_alloc_resp(const struct ipcp_flow_resp * r)
-{
-        struct sflow * f = g != NULL ? id_find(g, r->flow_id) : NULL;
-        int            err;
-
-        if (f == NULL || f->requester || f->state != SF_ACC) {
-                if (r->fd >= 0)
-                        flow_dealloc(r->fd);
-                return r->result < 0 ? 0 : -EFLOWPEER;
-        }
-
-        if (r->result < 0) {
-                acc_refuse(g, f, r->result);
-                return 0;
-        }
-
-        if (r->fd < 0) {
-                acc_refuse(g, f, -EIPCP);
-                return -EINVAL;
-        }
-
-        f->fd = r->fd;
-        err = key_copy(f, &r->key);
-        if (err == 0)
-                err = flow_up(g, f);
-        if (err < 0) {
-                acc_refuse(g, f, err);
-                return err;
-        }
-
-        f->replied = true;
-        f->result  = 0;
-        reply_send(g, &f->peer->addr, f->cookie, f->eid, f->peer_eid, 0,
-                   f->key, f->key_len);
-        log_dbg("Flow %u up: eids %u/%u.", f->flow_id, f->eid, f->peer_eid);
-
-        return 0;
-}
-
-/* ---- deallocation ---- */
-
-static void rcv_dealloc(struct shim *            sh,
-                        const struct shim_addr * from,
-                        const struct mgmt_msg *  m)
-{
-        struct sflow * f = sh->eids[m->d_eid];
-
-        if (f == NULL || f->peer == NULL || f->peer_eid != m->s_eid ||
-            !shim_addr_eq(&f->peer->addr, from)) {
-                ++sh->ctr[SHIM_C_DROP_MGMT];
-                return;
-        }
-
-        log_dbg("Flow %u deallocated by the peer.", f->flow_id);
-        shim_flow_fail(sh, f, -EFLOWPEER);
-}
-
-static int op_flow_dealloc(uint32_t flow_id)
-{
-        struct sflow * f = g != NULL ? id_find(g, flow_id) : NULL;
-
-        if (f == NULL)
-                return 0; /* closed already (by the peer, or a timeout) */
-
-        /* Send what the application wrote before it let go. */
-        if (f->state == SF_UP && !f->blocked && !tx(g, f, SIZE_MAX))
-                return 0;
-
-        shim_flow_close(g, f, true);
-
-        return 0;
 }
 
 /* ---- what the transport hands us ---- */
@@ -834,13 +474,13 @@ void shim_rcv_mgmt(struct shim *            sh,
                 shim_dir_rcv(sh, from, bcast, &m);
                 break;
         case MGMT_FLOW_REQ:
-                rcv_flow_req(sh, from, &m);
+                shim_rcv_flow_req(sh, from, &m);
                 break;
         case MGMT_FLOW_REPLY:
-                rcv_flow_reply(sh, from, &m);
+                shim_rcv_flow_reply(sh, from, &m);
                 break;
         case MGMT_FLOW_DEALLOC:
-                rcv_dealloc(sh, from, &m);
+                shim_rcv_dealloc(sh, from, &m);
                 break;
         case MGMT_KEEPALIVE:
                 shim_peer_rcv_ka(sh, from, &m);
@@ -870,12 +510,12 @@ void shim_count_n(struct shim * sh,
 
 static int op_reg(struct ipcp_hash h)
 {
-        return g == NULL ? -EIPCPSTATE : shim_dir_reg(g, h);
+        return shim_g == NULL ? -EIPCPSTATE : shim_dir_reg(shim_g, h);
 }
 
 static int op_unreg(struct ipcp_hash h)
 {
-        return g == NULL ? -EIPCPSTATE : shim_dir_unreg(g, h);
+        return shim_g == NULL ? -EIPCPSTATE : shim_dir_unreg(shim_g, h);
 }
 
 static int op_query(struct ipcp_hash h,
@@ -883,14 +523,14 @@ static int op_query(struct ipcp_hash h,
 {
         int err;
 
-        if (g == NULL)
+        if (shim_g == NULL)
                 return -EIPCPSTATE;
-        if (h.len != g->hlen)
+        if (h.len != shim_g->hlen)
                 return -EINVAL;
-        if (shim_dir_cached(g, h.p) != NULL)
+        if (shim_dir_cached(shim_g, h.p) != NULL)
                 return 0;
 
-        err = shim_dir_query(g, h.p, &tok, NULL);
+        err = shim_dir_query(shim_g, h.p, &tok, NULL);
 
         return err < 0 ? err : IPCP_LATER;
 }
@@ -932,41 +572,41 @@ static int op_stat(struct ipcp_stat * s)
         int c;
         int err;
 
-        if (g == NULL)
+        if (shim_g == NULL)
                 return -EIPCPSTATE;
 
         for (c = 0; c < SHIM_C_COUNT; ++c) {
-                err = ipcp_stat_add(s, ctr_names[c], g->ctr[c]);
+                err = ipcp_stat_add(s, ctr_names[c], shim_g->ctr[c]);
                 if (err < 0)
                         return err;
         }
 
-        return g->t.stat != NULL ? g->t.stat(g->ctx, s) : 0;
+        return shim_g->t.stat != NULL ? shim_g->t.stat(shim_g->ctx, s) : 0;
 }
 
 static void op_fini(void)
 {
         size_t i;
 
-        if (g == NULL)
+        if (shim_g == NULL)
                 return;
 
         /* Tell every peer, so its applications learn it at once. */
         for (i = 1; i < SHIM_EIDS; ++i)
-                if (g->eids[i] != NULL)
-                        shim_flow_close(g, g->eids[i], true);
+                if (shim_g->eids[i] != NULL)
+                        shim_flow_close(shim_g, shim_g->eids[i], true);
 
-        if (g->t.flush != NULL)
-                g->t.flush(g->ctx);
+        if (shim_g->t.flush != NULL)
+                shim_g->t.flush(shim_g->ctx);
 
-        shim_dir_fini(g);
-        shim_peer_fini(g);
+        shim_dir_fini(shim_g);
+        shim_peer_fini(shim_g);
 
-        if (g->t.fini != NULL)
-                g->t.fini(g->ctx);
+        if (shim_g->t.fini != NULL)
+                shim_g->t.fini(shim_g->ctx);
 
-        free(g);
-        g = NULL;
+        free(shim_g);
+        shim_g = NULL;
 }
 
 void shim_ipcp_ops(struct ipcp_ops * ops)
@@ -974,9 +614,9 @@ void shim_ipcp_ops(struct ipcp_ops * ops)
         ops->reg             = op_reg;
         ops->unreg           = op_unreg;
         ops->query           = op_query;
-        ops->flow_alloc      = op_flow_alloc;
-        ops->flow_alloc_resp = op_flow_alloc_resp;
-        ops->flow_dealloc    = op_flow_dealloc;
+        ops->flow_alloc      = shim_op_flow_alloc;
+        ops->flow_alloc_resp = shim_op_flow_alloc_resp;
+        ops->flow_dealloc    = shim_op_flow_dealloc;
         ops->stat            = op_stat;
         ops->fini            = op_fini;
         ops->carries_data    = true;
@@ -989,7 +629,7 @@ int shim_start(const struct shim_transport * t,
 {
         struct shim * sh;
 
-        if (g != NULL)
+        if (shim_g != NULL)
                 return -EIPCPSTATE;
 
         if (t == NULL || t->send_data == NULL || t->send_mgmt == NULL ||
@@ -1007,7 +647,7 @@ int shim_start(const struct shim_transport * t,
         sh->link_up  = true;
         sh->rst_left = SHIM_RST_MAX;
 
-        g    = sh;
+        shim_g    = sh;
         *out = sh;
 
         return 0;

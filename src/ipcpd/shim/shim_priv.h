@@ -140,6 +140,57 @@ void           shim_send_mgmt(struct shim *            sh,
                               const struct shim_addr * dst,
                               const struct mgmt_msg *  m);
 
+/* shim.c: the one shim of this process, flows by eid and id, the data
+ * path; shared with shim_flow.c */
+extern struct shim * shim_g;
+
+struct sflow * shim_flow_new(struct shim * sh);
+void           shim_id_insert(struct shim *  sh,
+                              struct sflow * f);
+struct sflow * shim_id_find(struct shim * sh,
+                            uint32_t      flow_id);
+int            shim_key_copy(struct sflow *          f,
+                             const struct ipcp_key * k);
+void           shim_send_dealloc(struct shim *            sh,
+                                 const struct shim_addr * dst,
+                                 uint16_t                 s_eid,
+                                 uint16_t                 d_eid);
+/* A stray frame from from for our eid mine, sent by their eid theirs. */
+void           shim_stray(struct shim *            sh,
+                          const struct shim_addr * from,
+                          uint16_t                 mine,
+                          uint16_t                 theirs);
+/* Watch the upper flow of f and count it up: 0 or the watch's error. */
+int            shim_flow_up(struct shim *  sh,
+                            struct sflow * f);
+/* Send up to budget packets of f: false if f was closed. */
+bool           shim_tx(struct shim *  sh,
+                       struct sflow * f,
+                       size_t         budget);
+
+/* shim_flow.c: flow allocation and deallocation over FLOW_REQ /
+ * FLOW_REPLY / FLOW_DEALLOC */
+int            shim_op_flow_alloc(const struct ipcp_flow_req * r);
+int            shim_op_flow_alloc_resp(const struct ipcp_flow_resp * r);
+int            shim_op_flow_dealloc(uint32_t flow_id);
+void           shim_rcv_flow_req(struct shim *            sh,
+                                 const struct shim_addr * from,
+                                 const struct mgmt_msg *  m);
+void           shim_rcv_flow_reply(struct shim *            sh,
+                                   const struct shim_addr * from,
+                                   const struct mgmt_msg *  m);
+void           shim_rcv_dealloc(struct shim *            sh,
+                                const struct shim_addr * from,
+                                const struct mgmt_msg *  m);
+void           shim_reply_send(struct shim *            sh,
+                               const struct shim_addr * dst,
+                               uint32_t                 cookie,
+                               uint16_t                 s_eid,
+                               uint16_t                 d_eid,
+                               int                      result,
+                               const uint8_t *          key,
+                               size_t                   key_len);
+
 /* shim_dir.c */
 bool           shim_dir_registered(struct shim *   sh,
                                    const uint8_t * hash);

@@ -202,17 +202,17 @@ static void on_request(void)
         struct pair *   p;
         int             i;
 
+        if (in.type == M_IPCPD_BOOTSTRAP || in.type == M_IPCPD_ENROLL ||
+            in.type == M_IPCPD_CONNECT || in.type == M_IPCPD_DISCONNECT ||
+            in.type == M_IPCPD_REG || in.type == M_IPCPD_UNREG)
+                log_request();
+
         if (type == IPCP_BROADCAST) {
                 if (bc_request())
                         return;
         } else if (type != IPCP_LOCAL && data_request()) {
                 return;
         }
-
-        if (in.type == M_IPCPD_BOOTSTRAP || in.type == M_IPCPD_ENROLL ||
-            in.type == M_IPCPD_CONNECT || in.type == M_IPCPD_DISCONNECT ||
-            in.type == M_IPCPD_REG || in.type == M_IPCPD_UNREG)
-                log_request();
 
         switch (in.type) {
         case M_IPCPD_QUERY:

@@ -9,7 +9,9 @@
  *              refuses every request (-EACCES);
  *   accepted flows echo every packet back;
  *   connect    ipcp_lower_connect to dst (component, qos), proto 7; on
- *              success it sends "ping" and waits for the echo;
+ *              success it sends "ping" and waits for the echo; one
+ *              whose name starts with "flood" then connects to dst until
+ *              refused, and tries bad arguments;
  *   stat       the module's counters (ipcp_lower_stat).
  *
  * What happens is printed on stdout, one line each, prefixed with the
@@ -195,10 +197,41 @@ static int lt_bootstrap(struct msg_view      conf,
         return r;
 }
 
+/* An IPCP named flood*: more connects to dst until refused, then bad
+ * ones. */
+static void flood(const char *              dst,
+                  const qosspec_t *         qs,
+                  struct lower_info *       req)
+{
+        char * arg;
+        int    n = 1;
+        int    r;
+
+        do {
+                arg = strdup(dst);
+                r = ipcp_lower_connect(dst, qs, 30000, req, on_conn, arg);
+                if (r < 0)
+                        free(arg);
+                else
+                        ++n;
+        } while (r == 0 && n < 1000);
+        say("FLOOD %d in flight, then %d", n, r);
+
+        req->comp[0] = '\0';
+        say("FLOOD empty comp: %d",
+            ipcp_lower_connect(dst, qs, 3000, req, on_conn, NULL));
+        strcpy(req->comp, "dt");
+        say("FLOOD bad dst: %d",
+            ipcp_lower_connect("a\nb", qs, 3000, req, on_conn, NULL));
+        say("FLOOD no timeout: %d",
+            ipcp_lower_connect(dst, qs, 0, req, on_conn, NULL));
+}
+
 static int lt_connect(const char *      dst,
                       const char *      comp,
                       const qosspec_t * qs)
 {
+        bool              flooding = strncmp(ipcp_name(), "flood", 5) == 0;
         struct lower_info req;
         char *            arg;
         int               r;
@@ -212,10 +245,14 @@ static int lt_connect(const char *      dst,
         if (arg == NULL)
                 return -ENOMEM;
 
-        r = ipcp_lower_connect(dst, qs, 3000, &req, on_conn, arg);
+        r = ipcp_lower_connect(dst, qs, flooding ? 30000 : 3000, &req,
+                               on_conn, arg);
         say("CONNECT %s %s: %d", dst, comp, r);
         if (r < 0)
                 free(arg);
+
+        if (r == 0 && flooding)
+                flood(dst, qs, &req);
 
         return r;
 }
