@@ -31,7 +31,7 @@ cleanup_all() {
         local rc=$?
         local kids=()
         if [ -n "$IRMD_B" ]; then
-                kids=($(children_of "$IRMD_B"))
+                mapfile -t kids < <(children_of "$IRMD_B")
                 stop_pids "$IRMD_B"
                 stop_pids "${kids[@]:-}"
         fi
