@@ -34,6 +34,12 @@ if [ "${PYCO_NO_INSTALL:-0}" != 1 ]; then
 fi
 
 echo "== python/pycotcp: pytest"
+# The C build (scripts/test.sh passes it): tests/vdeplug/test_pyco.sh,
+# PycoTCP over an Ouroboros broadcast layer, runs from the pytest suite.
+if [ -n "${1:-}" ] && [ -x "$1/bin/irmd" ]; then
+	OURO_BIN=$(cd "$1/bin" && pwd)
+	export OURO_BIN
+fi
 # -c: python/pycotcp/pytest.ini (a 120 s timeout per test, needing
 # pytest-timeout); -v names each test as it starts, so a hang names it
 cd /

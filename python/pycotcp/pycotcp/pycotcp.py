@@ -18,9 +18,12 @@ from pycotcp import _ioth
 from pycotcp import adapters
 from pycotcp.adapters import Adapter
 
-# libvdeplug URL schemes (vde_plug(1)); "vde" with a path is the default.
+# libvdeplug URL schemes (vde_plug(1)) and "ouroboros" (this project's
+# plugin, libvdeplug_ouroboros(7): a broadcast layer as a hub); "vde"
+# with a path is the default.
 SCHEMES = ("vde", "ptp", "tap", "slirp", "vxvde", "vxlan", "udp", "switch",
-           "hub", "cmd", "null", "seqpacket", "multi", "bonding")
+           "hub", "cmd", "null", "seqpacket", "multi", "bonding",
+           "ouroboros")
 _MAC = re.compile(r"^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")
 
 
