@@ -9,12 +9,13 @@
 #   ./bcchat.py chat alice          # in one terminal
 #   ./bcchat.py chat bob            # in another (or on another member)
 #
-# A thread prints what arrives; the main thread reads stdin.
+# A thread prints what arrives; the main thread reads stdin (in slices,
+# so that it leaves at once when the layer goes away).
 
 import argparse
 import getpass
 import os
-import signal
+import select
 import sys
 import threading
 
@@ -24,19 +25,34 @@ from ouroboros.errors import (FlowDownError, FlowTimeoutError,
 
 
 def receive(f, done, lost):
-    """Print every message until done; on a lost layer, wake main."""
+    """Print every message until done; a lost layer sets lost."""
     f.set_rcv_timeout(0.2)          # to see done in time
     while not done.is_set():
         try:
             msg = f.read()
         except FlowTimeoutError:
             continue
-        except FlowDownError:
-            lost.set()              # wake main out of its stdin read
-            signal.pthread_kill(threading.main_thread().ident,
-                                signal.SIGINT)
+        except OuroborosError:      # down: its IPCP went away
+            lost.set()
             return
         print(msg.decode("utf-8", errors="replace"), flush=True)
+
+
+def lines(fd, lost):
+    """The lines of fd, without their newline, until its end or lost
+    (waiting in slices, so that a lost layer is seen at once)."""
+    buf = b""
+    while not lost.is_set():
+        if not select.select([fd], [], [], 0.2)[0]:
+            continue
+        data = os.read(fd, 4096)
+        if not data:
+            break
+        *full, buf = (buf + data).split(b"\n")
+        for line in full:
+            yield line.decode("utf-8", errors="replace")
+    if buf and not lost.is_set():
+        yield buf.decode("utf-8", errors="replace")
 
 
 def chat(layer, nick):
@@ -50,13 +66,12 @@ def chat(layer, nick):
     lost = threading.Event()
     t = threading.Thread(target=receive, args=(f, done, lost), daemon=True)
     t.start()
-    print("* %s joined %s; end of input or Ctrl-C leaves" % (nick, layer),
-          file=sys.stderr, flush=True)
-    rc = 0
     try:
-        for line in sys.stdin:
+        print("* %s joined %s; end of input or Ctrl-C leaves" % (nick,
+              layer), file=sys.stderr, flush=True)
+        for line in lines(sys.stdin.fileno(), lost):
             try:
-                f.writeline("%s: %s" % (nick, line.rstrip("\n")))
+                f.writeline("%s: %s" % (nick, line))
             except MessageTooLongError:
                 print("bcchat: line too long for %s, not sent" % layer,
                       file=sys.stderr, flush=True)
@@ -64,13 +79,13 @@ def chat(layer, nick):
         pass
     except FlowDownError:
         lost.set()
-    if lost.is_set():
-        print("bcchat: %s went away" % layer, file=sys.stderr)
-        rc = 1
     done.set()
     t.join()
     f.dealloc()
-    return rc
+    if lost.is_set():
+        print("bcchat: %s went away" % layer, file=sys.stderr)
+        return 1
+    return 0
 
 
 def main():
