@@ -378,6 +378,19 @@ static void test_unsupported(void)
         CHECK(ipcp_cmd_unsupported(IPCP_CMD_ENROLL, IPCP_BROADCAST) == NULL);
         CHECK(ipcp_cmd_unsupported(IPCP_CMD_CONNECT, IPCP_UNICAST) == NULL);
         CHECK(ipcp_cmd_unsupported(IPCP_CMD_BOOTSTRAP, IPCP_ETH_DIX) == NULL);
+
+        /* components: broadcast has dt alone */
+        CHECK(!strcmp(ipcp_cmd_comps(IPCP_UNICAST)[0], "mgmt"));
+        CHECK(!strcmp(ipcp_cmd_comps(IPCP_UNICAST)[1], "dt"));
+        CHECK(ipcp_cmd_comps(IPCP_UNICAST)[2] == NULL);
+        CHECK(!strcmp(ipcp_cmd_comps(IPCP_BROADCAST)[0], "dt"));
+        CHECK(ipcp_cmd_comps(IPCP_BROADCAST)[1] == NULL);
+        CHECK(ipcp_cmd_comp_unsupported(IPCP_BROADCAST, NULL) == NULL);
+        CHECK(ipcp_cmd_comp_unsupported(IPCP_BROADCAST, "dt") == NULL);
+        w = ipcp_cmd_comp_unsupported(IPCP_BROADCAST, "mgmt");
+        CHECK(w != NULL && strstr(w, "broadcast") != NULL &&
+              strchr(w, '\n') == NULL);
+        CHECK(ipcp_cmd_comp_unsupported(IPCP_UNICAST, "mgmt") == NULL);
         CHECK(ipcp_cmd_unsupported(IPCP_CMD_ENROLL, IPCP_INVALID) == NULL);
         w = ipcp_cmd_unsupported(IPCP_CMD_ENROLL, IPCP_ETH_DIX);
         CHECK(w != NULL && strcmp(w, "eth-dix layers have no enrollment: "

@@ -71,18 +71,11 @@ static pid_t bc_layer(struct th_irmd * d,
 {
         uint32_t pid;
         char     line[64];
-        int      off;
 
         CHECK_EQ(tp_ipcp_create(d, name, IPCP_BROADCAST), 0);
         CHECK_EQ(msg_get_u32(msg_body(&tp_r), T_PID, &pid), 0);
-        msg_init(&tp_m, M_IPCP_BOOTSTRAP, 0, 2);
-        msg_put_str(&tp_m, T_IPCP_NAME, name);
-        off = msg_open_sub(&tp_m, T_CONF);
-        msg_put_u32(&tp_m, T_IPCP_TYPE, IPCP_BROADCAST);
-        msg_put_str(&tp_m, T_LAYER, layer);
-        msg_put_u32(&tp_m, T_HASH_ALGO, algo);
-        msg_close_sub(&tp_m, off);
-        CHECK_EQ(th_req(d, &tp_m, &tp_r), 0);
+        CHECK_EQ(tp_ipcp_bootstrap_hash(d, name, IPCP_BROADCAST, layer,
+                                        algo), 0);
 
         snprintf(line, sizeof(line), "Process %u (", pid);
         CHECK(tp_wait_log(d, line, 3000)); /* announced: carries flows */

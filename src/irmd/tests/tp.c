@@ -37,8 +37,9 @@ int tp_ipcp_create(struct th_irmd * d, const char * name, uint32_t type)
         return th_req(d, &tp_m, &tp_r);
 }
 
-int tp_ipcp_bootstrap(struct th_irmd * d, const char * name,
-                      uint32_t type, const char * layer)
+int tp_ipcp_bootstrap_hash(struct th_irmd * d, const char * name,
+                           uint32_t type, const char * layer,
+                           uint32_t algo)
 {
         int off;
 
@@ -47,9 +48,15 @@ int tp_ipcp_bootstrap(struct th_irmd * d, const char * name,
         off = msg_open_sub(&tp_m, T_CONF);
         msg_put_u32(&tp_m, T_IPCP_TYPE, type);
         msg_put_str(&tp_m, T_LAYER, layer);
-        msg_put_u32(&tp_m, T_HASH_ALGO, HASH_SHA3_256);
+        msg_put_u32(&tp_m, T_HASH_ALGO, algo);
         msg_close_sub(&tp_m, off);
         return th_req(d, &tp_m, &tp_r);
+}
+
+int tp_ipcp_bootstrap(struct th_irmd * d, const char * name,
+                      uint32_t type, const char * layer)
+{
+        return tp_ipcp_bootstrap_hash(d, name, type, layer, HASH_SHA3_256);
 }
 
 int tp_name_reg(struct th_irmd * d, const char * name, uint16_t tag,

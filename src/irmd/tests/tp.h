@@ -49,6 +49,10 @@ struct child {
 int   tp_ipcp_create(struct th_irmd * d, const char * name, uint32_t type);
 int   tp_ipcp_bootstrap(struct th_irmd * d, const char * name,
                         uint32_t type, const char * layer);
+/* As tp_ipcp_bootstrap, in hash algorithm algo (that one: SHA3_256). */
+int   tp_ipcp_bootstrap_hash(struct th_irmd * d, const char * name,
+                             uint32_t type, const char * layer,
+                             uint32_t algo);
 int   tp_name_reg(struct th_irmd * d, const char * name, uint16_t tag,
                   const char * where);
 int   tp_bind_prog(struct th_irmd * d, const char * prog,

@@ -6,7 +6,11 @@
  *
  *   bootstrap: layer "bad" fails with -ENODEV and a reason (T_INFO);
  *              otherwise max_pkt 1400, info "dev test0 mtu 1400"
- *   enroll:    adds T_LAYER "lyr" to the answer, max_pkt 1000
+ *   enroll:    adds T_LAYER "lyr" to the answer, max_pkt 1000; with
+ *              dst "late" IPCP_LATER (ipcp_req_tok), answered 50 ms
+ *              later by ipcp_answer_ext: T_LAYER "late", max_pkt 900,
+ *              info "mtu 900"; dst "latebad": -ECONNREFUSED, info
+ *              "refused"
  *   query:     IPCP_LATER; answered -ENAME by a timer 50 ms later
  *   stat:      two counters; from the second call on, as many as fit
  *   flow_alloc / accepting flow_alloc_resp: says "hello" / "resp" on
@@ -65,10 +69,42 @@ static int fr_bootstrap(struct msg_view      conf,
         return 0;
 }
 
+struct late_enroll {
+        ipcp_tok_t tok;
+        bool       bad;
+};
+
+static void answer_enroll(void * arg)
+{
+        struct late_enroll * l = arg;
+        struct ipcp_attach   at;
+        struct msg           extra;
+
+        memset(&at, 0, sizeof(at));
+        msg_init(&extra, 0, 0, 0);
+        need(msg_put_str(&extra, T_LAYER, "late") == 0);
+        at.max_pkt = 900;
+        strcpy(at.info, l->bad ? "refused" : "mtu 900");
+        need(ipcp_answer_ext(l->tok, l->bad ? -ECONNREFUSED : 0, &extra,
+                             &at) == 0);
+        need(ipcp_answer_ext(l->tok, 0, NULL, NULL) == -ENOENT);
+        free(l);
+}
+
 static int fr_enroll(const char *         dst,
                      struct msg *         rep,
                      struct ipcp_attach * at)
 {
+        if (strncmp(dst, "late", 4) == 0) {
+                struct late_enroll * l = malloc(sizeof(*l));
+
+                need(l != NULL);
+                l->tok = ipcp_req_tok();
+                l->bad = strcmp(dst, "latebad") == 0;
+                need(ipcp_timer_add(50, answer_enroll, l) != NULL);
+                return IPCP_LATER;
+        }
+
         need(strcmp(dst, "peer") == 0);
         need(msg_put_str(rep, T_LAYER, "lyr") == 0);
         at->max_pkt = 1000;

@@ -130,6 +130,25 @@ static void test_attach(int sock)
         CHECK_EQ(msg_get_u32(msg_body(&r), T_MAX_PKT, &v), 0);
         CHECK_EQ(v, 1000);
         CHECK(!msg_has(msg_body(&r), T_INFO));
+
+        /* answered later, with the op's fields and the report */
+        start(M_IPCPD_ENROLL);
+        msg_put_str(&m, T_DST, "late");
+        CHECK_EQ(request(sock), 0);
+        CHECK(msg_get_str(msg_body(&r), T_LAYER, s, 255) > 0);
+        CHECK(strcmp(s, "late") == 0);
+        CHECK_EQ(msg_get_u32(msg_body(&r), T_MAX_PKT, &v), 0);
+        CHECK_EQ(v, 900);
+        CHECK(msg_get_str(msg_body(&r), T_INFO, s, 255) > 0);
+        CHECK(strcmp(s, "mtu 900") == 0);
+
+        start(M_IPCPD_ENROLL);
+        msg_put_str(&m, T_DST, "latebad");
+        CHECK_EQ(request(sock), -ECONNREFUSED);
+        CHECK(!msg_has(msg_body(&r), T_LAYER));
+        CHECK(!msg_has(msg_body(&r), T_MAX_PKT));
+        CHECK(msg_get_str(msg_body(&r), T_INFO, s, 255) > 0);
+        CHECK(strcmp(s, "refused") == 0);
 }
 
 static void test_later(int sock)
