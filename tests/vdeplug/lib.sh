@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Ouroboros - helpers of the ouroboros:// libvdeplug plugin tests,
 # sourced by tests/vdeplug/test_*.sh after tests/harness.sh.
 #
@@ -64,12 +65,19 @@ vdeplug_cleanup() {
         return 0
 }
 
+# harness_cleanup reads the test's status from $?: keep it.
+vdeplug_exit() {
+        local rc=$?
+        vdeplug_cleanup
+        (exit $rc)
+        harness_cleanup
+}
+
 vdeplug_switch() {
         command -v vde_switch >/dev/null || skip "no vde_switch (vde2)"
         vde_switch -d -s "$1" -p "$1.pid" >/dev/null 2>&1 </dev/null ||
                 fail "vde_switch $1"
         VDEPLUG_PIDFILES+=("$1.pid")
-        # harness_cleanup reads the test's status from $?: keep it.
-        trap 'rc=$?; vdeplug_cleanup; (exit $rc); harness_cleanup' EXIT
+        trap vdeplug_exit EXIT
         wait_for test -S "$1/ctl" || fail "vde_switch did not start"
 }

@@ -12,7 +12,8 @@
 #             +------- vde_switch $SW ---------+
 #
 # oping A -> B over "top" (100 probes, 0% loss), the largest probe
-# at mtu 1400 and one byte more refused.
+# at mtu 1400 and one byte more refused; B's broadcast IPCP destroyed
+# (xb's link goes down) and enrolled again (xb rejoins, echoes again).
 # ctest: TIMEOUT 180 RUN_SERIAL
 . "$(dirname "$0")/../harness.sh"
 . "$(dirname "$0")/lib.sh"
@@ -30,7 +31,7 @@ cleanup_all() {
         local rc=$?
         local kids=()
         if [ -n "$IRMD_B" ]; then
-                kids=($(children_of "$IRMD_B"))
+                mapfile -t kids < <(children_of "$IRMD_B")
                 stop_pids "$IRMD_B"
                 stop_pids "${kids[@]:-}"
         fi
@@ -90,4 +91,23 @@ out=$(OUROBOROS_RUNDIR=$A timeout 20 "$BIN/oping" -n oping -c 5 -i 0 \
         -s 1394 -Q) || fail "1394 B probes: $out"
 OUROBOROS_RUNDIR=$A timeout 20 "$BIN/oping" -n oping -c 1 -s 1395 -Q \
         >/dev/null 2>&1 && fail "1395 B accepted at mtu 1400"
+
+# B's broadcast IPCP destroyed: xb's plug hangs up (link down); enrolled
+# again, xb opens ouroboros://hub anew (eth's reopen timer) and oping
+# crosses again.
+ib ipcp destroy name bb || fail "destroy bb"
+OUROBOROS_RUNDIR=$A timeout 10 "$BIN/oping" -n oping -c 1 -t 1000 -Q \
+        >/dev/null 2>&1 && fail "oping crossed without B's broadcast IPCP"
+ib ipcp enroll name bb layer hub dst ba type broadcast autobind ||
+        fail "enroll bb again"
+ib ipcp connect name bb dst ba component dt || fail "connect bb again"
+ok=
+for _ in $(seq 40); do
+        OUROBOROS_RUNDIR=$A timeout 5 "$BIN/oping" -n oping -c 1 -t 1000 \
+                >/dev/null 2>&1 && ok=1 && break
+        sleep 0.25
+done
+[ -n "$ok" ] || fail "no echo over top once the hub was back"
+grep -q "ouroboros://hub.* gone" "$B/irmd.log" ||
+        fail "xb did not see the hub go: $(grep xb "$B/irmd.log" | tail -5)"
 echo "vdeplug eth over ouroboros://: ok"

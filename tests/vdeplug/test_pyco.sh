@@ -33,7 +33,7 @@ if [ -z "$PY" ]; then
         *) fail "PycoTCP: $PYCO_WHY" ;;
         esac
         for e in "${NN_ENV[@]}"; do
-                case $e in PYTHONPATH=*) export "$e" ;; esac
+                case $e in PYTHONPATH=*) export "${e?}" ;; esac
         done
 fi
 "$PY" -c "import pycotcp.wrapper" ||
