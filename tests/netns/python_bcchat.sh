@@ -58,29 +58,45 @@ NICKS="ann bob cyd dee"
 chat_start() {
         local ns=$1 nick=$2 fd
         mkfifo "$NN_DIR/$nick.in"
-        nn_bg "$ns" "$PYOURO_PYTHON" -u "$CHAT" chat "$nick" \
-                <"$NN_DIR/$nick.in" >"$NN_DIR/$nick.out" 2>"$NN_DIR/$nick.log"
-        CHAT_PID[$nick]=$LAST_PID
-        exec {fd}>"$NN_DIR/$nick.in"
+        # read-write: opening does not wait for the reader; the chat
+        # sees the end of its input once this (the only writer) closes
+        exec {fd}<>"$NN_DIR/$nick.in"
         CHAT_FD[$nick]=$fd
+        # (a background command's input would be /dev/null: the fifo is
+        # opened by the command itself, which first closes the chats'
+        # fifos this shell holds, or no chat would see its input end)
+        nn_bg "$ns" bash -c 'for f in $4; do eval "exec $f>&-"; done
+                exec "$0" -u "$1" chat "$2" <"$3"' \
+                "$PYOURO_PYTHON" "$CHAT" "$nick" "$NN_DIR/$nick.in" \
+                "${CHAT_FD[*]}" >"$NN_DIR/$nick.out" 2>"$NN_DIR/$nick.log"
+        CHAT_PID[$nick]=$LAST_PID
 }
 chat_start c1 ann
 chat_start c1 bob
 chat_start c2 cyd
 chat_start c3 dee
-# every chat has joined once a probe line of each reaches all the others
+# every chat has joined once a probe line of each reaches all the
+# others (a probe written before a chat joined does not reach it: each
+# writer probes again every second until all have one)
 for n in $NICKS; do
-        echo "probe-$n" >&"${CHAT_FD[$n]}"
+        nn_wait_line "$NN_DIR/$n.log" "joined" 15 ||
+                fail "chat $n did not join: $(cat "$NN_DIR/$n.log")"
 done
 for n in $NICKS; do
-        for m in $NICKS; do
-                [ "$n" = "$m" ] && continue
-                nn_wait_line "$NN_DIR/$m.out" "probe-$n" 10 || {
-                        # a chat that joined late missed the first probe
-                        echo "probe-$n" >&"${CHAT_FD[$n]}"
-                        nn_wait_line "$NN_DIR/$m.out" "probe-$n" 10 ||
-                                fail "$m never saw $n: $(cat "$NN_DIR/$m.out" "$NN_DIR/$m.log")"
-                }
+        end=$(( $(nn_ms) + 20000 ))
+        k=0
+        while :; do
+                k=$((k + 1))
+                echo "probe-$n-$k" >&"${CHAT_FD[$n]}"
+                sleep 1
+                all=1
+                for m in $NICKS; do
+                        [ "$n" = "$m" ] && continue
+                        grep -q "probe-$n-" "$NN_DIR/$m.out" || all=
+                done
+                [ -n "$all" ] && break
+                [ "$(nn_ms)" -lt "$end" ] ||
+                        fail "the probes of $n do not reach every chat: $(tail -n 3 "$NN_DIR"/*.out)"
         done
 done
 echo "joined: $(( $(nn_ms) - t0 )) ms"
