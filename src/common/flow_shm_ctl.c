@@ -230,23 +230,31 @@ static int hdr_check(const struct shm_hdr * hdr,
         return 0;
 }
 
+static int seals_check(int fd)
+{
+        int seals = fcntl(fd, F_GET_SEALS);
+
+        if (seals < 0)
+                return errno == EBADF ? -EBADF : -EBADMSG;
+        if ((seals & SEALS_NEEDED) != SEALS_NEEDED)
+                return -EBADMSG;
+
+        return 0;
+}
+
 /*
  * The memfd: a regular file sealed against shrinking and growing (so its
  * size is final and no peer can SIGBUS a mapping), of a size a flow can
- * have. One fstat and one F_GET_SEALS; the size goes to *len.
+ * have. One fstat and one F_GET_SEALS (stp NULL; else the caller checks
+ * the seals, see seals_check); the size goes to *len and the stat to
+ * *stp.
  */
 static int fd_check(int           fd,
                     size_t *      len,
                     struct stat * stp)
 {
         struct stat st;
-        int         seals;
 
-        seals = fcntl(fd, F_GET_SEALS);
-        if (seals < 0)
-                return errno == EBADF ? -EBADF : -EBADMSG;
-        if ((seals & SEALS_NEEDED) != SEALS_NEEDED)
-                return -EBADMSG;
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (!S_ISREG(st.st_mode) || st.st_size < (off_t) SHM_HDR_SIZE ||
@@ -257,7 +265,10 @@ static int fd_check(int           fd,
         if (stp != NULL)
                 *stp = st;
 
-        return 0;
+        /* flow_shm_map looks at the seals only when it maps anew: a
+         * mapping kept of this very file was checked when made, and
+         * seals never come off. */
+        return stp != NULL ? 0 : seals_check(fd);
 }
 
 /* Map only the header page (IRMd), after checking the memfd. */
@@ -345,6 +356,9 @@ int flow_shm_map(int                memfd,
 
         p = shm_cache_take(st.st_dev, st.st_ino, len);
         if (p == NULL) {
+                r = seals_check(memfd);
+                if (r < 0)
+                        return r;
                 p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
                          memfd, 0);
                 if (p == MAP_FAILED)
