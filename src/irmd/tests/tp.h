@@ -102,6 +102,7 @@ void  t_hello_rate(void);
 
 /* test_flows.c */
 void  t_flows_lost(void);
+void  t_flows_recycle(void);
 /* test_flows_data.c */
 void  t_flows_data(void);
 void  t_flows_noannounce(void);
