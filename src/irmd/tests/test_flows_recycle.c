@@ -125,12 +125,7 @@ void t_flows_recycle(void)
         int            hold;
         int            st;
 
-        th_mkdir(&d);
-        th_start(&d, NULL);
-        tp_local_layer(&d);
-        CHECK_EQ(tp_name_reg(&d, "srv", T_LAYER, "L"), 0);
-        CHECK_EQ(tp_bind_prog(&d, "/test/srv", "srv", false, NULL), 0);
-        CHECK_EQ(tp_announce(&d, &a, "/test/srv"), 0);
+        tp_srv_start(&d, &a);
 
         /* both sides closed: the next flow of the pair gets it */
         self_flow(&d, &x, &y);

@@ -55,6 +55,9 @@ int   tp_bind_prog(struct th_irmd * d, const char * prog,
                    const char * name, bool autostart, const char * arg);
 /* Create and bootstrap IPCP "loc" in layer "L". */
 void  tp_local_layer(struct th_irmd * d);
+/* A fresh IRMd with a local layer, name "srv" in it bound to program
+ * /test/srv, and this process announced as /test/srv (session a). */
+void  tp_srv_start(struct th_irmd * d, struct app * a);
 
 int   tp_announce(struct th_irmd * d, struct app * a, const char * prog);
 void  tp_get_flow(struct msg * r, int res, struct flow * f);
