@@ -95,6 +95,17 @@ int     flow_shm_conf_check(const struct flow_shm_conf * conf);
 int     flow_shm_create(const struct flow_shm_conf * conf);
 
 /*
+ * IRMd: make the memory of a flow that ended as new, for a flow of conf
+ * (same ring size) between the same two processes: only if both sides
+ * were closed by their owners (a dealloc), else -EBUSY. The rings are
+ * emptied to zero pages and the header written anew, so nothing of the
+ * old flow is left. Processes may keep a mapping of a closed flow (see
+ * flow_shm_unmap), so never hand it to any other process.
+ */
+int     flow_shm_recycle(int                          memfd,
+                         const struct flow_shm_conf * conf);
+
+/*
  * Map side (0 or 1) of the flow in memfd. ev_fd is the eventfd of the
  * process reading the *other* side (written when that process armed the
  * flow), -1 if none. Validates the header: -EBADMSG if it is not a flow.
@@ -105,7 +116,18 @@ int     flow_shm_map(int                memfd,
                      int                ev_fd,
                      struct flow_shm ** shm);
 
+/*
+ * Drop the handle. The mapping of a flow this side closed
+ * (flow_shm_close) is kept in a small per-process cache and taken again
+ * by flow_shm_map when the IRMd hands the same memory back
+ * (flow_shm_recycle); the last side to close gives the rings' pages back
+ * to the kernel. Any other mapping is unmapped.
+ */
 void    flow_shm_unmap(struct flow_shm * shm);
+
+/* Unmap every cached mapping; also resets the cache's lock, so only in
+ * a forked child or with no thread using flow memory. */
+void    flow_shm_cache_drop(void);
 
 /*
  * Write one packet. abstime (CLOCK_MONOTONIC) NULL blocks while the ring

@@ -86,13 +86,44 @@ static uint64_t total_size(uint64_t ring)
         return SHM_HDR_SIZE + 2 * ring;
 }
 
+/* Write the header of a new (or recycled) flow at the start of fd, with
+ * one pwrite: the IRMd makes no mapping (no page table, no TLB flush). */
+static int hdr_write(int                          fd,
+                     const struct flow_shm_conf * conf)
+{
+        struct shm_hdr * hdr;
+        ssize_t          n;
+
+        /* The whole page: nothing a peer wrote after the header stays. */
+        hdr = calloc(1, SHM_HDR_SIZE);
+        if (hdr == NULL)
+                return -ENOMEM;
+
+        hdr->magic      = SHM_MAGIC;
+        hdr->version    = SHM_VERSION;
+        hdr->total_size = total_size(conf->ring_size);
+        hdr->hdr_size   = SHM_HDR_SIZE;
+        hdr->ring_size  = conf->ring_size;
+        hdr->max_pkts   = conf->max_pkts;
+        hdr->max_pkt    = conf->max_pkt;
+        hdr->chan_off   = offsetof(struct shm_hdr, chan);
+        hdr->ring_off[0] = SHM_HDR_SIZE;
+        hdr->ring_off[1] = SHM_HDR_SIZE + conf->ring_size;
+        atomic_init(&hdr->state[0], FLOW_SIDE_OPEN);
+        atomic_init(&hdr->state[1], FLOW_SIDE_OPEN);
+        n = pwrite(fd, hdr, SHM_HDR_SIZE, 0);
+        free(hdr);
+        if (n != (ssize_t) SHM_HDR_SIZE)
+                return n < 0 ? -errno : -EIO;
+
+        return 0;
+}
+
 int flow_shm_create(const struct flow_shm_conf * conf)
 {
         struct flow_shm_conf dflt;
-        struct shm_hdr *     hdr;
-        ssize_t              n;
         int                  fd;
-        int                  err;
+        int                  r;
 
         if (conf == NULL) {
                 flow_shm_conf_default(&dflt);
@@ -106,50 +137,65 @@ int flow_shm_create(const struct flow_shm_conf * conf)
         if (fd < 0)
                 return -errno;
 
-        if (ftruncate(fd, (off_t) total_size(conf->ring_size)) < 0)
-                goto fail_errno;
+        if (ftruncate(fd, (off_t) total_size(conf->ring_size)) < 0) {
+                r = -errno;
+                goto fail;
+        }
 
-        /*
-         * Built here and written with one pwrite: no mapping, so no page
-         * table to make and no TLB to flush in the IRMd. Nobody else holds
-         * the memfd yet, so no one can see a half-written header; the
-         * rest of the memfd is zero-filled (counters, waiters all 0).
-         */
-        hdr = calloc(1, sizeof(*hdr));
-        if (hdr == NULL) {
-                close(fd);
-                return -ENOMEM;
-        }
-        hdr->magic      = SHM_MAGIC;
-        hdr->version    = SHM_VERSION;
-        hdr->total_size = total_size(conf->ring_size);
-        hdr->hdr_size   = SHM_HDR_SIZE;
-        hdr->ring_size  = conf->ring_size;
-        hdr->max_pkts   = conf->max_pkts;
-        hdr->max_pkt    = conf->max_pkt;
-        hdr->chan_off   = offsetof(struct shm_hdr, chan);
-        hdr->ring_off[0] = SHM_HDR_SIZE;
-        hdr->ring_off[1] = SHM_HDR_SIZE + conf->ring_size;
-        atomic_init(&hdr->state[0], FLOW_SIDE_OPEN);
-        atomic_init(&hdr->state[1], FLOW_SIDE_OPEN);
-        n = pwrite(fd, hdr, sizeof(*hdr), 0);
-        free(hdr);
-        if (n != (ssize_t) sizeof(*hdr)) {
-                if (n >= 0)
-                        errno = EIO;
-                goto fail_errno;
-        }
+        /* Nobody else holds the memfd yet, so no one can see a
+         * half-written header; the rest of the memfd is zero-filled
+         * (counters, waiters all 0). */
+        r = hdr_write(fd, conf);
+        if (r < 0)
+                goto fail;
 
         /* Fixed size for ever, so no peer can SIGBUS our mapping. */
-        if (fcntl(fd, F_ADD_SEALS, SEALS_NEEDED | F_SEAL_SEAL) < 0)
-                goto fail_errno;
+        if (fcntl(fd, F_ADD_SEALS, SEALS_NEEDED | F_SEAL_SEAL) < 0) {
+                r = -errno;
+                goto fail;
+        }
 
         return fd;
 
- fail_errno:
-        err = -errno;
+ fail:
         close(fd);
-        return err;
+        return r;
+}
+
+int flow_shm_recycle(int                          memfd,
+                     const struct flow_shm_conf * conf)
+{
+        _Atomic uint32_t st[2];
+        struct stat      sb;
+        int              r;
+
+        if (memfd < 0 || conf == NULL || flow_shm_conf_check(conf) < 0)
+                return -EINVAL;
+
+        if (fstat(memfd, &sb) < 0)
+                return -errno;
+        if ((uint64_t) sb.st_size != total_size(conf->ring_size))
+                return -EBUSY; /* another size: make a new one */
+
+        /* Both sides closed by their owners: nobody uses it any more. */
+        if (pread(memfd, st, sizeof(st), offsetof(struct shm_hdr, state)) !=
+            (ssize_t) sizeof(st))
+                return -EBUSY;
+        if (atomic_load(&st[0]) != FLOW_SIDE_CLOSED ||
+            atomic_load(&st[1]) != FLOW_SIDE_CLOSED)
+                return -EBUSY;
+
+        /* No byte of the old flow survives: the rings go back to zero
+         * pages (a no-op for pages never touched), then a new header. */
+        if (fallocate(memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                      SHM_HDR_SIZE, (off_t) (2 * conf->ring_size)) < 0)
+                return -errno;
+
+        r = hdr_write(memfd, conf);
+        if (r < 0)
+                return r;
+
+        return 0;
 }
 
 /*
@@ -184,22 +230,31 @@ static int hdr_check(const struct shm_hdr * hdr,
         return 0;
 }
 
-/*
- * The memfd: a regular file sealed against shrinking and growing (so its
- * size is final and no peer can SIGBUS a mapping), of a size a flow can
- * have. One fstat and one F_GET_SEALS; the size goes to *len.
- */
-static int fd_check(int      fd,
-                    size_t * len)
+static int seals_check(int fd)
 {
-        struct stat st;
-        int         seals;
+        int seals = fcntl(fd, F_GET_SEALS);
 
-        seals = fcntl(fd, F_GET_SEALS);
         if (seals < 0)
                 return errno == EBADF ? -EBADF : -EBADMSG;
         if ((seals & SEALS_NEEDED) != SEALS_NEEDED)
                 return -EBADMSG;
+
+        return 0;
+}
+
+/*
+ * The memfd: a regular file sealed against shrinking and growing (so its
+ * size is final and no peer can SIGBUS a mapping), of a size a flow can
+ * have. One fstat and one F_GET_SEALS (stp NULL; else the caller checks
+ * the seals, see seals_check); the size goes to *len and the stat to
+ * *stp.
+ */
+static int fd_check(int           fd,
+                    size_t *      len,
+                    struct stat * stp)
+{
+        struct stat st;
+
         if (fstat(fd, &st) < 0)
                 return -errno;
         if (!S_ISREG(st.st_mode) || st.st_size < (off_t) SHM_HDR_SIZE ||
@@ -207,8 +262,13 @@ static int fd_check(int      fd,
                 return -EBADMSG;
 
         *len = (size_t) st.st_size;
+        if (stp != NULL)
+                *stp = st;
 
-        return 0;
+        /* flow_shm_map looks at the seals only when it maps anew: a
+         * mapping kept of this very file was checked when made, and
+         * seals never come off. */
+        return stp != NULL ? 0 : seals_check(fd);
 }
 
 /* Map only the header page (IRMd), after checking the memfd. */
@@ -220,7 +280,7 @@ static int hdr_map(int               fd,
         void * p;
         int    r;
 
-        r = fd_check(fd, &len);
+        r = fd_check(fd, &len, NULL);
         if (r < 0)
                 return r;
 
@@ -279,6 +339,7 @@ int flow_shm_map(int                memfd,
 {
         struct flow_shm * s;
         struct shm_hdr *  hdr;
+        struct stat       st;
         size_t            len;
         size_t            hlen;
         void *            p;
@@ -287,14 +348,22 @@ int flow_shm_map(int                memfd,
         if (shm == NULL || memfd < 0 || (side != 0 && side != 1))
                 return -EINVAL;
 
-        /* One look at the memfd, one mapping of all of it. */
-        r = fd_check(memfd, &len);
+        /* One look at the memfd, one mapping of all of it: the one kept
+         * from an earlier flow on the same memory if there is one. */
+        r = fd_check(memfd, &len, &st);
         if (r < 0)
                 return r;
 
-        p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-        if (p == MAP_FAILED)
-                return -errno;
+        p = shm_cache_take(st.st_dev, st.st_ino, len);
+        if (p == NULL) {
+                r = seals_check(memfd);
+                if (r < 0)
+                        return r;
+                p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+                         memfd, 0);
+                if (p == MAP_FAILED)
+                        return -errno;
+        }
         hdr = p;
 
         s = calloc(1, sizeof(*s));
@@ -319,6 +388,8 @@ int flow_shm_map(int                memfd,
 
         s->base    = p;
         s->map_len = len;
+        s->dev     = st.st_dev;
+        s->ino     = st.st_ino;
         s->hdr     = p;
         s->mask    = s->ring - 1;
         s->side    = side;
@@ -352,10 +423,27 @@ int flow_shm_map(int                memfd,
 
 void flow_shm_unmap(struct flow_shm * shm)
 {
+        enum flow_side_state peer;
+
         if (shm == NULL)
                 return;
 
-        munmap(shm->base, shm->map_len);
+        /* Only a flow this side closed (a dealloc) may come back. */
+        if (!atomic_load(&shm->closed)) {
+                munmap(shm->base, shm->map_len);
+                free(shm);
+                return;
+        }
+
+        /* The last side to go gives the rings' pages back: nobody reads
+         * them any more (both sides stored their state before looking
+         * at the other's, so at least one of the two sees both gone). */
+        peer = state_of(shm->hdr, 1 - shm->side);
+        if (peer == FLOW_SIDE_CLOSED || peer == FLOW_SIDE_DEAD)
+                madvise(shm->base + SHM_HDR_SIZE, 2 * shm->ring,
+                        MADV_REMOVE);
+
+        shm_cache_park(shm->base, shm->map_len, shm->dev, shm->ino);
         free(shm);
 }
 

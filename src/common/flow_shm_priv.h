@@ -14,12 +14,15 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 struct flow_shm {
         /* Read-only after map. */
         uint8_t *          base;
         size_t             map_len;
+        dev_t              dev;     /* the memfd's, for flow_shm_cache.c */
+        ino_t              ino;
         struct shm_hdr *   hdr;
         struct shm_chan *  tx;
         struct shm_chan *  rx;
@@ -94,5 +97,16 @@ static inline void evfd_signal(int      fd,
         while (write(fd, &val, sizeof(val)) < 0 && errno == EINTR)
                 ;
 }
+
+/* The mapping cache (flow_shm_cache.c): take a parked mapping of the
+ * memfd (dev, ino) of len bytes (NULL if none), or park one. */
+void *  shm_cache_take(dev_t  dev,
+                       ino_t  ino,
+                       size_t len);
+
+void    shm_cache_park(void * base,
+                       size_t len,
+                       dev_t  dev,
+                       ino_t  ino);
 
 #endif /* OUROBOROS_COMMON_FLOW_SHM_PRIV_H */

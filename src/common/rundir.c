@@ -110,7 +110,8 @@ int rundir_connect(void)
                 return -EIRMD;
         }
 
-        if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+        /* O_NONBLOCK is the only status flag the socket was made with. */
+        if (fcntl(fd, F_SETFL, 0) < 0) {
                 r = -errno;
                 close(fd);
                 return r;

@@ -319,7 +319,7 @@ static void hand_over(struct reg_flow * y,
                 return;
         }
 
-        r = flow_mem_new(y, 0);
+        r = flow_mem_new_pair(y, x->pid, a->pid, 0);
         if (r < 0) {
                 list_add_tail(&a->next, &flow_acceptors);
                 flow_fail_x(x, r);

@@ -113,6 +113,16 @@ void flow_dispatch(struct reg_flow * y,
 int  flow_mem_new(struct reg_flow * f,
                   size_t            max_pkt);
 
+/* As flow_mem_new, for a local flow between processes a and b: the
+ * memory of an earlier flow between the two if one is kept. */
+int  flow_mem_new_pair(struct reg_flow * f,
+                       pid_t             a,
+                       pid_t             b,
+                       size_t            max_pkt);
+
+/* Process pid exited: drop the memories kept for it (flow_mem.c). */
+void flow_mem_proc_gone(pid_t pid);
+
 /* The largest packet of f's flow memory (T_MAX_PKT) (flow_mem.c). */
 size_t flow_max_pkt(const struct reg_flow * f);
 

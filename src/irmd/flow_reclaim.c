@@ -60,6 +60,7 @@ size_t flow_proc_gone(pid_t pid)
                 if (a->pid == pid)
                         flow_acceptor_free(a);
         }
+        flow_mem_proc_gone(pid);
 
         while ((f = find_flow(held_by, &pid)) != NULL) {
                 ++cnt;

@@ -16,6 +16,7 @@ static struct list_head pending = LIST_HEAD_INIT(pending);
 static struct list_head buckets[N_BUCKETS];
 static size_t           n_flows;
 static uint32_t         next_id = 1;
+static void           (*mem_free)(struct flow_mem * m);
 
 const char * reg_flow_state_str(enum flow_state s)
 {
@@ -119,6 +120,8 @@ int reg_flow_attach_mem(struct reg_flow * f,
         m->fd      = memfd;
         m->refs    = 1;
         m->max_pkt = 0;
+        m->pair[0] = 0;
+        m->pair[1] = 0;
         f->mem  = m;
         if (f->peer != NULL) {
                 f->peer->mem = m;
@@ -138,13 +141,21 @@ void reg_flow_set_state(struct reg_flow * f,
         list_init(&f->pnext);
 }
 
+void reg_flow_on_mem_free(void (*fn)(struct flow_mem * m))
+{
+        mem_free = fn;
+}
+
 void reg_flow_del(struct reg_flow * f)
 {
         if (f->peer != NULL)
                 f->peer->peer = NULL;
 
         if (f->mem != NULL && --f->mem->refs == 0) {
-                close(f->mem->fd);
+                if (mem_free != NULL)
+                        mem_free(f->mem);
+                else
+                        close(f->mem->fd);
                 free(f->mem);
         }
 

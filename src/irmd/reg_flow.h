@@ -37,6 +37,8 @@ struct flow_mem {
         int    fd;      /* memfd, owned */
         int    refs;    /* halves referencing it */
         size_t max_pkt; /* its largest packet, 0: the IRMd's default */
+        pid_t  pair[2]; /* the two processes it may be recycled between
+                           (flow_mem.c), 0: none */
 };
 
 struct reg_ipcp;
@@ -86,6 +88,10 @@ int               reg_flow_attach_mem(struct reg_flow * f,
 
 void              reg_flow_set_state(struct reg_flow * f,
                                      enum flow_state   s);
+
+/* Who takes a flow memory no half references any more (its fd, the
+ * struct is freed after): NULL (the default) closes the fd. */
+void              reg_flow_on_mem_free(void (*fn)(struct flow_mem * m));
 
 /* Remove a half: unsplices it, drops its memory reference and its
  * reference on peer_ev. */

@@ -456,10 +456,13 @@ OURO_API int flow_dealloc(int fd)
         /* Sets holding fd look at it (and prune it). */
         evwait_kick(fq_token(fd, atomic_load(&ft_entry(fd)->gen)));
 
+        /* Every thread is out of the flow memory before the IRMd hears
+         * of it: it may hand that memory to our next flow with the same
+         * peer (flow_shm_recycle). */
+        ft_close_end(fd);
+
         if (!adopted) /* an IPCP's side: the IRMd's record is the app's */
                 send_dealloc(flow_id);
-
-        ft_close_end(fd);
 
         return 0;
 }

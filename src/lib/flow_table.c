@@ -440,6 +440,7 @@ void ft_reset_child(void)
                 close(p->fd);
                 free(p);
         }
+        flow_shm_cache_drop(); /* the parent's closed flows */
 
         ft.peers  = NULL;
         ft.lowest = 0;

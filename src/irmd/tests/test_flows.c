@@ -66,12 +66,7 @@ void t_flows_lost(void)
         int               res;
         int               st;
 
-        th_mkdir(&d);
-        th_start(&d, NULL);
-        tp_local_layer(&d);
-        CHECK_EQ(tp_name_reg(&d, "srv", T_LAYER, "L"), 0);
-        CHECK_EQ(tp_bind_prog(&d, "/test/srv", "srv", false, NULL), 0);
-        CHECK_EQ(tp_announce(&d, &a, "/test/srv"), 0);
+        tp_srv_start(&d, &a);
 
         fd = th_connect(&d);
         msg_init(&tp_m, M_FLOW_ACCEPT, 0, 21);

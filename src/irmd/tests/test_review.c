@@ -85,12 +85,7 @@ static void t_cloexec(void)
         struct flow    fc;
         uint32_t       pid;
 
-        th_mkdir(&d);
-        th_start(&d, NULL);
-        tp_local_layer(&d);
-        CHECK_EQ(tp_name_reg(&d, "srv", T_LAYER, "L"), 0);
-        CHECK_EQ(tp_bind_prog(&d, "/test/srv", "srv", false, NULL), 0);
-        CHECK_EQ(tp_announce(&d, &a, "/test/srv"), 0);
+        tp_srv_start(&d, &a);
 
         self_flow(&d, "srv", &fa, &fc);
 
@@ -116,12 +111,7 @@ static void t_leaks(void)
         int            before;
         int            i;
 
-        th_mkdir(&d);
-        th_start(&d, NULL);
-        tp_local_layer(&d);
-        CHECK_EQ(tp_name_reg(&d, "srv", T_LAYER, "L"), 0);
-        CHECK_EQ(tp_bind_prog(&d, "/test/srv", "srv", false, NULL), 0);
-        CHECK_EQ(tp_announce(&d, &a, "/test/srv"), 0);
+        tp_srv_start(&d, &a);
 
         /* warm up */
         self_flow(&d, "srv", &fa, &fc);
@@ -209,12 +199,7 @@ static void t_lost_accept(void)
         struct flow_shm * shm;
         int               fd;
 
-        th_mkdir(&d);
-        th_start(&d, NULL);
-        tp_local_layer(&d);
-        CHECK_EQ(tp_name_reg(&d, "srv", T_LAYER, "L"), 0);
-        CHECK_EQ(tp_bind_prog(&d, "/test/srv", "srv", false, NULL), 0);
-        CHECK_EQ(tp_announce(&d, &a, "/test/srv"), 0);
+        tp_srv_start(&d, &a);
 
         fd = th_connect(&d);
         msg_init(&tp_m, M_FLOW_ACCEPT, 0, 21);

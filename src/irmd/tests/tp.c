@@ -86,6 +86,16 @@ void tp_local_layer(struct th_irmd * d)
         CHECK_EQ(tp_ipcp_bootstrap(d, "loc", IPCP_LOCAL, "L"), 0);
 }
 
+void tp_srv_start(struct th_irmd * d, struct app * a)
+{
+        th_mkdir(d);
+        th_start(d, NULL);
+        tp_local_layer(d);
+        CHECK_EQ(tp_name_reg(d, "srv", T_LAYER, "L"), 0);
+        CHECK_EQ(tp_bind_prog(d, "/test/srv", "srv", false, NULL), 0);
+        CHECK_EQ(tp_announce(d, a, "/test/srv"), 0);
+}
+
 int tp_announce(struct th_irmd * d, struct app * a, const char * prog)
 {
         struct msg * m = malloc(sizeof(*m));

@@ -59,6 +59,9 @@ int   tp_bind_prog(struct th_irmd * d, const char * prog,
                    const char * name, bool autostart, const char * arg);
 /* Create and bootstrap IPCP "loc" in layer "L". */
 void  tp_local_layer(struct th_irmd * d);
+/* A fresh IRMd with a local layer, name "srv" in it bound to program
+ * /test/srv, and this process announced as /test/srv (session a). */
+void  tp_srv_start(struct th_irmd * d, struct app * a);
 
 int   tp_announce(struct th_irmd * d, struct app * a, const char * prog);
 void  tp_get_flow(struct msg * r, int res, struct flow * f);
@@ -108,6 +111,7 @@ void  t_hello_rate(void);
 
 /* test_flows.c */
 void  t_flows_lost(void);
+void  t_flows_recycle(void);
 /* test_flows_data.c */
 void  t_flows_data(void);
 void  t_flows_noannounce(void);
