@@ -1,0 +1,339 @@
+/*
+ * Ouroboros - the value store of the directory (contract in
+ * dht_store.h): keys in an array sorted by their bytes (binary
+ * search), each with a small array of values.
+ */
+#include "dht_store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct val {
+        uint64_t addr;
+        uint64_t expiry;  /* ms; DHT_EXPIRY_NEVER for own */
+        bool     own;
+};
+
+struct kent {
+        uint8_t      key[DHT_KEY_MAX];
+        uint64_t     due;
+        size_t       n;
+        struct val * v;   /* max_vals */
+};
+
+struct dht_store {
+        size_t        klen;
+        size_t        max_keys;
+        size_t        max_vals;
+        size_t        n;
+        size_t        cap;
+        struct kent * k;
+        uint64_t      refused_keys;
+        uint64_t      refused_vals;
+        uint64_t      expired;
+};
+
+int dht_store_create(struct dht_store ** s,
+                     size_t              klen,
+                     size_t              max_keys,
+                     size_t              max_vals)
+{
+        struct dht_store * st;
+
+        if (!dht_klen_ok(klen) || max_vals > DHT_MSG_VALS_MAX)
+                return -EINVAL;
+
+        st = calloc(1, sizeof(*st));
+        if (st == NULL)
+                return -ENOMEM;
+        st->klen     = klen;
+        st->max_keys = max_keys ? max_keys : DHT_KEYS_DEF;
+        st->max_vals = max_vals ? max_vals : DHT_VALS_DEF;
+        *s           = st;
+
+        return 0;
+}
+
+void dht_store_destroy(struct dht_store * s)
+{
+        size_t i;
+
+        if (s == NULL)
+                return;
+        for (i = 0; i < s->n; ++i)
+                free(s->k[i].v);
+        free(s->k);
+        free(s);
+}
+
+/* Index of key, or of where it would go (*found 0). */
+static size_t search(const struct dht_store * s,
+                     const uint8_t *          key,
+                     bool *                   found)
+{
+        size_t lo = 0;
+        size_t hi = s->n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int    c   = memcmp(s->k[mid].key, key, s->klen);
+                if (c == 0) {
+                        *found = true;
+                        return mid;
+                }
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = false;
+
+        return lo;
+}
+
+static struct kent * insert_key(struct dht_store * s,
+                                const uint8_t *    key,
+                                size_t             at)
+{
+        struct kent * k;
+
+        if (s->n == s->max_keys) {
+                s->refused_keys++;
+                return NULL;
+        }
+        if (s->n == s->cap) {
+                size_t        cap = s->cap ? 2 * s->cap : 16;
+                struct kent * nk  = realloc(s->k, cap * sizeof(*nk));
+                if (nk == NULL)
+                        return NULL;
+                s->k   = nk;
+                s->cap = cap;
+        }
+        memmove(&s->k[at + 1], &s->k[at], (s->n - at) * sizeof(*s->k));
+        k = &s->k[at];
+        memset(k, 0, sizeof(*k));
+        k->v = calloc(s->max_vals, sizeof(*k->v));
+        if (k->v == NULL) {
+                memmove(&s->k[at], &s->k[at + 1],
+                        (s->n - at) * sizeof(*s->k));
+                return NULL;
+        }
+        memcpy(k->key, key, s->klen);
+        s->n++;
+
+        return k;
+}
+
+static void drop_key(struct dht_store * s,
+                     size_t             i)
+{
+        free(s->k[i].v);
+        memmove(&s->k[i], &s->k[i + 1], (s->n - i - 1) * sizeof(*s->k));
+        s->n--;
+}
+
+int dht_store_put(struct dht_store * s,
+                  const uint8_t *    key,
+                  uint64_t           addr,
+                  uint64_t           expiry,
+                  bool               own)
+{
+        struct kent * k;
+        bool          found;
+        size_t        i;
+        size_t        j;
+
+        if (addr == 0)
+                return -EINVAL;
+
+        i = search(s, key, &found);
+        if (!found) {
+                k = insert_key(s, key, i);
+                if (k == NULL)
+                        return s->n == s->max_keys ? -ENOSPC : -ENOMEM;
+        } else {
+                k = &s->k[i];
+        }
+
+        for (j = 0; j < k->n; ++j) {
+                if (k->v[j].addr != addr)
+                        continue;
+                if (own) {
+                        k->v[j].own    = true;
+                        k->v[j].expiry = DHT_EXPIRY_NEVER;
+                } else if (expiry > k->v[j].expiry) {
+                        k->v[j].expiry = expiry;
+                }
+                return 0;
+        }
+
+        if (k->n == s->max_vals) {
+                s->refused_vals++;
+                return -ENOSPC;
+        }
+
+        k->v[k->n].addr   = addr;
+        k->v[k->n].own    = own;
+        k->v[k->n].expiry = own ? DHT_EXPIRY_NEVER : expiry;
+        k->n++;
+
+        return 1;
+}
+
+int dht_store_del(struct dht_store * s,
+                  const uint8_t *    key,
+                  uint64_t           addr,
+                  bool               own)
+{
+        struct kent * k;
+        bool          found;
+        size_t        i;
+        size_t        j;
+
+        i = search(s, key, &found);
+        if (!found)
+                return -ENOENT;
+        k = &s->k[i];
+
+        for (j = 0; j < k->n; ++j) {
+                if (k->v[j].addr != addr)
+                        continue;
+                if (k->v[j].own && !own)
+                        return -ENOENT;
+                k->v[j] = k->v[--k->n];
+                if (k->n == 0)
+                        drop_key(s, i);
+                return 0;
+        }
+
+        return -ENOENT;
+}
+
+size_t dht_store_get(const struct dht_store * s,
+                     const uint8_t *          key,
+                     uint64_t                 now,
+                     uint32_t                 own_ttl,
+                     bool                     own_only,
+                     struct dht_val *         out,
+                     size_t                   n)
+{
+        const struct kent * k;
+        bool                found;
+        size_t              i;
+        size_t              j;
+        size_t              cnt = 0;
+
+        i = search(s, key, &found);
+        if (!found)
+                return 0;
+        k = &s->k[i];
+
+        for (j = 0; j < k->n && cnt < n; ++j) {
+                const struct val * v = &k->v[j];
+                uint64_t           left;
+                if (own_only && !v->own)
+                        continue;
+                if (!v->own && v->expiry <= now)
+                        continue;
+                left = v->own ? own_ttl : (v->expiry - now + 999) / 1000;
+                out[cnt].addr = v->addr;
+                out[cnt].ttl  = left > UINT32_MAX ? UINT32_MAX
+                        : (uint32_t) left;
+                ++cnt;
+        }
+
+        return cnt;
+}
+
+int dht_store_due(struct dht_store * s,
+                  const uint8_t *    key,
+                  uint64_t           due)
+{
+        bool   found;
+        size_t i = search(s, key, &found);
+
+        if (!found)
+                return -ENOENT;
+        s->k[i].due = due;
+
+        return 0;
+}
+
+size_t dht_store_expire(struct dht_store * s,
+                        uint64_t           now)
+{
+        size_t i;
+        size_t j;
+        size_t cnt = 0;
+
+        for (i = s->n; i-- > 0;) {
+                struct kent * k = &s->k[i];
+                for (j = k->n; j-- > 0;) {
+                        if (k->v[j].expiry > now)
+                                continue;
+                        k->v[j] = k->v[--k->n];
+                        ++cnt;
+                }
+                if (k->n == 0)
+                        drop_key(s, i);
+        }
+        s->expired += cnt;
+
+        return cnt;
+}
+
+uint64_t dht_store_next(const struct dht_store * s)
+{
+        uint64_t t = UINT64_MAX;
+        size_t   i;
+        size_t   j;
+
+        for (i = 0; i < s->n; ++i) {
+                for (j = 0; j < s->k[i].n; ++j) {
+                        const struct val * v = &s->k[i].v[j];
+                        uint64_t           e = v->own ? s->k[i].due
+                                : v->expiry;
+                        if (e < t)
+                                t = e;
+                }
+        }
+
+        return t;
+}
+
+int dht_store_foreach(const struct dht_store * s,
+                      int                   (* fn)(
+                              const struct dht_store_key * k,
+                              void *                       arg),
+                      void *                   arg)
+{
+        size_t i;
+        size_t j;
+        int    ret;
+
+        for (i = 0; i < s->n; ++i) {
+                struct dht_store_key k = { s->k[i].key, false, s->k[i].due };
+                for (j = 0; j < s->k[i].n; ++j)
+                        k.own |= s->k[i].v[j].own;
+                ret = fn(&k, arg);
+                if (ret != 0)
+                        return ret;
+        }
+
+        return 0;
+}
+
+void dht_store_stats(const struct dht_store * s,
+                     struct dht_store_stats * st)
+{
+        size_t i;
+
+        memset(st, 0, sizeof(*st));
+        st->keys = s->n;
+        for (i = 0; i < s->n; ++i)
+                st->vals += s->k[i].n;
+        st->refused_keys = s->refused_keys;
+        st->refused_vals = s->refused_vals;
+        st->expired      = s->expired;
+}

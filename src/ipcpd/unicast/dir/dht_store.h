@@ -1,0 +1,105 @@
+/*
+ * Ouroboros - the values a member of the directory holds: for each key
+ * (a name hash) the addresses registered for it, its own registrations
+ * and those other members stored on it.
+ *
+ * An own value never expires (until dht_store_del) and is due for
+ * publishing at a time the owner sets (dht_store_due); a stored value
+ * expires at the absolute time it was given. A value stored again
+ * takes the later expiry; an own value stays own.
+ *
+ * Memory is bounded: at most max_keys keys and max_vals values per key;
+ * beyond, dht_store_put refuses with -ENOSPC and counts.
+ *
+ * Time is an argument (the caller's monotonic ms). Not thread-safe.
+ */
+#ifndef OUROBOROS_IPCPD_UNICAST_DHT_STORE_H
+#define OUROBOROS_IPCPD_UNICAST_DHT_STORE_H
+
+#include "dht_msg.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DHT_KEYS_DEF      8192
+#define DHT_VALS_DEF      16
+#define DHT_EXPIRY_NEVER  UINT64_MAX
+
+struct dht_store;
+
+struct dht_store_stats {
+        size_t   keys;
+        size_t   vals;
+        uint64_t refused_keys;  /* new keys refused: max_keys reached */
+        uint64_t refused_vals;  /* new values refused: max_vals reached */
+        uint64_t expired;
+};
+
+/* One key as dht_store_foreach shows it. */
+struct dht_store_key {
+        const uint8_t * key;
+        bool            own;       /* holds an own value */
+        uint64_t        due;       /* when own values are due (publish) */
+};
+
+/* Returns 0, -EINVAL (klen, max_vals above DHT_MSG_VALS_MAX) or
+ * -ENOMEM; max_keys, max_vals 0: defaults. */
+int    dht_store_create(struct dht_store ** s,
+                        size_t              klen,
+                        size_t              max_keys,
+                        size_t              max_vals);
+
+void   dht_store_destroy(struct dht_store * s);
+
+/* Hold addr for key until expiry (DHT_EXPIRY_NEVER and own for a
+ * registration of this member). Returns 1 if new, 0 if known (expiry
+ * extended), -EINVAL (addr 0), -ENOSPC, -ENOMEM. */
+int    dht_store_put(struct dht_store * s,
+                     const uint8_t *    key,
+                     uint64_t           addr,
+                     uint64_t           expiry,
+                     bool               own);
+
+/* Drop addr from key; an own value only if own. Returns 0 or -ENOENT. */
+int    dht_store_del(struct dht_store * s,
+                     const uint8_t *    key,
+                     uint64_t           addr,
+                     bool               own);
+
+/* The values of key alive at now, at most n, with the seconds they have
+ * left in ttl (rounded up; own values: own_ttl), only own ones if
+ * own_only. Returns how many. */
+size_t dht_store_get(const struct dht_store * s,
+                     const uint8_t *          key,
+                     uint64_t                 now,
+                     uint32_t                 own_ttl,
+                     bool                     own_only,
+                     struct dht_val *         out,
+                     size_t                   n);
+
+/* Set when the own values of key are next due. Returns 0 or -ENOENT. */
+int    dht_store_due(struct dht_store * s,
+                     const uint8_t *    key,
+                     uint64_t           due);
+
+/* Drop values expired by now (keys left empty too). Returns how many. */
+size_t dht_store_expire(struct dht_store * s,
+                        uint64_t           now);
+
+/* The earliest time a held value expires or own values are due
+ * (UINT64_MAX: none). */
+uint64_t dht_store_next(const struct dht_store * s);
+
+/* Call fn for every key until it returns non-zero; returns that. fn
+ * may set when a key is due (dht_store_due), nothing else. */
+int    dht_store_foreach(const struct dht_store * s,
+                         int                   (* fn)(
+                                 const struct dht_store_key * k,
+                                 void *                       arg),
+                         void *                   arg);
+
+void   dht_store_stats(const struct dht_store * s,
+                       struct dht_store_stats * st);
+
+#endif /* OUROBOROS_IPCPD_UNICAST_DHT_STORE_H */
