@@ -29,6 +29,8 @@ struct req {
         uint8_t       dst_id[DHT_KEY_MAX];
         uint64_t      deadline;
         int           lk;      /* R_LOOKUP: lookup id */
+        struct pkt *  copy;    /* R_STORE: to send again */
+        unsigned      tries;   /* R_STORE: sends left */
 };
 
 enum purpose { P_QUERY, P_PUBLISH, P_WITHDRAW, P_SELF };
@@ -60,7 +62,6 @@ struct dht {
         uint32_t           next_req;
         int                next_lk;
         uint64_t           refresh_at;
-        uint64_t           replicate_at;
         struct dht_stats   stats;
         struct dht_msg     in;
         struct dht_msg     msg;
@@ -110,7 +111,6 @@ int dht_create(struct dht **          d,
         }
         m->next_req     = (uint32_t) (addr * 2654435761U);
         m->refresh_at   = now + (uint64_t) c.t_refresh * 1000;
-        m->replicate_at = now + (uint64_t) c.t_replicate * 1000;
         *d = m;
 
         return 0;
@@ -125,6 +125,9 @@ void dht_destroy(struct dht * d)
         if (d->slots != NULL)
                 for (i = 0; i < d->cfg.max_lookups; ++i)
                         dht_lookup_destroy(d->slots[i].lk);
+        if (d->reqs != NULL)
+                for (i = 0; i < d->cfg.max_reqs; ++i)
+                        free(d->reqs[i].copy);
         if (d->out != NULL)
                 for (i = 0; i < d->out_n; ++i)
                         free(d->out[(d->out_h + i) % d->cfg.max_out]);
@@ -183,6 +186,42 @@ static int queue(struct dht * d,
         return 0;
 }
 
+/* A copy of the packet queued last, or NULL. */
+static struct pkt * last_copy(const struct dht * d)
+{
+        const struct pkt * p;
+        struct pkt *       c;
+
+        p = d->out[(d->out_h + d->out_n - 1) % d->cfg.max_out];
+        c = malloc(sizeof(*c) + p->len);
+        if (c != NULL)
+                memcpy(c, p, sizeof(*c) + p->len);
+
+        return c;
+}
+
+/* Queue copy c again (a STORE unanswered). Returns 0 or -EBUSY. */
+static int requeue(struct dht *       d,
+                   const struct pkt * c)
+{
+        struct pkt * p;
+
+        if (d->out_n == d->cfg.max_out) {
+                d->stats.refused++;
+                return -EBUSY;
+        }
+        p = malloc(sizeof(*p) + c->len);
+        if (p == NULL)
+                return -ENOMEM;
+        memcpy(p, c, sizeof(*p) + c->len);
+        d->out[(d->out_h + d->out_n) % d->cfg.max_out] = p;
+        d->out_n++;
+        d->stats.sent++;
+        d->stats.resent++;
+
+        return 0;
+}
+
 /* Send d->msg (a request, header from msg_new) to c, awaiting an
  * answer. Returns 0, or -EBUSY (requests or outbox full). */
 static int request(struct dht *               d,
@@ -217,6 +256,8 @@ static int request(struct dht *               d,
         r->dst      = dst;
         r->deadline = now + d->cfg.t_req;
         r->lk       = lk;
+        r->copy     = kind == R_STORE ? last_copy(d) : NULL;
+        r->tries    = DHT_STORE_TRIES - 1;
         if (dst_id != NULL)
                 memcpy(r->dst_id, dst_id, d->cfg.klen);
         else
@@ -341,6 +382,26 @@ static void store_to(struct dht *               d,
         }
 }
 
+/* When key is next published: own values every t_refresh, values
+ * held for others every t_replicate, plus up to a tenth of it that
+ * depends on the key and the member, so the holders of one key do not
+ * all replicate it at once. */
+static uint64_t next_due(const struct dht * d,
+                         const uint8_t *    key,
+                         uint64_t           now)
+{
+        uint64_t ms;
+        uint32_t h;
+
+        if (dht_store_own(d->st, key) == 1)
+                return now + (uint64_t) d->cfg.t_refresh * 1000;
+
+        ms = (uint64_t) d->cfg.t_replicate * 1000;
+        h  = (uint32_t) (key[0] ^ d->self[0]) << 8 | (key[1] ^ d->self[1]);
+
+        return now + ms + ms / 10 * h / 65536;
+}
+
 static void lk_done(struct dht *  d,
                     struct slot * s,
                     uint64_t      now)
@@ -354,13 +415,13 @@ static void lk_done(struct dht *  d,
         if (s->p == P_QUERY)
                 return;  /* kept for dht_result */
 
-        n = dht_lookup_closest(s->lk, c, d->cfg.k);
+        n = dht_lookup_closest(s->lk, c, d->cfg.k, false);
         if (s->p == P_PUBLISH) {
-                nv = dht_store_get(d->st, key, now, d->cfg.t_expire, true,
+                nv = dht_store_get(d->st, key, now, d->cfg.t_expire, false,
                                    v, DHT_MSG_VALS_MAX);
-                dht_store_due(d->st, key,
-                              now + (uint64_t) d->cfg.t_refresh * 1000);
+                dht_store_due(d->st, key, next_due(d, key, now));
         } else if (s->p == P_WITHDRAW) {
+                n = dht_lookup_closest(s->lk, c, 2 * d->cfg.k, true);
                 v[0].addr = s->addr;
                 v[0].ttl  = 0;
                 nv        = 1;
@@ -414,6 +475,10 @@ static void answer(struct dht * d,
                         dht_store_put(d->st, in->key, in->vals[i].addr,
                                       now + ttl * 1000, false);
                 }
+                /* someone just stored it: no need to replicate soon */
+                if (dht_store_own(d->st, in->key) == 0)
+                        dht_store_due(d->st, in->key,
+                                      next_due(d, in->key, now));
                 break;
         default:
                 break;
@@ -451,6 +516,8 @@ static void reply(struct dht * d,
                 return;
         }
         r->used = false;
+        free(r->copy);
+        r->copy = NULL;
 
         switch (r->kind) {
         case R_JOIN:
@@ -516,8 +583,17 @@ static void timeouts(struct dht * d,
                 struct slot * s;
                 if (!r->used || r->deadline > now)
                         continue;
-                r->used = false;
                 d->stats.timeouts++;
+                if (r->copy != NULL && r->tries > 0 &&
+                    requeue(d, r->copy) == 0) {
+                        r->tries--;
+                        r->deadline = now + d->cfg.t_req;
+                        dht_table_fail(d->tbl, r->dst_id);
+                        continue;
+                }
+                r->used = false;
+                free(r->copy);
+                r->copy = NULL;
                 if (r->kind == R_JOIN)
                         continue;
                 dht_table_fail(d->tbl, r->dst_id);
@@ -550,32 +626,15 @@ static int publish_key(const struct dht_store_key * k,
 {
         struct walk * w = arg;
         struct dht *  d = w->d;
+        int           id;
 
-        if (!k->own || k->due > w->now)
+        if (k->due > w->now)
                 return 0;
-        if (lk_start(d, k->key, P_PUBLISH, 0, w->now) < 0)
-                return 1;  /* no lookup free: next tick */
-        /* not due again until this publish is done (lk_done) */
-        if (slot_of(d, d->next_lk) != NULL)
+        id = lk_start(d, k->key, P_PUBLISH, 0, w->now);
+        if (id < 0)  /* no lookup free: try again in a while */
+                dht_store_due(d->st, k->key, w->now + DHT_TICK_MS);
+        else if (slot_of(d, id) != NULL)  /* running: not due till done */
                 dht_store_due(d->st, k->key, DHT_EXPIRY_NEVER);
-
-        return 0;
-}
-
-static int replicate_key(const struct dht_store_key * k,
-                         void *                       arg)
-{
-        struct walk *      w = arg;
-        struct dht *       d = w->d;
-        struct dht_contact c[DHT_MSG_CONTACTS_MAX];
-        struct dht_val     v[DHT_MSG_VALS_MAX];
-        size_t             n;
-        size_t             nv;
-
-        nv = dht_store_get(d->st, k->key, w->now, d->cfg.t_expire, false,
-                           v, DHT_MSG_VALS_MAX);
-        n  = dht_table_closest(d->tbl, k->key, NULL, c, d->cfg.k);
-        store_to(d, k->key, c, n, v, nv, w->now);
 
         return 0;
 }
@@ -590,10 +649,6 @@ size_t dht_tick(struct dht * d,
         dht_store_expire(d->st, now);
         dht_store_foreach(d->st, publish_key, &w);
 
-        if (now >= d->replicate_at) {
-                d->replicate_at = now + (uint64_t) d->cfg.t_replicate * 1000;
-                dht_store_foreach(d->st, replicate_key, &w);
-        }
         if (now >= d->refresh_at) {
                 d->refresh_at = now + (uint64_t) d->cfg.t_refresh * 1000;
                 lk_start(d, d->self, P_SELF, 0, now);
@@ -607,8 +662,6 @@ uint64_t dht_next(const struct dht * d)
         uint64_t t = d->refresh_at;
         size_t   i;
 
-        if (d->replicate_at < t)
-                t = d->replicate_at;
         for (i = 0; i < d->cfg.max_reqs; ++i)
                 if (d->reqs[i].used && d->reqs[i].deadline < t)
                         t = d->reqs[i].deadline;

@@ -14,14 +14,22 @@
  *     t_expire; ttl 0 withdraws); every message it hears refreshes the
  *     sender in its k-buckets, a full bucket pings its oldest contact;
  *   - requests get t_req ms to be answered; no answer marks the
- *     contact (stale after DHT_STALE_FAILS in a row, dht_table.h);
+ *     contact (stale after DHT_STALE_FAILS in a row, dht_table.h); a
+ *     STORE is sent up to DHT_STORE_TRIES times;
  *   - dht_register: holds the value as its own and publishes it: a
  *     FIND_NODE lookup of the key, then STORE (ttl t_expire) to the k
  *     closest that answered; again every t_refresh;
- *   - every t_replicate it sends STORE of every value it holds (with
- *     the ttl it has left) to the k closest contacts of its table, so a
- *     registration survives the loss of its owner and of holders, until
- *     it expires t_expire after the owner last published it;
+ *   - replication: every key it holds for others is published the same
+ *     way (the values with the ttl they have left) t_replicate (plus
+ *     up to a tenth, by key and member) after it was last stored on
+ *     it, so a registration survives the loss of its owner and of
+ *     holders, until it expires t_expire after the owner last published
+ *     it; a STORE received puts the next replication off, so the k
+ *     holders of a key do not all replicate it in every period;
+ *   - dht_unregister: a lookup of the key, then a STORE with ttl 0 to
+ *     the 2k closest it heard of, asked or not (a wider net than
+ *     publishing, for holders that lookups under loss disagree on); a
+ *     copy it misses expires;
  *   - every t_refresh a lookup of its own id keeps its neighbourhood of
  *     the id space known;
  *   - dht_query answers from its own store, or runs a FIND_VALUE lookup
@@ -50,6 +58,7 @@
 #define DHT_LOOKUPS_DEF  64
 #define DHT_REQS_DEF     1024
 #define DHT_OUT_DEF      4096
+#define DHT_STORE_TRIES  3      /* sends of a STORE left unanswered */
 
 struct dht;
 
@@ -78,6 +87,7 @@ struct dht_stats {
         uint64_t unmatched;    /* replies to no request (late, forged) */
         uint64_t sent;         /* messages queued */
         uint64_t timeouts;     /* requests unanswered */
+        uint64_t resent;       /* STOREs sent again after a timeout */
         uint64_t refused;      /* not sent: requests or outbox full */
         uint64_t lookups;      /* started */
         struct dht_table_stats table;

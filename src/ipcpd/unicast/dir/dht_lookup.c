@@ -306,13 +306,14 @@ const uint8_t * dht_lookup_key(const struct dht_lookup * lk)
 
 size_t dht_lookup_closest(const struct dht_lookup * lk,
                           struct dht_contact *      out,
-                          size_t                    n)
+                          size_t                    n,
+                          bool                      all)
 {
         size_t i;
         size_t cnt = 0;
 
-        for (i = 0; i < lk->n && cnt < n && cnt < lk->k; ++i)
-                if (lk->c[i].st == C_DONE)
+        for (i = 0; i < lk->n && cnt < n; ++i)
+                if (all || lk->c[i].st == C_DONE)
                         out[cnt++] = lk->c[i].c;
 
         return cnt;

@@ -27,6 +27,7 @@
 
 #include "dht_msg.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -103,10 +104,13 @@ uint64_t dht_lookup_deadline(const struct dht_lookup * lk);
 
 const uint8_t * dht_lookup_key(const struct dht_lookup * lk);
 
-/* The contacts that answered, closest first, at most min(n, k). */
+/* The contacts that answered (all: every contact on the shortlist,
+ * asked or not), closest first, at most n (the shortlist keeps up to
+ * 2k + alpha). */
 size_t dht_lookup_closest(const struct dht_lookup * lk,
                           struct dht_contact *      out,
-                          size_t                    n);
+                          size_t                    n,
+                          bool                      all);
 
 /* The values found (distinct addresses, largest ttl), at most n. */
 size_t dht_lookup_values(const struct dht_lookup * lk,

@@ -246,6 +246,22 @@ size_t dht_store_get(const struct dht_store * s,
         return cnt;
 }
 
+int dht_store_own(const struct dht_store * s,
+                  const uint8_t *          key)
+{
+        bool   found;
+        size_t i = search(s, key, &found);
+        size_t j;
+
+        if (!found)
+                return -ENOENT;
+        for (j = 0; j < s->k[i].n; ++j)
+                if (s->k[i].v[j].own)
+                        return 1;
+
+        return 0;
+}
+
 int dht_store_due(struct dht_store * s,
                   const uint8_t *    key,
                   uint64_t           due)
@@ -290,13 +306,11 @@ uint64_t dht_store_next(const struct dht_store * s)
         size_t   j;
 
         for (i = 0; i < s->n; ++i) {
-                for (j = 0; j < s->k[i].n; ++j) {
-                        const struct val * v = &s->k[i].v[j];
-                        uint64_t           e = v->own ? s->k[i].due
-                                : v->expiry;
-                        if (e < t)
-                                t = e;
-                }
+                if (s->k[i].due < t)
+                        t = s->k[i].due;
+                for (j = 0; j < s->k[i].n; ++j)
+                        if (s->k[i].v[j].expiry < t)
+                                t = s->k[i].v[j].expiry;
         }
 
         return t;

@@ -3,9 +3,10 @@
  * (a name hash) the addresses registered for it, its own registrations
  * and those other members stored on it.
  *
- * An own value never expires (until dht_store_del) and is due for
- * publishing at a time the owner sets (dht_store_due); a stored value
- * expires at the absolute time it was given. A value stored again
+ * An own value never expires (until dht_store_del); a stored value
+ * expires at the absolute time it was given. Each key is due for
+ * publishing at a time the member sets (dht_store_due; 0 for a new
+ * key). A value stored again
  * takes the later expiry; an own value stays own.
  *
  * Memory is bounded: at most max_keys keys and max_vals values per key;
@@ -40,7 +41,7 @@ struct dht_store_stats {
 struct dht_store_key {
         const uint8_t * key;
         bool            own;       /* holds an own value */
-        uint64_t        due;       /* when own values are due (publish) */
+        uint64_t        due;       /* when its values are due (publish) */
 };
 
 /* Returns 0, -EINVAL (klen, max_vals above DHT_MSG_VALS_MAX) or
@@ -78,7 +79,11 @@ size_t dht_store_get(const struct dht_store * s,
                      struct dht_val *         out,
                      size_t                   n);
 
-/* Set when the own values of key are next due. Returns 0 or -ENOENT. */
+/* 1 if key holds an own value, 0 if not, -ENOENT if key is unknown. */
+int    dht_store_own(const struct dht_store * s,
+                     const uint8_t *          key);
+
+/* Set when the values of key are next due (to publish). Returns 0 or -ENOENT. */
 int    dht_store_due(struct dht_store * s,
                      const uint8_t *    key,
                      uint64_t           due);
@@ -87,7 +92,7 @@ int    dht_store_due(struct dht_store * s,
 size_t dht_store_expire(struct dht_store * s,
                         uint64_t           now);
 
-/* The earliest time a held value expires or own values are due
+/* The earliest time a held value expires or a key is due
  * (UINT64_MAX: none). */
 uint64_t dht_store_next(const struct dht_store * s);
 

@@ -17,23 +17,7 @@
 
 #define KL 32
 
-static uint64_t rng = 88172645463325252ULL;
-
-static uint64_t rnd(void)
-{
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        return rng;
-}
-
-static void rnd_key(uint8_t * k)
-{
-        size_t i;
-
-        for (i = 0; i < KL; ++i)
-                k[i] = (uint8_t) rnd();
-}
+#include "rnd.h"
 
 /* A contact sharing exactly prefix leading bits with self. */
 static void at_prefix(struct dht_contact * c,
@@ -327,8 +311,12 @@ static void test_lookup(void)
                                   &nout), DHT_LK_RUNNING);
         CHECK_EQ(dht_lookup_reply(lk, near[0].id, NULL, 0, NULL, 0, out,
                                   &nout), DHT_LK_CLOSEST);
-        CHECK_EQ(dht_lookup_closest(lk, res, 8), 2);
-        CHECK(res[0].addr == 101 && res[1].addr == 100);
+        CHECK_EQ(dht_lookup_closest(lk, res, 8, false), 3);
+        CHECK(res[0].addr == 101 && res[1].addr == 100 && res[2].addr == 13);
+        /* all: the failed 12 and the never asked 11 and 10 too */
+        CHECK_EQ(dht_lookup_closest(lk, res, 8, true), 6);
+        CHECK(res[3].addr == 12 && res[5].addr == 10);
+        CHECK_EQ(dht_lookup_closest(lk, res, 2, true), 2);
         dht_lookup_stats(lk, &st);
         CHECK_EQ(st.sent, 4);
         CHECK_EQ(st.answers, 3);
