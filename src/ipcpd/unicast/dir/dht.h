@@ -131,8 +131,8 @@ size_t   dht_tick(struct dht * d,
 uint64_t dht_next(const struct dht * d);
 
 /* The next message to send: its length (written to buf, the
- * destination address to *dst), 0 if none, -ENOBUFS if cap is less
- * than DHT_MSG_LEN_MAX would need for it (it stays queued). */
+ * destination address to *dst), 0 if none, -ENOBUFS if it does not fit
+ * in cap bytes (it stays queued; DHT_MSG_LEN_MAX always fits). */
 ssize_t  dht_pop(struct dht * d,
                  uint64_t *   dst,
                  uint8_t *    buf,
@@ -163,7 +163,8 @@ int      dht_query(struct dht *    d,
 
 /* The outcome of query id: -EINPROGRESS while it runs; 0 when done
  * with up to cap addresses (*n, 0: not found) and its figures in *st
- * (may be NULL), after which id is forgotten; -ENOENT if unknown. */
+ * (may be NULL), after which id is forgotten; -ENOENT if unknown. A
+ * query holds one of the max_lookups until its result is read. */
 int      dht_result(struct dht *              d,
                     int                       id,
                     uint64_t *                addrs,
