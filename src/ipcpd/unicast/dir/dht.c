@@ -402,6 +402,33 @@ static uint64_t next_due(const struct dht * d,
         return now + ms + ms / 10 * h / 65536;
 }
 
+/* Did the lookup find k members closer to key than this one? Then
+ * this member's copies (not its own) belong to them: it drops them
+ * without storing them (they got them from the owner or from nearer
+ * holders; a copy left behind must not bring back a withdrawn value). */
+static bool far_holder(const struct dht *         d,
+                       const uint8_t *            key,
+                       const struct dht_contact * c,
+                       size_t                     n)
+{
+        if (dht_store_own(d->st, key) != 0 || n < d->cfg.k)
+                return false;
+
+        return dht_key_cmp(key, c[d->cfg.k - 1].id, d->self,
+                           d->cfg.klen) < 0;
+}
+
+static void drop_copies(struct dht *           d,
+                        const uint8_t *        key,
+                        const struct dht_val * v,
+                        size_t                 nv)
+{
+        size_t i;
+
+        for (i = 0; i < nv; ++i)
+                dht_store_del(d->st, key, v[i].addr, false);
+}
+
 static void lk_done(struct dht *  d,
                     struct slot * s,
                     uint64_t      now)
@@ -420,6 +447,11 @@ static void lk_done(struct dht *  d,
                 nv = dht_store_get(d->st, key, now, d->cfg.t_expire, false,
                                    v, DHT_MSG_VALS_MAX);
                 dht_store_due(d->st, key, next_due(d, key, now));
+                dht_store_sparse(d->st, key, n < d->cfg.k);
+                if (far_holder(d, key, c, n)) {
+                        drop_copies(d, key, v, nv);
+                        nv = 0;
+                }
         } else if (s->p == P_WITHDRAW) {
                 n = dht_lookup_closest(s->lk, c, 2 * d->cfg.k, true);
                 v[0].addr = s->addr;
@@ -441,12 +473,52 @@ int dht_join(struct dht * d,
         return request(d, R_JOIN, addr, NULL, 0, now);
 }
 
+/* Take the values of a STORE; returns those it withdrew that this
+ * member held, in gone. */
+static size_t take_store(struct dht *     d,
+                         uint64_t         now,
+                         struct dht_val * gone)
+{
+        struct dht_msg * in = &d->in;
+        size_t           ng = 0;
+        size_t           i;
+
+        for (i = 0; i < in->nv; ++i) {
+                uint64_t ttl = in->vals[i].ttl;
+                if (ttl == 0) {
+                        if (dht_store_bury(d->st, in->key, in->vals[i].addr,
+                                           now + (uint64_t) d->cfg.t_expire
+                                           * 1000) == 1)
+                                gone[ng++] = in->vals[i];
+                        continue;
+                }
+                /* a copy of a withdrawn value: only its owner's publish
+                 * (the full t_expire) brings it back */
+                if (ttl < d->cfg.t_expire &&
+                    dht_store_buried(d->st, in->key, in->vals[i].addr))
+                        continue;
+                if (ttl > d->cfg.t_expire)
+                        ttl = d->cfg.t_expire;
+                dht_store_put(d->st, in->key, in->vals[i].addr,
+                              now + ttl * 1000, false);
+        }
+
+        /* someone just stored it: no need to replicate soon */
+        if (dht_store_own(d->st, in->key) == 0)
+                dht_store_due(d->st, in->key, next_due(d, in->key, now));
+
+        return ng;
+}
+
 static void answer(struct dht * d,
                    uint64_t     now)
 {
-        struct dht_msg * in = &d->in;
-        struct dht_msg * m;
-        size_t           i;
+        struct dht_contact c[2 * DHT_MSG_CONTACTS_MAX];
+        struct dht_val     gone[DHT_MSG_VALS_MAX];
+        struct dht_msg *   in = &d->in;
+        struct dht_msg *   m;
+        size_t             ng = 0;
+        size_t             n;
 
         m = msg_new(d, in->type | DHT_REPLY, in->reqid, in->key);
 
@@ -463,28 +535,22 @@ static void answer(struct dht * d,
                                                      m->contacts, d->cfg.k);
                 break;
         case DHT_STORE:
-                for (i = 0; i < in->nv; ++i) {
-                        uint64_t ttl = in->vals[i].ttl;
-                        if (ttl == 0) {
-                                dht_store_del(d->st, in->key,
-                                              in->vals[i].addr, false);
-                                continue;
-                        }
-                        if (ttl > d->cfg.t_expire)
-                                ttl = d->cfg.t_expire;
-                        dht_store_put(d->st, in->key, in->vals[i].addr,
-                                      now + ttl * 1000, false);
-                }
-                /* someone just stored it: no need to replicate soon */
-                if (dht_store_own(d->st, in->key) == 0)
-                        dht_store_due(d->st, in->key,
-                                      next_due(d, in->key, now));
+                ng = take_store(d, now, gone);
                 break;
         default:
                 break;
         }
 
         queue(d, in->src);
+
+        /* a withdrawal follows the copies: a holder passes it on, to
+         * the 2k closest (a holder replicates to k others than itself,
+         * so copies may sit a little beyond the k closest) */
+        if (ng > 0) {
+                n = dht_table_closest(d->tbl, in->key, in->id, c,
+                                      2 * d->cfg.k);
+                store_to(d, in->key, c, n, gone, ng, now);
+        }
 }
 
 static struct req * match(struct dht *           d,
@@ -536,6 +602,56 @@ static void reply(struct dht * d,
         }
 }
 
+struct newcomer {
+        struct dht *               d;
+        const struct dht_contact * c;
+        uint64_t                   now;
+};
+
+static int hand_key(const struct dht_store_key * k,
+                    void *                       arg)
+{
+        struct newcomer * w = arg;
+        struct dht *      d = w->d;
+        struct dht_val    v[DHT_MSG_VALS_MAX];
+        size_t            nv;
+
+        /* an owner publishes again when it reached fewer than k */
+        if (k->own) {
+                if (k->sparse && k->due != DHT_EXPIRY_NEVER)
+                        dht_store_due(d->st, k->key, w->now);
+                return 0;
+        }
+        /* closer to the key than this member, and both among the k
+         * closest it knows: values move towards their key, never away */
+        if (dht_key_cmp(k->key, w->c->id, d->self, d->cfg.klen) > 0)
+                return 0;
+        if (dht_table_closer(d->tbl, k->key, d->self, d->cfg.k) >= d->cfg.k)
+                return 0;
+
+        nv = dht_store_get(d->st, k->key, w->now, d->cfg.t_expire, false,
+                           v, DHT_MSG_VALS_MAX);
+        store_to(d, k->key, w->c, 1, v, nv, w->now);
+
+        return 0;
+}
+
+/* A member new in the k-buckets gets the values it should hold: those
+ * of keys it is closer to than this member, when this member is among
+ * the k closest to the key it knows (so the newcomer is too). An
+ * owner whose last publish reached fewer than k members publishes
+ * again (a lookup finds the right ones; its own view of a far key is
+ * too thin to hand over on): so a name registered before others joined
+ * is found at once. */
+static void hand_over(struct dht *               d,
+                      const struct dht_contact * c,
+                      uint64_t                   now)
+{
+        struct newcomer w = { d, c, now };
+
+        dht_store_foreach(d->st, hand_key, &w);
+}
+
 int dht_rcv(struct dht *    d,
             const uint8_t * buf,
             size_t          n,
@@ -558,9 +674,16 @@ int dht_rcv(struct dht *    d,
 
         memcpy(c.id, d->in.id, d->cfg.klen);
         c.addr = d->in.src;
-        if (dht_table_update(d->tbl, &c, now, &ping) == DHT_TBL_PING) {
+        switch (dht_table_update(d->tbl, &c, now, &ping)) {
+        case DHT_TBL_PING:
                 msg_new(d, DHT_FIND_NODE, 0, d->self);
                 request(d, R_PING, ping.addr, ping.id, 0, now);
+                break;
+        case DHT_TBL_ADDED:
+                hand_over(d, &c, now);
+                break;
+        default:
+                break;
         }
 
         if (d->in.type & DHT_REPLY)
@@ -630,6 +753,10 @@ static int publish_key(const struct dht_store_key * k,
 
         if (k->due > w->now)
                 return 0;
+        if (k->live == 0) {
+                dht_store_due(d->st, k->key, DHT_EXPIRY_NEVER);
+                return 0;
+        }
         id = lk_start(d, k->key, P_PUBLISH, 0, w->now);
         if (id < 0)  /* no lookup free: try again in a while */
                 dht_store_due(d->st, k->key, w->now + DHT_TICK_MS);
@@ -727,6 +854,8 @@ int dht_unregister(struct dht *    d,
         ret = dht_store_del(d->st, key, d->addr, true);
         if (ret < 0)
                 return ret;
+        dht_store_bury(d->st, key, d->addr,
+                       now + (uint64_t) d->cfg.t_expire * 1000);
         ret = lk_start(d, key, P_WITHDRAW, d->addr, now);
 
         return ret < 0 ? ret : 0;

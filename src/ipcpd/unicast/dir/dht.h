@@ -25,11 +25,25 @@
  *     it, so a registration survives the loss of its owner and of
  *     holders, until it expires t_expire after the owner last published
  *     it; a STORE received puts the next replication off, so the k
- *     holders of a key do not all replicate it in every period;
+ *     holders of a key do not all replicate it in every period; a
+ *     holder whose lookup finds k members closer to the key than
+ *     itself drops its copy instead (it is theirs to keep);
  *   - dht_unregister: a lookup of the key, then a STORE with ttl 0 to
  *     the 2k closest it heard of, asked or not (a wider net than
- *     publishing, for holders that lookups under loss disagree on); a
- *     copy it misses expires;
+ *     publishing, for holders that lookups under loss disagree on);
+ *     a member that held a value it is told to withdraw passes the
+ *     withdrawal on to its 2k closest to the key, so it follows the
+ *     copies (and stops where there are none); every member told keeps
+ *     a tombstone for t_expire and refuses copies of the value (a
+ *     STORE with less than t_expire left), so a copy the withdrawal
+ *     missed cannot bring it back through the members that know; it
+ *     expires in time;
+ *   - a member new in its k-buckets gets a STORE of the keys it holds
+ *     for others that the newcomer is closer to, if this member is
+ *     among the k closest to them it knows (values move towards their
+ *     key only); an owner whose last publish reached fewer than k
+ *     members publishes again, so a name registered before others
+ *     joined is found at once;
  *   - every t_refresh a lookup of its own id keeps its neighbourhood of
  *     the id space known;
  *   - dht_query answers from its own store, or runs a FIND_VALUE lookup

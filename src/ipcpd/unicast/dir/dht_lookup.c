@@ -23,6 +23,7 @@ struct cand {
         struct dht_contact c;
         enum cand_state    st;
         size_t             depth;
+        size_t             tries;  /* requests that timed out */
 };
 
 struct dht_lookup {
@@ -94,6 +95,7 @@ static void add(struct dht_lookup *        lk,
         lk->c[i].c     = *c;
         lk->c[i].st    = C_NEW;
         lk->c[i].depth = depth;
+        lk->c[i].tries = 0;
         lk->n++;
 }
 
@@ -274,7 +276,8 @@ int dht_lookup_timeout(struct dht_lookup *  lk,
         if (c == NULL)
                 return -ENOENT;
 
-        c->st = C_FAILED;
+        /* asked again once: a lost message is not a dead member */
+        c->st = ++c->tries < DHT_LOOKUP_TRIES ? C_NEW : C_FAILED;
         lk->st.timeouts++;
 
         return step(lk, out, nout);

@@ -7,7 +7,8 @@
  * The shortlist holds the closest contacts heard of so far (at most
  * 2k + alpha), seeded from the routing table. At most alpha requests
  * are in flight; each goes to the closest contact not yet asked among
- * the k closest that have not failed. A contact learnt from a reply
+ * the k closest that have not failed. A contact whose request timed
+ * out is asked again, DHT_LOOKUP_TRIES times in all, then it failed. A contact learnt from a reply
  * of a contact at depth d has depth d + 1 (seeds: 1); contacts deeper
  * than rounds_max are never asked, which bounds the rounds. The lookup
  * ends:
@@ -31,7 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DHT_ROUNDS_DEF  16
+#define DHT_ROUNDS_DEF    16
+#define DHT_LOOKUP_TRIES  2   /* requests to a contact before it failed */
 
 enum dht_lk_state {
         DHT_LK_RUNNING = 0,

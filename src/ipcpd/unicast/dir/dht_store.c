@@ -13,11 +13,13 @@ struct val {
         uint64_t addr;
         uint64_t expiry;  /* ms; DHT_EXPIRY_NEVER for own */
         bool     own;
+        bool     gone;    /* a tombstone: withdrawn until expiry */
 };
 
 struct kent {
         uint8_t      key[DHT_KEY_MAX];
         uint64_t     due;
+        bool         sparse;
         size_t       n;
         struct val * v;   /* max_vals */
 };
@@ -157,13 +159,20 @@ int dht_store_put(struct dht_store * s,
         }
 
         for (j = 0; j < k->n; ++j) {
-                if (k->v[j].addr != addr)
+                struct val * v = &k->v[j];
+                if (v->addr != addr)
                         continue;
+                if (v->gone) {  /* back from the dead */
+                        v->gone   = false;
+                        v->own    = own;
+                        v->expiry = own ? DHT_EXPIRY_NEVER : expiry;
+                        return 1;
+                }
                 if (own) {
-                        k->v[j].own    = true;
-                        k->v[j].expiry = DHT_EXPIRY_NEVER;
-                } else if (expiry > k->v[j].expiry) {
-                        k->v[j].expiry = expiry;
+                        v->own    = true;
+                        v->expiry = DHT_EXPIRY_NEVER;
+                } else if (expiry > v->expiry) {
+                        v->expiry = expiry;
                 }
                 return 0;
         }
@@ -175,10 +184,66 @@ int dht_store_put(struct dht_store * s,
 
         k->v[k->n].addr   = addr;
         k->v[k->n].own    = own;
+        k->v[k->n].gone   = false;
         k->v[k->n].expiry = own ? DHT_EXPIRY_NEVER : expiry;
         k->n++;
 
         return 1;
+}
+
+static struct val * find_val(const struct dht_store * s,
+                             const uint8_t *          key,
+                             uint64_t                 addr)
+{
+        bool   found;
+        size_t i = search(s, key, &found);
+        size_t j;
+
+        if (!found)
+                return NULL;
+        for (j = 0; j < s->k[i].n; ++j)
+                if (s->k[i].v[j].addr == addr)
+                        return &s->k[i].v[j];
+        return NULL;
+}
+
+int dht_store_bury(struct dht_store * s,
+                   const uint8_t *    key,
+                   uint64_t           addr,
+                   uint64_t           until)
+{
+        struct val * v = find_val(s, key, addr);
+        bool         found;
+        int          ret;
+
+        if (v != NULL && v->own)
+                return -EPERM;
+        if (v != NULL) {
+                ret       = v->gone ? 0 : 1;
+                v->gone   = true;
+                if (ret == 1 || until > v->expiry)
+                        v->expiry = until;
+                return ret;
+        }
+
+        ret = dht_store_put(s, key, addr, until, false);
+        if (ret < 0)
+                return ret;
+        v = find_val(s, key, addr);
+        v->gone = true;
+        /* a key of tombstones only is never due */
+        s->k[search(s, key, &found)].due = DHT_EXPIRY_NEVER;
+
+        return 0;
+}
+
+int dht_store_buried(const struct dht_store * s,
+                     const uint8_t *          key,
+                     uint64_t                 addr)
+{
+        const struct val * v = find_val(s, key, addr);
+
+        return v != NULL && v->gone;
 }
 
 int dht_store_del(struct dht_store * s,
@@ -232,11 +297,15 @@ size_t dht_store_get(const struct dht_store * s,
         for (j = 0; j < k->n && cnt < n; ++j) {
                 const struct val * v = &k->v[j];
                 uint64_t           left;
-                if (own_only && !v->own)
+                if ((own_only && !v->own) || v->gone)
                         continue;
                 if (!v->own && v->expiry <= now)
                         continue;
-                left = v->own ? own_ttl : (v->expiry - now + 999) / 1000;
+                /* others' values: whole seconds left, rounded down (at
+                 * least 1), so only an owner's publish says own_ttl */
+                left = v->own ? own_ttl : (v->expiry - now) / 1000;
+                if (left == 0)
+                        left = 1;
                 out[cnt].addr = v->addr;
                 out[cnt].ttl  = left > UINT32_MAX ? UINT32_MAX
                         : (uint32_t) left;
@@ -262,16 +331,37 @@ int dht_store_own(const struct dht_store * s,
         return 0;
 }
 
-int dht_store_due(struct dht_store * s,
-                  const uint8_t *    key,
-                  uint64_t           due)
+static struct kent * key_of(const struct dht_store * s,
+                            const uint8_t *          key)
 {
         bool   found;
         size_t i = search(s, key, &found);
 
-        if (!found)
+        return found ? &s->k[i] : NULL;
+}
+
+int dht_store_sparse(struct dht_store * s,
+                     const uint8_t *    key,
+                     bool               sparse)
+{
+        struct kent * k = key_of(s, key);
+
+        if (k == NULL)
                 return -ENOENT;
-        s->k[i].due = due;
+        k->sparse = sparse;
+
+        return 0;
+}
+
+int dht_store_due(struct dht_store * s,
+                  const uint8_t *    key,
+                  uint64_t           due)
+{
+        struct kent * k = key_of(s, key);
+
+        if (k == NULL)
+                return -ENOENT;
+        k->due = due;
 
         return 0;
 }
@@ -327,9 +417,12 @@ int dht_store_foreach(const struct dht_store * s,
         int    ret;
 
         for (i = 0; i < s->n; ++i) {
-                struct dht_store_key k = { s->k[i].key, false, s->k[i].due };
-                for (j = 0; j < s->k[i].n; ++j)
-                        k.own |= s->k[i].v[j].own;
+                struct dht_store_key k = { s->k[i].key, false, s->k[i].due,
+                                           s->k[i].sparse, 0 };
+                for (j = 0; j < s->k[i].n; ++j) {
+                        k.own  |= s->k[i].v[j].own;
+                        k.live += !s->k[i].v[j].gone;
+                }
                 ret = fn(&k, arg);
                 if (ret != 0)
                         return ret;
@@ -344,9 +437,15 @@ void dht_store_stats(const struct dht_store * s,
         size_t i;
 
         memset(st, 0, sizeof(*st));
-        st->keys = s->n;
-        for (i = 0; i < s->n; ++i)
-                st->vals += s->k[i].n;
+        for (i = 0; i < s->n; ++i) {
+                size_t j;
+                size_t live = 0;
+                for (j = 0; j < s->k[i].n; ++j)
+                        live += !s->k[i].v[j].gone;
+                st->keys   += live > 0;
+                st->vals   += live;
+                st->buried += s->k[i].n - live;
+        }
         st->refused_keys = s->refused_keys;
         st->refused_vals = s->refused_vals;
         st->expired      = s->expired;

@@ -9,7 +9,11 @@
  * key). A value stored again
  * takes the later expiry; an own value stays own.
  *
- * Memory is bounded: at most max_keys keys and max_vals values per key;
+ * A withdrawn value is buried (dht_store_bury): kept as a tombstone
+ * until a given time, invisible to get, so that a late copy of it can
+ * be told apart (dht_store_buried) and refused; a put revives it.
+ *
+ * Memory is bounded (tombstones count): at most max_keys keys and max_vals values per key;
  * beyond, dht_store_put refuses with -ENOSPC and counts.
  *
  * Time is an argument (the caller's monotonic ms). Not thread-safe.
@@ -30,8 +34,9 @@
 struct dht_store;
 
 struct dht_store_stats {
-        size_t   keys;
-        size_t   vals;
+        size_t   keys;          /* with a live value */
+        size_t   vals;          /* live */
+        size_t   buried;        /* tombstones */
         uint64_t refused_keys;  /* new keys refused: max_keys reached */
         uint64_t refused_vals;  /* new values refused: max_vals reached */
         uint64_t expired;
@@ -42,6 +47,8 @@ struct dht_store_key {
         const uint8_t * key;
         bool            own;       /* holds an own value */
         uint64_t        due;       /* when its values are due (publish) */
+        bool            sparse;    /* last published to fewer than k */
+        size_t          live;      /* values not buried */
 };
 
 /* Returns 0, -EINVAL (klen, max_vals above DHT_MSG_VALS_MAX) or
@@ -68,9 +75,22 @@ int    dht_store_del(struct dht_store * s,
                      uint64_t           addr,
                      bool               own);
 
-/* The values of key alive at now, at most n, with the seconds they have
- * left in ttl (rounded up; own values: own_ttl), only own ones if
- * own_only. Returns how many. */
+/* Withdraw addr of key (not an own value) until until: a tombstone,
+ * made if there was no value. Returns 1 if a live value was buried, 0
+ * if not, -EPERM (an own value), -ENOSPC, -ENOMEM. */
+int    dht_store_bury(struct dht_store * s,
+                      const uint8_t *    key,
+                      uint64_t           addr,
+                      uint64_t           until);
+
+/* 1 if addr of key is buried, 0 otherwise. */
+int    dht_store_buried(const struct dht_store * s,
+                        const uint8_t *          key,
+                        uint64_t                 addr);
+
+/* The live values of key at now, at most n, with the seconds they have
+ * left in ttl (others' values: rounded down, at least 1; own values:
+ * own_ttl), only own ones if own_only. Returns how many. */
 size_t dht_store_get(const struct dht_store * s,
                      const uint8_t *          key,
                      uint64_t                 now,
@@ -87,6 +107,12 @@ int    dht_store_own(const struct dht_store * s,
 int    dht_store_due(struct dht_store * s,
                      const uint8_t *    key,
                      uint64_t           due);
+
+/* Mark key as last published to fewer than k members (or not).
+ * Returns 0 or -ENOENT. */
+int    dht_store_sparse(struct dht_store * s,
+                        const uint8_t *    key,
+                        bool               sparse);
 
 /* Drop values expired by now (keys left empty too). Returns how many. */
 size_t dht_store_expire(struct dht_store * s,

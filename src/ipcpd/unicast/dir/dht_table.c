@@ -146,7 +146,7 @@ int dht_table_update(struct dht_table *         t,
 
         if (b->n < t->k) {
                 append(b, c, now);
-                return 0;
+                return DHT_TBL_ADDED;
         }
 
         for (j = 0; j < b->n; ++j) {
@@ -155,7 +155,7 @@ int dht_table_update(struct dht_table *         t,
                         take_out(b, j);
                         append(b, c, now);
                         t->replaced++;
-                        return 0;
+                        return DHT_TBL_ADDED;
                 }
         }
 
@@ -265,6 +265,26 @@ size_t dht_table_closest(const struct dht_table * t,
                         keep_closest(key, t->klen, &b->e[j].c, out, &cnt,
                                      n);
                 }
+        }
+
+        return cnt;
+}
+
+size_t dht_table_closer(const struct dht_table * t,
+                        const uint8_t *          key,
+                        const uint8_t *          id,
+                        size_t                   max)
+{
+        size_t i;
+        size_t j;
+        size_t cnt = 0;
+
+        for (i = 0; i < t->nb && cnt < max; ++i) {
+                const struct bucket * b = &t->b[i];
+                for (j = 0; j < b->n && cnt < max; ++j)
+                        if (b->e[j].fails < DHT_STALE_FAILS &&
+                            dht_key_cmp(key, b->e[j].c.id, id, t->klen) < 0)
+                                ++cnt;
         }
 
         return cnt;

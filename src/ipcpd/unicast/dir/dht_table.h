@@ -32,6 +32,7 @@
 
 #define DHT_STALE_FAILS  2
 #define DHT_TBL_PING     1
+#define DHT_TBL_ADDED    2
 
 struct dht_table;
 
@@ -52,10 +53,11 @@ int    dht_table_create(struct dht_table ** t,
 
 void   dht_table_destroy(struct dht_table * t);
 
-/* The member heard from contact c at now. Returns 0 (known: refreshed;
- * or added), DHT_TBL_PING with the contact to ping in *ping (the
- * newcomer waits), or -EINVAL (c is the member itself or address 0),
- * -ENOMEM. */
+/* The member heard from contact c at now. Returns 0 (known:
+ * refreshed), DHT_TBL_ADDED (new in the table), DHT_TBL_PING with the
+ * contact to ping in *ping (the newcomer waits; if the ping fails it
+ * takes the oldest's place without another word), or -EINVAL (c is the
+ * member itself or address 0), -ENOMEM. */
 int    dht_table_update(struct dht_table *         t,
                         const struct dht_contact * c,
                         uint64_t                   now,
@@ -78,6 +80,13 @@ size_t dht_table_closest(const struct dht_table * t,
                          const uint8_t *          skip,
                          struct dht_contact *     out,
                          size_t                   n);
+
+/* How many fresh contacts are closer to key than id, counting up to
+ * max at most. */
+size_t dht_table_closer(const struct dht_table * t,
+                        const uint8_t *          key,
+                        const uint8_t *          id,
+                        size_t                   max);
 
 /* 1 if id is in the table and fresh, 0 otherwise. */
 int    dht_table_has(const struct dht_table * t,

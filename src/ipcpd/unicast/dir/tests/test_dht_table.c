@@ -101,8 +101,9 @@ static void test_buckets(void)
                 at_prefix(&c[i], self, 5, 100 + i);
         at_prefix(&far, self, 0, 200);
         for (i = 0; i < 3; ++i)
-                CHECK_EQ(dht_table_update(t, &c[i], 10 + i, &ping), 0);
-        CHECK_EQ(dht_table_update(t, &far, 20, &ping), 0);
+                CHECK_EQ(dht_table_update(t, &c[i], 10 + i, &ping),
+                         DHT_TBL_ADDED);
+        CHECK_EQ(dht_table_update(t, &far, 20, &ping), DHT_TBL_ADDED);
 
         /* full: the newcomer waits, the oldest (c0) is to be pinged */
         CHECK_EQ(dht_table_update(t, &c[3], 30, &ping), DHT_TBL_PING);
@@ -136,7 +137,7 @@ static void test_buckets(void)
         CHECK_EQ(dht_table_closest(t, c[2].id, NULL, out, 8), 3);
         for (i = 0; i < 3; ++i)
                 CHECK(memcmp(out[i].id, c[2].id, KL) != 0);
-        CHECK_EQ(dht_table_update(t, &c[5], 50, &ping), 0);
+        CHECK_EQ(dht_table_update(t, &c[5], 50, &ping), DHT_TBL_ADDED);
         CHECK(dht_table_has(t, c[5].id));
         dht_table_stats(t, &st);
         CHECK_EQ(st.replaced, 1);
@@ -186,7 +187,7 @@ static void test_closest(void)
         for (i = 0; i < 400; ++i) {
                 rnd_key(all[i].id);
                 all[i].addr = i + 1;
-                if (dht_table_update(t, &all[i], i, &ping) == 0 &&
+                if (dht_table_update(t, &all[i], i, &ping) == DHT_TBL_ADDED &&
                     dht_table_has(t, all[i].id))
                         in[n++] = all[i];
         }
@@ -199,8 +200,12 @@ static void test_closest(void)
                         memcpy(target, self, KL);
                 qsort(in, n, sizeof(in[0]), cmp_dist);
                 CHECK_EQ(dht_table_closest(t, target, NULL, out, 20), 20);
-                for (j = 0; j < 20; ++j)
+                for (j = 0; j < 20; ++j) {
                         CHECK(memcmp(out[j].id, in[j].id, KL) == 0);
+                        CHECK_EQ(dht_table_closer(t, target, in[j].id, 100),
+                                 j);
+                }
+                CHECK_EQ(dht_table_closer(t, target, in[19].id, 8), 8);
                 CHECK_EQ(dht_table_closest(t, target, in[0].id, out, 20),
                          20);
                 CHECK(memcmp(out[0].id, in[1].id, KL) == 0);
@@ -235,10 +240,12 @@ static void test_store(void)
         CHECK_EQ(st.refused_keys, 1);
         CHECK_EQ(st.refused_vals, 1);
 
-        /* ttl rounded up to seconds; own: the given ttl */
+        /* ttl rounded down to seconds, at least 1; own: the given ttl */
         CHECK_EQ(dht_store_get(s, k[0], 1500, 86400, false, v, 8), 2);
         for (i = 0; i < 2; ++i)
-                CHECK(v[i].addr == 7 ? v[i].ttl == 9 : v[i].ttl == 86400);
+                CHECK(v[i].addr == 7 ? v[i].ttl == 8 : v[i].ttl == 86400);
+        CHECK_EQ(dht_store_get(s, k[0], 9999, 86400, false, v, 1), 1);
+        CHECK(v[0].addr == 7 && v[0].ttl == 1);
         CHECK_EQ(dht_store_get(s, k[0], 1500, 86400, true, v, 8), 1);
         CHECK_EQ(v[0].addr, 8);
         CHECK_EQ(dht_store_get(s, k[3], 0, 1, false, v, 8), 0);
@@ -259,6 +266,27 @@ static void test_store(void)
         dht_store_stats(s, &st);
         CHECK_EQ(st.keys, 0);
         CHECK_EQ(dht_store_put(s, k[3], 1, 3000, false), 1);
+
+        /* tombstones: invisible, told apart, revived by a put */
+        CHECK_EQ(dht_store_put(s, k[0], 8, DHT_EXPIRY_NEVER, true), 1);
+        CHECK_EQ(dht_store_bury(s, k[0], 8, 5000000), -EPERM);
+        CHECK_EQ(dht_store_bury(s, k[3], 1, 5000000), 1);
+        CHECK_EQ(dht_store_bury(s, k[3], 1, 6000000), 0);
+        CHECK(dht_store_buried(s, k[3], 1));
+        CHECK(!dht_store_buried(s, k[0], 8));
+        CHECK_EQ(dht_store_get(s, k[3], 0, 1, false, v, 8), 0);
+        CHECK_EQ(dht_store_bury(s, k[1], 5, 5000000), 0);  /* made */
+        CHECK(dht_store_buried(s, k[1], 5));
+        dht_store_stats(s, &st);
+        CHECK_EQ(st.keys, 1);
+        CHECK_EQ(st.buried, 2);
+        CHECK_EQ(dht_store_next(s), 0);  /* k0 is new: due at once */
+        CHECK_EQ(dht_store_put(s, k[3], 1, 7000000, false), 1);
+        CHECK(!dht_store_buried(s, k[3], 1));
+        CHECK_EQ(dht_store_get(s, k[3], 0, 1, false, v, 8), 1);
+        CHECK_EQ(dht_store_expire(s, 6000000), 1);  /* k1's tombstone */
+        dht_store_stats(s, &st);
+        CHECK_EQ(st.buried, 0);
         dht_store_destroy(s);
 }
 
