@@ -37,7 +37,7 @@ struct dht_store_stats {
         size_t   keys;          /* with a live value */
         size_t   vals;          /* live */
         size_t   buried;        /* tombstones */
-        uint64_t refused_keys;  /* new keys refused: max_keys reached */
+        uint64_t refused_keys;  /* values of new keys refused: max_keys */
         uint64_t refused_vals;  /* new values refused: max_vals reached */
         uint64_t expired;
 };

@@ -1,9 +1,11 @@
 /*
  * Unit test of the directory's message codec: the exact bytes of a
  * known message, round trips of every type at the largest counts, and
- * every malformed input refused with its own error.
+ * every malformed input refused with its own error; then a member fed
+ * bad, forged and over-cap messages: refused and counted, answers
+ * well-formed.
  */
-#include "dht_msg.h"
+#include "dht.h"
 
 #include <errno.h>
 #include <string.h>
@@ -207,11 +209,107 @@ static void test_bad(void)
         CHECK_EQ(dht_msg_check(&m), -EKEYREJECTED);
 }
 
+/* Feed m (encoded) to d; returns dht_rcv's result. */
+static int feed(struct dht * d,
+                uint64_t     now)
+{
+        ssize_t n = dht_msg_encode(buf, sizeof(buf), &m);
+
+        CHECK(n > 0);
+        return dht_rcv(d, buf, (size_t) n, now);
+}
+
+/* The one message d has to send: parsed into r; its destination. */
+static uint64_t sent_one(struct dht * d)
+{
+        uint64_t dst = 0;
+        ssize_t  n   = dht_pop(d, &dst, buf, sizeof(buf));
+
+        CHECK(n > 0);
+        CHECK_EQ(dht_msg_parse(buf, (size_t) n, 32, &r), 0);
+        CHECK_EQ(dht_pop(d, &dst, buf, sizeof(buf)), 0);
+
+        return dst;
+}
+
+static void test_member(void)
+{
+        struct dht_cfg   cfg = { .klen = 32, .max_keys = 2, .max_vals = 2 };
+        struct dht *     d;
+        struct dht_stats st;
+        uint8_t          self[32];
+        uint64_t         dst;
+
+        memset(self, 0xee, sizeof(self));
+        CHECK_EQ(dht_create(&d, &cfg, self, 0, 0), -EINVAL);
+        cfg.klen = 20;
+        CHECK_EQ(dht_create(&d, &cfg, self, 5, 0), -EINVAL);
+        cfg.klen = 32;
+        CHECK_EQ(dht_create(&d, &cfg, self, 5, 0), 0);
+
+        /* garbage, wrong key length, oversized: refused, counted */
+        memset(buf, 0xab, sizeof(buf));
+        CHECK_EQ(dht_rcv(d, buf, 40, 1), -EPROTONOSUPPORT);
+        fill(DHT_FIND_NODE, 28, 0, 0);
+        CHECK_EQ(feed(d, 1), -EKEYREJECTED);
+        CHECK_EQ(dht_rcv(d, buf, DHT_MSG_LEN_MAX + 1, 1), -EMSGSIZE);
+        /* a message that claims to come from the member itself */
+        fill(DHT_FIND_NODE, 32, 0, 0);
+        memcpy(m.id, self, 32);
+        CHECK_EQ(feed(d, 1), -EINVAL);
+        dht_stats(d, &st);
+        CHECK_EQ(st.bad, 4);
+        CHECK_EQ(st.rcv, 0);
+        CHECK_EQ(dht_pop(d, &dst, buf, sizeof(buf)), 0);
+
+        /* a FIND_NODE is answered to its sender, reqid echoed, with the
+         * sender left out of the contacts */
+        fill(DHT_FIND_NODE, 32, 0, 0);
+        CHECK_EQ(feed(d, 2), 0);
+        CHECK_EQ(sent_one(d), m.src);
+        CHECK(r.type == DHT_FIND_NODE_REP && r.reqid == m.reqid);
+        CHECK(r.nc == 0 && memcmp(r.key, m.key, 32) == 0);
+
+        /* a reply to nothing: dropped, counted */
+        fill(DHT_FIND_NODE_REP, 32, 1, 0);
+        CHECK_EQ(feed(d, 3), 0);
+        CHECK_EQ(dht_pop(d, &dst, buf, sizeof(buf)), 0);
+        dht_stats(d, &st);
+        CHECK_EQ(st.unmatched, 1);
+
+        /* STOREs beyond the caps: refused, counted, still answered */
+        fill(DHT_STORE, 32, 0, 3);
+        CHECK_EQ(feed(d, 4), 0);
+        CHECK_EQ(sent_one(d), m.src);
+        CHECK(r.type == DHT_STORE_REP);
+        m.key[0] ^= 1;
+        CHECK_EQ(feed(d, 4), 0);
+        sent_one(d);
+        m.key[0] ^= 2;
+        CHECK_EQ(feed(d, 4), 0);
+        sent_one(d);
+        dht_stats(d, &st);
+        CHECK_EQ(st.store.keys, 2);
+        CHECK_EQ(st.store.vals, 4);
+        CHECK_EQ(st.store.refused_vals, 2);
+        CHECK_EQ(st.store.refused_keys, 3);  /* one per value */
+
+        /* FIND_VALUE of a held key: the values, with the ttl left */
+        fill(DHT_FIND_VALUE, 32, 0, 0);
+        CHECK_EQ(feed(d, 1004), 0);
+        sent_one(d);
+        CHECK(r.type == DHT_FIND_VALUE_REP && r.nv == 2 && r.nc == 0);
+        CHECK_EQ(r.vals[0].ttl, 3599);
+
+        dht_destroy(d);
+}
+
 int main(void)
 {
         test_bytes();
         test_round_trips();
         test_bad();
+        test_member();
 
         return check_report("dht_msg");
 }
