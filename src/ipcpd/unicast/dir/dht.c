@@ -927,6 +927,42 @@ void dht_stats(const struct dht * d,
         dht_store_stats(d->st, &st->store);
 }
 
+struct lister {
+        const struct dht * d;
+        uint64_t           now;
+        int             (* fn)(const struct dht_entry * e,
+                               void *                   arg);
+        void *             arg;
+};
+
+static int list_key(const struct dht_store_key * k,
+                    void *                       arg)
+{
+        struct lister *  l = arg;
+        struct dht_val   v[DHT_MSG_VALS_MAX];
+        struct dht_entry e;
+
+        e.key  = k->key;
+        e.own  = k->own;
+        e.vals = v;
+        e.nv   = dht_store_get(l->d->st, k->key, l->now,
+                               l->d->cfg.t_expire, false, v,
+                               DHT_MSG_VALS_MAX);
+
+        return e.nv > 0 ? l->fn(&e, l->arg) : 0;
+}
+
+int dht_entries(const struct dht * d,
+                uint64_t           now,
+                int             (* fn)(const struct dht_entry * e,
+                                       void *                   arg),
+                void *             arg)
+{
+        struct lister l = { d, now, fn, arg };
+
+        return dht_store_foreach(d->st, list_key, &l);
+}
+
 size_t dht_closest(const struct dht *   d,
                    const uint8_t *      key,
                    struct dht_contact * out,

@@ -62,6 +62,7 @@
 #include "dht_store.h"
 #include "dht_table.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -188,6 +189,22 @@ int      dht_result(struct dht *              d,
 
 void     dht_stats(const struct dht * d,
                    struct dht_stats * st);
+
+/* One key held, as dht_entries shows it (for irm ipcp stat). */
+struct dht_entry {
+        const uint8_t *        key;
+        bool                   own;   /* registered on this member */
+        size_t                 nv;
+        const struct dht_val * vals;  /* ttl: seconds left */
+};
+
+/* Call fn for every key held with live values at now, until it returns
+ * non-zero; returns that value or 0. */
+int      dht_entries(const struct dht * d,
+                     uint64_t           now,
+                     int             (* fn)(const struct dht_entry * e,
+                                            void *                   arg),
+                     void *             arg);
 
 /* The fresh contacts closest to key, as dht_table_closest. */
 size_t   dht_closest(const struct dht *   d,

@@ -232,6 +232,16 @@ static uint64_t sent_one(struct dht * d)
         return dst;
 }
 
+static size_t sent;
+
+static int count_entry(const struct dht_entry * e,
+                       void *                   arg)
+{
+        (void) arg;
+        sent += e->nv + (e->own ? 100 : 0);
+        return 0;
+}
+
 static void test_member(void)
 {
         struct dht_cfg   cfg = { .klen = 32, .max_keys = 2, .max_vals = 2 };
@@ -300,6 +310,18 @@ static void test_member(void)
         sent_one(d);
         CHECK(r.type == DHT_FIND_VALUE_REP && r.nv == 2 && r.nc == 0);
         CHECK_EQ(r.vals[0].ttl, 3599);
+
+        /* full: no room for an own registration either */
+        CHECK_EQ(dht_register(d, m.key, 1005), -ENOSPC);
+
+        /* what irm ipcp stat will list: two keys, two values each;
+         * after their ttl, nothing */
+        sent = 0;
+        CHECK_EQ(dht_entries(d, 1005, count_entry, NULL), 0);
+        CHECK_EQ(sent, 4);
+        sent = 0;
+        CHECK_EQ(dht_entries(d, 3601004, count_entry, NULL), 0);
+        CHECK_EQ(sent, 0);
 
         dht_destroy(d);
 }
