@@ -48,13 +48,16 @@
  * while something is pending (the library has no writable event). Only
  * a full queue drops (drop_ring_full, per neighbour too).
  *
- * Source throttling, not hop-by-hop back-pressure: while any queue
- * holds more than BC_Q_HIGH packets, the flows of this member's own
- * joined applications are unwatched (left unread, so the loop does not
- * spin on the level-triggered set and their writers block in
+ * Source throttling, not hop-by-hop back-pressure: while a neighbour's
+ * queue holds more than BC_Q_HIGH packets, the flows of this member's
+ * own joined applications are unwatched (left unread, so the loop does
+ * not spin on the level-triggered set and their writers block in
  * flow_write once their rings fill); they are watched again when every
- * queue is down to BC_Q_LOW. Neighbours are always read, so transit
- * never waits and a cycle of members cannot deadlock. A flow whose
+ * neighbour's queue is down to BC_Q_LOW. Neighbours are always read, so
+ * transit never waits and a cycle of members cannot deadlock. An
+ * application's own queue never throttles: an application that reads
+ * and writes in one thread, blocked in flow_write, would never drain
+ * it. A flow whose
  * queue makes no progress for BC_STUCK_MS is stuck: its queue is
  * dropped (drop_stuck, logged) and so is every packet for it that
  * finds its ring full, unqueued, until a write succeeds again; a dead
@@ -339,7 +342,7 @@ static bool enqueue(struct bflow *  f,
         f->qbytes += q->len;
         ++bc.c[C_QUEUED];
 
-        if (f->qn > BC_Q_HIGH)
+        if (f->nb && f->qn > BC_Q_HIGH)
                 throttle(true);
         retry_arm();
 
@@ -420,7 +423,7 @@ static void retry_cb(void * arg)
                                  f->nb ? "" : " of an application",
                                  BC_STUCK_MS, n);
                 }
-                if (f->qn > BC_Q_LOW)
+                if (f->nb && f->qn > BC_Q_LOW)
                         high = true;
                 if (f->qn > 0)
                         busy = true;
