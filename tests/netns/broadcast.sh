@@ -178,11 +178,21 @@ bc_end() {
 
 # The counters of every member (irm ipcp stat), where the drops show.
 bc_stats() {
-        local m
+        local m e
         for m in $BC_MEMBERS; do
                 echo "--- $m: irm ipcp stat name b$(bc_n "$m")"
                 nn_exec "$m" "$BIN/irm" ipcp stat name "b$(bc_n "$m")" 2>&1 |
                         grep -v ' 0$' | paste -sd' '
+        done
+        # the lower eth-dix IPCPs: drop_full is a packet the broadcast
+        # IPCP above did not take in time (no flow control on the wire)
+        for e in $BC_EDGES; do
+                for m in "${e%,*}" "${e#*,}"; do
+                        echo "--- $m: irm ipcp stat name e$(bc_eth "${e%,*}" "${e#*,}")"
+                        nn_exec "$m" "$BIN/irm" ipcp stat name \
+                                "e$(bc_eth "${e%,*}" "${e#*,}")" 2>&1 |
+                                grep -v ' 0$' | paste -sd' '
+                done
         done
 }
 

@@ -1,7 +1,8 @@
 /*
  * Ouroboros - unit tests of how much of its ring a flow uses and when a
  * blocked writer is woken: a quiet flow touches only the start of its
- * ring, a flood grows it to a bounded window, a 1 MiB packet passes by
+ * ring, a flood grows it to a bounded window (also for a non-blocking
+ * writer: IPCPs write so), a 1 MiB packet passes by
  * default (three in flight), and a writer sleeping on a full ring is
  * woken once half of it was read, not at the first packet read (also
  * when the packet count is full and the next packet must wrap). A
@@ -157,6 +158,46 @@ static void test_flood_window(void)
         CHECK(ring0_pages(&p, c.ring_size) <= FLOW_SHM_WIN_FLOOD / pg);
         CHECK(ring0_pages(&p, c.ring_size) > FLOW_SHM_WIN_INIT / pg);
         pair_close(&p);
+}
+
+/*
+ * A non-blocking writer grows its window like a blocking one: with a
+ * reader that reads nothing, writes (copied and in place) succeed until
+ * the flood window is full, not only the initial 32 KiB.
+ */
+static void test_nonblock_grows(void)
+{
+        struct flow_shm_conf c;
+        struct pair          p;
+        uint8_t              buf[1450] = { 0 };
+        size_t               rec = REC_HDR + ((sizeof(buf) + 7) & ~7UL);
+        void *               w;
+        size_t               n;
+        int                  inplace;
+
+        for (inplace = 0; inplace < 2; ++inplace) {
+                flow_shm_conf_default(&c);
+                pair_open(&p, &c);
+                n = 0;
+                for (;;) {
+                        if (inplace) {
+                                if (flow_shm_reserve(p.s[0], sizeof(buf), &w,
+                                                     true, NULL) < 0)
+                                        break;
+                                CHECK_EQ(flow_shm_commit(p.s[0],
+                                                         sizeof(buf)), 0);
+                        } else if (flow_shm_write(p.s[0], buf, sizeof(buf),
+                                                  true, NULL) < 0) {
+                                break;
+                        }
+                        ++n;
+                }
+                CHECK_EQ(flow_shm_write(p.s[0], buf, sizeof(buf), true,
+                                        NULL), -EAGAIN);
+                CHECK(n * rec > FLOW_SHM_WIN_FLOOD - rec);
+                CHECK(n * rec <= FLOW_SHM_WIN_FLOOD);
+                pair_close(&p);
+        }
 }
 
 /* 1 MiB packets after small ones: three in flight, intact. */
@@ -361,6 +402,7 @@ int main(void)
 
         test_quiet_flow();
         test_flood_window();
+        test_nonblock_grows();
         test_big_packets();
         test_writer_wake();
         test_count_full_wrap();

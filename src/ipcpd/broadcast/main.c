@@ -23,8 +23,8 @@
  *
  * What it guarantees (doc/man/ipcpd-broadcast.8): every message
  * reaches every application joined to a member connected to the
- * writer's by a stable, lossless path (no ring-full drops, no
- * neighbour lost) exactly once, also when the adjacencies form cycles:
+ * writer's by a stable, lossless path (no neighbour lost, no pending
+ * queue overflowing, no flow stuck) exactly once, also when the adjacencies form cycles:
  * every member forwards an origin's messages in the order it takes
  * them, so along each path they come in order and the first copy of
  * each is taken. At most once always: a message is taken once per
@@ -36,10 +36,36 @@
  *
  * Copies: a packet is read in place (ipcp_flow_peek) and written in
  * place once per flow it goes out on (ipcp_flow_reserve/commit), the
- * header written straight in front of the payload. A full outgoing
- * ring drops the packet for that flow (counted per flow); the loop
- * never blocks. Encrypted lower flows fall back to flow_read /
- * flow_write.
+ * header written straight in front of the payload. Encrypted lower
+ * flows fall back to flow_read / flow_write. The loop never blocks.
+ *
+ * Full rings. Writes are non-blocking; a packet that finds a flow's
+ * ring full (-EAGAIN) is copied to that flow's pending queue (at most
+ * BC_Q_PKTS packets and BC_Q_BYTES bytes per flow, neighbour or joined
+ * application). While a queue is not empty, new packets for that flow
+ * go behind it (its order is kept); queues are drained before each new
+ * packet to their flow and every BC_Q_RETRY_MS by a timer armed only
+ * while something is pending (the library has no writable event). Only
+ * a full queue drops (drop_ring_full, per neighbour too).
+ *
+ * Source throttling, not hop-by-hop back-pressure: while a neighbour's
+ * queue holds more than BC_Q_HIGH packets, the flows of this member's
+ * own joined applications are unwatched (left unread, so the loop does
+ * not spin on the level-triggered set and their writers block in
+ * flow_write once their rings fill); they are watched again when every
+ * neighbour's queue is down to BC_Q_LOW. Neighbours are always read, so
+ * transit never waits and a cycle of members cannot deadlock. An
+ * application's own queue never throttles: an application that reads
+ * and writes in one thread, blocked in flow_write, would never drain
+ * it. A flow whose
+ * queue makes no progress for BC_STUCK_MS is stuck: its queue is
+ * dropped (drop_stuck, logged) and so is every packet for it that
+ * finds its ring full, unqueued, until a write succeeds again; a dead
+ * or frozen reader holds the layer for BC_STUCK_MS at most.
+ *
+ * The flow memory's writer window (flow_shm.c) grows for non-blocking
+ * writers too (from 32 KiB up to 1 MiB, about 700 packets of 1450
+ * bytes), so a ring is only full when its reader is that far behind.
  */
 #include "dup.h"
 #include "wire.h"
@@ -72,6 +98,12 @@
 #define BC_EXPIRE_MS    10000  /* duplicate filter expiry period    */
 #define BC_BUDGET       64     /* packets read per flow per wake-up */
 #define BC_LOG_MS       1000   /* at most one warning per kind      */
+#define BC_Q_PKTS       4096   /* pending packets per destination   */
+#define BC_Q_BYTES      (8 * 1024 * 1024) /* and their bytes        */
+#define BC_Q_HIGH       512    /* above: stop reading local writers */
+#define BC_Q_LOW        128    /* all at or below: read them again  */
+#define BC_Q_RETRY_MS   1      /* retry period while any is pending */
+#define BC_STUCK_MS     2000   /* no progress that long: drop to it */
 
 enum bc_state {
         BC_INIT = 0,
@@ -91,7 +123,22 @@ struct bflow {
         char           dst[NAME_MAX_LEN + 1];       /* nb: dialled */
         uint64_t       rx;
         uint64_t       tx;
-        uint64_t       full;     /* ring full: dropped             */
+        uint64_t       full;     /* queue full: dropped            */
+        uint64_t       stuck_drops; /* dropped while stuck         */
+        struct qpkt *  qhead;    /* pending: hit a full ring       */
+        struct qpkt *  qtail;
+        size_t         qn;       /* packets pending                */
+        size_t         qbytes;   /* and their bytes                */
+        int64_t        prog;     /* last progress while pending    */
+        bool           stuck;    /* no progress for BC_STUCK_MS    */
+        bool           paused;   /* application: not read (unwatched) */
+};
+
+/* A packet waiting for room in a destination's ring, as it goes out. */
+struct qpkt {
+        struct qpkt * next;
+        size_t        len;
+        uint8_t       data[];
 };
 
 /* A connect or enroll waiting for its lower flow, or a member's
@@ -115,6 +162,9 @@ enum ctr {
         C_MALFORMED,
         C_TOO_BIG,
         C_RING_FULL,
+        C_STUCK,
+        C_QUEUED,
+        C_THROTTLED,
         C_REFUSED_LAYER,
         C_REFUSED_MTU,
         C_REFUSED_COMP,
@@ -134,6 +184,9 @@ static const char * const ctr_name[C_MAX] = {
         [C_MALFORMED]       = "drop_malformed",
         [C_TOO_BIG]         = "drop_too_big",
         [C_RING_FULL]       = "drop_ring_full",
+        [C_STUCK]           = "drop_stuck",
+        [C_QUEUED]          = "queued",
+        [C_THROTTLED]       = "throttled",
         [C_REFUSED_LAYER]   = "refused_layer",
         [C_REFUSED_MTU]     = "refused_mtu",
         [C_REFUSED_COMP]    = "refused_component",
@@ -150,6 +203,8 @@ static struct {
         uint32_t            seq;
         struct bc_dup *     dup;
         struct ipcp_timer * expire;
+        struct ipcp_timer * retry;     /* while anything pending  */
+        bool                throttled; /* local writers paused    */
         struct bflow *      flows;
         size_t              n_nb;
         size_t              n_app;
@@ -181,16 +236,20 @@ static void set_nonblock(int fd)
 
 /* ---- sending ---- */
 
+static void flow_cb(void * arg,
+                    int    fd,
+                    int    events);
+
 /* Write hdr (hl bytes, may be 0) and len bytes of p on f as one packet,
- * in place: true if sent; a drop is counted. */
-static bool put(struct bflow *  f,
-                const uint8_t * hdr,
-                size_t          hl,
-                const void *    p,
-                size_t          len)
+ * in place when the flow allows: len written or a negative errno. */
+static int write_pkt(struct bflow *  f,
+                     const uint8_t * hdr,
+                     size_t          hl,
+                     const void *    p,
+                     size_t          len)
 {
         void * buf;
-        int    r;
+        int    r = -ENOTSUP;
 
         if (!f->copy) {
                 r = ipcp_flow_reserve(f->fd, hl + len, &buf);
@@ -205,25 +264,222 @@ static bool put(struct bflow *  f,
                 }
         }
         if (f->copy) {
-                if (hl + len > bc.buf_len) {
-                        r = -EMSGSIZE;
-                } else {
-                        if (hl > 0)
-                                memcpy(bc.wbuf, hdr, hl);
-                        if (len > 0)
-                                memcpy(bc.wbuf + hl, p, len);
-                        r = (int) flow_write(f->fd, bc.wbuf, hl + len);
+                if (hl + len > bc.buf_len)
+                        return -EMSGSIZE;
+                if (hl > 0)
+                        memcpy(bc.wbuf, hdr, hl);
+                if (len > 0)
+                        memcpy(bc.wbuf + hl, p, len);
+                r = (int) flow_write(f->fd, bc.wbuf, hl + len);
+        }
+
+        return r;
+}
+
+static void retry_cb(void * arg);
+
+static void retry_arm(void)
+{
+        if (bc.retry == NULL)
+                bc.retry = ipcp_timer_add(BC_Q_RETRY_MS, retry_cb, NULL);
+}
+
+/* Stop (pause true) or start again reading local writers' flows. */
+static void throttle(bool on)
+{
+        struct bflow * f;
+
+        if (bc.throttled == on)
+                return;
+
+        bc.throttled = on;
+        if (on)
+                ++bc.c[C_THROTTLED];
+        for (f = bc.flows; f != NULL; f = f->next) {
+                if (f->nb || f->paused == on)
+                        continue;
+                if (on) {
+                        ipcp_flow_unwatch(f->fd);
+                        f->paused = true;
+                } else if (ipcp_flow_watch(f->fd, flow_cb, f) == 0) {
+                        f->paused = false;
+                }
+        }
+}
+
+/* Queue a copy of the packet behind f's pending ones: false if the
+ * bounded queue is full (or out of memory). */
+static bool enqueue(struct bflow *  f,
+                    const uint8_t * hdr,
+                    size_t          hl,
+                    const void *    p,
+                    size_t          len)
+{
+        struct qpkt * q;
+
+        if (f->qn >= BC_Q_PKTS || f->qbytes + hl + len > BC_Q_BYTES)
+                return false;
+
+        q = malloc(sizeof(*q) + hl + len);
+        if (q == NULL)
+                return false;
+
+        q->next = NULL;
+        q->len  = hl + len;
+        if (hl > 0)
+                memcpy(q->data, hdr, hl);
+        if (len > 0)
+                memcpy(q->data + hl, p, len);
+
+        if (f->qtail == NULL) {
+                f->qhead = q;
+                f->prog  = ipcp_now_ms();
+        } else {
+                f->qtail->next = q;
+        }
+        f->qtail = q;
+        ++f->qn;
+        f->qbytes += q->len;
+        ++bc.c[C_QUEUED];
+
+        if (f->nb && f->qn > BC_Q_HIGH)
+                throttle(true);
+        retry_arm();
+
+        return true;
+}
+
+/* Drop every packet pending for f; the count. */
+static size_t flush(struct bflow * f)
+{
+        struct qpkt * q;
+        size_t        n = f->qn;
+
+        while (f->qhead != NULL) {
+                q = f->qhead;
+                f->qhead = q->next;
+                free(q);
+        }
+        f->qtail  = NULL;
+        f->qn     = 0;
+        f->qbytes = 0;
+
+        return n;
+}
+
+/* Write f's pending packets in order while its ring takes them. */
+static void drain(struct bflow * f)
+{
+        struct qpkt * q;
+        int           r;
+
+        while (f->qhead != NULL) {
+                q = f->qhead;
+                r = write_pkt(f, NULL, 0, q->data, q->len);
+                if (r == -EAGAIN)
+                        return;
+                if (r >= 0) {
+                        ++f->tx;
+                        f->prog = ipcp_now_ms();
+                } else if (r == -EMSGSIZE) {
+                        ++bc.c[C_TOO_BIG];
+                }
+                /* else going down: its own callback removes it */
+                f->qhead = q->next;
+                if (f->qhead == NULL)
+                        f->qtail = NULL;
+                --f->qn;
+                f->qbytes -= q->len;
+                free(q);
+        }
+}
+
+/* Every BC_Q_RETRY_MS while something is pending or writers paused. */
+static void retry_cb(void * arg)
+{
+        struct bflow * f;
+        int64_t        now = ipcp_now_ms();
+        bool           high = false;
+        bool           busy = false;
+        size_t         n;
+
+        (void) arg;
+
+        bc.retry = NULL;
+
+        for (f = bc.flows; f != NULL; f = f->next) {
+                if (f->qn == 0)
+                        continue;
+                drain(f);
+                if (f->qn > 0 && now - f->prog >= BC_STUCK_MS) {
+                        n = flush(f);
+                        f->stuck = true;
+                        f->stuck_drops += n;
+                        bc.c[C_STUCK] += n;
+                        log_warn("%s%s%s stuck for %d ms: %zu pending "
+                                 "messages dropped, dropping to it until "
+                                 "it reads again.", f->nb ? "Neighbour " :
+                                 "Joined flow", f->nb ? f->name : "",
+                                 f->nb ? "" : " of an application",
+                                 BC_STUCK_MS, n);
+                }
+                if (f->nb && f->qn > BC_Q_LOW)
+                        high = true;
+                if (f->qn > 0)
+                        busy = true;
+        }
+
+        if (bc.throttled && !high)
+                throttle(false);
+        if (busy || bc.throttled)
+                retry_arm();
+}
+
+/* Send the packet (hdr, hl bytes, then len bytes of p) on f, behind
+ * what is pending for it: true if sent or queued; a drop is counted. */
+static bool put(struct bflow *  f,
+                const uint8_t * hdr,
+                size_t          hl,
+                const void *    p,
+                size_t          len)
+{
+        int r;
+
+        if (f->qn > 0) {
+                drain(f);
+                if (f->qn > 0) {
+                        if (enqueue(f, hdr, hl, p, len))
+                                return true;
+                        ++f->full;
+                        ++bc.c[C_RING_FULL];
+                        WARN_RL(C_RING_FULL, "Pending queue of %s%s full: "
+                                "message dropped.", f->nb ? "neighbour " :
+                                "an application", f->nb ? f->name : "");
+                        return false;
                 }
         }
 
+        r = write_pkt(f, hdr, hl, p, len);
         if (r >= 0) {
                 ++f->tx;
+                if (f->stuck) {
+                        f->stuck = false;
+                        log_info("%s%s reads again.", f->nb ? "Neighbour " :
+                                 "A joined application", f->nb ? f->name : "");
+                }
                 return true;
         }
 
         if (r == -EAGAIN) {
-                ++f->full;
-                ++bc.c[C_RING_FULL];
+                if (!f->stuck && enqueue(f, hdr, hl, p, len))
+                        return true;
+                if (f->stuck) {
+                        ++f->stuck_drops;
+                        ++bc.c[C_STUCK];
+                } else {
+                        ++f->full;
+                        ++bc.c[C_RING_FULL];
+                }
         } else if (r == -EMSGSIZE) {
                 ++bc.c[C_TOO_BIG];
                 WARN_RL(C_TOO_BIG, "Message of %zu bytes too big for %s "
@@ -317,10 +573,6 @@ static void from_nb(struct bflow *  from,
 
 /* ---- flows ---- */
 
-static void flow_cb(void * arg,
-                    int    fd,
-                    int    events);
-
 static struct bflow * flow_add(int  fd,
                                bool nb)
 {
@@ -333,7 +585,9 @@ static struct bflow * flow_add(int  fd,
         f->fd = fd;
         f->nb = nb;
         set_nonblock(fd);
-        if (ipcp_flow_watch(fd, flow_cb, f) < 0) {
+        if (!nb && bc.throttled)
+                f->paused = true; /* watched when throttling ends */
+        else if (ipcp_flow_watch(fd, flow_cb, f) < 0) {
                 free(f);
                 return NULL;
         }
@@ -365,7 +619,9 @@ static void flow_remove(struct bflow * f,
                 log_dbg("Joined flow %u removed: %s.", f->flow_id, why);
         }
 
-        ipcp_flow_unwatch(f->fd);
+        if (!f->paused)
+                ipcp_flow_unwatch(f->fd);
+        flush(f);
         flow_dealloc(f->fd);
         free(f);
 }
@@ -400,7 +656,7 @@ static void flow_cb(void * arg,
 
         (void) fd;
 
-        for (i = 0; i < BC_BUDGET; ++i) {
+        for (i = 0; i < BC_BUDGET && !f->paused; ++i) {
                 n = next_pkt(f, &p);
                 if (n == -EAGAIN)
                         break;
@@ -420,8 +676,9 @@ static void flow_cb(void * arg,
                         ipcp_flow_consume(f->fd);
         }
 
-        if (i == BC_BUDGET)
-                return; /* level-triggered: called again */
+        if (i == BC_BUDGET || f->paused)
+                return; /* level-triggered: called again (or when
+                         * throttling ends) */
 
         if (events & (FLOW_DEALLOC | FLOW_DOWN | FLOW_PEER)) {
                 if (f->nb)
@@ -1063,6 +1320,12 @@ static int bc_stat(struct ipcp_stat * s)
                 nb_key(key, sizeof(key), f, "drop_ring_full");
                 if (err == 0)
                         err = ipcp_stat_add(s, key, f->full);
+                nb_key(key, sizeof(key), f, "drop_stuck");
+                if (err == 0)
+                        err = ipcp_stat_add(s, key, f->stuck_drops);
+                nb_key(key, sizeof(key), f, "pending");
+                if (err == 0)
+                        err = ipcp_stat_add(s, key, f->qn);
         }
         if (err == 0)
                 err = ipcp_lower_stat(s);
@@ -1077,6 +1340,10 @@ static void bc_fini(void)
         if (bc.expire != NULL)
                 ipcp_timer_cancel(bc.expire);
         bc.expire = NULL;
+        if (bc.retry != NULL)
+                ipcp_timer_cancel(bc.retry);
+        bc.retry     = NULL;
+        bc.throttled = false;
         bc_dup_destroy(bc.dup);
         bc.dup = NULL;
         free(bc.rbuf);
