@@ -3,8 +3,9 @@
  * are in ipcp_mgmt.c).
  *
  * Spawning: `<dir>/ipcpd-<type> --name NAME`, with <dir> the first of
- * $OUROBOROS_IPCPD_DIR (developer override), the directory of the irmd
- * executable, and the install sbin directory that holds the binary. The
+ * $OUROBOROS_IPCPD_DIR (developer override) and the directory of the
+ * irmd executable that holds the binary: never an installed IPCP of
+ * another build (an irmd in a build tree runs that tree's IPCPs). The
  * M_IPCP_CREATE request is parked until the IPCP connects back with
  * M_IPCP_HELLO (or IRMD_HELLO_NS passes, or it dies).
  *
@@ -38,10 +39,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifndef OURO_SBINDIR
-#define OURO_SBINDIR "/usr/local/sbin"
-#endif
 
 struct ipcp_req {
         struct list_head  next;
@@ -80,7 +77,7 @@ int ipcp_bin_path(enum ipcp_type t,
                   char *         buf,
                   size_t         len)
 {
-        const char * dirs[3];
+        const char * dirs[2];
         char         self[PATH_MAX];
         char *       env = getenv("OUROBOROS_IPCPD_DIR");
         size_t       i;
@@ -88,12 +85,11 @@ int ipcp_bin_path(enum ipcp_type t,
 
         dirs[n++] = (env != NULL && *env != '\0') ? env : NULL;
         dirs[n++] = NULL;
-        dirs[n++] = OURO_SBINDIR;
 
         if (realpath("/proc/self/exe", self) != NULL)
                 dirs[1] = dirname(self);
 
-        for (i = 0; i < 3; ++i) {
+        for (i = 0; i < (size_t) n; ++i) {
                 int k;
                 if (dirs[i] == NULL)
                         continue;
