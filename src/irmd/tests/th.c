@@ -197,15 +197,23 @@ int th_run(struct th_irmd * d,
         size_t  got = 0;
         ssize_t r;
         pid_t   pid;
+        int     slot;
 
         CHECK(pipe(p) == 0);
+        for (slot = 0; slot < n_pids && pids[slot] != 0; ++slot)
+                ;
+        CHECK(slot < MAX_ITEMS);
         pid = spawn(d, args, p[1]);
+        pids[slot] = pid; /* the watchdog's cleanup stops it too */
+        if (slot == n_pids)
+                ++n_pids;
         close(p[1]);
         while (got + 1 < n && (r = read(p[0], out + got, n - got - 1)) > 0)
                 got += (size_t) r;
         out[got] = '\0';
         close(p[0]);
         CHECK(waitpid(pid, &status, 0) == pid);
+        pids[slot] = 0;
 
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
