@@ -15,24 +15,10 @@
 # first operational one.
 # ctest: TIMEOUT 120
 . "$(dirname "$0")/../harness.sh"
-
-JOIN=$BIN/test-broadcast-join
-[ -x "$JOIN" ] || skip "no test-broadcast-join"
-D=$OUROBOROS_RUNDIR
+. "$(dirname "$0")/lib.sh"
 
 irmd_start
 local_layer
-
-# stat IPCP COUNTER: its value
-stat() {
-        irm ipcp stat name "$1" | awk -v c="$2" '$1 == c { print $2 }'
-}
-
-# reader FILE: join bc, print what arrives into FILE; wait until joined
-reader() {
-        bg "$JOIN" bc listen 60000 >"$D/$1"
-        wait_for grep -q READY "$D/$1" || fail "reader $1 did not join"
-}
 
 # member NAME: enroll NAME in bc through A, reachable in the local layer
 member() {

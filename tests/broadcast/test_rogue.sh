@@ -12,15 +12,10 @@
 # ctest: TIMEOUT 120
 . "$(dirname "$0")/../harness.sh"
 
-ROGUE=$BIN/test-broadcast-rogue
-JOIN=$BIN/test-broadcast-join
-[ -x "$ROGUE" ] && [ -x "$JOIN" ] || skip "no test-broadcast-rogue/join"
-D=$OUROBOROS_RUNDIR
+. "$(dirname "$0")/lib.sh"
 
-# stat IPCP COUNTER: its value
-stat() {
-        irm ipcp stat name "$1" | awk -v c="$2" '$1 == c { print $2 }'
-}
+ROGUE=$BIN/test-broadcast-rogue
+[ -x "$ROGUE" ] || skip "no test-broadcast-rogue"
 
 irmd_start --max-pkt 1024
 local_layer
@@ -28,8 +23,7 @@ local_layer
 irm ipcp bootstrap type broadcast name A layer bc mtu 900 autobind \
         || fail "bootstrap A"
 irm name register A layer local || fail "register A"
-bg "$JOIN" bc listen 3000 >"$D/la"
-wait_for grep -q READY "$D/la" || fail "reader did not join"
+reader la 3000
 
 echo "--- a rogue neighbour"
 own=$(stat A member_id)
@@ -48,8 +42,7 @@ grep -q echo "$D/la" && fail "own echo delivered"
 wait_for test "$(stat A neighbours)" = 0 || fail "A kept the rogue"
 
 echo "--- an application's message above the mtu: loud"
-bg "$JOIN" bc listen 3000 >"$D/la2"
-wait_for grep -q READY "$D/la2" || fail "reader 2 did not join"
+reader la2 3000
 if "$JOIN" bc send 1 big 100 901 2>"$D/err"; then
         wait_for test "$(stat A drop_too_big)" = 2 \
                 || fail "901 bytes neither refused nor counted"

@@ -6,28 +6,14 @@
 # drops its queue (drop_stuck) and goes on; the writer is never held.
 # ctest: TIMEOUT 120
 . "$(dirname "$0")/../harness.sh"
-
-JOIN=$BIN/test-broadcast-join
-[ -x "$JOIN" ] || skip "no test-broadcast-join"
-D=$OUROBOROS_RUNDIR
+. "$(dirname "$0")/lib.sh"
 
 irmd_start
 local_layer
 
-# stat IPCP COUNTER: its value
-stat() {
-        irm ipcp stat name "$1" | awk -v c="$2" '$1 == c { print $2 }'
-}
-
-# stat_is IPCP COUNTER OP VALUE: test COUNTER OP VALUE (for wait_for)
-stat_is() {
-        test "$(stat "$1" "$2")" "$3" "$4"
-}
-
 irm ipcp bootstrap type broadcast name A layer bc autobind \
         || fail "bootstrap A"
-bg "$JOIN" bc listen 15000 >"$D/lr"
-wait_for grep -q READY "$D/lr" || fail "reader did not join"
+reader lr 15000
 bg "$JOIN" bc send 0 s 9000       # joined, silent, never reads
 wait_for stat_is A joined = 2 || fail "silent app did not join"
 

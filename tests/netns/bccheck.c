@@ -51,6 +51,8 @@
 #define _GNU_SOURCE /* ppoll */
 #endif
 
+#include "check_util.h"
+
 #include <ouroboros/dev.h>
 #include <ouroboros/errno.h>
 #include <ouroboros/fccntl.h>
@@ -132,43 +134,6 @@ static int64_t now_ns(void)
         return (int64_t) t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-static uint64_t mix(uint64_t x)
-{
-        x += 0x9e3779b97f4a7c15ULL;
-        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-
-        return x ^ (x >> 31);
-}
-
-static void put32(uint8_t * p,
-                  uint32_t  v)
-{
-        p[0] = v >> 24;
-        p[1] = v >> 16;
-        p[2] = v >> 8;
-        p[3] = v;
-}
-
-static uint32_t get32(const uint8_t * p)
-{
-        return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 |
-                (uint32_t) p[2] << 8 | p[3];
-}
-
-/* FNV-1a, bytes 28..31 (the sum) as zeros. */
-static uint32_t msg_sum(const uint8_t * p,
-                        size_t          len)
-{
-        uint32_t h = 2166136261u;
-        size_t   i;
-
-        for (i = 0; i < len; ++i)
-                h = (h ^ (i >= 28 && i < 32 ? 0 : p[i])) * 16777619u;
-
-        return h;
-}
-
 static size_t msg_len(uint32_t id,
                       uint32_t seq,
                       size_t   max)
@@ -206,7 +171,7 @@ static size_t msg_make(uint8_t * p,
         put32(p + 24, (uint32_t) t);
         put32(p + 28, 0);
         payload(p, o.id, seq, len);
-        put32(p + 28, msg_sum(p, len));
+        put32(p + 28, fnv_sum(p, len, 28));
 
         return len;
 }
@@ -250,7 +215,7 @@ static void msg_take(const uint8_t * p,
                 first_ns = t;
         last_ns = t;
         if (len < HDR_LEN || get32(p) != MAGIC || get32(p + 16) != len ||
-            get32(p + 28) != msg_sum(p, len)) {
+            get32(p + 28) != fnv_sum(p, len, 28)) {
                 ++corrupt;
                 return;
         }

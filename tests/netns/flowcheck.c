@@ -47,6 +47,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "check_util.h"
+
 #include <ouroboros/dev.h>
 #include <ouroboros/errno.h>
 #include <ouroboros/fccntl.h>
@@ -107,48 +109,11 @@ static struct timespec ts_ms(long ms)
 
 /* ---- packets: everything follows from (seed, seq) */
 
-static uint64_t mix(uint64_t x)
-{
-        x += 0x9e3779b97f4a7c15ULL;
-        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-
-        return x ^ (x >> 31);
-}
-
 static size_t pkt_size(uint64_t seed,
                        uint32_t seq,
                        size_t   max)
 {
         return 1 + mix(seed ^ ((uint64_t) seq << 20)) % max;
-}
-
-static void put32(uint8_t * p,
-                  uint32_t  v)
-{
-        p[0] = v >> 24;
-        p[1] = v >> 16;
-        p[2] = v >> 8;
-        p[3] = v;
-}
-
-static uint32_t get32(const uint8_t * p)
-{
-        return (uint32_t) p[0] << 24 | (uint32_t) p[1] << 16 |
-                (uint32_t) p[2] << 8 | p[3];
-}
-
-/* FNV-1a over the packet, the checksum field (bytes 8..11) as zeros. */
-static uint32_t pkt_sum(const uint8_t * p,
-                        size_t          len)
-{
-        uint32_t h = 2166136261u;
-        size_t   i;
-
-        for (i = 0; i < len; ++i)
-                h = (h ^ (i >= 8 && i < HDR_LEN ? 0 : p[i])) * 16777619u;
-
-        return h;
 }
 
 /* The packet of seq, into p (room for max bytes); returns its size. */
@@ -169,7 +134,7 @@ static size_t pkt_make(uint8_t * p,
         if (len >= HDR_LEN) {
                 put32(p, seq);
                 put32(p + 4, (uint32_t) len);
-                put32(p + 8, pkt_sum(p, len));
+                put32(p + 8, fnv_sum(p, len, 8));
         }
 
         return len;
