@@ -339,8 +339,8 @@ int flow_shm_map(int                memfd,
 {
         struct flow_shm * s;
         struct shm_hdr *  hdr;
-        struct stat       st;
-        size_t            len;
+        struct stat       st  = { 0 }; /* set by fd_check: for gcc -O2 */
+        size_t            len = 0;
         size_t            hlen;
         void *            p;
         int               r;
