@@ -178,7 +178,8 @@ def bootstrap_ipcp(name: str, layer: str,
     irm tool's names: ``hash`` (a :class:`HashAlgo` or "SHA3_256"),
     unicast ``addr``, ``eid``, ``ttl``, ``routing`` ("link_state", "lfa",
     "ecmp"), ``congestion`` ("none", "mb-ecn"), ``dht_*``, ``ls_t_*``,
-    ``mtu``; udp ``ip``, ``port``, ``dns``; eth ``dev``, ``ethertype``, ``mtu``.
+    ``mtu``; udp ``ip``, ``port``, ``dns``; eth ``dev``, ``ethertype``,
+    ``mtu``.
     Values as irm takes them (str, or int). A bad or missing option
     raises ValueError with irm's message; an IPCP that fails gives its
     reason in the exception ("no such interface veth9").
