@@ -67,6 +67,7 @@
 #define DT_Q_RETRY_MS  1      /* drain period while any waits        */
 #define DT_ECN_SHIFT   4      /* mark = waiting packets >> 4         */
 #define DT_LOG_MS      1000   /* at most one warning per kind        */
+#define DT_BUF_MIN     2048   /* copy fallback buffers, at least     */
 
 struct dt_nb {
         struct dt_nb * next;
@@ -594,6 +595,8 @@ static int bufs_grow(size_t len)
         uint8_t * r;
         uint8_t * w;
 
+        if (len < DT_BUF_MIN)
+                len = DT_BUF_MIN;
         if (len <= dt.buf_len)
                 return 0;
 
