@@ -592,15 +592,26 @@ static void test_queues(void)
         CHECK_EQ(fire(), 0);                    /* nothing waits: off */
         CHECK_EQ(stat_of("dt.ecn_marked"), 4);
 
-        /* a full ring: the same, and the queue is bounded */
+        /* a full ring: the same, and the queue is bounded: this
+         * member's own packets to 256 (held back, not dropped), transit
+         * to 1024 per cube */
         fflow_clear_tx(4);
         fl[4].full = true;
-        for (i = 0; i < 1024; ++i)
+        for (i = 0; i < 256; ++i)
                 CHECK_EQ(dt_send(50, CUBE_BE, 16, "bulk", 4), 0);
         CHECK_EQ(dt_send(50, CUBE_BE, 16, "bulk", 4), -ENOBUFS);
+        CHECK_EQ(stat_of("dt.send_held"), 1);
+        CHECK_EQ(stat_of("dt.drop_qfull"), 0);
         CHECK_EQ(dt_send(50, CUBE_VOICE, 16, "voice", 5), 0);
-        CHECK_EQ(stat_of("dt.drop_qfull"), 1);
-        CHECK_EQ(stat_of("dt.drop_qfull.30"), 1);
+        r = (int) mk(buf, 50, CUBE_BE, 5, 0, 17, "bulk");
+        for (i = 0; i < 49 * 16; ++i) {
+                fflow_in(3, buf, (size_t) r);
+                if (fl[3].rxn == RXMAX)
+                        fflow_event(3, FLOW_PKT);
+        }
+        CHECK_EQ(stat_of("dt.drop_qfull"), 16);
+        CHECK_EQ(stat_of("dt.drop_qfull.30"), 16);
+        CHECK_EQ(stat_of("dt.queue.30"), 1025);
         CHECK_EQ(fire(), 1);                    /* still full: again */
         CHECK_EQ(fl[4].txn, 0);
         fl[4].full = false;
@@ -613,10 +624,10 @@ static void test_queues(void)
         CHECK_EQ(fl[4].txn, 64);
         CHECK_EQ(stat_of("dt.queue.30"), 1025 - 64);
 
-        /* a packet to forward joins the queue behind the others */
-        r = (int) mk(buf, 50, CUBE_BE, 5, 0, 17, "late");
+        /* a packet to forward joins its cube's queue, behind */
         fflow_in(3, buf, (size_t) r);
         fflow_event(3, FLOW_PKT);
+        CHECK_EQ(stat_of("dt.drop_qfull"), 16);
         CHECK_EQ(stat_of("dt.queue.30"), 1025 - 64 + 1);
 
         /* the flow goes down: out of use, queue dropped, routing told */
