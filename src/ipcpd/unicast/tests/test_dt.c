@@ -642,6 +642,7 @@ static void test_queues(void)
 
         /* the flow goes down: out of use, queue dropped, routing told */
         dt_events = 0;
+        fl[4].flags |= FLOWFDOWN;
         fflow_event(4, FLOW_DOWN);
         CHECK(dt_events == 1 && dt_event_addr == 30 && !dt_event_live);
         CHECK(!dt_nb_live(30));
@@ -652,7 +653,10 @@ static void test_queues(void)
         fire();
 
         /* and back up */
-        fflow_event(4, FLOW_UP);
+        fflow_event(4, FLOW_UP | FLOW_DOWN);   /* down still */
+        CHECK(!dt_nb_live(30));
+        fl[4].flags &= ~FLOWFDOWN;
+        fflow_event(4, FLOW_DOWN | FLOW_UP);   /* up again */
         CHECK(dt_nb_live(30) && dt_event_live);
         CHECK_EQ(dt_send(50, CUBE_BE, 16, "x", 1), 0);
 
@@ -693,7 +697,14 @@ static void test_encrypted(void)
         fflow_event(5, FLOW_PKT);
         CHECK(!dt_nb_live(40));
         CHECK(fl[5].cb == NULL);                /* no longer watched */
+
+        /* the same fd handed over again, the old one left behind */
+        fl[5].down = false;
+        dt_adj_up(40, 5);
+        CHECK(dt_nb_live(40));
+        CHECK(fl[5].cb != NULL);
         dt_adj_down(40, 5);
+        CHECK(!dt_nb_live(40));
 }
 
 static void test_down_in_callback(void)
