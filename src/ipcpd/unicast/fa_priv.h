@@ -57,6 +57,7 @@ struct fflow {
         bool                no_reserve; /* in-place writes refused       */
         bool                down;       /* marked FLOWFDOWN              */
         bool                unreach;    /* last REQ found no route       */
+        bool                retried;    /* looked up again after -ENAME  */
         uint32_t            flow_id;    /* IRMd's id; 0 in FS_ARR        */
         int                 fd;         /* adopted upper flow, -1 if none */
         uint64_t            eid;
