@@ -96,6 +96,20 @@ enum ustat_kind ustat_kind(const struct ipcp_stat_entry * e,
         }
 
         s = e->name;
+        if (skip(&s, "route.alt.") && only_addr(s, &x)) {
+                if (a != NULL)
+                        *a = x;
+                return US_ROUTE_ALT;
+        }
+
+        s = e->name;
+        if (skip(&s, "route.paths.") && only_addr(s, &x)) {
+                if (a != NULL)
+                        *a = x;
+                return US_ROUTE_PATHS;
+        }
+
+        s = e->name;
         if (skip(&s, "link.") && addr_at(s, &x, &end) == 0 &&
             *end == '.' && only_addr(end + 1, &y)) {
                 if (a != NULL)
@@ -122,8 +136,9 @@ struct row {
         uint64_t     b;
         const char * key;
         uint64_t     v;   /* next hop, metric, address */
-        int64_t      dt;  /* neighbours: -1 none */
-        int64_t      mgmt;
+        int64_t      dt;  /* neighbours: -1 none; routes: alternate */
+        int64_t      mgmt;/* routes: paths */
+        bool         has_v;
 };
 
 static int row_cmp(const void * x,
@@ -163,20 +178,22 @@ static void tables_fini(struct tables * t)
         free(t->link);
 }
 
-static struct row * nbr_row(struct tables * t,
-                            uint64_t        a)
+/* The row of address a in rows[0..*n), added if missing. */
+static struct row * row_of(struct row * rows,
+                           size_t *     n,
+                           uint64_t     a)
 {
         size_t i;
 
-        for (i = 0; i < t->n_nbr; ++i)
-                if (t->nbr[i].a == a)
-                        return &t->nbr[i];
+        for (i = 0; i < *n; ++i)
+                if (rows[i].a == a)
+                        return &rows[i];
 
-        t->nbr[t->n_nbr].a    = a;
-        t->nbr[t->n_nbr].dt   = -1;
-        t->nbr[t->n_nbr].mgmt = -1;
+        rows[*n].a    = a;
+        rows[*n].dt   = -1;
+        rows[*n].mgmt = -1;
 
-        return &t->nbr[t->n_nbr++];
+        return &rows[(*n)++];
 }
 
 static int tables_make(struct tables *                t,
@@ -209,15 +226,25 @@ static int tables_make(struct tables *                t,
                         t->addr     = st[i].value;
                         break;
                 case US_NBR_DT:
-                        nbr_row(t, a)->dt = (int64_t) st[i].value;
+                        r = row_of(t->nbr, &t->n_nbr, a);
+                        r->dt = (int64_t) st[i].value;
                         break;
                 case US_NBR_MGMT:
-                        nbr_row(t, a)->mgmt = (int64_t) st[i].value;
+                        r = row_of(t->nbr, &t->n_nbr, a);
+                        r->mgmt = (int64_t) st[i].value;
                         break;
                 case US_ROUTE:
-                        r = &t->route[t->n_route++];
-                        r->a = a;
-                        r->v = st[i].value;
+                        r = row_of(t->route, &t->n_route, a);
+                        r->v     = st[i].value;
+                        r->has_v = true;
+                        break;
+                case US_ROUTE_ALT:
+                        r = row_of(t->route, &t->n_route, a);
+                        r->dt = (int64_t) st[i].value;
+                        break;
+                case US_ROUTE_PATHS:
+                        r = row_of(t->route, &t->n_route, a);
+                        r->mgmt = (int64_t) st[i].value;
                         break;
                 case US_DIR:
                         r = &t->dir[t->n_dir++];
@@ -296,19 +323,61 @@ static void print_nbrs(FILE *                f,
                         adj_state(t->nbr[i].mgmt, y, sizeof(y)));
 }
 
+/* v as a number, or "-" for none (< 0). */
+static const char * num_or_none(int64_t v,
+                                char *  buf,
+                                size_t  len)
+{
+        if (v < 0)
+                return "-";
+        snprintf(buf, len, "%" PRId64, v);
+
+        return buf;
+}
+
 static void print_routes(FILE *                f,
                          const struct tables * t)
 {
-        size_t i;
-        int    w = addr_w(t->route, t->n_route, false, 11);
+        char               buf[24];
+        char               alt[24];
+        char               np[24];
+        const char *       nh;
+        const struct row * r;
+        size_t             i;
+        bool               has_alt   = false;
+        bool               has_paths = false;
+        int                w = addr_w(t->route, t->n_route, false, 11);
 
         fprintf(f, "routes: %zu\n", t->n_route);
         if (t->n_route == 0)
                 return;
-        fprintf(f, "  %-*s  %s\n", w, "destination", "next hop");
-        for (i = 0; i < t->n_route; ++i)
-                fprintf(f, "  %-*" PRIu64 "  %" PRIu64 "\n", w,
-                        t->route[i].a, t->route[i].v);
+        for (i = 0; i < t->n_route; ++i) {
+                has_alt   |= t->route[i].dt >= 0;
+                has_paths |= t->route[i].mgmt >= 0;
+        }
+        fprintf(f, "  %-*s  %s%s%s\n", w, "destination",
+                has_alt || has_paths ? "next hop            " : "next hop",
+                has_alt ? has_paths ? "alternate           " : "alternate"
+                : "", has_paths ? "paths" : "");
+        for (i = 0; i < t->n_route; ++i) {
+                r = &t->route[i];
+                nh = num_or_none(r->has_v ? (int64_t) r->v : -1, buf,
+                                 sizeof(buf));
+                fprintf(f, "  %-*" PRIu64 "  ", w, r->a);
+                if (!has_alt && !has_paths) {
+                        fprintf(f, "%s\n", nh);
+                        continue;
+                }
+                fprintf(f, "%-20s", nh);
+                if (has_alt)
+                        fprintf(f, has_paths ? "%-20s" : "%s",
+                                num_or_none(r->dt, alt, sizeof(alt)));
+                if (has_paths)
+                        fprintf(f, "%s", num_or_none(r->mgmt < 0 ? 1 :
+                                                     r->mgmt, np,
+                                                     sizeof(np)));
+                fprintf(f, "\n");
+        }
 }
 
 static void print_dir(FILE *                f,

@@ -8,6 +8,8 @@
  *   nbr.dt.<a>        an adjacency of component dt to address a (1 up)
  *   nbr.mgmt.<a>      the same for mgmt
  *   route.<d>         the next hop toward d
+ *   route.alt.<d>     its loop-free alternate (routing lfa)
+ *   route.paths.<d>   how many equal-cost next hops (routing ecmp)
  *   dir.<hash>        the address a name's hash (hex) maps to
  *   link.<a>.<b>      a link a -> b of the link-state database: metric
  *
@@ -34,6 +36,8 @@ enum ustat_kind {
         US_NBR_DT,
         US_NBR_MGMT,
         US_ROUTE,
+        US_ROUTE_ALT,
+        US_ROUTE_PATHS,
         US_DIR,
         US_LINK
 };
@@ -47,7 +51,8 @@ enum ustat_kind ustat_kind(const struct ipcp_stat_entry * e,
                            const char **                  key);
 
 /* Print a unicast member's answer: the address, then the tables
- * (neighbours, routes, directory, links), each sorted, then the other
+ * (neighbours, routes with their alternates and path counts, directory,
+ * links), each sorted, then the other
  * counters in the IPCP's order. Returns 0 or -ENOMEM. */
 int ustat_print(FILE *                         f,
                 const struct ipcp_stat_entry * st,

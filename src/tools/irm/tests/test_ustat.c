@@ -74,6 +74,11 @@ static void test_kind(void)
         CHECK_EQ(KIND("route.5"), US_ROUTE);
         CHECK_EQ(a, 5);
         CHECK_EQ(KIND("route.computations"), US_COUNTER);
+        CHECK_EQ(KIND("route.alt.9"), US_ROUTE_ALT);
+        CHECK_EQ(a, 9);
+        CHECK_EQ(KIND("route.paths.8"), US_ROUTE_PATHS);
+        CHECK_EQ(a, 8);
+        CHECK_EQ(KIND("route.alt.x"), US_COUNTER);
         CHECK_EQ(KIND("route.5x"), US_COUNTER);
         CHECK_EQ(KIND("route."), US_COUNTER);
         CHECK_EQ(KIND("link.3.4"), US_LINK);
@@ -192,6 +197,40 @@ static void test_edges(void)
         free(s);
 }
 
+/* lfa's alternates and ecmp's path counts: columns of the routes. */
+static void test_routes(void)
+{
+        char * s;
+
+        n_st = 0;
+        add("address", 1);
+        add("route.2", 2);
+        add("route.alt.2", 3);
+        add("route.3", 3);
+        add("route.alt.4", 2);
+        s = out_of(ustat_print);
+        CHECK(strstr(s, "routes: 3\n"
+                     "  destination  next hop            alternate\n"
+                     "  2            2                   3\n"
+                     "  3            3                   -\n"
+                     "  4            -                   2\n"
+                     "directory") != NULL);
+        CHECK(strstr(s, "counters: 0\n") != NULL);
+        free(s);
+
+        n_st = 0;
+        add("address", 1);
+        add("route.4", 2);
+        add("route.paths.4", 2);
+        add("route.5", 2);
+        s = out_of(ustat_print);
+        CHECK(strstr(s, "routes: 2\n"
+                     "  destination  next hop            paths\n"
+                     "  4            2                   2\n"
+                     "  5            2                   1\n") != NULL);
+        free(s);
+}
+
 int main(void)
 {
         check_keep_going = true;
@@ -199,6 +238,7 @@ int main(void)
         test_kind();
         test_tables();
         test_edges();
+        test_routes();
 
         return check_report("unit_irm_ustat");
 }
