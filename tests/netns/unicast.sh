@@ -308,3 +308,43 @@ uc_link_down() {
 uc_link_up() {
         nn_link "h$1" "h$2" up
 }
+
+# uc_reroute POLICY A B DST: with a ucstream from h<A> to an echo server
+# on h<DST> running (1 ms probes), h<A>'s end of link A-B goes down for
+# 4 s and comes back. The flow must never go down, traffic must resume
+# within 5 s (the longest silence is printed: the re-route time), and
+# after the link is back A's traffic toward B uses it again (dt.tx.<b>).
+uc_reroute() {
+        local pol=$1 a=$2 b=$3 d=$4 log gap ab c0 c1 t
+        log=$NN_DIR/stream-$pol.log
+        uc_server "$d" "echo-$pol"
+        uc_stream "$a" "echo-$pol" "$log" -d 12000 -i 1000 -g 20
+        sleep 3
+        t=$(nn_ms)
+        uc_link_down "$a" "$b"
+        sleep 4
+        uc_link_up "$a" "$b"
+        echo "$pol: link h$a-h$b down for $(( $(nn_ms) - t )) ms"
+        uc_stream_end "$log" 30
+        grep -E '^(GAP|EVENT|DOWN)' "$log" | sed "s/^/  [$pol] /"
+        grep -q '^EVENT\|^DOWN' "$log" &&
+                uc_fail "$pol: the flow went down in a re-route: $(cat "$log")"
+        gap=$(uc_maxgap "$log")
+        [ -n "$gap" ] || uc_fail "$pol: no result: $(cat "$log")"
+        echo "re-route $pol: traffic stopped for at most $gap ms" \
+             "(probes every 1 ms; link down, then up 4 s later)"
+        [ "$gap" -le 5000 ] ||
+                uc_fail "$pol: traffic stopped for $gap ms (bound 5000)"
+        grep '^TOTAL' "$log"
+        # the restored link carries A's traffic toward B again
+        ab=$(uc_addr "$b")
+        nn_retry 10 test "$(uc_nexthop "$a" "$b")" = "$ab" ||
+                uc_fail "$pol: u$a does not route to u$b over the restored link"
+        uc_stream "$a" "echo-$pol" "$log.2" -d 2000 -i 1000
+        c0=$(uc_counter "$a" "dt.tx.$ab")
+        uc_stream_end "$log.2" 30
+        c1=$(uc_counter "$a" "dt.tx.$ab")
+        [ $((c1 - c0)) -ge 500 ] ||
+                uc_fail "$pol: the restored link carried $((c1 - c0)) packets of 2000"
+        echo "$pol: restored link used again ($((c1 - c0)) packets in 2 s)"
+}
