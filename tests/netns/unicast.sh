@@ -348,3 +348,27 @@ uc_reroute() {
                 uc_fail "$pol: the restored link carried $((c1 - c0)) packets of 2000"
         echo "$pol: restored link used again ($((c1 - c0)) packets in 2 s)"
 }
+
+# uc_tbf H PEER RATE: limit h<H>'s device toward h<PEER> with a token
+# bucket (tc tbf: RATE, 16 kB burst, 5 ms of queue).
+uc_tbf() {
+        command -v tc >/dev/null || fail "no tc(8) (iproute2)"
+        nn_exec "h$1" tc qdisc replace dev "$(nn_dev "h$1" "h$2")" root \
+                tbf rate "$3" burst 16kb latency 5ms ||
+                fail "tc tbf on h$1 toward h$2"
+}
+
+# uc_oping_avg H NAME ARGS...: the average RTT (ms) of oping from h<H>,
+# or "none" without replies.
+uc_oping_avg() {
+        local h=$1 out avg
+        shift
+        out=$(nn_exec "h$h" timeout 60 "$BIN/oping" -n "$@" -Q 2>&1)
+        avg=$(echo "$out" | sed -n 's|^rtt min/avg/max/mdev = [0-9.]*/\([0-9.]*\)/.*|\1|p')
+        echo "${avg:-none}"
+}
+
+# uc_operf_mbps LOG: the receiver's MB/s of an operf client's report.
+uc_operf_mbps() {
+        sed -n 's|^server: .*: \([0-9.]*\) pkt/s, \([0-9.]*\) MB/s.*|\2|p' "$1"
+}
