@@ -28,7 +28,8 @@ uc_layer
 UC_LAYER=none UC_PFX=b UC_OPTS="congestion none"
 uc_layer
 
-# share LAYER PFX: run A and B, print "mbA mbB diff" (diff: 1 - min/max)
+# share LAYER PFX: run A and B; "mbA mbB diff" (diff: 1 - min/max) in
+# $NN_DIR/share-LAYER
 share() {
         local l=$1 la lb a b pa pb
         UC_LAYER=$l UC_PFX=$2
@@ -48,13 +49,15 @@ share() {
         [ -n "$a" ] && [ -n "$b" ] || uc_fail "$l: no rates: $(cat "$la" "$lb")"
         echo "$a $b $(awk -v a="$a" -v b="$b" 'BEGIN {
                 m = a > b ? a : b; n = a > b ? b : a
-                printf "%.3f\n", m > 0 ? 1 - n / m : 1 }')"
+                printf "%.3f\n", m > 0 ? 1 - n / m : 1 }')" >"$NN_DIR/share-$l"
 }
 
 m0=$(UC_PFX=a uc_counter 3 dt.ecn_marked)
-read -r ea eb ed <<<"$(share ecn a)"
+share ecn a
+read -r ea eb ed <"$NN_DIR/share-ecn"
 m1=$(UC_PFX=a uc_counter 3 dt.ecn_marked)
-read -r na nb nd <<<"$(share none b)"
+share none b
+read -r na nb nd <"$NN_DIR/share-none"
 n1=$(UC_PFX=b uc_counter 3 dt.ecn_marked)
 echo "mb-ecn: A $ea MB/s, B $eb MB/s, apart by $ed; ECN marks at a3: $((m1 - m0))"
 echo "none:   A $na MB/s, B $nb MB/s, apart by $nd; ECN marks at b3: $n1"

@@ -19,7 +19,8 @@ UC_OPTS="congestion none"
 uc_line 3
 uc_tbf 2 3 20mbit
 
-nn_irm h3 name register ping3 perf3 layer "$UC_LAYER"
+nn_irm h3 name register ping3 layer "$UC_LAYER"
+nn_irm h3 name register perf3 layer "$UC_LAYER"
 nn_bg h3 "$BIN/oping" -l
 nn_bind h3 "$LAST_PID" ping3
 nn_bg h3 "$BIN/operf" -l -Q

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Ouroboros - unicast layers in network namespaces, for the multi-host
 # tests (tests/netns/test_unicast_*.sh) and bench/unicast/run. Sourced
 # after lib.sh.
