@@ -16,6 +16,7 @@
 . "$(dirname "$0")/unicast.sh"
 
 N=${UC_SCALE_N:-20}
+UC_CONVERGE=120
 t_all=$(nn_ms)
 edges=
 for i in $(seq 2 "$N"); do edges+=" $((i - 1)),$i"; done

@@ -30,7 +30,8 @@
 #                                the hosts and links
 #   uc_line N / uc_ring N        the same for a line / a ring of N
 #   uc_wait_converged [SECS]     every member has a route to each
-#                                other one (default 30 s); prints the
+#                                other one (default $UC_CONVERGE or 30
+#                                s); prints the
 #                                time; fails with every member's stat
 #   uc_stat H                    irm ipcp stat of u<H> (H a number)
 #   uc_addr H                    u<H>'s address
@@ -233,7 +234,7 @@ uc_counter() {
 }
 
 uc_wait_converged() {
-        local secs=${1:-30} t0 end h left
+        local secs=${1:-${UC_CONVERGE:-30}} t0 end h left
         t0=$(nn_ms)
         end=$(( t0 + secs * 1000 ))
         while :; do
