@@ -29,7 +29,9 @@ holders() {
         local h
         for h in $(seq "$UC_N"); do
                 [ -n "${UC_MEMBER[$h]:-}" ] || continue
-                uc_stat "$h" 2>/dev/null | grep -qi "^  $hash " && echo "$h"
+                # the stat may show the hash whole or its first bytes
+                uc_stat "$h" 2>/dev/null |
+                        grep -qi "^  ${hash:0:16}[0-9a-f]* " && echo "$h"
         done
 }
 

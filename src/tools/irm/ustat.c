@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HASH_HEX_MIN 56 /* the shortest hash, SHA3_224, in hex */
+#define HASH_HEX_MIN 16 /* a hash or its first 8 bytes, in hex */
 
 /* A decimal address at s up to the first '.' or the end: 0 and *end
  * after it, or -1. */

@@ -10,12 +10,14 @@
  *   route.<d>         the next hop toward d
  *   route.alt.<d>     its loop-free alternate (routing lfa)
  *   route.paths.<d>   how many equal-cost next hops (routing ecmp)
- *   dir.<hash>        the address a name's hash (hex) maps to
+ *   dir.<hash>        an address a name's hash (hex; the whole hash or
+ *                     its first bytes, 16 hex digits at least) maps to;
+ *                     one entry per address
  *   link.<a>.<b>      a link a -> b of the link-state database: metric
  *
  * Addresses are written in decimal. A name that only looks like one of
  * these (route.computations, dir.lookups) is a counter: a table key is
- * an address (digits) or, for dir, a hash (56 hex digits or more).
+ * an address (digits) or, for dir, a hash (16 hex digits or more).
  *
  * Pure functions over the entries, so the unit test drives them with
  * answers made by hand; layer.c and ipcp_run.c call them.

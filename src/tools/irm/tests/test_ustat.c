@@ -91,6 +91,8 @@ static void test_kind(void)
         CHECK(strcmp(k, HASH) == 0);
         CHECK_EQ(KIND("dir.lookups"), US_COUNTER);
         CHECK_EQ(KIND("dir.abcdef"), US_COUNTER);   /* too short */
+        CHECK_EQ(KIND("dir.0123456789abcdef"), US_DIR); /* a prefix */
+        CHECK_EQ(KIND("dir.0123456789abcde"), US_COUNTER);
         CHECK_EQ(KIND("dir." HASH "0"), US_COUNTER); /* odd */
         CHECK_EQ(KIND("dt.tx.3"), US_COUNTER);
         CHECK_EQ(KIND("lower_accepted"), US_COUNTER);
