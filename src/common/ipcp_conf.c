@@ -98,6 +98,9 @@ static const struct ipcp_opt opts[] = {
         /* broadcast: the layer's largest message (the same field and
          * tag as eth's mtu; a type has one of the two) */
         NUM("mtu", T_BC, 64, 65535, 1450, "<bytes>", "1450", T_C_MTU, mtu),
+        /* unicast: the largest SDU the layer gives its flows (lower
+         * flows must carry it plus the data transfer header) */
+        NUM("mtu", T_UNI, 64, 65535, 1400, "<bytes>", "1400", T_C_MTU, mtu),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

@@ -23,7 +23,11 @@
  * (FLOWGTXQLEN: two atomic loads). Beyond that, or when its ring is
  * full, packets wait in per-cube queues (dt_queue.h), at most
  * DT_Q_PKTS per cube and DT_Q_BYTES per neighbour (beyond: dropped,
- * dt.drop_qfull), drained highest cube first, before every new packet
+ * dt.drop_qfull; this member's own packets, from dt_send, only up to
+ * DT_Q_LOCAL per cube: beyond, dt_send says -ENOBUFS and the flow
+ * allocator keeps the packet in its flow, holding the writer back
+ * with no loss and leaving the rest of the queue to transit), drained
+ * highest cube first, before every new packet
  * to that neighbour and every DT_Q_RETRY_MS by a timer armed only
  * while something waits (the library has no writable event). So a
  * voice packet waits behind at most DT_RING_PKTS packets of a bulk
@@ -63,10 +67,12 @@
 #define DT_RING_PKTS   64     /* unread packets in a neighbour's ring
                                  before new ones wait in the queues  */
 #define DT_Q_PKTS      1024   /* waiting packets per cube, neighbour */
+#define DT_Q_LOCAL     256    /* of them, this member's own (dt_send) */
 #define DT_Q_BYTES     (4 * 1024 * 1024) /* and bytes per neighbour  */
 #define DT_Q_RETRY_MS  1      /* drain period while any waits        */
 #define DT_ECN_SHIFT   4      /* mark = waiting packets >> 4         */
 #define DT_LOG_MS      1000   /* at most one warning per kind        */
+#define DT_BUF_MIN     2048   /* copy fallback buffers, at least     */
 
 struct dt_nb {
         struct dt_nb * next;
@@ -97,6 +103,7 @@ enum dt_ctr {
         C_DROP_TTL,
         C_DROP_NOROUTE,
         C_DROP_QFULL,
+        C_HELD,
         C_DROP_BAD,
         C_DROP_EID,
         C_DROP_DOWN,
@@ -118,6 +125,7 @@ static const char * const ctr_name[C_MAX] = {
         [C_DROP_TTL]     = "dt.drop_ttl",
         [C_DROP_NOROUTE] = "dt.drop_noroute",
         [C_DROP_QFULL]   = "dt.drop_qfull",
+        [C_HELD]         = "dt.send_held",
         [C_DROP_BAD]     = "dt.drop_bad",
         [C_DROP_EID]     = "dt.drop_eid",
         [C_DROP_DOWN]    = "dt.drop_down",
@@ -348,14 +356,16 @@ static void ecn_mark(struct dt_nb * nb,
         }
 }
 
-/* Send hdr + p to nb in cube, behind what waits for it: 0 (written or
- * queued) or a negative errno (dropped and counted). */
+/* Send hdr + p to nb in cube, behind what waits for it, at most qmax
+ * of that cube waiting: 0 (written or queued) or a negative errno
+ * (-ENOBUFS: the queue is full). */
 static int nb_put(struct dt_nb *  nb,
                   uint8_t         cube,
                   uint8_t *       hdr,
                   size_t          hl,
                   const uint8_t * p,
-                  size_t          len)
+                  size_t          len,
+                  size_t          qmax)
 {
         size_t room = 0;
         int    r;
@@ -380,14 +390,9 @@ static int nb_put(struct dt_nb *  nb,
                 }
         }
 
-        r = dtq_push(&nb->q, cube, hdr, hl, p, len, DT_Q_PKTS, DT_Q_BYTES);
-        if (r < 0) {
-                ++nb->drop_qfull;
-                ++dt.c[C_DROP_QFULL];
-                WARN_RL(C_DROP_QFULL, "Queue toward %llu full: packet "
-                        "dropped.", (unsigned long long) nb->addr);
+        r = dtq_push(&nb->q, cube, hdr, hl, p, len, qmax, DT_Q_BYTES);
+        if (r < 0)
                 return -ENOBUFS;
-        }
 
         ++dt.c[C_QUEUED];
         if (nb->q.n > nb->qmax)
@@ -461,8 +466,19 @@ static void forward(const struct dt_hdr * h,
 
         memcpy(hdr, p, hl);
         dt_hdr_set_ttl_ecn(&dt.fmt, hdr, (uint8_t) (h->ttl - 1), h->ecn);
-        if (nb_put(nb, h->cube, hdr, hl, p + hl, n - hl) == 0)
+        switch (nb_put(nb, h->cube, hdr, hl, p + hl, n - hl, DT_Q_PKTS)) {
+        case 0:
                 ++dt.c[C_FWD];
+                break;
+        case -ENOBUFS:
+                ++nb->drop_qfull;
+                ++dt.c[C_DROP_QFULL];
+                WARN_RL(C_DROP_QFULL, "Queue toward %llu full: packet "
+                        "dropped.", (unsigned long long) nb->addr);
+                break;
+        default: /* counted */
+                break;
+        }
 }
 
 static void rcv(struct dt_nb *  from,
@@ -594,6 +610,8 @@ static int bufs_grow(size_t len)
         uint8_t * r;
         uint8_t * w;
 
+        if (len < DT_BUF_MIN)
+                len = DT_BUF_MIN;
         if (len <= dt.buf_len)
                 return 0;
 
@@ -711,7 +729,7 @@ int dt_keepalive(uint64_t addr)
         if (hl < 0)
                 return (int) hl;
 
-        r = nb_put(nb, h.cube, hdr, (size_t) hl, NULL, 0);
+        r = nb_put(nb, h.cube, hdr, (size_t) hl, NULL, 0, DT_Q_LOCAL);
         if (r == 0)
                 ++dt.c[C_KA_TX];
 
@@ -759,9 +777,11 @@ int dt_send(uint64_t      dst,
                 return -EHOSTUNREACH;
         }
 
-        r = nb_put(nb, h.cube, hdr, (size_t) hl, buf, len);
+        r = nb_put(nb, h.cube, hdr, (size_t) hl, buf, len, DT_Q_LOCAL);
         if (r == 0)
                 ++dt.c[C_TX];
+        else if (r == -ENOBUFS)
+                ++dt.c[C_HELD];
 
         return r;
 }

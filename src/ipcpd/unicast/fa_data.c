@@ -32,6 +32,10 @@
  * increase), or doubles until the first mark (slow start); R stays
  * within FA_CC_RATE_MIN..FA_CC_RATE_MAX. A flow out of tokens is not
  * read until they come back: back-pressure on the application, no loss.
+ * The receiving application is a bottleneck too: its flow's backlog
+ * W (packets it has not read) marks a packet W >> FA_ECN_SHIFT like a
+ * forwarder's queue, and a packet dropped because the flow is full
+ * counts as marked 255, so a sender slows down for a slow reader.
  * With congestion none there are no updates and no pacing.
  */
 #include "fa_priv.h"
@@ -358,33 +362,47 @@ bool fa_tx(struct fflow * f,
         return true;
 }
 
+/* mb-ecn: count the packet, with the mark it came with or the one the
+ * application's flow gives it (its backlog, or a drop), and tell the
+ * sender when due. */
+static void cc_count(struct fflow * f,
+                     uint8_t        ecn)
+{
+        int64_t now;
+
+        ++f->rx_pkts;
+        if (ecn > 0) {
+                ++fa.ctr[FC_ECN_MARKED];
+                ++f->rx_marked;
+                if (ecn > f->rx_ecn)
+                        f->rx_ecn = ecn;
+                now = ipcp_now_ms();
+                if (now - f->upd_at >= FA_UPD_MS)
+                        send_update(f, now);
+        }
+
+        if (f->rx_pkts == UINT32_MAX) { /* keep the ratio */
+                f->rx_pkts   /= 2;
+                f->rx_marked /= 2;
+                if (f->rx_pkts == 0)
+                        f->rx_pkts = 1;
+        }
+}
+
 void fa_deliver(struct fflow *  f,
                 const uint8_t * buf,
                 size_t          len,
                 uint8_t         ecn)
 {
-        void *  p;
-        ssize_t r;
-        int64_t now;
+        static struct log_rate rl;
+        void *                 p;
+        ssize_t                r;
+        size_t                 q = 0;
 
-        if (cc_on()) {
-                ++f->rx_pkts;
-                if (ecn > 0) {
-                        ++fa.ctr[FC_ECN_MARKED];
-                        ++f->rx_marked;
-                        if (ecn > f->rx_ecn)
-                                f->rx_ecn = ecn;
-                        now = ipcp_now_ms();
-                        if (now - f->upd_at >= FA_UPD_MS)
-                                send_update(f, now);
-                }
-                if (f->rx_pkts == UINT32_MAX) { /* keep the ratio */
-                        f->rx_pkts   /= 2;
-                        f->rx_marked /= 2;
-                        if (f->rx_pkts == 0)
-                                f->rx_pkts = 1;
-                }
-        }
+        if (cc_on() && fccntl(f->fd, FLOWGTXQLEN, &q) == 0 &&
+            (q >> FA_ECN_SHIFT) > ecn)
+                ecn = (q >> FA_ECN_SHIFT) > 255 ? 255 :
+                        (uint8_t) (q >> FA_ECN_SHIFT);
 
         if (!f->no_reserve) {
                 r = ipcp_flow_reserve(f->fd, len, &p);
@@ -400,8 +418,17 @@ void fa_deliver(struct fflow *  f,
 
         r = flow_write(f->fd, buf, len);
  done:
-        if (r >= 0)
+        if (r >= 0) {
                 ++fa.ctr[FC_RX_PKTS];
-        else
-                ++fa.ctr[FC_DROP_FULL];
+                if (cc_on())
+                        cc_count(f, ecn);
+                return;
+        }
+
+        ++fa.ctr[FC_DROP_FULL];
+        if (cc_on() && r == -EAGAIN)
+                cc_count(f, 255); /* the application is behind */
+        if (log_rate_ok(&rl, LOG_LVL_DBG, "undelivered"))
+                log_dbg("Flow %u: packet of %zu bytes not delivered: %zd.",
+                        f->flow_id, len, r);
 }

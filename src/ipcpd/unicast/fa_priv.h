@@ -34,6 +34,7 @@
 #define FA_CC_RATE_MAX    10e9
 #define FA_CC_AI          50000.0     /* bytes/s added per period        */
 #define FA_CC_BURST       65536.0     /* bytes the bucket holds at least */
+#define FA_ECN_SHIFT      4           /* receiver: backlog >> 4 = its mark */
 
 enum fa_state {
         FS_RESOLVE = 0, /* requester: waiting for the directory     */

@@ -278,8 +278,7 @@ static void test_errors(void)
         bad("i b n a l b t udp4 ip ::1", "ip must be an IPv4 address");
         bad("i b n a l b t eth-llc", "needs 'dev'");
         bad("i b n a l b t eth-llc d x m 63", "mtu must be 64..65535");
-        bad("i b n a l b t unicast m 1500",
-            "'m' is not an option of IPCP type unicast");
+        bad("i b n a l b t unicast m 63", "mtu must be 64..65535");
         bad("i b n a l b t unicast directory x", "unknown directory 'x'");
         bad("i b n a t local", "ipcp bootstrap needs 'layer'");
         bad("i e n a", "ipcp enroll needs 'layer' or 'dst'");
