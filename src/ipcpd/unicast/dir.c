@@ -8,8 +8,9 @@
  *   big-endian (stable across restarts).
  * - A timer runs dht_tick at dht_next, at least every DHT_TICK_MS, and
  *   every DIR_JOIN_MS while the k-buckets are empty: then the member
- *   joins through a dt neighbour (another one each try), at start and
- *   whenever its table empties again.
+ *   joins through a dt neighbour as soon as one is up (another one
+ *   every DIR_JOIN_RETRY_MS until one answers), at start and whenever
+ *   its table empties again.
  * - Name queries of the IRMd and resolutions for fa.c answer at once
  *   from the cache or the member's store, else run one lookup per hash
  *   (waiters of the same hash share it) and answer when it ends.
@@ -36,6 +37,7 @@
 #include <string.h>
 
 #define DIR_JOIN_MS    250     /* tick while alone, joining */
+#define DIR_JOIN_RETRY_MS 1000 /* a join unanswered: the next one */
 #define DIR_CACHE_MS   60000   /* an answer is kept this long */
 #define DIR_CACHE_MAX  1024
 #define DIR_WAIT_MAX   64      /* waiters on one lookup */
@@ -88,6 +90,7 @@ static struct {
         struct ipcp_timer * timer;
         int64_t             timer_at;
         size_t              join_next;  /* which neighbour to try */
+        uint64_t            join_at;    /* not before (ms)        */
         struct dquery *     queries;
         struct dcache *     cache;
         size_t              n_cache;
@@ -293,7 +296,7 @@ static void join(uint64_t now)
         size_t           n;
 
         dht_stats(dir.dht, &st);
-        if (st.table.contacts > 0)
+        if (st.table.contacts > 0 || now < dir.join_at)
                 return;
 
         n = nbr_list(NBR_DT, nbrs, 32);
@@ -302,8 +305,10 @@ static void join(uint64_t now)
         if (n > 32)
                 n = 32;
 
-        if (dht_join(dir.dht, nbrs[dir.join_next++ % n], now) == 0)
+        if (dht_join(dir.dht, nbrs[dir.join_next++ % n], now) == 0) {
                 ++dir.ctr[DC_JOINS];
+                dir.join_at = now + DIR_JOIN_RETRY_MS;
+        }
 }
 
 static void tick_cb(void * arg)

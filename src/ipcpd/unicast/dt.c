@@ -551,6 +551,27 @@ static void nb_free(struct dt_nb * nb)
         free(nb);
 }
 
+/* FLOW_DOWN or FLOW_UP (or both, in either order, since the last
+ * call): what the flow's flags say now. */
+static void down_or_up(struct dt_nb * nb)
+{
+        uint32_t fl = 0;
+
+        if (fccntl(nb->fd, FLOWGFLAGS, &fl) < 0 || (fl & FLOWFDOWN)) {
+                nb_lost(nb, false, "flow down");
+                return;
+        }
+
+        if (nb->live)
+                return;
+
+        nb->live = true;
+        update_max_sdu();
+        log_info("Data transfer flow to %llu up again.",
+                 (unsigned long long) nb->addr);
+        route_dt_event(nb->addr, true);
+}
+
 static void flow_cb(void * arg,
                     int    fd,
                     int    events)
@@ -592,15 +613,8 @@ static void flow_cb(void * arg,
         if (events & (FLOW_DEALLOC | FLOW_PEER))
                 nb_lost(nb, true, events & FLOW_DEALLOC ?
                         "deallocated by the peer" : "peer timed out");
-        else if (events & FLOW_DOWN)
-                nb_lost(nb, false, "flow down");
-        else if ((events & FLOW_UP) && !nb->live && nb->watched) {
-                nb->live = true;
-                update_max_sdu();
-                log_info("Data transfer flow to %llu up again.",
-                         (unsigned long long) nb->addr);
-                route_dt_event(nb->addr, true);
-        }
+        else if (events & (FLOW_DOWN | FLOW_UP))
+                down_or_up(nb);
 }
 
 /* ---- the interface (uni.h) ---- */
@@ -634,6 +648,10 @@ void dt_adj_up(uint64_t addr,
         struct dt_nb * nb;
         uint32_t       fl;
         size_t         mp = 0;
+
+        nb = nb_by_fd(fd);
+        if (nb != NULL && !nb->live && !nb->watched) /* left behind */
+                dt_adj_down(nb->addr, fd);
 
         if (!dt.on || addr == 0 || fd < 0 || nb_by_fd(fd) != NULL) {
                 log_err("Refused dt adjacency to %llu on flow %d.",

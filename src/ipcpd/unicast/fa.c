@@ -438,12 +438,30 @@ static void resolved_cb(void *   arg,
                 req_fail(f, err);
 }
 
-int fa_alloc(const struct ipcp_flow_req * r)
+/* Ask the directory for f's destination: 0 (request sent, or the
+ * answer comes to resolved_cb) or a negative errno. */
+static int resolve(struct fflow * f)
 {
-        struct fflow *   f;
-        struct ipcp_hash h;
+        struct ipcp_hash h = { f->hash, uni_conf.hash_len };
         uint64_t         addr = 0;
         int              err;
+
+        f->state     = FS_RESOLVE;
+        f->peer_addr = 0;
+
+        err = dir_resolve(h, &addr, resolved_cb, (void *) (uintptr_t) f->eid);
+        if (err == IPCP_LATER)
+                return 0;
+        if (err < 0)
+                return err;
+
+        return req_start(f, addr);
+}
+
+int fa_alloc(const struct ipcp_flow_req * r)
+{
+        struct fflow * f;
+        int            err;
 
         if (!fa.on || uni_addr() == 0) {
                 err = -EIPCPSTATE;
@@ -474,13 +492,7 @@ int fa_alloc(const struct ipcp_flow_req * r)
         if (err < 0)
                 goto fail;
 
-        h.p   = f->hash;
-        h.len = r->hash.len;
-        err = dir_resolve(h, &addr, resolved_cb, (void *) (uintptr_t) f->eid);
-        if (err == IPCP_LATER)
-                return 0;
-        if (err == 0)
-                err = req_start(f, addr);
+        err = resolve(f);
         if (err < 0)
                 goto fail;
 
@@ -520,6 +532,14 @@ static void rcv_reply(const struct fa_msg * m)
                 h.p   = f->hash;
                 h.len = uni_conf.hash_len;
                 dir_forget(h, f->peer_addr);
+                if (m->result == -ENAME && !f->retried) {
+                        /* not (or no longer) there: ask the DHT again */
+                        f->retried = true;
+                        ipcp_timer_cancel(f->timer);
+                        f->timer = NULL;
+                        if (resolve(f) == 0)
+                                return;
+                }
                 req_fail(f, m->result);
                 return;
         }

@@ -26,16 +26,21 @@
  * comes at least FA_UPD_MS after the last update (or at the next tick).
  * The sender paces each flow with a token bucket at a rate R (bytes/s,
  * from FA_CC_RATE_INIT): an UPDATE with m marked of p packets and
- * highest mark e cuts R by the fraction  (m / p) * (1/8 + 3/8 * e/255),
- * so at most by half (multiplicative decrease); every FA_CC_PERIOD_MS in
- * which the flow ran out of tokens R grows by FA_CC_AI (additive
- * increase), or doubles until the first mark (slow start); R stays
- * within FA_CC_RATE_MIN..FA_CC_RATE_MAX. A flow out of tokens is not
+ * highest mark e cuts R by the fraction  (m / p) * (1/32 + 15/32 * e/255),
+ * so by 3% for a short queue up to half for a full one (multiplicative
+ * decrease, growing with the congestion); every FA_CC_PERIOD_MS in
+ * which the flow ran out of tokens R grows by FA_CC_AI times 1 + k /
+ * FA_CC_AI_STEP, k the periods of growth since the last cut (at most
+ * FA_CC_AI_MAX times: additive increase that speeds up while no mark
+ * comes, the same for every flow whatever its rate, so flows that share
+ * a bottleneck still converge to equal shares), or doubles until the
+ * first mark (slow start); R stays within FA_CC_RATE_MIN..FA_CC_RATE_MAX. A flow out of tokens is not
  * read until they come back: back-pressure on the application, no loss.
- * The receiving application is a bottleneck too: its flow's backlog
- * W (packets it has not read) marks a packet W >> FA_ECN_SHIFT like a
- * forwarder's queue, and a packet dropped because the flow is full
- * counts as marked 255, so a sender slows down for a slow reader.
+ * The receiving application is a bottleneck too: a backlog of W >=
+ * FA_RX_MARK_MIN packets it has not read marks a packet
+ * 1 + (W - FA_RX_MARK_MIN) >> FA_ECN_SHIFT, and a packet dropped because
+ * its flow is full counts as marked 255, so a sender slows down for a
+ * slow reader.
  * With congestion none there are no updates and no pacing.
  */
 #include "fa_priv.h"
@@ -205,10 +210,13 @@ static void cc_refill(struct fflow * f,
                 return;
 
         f->limited = false;
-        if (f->slow_start)
+        if (f->slow_start) {
                 f->rate *= 2;
-        else
-                f->rate += FA_CC_AI;
+        } else {
+                f->rate += FA_CC_AI * (1 + f->calm / FA_CC_AI_STEP);
+                if (f->calm < FA_CC_AI_STEP * (FA_CC_AI_MAX - 1))
+                        ++f->calm;
+        }
         if (f->rate > FA_CC_RATE_MAX)
                 f->rate = FA_CC_RATE_MAX;
 }
@@ -224,9 +232,10 @@ void fa_rcv_update(struct fflow *        f,
                 return;
 
         cut = (double) m->marked / (double) m->pkts *
-                (0.125 + 0.375 * (double) m->ecn / 255.0);
+                (1.0 / 32 + 15.0 / 32 * (double) m->ecn / 255.0);
 
         f->slow_start = false;
+        f->calm       = 0;
         f->rate      *= 1.0 - cut;
         if (f->rate < FA_CC_RATE_MIN)
                 f->rate = FA_CC_RATE_MIN;
@@ -400,9 +409,11 @@ void fa_deliver(struct fflow *  f,
         size_t                 q = 0;
 
         if (cc_on() && fccntl(f->fd, FLOWGTXQLEN, &q) == 0 &&
-            (q >> FA_ECN_SHIFT) > ecn)
-                ecn = (q >> FA_ECN_SHIFT) > 255 ? 255 :
-                        (uint8_t) (q >> FA_ECN_SHIFT);
+            q >= FA_RX_MARK_MIN) {
+                q = ((q - FA_RX_MARK_MIN) >> FA_ECN_SHIFT) + 1;
+                if (q > ecn)
+                        ecn = q > 255 ? 255 : (uint8_t) q;
+        }
 
         if (!f->no_reserve) {
                 r = ipcp_flow_reserve(f->fd, len, &p);

@@ -33,8 +33,11 @@
 #define FA_CC_RATE_MIN    16000.0
 #define FA_CC_RATE_MAX    10e9
 #define FA_CC_AI          50000.0     /* bytes/s added per period        */
+#define FA_CC_AI_STEP     10          /* periods: one more FA_CC_AI      */
+#define FA_CC_AI_MAX      64          /* FA_CC_AI per period at most     */
 #define FA_CC_BURST       65536.0     /* bytes the bucket holds at least */
-#define FA_ECN_SHIFT      4           /* receiver: backlog >> 4 = its mark */
+#define FA_RX_MARK_MIN    256         /* receiver: backlog that marks    */
+#define FA_ECN_SHIFT      4           /* receiver: mark per 16 more      */
 
 enum fa_state {
         FS_RESOLVE = 0, /* requester: waiting for the directory     */
@@ -57,6 +60,7 @@ struct fflow {
         bool                no_reserve; /* in-place writes refused       */
         bool                down;       /* marked FLOWFDOWN              */
         bool                unreach;    /* last REQ found no route       */
+        bool                retried;    /* looked up again after -ENAME  */
         uint32_t            flow_id;    /* IRMd's id; 0 in FS_ARR        */
         int                 fd;         /* adopted upper flow, -1 if none */
         uint64_t            eid;
@@ -79,6 +83,7 @@ struct fflow {
         int64_t             period_at;  /* ms of the last increase       */
         bool                slow_start; /* no mark seen yet              */
         bool                limited;    /* ran out of tokens this period */
+        uint32_t            calm;       /* periods of growth since a cut */
 
         /* mb-ecn, receiver */
         uint32_t            rx_pkts;    /* since the last update         */

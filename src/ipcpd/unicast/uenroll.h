@@ -17,9 +17,14 @@ int  conf_set(const struct layer_config * lc);
  * enroll or bootstrap again. */
 void uni_enroll_failed(void);
 
-/* nbr.c: connect as the connect op does, but tell cb (once, on the
- * loop thread) instead of answering the IRMd: 0 (cb will run) or a
- * negative errno (it will not). */
+/* main.c: what bootstrap and enroll report (max_pkt: the layer's mtu;
+ * info "addr N mtu M"). */
+void uni_attach(struct ipcp_attach * at);
+
+/* nbr.c: connect as the connect op does (comp NULL: dt and mgmt), but
+ * tell cb (once, on the loop thread, with 0 or the first error)
+ * instead of answering the IRMd: 1 (cb will run), 0 (adjacent
+ * already: it will not) or a negative errno (it will not). */
 typedef void (* nbr_done_cb)(void * arg,
                              int    err);
 int  nbr_connect_cb(const char *      dst,
