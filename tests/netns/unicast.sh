@@ -311,20 +311,23 @@ uc_link_up() {
         nn_link "h$1" "h$2" up
 }
 
-# uc_reroute POLICY A B DST: with a ucstream from h<A> to an echo server
-# on h<DST> running (1 ms probes), h<A>'s end of link A-B goes down for
-# 4 s and comes back. The flow must never go down, traffic must resume
-# within 5 s (the longest silence is printed: the re-route time), and
-# after the link is back A's traffic toward B uses it again (dt.tx.<b>).
+# uc_reroute POLICY A B DST VIA: with a ucstream from h<A> to an echo
+# server on h<DST> running (1 ms probes), h<A>'s end of link A-B goes
+# down for 4 s and comes back. The flow must never go down, traffic must
+# resume within 5 s (the longest silence is printed: the re-route time),
+# u<VIA> forwards it meanwhile, and after the link is back A's traffic
+# toward B uses it again (dt.tx.<b>).
 uc_reroute() {
-        local pol=$1 a=$2 b=$3 d=$4 log gap ab c0 c1 t
+        local pol=$1 a=$2 b=$3 d=$4 via=$5 log gap ab c0 c1 t f0 f1
         log=$NN_DIR/stream-$pol.log
         uc_server "$d" "echo-$pol"
         uc_stream "$a" "echo-$pol" "$log" -d 12000 -i 1000 -g 20
         sleep 3
+        f0=$(uc_counter "$via" dt.fwd)
         t=$(nn_ms)
         uc_link_down "$a" "$b"
         sleep 4
+        f1=$(uc_counter "$via" dt.fwd)
         uc_link_up "$a" "$b"
         echo "$pol: link h$a-h$b down for $(( $(nn_ms) - t )) ms"
         uc_stream_end "$log" 30
@@ -338,6 +341,9 @@ uc_reroute() {
         [ "$gap" -le 5000 ] ||
                 uc_fail "$pol: traffic stopped for $gap ms (bound 5000)"
         grep '^TOTAL' "$log"
+        echo "$pol: u$via forwarded $((f1 - f0)) packets while the link was down"
+        [ $((f1 - f0)) -ge 2000 ] ||
+                uc_fail "$pol: the traffic did not take the other path (u$via forwarded $((f1 - f0)))"
         # the restored link carries A's traffic toward B again
         ab=$(uc_addr "$b")
         nn_retry 10 test "$(uc_nexthop "$a" "$b")" = "$ab" ||
