@@ -7,9 +7,10 @@
 #       |                                               |
 #   h1 [u1] ---- l1.2 ---- h2 [u2] ---- l2.3 ---- h3 [u3]      net
 #
-# v1 and v3 register their names in net, v1 bootstraps top, v3 enrolls
-# through v1 and connects to it: every lower flow of top is a flow of
-# net, two hops through u2. Then 10 000 packets of random sizes from h1
+# v1 and v3 register their names in net, v1 bootstraps top (mtu 1300:
+# a packet of top and its header fit in one of net), v3 enrolls through
+# v1 and connects to it: every lower flow of top is a flow of net, two
+# hops through u2. Then 10 000 packets of random sizes from h1
 # to an echo server registered in top on h3, intact and in order; u2
 # forwarded them (it is not a member of top), v1 sent them to v3.
 # ctest: TIMEOUT 150 RUN_SERIAL
@@ -22,7 +23,8 @@ uc_line 3
 t=$(nn_ms)
 nn_irm h1 name register v1 layer net
 nn_irm h3 name register v3 layer net
-nn_irm h1 ipcp bootstrap type unicast name v1 layer top autobind
+# top's packets plus its header must fit net's (1400 by default)
+nn_irm h1 ipcp bootstrap type unicast name v1 layer top mtu 1300 autobind
 out=$(nn_exec h3 "$BIN/irm" ipcp enroll name v3 layer top dst v1 autobind 2>&1) ||
         uc_fail "[h3] enroll v3 in top through v1 (over net): $out"
 out=$(nn_exec h3 "$BIN/irm" ipcp connect name v3 dst v1 2>&1) ||
