@@ -48,13 +48,15 @@ share() {
         b=$(uc_operf_mbps "$lb")
         [ -n "$a" ] && [ -n "$b" ] || uc_fail "$l: no rates: $(cat "$la" "$lb")"
         echo "$a $b $(awk -v a="$a" -v b="$b" 'BEGIN {
-                m = a > b ? a : b; n = a > b ? b : a
-                printf "%.3f\n", m > 0 ? 1 - n / m : 1 }')" >"$NN_DIR/share-$l"
+                m = (a > b) ? a : b; n = (a > b) ? b : a
+                d = (m > 0) ? 1 - n / m : 1; printf "%.3f\n", d }')" \
+                >"$NN_DIR/share-$l"
 }
 
 m0=$(UC_PFX=a uc_counter 3 dt.ecn_marked)
 share ecn a
 read -r ea eb ed <"$NN_DIR/share-ecn"
+[ -n "$ed" ] || uc_fail "no share for mb-ecn"
 m1=$(UC_PFX=a uc_counter 3 dt.ecn_marked)
 share none b
 read -r na nb nd <"$NN_DIR/share-none"
