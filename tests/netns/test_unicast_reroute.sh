@@ -11,7 +11,7 @@
 #     h2 [f2 s2] ---- l2.3 ---- h3 [f3 s3]
 #
 # For each layer in turn: 1 ms probes from h1 to an echo server on h2
-# (ucstream), h1's end of l1.2 taken down for 4 s, then up. Traffic
+# (ucstream), h1's end of l1.2 taken down for 3 s, then up. Traffic
 # takes h1-h3-h2 and back: the flow never goes down, the longest
 # silence (the re-route time, printed) is under 5 s, h3 forwards the
 # traffic meanwhile, and the restored link carries h1's traffic toward

@@ -312,8 +312,8 @@ uc_link_up() {
 }
 
 # uc_reroute POLICY A B DST VIA: with a ucstream from h<A> to an echo
-# server on h<DST> running (1 ms probes), h<A>'s end of link A-B goes
-# down for 4 s and comes back. The flow must never go down, traffic must
+# server on h<DST> running (1 ms probes, 8 s), h<A>'s end of link A-B
+# goes down for 3 s and comes back. The flow must never go down, traffic must
 # resume within 5 s (the longest silence is printed: the re-route time),
 # u<VIA> forwards it meanwhile, and after the link is back A's traffic
 # toward B uses it again (dt.tx.<b>).
@@ -321,12 +321,12 @@ uc_reroute() {
         local pol=$1 a=$2 b=$3 d=$4 via=$5 log gap ab c0 c1 t f0 f1
         log=$NN_DIR/stream-$pol.log
         uc_server "$d" "echo-$pol"
-        uc_stream "$a" "echo-$pol" "$log" -d 12000 -i 1000 -g 20
-        sleep 3
+        uc_stream "$a" "echo-$pol" "$log" -d 8000 -i 1000 -g 20
+        sleep 2
         f0=$(uc_counter "$via" dt.fwd)
         t=$(nn_ms)
         uc_link_down "$a" "$b"
-        sleep 4
+        sleep 3
         f1=$(uc_counter "$via" dt.fwd)
         uc_link_up "$a" "$b"
         echo "$pol: link h$a-h$b down for $(( $(nn_ms) - t )) ms"
@@ -337,7 +337,7 @@ uc_reroute() {
         gap=$(uc_maxgap "$log")
         [ -n "$gap" ] || uc_fail "$pol: no result: $(cat "$log")"
         echo "re-route $pol: traffic stopped for at most $gap ms" \
-             "(probes every 1 ms; link down, then up 4 s later)"
+             "(probes every 1 ms; link down, then up 3 s later)"
         [ "$gap" -le 5000 ] ||
                 uc_fail "$pol: traffic stopped for $gap ms (bound 5000)"
         grep '^TOTAL' "$log"
