@@ -920,6 +920,7 @@ void dt_fini(void)
         if (dt.retry != NULL)
                 ipcp_timer_cancel(dt.retry);
 
+        dtq_trim();
         free(dt.rbuf);
         free(dt.wbuf);
         memset(&dt, 0, sizeof(dt));

@@ -8,6 +8,51 @@
 #include <stdlib.h>
 #include <string.h>
 
+static struct dtq_pkt * free_slots;
+static size_t           n_free;
+
+static struct dtq_pkt * pkt_get(size_t len)
+{
+        struct dtq_pkt * k;
+        size_t           cap = len > DTQ_SLOT ? len : DTQ_SLOT;
+
+        if (len <= DTQ_SLOT && free_slots != NULL) {
+                k = free_slots;
+                free_slots = k->next;
+                --n_free;
+                return k;
+        }
+
+        k = malloc(sizeof(*k) + cap);
+        if (k != NULL)
+                k->cap = cap;
+
+        return k;
+}
+
+static void pkt_put(struct dtq_pkt * k)
+{
+        if (k->cap == DTQ_SLOT && n_free < DTQ_FREE_MAX) {
+                k->next    = free_slots;
+                free_slots = k;
+                ++n_free;
+                return;
+        }
+
+        free(k);
+}
+
+void dtq_trim(void)
+{
+        struct dtq_pkt * k;
+
+        while ((k = free_slots) != NULL) {
+                free_slots = k->next;
+                free(k);
+        }
+        n_free = 0;
+}
+
 int dtq_push(struct dtq_set * s,
              uint8_t          cube,
              const uint8_t *  hdr,
@@ -27,7 +72,7 @@ int dtq_push(struct dtq_set * s,
         if (q->n >= max_pkts || s->bytes + hl + len > max_bytes)
                 return -ENOBUFS;
 
-        k = malloc(sizeof(*k) + hl + len);
+        k = pkt_get(hl + len);
         if (k == NULL)
                 return -ENOMEM;
 
@@ -83,7 +128,7 @@ void dtq_pop(struct dtq_set * s,
         --q->n;
         --s->n;
         s->bytes -= k->len;
-        free(k);
+        pkt_put(k);
 }
 
 size_t dtq_flush(struct dtq_set * s)

@@ -7,6 +7,11 @@
  *
  * Bounded per cube in packets and per neighbour in bytes: a push
  * beyond either bound fails and the caller counts the drop.
+ *
+ * Packets of up to DTQ_SLOT bytes are kept in slots that go back to a
+ * free list when sent (at most DTQ_FREE_MAX of them, shared by every
+ * queue of the process), so a queue in steady use allocates nothing.
+ * One thread (the loop thread) uses all queues.
  */
 #ifndef OUROBOROS_IPCPD_UNICAST_DT_QUEUE_H
 #define OUROBOROS_IPCPD_UNICAST_DT_QUEUE_H
@@ -16,9 +21,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define DTQ_SLOT      2048   /* bytes of a reusable slot */
+#define DTQ_FREE_MAX  1024   /* slots kept for reuse      */
+
 struct dtq_pkt {
         struct dtq_pkt * next;
         size_t           len;
+        size_t           cap;   /* bytes of data */
         uint8_t          data[];
 };
 
@@ -57,5 +66,8 @@ void             dtq_pop(struct dtq_set * s,
 
 /* Free everything; returns how many packets that was. */
 size_t           dtq_flush(struct dtq_set * s);
+
+/* Release the free list (at exit). */
+void             dtq_trim(void);
 
 #endif /* OUROBOROS_IPCPD_UNICAST_DT_QUEUE_H */
