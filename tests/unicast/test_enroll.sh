@@ -10,8 +10,9 @@
 #    reaches it);
 #  - two members enrolling at once through the same member, and two
 #    through two different members, get distinct addresses;
-#  - enrollment with a name nobody answers fails within its timeout
-#    with a clear error; the layer name of a dt adjacency is checked;
+#  - enrollment with a name nobody has, and with a name whose process
+#    never answers, fails within its timeout with a clear error; the
+#    layer name of a dt adjacency is checked;
 #  - a member killed: its neighbours notice within the silence timeout;
 #    disconnect removes the adjacency on both sides.
 # ctest: TIMEOUT 180
@@ -117,6 +118,21 @@ out=$(irm ipcp enroll name X layer net dst nobody 2>&1) \
 end=$(date +%s)
 echo "$out"
 echo "$out" | grep -q "enrollment of IPCP X with nobody failed" \
+        || fail "unclear error: $out"
+[ $((end - start)) -le 30 ] || fail "enrollment took $((end - start)) s"
+irm ipcp list | awk '$3 == "X"' | grep -q operational \
+        && fail "X operational after a failed enrollment"
+# a name bound to an IPCP that never answers (not in a layer)
+irm ipcp create name Y type unicast || fail "create Y"
+pid=$(irm ipcp list | awk '$3 == "Y" { print $1 }')
+irm bind process "$pid" name silent || fail "bind silent"
+irm name register silent layer local || fail "register silent"
+start=$(date +%s)
+out=$(irm ipcp enroll name X layer net dst silent 2>&1) \
+        && fail "enrollment with a silent member succeeded"
+end=$(date +%s)
+echo "$out"
+echo "$out" | grep -q "enrollment of IPCP X with silent failed" \
         || fail "unclear error: $out"
 [ $((end - start)) -le 30 ] || fail "enrollment took $((end - start)) s"
 irm ipcp list | awk '$3 == "X"' | grep -q operational \

@@ -566,10 +566,12 @@ static void mgmt_rcv(struct adj *    a,
                      size_t          n)
 {
         struct mgmt_hello h;
+        int               t = mgmt_type(buf, n);
 
-        ++nb.c[C_MGMT_RX];
+        if (t != MGMT_T_KA)
+                ++nb.c[C_MGMT_RX];
 
-        switch (mgmt_type(buf, n)) {
+        switch (t) {
         case MGMT_T_HELLO:
                 /* the dialer's hello again: our answer got lost */
                 if (!a->dialer && parse_hello(a, buf, n, &h) == 0 &&
