@@ -59,7 +59,7 @@
 #define NBR_DEAD_MS        1000  /* silence that ends an adjacency    */
 #define NBR_HELLO_MS       3000  /* hello answered within             */
 #define NBR_REDIAL_MS      500   /* first redial after a failure      */
-#define NBR_REDIAL_MAX_MS  8000
+#define NBR_REDIAL_MAX_MS  4000
 #define NBR_BUDGET         64    /* mgmt packets read per wake-up     */
 #define NBR_LOG_MS         1000  /* at most one warning per kind      */
 #define NBR_WAITERS        8     /* requests waiting on one want      */
