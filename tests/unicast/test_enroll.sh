@@ -13,8 +13,10 @@
 #  - enrollment with a name nobody has, and with a name whose process
 #    never answers, fails within its timeout with a clear error; the
 #    layer name of a dt adjacency is checked;
-#  - a member killed: its neighbours notice within the silence timeout;
-#    disconnect removes the adjacency on both sides.
+#  - a member killed: its neighbours notice; a member frozen (SIGSTOP):
+#    its neighbour declares it silent (keepalives), and once thawed
+#    the member that made the adjacencies dials them again;
+#  - disconnect removes the adjacency on both sides, for good.
 # ctest: TIMEOUT 180
 . "$(dirname "$0")/../harness.sh"
 
@@ -154,6 +156,23 @@ wait_for sh -c "! irm ipcp stat name A | grep -q '^nbr\.dt\.$c '" \
         || fail "A kept dead C (dt)"
 wait_for sh -c "! irm ipcp stat name A | grep -q '^nbr\.mgmt\.$c '" \
         || fail "A kept dead C (mgmt)"
+
+echo "--- B frozen: A declares it silent; thawed, B dials again"
+pid=$(irm ipcp list | awk '$3 == "B" { print $1 }')
+silent=$(stat A nbr.lost_silent)
+t0=$(date +%s%N)
+kill -STOP "$pid"
+wait_for sh -c "! irm ipcp stat name A | grep -q '^nbr\.mgmt\.$b '" \
+        || { kill -CONT "$pid"; fail "A kept frozen B"; }
+t1=$(date +%s%N)
+kill -CONT "$pid"
+echo "A dropped frozen B after $(( (t1 - t0) / 1000000 )) ms"
+[ "$(stat A nbr.lost_silent)" -gt "$silent" ] || fail "A: not silent"
+for c in dt mgmt; do
+        wait_for adjacent A $c "$b" || fail "A: B's $c adjacency not back"
+        wait_for adjacent B $c "$a" || fail "B: A's $c adjacency not back"
+done
+[ "$(stat B nbr.redials)" -ge 1 ] || fail "B did not dial again"
 
 echo "--- disconnect"
 irm ipcp disconnect name D dst A || fail "disconnect D A"
