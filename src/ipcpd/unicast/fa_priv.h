@@ -36,7 +36,7 @@
 #define FA_CC_AI_STEP     10          /* periods: one more FA_CC_AI      */
 #define FA_CC_AI_MAX      64          /* FA_CC_AI per period at most     */
 #define FA_CC_BURST       65536.0     /* bytes the bucket holds at least */
-#define FA_RX_MARK_MIN    256         /* receiver: backlog that marks    */
+#define FA_RX_MARK_MIN    128         /* receiver: backlog that marks    */
 #define FA_ECN_SHIFT      4           /* receiver: mark per 16 more      */
 
 enum fa_state {
