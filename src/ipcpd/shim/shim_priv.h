@@ -18,6 +18,8 @@
 #define SHIM_ID_BUCKETS  1024
 #define SHIM_QUERY_CANDS 8
 #define SHIM_RST_MAX     16    /* FLOW_DEALLOC answers to strays a tick */
+#define SHIM_MQ_MAX      16    /* management messages held for a full
+                                  device                              */
 
 /* The life of one flow; the requester goes RESOLVE -> REQ -> UP, the
  * acceptor ARR -> ACC -> UP. */
@@ -42,6 +44,8 @@ struct sflow {
         bool                requester;
         bool                watched;
         bool                blocked;
+        bool                closing;    /* dealloc'ed while blocked: closed
+                                           once its packets are sent    */
         uint32_t            flow_id;    /* IRMd's id of our half; 0 in
                                            SF_ARR                        */
         int                 fd;         /* adopted flow, -1 if none yet  */
@@ -91,6 +95,16 @@ struct squery {
         struct sflow *      flows;
 };
 
+/* A management message the device refused (-EAGAIN), with copies of
+ * what it points to; sent before any data once the device drains. */
+struct smq {
+        struct shim_addr dst;
+        bool             bcast;
+        struct mgmt_msg  m;
+        uint8_t          name[MGMT_NAME_MAX];
+        uint8_t          key[MGMT_KEY_MAX];
+};
+
 struct sreg {
         struct sreg * next;
         uint8_t       hash[HASH_MAX_LEN];
@@ -112,7 +126,11 @@ struct shim {
         uint32_t              next_gen;
         struct sflow *        eids[SHIM_EIDS];
         struct sflow *        ids[SHIM_ID_BUCKETS];
-        struct sflow *        blocked;
+        struct sflow *        blocked;    /* FIFO: round robin       */
+        struct sflow **       b_tail;
+        struct smq            mq[SHIM_MQ_MAX]; /* ring of held mgmt  */
+        unsigned              mq_head;
+        unsigned              mq_n;
         struct speer *        peers;
         struct ipcp_timer *   tick;
         unsigned              rst_left;
