@@ -793,8 +793,13 @@ static void conn_cb(void *                    arg,
                 if (fd >= 0)
                         flow_dealloc(fd);
                 ++nb.c[C_CONNECT_FAILED];
-                log_warn("Connecting %s to %s failed: %d.",
-                         comp_name[w->comp], w->dst, err);
+                if (w->was_up) /* a redial: at most once a second */
+                        WARN_RL(C_CONNECT_FAILED, "Dialling %s to %s again "
+                                "failed: %d.", comp_name[w->comp], w->dst,
+                                err);
+                else
+                        log_warn("Connecting %s to %s failed: %d.",
+                                 comp_name[w->comp], w->dst, err);
                 want_failed(w, err, true);
                 return;
         }
