@@ -26,7 +26,7 @@ nn_irm h1 layer graph "$UC_LAYER" | head -n 3
 
 for h in $(seq "$N"); do
         nn_irm "h$h" name register "n$h" layer "$UC_LAYER"
-        nn_bg "h$h" "$BIN/oping" -l
+        nn_bg "h$h" "$BIN/oping" -l >"$NN_DIR/h$h/oping.log" 2>&1
         nn_bind "h$h" "$LAST_PID" "n$h"
 done
 

@@ -23,7 +23,7 @@ uc_ring 5
 uc_server 3 echo3
 
 log=$NN_DIR/kill.log
-uc_stream 1 echo3 "$log" -d 10000 -i 1000 -g 20
+uc_stream 1 echo3 "$log" -d 10000 -i 1000 -g 50
 sleep 3
 kill -KILL "$(nn_ipcp_pid h2 u2)" || uc_fail "no u2 to kill"
 unset "UC_MEMBER[2]"

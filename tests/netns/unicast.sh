@@ -321,7 +321,7 @@ uc_reroute() {
         local pol=$1 a=$2 b=$3 d=$4 via=$5 log gap ab c0 c1 t f0 f1
         log=$NN_DIR/stream-$pol.log
         uc_server "$d" "echo-$pol"
-        uc_stream "$a" "echo-$pol" "$log" -d 8000 -i 1000 -g 20
+        uc_stream "$a" "echo-$pol" "$log" -d 8000 -i 1000 -g 50
         sleep 2
         f0=$(uc_counter "$via" dt.fwd)
         t=$(nn_ms)

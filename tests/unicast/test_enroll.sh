@@ -10,10 +10,13 @@
 #    reaches it);
 #  - two members enrolling at once through the same member, and two
 #    through two different members, get distinct addresses;
-#  - enrollment with a name nobody answers fails within its timeout
-#    with a clear error; the layer name of a dt adjacency is checked;
-#  - a member killed: its neighbours notice within the silence timeout;
-#    disconnect removes the adjacency on both sides.
+#  - enrollment with a name nobody has, and with a name whose process
+#    never answers, fails within its timeout with a clear error; the
+#    layer name of a dt adjacency is checked;
+#  - a member killed: its neighbours notice; a member frozen (SIGSTOP):
+#    its neighbour declares it silent (keepalives), and once thawed
+#    the member that made the adjacencies dials them again;
+#  - disconnect removes the adjacency on both sides, for good.
 # ctest: TIMEOUT 180
 . "$(dirname "$0")/../harness.sh"
 
@@ -27,17 +30,26 @@ stat() {
 
 # addr IPCP: its address
 addr() {
-        stat "$1" address
+        irm ipcp stat name "$1" | awk '$1 == "address:" { print $2 }'
+}
+
+# nbr_rows IPCP COMP: the neighbours whose COMP adjacency is up
+nbr_rows() {
+        irm ipcp stat name "$1" | awk -v c="$2" '
+                /^neighbours:/ { s = 1; next }
+                /^[a-z]/       { s = 0 }
+                s && $1 ~ /^[0-9]+$/ && $(c == "dt" ? 2 : 3) == "up" {
+                        print $1 }'
 }
 
 # adjacent IPCP COMP ADDR: IPCP has an adjacency COMP up to ADDR
 adjacent() {
-        [ "$(stat "$1" "nbr.$2.$3")" = 1 ]
+        nbr_rows "$1" "$2" | grep -qx "$3"
 }
 
 # adjacencies IPCP COMP: how many it has up
 adjacencies() {
-        irm ipcp stat name "$1" | grep -c "^nbr\.$2\.[0-9]"
+        nbr_rows "$1" "$2" | wc -l
 }
 
 # enroll NAME DST: enroll NAME in net through DST, reachable locally
@@ -121,6 +133,21 @@ echo "$out" | grep -q "enrollment of IPCP X with nobody failed" \
 [ $((end - start)) -le 30 ] || fail "enrollment took $((end - start)) s"
 irm ipcp list | awk '$3 == "X"' | grep -q operational \
         && fail "X operational after a failed enrollment"
+# a name bound to an IPCP that never answers (not in a layer)
+irm ipcp create name Y type unicast || fail "create Y"
+pid=$(irm ipcp list | awk '$3 == "Y" { print $1 }')
+irm bind process "$pid" name silent || fail "bind silent"
+irm name register silent layer local || fail "register silent"
+start=$(date +%s)
+out=$(irm ipcp enroll name X layer net dst silent 2>&1) \
+        && fail "enrollment with a silent member succeeded"
+end=$(date +%s)
+echo "$out"
+echo "$out" | grep -q "enrollment of IPCP X with silent failed" \
+        || fail "unclear error: $out"
+[ $((end - start)) -le 30 ] || fail "enrollment took $((end - start)) s"
+irm ipcp list | awk '$3 == "X"' | grep -q operational \
+        && fail "X operational after a failed enrollment"
 irm ipcp bootstrap type unicast name O layer other autobind \
         || fail "bootstrap O"
 irm name register O layer local || fail "register O"
@@ -134,17 +161,43 @@ c=$(addr C)
 pid=$(irm ipcp list | awk '$3 == "C" { print $1 }')
 [ -n "$pid" ] || fail "no pid for C"
 kill -9 "$pid"
-wait_for sh -c "! irm ipcp stat name A | grep -q '^nbr\.dt\.$c '" \
-        || fail "A kept dead C (dt)"
-wait_for sh -c "! irm ipcp stat name A | grep -q '^nbr\.mgmt\.$c '" \
-        || fail "A kept dead C (mgmt)"
+for k in dt mgmt; do
+        for _ in $(seq 30); do
+                adjacent A $k "$c" || break
+                sleep 0.1
+        done
+        adjacent A $k "$c" && fail "A kept dead C ($k)"
+done
+
+echo "--- B frozen: A declares it silent; thawed, B dials again"
+pid=$(irm ipcp list | awk '$3 == "B" { print $1 }')
+silent=$(stat A nbr.lost_silent)
+t0=$(date +%s%N)
+kill -STOP "$pid"
+for _ in $(seq 50); do
+        adjacent A mgmt "$b" || break
+        sleep 0.1
+done
+adjacent A mgmt "$b" && { kill -CONT "$pid"; fail "A kept frozen B"; }
+t1=$(date +%s%N)
+kill -CONT "$pid"
+echo "A dropped frozen B after $(( (t1 - t0) / 1000000 )) ms"
+[ "$(stat A nbr.lost_silent)" -gt "$silent" ] || fail "A: not silent"
+for c in dt mgmt; do
+        wait_for adjacent A $c "$b" || fail "A: B's $c adjacency not back"
+        wait_for adjacent B $c "$a" || fail "B: A's $c adjacency not back"
+done
+[ "$(stat B nbr.redials)" -ge 1 ] || fail "B did not dial again"
 
 echo "--- disconnect"
 irm ipcp disconnect name D dst A || fail "disconnect D A"
 d=$(addr D)
 adjacent D dt "$a" && fail "D: dt adjacency kept"
-wait_for sh -c "! irm ipcp stat name A | grep -q '^nbr\.dt\.$d '" \
-        || fail "A kept D"
+for _ in $(seq 30); do
+        adjacent A dt "$d" || break
+        sleep 0.1
+done
+adjacent A dt "$d" && fail "A kept D"
 sleep 1.5
 adjacent A dt "$d" && fail "the adjacency came back"
 irm ipcp connect name D dst A component dt || fail "connect D A again"

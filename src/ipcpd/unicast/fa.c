@@ -176,7 +176,8 @@ static struct fflow * flow_new(void)
         f->e_next = *b;
         *b        = f;
 
-        if (fa.n_flows++ == 0 && fa.tick == NULL)
+        ++fa.n_flows;
+        if (fa.tick == NULL)
                 fa.tick = ipcp_timer_add(FA_TICK_MS, tick_cb, NULL);
 
         return f;
