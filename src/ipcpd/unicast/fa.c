@@ -343,8 +343,10 @@ void fa_flow_close(struct fflow * f,
                         send_reply(f, -ECONNREFUSED);
         }
 
-        if (f->state == FS_UP)
+        if (f->state == FS_UP) {
                 --fa.ctr[FC_FLOWS];
+                --fa.n_up[f->cube];
+        }
 
         if (f->watched)
                 ipcp_flow_unwatch(f->fd);

@@ -117,6 +117,7 @@ struct fa {
         struct fflow *      ready[CUBE_MAX];
         struct fflow **     ready_tail[CUBE_MAX];
         size_t              n_flows;
+        size_t              n_up[CUBE_MAX]; /* flows up, by cube */
         bool                drain_posted;
         bool                on;
         struct ipcp_timer * tick;
