@@ -37,8 +37,9 @@
  * FA_CC_AI_MAX times: additive increase that speeds up while no mark
  * comes, the same for every flow whatever its rate, so flows that share
  * a bottleneck still converge to equal shares), or doubles until the
- * first mark (slow start); R stays within FA_CC_RATE_MIN..FA_CC_RATE_MAX. A flow out of tokens is not
- * read until they come back: back-pressure on the application, no loss.
+ * first mark (slow start); R stays within FA_CC_RATE_MIN and
+ * FA_CC_RATE_MAX. A flow out of tokens is not read until they come
+ * back: back-pressure on the application, no loss.
  * The receiving application is a bottleneck too: a backlog of W >=
  * FA_RX_MARK_MIN packets it has not read marks a packet
  * 1 + (W - FA_RX_MARK_MIN) >> FA_ECN_SHIFT, and a packet dropped because
