@@ -80,7 +80,8 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 
 # introspection
 [ "$(stat fa.flows)" = 0 ] || fail "flows left: $(stat fa.flows)"
-[ "$(stat fa.flows_total)" -ge 8 ] || fail "fa.flows_total $(stat fa.flows_total)"
+[ "$(stat fa.flows_total)" -ge 8 ] ||
+        fail "fa.flows_total $(stat fa.flows_total)"
 a=$(addr)
 [ -n "$a" ] || fail "no address in irm ipcp stat"
 irm ipcp stat name u1 | grep -Eq "^(dir\.[0-9a-f]{16}|  [0-9a-f]{16,}) +$a$" ||
