@@ -112,6 +112,15 @@ static void test_defaults(void)
          * for a unicast one. */
         CHECK(!strcmp(word("m", IPCP_UNICAST), "mtu"));
         CHECK(ipcp_opt_match("mtu", IPCP_UNICAST)->def == 1400);
+
+        /* link-state is link_state, mb_ecn is mb-ecn */
+        c.routing = 1;
+        CHECK(ipcp_conf_set(&c, ipcp_opt_match("routing", IPCP_UNICAST),
+                            "link-state") == 0 && c.routing == 0);
+        CHECK(ipcp_conf_set(&c, ipcp_opt_match("congestion", IPCP_UNICAST),
+                            "mb_ecn") == 0 && c.congestion == 1);
+        CHECK(ipcp_conf_set(&c, ipcp_opt_match("routing", IPCP_UNICAST),
+                            "link-stat") < 0);
         ipcp_conf_init(&c, IPCP_ETH_DIX, "L");
         CHECK(c.mtu == 0);
         ipcp_conf_init(&c, IPCP_BROADCAST, "L");

@@ -503,6 +503,7 @@ static int lookup(struct ipcp_hash      h,
                         return id;
                 flush();
                 *addr = pick(addrs, n);
+                ++dir.ctr[*addr != 0 ? DC_FOUND : DC_NOT_FOUND];
                 return *addr != 0 ? 0 : -ENAME;
         }
 

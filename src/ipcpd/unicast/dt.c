@@ -19,9 +19,14 @@
  * reserved room of the next hop's lower flow (one copy).
  *
  * Queues and priority: a neighbour's lower flow takes packets directly
- * while it holds fewer than DT_RING_PKTS not yet read by the peer
- * (FLOWGTXQLEN: two atomic loads). Beyond that, or when its ring is
- * full, packets wait in per-cube queues (dt_queue.h), at most
+ * until its ring is full, except that while a packet of a higher cube
+ * went toward that neighbour in the last DT_PRIO_MS, packets of lower
+ * cubes go in only while it holds fewer than DT_RING_PKTS not yet read
+ * by the peer (FLOWGTXQLEN: two atomic loads); so a lone bulk flow
+ * has the whole ring to ride out its reader's scheduling delays, and
+ * a voice flow next to it waits behind at most DT_RING_PKTS of its
+ * packets. Beyond that, packets wait in per-cube queues (dt_queue.h),
+ * at most
  * DT_Q_PKTS per cube and DT_Q_BYTES per neighbour (beyond: dropped,
  * dt.drop_qfull; this member's own packets, from dt_send, only up to
  * DT_Q_LOCAL per cube: beyond, dt_send says -ENOBUFS and the flow
@@ -29,9 +34,7 @@
  * with no loss and leaving the rest of the queue to transit), drained
  * highest cube first, before every new packet
  * to that neighbour and every DT_Q_RETRY_MS by a timer armed only
- * while something waits (the library has no writable event). So a
- * voice packet waits behind at most DT_RING_PKTS packets of a bulk
- * flow, not behind a full ring.
+ * while something waits (the library has no writable event).
  *
  * ECN (congestion mb-ecn): a packet going out toward a neighbour with
  * W packets waiting (its ring plus its queues) carries the mark
@@ -65,7 +68,10 @@
 
 #define DT_BUDGET      64     /* packets read per flow per wake-up   */
 #define DT_RING_PKTS   64     /* unread packets in a neighbour's ring
-                                 before new ones wait in the queues  */
+                                 beyond which lower cubes wait while
+                                 a higher one is active              */
+#define DT_PRIO_MS     1000   /* a cube is active this long after
+                                 its last packet to a neighbour      */
 #define DT_Q_PKTS      1024   /* waiting packets per cube, neighbour */
 #define DT_Q_LOCAL     256    /* of them, this member's own (dt_send) */
 #define DT_Q_BYTES     (4 * 1024 * 1024) /* and bytes per neighbour  */
@@ -84,6 +90,8 @@ struct dt_nb {
         bool           gone;     /* removed inside its own callback */
         size_t         max_pkt;  /* FLOWGMAXPKT                     */
         size_t         ring;     /* unread packets, last looked at  */
+        uint8_t        top;      /* highest cube active toward it   */
+        int64_t        top_ms;   /* its last packet                 */
         struct dtq_set q;
         uint64_t       rx;
         uint64_t       tx;
@@ -231,8 +239,10 @@ static void update_max_sdu(void)
 
 /* ---- sending ---- */
 
-/* How many more packets nb's ring takes before DT_RING_PKTS. */
-static size_t ring_room(struct dt_nb * nb)
+/* Whether a packet of cube may go into nb's ring now, as far as
+ * priority goes (a full ring still refuses it: -EAGAIN). */
+static bool ring_ok(struct dt_nb * nb,
+                    uint8_t        cube)
 {
         size_t q = 0;
 
@@ -240,7 +250,23 @@ static size_t ring_room(struct dt_nb * nb)
                 q = 0; /* let the write say what is wrong */
         nb->ring = q;
 
-        return q >= DT_RING_PKTS ? 0 : DT_RING_PKTS - q;
+        if (cube >= nb->top) {
+                if (cube > CUBE_BE) {
+                        nb->top    = cube;
+                        nb->top_ms = ipcp_now_ms();
+                }
+                return true;
+        }
+
+        if (q < DT_RING_PKTS)
+                return true;
+
+        if (ipcp_now_ms() - nb->top_ms > DT_PRIO_MS) {
+                nb->top = cube; /* the higher cube went quiet */
+                return true;
+        }
+
+        return false;
 }
 
 /* Write hdr (hl bytes) then len bytes of p as one packet on nb: 0 or
@@ -297,17 +323,17 @@ static void retry_arm(void)
                 dt.retry = ipcp_timer_add(DT_Q_RETRY_MS, retry_cb, NULL);
 }
 
-/* Write what waits for nb, highest cube first, while its ring has
- * room. */
+/* Write what waits for nb, highest cube first, while its ring takes
+ * it. */
 static void drain(struct dt_nb * nb)
 {
         struct dtq_pkt * k;
         uint8_t          cube;
-        size_t           room;
         int              r;
 
-        room = ring_room(nb);
-        while (room > 0 && (k = dtq_peek(&nb->q, &cube)) != NULL) {
+        while ((k = dtq_peek(&nb->q, &cube)) != NULL) {
+                if (!ring_ok(nb, cube))
+                        return;
                 r = write_pkt(nb, k->data, k->len, NULL, 0);
                 if (r == -EAGAIN)
                         return;
@@ -316,8 +342,6 @@ static void drain(struct dt_nb * nb)
                 else
                         count_write_err(nb, r);
                 dtq_pop(&nb->q, cube);
-                --room;
-                ++nb->ring;
         }
 }
 
@@ -367,18 +391,23 @@ static int nb_put(struct dt_nb *  nb,
                   size_t          len,
                   size_t          qmax)
 {
-        size_t room = 0;
-        int    r;
+        bool    ok = true;
+        uint8_t qc;
+        int     r;
 
-        if (nb->q.n > 0)
+        if (nb->q.n > 0) {
                 drain(nb);
-        if (nb->q.n == 0)
-                room = ring_room(nb);
+                /* what still waits goes first, unless this is higher */
+                if (dtq_peek(&nb->q, &qc) != NULL && qc >= cube)
+                        ok = false;
+        }
+        if (ok)
+                ok = ring_ok(nb, cube);
 
         if (dt.ecn)
                 ecn_mark(nb, hdr);
 
-        if (room > 0) {
+        if (ok) {
                 r = write_pkt(nb, hdr, hl, p, len);
                 if (r == 0) {
                         ++nb->tx;

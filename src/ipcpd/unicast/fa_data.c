@@ -2,12 +2,15 @@
  * Ouroboros - ipcpd-unicast: the flow allocator's data path and mb-ecn
  * (fa_priv.h).
  *
- * Sending: the framework calls flow_cb for an upper flow with packets;
- * it only puts the flow on the ready list of its cube and posts one
- * drain (ipcp_loop_call), which runs after every flow of the loop's
- * iteration had its say and serves the cubes in strict priority,
- * highest first: up to FA_TX_FLOW packets of a flow, FA_TX_BUDGET in
- * all (the set is level-triggered: what is left calls again). Each
+ * Sending: the framework calls flow_cb for an upper flow with packets.
+ * While a flow of a higher cube is up, it only puts the flow on the
+ * ready list of its cube and posts one drain (ipcp_loop_call), which
+ * runs after every flow of the loop's iteration had its say and serves
+ * the cubes in strict priority, highest first: up to FA_TX_FLOW packets
+ * of a flow, FA_TX_BUDGET in all (the set is level-triggered: what is
+ * left calls again). A flow that no higher cube outranks (the highest,
+ * or all flows in one cube) is served at once, up to FA_TX_FLOW: the
+ * detour would only cost it a loop iteration. Each
  * packet is read in place (ipcp_flow_peek), handed to dt_send with the
  * flow's cube and the peer's address and endpoint id, and released. A
  * full queue toward the next hop (-ENOBUFS) leaves the packet in the
@@ -34,8 +37,9 @@
  * FA_CC_AI_MAX times: additive increase that speeds up while no mark
  * comes, the same for every flow whatever its rate, so flows that share
  * a bottleneck still converge to equal shares), or doubles until the
- * first mark (slow start); R stays within FA_CC_RATE_MIN..FA_CC_RATE_MAX. A flow out of tokens is not
- * read until they come back: back-pressure on the application, no loss.
+ * first mark (slow start); R stays within FA_CC_RATE_MIN and
+ * FA_CC_RATE_MAX. A flow out of tokens is not read until they come
+ * back: back-pressure on the application, no loss.
  * The receiving application is a bottleneck too: a backlog of W >=
  * FA_RX_MARK_MIN packets it has not read marks a packet
  * 1 + (W - FA_RX_MARK_MIN) >> FA_ECN_SHIFT, and a packet dropped because
@@ -110,6 +114,19 @@ static void drain(void * arg)
         }
 }
 
+/* Whether a flow of a higher cube than f's is up: then f waits for
+ * the drain, after every flow of this round of events had its say. */
+static bool outranked(const struct fflow * f)
+{
+        int c;
+
+        for (c = CUBE_MAX - 1; c > (int) f->cube; --c)
+                if (fa.n_up[c] > 0)
+                        return true;
+
+        return false;
+}
+
 static void make_ready(struct fflow * f)
 {
         if (!f->ready) {
@@ -132,8 +149,12 @@ static void flow_cb(void * arg,
         (void) fd;
 
         if (!(events & FLOW_DEALLOC)) {
-                if (events & FLOW_PKT)
+                if (!(events & FLOW_PKT))
+                        return;
+                if (outranked(f))
                         make_ready(f);
+                else /* nobody to serve first: at once */
+                        fa_tx(f, FA_TX_FLOW, false);
                 return;
         }
 
@@ -312,6 +333,7 @@ int fa_flow_up(struct fflow * f)
         f->watched = true;
         f->state   = FS_UP;
         ++fa.ctr[FC_FLOWS];
+        ++fa.n_up[f->cube];
         ++fa.ctr[FC_FLOWS_TOTAL];
 
         if (cc_on())

@@ -1,8 +1,9 @@
 /*
  * Ouroboros - ipcpd-unicast: the flow allocator's state, shared by its
- * files: fa.c (the ops, allocation and deallocation, its messages) and
+ * files: fa.c (the ops, allocation and deallocation, its messages),
  * fa_data.c (the data path: strict priority at the source, delivery,
- * mb-ecn). Not for other modules: they use uni.h.
+ * mb-ecn) and fa_tick.c (path checks, the stat answer). Not for other
+ * modules: they use uni.h.
  */
 #ifndef OUROBOROS_IPCPD_UNICAST_FA_PRIV_H
 #define OUROBOROS_IPCPD_UNICAST_FA_PRIV_H
@@ -36,7 +37,7 @@
 #define FA_CC_AI_STEP     10          /* periods: one more FA_CC_AI      */
 #define FA_CC_AI_MAX      64          /* FA_CC_AI per period at most     */
 #define FA_CC_BURST       65536.0     /* bytes the bucket holds at least */
-#define FA_RX_MARK_MIN    256         /* receiver: backlog that marks    */
+#define FA_RX_MARK_MIN    128         /* receiver: backlog that marks    */
 #define FA_ECN_SHIFT      4           /* receiver: mark per 16 more      */
 
 enum fa_state {
@@ -117,6 +118,7 @@ struct fa {
         struct fflow *      ready[CUBE_MAX];
         struct fflow **     ready_tail[CUBE_MAX];
         size_t              n_flows;
+        size_t              n_up[CUBE_MAX]; /* flows up, by cube */
         bool                drain_posted;
         bool                on;
         struct ipcp_timer * tick;
@@ -132,6 +134,9 @@ void           fa_flow_close(struct fflow * f,
                              bool           tell_peer);
 void           fa_send(uint64_t              dst,
                        const struct fa_msg * m);
+
+/* fa_tick.c: the timer's callback */
+void           fa_tick(void * arg);
 
 /* fa_data.c */
 int            fa_flow_up(struct fflow * f);

@@ -59,7 +59,7 @@
 #define NBR_DEAD_MS        1000  /* silence that ends an adjacency    */
 #define NBR_HELLO_MS       3000  /* hello answered within             */
 #define NBR_REDIAL_MS      500   /* first redial after a failure      */
-#define NBR_REDIAL_MAX_MS  8000
+#define NBR_REDIAL_MAX_MS  4000
 #define NBR_BUDGET         64    /* mgmt packets read per wake-up     */
 #define NBR_LOG_MS         1000  /* at most one warning per kind      */
 #define NBR_WAITERS        8     /* requests waiting on one want      */
@@ -566,10 +566,12 @@ static void mgmt_rcv(struct adj *    a,
                      size_t          n)
 {
         struct mgmt_hello h;
+        int               t = mgmt_type(buf, n);
 
-        ++nb.c[C_MGMT_RX];
+        if (t != MGMT_T_KA)
+                ++nb.c[C_MGMT_RX];
 
-        switch (mgmt_type(buf, n)) {
+        switch (t) {
         case MGMT_T_HELLO:
                 /* the dialer's hello again: our answer got lost */
                 if (!a->dialer && parse_hello(a, buf, n, &h) == 0 &&
@@ -791,8 +793,13 @@ static void conn_cb(void *                    arg,
                 if (fd >= 0)
                         flow_dealloc(fd);
                 ++nb.c[C_CONNECT_FAILED];
-                log_warn("Connecting %s to %s failed: %d.",
-                         comp_name[w->comp], w->dst, err);
+                if (w->was_up) /* a redial: at most once a second */
+                        WARN_RL(C_CONNECT_FAILED, "Dialling %s to %s again "
+                                "failed: %d.", comp_name[w->comp], w->dst,
+                                err);
+                else
+                        log_warn("Connecting %s to %s failed: %d.",
+                                 comp_name[w->comp], w->dst, err);
                 want_failed(w, err, true);
                 return;
         }

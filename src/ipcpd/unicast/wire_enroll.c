@@ -8,6 +8,7 @@
 #include "common/ipcp_conf.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 static uint8_t * put(uint8_t * p,
@@ -36,6 +37,18 @@ static const uint8_t * get(const uint8_t * p,
 
         return p + n;
 }
+
+/* The configuration's u32 fields, in wire order. */
+static const size_t time_off[] = {
+        offsetof(struct layer_config, dht_t_expire),
+        offsetof(struct layer_config, dht_t_refresh),
+        offsetof(struct layer_config, dht_t_replicate),
+        offsetof(struct layer_config, ls_t_recalc),
+        offsetof(struct layer_config, ls_t_update),
+        offsetof(struct layer_config, ls_t_timeo)
+};
+
+#define N_TIMES (sizeof(time_off) / sizeof(time_off[0]))
 
 ssize_t enr_req_write(uint8_t * buf,
                       size_t    len)
@@ -82,6 +95,8 @@ ssize_t enr_ans_write(const struct enr_ans * a,
         const struct layer_config * c = &a->lc;
         uint8_t *                   p = buf;
         size_t                      ln;
+        size_t                      i;
+        uint32_t                    u;
 
         if (a->result > 0)
                 return -EINVAL;
@@ -110,12 +125,10 @@ ssize_t enr_ans_write(const struct enr_ans * a,
         *p++ = c->congestion;
         *p++ = c->dht_alpha;
         *p++ = c->dht_k;
-        p = put(p, c->dht_t_expire, 4);
-        p = put(p, c->dht_t_refresh, 4);
-        p = put(p, c->dht_t_replicate, 4);
-        p = put(p, c->ls_t_recalc, 4);
-        p = put(p, c->ls_t_update, 4);
-        p = put(p, c->ls_t_timeo, 4);
+        for (i = 0; i < N_TIMES; ++i) {
+                memcpy(&u, (const uint8_t *) c + time_off[i], sizeof(u));
+                p = put(p, u, 4);
+        }
         p = put(p, c->mtu, 2);
         *p++ = (uint8_t) ln;
         memcpy(p, c->layer, ln);
@@ -130,6 +143,8 @@ int enr_ans_parse(const uint8_t *  buf,
         struct layer_config * c = &a->lc;
         const uint8_t *       p = buf;
         uint64_t              v;
+        size_t                i;
+        uint32_t              u;
 
         if (len < 4 || buf[0] != ENR_VERSION || buf[1] != ENR_ANS)
                 return -EBADMSG;
@@ -157,18 +172,11 @@ int enr_ans_parse(const uint8_t *  buf,
         c->congestion = *p++;
         c->dht_alpha  = *p++;
         c->dht_k      = *p++;
-        p = get(p, &v, 4);
-        c->dht_t_expire = (uint32_t) v;
-        p = get(p, &v, 4);
-        c->dht_t_refresh = (uint32_t) v;
-        p = get(p, &v, 4);
-        c->dht_t_replicate = (uint32_t) v;
-        p = get(p, &v, 4);
-        c->ls_t_recalc = (uint32_t) v;
-        p = get(p, &v, 4);
-        c->ls_t_update = (uint32_t) v;
-        p = get(p, &v, 4);
-        c->ls_t_timeo = (uint32_t) v;
+        for (i = 0; i < N_TIMES; ++i) {
+                p = get(p, &v, 4);
+                u = (uint32_t) v;
+                memcpy((uint8_t *) c + time_off[i], &u, sizeof(u));
+        }
         p = get(p, &v, 2);
         c->mtu = (uint16_t) v;
         memcpy(c->layer, p + 1, *p);

@@ -328,11 +328,11 @@ static int fire(void)
         return n;
 }
 
+static int64_t clock_ms = 5000;
+
 int64_t ipcp_now_ms(void)
 {
-        static int64_t t;
-
-        return t += 2000; /* every rate-limited warning shows */
+        return clock_ms;
 }
 
 static const char * stat_want;
@@ -578,29 +578,40 @@ static void test_queues(void)
 
         fflow_clear_tx(4);
 
-        /* the ring holds 64 unread: new packets wait, marked */
+        /* a lone bulk flow has the whole ring (the video packet of
+         * test_send_rcv is more than a second ago) */
+        clock_ms += 1001;
+        fl[4].txq = 100;
+        CHECK_EQ(dt_send(50, CUBE_BE, 16, "alone", 5), 0);
+        CHECK_EQ(fl[4].txn, 1);
+        fflow_clear_tx(4);
+
+        /* with voice active, the ring takes 64 unread of lower cubes:
+         * beyond, they wait (marked); voice goes ahead of them */
         fl[4].txq = 64;
+        CHECK_EQ(dt_send(50, CUBE_VOICE, 16, "v0", 2), 0);
         CHECK_EQ(dt_send(50, CUBE_BE, 16, "be1", 3), 0);
         CHECK_EQ(dt_send(50, CUBE_BE, 16, "be2", 3), 0);
         CHECK_EQ(dt_send(50, CUBE_DATA, 16, "data", 4), 0);
         CHECK_EQ(dt_send(50, CUBE_VOICE, 16, "voice", 5), 0);
-        CHECK_EQ(fl[4].txn, 0);
-        CHECK_EQ(stat_of("dt.queue.30"), 4);
-        CHECK_EQ(stat_of("dt.queued"), 4);
+        CHECK_EQ(fl[4].txn, 2);
+        sent(4, 0, &h, "v0");
+        CHECK_EQ(h.ecn, 4);                     /* 64 waiting >> 4 */
+        sent(4, 1, &h, "voice");
+        CHECK_EQ(stat_of("dt.queue.30"), 3);
+        CHECK_EQ(stat_of("dt.queued"), 3);
 
-        /* the reader takes them: the timer drains, voice first */
+        /* the reader takes them: the timer drains, highest cube first */
         fl[4].txq = 0;
         CHECK_EQ(fire(), 1);
-        CHECK_EQ(fl[4].txn, 4);
-        sent(4, 0, &h, "voice");
-        CHECK_EQ(h.ecn, 4);                     /* 64 waiting >> 4 */
-        sent(4, 1, &h, "data");
-        sent(4, 2, &h, "be1");
+        CHECK_EQ(fl[4].txn, 5);
+        sent(4, 2, &h, "data");
+        sent(4, 3, &h, "be1");
         CHECK_EQ(h.ecn, 4);
-        sent(4, 3, &h, "be2");
+        sent(4, 4, &h, "be2");
         CHECK_EQ(h.ecn, 4);
         CHECK_EQ(fire(), 0);                    /* nothing waits: off */
-        CHECK_EQ(stat_of("dt.ecn_marked"), 4);
+        CHECK_EQ(stat_of("dt.ecn_marked"), 6);
 
         /* a full ring: the same, and the queue is bounded: this
          * member's own packets to 256 (held back, not dropped), transit
@@ -658,7 +669,16 @@ static void test_queues(void)
         fl[4].flags &= ~FLOWFDOWN;
         fflow_event(4, FLOW_DOWN | FLOW_UP);   /* up again */
         CHECK(dt_nb_live(30) && dt_event_live);
+        fflow_clear_tx(4);
         CHECK_EQ(dt_send(50, CUBE_BE, 16, "x", 1), 0);
+        CHECK_EQ(fl[4].txn, 0);                 /* voice still active */
+
+        /* voice quiet for a second: bulk has the whole ring again */
+        clock_ms += 1001;
+        CHECK_EQ(fire(), 1);
+        CHECK_EQ(fl[4].txn, 1);
+        CHECK_EQ(dt_send(50, CUBE_BE, 16, "y", 1), 0);
+        CHECK_EQ(fl[4].txn, 2);
 
         /* nbr.c removes it */
         dt_adj_down(30, 4);
