@@ -43,6 +43,8 @@
 #define BC_Q_LOW        128    /* all at or below: read them again  */
 #define BC_Q_RETRY_MS   1      /* retry period while any is pending */
 #define BC_STUCK_MS     2000   /* no progress that long: drop to it */
+#define BC_QCACHE       1024   /* pending packet buffers kept        */
+#define BC_QCACHE_SZ    4096   /* ... when the largest is this small */
 
 enum bc_state {
         BC_INIT = 0,
@@ -131,6 +133,7 @@ struct bc_member {
         uint8_t *           rbuf;      /* copy fallback: reading  */
         uint8_t *           wbuf;      /* and writing             */
         size_t              buf_len;
+        int64_t             now;       /* ms, once per flow_cb    */
         int64_t             last_log[C_MAX];
         uint64_t            c[C_MAX];
 };

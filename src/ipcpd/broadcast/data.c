@@ -65,7 +65,7 @@ static void from_nb(struct bflow *  from,
                 return;
         }
 
-        switch (bc_dup_check(bc.dup, h.origin, h.seq, ipcp_now_ms())) {
+        switch (bc_dup_check(bc.dup, h.origin, h.seq, bc.now)) {
         case BC_DUP_NEW:
                 break;
         case BC_DUP_SEEN:
@@ -172,6 +172,8 @@ void bc_flow_cb(void * arg,
         int             i;
 
         (void) fd;
+
+        bc.now = ipcp_now_ms(); /* the duplicate filter's clock */
 
         for (i = 0; i < BC_BUDGET && !f->paused; ++i) {
                 n = next_pkt(f, &p);

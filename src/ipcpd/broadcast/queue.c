@@ -50,6 +50,46 @@ static int write_pkt(struct bflow *  f,
 
 static void retry_cb(void * arg);
 
+/* Pending packets come from a cache of BC_QCACHE buffers of the
+ * layer's largest packet when that is at most BC_QCACHE_SZ bytes (a
+ * queue fills and drains at the flood's rate: no malloc and free per
+ * packet then), else from malloc at their own size. */
+static struct qpkt * qcache;
+static size_t        qcache_n;
+
+static bool q_cached(void)
+{
+        return bc.buf_len <= BC_QCACHE_SZ;
+}
+
+static struct qpkt * q_alloc(size_t len)
+{
+        struct qpkt * q;
+
+        if (!q_cached())
+                return malloc(sizeof(*q) + len);
+        if (qcache == NULL)
+                return malloc(sizeof(*q) + bc.buf_len);
+
+        q      = qcache;
+        qcache = q->next;
+        --qcache_n;
+
+        return q;
+}
+
+static void q_free(struct qpkt * q)
+{
+        if (!q_cached() || qcache_n >= BC_QCACHE) {
+                free(q);
+                return;
+        }
+
+        q->next = qcache;
+        qcache  = q;
+        ++qcache_n;
+}
+
 static void retry_arm(void)
 {
         if (bc.retry == NULL)
@@ -92,7 +132,7 @@ static bool enqueue(struct bflow *  f,
         if (f->qn >= BC_Q_PKTS || f->qbytes + hl + len > BC_Q_BYTES)
                 return false;
 
-        q = malloc(sizeof(*q) + hl + len);
+        q = q_alloc(hl + len);
         if (q == NULL)
                 return false;
 
@@ -130,7 +170,7 @@ size_t bc_q_flush(struct bflow * f)
         while (f->qhead != NULL) {
                 q = f->qhead;
                 f->qhead = q->next;
-                free(q);
+                q_free(q);
         }
         f->qtail  = NULL;
         f->qn     = 0;
@@ -144,15 +184,16 @@ static void drain(struct bflow * f)
 {
         struct qpkt * q;
         int           r;
+        bool          prog = false;
 
         while (f->qhead != NULL) {
                 q = f->qhead;
                 r = write_pkt(f, NULL, 0, q->data, q->len);
                 if (r == -EAGAIN)
-                        return;
+                        break;
                 if (r >= 0) {
                         ++f->tx;
-                        f->prog = ipcp_now_ms();
+                        prog = true;
                 } else if (r == -EMSGSIZE) {
                         ++bc.c[C_TOO_BIG];
                 }
@@ -162,8 +203,11 @@ static void drain(struct bflow * f)
                         f->qtail = NULL;
                 --f->qn;
                 f->qbytes -= q->len;
-                free(q);
+                q_free(q);
         }
+
+        if (prog)
+                f->prog = ipcp_now_ms();
 }
 
 /* Every BC_Q_RETRY_MS while something is pending or writers paused. */
@@ -265,6 +309,15 @@ bool bc_put(struct bflow *  f,
 
 void bc_q_fini(void)
 {
+        struct qpkt * q;
+
+        while (qcache != NULL) {
+                q      = qcache;
+                qcache = q->next;
+                free(q);
+        }
+        qcache_n = 0;
+
         if (bc.retry != NULL)
                 ipcp_timer_cancel(bc.retry);
         bc.retry     = NULL;
