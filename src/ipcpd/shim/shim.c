@@ -21,9 +21,8 @@
  * before any data once it drains. A flow dealloc'ed while parked is
  * closed once its last packet is sent (or dropped: the link is down).
  * Receiving: the transport hands each payload where it lies in its
- * receive buffer; it is written into the application's flow once
- * (ipcp_flow_reserve / commit, or flow_write while the library has no
- * in-place writes). A full flow drops the packet (counted).
+ * receive buffer; shim_rx.c writes it into the application's flow
+ * once, or holds it briefly when the flow has no room.
  *
  * Stray frames (an eid nobody here owns, or owned for another peer)
  * get a FLOW_DEALLOC back, at most SHIM_RST_MAX per tick, so a peer
@@ -329,6 +328,7 @@ void shim_flow_close(struct shim *  sh,
                 ipcp_flow_unwatch(f->fd);
         if (f->blocked)
                 unblock(sh, f);
+        shim_rx_forget(sh, f);
         if (f->timer != NULL)
                 ipcp_timer_cancel(f->timer);
 
@@ -514,36 +514,6 @@ void shim_tx_ready(struct shim * sh)
         }
 }
 
-static void deliver(struct shim *   sh,
-                    struct sflow *  f,
-                    const uint8_t * payload,
-                    size_t          len)
-{
-        void *  buf;
-        ssize_t r;
-
-        if (!f->no_reserve) {
-                r = ipcp_flow_reserve(f->fd, len, &buf);
-                if (r == 0) {
-                        memcpy(buf, payload, len);
-                        r = ipcp_flow_commit(f->fd, len);
-                        goto done;
-                }
-                if (r != -ENOTSUP)
-                        goto done;
-                f->no_reserve = true; /* e.shim_g. an encrypted flow */
-        }
-
-        r = flow_write(f->fd, payload, len);
- done:
-        if (r >= 0)
-                ++sh->ctr[SHIM_C_RX_DATA];
-        else if (r == -EMSGSIZE)
-                ++sh->ctr[SHIM_C_DROP_OVERSIZE];
-        else
-                ++sh->ctr[SHIM_C_DROP_FULL];
-}
-
 void shim_rcv_data(struct shim *            sh,
                    const struct shim_addr * from,
                    uint16_t                 d_eid,
@@ -573,7 +543,7 @@ void shim_rcv_data(struct shim *            sh,
                 return;
         }
 
-        deliver(sh, f, payload, len);
+        shim_deliver(sh, f, payload, len);
 }
 
 /* ---- what the transport hands us ---- */
@@ -734,6 +704,7 @@ static void op_fini(void)
 
         shim_dir_fini(shim_g);
         shim_peer_fini(shim_g);
+        shim_rx_fini(shim_g);
 
         if (shim_g->t.fini != NULL)
                 shim_g->t.fini(shim_g->ctx);
@@ -780,6 +751,7 @@ int shim_start(const struct shim_transport * t,
         sh->link_up  = true;
         sh->rst_left = SHIM_RST_MAX;
         sh->b_tail   = &sh->blocked;
+        sh->rx_retry = SHIM_RX_RETRY_MS;
 
         shim_g    = sh;
         *out = sh;
