@@ -85,8 +85,10 @@ struct layer_config {
         /* eth */
         char           dev[256];
         uint16_t       ethertype;   /* eth-dix, default 0xA000 */
-        uint16_t       mtu;         /* largest frame payload; 0: the
-                                       device's (1500 for a VDE switch) */
+        uint16_t       mtu;         /* eth: largest frame payload; 0: the
+                                       device's (1500 for a VDE switch);
+                                       broadcast: largest message (1450);
+                                       unicast: largest SDU (1400) */
 };
 
 /* Fill a layer_config with the documented defaults for type t. */

@@ -50,14 +50,15 @@ int hash_algo_parse(const char * s)
         return -EINVAL;
 }
 
-int hash_name(enum hash_algo algo,
-              const char *   name,
+int hash_data(enum hash_algo algo,
+              const void *   data,
+              size_t         len,
               uint8_t *      out)
 {
         const EVP_MD * md;
-        unsigned int   len = 0;
+        unsigned int   n = 0;
 
-        if ((unsigned) algo >= N_ALGOS || name == NULL)
+        if ((unsigned) algo >= N_ALGOS || (data == NULL && len > 0))
                 return -EINVAL;
 
         if (ossl_init() < 0)
@@ -67,8 +68,18 @@ int hash_name(enum hash_algo algo,
         if (md == NULL)
                 return -ENOTSUP;
 
-        if (EVP_Digest(name, strlen(name), out, &len, md, NULL) != 1)
+        if (EVP_Digest(data, len, out, &n, md, NULL) != 1)
                 return -EIO;
 
-        return (int) len;
+        return (int) n;
+}
+
+int hash_name(enum hash_algo algo,
+              const char *   name,
+              uint8_t *      out)
+{
+        if (name == NULL)
+                return -EINVAL;
+
+        return hash_data(algo, name, strlen(name), out);
 }

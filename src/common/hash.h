@@ -19,6 +19,13 @@ int hash_name(enum hash_algo algo,
               const char *   name,
               uint8_t *      out);
 
+/* Hash len bytes at data with algo into out (HASH_MAX_LEN bytes): the
+ * length or -errno. */
+int hash_data(enum hash_algo algo,
+              const void *   data,
+              size_t         len,
+              uint8_t *      out);
+
 /* "SHA3_256" etc; NULL if out of range. */
 const char *   hash_algo_str(enum hash_algo algo);
 

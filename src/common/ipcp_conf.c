@@ -98,6 +98,9 @@ static const struct ipcp_opt opts[] = {
         /* broadcast: the layer's largest message (the same field and
          * tag as eth's mtu; a type has one of the two) */
         NUM("mtu", T_BC, 64, 65535, 1450, "<bytes>", "1450", T_C_MTU, mtu),
+        /* unicast: the largest SDU the layer gives its flows (lower
+         * flows must carry it plus the data transfer header) */
+        NUM("mtu", T_UNI, 64, 65535, 1400, "<bytes>", "1400", T_C_MTU, mtu),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
@@ -282,6 +285,23 @@ void ipcp_conf_init(struct layer_config * conf,
                 strcpy(conf->layer, layer);
 }
 
+/* a and b are the same word, '-' and '_' alike ("link-state" is
+ * link_state), case ignored if icase. */
+static bool same_word(const char * a,
+                      const char * b,
+                      bool         icase)
+{
+        for (; *a != '\0' && *b != '\0'; ++a, ++b) {
+                if ((*a == '-' || *a == '_') && (*b == '-' || *b == '_'))
+                        continue;
+                if (*a == *b || (icase && strncasecmp(a, b, 1) == 0))
+                        continue;
+                return false;
+        }
+
+        return *a == *b;
+}
+
 static int set_word(struct layer_config *   conf,
                     const struct ipcp_opt * o,
                     const char *            val)
@@ -293,8 +313,7 @@ static int set_word(struct layer_config *   conf,
                 ;
 
         for (i = 0; i < n; ++i) {
-                if (strcmp(val, o->words[i]) == 0 ||
-                    (o->icase && strcasecmp(val, o->words[i]) == 0)) {
+                if (same_word(val, o->words[i], o->icase)) {
                         store(conf, o, i);
                         return 0;
                 }

@@ -177,8 +177,9 @@ def bootstrap_ipcp(name: str, layer: str,
     then needed) if none of that name exists. Options by type, with the
     irm tool's names: ``hash`` (a :class:`HashAlgo` or "SHA3_256"),
     unicast ``addr``, ``eid``, ``ttl``, ``routing`` ("link_state", "lfa",
-    "ecmp"), ``congestion`` ("none", "mb-ecn"), ``dht_*``, ``ls_t_*``;
-    udp ``ip``, ``port``, ``dns``; eth ``dev``, ``ethertype``, ``mtu``.
+    "ecmp"), ``congestion`` ("none", "mb-ecn"), ``dht_*``, ``ls_t_*``,
+    ``mtu``; udp ``ip``, ``port``, ``dns``; eth ``dev``, ``ethertype``,
+    ``mtu``.
     Values as irm takes them (str, or int). A bad or missing option
     raises ValueError with irm's message; an IPCP that fails gives its
     reason in the exception ("no such interface veth9").

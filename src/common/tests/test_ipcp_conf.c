@@ -55,7 +55,7 @@ static void test_resolve(void)
         CHECK(!strcmp(word("e", IPCP_ETH_DIX), "ethertype"));
         CHECK(!strcmp(word("e", IPCP_ETH_LLC), "(none)"));
         CHECK(!strcmp(word("m", IPCP_ETH_LLC), "mtu"));
-        CHECK(!strcmp(word("m", IPCP_UNICAST), "(none)"));
+        CHECK(!strcmp(word("m", IPCP_UNICAST), "mtu"));
         CHECK(!strcmp(word("i", IPCP_UDP6), "ip"));
         CHECK(!strcmp(word("p", IPCP_UDP6), "port"));
         CHECK(!strcmp(word("h", IPCP_LOCAL), "hash"));
@@ -105,10 +105,22 @@ static void test_defaults(void)
         CHECK(c.dht_t_expire == 86400 && c.dht_t_refresh == 900);
         CHECK(c.dht_t_replicate == 900 && c.ls_t_recalc == 4);
         CHECK(c.ls_t_update == 15 && c.ls_t_timeo == 60);
-        CHECK(c.port == 3435 && c.ethertype == 0xA000 && c.mtu == 0);
+        CHECK(c.port == 3435 && c.ethertype == 0xA000 && c.mtu == 1400);
         CHECK(c.ip[0] == '\0' && c.dns[0] == '\0' && c.dev[0] == '\0');
 
-        /* mtu: the device's for eth, 1450 for a broadcast layer. */
+        /* mtu: the device's for eth, 1450 for a broadcast layer, 1400
+         * for a unicast one. */
+        CHECK(!strcmp(word("m", IPCP_UNICAST), "mtu"));
+        CHECK(ipcp_opt_match("mtu", IPCP_UNICAST)->def == 1400);
+
+        /* link-state is link_state, mb_ecn is mb-ecn */
+        c.routing = 1;
+        CHECK(ipcp_conf_set(&c, ipcp_opt_match("routing", IPCP_UNICAST),
+                            "link-state") == 0 && c.routing == 0);
+        CHECK(ipcp_conf_set(&c, ipcp_opt_match("congestion", IPCP_UNICAST),
+                            "mb_ecn") == 0 && c.congestion == 1);
+        CHECK(ipcp_conf_set(&c, ipcp_opt_match("routing", IPCP_UNICAST),
+                            "link-stat") < 0);
         ipcp_conf_init(&c, IPCP_ETH_DIX, "L");
         CHECK(c.mtu == 0);
         ipcp_conf_init(&c, IPCP_BROADCAST, "L");
@@ -276,6 +288,13 @@ static void test_same_request(void)
               == 0);
         CHECK(msg_sub(msg_body(&m), T_CONF, 0, &v) == 0);
         CHECK(msg_get_u32(v, T_C_MTU, &u) == 0 && u == 9000);
+
+        /* unicast: mtu sent always, 1400 by default */
+        CHECK(conf_bytes("b n u l l t unicast", IPCP_INVALID, &m) == 0);
+        CHECK(msg_sub(msg_body(&m), T_CONF, 0, &v) == 0);
+        CHECK(msg_get_u32(v, T_C_MTU, &u) == 0 && u == 1400);
+        CHECK(conf_bytes("b n u l l t unicast mtu 63", IPCP_INVALID, &m)
+              < 0);
 
         same("bootstrap name p layer l type udp6 ip ::1 port 1 dns ::2",
              "b n p l l t udp6 i ::1 p 1 d ::2");

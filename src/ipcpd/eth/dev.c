@@ -81,6 +81,11 @@ ssize_t eth_dev_sendv(struct eth_dev *     d,
         return d->ops->sendv(d, iov, iovcnt, len);
 }
 
+bool eth_dev_tx_pollable(const struct eth_dev * d)
+{
+        return d->tx_poll;
+}
+
 uint64_t eth_dev_foreign(const struct eth_dev * d)
 {
         return d->foreign;

@@ -89,6 +89,8 @@ struct eth_dev {
         uint8_t *                  txbuf;    /* VDE: gathers sendv */
         uint64_t                   foreign;  /* frames of other protocols
                                                 dropped by recv        */
+        bool                       tx_poll;  /* fd turns writable when
+                                                a full device drains   */
 };
 
 extern const struct eth_dev_ops eth_dev_raw_ops;
@@ -109,7 +111,9 @@ void    eth_dev_close(struct eth_dev * d);
 int     eth_dev_fd(const struct eth_dev * d);
 
 /* Send one whole frame (MAC header included). -EMSGSIZE if the frame
- * exceeds the MTU, -EAGAIN if the device queue is full, -ENETDOWN. */
+ * exceeds the MTU, -EAGAIN if the socket buffer is full, -ENOBUFS if
+ * the interface's queueing discipline refused it (both: nothing was
+ * sent, try again later), -ENETDOWN. */
 ssize_t eth_dev_send(struct eth_dev * d,
                      const uint8_t *  frame,
                      size_t           len);
@@ -131,6 +135,12 @@ ssize_t eth_dev_sendv(struct eth_dev *     d,
 ssize_t eth_dev_recv(struct eth_dev * d,
                      uint8_t *        buf,
                      size_t           cap);
+
+/* Does the device's fd turn writable (POLLOUT) when a send that
+ * failed with -EAGAIN may succeed? True for raw sockets and vde://
+ * (a datagram socket to the switch); other VDE plugins have no such
+ * event (their fd may always be writable): retry on a timer. */
+bool    eth_dev_tx_pollable(const struct eth_dev * d);
 
 /* Frames of other protocols recv dropped so far (a VDE switch
  * delivers every frame on it; a raw socket sees only its protocol). */

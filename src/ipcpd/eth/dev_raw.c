@@ -120,6 +120,7 @@ static int raw_open(struct eth_dev *            d,
         }
         if (c->mtu != 0)
                 d->mtu = c->mtu;
+        d->tx_poll = true;
 
         return 0;
  fail:

@@ -65,6 +65,9 @@ static int vde_dev_open(struct eth_dev *            d,
                 return -ENOMEM;
         }
         d->vde = conn;
+        /* vde_switch's plugin sends on its datafd, a datagram socket:
+         * POLLOUT when the switch takes frames again. */
+        d->tx_poll = strncmp(spec, "vde://", 6) == 0;
         return 0;
 }
 

@@ -10,6 +10,11 @@
  * payload where it lies in the application's flow, one gathered send
  * (sendmsg on a raw socket; VDE gathers into one buffer). Management
  * messages are encoded whole. A name query goes to ff:ff:ff:ff:ff:ff.
+ * Back-pressure: a device that will not take the frame (a full socket
+ * buffer, or a queueing discipline such as tbf that refuses it with
+ * ENOBUFS) answers the shim -EAGAIN (tx_full): the frame stays in the
+ * application's flow, which the shim stops reading until we call
+ * shim_tx_ready, on POLLOUT or after ETH_TX_RETRY_MS.
  * Receiving: batches of ETH_DEV_BATCH frames (one recvmmsg on a raw
  * socket), up to ETH_RX_BUDGET per wake-up; each is parsed
  * (eth_frame_parse) in the receive buffer and handed to the shim; a
@@ -53,6 +58,7 @@
 
 #define ETH_RX_BUDGET  64     /* frames received per wake-up (about) */
 #define ETH_REOPEN_MS  1000   /* VDE: retry the switch */
+#define ETH_TX_RETRY_MS 1     /* a full device without POLLOUT: retry */
 
 static const uint8_t bcast_mac[ETH_ADDR_LEN] = {
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff
@@ -72,6 +78,8 @@ static struct {
         int                 ctl;       /* VDE control fd, or -1        */
         bool                vde;
         bool                tx_wait;   /* POLLOUT asked after -EAGAIN  */
+        struct ipcp_timer * tx_retry;  /* after -ENOBUFS, or -EAGAIN of
+                                          a device without POLLOUT     */
         uint64_t            not_ours;  /* frames for another MAC       */
         uint64_t            foreign;   /* of devices closed before     */
         bool                gone;      /* raw: our interface deleted   */
@@ -79,6 +87,37 @@ static struct {
 } eth = { .nl = -1, .ctl = -1 };
 
 /* ---- sending ---- */
+
+static void tx_retry_cb(void * arg)
+{
+        (void) arg;
+
+        eth.tx_retry = NULL;
+        shim_tx_ready(eth.sh);
+}
+
+/* What a send returned, n; a full device becomes -EAGAIN, and the shim
+ * hears shim_tx_ready when it may try again: on POLLOUT when the
+ * socket buffer was full (-EAGAIN), after ETH_TX_RETRY_MS when the
+ * queueing discipline refused the frame (-ENOBUFS: the socket stays
+ * writable, no event will come) or the device cannot be polled for
+ * writing. The frame itself stays in the application's flow. */
+static ssize_t tx_full(ssize_t n)
+{
+        if (n != -EAGAIN && n != -ENOBUFS)
+                return n;
+
+        if (n == -EAGAIN && eth_dev_tx_pollable(eth.dev)) {
+                if (!eth.tx_wait &&
+                    ipcp_fd_mod(eth_dev_fd(eth.dev), POLLIN | POLLOUT) == 0)
+                        eth.tx_wait = true;
+        } else if (eth.tx_retry == NULL) {
+                eth.tx_retry = ipcp_timer_add(ETH_TX_RETRY_MS, tx_retry_cb,
+                                              NULL);
+        }
+
+        return -EAGAIN;
+}
 
 static int eth_send_data(void *                   ctx,
                          const struct shim_addr * dst,
@@ -114,11 +153,7 @@ static int eth_send_data(void *                   ctx,
         v[0].iov_len  = eth.hdr;
         memcpy(v + 1, iov, (size_t) iovcnt * sizeof(*iov));
 
-        n = eth_dev_sendv(eth.dev, v, iovcnt + 1);
-        if (n == -EAGAIN && !eth.tx_wait) {
-                eth.tx_wait = true;
-                ipcp_fd_mod(eth_dev_fd(eth.dev), POLLIN | POLLOUT);
-        }
+        n = tx_full(eth_dev_sendv(eth.dev, v, iovcnt + 1));
         if (n < 0)
                 return (int) n;
 
@@ -146,7 +181,7 @@ static int eth_send_mgmt(void *                   ctx,
         if (n < 0)
                 return (int) n;
 
-        n = eth_dev_send(eth.dev, buf, (size_t) n);
+        n = tx_full(eth_dev_send(eth.dev, buf, (size_t) n));
         if (n < 0)
                 return (int) n;
 
@@ -361,6 +396,9 @@ static void dev_unwatch(void)
                 ipcp_fd_del(eth.ctl);
         eth.ctl     = -1;
         eth.tx_wait = false;
+        if (eth.tx_retry != NULL)
+                ipcp_timer_cancel(eth.tx_retry);
+        eth.tx_retry = NULL;
 }
 
 static void dev_close(void)

@@ -11,12 +11,18 @@
  * header without copying) and released (ipcp_flow_consume), at most
  * SHIM_TX_BUDGET per call so one busy flow cannot starve the others (the
  * set is level-triggered: the rest calls again). A full device
- * (-EAGAIN) leaves the packet in the flow, parks the flow until
- * shim_tx_ready, and so pushes back on the writer.
+ * (-EAGAIN: the transport's socket buffer is full, or its queueing
+ * discipline refused the frame) leaves the packet in the flow and
+ * parks the flow (unwatched) at the end of a FIFO until shim_tx_ready:
+ * the application's ring fills and its blocking flow_write waits, so
+ * nothing is lost inside the host. shim_tx_ready serves the parked
+ * flows in the order they blocked (round robin). Management messages
+ * the device refuses are copied into a ring of SHIM_MQ_MAX and sent
+ * before any data once it drains. A flow dealloc'ed while parked is
+ * closed once its last packet is sent (or dropped: the link is down).
  * Receiving: the transport hands each payload where it lies in its
- * receive buffer; it is written into the application's flow once
- * (ipcp_flow_reserve / commit, or flow_write while the library has no
- * in-place writes). A full flow drops the packet (counted).
+ * receive buffer; shim_rx.c writes it into the application's flow
+ * once, or holds it briefly when the flow has no room.
  *
  * Stray frames (an eid nobody here owns, or owned for another peer)
  * get a FLOW_DEALLOC back, at most SHIM_RST_MAX per tick, so a peer
@@ -142,6 +148,38 @@ int shim_key_copy(struct sflow *          f,
         return 0;
 }
 
+/* ---- flows waiting for the device (FIFO: round robin) ---- */
+
+static void block_push(struct shim *  sh,
+                       struct sflow * f)
+{
+        if (f->blocked)
+                return;
+        if (f->watched)
+                ipcp_flow_unwatch(f->fd);
+        f->watched = false;
+        f->blocked = true;
+        f->b_next  = NULL;
+        if (sh->b_tail == NULL || sh->blocked == NULL)
+                sh->b_tail = &sh->blocked;
+        *sh->b_tail = f;
+        sh->b_tail  = &f->b_next;
+}
+
+static struct sflow * block_pop(struct shim * sh)
+{
+        struct sflow * f = sh->blocked;
+
+        if (f == NULL)
+                return NULL;
+        sh->blocked = f->b_next;
+        if (sh->blocked == NULL)
+                sh->b_tail = &sh->blocked;
+        f->b_next  = NULL;
+        f->blocked = false;
+        return f;
+}
+
 static void unblock(struct shim *  sh,
                     struct sflow * f)
 {
@@ -150,12 +188,73 @@ static void unblock(struct shim *  sh,
         for (fp = &sh->blocked; *fp != NULL; fp = &(*fp)->b_next) {
                 if (*fp == f) {
                         *fp = f->b_next;
+                        if (f->b_next == NULL)
+                                sh->b_tail = fp;
                         break;
                 }
         }
 
         f->blocked = false;
         f->b_next  = NULL;
+}
+
+/* ---- management messages, held while the device is full ---- */
+
+static void mq_push(struct shim *            sh,
+                    const struct shim_addr * dst,
+                    const struct mgmt_msg *  m)
+{
+        static struct log_rate rl;
+        struct smq *           q;
+
+        if (sh->mq_n == SHIM_MQ_MAX || m->name_len > MGMT_NAME_MAX ||
+            m->key_len > MGMT_KEY_MAX) {
+                ++sh->ctr[SHIM_C_DROP_TX];
+                if (log_rate_ok(&rl, LOG_LVL_WARN, NULL))
+                        log_warn("Management message %d not sent: the "
+                                 "device is full.", m->type);
+                return;
+        }
+
+        q = &sh->mq[(sh->mq_head + sh->mq_n++) % SHIM_MQ_MAX];
+        q->bcast = dst == NULL;
+        if (dst != NULL)
+                q->dst = *dst;
+        q->m = *m;
+        if (m->name_len > 0) {
+                memcpy(q->name, m->name, m->name_len);
+                q->m.name = q->name;
+        }
+        if (m->key_len > 0) {
+                memcpy(q->key, m->key, m->key_len);
+                q->m.key = q->key;
+        }
+}
+
+/* Send the held management messages: false while the device is full. */
+static bool mq_flush(struct shim * sh)
+{
+        static struct log_rate rl;
+        struct smq *           q;
+        int                    err;
+
+        while (sh->mq_n > 0) {
+                q   = &sh->mq[sh->mq_head];
+                err = sh->t.send_mgmt(sh->ctx, q->bcast ? NULL : &q->dst,
+                                      &q->m);
+                if (err == -EAGAIN)
+                        return false;
+                if (err < 0) {
+                        ++sh->ctr[SHIM_C_DROP_TX];
+                        if (log_rate_ok(&rl, LOG_LVL_WARN, NULL))
+                                log_warn("Management message %d not "
+                                         "sent: %d.", q->m.type, err);
+                }
+                sh->mq_head = (sh->mq_head + 1) % SHIM_MQ_MAX;
+                --sh->mq_n;
+        }
+
+        return true;
 }
 
 void shim_send_mgmt(struct shim *            sh,
@@ -165,7 +264,16 @@ void shim_send_mgmt(struct shim *            sh,
         static struct log_rate rl;
         int                    err;
 
+        if (sh->mq_n > 0) { /* behind those the device refused */
+                mq_push(sh, dst, m);
+                return;
+        }
+
         err = sh->t.send_mgmt(sh->ctx, dst, m);
+        if (err == -EAGAIN) {
+                mq_push(sh, dst, m);
+                return;
+        }
         if (err < 0) {
                 ++sh->ctr[SHIM_C_DROP_TX];
                 if (log_rate_ok(&rl, LOG_LVL_WARN, NULL))
@@ -220,6 +328,7 @@ void shim_flow_close(struct shim *  sh,
                 ipcp_flow_unwatch(f->fd);
         if (f->blocked)
                 unblock(sh, f);
+        shim_rx_forget(sh, f);
         if (f->timer != NULL)
                 ipcp_timer_cancel(f->timer);
 
@@ -297,7 +406,10 @@ int shim_flow_up(struct shim *  sh,
         return 0;
 }
 
-/* Send up to budget packets of f; false if f was closed. */
+/* Send up to budget packets of f; false if f was closed. A full
+ * device parks f at the end of the blocked list, its packet left in
+ * the flow; a flow dealloc'ed meanwhile (closing) is closed once it
+ * has nothing left to send. */
 bool shim_tx(struct shim *  sh,
              struct sflow * f,
              size_t         budget)
@@ -307,12 +419,23 @@ bool shim_tx(struct shim *  sh,
         ssize_t      n;
         int          r;
 
+        if (sh->mq_n > 0) { /* the device is full: management first */
+                block_push(sh, f);
+                return true;
+        }
+
         while (budget-- > 0) {
                 n = ipcp_flow_peek(f->fd, &pkt);
-                if (n == -EAGAIN || n == -EFLOWDOWN)
-                        break; /* empty; or down (either side: the
-                                  application's exit comes as
-                                  FLOW_DEALLOC or the IRMd's dealloc) */
+                if (n == -EAGAIN || n == -EFLOWDOWN) {
+                        /* empty; or down (either side: the
+                           application's exit comes as FLOW_DEALLOC
+                           or the IRMd's dealloc) */
+                        if (f->closing) {
+                                shim_flow_close(sh, f, true);
+                                return false;
+                        }
+                        break;
+                }
                 if (n < 0) { /* broken or closed memory */
                         log_warn("Flow %u: %zd, closing it.", f->flow_id, n);
                         shim_flow_close(sh, f, true);
@@ -331,11 +454,7 @@ bool shim_tx(struct shim *  sh,
                 r = sh->t.send_data(sh->ctx, &f->peer->addr, f->peer_eid,
                                     f->eid, &iov, 1);
                 if (r == -EAGAIN) { /* park until the device drains */
-                        ipcp_flow_unwatch(f->fd);
-                        f->watched = false;
-                        f->blocked = true;
-                        f->b_next  = sh->blocked;
-                        sh->blocked = f;
+                        block_push(sh, f);
                         break;
                 }
 
@@ -362,53 +481,37 @@ static void flow_cb(void * arg,
                 return;
         }
 
-        /* The application deallocated or died: send what it wrote. */
+        /* The application deallocated or died: send what it wrote
+         * (a full device: once it drains). */
+        f->closing = true;
         if (shim_tx(shim_g, f, SIZE_MAX) && !f->blocked)
                 shim_flow_close(shim_g, f, true);
 }
 
+/* The device takes packets again: the held management messages first,
+ * then each blocked flow in turn (the order they blocked in) sends up
+ * to SHIM_TX_BUDGET and is watched again; a flow that fills the device
+ * goes to the end of the list and the rest wait for the next call. */
 void shim_tx_ready(struct shim * sh)
 {
         struct sflow * f;
+        size_t         n = 0;
+        struct sflow * g;
 
-        while (sh->blocked != NULL) {
-                f           = sh->blocked;
-                sh->blocked = f->b_next;
-                f->b_next   = NULL;
-                f->blocked  = false;
+        if (!mq_flush(sh))
+                return;
+
+        for (g = sh->blocked; g != NULL; g = g->b_next)
+                ++n;
+
+        while (n-- > 0 && (f = block_pop(sh)) != NULL) {
+                if (!shim_tx(sh, f, SHIM_TX_BUDGET))
+                        continue; /* closed */
+                if (f->blocked)
+                        break;    /* full again */
                 if (ipcp_flow_watch(f->fd, flow_cb, f) == 0)
                         f->watched = true;
         }
-}
-
-static void deliver(struct shim *   sh,
-                    struct sflow *  f,
-                    const uint8_t * payload,
-                    size_t          len)
-{
-        void *  buf;
-        ssize_t r;
-
-        if (!f->no_reserve) {
-                r = ipcp_flow_reserve(f->fd, len, &buf);
-                if (r == 0) {
-                        memcpy(buf, payload, len);
-                        r = ipcp_flow_commit(f->fd, len);
-                        goto done;
-                }
-                if (r != -ENOTSUP)
-                        goto done;
-                f->no_reserve = true; /* e.shim_g. an encrypted flow */
-        }
-
-        r = flow_write(f->fd, payload, len);
- done:
-        if (r >= 0)
-                ++sh->ctr[SHIM_C_RX_DATA];
-        else if (r == -EMSGSIZE)
-                ++sh->ctr[SHIM_C_DROP_OVERSIZE];
-        else
-                ++sh->ctr[SHIM_C_DROP_FULL];
 }
 
 void shim_rcv_data(struct shim *            sh,
@@ -440,7 +543,7 @@ void shim_rcv_data(struct shim *            sh,
                 return;
         }
 
-        deliver(sh, f, payload, len);
+        shim_deliver(sh, f, payload, len);
 }
 
 /* ---- what the transport hands us ---- */
@@ -601,6 +704,7 @@ static void op_fini(void)
 
         shim_dir_fini(shim_g);
         shim_peer_fini(shim_g);
+        shim_rx_fini(shim_g);
 
         if (shim_g->t.fini != NULL)
                 shim_g->t.fini(shim_g->ctx);
@@ -646,6 +750,8 @@ int shim_start(const struct shim_transport * t,
         sh->hlen     = hash_len;
         sh->link_up  = true;
         sh->rst_left = SHIM_RST_MAX;
+        sh->b_tail   = &sh->blocked;
+        sh->rx_retry = SHIM_RX_RETRY_MS;
 
         shim_g    = sh;
         *out = sh;

@@ -152,8 +152,11 @@ struct shim_transport {
          * front of the payload given as iovcnt pieces, which the op
          * must not keep after it returns (it sends them, or copies
          * them into a batch that flush sends). -EAGAIN: the device is
-         * full, nothing was taken; the transport calls shim_tx_ready
-         * once it can send again. -EMSGSIZE above max_payload. */
+         * full (a full socket buffer, or a queueing discipline that
+         * refused the frame: ENOBUFS), nothing was taken; the
+         * transport calls shim_tx_ready once it can send again (on
+         * POLLOUT, or after a short retry timer where the device has
+         * no writable event). -EMSGSIZE above max_payload. */
         int  (* send_data)(void *                   ctx,
                            const struct shim_addr * dst,
                            uint16_t                 d_eid,
@@ -166,7 +169,9 @@ struct shim_transport {
         int  (* flush)(void * ctx);
 
         /* Send a management message to dst, or to every peer when dst
-         * is NULL (broadcast; -EOPNOTSUPP if the transport has none). */
+         * is NULL (broadcast; -EOPNOTSUPP if the transport has none).
+         * -EAGAIN as for send_data: the shim holds a copy and sends it
+         * again, before any data, at shim_tx_ready. */
         int  (* send_mgmt)(void *                   ctx,
                            const struct shim_addr * dst,
                            const struct mgmt_msg *  m);
@@ -249,7 +254,8 @@ void shim_count_n(struct shim * sh,
 void shim_link(struct shim * sh,
                bool          up);
 
-/* The transport can send again after a send_data -EAGAIN. */
+/* The transport can send again after a send_data or send_mgmt
+ * -EAGAIN. */
 void shim_tx_ready(struct shim * sh);
 
 /* The answer to a resolve that returned SHIM_LATER: n addresses (0

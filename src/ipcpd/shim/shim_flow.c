@@ -364,9 +364,16 @@ int shim_op_flow_dealloc(uint32_t flow_id)
         if (f == NULL)
                 return 0; /* closed already (by the peer, or a timeout) */
 
-        /* Send what the application wrote before it let go. */
-        if (f->state == SF_UP && !f->blocked && !shim_tx(shim_g, f, SIZE_MAX))
-                return 0;
+        /* Send what the application wrote before it let go; a flow
+         * waiting for the device is closed once it has sent it all
+         * (shim_tx). */
+        if (f->state == SF_UP) {
+                f->closing = true;
+                if (!f->blocked && !shim_tx(shim_g, f, SIZE_MAX))
+                        return 0;
+                if (f->blocked)
+                        return 0;
+        }
 
         shim_flow_close(shim_g, f, true);
 

@@ -18,6 +18,13 @@
 #define SHIM_ID_BUCKETS  1024
 #define SHIM_QUERY_CANDS 8
 #define SHIM_RST_MAX     16    /* FLOW_DEALLOC answers to strays a tick */
+#define SHIM_RXQ_MAX     64    /* packets held for a flow without room */
+#define SHIM_RX_HELD_MAX 4096  /* ... by all flows together            */
+#define SHIM_RX_RETRY_MS 1     /* held packets retried, backing off    */
+#define SHIM_RX_RETRY_MAX 16   /* ... up to this while none drains     */
+#define SHIM_RX_HOLD_MS  1000  /* then dropped (drop_full)             */
+#define SHIM_MQ_MAX      16    /* management messages held for a full
+                                  device                              */
 
 /* The life of one flow; the requester goes RESOLVE -> REQ -> UP, the
  * acceptor ARR -> ACC -> UP. */
@@ -31,6 +38,7 @@ enum sflow_state {
 
 struct speer;
 struct squery;
+struct srx;
 
 struct sflow {
         struct sflow *      id_next;    /* flow id bucket chain          */
@@ -42,6 +50,8 @@ struct sflow {
         bool                requester;
         bool                watched;
         bool                blocked;
+        bool                closing;    /* dealloc'ed while blocked: closed
+                                           once its packets are sent    */
         uint32_t            flow_id;    /* IRMd's id of our half; 0 in
                                            SF_ARR                        */
         int                 fd;         /* adopted flow, -1 if none yet  */
@@ -56,6 +66,11 @@ struct sflow {
         int16_t             result;     /* acceptor: the answer sent     */
         bool                replied;    /* acceptor: FLOW_REPLY sent     */
         bool                no_reserve; /* in-place writes refused       */
+        bool                rx_wait;    /* on the shim's rxwait list     */
+        struct sflow *      r_next;     /* flows holding received packets */
+        struct srx *        rx_head;    /* held for a flow without room  */
+        struct srx **       rx_tail;
+        size_t              rx_n;
         qosspec_t           qs;
         uint8_t             hash[HASH_MAX_LEN];
         uint8_t *           key;        /* ours: requester's or reply's  */
@@ -91,6 +106,16 @@ struct squery {
         struct sflow *      flows;
 };
 
+/* A management message the device refused (-EAGAIN), with copies of
+ * what it points to; sent before any data once the device drains. */
+struct smq {
+        struct shim_addr dst;
+        bool             bcast;
+        struct mgmt_msg  m;
+        uint8_t          name[MGMT_NAME_MAX];
+        uint8_t          key[MGMT_KEY_MAX];
+};
+
 struct sreg {
         struct sreg * next;
         uint8_t       hash[HASH_MAX_LEN];
@@ -112,7 +137,15 @@ struct shim {
         uint32_t              next_gen;
         struct sflow *        eids[SHIM_EIDS];
         struct sflow *        ids[SHIM_ID_BUCKETS];
-        struct sflow *        blocked;
+        struct sflow *        blocked;    /* FIFO: round robin       */
+        struct sflow **       b_tail;
+        struct sflow *        rxwait;     /* flows holding packets   */
+        struct ipcp_timer *   rx_timer;
+        int64_t               rx_retry;   /* its delay now (ms)      */
+        size_t                rx_held;    /* packets held, all flows */
+        struct smq            mq[SHIM_MQ_MAX]; /* ring of held mgmt  */
+        unsigned              mq_head;
+        unsigned              mq_n;
         struct speer *        peers;
         struct ipcp_timer *   tick;
         unsigned              rst_left;
@@ -190,6 +223,16 @@ void           shim_reply_send(struct shim *            sh,
                                int                      result,
                                const uint8_t *          key,
                                size_t                   key_len);
+
+/* shim_rx.c: received payloads into the flows, held briefly for a
+ * flow without room */
+void           shim_deliver(struct shim *   sh,
+                            struct sflow *  f,
+                            const uint8_t * payload,
+                            size_t          len);
+void           shim_rx_forget(struct shim *  sh,
+                              struct sflow * f);
+void           shim_rx_fini(struct shim * sh);
 
 /* shim_dir.c */
 bool           shim_dir_registered(struct shim *   sh,

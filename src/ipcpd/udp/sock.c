@@ -67,6 +67,24 @@ static int sockaddr_of(int                       family,
         return 0;
 }
 
+/* Report every send error: without IP_RECVERR (IPV6_RECVERR) the
+ * kernel hides ENOBUFS, a frame its queueing discipline refused, and
+ * reports success for a datagram it dropped. With it, ICMP errors
+ * also land in the error queue (drained by udp_sock_drain_errors) and
+ * the next send or receive returns one once (retried by the sends). */
+static void recv_err(int fd,
+                     int family)
+{
+        int v = 1;
+
+        if (family == AF_INET)
+                (void) setsockopt(fd, IPPROTO_IP, IP_RECVERR, &v,
+                                  sizeof(v));
+        else
+                (void) setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &v,
+                                  sizeof(v));
+}
+
 /* Room for bursts: the kernel's default (~200 KiB) holds a few
  * hundred datagrams. FORCE works for root, above rmem_max/wmem_max;
  * otherwise what the sysctls allow. Failures are not errors. */
@@ -103,6 +121,7 @@ int udp_sock_open(int          family,
                 return ret;
         }
         buffers(fd);
+        recv_err(fd, family);
         return fd;
 }
 
@@ -204,6 +223,31 @@ ssize_t udp_sock_max_payload(const struct sockaddr * peer,
         return payload_of(mtu, v6);
 }
 
+/* A send error that may be an earlier ICMP error of another peer,
+ * which the kernel reports once at the next send: not for this
+ * datagram. A full buffer or queue is this datagram's. */
+static bool stale(int err)
+{
+        return err != EAGAIN && err != EWOULDBLOCK && err != ENOBUFS &&
+                err != EINTR;
+}
+
+static ssize_t send_msg(int                   fd,
+                        const struct msghdr * mh)
+{
+        ssize_t r;
+        int     tries = 0;
+
+        for (;;) {
+                r = sendmsg(fd, mh, 0);
+                if (r >= 0)
+                        return r;
+                if (errno == EINTR || (stale(errno) && tries++ == 0))
+                        continue;
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        }
+}
+
 ssize_t udp_sock_sendv(int                     fd,
                        const struct iovec *    iov,
                        int                     iovcnt,
@@ -211,7 +255,6 @@ ssize_t udp_sock_sendv(int                     fd,
                        socklen_t               len)
 {
         struct msghdr mh;
-        ssize_t       r;
 
         memset(&mh, 0, sizeof(mh));
         mh.msg_name    = (void *) peer;
@@ -219,12 +262,7 @@ ssize_t udp_sock_sendv(int                     fd,
         mh.msg_iov     = (struct iovec *) iov;
         mh.msg_iovlen  = (size_t) iovcnt;
 
-        do
-                r = sendmsg(fd, &mh, 0);
-        while (r < 0 && errno == EINTR);
-        if (r < 0)
-                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-        return r;
+        return send_msg(fd, &mh);
 }
 
 ssize_t udp_sock_send(int                     fd,
@@ -233,14 +271,32 @@ ssize_t udp_sock_send(int                     fd,
                       const struct sockaddr * peer,
                       socklen_t               len)
 {
-        ssize_t r;
+        struct iovec iov = { (void *) buf, n };
 
-        do
-                r = sendto(fd, buf, n, 0, peer, len);
-        while (r < 0 && errno == EINTR);
-        if (r < 0)
-                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-        return r;
+        return udp_sock_sendv(fd, &iov, 1, peer, len);
+}
+
+int udp_sock_drain_errors(int fd)
+{
+        uint8_t       buf[64];
+        uint8_t       ctl[512];
+        struct iovec  iov = { buf, sizeof(buf) };
+        struct msghdr mh;
+        int           n = 0;
+
+        for (;;) {
+                memset(&mh, 0, sizeof(mh));
+                mh.msg_iov        = &iov;
+                mh.msg_iovlen     = 1;
+                mh.msg_control    = ctl;
+                mh.msg_controllen = sizeof(ctl);
+                if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return n;
+                }
+                ++n;
+        }
 }
 
 ssize_t udp_sock_recv(int                       fd,

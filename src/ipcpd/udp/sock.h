@@ -53,12 +53,19 @@ ssize_t udp_sock_sendv(int                     fd,
                        socklen_t               len);
 
 /* Send one datagram to peer: its length, -EMSGSIZE above the path MTU,
- * -EAGAIN when the socket buffer is full, or another errno. */
+ * -EAGAIN when the socket buffer is full, -ENOBUFS when the queueing
+ * discipline refused it (both: not sent, try again later), or another
+ * errno (one left by an earlier ICMP error is retried once first). */
 ssize_t udp_sock_send(int                     fd,
                       const uint8_t *         buf,
                       size_t                  n,
                       const struct sockaddr * peer,
                       socklen_t               len);
+
+/* Read and discard the socket's error queue (ICMP errors, queued
+ * since IP_RECVERR is on; poll says POLLERR while it is not empty).
+ * Returns how many were there. */
+int     udp_sock_drain_errors(int fd);
 
 /* Receive one datagram into buf (cap bytes) and its sender: the
  * length, -EAGAIN if none waits, or -EMSGSIZE if it was longer than

@@ -11,7 +11,10 @@
  * payload where it lies to the shim. Sending: header and payload go out in one
  * sendmsg (the payload read in place from the flow); a full socket
  * buffer (-EAGAIN) also watches POLLOUT until it drains, then tells the
- * shim (shim_tx_ready).
+ * shim (shim_tx_ready); a datagram the queueing discipline refused
+ * (-ENOBUFS, which the kernel reports only with IP_RECVERR on) tells
+ * it after UDP_TX_RETRY_MS. Either way the packet stays in the
+ * application's flow: back-pressure, no loss inside the host.
  */
 #include "udp.h"
 #include "dgram.h"
@@ -40,7 +43,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define UDP_IOV_MAX 8
+#define UDP_IOV_MAX      8
+#define UDP_TX_RETRY_MS  1  /* after -ENOBUFS: no POLLOUT will come */
 
 static struct {
         enum ipcp_type          type;
@@ -50,6 +54,8 @@ static struct {
         socklen_t               self_len;
         size_t                  max;
         bool                    pollout;
+        struct ipcp_timer *     tx_retry;
+        uint64_t                icmp_errors; /* drained error queue  */
         struct shim *           sh;
         struct udp_names *      names;
         struct udp_sock_batch   rx;
@@ -87,12 +93,32 @@ static const struct sockaddr * to_sock(const struct shim_addr * a,
 
 /* ---- sending ---- */
 
+static void tx_retry_cb(void * arg)
+{
+        (void) arg;
+
+        u.tx_retry = NULL;
+        if (u.sh != NULL)
+                shim_tx_ready(u.sh);
+}
+
+/* What a send returned, r. A full socket buffer (-EAGAIN) watches
+ * POLLOUT until it drains (rx_cb then tells the shim); a datagram the
+ * queueing discipline refused (-ENOBUFS, reported thanks to
+ * IP_RECVERR) retries after UDP_TX_RETRY_MS, as the socket stays
+ * writable. Both are -EAGAIN to the shim, which keeps the packet in
+ * the application's flow. */
 static int sent(ssize_t r)
 {
         if (r == -EAGAIN && !u.pollout) {
-                /* Drained later: rx_cb sees POLLOUT, tells the shim. */
                 if (ipcp_fd_mod(u.fd, POLLIN | POLLOUT) == 0)
                         u.pollout = true;
+        }
+        if (r == -ENOBUFS) {
+                if (u.tx_retry == NULL)
+                        u.tx_retry = ipcp_timer_add(UDP_TX_RETRY_MS,
+                                                    tx_retry_cb, NULL);
+                r = -EAGAIN;
         }
         if (r < 0)
                 return (int) r;
@@ -212,6 +238,9 @@ static void rx_cb(void * arg,
 
         (void) arg;
 
+        if (revents & POLLERR) /* ICMP errors: poll stays POLLERR */
+                u.icmp_errors += (uint64_t) udp_sock_drain_errors(fd);
+
         if ((revents & POLLOUT) && u.pollout) {
                 ipcp_fd_mod(fd, POLLIN);
                 u.pollout = false;
@@ -309,7 +338,13 @@ static int udp_unreg(void *           ctx,
 static int udp_stat(void *             ctx,
                     struct ipcp_stat * s)
 {
+        int err;
+
         (void) ctx;
+
+        err = ipcp_stat_add(s, "icmp_errors", u.icmp_errors);
+        if (err < 0)
+                return err;
 
         return udp_names_stat(u.names, s);
 }
@@ -318,6 +353,9 @@ static void udp_fini(void * ctx)
 {
         (void) ctx;
 
+        if (u.tx_retry != NULL)
+                ipcp_timer_cancel(u.tx_retry);
+        u.tx_retry = NULL;
         if (u.fd >= 0) {
                 ipcp_fd_del(u.fd);
                 close(u.fd);

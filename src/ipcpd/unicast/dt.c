@@ -1,22 +1,927 @@
 /*
- * Ouroboros - ipcpd-unicast: data transfer (uni.h, dt.c). NOT BUILT YET:
- * placeholder, replaced by the real module.
+ * Ouroboros - ipcpd-unicast: data transfer (uni.h). Everything runs on
+ * the loop thread; nothing here takes a lock.
+ *
+ * Receiving: dt_adj_up hands over a neighbour's dt lower flow, which
+ * dt.c watches from then on. A packet is read in place
+ * (ipcp_flow_peek), its header parsed with the layer's widths
+ * (wire_dt.h), and then either delivered here (dst is this member:
+ * eid DT_EID_NONE is a keepalive, counted and dropped; a component's
+ * eid goes to the callback of dt_reg_comp; a flow's to fa_rcv) or
+ * forwarded: dropped if it came with TTL 1 or less, else written once
+ * into the next hop's lower flow with ttl - 1 and the ecn mark
+ * rewritten (the header is copied to the stack, changed, and written
+ * in front of the payload: one copy of the payload, no allocation).
+ * Encrypted lower flows (no in-place access) fall back to flow_read /
+ * flow_write through two buffers.
+ *
+ * Sending: dt_send writes the header and the payload straight into the
+ * reserved room of the next hop's lower flow (one copy).
+ *
+ * Queues and priority: a neighbour's lower flow takes packets directly
+ * until its ring is full, except that while a packet of a higher cube
+ * went toward that neighbour in the last DT_PRIO_MS, packets of lower
+ * cubes go in only while it holds fewer than DT_RING_PKTS not yet read
+ * by the peer (FLOWGTXQLEN: two atomic loads); so a lone bulk flow
+ * has the whole ring to ride out its reader's scheduling delays, and
+ * a voice flow next to it waits behind at most DT_RING_PKTS of its
+ * packets. Beyond that, packets wait in per-cube queues (dt_queue.h),
+ * at most
+ * DT_Q_PKTS per cube and DT_Q_BYTES per neighbour (beyond: dropped,
+ * dt.drop_qfull; this member's own packets, from dt_send, only up to
+ * DT_Q_LOCAL per cube: beyond, dt_send says -ENOBUFS and the flow
+ * allocator keeps the packet in its flow, holding the writer back
+ * with no loss and leaving the rest of the queue to transit), drained
+ * highest cube first, before every new packet
+ * to that neighbour and every DT_Q_RETRY_MS by a timer armed only
+ * while something waits (the library has no writable event).
+ *
+ * ECN (congestion mb-ecn): a packet going out toward a neighbour with
+ * W packets waiting (its ring plus its queues) carries the mark
+ * max(mark it came with, min(255, W >> DT_ECN_SHIFT)): nothing below
+ * 16 waiting packets, then growing with the queue; the sender's flow
+ * allocator reads the largest mark along the path (fa.c).
+ *
+ * Neighbour loss: a lower flow that reports FLOW_DOWN, FLOW_PEER or
+ * FLOW_DEALLOC, or fails a read, is out of use at once (its queues
+ * dropped, dt.drop_down) and routing is told (dt_route.h), so a
+ * failure is routed around on the event; nbr.c removes the adjacency
+ * with dt_adj_down when it sees it gone.
  */
 #include "uni.h"
+#include "dt_queue.h"
+#include "dt_route.h"
+#include "wire_dt.h"
+
+#include "common/log.h"
+#include "lib/ipcp_dev.h"
+
+#include <ouroboros/dev.h>
+#include <ouroboros/errno.h>
+#include <ouroboros/fccntl.h>
+#include <ouroboros/fqueue.h>
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-int dt_init(void) { return 0; }
-void dt_fini(void) { }
-void dt_adj_up(uint64_t addr, int fd) { (void) addr; (void) fd; }
-void dt_adj_down(uint64_t addr, int fd) { (void) addr; (void) fd; }
-int dt_keepalive(uint64_t addr) { (void) addr; return -ENOTSUP; }
-int dt_send(uint64_t dst, enum uni_cube cube, uint64_t eid,
-            const void * buf, size_t len)
-{ (void) dst; (void) cube; (void) eid; (void) buf; (void) len;
-  return -EHOSTUNREACH; }
-size_t dt_max_sdu(void) { return 0; }
-int dt_reg_comp(uint64_t eid, dt_comp_cb cb)
-{ (void) eid; (void) cb; return 0; }
-void dt_routes_changed(void) { }
-int dt_stat(struct ipcp_stat * s) { (void) s; return 0; }
+#define DT_BUDGET      64     /* packets read per flow per wake-up   */
+#define DT_RING_PKTS   64     /* unread packets in a neighbour's ring
+                                 beyond which lower cubes wait while
+                                 a higher one is active              */
+#define DT_PRIO_MS     1000   /* a cube is active this long after
+                                 its last packet to a neighbour      */
+#define DT_Q_PKTS      1024   /* waiting packets per cube, neighbour */
+#define DT_Q_LOCAL     256    /* of them, this member's own (dt_send) */
+#define DT_Q_BYTES     (4 * 1024 * 1024) /* and bytes per neighbour  */
+#define DT_Q_RETRY_MS  1      /* drain period while any waits        */
+#define DT_ECN_SHIFT   4      /* mark = waiting packets >> 4         */
+#define DT_LOG_MS      1000   /* at most one warning per kind        */
+#define DT_BUF_MIN     2048   /* copy fallback buffers, at least     */
+
+struct dt_nb {
+        struct dt_nb * next;
+        uint64_t       addr;
+        int            fd;
+        bool           live;     /* not reported down               */
+        bool           watched;
+        bool           copy;     /* no in-place access (encrypted)  */
+        bool           gone;     /* removed inside its own callback */
+        size_t         max_pkt;  /* FLOWGMAXPKT                     */
+        size_t         ring;     /* unread packets, last looked at  */
+        uint8_t        top;      /* highest cube active toward it   */
+        int64_t        top_ms;   /* its last packet                 */
+        struct dtq_set q;
+        uint64_t       rx;
+        uint64_t       tx;
+        uint64_t       drop_qfull;
+        size_t         qmax;     /* most packets ever waiting       */
+};
+
+enum dt_ctr {
+        C_RX = 0,
+        C_TX,
+        C_FWD,
+        C_DELIVERED,
+        C_KA_RX,
+        C_KA_TX,
+        C_QUEUED,
+        C_ECN_MARKED,
+        C_DROP_TTL,
+        C_DROP_NOROUTE,
+        C_DROP_QFULL,
+        C_HELD,
+        C_DROP_BAD,
+        C_DROP_EID,
+        C_DROP_DOWN,
+        C_DROP_SIZE,
+        C_NB_LOST,
+        C_ROUTES,
+        C_MAX
+};
+
+static const char * const ctr_name[C_MAX] = {
+        [C_RX]           = "dt.rx",
+        [C_TX]           = "dt.tx",
+        [C_FWD]          = "dt.fwd",
+        [C_DELIVERED]    = "dt.delivered",
+        [C_KA_RX]        = "dt.keepalive_rx",
+        [C_KA_TX]        = "dt.keepalive_tx",
+        [C_QUEUED]       = "dt.queued",
+        [C_ECN_MARKED]   = "dt.ecn_marked",
+        [C_DROP_TTL]     = "dt.drop_ttl",
+        [C_DROP_NOROUTE] = "dt.drop_noroute",
+        [C_DROP_QFULL]   = "dt.drop_qfull",
+        [C_HELD]         = "dt.send_held",
+        [C_DROP_BAD]     = "dt.drop_bad",
+        [C_DROP_EID]     = "dt.drop_eid",
+        [C_DROP_DOWN]    = "dt.drop_down",
+        [C_DROP_SIZE]    = "dt.drop_size",
+        [C_NB_LOST]      = "dt.nb_lost",
+        [C_ROUTES]       = "dt.routes_changed"
+};
+
+static struct {
+        bool                on;
+        struct dt_fmt       fmt;
+        size_t              hl;        /* header length             */
+        uint8_t             max_ttl;
+        bool                ecn;       /* congestion mb-ecn         */
+        uint64_t            self;
+        struct dt_nb *      nbs;
+        struct dt_nb *      cur;       /* whose packet is handled   */
+        size_t              max_sdu;
+        dt_comp_cb          comp[DT_EID_FIRST];
+        struct ipcp_timer * retry;
+        uint8_t *           rbuf;      /* copy fallback: reading    */
+        uint8_t *           wbuf;      /* and writing               */
+        size_t              buf_len;
+        int64_t             last_log[C_MAX];
+        uint64_t            c[C_MAX];
+} dt;
+
+/* A warning of kind k at most every DT_LOG_MS. */
+#define WARN_RL(k, ...) do {                                            \
+                int64_t now_ = ipcp_now_ms();                           \
+                if (now_ - dt.last_log[k] >= DT_LOG_MS) {               \
+                        dt.last_log[k] = now_;                          \
+                        log_warn(__VA_ARGS__);                          \
+                }                                                       \
+        } while (0)
+
+/* ---- neighbours ---- */
+
+static struct dt_nb * nb_by_addr(uint64_t addr)
+{
+        struct dt_nb * nb;
+
+        for (nb = dt.nbs; nb != NULL; nb = nb->next)
+                if (nb->addr == addr && nb->live)
+                        return nb;
+
+        return NULL;
+}
+
+static struct dt_nb * nb_by_fd(int fd)
+{
+        struct dt_nb * nb;
+
+        for (nb = dt.nbs; nb != NULL; nb = nb->next)
+                if (nb->fd == fd)
+                        return nb;
+
+        return NULL;
+}
+
+bool dt_nb_live(uint64_t addr)
+{
+        return nb_by_addr(addr) != NULL;
+}
+
+size_t dt_nb_list(uint64_t * addrs,
+                  size_t     max)
+{
+        struct dt_nb * nb;
+        struct dt_nb * o;
+        size_t         n = 0;
+
+        for (nb = dt.nbs; nb != NULL; nb = nb->next) {
+                if (!nb->live)
+                        continue;
+                for (o = dt.nbs; o != nb; o = o->next)
+                        if (o->live && o->addr == nb->addr)
+                                break;
+                if (o != nb)
+                        continue; /* listed already */
+                if (n < max)
+                        addrs[n] = nb->addr;
+                ++n;
+        }
+
+        return n;
+}
+
+static void update_max_sdu(void)
+{
+        struct dt_nb * nb;
+        size_t         m = 0;
+
+        for (nb = dt.nbs; nb != NULL; nb = nb->next) {
+                if (!nb->live || nb->max_pkt <= dt.hl)
+                        continue;
+                if (m == 0 || nb->max_pkt - dt.hl < m)
+                        m = nb->max_pkt - dt.hl;
+        }
+
+        dt.max_sdu = m;
+}
+
+/* ---- sending ---- */
+
+/* Whether a packet of cube may go into nb's ring now, as far as
+ * priority goes (a full ring still refuses it: -EAGAIN). */
+static bool ring_ok(struct dt_nb * nb,
+                    uint8_t        cube)
+{
+        size_t q = 0;
+
+        if (fccntl(nb->fd, FLOWGTXQLEN, &q) < 0)
+                q = 0; /* let the write say what is wrong */
+        nb->ring = q;
+
+        if (cube >= nb->top) {
+                if (cube > CUBE_BE) {
+                        nb->top    = cube;
+                        nb->top_ms = ipcp_now_ms();
+                }
+                return true;
+        }
+
+        if (q < DT_RING_PKTS)
+                return true;
+
+        if (ipcp_now_ms() - nb->top_ms > DT_PRIO_MS) {
+                nb->top = cube; /* the higher cube went quiet */
+                return true;
+        }
+
+        return false;
+}
+
+/* Write hdr (hl bytes) then len bytes of p as one packet on nb: 0 or
+ * a negative errno (-EAGAIN: ring full). */
+static int write_pkt(struct dt_nb *  nb,
+                     const uint8_t * hdr,
+                     size_t          hl,
+                     const uint8_t * p,
+                     size_t          len)
+{
+        void *  buf;
+        ssize_t r;
+
+        if (!nb->copy) {
+                r = ipcp_flow_reserve(nb->fd, hl + len, &buf);
+                if (r == 0) {
+                        memcpy(buf, hdr, hl);
+                        if (len > 0)
+                                memcpy((uint8_t *) buf + hl, p, len);
+                        return ipcp_flow_commit(nb->fd, hl + len);
+                }
+                if (r != -ENOTSUP)
+                        return (int) r;
+                nb->copy = true;
+        }
+
+        if (hl + len > dt.buf_len)
+                return -EMSGSIZE;
+        memcpy(dt.wbuf, hdr, hl);
+        if (len > 0)
+                memcpy(dt.wbuf + hl, p, len);
+        r = flow_write(nb->fd, dt.wbuf, hl + len);
+
+        return r < 0 ? (int) r : 0;
+}
+
+static void count_write_err(struct dt_nb * nb,
+                            int            r)
+{
+        if (r == -EMSGSIZE) {
+                ++dt.c[C_DROP_SIZE];
+                WARN_RL(C_DROP_SIZE, "Packet too big for the lower flow "
+                        "to %llu: dropped.", (unsigned long long) nb->addr);
+        } else {
+                ++dt.c[C_DROP_DOWN]; /* going down: its event follows */
+        }
+}
+
+static void retry_cb(void * arg);
+
+static void retry_arm(void)
+{
+        if (dt.retry == NULL)
+                dt.retry = ipcp_timer_add(DT_Q_RETRY_MS, retry_cb, NULL);
+}
+
+/* Write what waits for nb, highest cube first, while its ring takes
+ * it. */
+static void drain(struct dt_nb * nb)
+{
+        struct dtq_pkt * k;
+        uint8_t          cube;
+        int              r;
+
+        while ((k = dtq_peek(&nb->q, &cube)) != NULL) {
+                if (!ring_ok(nb, cube))
+                        return;
+                r = write_pkt(nb, k->data, k->len, NULL, 0);
+                if (r == -EAGAIN)
+                        return;
+                if (r == 0)
+                        ++nb->tx;
+                else
+                        count_write_err(nb, r);
+                dtq_pop(&nb->q, cube);
+        }
+}
+
+static void retry_cb(void * arg)
+{
+        struct dt_nb * nb;
+        bool           busy = false;
+
+        (void) arg;
+
+        dt.retry = NULL;
+
+        for (nb = dt.nbs; nb != NULL; nb = nb->next) {
+                if (nb->q.n == 0)
+                        continue;
+                drain(nb);
+                if (nb->q.n > 0)
+                        busy = true;
+        }
+
+        if (busy)
+                retry_arm();
+}
+
+/* Raise the ecn byte of hdr to nb's congestion mark. */
+static void ecn_mark(struct dt_nb * nb,
+                     uint8_t *      hdr)
+{
+        size_t  w   = (nb->ring + nb->q.n) >> DT_ECN_SHIFT;
+        uint8_t m   = w > 255 ? 255 : (uint8_t) w;
+        size_t  off = (size_t) dt.fmt.addr_size + 2;
+
+        if (m > hdr[off]) {
+                hdr[off] = m;
+                ++dt.c[C_ECN_MARKED];
+        }
+}
+
+/* Send hdr + p to nb in cube, behind what waits for it, at most qmax
+ * of that cube waiting: 0 (written or queued) or a negative errno
+ * (-ENOBUFS: the queue is full). */
+static int nb_put(struct dt_nb *  nb,
+                  uint8_t         cube,
+                  uint8_t *       hdr,
+                  size_t          hl,
+                  const uint8_t * p,
+                  size_t          len,
+                  size_t          qmax)
+{
+        bool    ok = true;
+        uint8_t qc;
+        int     r;
+
+        if (nb->q.n > 0) {
+                drain(nb);
+                /* what still waits goes first, unless this is higher */
+                if (dtq_peek(&nb->q, &qc) != NULL && qc >= cube)
+                        ok = false;
+        }
+        if (ok)
+                ok = ring_ok(nb, cube);
+
+        if (dt.ecn)
+                ecn_mark(nb, hdr);
+
+        if (ok) {
+                r = write_pkt(nb, hdr, hl, p, len);
+                if (r == 0) {
+                        ++nb->tx;
+                        return 0;
+                }
+                if (r != -EAGAIN) {
+                        count_write_err(nb, r);
+                        return r;
+                }
+        }
+
+        r = dtq_push(&nb->q, cube, hdr, hl, p, len, qmax, DT_Q_BYTES);
+        if (r < 0)
+                return -ENOBUFS;
+
+        ++dt.c[C_QUEUED];
+        if (nb->q.n > nb->qmax)
+                nb->qmax = nb->q.n;
+        retry_arm();
+
+        return 0;
+}
+
+/* The neighbour to send a packet for dst (flow key key) to: the
+ * routing table's next hop, or dst itself if it is a neighbour the
+ * table does not know yet (an adjacency whose LSAs are on their way). */
+static struct dt_nb * next_hop(uint64_t dst,
+                               uint64_t key)
+{
+        uint64_t nh;
+
+        nh = route_next_hop(dst, key);
+        if (nh == 0)
+                nh = dst;
+
+        return nb_by_addr(nh);
+}
+
+/* ---- receiving ---- */
+
+static void deliver(uint64_t        eid,
+                    const uint8_t * p,
+                    size_t          len,
+                    uint8_t         ecn)
+{
+        if (eid == DT_EID_NONE) {
+                ++dt.c[C_KA_RX];
+                return;
+        }
+
+        if (eid < DT_EID_FIRST) {
+                if (dt.comp[eid] == NULL) {
+                        ++dt.c[C_DROP_EID];
+                        WARN_RL(C_DROP_EID, "Packet for unknown component "
+                                "%llu: dropped.", (unsigned long long) eid);
+                        return;
+                }
+                ++dt.c[C_DELIVERED];
+                dt.comp[eid](p, len, ecn);
+                return;
+        }
+
+        ++dt.c[C_DELIVERED];
+        fa_rcv(eid, p, len, ecn);
+}
+
+static void forward(const struct dt_hdr * h,
+                    const uint8_t *       p,
+                    size_t                hl,
+                    size_t                n)
+{
+        uint8_t        hdr[DT_HDR_MAX];
+        struct dt_nb * nb;
+
+        if (h->ttl <= 1) {
+                ++dt.c[C_DROP_TTL];
+                return;
+        }
+
+        nb = next_hop(h->dst, h->eid);
+        if (nb == NULL) {
+                ++dt.c[C_DROP_NOROUTE];
+                return;
+        }
+
+        memcpy(hdr, p, hl);
+        dt_hdr_set_ttl_ecn(&dt.fmt, hdr, (uint8_t) (h->ttl - 1), h->ecn);
+        switch (nb_put(nb, h->cube, hdr, hl, p + hl, n - hl, DT_Q_PKTS)) {
+        case 0:
+                ++dt.c[C_FWD];
+                break;
+        case -ENOBUFS:
+                ++nb->drop_qfull;
+                ++dt.c[C_DROP_QFULL];
+                WARN_RL(C_DROP_QFULL, "Queue toward %llu full: packet "
+                        "dropped.", (unsigned long long) nb->addr);
+                break;
+        default: /* counted */
+                break;
+        }
+}
+
+static void rcv(struct dt_nb *  from,
+                const uint8_t * p,
+                size_t          n)
+{
+        struct dt_hdr h;
+        ssize_t       hl;
+
+        ++dt.c[C_RX];
+
+        hl = dt_hdr_parse(&dt.fmt, p, n, &h);
+        if (hl < 0) {
+                ++dt.c[C_DROP_BAD];
+                WARN_RL(C_DROP_BAD, "Malformed packet of %zu bytes from "
+                        "%llu: dropped.", n, (unsigned long long) from->addr);
+                return;
+        }
+
+        if (h.dst == dt.self)
+                deliver(h.eid, p + hl, n - (size_t) hl, h.ecn);
+        else
+                forward(&h, p, (size_t) hl, n);
+}
+
+/* nb's flow is out of use (down); terminal: it will not come back, stop
+ * watching it. */
+static void nb_lost(struct dt_nb * nb,
+                    bool           terminal,
+                    const char *   why)
+{
+        if (terminal && nb->watched) {
+                ipcp_flow_unwatch(nb->fd);
+                nb->watched = false;
+        }
+
+        if (!nb->live)
+                return;
+
+        nb->live = false;
+        dt.c[C_DROP_DOWN] += dtq_flush(&nb->q);
+        ++dt.c[C_NB_LOST];
+        update_max_sdu();
+        log_info("Data transfer flow to %llu down: %s.",
+                 (unsigned long long) nb->addr, why);
+        route_dt_event(nb->addr, false);
+}
+
+static ssize_t next_pkt(struct dt_nb *   nb,
+                        const uint8_t ** p)
+{
+        ssize_t n;
+
+        if (!nb->copy) {
+                n = ipcp_flow_peek(nb->fd, (const void **) p);
+                if (n != -ENOTSUP)
+                        return n;
+                nb->copy = true;
+        }
+
+        n = flow_read(nb->fd, dt.rbuf, dt.buf_len);
+        *p = dt.rbuf;
+
+        return n;
+}
+
+static void nb_free(struct dt_nb * nb)
+{
+        dtq_flush(&nb->q);
+        free(nb);
+}
+
+/* FLOW_DOWN or FLOW_UP (or both, in either order, since the last
+ * call): what the flow's flags say now. */
+static void down_or_up(struct dt_nb * nb)
+{
+        uint32_t fl = 0;
+
+        if (fccntl(nb->fd, FLOWGFLAGS, &fl) < 0 || (fl & FLOWFDOWN)) {
+                nb_lost(nb, false, "flow down");
+                return;
+        }
+
+        if (nb->live)
+                return;
+
+        nb->live = true;
+        update_max_sdu();
+        log_info("Data transfer flow to %llu up again.",
+                 (unsigned long long) nb->addr);
+        route_dt_event(nb->addr, true);
+}
+
+static void flow_cb(void * arg,
+                    int    fd,
+                    int    events)
+{
+        struct dt_nb *  nb = arg;
+        const uint8_t * p;
+        ssize_t         n;
+        int             i;
+
+        dt.cur = nb;
+        for (i = 0; i < DT_BUDGET; ++i) {
+                n = next_pkt(nb, &p);
+                if (n == -EAGAIN)
+                        break;
+                if (n < 0) {
+                        dt.cur = NULL;
+                        nb_lost(nb, true, n == -EFLOWDOWN ? "flow down" :
+                                "read error");
+                        return;
+                }
+                ++nb->rx;
+                rcv(nb, p, (size_t) n);
+                if (nb->gone) { /* dt_adj_down from a callback */
+                        dt.cur = NULL;
+                        nb_free(nb);
+                        return;
+                }
+                if (!nb->copy)
+                        ipcp_flow_consume(fd);
+        }
+        dt.cur = NULL;
+
+        if (i > 0)
+                nbr_heard(fd);
+
+        if (i == DT_BUDGET)
+                return; /* level-triggered: called again */
+
+        if (events & (FLOW_DEALLOC | FLOW_PEER))
+                nb_lost(nb, true, events & FLOW_DEALLOC ?
+                        "deallocated by the peer" : "peer timed out");
+        else if (events & (FLOW_DOWN | FLOW_UP))
+                down_or_up(nb);
+}
+
+/* ---- the interface (uni.h) ---- */
+
+static int bufs_grow(size_t len)
+{
+        uint8_t * r;
+        uint8_t * w;
+
+        if (len < DT_BUF_MIN)
+                len = DT_BUF_MIN;
+        if (len <= dt.buf_len)
+                return 0;
+
+        r = realloc(dt.rbuf, len);
+        if (r == NULL)
+                return -ENOMEM;
+        dt.rbuf = r;
+        w = realloc(dt.wbuf, len);
+        if (w == NULL)
+                return -ENOMEM;
+        dt.wbuf    = w;
+        dt.buf_len = len;
+
+        return 0;
+}
+
+void dt_adj_up(uint64_t addr,
+               int      fd)
+{
+        struct dt_nb * nb;
+        uint32_t       fl;
+        size_t         mp = 0;
+
+        nb = nb_by_fd(fd);
+        if (nb != NULL && !nb->live && !nb->watched) /* left behind */
+                dt_adj_down(nb->addr, fd);
+
+        if (!dt.on || addr == 0 || fd < 0 || nb_by_fd(fd) != NULL) {
+                log_err("Refused dt adjacency to %llu on flow %d.",
+                        (unsigned long long) addr, fd);
+                return;
+        }
+
+        nb = calloc(1, sizeof(*nb));
+        if (nb == NULL) {
+                log_err("No memory for the dt adjacency to %llu.",
+                        (unsigned long long) addr);
+                return;
+        }
+
+        if (fccntl(fd, FLOWGMAXPKT, &mp) < 0 || mp <= dt.hl)
+                log_warn("Lower flow to %llu takes %zu bytes: no room for "
+                         "data.", (unsigned long long) addr, mp);
+        if (fccntl(fd, FLOWGFLAGS, &fl) == 0)
+                fccntl(fd, FLOWSFLAGS, fl | FLOWFNONBLOCK);
+
+        nb->addr    = addr;
+        nb->fd      = fd;
+        nb->live    = true;
+        nb->max_pkt = mp;
+        if (bufs_grow(mp) < 0 || ipcp_flow_watch(fd, flow_cb, nb) < 0) {
+                log_err("Cannot watch the dt flow to %llu.",
+                        (unsigned long long) addr);
+                free(nb);
+                return;
+        }
+        nb->watched = true;
+
+        nb->next = dt.nbs;
+        dt.nbs   = nb;
+        update_max_sdu();
+
+        log_info("Data transfer to %llu over flow %d (%zu bytes).",
+                 (unsigned long long) addr, fd, mp);
+        route_dt_event(addr, true);
+}
+
+void dt_adj_down(uint64_t addr,
+                 int      fd)
+{
+        struct dt_nb ** pp;
+        struct dt_nb *  nb;
+
+        for (pp = &dt.nbs; *pp != NULL; pp = &(*pp)->next)
+                if ((*pp)->fd == fd && (*pp)->addr == addr)
+                        break;
+        nb = *pp;
+        if (nb == NULL)
+                return;
+
+        *pp = nb->next;
+        if (nb->watched)
+                ipcp_flow_unwatch(fd);
+        nb->watched = false;
+        if (nb->live) {
+                nb->live = false;
+                dt.c[C_DROP_DOWN] += dtq_flush(&nb->q);
+                route_dt_event(addr, false);
+        }
+        update_max_sdu();
+
+        if (nb == dt.cur)
+                nb->gone = true; /* flow_cb frees it */
+        else
+                nb_free(nb);
+}
+
+int dt_keepalive(uint64_t addr)
+{
+        uint8_t        hdr[DT_HDR_MAX];
+        struct dt_hdr  h;
+        struct dt_nb * nb;
+        ssize_t        hl;
+        int            r;
+
+        if (!dt.on)
+                return -ENOTCONN;
+
+        nb = nb_by_addr(addr);
+        if (nb == NULL)
+                return -ENOTCONN;
+
+        h.dst  = addr;
+        h.cube = CUBE_VOICE; /* not delayed behind bulk data */
+        h.ttl  = 1;
+        h.ecn  = 0;
+        h.eid  = DT_EID_NONE;
+        hl = dt_hdr_write(&dt.fmt, &h, hdr, sizeof(hdr));
+        if (hl < 0)
+                return (int) hl;
+
+        r = nb_put(nb, h.cube, hdr, (size_t) hl, NULL, 0, DT_Q_LOCAL);
+        if (r == 0)
+                ++dt.c[C_KA_TX];
+
+        return r;
+}
+
+int dt_send(uint64_t      dst,
+            enum uni_cube cube,
+            uint64_t      eid,
+            const void *  buf,
+            size_t        len)
+{
+        uint8_t        hdr[DT_HDR_MAX];
+        struct dt_hdr  h;
+        struct dt_nb * nb;
+        ssize_t        hl;
+        int            r;
+
+        if (!dt.on)
+                return -ENOTCONN;
+
+        if ((unsigned) cube >= CUBE_MAX || (buf == NULL && len > 0))
+                return -EINVAL;
+
+        if (dst == dt.self) {
+                deliver(eid, buf, len, 0);
+                return 0;
+        }
+
+        if (len > dt.max_sdu)
+                return dt.max_sdu == 0 ? -EHOSTUNREACH : -EMSGSIZE;
+
+        h.dst  = dst;
+        h.cube = (uint8_t) cube;
+        h.ttl  = dt.max_ttl;
+        h.ecn  = 0;
+        h.eid  = eid;
+        hl = dt_hdr_write(&dt.fmt, &h, hdr, sizeof(hdr));
+        if (hl < 0)
+                return (int) hl;
+
+        nb = next_hop(dst, eid);
+        if (nb == NULL) {
+                ++dt.c[C_DROP_NOROUTE];
+                return -EHOSTUNREACH;
+        }
+
+        r = nb_put(nb, h.cube, hdr, (size_t) hl, buf, len, DT_Q_LOCAL);
+        if (r == 0)
+                ++dt.c[C_TX];
+        else if (r == -ENOBUFS)
+                ++dt.c[C_HELD];
+
+        return r;
+}
+
+size_t dt_max_sdu(void)
+{
+        return dt.max_sdu;
+}
+
+int dt_reg_comp(uint64_t   eid,
+                dt_comp_cb cb)
+{
+        if (eid == DT_EID_NONE || eid >= DT_EID_FIRST)
+                return -EINVAL;
+
+        dt.comp[eid] = cb;
+
+        return 0;
+}
+
+void dt_routes_changed(void)
+{
+        ++dt.c[C_ROUTES];
+}
+
+int dt_stat(struct ipcp_stat * s)
+{
+        struct dt_nb * nb;
+        char           name[64];
+        int            r = 0;
+        int            i;
+
+        for (i = 0; i < C_MAX; ++i)
+                r |= ipcp_stat_add(s, ctr_name[i], dt.c[i]);
+        r |= ipcp_stat_add(s, "dt.max_sdu", dt.max_sdu);
+
+        for (nb = dt.nbs; nb != NULL; nb = nb->next) {
+                unsigned long long a = (unsigned long long) nb->addr;
+
+                snprintf(name, sizeof(name), "dt.tx.%llu", a);
+                r |= ipcp_stat_add(s, name, nb->tx);
+                snprintf(name, sizeof(name), "dt.rx.%llu", a);
+                r |= ipcp_stat_add(s, name, nb->rx);
+                snprintf(name, sizeof(name), "dt.queue.%llu", a);
+                r |= ipcp_stat_add(s, name, nb->q.n);
+                snprintf(name, sizeof(name), "dt.queue_max.%llu", a);
+                r |= ipcp_stat_add(s, name, nb->qmax);
+                snprintf(name, sizeof(name), "dt.drop_qfull.%llu", a);
+                r |= ipcp_stat_add(s, name, nb->drop_qfull);
+                snprintf(name, sizeof(name), "dt.live.%llu", a);
+                r |= ipcp_stat_add(s, name, nb->live);
+        }
+
+        return r < 0 ? -EMSGSIZE : 0;
+}
+
+int dt_init(void)
+{
+        const struct layer_config * lc = &uni_conf.lc;
+
+        memset(&dt, 0, sizeof(dt));
+
+        dt.fmt.addr_size = lc->addr_size;
+        dt.fmt.eid_size  = lc->eid_size;
+        if (dt.fmt.addr_size < 1 || dt.fmt.addr_size > 8 ||
+            dt.fmt.eid_size < 1 || dt.fmt.eid_size > 8 || lc->max_ttl == 0)
+                return -EINVAL;
+
+        dt.hl      = dt_hdr_len(&dt.fmt);
+        dt.max_ttl = lc->max_ttl;
+        dt.ecn     = lc->congestion == 1;
+        dt.self    = uni_addr();
+        dt.on      = true;
+
+        return 0;
+}
+
+void dt_fini(void)
+{
+        struct dt_nb * nb;
+
+        while ((nb = dt.nbs) != NULL) {
+                dt.nbs = nb->next;
+                if (nb->watched)
+                        ipcp_flow_unwatch(nb->fd);
+                nb_free(nb);
+        }
+
+        if (dt.retry != NULL)
+                ipcp_timer_cancel(dt.retry);
+
+        dtq_trim();
+        free(dt.rbuf);
+        free(dt.wbuf);
+        memset(&dt, 0, sizeof(dt));
+}

@@ -1,9 +1,13 @@
 /*
  * Ouroboros - ipcpd-unicast: a member of a unicast layer. The ops
  * table, bootstrap, and the stat answer; uni.h says what each other
- * module does.
+ * module does. Bootstrap takes the configuration (conf.c) and a random
+ * address (the first member has nobody to ask), enroll is enroll.c's;
+ * both report the layer's mtu as the largest packet of its flows and
+ * "addr N mtu M" for irm ipcp list.
  */
 #include "uni.h"
+#include "uenroll.h"
 
 #include "common/log.h"
 
@@ -22,19 +26,32 @@ enum uni_state {
 
 static enum uni_state state;
 
-/* A random non-zero address that fits addr_size bytes. */
+/* A random address that fits addr_size bytes, neither 0 nor all ones
+ * (wire_mgmt.h). */
 static uint64_t random_addr(void)
 {
         uint64_t a   = 0;
         uint64_t max = uni_max_for(uni_conf.lc.addr_size);
 
-        while (a == 0) {
+        while (a == 0 || a == max) {
                 if (getrandom(&a, sizeof(a), 0) != sizeof(a))
                         a = (uint64_t) ipcp_now_ms() * 2654435761u;
                 a &= max;
         }
 
         return a;
+}
+
+void uni_attach(struct ipcp_attach * at)
+{
+        at->max_pkt = uni_conf.lc.mtu;
+        snprintf(at->info, sizeof(at->info), "addr %llu mtu %u",
+                 (unsigned long long) uni_addr(), uni_conf.lc.mtu);
+}
+
+void uni_enroll_failed(void)
+{
+        state = UNI_INIT;
 }
 
 int uni_operate(void)
@@ -92,11 +109,12 @@ static int uni_bootstrap(struct msg_view      conf,
         uni_set_addr(random_addr());
 
         err = uni_operate();
-        if (err < 0)
+        if (err < 0) {
+                uni_set_addr(0);
                 return err;
+        }
 
-        snprintf(at->info, sizeof(at->info), "addr %llu",
-                 (unsigned long long) uni_addr());
+        uni_attach(at);
 
         return 0;
 }
@@ -105,10 +123,16 @@ static int uni_enroll(const char *         dst,
                       struct msg *         rep,
                       struct ipcp_attach * at)
 {
+        int r;
+
         if (state != UNI_INIT)
                 return -EIPCPSTATE;
 
-        return enroll_op(dst, rep, at);
+        r = enroll_op(dst, rep, at);
+        if (r == IPCP_LATER && state == UNI_INIT)
+                state = UNI_ENROLLING;
+
+        return r;
 }
 
 static int uni_connect(const char *      dst,
@@ -182,10 +206,13 @@ static int uni_stat(struct ipcp_stat * s)
 
 static void uni_fini(void)
 {
-        if (state != UNI_OPER)
+        if (state != UNI_OPER) {
+                enroll_fini();
                 return;
+        }
 
         nbr_fini();
+        enroll_fini();
         fa_fini();
         dir_fini();
         route_fini();

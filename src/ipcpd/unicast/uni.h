@@ -94,7 +94,9 @@ enum nbr_comp {
 enum mgmt_type {
         MGMT_HELLO = 1,   /* nbr.c: the sender's address */
         MGMT_KA    = 2,   /* nbr.c: keepalive */
-        MGMT_LSA   = 3    /* route.c: one LSA (routing/lsa.h) */
+        MGMT_LSA   = 3,   /* route.c: one LSA (routing/lsa.h) */
+        MGMT_CLAIM = 4,   /* enroll.c: an address claim (wire_mgmt.h) */
+        MGMT_CONFLICT = 5 /* enroll.c: a claim that lost */
 };
 
 /* Start accepting lower flows (enroll, dt, mgmt) once operational. */

@@ -1,7 +1,7 @@
 /*
  * Ouroboros - irm: the top level of the grammar, dispatch and usage.
  *
- *   irm ipcp|bind|unbind|name|help ...
+ *   irm ipcp|bind|unbind|name|layer|help ...
  */
 #include "common/args.h"
 #include "cmd.h"
@@ -16,7 +16,7 @@
 #define IRM_MAX_ARGS 4096
 
 static const char * const groups[] = {
-        "ipcp", "bind", "unbind", "name", "help"
+        "ipcp", "bind", "unbind", "name", "help", "layer"
 };
 
 int irm_parse(int              argc,
@@ -57,9 +57,12 @@ int irm_parse(int              argc,
                 cmd->op = OP_USAGE;
                 r = argc == 2 ? 0 : args_err("help takes no arguments");
                 break;
+        case 5:
+                r = layer_parse(argc - 2, argv + 2, cmd);
+                break;
         default:
                 r = args_err("unknown command '%s' (expected one of: ipcp, "
-                             "bind, unbind, name, help)", argv[1]);
+                             "bind, unbind, name, layer, help)", argv[1]);
                 break;
         }
 
@@ -83,6 +86,8 @@ int irm_run(const struct irm_cmd * cmd)
                 return ipcp_run(cmd);
         case OP_NAME_CREATE ... OP_NAME_LIST:
                 return name_run(cmd);
+        case OP_LAYER_GRAPH:
+                return layer_run(cmd);
         default:
                 return bind_run(cmd);
         }
@@ -185,6 +190,11 @@ static const char * const usage_unbind[] = {
         NULL
 };
 
+static const char * const usage_layer[] = {
+        "graph", "irm layer graph L",
+        NULL
+};
+
 static void print_lines(FILE *               f,
                         const char * const * u,
                         const char *         sub)
@@ -214,6 +224,8 @@ void irm_usage(enum irm_group group,
                 print_lines(f, usage_bind, sub);
         if (group == G_TOP || group == G_UNBIND)
                 print_lines(f, usage_unbind, sub);
+        if (group == G_TOP || group == G_LAYER)
+                print_lines(f, usage_layer, sub);
         if (group == G_TOP)
                 fprintf(f, "  irm help\n"
                         "Keywords may be abbreviated to any prefix, e.g. "

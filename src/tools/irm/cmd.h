@@ -32,7 +32,8 @@ enum irm_group {
         G_IPCP,
         G_NAME,
         G_BIND,
-        G_UNBIND
+        G_UNBIND,
+        G_LAYER
 };
 
 enum irm_op {
@@ -55,7 +56,8 @@ enum irm_op {
         OP_BIND_IPCP,
         OP_UNBIND_PROG,
         OP_UNBIND_PROC,
-        OP_UNBIND_IPCP
+        OP_UNBIND_IPCP,
+        OP_LAYER_GRAPH
 };
 
 struct irm_cmd {
@@ -115,10 +117,12 @@ void irm_usage(enum irm_group group,
 int  ipcp_parse(int argc, char ** argv, struct irm_cmd * cmd);
 int  name_parse(int argc, char ** argv, struct irm_cmd * cmd);
 int  bind_parse(int argc, char ** argv, struct irm_cmd * cmd, bool unbind);
+int  layer_parse(int argc, char ** argv, struct irm_cmd * cmd);
 
 int  ipcp_run(const struct irm_cmd * cmd);
 int  name_run(const struct irm_cmd * cmd);
 int  bind_run(const struct irm_cmd * cmd);
+int  layer_run(const struct irm_cmd * cmd);
 
 /* The layer configuration for bootstrapping cmd as an IPCP of type t:
  * defaults plus the options given, checked against t. 0 or -1. */

@@ -9,6 +9,7 @@
  */
 #include "common/args.h"
 #include "cmd.h"
+#include "ustat.h"
 
 #include <ouroboros/errno.h>
 
@@ -343,7 +344,9 @@ static int run_list(void)
         return IRM_OK;
 }
 
-/* "name value" per counter, in the IPCP's order. */
+/* "name value" per counter, in the IPCP's order; a unicast member's
+ * address, neighbours, routes, directory and links as tables first
+ * (ustat.h). */
 static int run_stat(const struct irm_cmd * cmd)
 {
         struct ipcp_stat_entry * st;
@@ -373,6 +376,13 @@ static int run_stat(const struct irm_cmd * cmd)
         if (n < 0)
                 return irm_fail((int) n, "cannot get the counters of IPCP "
                                 "%s", cmd->name);
+
+        if (info.type == IPCP_UNICAST) {
+                r = ustat_print(stdout, st, (size_t) n);
+                free(st);
+                return r < 0 ? irm_fail(r, "cannot print the state of "
+                                        "IPCP %s", cmd->name) : IRM_OK;
+        }
 
         for (i = 0; i < n; ++i)
                 printf("%s %llu\n", st[i].name,

@@ -240,7 +240,7 @@ static void test_errors(void)
         char n256[257];
 
         bad("foo", "unknown command 'foo' (expected one of: ipcp, bind, "
-            "unbind, name, help)");
+            "unbind, name, layer, help)");
         bad("ipcp frob", "unknown ipcp command 'frob'");
         bad("name frob x", "unknown name command 'frob'");
         bad("ipcp create name", "'name' needs a value");
@@ -278,8 +278,7 @@ static void test_errors(void)
         bad("i b n a l b t udp4 ip ::1", "ip must be an IPv4 address");
         bad("i b n a l b t eth-llc", "needs 'dev'");
         bad("i b n a l b t eth-llc d x m 63", "mtu must be 64..65535");
-        bad("i b n a l b t unicast m 1500",
-            "'m' is not an option of IPCP type unicast");
+        bad("i b n a l b t unicast m 63", "mtu must be 64..65535");
         bad("i b n a l b t unicast directory x", "unknown directory 'x'");
         bad("i b n a t local", "ipcp bootstrap needs 'layer'");
         bad("i e n a", "ipcp enroll needs 'layer' or 'dst'");
@@ -319,6 +318,35 @@ static void test_errors(void)
         CHECK(parse(line) == IRM_OK);
 }
 
+/* irm layer graph L (a project addition). */
+static void test_layer(void)
+{
+        char line[600];
+        char n256[257];
+
+        CHECK(parse("layer graph net1") == IRM_OK);
+        CHECK(cmd.op == OP_LAYER_GRAPH);
+        CHECK(cmd.layer != NULL && strcmp(cmd.layer, "net1") == 0);
+        CHECK(parse("l g net1") == IRM_OK);
+        CHECK(cmd.op == OP_LAYER_GRAPH);
+        CHECK(parse("layer graph graph") == IRM_OK);
+        CHECK(strcmp(cmd.layer, "graph") == 0);
+        CHECK(parse("layer") == IRM_OK);
+        CHECK(cmd.op == OP_USAGE && cmd.group == G_LAYER);
+        CHECK(parse("layer help") == IRM_OK);
+        CHECK(cmd.op == OP_USAGE && cmd.group == G_LAYER);
+        CHECK(parse("layer graph help") == IRM_OK);
+        CHECK(cmd.op == OP_USAGE && cmd.usage_of != NULL &&
+              strcmp(cmd.usage_of, "graph") == 0);
+        bad("layer graph", "missing the layer name");
+        bad("layer graph a b", "unexpected 'b' after the layer name");
+        bad("layer frob a", "unknown layer command 'frob'");
+        memset(n256, 'x', 256);
+        n256[256] = '\0';
+        snprintf(line, sizeof(line), "layer graph %s", n256);
+        bad(line, "layer name is too long");
+}
+
 int main(void)
 {
         test_match();
@@ -326,6 +354,7 @@ int main(void)
         test_ipcp();
         test_name_bind();
         test_errors();
+        test_layer();
 
         irm_cmd_fini(&cmd);
 

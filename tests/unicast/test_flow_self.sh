@@ -1,0 +1,93 @@
+#!/bin/bash
+# Ouroboros - flows through one unicast member to a name registered on
+# that same member (its flow allocator and directory with no
+# neighbour: requests and data go through its own data transfer).
+#
+#     oping / oecho clients --> ipcpd-unicast "u1" (layer "us") --> servers
+#
+# Checks: oping raw and voice (the QoS reaches the server: "voice QoS"),
+# 2000 flood probes of 1400 bytes, fewer lost than through a member
+# "u2" with congestion none (mb-ecn paces the client to the server),
+# encrypted flows (oecho _crypt, the keys carried by the allocator),
+# the server sees each
+# client's deallocation, a name nobody registered fails at once with
+# "name not found", a name unregistered too, and `irm ipcp stat` shows
+# the directory entry, the flows counted and none left.
+# ctest: TIMEOUT 120
+. "$(dirname "$0")/../harness.sh"
+
+irmd_start
+irm ipcp bootstrap type unicast name u1 layer us || fail "bootstrap u1"
+irm ipcp bootstrap type unicast name u2 layer un congestion none ||
+        fail "bootstrap u2"
+
+# A counter of u1 ("name value", raw or under "counters:" in irm's view)
+stat() { irm ipcp stat name u1 | awk -v k="$1" '$1 == k { print $2; exit }'; }
+addr() { irm ipcp stat name u1 | sed -n 's/^address:\{0,1\} \([0-9]*\)$/\1/p'; }
+
+irm bind program "$BIN/oping" name pong || fail "bind pong"
+irm bind program "$BIN/oecho" name echo || fail "bind echo"
+irm name register pong layer us || fail "register pong"
+irm name register echo layer us || fail "register echo"
+irm bind program "$BIN/oping" name pongn || fail "bind pongn"
+irm name register pongn layer un || fail "register pongn"
+
+SRV=$OUROBOROS_RUNDIR/oping-server.out
+bg oping -l >"$SRV" 2>&1
+bg oecho -l >/dev/null 2>&1
+sleep 0.3
+
+out=$(oping -n pong -c 20 -i 5ms 2>&1) || fail "oping raw: $out"
+echo "$out" | grep -q "20 received, 0% packet loss" || fail "oping raw: $out"
+
+out=$(oping -n pong -c 5 -i 5ms -q voice 2>&1) || fail "oping voice: $out"
+echo "$out" | grep -q "5 received" || fail "oping voice: $out"
+wait_for grep -q "voice QoS" "$SRV" || fail "the server did not see voice"
+
+# a flood: mb-ecn (the default) slows the sender down to what the
+# server reads (its flow's backlog marks the packets); the same flood
+# through a member with congestion none loses more (15 to 65% here)
+flood() {
+        local out
+        out=$(oping -n "$1" -f -s 1400 -c 2000 -w 20 -Q 2>&1) ||
+                fail "oping flood $1: $out"
+        echo "$out" >&2
+        echo "$out" | sed -n 's/.* \([0-9]*\) received.*/\1/p'
+}
+rcvd=$(flood pong)
+nrcvd=$(flood pongn)
+echo "flood of 2000: $rcvd received with mb-ecn, $nrcvd with none"
+[ "${rcvd:-0}" -ge 1400 ] || fail "mb-ecn: $rcvd of 2000 received"
+[ "${rcvd:-0}" -gt "${nrcvd:-2000}" ] ||
+        fail "mb-ecn lost as much as none: $rcvd, $nrcvd received"
+[ "$(stat fa.rate_decreases)" -gt 0 ] || fail "no sender slowed down"
+echo "$out"
+
+out=$(oecho -n echo -m "hello over unicast" -q raw_crypt 2>&1) ||
+        fail "oecho crypt: $out"
+echo "$out" | grep -q "hello over unicast" || fail "oecho crypt: $out"
+
+# each client's deallocation reached the server
+n=$(grep -c "closed (peer left)" "$SRV")
+[ "$n" -ge 4 ] || fail "the server saw $n deallocations, not 4"
+
+# unknown name: refused at once (a lookup with nobody to ask)
+t0=$(date +%s%N)
+out=$(oping -n nothere -c 1 2>&1) && fail "oping to nothere: $out"
+echo "$out" | grep -q "name not found" || fail "nothere: $out"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 2000 ] || fail "not found after $ms ms"
+
+# introspection
+[ "$(stat fa.flows)" = 0 ] || fail "flows left: $(stat fa.flows)"
+[ "$(stat fa.flows_total)" -ge 8 ] ||
+        fail "fa.flows_total $(stat fa.flows_total)"
+a=$(addr)
+[ -n "$a" ] || fail "no address in irm ipcp stat"
+irm ipcp stat name u1 | grep -Eq "^(dir\.[0-9a-f]{16}|  [0-9a-f]{16,}) +$a$" ||
+        fail "no directory entry for the names"
+
+# unregistered: not found any more
+irm name unregister pong layer us || fail "unregister pong"
+out=$(oping -n pong -c 1 2>&1) && fail "oping after unregister: $out"
+echo "unicast self flows: ok"
