@@ -33,7 +33,6 @@ nn_bind h3 "$LAST_PID" perf3
 idle=$(uc_oping_avg 1 ping3 -q voice -c 50 -i 20)
 [ "$idle" != none ] || uc_fail "no voice echo on an idle path"
 a3=$(uc_addr 3)
-q0=$(uc_counter 2 "dt.queue_max.$a3")
 
 flog=$NN_DIR/flood.log
 nn_bg h1 "$BIN/operf" -n perf3 -q raw -s 1400 -d 8 -r 60M -Q >"$flog" 2>&1
