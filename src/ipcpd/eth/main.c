@@ -107,10 +107,10 @@ static ssize_t tx_full(ssize_t n)
         if (n != -EAGAIN && n != -ENOBUFS)
                 return n;
 
-        if (n == -EAGAIN && eth_dev_tx_pollable(eth.dev)) {
-                if (!eth.tx_wait &&
-                    ipcp_fd_mod(eth_dev_fd(eth.dev), POLLIN | POLLOUT) == 0)
-                        eth.tx_wait = true;
+        if (n == -EAGAIN && eth_dev_tx_pollable(eth.dev) &&
+            (eth.tx_wait ||
+             ipcp_fd_mod(eth_dev_fd(eth.dev), POLLIN | POLLOUT) == 0)) {
+                eth.tx_wait = true;
         } else if (eth.tx_retry == NULL) {
                 eth.tx_retry = ipcp_timer_add(ETH_TX_RETRY_MS, tx_retry_cb,
                                               NULL);

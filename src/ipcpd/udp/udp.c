@@ -113,6 +113,8 @@ static int sent(ssize_t r)
         if (r == -EAGAIN && !u.pollout) {
                 if (ipcp_fd_mod(u.fd, POLLIN | POLLOUT) == 0)
                         u.pollout = true;
+                else
+                        r = -ENOBUFS; /* no POLLOUT: the timer then */
         }
         if (r == -ENOBUFS) {
                 if (u.tx_retry == NULL)
