@@ -17,7 +17,10 @@
  *    per timeout/4, silence raises FRCT_EV_PEER once, in time, then
  *    sends and reads fail with -EFLOWPEER;
  *  - forged packets: acks of data never sent, SACKs out of the window,
- *    garbage, are dropped and counted; nothing changes.
+ *    garbage, are dropped and counted; nothing changes;
+ *  - a window that shrinks below what is in flight holds new data back;
+ *  - a peer that stops acking: the timeout backs off to 60 s at most,
+ *    and the peer timer ends the flow.
  */
 #include "sim.h"
 
@@ -358,6 +361,84 @@ static void test_peer_bound(void)
         frct_destroy(f);
 }
 
+/* A peer that stops acking: the timeout backs off (bounded), then the
+ * peer timer ends the flow on both sides. */
+static void test_stop_acking(uint32_t timeout_ms,
+                             uint64_t run_ms)
+{
+        struct sim        s;
+        struct link       fwd = { 0 };
+        struct link       rev = { 0 };
+        struct frct_cfg   c = cfg_of(true, true, false);
+        struct flow *     f;
+        struct frct_stats a;
+
+        c.peer_timeout_ms = timeout_ms;
+        fwd.delay = rev.delay = 10 * SIM_MS;
+        rev.cut = true;
+
+        sim_init(&s, 23);
+        f = sim_flow(&s, &c, &fwd, &rev);
+        f->nmsg = 100;
+        sim_run(&s, s.now + run_ms * SIM_MS, NULL);
+        frct_stats(f->ep[0], &a);
+        if (timeout_ms > 0) {
+                /* RTOs at 1, 3, 7 s; silence for 10 s ends it. */
+                CHECK_EQ(a.rto_fires, 3);
+                CHECK(frct_peer_gone(f->ep[0]) && frct_peer_gone(f->ep[1]));
+                CHECK(f->evs[0] & FRCT_EV_PEER);
+        } else {
+                /* 1 + 2 + ... + 32 s, then every 60 s. */
+                CHECK(a.rto_us == 60000000);
+                CHECK_EQ(a.rto_fires, 6 + (run_ms - 63000) / 60000);
+                CHECK(!frct_peer_gone(f->ep[0]));
+        }
+        CHECK(a.rtx >= a.rto_fires);
+        sim_fini(&s);
+}
+
+/* The peer's window shrinks below what is in flight: nothing new goes
+ * out until it opens again. */
+static void test_shrink(void)
+{
+        struct frct_cfg c = cfg_of(true, true, false);
+        struct frct *   f;
+        struct frct_hdr h;
+        uint8_t         pkt[MTU];
+        uint8_t         msg[3000];
+        ssize_t         n;
+        uint32_t        nxt;
+
+        CHECK(frct_create(&f, &c, 0) == 0);
+        memset(msg, 2, sizeof(msg));
+        CHECK(frct_send(f, msg, sizeof(msg), 0) == (ssize_t) sizeof(msg));
+        while (frct_pop(f, pkt, sizeof(pkt), 0) > 0)
+                ;
+        nxt = f->nxt;
+
+        memset(&h, 0, sizeof(h));
+        h.flags = FRCT_ACK | FRCT_FL_ACK;
+        h.ack   = f->una + 1;
+        h.wnd   = 100;
+        n = frct_hdr_put(pkt, sizeof(pkt), &h);
+        CHECK(frct_rcv(f, pkt, (size_t) n, 10 * SIM_MS) == 0);
+        CHECK(frct_send(f, msg, 500, 10 * SIM_MS) == 500);
+        CHECK(frct_pop(f, pkt, sizeof(pkt), 10 * SIM_MS) == 0);
+        CHECK(f->nxt == nxt);
+        /* The window is full: a second message waits. */
+        CHECK(!frct_writable(f, 1000));
+        CHECK(frct_send(f, msg, 1000, 10 * SIM_MS) == -EAGAIN);
+
+        h.ack = f->nxt;
+        h.wnd = 1 << 20;
+        n = frct_hdr_put(pkt, sizeof(pkt), &h);
+        CHECK(frct_rcv(f, pkt, (size_t) n, 20 * SIM_MS) == 0);
+        CHECK(frct_tick(f, 20 * SIM_MS) & FRCT_EV_WRITE);
+        CHECK(frct_pop(f, pkt, sizeof(pkt), 20 * SIM_MS) > 500);
+        CHECK(f->nxt == nxt + 1);
+        frct_destroy(f);
+}
+
 static void test_forged(void)
 {
         struct frct_cfg   c = cfg_of(true, true, false);
@@ -419,6 +500,9 @@ static void test_forged(void)
 int main(void)
 {
         test_forged();
+        test_shrink();
+        test_stop_acking(10000, 20000);
+        test_stop_acking(0, 1000000);
         test_peer_bound();
         test_peer_timeout(false);
         test_peer_timeout(true);
