@@ -110,6 +110,7 @@ struct frct {
         uint64_t          tlp_at;     /* tail loss probe */
         bool              tlp_sent;
         unsigned          reo_steps;
+        unsigned          recoveries;
 
         /* Receiving: packets [rcv_nxt, rcv_high) in the ring. */
         bool              synced;

@@ -490,6 +490,10 @@ int frct_tx_ack(struct frct *           f,
                 if (f->in_rec && !seq_before(f->una, f->rec_point)) {
                         f->in_rec  = false;
                         f->rto_rec = false;
+                        /* RACK: back to the narrow reordering window
+                         * after 16 recoveries. */
+                        if (++f->recoveries % 16 == 0)
+                                f->reo_steps = 1;
                 }
         }
 
@@ -501,6 +505,8 @@ int frct_tx_ack(struct frct *           f,
                 if (!f->in_rec && limited)
                         frct_cc_ack(&f->cc, newly, now, f->rtt.min_rtt ==
                                     UINT64_MAX ? 0 : f->rtt.min_rtt);
+                else if (!limited)   /* the writer is the limit */
+                        f->cc.epoch = 0;
                 rack_detect(f, now);
         }
 

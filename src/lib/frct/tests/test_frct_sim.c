@@ -18,6 +18,8 @@
  *    sends and reads fail with -EFLOWPEER;
  *  - forged packets: acks of data never sent, SACKs out of the window,
  *    garbage, are dropped and counted; nothing changes;
+ *  - acks ride on data the other way, else are delayed (2 packets or
+ *    FRCT_ACK_DELAY);
  *  - a window that shrinks below what is in flight holds new data back;
  *  - a peer that stops acking: the timeout backs off to 60 s at most,
  *    and the peer timer ends the flow.
@@ -450,6 +452,81 @@ static void test_shrink(void)
         frct_destroy(f);
 }
 
+static ssize_t pop_one(struct frct *     f,
+                       uint8_t *         pkt,
+                       uint64_t          now,
+                       struct frct_hdr * h)
+{
+        ssize_t n = frct_pop(f, pkt, MTU, now);
+        size_t  off;
+        size_t  plen;
+
+        if (n > 0)
+                CHECK(frct_parse(pkt, (size_t) n, h, &off, &plen) == 0);
+
+        return n;
+}
+
+/* Acks ride on data going the other way; alone, one waits for a
+ * second packet or FRCT_ACK_DELAY. */
+static void test_piggyback(void)
+{
+        struct frct_cfg c = cfg_of(true, true, true);
+        struct frct *   a;
+        struct frct *   b;
+        struct frct_hdr h;
+        uint8_t         pkt[MTU];
+        uint8_t         msg[100] = { 0 };
+        ssize_t         n;
+        uint64_t        t = 0;
+
+        c.seed = 1;
+        CHECK(frct_create(&a, &c, t) == 0);
+        c.seed = 2;
+        CHECK(frct_create(&b, &c, t) == 0);
+
+        CHECK(frct_send(a, msg, sizeof(msg), t) == 100);
+        n = pop_one(a, pkt, t, &h);
+        CHECK(n > 100 && (h.flags & FRCT_FL_ISN) && !(h.flags & FRCT_FL_ACK));
+        CHECK(frct_rcv(b, pkt, (size_t) n, t += SIM_MS) == 0);
+        CHECK_EQ(frct_next_len(b), 100);
+        CHECK(frct_pop(b, pkt, sizeof(pkt), t) == 0);     /* delayed */
+        CHECK_EQ(frct_deadline(b), t + FRCT_ACK_DELAY);
+
+        /* B's data carries the ack: A is flushed, nothing else due. */
+        CHECK(frct_send(b, msg, 50, t) == 50);
+        n = pop_one(b, pkt, t, &h);
+        CHECK(n > 50 && frct_hdr_type(&h) == FRCT_DATA &&
+              (h.flags & FRCT_FL_ACK) && h.ack == a->nxt);
+        CHECK(frct_pop(b, pkt, sizeof(pkt), t) == 0);
+        CHECK(!frct_flushed(a));
+        CHECK(frct_rcv(a, pkt, (size_t) n, t += SIM_MS) == 0);
+        CHECK(frct_flushed(a) && frct_next_len(a) == 50);
+
+        /* A owes an ack for B's packet: it goes after the delay. */
+        CHECK(frct_pop(a, pkt, sizeof(pkt), t) == 0);
+        t = frct_deadline(a);
+        CHECK(frct_tick(a, t) == 0);
+        n = pop_one(a, pkt, t, &h);
+        CHECK(n > 0 && frct_hdr_type(&h) == FRCT_ACK && h.nsack == 0);
+        CHECK(frct_rcv(b, pkt, (size_t) n, t) == 0);
+        CHECK(frct_flushed(b));
+
+        /* Two packets in order: acked at once. */
+        CHECK(frct_send(a, msg, 100, t) == 100);
+        CHECK(frct_send(a, msg, 100, t) == 100);
+        n = pop_one(a, pkt, t, &h);
+        CHECK(!(h.flags & FRCT_FL_ISN) && (h.flags & FRCT_FL_ACK));
+        CHECK(frct_rcv(b, pkt, (size_t) n, t) == 0);
+        CHECK(frct_pop(b, pkt, sizeof(pkt), t) == 0);
+        n = pop_one(a, pkt, t, &h);
+        CHECK(frct_rcv(b, pkt, (size_t) n, t) == 0);
+        n = pop_one(b, pkt, t, &h);
+        CHECK(n > 0 && frct_hdr_type(&h) == FRCT_ACK && h.ack == a->nxt);
+        frct_destroy(a);
+        frct_destroy(b);
+}
+
 static void test_forged(void)
 {
         struct frct_cfg   c = cfg_of(true, true, false);
@@ -503,6 +580,7 @@ static void test_forged(void)
 int main(void)
 {
         test_forged();
+        test_piggyback();
         test_shrink();
         test_stop_acking(10000, 20000);
         test_stop_acking(0, 1000000);
