@@ -4,7 +4,8 @@
  * timers (peer timeout, keepalives) and the statistics. Sending is in
  * frct_tx.c, receiving in frct_rx.c, the wire format in frct_wire.c.
  *
- * Congestion control of reliable flows: CUBIC (RFC 9438, frct_cc.c),
+ * Congestion control of reliable flows: CUBIC (RFC 9438, frct_cc.c;
+ * slow start ends early when the RTT grows, HyStart++ RFC 9406),
  * with RACK-style loss detection over SACK (frct_tx.c).
  * Why CUBIC: a reliable flow must share a link fairly with kernel TCP,
  * which on Linux is CUBIC (the namespaces' TCP is pinned to it), and

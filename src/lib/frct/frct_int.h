@@ -111,6 +111,7 @@ struct frct {
         bool              tlp_sent;
         unsigned          reo_steps;
         unsigned          recoveries;
+        uint32_t          round_end;  /* HyStart: this round's last */
 
         /* Receiving: packets [rcv_nxt, rcv_high) in the ring. */
         bool              synced;

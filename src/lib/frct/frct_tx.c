@@ -66,6 +66,7 @@ int frct_tx_init(struct frct * f)
         f->rack_at   = NEVER;
         f->tlp_at    = NEVER;
         f->rtx_high  = f->isn - 1;
+        f->round_end = f->isn;
         f->probe_at  = NEVER;
         f->reo_steps = 1;
         frct_rtt_init(&f->rtt);
@@ -391,8 +392,13 @@ static void delivered(struct frct *        f,
                         f->reo_steps++;
                 return;
         }
-        if (t->ntx == 1)
+        if (t->ntx == 1) {
+                int new_round = !seq_before(s, f->round_end);
+                if (new_round)
+                        f->round_end = f->nxt;
                 frct_rtt_sample(&f->rtt, rtt, now);
+                frct_cc_rtt(&f->cc, rtt, new_round);
+        }
         if (t->xmit > f->rack_xmit || (t->xmit == f->rack_xmit &&
             seq_before(f->rack_seq, s))) {
                 f->rack_xmit = t->xmit;

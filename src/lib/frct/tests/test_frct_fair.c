@@ -89,14 +89,14 @@ int main(void)
         double sq;
         int    i;
 
-        run(1, 3000 * SIM_MS, 15000 * SIM_MS, sh);
+        run(1, 2000 * SIM_MS, 10000 * SIM_MS, sh);
         CHECK(sh[0] >= 0.85);
 
-        run(2, 8000 * SIM_MS, 30000 * SIM_MS, sh);
+        run(2, 6000 * SIM_MS, 24000 * SIM_MS, sh);
         CHECK(sh[0] >= 0.40 && sh[1] >= 0.40);
         CHECK(sh[0] + sh[1] >= 0.85);
 
-        run(3, 10000 * SIM_MS, 40000 * SIM_MS, sh);
+        run(3, 8000 * SIM_MS, 32000 * SIM_MS, sh);
         for (sum = sq = 0, i = 0; i < 3; ++i) {
                 sum += sh[i];
                 sq  += sh[i] * sh[i];
