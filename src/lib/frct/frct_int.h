@@ -20,6 +20,7 @@
 #define FRCT_ACK_DELAY 5000000ull   /* delayed ack: 5 ms */
 #define FRCT_ACK_EVERY 2            /* ack at least every 2nd packet */
 #define FRCT_ISN_PKTS  64           /* in_order: ISN on the first 64 */
+#define FRCT_SND_MIN   (256u << 10) /* bytes a writer may queue unsent */
 
 /* Serial arithmetic on 32-bit sequence numbers (RFC 1982). */
 static inline int32_t seq_diff(uint32_t a,

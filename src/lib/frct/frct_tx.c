@@ -167,7 +167,12 @@ bool frct_tx_writable(const struct frct * f,
         if (!reliable(f)) {
                 lim = f->wnd;
         } else {
-                lim = (size_t) frct_cc_cwnd(&f->cc) * f->mss;
+                /* Two windows' worth, so that acks find data to clock
+                 * out while the writer is being woken; at least
+                 * FRCT_SND_MIN; no more than the peer takes. */
+                lim = 2 * (size_t) frct_cc_cwnd(&f->cc) * f->mss;
+                if (lim < FRCT_SND_MIN)
+                        lim = FRCT_SND_MIN;
                 if ((f->flags & FRCT_F_RESCNTL) && lim > f->snd_wnd)
                         lim = f->snd_wnd;
         }
