@@ -161,7 +161,9 @@ ssize_t frct_send(struct frct * f,
                 return -EFLOWPEER;
         if (len > f->cfg.max_msg || (!f->cfg.in_order && len > f->mss))
                 return -EMSGSIZE;
-        if (len > 0 && buf == NULL)
+        if (len == 0)   /* frct_next_len would read it as none */
+                return 0;
+        if (buf == NULL)
                 return -EINVAL;
         if (!frct_tx_writable(f, len)) {
                 f->want_write = true;

@@ -485,6 +485,8 @@ static void test_piggyback(void)
         c.seed = 2;
         CHECK(frct_create(&b, &c, t) == 0);
 
+        CHECK(frct_send(a, msg, 0, t) == 0);    /* nothing to send */
+        CHECK(frct_pop(a, pkt, sizeof(pkt), t) == 0);
         CHECK(frct_send(a, msg, sizeof(msg), t) == 100);
         n = pop_one(a, pkt, t, &h);
         CHECK(n > 100 && (h.flags & FRCT_FL_ISN) && !(h.flags & FRCT_FL_ACK));
