@@ -11,6 +11,7 @@
  *  - a 16 MiB message arrives whole over a lossy channel;
  *  - flow control: a reader that stops makes the writer get -EAGAIN,
  *    memory stays bounded, and everything arrives once it reads again;
+ *    with RESCNTL cleared the receiver drops what it has no room for;
  *  - RTX cleared: a reliable flow stops retransmitting, the receiver
  *    skips what is lost and nothing stalls;
  *  - peer timeout: keepalives keep an idle flow up at no more than one
@@ -254,6 +255,38 @@ static void test_flow_control(void)
         sim_run(&s, s.now + 600000 * SIM_MS, reader_done);
         CHECK_EQ(f->rcvd, f->nmsg);
         CHECK(f->evs[0] & FRCT_EV_WRITE);
+        sim_fini(&s);
+}
+
+/* RESCNTL cleared: the sender ignores the window, the receiver drops
+ * what it has no room for (counted), its memory stays bounded, and a
+ * reliable flow still delivers everything once the reader reads. */
+static void test_no_rescntl(void)
+{
+        struct sim        s;
+        struct link       fwd = { 0 };
+        struct link       rev = { 0 };
+        struct frct_cfg   c = cfg_of(true, true, false);
+        struct flow *     f;
+        struct frct_stats b;
+
+        c.rcv_wnd = c.max_msg = 64 * 1024;
+        fwd.delay = rev.delay = 5 * SIM_MS;
+
+        sim_init(&s, 29);
+        f = sim_flow(&s, &c, &fwd, &rev);
+        CHECK(frct_set_flags(f->ep[0], FRCT_F_RTX) == 0);
+        f->nmsg = 1000;
+        f->reader_off = true;
+        sim_run(&s, s.now + 5000 * SIM_MS, NULL);
+        frct_stats(f->ep[1], &b);
+        CHECK(b.rx_bad > 0);
+        CHECK(f->max_held <= 64 * 1024);
+        CHECK_EQ(f->rcvd, 0);
+
+        f->reader_off = false;
+        sim_run(&s, s.now + 600000 * SIM_MS, reader_done);
+        CHECK_EQ(f->rcvd, f->nmsg);
         sim_fini(&s);
 }
 
@@ -593,6 +626,7 @@ int main(void)
         test_in_order();
         test_no_rtx();
         test_flow_control();
+        test_no_rescntl();
         test_reliable(0.01, 1);
         test_reliable(0.05, 2);
         test_reliable(0.10, 3);
