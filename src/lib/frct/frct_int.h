@@ -102,6 +102,10 @@ struct frct {
         struct frct_cc    cc;
         bool              in_rec;
         bool              rto_rec;
+        struct frct_cc    cc_prior;   /* before this recovery */
+        bool              undo_ok;    /* it may prove spurious */
+        uint32_t          rec_rtx;    /* retransmissions in it */
+        uint32_t          rec_spur;   /* of which proved spurious */
         uint32_t          rec_point;
         uint64_t          rack_xmit;  /* latest send time delivered */
         uint64_t          rack_rtt;

@@ -14,7 +14,9 @@
  * window (min RTT / 4, widened in steps when a retransmission proves
  * spurious: its ack came sooner than half the min RTT after it, i.e.
  * the original had arrived); a timer covers the packets not old enough
- * yet. Time rather than a count of duplicate acks, so that a path that
+ * yet. When every retransmission of a recovery proves spurious (the
+ * path reordered, it did not lose), the window reduction is undone
+ * (as Linux does on DSACK). Time rather than a count of duplicate acks, so that a path that
  * reorders (jitter) does not cost a window reduction for every packet
  * overtaken. A tail loss probe (RFC 8985 section 7) resends the last
  * packet in flight when no ack came for two smoothed RTTs, so a loss at
@@ -274,6 +276,8 @@ ssize_t frct_tx_next(struct frct *     f,
                 f->st.rtx++;
                 if (!f->rto_rec)
                         f->st.fast_rtx++;
+                if (f->in_rec)
+                        f->rec_rtx++;
         } else if (can_new(f)) {
                 s = f->nxt++;
                 t = slot(f, s);
@@ -378,8 +382,26 @@ static void rack_detect(struct frct * f,
         if (lost && !f->in_rec) {
                 f->in_rec    = true;
                 f->rec_point = f->nxt;
+                f->cc_prior  = f->cc;
+                f->undo_ok   = true;
+                f->rec_rtx   = 0;
+                f->rec_spur  = 0;
                 frct_cc_loss(&f->cc);
         }
+}
+
+/* A retransmission was not needed: if none of this recovery's were,
+ * and none waits, it was reordering: back to the window before it. */
+static void spurious(struct frct * f)
+{
+        if (!f->in_rec || !f->undo_ok)
+                return;
+        if (++f->rec_spur < f->rec_rtx || f->nlost > 0)
+                return;
+
+        f->cc      = f->cc_prior;
+        f->in_rec  = false;
+        f->undo_ok = false;
 }
 
 /* A packet got to the peer (acked or SACKed for the first time). */
@@ -395,6 +417,7 @@ static void delivered(struct frct *        f,
                  * needed. Wait longer for reordered packets. */
                 if (f->reo_steps < REO_STEPS_MAX)
                         f->reo_steps++;
+                spurious(f);
                 return;
         }
         if (t->ntx == 1) {
@@ -542,6 +565,7 @@ static void rto_fire(struct frct * f,
         }
 
         frct_cc_rto(&f->cc);
+        f->undo_ok   = false;
         f->in_rec    = true;
         f->rto_rec   = true;
         f->rec_point = f->nxt;
