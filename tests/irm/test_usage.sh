@@ -21,7 +21,7 @@ done
 "$BIN/irm" ipcp bootstrap help | grep -q 'ethertype' || fail "boot usage"
 
 # unknown words
-irm_err 1 "^irm: unknown command 'frob' \(expected one of: ipcp, bind, unbind, name, help\)$" frob
+irm_err 1 "^irm: unknown command 'frob' \(expected one of: ipcp, bind, unbind, name, layer, help\)$" frob
 irm_err 1 "unknown ipcp command 'frob' \(expected one of: create, destroy, bootstrap, enroll, connect, disconnect, list, stat\)" ipcp frob
 irm_err 1 "unknown name command 'x'" name x y
 irm_err 1 "unknown word 'frob' for ipcp create \(expected one of: name, type\)" ipcp create frob
