@@ -175,6 +175,13 @@ int   irm_bootstrap_ipcp_info(const char *                name,
 int   irm_enroll_ipcp(const char * name,
                       const char * dst);
 
+/* Project addition: irm_enroll_ipcp into the layer named layer (NULL:
+ * any, as irm_enroll_ipcp), so that a member of another layer refuses
+ * it (-EPERM) instead of handing over its own. */
+int   irm_enroll_ipcp_layer(const char * name,
+                            const char * layer,
+                            const char * dst);
+
 int   irm_connect_ipcp(const char * name,
                        const char * dst,
                        const char * component,

@@ -160,7 +160,8 @@ enum proto_type {
                                 <- T_LAYER, T_HASH_ALGO (on success),
                                    [T_INFO: the IPCP's line, on failure
                                    its one-line reason]                  */
-        M_IPCP_ENROLL,       /* -> T_IPCP_NAME, T_DST
+        M_IPCP_ENROLL,       /* -> T_IPCP_NAME, T_DST, [T_LAYER: the
+                                   layer the user named, if not dst]
                                 <- as M_IPCP_BOOTSTRAP                   */
         M_IPCP_CONNECT,      /* -> T_IPCP_NAME, T_DST, T_COMPONENT, T_QOS */
         M_IPCP_DISCONNECT,   /* -> T_IPCP_NAME, T_DST, T_COMPONENT       */
@@ -218,7 +219,7 @@ enum proto_type {
                                    on failure a one-line reason ("no
                                    such interface veth9") that the IRMd
                                    relays to the client]                */
-        M_IPCPD_ENROLL,      /* -> T_DST <- T_LAYER, T_HASH_ALGO,
+        M_IPCPD_ENROLL,      /* -> T_DST, [T_LAYER] <- T_LAYER, T_HASH_ALGO,
                                    [T_MAX_PKT], [T_INFO]                */
         M_IPCPD_CONNECT,     /* -> T_DST, T_COMPONENT, T_QOS             */
         M_IPCPD_DISCONNECT,  /* -> T_DST, T_COMPONENT                    */

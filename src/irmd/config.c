@@ -153,6 +153,8 @@ static int build_boot(struct cmd *            c,
                 msg_init(m, M_IPCP_ENROLL, 0, 0);
                 msg_put_str(m, T_IPCP_NAME, ic->name);
                 msg_put_str(m, T_DST, ic->dst);
+                if (ic->layer != NULL)
+                        msg_put_str(m, T_LAYER, ic->layer);
                 return 1;
         }
 

@@ -434,7 +434,9 @@ void ipcp_h_bootstrap(struct conn *      c,
 }
 
 /*
- * M_IPCP_ENROLL {T_IPCP_NAME, T_DST}: forwarded as M_IPCPD_ENROLL {T_DST};
+ * M_IPCP_ENROLL {T_IPCP_NAME, T_DST, [T_LAYER]}: forwarded as
+ * M_IPCPD_ENROLL {T_DST, [T_LAYER]} (the layer the user named, which a
+ * member of another layer refuses);
  * the reply's T_LAYER / T_HASH_ALGO make it operational. Errors as for
  * bootstrap; the local IPCP answers -ENOTSUP, which is relayed.
  */
@@ -445,11 +447,18 @@ void ipcp_h_enroll(struct conn *      c,
         struct msg        out;
         struct fwd *      f;
         char              dst[NAME_MAX_LEN + 1];
+        char              layer[LAYER_MAX_LEN + 1] = "";
         int               r;
 
         r = get_ipcp(m, &e);
         if (r == 0) {
                 int n = irmd_get_str(msg_body(m), T_DST, dst, NAME_MAX_LEN);
+                if (n < 0)
+                        r = n;
+        }
+        if (r == 0 && msg_has(msg_body(m), T_LAYER)) {
+                int n = irmd_get_str(msg_body(m), T_LAYER, layer,
+                                     LAYER_MAX_LEN);
                 if (n < 0)
                         r = n;
         }
@@ -459,8 +468,14 @@ void ipcp_h_enroll(struct conn *      c,
 
         msg_init(&out, M_IPCPD_ENROLL, 0, 0);
         msg_put_str(&out, T_DST, dst);
+        if (layer[0] != '\0')
+                msg_put_str(&out, T_LAYER, layer);
 
-        log_info("Enrolling IPCP %s with %s.", e->name, dst);
+        if (layer[0] != '\0')
+                log_info("Enrolling IPCP %s in layer %s with %s.", e->name,
+                         layer, dst);
+        else
+                log_info("Enrolling IPCP %s with %s.", e->name, dst);
         forward(c, m, e, &out, f, IRMD_IPCP_LONG_NS);
 }
 

@@ -418,14 +418,17 @@ OURO_API int irm_bootstrap_ipcp_info(const char *                name,
         return r;
 }
 
-OURO_API int irm_enroll_ipcp(const char * name,
-                             const char * dst)
+OURO_API int irm_enroll_ipcp_layer(const char * name,
+                                   const char * layer,
+                                   const char * dst)
 {
         int r;
 
         r = irm__check_str(name, IPCP_NAME_MAX_LEN);
         if (r == 0)
                 r = irm__check_str(dst, NAME_MAX_LEN);
+        if (r == 0 && layer != NULL)
+                r = irm__check_str(layer, LAYER_MAX_LEN);
         if (r < 0)
                 return r;
 
@@ -434,9 +437,21 @@ OURO_API int irm_enroll_ipcp(const char * name,
         if (r < 0)
                 return r;
 
+        if (layer == NULL)
+                return IRM_CALL(M_IPCP_ENROLL, IRM_TIMEO_ENROLL_MS,
+                                IRM_STR(T_IPCP_NAME, name),
+                                IRM_STR(T_DST, dst));
+
         return IRM_CALL(M_IPCP_ENROLL, IRM_TIMEO_ENROLL_MS,
                         IRM_STR(T_IPCP_NAME, name),
-                        IRM_STR(T_DST, dst));
+                        IRM_STR(T_DST, dst),
+                        IRM_STR(T_LAYER, layer));
+}
+
+OURO_API int irm_enroll_ipcp(const char * name,
+                             const char * dst)
+{
+        return irm_enroll_ipcp_layer(name, NULL, dst);
 }
 
 static int check_component(const char * c)

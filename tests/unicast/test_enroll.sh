@@ -154,6 +154,11 @@ irm name register O layer local || fail "register O"
 irm ipcp connect name O dst A component dt 2>/dev/null \
         && fail "a member of another layer connected"
 [ "$(stat A nbr.refused_layer)" = 1 ] || fail "A: refused_layer"
+out=$(irm ipcp enroll name X layer other dst A 2>&1) \
+        && fail "X enrolled into layer other through a member of net"
+echo "$out" | grep -q "enrollment of IPCP X with A failed" \
+        || fail "unclear error for another layer: $out"
+[ "$(stat A enroll.refused_layer)" = 1 ] || fail "A: enroll.refused_layer"
 irm ipcp enroll name X layer net dst A || fail "X: enroll after failure"
 
 echo "--- kill -9 C: A notices within the silence timeout"

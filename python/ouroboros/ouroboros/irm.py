@@ -212,14 +212,19 @@ def ipcp_stat(name: str) -> List[Tuple[str, int]]:
 
 
 def enroll_ipcp(name: str, dst: str,
-                type: Union[IPCPType, int, str, None] = None) -> None:
+                type: Union[IPCPType, int, str, None] = None,
+                layer: Optional[str] = None) -> None:
     """Enroll IPCP ``name`` with ``dst`` (a layer or peer name), creating
-    it (default type unicast) if needed, like ``irm ipcp enroll``."""
+    it (default type unicast) if needed, like ``irm ipcp enroll``. With
+    ``layer``, the member reached must be of that layer (a member of
+    another refuses: ``PermissionError``)."""
     _str("name", name)
     _str("dst", dst)
+    if layer is not None:
+        _str("layer", layer)
     if _find_ipcp(name) is None:
         create_ipcp(name, IPCPType.parse(type or IPCPType.UNICAST))
-    _dev.irm_enroll_ipcp(name, dst)
+    _dev.irm_enroll_ipcp(name, dst, layer)
 
 
 def connect_ipcp(name: str, dst: str, component: str = "dt",

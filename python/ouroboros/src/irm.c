@@ -299,7 +299,22 @@ static PyObject * irm_ipcp_stat_f(PyObject * mod,
         return list_of(l, n, sizeof(*l), stat_tuple);
 }
 
-TWO_STR_CALL(irm_enroll_ipcp, "enroll_ipcp")
+/* irm_enroll_ipcp(name, dst, layer or None) */
+static PyObject * irm_enroll_ipcp_f(PyObject * mod,
+                                    PyObject * args)
+{
+        const char * name;
+        const char * dst;
+        const char * layer;
+        int          r;
+
+        if (!PyArg_ParseTuple(args, "ssz:enroll_ipcp", &name, &dst, &layer))
+                return NULL;
+        Py_BEGIN_ALLOW_THREADS
+        r = irm_enroll_ipcp_layer(name, layer, dst);
+        Py_END_ALLOW_THREADS
+        return ret_int(mod, r, "enroll_ipcp");
+}
 
 static PyObject * irm_connect_ipcp_f(PyObject * mod,
                                      PyObject * args)
@@ -468,7 +483,7 @@ PyMethodDef ouro_irm_methods[] = {
         { "irm_ipcp_stat", irm_ipcp_stat_f, METH_VARARGS,
           "irm_ipcp_stat(name) -> [(counter, value)]" },
         { "irm_enroll_ipcp", irm_enroll_ipcp_f, METH_VARARGS,
-          "irm_enroll_ipcp(name, dst)" },
+          "irm_enroll_ipcp(name, dst, layer or None)" },
         { "irm_connect_ipcp", irm_connect_ipcp_f, METH_VARARGS,
           "irm_connect_ipcp(name, dst, component, qos)" },
         { "irm_disconnect_ipcp", irm_disconnect_ipcp_f, METH_VARARGS,

@@ -69,8 +69,18 @@ int bc_lower_cb(void *                    arg,
                 return -EPROTO;
         }
 
-        if (strcmp(req->comp, BC_COMP_ENROLL) == 0)
+        if (strcmp(req->comp, BC_COMP_ENROLL) == 0) {
+                /* An enrollee names the layer it asked for, if any. */
+                if (req->layer[0] != '\0' &&
+                    strcmp(req->layer, bc.conf.layer) != 0) {
+                        ++bc.c[C_REFUSED_LAYER];
+                        log_warn("Enrollment of %s into layer '%s' "
+                                 "refused: this is layer '%s'.", req->name,
+                                 req->layer, bc.conf.layer);
+                        return -EPERM;
+                }
                 return bc_accept_enroll(fd, req);
+        }
 
         if (strcmp(req->comp, BC_COMP_DT) != 0) {
                 ++bc.c[C_REFUSED_COMP];

@@ -256,6 +256,10 @@ int bc_enroll(const char *         dst,
         memset(&req, 0, sizeof(req));
         req.proto = BC_VERSION;
         snprintf(req.comp, sizeof(req.comp), BC_COMP_ENROLL);
+        /* The layer the user named, if any: a member of another one
+         * refuses (-EPERM). */
+        if (ipcp_req_layer(req.layer, sizeof(req.layer)) < 0)
+                req.layer[0] = '\0';
 
         err = ipcp_lower_connect(dst, NULL, BC_CONNECT_MS, &req,
                                  enr_conn_cb, NULL);

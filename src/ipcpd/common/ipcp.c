@@ -225,6 +225,19 @@ ipcp_tok_t ipcp_req_tok(void)
         return ip.in->id;
 }
 
+int ipcp_req_layer(char * buf,
+                   size_t len)
+{
+        int r;
+
+        if (ip.in == NULL || ip.in->type != M_IPCPD_ENROLL || len == 0)
+                return -ENOENT;
+
+        r = msg_get_str(msg_body(ip.in), T_LAYER, buf, len - 1);
+
+        return r < 0 ? r : 0;
+}
+
 int ipcp_answer(ipcp_tok_t tok,
                 int        res)
 {

@@ -156,6 +156,13 @@ int          ipcp_answer(ipcp_tok_t tok,
  * the tok for an op that returns IPCP_LATER and has none (enroll). */
 ipcp_tok_t   ipcp_req_tok(void);
 
+/* Inside the enroll op: the layer the user named (`irm ipcp enroll ...
+ * layer L dst D`), so that a member of another layer can refuse: 0 with
+ * it in buf (len bytes with the NUL), -ENOENT when none was named (the
+ * classic request: dst only), -ENAMETOOLONG. */
+int          ipcp_req_layer(char * buf,
+                            size_t len);
+
 /* ipcp_answer with the fields of an op's answer: on success the body
  * of extra (may be NULL; fields the op would have added to rep), and
  * for bootstrap / enroll the layer's report at (may be NULL; T_INFO

@@ -377,6 +377,10 @@ int enroll_op(const char *         dst,
         memset(&req, 0, sizeof(req));
         req.proto = ENR_VERSION;
         snprintf(req.comp, sizeof(req.comp), "enroll");
+        /* The layer the user named, if any: a member of another one
+         * refuses (-EPERM) instead of handing over its own. */
+        if (ipcp_req_layer(req.layer, sizeof(req.layer)) < 0)
+                req.layer[0] = '\0';
 
         err = ipcp_lower_connect(dst, NULL, ENR_CONNECT_MS, &req,
                                  enr_conn_cb, NULL);

@@ -232,7 +232,7 @@ static int run_enroll(const struct irm_cmd * cmd)
                 return unsupported(cmd, IPCP_CMD_ENROLL, info.type);
         }
 
-        r = irm_enroll_ipcp(cmd->name, cmd->dst);
+        r = irm_enroll_ipcp_layer(cmd->name, cmd->layer, cmd->dst);
         if (r == -ENOTSUP)
                 return unsupported(cmd, IPCP_CMD_ENROLL, info.type);
         if (r == -EIPCPSTATE) {
