@@ -162,14 +162,8 @@ ssize_t fc_open(struct ft_flow * f,
         return r;
 }
 
-void fc_stats(const struct ft_flow *   f,
-              struct flow_crypt_stat * st)
+void fc_stats(const struct ft_flow * f,
+              struct crypt_stats *   st)
 {
-        struct crypt_stats cs;
-
-        crypt_stats(f->cf, &cs);
-        st->tx_pkts   = cs.tx_pkts;
-        st->rx_pkts   = cs.rx_pkts;
-        st->rx_bad    = cs.rx_bad;
-        st->rx_replay = cs.rx_replay;
+        crypt_stats(f->cf, st);
 }

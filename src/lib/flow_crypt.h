@@ -23,6 +23,7 @@
 #define OUROBOROS_LIB_FLOW_CRYPT_H
 
 #include "flow_table.h"
+#include "common/crypt.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -78,16 +79,9 @@ ssize_t fc_open(struct ft_flow * f,
                 void *           out,
                 size_t           cap);
 
-/* What fccntl(fd, FLOWGCRYPTSTAT, struct flow_crypt_stat *) reports on
- * an encrypted flow (all zero on a clear one). */
-struct flow_crypt_stat {
-        uint64_t tx_pkts;   /* packets sealed (retransmissions included) */
-        uint64_t rx_pkts;   /* packets opened                            */
-        uint64_t rx_bad;    /* dropped: tampered, truncated, forged      */
-        uint64_t rx_replay; /* dropped: replayed                         */
-};
-
-void    fc_stats(const struct ft_flow *   f,
-                 struct flow_crypt_stat * st);
+/* The flow's encryption counters (common/crypt.h: struct crypt_stats;
+ * all zero on a clear flow), for fccntl(fd, FLOWGCRYPTST, ...). */
+void    fc_stats(const struct ft_flow * f,
+                 struct crypt_stats *   st);
 
 #endif /* OUROBOROS_LIB_FLOW_CRYPT_H */
