@@ -1,0 +1,429 @@
+/*
+ * Ouroboros - FRCT, the state machine of one flow (frct.h): creation,
+ * flags, what a packet received does, which packet goes out next, the
+ * timers (peer timeout, keepalives) and the statistics. Sending is in
+ * frct_tx.c, receiving in frct_rx.c, the wire format in frct_wire.c.
+ *
+ * Congestion control of reliable flows: CUBIC (RFC 9438, frct_cc.c),
+ * with RACK-style loss detection over SACK (frct_tx.c).
+ * Why CUBIC: a reliable flow must share a link fairly with kernel TCP,
+ * which on Linux is CUBIC (the namespaces' TCP is pinned to it), and
+ * with another reliable flow. The same growth curve, back-off (beta 0.7)
+ * and Reno-friendly region give the same response to the same losses,
+ * so two such flows, or one and a TCP flow, converge to equal shares;
+ * fast convergence makes an established flow give way to a new one.
+ * NewReno would get less than its share next to CUBIC on paths with a
+ * large bandwidth-delay product. Loss-based, so a sender backs off when
+ * a drop-tail queue overflows (a sender that ignores loss would starve
+ * TCP). At 5% random loss the window stays a few packets but does not
+ * collapse: SACK and RACK repair several losses per round trip without a
+ * timeout, one window reduction per round trip with losses (not one per
+ * loss), and the retransmission timeout backs off only while nothing
+ * gets through.
+ *
+ * Peer timeout: any valid packet from the peer proves it alive. While
+ * this end sends nothing for peer_timeout / 4 it sends a keepalive (on
+ * a reliable flow the peer acks it, which doubles as the zero window
+ * probe); after peer_timeout of silence FRCT_EV_PEER is raised once and
+ * the flow is finished.
+ */
+#include "frct_int.h"
+
+#include <ouroboros/errno.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FLAGS_ALL (FRCT_F_RTX | FRCT_F_RESCNTL | FRCT_F_LINGER)
+#define MS        1000000ull
+
+static uint64_t mix(uint64_t x)   /* splitmix64's finaliser */
+{
+        x += 0x9e3779b97f4a7c15ull;
+        x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+        x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+
+        return x ^ (x >> 31);
+}
+
+/* Header bytes of this flow's data packets, CRC trailer included. */
+static size_t data_hdr(const struct frct_cfg * c)
+{
+        size_t n = c->reliable ? FRCT_HDR_MAX : c->in_order ? 9 : 1;
+
+        return n + (c->crc ? FRCT_CRC_LEN : 0);
+}
+
+int frct_create(struct frct **          fp,
+                const struct frct_cfg * cfg,
+                uint64_t                now)
+{
+        struct frct * f;
+
+        if (fp == NULL || cfg == NULL || cfg->max_msg == 0 ||
+            cfg->rcv_wnd == 0 || cfg->mtu <= data_hdr(cfg) ||
+            (cfg->flags & ~FLAGS_ALL))
+                return -EINVAL;
+
+        f = calloc(1, sizeof(*f));
+        if (f == NULL)
+                return -ENOMEM;
+
+        f->cfg = *cfg;
+        if (f->cfg.reliable)
+                f->cfg.in_order = true;
+        f->flags   = cfg->flags & (f->cfg.reliable ? FLAGS_ALL :
+                                   (uint16_t) ~FRCT_F_RTX);
+        f->mss     = cfg->mtu - data_hdr(&f->cfg);
+        f->wnd     = cfg->rcv_wnd > cfg->max_msg ? cfg->rcv_wnd :
+                cfg->max_msg;
+        f->isn     = (uint32_t) mix(cfg->seed);
+        f->last_rx = now;
+        f->last_tx = now;
+
+        if (frct_tx_init(f) < 0) {
+                free(f);
+                return -ENOMEM;
+        }
+        if (frct_rx_init(f) < 0) {
+                frct_tx_fini(f);
+                free(f);
+                return -ENOMEM;
+        }
+
+        *fp = f;
+
+        return 0;
+}
+
+void frct_destroy(struct frct * f)
+{
+        if (f == NULL)
+                return;
+
+        frct_tx_fini(f);
+        frct_rx_fini(f);
+        free(f);
+}
+
+int frct_set_flags(struct frct * f,
+                   uint16_t      flags)
+{
+        if (flags & ~FLAGS_ALL)
+                return -EINVAL;
+        if ((flags & FRCT_F_RTX) && !f->cfg.reliable)
+                return -EINVAL;
+
+        f->flags = flags;
+        if (f->cfg.reliable)
+                frct_tx_set_rtx(f, flags & FRCT_F_RTX);
+
+        return 0;
+}
+
+uint16_t frct_flags(const struct frct * f)
+{
+        return f->flags;
+}
+
+bool frct_writable(const struct frct * f,
+                   size_t              len)
+{
+        if (f->gone || len > f->cfg.max_msg ||
+            (!f->cfg.in_order && len > f->mss))
+                return false;
+
+        return frct_tx_writable(f, len);
+}
+
+ssize_t frct_send(struct frct * f,
+                  const void *  buf,
+                  size_t        len,
+                  uint64_t      now)
+{
+        (void) now;
+
+        if (f->gone)
+                return -EFLOWPEER;
+        if (len > f->cfg.max_msg || (!f->cfg.in_order && len > f->mss))
+                return -EMSGSIZE;
+        if (len > 0 && buf == NULL)
+                return -EINVAL;
+        if (!frct_tx_writable(f, len)) {
+                f->want_write = true;
+                f->want_len   = len;
+                return -EAGAIN;
+        }
+
+        return frct_tx_send(f, buf, len);
+}
+
+static bool has_ack(const struct frct * f)
+{
+        return f->cfg.reliable && f->synced;
+}
+
+/* Builds the next packet's header in h, its payload at pay: the
+ * payload's length, -EAGAIN when nothing is due. */
+static ssize_t next_pkt(struct frct *     f,
+                        struct frct_hdr * h,
+                        uint8_t *         pay,
+                        size_t            cap,
+                        uint64_t          now)
+{
+        ssize_t n;
+
+        memset(h, 0, sizeof(*h));
+        if (f->skip_now) {
+                f->skip_now = false;
+                h->flags = FRCT_SKIP | FRCT_FL_SEQ;
+                h->seq   = f->skip_seq;
+                n = 0;
+        } else {
+                n = frct_tx_next(f, h, pay, cap, now);
+                if (n == -EAGAIN && f->ack_now && has_ack(f))
+                        h->flags = FRCT_ACK;
+                else if (n == -EAGAIN && f->ka_now)
+                        h->flags = FRCT_KA;
+                else if (n < 0)
+                        return n;
+                if (n < 0)
+                        n = 0;
+        }
+
+        if (has_ack(f))
+                frct_rx_fill_ack(f, h);
+        if (f->cfg.crc)
+                h->flags |= FRCT_FL_CRC;
+
+        return n;
+}
+
+ssize_t frct_pop(struct frct * f,
+                 uint8_t *     buf,
+                 size_t        cap,
+                 uint64_t      now)
+{
+        struct frct_hdr h;
+        size_t          hmax = f->cfg.mtu - f->mss -
+                (f->cfg.crc ? FRCT_CRC_LEN : 0);
+        ssize_t         n;
+        ssize_t         hl;
+
+        if (f->gone)
+                return 0;
+        if (buf == NULL || cap < f->cfg.mtu)
+                return -EINVAL;
+
+        if (f->ack_at <= now) {
+                f->ack_now = has_ack(f);
+                f->ack_at  = NEVER;
+        }
+
+        n = next_pkt(f, &h, buf + hmax, f->mss, now);
+        if (n == -EAGAIN) {
+                f->ack_now = false;
+                f->ka_now  = false;
+                return 0;
+        }
+        if (n < 0)
+                return n;
+
+        hl = frct_hdr_put(buf, hmax, &h);
+        if (hl < 0)
+                return hl;
+        if (n > 0)
+                memmove(buf + hl, buf + hmax, (size_t) n);
+        n += hl;
+        if (f->cfg.crc)
+                n = (ssize_t) frct_crc_put(buf, (size_t) n);
+
+        if (h.flags & FRCT_FL_ACK) {
+                f->ack_now = false;
+                f->ack_at  = NEVER;
+                f->unacked = 0;
+        }
+        if (frct_hdr_type(&h) == FRCT_KA)
+                f->st.ka_tx++;
+        f->ka_now  = false;
+        f->last_tx = now;
+        f->st.tx_pkts++;
+        f->st.tx_bytes += (uint64_t) n;
+
+        return n;
+}
+
+static int check_flags(const struct frct *     f,
+                       const struct frct_hdr * h)
+{
+        bool crc = h->flags & FRCT_FL_CRC;
+
+        if (crc != f->cfg.crc)
+                return -EBADMSG;
+        if ((h->flags & FRCT_FL_ACK) && !f->cfg.reliable)
+                return -EBADMSG;
+        if (frct_hdr_type(h) == FRCT_SKIP && !f->cfg.reliable)
+                return -EBADMSG;
+
+        return 0;
+}
+
+static int take(struct frct *           f,
+                const struct frct_hdr * h,
+                const uint8_t *         pay,
+                size_t                  plen,
+                uint64_t                now)
+{
+        if ((h->flags & FRCT_FL_ACK) && frct_tx_ack(f, h, now) < 0)
+                return -EBADMSG;
+
+        switch (frct_hdr_type(h)) {
+        case FRCT_DATA:
+                return frct_rx_data(f, h, pay, plen, now);
+        case FRCT_KA:
+                f->st.ka_rx++;
+                f->ack_now = has_ack(f);
+                return 0;
+        case FRCT_SKIP:
+                return frct_rx_skip(f, h);
+        default:
+                return 0;
+        }
+}
+
+int frct_rcv(struct frct *   f,
+             const uint8_t * pkt,
+             size_t          len,
+             uint64_t        now)
+{
+        struct frct_hdr h;
+        size_t          off;
+        size_t          plen;
+        int             r;
+
+        if (f->gone)
+                return 0;
+        if (pkt == NULL)
+                return -EINVAL;
+
+        if (frct_parse(pkt, len, &h, &off, &plen) < 0 ||
+            check_flags(f, &h) < 0) {
+                f->st.rx_bad++;
+                return -EBADMSG;
+        }
+
+        r = take(f, &h, pkt + off, plen, now);
+        if (r == -EBADMSG)
+                f->st.rx_bad++;
+        if (r < 0)
+                return r;
+
+        f->st.rx_pkts++;
+        if (now > f->last_rx)
+                f->last_rx = now;
+        if (f->want_write && frct_tx_writable(f, f->want_len)) {
+                f->want_write = false;
+                f->ev |= FRCT_EV_WRITE;
+        }
+
+        return 0;
+}
+
+ssize_t frct_next_len(const struct frct * f)
+{
+        if (f->gone)
+                return -EFLOWPEER;
+
+        return frct_rx_next_len(f);
+}
+
+ssize_t frct_read(struct frct * f,
+                  void *        buf,
+                  size_t        cap,
+                  uint64_t      now)
+{
+        if (f->gone)
+                return -EFLOWPEER;
+        if (buf == NULL && cap > 0)
+                return -EINVAL;
+
+        return frct_rx_read(f, buf, cap, now);
+}
+
+static uint64_t min64(uint64_t a,
+                      uint64_t b)
+{
+        return a < b ? a : b;
+}
+
+uint64_t frct_deadline(const struct frct * f)
+{
+        uint64_t d;
+        uint64_t to = f->cfg.peer_timeout_ms * MS;
+
+        if (f->gone)
+                return NEVER;
+        if (f->ev != 0)
+                return 0;
+
+        d = min64(frct_tx_deadline(f), frct_rx_deadline(f));
+        if (to > 0) {
+                d = min64(d, f->last_rx + to);
+                d = min64(d, f->last_tx + to / 4);
+        }
+
+        return d;
+}
+
+int frct_tick(struct frct * f,
+              uint64_t      now)
+{
+        uint64_t to = f->cfg.peer_timeout_ms * MS;
+        int      ev;
+
+        if (f->gone)
+                return 0;
+
+        if (to > 0 && now >= f->last_rx + to) {
+                f->gone = true;
+                f->ev   = 0;
+                return FRCT_EV_PEER;
+        }
+
+        frct_tx_tick(f, now);
+        frct_rx_tick(f, now);
+
+        if (to > 0 && now >= f->last_tx + to / 4)
+                f->ka_now = true;
+        if (f->want_write && frct_tx_writable(f, f->want_len)) {
+                f->want_write = false;
+                f->ev |= FRCT_EV_WRITE;
+        }
+
+        ev    = f->ev;
+        f->ev = 0;
+
+        return ev;
+}
+
+bool frct_flushed(const struct frct * f)
+{
+        return !f->cfg.reliable || f->una == f->end;
+}
+
+bool frct_peer_gone(const struct frct * f)
+{
+        return f->gone;
+}
+
+void frct_stats(const struct frct * f,
+                struct frct_stats * st)
+{
+        *st = f->st;
+        st->srtt_us = (uint32_t) (f->rtt.srtt / 1000);
+        st->rto_us  = (uint32_t) (frct_rtt_rto(&f->rtt, f->backoff) / 1000);
+        st->cwnd    = f->cfg.reliable ? frct_cc_cwnd(&f->cc) : 0;
+        st->snd_wnd = f->snd_wnd > f->flight ?
+                (uint32_t) (f->snd_wnd - f->flight) : 0;
+}

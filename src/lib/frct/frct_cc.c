@@ -1,0 +1,118 @@
+/*
+ * Ouroboros - FRCT congestion control: CUBIC as RFC 9438 describes it
+ * (C = 0.4, beta = 0.7, fast convergence, the Reno-friendly estimate),
+ * with slow start below ssthresh. The window is in packets.
+ *   W_cubic(t) = C (t - K)^3 + W_max,   K = cbrt(W_max (1 - beta) / C)
+ * where t is the time since the last reduction. Growth in one ack is
+ * at most half the window (RFC 9438 4.2: target within 1.5 cwnd).
+ */
+#include "frct_cc.h"
+
+#include <math.h>
+
+#define C_CUBIC  0.4
+#define BETA     0.7
+#define ALPHA    (3.0 * (1.0 - BETA) / (1.0 + BETA))
+
+void frct_cc_init(struct frct_cc * cc)
+{
+        cc->cwnd     = FRCT_CWND_INIT;
+        cc->ssthresh = FRCT_CWND_MAX;
+        cc->w_max    = 0;
+        cc->k        = 0;
+        cc->origin   = 0;
+        cc->w_est    = 0;
+        cc->epoch    = 0;
+}
+
+static void avoid(struct frct_cc * cc,
+                  uint32_t         acked,
+                  uint64_t         now,
+                  uint64_t         min_rtt)
+{
+        double t;
+        double target;
+
+        if (cc->epoch == 0) {
+                cc->epoch = now ? now : 1;
+                if (cc->cwnd < cc->w_max) {
+                        cc->k = cbrt((cc->w_max - cc->cwnd) / C_CUBIC);
+                        cc->origin = cc->w_max;
+                } else {
+                        cc->k = 0;
+                        cc->origin = cc->cwnd;
+                }
+                cc->w_est = cc->cwnd;
+        }
+
+        t = (double) (now - cc->epoch + min_rtt) / 1e9;
+        target = cc->origin + C_CUBIC * pow(t - cc->k, 3);
+        if (target > 1.5 * cc->cwnd)
+                target = 1.5 * cc->cwnd;
+
+        cc->w_est += ALPHA * acked / cc->cwnd;
+
+        if (target > cc->cwnd)
+                cc->cwnd += (target - cc->cwnd) * acked / cc->cwnd;
+        else
+                cc->cwnd += 0.01 * acked / cc->cwnd;
+
+        if (cc->w_est > cc->cwnd)
+                cc->cwnd = cc->w_est;
+}
+
+void frct_cc_ack(struct frct_cc * cc,
+                 uint32_t         acked,
+                 uint64_t         now,
+                 uint64_t         min_rtt)
+{
+        if (cc->cwnd < cc->ssthresh) {
+                double room = cc->ssthresh - cc->cwnd;
+                if (acked <= room) {
+                        cc->cwnd += acked;
+                        acked = 0;
+                } else {
+                        cc->cwnd = cc->ssthresh;
+                        acked -= (uint32_t) room;
+                }
+        }
+
+        if (acked > 0)
+                avoid(cc, acked, now, min_rtt);
+
+        if (cc->cwnd > FRCT_CWND_MAX)
+                cc->cwnd = FRCT_CWND_MAX;
+}
+
+static void reduce(struct frct_cc * cc)
+{
+        /* Fast convergence: give way to a newer flow. */
+        if (cc->cwnd < cc->w_max)
+                cc->w_max = cc->cwnd * (1.0 + BETA) / 2.0;
+        else
+                cc->w_max = cc->cwnd;
+
+        cc->ssthresh = cc->cwnd * BETA;
+        if (cc->ssthresh < 2)
+                cc->ssthresh = 2;
+        cc->epoch = 0;
+}
+
+void frct_cc_loss(struct frct_cc * cc)
+{
+        reduce(cc);
+        cc->cwnd = cc->ssthresh;
+}
+
+void frct_cc_rto(struct frct_cc * cc)
+{
+        reduce(cc);
+        cc->cwnd = 1;
+}
+
+uint32_t frct_cc_cwnd(const struct frct_cc * cc)
+{
+        uint32_t w = (uint32_t) cc->cwnd;
+
+        return w < 1 ? 1 : w;
+}

@@ -1,0 +1,40 @@
+/*
+ * Ouroboros - FRCT congestion control of reliable flows: CUBIC (RFC
+ * 9438) with its Reno-friendly region, counted in packets. Why CUBIC:
+ * top of frct.c.
+ */
+#ifndef OUROBOROS_LIB_FRCT_CC_H
+#define OUROBOROS_LIB_FRCT_CC_H
+
+#include <stdint.h>
+
+#define FRCT_CWND_INIT  10       /* RFC 6928 */
+#define FRCT_CWND_MAX   16384    /* packets; below the sequence window */
+
+struct frct_cc {
+        double   cwnd;
+        double   ssthresh;
+        double   w_max;      /* window before the last reduction */
+        double   k;          /* time (s) to grow back to w_max */
+        double   origin;
+        double   w_est;      /* Reno-friendly estimate */
+        uint64_t epoch;      /* start of this avoidance epoch, 0 none */
+};
+
+void     frct_cc_init(struct frct_cc * cc);
+
+/* acked packets newly delivered at now; min_rtt in ns (0 unknown). */
+void     frct_cc_ack(struct frct_cc * cc,
+                     uint32_t         acked,
+                     uint64_t         now,
+                     uint64_t         min_rtt);
+
+/* A loss found by SACK or reordering: one reduction per episode. */
+void     frct_cc_loss(struct frct_cc * cc);
+
+/* A retransmission timeout: back to one packet, slow start. */
+void     frct_cc_rto(struct frct_cc * cc);
+
+uint32_t frct_cc_cwnd(const struct frct_cc * cc);
+
+#endif /* OUROBOROS_LIB_FRCT_CC_H */
