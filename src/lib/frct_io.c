@@ -347,10 +347,11 @@ ssize_t frf_write(struct ft_flow *        f,
                 pthread_mutex_unlock(&r->lock);
 
                 if (n != -EAGAIN) {
-                        if (n < 0)
-                                return n;
-                        ret = frf_flush(f, nonblock, abstime);
-                        return ret < 0 ? ret : n;
+                        /* Taken: a flow that goes down meanwhile is
+                         * the next call's to report. */
+                        if (n >= 0)
+                                frf_flush(f, nonblock, abstime);
+                        return n;
                 }
 
                 ret = frf_flush(f, true, NULL);
