@@ -5,6 +5,7 @@
  */
 #include "flow_table.h"
 #include "frct_flow.h"
+#include "local_msg.h"
 
 #include "common/api.h"
 #include "common/timeutil.h"
@@ -165,7 +166,8 @@ static int do_cmd(struct ft_flow * f,
                 p = va_arg(ap, size_t *);
                 if (p == NULL)
                         return -EINVAL;
-                *(size_t *) p = flow_shm_rxqlen(f->shm);
+                *(size_t *) p = f->fr != NULL ? frf_rxqlen(f) :
+                        flow_shm_rxqlen(f->shm) + lmsg_pending(f);
                 return 0;
         case FLOWGTXQLEN:
                 p = va_arg(ap, size_t *);

@@ -415,6 +415,17 @@ size_t frf_max_write(const struct ft_flow * f)
         return r->max_msg;
 }
 
+size_t frf_rxqlen(const struct ft_flow * f)
+{
+        const struct frf * r = f->fr;
+        size_t             q = flow_shm_rxqlen(f->shm);
+
+        if (r->raw)
+                return q + r->pend;
+
+        return q + (atomic_load(&r->ready) || r->msg_len > 0);
+}
+
 size_t ft_max_write(const struct ft_flow * f)
 {
         if (f->fr != NULL)

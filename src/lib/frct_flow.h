@@ -87,6 +87,10 @@ bool     frf_readable(const struct ft_flow * f);
 #define FRF_LINGER_MS 10000
 void     frf_linger(struct ft_flow * f);
 
+/* FLOWGRXQLEN: the ring's packets, and one for a message (or a
+ * packet) the library holds, partly read or not. */
+size_t   frf_rxqlen(const struct ft_flow * f);
+
 /* The largest flow_write on an FRCT flow. */
 size_t   frf_max_write(const struct ft_flow * f);
 
