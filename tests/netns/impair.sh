@@ -16,12 +16,15 @@
 #
 #   imp_setup WIREFILTER-ARGS...   build it all; the receivers run in b:
 #                                  xfer recv bound to "xf" (log
-#                                  $NN_DIR/b/xf.log), tcprecv on port
+#                                  $NN_DIR/b/xf.log, pid IMP_RECV_PID),
+#                                  tcprecv on port
 #                                  5001 ($NN_DIR/b/tcp.log)
 #   imp_filter WIREFILTER-ARGS...  replace the wirefilter (new impairment)
 #   imp_cut / imp_restore          stop the wirefilter (the link is cut:
 #                                  nothing passes) / start it again
-#   imp_send ARGS...               xfer send xf ARGS in a (its output)
+#   imp_send ARGS...               xfer send xf ARGS in a (its output;
+#                                  not in a subshell: it notes where
+#                                  the receiver's log stands)
 #   imp_result                     the receiver's RESULT line for the
 #                                  last transfer (waits up to 30 s)
 #   imp_tcp ARGS...                tcpsend 10.201.0.2 5001 ARGS in a
@@ -53,6 +56,7 @@ imp_setup() {
         nn_irm b ipcp bootstrap type eth-dix name lyr layer imp dev tpb
         nn_irm b name register xf layer imp
         nn_bg b "$XF" recv >"$NN_DIR/b/xf.log" 2>&1
+        IMP_RECV_PID=$LAST_PID
         nn_bind b "$LAST_PID" xf
         nn_wait_line "$NN_DIR/b/xf.log" READY || fail "xfer recv"
         nn_bg b "$XF" tcprecv 5001 >"$NN_DIR/b/tcp.log" 2>&1
