@@ -39,6 +39,8 @@ hold() {
         sleep 1 # keepalives flowing both ways
 }
 ev_ms() { awk -v e="$1" '$1 == "EVENT" && $2 == e { print $3; exit }' "$HOLD_LOG"; }
+# the events of HOLD_LOG, in ms after $1
+events() { awk -v t="$1" '$1 == "EVENT" { $3 = ($3 - t) " ms after"; print; next } { print }' "$HOLD_LOG"; }
 within() { # what t0 t lo hi
         local d=$(( $3 - $2 ))
         echo "$1: $d ms (bound $4..$5 ms)"
@@ -54,7 +56,7 @@ kill -STOP "$XPID"
 wait "$HOLD_PID"
 rc=$?
 kill -CONT "$XPID"
-cat "$HOLD_LOG"
+events "$t0"
 [ $rc = 0 ] || fail "SIGSTOP: no FLOW_PEER, or no -EFLOWPEER after it (exit $rc)"
 within "SIGSTOP -> FLOW_PEER" "$t0" "$(ev_ms PEER)" 1000 $((2000 + SLACK))
 
@@ -64,7 +66,7 @@ t0=$(date +%s%3N)
 imp_cut
 wait "$HOLD_PID"
 rc=$?
-cat "$HOLD_LOG"
+events "$t0"
 [ $rc = 0 ] || fail "cut: no FLOW_PEER, or no -EFLOWPEER after it (exit $rc)"
 down=$(ev_ms DOWN)
 peer=$(ev_ms PEER)
@@ -76,12 +78,13 @@ imp_restore
 
 # 3. the link comes back in time: no FLOW_PEER
 hold back xf2 -T 8000 -q rel -w 14
+t0=$(date +%s%3N)
 imp_cut
 nn_wait_line "$HOLD_LOG" "^EVENT DOWN" 10 || fail "flap: no FLOW_DOWN: $(cat "$HOLD_LOG")"
 imp_restore
 wait "$HOLD_PID"
 rc=$?
-cat "$HOLD_LOG"
+events "$t0"
 grep -q "^EVENT PEER" "$HOLD_LOG" && fail "flap: FLOW_PEER although the link came back"
 grep -q "^EVENT UP" "$HOLD_LOG" || fail "flap: no FLOW_UP after the link came back"
 [ $rc = 3 ] || fail "flap: xfer hold exited $rc"
