@@ -17,7 +17,7 @@
  *   xfer send NAME [-b BYTES] [-d SECS] [-m MSG] [-q rel|ord|raw] [-e]
  *              [-T MS] [-S SEED] [-i USEC]
  *       Allocate a flow (rel: loss 0, in order; ord: in order, not
- *       reliable; raw) with cypher_s 256 if -e and peer timeout MS (-T,
+ *       reliable, max_gap 200 ms; raw) with cypher_s 256 if -e and peer timeout MS (-T,
  *       default 120000), write BYTES (default 10 MB) or for SECS in
  *       messages of MSG bytes (default 8000; 16777216 for one 16 MiB
  *       message; -i: USEC between messages), then END. -S 0: the bytes are the text
@@ -148,8 +148,10 @@ static void qos_of(qosspec_t * qs,
 {
         if (strcmp(q, "rel") == 0)
                 *qs = qos_data;
-        else if (strcmp(q, "ord") == 0)
+        else if (strcmp(q, "ord") == 0) {
                 *qs = qos_best_effort;
+                qs->max_gap = 200; /* skip a lost packet after 200 ms */
+        }
         else
                 *qs = qos_raw;
         qs->cypher_s = crypt ? 256 : 0;
@@ -365,6 +367,8 @@ static int do_send(const char * name,
                 if (!rel)
                         nanosleep(&(struct timespec) { 0, 50000000 }, NULL);
         }
+        if (!rel) /* no linger: what is on the way needs time to land */
+                nanosleep(&(struct timespec) { 2, 0 }, NULL);
         printf("SENT msgs %u bytes %llu ms %lld mbps %.2f\n", seq,
                (unsigned long long) bytes, (long long) (t1 - t0),
                t1 > t0 ? bytes * 8.0 / 1000.0 / (double) (t1 - t0) : 0.0);
