@@ -4,7 +4,8 @@
  * timers (peer timeout, keepalives) and the statistics. Sending is in
  * frct_tx.c, receiving in frct_rx.c, the wire format in frct_wire.c.
  *
- * Congestion control of reliable flows: CUBIC (RFC 9438, frct_cc.c),
+ * Congestion control of reliable flows: CUBIC (RFC 9438, frct_cc.c;
+ * slow start ends early when the RTT grows, HyStart++ RFC 9406),
  * with RACK-style loss detection over SACK (frct_tx.c).
  * Why CUBIC: a reliable flow must share a link fairly with kernel TCP,
  * which on Linux is CUBIC (the namespaces' TCP is pinned to it), and
@@ -20,6 +21,18 @@
  * timeout, one window reduction per round trip with losses (not one per
  * loss), and the retransmission timeout backs off only while nothing
  * gets through.
+ *
+ * Flags (FRCTSFLAGS), what each does here:
+ *   RTX      reliable flows only: lost packets are sent again. Cleared,
+ *            they are given up and a SKIP packet tells the receiver not
+ *            to wait for them (in order, best effort, still acked and
+ *            congestion controlled); set again, later losses are resent.
+ *   RESCNTL  the sender keeps to the receiver's window. Cleared, it
+ *            sends as congestion control lets it; the receiver still
+ *            drops what goes beyond its memory (and a reliable flow
+ *            resends it).
+ *   LINGER   nothing here: frct_flushed says whether everything sent is
+ *            acked, the library decides whether to wait for it.
  *
  * Peer timeout: any valid packet from the peer proves it alive. While
  * this end sends nothing for peer_timeout / 4 it sends a keepalive (on
@@ -148,7 +161,9 @@ ssize_t frct_send(struct frct * f,
                 return -EFLOWPEER;
         if (len > f->cfg.max_msg || (!f->cfg.in_order && len > f->mss))
                 return -EMSGSIZE;
-        if (len > 0 && buf == NULL)
+        if (len == 0)   /* frct_next_len would read it as none */
+                return 0;
+        if (buf == NULL)
                 return -EINVAL;
         if (!frct_tx_writable(f, len)) {
                 f->want_write = true;

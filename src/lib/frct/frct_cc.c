@@ -10,6 +10,11 @@
 
 #include <math.h>
 
+#define HS_MIN_SAMPLES 8
+#define HS_ETA_MIN     4000000ull    /* 4 ms */
+#define HS_ETA_MAX    16000000ull    /* 16 ms */
+#define HS_LOW_CWND    16
+
 #define C_CUBIC  0.4
 #define BETA     0.7
 #define ALPHA    (3.0 * (1.0 - BETA) / (1.0 + BETA))
@@ -23,6 +28,42 @@ void frct_cc_init(struct frct_cc * cc)
         cc->origin   = 0;
         cc->w_est    = 0;
         cc->epoch    = 0;
+        cc->rnd_min  = UINT64_MAX;
+        cc->last_min = UINT64_MAX;
+        cc->rnd_samples = 0;
+}
+
+/*
+ * HyStart++: in slow start, a round whose smallest RTT exceeds the last
+ * round's by eta (an eighth of it, within 4..16 ms) means a queue is
+ * building: go on in congestion avoidance before the queue overflows
+ * (a burst of losses the size of the window).
+ */
+void frct_cc_rtt(struct frct_cc * cc,
+                 uint64_t         rtt,
+                 int              new_round)
+{
+        uint64_t eta;
+
+        if (cc->cwnd >= cc->ssthresh)
+                return;
+
+        if (new_round) {
+                cc->last_min    = cc->rnd_min;
+                cc->rnd_min     = UINT64_MAX;
+                cc->rnd_samples = 0;
+        }
+        if (rtt < cc->rnd_min)
+                cc->rnd_min = rtt;
+        if (++cc->rnd_samples < HS_MIN_SAMPLES ||
+            cc->last_min == UINT64_MAX || cc->cwnd < HS_LOW_CWND)
+                return;
+
+        eta = cc->last_min / 8;
+        eta = eta < HS_ETA_MIN ? HS_ETA_MIN :
+                eta > HS_ETA_MAX ? HS_ETA_MAX : eta;
+        if (cc->rnd_min >= cc->last_min + eta)
+                cc->ssthresh = cc->cwnd;
 }
 
 static void avoid(struct frct_cc * cc,

@@ -1,7 +1,8 @@
 /*
  * Ouroboros - FRCT congestion control of reliable flows: CUBIC (RFC
- * 9438) with its Reno-friendly region, counted in packets. Why CUBIC:
- * top of frct.c.
+ * 9438) with its Reno-friendly region, counted in packets, and a slow
+ * start that ends when the RTT grows (HyStart++, RFC 9406, without its
+ * conservative phase). Why CUBIC: top of frct.c.
  */
 #ifndef OUROBOROS_LIB_FRCT_CC_H
 #define OUROBOROS_LIB_FRCT_CC_H
@@ -19,6 +20,9 @@ struct frct_cc {
         double   origin;
         double   w_est;      /* Reno-friendly estimate */
         uint64_t epoch;      /* start of this avoidance epoch, 0 none */
+        uint64_t rnd_min;    /* HyStart: smallest RTT of this round */
+        uint64_t last_min;   /* and of the last one */
+        uint32_t rnd_samples;
 };
 
 void     frct_cc_init(struct frct_cc * cc);
@@ -28,6 +32,11 @@ void     frct_cc_ack(struct frct_cc * cc,
                      uint32_t         acked,
                      uint64_t         now,
                      uint64_t         min_rtt);
+
+/* An RTT sample (ns); a new round starts with new_round. */
+void     frct_cc_rtt(struct frct_cc * cc,
+                     uint64_t         rtt,
+                     int              new_round);
 
 /* A loss found by SACK or reordering: one reduction per episode. */
 void     frct_cc_loss(struct frct_cc * cc);

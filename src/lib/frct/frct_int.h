@@ -20,6 +20,7 @@
 #define FRCT_ACK_DELAY 5000000ull   /* delayed ack: 5 ms */
 #define FRCT_ACK_EVERY 2            /* ack at least every 2nd packet */
 #define FRCT_ISN_PKTS  64           /* in_order: ISN on the first 64 */
+#define FRCT_SND_MIN   (256u << 10) /* bytes a writer may queue unsent */
 
 /* Serial arithmetic on 32-bit sequence numbers (RFC 1982). */
 static inline int32_t seq_diff(uint32_t a,
@@ -101,6 +102,10 @@ struct frct {
         struct frct_cc    cc;
         bool              in_rec;
         bool              rto_rec;
+        struct frct_cc    cc_prior;   /* before this recovery */
+        bool              undo_ok;    /* it may prove spurious */
+        uint32_t          rec_rtx;    /* retransmissions in it */
+        uint32_t          rec_spur;   /* of which proved spurious */
         uint32_t          rec_point;
         uint64_t          rack_xmit;  /* latest send time delivered */
         uint64_t          rack_rtt;
@@ -110,6 +115,8 @@ struct frct {
         uint64_t          tlp_at;     /* tail loss probe */
         bool              tlp_sent;
         unsigned          reo_steps;
+        unsigned          recoveries;
+        uint32_t          round_end;  /* HyStart: this round's last */
 
         /* Receiving: packets [rcv_nxt, rcv_high) in the ring. */
         bool              synced;

@@ -7,7 +7,8 @@
  * demand up to that. In-order packets leave it for the message being
  * reassembled (a list of packets, no copy), and whole messages join the
  * ready list that frct_read takes from. A raw flow's packet is a message
- * of its own.
+ * of its own. An empty message is dropped: frct_next_len could not tell
+ * it from none (frct_send sends none).
  *
  * Memory: every payload byte held (ring, message being reassembled,
  * ready list) counts against wnd (rcv_wnd, at least max_msg so that the
@@ -166,8 +167,8 @@ static void reasm(struct frct *  f,
         if (!(p->fl & FRCT_FL_LAST))
                 return;
 
-        m = malloc(sizeof(*m));
-        if (m == NULL) {    /* nothing to do but lose it */
+        m = f->part.len > 0 ? malloc(sizeof(*m)) : NULL;
+        if (m == NULL) {    /* empty (never sent), or no memory */
                 part_drop(f);
                 return;
         }
@@ -260,6 +261,8 @@ static int rx_raw(struct frct *           f,
 
         if (h->flags & FRCT_FL_SEQ)
                 return -EBADMSG;
+        if (len == 0)   /* a reader could not tell it from none */
+                return 0;
         if (held(f) + len > f->wnd) {
                 f->st.rx_bad++;   /* the reader is behind: dropped */
                 return 0;

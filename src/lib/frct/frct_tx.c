@@ -14,7 +14,9 @@
  * window (min RTT / 4, widened in steps when a retransmission proves
  * spurious: its ack came sooner than half the min RTT after it, i.e.
  * the original had arrived); a timer covers the packets not old enough
- * yet. Time rather than a count of duplicate acks, so that a path that
+ * yet. When every retransmission of a recovery proves spurious (the
+ * path reordered, it did not lose), the window reduction is undone
+ * (as Linux does on DSACK). Time rather than a count of duplicate acks, so that a path that
  * reorders (jitter) does not cost a window reduction for every packet
  * overtaken. A tail loss probe (RFC 8985 section 7) resends the last
  * packet in flight when no ack came for two smoothed RTTs, so a loss at
@@ -66,6 +68,7 @@ int frct_tx_init(struct frct * f)
         f->rack_at   = NEVER;
         f->tlp_at    = NEVER;
         f->rtx_high  = f->isn - 1;
+        f->round_end = f->isn;
         f->probe_at  = NEVER;
         f->reo_steps = 1;
         frct_rtt_init(&f->rtt);
@@ -166,7 +169,12 @@ bool frct_tx_writable(const struct frct * f,
         if (!reliable(f)) {
                 lim = f->wnd;
         } else {
-                lim = (size_t) frct_cc_cwnd(&f->cc) * f->mss;
+                /* Two windows' worth, so that acks find data to clock
+                 * out while the writer is being woken; at least
+                 * FRCT_SND_MIN; no more than the peer takes. */
+                lim = 2 * (size_t) frct_cc_cwnd(&f->cc) * f->mss;
+                if (lim < FRCT_SND_MIN)
+                        lim = FRCT_SND_MIN;
                 if ((f->flags & FRCT_F_RESCNTL) && lim > f->snd_wnd)
                         lim = f->snd_wnd;
         }
@@ -268,6 +276,8 @@ ssize_t frct_tx_next(struct frct *     f,
                 f->st.rtx++;
                 if (!f->rto_rec)
                         f->st.fast_rtx++;
+                if (f->in_rec)
+                        f->rec_rtx++;
         } else if (can_new(f)) {
                 s = f->nxt++;
                 t = slot(f, s);
@@ -372,8 +382,26 @@ static void rack_detect(struct frct * f,
         if (lost && !f->in_rec) {
                 f->in_rec    = true;
                 f->rec_point = f->nxt;
+                f->cc_prior  = f->cc;
+                f->undo_ok   = true;
+                f->rec_rtx   = 0;
+                f->rec_spur  = 0;
                 frct_cc_loss(&f->cc);
         }
+}
+
+/* A retransmission was not needed: if none of this recovery's were,
+ * and none waits, it was reordering: back to the window before it. */
+static void spurious(struct frct * f)
+{
+        if (!f->in_rec || !f->undo_ok)
+                return;
+        if (++f->rec_spur < f->rec_rtx || f->nlost > 0)
+                return;
+
+        f->cc      = f->cc_prior;
+        f->in_rec  = false;
+        f->undo_ok = false;
 }
 
 /* A packet got to the peer (acked or SACKed for the first time). */
@@ -389,10 +417,16 @@ static void delivered(struct frct *        f,
                  * needed. Wait longer for reordered packets. */
                 if (f->reo_steps < REO_STEPS_MAX)
                         f->reo_steps++;
+                spurious(f);
                 return;
         }
-        if (t->ntx == 1)
+        if (t->ntx == 1) {
+                int new_round = !seq_before(s, f->round_end);
+                if (new_round)
+                        f->round_end = f->nxt;
                 frct_rtt_sample(&f->rtt, rtt, now);
+                frct_cc_rtt(&f->cc, rtt, new_round);
+        }
         if (t->xmit > f->rack_xmit || (t->xmit == f->rack_xmit &&
             seq_before(f->rack_seq, s))) {
                 f->rack_xmit = t->xmit;
@@ -490,6 +524,10 @@ int frct_tx_ack(struct frct *           f,
                 if (f->in_rec && !seq_before(f->una, f->rec_point)) {
                         f->in_rec  = false;
                         f->rto_rec = false;
+                        /* RACK: back to the narrow reordering window
+                         * after 16 recoveries. */
+                        if (++f->recoveries % 16 == 0)
+                                f->reo_steps = 1;
                 }
         }
 
@@ -501,6 +539,8 @@ int frct_tx_ack(struct frct *           f,
                 if (!f->in_rec && limited)
                         frct_cc_ack(&f->cc, newly, now, f->rtt.min_rtt ==
                                     UINT64_MAX ? 0 : f->rtt.min_rtt);
+                else if (!limited)   /* the writer is the limit */
+                        f->cc.epoch = 0;
                 rack_detect(f, now);
         }
 
@@ -525,6 +565,7 @@ static void rto_fire(struct frct * f,
         }
 
         frct_cc_rto(&f->cc);
+        f->undo_ok   = false;
         f->in_rec    = true;
         f->rto_rec   = true;
         f->rec_point = f->nxt;

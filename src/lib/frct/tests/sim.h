@@ -61,6 +61,8 @@ struct flow {
         bool          reader_off;  /* side 1 does not read */
         bool          ordered;     /* ids must be consecutive */
         bool          no_dups;     /* ids never repeat (in order) */
+        bool          greedy;      /* side 0 ignores loss: a fixed,
+                                      large window (a bad sender) */
         int           evs[2];      /* FRCT_EV_* seen */
         size_t        max_held;    /* side 1's memory, the most seen */
 };
@@ -265,6 +267,8 @@ static void app_write(struct sim * s,
 
         if (s->now < f->start || frct_peer_gone(f->ep[0]))
                 return;
+        if (f->greedy)
+                f->ep[0]->cc.cwnd = f->ep[0]->cc.ssthresh = 1000;
         while (f->nmsg == 0 || f->sent < f->nmsg) {
                 size_t len = f->size(f->sent);
                 size_t j;

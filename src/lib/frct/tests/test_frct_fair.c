@@ -6,7 +6,9 @@
  *    start-up each gets at least 40% (the issue asks for a quarter);
  *  - three flows, Jain's fairness index at least 0.9;
  *  - one flow alone keeps the link busy (at least 85%) and the queue
- *    overflows now and then (it probes, rather than sits below it).
+ *    overflows now and then (it probes, rather than sits below it);
+ *  - the checks can fail: next to a sender that ignores loss (a fixed
+ *    window of 1000 packets), a flow gets less than a quarter.
  * Shares and utilisation printed.
  */
 #include "sim.h"
@@ -36,6 +38,7 @@ static struct frct_cfg cfg(void)
 static void run(int      n,
                 uint64_t warm,
                 uint64_t end,
+                bool     greedy,
                 double * share)
 {
         struct sim      s;
@@ -57,6 +60,7 @@ static void run(int      n,
                 rev[i].delay = DELAY;
                 f = sim_flow(&s, &c, &bott, &rev[i]);
                 f->start = t0 + (uint64_t) i * 2000 * SIM_MS;
+                f->greedy = greedy && i == n - 1;
         }
 
         sim_run(&s, t0 + warm, NULL);
@@ -69,8 +73,9 @@ static void run(int      n,
                 share[i] = (double) (s.fl[i].bytes - s.fl[i].bytes_mark) *
                         8 / ((double) (end - warm) / 1e9) / (double) RATE;
                 frct_stats(s.fl[i].ep[0], &st);
-                printf("%d flows: flow %d %5.1f%% of the link, %llu rtx, "
-                       "%llu rto, cwnd %u, srtt %u us\n", n, i,
+                printf("%d flows%s: flow %d %5.1f%% of the link, %llu rtx, "
+                       "%llu rto, cwnd %u, srtt %u us\n", n,
+                       s.fl[i].greedy ? " (ignores loss)" : "", i,
                        share[i] * 100, (unsigned long long) st.rtx,
                        (unsigned long long) st.rto_fires, st.cwnd,
                        st.srtt_us);
@@ -89,14 +94,18 @@ int main(void)
         double sq;
         int    i;
 
-        run(1, 3000 * SIM_MS, 15000 * SIM_MS, sh);
+        run(1, 2000 * SIM_MS, 10000 * SIM_MS, false, sh);
         CHECK(sh[0] >= 0.85);
 
-        run(2, 8000 * SIM_MS, 30000 * SIM_MS, sh);
+        run(2, 6000 * SIM_MS, 24000 * SIM_MS, false, sh);
         CHECK(sh[0] >= 0.40 && sh[1] >= 0.40);
         CHECK(sh[0] + sh[1] >= 0.85);
 
-        run(3, 10000 * SIM_MS, 40000 * SIM_MS, sh);
+        /* The check can fail: a sender that ignores loss starves. */
+        run(2, 6000 * SIM_MS, 9000 * SIM_MS, true, sh);
+        CHECK(sh[0] < 0.25);
+
+        run(3, 8000 * SIM_MS, 32000 * SIM_MS, false, sh);
         for (sum = sq = 0, i = 0; i < 3; ++i) {
                 sum += sh[i];
                 sq  += sh[i] * sh[i];

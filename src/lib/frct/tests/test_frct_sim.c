@@ -3,7 +3,8 @@
  * channel (sim.h) with loss, duplication, jitter that reorders, bit
  * errors; deterministic seeds.
  *  - reliable at 1%, 5% and 10% loss: every message exactly once, in
- *    order, intact (CRC drops the corrupted packets); goodput and
+ *    order, intact (CRC drops the corrupted packets), sequence numbers
+ *    wrapping past 2^32 early in the run; goodput and
  *    retransmissions printed; the receiver's memory within its window;
  *  - in_order, not reliable: never out of order or twice, max_gap skips
  *    lost packets and the flow keeps going;
@@ -11,13 +12,19 @@
  *  - a 16 MiB message arrives whole over a lossy channel;
  *  - flow control: a reader that stops makes the writer get -EAGAIN,
  *    memory stays bounded, and everything arrives once it reads again;
+ *    with RESCNTL cleared the receiver drops what it has no room for;
  *  - RTX cleared: a reliable flow stops retransmitting, the receiver
  *    skips what is lost and nothing stalls;
  *  - peer timeout: keepalives keep an idle flow up at no more than one
  *    per timeout/4, silence raises FRCT_EV_PEER once, in time, then
  *    sends and reads fail with -EFLOWPEER;
  *  - forged packets: acks of data never sent, SACKs out of the window,
- *    garbage, are dropped and counted; nothing changes.
+ *    garbage, are dropped and counted; nothing changes;
+ *  - acks ride on data the other way, else are delayed (2 packets or
+ *    FRCT_ACK_DELAY);
+ *  - a window that shrinks below what is in flight holds new data back;
+ *  - a peer that stops acking: the timeout backs off to 60 s at most,
+ *    and the peer timer ends the flow.
  */
 #include "sim.h"
 
@@ -84,6 +91,16 @@ static void print_stats(const char *        what,
                (unsigned long long) b.rx_dups, a.srtt_us, a.cwnd);
 }
 
+/* A new flow's sequence numbers start just below 2^32, so that they
+ * wrap early in the run (as if its seed had given that ISN). */
+static void isn_wraps(struct frct * f)
+{
+        CHECK(f->end == f->isn);   /* nothing sent yet */
+        f->isn = f->una = f->nxt = f->end = 0xfffff000u;
+        f->rtx_hint = f->round_end = f->isn;
+        f->rtx_high = f->isn - 1;
+}
+
 static void test_reliable(double   loss,
                           uint64_t seed)
 {
@@ -106,6 +123,8 @@ static void test_reliable(double   loss,
         sim_init(&s, seed);
         f = sim_flow(&s, &c, &fwd, &rev);
         f->nmsg = 4000;
+        isn_wraps(f->ep[0]);
+        isn_wraps(f->ep[1]);
         t0 = s.now;
         sim_run(&s, s.now + 600000 * SIM_MS, all_read);
 
@@ -252,6 +271,38 @@ static void test_flow_control(void)
         sim_fini(&s);
 }
 
+/* RESCNTL cleared: the sender ignores the window, the receiver drops
+ * what it has no room for (counted), its memory stays bounded, and a
+ * reliable flow still delivers everything once the reader reads. */
+static void test_no_rescntl(void)
+{
+        struct sim        s;
+        struct link       fwd = { 0 };
+        struct link       rev = { 0 };
+        struct frct_cfg   c = cfg_of(true, true, false);
+        struct flow *     f;
+        struct frct_stats b;
+
+        c.rcv_wnd = c.max_msg = 64 * 1024;
+        fwd.delay = rev.delay = 5 * SIM_MS;
+
+        sim_init(&s, 29);
+        f = sim_flow(&s, &c, &fwd, &rev);
+        CHECK(frct_set_flags(f->ep[0], FRCT_F_RTX) == 0);
+        f->nmsg = 1000;
+        f->reader_off = true;
+        sim_run(&s, s.now + 5000 * SIM_MS, NULL);
+        frct_stats(f->ep[1], &b);
+        CHECK(b.rx_bad > 0);
+        CHECK(f->max_held <= 64 * 1024);
+        CHECK_EQ(f->rcvd, 0);
+
+        f->reader_off = false;
+        sim_run(&s, s.now + 600000 * SIM_MS, reader_done);
+        CHECK_EQ(f->rcvd, f->nmsg);
+        sim_fini(&s);
+}
+
 static void test_no_rtx(void)
 {
         struct sim        s;
@@ -358,23 +409,181 @@ static void test_peer_bound(void)
         frct_destroy(f);
 }
 
-static void test_forged(void)
+/* A peer that stops acking: the timeout backs off (bounded), then the
+ * peer timer ends the flow on both sides. */
+static void test_stop_acking(uint32_t timeout_ms,
+                             uint64_t run_ms)
 {
+        struct sim        s;
+        struct link       fwd = { 0 };
+        struct link       rev = { 0 };
         struct frct_cfg   c = cfg_of(true, true, false);
-        struct frct *     f;
-        struct frct_hdr   h;
-        struct frct_stats st;
-        uint8_t           pkt[MTU];
-        uint8_t           msg[3000];
-        ssize_t           n;
-        uint32_t          una;
+        struct flow *     f;
+        struct frct_stats a;
+
+        c.peer_timeout_ms = timeout_ms;
+        fwd.delay = rev.delay = 10 * SIM_MS;
+        rev.cut = true;
+
+        sim_init(&s, 23);
+        f = sim_flow(&s, &c, &fwd, &rev);
+        f->nmsg = 100;
+        sim_run(&s, s.now + run_ms * SIM_MS, NULL);
+        frct_stats(f->ep[0], &a);
+        if (timeout_ms > 0) {
+                /* RTOs at 1, 3, 7 s; silence for 10 s ends it. */
+                CHECK_EQ(a.rto_fires, 3);
+                CHECK(frct_peer_gone(f->ep[0]) && frct_peer_gone(f->ep[1]));
+                CHECK(f->evs[0] & FRCT_EV_PEER);
+        } else {
+                /* 1 + 2 + ... + 32 s, then every 60 s. */
+                CHECK(a.rto_us == 60000000);
+                CHECK_EQ(a.rto_fires, 6 + (run_ms - 63000) / 60000);
+                CHECK(!frct_peer_gone(f->ep[0]));
+        }
+        CHECK(a.rtx >= a.rto_fires);
+        sim_fini(&s);
+}
+
+/* A reliable flow that sent one 3000-byte message (3 packets), none of
+ * it acked yet. */
+static struct frct * three_out(void)
+{
+        struct frct_cfg c = cfg_of(true, true, false);
+        struct frct *   f;
+        uint8_t         pkt[MTU];
+        uint8_t         msg[3000];
 
         CHECK(frct_create(&f, &c, 0) == 0);
         memset(msg, 1, sizeof(msg));
         CHECK(frct_send(f, msg, sizeof(msg), 0) == (ssize_t) sizeof(msg));
         while (frct_pop(f, pkt, sizeof(pkt), 0) > 0)
                 ;
-        una = f->una;
+        CHECK(f->nxt - f->una == 3);
+
+        return f;
+}
+
+/* The peer's window shrinks below what is in flight: nothing new goes
+ * out until it opens again. */
+static void test_shrink(void)
+{
+        struct frct *   f = three_out();
+        struct frct_hdr h;
+        uint8_t         pkt[MTU];
+        uint8_t         msg[1000] = { 0 };
+        ssize_t         n;
+        uint32_t        nxt = f->nxt;
+
+        memset(&h, 0, sizeof(h));
+        h.flags = FRCT_ACK | FRCT_FL_ACK;
+        h.ack   = f->una + 1;
+        h.wnd   = 100;
+        n = frct_hdr_put(pkt, sizeof(pkt), &h);
+        CHECK(frct_rcv(f, pkt, (size_t) n, 10 * SIM_MS) == 0);
+        CHECK(frct_send(f, msg, 500, 10 * SIM_MS) == 500);
+        CHECK(frct_pop(f, pkt, sizeof(pkt), 10 * SIM_MS) == 0);
+        CHECK(f->nxt == nxt);
+        /* The window is full: a second message waits. */
+        CHECK(!frct_writable(f, 1000));
+        CHECK(frct_send(f, msg, 1000, 10 * SIM_MS) == -EAGAIN);
+
+        h.ack = f->nxt;
+        h.wnd = 1 << 20;
+        n = frct_hdr_put(pkt, sizeof(pkt), &h);
+        CHECK(frct_rcv(f, pkt, (size_t) n, 20 * SIM_MS) == 0);
+        CHECK(frct_tick(f, 20 * SIM_MS) & FRCT_EV_WRITE);
+        CHECK(frct_pop(f, pkt, sizeof(pkt), 20 * SIM_MS) > 500);
+        CHECK(f->nxt == nxt + 1);
+        frct_destroy(f);
+}
+
+static ssize_t pop_one(struct frct *     f,
+                       uint8_t *         pkt,
+                       uint64_t          now,
+                       struct frct_hdr * h)
+{
+        ssize_t n = frct_pop(f, pkt, MTU, now);
+        size_t  off;
+        size_t  plen;
+
+        if (n > 0)
+                CHECK(frct_parse(pkt, (size_t) n, h, &off, &plen) == 0);
+
+        return n;
+}
+
+/* Acks ride on data going the other way; alone, one waits for a
+ * second packet or FRCT_ACK_DELAY. */
+static void test_piggyback(void)
+{
+        struct frct_cfg c = cfg_of(true, true, true);
+        struct frct *   a;
+        struct frct *   b;
+        struct frct_hdr h;
+        uint8_t         pkt[MTU];
+        uint8_t         msg[100] = { 0 };
+        ssize_t         n;
+        uint64_t        t = 0;
+
+        c.seed = 1;
+        CHECK(frct_create(&a, &c, t) == 0);
+        c.seed = 2;
+        CHECK(frct_create(&b, &c, t) == 0);
+
+        CHECK(frct_send(a, msg, 0, t) == 0);    /* nothing to send */
+        CHECK(frct_pop(a, pkt, sizeof(pkt), t) == 0);
+        CHECK(frct_send(a, msg, sizeof(msg), t) == 100);
+        n = pop_one(a, pkt, t, &h);
+        CHECK(n > 100 && (h.flags & FRCT_FL_ISN) && !(h.flags & FRCT_FL_ACK));
+        CHECK(frct_rcv(b, pkt, (size_t) n, t += SIM_MS) == 0);
+        CHECK_EQ(frct_next_len(b), 100);
+        CHECK(frct_pop(b, pkt, sizeof(pkt), t) == 0);     /* delayed */
+        CHECK_EQ(frct_deadline(b), t + FRCT_ACK_DELAY);
+
+        /* B's data carries the ack: A is flushed, nothing else due. */
+        CHECK(frct_send(b, msg, 50, t) == 50);
+        n = pop_one(b, pkt, t, &h);
+        CHECK(n > 50 && frct_hdr_type(&h) == FRCT_DATA &&
+              (h.flags & FRCT_FL_ACK) && h.ack == a->nxt);
+        CHECK(frct_pop(b, pkt, sizeof(pkt), t) == 0);
+        CHECK(!frct_flushed(a));
+        CHECK(frct_rcv(a, pkt, (size_t) n, t += SIM_MS) == 0);
+        CHECK(frct_flushed(a) && frct_next_len(a) == 50);
+
+        /* A owes an ack for B's packet: it goes after the delay. */
+        CHECK(frct_pop(a, pkt, sizeof(pkt), t) == 0);
+        t = frct_deadline(a);
+        CHECK(frct_tick(a, t) == 0);
+        n = pop_one(a, pkt, t, &h);
+        CHECK(n > 0 && frct_hdr_type(&h) == FRCT_ACK && h.nsack == 0);
+        CHECK(frct_rcv(b, pkt, (size_t) n, t) == 0);
+        CHECK(frct_flushed(b));
+
+        /* Two packets in order: acked at once. */
+        CHECK(frct_send(a, msg, 100, t) == 100);
+        CHECK(frct_send(a, msg, 100, t) == 100);
+        n = pop_one(a, pkt, t, &h);
+        CHECK(!(h.flags & FRCT_FL_ISN) && (h.flags & FRCT_FL_ACK));
+        CHECK(frct_rcv(b, pkt, (size_t) n, t) == 0);
+        CHECK(frct_pop(b, pkt, sizeof(pkt), t) == 0);
+        n = pop_one(a, pkt, t, &h);
+        CHECK(frct_rcv(b, pkt, (size_t) n, t) == 0);
+        n = pop_one(b, pkt, t, &h);
+        CHECK(n > 0 && frct_hdr_type(&h) == FRCT_ACK && h.ack == a->nxt);
+        frct_destroy(a);
+        frct_destroy(b);
+}
+
+static void test_forged(void)
+{
+        struct frct_cfg   c = cfg_of(true, true, false);
+        struct frct *     f = three_out();
+        struct frct_hdr   h;
+        struct frct_stats st;
+        uint8_t           pkt[MTU];
+        ssize_t           n;
+        uint32_t          una = f->una;
 
         /* An ack of data never sent. */
         memset(&h, 0, sizeof(h));
@@ -419,6 +628,10 @@ static void test_forged(void)
 int main(void)
 {
         test_forged();
+        test_piggyback();
+        test_shrink();
+        test_stop_acking(10000, 20000);
+        test_stop_acking(0, 1000000);
         test_peer_bound();
         test_peer_timeout(false);
         test_peer_timeout(true);
@@ -426,6 +639,7 @@ int main(void)
         test_in_order();
         test_no_rtx();
         test_flow_control();
+        test_no_rescntl();
         test_reliable(0.01, 1);
         test_reliable(0.05, 2);
         test_reliable(0.10, 3);
