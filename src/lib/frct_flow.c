@@ -351,6 +351,32 @@ int frf_wait(struct ft_flow *        f,
         return 0;
 }
 
+int frf_state(const struct ft_flow * f)
+{
+        if (atomic_load(&f->state) != FT_ALLOC)
+                return -ENOTALLOC; /* flow_dealloc under way */
+        if (atomic_load(&f->fr->gone))
+                return -EFLOWPEER;
+        if (flow_shm_is_down(f->shm) ||
+            flow_shm_peer_state(f->shm) >= FLOW_SIDE_CLOSED)
+                return -EFLOWDOWN;
+
+        return 0;
+}
+
+void frf_wake(struct ft_flow * f)
+{
+        struct frf * r = f->fr;
+
+        if (r == NULL)
+                return;
+
+        pthread_mutex_lock(&r->lock);
+        ++r->seq;
+        pthread_cond_broadcast(&r->cond);
+        pthread_mutex_unlock(&r->lock);
+}
+
 void frf_on_timer(struct ft_flow * f,
                   uint64_t         now)
 {

@@ -101,6 +101,10 @@ size_t   ft_max_write(const struct ft_flow * f);
 int      frf_set_flags(struct ft_flow * f,
                        uint16_t         flags);
 
+/* flow_dealloc: wake every thread waiting on the flow's FRCT (they
+ * then find it closing). */
+void     frf_wake(struct ft_flow * f);
+
 /* The timer (frct_timer.c): do what is due at now on f. */
 void     frf_on_timer(struct ft_flow * f,
                       uint64_t         now);

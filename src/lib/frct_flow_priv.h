@@ -76,6 +76,10 @@ int      frf_wait(struct ft_flow *        f,
                   const struct timespec * abstime);
 void     frf_cond_init(pthread_cond_t * c);
 
+/* 0, or why the flow takes no more data: -ENOTALLOC (being
+ * deallocated), -EFLOWPEER, -EFLOWDOWN (down, or the peer side left). */
+int      frf_state(const struct ft_flow * f);
+
 /* rx_lock held, raw flow: swallow control packets at the head of the
  * ring; the data packet under it: its payload (*d, *len; in the ring
  * for a clear flow, in rxb for an encrypted one, then pend_len is set)

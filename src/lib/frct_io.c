@@ -256,8 +256,9 @@ ssize_t frf_read(struct ft_flow *        f,
                 n = take(f, buf, count, nopart, &seq);
                 if (n != -EAGAIN)
                         return n;
-                if (atomic_load(&r->gone))
-                        return -EFLOWPEER;
+                ret = frf_state(f);
+                if (ret == -EFLOWPEER || ret == -ENOTALLOC)
+                        return ret;
                 if (nonblock) {
                         if (pthread_mutex_trylock(&r->rx_lock) != 0)
                                 return -EAGAIN;
@@ -334,8 +335,9 @@ ssize_t frf_write(struct ft_flow *        f,
         }
 
         for (;;) {
-                if (atomic_load(&r->gone))
-                        return -EFLOWPEER;
+                ret = frf_state(f);
+                if (ret < 0)
+                        return ret;
 
                 pthread_mutex_lock(&r->lock);
                 if (frct_writable(r->fr, count))
