@@ -21,6 +21,18 @@
  * loss), and the retransmission timeout backs off only while nothing
  * gets through.
  *
+ * Flags (FRCTSFLAGS), what each does here:
+ *   RTX      reliable flows only: lost packets are sent again. Cleared,
+ *            they are given up and a SKIP packet tells the receiver not
+ *            to wait for them (in order, best effort, still acked and
+ *            congestion controlled); set again, later losses are resent.
+ *   RESCNTL  the sender keeps to the receiver's window. Cleared, it
+ *            sends as congestion control lets it; the receiver still
+ *            drops what goes beyond its memory (and a reliable flow
+ *            resends it).
+ *   LINGER   nothing here: frct_flushed says whether everything sent is
+ *            acked, the library decides whether to wait for it.
+ *
  * Peer timeout: any valid packet from the peer proves it alive. While
  * this end sends nothing for peer_timeout / 4 it sends a keepalive (on
  * a reliable flow the peer acks it, which doubles as the zero window

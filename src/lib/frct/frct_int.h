@@ -105,7 +105,12 @@ struct frct {
         uint64_t          rack_xmit;  /* latest send time delivered */
         uint64_t          rack_rtt;
         uint64_t          rack_at;    /* reordering timer */
+        uint32_t          rack_seq;   /* the packet that set rack_xmit */
+        uint32_t          rtx_high;   /* highest seq ever sent again */
+        uint64_t          tlp_at;     /* tail loss probe */
+        bool              tlp_sent;
         unsigned          reo_steps;
+        unsigned          recoveries;
 
         /* Receiving: packets [rcv_nxt, rcv_high) in the ring. */
         bool              synced;

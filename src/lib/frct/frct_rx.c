@@ -201,8 +201,9 @@ static void advance(struct frct * f)
 static void skip_to(struct frct * f,
                     uint32_t      target)
 {
-        while (seq_before(f->rcv_nxt, target)) {
-                if (present(f, f->rcv_nxt)) {
+        while (seq_before(f->rcv_nxt, target) &&
+               seq_before(f->rcv_nxt, f->rcv_high)) {
+                if (*rslot(f, f->rcv_nxt) != NULL) {
                         reasm(f, take(f, f->rcv_nxt));
                 } else {
                         f->st.rx_skipped++;
@@ -211,8 +212,12 @@ static void skip_to(struct frct * f,
                 }
                 f->rcv_nxt++;
         }
-        if (seq_before(f->rcv_high, f->rcv_nxt))
-                f->rcv_high = f->rcv_nxt;
+        if (seq_before(f->rcv_nxt, target)) {  /* nothing held there */
+                f->st.rx_skipped += target - f->rcv_nxt;
+                if (f->in_msg)
+                        part_drop(f);
+                f->rcv_nxt = f->rcv_high = target;
+        }
         advance(f);
 }
 

@@ -16,8 +16,11 @@
  * the original had arrived); a timer covers the packets not old enough
  * yet. Time rather than a count of duplicate acks, so that a path that
  * reorders (jitter) does not cost a window reduction for every packet
- * overtaken. The retransmission timeout (RFC 6298, frct_rtt.c) marks
- * everything in flight lost and restarts from one packet.
+ * overtaken. A tail loss probe (RFC 8985 section 7) resends the last
+ * packet in flight when no ack came for two smoothed RTTs, so a loss at
+ * the end of a burst is found by RACK from the probe's SACK rather than
+ * by the timeout. The retransmission timeout (RFC 6298, frct_rtt.c)
+ * marks everything in flight lost and restarts from one packet.
  *
  * The pipe (packets in flight, RFC 6675) counts TX_FLIGHT packets only:
  * SACKed and lost ones have left the network. A packet is sent (new or
@@ -61,6 +64,8 @@ int frct_tx_init(struct frct * f)
         f->snd_wnd   = (uint32_t) (f->wnd > UINT32_MAX ? UINT32_MAX : f->wnd);
         f->rto_at    = NEVER;
         f->rack_at   = NEVER;
+        f->tlp_at    = NEVER;
+        f->rtx_high  = f->isn - 1;
         f->probe_at  = NEVER;
         f->reo_steps = 1;
         frct_rtt_init(&f->rtt);
@@ -189,6 +194,21 @@ static bool can_new(const struct frct * f)
         return !window_blocked(f);
 }
 
+/* The probe timeout: two smoothed RTTs, and the peer's ack delay
+ * when a single packet is out; never beyond the RTO. */
+static uint64_t pto(const struct frct * f)
+{
+        uint64_t p = 2 * f->rtt.srtt;
+        uint64_t rto = frct_rtt_rto(&f->rtt, f->backoff);
+
+        if (f->pipe <= 1)
+                p += FRCT_ACK_DELAY;
+        if (p < 2 * FRCT_G)
+                p = 2 * FRCT_G;
+
+        return p < rto ? p : rto;
+}
+
 static uint32_t find_lost(struct frct * f)
 {
         uint32_t s = f->rtx_hint;
@@ -243,6 +263,8 @@ ssize_t frct_tx_next(struct frct *     f,
                 f->nlost--;
                 f->pipe++;
                 f->rtx_hint = s + 1;
+                if (seq_before(f->rtx_high, s))
+                        f->rtx_high = s;
                 f->st.rtx++;
                 if (!f->rto_rec)
                         f->st.fast_rtx++;
@@ -275,6 +297,8 @@ ssize_t frct_tx_next(struct frct *     f,
         t->xmit = now;
         if (f->rto_at == NEVER)
                 f->rto_at = now + frct_rtt_rto(&f->rtt, f->backoff);
+        if (f->rtt.valid && !f->tlp_sent && !f->in_rec)
+                f->tlp_at = now + pto(f);
         put_hdr(f, h, s, t);
         memcpy(buf, t->data, t->len);
 
@@ -326,8 +350,15 @@ static void rack_detect(struct frct * f,
         for (s = f->una; s != f->nxt; ++s) {
                 struct txpkt * t = slot(f, s);
                 uint64_t       due;
+                bool           later = t->xmit > f->rack_xmit ||
+                        (t->xmit == f->rack_xmit &&
+                         !seq_before(s, f->rack_seq));
 
-                if (t->st != TX_FLIGHT || t->xmit > f->rack_xmit)
+                /* Packets sent once go out in order of seq: past the
+                 * last one sent again, the first sent later ends it. */
+                if (later && t->ntx == 1 && seq_before(f->rtx_high, s))
+                        break;
+                if (t->st != TX_FLIGHT || later)
                         continue;
                 due = t->xmit + f->rack_rtt + reo;
                 if (due <= now) {
@@ -347,6 +378,7 @@ static void rack_detect(struct frct * f,
 
 /* A packet got to the peer (acked or SACKed for the first time). */
 static void delivered(struct frct *        f,
+                      uint32_t             s,
                       const struct txpkt * t,
                       uint64_t             now)
 {
@@ -361,8 +393,10 @@ static void delivered(struct frct *        f,
         }
         if (t->ntx == 1)
                 frct_rtt_sample(&f->rtt, rtt, now);
-        if (t->xmit >= f->rack_xmit) {
+        if (t->xmit > f->rack_xmit || (t->xmit == f->rack_xmit &&
+            seq_before(f->rack_seq, s))) {
                 f->rack_xmit = t->xmit;
+                f->rack_seq  = s;
                 f->rack_rtt  = rtt;
         }
 }
@@ -409,7 +443,7 @@ static uint32_t take_sacks(struct frct *           f,
                                 continue;
                         leave(f, t);
                         t->st = TX_SACKED;
-                        delivered(f, t, now);
+                        delivered(f, s, t, now);
                         free(t->data);
                         t->data = NULL;
                         ++newly;
@@ -436,7 +470,7 @@ int frct_tx_ack(struct frct *           f,
                 struct txpkt * t = slot(f, f->una);
                 if (t->st != TX_SACKED && t->st != TX_GONE) {
                         leave(f, t);
-                        delivered(f, t, now);
+                        delivered(f, f->una, t, now);
                         ++newly;
                 }
                 f->flight -= t->len;
@@ -456,13 +490,23 @@ int frct_tx_ack(struct frct *           f,
                 if (f->in_rec && !seq_before(f->una, f->rec_point)) {
                         f->in_rec  = false;
                         f->rto_rec = false;
+                        /* RACK: back to the narrow reordering window
+                         * after 16 recoveries. */
+                        if (++f->recoveries % 16 == 0)
+                                f->reo_steps = 1;
                 }
         }
 
         if (newly > 0) {
+                f->tlp_sent = false;
+                f->tlp_at   = NEVER;
+                if (f->pipe > 0 && !f->in_rec && f->rtt.valid)
+                        f->tlp_at = now + pto(f);
                 if (!f->in_rec && limited)
                         frct_cc_ack(&f->cc, newly, now, f->rtt.min_rtt ==
                                     UINT64_MAX ? 0 : f->rtt.min_rtt);
+                else if (!limited)   /* the writer is the limit */
+                        f->cc.epoch = 0;
                 rack_detect(f, now);
         }
 
@@ -491,7 +535,33 @@ static void rto_fire(struct frct * f,
         f->rto_rec   = true;
         f->rec_point = f->nxt;
         f->rack_at   = NEVER;
+        f->tlp_at    = NEVER;
         f->rto_at    = now + frct_rtt_rto(&f->rtt, f->backoff);
+}
+
+/* No ack for a while: resend the last packet in flight, so its SACK
+ * tells which packets before it were lost. */
+static void tail_probe(struct frct * f,
+                       uint64_t      now)
+{
+        uint32_t s = f->nxt;
+
+        f->tlp_at = NEVER;
+        if (f->in_rec || f->pipe == 0 || f->tlp_sent ||
+            !(f->flags & FRCT_F_RTX))
+                return;
+        while (s != f->una && slot(f, s - 1)->st != TX_FLIGHT)
+                --s;
+        if (s == f->una)
+                return;
+        --s;
+        slot(f, s)->st = TX_LOST;
+        f->pipe--;
+        f->nlost++;
+        if (seq_before(s, f->rtx_hint))
+                f->rtx_hint = s;
+        f->tlp_sent = true;
+        f->rto_at   = now + frct_rtt_rto(&f->rtt, f->backoff);
 }
 
 void frct_tx_tick(struct frct * f,
@@ -510,6 +580,9 @@ void frct_tx_tick(struct frct * f,
         if (f->rack_at <= now)
                 rack_detect(f, now);
 
+        if (f->tlp_at <= now)
+                tail_probe(f, now);
+
         /* Zero window probe: a keepalive, which the peer acks. */
         if (f->una == f->nxt && window_blocked(f) &&
             now >= f->last_tx + frct_rtt_rto(&f->rtt, 0))
@@ -524,6 +597,8 @@ uint64_t frct_tx_deadline(const struct frct * f)
                 return NEVER;
         if (f->rack_at < d)
                 d = f->rack_at;
+        if (f->tlp_at < d)
+                d = f->tlp_at;
         if (f->una == f->nxt && window_blocked(f) &&
             f->last_tx + frct_rtt_rto(&f->rtt, 0) < d)
                 d = f->last_tx + frct_rtt_rto(&f->rtt, 0);

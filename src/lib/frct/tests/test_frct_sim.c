@@ -1,0 +1,600 @@
+/*
+ * Unit test of the FRCT state machine: two endpoints over a simulated
+ * channel (sim.h) with loss, duplication, jitter that reorders, bit
+ * errors; deterministic seeds.
+ *  - reliable at 1%, 5% and 10% loss: every message exactly once, in
+ *    order, intact (CRC drops the corrupted packets); goodput and
+ *    retransmissions printed; the receiver's memory within its window;
+ *  - in_order, not reliable: never out of order or twice, max_gap skips
+ *    lost packets and the flow keeps going;
+ *  - raw: messages intact, none bigger than a packet;
+ *  - a 16 MiB message arrives whole over a lossy channel;
+ *  - flow control: a reader that stops makes the writer get -EAGAIN,
+ *    memory stays bounded, and everything arrives once it reads again;
+ *  - RTX cleared: a reliable flow stops retransmitting, the receiver
+ *    skips what is lost and nothing stalls;
+ *  - peer timeout: keepalives keep an idle flow up at no more than one
+ *    per timeout/4, silence raises FRCT_EV_PEER once, in time, then
+ *    sends and reads fail with -EFLOWPEER;
+ *  - forged packets: acks of data never sent, SACKs out of the window,
+ *    garbage, are dropped and counted; nothing changes;
+ *  - acks ride on data the other way, else are delayed (2 packets or
+ *    FRCT_ACK_DELAY);
+ *  - a window that shrinks below what is in flight holds new data back;
+ *  - a peer that stops acking: the timeout backs off to 60 s at most,
+ *    and the peer timer ends the flow.
+ */
+#include "sim.h"
+
+#include <ouroboros/errno.h>
+
+#define MTU 1400
+
+static struct frct_cfg cfg_of(bool reliable,
+                              bool in_order,
+                              bool crc)
+{
+        struct frct_cfg c;
+
+        memset(&c, 0, sizeof(c));
+        c.reliable        = reliable;
+        c.in_order        = in_order || reliable;
+        c.crc             = crc;
+        c.mtu             = MTU;
+        c.max_msg         = FRCT_MAX_MSG_DEF;
+        c.rcv_wnd         = FRCT_RCV_WND_DEF;
+        c.flags           = FRCT_F_RESCNTL | FRCT_F_LINGER |
+                (reliable ? FRCT_F_RTX : 0);
+        c.peer_timeout_ms = 120000;
+
+        return c;
+}
+
+static size_t size_pkt(uint64_t i)
+{
+        return 8 + (size_t) (i * 7919 % (MTU - 20));
+}
+
+static bool all_read(const struct sim * s)
+{
+        int i;
+
+        for (i = 0; i < s->nfl; ++i)
+                if (s->fl[i].rcvd < s->fl[i].nmsg)
+                        return false;
+
+        return true;
+}
+
+static void print_stats(const char *        what,
+                        const struct sim *  s,
+                        const struct flow * f,
+                        uint64_t            t0)
+{
+        struct frct_stats a;
+        struct frct_stats b;
+        double            secs = (double) (s->now - t0) / 1e9;
+
+        frct_stats(f->ep[0], &a);
+        frct_stats(f->ep[1], &b);
+        printf("%-28s %7.2f Mbit/s in %6.2f s: %llu pkts, %llu rtx "
+               "(%llu fast, %llu rto), rx bad %llu dups %llu, "
+               "srtt %u us cwnd %u\n", what,
+               (double) f->bytes * 8 / secs / 1e6, secs,
+               (unsigned long long) a.tx_pkts,
+               (unsigned long long) a.rtx,
+               (unsigned long long) a.fast_rtx,
+               (unsigned long long) a.rto_fires,
+               (unsigned long long) b.rx_bad,
+               (unsigned long long) b.rx_dups, a.srtt_us, a.cwnd);
+}
+
+static void test_reliable(double   loss,
+                          uint64_t seed)
+{
+        struct sim        s;
+        struct link       fwd = { 0 };
+        struct link       rev = { 0 };
+        struct frct_cfg   c = cfg_of(true, true, true);
+        struct flow *     f;
+        uint64_t          t0;
+        char              what[64];
+
+        fwd.loss = rev.loss = loss;
+        fwd.dup  = rev.dup = 0.02;
+        fwd.ber  = rev.ber = 0.01;
+        fwd.delay = rev.delay = 10 * SIM_MS;
+        fwd.jitter = rev.jitter = 5 * SIM_MS;
+        fwd.rate = 50000000;
+        fwd.qlim = 256 * 1024;
+
+        sim_init(&s, seed);
+        f = sim_flow(&s, &c, &fwd, &rev);
+        f->nmsg = 4000;
+        t0 = s.now;
+        sim_run(&s, s.now + 600000 * SIM_MS, all_read);
+
+        CHECK_EQ(f->rcvd, f->nmsg);
+        CHECK(f->max_held <= f->ep[1]->wnd);
+        /* Let the last acks through, then everything is acknowledged. */
+        sim_run(&s, s.now + 3000 * SIM_MS, NULL);
+        CHECK(frct_flushed(f->ep[0]));
+        snprintf(what, sizeof(what), "reliable %2.0f%% loss", loss * 100);
+        print_stats(what, &s, f, t0);
+        sim_fini(&s);
+}
+
+static void test_in_order(void)
+{
+        struct sim        s;
+        struct link       fwd = { 0 };
+        struct link       rev = { 0 };
+        struct frct_cfg   c = cfg_of(false, true, false);
+        struct flow *     f;
+        struct frct_stats b;
+
+        fwd.loss  = 0.05;
+        fwd.dup   = 0.02;
+        fwd.delay = rev.delay = 10 * SIM_MS;
+        fwd.jitter = 5 * SIM_MS;
+        fwd.rate  = 20000000;   /* spread out: no skip for room */
+        fwd.qlim  = 64 << 20;
+        c.max_gap_ms = 20;
+
+        sim_init(&s, 7);
+        f = sim_flow(&s, &c, &fwd, &rev);
+        f->nmsg = 20000;
+        f->size = size_small;    /* several packets: lost parts skip it */
+        sim_run(&s, s.now + 60000 * SIM_MS, NULL);
+
+        frct_stats(f->ep[1], &b);
+        CHECK(b.rx_skipped > 0);
+        CHECK(b.rx_dups > 0);
+        CHECK(f->rcvd > f->nmsg / 2);
+        CHECK(f->rcvd < f->nmsg);
+        CHECK(f->ep[1]->gap_since == NEVER);   /* nothing left waiting */
+        printf("in_order 5%% loss, max_gap 20 ms: %llu of %llu messages, "
+               "%llu packets skipped, %llu dups\n",
+               (unsigned long long) f->rcvd, (unsigned long long) f->nmsg,
+               (unsigned long long) b.rx_skipped,
+               (unsigned long long) b.rx_dups);
+        sim_fini(&s);
+}
+
+static void test_raw(void)
+{
+        struct sim        s;
+        struct link       fwd = { 0 };
+        struct link       rev = { 0 };
+        struct frct_cfg   c = cfg_of(false, false, false);
+        struct flow *     f;
+
+        fwd.loss  = 0.05;
+        fwd.delay = rev.delay = 10 * SIM_MS;
+        fwd.jitter = 5 * SIM_MS;
+
+        sim_init(&s, 9);
+        f = sim_flow(&s, &c, &fwd, &rev);
+        f->nmsg = 2000;
+        f->size = size_pkt;
+        f->ordered = f->no_dups = false;
+        sim_run(&s, s.now + 10000 * SIM_MS, NULL);
+        CHECK(f->rcvd > 1800 && f->rcvd < 2000);
+        CHECK(frct_send(f->ep[0], s.buf, MTU, s.now) == -EMSGSIZE);
+        CHECK(frct_set_flags(f->ep[0], FRCT_F_RTX) == -EINVAL);
+        CHECK(frct_set_flags(f->ep[0], 8) == -EINVAL);
+        CHECK(frct_flushed(f->ep[0]));
+        sim_fini(&s);
+}
+
+static size_t size_huge(uint64_t i)
+{
+        return i == 1 ? FRCT_MAX_MSG_DEF : 100;
+}
+
+static void test_huge(void)
+{
+        struct sim      s;
+        struct link     fwd = { 0 };
+        struct link     rev = { 0 };
+        struct frct_cfg c = cfg_of(true, true, false);
+        struct flow *   f;
+        uint64_t        t0;
+
+        fwd.loss = rev.loss = 0.01;
+        fwd.delay = rev.delay = 5 * SIM_MS;
+        fwd.jitter = 2 * SIM_MS;
+        fwd.rate = 200000000;
+        fwd.qlim = 512 * 1024;
+
+        sim_init(&s, 11);
+        f = sim_flow(&s, &c, &fwd, &rev);
+        f->nmsg = 3;
+        f->size = size_huge;
+        CHECK(frct_send(f->ep[0], s.buf, FRCT_MAX_MSG_DEF + 1, s.now)
+              == -EMSGSIZE);
+        t0 = s.now;
+        sim_run(&s, s.now + 600000 * SIM_MS, all_read);
+        CHECK_EQ(f->rcvd, 3);
+        CHECK(f->max_held <= f->ep[1]->wnd);
+        print_stats("16 MiB message, 1% loss", &s, f, t0);
+        sim_fini(&s);
+}
+
+static bool reader_done(const struct sim * s)
+{
+        return s->fl[0].rcvd == s->fl[0].nmsg;
+}
+
+static void test_flow_control(void)
+{
+        struct sim      s;
+        struct link     fwd = { 0 };
+        struct link     rev = { 0 };
+        struct frct_cfg c = cfg_of(true, true, false);
+        struct flow *   f;
+
+        c.rcv_wnd = c.max_msg = 64 * 1024;
+        fwd.delay = rev.delay = 5 * SIM_MS;
+        fwd.loss = rev.loss = 0.02;
+
+        sim_init(&s, 13);
+        f = sim_flow(&s, &c, &fwd, &rev);
+        f->nmsg = 3000;
+        f->reader_off = true;
+        sim_run(&s, s.now + 5000 * SIM_MS, NULL);
+        /* The writer is held up, memory bounded, nothing is read. */
+        CHECK(f->sent < f->nmsg);
+        CHECK(!frct_writable(f->ep[0], 3000));
+        CHECK(f->max_held <= 64 * 1024);
+        CHECK(f->max_held > 32 * 1024);
+        CHECK_EQ(f->rcvd, 0);
+
+        f->reader_off = false;
+        sim_run(&s, s.now + 600000 * SIM_MS, reader_done);
+        CHECK_EQ(f->rcvd, f->nmsg);
+        CHECK(f->evs[0] & FRCT_EV_WRITE);
+        sim_fini(&s);
+}
+
+static void test_no_rtx(void)
+{
+        struct sim        s;
+        struct link       fwd = { 0 };
+        struct link       rev = { 0 };
+        struct frct_cfg   c = cfg_of(true, true, false);
+        struct flow *     f;
+        struct frct_stats a;
+        struct frct_stats b;
+
+        fwd.loss = rev.loss = 0.05;
+        fwd.delay = rev.delay = 10 * SIM_MS;
+        fwd.jitter = 3 * SIM_MS;
+
+        sim_init(&s, 17);
+        f = sim_flow(&s, &c, &fwd, &rev);
+        CHECK(frct_set_flags(f->ep[0], FRCT_F_RESCNTL) == 0);
+        CHECK_EQ(frct_flags(f->ep[0]), FRCT_F_RESCNTL);
+        f->nmsg = 3000;
+        f->ordered = false;
+        sim_run(&s, s.now + 60000 * SIM_MS, NULL);
+        frct_stats(f->ep[0], &a);
+        frct_stats(f->ep[1], &b);
+        CHECK_EQ(a.rtx, 0);
+        CHECK(b.rx_skipped > 0);
+        CHECK(f->rcvd > f->nmsg / 2 && f->rcvd < f->nmsg);
+        CHECK(frct_flushed(f->ep[0]));
+        CHECK(f->ep[1]->rcv_nxt == f->ep[1]->rcv_high);
+        printf("reliable, RTX cleared, 5%% loss: %llu of %llu messages, "
+               "%llu packets skipped\n", (unsigned long long) f->rcvd,
+               (unsigned long long) f->nmsg,
+               (unsigned long long) b.rx_skipped);
+        sim_fini(&s);
+}
+
+static void test_peer_timeout(bool reliable)
+{
+        struct sim        s;
+        struct link       fwd = { 0 };
+        struct link       rev = { 0 };
+        struct frct_cfg   c = cfg_of(reliable, reliable, false);
+        struct flow *     f;
+        struct frct_stats a;
+        uint64_t          t0;
+        uint8_t           b[8];
+
+        c.peer_timeout_ms = 1000;
+        fwd.delay = rev.delay = 10 * SIM_MS;
+
+        sim_init(&s, 19);
+        f = sim_flow(&s, &c, &fwd, &rev);
+        f->nmsg = 10;
+        f->size = size_pkt;
+        t0 = s.now;
+        sim_run(&s, s.now + 20000 * SIM_MS, NULL);
+        CHECK_EQ(f->rcvd, 10);
+        CHECK(!frct_peer_gone(f->ep[0]) && !frct_peer_gone(f->ep[1]));
+        frct_stats(f->ep[0], &a);
+        /* No more than one keepalive per 250 ms. */
+        CHECK(a.ka_tx >= 20000 / 250 / 2 && a.ka_tx <= 20000 / 250 + 1);
+
+        fwd.cut = rev.cut = true;
+        t0 = s.now;
+        sim_run(&s, s.now + 5000 * SIM_MS, NULL);
+        CHECK(frct_peer_gone(f->ep[0]) && frct_peer_gone(f->ep[1]));
+        CHECK(f->evs[0] & FRCT_EV_PEER);
+        CHECK(frct_send(f->ep[0], b, 1, s.now) == -EFLOWPEER);
+        CHECK(frct_read(f->ep[1], b, 8, s.now) == -EFLOWPEER);
+        CHECK(frct_deadline(f->ep[0]) == NEVER);
+        CHECK_EQ(frct_tick(f->ep[0], s.now + 5000 * SIM_MS), 0);
+        (void) t0;
+
+        /* Without a timeout, an idle flow needs no wake-up. */
+        c.peer_timeout_ms = 0;
+        frct_destroy(f->ep[0]);
+        CHECK(frct_create(&f->ep[0], &c, s.now) == 0);
+        CHECK(frct_deadline(f->ep[0]) == NEVER);
+        sim_fini(&s);
+}
+
+/* The peer timer fires within its bound: between timeout and timeout
+ * plus a quarter (the keepalive period) after the last packet. */
+static void test_peer_bound(void)
+{
+        struct frct_cfg c = cfg_of(false, false, false);
+        struct frct *   f;
+        uint64_t        t = 5000 * SIM_MS;
+        uint64_t        d;
+        int             ev = 0;
+
+        c.peer_timeout_ms = 2000;
+        CHECK(frct_create(&f, &c, t) == 0);
+        while (!(ev & FRCT_EV_PEER)) {
+                uint8_t pkt[MTU];
+                d = frct_deadline(f);
+                CHECK(d != NEVER && d > t);
+                t = d;
+                ev = frct_tick(f, t);
+                while (frct_pop(f, pkt, sizeof(pkt), t) > 0)
+                        ;
+        }
+        CHECK_EQ(t, 7000 * SIM_MS);
+        CHECK(frct_tick(f, t + 1) == 0);
+        frct_destroy(f);
+}
+
+/* A peer that stops acking: the timeout backs off (bounded), then the
+ * peer timer ends the flow on both sides. */
+static void test_stop_acking(uint32_t timeout_ms,
+                             uint64_t run_ms)
+{
+        struct sim        s;
+        struct link       fwd = { 0 };
+        struct link       rev = { 0 };
+        struct frct_cfg   c = cfg_of(true, true, false);
+        struct flow *     f;
+        struct frct_stats a;
+
+        c.peer_timeout_ms = timeout_ms;
+        fwd.delay = rev.delay = 10 * SIM_MS;
+        rev.cut = true;
+
+        sim_init(&s, 23);
+        f = sim_flow(&s, &c, &fwd, &rev);
+        f->nmsg = 100;
+        sim_run(&s, s.now + run_ms * SIM_MS, NULL);
+        frct_stats(f->ep[0], &a);
+        if (timeout_ms > 0) {
+                /* RTOs at 1, 3, 7 s; silence for 10 s ends it. */
+                CHECK_EQ(a.rto_fires, 3);
+                CHECK(frct_peer_gone(f->ep[0]) && frct_peer_gone(f->ep[1]));
+                CHECK(f->evs[0] & FRCT_EV_PEER);
+        } else {
+                /* 1 + 2 + ... + 32 s, then every 60 s. */
+                CHECK(a.rto_us == 60000000);
+                CHECK_EQ(a.rto_fires, 6 + (run_ms - 63000) / 60000);
+                CHECK(!frct_peer_gone(f->ep[0]));
+        }
+        CHECK(a.rtx >= a.rto_fires);
+        sim_fini(&s);
+}
+
+/* A reliable flow that sent one 3000-byte message (3 packets), none of
+ * it acked yet. */
+static struct frct * three_out(void)
+{
+        struct frct_cfg c = cfg_of(true, true, false);
+        struct frct *   f;
+        uint8_t         pkt[MTU];
+        uint8_t         msg[3000];
+
+        CHECK(frct_create(&f, &c, 0) == 0);
+        memset(msg, 1, sizeof(msg));
+        CHECK(frct_send(f, msg, sizeof(msg), 0) == (ssize_t) sizeof(msg));
+        while (frct_pop(f, pkt, sizeof(pkt), 0) > 0)
+                ;
+        CHECK(f->nxt - f->una == 3);
+
+        return f;
+}
+
+/* The peer's window shrinks below what is in flight: nothing new goes
+ * out until it opens again. */
+static void test_shrink(void)
+{
+        struct frct *   f = three_out();
+        struct frct_hdr h;
+        uint8_t         pkt[MTU];
+        uint8_t         msg[1000] = { 0 };
+        ssize_t         n;
+        uint32_t        nxt = f->nxt;
+
+        memset(&h, 0, sizeof(h));
+        h.flags = FRCT_ACK | FRCT_FL_ACK;
+        h.ack   = f->una + 1;
+        h.wnd   = 100;
+        n = frct_hdr_put(pkt, sizeof(pkt), &h);
+        CHECK(frct_rcv(f, pkt, (size_t) n, 10 * SIM_MS) == 0);
+        CHECK(frct_send(f, msg, 500, 10 * SIM_MS) == 500);
+        CHECK(frct_pop(f, pkt, sizeof(pkt), 10 * SIM_MS) == 0);
+        CHECK(f->nxt == nxt);
+        /* The window is full: a second message waits. */
+        CHECK(!frct_writable(f, 1000));
+        CHECK(frct_send(f, msg, 1000, 10 * SIM_MS) == -EAGAIN);
+
+        h.ack = f->nxt;
+        h.wnd = 1 << 20;
+        n = frct_hdr_put(pkt, sizeof(pkt), &h);
+        CHECK(frct_rcv(f, pkt, (size_t) n, 20 * SIM_MS) == 0);
+        CHECK(frct_tick(f, 20 * SIM_MS) & FRCT_EV_WRITE);
+        CHECK(frct_pop(f, pkt, sizeof(pkt), 20 * SIM_MS) > 500);
+        CHECK(f->nxt == nxt + 1);
+        frct_destroy(f);
+}
+
+static ssize_t pop_one(struct frct *     f,
+                       uint8_t *         pkt,
+                       uint64_t          now,
+                       struct frct_hdr * h)
+{
+        ssize_t n = frct_pop(f, pkt, MTU, now);
+        size_t  off;
+        size_t  plen;
+
+        if (n > 0)
+                CHECK(frct_parse(pkt, (size_t) n, h, &off, &plen) == 0);
+
+        return n;
+}
+
+/* Acks ride on data going the other way; alone, one waits for a
+ * second packet or FRCT_ACK_DELAY. */
+static void test_piggyback(void)
+{
+        struct frct_cfg c = cfg_of(true, true, true);
+        struct frct *   a;
+        struct frct *   b;
+        struct frct_hdr h;
+        uint8_t         pkt[MTU];
+        uint8_t         msg[100] = { 0 };
+        ssize_t         n;
+        uint64_t        t = 0;
+
+        c.seed = 1;
+        CHECK(frct_create(&a, &c, t) == 0);
+        c.seed = 2;
+        CHECK(frct_create(&b, &c, t) == 0);
+
+        CHECK(frct_send(a, msg, sizeof(msg), t) == 100);
+        n = pop_one(a, pkt, t, &h);
+        CHECK(n > 100 && (h.flags & FRCT_FL_ISN) && !(h.flags & FRCT_FL_ACK));
+        CHECK(frct_rcv(b, pkt, (size_t) n, t += SIM_MS) == 0);
+        CHECK_EQ(frct_next_len(b), 100);
+        CHECK(frct_pop(b, pkt, sizeof(pkt), t) == 0);     /* delayed */
+        CHECK_EQ(frct_deadline(b), t + FRCT_ACK_DELAY);
+
+        /* B's data carries the ack: A is flushed, nothing else due. */
+        CHECK(frct_send(b, msg, 50, t) == 50);
+        n = pop_one(b, pkt, t, &h);
+        CHECK(n > 50 && frct_hdr_type(&h) == FRCT_DATA &&
+              (h.flags & FRCT_FL_ACK) && h.ack == a->nxt);
+        CHECK(frct_pop(b, pkt, sizeof(pkt), t) == 0);
+        CHECK(!frct_flushed(a));
+        CHECK(frct_rcv(a, pkt, (size_t) n, t += SIM_MS) == 0);
+        CHECK(frct_flushed(a) && frct_next_len(a) == 50);
+
+        /* A owes an ack for B's packet: it goes after the delay. */
+        CHECK(frct_pop(a, pkt, sizeof(pkt), t) == 0);
+        t = frct_deadline(a);
+        CHECK(frct_tick(a, t) == 0);
+        n = pop_one(a, pkt, t, &h);
+        CHECK(n > 0 && frct_hdr_type(&h) == FRCT_ACK && h.nsack == 0);
+        CHECK(frct_rcv(b, pkt, (size_t) n, t) == 0);
+        CHECK(frct_flushed(b));
+
+        /* Two packets in order: acked at once. */
+        CHECK(frct_send(a, msg, 100, t) == 100);
+        CHECK(frct_send(a, msg, 100, t) == 100);
+        n = pop_one(a, pkt, t, &h);
+        CHECK(!(h.flags & FRCT_FL_ISN) && (h.flags & FRCT_FL_ACK));
+        CHECK(frct_rcv(b, pkt, (size_t) n, t) == 0);
+        CHECK(frct_pop(b, pkt, sizeof(pkt), t) == 0);
+        n = pop_one(a, pkt, t, &h);
+        CHECK(frct_rcv(b, pkt, (size_t) n, t) == 0);
+        n = pop_one(b, pkt, t, &h);
+        CHECK(n > 0 && frct_hdr_type(&h) == FRCT_ACK && h.ack == a->nxt);
+        frct_destroy(a);
+        frct_destroy(b);
+}
+
+static void test_forged(void)
+{
+        struct frct_cfg   c = cfg_of(true, true, false);
+        struct frct *     f = three_out();
+        struct frct_hdr   h;
+        struct frct_stats st;
+        uint8_t           pkt[MTU];
+        ssize_t           n;
+        uint32_t          una = f->una;
+
+        /* An ack of data never sent. */
+        memset(&h, 0, sizeof(h));
+        h.flags = FRCT_ACK | FRCT_FL_ACK;
+        h.ack   = f->nxt + 1;
+        h.wnd   = 1u << 30;
+        n = frct_hdr_put(pkt, sizeof(pkt), &h);
+        CHECK(frct_rcv(f, pkt, (size_t) n, 1) == -EBADMSG);
+        /* A SACK block beyond what was sent. */
+        h.ack = f->una;
+        h.nsack = 1;
+        h.sack[0].start = f->una + 1;
+        h.sack[0].end   = f->nxt + 5;
+        n = frct_hdr_put(pkt, sizeof(pkt), &h);
+        CHECK(frct_rcv(f, pkt, (size_t) n, 1) == -EBADMSG);
+        /* A CRC where the flow has none, garbage, a data packet that
+         * does not start the stream. */
+        pkt[0] = FRCT_ACK | FRCT_FL_ACK | FRCT_FL_CRC;
+        CHECK(frct_rcv(f, pkt, (size_t) n, 1) == -EBADMSG);
+        CHECK(frct_rcv(f, (const uint8_t *) "\xff\x01", 2, 1) == -EBADMSG);
+        h.flags = FRCT_DATA | FRCT_FL_SEQ | FRCT_FL_FIRST | FRCT_FL_LAST;
+        h.seq = 12345;
+        n = frct_hdr_put(pkt, sizeof(pkt), &h);
+        pkt[n] = 'x';
+        CHECK(frct_rcv(f, pkt, (size_t) n + 1, 1) == -EBADMSG);
+
+        frct_stats(f, &st);
+        CHECK_EQ(st.rx_bad, 5);
+        CHECK_EQ(st.rx_pkts, 0);
+        CHECK(f->una == una && f->snd_wnd == c.max_msg);
+        CHECK(!frct_flushed(f));
+        frct_destroy(f);
+
+        /* What create refuses. */
+        c.mtu = FRCT_HDR_MAX;
+        CHECK(frct_create(&f, &c, 0) == -EINVAL);
+        c.mtu = MTU;
+        c.max_msg = 0;
+        CHECK(frct_create(&f, &c, 0) == -EINVAL);
+}
+
+int main(void)
+{
+        test_forged();
+        test_piggyback();
+        test_shrink();
+        test_stop_acking(10000, 20000);
+        test_stop_acking(0, 1000000);
+        test_peer_bound();
+        test_peer_timeout(false);
+        test_peer_timeout(true);
+        test_raw();
+        test_in_order();
+        test_no_rtx();
+        test_flow_control();
+        test_reliable(0.01, 1);
+        test_reliable(0.05, 2);
+        test_reliable(0.10, 3);
+        test_huge();
+
+        return 0;
+}
