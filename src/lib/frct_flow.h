@@ -109,6 +109,10 @@ void     frf_wake(struct ft_flow * f);
 void     frf_on_timer(struct ft_flow * f,
                       uint64_t         now);
 
+/* max_gap of an in-order flow that is not reliable when the QoS asks
+ * for no bound (UINT32_MAX, as qos_best_effort), in ms. */
+#define FRF_MAX_GAP_DEF 100
+
 /* The largest message of in-order and reliable flows, local or not:
  * $OUROBOROS_MAX_MSG bytes (4 KiB..1 GiB), else FRCT_MAX_MSG_DEF. */
 #define FRF_MAX_MSG_ENV "OUROBOROS_MAX_MSG"

@@ -24,6 +24,9 @@ struct frf {
         int              fd;
         uint32_t         gen;
         bool             raw;      /* neither in order nor reliable */
+        bool             reliable; /* loss 0                         */
+        bool             down_seen; /* the ring closed: gaps released */
+        uint32_t         max_gap;  /* ms, in order and not reliable  */
         bool             crc;      /* ber 0: CRC32 trailers         */
         size_t           mtu;      /* an FRCT packet: max_pkt - ovh */
         size_t           max_msg;

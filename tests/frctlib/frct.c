@@ -251,12 +251,13 @@ static int test_flags(const char * name)
         printf("dealloc with linger: %ld ms\n", ms);
         CHECK(ms >= 400 && ms < 5000);
 
-        /* in order, not reliable: no RTX */
+        /* in order, not reliable: lingers, no RTX */
         qs = qos_best_effort;
         fd = t_alloc(name, &qs);
         CHECK_EQ(t_wait(&p), 'A');
         CHECK_EQ(fccntl(fd, FRCTGFLAGS, &fl), 0);
-        CHECK_EQ(fl, 0);
+        CHECK_EQ(fl, FRCTFLINGER);
+        CHECK_EQ(fccntl(fd, FRCTSFLAGS, 0), 0);
         CHECK_EQ(fccntl(fd, FRCTSFLAGS, FRCTFRTX), -EINVAL);
         CHECK_EQ(fccntl(fd, FRCTSFLAGS, FRCTFLINGER), 0);
         CHECK_EQ(fccntl(fd, FRCTGFLAGS, &fl), 0);

@@ -455,7 +455,8 @@ def test_frct_flags_and_largest_message(pair):
     assert got == big
 
     c, s = pair(qos_best_effort)
-    assert c.get_frct_flags() == 0
+    assert c.get_frct_flags() == F.Linger
+    c.set_frct_flags(0)
     with pytest.raises(errors.InvalidArgumentError):
         c.set_frct_flags(F.Retransmit)           # needs loss=0
     c.set_frct_flags(F.Linger)
