@@ -495,6 +495,7 @@ OURO_API int flow_dealloc(int fd)
 
         /* The peer and any local reader or writer learn it now. */
         flow_shm_close(ft_entry(fd)->shm);
+        frf_wake(ft_entry(fd)); /* and those waiting on FRCT */
         /* Sets holding fd look at it (and prune it). */
         evwait_kick(fq_token(fd, atomic_load(&ft_entry(fd)->gen)));
 

@@ -311,9 +311,11 @@ int ft_publish(int               fd,
         f->adopted  = false;
         atomic_store(&f->flags, FLOWFDEFAULT);
         /* The FRCT flags in force at the start (fccntl(3)): a reliable
-         * flow retransmits, feeds its window back and lingers. */
+         * flow retransmits, feeds its window back and lingers; an
+         * in-order one lingers. */
         atomic_store(&f->frct, qs->loss == 0 ?
-                     FRCTFRTX | FRCTFRESCNTL | FRCTFLINGER : 0);
+                     FRCTFRTX | FRCTFRESCNTL | FRCTFLINGER :
+                     qs->in_order != 0 ? FRCTFLINGER : 0);
         atomic_store(&f->rcv_timeo, FT_NO_TIMEO);
         atomic_store(&f->snd_timeo, FT_NO_TIMEO);
         atomic_fetch_add(&f->gen, 1);

@@ -351,6 +351,32 @@ int frf_wait(struct ft_flow *        f,
         return 0;
 }
 
+int frf_state(const struct ft_flow * f)
+{
+        if (atomic_load(&f->state) != FT_ALLOC)
+                return -ENOTALLOC; /* flow_dealloc under way */
+        if (atomic_load(&f->fr->gone))
+                return -EFLOWPEER;
+        if (flow_shm_is_down(f->shm) ||
+            flow_shm_peer_state(f->shm) >= FLOW_SIDE_CLOSED)
+                return -EFLOWDOWN;
+
+        return 0;
+}
+
+void frf_wake(struct ft_flow * f)
+{
+        struct frf * r = f->fr;
+
+        if (r == NULL)
+                return;
+
+        pthread_mutex_lock(&r->lock);
+        ++r->seq;
+        pthread_cond_broadcast(&r->cond);
+        pthread_mutex_unlock(&r->lock);
+}
+
 void frf_on_timer(struct ft_flow * f,
                   uint64_t         now)
 {
@@ -461,6 +487,14 @@ void frf_linger(struct ft_flow * f)
         if (r->raw || !(atomic_load(&f->frct) & FRCTFLINGER))
                 return;
 
+        if (!r->reliable) { /* nothing to wait for but the layer */
+                pthread_mutex_lock(&f->wr_lock);
+                frf_flush(f, false, &dl);
+                frf_wr_unlock(f);
+                lmsg_linger(f);
+                return;
+        }
+
         pthread_mutex_lock(&f->wr_lock);
         for (;;) {
                 frf_flush(f, false, &dl);
@@ -492,8 +526,12 @@ int frf_create(int              fd,
         cfg.reliable = qs->loss == 0;
         cfg.in_order = qs->in_order != 0 || cfg.reliable;
         cfg.crc      = qs->ber == 0;
-        if (cfg.in_order && !cfg.reliable && qs->max_gap != UINT32_MAX)
-                cfg.max_gap_ms = qs->max_gap;
+        /* A lost packet of a flow that is not reliable never comes:
+         * no bound asked (UINT32_MAX) is FRF_MAX_GAP_DEF, so the flow
+         * moves on; 0 waits for ever (until the buffer fills). */
+        if (cfg.in_order && !cfg.reliable)
+                cfg.max_gap_ms = qs->max_gap == UINT32_MAX ?
+                        FRF_MAX_GAP_DEF : qs->max_gap;
         cfg.peer_timeout_ms = qs->timeout;
         cfg.mtu      = max - f->ovh;
         cfg.max_msg  = frf_max_msg();
@@ -528,6 +566,8 @@ int frf_create(int              fd,
         r->fd       = fd;
         r->gen      = atomic_load(&f->gen);
         r->raw      = !cfg.in_order;
+        r->reliable = cfg.reliable;
+        r->max_gap  = cfg.max_gap_ms;
         r->crc      = cfg.crc;
         r->mtu      = cfg.mtu;
         r->max_msg  = cfg.max_msg;

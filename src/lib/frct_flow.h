@@ -101,9 +101,17 @@ size_t   ft_max_write(const struct ft_flow * f);
 int      frf_set_flags(struct ft_flow * f,
                        uint16_t         flags);
 
+/* flow_dealloc: wake every thread waiting on the flow's FRCT (they
+ * then find it closing). */
+void     frf_wake(struct ft_flow * f);
+
 /* The timer (frct_timer.c): do what is due at now on f. */
 void     frf_on_timer(struct ft_flow * f,
                       uint64_t         now);
+
+/* max_gap of an in-order flow that is not reliable when the QoS asks
+ * for no bound (UINT32_MAX, as qos_best_effort), in ms. */
+#define FRF_MAX_GAP_DEF 100
 
 /* The largest message of in-order and reliable flows, local or not:
  * $OUROBOROS_MAX_MSG bytes (4 KiB..1 GiB), else FRCT_MAX_MSG_DEF. */

@@ -24,6 +24,9 @@ struct frf {
         int              fd;
         uint32_t         gen;
         bool             raw;      /* neither in order nor reliable */
+        bool             reliable; /* loss 0                         */
+        bool             down_seen; /* the ring closed: gaps released */
+        uint32_t         max_gap;  /* ms, in order and not reliable  */
         bool             crc;      /* ber 0: CRC32 trailers         */
         size_t           mtu;      /* an FRCT packet: max_pkt - ovh */
         size_t           max_msg;
@@ -75,6 +78,10 @@ int      frf_wait(struct ft_flow *        f,
                   uint64_t                seq,
                   const struct timespec * abstime);
 void     frf_cond_init(pthread_cond_t * c);
+
+/* 0, or why the flow takes no more data: -ENOTALLOC (being
+ * deallocated), -EFLOWPEER, -EFLOWDOWN (down, or the peer side left). */
+int      frf_state(const struct ft_flow * f);
 
 /* rx_lock held, raw flow: swallow control packets at the head of the
  * ring; the data packet under it: its payload (*d, *len; in the ring

@@ -19,6 +19,8 @@
 
 #include "flow_crypt.h"
 
+#include "common/timeutil.h"
+
 #include <ouroboros/errno.h>
 
 #include <errno.h>
@@ -234,6 +236,29 @@ static ssize_t take(struct ft_flow * f,
         return n;
 }
 
+/*
+ * The ring ended (the peer left) while messages of an in-order flow that
+ * is not reliable may wait behind a gap that can no longer fill: let
+ * max_gap pass once, so they are delivered before -EFLOWDOWN.
+ */
+static bool gap_drain(struct ft_flow * f)
+{
+        struct frf *    r = f->fr;
+        struct timespec ts;
+
+        if (r->reliable || r->max_gap == 0 || r->down_seen)
+                return false;
+
+        r->down_seen = true;
+        ts = ns_to_ts(ns_after((int64_t) r->max_gap * NS_PER_MS));
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)
+               == EINTR)
+                ;
+        frf_tick(f, frf_now());
+
+        return true;
+}
+
 ssize_t frf_read(struct ft_flow *        f,
                  void *                  buf,
                  size_t                  count,
@@ -256,8 +281,9 @@ ssize_t frf_read(struct ft_flow *        f,
                 n = take(f, buf, count, nopart, &seq);
                 if (n != -EAGAIN)
                         return n;
-                if (atomic_load(&r->gone))
-                        return -EFLOWPEER;
+                ret = frf_state(f);
+                if (ret == -EFLOWPEER || ret == -ENOTALLOC)
+                        return ret;
                 if (nonblock) {
                         if (pthread_mutex_trylock(&r->rx_lock) != 0)
                                 return -EAGAIN;
@@ -271,6 +297,8 @@ ssize_t frf_read(struct ft_flow *        f,
                         return n;
                 }
                 ret = frf_wait(f, seq, abstime);
+                if (ret == -EFLOWDOWN && gap_drain(f))
+                        continue;
                 if (ret < 0) {
                         n = take(f, buf, count, nopart, &seq);
                         return n == -EAGAIN ? ret : n;
@@ -334,8 +362,9 @@ ssize_t frf_write(struct ft_flow *        f,
         }
 
         for (;;) {
-                if (atomic_load(&r->gone))
-                        return -EFLOWPEER;
+                ret = frf_state(f);
+                if (ret < 0)
+                        return ret;
 
                 pthread_mutex_lock(&r->lock);
                 if (frct_writable(r->fr, count))

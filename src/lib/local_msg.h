@@ -51,8 +51,9 @@ bool    lmsg_pending(const struct ft_flow * f);
 /* Messages dropped for being longer than frf_max_msg(). */
 size_t  lmsg_drops(const struct ft_flow * f);
 
-/* FLOWFLINGER on dealloc: wait until the peer read what was written,
- * at most FRF_LINGER_MS or until it left. */
+/* FRCTFLINGER on dealloc: wait until the peer (or, through an IPCP,
+ * the layer) took what was written, at most FRF_LINGER_MS or until it
+ * left. */
 void    lmsg_linger(struct ft_flow * f);
 
 void    lmsg_free(struct lmsg * m);
