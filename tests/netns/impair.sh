@@ -15,7 +15,8 @@
 #         +----+                                            +----+
 #
 #   imp_setup WIREFILTER-ARGS...   build it all; the receivers run in b:
-#                                  xfer recv bound to "xf" (log
+#                                  xfer recv bound to "xf" (gives up on
+#                                  a flow idle IMP_IDLE s, default 20; log
 #                                  $NN_DIR/b/xf.log, pid IMP_RECV_PID),
 #                                  tcprecv on port
 #                                  5001 ($NN_DIR/b/tcp.log)
@@ -55,7 +56,7 @@ imp_setup() {
         nn_irm a ipcp bootstrap type eth-dix name lyr layer imp dev tpa
         nn_irm b ipcp bootstrap type eth-dix name lyr layer imp dev tpb
         nn_irm b name register xf layer imp
-        nn_bg b "$XF" recv >"$NN_DIR/b/xf.log" 2>&1
+        nn_bg b "$XF" recv -t "${IMP_IDLE:-20}" >"$NN_DIR/b/xf.log" 2>&1
         IMP_RECV_PID=$LAST_PID
         nn_bind b "$LAST_PID" xf
         nn_wait_line "$NN_DIR/b/xf.log" READY || fail "xfer recv"
