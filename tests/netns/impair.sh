@@ -29,7 +29,9 @@
 #   imp_result                     the receiver's RESULT line for the
 #                                  last transfer (waits up to 30 s)
 #   imp_tcp ARGS...                tcpsend 10.201.0.2 5001 ARGS in a
-#   imp_tbf RATE                   tc tbf on a's tap (RATE e.g. 20mbit)
+#   imp_tbf RATE                   tc tbf on a's tap (RATE e.g. 20mbit),
+#                                  with IMP_MIDDLE=1 (below) on the
+#                                  middle bridge's way to b
 #
 # Everything is created by the test (unique names, lib.sh) and removed
 # on exit, also on failure: taps and plugs go with their namespaces,
@@ -51,7 +53,12 @@ imp_setup() {
         nn_wirefilter "w$IMP_WF" s1 s2 "$@"
         nn_ns_add a b
         imp_tap a tpa s1 10.201.0.1
-        imp_tap b tpb s2 10.201.0.2
+        if [ "${IMP_MIDDLE:-0}" = 1 ]; then
+                imp_middle
+                imp_tap b tpb s3 10.201.0.2
+        else
+                imp_tap b tpb s2 10.201.0.2
+        fi
         nn_irmd_start a b
         nn_irm a ipcp bootstrap type eth-dix name lyr layer imp dev tpa
         nn_irm b ipcp bootstrap type eth-dix name lyr layer imp dev tpb
@@ -78,6 +85,26 @@ imp_tap() {
                 2>/dev/null
         nn_bg "$1" vde_plug2tap -s "${NN_VDE[$3]}" "$2" \
                 >"$NN_DIR/$1/plug.log" 2>&1
+}
+
+# IMP_MIDDLE=1: b hangs off a third switch s3, reached through a bridge
+# in namespace m (taps tm2 on s2, tm3 on s3), where imp_tbf limits the
+# way to b: a bottleneck in the middle of the path, not in the
+# senders' host (where TCP's small queues would make it yield to any
+# other traffic in the qdisc).
+imp_middle() {
+        local m
+        nn_vde_switch s3
+        nn_ns_add m
+        m=${NN_NS[m]#net:}
+        ip -n "$m" link add br0 type bridge || fail "bridge in m"
+        for t in tm2:s2 tm3:s3; do
+                ip -n "$m" tuntap add dev "${t%:*}" mode tap || fail "tap ${t%:*}"
+                ip -n "$m" link set "${t%:*}" master br0 up || fail "${t%:*} up"
+                nn_bg m vde_plug2tap -s "${NN_VDE[${t#*:}]}" "${t%:*}" \
+                        >"$NN_DIR/m/plug-${t%:*}.log" 2>&1
+        done
+        ip -n "$m" link set br0 up || fail "br0 up"
 }
 
 imp_filter() {
@@ -127,7 +154,8 @@ imp_tcp() {
 }
 
 imp_tbf() {
-        ip -n "${NN_NS[a]#net:}" link set tpa txqueuelen 100
-        tc -n "${NN_NS[a]#net:}" qdisc replace dev tpa root tbf rate "$1" \
-                burst 32kb latency 100ms || fail "tc tbf $1"
+        local ns=a dev=tpa
+        [ "${IMP_MIDDLE:-0}" = 1 ] && ns=m && dev=tm3
+        tc -n "${NN_NS[$ns]#net:}" qdisc replace dev "$dev" root tbf \
+                rate "$1" burst 32kb latency 100ms || fail "tc tbf $1"
 }

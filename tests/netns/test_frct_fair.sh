@@ -1,14 +1,16 @@
 #!/bin/bash
-# Ouroboros - FRCT's congestion control shares a bottleneck: a's tap
-# is limited by `tc tbf` (RATE, default 8 Mbit/s; path of impair.sh,
-# 5 ms each way, no loss but the tbf's drops):
+# Ouroboros - FRCT's congestion control shares a bottleneck: a bridge
+# between the wirefilter and b is limited by `tc tbf` (RATE, default 8
+# Mbit/s, drop-tail, 100 ms of queue; path of impair.sh with
+# IMP_MIDDLE, 5 ms each way, no loss but the tbf's drops):
 #   - two reliable flows sending at once for SECS each get at least a
 #     quarter of RATE;
 #   - a reliable flow next to a kernel TCP (cubic) connection: each gets
 #     at least a quarter of RATE.
 # A sender that ignores loss takes the link and fails this.
 #
-#   ns a --tap(tbf RATE)-- [s1] --wirefilter-- [s2] --tap-- ns b
+#   ns a --tap-- [s1] --wirefilter-- [s2] --tm2-- ns m: bridge --tm3
+#   (tbf RATE)-- [s3] --tap-- ns b
 #
 # ctest: TIMEOUT 120 RUN_SERIAL
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +19,7 @@
 
 RATE_KBIT=${RATE_KBIT:-8000}
 SECS=${SECS:-15}
+IMP_MIDDLE=1
 imp_setup -d 5
 imp_tbf "${RATE_KBIT}kbit"
 QUARTER=$(awk -v r="$RATE_KBIT" 'BEGIN { printf "%.2f", r / 4000 }')
@@ -57,6 +60,9 @@ wait $p1; r1=$?
 cat "$NN_DIR/a/f3.log" "$NN_DIR/a/tcp.log"
 [ $r1 = 0 ] && [ $r2 = 0 ] || fail "flow and TCP: a transfer failed ($r1, $r2)"
 nn_retry 10 test "$(grep -c '^RESULT' "$NN_DIR/b/tcp.log")" -gt "$n" || fail "no TCP result"
+tc -n "${NN_NS[m]#net:}" -s qdisc show dev tm3 | grep -E "Sent|dropped"
+echo "a's IPCP: $(nn_exec a "$BIN/irm" ipcp stat name lyr 2>&1 |
+        grep -E "^(tx_frames|drop_tx|drop_full) " | tr '\n' ' ')"
 at_least "reliable flow next to TCP" "$(res_field "$(grep '^RESULT' "$NN_DIR/b/xf.log" | tail -n 1)" mbps)"
 at_least "kernel TCP next to the flow" "$(res_field "$(grep '^RESULT' "$NN_DIR/b/tcp.log" | tail -n 1)" mbps)"
 echo PASS
