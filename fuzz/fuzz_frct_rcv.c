@@ -8,7 +8,8 @@
  * popped, messages read, time passing (ticks), flags changed.
  *
  * Oracle, after every step: no crash or sanitizer report; the memory
- * held for the reader never exceeds the window; the sender's counters
+ * held for the reader (payload and per-packet records) never exceeds
+ * the window; the sender's counters
  * agree with its queue (bytes in flight and unsent, packets in the pipe
  * and lost) and it never has more than FRCT_SEQ_WND packets
  * outstanding; the receiver never buffers beyond FRCT_SEQ_WND.
@@ -33,7 +34,8 @@ static void check(const struct frct * f)
         uint32_t lost = 0;
         uint32_t s;
 
-        if (f->ready_bytes + f->part.len + f->ooo > f->wnd)
+        if (f->ready_cost + rxmsg_cost(&f->part) + f->ooo > f->wnd ||
+            f->ready_bytes > f->ready_cost)
                 abort();
         if (f->synced && f->rcv_high - f->rcv_nxt > FRCT_SEQ_WND)
                 abort();

@@ -89,8 +89,10 @@ int frct_create(struct frct **          fp,
         f->flags   = cfg->flags & (f->cfg.reliable ? FLAGS_ALL :
                                    (uint16_t) ~FRCT_F_RTX);
         f->mss     = cfg->mtu - data_hdr(&f->cfg);
-        f->wnd     = cfg->rcv_wnd > cfg->max_msg ? cfg->rcv_wnd :
-                cfg->max_msg;
+        /* The largest message, its packets' records included, fits. */
+        f->wnd     = (cfg->max_msg / f->mss + 1) * (f->mss + FRCT_PKT_COST);
+        if (f->wnd < cfg->rcv_wnd)
+                f->wnd = cfg->rcv_wnd;
         f->isn     = (uint32_t) mix(cfg->seed);
         f->last_rx = now;
         f->last_tx = now;

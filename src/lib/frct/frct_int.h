@@ -64,7 +64,27 @@ struct rxmsg {
         struct rxpkt * head;
         struct rxpkt * tail;
         size_t         len;
+        size_t         npkts;
 };
+
+/* What a packet held for the reader costs beyond its payload (its
+ * record and the allocator's), counted against the window so that
+ * tiny messages cannot hold more memory than large ones. */
+#define FRCT_PKT_COST  64
+
+static inline size_t rxmsg_cost(const struct rxmsg * m)
+{
+        return m->len + m->npkts * FRCT_PKT_COST;
+}
+
+/* The payload of full packets that fits in free bytes (and 32 bits). */
+static inline uint32_t frct_wnd_payload(size_t free,
+                                        size_t mss)
+{
+        size_t w = free / (mss + FRCT_PKT_COST) * mss;
+
+        return (uint32_t) (w > UINT32_MAX ? UINT32_MAX : w);
+}
 
 struct frct {
         struct frct_cfg   cfg;
@@ -133,6 +153,7 @@ struct frct {
         struct rxmsg *    ready;
         struct rxmsg *    ready_tail;
         size_t            ready_bytes;
+        size_t            ready_cost; /* payload and FRCT_PKT_COST each */
         uint64_t          gap_since;  /* waiting for rcv_nxt since */
         bool              ack_now;
         uint64_t          ack_at;

@@ -10,12 +10,14 @@
  * of its own. An empty message is dropped: frct_next_len could not tell
  * it from none (frct_send sends none).
  *
- * Memory: every payload byte held (ring, message being reassembled,
- * ready list) counts against wnd (rcv_wnd, at least max_msg so that the
- * largest message fits); a packet that would go beyond it is dropped.
- * The window advertised is wnd less what is held in order (ready and
- * being reassembled), from the ack on: a sender that keeps to it never
- * has a packet dropped here for room.
+ * Memory: every packet held (ring, message being reassembled, ready
+ * list) costs its payload and FRCT_PKT_COST against wnd (rcv_wnd, at
+ * least max_msg so that the largest message fits); a packet that would
+ * go beyond it is dropped, so a flow holds at most wnd, however small
+ * its messages. The window advertised is what is left of wnd beyond
+ * what is held in order (ready and being reassembled), from the ack on,
+ * in payload bytes of full packets: a sender that keeps to it with full
+ * packets never has one dropped here for room.
  *
  * Gaps: a reliable flow waits for the retransmission (or a SKIP, when
  * the peer cleared RTX). An in_order flow that is not reliable waits
@@ -48,9 +50,15 @@ static bool present(const struct frct * f,
                 *rslot(f, s) != NULL;
 }
 
+/* Held in order: ready and being reassembled. */
+static size_t in_order(const struct frct * f)
+{
+        return f->ready_cost + rxmsg_cost(&f->part);
+}
+
 static size_t held(const struct frct * f)
 {
-        return f->ready_bytes + f->part.len + f->ooo;
+        return in_order(f) + f->ooo;
 }
 
 int frct_rx_init(struct frct * f)
@@ -62,7 +70,7 @@ int frct_rx_init(struct frct * f)
 
         f->ack_at    = NEVER;
         f->gap_since = NEVER;
-        f->adv_wnd   = (uint32_t) (f->wnd > UINT32_MAX ? UINT32_MAX : f->wnd);
+        f->adv_wnd   = frct_wnd_payload(f->wnd, f->mss);
 
         return 0;
 }
@@ -131,6 +139,7 @@ static void ready_push(struct frct *  f,
                 f->ready = m;
         f->ready_tail    = m;
         f->ready_bytes  += m->len;
+        f->ready_cost   += rxmsg_cost(m);
 }
 
 /* Adds an in-order packet to the message being reassembled (taking it
@@ -158,6 +167,7 @@ static void reasm(struct frct *  f,
                 f->part.head = p;
         f->part.tail = p;
         f->part.len += p->len;
+        f->part.npkts++;
 
         if (f->part.len > f->cfg.max_msg) {
                 part_drop(f);
@@ -184,7 +194,7 @@ static struct rxpkt * take(struct frct * f,
         struct rxpkt * p = *rslot(f, s);
 
         *rslot(f, s) = NULL;
-        f->ooo -= p->len;
+        f->ooo -= p->len + FRCT_PKT_COST;
 
         return p;
 }
@@ -263,7 +273,7 @@ static int rx_raw(struct frct *           f,
                 return -EBADMSG;
         if (len == 0)   /* a reader could not tell it from none */
                 return 0;
-        if (held(f) + len > f->wnd) {
+        if (held(f) + len + FRCT_PKT_COST > f->wnd) {
                 f->st.rx_bad++;   /* the reader is behind: dropped */
                 return 0;
         }
@@ -275,8 +285,9 @@ static int rx_raw(struct frct *           f,
                 free(m);
                 return -ENOMEM;
         }
-        m->head = m->tail = p;
-        m->len  = len;
+        m->head  = m->tail = p;
+        m->len   = len;
+        m->npkts = 1;
         ready_push(f, m);
 
         return 0;
@@ -314,6 +325,7 @@ static int sync_start(struct frct *           f,
 static bool room(struct frct * f,
                  size_t        len)
 {
+        len += FRCT_PKT_COST;
         if (held(f) + len <= f->wnd)
                 return true;
         if (!f->cfg.reliable && f->rcv_nxt != f->rcv_high) {
@@ -378,7 +390,7 @@ int frct_rx_data(struct frct *           f,
         if (p == NULL)
                 return -ENOMEM;
         *rslot(f, h->seq) = p;
-        f->ooo     += len;
+        f->ooo     += len + FRCT_PKT_COST;
         f->last_seq = h->seq;
         if (!seq_before(h->seq, f->rcv_high))
                 f->rcv_high = h->seq + 1;
@@ -422,10 +434,9 @@ int frct_rx_skip(struct frct *           f,
 
 static uint32_t window(const struct frct * f)
 {
-        size_t used = f->ready_bytes + f->part.len;
-        size_t w    = used < f->wnd ? f->wnd - used : 0;
+        size_t used = in_order(f);
 
-        return (uint32_t) (w > UINT32_MAX ? UINT32_MAX : w);
+        return frct_wnd_payload(used < f->wnd ? f->wnd - used : 0, f->mss);
 }
 
 static void fill_sacks(const struct frct * f,
@@ -503,6 +514,7 @@ ssize_t frct_rx_read(struct frct * f,
         if (f->ready == NULL)
                 f->ready_tail = NULL;
         f->ready_bytes -= len;
+        f->ready_cost  -= rxmsg_cost(m);
         pkts_free(m->head);
         free(m);
 

@@ -63,7 +63,7 @@ int frct_tx_init(struct frct * f)
                 return -ENOMEM;
 
         f->una = f->nxt = f->end = f->rtx_hint = f->isn;
-        f->snd_wnd   = (uint32_t) (f->wnd > UINT32_MAX ? UINT32_MAX : f->wnd);
+        f->snd_wnd   = frct_wnd_payload(f->wnd, f->mss);  /* the peer's */
         f->rto_at    = NEVER;
         f->rack_at   = NEVER;
         f->tlp_at    = NEVER;
