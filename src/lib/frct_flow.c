@@ -404,7 +404,10 @@ int frf_events(struct ft_flow * f,
                 if (!r->raw || f->cf == NULL)
                         frf_pump(f, true, NULL);
                 pthread_mutex_unlock(&r->rx_lock);
-                frf_try_flush(f);
+                /* A raw flow answers nothing it receives: only its
+                 * clock makes output (keepalives). */
+                if (!r->raw)
+                        frf_try_flush(f);
         }
 
         ev &= ~FLOW_PKT;
