@@ -580,6 +580,11 @@ int frf_create(int              fd,
         r->te.gen   = r->gen;
         atomic_store(&r->te.due, frct_deadline(r->fr));
 
+        /* FLOWGQOSSPEC reports what is in force (the fd is not out yet). */
+        f->qs.in_order = cfg.in_order;
+        if (cfg.in_order && !cfg.reliable)
+                f->qs.max_gap = cfg.max_gap_ms;
+
         f->fr = r;
         ret = frt_add(&r->te);
         if (ret < 0) {
