@@ -404,7 +404,10 @@ int frf_events(struct ft_flow * f,
                 if (!r->raw || f->cf == NULL)
                         frf_pump(f, true, NULL);
                 pthread_mutex_unlock(&r->rx_lock);
-                frf_try_flush(f);
+                /* A raw flow answers nothing it receives: only its
+                 * clock makes output (keepalives). */
+                if (!r->raw)
+                        frf_try_flush(f);
         }
 
         ev &= ~FLOW_PKT;
@@ -576,6 +579,11 @@ int frf_create(int              fd,
         r->te.fd    = fd;
         r->te.gen   = r->gen;
         atomic_store(&r->te.due, frct_deadline(r->fr));
+
+        /* FLOWGQOSSPEC reports what is in force (the fd is not out yet). */
+        f->qs.in_order = cfg.in_order;
+        if (cfg.in_order && !cfg.reliable)
+                f->qs.max_gap = cfg.max_gap_ms;
 
         f->fr = r;
         ret = frt_add(&r->te);

@@ -241,6 +241,7 @@ static int test_flags(const char * name)
         /* without LINGER the dealloc does not wait for the reader */
         ms = dealloc_ms(fd, &p);
         printf("dealloc without linger: %ld ms\n", ms);
+        fflush(stdout);
         CHECK(ms < 400);
 
         /* LINGER: the dealloc waits until the reader took the data */
@@ -258,6 +259,10 @@ static int test_flags(const char * name)
         CHECK_EQ(fccntl(fd, FRCTGFLAGS, &fl), 0);
         CHECK_EQ(fl, FRCTFLINGER);
         CHECK_EQ(fccntl(fd, FRCTSFLAGS, 0), 0);
+        /* what is in force: no bound asked is 100 ms through a layer;
+         * a spliced flow has nothing to wait for */
+        CHECK_EQ(fccntl(fd, FLOWGQOSSPEC, &qs), 0);
+        CHECK_EQ(qs.max_gap, is_local() ? UINT32_MAX : 100);
         CHECK_EQ(fccntl(fd, FRCTSFLAGS, FRCTFRTX), -EINVAL);
         CHECK_EQ(fccntl(fd, FRCTSFLAGS, FRCTFLINGER), 0);
         CHECK_EQ(fccntl(fd, FRCTGFLAGS, &fl), 0);
@@ -349,6 +354,7 @@ static int peer_one(const char *      name,
                 CHECK_EQ(wait_peer(fd, 3000), 1);
                 ms = (long) ((now_ns() - t0) / 1000000);
                 printf("FLOW_PEER after %ld ms\n", ms);
+                fflush(stdout);
                 CHECK(ms < 3000);
                 CHECK_EQ(flow_read(fd, buf, sizeof(buf)), -EFLOWPEER);
                 CHECK_EQ(flow_write(fd, "x", 1), -EFLOWPEER);
