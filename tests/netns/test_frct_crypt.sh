@@ -24,12 +24,14 @@ imp_setup "${IMPAIR[@]}"
 CAP_PID=
 cap_start() {
         CAP=$NN_DIR/$1.pcap
-        nn_bg a tcpdump -n -i tpa -U -w "$CAP" >"$NN_DIR/a/$1.tcpdump.log" 2>&1
+        nn_bg a tcpdump -n -i tpa --immediate-mode -U -w "$CAP" \
+                >"$NN_DIR/a/$1.tcpdump.log" 2>&1
         CAP_PID=$LAST_PID
         nn_wait_line "$NN_DIR/a/$1.tcpdump.log" "listening on" ||
                 fail "tcpdump did not start"
 }
 cap_stop() {
+        sleep 1 # what is still in the kernel's buffer gets written
         stop_pids "$CAP_PID"
         grep -a captured "$NN_DIR/a/$1.tcpdump.log"
         CANARIES=$(grep -ac "plaintext-canary" "$CAP")
