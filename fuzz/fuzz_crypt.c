@@ -9,10 +9,16 @@
  * The keys are derived from a two-byte seed (short inputs go straight
  * to the data path); the raw key of the other mode is 32 input bytes.
  *
+ * Counters cross key rotations (an epoch is 2^CRYPT_EPOCH_BITS counters;
+ * the sender only ever moves forward to a later epoch, as the API does).
+ *
  * An oracle follows every step: an honest packet opens iff its counter
  * is newer than the window's top or inside the window and not yet
- * accepted, else -ESTALE; a tampered packet or arbitrary bytes never
- * open; an opened packet gives back the plaintext sealed.
+ * accepted (else -ESTALE) and its epoch is within reach: the receiver's
+ * (that of the newest accepted packet), the one before, or at most
+ * CRYPT_EPOCH_AHEAD ahead (else -EBADMSG); a tampered packet or
+ * arbitrary bytes never open; an opened packet gives back the
+ * plaintext sealed; the drop counters count every refusal.
  *
  * crypt.c is included (not linked) so the script can set the sender's
  * counter, which the API only ever increments.
@@ -45,22 +51,37 @@ struct model {
         int      nseen;
 };
 
-static bool model_accepts(const struct model * m,
-                          uint64_t             ctr)
+/* 0 if the receiver must open ctr, else the error it must give. */
+static int model_accepts(const struct model * m,
+                         uint64_t             ctr)
 {
-        int i;
+        uint64_t re = m->top == 0 ? 0 : EPOCH(m->top - 1);
+        int      i;
 
         if (ctr >= CRYPT_CTR_LIMIT)
-                return false;
-        if (ctr + 1 > m->top)
-                return true;
-        if (ctr + 1 + CRYPT_REPLAY_WINDOW < m->top)
-                return false;
-        for (i = 0; i < m->nseen; ++i)
-                if (m->seen[i] == ctr)
-                        return false;
+                return -EBADMSG;
+        if (ctr + 1 <= m->top) {
+                if (ctr + 1 + CRYPT_REPLAY_WINDOW < m->top)
+                        return -ESTALE;
+                for (i = 0; i < m->nseen; ++i)
+                        if (m->seen[i] == ctr)
+                                return -ESTALE;
+        }
+        if (EPOCH(ctr) + 1 < re)
+                return -ESTALE;
+        if (EPOCH(ctr) > re + CRYPT_EPOCH_AHEAD)
+                return -EBADMSG;
 
-        return true;
+        return 0;
+}
+
+/* The sender moved to ctr, never back to an earlier epoch. */
+static void seek(struct crypt_flow * tx,
+                 uint64_t            ctr)
+{
+        if (EPOCH(ctr) < tx->tx.epoch)
+                ctr = tx->tx.epoch << CRYPT_EPOCH_BITS;
+        tx->tx.ctr = ctr;
 }
 
 static void model_accept(struct model * m,
@@ -125,25 +146,37 @@ static void open_check(struct crypt_flow *   rx,
                        const struct sealed * s,
                        bool                  in_place)
 {
-        static uint8_t buf[MAX_PLAIN + CRYPT_OVERHEAD];
-        static uint8_t out[MAX_PLAIN];
-        bool           ok = model_accepts(m, s->ctr);
-        ssize_t        n;
+        static uint8_t     buf[MAX_PLAIN + CRYPT_OVERHEAD];
+        static uint8_t     out[MAX_PLAIN];
+        int                want = model_accepts(m, s->ctr);
+        struct crypt_stats a;
+        struct crypt_stats b;
+        ssize_t            n;
+
+        crypt_stats(rx, &a);
 
         if (in_place) {
                 memcpy(buf, s->pkt, s->len);
                 n = crypt_decrypt(rx, buf, s->len, buf + CRYPT_HDR_LEN,
                                   MAX_PLAIN);
                 memcpy(out, buf + CRYPT_HDR_LEN, s->len - CRYPT_OVERHEAD);
-        } else {
+        } else if (s->len & 1) {
                 n = crypt_decrypt(rx, s->pkt, s->len, out, sizeof(out));
+        } else {
+                n = crypt_decrypt_shared(rx, s->pkt, s->len, out,
+                                         sizeof(out));
         }
 
-        if (!ok) {
-                if (n != -ESTALE)
+        crypt_stats(rx, &b);
+        if (want < 0) {
+                if (n != want)
                         abort(); /* replay accepted, or a wrong error */
+                if (b.rx_bad + b.rx_replay != a.rx_bad + a.rx_replay + 1)
+                        abort(); /* a drop not counted */
                 return;
         }
+        if (b.rx_pkts != a.rx_pkts + 1)
+                abort();
         if (n != (ssize_t) (s->len - CRYPT_OVERHEAD))
                 abort();         /* an honest packet refused */
         if (memcmp(out, s->plain, (size_t) n) != 0)
@@ -179,16 +212,18 @@ int LLVMFuzzerTestOneInput(const uint8_t * data,
                         s = &kept[nkept % KEPT];
                         switch (take(&in, 1) % 4) {
                         case 0: /* a step back or forward, in the window */
-                                tx->tx.ctr = base + take(&in, 2) % 2048 -
-                                        (base < 1024 ? base : 1024);
+                                seek(tx, base + take(&in, 2) % 2048 -
+                                     (base < 1024 ? base : 1024));
                                 break;
-                        case 1: /* a jump */
+                        case 1: /* a jump (up to 16 epochs) */
                                 base += take(&in, 3);
-                                tx->tx.ctr = base;
+                                seek(tx, base);
                                 break;
-                        case 2: /* near the end of the counter space */
-                                tx->tx.ctr = CRYPT_CTR_LIMIT - 4 +
+                        case 2: /* near the next key rotation */
+                                base = ((EPOCH(base) + 1) <<
+                                        CRYPT_EPOCH_BITS) - 4 +
                                         take(&in, 1) % 8;
+                                seek(tx, base);
                                 break;
                         default: /* the next one */
                                 break;

@@ -14,8 +14,10 @@
  * The counter is the sender's per-direction transmission counter (0, 1,
  * 2, ...; never reused, a retransmission is a new transmission); the GCM
  * nonce is 4 zero bytes followed by the counter (LE), so the counter is
- * authenticated through the nonce. The receiver drops forged, truncated
- * and replayed packets (sliding window of CRYPT_REPLAY_WINDOW counters).
+ * authenticated through the nonce. Keys rotate every 2^CRYPT_EPOCH_BITS
+ * counters (below). The receiver drops forged, truncated and replayed
+ * packets (sliding window of CRYPT_REPLAY_WINDOW counters) and counts
+ * them (crypt_stats).
  * Wire format, key schedule and threat model: doc/crypto.md.
  *
  * Errors: 0 or a length on success, a negative errno on failure; nothing
@@ -49,6 +51,18 @@
 #define CRYPT_MAX_LEN       ((size_t) 0x7fffffff - CRYPT_OVERHEAD)
 /* The sender stops (-EKEYEXPIRED) before the counter could wrap. */
 #define CRYPT_CTR_LIMIT     (UINT64_MAX - (1ULL << 16))
+/*
+ * Key rotation: counter c is sealed under the key of epoch
+ * c >> CRYPT_EPOCH_BITS (a new key every 2^20 packets per direction);
+ * k(e + 1) = HKDF-SHA3-256(ikm = k(e), no salt, "ouroboros rekey").
+ * Both ends know the epoch from the counter in every packet: nothing
+ * is exchanged. A receiver keeps the current and the previous epoch's
+ * key (stragglers reordered across a rotation) and derives up to
+ * CRYPT_EPOCH_AHEAD epochs ahead (packets lost in a row); older keys
+ * are wiped (forward secrecy within a flow).
+ */
+#define CRYPT_EPOCH_BITS    20
+#define CRYPT_EPOCH_AHEAD   4
 
 struct crypt_kex;   /* an ephemeral X25519 key pair during allocation   */
 struct crypt_flow;  /* keys, counters and replay window of one flow side */
@@ -104,6 +118,18 @@ ssize_t crypt_encrypt(struct crypt_flow * cf,
                       void *              out,
                       size_t              out_len);
 
+/* Counters of one flow side, read while others use it (relaxed). */
+struct crypt_stats {
+        uint64_t tx_pkts;   /* packets sealed                            */
+        uint64_t rx_pkts;   /* packets opened                            */
+        uint64_t rx_bad;    /* dropped: tampered, truncated, forged,
+                               an epoch out of reach (-EBADMSG)        */
+        uint64_t rx_replay; /* dropped: replayed or too old (-ESTALE)    */
+};
+
+void    crypt_stats(const struct crypt_flow * cf,
+                    struct crypt_stats *      st);
+
 /*
  * Authenticate and decrypt one packet of len bytes into out
  * (out_len >= len - CRYPT_OVERHEAD). Returns the plaintext length, or
@@ -120,5 +146,18 @@ ssize_t crypt_decrypt(struct crypt_flow * cf,
                       size_t              len,
                       void *              out,
                       size_t              out_len);
+
+/*
+ * As crypt_decrypt, for a packet in memory that someone else can write
+ * (the flow's shared memory, which the peer, the IRMd or an IPCP maps):
+ * the packet is copied once into private memory of the flow side and
+ * authenticated and decrypted from that copy, so the bytes checked are
+ * the bytes decrypted. out must be private memory. Also -ENOMEM.
+ */
+ssize_t crypt_decrypt_shared(struct crypt_flow * cf,
+                             const void *        in,
+                             size_t              len,
+                             void *              out,
+                             size_t              out_len);
 
 #endif /* OUROBOROS_COMMON_CRYPT_H */

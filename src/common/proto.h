@@ -118,7 +118,11 @@ enum proto_type {
                                    [T_PUBKEY: the requester's, iff
                                    cypher_s > 0]
                                 <- T_FLOW_ID, T_SIDE, T_QOS, T_MAX_PKT,
-                                   T_PEER_PID, [T_PUBKEY: the acceptor's,
+                                   T_PEER_PID, [T_IPCP_TYPE: the type of
+                                   the IPCP the flow goes through, iff it
+                                   is not spliced (then the library runs
+                                   FRCT on it, unless it is a join)],
+                                   [T_PUBKEY: the acceptor's,
                                    iff cypher_s > 0], fd: memfd,
                                    fd: peer eventfd                      */
         M_FLOW_ACCEPT,       /* -> [T_TIMEO], [T_PUBKEY: the acceptor's,
@@ -126,7 +130,8 @@ enum proto_type {
                                    the flow it will get]
                                 <- T_FLOW_ID, T_SIDE, T_QOS (the peer's
                                    request), T_NAME (name it was for),
-                                   T_MAX_PKT, T_PEER_PID, [T_PUBKEY: the
+                                   T_MAX_PKT, T_PEER_PID, [T_IPCP_TYPE:
+                                   as for M_FLOW_ALLOC], [T_PUBKEY: the
                                    requester's, iff cypher_s > 0],
                                    fd: memfd, fd: peer eventfd           */
         /*

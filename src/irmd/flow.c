@@ -277,6 +277,8 @@ void flow_accept_reply(struct msg *            rep,
         msg_put_str(rep, T_NAME, y->name);
         msg_put_u32(rep, T_MAX_PKT, (uint32_t) flow_max_pkt(y));
         msg_put_u32(rep, T_PEER_PID, (uint32_t) y->peer_pid);
+        if (y->peer == NULL && y->ipcp != NULL) /* not spliced */
+                msg_put_u32(rep, T_IPCP_TYPE, (uint32_t) y->ipcp->type);
         if (key != NULL)
                 msg_put_bytes(rep, T_PUBKEY, key, FLOW_PUBKEY_LEN);
         msg_put_fd(rep, y->mem->fd);

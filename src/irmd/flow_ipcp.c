@@ -138,6 +138,8 @@ void flow_x_done(struct reg_flow * x,
 
         if (res >= 0 && (x->mem == NULL || x->peer_ev == NULL))
                 res = -EIPCP; /* success without an accept: IPCP bug */
+        if (res >= 0 && x->peer == NULL && x->ipcp == NULL)
+                res = -EIPCP; /* through an IPCP that is gone */
         if (res >= 0 && x->qos.cypher_s > 0 &&
             ((k = flow_keys_of(x->id)) == NULL || !k->has_acc))
                 res = -ECRYPT;
@@ -155,6 +157,8 @@ void flow_x_done(struct reg_flow * x,
         msg_put_qos(&rep, T_QOS, &x->qos);
         msg_put_u32(&rep, T_MAX_PKT, (uint32_t) flow_max_pkt(x));
         msg_put_u32(&rep, T_PEER_PID, (uint32_t) x->peer_pid);
+        if (x->peer == NULL) /* not spliced: the library runs FRCT */
+                msg_put_u32(&rep, T_IPCP_TYPE, (uint32_t) x->ipcp->type);
         if (k != NULL)
                 msg_put_bytes(&rep, T_PUBKEY, k->acc, FLOW_PUBKEY_LEN);
         msg_put_fd(&rep, x->mem->fd);

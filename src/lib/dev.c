@@ -18,6 +18,8 @@
 #include "fqueue_priv.h"
 #include "flow_crypt.h"
 #include "flow_table.h"
+#include "frct_flow.h"
+#include "local_msg.h"
 #include "session.h"
 
 #include "common/crypt.h"
@@ -211,6 +213,7 @@ static int flow_setup(struct msg *       rep,
                       int                sock,
                       struct msg *       scratch,
                       qosspec_t *        qs_out,
+                      bool               join,
                       bool               want_crypt,
                       struct crypt_kex * kex,
                       const uint8_t *    pub,
@@ -221,6 +224,8 @@ static int flow_setup(struct msg *       rep,
         struct crypt_flow * cf = NULL;
         uint32_t            flow_id;
         uint32_t            peer_pid = 0;
+        uint32_t            type;
+        enum ft_kind        kind = FT_SPLICED;
         uint8_t             side;
         int                 memfd;
         int                 evfd;
@@ -241,6 +246,9 @@ static int flow_setup(struct msg *       rep,
 
         msg_get_qos(v, T_QOS, &qs);
         msg_get_u32(v, T_PEER_PID, &peer_pid);
+        /* Through an IPCP (not spliced): FRCT, unless one to many. */
+        if (msg_get_u32(v, T_IPCP_TYPE, &type) == 0)
+                kind = join || type == IPCP_BROADCAST ? FT_JOIN : FT_REMOTE;
 
         r = kex_finish(v, &qs, want_crypt, kex, pub, role, &cf);
         if (r < 0)
@@ -267,12 +275,24 @@ static int flow_setup(struct msg *       rep,
 
         if (cf != NULL)
                 ft_set_crypt(fd, cf); /* takes cf */
+        ft_set_kind(fd, kind);
 
         r = ft_publish(fd, flow_id, memfd, side, evfd, (pid_t) peer_pid,
                        &qs);
         if (r < 0) {
                 ft_unreserve(fd);
                 goto fail_id;
+        }
+
+        if (kind == FT_REMOTE) {
+                r = frf_create(fd, ft_entry(fd));
+                if (r < 0) {
+                        uint32_t id;
+                        ft_close_begin(fd, &id);
+                        flow_shm_close(ft_entry(fd)->shm);
+                        ft_close_end(fd);
+                        goto fail_id;
+                }
         }
 
         if (qs_out != NULL)
@@ -354,8 +374,9 @@ static int alloc_or_join(uint16_t                type,
 
         r = session_call(&rr->req, &rr->rep, reply_ms(timeo), &sock);
         if (r == 0)
-                r = flow_setup(&rr->rep, sock, &rr->req, NULL, kex != NULL,
-                               kex, NULL, 0);
+                r = flow_setup(&rr->rep, sock, &rr->req, NULL,
+                               type == M_FLOW_JOIN, kex != NULL, kex, NULL,
+                               0);
         else
                 crypt_kex_free(kex);
 
@@ -420,8 +441,8 @@ OURO_API int flow_accept(qosspec_t *             qs,
 
         r = session_call(&rr->req, &rr->rep, reply_ms(timeo), &sock);
         if (r == 0)
-                r = flow_setup(&rr->rep, sock, &rr->req, qs, false, kex,
-                               pub, 1);
+                r = flow_setup(&rr->rep, sock, &rr->req, qs, false, false,
+                               kex, pub, 1);
         else if (r == -EAGAIN)
                 kex_spare(kex, pub); /* a poll: nothing was handed out */
         else
@@ -439,11 +460,32 @@ OURO_API int flow_accept(qosspec_t *             qs,
         return r;
 }
 
+/* Data written before the dealloc is delivered first, if the flow
+ * lingers (FRCTFLINGER; bounded, see frct_flow.h and local_msg.h). */
+static void linger(int fd)
+{
+        struct ft_flow * f;
+        int              err;
+
+        f = ft_get(fd, &err);
+        if (f == NULL)
+                return;
+
+        if (f->fr != NULL)
+                frf_linger(f);
+        else if (lmsg_on(f))
+                lmsg_linger(f);
+
+        ft_put(f);
+}
+
 OURO_API int flow_dealloc(int fd)
 {
         uint32_t flow_id;
         bool     adopted;
         int      r;
+
+        linger(fd);
 
         r = ft_close_begin(fd, &flow_id);
         if (r < 0)
@@ -453,6 +495,7 @@ OURO_API int flow_dealloc(int fd)
 
         /* The peer and any local reader or writer learn it now. */
         flow_shm_close(ft_entry(fd)->shm);
+        frf_wake(ft_entry(fd)); /* and those waiting on FRCT */
         /* Sets holding fd look at it (and prune it). */
         evwait_kick(fq_token(fd, atomic_load(&ft_entry(fd)->gen)));
 
@@ -540,6 +583,15 @@ static bool zero_timeo(int64_t                  timeo,
         return false;
 }
 
+/* Messages the library holds beyond the ring's packets. */
+static bool more_to_read(const struct ft_flow * f)
+{
+        if (f->fr != NULL)
+                return frf_readable(f);
+
+        return lmsg_pending(f);
+}
+
 OURO_API ssize_t flow_write(int          fd,
                             const void * buf,
                             size_t       count)
@@ -562,7 +614,7 @@ OURO_API ssize_t flow_write(int          fd,
                 r = -EINVAL;
         else if ((flags & FLOWFACCMODE) == FLOWFRDONLY)
                 r = -EPERM;
-        else if (count > flow_shm_max_pkt(f->shm) - f->ovh)
+        else if (count > ft_max_write(f))
                 r = -EMSGSIZE;
         else
                 r = 0;
@@ -579,7 +631,15 @@ OURO_API ssize_t flow_write(int          fd,
         if (r < 0)
                 goto out;
 
-        if (f->cf == NULL)
+        if (f->fr != NULL) {
+                r = frf_write(f, buf, count, nonblock, abstime);
+                frf_wr_unlock(f);
+                goto out;
+        }
+
+        if (count >= flow_shm_max_pkt(f->shm) - f->ovh && lmsg_on(f))
+                r = lmsg_write(f, buf, count, nonblock, abstime);
+        else if (f->cf == NULL)
                 r = flow_shm_write(f->shm, buf, count, nonblock, abstime);
         else
                 r = fc_write(f, buf, count, nonblock, abstime);
@@ -629,6 +689,18 @@ OURO_API ssize_t flow_read(int    fd,
         if (r < 0)
                 goto out;
 
+        if (f->fr != NULL) {
+                r = frf_read(f, buf, count, flags & FLOWFRNOPART, nonblock,
+                             abstime);
+                goto unlock;
+        }
+
+        if (lmsg_on(f)) {
+                r = lmsg_read(f, buf, count, flags & FLOWFRNOPART, nonblock,
+                              abstime);
+                goto unlock;
+        }
+
         if (f->cf != NULL) {
                 r = fc_read(f, buf, count, flags & FLOWFRNOPART, nonblock,
                             abstime);
@@ -660,7 +732,7 @@ OURO_API ssize_t flow_read(int    fd,
         pthread_mutex_unlock(&f->rd_lock);
         /* Level-triggered set fds: the last packet read turns them off. */
         if (r >= 0 && atomic_load(&fq_fd_sets) > 0 &&
-            flow_shm_rxqlen(f->shm) == 0)
+            flow_shm_rxqlen(f->shm) == 0 && !more_to_read(f))
                 fq_drained(fd);
  out:
         ft_put(f);

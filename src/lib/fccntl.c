@@ -4,6 +4,8 @@
  * every command.
  */
 #include "flow_table.h"
+#include "frct_flow.h"
+#include "local_msg.h"
 
 #include "common/api.h"
 #include "common/timeutil.h"
@@ -27,6 +29,32 @@
 static bool has_frct(const struct ft_flow * f)
 {
         return f->qs.in_order != 0 || f->qs.loss == 0;
+}
+
+/*
+ * FRCTSFLAGS. Through an IPCP the state machine takes them (frct.h);
+ * on a spliced flow the memory already keeps every promise, so RTX and
+ * RESCNTL are only recorded, and LINGER makes flow_dealloc wait until
+ * the peer read what was written (fccntl(3)). RTX needs loss 0.
+ */
+static int set_frct(struct ft_flow * f,
+                    unsigned         v)
+{
+        int r;
+
+        if (!has_frct(f))
+                return -EPERM;
+        if ((v & ~FRCTF_KNOWN) || ((v & FRCTFRTX) && f->qs.loss != 0))
+                return -EINVAL;
+
+        if (f->fr != NULL) {
+                r = frf_set_flags(f, (uint16_t) v);
+                if (r < 0)
+                        return r;
+        }
+        atomic_store(&f->frct, (uint16_t) v);
+
+        return 0;
 }
 
 static int set_timeo(_Atomic int64_t *       t,
@@ -138,7 +166,8 @@ static int do_cmd(struct ft_flow * f,
                 p = va_arg(ap, size_t *);
                 if (p == NULL)
                         return -EINVAL;
-                *(size_t *) p = flow_shm_rxqlen(f->shm);
+                *(size_t *) p = f->fr != NULL ? frf_rxqlen(f) :
+                        flow_shm_rxqlen(f->shm) + lmsg_pending(f);
                 return 0;
         case FLOWGTXQLEN:
                 p = va_arg(ap, size_t *);
@@ -150,18 +179,11 @@ static int do_cmd(struct ft_flow * f,
                 p = va_arg(ap, size_t *);
                 if (p == NULL)
                         return -EINVAL;
-                *(size_t *) p = flow_shm_max_pkt(f->shm) - f->ovh;
+                *(size_t *) p = ft_max_write(f);
                 return 0;
-        case FRCTSFLAGS: {
+        case FRCTSFLAGS:
                 /* uint16_t is promoted to int through "..." */
-                unsigned v = (unsigned) va_arg(ap, int);
-                if (!has_frct(f))
-                        return -EPERM;
-                if (v & ~FRCTF_KNOWN)
-                        return -EINVAL;
-                atomic_store(&f->frct, (uint16_t) v);
-                return 0;
-        }
+                return set_frct(f, (unsigned) va_arg(ap, int));
         case FRCTGFLAGS:
                 p = va_arg(ap, uint16_t *);
                 if (p == NULL)

@@ -85,7 +85,7 @@ static ssize_t open_partial(struct ft_flow * f,
                         return -ENOMEM;
         }
 
-        r = crypt_decrypt(f->cf, pkt, len, f->rx_buf, max);
+        r = crypt_decrypt_shared(f->cf, pkt, len, f->rx_buf, max);
         if (r < 0)
                 return r;
 
@@ -122,7 +122,8 @@ ssize_t fc_read(struct ft_flow *        f,
                         if (r >= 0)
                                 return r; /* consumed by rest() */
                 } else {
-                        r = crypt_decrypt(f->cf, pkt, len, buf, count);
+                        r = crypt_decrypt_shared(f->cf, pkt, len, buf,
+                                                 count);
                 }
 
                 if (r == -ENOMEM)
@@ -135,4 +136,34 @@ ssize_t fc_read(struct ft_flow *        f,
                 /* Forged, truncated or replayed: never shown. */
                 atomic_fetch_add(&f->rx_drops, 1);
         }
+}
+
+ssize_t fc_seal(struct ft_flow * f,
+                const void *     in,
+                size_t           len,
+                void *           out,
+                size_t           cap)
+{
+        return crypt_encrypt(f->cf, in, len, out, cap);
+}
+
+ssize_t fc_open(struct ft_flow * f,
+                const void *     pkt,
+                size_t           len,
+                void *           out,
+                size_t           cap)
+{
+        ssize_t r;
+
+        r = crypt_decrypt_shared(f->cf, pkt, len, out, cap);
+        if (r == -EBADMSG || r == -ESTALE)
+                atomic_fetch_add(&f->rx_drops, 1);
+
+        return r;
+}
+
+void fc_stats(const struct ft_flow * f,
+              struct crypt_stats *   st)
+{
+        crypt_stats(f->cf, st);
 }

@@ -3,6 +3,8 @@
  * the shared peer eventfds. See flow_table.h for the locking argument.
  */
 #include "flow_table.h"
+#include "frct_flow.h"
+#include "local_msg.h"
 
 #include "common/futex.h"
 
@@ -78,6 +80,9 @@ static void flow_init_entry(struct ft_flow * f)
         f->ovh  = 0;
         f->tx_buf = NULL;
         f->rx_buf = NULL;
+        f->kind   = FT_SPLICED;
+        f->fr     = NULL;
+        f->lm     = NULL;
         f->rx_len = 0;
         atomic_store(&f->rx_drops, 0);
 }
@@ -190,8 +195,15 @@ static void slot_free(int fd)
         pthread_mutex_unlock(&ft.lock);
 }
 
+void ft_set_kind(int          fd,
+                 enum ft_kind kind)
+{
+        entry(fd)->kind = (uint8_t) kind;
+}
+
 void ft_unreserve(int fd)
 {
+        entry(fd)->kind = FT_SPLICED;
         crypt_clear(entry(fd));
         slot_free(fd);
 }
@@ -298,9 +310,12 @@ int ft_publish(int               fd,
         f->part     = 0;
         f->adopted  = false;
         atomic_store(&f->flags, FLOWFDEFAULT);
-        /* Shared memory neither loses nor reorders: a reliable request
-         * is met as it stands (see flow_alloc(3)). */
-        atomic_store(&f->frct, qs->loss == 0 ? FRCTFRTX : 0);
+        /* The FRCT flags in force at the start (fccntl(3)): a reliable
+         * flow retransmits, feeds its window back and lingers; an
+         * in-order one lingers. */
+        atomic_store(&f->frct, qs->loss == 0 ?
+                     FRCTFRTX | FRCTFRESCNTL | FRCTFLINGER :
+                     qs->in_order != 0 ? FRCTFLINGER : 0);
         atomic_store(&f->rcv_timeo, FT_NO_TIMEO);
         atomic_store(&f->snd_timeo, FT_NO_TIMEO);
         atomic_fetch_add(&f->gen, 1);
@@ -397,10 +412,15 @@ void ft_close_end(int fd)
         while ((r = atomic_load(&f->refs)) != 0)
                 futex_wait_until(&f->refs, r, NULL);
 
+        frf_destroy(f->fr); /* leaves the timer first */
+        f->fr = NULL;
+        lmsg_free(f->lm);
+        f->lm = NULL;
         shm    = f->shm;
         f->shm = NULL; /* first: a fork now leaves the child nothing */
         flow_shm_unmap(shm);
         crypt_clear(f);
+        f->kind = FT_SPLICED;
 
         pthread_mutex_lock(&ft.lock);
         peer_put(f->peer);
@@ -430,8 +450,11 @@ void ft_reset_child(void)
                 int              st = atomic_load(&f->state);
                 if ((st == FT_ALLOC || st == FT_CLOSING) && f->shm != NULL)
                         flow_shm_unmap(f->shm);
-                if (st != FT_FREE)
+                if (st != FT_FREE) {
                         crypt_clear(f); /* the child's copy of the keys */
+                        frf_forget(f->fr);
+                        lmsg_free(f->lm);
+                }
                 flow_init_entry(f);
         }
 

@@ -50,6 +50,16 @@ enum ft_state {
 };
 
 struct ft_peer; /* a peer process's eventfd, shared by its flows */
+struct frf;     /* FRCT of a flow through a layer (frct_flow.h) */
+struct lmsg;    /* large messages of a spliced flow (local_msg.h) */
+
+/* How a flow reaches its peer (learnt from the allocation reply). */
+enum ft_kind {
+        FT_SPLICED = 0, /* local: both applications map one memory */
+        FT_REMOTE,      /* through an IPCP that carries data: FRCT */
+        FT_JOIN,        /* a broadcast join: one to many, no FRCT */
+        FT_ADOPTED      /* an IPCP's side of an application's flow */
+};
 
 struct ft_flow {
         _Atomic uint32_t  refs;     /* in-flight calls (futex word)     */
@@ -82,6 +92,10 @@ struct ft_flow {
         struct ft_peer *  peer;
         bool              adopted;  /* an IPCP's side (ipcp_dev.h): no
                                        IRMd message on dealloc       */
+        uint8_t           kind;     /* enum ft_kind                     */
+        struct frf *      fr;       /* FT_REMOTE: FRCT, else NULL       */
+        struct lmsg *     lm;       /* spliced in-order or reliable
+                                       flows: large messages (rd/wr) */
 };
 
 /* Create the table (idempotent). 0 or -ENOMEM. */
@@ -105,6 +119,11 @@ void             ft_unreserve(int fd);
  * so no call can ever see it in the clear). Takes ownership of cf. */
 void             ft_set_crypt(int                 fd,
                               struct crypt_flow * cf);
+
+/* How the reserved descriptor fd reaches its peer (before ft_publish;
+ * FT_SPLICED if never called). */
+void             ft_set_kind(int          fd,
+                             enum ft_kind kind);
 
 /*
  * Turn a reserved descriptor into an allocated flow. Takes ownership of

@@ -49,7 +49,9 @@
 #include "evwait.h"
 #include "flow_table.h"
 #include "fqueue_priv.h"
+#include "frct_flow.h"
 #include "ipcp_dev.h"
+#include "local_msg.h"
 #include "session.h"
 
 #include "common/api.h"
@@ -193,6 +195,16 @@ static void rdy_push(fset_t * set,
         ew_light(&set->w, true);
 }
 
+/* Events beyond the flow memory's: a message FRCT or the joining of
+ * large local messages holds, FLOW_PEER. */
+static bool more_pending(const struct ft_flow * f)
+{
+        if (f->fr != NULL)
+                return frf_pending(f);
+
+        return lmsg_pending(f);
+}
+
 /* Dispatcher lock held: has member m of set anything (or is it gone)? */
 static bool member_pending(const struct member * m)
 {
@@ -203,7 +215,7 @@ static bool member_pending(const struct member * m)
         if (f == NULL)
                 return true; /* gone: fevent prunes it */
 
-        p = flow_shm_pending(f->shm);
+        p = flow_shm_pending(f->shm) || more_pending(f);
         ft_put(f);
 
         return p;
@@ -654,6 +666,10 @@ static int scan(fset_t *   set,
                         continue;
                 }
                 ev = flow_shm_events(f->shm);
+                if (f->fr != NULL) /* packets are not messages */
+                        ev = frf_events(f, ev);
+                else if (lmsg_pending(f))
+                        ev |= FLOW_PKT;
                 ft_put(f);
                 for (j = 0; j < sizeof(ev_order) / sizeof(*ev_order); ++j)
                         if ((ev & ev_order[j]) && push(fq, fd,
@@ -680,7 +696,7 @@ static bool still_pending(fset_t * set,
         if (f == NULL)
                 return false;
 
-        keep = flow_shm_pending(f->shm);
+        keep = flow_shm_pending(f->shm) || more_pending(f);
         ft_put(f);
 
         return keep;

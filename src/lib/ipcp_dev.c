@@ -9,6 +9,7 @@
 #include "common/flow_shm.h"
 #include "flow_table.h"
 #include "fqueue_priv.h"
+#include "frct_flow.h"
 #include "session.h"
 
 #include <ouroboros/errno.h>
@@ -79,7 +80,9 @@ OURO_API ssize_t ipcp_flow_peek(int           fd,
         if (f == NULL)
                 return err;
 
-        if (f->cf != NULL)
+        if (f->fr != NULL)
+                r = frf_peek(f, pkt);
+        else if (f->cf != NULL)
                 r = -ENOTSUP; /* ciphertext: flow_read decrypts */
         else
                 r = flow_shm_peek(f->shm, pkt, true, NULL);
@@ -98,9 +101,13 @@ OURO_API void ipcp_flow_consume(int fd)
         if (f == NULL)
                 return;
 
-        flow_shm_consume(f->shm);
+        if (f->fr != NULL)
+                frf_consume(f);
+        else
+                flow_shm_consume(f->shm);
         /* Level-triggered set fds: the last packet read turns them off. */
-        if (atomic_load(&fq_fd_sets) > 0 && flow_shm_rxqlen(f->shm) == 0)
+        if (atomic_load(&fq_fd_sets) > 0 && flow_shm_rxqlen(f->shm) == 0 &&
+            (f->fr == NULL || !frf_readable(f)))
                 fq_drained(fd);
 
         ft_put(f);
@@ -121,10 +128,12 @@ OURO_API int ipcp_flow_reserve(int     fd,
         if (f == NULL)
                 return err;
 
-        if (f->cf != NULL)
-                r = -ENOTSUP; /* flow_write encrypts */
-        else if ((atomic_load(&f->flags) & FLOWFACCMODE) == FLOWFRDONLY)
+        if ((atomic_load(&f->flags) & FLOWFACCMODE) == FLOWFRDONLY)
                 r = -EPERM;
+        else if (f->fr != NULL)
+                r = frf_reserve(f, len, buf);
+        else if (f->cf != NULL)
+                r = -ENOTSUP; /* flow_write encrypts */
         else
                 r = flow_shm_reserve(f->shm, len, buf, true, NULL);
 
@@ -144,7 +153,10 @@ OURO_API int ipcp_flow_commit(int    fd,
         if (f == NULL)
                 return err;
 
-        r = flow_shm_commit(f->shm, len);
+        if (f->fr != NULL)
+                r = frf_commit(f, len);
+        else
+                r = flow_shm_commit(f->shm, len);
 
         ft_put(f);
 

@@ -29,6 +29,19 @@
  * cypher_s > 0) they fail with -ENOTSUP: only flow_read and flow_write
  * see its plaintext. All calls return 0 or a count on success,
  * a negative errno on failure.
+ *
+ * Lower flows run FRCT like any flow through a layer (doc/qos.md). On a
+ * raw lower flow the calls stay in place: peek skips the 1-byte raw
+ * header (the pointer is just past it in the flow memory) and swallows
+ * keepalives, reserve leaves room for the header and commit writes it
+ * (and the CRC of ber 0), and the peer timeout keeps working (peek
+ * then fails with -EFLOWPEER). On an in-order or reliable lower flow
+ * they fall back to a copy: peek hands out the next whole message in a
+ * buffer of the library (-EBUSY while a flow_read holds part of one),
+ * reserve a buffer that commit hands to FRCT (-EAGAIN while the window
+ * is closed); reserve holds the flow's writer lock until the commit, so
+ * no flow_write of the same flow may come in between. Adopted flows
+ * carry the application's FRCT packets as they are.
  */
 #ifndef OUROBOROS_LIB_IPCP_DEV_H
 #define OUROBOROS_LIB_IPCP_DEV_H

@@ -6,6 +6,7 @@
 
 #include "evwait.h"
 #include "flow_table.h"
+#include "frct_timer.h"
 
 #include "common/proto.h"
 #include "common/rundir.h"
@@ -45,6 +46,7 @@ static void child_after_fork(void)
          * do not. Forget everything; the child announces itself anew. */
         pthread_mutex_init(&ses.lock, NULL);
         ft_reset_child();
+        frt_reset_child();
         evwait_reset_child();
         if (ses.sock >= 0)
                 close(ses.sock);

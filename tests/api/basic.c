@@ -314,9 +314,10 @@ static int test_flags(const char * name)
         CHECK_EQ(fccntl(fd, FLOWSRCVTIMEO, &ts), -EINVAL);
 
         /* qos_data is in order, so the flow has FRCT (the raw case is in
-         * test_echo); loss 0 reports FRCTFRTX, unknown bits refused */
+         * test_echo); loss 0 starts with FRCTFRTX, FRCTFRESCNTL and
+         * FRCTFLINGER, unknown bits refused */
         CHECK_EQ(fccntl(fd, FRCTGFLAGS, &frct), 0);
-        CHECK_EQ(frct, FRCTFRTX);
+        CHECK_EQ(frct, FRCTFRTX | FRCTFRESCNTL | FRCTFLINGER);
         CHECK_EQ(fccntl(fd, FRCTSFLAGS, 0x8000), -EINVAL);
 
         /* bad commands and NULL arguments */

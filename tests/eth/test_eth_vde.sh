@@ -123,12 +123,13 @@ run_kind() {
         echo "$out" | tail -n 2
         echo "$out" | grep -q "200 received, 0% packet loss" \
                 || fail "oping lost packets: $out"
-        # 1494 = 1500 - 6: the largest DIX payload; above it EMSGSIZE
+        # 1493 = 1500 - 6 - 1: the largest DIX payload less the raw FRCT
+        # header (1 B); above it EMSGSIZE
         if [ $kind = dix ]; then
                 out=$(OUROBOROS_RUNDIR=$A timeout 20 "$BIN/oping" -n ep -c 5 \
-                        -i 0 -s 1494 -Q) || fail "1494 B probes: $out"
+                        -i 0 -s 1493 -Q) || fail "1493 B probes: $out"
                 OUROBOROS_RUNDIR=$A timeout 20 "$BIN/oping" -n ep -c 1 \
-                        -s 1495 -Q >/dev/null 2>&1 && fail "1495 B accepted"
+                        -s 1494 -Q >/dev/null 2>&1 && fail "1494 B accepted"
         fi
 
         # the remote application's kill -9 reaches us across the layer

@@ -85,12 +85,13 @@ out=$(OUROBOROS_RUNDIR=$A timeout 60 "$BIN/oping" -n oping -c 100 -i 0 -Q) ||
 echo "$out" | tail -n 2
 echo "$out" | grep -q "100 received, 0% packet loss" ||
         fail "oping lost packets over top: $out"
-# 1394 = 1400 - 6: the largest DIX payload at mtu 1400 (1414-byte frames
-# on the hub, which carries 1446); above it EMSGSIZE
+# 1393 = 1400 - 6 - 1: the largest DIX payload at mtu 1400 (1414-byte
+# frames on the hub, which carries 1446) less the raw FRCT header (1 B);
+# above it EMSGSIZE
 out=$(OUROBOROS_RUNDIR=$A timeout 20 "$BIN/oping" -n oping -c 5 -i 0 \
-        -s 1394 -Q) || fail "1394 B probes: $out"
-OUROBOROS_RUNDIR=$A timeout 20 "$BIN/oping" -n oping -c 1 -s 1395 -Q \
-        >/dev/null 2>&1 && fail "1395 B accepted at mtu 1400"
+        -s 1393 -Q) || fail "1393 B probes: $out"
+OUROBOROS_RUNDIR=$A timeout 20 "$BIN/oping" -n oping -c 1 -s 1394 -Q \
+        >/dev/null 2>&1 && fail "1394 B accepted at mtu 1400"
 
 # B's broadcast IPCP destroyed: xb's plug hangs up (link down); enrolled
 # again, xb opens ouroboros://hub anew (eth's reopen timer) and oping

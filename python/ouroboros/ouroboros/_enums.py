@@ -6,7 +6,7 @@ tests check every value against the constants compiled into ``_dev``.
 
 from enum import IntFlag
 
-__all__ = ["FlowProperties", "FEventType"]
+__all__ = ["FlowProperties", "FEventType", "FRCTFlags"]
 
 
 class FlowProperties(IntFlag):
@@ -36,3 +36,13 @@ class FEventType(IntFlag):
     FlowAlloc = 1 << 3    # a flow was allocated
     FlowDealloc = 1 << 4  # the peer deallocated the flow
     FlowPeer = 1 << 5     # the peer timed out
+
+
+class FRCTFlags(IntFlag):
+    """FRCT flags of a flow that asked for in_order or loss=0
+    (FRCTSFLAGS / FRCTGFLAGS, doc/qos.md). A raw flow has none:
+    :meth:`Flow.get_frct_flags` raises ``PermissionError`` there."""
+
+    Retransmit = 0o1        # FRCTFRTX: retransmit lost packets (loss=0)
+    ResourceControl = 0o2   # FRCTFRESCNTL: window updates to the peer
+    Linger = 0o4            # FRCTFLINGER: dealloc delivers what was written

@@ -21,7 +21,7 @@ release the GIL and Ctrl-C interrupts them with ``KeyboardInterrupt``.
 from typing import Optional, Union
 
 from . import _dev
-from ._enums import FEventType, FlowProperties
+from ._enums import FEventType, FlowProperties, FRCTFlags
 from .errors import (FlowDeallocatedError, FlowDownError, FlowPeerError,
                      FlowTimeoutError, FlowWouldBlockError,
                      NotSupportedError, OuroborosError)
@@ -29,6 +29,7 @@ from .qos import QoSSpec
 
 __all__ = [
     "Flow", "flow_alloc", "flow_accept", "flow_join", "FlowProperties",
+    "FRCTFlags",
     "QoSSpec", "FlowSet", "FEventQueue", "FEventType",
     "OuroborosError", "FlowDownError", "FlowPeerError",
     "FlowDeallocatedError", "FlowTimeoutError", "FlowWouldBlockError",
@@ -159,6 +160,20 @@ class Flow(_dev.Flow):
     def get_flags(self) -> FlowProperties:
         """The flow flags as :class:`FlowProperties`."""
         return FlowProperties(self._get_flags())
+
+    def set_frct_flags(self, flags: Union[FRCTFlags, int]) -> None:
+        """Set the FRCT flags (:class:`FRCTFlags`) of an in-order or
+        reliable flow; raises ``PermissionError`` on a raw flow and
+        ``InvalidArgumentError`` for Retransmit without loss=0."""
+        if isinstance(flags, bool) or not isinstance(flags, int):
+            raise TypeError("FRCT flags must be FRCTFlags or int, not %s"
+                            % type(flags).__name__)
+        self._set_frct_flags(int(flags))
+
+    def get_frct_flags(self) -> FRCTFlags:
+        """The FRCT flags as :class:`FRCTFlags` (``PermissionError`` on a
+        raw flow)."""
+        return FRCTFlags(self._get_frct_flags())
 
     @property
     def allocated(self) -> bool:

@@ -355,6 +355,9 @@ static int add_constants(PyObject * m)
             add_int(m, "FLOWFWNOPART", FLOWFWNOPART) < 0 ||
             add_int(m, "FLOWFDEFAULT", FLOWFDEFAULT) < 0 ||
             add_int(m, "FLOWFINVALID", FLOWFINVALID) < 0 ||
+            add_int(m, "FRCTFRTX", FRCTFRTX) < 0 ||
+            add_int(m, "FRCTFRESCNTL", FRCTFRESCNTL) < 0 ||
+            add_int(m, "FRCTFLINGER", FRCTFLINGER) < 0 ||
             add_int(m, "FLOW_PKT", FLOW_PKT) < 0 ||
             add_int(m, "FLOW_DOWN", FLOW_DOWN) < 0 ||
             add_int(m, "FLOW_UP", FLOW_UP) < 0 ||

@@ -643,6 +643,64 @@ static PyObject * flow_set_flags_m(FlowObject * self,
         Py_RETURN_NONE;
 }
 
+/* FRCTSFLAGS: -EPERM (no FRCT: a raw flow) raises as any error. */
+static PyObject * flow_set_frct_m(FlowObject * self,
+                                  PyObject *   arg)
+{
+        unsigned long f;
+        int           r;
+
+        if (self->fd < 0)
+                return flow_not_alloc(self);
+        if (!PyLong_Check(arg)) {
+                PyErr_Format(PyExc_TypeError,
+                             "FRCT flags must be FRCTFlags or int, not "
+                             "%.100s", Py_TYPE(arg)->tp_name);
+                return NULL;
+        }
+        f = PyLong_AsUnsignedLong(arg);
+        if (f == (unsigned long) -1 && PyErr_Occurred())
+                return NULL;
+        if (f > UINT16_MAX) {
+                PyErr_SetString(PyExc_ValueError, "invalid FRCT flags");
+                return NULL;
+        }
+        r = fccntl(self->fd, FRCTSFLAGS, (uint16_t) f);
+        if (r < 0)
+                return FLOW_ERR(self, r, "fccntl(FRCTSFLAGS)");
+        Py_RETURN_NONE;
+}
+
+static PyObject * flow_get_frct_m(FlowObject * self,
+                                  PyObject *   unused)
+{
+        uint16_t f = 0;
+        int      r;
+
+        (void) unused;
+        if (self->fd < 0)
+                return flow_not_alloc(self);
+        r = fccntl(self->fd, FRCTGFLAGS, &f);
+        if (r < 0)
+                return FLOW_ERR(self, r, "fccntl(FRCTGFLAGS)");
+        return PyLong_FromUnsignedLong(f);
+}
+
+static PyObject * flow_max_pkt_m(FlowObject * self,
+                                 PyObject *   unused)
+{
+        size_t n = 0;
+        int    r;
+
+        (void) unused;
+        if (self->fd < 0)
+                return flow_not_alloc(self);
+        r = fccntl(self->fd, FLOWGMAXPKT, &n);
+        if (r < 0)
+                return FLOW_ERR(self, r, "fccntl(FLOWGMAXPKT)");
+        return PyLong_FromSize_t(n);
+}
+
 static PyObject * flow_get_flags_m(FlowObject * self,
                                    PyObject *   unused)
 {
@@ -754,6 +812,14 @@ static PyMethodDef flow_methods[] = {
           "_set_flags(int) (low level)." },
         { "_get_flags", (PyCFunction) flow_get_flags_m, METH_NOARGS,
           "_get_flags() -> int (low level)." },
+        { "_set_frct_flags", (PyCFunction) flow_set_frct_m, METH_O,
+          "_set_frct_flags(int) (low level)." },
+        { "_get_frct_flags", (PyCFunction) flow_get_frct_m, METH_NOARGS,
+          "_get_frct_flags() -> int (low level)." },
+        { "get_max_packet", (PyCFunction) flow_max_pkt_m, METH_NOARGS,
+          "get_max_packet() -> int\n\nThe largest write on this flow "
+          "(FLOWGMAXPKT): a packet on a raw flow, a message (16 MiB by "
+          "default) on an in-order or reliable one." },
         { NULL, NULL, 0, NULL }
 };
 

@@ -430,3 +430,41 @@ def test_garbage_collected_flow_releases_the_gil(ouro, server):
         th.join()
     during = [t for t in ticks if t0 < t < t1]
     assert t1 - t0 < 0.5 or len(during) > 5, (t1 - t0, len(during))
+
+
+def test_frct_flags_and_largest_message(pair):
+    """FRCT flags on in-order and reliable flows, local ones included
+    (doc/qos.md); PermissionError on raw flows; a reliable flow carries
+    messages up to 16 MiB, whole, through the ring in pieces."""
+    from ouroboros.dev import FRCTFlags
+    from ouroboros.qos import qos_best_effort, qos_data, qos_raw
+    F = FRCTFlags
+    c, s = pair(qos_data)
+    assert c.get_frct_flags() == F.Retransmit | F.ResourceControl | F.Linger
+    c.set_frct_flags(F.Retransmit)
+    assert c.get_frct_flags() == F.Retransmit
+    c.set_frct_flags(0)
+    assert c.get_frct_flags() == 0
+    assert c.get_max_packet() == 16 << 20
+    big = bytes(range(256)) * (1 << 16)          # 16 MiB
+    import threading
+    t = threading.Thread(target=c.write, args=(big,))
+    t.start()
+    got = s.read(len(big) + 1)
+    t.join(30)
+    assert got == big
+
+    c, s = pair(qos_best_effort)
+    assert c.get_frct_flags() == F.Linger
+    c.set_frct_flags(0)
+    with pytest.raises(errors.InvalidArgumentError):
+        c.set_frct_flags(F.Retransmit)           # needs loss=0
+    c.set_frct_flags(F.Linger)
+    assert s.get_frct_flags() == 0               # each end its own
+
+    c, s = pair(qos_raw)
+    with pytest.raises(PermissionError):
+        c.get_frct_flags()
+    with pytest.raises(PermissionError):
+        c.set_frct_flags(F.Linger)
+    assert c.get_max_packet() < 16 << 20

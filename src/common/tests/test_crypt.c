@@ -5,7 +5,9 @@
  * truncation, replay and reordering against a reference model, third
  * parties, misuse of sides and buffers, RFC 7748 known answers through
  * crypt_kex_from_priv with an independent decryption (pins the wire
- * format), concurrent encrypt/decrypt, and a timing of the data path.
+ * format and the key rotation), rotations across 3.5 epochs with
+ * stragglers and epochs lost in a row, drop counters, the private-copy
+ * path, concurrent encrypt/decrypt, and a timing of the data path.
  * Prints "N passed, N failed"; exits non-zero on any failure.
  */
 #include "common/crypt.h"
@@ -26,6 +28,7 @@
 #include <time.h>
 
 #define MAX_PKT 65000
+#define EPOCH_LEN (1ULL << CRYPT_EPOCH_BITS)
 
 /* Two ends of one flow: a is side 0, b is side 1. */
 struct pair {
@@ -495,6 +498,29 @@ static int ref_key(const uint8_t * k, const uint8_t * salt,
         return ret;
 }
 
+/* The next epoch's key: HKDF-SHA3-256(ikm = key, no salt, info). */
+static int ref_rekey(uint8_t * key)
+{
+        EVP_KDF *     kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+        EVP_KDF_CTX * c   = EVP_KDF_CTX_new(kdf);
+        OSSL_PARAM    prm[4];
+        uint8_t       in[32];
+        int           ret;
+
+        memcpy(in, key, 32);
+        prm[0] = OSSL_PARAM_construct_utf8_string("digest",
+                                                  (char *) "SHA3-256", 0);
+        prm[1] = OSSL_PARAM_construct_octet_string("key", in, 32);
+        prm[2] = OSSL_PARAM_construct_octet_string("info",
+                                                   (char *) "ouroboros rekey",
+                                                   15);
+        prm[3] = OSSL_PARAM_construct_end();
+        ret = EVP_KDF_derive(c, key, 32, prm) == 1 ? 0 : -1;
+        EVP_KDF_CTX_free(c);
+        EVP_KDF_free(kdf);
+        return ret;
+}
+
 /* Independent AES-256-GCM with nonce 0^4 | LE64(ctr). */
 static int ref_gcm(int enc, const uint8_t * key, uint64_t ctr,
                    const uint8_t * in, int len, uint8_t * out,
@@ -549,6 +575,9 @@ static void test_rfc7748(void)
         uint8_t             salt[64];
         uint8_t             k01[32];
         uint8_t             k10[32];
+        uint8_t             k1[32];
+        uint8_t             k2[32];
+        uint8_t             k3[32];
         uint8_t             pkt[64];
         uint8_t             out[64];
         uint8_t             tag[16];
@@ -588,27 +617,48 @@ static void test_rfc7748(void)
         CHECK(crypt_decrypt(b, pkt, (size_t) n, out, sizeof(out)) == 9);
 
         /* Packets sealed by the reference code with k10 open at Alice,
-         * under counters the sender chose: exercises big jumps. */
+         * under counters the sender chose: jumps within an epoch and
+         * into the next ones (keys rotated by the reference HKDF). */
         m = ref_seal(k10, 7, (const uint8_t *) "abc", 3, pkt);
         CHECK(crypt_decrypt(a, pkt, m, out, sizeof(out)) == 3);
-        m = ref_seal(k10, 1ULL << 40, (const uint8_t *) "abc", 3, pkt);
+        m = ref_seal(k10, EPOCH_LEN - 1, (const uint8_t *) "abc", 3, pkt);
+        CHECK(crypt_decrypt(a, pkt, m, out, sizeof(out)) == 3);
+        /* epoch 1 under k10 itself does not open: the key rotated */
+        m = ref_seal(k10, EPOCH_LEN + 2, (const uint8_t *) "abc", 3, pkt);
+        CHECK(crypt_decrypt(a, pkt, m, out, sizeof(out)) == -EBADMSG);
+        memcpy(k1, k10, 32);
+        CHECK(ref_rekey(k1) == 0);
+        m = ref_seal(k1, EPOCH_LEN + 2, (const uint8_t *) "abc", 3, pkt);
         CHECK(crypt_decrypt(a, pkt, m, out, sizeof(out)) == 3);
         CHECK(memcmp(out, "abc", 3) == 0);
-        m = ref_seal(k10, (1ULL << 40) - CRYPT_REPLAY_WINDOW,
+        /* a straggler of epoch 0, inside the window: opens */
+        m = ref_seal(k10, EPOCH_LEN - 2, (const uint8_t *) "abc", 3, pkt);
+        CHECK(crypt_decrypt(a, pkt, m, out, sizeof(out)) == 3);
+        /* three epochs ahead (packets lost in a row) */
+        memcpy(k2, k1, 32);
+        CHECK(ref_rekey(k2) == 0);
+        memcpy(k3, k2, 32);
+        CHECK(ref_rekey(k3) == 0);
+        m = ref_seal(k3, 3 * EPOCH_LEN + 9, (const uint8_t *) "abc", 3, pkt);
+        CHECK(crypt_decrypt(a, pkt, m, out, sizeof(out)) == 3);
+        /* the oldest in the window, of epoch 2 (derived on the way) */
+        m = ref_seal(k2, 3 * EPOCH_LEN + 9 - CRYPT_REPLAY_WINDOW,
                      (const uint8_t *) "abc", 3, pkt);
         CHECK(crypt_decrypt(a, pkt, m, out, sizeof(out)) == 3);
-        m = ref_seal(k10, (1ULL << 40) - CRYPT_REPLAY_WINDOW - 1,
+        m = ref_seal(k2, 3 * EPOCH_LEN + 9 - CRYPT_REPLAY_WINDOW - 1,
                      (const uint8_t *) "abc", 3, pkt);
         CHECK(crypt_decrypt(a, pkt, m, out, sizeof(out)) == -ESTALE);
         m = ref_seal(k10, 8, (const uint8_t *) "abc", 3, pkt);
         CHECK(crypt_decrypt(a, pkt, m, out, sizeof(out)) == -ESTALE);
         /* a packet sealed under the wrong direction's key */
-        m = ref_seal(k01, 1ULL << 41, (const uint8_t *) "abc", 3, pkt);
-        CHECK(crypt_decrypt(a, pkt, m, out, sizeof(out)) == -EBADMSG);
-        /* near and past the counter limit */
-        m = ref_seal(k10, CRYPT_CTR_LIMIT - 1, (const uint8_t *) "abc", 3,
+        m = ref_seal(k01, 3 * EPOCH_LEN + 20, (const uint8_t *) "abc", 3,
                      pkt);
-        CHECK(crypt_decrypt(a, pkt, m, out, sizeof(out)) == 3);
+        CHECK(crypt_decrypt(a, pkt, m, out, sizeof(out)) == -EBADMSG);
+        /* more than CRYPT_EPOCH_AHEAD epochs ahead: out of reach */
+        m = ref_seal(k3, (4 + CRYPT_EPOCH_AHEAD) * EPOCH_LEN,
+                     (const uint8_t *) "abc", 3, pkt);
+        CHECK(crypt_decrypt(a, pkt, m, out, sizeof(out)) == -EBADMSG);
+        /* past the counter limit: refused before anything else */
         m = ref_seal(k10, CRYPT_CTR_LIMIT, (const uint8_t *) "abc", 3, pkt);
         CHECK(crypt_decrypt(a, pkt, m, out, sizeof(out)) == -EBADMSG);
         m = ref_seal(k10, UINT64_MAX, (const uint8_t *) "abc", 3, pkt);
@@ -616,6 +666,138 @@ static void test_rfc7748(void)
 
         crypt_flow_free(a);
         crypt_flow_free(b);
+}
+
+/*
+ * Key rotation end to end: 3.5 epochs of packets both ways round, every
+ * one opens; a straggler of the previous epoch opens after the first
+ * packet of the next; whole epochs lost in a row are bridged up to
+ * CRYPT_EPOCH_AHEAD; a replay of a packet from an earlier epoch and
+ * a packet sealed before the rotation and tampered are refused; the
+ * counters count every refusal.
+ */
+static void test_rotation(void)
+{
+        struct pair        p;
+        struct crypt_stats st;
+        uint8_t            in[16];
+        uint8_t            pkt[16 + CRYPT_OVERHEAD];
+        uint8_t            old[16 + CRYPT_OVERHEAD];
+        uint8_t            late[16 + CRYPT_OVERHEAD];
+        uint8_t            out[16];
+        uint64_t           k;
+        uint64_t           n = 3 * EPOCH_LEN + EPOCH_LEN / 2;
+        uint64_t           bad = 0;
+        ssize_t            r;
+        bool               held = false;
+
+        CHECK(pair_new(&p) == 0);
+        fill(in, sizeof(in), 3);
+        for (k = 0; k < n; ++k) {
+                in[0] = (uint8_t) k;
+                r = crypt_encrypt(p.a, in, 1 + k % 16, pkt, sizeof(pkt));
+                if (r != (ssize_t) (1 + k % 16 + CRYPT_OVERHEAD)) {
+                        CHECK(!"encrypt in rotation");
+                        break;
+                }
+                if (k == 100)
+                        memcpy(old, pkt, (size_t) r);
+                /* hold back the last packet of each epoch for a while */
+                if ((k + 1) % EPOCH_LEN == 0) {
+                        memcpy(late, pkt, (size_t) r);
+                        held = true;
+                        continue;
+                }
+                if (crypt_decrypt(p.b, pkt, (size_t) r, out, sizeof(out))
+                    != (ssize_t) (1 + k % 16) || out[0] != (uint8_t) k) {
+                        ++bad;
+                        continue;
+                }
+                if (held && k % EPOCH_LEN == 5) { /* after the rotation */
+                        held = false;
+                        if (crypt_decrypt(p.b, late, 1 + (k - 6) % 16 +
+                                          CRYPT_OVERHEAD, out, sizeof(out))
+                            != (ssize_t) (1 + (k - 6) % 16))
+                                ++bad;
+                }
+        }
+        CHECK(bad == 0);
+        if (bad != 0)
+                printf("rotation: %llu packets did not open\n",
+                       (unsigned long long) bad);
+
+        /* a packet of epoch 0: too old (replayed) */
+        CHECK(crypt_decrypt(p.b, old, 1 + 100 % 16 + CRYPT_OVERHEAD, out,
+                            sizeof(out)) == -ESTALE);
+
+        /* two whole epochs lost in a row: the next packet still opens */
+        for (k = 0; k < 2 * EPOCH_LEN; ++k)
+                if (crypt_encrypt(p.a, in, 1, pkt, sizeof(pkt)) < 0)
+                        break;
+        r = crypt_encrypt(p.a, in, 1, pkt, sizeof(pkt));
+        CHECK(crypt_decrypt(p.b, pkt, (size_t) r, out, sizeof(out)) == 1);
+        CHECK(crypt_decrypt(p.b, pkt, (size_t) r, out, sizeof(out)) ==
+              -ESTALE);
+
+        /* the first packet of the next epoch, tampered: refused, and
+         * the rotation does not happen (the honest one still opens) */
+        for (k = 0; k < EPOCH_LEN; ++k)
+                if (crypt_encrypt(p.a, in, 1, pkt, sizeof(pkt)) < 0)
+                        break;
+        r = crypt_encrypt(p.a, in, 1, pkt, sizeof(pkt));
+        memcpy(late, pkt, (size_t) r);
+        late[CRYPT_HDR_LEN] ^= 1;
+        CHECK(crypt_decrypt(p.b, late, (size_t) r, out, sizeof(out)) ==
+              -EBADMSG);
+        CHECK(crypt_decrypt(p.b, pkt, (size_t) r, out, sizeof(out)) == 1);
+
+        crypt_stats(p.b, &st);
+        CHECK(st.rx_pkts == n + 2);
+        CHECK(st.rx_replay == 2);
+        CHECK(st.rx_bad == 1);
+        crypt_stats(p.a, &st);
+        CHECK(st.tx_pkts == n + 3 * EPOCH_LEN + 2);
+
+        pair_free(&p);
+}
+
+/* Tampered and truncated packets are counted as bad; the copy path
+ * opens what the plain path opens and nothing else. */
+static void test_stats_shared(void)
+{
+        struct pair        p;
+        struct crypt_stats st;
+        uint8_t            pkt[100 + CRYPT_OVERHEAD];
+        uint8_t            out[100];
+        ssize_t            r;
+
+        CHECK(pair_new(&p) == 0);
+        fill(pt, 100, 9);
+        r = crypt_encrypt(p.a, pt, 100, pkt, sizeof(pkt));
+        CHECK(r == 100 + CRYPT_OVERHEAD);
+        pkt[50] ^= 0x40;
+        CHECK(crypt_decrypt_shared(p.b, pkt, (size_t) r, out, sizeof(out))
+              == -EBADMSG);
+        CHECK(all_zero(out, sizeof(out)));
+        pkt[50] ^= 0x40;
+        CHECK(crypt_decrypt_shared(p.b, pkt, CRYPT_OVERHEAD - 1, out,
+                                   sizeof(out)) == -EBADMSG);
+        CHECK(crypt_decrypt_shared(p.b, pkt, (size_t) r - 1, out,
+                                   sizeof(out)) == -EBADMSG);
+        CHECK(crypt_decrypt_shared(p.b, pkt, (size_t) r, out, 99)
+              == -EMSGSIZE);
+        CHECK(crypt_decrypt_shared(p.b, pkt, (size_t) r, out, sizeof(out))
+              == 100);
+        CHECK(memcmp(out, pt, 100) == 0);
+        CHECK(crypt_decrypt_shared(p.b, pkt, (size_t) r, out, sizeof(out))
+              == -ESTALE);
+        crypt_stats(p.b, &st);
+        CHECK(st.rx_pkts == 1);
+        CHECK(st.rx_bad == 3);
+        CHECK(st.rx_replay == 1);
+        crypt_stats(NULL, &st);
+        CHECK(st.rx_pkts == 0);
+        pair_free(&p);
 }
 
 /* ---- concurrency: one writer and one reader thread on one flow ---- */
@@ -788,6 +970,8 @@ int main(void)
         test_bad_args();
         test_in_place();
         test_rfc7748();
+        test_rotation();
+        test_stats_shared();
         test_threads();
         bench();
 

@@ -1,0 +1,646 @@
+/*
+ * Ouroboros - driving FRCT on a flow through an IPCP: its state, the
+ * receive pump, the output flush, the clock and the events. The data
+ * calls of the API are in frct_io.c. See frct_flow.h (and its locks).
+ */
+#include "frct_flow_priv.h"
+
+#include "evwait.h"
+#include "flow_crypt.h"
+#include "fqueue_priv.h"
+#include "local_msg.h"
+
+#include "common/crypt.h"
+#include "common/timeutil.h"
+
+#include <ouroboros/errno.h>
+#include <ouroboros/fccntl.h>
+#include <ouroboros/fqueue.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define MAX_MSG_MIN (4u << 10)
+#define MAX_MSG_MAX (1u << 30)
+
+size_t frf_max_msg(void)
+{
+        static _Atomic size_t v;
+        size_t                m = atomic_load(&v);
+        const char *          s;
+        char *                end;
+        unsigned long long    n;
+
+        if (m != 0)
+                return m;
+
+        m = FRCT_MAX_MSG_DEF;
+        s = getenv(FRF_MAX_MSG_ENV);
+        if (s != NULL && *s != '\0') {
+                n = strtoull(s, &end, 10);
+                if (*end == '\0' && n >= MAX_MSG_MIN && n <= MAX_MSG_MAX)
+                        m = (size_t) n;
+        }
+        atomic_store(&v, m);
+
+        return m;
+}
+
+uint64_t frf_now(void)
+{
+        return (uint64_t) now_ns();
+}
+
+/* lock held: the next deadline to the timer. */
+void frf_set_due(struct frf * r)
+{
+        frt_due(&r->te, frct_deadline(r->fr));
+}
+
+/* lock held: after anything that may change what is readable. */
+void frf_changed(struct frf * r)
+{
+        atomic_store(&r->ready, frct_next_len(r->fr) > 0);
+        ++r->seq;
+        pthread_cond_broadcast(&r->cond);
+        frf_set_due(r);
+}
+
+void frf_kick(const struct frf * r)
+{
+        evwait_kick(fq_token(r->fd, r->gen));
+}
+
+static void on_events(struct frf * r,
+                      int          ev)
+{
+        if (ev & FRCT_EV_PEER) {
+                atomic_store(&r->gone, true);
+                atomic_store(&r->peer_ev, true);
+        }
+        if (ev & (FRCT_EV_PEER | FRCT_EV_READ))
+                frf_kick(r);
+}
+
+/* Feed the state machine one packet from a private copy. */
+void frf_rcv(struct frf *    r,
+             const uint8_t * pkt,
+             size_t          len)
+{
+        bool was = atomic_load(&r->ready);
+
+        pthread_mutex_lock(&r->lock);
+        if (frct_rcv(r->fr, pkt, len, frf_now()) < 0)
+                ++r->rx_bad;
+        frf_changed(r);
+        pthread_mutex_unlock(&r->lock);
+
+        if (frct_peer_gone(r->fr) && !atomic_exchange(&r->gone, true)) {
+                atomic_store(&r->peer_ev, true);
+                frf_kick(r);
+        } else if (!was && atomic_load(&r->ready)) {
+                frf_kick(r); /* a set waiting on this flow looks */
+        }
+}
+
+/* A raw data packet came: the peer is alive. The state machine only
+ * sees control packets of a raw flow, so it is told with a keepalive
+ * made here, at most every timeout/8. */
+void frf_heard(struct frf * r)
+{
+        uint8_t  ka[1 + FRCT_CRC_LEN];
+        size_t   n = 1;
+        uint64_t now;
+
+        if (r->ka_every == 0)
+                return;
+
+        now = frf_now();
+        if (now - atomic_load(&r->heard) < r->ka_every)
+                return;
+        atomic_store(&r->heard, now);
+
+        ka[0] = FRCT_KA;
+        if (r->crc) {
+                ka[0] |= FRCT_FL_CRC;
+                n = frct_crc_put(ka, 1);
+        }
+        pthread_mutex_lock(&r->lock);
+        frct_rcv(r->fr, ka, n, now);
+        frf_set_due(r);
+        pthread_mutex_unlock(&r->lock);
+}
+
+/* Run the clock: what is due at now, and its consequences. */
+void frf_tick(struct ft_flow * f,
+              uint64_t         now)
+{
+        struct frf * r = f->fr;
+        int          ev;
+
+        pthread_mutex_lock(&r->lock);
+        ev = frct_tick(r->fr, now);
+        frf_changed(r);
+        pthread_mutex_unlock(&r->lock);
+
+        on_events(r, ev);
+        frf_try_flush(f);
+}
+
+/*
+ * wr_lock held: hand the ring every packet the state machine has due.
+ * Room is reserved before a packet is taken (frct_pop is one
+ * transmission), so a full ring leaves packets with FRCT, not lost.
+ */
+int frf_flush(struct ft_flow *        f,
+              bool                    nonblock,
+              const struct timespec * abstime)
+{
+        struct frf * r = f->fr;
+        void *       p;
+        ssize_t      n;
+        int          ret;
+
+        atomic_store(&r->flush, false);
+        for (;;) {
+                ret = flow_shm_reserve(f->shm, r->mtu + f->ovh, &p,
+                                       nonblock, abstime);
+                if (ret < 0) {
+                        if (ret == -EAGAIN || ret == -ETIMEDOUT) {
+                                atomic_store(&r->flush, true);
+                                return 0; /* the timer tries again */
+                        }
+                        return ret;
+                }
+
+                pthread_mutex_lock(&r->lock);
+                n = frct_pop(r->fr, f->cf != NULL ? r->txb : p, r->mtu,
+                             frf_now());
+                frf_set_due(r);
+                pthread_mutex_unlock(&r->lock);
+                if (n <= 0)
+                        return (int) n; /* the reservation lapses */
+
+                if (f->cf == NULL)
+                        ret = flow_shm_commit(f->shm, (size_t) n);
+                else
+                        ret = (int) fc_write(f, r->txb, (size_t) n, true,
+                                             NULL);
+                if (ret < 0)
+                        return ret;
+        }
+}
+
+void frf_wr_unlock(struct ft_flow * f)
+{
+        struct frf * r = f->fr;
+
+        for (;;) {
+                if (atomic_exchange(&r->flush, false))
+                        frf_flush(f, true, NULL);
+                pthread_mutex_unlock(&f->wr_lock);
+                if (!atomic_load(&r->flush) ||
+                    pthread_mutex_trylock(&f->wr_lock) != 0)
+                        return;
+        }
+}
+
+/* Output may be due: flush it now, or leave it to the writer. */
+void frf_try_flush(struct ft_flow * f)
+{
+        struct frf * r = f->fr;
+
+        if (pthread_mutex_trylock(&f->wr_lock) == 0) {
+                frf_flush(f, true, NULL);
+                frf_wr_unlock(f);
+                return;
+        }
+
+        atomic_store(&r->flush, true);
+        pthread_mutex_lock(&r->lock);
+        ++r->seq;
+        pthread_cond_broadcast(&r->cond); /* a writer waiting for room */
+        pthread_mutex_unlock(&r->lock);
+        /* The holder may have let go before it saw the note. */
+        if (pthread_mutex_trylock(&f->wr_lock) == 0) {
+                frf_flush(f, true, NULL);
+                frf_wr_unlock(f);
+        }
+}
+
+/*
+ * rx_lock held: take the packets of the ring. The first one is waited
+ * for (unless nonblock) until abstime, the rest only taken if there.
+ * In-order and reliable flows: every packet goes to frct_rcv from a
+ * private copy (decrypted into it on an encrypted flow). Raw flows:
+ * control packets only; it stops at the first data packet, which the
+ * reader takes in place (frct_io.c). Returns packets taken, or the
+ * ring's error when none was.
+ */
+ssize_t frf_pump(struct ft_flow *        f,
+                 bool                    nonblock,
+                 const struct timespec * abstime)
+{
+        struct frf *  r = f->fr;
+        const void *  pkt;
+        ssize_t       n;
+        ssize_t       cnt = 0;
+
+        for (;;) {
+                if (r->raw) {
+                        const uint8_t * d;
+                        size_t          dl;
+                        n = frf_raw_head(f, &d, &dl, nonblock, abstime);
+                        return n < 0 ? (cnt > 0 ? cnt : n) : cnt + 1;
+                }
+                if (f->cf == NULL) {
+                        n = flow_shm_peek(f->shm, &pkt, nonblock, abstime);
+                        if (n >= 0) {
+                                if ((size_t) n <= r->mtu)
+                                        memcpy(r->rxb, pkt, (size_t) n);
+                                flow_shm_consume(f->shm);
+                                if ((size_t) n > r->mtu) {
+                                        ++r->rx_bad;
+                                        continue;
+                                }
+                        }
+                } else {
+                        n = fc_read(f, r->rxb, r->mtu, false, nonblock,
+                                    abstime);
+                }
+                if (n < 0)
+                        return cnt > 0 ? cnt : n;
+
+                frf_rcv(r, r->rxb, (size_t) n);
+                ++cnt;
+                nonblock = true;
+        }
+}
+
+/* The earlier of abstime and the flow's deadline, into buf. */
+const struct timespec * frf_until(struct frf *            r,
+                                  const struct timespec * abstime,
+                                  struct timespec *       buf)
+{
+        uint64_t due = atomic_load(&r->te.due);
+
+        if (due == UINT64_MAX || due > INT64_MAX)
+                return abstime;
+        if (abstime != NULL && (uint64_t) ts_to_ns(abstime) <= due)
+                return abstime;
+
+        *buf = ns_to_ts((int64_t) due);
+
+        return buf;
+}
+
+/* Whether abstime passed (never for NULL). */
+bool frf_passed(const struct timespec * abstime)
+{
+        return abstime != NULL && ts_to_ns(abstime) <= now_ns();
+}
+
+/*
+ * Wait until something changed since seq (a packet came, the clock
+ * ran) or abstime: pump the ring ourselves if no one else is, else
+ * sleep until whoever does tells us. -ETIMEDOUT when abstime passed,
+ * else 0.
+ */
+int frf_wait(struct ft_flow *        f,
+             uint64_t                seq,
+             const struct timespec * abstime)
+{
+        struct frf *            r = f->fr;
+        struct timespec         tb;
+        const struct timespec * until = frf_until(r, abstime, &tb);
+        ssize_t                 n;
+        int                     ret = 0;
+
+        if (pthread_mutex_trylock(&r->rx_lock) == 0) {
+                n = frf_pump(f, false, until);
+                pthread_mutex_unlock(&r->rx_lock);
+                if (n > 0) {
+                        frf_try_flush(f);
+                        return 0;
+                }
+                if (n != -ETIMEDOUT)
+                        return (int) n;
+        } else {
+                pthread_mutex_lock(&r->lock);
+                while (r->seq == seq && ret == 0) {
+                        if (until == NULL)
+                                ret = -pthread_cond_wait(&r->cond, &r->lock);
+                        else
+                                ret = -pthread_cond_timedwait(&r->cond,
+                                                              &r->lock,
+                                                              until);
+                }
+                pthread_mutex_unlock(&r->lock);
+                if (ret == 0)
+                        return 0;
+        }
+
+        if (frf_passed(abstime))
+                return -ETIMEDOUT;
+
+        if (atomic_load(&r->te.due) <= frf_now())
+                frf_tick(f, frf_now());
+
+        return 0;
+}
+
+int frf_state(const struct ft_flow * f)
+{
+        if (atomic_load(&f->state) != FT_ALLOC)
+                return -ENOTALLOC; /* flow_dealloc under way */
+        if (atomic_load(&f->fr->gone))
+                return -EFLOWPEER;
+        if (flow_shm_is_down(f->shm) ||
+            flow_shm_peer_state(f->shm) >= FLOW_SIDE_CLOSED)
+                return -EFLOWDOWN;
+
+        return 0;
+}
+
+void frf_wake(struct ft_flow * f)
+{
+        struct frf * r = f->fr;
+
+        if (r == NULL)
+                return;
+
+        pthread_mutex_lock(&r->lock);
+        ++r->seq;
+        pthread_cond_broadcast(&r->cond);
+        pthread_mutex_unlock(&r->lock);
+}
+
+void frf_on_timer(struct ft_flow * f,
+                  uint64_t         now)
+{
+        struct frf * r = f->fr;
+
+        if (pthread_mutex_trylock(&r->rx_lock) == 0) {
+                if (!r->raw || f->cf == NULL) /* acks, keepalives */
+                        frf_pump(f, true, NULL);
+                pthread_mutex_unlock(&r->rx_lock);
+        }
+
+        frf_tick(f, now);
+
+        /* Nothing came of it (output waits for room): not before 1 ms. */
+        if (atomic_load(&r->te.due) <= now)
+                frt_due(&r->te, now + 1000000);
+}
+
+int frf_events(struct ft_flow * f,
+               int              ev)
+{
+        struct frf * r = f->fr;
+
+        if ((ev & FLOW_PKT) && pthread_mutex_trylock(&r->rx_lock) == 0) {
+                if (!r->raw || f->cf == NULL)
+                        frf_pump(f, true, NULL);
+                pthread_mutex_unlock(&r->rx_lock);
+                /* A raw flow answers nothing it receives: only its
+                 * clock makes output (keepalives). */
+                if (!r->raw)
+                        frf_try_flush(f);
+        }
+
+        ev &= ~FLOW_PKT;
+        if (frf_readable(f))
+                ev |= FLOW_PKT;
+        if (atomic_exchange(&r->peer_ev, false))
+                ev |= FLOW_PEER;
+
+        return ev;
+}
+
+bool frf_pending(const struct ft_flow * f)
+{
+        return atomic_load(&f->fr->ready) || atomic_load(&f->fr->peer_ev);
+}
+
+bool frf_readable(const struct ft_flow * f)
+{
+        struct frf * r = f->fr;
+
+        if (r->raw)
+                return r->pend || flow_shm_rxqlen(f->shm) > 0;
+
+        return atomic_load(&r->ready) || r->msg_len > 0;
+}
+
+size_t frf_max_write(const struct ft_flow * f)
+{
+        const struct frf * r = f->fr;
+
+        if (r->raw)
+                return r->mtu - 1 - (r->crc ? FRCT_CRC_LEN : 0);
+
+        return r->max_msg;
+}
+
+size_t frf_rxqlen(const struct ft_flow * f)
+{
+        const struct frf * r = f->fr;
+        size_t             q = flow_shm_rxqlen(f->shm);
+
+        if (r->raw)
+                return q + r->pend;
+
+        return q + (atomic_load(&r->ready) || r->msg_len > 0);
+}
+
+size_t ft_max_write(const struct ft_flow * f)
+{
+        if (f->fr != NULL)
+                return frf_max_write(f);
+        if (lmsg_on(f))
+                return frf_max_msg();
+
+        return flow_shm_max_pkt(f->shm) - f->ovh;
+}
+
+int frf_set_flags(struct ft_flow * f,
+                  uint16_t         flags)
+{
+        struct frf * r = f->fr;
+        int          ret;
+
+        pthread_mutex_lock(&r->lock);
+        ret = frct_set_flags(r->fr, flags);
+        frf_set_due(r);
+        pthread_mutex_unlock(&r->lock);
+
+        return ret;
+}
+
+void frf_linger(struct ft_flow * f)
+{
+        struct frf *    r = f->fr;
+        struct timespec dl = ns_to_ts(ns_after((int64_t) FRF_LINGER_MS *
+                                               NS_PER_MS));
+        uint64_t        seq;
+        bool            done;
+
+        if (r->raw || !(atomic_load(&f->frct) & FRCTFLINGER))
+                return;
+
+        if (!r->reliable) { /* nothing to wait for but the layer */
+                pthread_mutex_lock(&f->wr_lock);
+                frf_flush(f, false, &dl);
+                frf_wr_unlock(f);
+                lmsg_linger(f);
+                return;
+        }
+
+        pthread_mutex_lock(&f->wr_lock);
+        for (;;) {
+                frf_flush(f, false, &dl);
+                pthread_mutex_lock(&r->lock);
+                done = frct_flushed(r->fr) || frct_peer_gone(r->fr);
+                seq  = r->seq;
+                pthread_mutex_unlock(&r->lock);
+                if (done || flow_shm_is_down(f->shm) ||
+                    flow_shm_peer_state(f->shm) >= FLOW_SIDE_CLOSED ||
+                    frf_wait(f, seq, &dl) < 0)
+                        break;
+        }
+        frf_wr_unlock(f);
+}
+
+int frf_create(int              fd,
+               struct ft_flow * f)
+{
+        struct frct_cfg cfg;
+        struct frf *    r;
+        size_t          max = flow_shm_max_pkt(f->shm);
+        const qosspec_t * qs = &f->qs;
+        int             ret;
+
+        if (max <= f->ovh + 1 + FRCT_CRC_LEN)
+                return -EINVAL;
+
+        memset(&cfg, 0, sizeof(cfg));
+        cfg.reliable = qs->loss == 0;
+        cfg.in_order = qs->in_order != 0 || cfg.reliable;
+        cfg.crc      = qs->ber == 0;
+        /* A lost packet of a flow that is not reliable never comes:
+         * no bound asked (UINT32_MAX) is FRF_MAX_GAP_DEF, so the flow
+         * moves on; 0 waits for ever (until the buffer fills). */
+        if (cfg.in_order && !cfg.reliable)
+                cfg.max_gap_ms = qs->max_gap == UINT32_MAX ?
+                        FRF_MAX_GAP_DEF : qs->max_gap;
+        cfg.peer_timeout_ms = qs->timeout;
+        cfg.mtu      = max - f->ovh;
+        cfg.max_msg  = frf_max_msg();
+        /* A whole message must fit the window it is reassembled in. */
+        cfg.rcv_wnd  = cfg.max_msg + cfg.mtu > FRCT_RCV_WND_DEF ?
+                cfg.max_msg + cfg.mtu : FRCT_RCV_WND_DEF;
+        cfg.flags    = (uint16_t) (atomic_load(&f->frct) &
+                                   (cfg.reliable ? FRCT_F_RTX | FRCT_F_RESCNTL |
+                                    FRCT_F_LINGER : FRCT_F_RESCNTL |
+                                    FRCT_F_LINGER));
+        if (getrandom(&cfg.seed, sizeof(cfg.seed), 0) != sizeof(cfg.seed))
+                cfg.seed = frf_now() ^ (uint64_t) fd << 32;
+
+        r = calloc(1, sizeof(*r));
+        if (r == NULL)
+                return -ENOMEM;
+
+        r->rxb = malloc(cfg.mtu);
+        r->txb = f->cf != NULL ? malloc(cfg.mtu) : NULL;
+        if (r->rxb == NULL || (f->cf != NULL && r->txb == NULL)) {
+                ret = -ENOMEM;
+                goto fail;
+        }
+
+        ret = frct_create(&r->fr, &cfg, frf_now());
+        if (ret < 0)
+                goto fail;
+
+        frf_cond_init(&r->cond);
+        pthread_mutex_init(&r->lock, NULL);
+        pthread_mutex_init(&r->rx_lock, NULL);
+        r->fd       = fd;
+        r->gen      = atomic_load(&f->gen);
+        r->raw      = !cfg.in_order;
+        r->reliable = cfg.reliable;
+        r->max_gap  = cfg.max_gap_ms;
+        r->crc      = cfg.crc;
+        r->mtu      = cfg.mtu;
+        r->max_msg  = cfg.max_msg;
+        r->ka_every = (uint64_t) cfg.peer_timeout_ms * NS_PER_MS / 8;
+        atomic_store(&r->heard, frf_now());
+        r->te.fd    = fd;
+        r->te.gen   = r->gen;
+        atomic_store(&r->te.due, frct_deadline(r->fr));
+
+        /* FLOWGQOSSPEC reports what is in force (the fd is not out yet). */
+        f->qs.in_order = cfg.in_order;
+        if (cfg.in_order && !cfg.reliable)
+                f->qs.max_gap = cfg.max_gap_ms;
+
+        f->fr = r;
+        ret = frt_add(&r->te);
+        if (ret < 0) {
+                f->fr = NULL;
+                frct_destroy(r->fr);
+                pthread_mutex_destroy(&r->lock);
+                pthread_mutex_destroy(&r->rx_lock);
+                pthread_cond_destroy(&r->cond);
+                goto fail;
+        }
+
+        return 0;
+ fail:
+        free(r->rxb);
+        free(r->txb);
+        free(r);
+        return ret;
+}
+
+static void frf_free(struct frf * r)
+{
+        frct_destroy(r->fr);
+        if (r->msg != NULL)
+                explicit_bzero(r->msg, r->msg_len);
+        free(r->msg);
+        explicit_bzero(r->rxb, r->mtu);
+        free(r->rxb);
+        free(r->txb);
+        free(r->wbuf);
+        free(r);
+}
+
+void frf_destroy(struct frf * r)
+{
+        if (r == NULL)
+                return;
+
+        frt_del(&r->te);
+        pthread_mutex_destroy(&r->lock);
+        pthread_mutex_destroy(&r->rx_lock);
+        pthread_cond_destroy(&r->cond);
+        frf_free(r);
+}
+
+void frf_forget(struct frf * r)
+{
+        if (r != NULL)
+                frf_free(r);
+}
+
+void frf_cond_init(pthread_cond_t * c)
+{
+        pthread_condattr_t a;
+
+        pthread_condattr_init(&a);
+        pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+        pthread_cond_init(c, &a);
+        pthread_condattr_destroy(&a);
+}

@@ -1,0 +1,294 @@
+/*
+ * Ouroboros - unit tests of the library's FRCT driver (frct_flow.h):
+ * two flows of this process, both kind FT_REMOTE, are the two ends of
+ * one flow memory, as an application's flow and its peer's would be
+ * with the layers between them taken out.
+ *
+ *   raw       the 1-byte header in the ring, the payload in place for
+ *             ipcp_flow_peek (frf_peek) and ipcp_flow_reserve, partial
+ *             reads, keepalives swallowed, FLOWGMAXPKT with and without
+ *             the CRC of ber 0, a corrupted CRC dropped
+ *   peer      a peer that sends nothing: FLOW_PEER once after the peer
+ *             timeout, then -EFLOWPEER from reads and writes
+ *   reliable  1 MiB in 100 000-byte messages through a 16 KiB ring
+ *             (fragments, windows, acks), byte-identical, a writer
+ *             thread and a reader; partial reads and FLOWFRNOPART
+ */
+#include "flow_table.h"
+#include "frct_flow.h"
+#include "frct/frct_wire.h"
+
+#include "common/flow_shm.h"
+#include "common/timeutil.h"
+
+#include "../../../tests/check.h"
+
+#include <ouroboros/errno.h>
+#include <ouroboros/fccntl.h>
+#include <ouroboros/fqueue.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int session_local_init(void);
+int session_local_init(void)
+{
+        return ft_init();
+}
+
+/* An end of a flow memory as a flow of this process; with_frct false
+ * leaves it a plain flow (a peer that never speaks FRCT). */
+static int end_of(int               memfd,
+                  int               side,
+                  const qosspec_t * qs,
+                  bool              with_frct)
+{
+        int fd = ft_reserve();
+
+        CHECK(fd >= 0);
+        ft_set_kind(fd, with_frct ? FT_REMOTE : FT_SPLICED);
+        CHECK_EQ(ft_publish(fd, (uint32_t) fd + 1, memfd, side, -1, 1, qs),
+                 0);
+        if (with_frct)
+                CHECK_EQ(frf_create(fd, ft_entry(fd)), 0);
+
+        return fd;
+}
+
+static void make_pair(const qosspec_t * qs,
+                      size_t            max_pkt,
+                      bool              b_frct,
+                      int *             a,
+                      int *             b)
+{
+        struct flow_shm_conf conf;
+        int                  memfd;
+
+        flow_shm_conf_default(&conf);
+        conf.ring_size = FLOW_SHM_RING_MIN;
+        conf.max_pkt   = max_pkt;
+        conf.max_pkts  = 256;
+        memfd = flow_shm_create(&conf);
+        CHECK(memfd >= 0);
+        *b = end_of(dup(memfd), 1, qs, b_frct);
+        *a = end_of(memfd, 0, qs, true);
+}
+
+static void close_flow(int fd)
+{
+        uint32_t id;
+
+        CHECK_EQ(ft_close_begin(fd, &id), 0);
+        flow_shm_close(ft_entry(fd)->shm);
+        ft_close_end(fd);
+}
+
+static ssize_t wr(int          fd,
+                  const void * buf,
+                  size_t       n,
+                  bool         nonblock)
+{
+        struct ft_flow * f = ft_entry(fd);
+        ssize_t          r;
+
+        pthread_mutex_lock(&f->wr_lock);
+        r = frf_write(f, buf, n, nonblock, NULL);
+        frf_wr_unlock(f);
+
+        return r;
+}
+
+static ssize_t rd(int    fd,
+                  void * buf,
+                  size_t n,
+                  bool   nopart,
+                  bool   nonblock)
+{
+        struct ft_flow * f = ft_entry(fd);
+        ssize_t          r;
+
+        pthread_mutex_lock(&f->rd_lock);
+        r = frf_read(f, buf, n, nopart, nonblock, NULL);
+        pthread_mutex_unlock(&f->rd_lock);
+
+        return r;
+}
+
+static void test_raw(void)
+{
+        qosspec_t    qs = qos_raw;
+        struct ft_flow * fa;
+        struct ft_flow * fb;
+        const void * ring;
+        const void * in;
+        void *       room;
+        uint8_t      ka = FRCT_KA;
+        uint8_t      bad[8] = { FRCT_FL_CRC, 'b', 'a', 'd', 0, 0, 0, 0 };
+        char         buf[64];
+        int          a;
+        int          b;
+
+        qs.timeout = 0;
+        make_pair(&qs, 1024, true, &a, &b);
+        fa = ft_entry(a);
+        fb = ft_entry(b);
+        CHECK_EQ(ft_max_write(fa), 1024 - 1);
+
+        /* the header in the ring, the payload in place after it */
+        CHECK_EQ(wr(a, "hello", 5, true), 5);
+        CHECK_EQ(flow_shm_peek(fb->shm, &ring, true, NULL), 6);
+        CHECK_EQ(((const uint8_t *) ring)[0], 0);
+        CHECK_EQ(frf_peek(fb, &in), 5);
+        CHECK(in == (const uint8_t *) ring + 1);
+        CHECK(memcmp(in, "hello", 5) == 0);
+        frf_consume(fb);
+        CHECK_EQ(flow_shm_rxqlen(fb->shm), 0);
+
+        /* reserve/commit in place; a partial read */
+        CHECK_EQ(frf_reserve(fa, 3, &room), 0);
+        memcpy(room, "abc", 3);
+        CHECK_EQ(frf_commit(fa, 3), 0);
+        CHECK_EQ(rd(b, buf, 2, false, true), 2);
+        CHECK_EQ(frf_rxqlen(fb), 1);
+        CHECK_EQ(rd(b, buf + 2, sizeof(buf), false, true), 1);
+        CHECK(memcmp(buf, "abc", 3) == 0);
+        CHECK_EQ(rd(b, buf, 1, true, true), -EAGAIN);
+
+        /* a keepalive is swallowed, never shown */
+        CHECK_EQ(flow_shm_write(fa->shm, &ka, 1, true, NULL), 1);
+        CHECK_EQ(rd(b, buf, sizeof(buf), false, true), -EAGAIN);
+        CHECK_EQ(flow_shm_rxqlen(fb->shm), 0);
+        CHECK_EQ(wr(a, "", 0, true), 0); /* an empty packet is data */
+        CHECK_EQ(rd(b, buf, sizeof(buf), false, true), 0);
+
+        /* nopart keeps a packet too big for the buffer */
+        CHECK_EQ(wr(a, "0123456789", 10, true), 10);
+        CHECK_EQ(rd(b, buf, 4, true, true), -EMSGSIZE);
+        CHECK_EQ(rd(b, buf, sizeof(buf), true, true), 10);
+        close_flow(a);
+        close_flow(b);
+
+        /* ber 0: a CRC trailer; a corrupted packet is dropped */
+        qs = qos_raw_no_errors;
+        qs.timeout = 0;
+        make_pair(&qs, 1024, true, &a, &b);
+        CHECK_EQ(ft_max_write(ft_entry(a)), 1024 - 1 - FRCT_CRC_LEN);
+        frct_crc_put(bad, 4);
+        bad[2] ^= 0x10;
+        CHECK_EQ(flow_shm_write(ft_entry(a)->shm, bad, 8, true, NULL), 8);
+        CHECK_EQ(wr(a, "crc", 3, true), 3);
+        CHECK_EQ(rd(b, buf, sizeof(buf), false, true), 3);
+        CHECK(memcmp(buf, "crc", 3) == 0);
+        close_flow(a);
+        close_flow(b);
+}
+
+static void test_peer(void)
+{
+        qosspec_t        qs = qos_raw;
+        struct ft_flow * fa;
+        int64_t          t0 = now_ns();
+        char             buf[8];
+        int              ev = 0;
+        int              a;
+        int              b;
+
+        qs.timeout = 300;
+        make_pair(&qs, 1024, false, &a, &b); /* b never speaks FRCT */
+        fa = ft_entry(a);
+        while (!frf_pending(fa) && now_ns() - t0 < 3 * NS_PER_S)
+                usleep(10000);
+        CHECK(frf_pending(fa));
+        CHECK(now_ns() - t0 >= 250 * NS_PER_MS);
+        ev = frf_events(fa, 0);
+        CHECK_EQ(ev, FLOW_PEER);
+        CHECK_EQ(frf_events(fa, 0), 0); /* once */
+        CHECK_EQ(rd(a, buf, sizeof(buf), false, true), -EFLOWPEER);
+        CHECK_EQ(wr(a, "x", 1, true), -EFLOWPEER);
+        close_flow(a);
+        close_flow(b);
+
+        /* reliable too, and a blocking read wakes up for it */
+        qs = qos_data;
+        qs.timeout = 300;
+        make_pair(&qs, 1024, false, &a, &b);
+        CHECK_EQ(rd(a, buf, sizeof(buf), false, false), -EFLOWPEER);
+        CHECK_EQ(wr(a, "x", 1, false), -EFLOWPEER);
+        close_flow(a);
+        close_flow(b);
+}
+
+#define MSG   100000
+#define TOTAL (1 << 20)
+
+static uint8_t pat(size_t i)
+{
+        return (uint8_t) (i * 7 + (i >> 11));
+}
+
+static void * writer(void * arg)
+{
+        static uint8_t m[MSG];
+        int            a = *(int *) arg;
+        size_t         off;
+        size_t         i;
+
+        for (off = 0; off < TOTAL; off += MSG) {
+                for (i = 0; i < MSG; ++i)
+                        m[i] = pat(off + i);
+                CHECK_EQ(wr(a, m, MSG, false), MSG);
+        }
+
+        return NULL;
+}
+
+static void test_reliable(void)
+{
+        static uint8_t m[MSG];
+        qosspec_t      qs = qos_data;
+        pthread_t      th;
+        size_t         off;
+        size_t         i;
+        char           head[10];
+        int            a;
+        int            b;
+
+        make_pair(&qs, 4096, true, &a, &b);
+        CHECK_EQ(ft_max_write(ft_entry(a)), 16u << 20);
+        CHECK(pthread_create(&th, NULL, writer, &a) == 0);
+        for (off = 0; off < TOTAL; off += MSG) {
+                if (off == 0) { /* a partial read, then the rest */
+                        CHECK_EQ(rd(b, m, 10, true, false), -EMSGSIZE);
+                        CHECK_EQ(rd(b, head, 10, false, false), 10);
+                        CHECK_EQ(rd(b, m + 10, MSG, false, false),
+                                 MSG - 10);
+                        memcpy(m, head, 10);
+                } else {
+                        CHECK_EQ(rd(b, m, MSG, true, false), MSG);
+                }
+                for (i = 0; i < MSG; ++i)
+                        if (m[i] != pat(off + i))
+                                break;
+                CHECK_EQ(i, MSG);
+        }
+        pthread_join(th, NULL);
+        CHECK_EQ(rd(b, m, MSG, false, true), -EAGAIN);
+        close_flow(a);
+        close_flow(b);
+}
+
+int main(void)
+{
+        CHECK_EQ(ft_init(), 0);
+
+        test_raw();
+        test_peer();
+        test_reliable();
+
+        printf("test_frct_flow: ok\n");
+
+        return 0;
+}
