@@ -88,7 +88,7 @@ struct layer_config {
         uint16_t       mtu;         /* eth: largest frame payload; 0: the
                                        device's (1500 for a VDE switch);
                                        broadcast: largest message (1450);
-                                       unicast: largest SDU (1400) */
+                                       unicast: largest SDU (1432) */
 };
 
 /* Fill a layer_config with the documented defaults for type t. */

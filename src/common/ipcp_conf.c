@@ -100,7 +100,10 @@ static const struct ipcp_opt opts[] = {
         NUM("mtu", T_BC, 64, 65535, 1450, "<bytes>", "1450", T_C_MTU, mtu),
         /* unicast: the largest SDU the layer gives its flows (lower
          * flows must carry it plus the data transfer header) */
-        NUM("mtu", T_UNI, 64, 65535, 1400, "<bytes>", "1400", T_C_MTU, mtu),
+        /* unicast: the largest packet of the layer's flows; 1432 fits a
+         * udp6 layer over 1500-byte Ethernet (1448) with the data
+         * transfer header (15) and a raw lower flow's FRCT byte */
+        NUM("mtu", T_UNI, 64, 65535, 1432, "<bytes>", "1432", T_C_MTU, mtu),
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))

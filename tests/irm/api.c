@@ -52,7 +52,7 @@ static void offline(void)
         CHECK(c.dht_t_expire == 86400 && c.dht_t_refresh == 900);
         CHECK(c.dht_t_replicate == 900);
         CHECK(c.ls_t_recalc == 4 && c.ls_t_update == 15);
-        CHECK(c.ls_t_timeo == 60 && c.mtu == 1400);
+        CHECK(c.ls_t_timeo == 60 && c.mtu == 1432);
         CHECK(c.port == 3435 && c.ethertype == 0xA000);
 
         /* arguments are checked before anything is sent */

@@ -15,7 +15,7 @@
 # members, two links both ways).
 # Then the layer "top" over "net": v1 and v3 register their names in
 # net, v1 bootstraps top (mtu 1300: a packet of top and its header fit
-# in one of net, 1400), v3 enrolls through v1 and connects to it: every
+# in one of net, 1432), v3 enrolls through v1 and connects to it: every
 # lower flow of top is a flow of net, two hops through u2. 10 000
 # packets of random sizes from h1 to an echo server registered in top on
 # h3, intact and in order; u2 forwarded them (it is not a member of
@@ -64,7 +64,7 @@ echo "$out" | tail -n 2
 t=$(nn_ms)
 nn_irm h1 name register v1 layer net
 nn_irm h3 name register v3 layer net
-# top's packets plus its header must fit net's (1400 by default)
+# top's packets plus its header must fit net's (1432 by default)
 nn_irm h1 ipcp bootstrap type unicast name v1 layer top mtu 1300 autobind
 out=$(nn_exec h3 "$BIN/irm" ipcp enroll name v3 layer top dst v1 autobind 2>&1) ||
         uc_fail "[h3] enroll v3 in top through v1 (over net): $out"

@@ -105,13 +105,13 @@ static void test_defaults(void)
         CHECK(c.dht_t_expire == 86400 && c.dht_t_refresh == 900);
         CHECK(c.dht_t_replicate == 900 && c.ls_t_recalc == 4);
         CHECK(c.ls_t_update == 15 && c.ls_t_timeo == 60);
-        CHECK(c.port == 3435 && c.ethertype == 0xA000 && c.mtu == 1400);
+        CHECK(c.port == 3435 && c.ethertype == 0xA000 && c.mtu == 1432);
         CHECK(c.ip[0] == '\0' && c.dns[0] == '\0' && c.dev[0] == '\0');
 
-        /* mtu: the device's for eth, 1450 for a broadcast layer, 1400
+        /* mtu: the device's for eth, 1450 for a broadcast layer, 1432
          * for a unicast one. */
         CHECK(!strcmp(word("m", IPCP_UNICAST), "mtu"));
-        CHECK(ipcp_opt_match("mtu", IPCP_UNICAST)->def == 1400);
+        CHECK(ipcp_opt_match("mtu", IPCP_UNICAST)->def == 1432);
 
         /* link-state is link_state, mb_ecn is mb-ecn */
         c.routing = 1;
@@ -289,10 +289,10 @@ static void test_same_request(void)
         CHECK(msg_sub(msg_body(&m), T_CONF, 0, &v) == 0);
         CHECK(msg_get_u32(v, T_C_MTU, &u) == 0 && u == 9000);
 
-        /* unicast: mtu sent always, 1400 by default */
+        /* unicast: mtu sent always, 1432 by default */
         CHECK(conf_bytes("b n u l l t unicast", IPCP_INVALID, &m) == 0);
         CHECK(msg_sub(msg_body(&m), T_CONF, 0, &v) == 0);
-        CHECK(msg_get_u32(v, T_C_MTU, &u) == 0 && u == 1400);
+        CHECK(msg_get_u32(v, T_C_MTU, &u) == 0 && u == 1432);
         CHECK(conf_bytes("b n u l l t unicast mtu 63", IPCP_INVALID, &m)
               < 0);
 
