@@ -43,8 +43,18 @@
 #define FLOWGRXQLEN   00000010 /* get packets waiting to be read */
 #define FLOWGTXQLEN   00000011 /* get packets not yet taken by peer */
 #define FLOWGMAXPKT   00000012 /* get largest packet a flow_write takes */
+#define FLOWGCRYPTST  00000040 /* get struct flow_crypt_stats (project
+                                  addition; -EPERM if not encrypted) */
 #define FRCTSFLAGS    00001000 /* set FRCT flags */
 #define FRCTGFLAGS    00002000 /* get FRCT flags */
+
+/* The encryption counters of a flow (FLOWGCRYPTST). */
+struct flow_crypt_stats {
+        uint64_t tx_pkts;    /* packets sealed */
+        uint64_t rx_pkts;    /* packets opened */
+        uint64_t rx_bad;     /* dropped: tampered, truncated, forged */
+        uint64_t rx_replay;  /* dropped: replayed or too old */
+};
 
 #ifdef __cplusplus
 extern "C" {

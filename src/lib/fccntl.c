@@ -3,6 +3,7 @@
  * packet and FRCT flags of a flow. See fccntl(3) for the argument of
  * every command.
  */
+#include "flow_crypt.h"
 #include "flow_table.h"
 #include "frct_flow.h"
 #include "local_msg.h"
@@ -181,6 +182,20 @@ static int do_cmd(struct ft_flow * f,
                         return -EINVAL;
                 *(size_t *) p = ft_max_write(f);
                 return 0;
+        case FLOWGCRYPTST: {
+                struct crypt_stats cs;
+                struct flow_crypt_stats * o = va_arg(ap, void *);
+                if (o == NULL)
+                        return -EINVAL;
+                if (f->cf == NULL)
+                        return -EPERM;
+                fc_stats(f, &cs);
+                o->tx_pkts   = cs.tx_pkts;
+                o->rx_pkts   = cs.rx_pkts;
+                o->rx_bad    = cs.rx_bad;
+                o->rx_replay = cs.rx_replay;
+                return 0;
+        }
         case FRCTSFLAGS:
                 /* uint16_t is promoted to int through "..." */
                 return set_frct(f, (unsigned) va_arg(ap, int));

@@ -249,6 +249,13 @@ static int echo_server(struct pair * p,
                 read_parts(fd, buf, len, &parts);
                 CHECK_EQ(flow_write(fd, buf, len), (ssize_t) len);
         }
+        {       /* FLOWGCRYPTST: every packet opened, none dropped */
+                struct flow_crypt_stats cs;
+                CHECK_EQ(fccntl(fd, FLOWGCRYPTST, &cs), 0);
+                CHECK(cs.rx_pkts >= ECHO_N && cs.tx_pkts >= ECHO_N);
+                CHECK_EQ(cs.rx_bad + cs.rx_replay, 0);
+                CHECK_EQ(fccntl(fd, FLOWGCRYPTST, NULL), -EINVAL);
+        }
         CHECK_EQ(flow_read(fd, buf, sizeof(buf)), -EFLOWDOWN);
         CHECK_EQ(flow_dealloc(fd), 0);
 
@@ -324,6 +331,10 @@ static int test_qos(void)
                 fd = alloc_(&qs);
                 CHECK_EQ(fccntl(fd, FLOWGQOSSPEC, &g), 0);
                 CHECK_EQ(g.cypher_s, ask[k] > 0 ? 256 : 0);
+                if (ask[k] == 0) {      /* no counters on a clear flow */
+                        struct flow_crypt_stats cs;
+                        CHECK_EQ(fccntl(fd, FLOWGCRYPTST, &cs), -EPERM);
+                }
                 wait_sig(&p);
                 sig(&p, 'D');
                 CHECK_EQ(flow_dealloc(fd), 0);

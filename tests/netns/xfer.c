@@ -63,9 +63,8 @@
 #define END_LEN  (HDR + 16)    /* + msgs u32, hash u32, bytes u64     */
 #define RES_LEN  256
 
-/* The encryption counters of a flow: flow_crypt.h's fc_stats (struct
- * crypt_stats, four u64) behind fccntl; the command is the one proposed
- * to libouroboros-dev until fccntl.h has it. */
+/* The encryption counters of a flow: fccntl FLOWGCRYPTST (struct
+ * flow_crypt_stats of fccntl.h, the same four u64). */
 #ifndef FLOWGCRYPTST
 #define FLOWGCRYPTST 00000040
 #endif

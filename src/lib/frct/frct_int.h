@@ -54,6 +54,7 @@ struct txpkt {
 
 struct rxpkt {
         struct rxpkt * next;
+        uint64_t       at;    /* arrival (max_gap counts from it) */
         uint32_t       len;
         uint8_t        fl;
         uint8_t        data[];

@@ -232,6 +232,22 @@ static void skip_to(struct frct * f,
         advance(f);
 }
 
+/* When the first packet held beyond the gap at rcv_nxt arrived (the
+ * time its gap's max_gap counts from), NEVER if there is no gap. Each
+ * gap waits max_gap from the arrival of the packet after it, not from
+ * when the gap before it was given up on: losses close together cost
+ * max_gap once, not once each. */
+static uint64_t gap_start(const struct frct * f)
+{
+        uint32_t s;
+
+        for (s = f->rcv_nxt; s != f->rcv_high; s++)
+                if (*rslot(f, s) != NULL)
+                        return (*rslot(f, s))->at;
+
+        return NEVER;
+}
+
 /* Gives up on the missing packets up to the next one held. */
 static void skip_gap(struct frct * f)
 {
@@ -389,6 +405,7 @@ int frct_rx_data(struct frct *           f,
         p = pkt_new(h, data, len);
         if (p == NULL)
                 return -ENOMEM;
+        p->at = now;
         *rslot(f, h->seq) = p;
         f->ooo     += len + FRCT_PKT_COST;
         f->last_seq = h->seq;
@@ -402,7 +419,7 @@ int frct_rx_data(struct frct *           f,
                         f->ack_now = true;
                 else if (rel)
                         acked_later(f, now);
-                f->gap_since = f->rcv_nxt != f->rcv_high ? now : NEVER;
+                f->gap_since = gap_start(f);
         } else {
                 f->ack_now = rel;
                 if (f->gap_since == NEVER)
@@ -535,14 +552,20 @@ void frct_rx_tick(struct frct * f,
                 f->ack_at  = NEVER;
         }
 
-        if (!f->cfg.reliable && f->cfg.max_gap_ms > 0 &&
-            f->gap_since != NEVER &&
-            now >= f->gap_since + f->cfg.max_gap_ms * 1000000ull) {
+        while (!f->cfg.reliable && f->cfg.max_gap_ms > 0 &&
+               f->gap_since != NEVER &&
+               now >= f->gap_since + f->cfg.max_gap_ms * 1000000ull) {
                 struct rxmsg * tail = f->ready_tail;
+                uint32_t       nxt  = f->rcv_nxt;
                 skip_gap(f);
                 if (f->ready_tail != tail)
                         f->ev |= FRCT_EV_READ;
-                f->gap_since = f->rcv_nxt != f->rcv_high ? now : NEVER;
+                f->gap_since = gap_start(f);
+                if (f->rcv_nxt == nxt) {   /* nothing was missing */
+                        if (f->gap_since != NEVER)
+                                f->gap_since = now;
+                        break;
+                }
         }
 }
 
