@@ -8,7 +8,7 @@
 #     of order (gaps are allowed, a message older than one delivered is
 #     not), and skips what is lost instead of stalling (at least 80% of
 #     2000 paced messages arrive).
-# Encrypted: test_frct_crypt.sh; a 16 MiB message: test_frct_big.sh;
+# Encrypted: test_frct_crypt.sh; a 16 MiB message: test_frct_big_long.sh and fairness test_frct_fair_long.sh (long mode);
 # 50 MB: test_frct_long.sh. (Kernel TCP over the same path:
 # bench/frct/run; at this impairment it moves ~2 Mbit/s.)
 #

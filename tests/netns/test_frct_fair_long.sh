@@ -13,6 +13,7 @@
 #   (tbf RATE)-- [s3] --tap-- ns b
 #
 # ctest: TIMEOUT 120 RUN_SERIAL
+# ctest: LABELS long
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/impair.sh"
 . "$(dirname "$0")/frct.sh"

@@ -10,6 +10,7 @@
 #   ns a --tap-- [s1] --wirefilter-- [s2] --tap-- ns b
 #
 # ctest: TIMEOUT 240 RUN_SERIAL
+# ctest: LABELS long
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/impair.sh"
 . "$(dirname "$0")/frct.sh"
