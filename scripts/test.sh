@@ -51,7 +51,7 @@ fi
 limit() { echo $(($1 * LIMIT_SCALE)); }
 
 # 1. The C unit and integration tests.
-run_suite ctest "$(limit 600)" bash -c "cd '$BUILD' && $CTEST"
+run_suite ctest "$(limit 900)" bash -c "cd '$BUILD' && $CTEST"
 
 # 2. Sanitizers: the Ouroboros C tree again under AddressSanitizer and
 #    UBSan...
