@@ -455,12 +455,13 @@ def test_frct_flags_and_largest_message(pair):
     assert got == big
 
     c, s = pair(qos_best_effort)
-    assert c.get_frct_flags() == F.Linger
+    assert c.get_frct_flags() == F.Linger        # in-order: linger
     c.set_frct_flags(0)
+    assert s.get_frct_flags() == F.Linger        # each end its own
     with pytest.raises(errors.InvalidArgumentError):
         c.set_frct_flags(F.Retransmit)           # needs loss=0
     c.set_frct_flags(F.Linger)
-    assert s.get_frct_flags() == 0               # each end its own
+    assert c.get_frct_flags() == F.Linger
 
     c, s = pair(qos_raw)
     with pytest.raises(PermissionError):
