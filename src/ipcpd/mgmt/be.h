@@ -40,4 +40,31 @@ static inline uint64_t be_get64(const uint8_t * p)
         return ((uint64_t) be_get32(p) << 32) | be_get32(p + 4);
 }
 
+/* An n-byte (1..8) big-endian field: addresses and endpoint ids of the
+ * widths a unicast layer configures. */
+static inline void be_putn(uint8_t * p, uint64_t v, unsigned n)
+{
+        while (n-- > 0) {
+                p[n] = (uint8_t) v;
+                v >>= 8;
+        }
+}
+
+/* The largest value an n-byte field holds. */
+static inline uint64_t be_maxn(unsigned n)
+{
+        return n >= 8 ? UINT64_MAX : (((uint64_t) 1 << (8 * n)) - 1);
+}
+
+static inline uint64_t be_getn(const uint8_t * p, unsigned n)
+{
+        uint64_t v = 0;
+        unsigned i;
+
+        for (i = 0; i < n; i++)
+                v = v << 8 | p[i];
+
+        return v;
+}
+
 #endif /* OUROBOROS_IPCPD_MGMT_BE_H */

@@ -32,6 +32,7 @@
 
 #include "ipcpd/common/ipcp.h"
 #include "ipcpd/common/lower.h"
+#include "ipcpd/mgmt/be.h"
 
 #include <ouroboros/irm.h>
 #include <ouroboros/qos.h>
@@ -60,7 +61,7 @@ void     uni_set_addr(uint64_t addr);
 /* Largest value that fits n bytes (n 1..8). */
 static inline uint64_t uni_max_for(size_t n)
 {
-        return n >= 8 ? UINT64_MAX : (((uint64_t) 1 << (8 * n)) - 1);
+        return be_maxn((unsigned) n);
 }
 
 /* Decode a T_CONF (bootstrap) into uni_conf: 0, -EINVAL (not a unicast

@@ -4,29 +4,9 @@
  */
 #include "wire_mgmt.h"
 
+#include "ipcpd/mgmt/be.h"
+
 #include <errno.h>
-
-static void put_be(uint8_t * p,
-                   uint64_t  v,
-                   uint8_t   n)
-{
-        while (n-- > 0) {
-                p[n] = (uint8_t) v;
-                v >>= 8;
-        }
-}
-
-static uint64_t get_be(const uint8_t * p,
-                       uint8_t         n)
-{
-        uint64_t v = 0;
-        uint8_t  i;
-
-        for (i = 0; i < n; i++)
-                v = v << 8 | p[i];
-
-        return v;
-}
 
 static bool size_ok(uint8_t addr_size)
 {
@@ -72,7 +52,7 @@ ssize_t mgmt_hello_write(uint8_t                   addr_size,
         buf[0] = MGMT_T_HELLO;
         buf[1] = MGMT_HELLO_VERSION;
         buf[2] = h->flags;
-        put_be(buf + 3, h->addr, addr_size);
+        be_putn(buf + 3, h->addr, addr_size);
 
         return 3 + addr_size;
 }
@@ -88,7 +68,7 @@ int mgmt_hello_parse(uint8_t             addr_size,
                 return -EBADMSG;
 
         h->flags = buf[2];
-        h->addr  = get_be(buf + 3, addr_size);
+        h->addr  = be_getn(buf + 3, addr_size);
 
         return mgmt_addr_ok(addr_size, h->addr) ? 0 : -EBADMSG;
 }
@@ -127,8 +107,8 @@ ssize_t mgmt_claim_write(uint8_t                   addr_size,
                 return -EMSGSIZE;
 
         buf[0] = (uint8_t) type;
-        put_be(buf + 1, c->addr, addr_size);
-        put_be(buf + 1 + addr_size, c->nonce, 8);
+        be_putn(buf + 1, c->addr, addr_size);
+        be_putn(buf + 1 + addr_size, c->nonce, 8);
 
         return 1 + addr_size + 8;
 }
@@ -143,8 +123,8 @@ int mgmt_claim_parse(uint8_t             addr_size,
             len != (size_t) 1 + addr_size + 8 || buf[0] != type)
                 return -EBADMSG;
 
-        c->addr  = get_be(buf + 1, addr_size);
-        c->nonce = get_be(buf + 1 + addr_size, 8);
+        c->addr  = be_getn(buf + 1, addr_size);
+        c->nonce = be_getn(buf + 1 + addr_size, 8);
 
         return mgmt_addr_ok(addr_size, c->addr) ? 0 : -EBADMSG;
 }
