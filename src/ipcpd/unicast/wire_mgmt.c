@@ -15,8 +15,7 @@ static bool size_ok(uint8_t addr_size)
 
 uint64_t mgmt_addr_any(uint8_t addr_size)
 {
-        return addr_size >= 8 ? UINT64_MAX
-                : (((uint64_t) 1 << (8 * addr_size)) - 1);
+        return be_maxn(addr_size);
 }
 
 bool mgmt_addr_ok(uint8_t  addr_size,
