@@ -163,6 +163,7 @@ struct reg_job {
         int        outstanding;
         int        count;
         int        err;
+        bool       ipcp_failed; /* err is an IPCP's answer */
 };
 
 static void reg_job_finish(struct reg_job * j)
@@ -197,8 +198,11 @@ static void reg_done(void *             ctx,
                     reg_name_add_ipcp(n, e->name, e->layer) == 0)
                         log_info("Registered %s with IPCP %s (layer %s).",
                                  j->name, e->name, e->layer);
-        } else if (j->err == 0) {
-                j->err = res;
+        } else if (!j->ipcp_failed) {
+                /* the first IPCP's refusal says more than the
+                 * placeholders (-ENOENT: no IPCP, -EEXIST) */
+                j->ipcp_failed = true;
+                j->err         = res;
         }
 
         if (--j->outstanding == 0)

@@ -18,7 +18,8 @@
 # finds it (oping, 50 probes, 0% loss); unregistering deletes the
 # record and A no longer reaches ep; B's IPCP exiting withdraws its
 # records. A layer name that is no DNS name refuses the bootstrap with
-# the reason; a zone without updates fails the registration (logged).
+# the reason; a zone without updates fails the registration: irm
+# says it was refused, and the IPCP does not keep the name.
 # Not root: all of it in a user and network namespace (unshare -rn).
 # Exit 77 only without named or a namespace.
 # ctest: TIMEOUT 150 RUN_SERIAL
@@ -120,8 +121,15 @@ errors() {
 
         ia ipcp bootstrap type udp4 name e2 layer ro.test ip 127.0.0.1 \
                 dns 127.0.0.1 || fail "bootstrap e2"
-        ia name register ro layer ro.test || fail "register ro"
-        wait_for grep -q "DNS registration of a name in zone ro.test failed: Operation not permitted" \
+        # The refused update fails the command, with the reason, and
+        # the name is not registered in the IPCP.
+        out=$(ia name register ro layer ro.test 2>&1) &&
+                fail "register ro in a zone without updates succeeded"
+        echo "$out" | grep -q "refused by the peer" ||
+                fail "register ro: no reason given: $out"
+        ia name list | grep -q "^ro .*e2" &&
+                fail "ro registered in e2 after the refusal: $(ia name list)"
+        grep -q "DNS registration of a name in zone ro.test failed: Operation not permitted" \
                 "$A/irmd.log" || fail "refused update not logged"
         no_record "$(dns_name ro ro.test)" A || fail "record in ro.test"
         [ "$(ctr ia e2 dns_updates)" -ge 1 ] 2>/dev/null &&

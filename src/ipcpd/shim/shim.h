@@ -191,7 +191,9 @@ struct shim_transport {
          * NULL: registration is local only (the shim answers queries
          * either way). Runs before the shim records the hash (an error
          * refuses the registration) and must not block: slow work
-         * (DNS updates) goes to a worker of the transport. */
+         * (DNS updates) goes to a worker of the transport, and reg
+         * returns SHIM_LATER; the transport then calls shim_reg_done
+         * with the request's token (ipcp_req_tok() inside reg). */
         int  (* reg)(void *           ctx,
                      struct ipcp_hash h);
         int  (* unreg)(void *           ctx,
@@ -265,6 +267,14 @@ void shim_resolved(struct shim *            sh,
                    const struct shim_addr * addrs,
                    size_t                   n,
                    int                      err);
+
+/* The end of a publication that reg answered SHIM_LATER for: answers
+ * the IRMd's request tok with err, and an error takes the registration
+ * back. */
+void shim_reg_done(struct shim *    sh,
+                   struct ipcp_hash h,
+                   ipcp_tok_t       tok,
+                   int              err);
 
 /* ---- addresses ---- */
 

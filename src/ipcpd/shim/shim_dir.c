@@ -73,42 +73,63 @@ int shim_dir_reg(struct shim *    sh,
         if (r == NULL)
                 return -ENOMEM;
 
-        if (sh->t.reg != NULL) {
-                err = sh->t.reg(sh->ctx, h);
-                if (err < 0) {
-                        free(r);
-                        return err;
-                }
+        err = sh->t.reg != NULL ? sh->t.reg(sh->ctx, h) : 0;
+        if (err < 0 && err != SHIM_LATER) {
+                free(r);
+                return err;
         }
 
         memcpy(r->hash, h.p, h.len);
         r->next  = sh->regs;
         sh->regs = r;
 
-        return 0;
+        return err == SHIM_LATER ? IPCP_LATER : 0;
+}
+
+/* Forget hash without telling the transport. */
+static void dir_forget_reg(struct shim *   sh,
+                           const uint8_t * hash)
+{
+        struct sreg ** rp;
+        struct sreg *  r;
+
+        for (rp = &sh->regs; *rp != NULL; rp = &(*rp)->next) {
+                if (memcmp((*rp)->hash, hash, sh->hlen) == 0) {
+                        r   = *rp;
+                        *rp = r->next;
+                        free(r);
+                        return;
+                }
+        }
+}
+
+void shim_reg_done(struct shim *    sh,
+                   struct ipcp_hash h,
+                   ipcp_tok_t       tok,
+                   int              err)
+{
+        if (err < 0 && h.len == sh->hlen)
+                dir_forget_reg(sh, h.p);
+
+        if (ipcp_answer(tok, err) < 0)
+                log_dbg("Registration answered after the IRMd stopped "
+                        "waiting.");
 }
 
 int shim_dir_unreg(struct shim *    sh,
                    struct ipcp_hash h)
 {
-        struct sreg ** rp;
-        struct sreg *  r;
-
         if (h.len != sh->hlen)
                 return -EINVAL;
 
-        for (rp = &sh->regs; *rp != NULL; rp = &(*rp)->next) {
-                if (memcmp((*rp)->hash, h.p, h.len) != 0)
-                        continue;
-                r   = *rp;
-                *rp = r->next;
-                free(r);
-                if (sh->t.unreg != NULL)
-                        sh->t.unreg(sh->ctx, h);
-                return 0;
-        }
+        if (!shim_dir_registered(sh, h.p))
+                return 0; /* not registered: nothing to do */
 
-        return 0; /* not registered: nothing to do */
+        dir_forget_reg(sh, h.p);
+        if (sh->t.unreg != NULL)
+                sh->t.unreg(sh->ctx, h);
+
+        return 0;
 }
 
 const struct shim_addr * shim_dir_cached(struct shim *   sh,

@@ -74,6 +74,7 @@ struct udp_names {
         struct udp_dns *        d;
         struct sockaddr_storage self;
         udp_names_cb            cb;
+        udp_names_reg_cb        reg_cb;
         void *                  arg;
         pthread_t               thr;
         pthread_mutex_t         mtx;
@@ -293,7 +294,7 @@ static void rec_del(struct udp_names * n,
         }
 }
 
-/* On the loop thread: a lookup's answer. */
+/* On the loop thread: a lookup's or a registration's answer. */
 static void query_done(void * arg)
 {
         struct job *       j = arg;
@@ -309,12 +310,48 @@ static void query_done(void * arg)
         }
         pthread_mutex_unlock(&n->mtx);
 
+        if (j->kind == JOB_REG) {
+                n->reg_cb(n->arg, j->hash, j->len, j->id, j->err);
+                free(j);
+                return;
+        }
+
         if (j->err == -ENOENT)
                 j->err = -ENAME;
 
         n->cb(n->arg, j->id, j->err == 0 ? &j->addr : NULL, j->alen,
               j->err);
         free(j);
+}
+
+/* Hand j's result to the loop thread (query_done). Kept on n->posted
+ * until it runs: an answer the loop never ran (the IPCP stopped) is
+ * freed at close; the IRMd then times the request out. */
+static void post(struct udp_names * n,
+                 struct job *       j)
+{
+        pthread_mutex_lock(&n->mtx);
+        if (n->stop || ipcp_loop_call(query_done, j) < 0) {
+                pthread_mutex_unlock(&n->mtx);
+                free(j);
+                return;
+        }
+        j->p_next = n->posted;
+        n->posted = j;
+        pthread_mutex_unlock(&n->mtx);
+}
+
+/* What irm says of a failed update: the server's refusal as a refusal,
+ * no answer as unreachable (not -ETIMEDOUT, which the IRMd reads as
+ * the IPCP not answering). */
+static int update_err(int err)
+{
+        if (err == -EPERM)
+                return -ECONNREFUSED;
+        if (err == -ETIMEDOUT || err == -ENETUNREACH)
+                return -EHOSTUNREACH;
+
+        return err;
 }
 
 static void run_job(struct udp_names * n,
@@ -330,17 +367,7 @@ static void run_job(struct udp_names * n,
                                        &j->addr, &j->alen);
                 if (j->err < 0 && j->err != -ENOENT)
                         ++n->errors;
-                /* Kept on n->posted until it runs: an answer the loop
-                 * never ran (the IPCP stopped) is freed at close. */
-                pthread_mutex_lock(&n->mtx);
-                if (n->stop || ipcp_loop_call(query_done, j) < 0) {
-                        pthread_mutex_unlock(&n->mtx);
-                        free(j);  /* the shim's query times out */
-                        return;
-                }
-                j->p_next = n->posted;
-                n->posted = j;
-                pthread_mutex_unlock(&n->mtx);
+                post(n, j);
                 return;
         }
 
@@ -359,6 +386,12 @@ static void run_job(struct udp_names * n,
                 rec_add(n, j);
         } else {
                 rec_del(n, j);
+        }
+
+        if (j->kind == JOB_REG) {
+                j->err = update_err(err);
+                post(n, j);
+                return;
         }
 
         free(j);
@@ -417,6 +450,7 @@ int udp_names_dns(struct udp_names **             out,
                   const char *                    zone,
                   const struct sockaddr_storage * self,
                   udp_names_cb                    cb,
+                  udp_names_reg_cb                reg_cb,
                   void *                          arg)
 {
         struct udp_names * n;
@@ -440,6 +474,7 @@ int udp_names_dns(struct udp_names **             out,
                           ((const struct sockaddr_in *) self)->sin_port :
                           ((const struct sockaddr_in6 *) self)->sin6_port);
         n->cb     = cb;
+        n->reg_cb = reg_cb;
         n->arg    = arg;
         n->tail   = &n->head;
         snprintf(n->path, sizeof(n->path), "%s", zone); /* for logs */
@@ -561,9 +596,17 @@ int udp_names_find(struct udp_names *        n,
 
 int udp_names_reg(struct udp_names * n,
                   const uint8_t *    hash,
-                  size_t             len)
+                  size_t             len,
+                  uint32_t           tok)
 {
-        return n->dns ? enqueue(n, JOB_REG, hash, len, 0) : 0;
+        int ret;
+
+        if (!n->dns)
+                return 0;
+
+        ret = enqueue(n, JOB_REG, hash, len, tok);
+
+        return ret < 0 ? ret : IPCP_LATER;
 }
 
 int udp_names_unreg(struct udp_names * n,

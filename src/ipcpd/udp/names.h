@@ -12,8 +12,10 @@
  * DNS: one worker thread runs the blocking calls in order from a
  * queue; a lookup's result comes back on the loop thread through the
  * callback given at open (posted with ipcp_loop_call). A registration
- * or unregistration that fails is logged and counted; the name stays
- * registered in the IPCP. At close, the worker deletes the records it
+ * is answered when its update ended: the registration callback gets
+ * its result on the loop thread (a refusal or a server that does not
+ * answer fails `irm name register`). An unregistration that fails is
+ * logged and counted. At close, the worker deletes the records it
  * added and that are still there (it gives up at the first server that
  * does not answer), then stops.
  *
@@ -42,6 +44,16 @@ typedef void (* udp_names_cb)(void *                          arg,
                               socklen_t                       len,
                               int                             err);
 
+/* The end of the DNS update that publishes hash (udp_names_reg
+ * answered IPCP_LATER for tok): err 0, or -ECONNREFUSED (the server
+ * refused it: REFUSED, NOTAUTH), -EHOSTUNREACH (no answer in time, no
+ * route), or another update error. Runs on the loop thread. */
+typedef void (* udp_names_reg_cb)(void *          arg,
+                                  const uint8_t * hash,
+                                  size_t          len,
+                                  uint32_t        tok,
+                                  int             err);
+
 /* The names of the mapping file at path (family, default port port,
  * names hashed with algo). 0 and *out, or an error of udp_map_load
  * with *line the bad line (0: not a line's fault). */
@@ -54,13 +66,14 @@ int  udp_names_map(struct udp_names ** out,
 
 /* Names by DNS at server (numeric, port 53) in zone, for an IPCP of
  * family at self (its address; the port is the layer's). cb gets the
- * lookups' results. 0 and *out, or -EINVAL (bad server or zone),
+ * lookups' results, reg_cb the registrations'. 0 and *out, or -EINVAL (bad server or zone),
  * -ENOMEM, or the error of starting the worker thread. */
 int  udp_names_dns(struct udp_names **             out,
                    const char *                    server,
                    const char *                    zone,
                    const struct sockaddr_storage * self,
                    udp_names_cb                    cb,
+                   udp_names_reg_cb                reg_cb,
                    void *                          arg);
 
 /* Stop (DNS: delete our records, join the worker) and free. */
@@ -76,11 +89,16 @@ int  udp_names_find(struct udp_names *        n,
                     struct sockaddr_storage * addr,
                     socklen_t *               alen);
 
-/* Publish (reg) or withdraw (unreg) hash: queued for the DNS worker,
- * 0 at once for the map. 0, -EAGAIN (queue full), -ENOMEM. */
+/* Publish hash: 0 at once for the map; IPCP_LATER for DNS (queued
+ * for the worker; the registration callback gets tok's result);
+ * -EAGAIN (queue full), -ENOMEM. */
 int  udp_names_reg(struct udp_names * n,
                    const uint8_t *    hash,
-                   size_t             len);
+                   size_t             len,
+                   uint32_t           tok);
+
+/* Withdraw hash: queued for the DNS worker, 0 at once for the map.
+ * 0, -EAGAIN (queue full), -ENOMEM. */
 
 int  udp_names_unreg(struct udp_names * n,
                      const uint8_t *    hash,

@@ -273,6 +273,23 @@ static void rx_cb(void * arg,
 
 /* ---- names ---- */
 
+/* The end of a registration's DNS update, on the loop thread. */
+static void dns_reg_done(void *          arg,
+                         const uint8_t * hash,
+                         size_t          len,
+                         uint32_t        tok,
+                         int             err)
+{
+        struct ipcp_hash h = { hash, len };
+
+        (void) arg;
+
+        if (u.sh != NULL)
+                shim_reg_done(u.sh, h, tok, err);
+        else
+                ipcp_answer(tok, err);
+}
+
 /* A DNS answer, on the loop thread. */
 static void dns_answer(void *                          arg,
                        uint32_t                        id,
@@ -324,9 +341,13 @@ static int udp_resolve(void *             ctx,
 static int udp_reg(void *           ctx,
                    struct ipcp_hash h)
 {
+        int r;
+
         (void) ctx;
 
-        return udp_names_reg(u.names, h.p, h.len);
+        r = udp_names_reg(u.names, h.p, h.len, ipcp_req_tok());
+
+        return r == IPCP_LATER ? SHIM_LATER : r;
 }
 
 static int udp_unreg(void *           ctx,
@@ -444,7 +465,7 @@ static int names_open(struct ipcp_attach *        at,
                         return err;
                 }
                 err = udp_names_dns(&u.names, lc->dns, lc->layer, &u.self,
-                                    dns_answer, NULL);
+                                    dns_answer, dns_reg_done, NULL);
                 if (err < 0)
                         snprintf(at->info, sizeof(at->info),
                                  "cannot use DNS server %s: %s", lc->dns,

@@ -72,7 +72,7 @@ int main(void)
         CHECK(find(n, "c") == 3435);
         CHECK(find(n, "d") == -ENAME);
         /* Registration is local with a map. */
-        CHECK(udp_names_reg(n, (const uint8_t *) "x", 1) == 0);
+        CHECK(udp_names_reg(n, (const uint8_t *) "x", 1, 7) == 0);
 
         /* Changed (another size): read again at the next lookup. */
         put("127.0.0.1:4000 a b\n127.0.0.1 c\n127.0.0.1:4001 d\n");
