@@ -52,6 +52,9 @@ echo "$out" | grep -q "at 1000000 bit/s (125.0 pkt/s), 1 s" \
         || fail "-r 1M -d 1s: $out"
 # --spin waits for each send time busy, --sleep asleep: at 10 packets/s
 # for 2 s the spinning client burns CPU, the sleeping one next to none.
+# On a machine loaded by other work the spinner gets only its share of
+# a CPU (251 ms of 2 s at load 13), so the bound is relative: at least
+# 100 ms and four times the sleeper's.
 cpu_of() {      # CPU seconds (user + sys) of a command, in ms
         local TIMEFORMAT='%3U %3S' t
         t=$( { time "$@" >/dev/null 2>&1; } 2>&1 ) || return 1
@@ -62,7 +65,7 @@ spin=$(cpu_of "$BIN/ocbr" -n ocbr -d 2s -r 8k -s 100 --spin) \
 slp=$(cpu_of "$BIN/ocbr" -n ocbr -d 2s -r 8k -s 100 --sleep) \
         || fail "ocbr --sleep failed"
 echo "ocbr CPU: --spin ${spin} ms, --sleep ${slp} ms"
-[ "$spin" -ge 300 ] && [ "$spin" -ge $((slp * 4 + 50)) ] \
+[ "$spin" -ge 100 ] && [ "$spin" -ge $((slp * 4 + 50)) ] \
         || fail "--spin ($spin ms CPU) does not spin next to --sleep ($slp ms)"
 echo "ok: ocbr --sleep/--spin"
 
