@@ -64,6 +64,7 @@ void ew_watch_init(struct ew_watch * w,
         w->active   = 0;
         w->efd      = -1;
         w->lit      = false;
+        w->self     = false;
 
         pthread_condattr_init(&attr);
         pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -134,6 +135,8 @@ void ew_light(struct ew_watch * w,
 
         if (w->efd < 0 || w->lit == on)
                 return;
+        if (on && ew_is_owner(w))
+                return; /* it looks at the list before sleeping */
 
         /* The set's eventfd is ours alone: its counter is 0 or 1. */
         if (on)
@@ -308,10 +311,23 @@ static int watch_efd(struct ew_watch * w)
 
 int ew_fd_self(struct ew_watch * w)
 {
+        int r;
+
         if (ew.efd < 0)
                 return -EAGAIN;
 
-        return watch_efd(w);
+        r = watch_efd(w);
+        if (r >= 0) {
+                w->self  = true;
+                w->owner = pthread_self();
+        }
+
+        return r;
+}
+
+bool ew_is_owner(const struct ew_watch * w)
+{
+        return w->self && pthread_equal(w->owner, pthread_self());
 }
 
 int ew_fd(struct ew_watch * w)

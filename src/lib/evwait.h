@@ -69,6 +69,8 @@ struct ew_watch {
         int               active;   /* reasons to be on the list */
         int               efd;      /* fset_fd, -1 until asked */
         bool              lit;      /* efd is readable */
+        bool              self;     /* ew_fd_self: owner polls for it */
+        pthread_t         owner;    /* the thread that called ew_fd_self */
 };
 
 /* Use efd as the process eventfd (after it was created). */
@@ -112,7 +114,8 @@ int      ew_wait(struct ew_watch *       w,
 /* Dispatcher lock held: wake w's waiters (a local change). */
 void     ew_wake(struct ew_watch * w);
 
-/* Dispatcher lock held: make w's eventfd readable or not. */
+/* Dispatcher lock held: make w's eventfd readable or not; never
+ * readable by its owner's hand (ew_fd_self). */
 void     ew_light(struct ew_watch * w,
                   bool              on);
 
@@ -124,13 +127,21 @@ int      ew_fd(struct ew_watch * w);
  * Dispatcher lock held: w's eventfd for an event loop that polls the
  * process eventfd itself (evwait_efd) next to it and calls ew_poll_now
  * when that is readable: no dispatcher thread is started for it, so a
- * peer's signal wakes the loop with no thread hop. Nothing is lost: a
- * signal is read either by the loop, which dispatches it (lighting w's
- * fd if it is w's), or by another poller (a waiter, or the thread that
- * other waiters started), whose dispatch lights w's fd, which the loop
- * also polls. -EAGAIN before the process eventfd exists.
+ * peer's signal wakes the loop with no thread hop. The calling thread
+ * becomes w's owner: what the owner itself lists does not light w's fd
+ * (ew_light skips the write, and so the read that would turn it off):
+ * the owner looks at w's ready list before it sleeps instead. Nothing
+ * is lost: a signal is read either by the owner, which dispatches it
+ * and then looks at the ready list (and does so again before every
+ * sleep, see ew_is_owner), or by another poller (a waiter, or the
+ * thread that other waiters started), whose dispatch lights w's fd,
+ * which the loop also polls. -EAGAIN before the process eventfd exists.
  */
 int      ew_fd_self(struct ew_watch * w);
+
+/* Dispatcher lock held: the calling thread is w's owner (ew_fd_self),
+ * which must check w's readiness itself before it sleeps. */
+bool     ew_is_owner(const struct ew_watch * w);
 
 /* Add val to the process eventfd (a local change the poller must
  * dispatch: a flow's token, or 1 for "look at everything"). */

@@ -40,6 +40,18 @@
  * keep others' signals unread: a flow signalled before a call is
  * reported by it or by the next one.
  *
+ * A set polled by its owner (ipcp_fset_fd, the IPCP loop: evwait.h,
+ * ew_fd_self) saves three system calls per wake-up: the owner reads the
+ * process eventfd itself whenever poll() finds it readable, before each
+ * fevent (so fevent neither reads it again for fairness nor, with a zero
+ * timeout, before giving up); and what the owner's own calls list
+ * (its dispatch, fset_add) does not light the set's fd, which would
+ * only be turned off again by the same thread. The owner calls
+ * ipcp_fset_ready after its last call into the set and before every
+ * sleep, and does not sleep while it is true: the ready list is what
+ * the lit fd would have said. Lists made by other threads light the fd
+ * as for any set, so the argument above holds unchanged for them.
+ *
  * Locks: the dispatcher lock (evwait.h) guards the ready lists and is
  * taken before a set's own lock (members), never the other way round.
  * Nothing is held across a sleep but the dispatcher lock, released by
@@ -539,6 +551,20 @@ OURO_API void ipcp_dev_poll(void)
         ew_unlock();
 }
 
+OURO_API bool ipcp_fset_ready(fset_t * set)
+{
+        bool r;
+
+        if (set == NULL)
+                return false;
+
+        ew_lock();
+        r = set->nrdy > 0;
+        ew_unlock();
+
+        return r;
+}
+
 OURO_API fqueue_t * fqueue_create(void)
 {
         return calloc(1, sizeof(struct fqueue));
@@ -754,6 +780,7 @@ OURO_API ssize_t fevent(fset_t *                set,
         ssize_t                 r;
         uint64_t                g;
         bool                    waited = false;
+        bool                    own;
         int                     n;
 
         if (set == NULL || fq == NULL)
@@ -770,6 +797,7 @@ OURO_API ssize_t fevent(fset_t *                set,
         fq->next = 0;
 
         ew_lock();
+        own = ew_is_owner(&set->w);
         pthread_mutex_lock(&set->lock);
         arm_all(set);
         pthread_mutex_unlock(&set->lock);
@@ -789,12 +817,14 @@ OURO_API ssize_t fevent(fset_t *                set,
                 if (r < 0)
                         break;
                 r = (ssize_t) fq->n;
-                if (r > 0 && !waited)
-                        ew_poll_now(); /* fairness, see below */
+                if (r > 0 && !waited && !own)
+                        ew_poll_now(); /* fairness, see the top */
                 if (r > 0)
                         break;
                 if (set->nrdy > 0 && set->w.gen == g)
                         ++set->w.gen; /* kept: pending, look again */
+                if (own && abstime != NULL && ts_to_ns(abstime) <= now_ns())
+                        break; /* a poll: the owner read the eventfd */
                 waited = true;
                 r = ew_wait(&set->w, g, abstime);
                 if (r < 0)

@@ -49,6 +49,7 @@
 #include <ouroboros/fqueue.h>
 #include <ouroboros/qos.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -105,8 +106,9 @@ int     ipcp_flow_commit(int    fd,
  * thread in between: *proc_efd gets the process eventfd the peers
  * signal, which the caller polls next to the set's fd, calling
  * ipcp_dev_poll() whenever it is readable (it reads the signals and
- * lights the fds of the sets they concern). A peer's write then wakes
- * the loop directly instead of a library thread that wakes the loop.
+ * lists the flows they concern, see ipcp_fset_ready). A peer's write
+ * then wakes the loop directly instead of a library thread that wakes
+ * the loop.
  * Returns the set's fd, -EAGAIN before ipcp_dev_init (use fset_fd
  * then), -EINVAL, -ENOMEM. See src/lib/evwait.h for why nothing is lost.
  */
@@ -114,5 +116,16 @@ int     ipcp_fset_fd(fset_t * set,
                      int *    proc_efd);
 
 void    ipcp_dev_poll(void);
+
+/*
+ * True while the set of ipcp_fset_fd has members with something
+ * pending. The thread that called ipcp_fset_fd (the loop) is the set's
+ * owner: what its own calls find pending (ipcp_dev_poll, fevent,
+ * fset_add) does not make the set's fd readable (that would cost a
+ * write and a read of it per wake-up); it must call this after its
+ * last call into the set and before every sleep, and poll without
+ * waiting while it is true. Other threads' dispatches light the fd.
+ */
+bool    ipcp_fset_ready(fset_t * set);
 
 #endif /* OUROBOROS_LIB_IPCP_DEV_H */

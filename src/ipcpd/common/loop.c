@@ -36,9 +36,16 @@
  *   another thread of the process read the signal first (a blocked
  *   flow_read, or the library's dispatcher thread that other waiters
  *   started), its dispatch lit the set's descriptor, which we poll too
- *   (src/lib/evwait.h, ew_fd_self). Before ipcp_dev_init (a type that
- *   carries no data) the set's descriptor comes from fset_fd and the
- *   library's thread keeps it up to date.
+ *   (src/lib/evwait.h, ew_fd_self). What this thread's own calls list
+ *   (the dispatch of ipcp_dev_poll, fset_add from ipcp_flow_watch)
+ *   does not light the set's descriptor (a write and a read of it per
+ *   wake-up saved): after the last callback of an iteration, the loop
+ *   asks ipcp_fset_ready instead and polls with a zero timeout while it
+ *   is true (a flow left with packets, or listed by a callback), so the
+ *   ready list is level-triggered as the descriptor would have been.
+ *   Before ipcp_dev_init (a type that carries no data) the set's
+ *   descriptor comes from fset_fd and the library's thread keeps it up
+ *   to date.
  * - Loop calls: ipcp_loop_call appends to the queue under the lock and
  *   then writes the eventfd; the loop reads (resets) the eventfd before
  *   it takes the queue under the lock. A call appended before the take
@@ -671,21 +678,29 @@ static int snapshot(size_t * first)
         return (int) n;
 }
 
+/* The set has members listed by this thread (see the top). */
+static bool flows_ready(void)
+{
+        return lp.proc_efd >= 0 && ipcp_fset_ready(lp.set);
+}
+
 int loop_run(void)
 {
         size_t first;
+        bool   ready;
         int    n;
         int    r;
 
         lp.stop = false;
         run_calls(); /* any queued before the loop ran */
+        ready = flows_ready();
 
         while (!lp.stop) {
                 n = snapshot(&first);
                 if (n < 0)
                         return n;
 
-                r = poll(lp.pfd, (nfds_t) n, timeout_ms());
+                r = poll(lp.pfd, (nfds_t) n, ready ? 0 : timeout_ms());
                 if (r < 0 && errno != EINTR)
                         return -errno;
                 ++lp.iters;
@@ -694,15 +709,17 @@ int loop_run(void)
 
                 if (lp.pfd[0].revents != 0)
                         run_calls();
-                if (first == 3 && lp.pfd[2].revents != 0)
-                        ipcp_dev_poll(); /* lights the set's fd */
-                if (first >= 2 && (lp.pfd[1].revents != 0 ||
-                                   (first == 3 && lp.pfd[2].revents != 0)))
+                if (first == 3 && lp.pfd[2].revents != 0) {
+                        ipcp_dev_poll(); /* lists flows, see the top */
+                        ready = true;
+                }
+                if (first >= 2 && (ready || lp.pfd[1].revents != 0))
                         run_flows();
                 run_fds(first, (size_t) n);
                 run_timers();
                 if (lp.post != NULL)
                         lp.post();
+                ready = flows_ready(); /* after everything that lists */
         }
 
         return 0;
