@@ -193,7 +193,7 @@ run_kind() {
                 echo "switch restart: flows down, link back up"
         fi
 
-        # kill -9 of B's IPCP: A's flow closes within the liveness timeout
+        # kill -9 of B's IPCP: A's flow goes down within the liveness timeout
         if [ "${OURO_TEST_LONG:-0}" != 1 ]; then
                 echo "remote IPCP kill -9: long mode only"
                 cleanup_kind
@@ -203,22 +203,22 @@ run_kind() {
                 hk dealloc >"$B/ks" 2>&1
         wait_for grep -q BOUND "$B/ks" || fail "hold server 2"
         OUROBOROS_RUNDIR=$A TEST_LAYER=vl bg "$BIN/test-api-hold" client \
-                hk dealloc >"$A/kc" 2>&1
+                hk down >"$A/kc" 2>&1
         wait_for grep -q READY "$A/kc" || fail "hold client 2"
         ipcp=$(pgrep -P "$IRMD_B" -f "ipcpd-$type" | head -n 1)
         [ -n "$ipcp" ] || fail "no ipcpd-$type in B"
         t0=$(date +%s%N)
         kill -9 "$ipcp"
         for _ in $(seq 80); do
-                grep -q "EVENT dealloc" "$A/kc" && break
+                grep -q "EVENT down" "$A/kc" && break
                 sleep 0.1
         done
         ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-        grep -q "EVENT dealloc read -1005" "$A/kc" \
-                || fail "no dealloc after the peer IPCP died: $(cat "$A/kc")"
+        grep -q "EVENT down read -1005" "$A/kc" \
+                || fail "no FLOW_DOWN after the peer IPCP died: $(cat "$A/kc")"
         [ $ms -le 6000 ] || fail "peer loss took $ms ms"
         [ "$(stat ia a peers_lost)" -ge 1 ] || fail "peers_lost not counted"
-        echo "remote IPCP kill -9: dealloc after $ms ms"
+        echo "remote IPCP kill -9: down after $ms ms"
 
         cleanup_kind
 }

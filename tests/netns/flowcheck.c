@@ -28,12 +28,14 @@
  *   flowcheck selftest
  *       The packet checks themselves: every packet of a run is recognised,
  *       and none with one bit flipped is taken for itself.
- *   flowcheck hold NAME [-i MS] [-b MS] [-u | -U]
+ *   flowcheck hold NAME [-i MS] [-b MS] [-u | -U | -D]
  *       Allocate a flow and send a small probe every MS (default 10),
  *       which the server echoes; print "UP" at the first echo. When the
  *       flow goes (FLOW_DOWN, FLOW_DEALLOC, FLOW_PEER, or a read or
  *       write error): print "EVENT <what> <ms since the last echo>",
- *       then "ERRORS read R write W" (both must now fail); exits 0 if the
+ *       then "ERRORS read R write W down|gone" (both must now fail;
+ *       down: the flow is marked down, FLOWFDOWN, and kept; gone:
+ *       deallocated or finished); exits 0 if the
  *       event came within -b MS (default 5000) of the last echo.
  *       -u (a link flap): after FLOW_DOWN, wait for FLOW_UP ("FLOWUP")
  *       and for echoes again ("RESUMED <ms after FLOW_UP>"); exits 0 if
@@ -41,6 +43,10 @@
  *       -U (an outage on a layer without link state, udp): echoes stop
  *       ("GAP") and come back ("RESUMED") within -b MS of the last one,
  *       with no event and no write error meanwhile.
+ *       -D (a peer that forgets the flow while it is down, e.g. its IPCP
+ *       restarted): after FLOW_DOWN ("DOWN <ms>") wait for the flow to
+ *       go ("GONE <ms after FLOW_DOWN>", then EVENT and ERRORS as
+ *       above); exits 0 if it went within -b MS of the last echo.
  *
  * Exit status: 0 pass, 1 a check failed, 2 setup error (usage, flow
  * allocation), 3 nothing happened in time.
@@ -88,6 +94,7 @@ struct opts {
         long         interval_ms;
         long         bound_ms;
         bool         flap;
+        bool         gone;     /* -D */
         bool         ride;
 };
 
@@ -537,7 +544,8 @@ static int hold_gone(int          fd,
         while ((r = flow_read(fd, buf, sizeof(buf))) >= 0)
                 ; /* what was still in flight */
         w = flow_write(fd, "probe", 5);
-        printf("ERRORS read %zd write %zd\n", r, w);
+        printf("ERRORS read %zd write %zd %s\n", r, w,
+               flow_is_down(fd) ? "down" : "gone");
         fflush(stdout);
         flow_dealloc(fd);
         if (r >= 0 || r == -ETIMEDOUT || r == -EAGAIN || w >= 0)
@@ -583,7 +591,7 @@ static int hold(const struct opts * o)
                                 printf("WRITE %zd\n", r);
                                 return EX_CHECK;
                         }
-                        if (r < 0 && st == H_UP && !o->flap) {
+                        if (r < 0 && st == H_UP && !o->flap && !o->gone) {
                                 snprintf(buf, sizeof(buf), "write=%zd", r);
                                 return hold_gone(fd, buf, last_echo,
                                                  o->bound_ms);
@@ -652,7 +660,7 @@ static int hold(const struct opts * o)
                                         fflush(stdout);
                                 }
                                 if (r < 0 && r != -EAGAIN && st == H_UP &&
-                                    !o->flap) {
+                                    !o->flap && !o->gone) {
                                         snprintf(buf, sizeof(buf),
                                                  "read=%zd", r);
                                         return hold_gone(fd, buf, last_echo,
@@ -663,6 +671,20 @@ static int hold(const struct opts * o)
                         if (o->ride && e != FLOW_PKT) {
                                 printf("EVENT %s in a gap\n", ev_name(e));
                                 return EX_CHECK;
+                        }
+                        if (o->gone && e == FLOW_DOWN && st == H_UP) {
+                                t_down = now_ms();
+                                printf("DOWN %lld\n",
+                                       (long long) (t_down - last_echo));
+                                fflush(stdout);
+                                st = H_DOWN;
+                                continue;
+                        }
+                        if (o->gone && e == FLOW_DEALLOC && st == H_DOWN) {
+                                printf("GONE %lld\n",
+                                       (long long) (now_ms() - t_down));
+                                return hold_gone(fd, ev_name(e), last_echo,
+                                                 o->bound_ms);
                         }
                         if (o->flap && e == FLOW_DOWN && st == H_UP) {
                                 t_down = now_ms();
@@ -682,12 +704,14 @@ static int hold(const struct opts * o)
                                 st = H_BACK;
                                 continue;
                         }
-                        if (!o->flap && e != FLOW_UP && st != H_START)
+                        if (!o->flap && !o->gone && e != FLOW_UP &&
+                            st != H_START)
                                 return hold_gone(fd, ev_name(e), last_echo,
                                                  o->bound_ms);
                         printf("event %s in state %d\n", ev_name(e), st);
                         fflush(stdout);
-                        if (o->flap && e != FLOW_UP && e != FLOW_DOWN)
+                        if ((o->flap || o->gone) && e != FLOW_UP &&
+                            e != FLOW_DOWN)
                                 return EX_CHECK;
                 }
         }
@@ -752,7 +776,7 @@ static void usage(void)
 "       flowcheck server NAME [-x N] [-s MAX]\n"
 "       flowcheck client NAME [-n COUNT] [-s MAX] [-w WINDOW] [-t MS]\n"
 "                        [-l] [-C] [-S SEED]\n"
-"       flowcheck hold NAME [-i MS] [-b MS] [-u | -U]\n");
+"       flowcheck hold NAME [-i MS] [-b MS] [-u | -U | -D]\n");
         exit(EX_SETUP);
 }
 
@@ -786,7 +810,7 @@ int main(int argc, char ** argv)
         o.name = argv[2];
         o.seed = mix((uint64_t) time(NULL) ^ (uint64_t) getpid() << 32);
         optind = 3;
-        while ((c = getopt(argc, argv, "n:s:w:t:lCS:x:i:b:uU")) != -1) {
+        while ((c = getopt(argc, argv, "n:s:w:t:lCS:x:i:b:uUD")) != -1) {
                 switch (c) {
                 case 'n': o.count         = num(optarg); break;
                 case 's': o.max           = num(optarg); break;
@@ -800,6 +824,7 @@ int main(int argc, char ** argv)
                 case 'b': o.bound_ms      = num(optarg); break;
                 case 'u': o.flap          = true;        break;
                 case 'U': o.ride          = true;        break;
+                case 'D': o.gone          = true;        break;
                 default:  usage();
                 }
         }

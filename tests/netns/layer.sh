@@ -25,26 +25,45 @@
 #   layer_flap                  a's end down: FLOW_DOWN; up: FLOW_UP and
 #                               echoes again within 5 s (udp, without
 #                               link state: no event, echoes again)
+#   layer_stall_b               b's IPCP stopped (SIGSTOP) for longer
+#                               than the liveness timeout, then resumed:
+#                               a's link stays up, b goes silent, as in
+#                               a cut of the path: a's client gets
+#                               FLOW_DOWN within the liveness timeout,
+#                               then FLOW_UP and echoes again on the same
+#                               flow once b is heard again
 #   layer_kill_ipcp             kill -9 b's IPCP: a's client gets
-#                               FLOW_DOWN/FLOW_DEALLOC and errors within
-#                               the liveness timeout; b's server gets its
+#                               FLOW_DOWN (the flow kept, marked down)
+#                               within the liveness timeout, never
+#                               FLOW_DEALLOC, and reads and writes fail
+#                               with -EFLOWDOWN; b's server gets its
 #                               flow closed (layer_rebuild_b: b's IPCP
-#                               and names again)
-#   layer_kill_ns               every process of b killed (same bound)
+#                               and names again; a second client of a,
+#                               its flow kept down, gets FLOW_DEALLOC
+#                               once a hears the new IPCP, which has no
+#                               flow with it)
+#   layer_kill_ns               every process of b killed (same checks)
 #                               (layer_restart_b: b again from its IRMd)
-#   layer_veth_del              the veth deleted (same bound; last)
+#   layer_veth_del              the veth deleted (same checks, but eth
+#                               sees its link go: FLOW_DOWN at once;
+#                               last)
+# After each, a's IPCP holds no flow (irm ipcp stat: flows 0) once the
+# client has deallocated: nothing leaks.
 # Each prints its name and how long it took.
 #
 #   layer_test TYPE             the two-host test of test_TYPE.sh: setup,
 #                               echo, packets, dealloc, tools, flap
 #   layer_gone TYPE             the peer-gone test of test_gone_TYPE.sh:
-#                               kill the IPCP, every process, the veth
+#                               stall b's IPCP, kill it, every process,
+#                               the veth
 
 LAYER=netns
 # The peer-liveness timeout of the layers (SHIM_KA_TIMEOUT_MS, in
-# src/ipcpd/shim/shim.h and the man pages), and what a loaded machine
-# adds to it before a test calls it a hang.
+# src/ipcpd/shim/shim.h and the man pages: a peer silent that long is
+# down, checked every LIVENESS_TICK_MS), and what a loaded machine adds
+# to it before a test calls it a hang.
 LIVENESS_MS=${LIVENESS_MS:-4000}
+LIVENESS_TICK_MS=500
 SLACK_MS=${SLACK_MS:-3000}
 FC=$BIN/test-netns-flowcheck
 
@@ -219,24 +238,83 @@ layer_flap() {
         layer_time flap "$t0"
 }
 
+# Client PID (log LOG) of WHAT must exit by itself within TICKS tenths
+# of a second (else: a hang), with 0.
+layer_client_end() {
+        local rc
+        wait_gone "$1" "$4" || fail "$3: the client still waits: $(cat "$2")"
+        wait "$1"
+        rc=$?
+        cat "$2"
+        [ $rc = 0 ] || fail "$3 over $LTYPE: the client exited $rc"
+}
+
 # A client of b's server fc, in the background, until it is told that
 # the flow went (kill scenarios); its log in $HOLD_LOG.
 layer_hold_start() {
         HOLD_LOG=$NN_DIR/a/hold-$1.log
-        nn_bg a "$FC" hold fc -b $((LIVENESS_MS + SLACK_MS)) >"$HOLD_LOG" 2>&1
+        nn_bg a "$FC" hold fc -b $((LIVENESS_MS + LIVENESS_TICK_MS + SLACK_MS)) \
+                >"$HOLD_LOG" 2>&1
         HOLD_PID=$LAST_PID
         nn_wait_line "$HOLD_LOG" "^UP" 5 || fail "$1: no echo: $(cat "$HOLD_LOG")"
 }
 
-# The client must have exited by itself, within the bound, with 0.
+# The client must have exited by itself, within the bound, with 0, its
+# flow down (not deallocated) and reads and writes failing with
+# -EFLOWDOWN (1005); then a's IPCP holds no flow ($3: or that many, of
+# other clients). $2: the earliest the
+# event may come after the last echo (ms; the liveness timeout when only
+# the liveness check can tell, 0 when the link itself goes).
 layer_hold_end() {
-        local rc
-        wait_gone "$HOLD_PID" $(( (LIVENESS_MS + SLACK_MS) / 100 + 30 )) ||
-                fail "$1: the client still waits (a hang): $(cat "$HOLD_LOG")"
-        wait "$HOLD_PID"
+        local d
+        layer_client_end "$HOLD_PID" "$HOLD_LOG" "$1" \
+                $(( (LIVENESS_MS + SLACK_MS) / 100 + 30 ))
+        grep -Eq "^EVENT (FLOW_DOWN|write=-1005|read=-1005) " "$HOLD_LOG" ||
+                fail "$1: not FLOW_DOWN: $(grep ^EVENT "$HOLD_LOG")"
+        grep -q "^ERRORS read -1005 write -1005 down$" "$HOLD_LOG" ||
+                fail "$1: the flow is not down, or reads and writes do not fail with -EFLOWDOWN"
+        d=$(awk '$1 == "EVENT" { print $3; exit }' "$HOLD_LOG")
+        echo "$1: down $d ms after the last echo (bound ${2}..$((LIVENESS_MS + LIVENESS_TICK_MS)) ms + slack)"
+        [ "$d" -ge "$2" ] || fail "$1: down after $d ms, before the liveness timeout"
+        layer_no_leak "$1" "${3:-0}"
+}
+
+# a's IPCP holds no flow any more (the client deallocated), or only
+# the $2 flows other clients still hold.
+layer_no_leak() {
+        local n
+        for _ in $(seq 40); do
+                n=$(nn_exec a "$BIN/irm" ipcp stat name lyr 2>&1 |
+                        awk '$1 == "flows" || $1 == "flows:" { print $NF; exit }')
+                [ "${n:-0}" = "${2:-0}" ] && return 0
+                sleep 0.05
+        done
+        fail "$1: a's IPCP holds $n flow(s), not ${2:-0}"
+}
+
+# b's IPCP silent (stopped) for longer than the liveness timeout: a's
+# flow goes down and is kept; resumed, b is heard again: FLOW_UP and
+# echoes on the same flow.
+layer_stall_b() {
+        local t0 log=$NN_DIR/a/stall.log pid rc bpid d
+        t0=$(nn_ms)
+        nn_bg a "$FC" hold fc -u -b $((LIVENESS_MS + LIVENESS_TICK_MS + SLACK_MS)) \
+                >"$log" 2>&1
+        pid=$LAST_PID
+        nn_wait_line "$log" "^UP" 5 || fail "stall: no echo: $(cat "$log")"
+        bpid=$(nn_ipcp_pid b lyr)
+        [ -n "$bpid" ] || fail "no pid for b's IPCP"
+        kill -STOP "$bpid"
+        nn_wait_line "$log" "^DOWN" $(( (LIVENESS_MS + SLACK_MS) / 1000 + 2 ))
         rc=$?
-        cat "$HOLD_LOG"
-        [ $rc = 0 ] || fail "$1 over $LTYPE: the client exited $rc"
+        kill -CONT "$bpid"
+        [ $rc = 0 ] || fail "stall: no FLOW_DOWN over $LTYPE: $(cat "$log")"
+        layer_client_end "$pid" "$log" "stall (FLOW_UP and echoes after b resumed)" 150
+        d=$(awk '$1 == "DOWN" { print $2; exit }' "$log")
+        [ "$d" -ge $((LIVENESS_MS - 100)) ] ||
+                fail "stall: down $d ms after the last echo, before the liveness timeout"
+        layer_no_leak stall
+        layer_time stall "$t0"
 }
 
 layer_kill_ipcp() {
@@ -246,22 +324,41 @@ layer_kill_ipcp() {
         pid=$(nn_ipcp_pid b lyr)
         apid=$(nn_ipcp_pid a lyr)
         [ -n "$pid" ] || fail "no pid for b's IPCP"
+        # a second client keeps its flow while down (-D): b's IPCP
+        # comes back without it (layer_rebuild_b)
+        FORGET_LOG=$NN_DIR/a/forget.log
+        nn_bg a "$FC" hold fc -D -b 120000 >"$FORGET_LOG" 2>&1
+        FORGET_PID=$LAST_PID
+        nn_wait_line "$FORGET_LOG" "^UP" 5 || fail "forget: no echo: $(cat "$FORGET_LOG")"
         kill -KILL "$pid"
-        layer_hold_end "kill -9 of b's IPCP"
+        layer_hold_end "kill -9 of b's IPCP" $((LIVENESS_MS - 100)) 1
+        nn_wait_line "$FORGET_LOG" "^DOWN" 3 ||
+                fail "forget: no FLOW_DOWN: $(cat "$FORGET_LOG")"
         nn_wait_line "$NN_DIR/b/fc.log" "^(END|DOWN)" 5 ||
                 fail "b's server was not told its IPCP died"
         [ "$(nn_ipcp_pid a lyr)" = "$apid" ] || fail "a's IPCP did not survive"
         layer_time kill-ipcp "$t0"
 }
 
-# b's layer again, and its names (after layer_kill_ipcp).
+# b's layer again, and its names (after layer_kill_ipcp). The flow a's
+# second client kept down is unknown to the new IPCP: a learns it at its
+# next probe (or its next packet once the flow is up) and deallocates
+# it (FLOW_DEALLOC), within a few seconds.
 layer_rebuild_b() {
+        local t0
+        t0=$(nn_ms)
         layer_bootstrap b a
         for n in oping fc fcx; do
                 nn_irm b name register "$n" layer "$LAYER"
         done
         nn_retry 5 nn_exec a "$BIN/oping" -n oping -c 1 -t 1000 ||
                 fail "no echo after b's IPCP was restarted"
+        layer_client_end "$FORGET_PID" "$FORGET_LOG" \
+                "forget (a's flow to b's old IPCP deallocated)" 50
+        grep -q "^ERRORS read -1005 write -1005 gone$" "$FORGET_LOG" ||
+                fail "forget: the flow is not gone, or reads and writes work"
+        echo "forget $LTYPE: deallocated $(( $(nn_ms) - t0 )) ms after b's IPCP was restarted (at most)"
+        layer_no_leak forget
 }
 
 layer_kill_ns() {
@@ -271,7 +368,7 @@ layer_kill_ns() {
         apid=$(nn_ipcp_pid a lyr)
         nn_kill_ns b
         [ -z "$(nn_pids b)" ] || fail "processes left in b"
-        layer_hold_end "every process of b killed"
+        layer_hold_end "every process of b killed" $((LIVENESS_MS - 100))
         [ "$(nn_ipcp_pid a lyr)" = "$apid" ] || fail "a's IPCP did not survive"
         layer_time kill-ns "$t0"
 }
@@ -284,12 +381,14 @@ layer_restart_b() {
 }
 
 layer_veth_del() {
-        local t0 apid
+        local t0 apid lo
         t0=$(nn_ms)
         layer_hold_start veth-del
         apid=$(nn_ipcp_pid a lyr)
         nn_veth_del a b
-        layer_hold_end "veth deleted"
+        lo=$((LIVENESS_MS - 100))
+        [[ $LTYPE == eth* ]] && lo=0 # the link itself goes
+        layer_hold_end "veth deleted" "$lo"
         [ "$(nn_ipcp_pid a lyr)" = "$apid" ] || fail "a's IPCP did not survive"
         layer_time veth-del "$t0"
 }
@@ -306,6 +405,7 @@ layer_test() {
 
 layer_gone() {
         layer_setup "$1"
+        layer_stall_b
         layer_kill_ipcp
         layer_rebuild_b
         layer_kill_ns

@@ -11,6 +11,8 @@
  *       "RESULT msgs N bytes B ms T mbps G gaps P reorder O corrupt C
  *        end yes|no match yes|no qos L/I/E read R[ crypt bad B
  *        replay P]" (crypt: the flow's drop counters, FLOWGCRYPTST)
+ *       A flow that goes down (FLOW_DOWN) is waited for, up to SECS,
+ *       until it comes back up or its peer timeout finishes it.
  *       match: every message arrived once, in order, intact, and the
  *       stream's hash equals the sender's (in END). For a reliable flow
  *       the line is also sent back to the sender.
@@ -159,6 +161,14 @@ static void qos_of(qosspec_t * qs,
 
 /* ---- recv */
 
+/* The flow is down for a while (FLOWFDOWN), not gone. */
+static bool flow_down(int fd)
+{
+        uint32_t fl = 0;
+
+        return fccntl(fd, FLOWGFLAGS, &fl) == 0 && (fl & FLOWFDOWN);
+}
+
 struct rx_arg {
         int       fd;
         qosspec_t qs;
@@ -177,6 +187,7 @@ static void * rx_flow(void * o)
         uint32_t        h    = 2166136261u;
         bool            end  = false, match = false;
         int64_t         t0   = 0, t1;
+        int64_t         t_down = 0;
         ssize_t         r;
         char            res[RES_LEN];
         char            cst[96] = "";
@@ -187,9 +198,24 @@ static void * rx_flow(void * o)
                 goto out;
 
         fccntl(a->fd, FLOWSRCVTIMEO, &to);
-        while ((r = flow_read(a->fd, buf, cap)) >= 0) {
+        for (;;) {
                 uint32_t seq;
-                size_t   len = (size_t) r;
+                size_t   len;
+
+                r = flow_read(a->fd, buf, cap);
+                if (r == -EFLOWDOWN && flow_down(a->fd) &&
+                    (t_down != 0 || (t_down = now_ms()) != 0) &&
+                    now_ms() - t_down < a->idle_s * 1000) {
+                        /* the layer's link or peer is down: wait for
+                           FLOW_UP (or FRCT's FLOW_PEER) */
+                        nanosleep(&(struct timespec) { 0, 20000000 },
+                                  NULL);
+                        continue;
+                }
+                if (r < 0)
+                        break;
+                t_down = 0;
+                len    = (size_t) r;
 
                 if (t0 == 0)
                         t0 = now_ms();

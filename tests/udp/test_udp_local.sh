@@ -142,7 +142,7 @@ run_family() {
         done
         echo_check ep$v 10
 
-        # kill -9 of B's IPCP: A's flow closes within the liveness timeout.
+        # kill -9 of B's IPCP: A's flow goes down within the liveness timeout.
         if [ "$v" = 6 ] && [ "${OURO_TEST_LONG:-0}" != 1 ]; then
                 echo "udp6 remote IPCP kill -9: long mode only"
                 v=6 cleanup_family
@@ -152,22 +152,22 @@ run_family() {
                 hk$v dealloc >"$B/ks" 2>&1
         wait_for grep -q BOUND "$B/ks" || fail "hold server 2"
         OUROBOROS_RUNDIR=$A TEST_LAYER=ul$v bg "$BIN/test-api-hold" client \
-                hk$v dealloc >"$A/kc" 2>&1
+                hk$v down >"$A/kc" 2>&1
         wait_for grep -q READY "$A/kc" || fail "hold client 2"
         ipcp=$(pgrep -P "$IRMD_B" -f "ipcpd-udp$v" | head -n 1)
         [ -n "$ipcp" ] || fail "no ipcpd-udp$v in B"
         t0=$(date +%s%N)
         kill -9 "$ipcp"
         for _ in $(seq 80); do
-                grep -q "EVENT dealloc" "$A/kc" && break
+                grep -q "EVENT down" "$A/kc" && break
                 sleep 0.1
         done
         ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-        grep -q "EVENT dealloc read -1005" "$A/kc" ||
-                fail "no dealloc after the peer IPCP died: $(cat "$A/kc")"
+        grep -q "EVENT down read -1005" "$A/kc" ||
+                fail "no FLOW_DOWN after the peer IPCP died: $(cat "$A/kc")"
         [ $ms -le 6000 ] || fail "peer loss took $ms ms"
         [ "$(ctr ia a$v peers_lost)" -ge 1 ] || fail "peers_lost not counted"
-        echo "remote IPCP kill -9: dealloc after $ms ms"
+        echo "remote IPCP kill -9: down after $ms ms"
 
         cleanup_family
 }

@@ -38,6 +38,13 @@ static bool has_key(uint8_t type)
         return type == MGMT_FLOW_REQ || type == MGMT_FLOW_REPLY;
 }
 
+/* A probe (0), its answer (REPLY), or an answer with NONE. */
+static bool ka_flags_ok(uint8_t f)
+{
+        return f == 0 || f == MGMT_KA_REPLY ||
+                f == (MGMT_KA_REPLY | MGMT_KA_NONE);
+}
+
 ssize_t mgmt_len(const struct mgmt_msg * m)
 {
         size_t n = MGMT_HDR_LEN;
@@ -74,7 +81,7 @@ ssize_t mgmt_len(const struct mgmt_msg * m)
                         return -EINVAL;
                 return (ssize_t) (n + 4);
         case MGMT_KEEPALIVE:
-                if (m->flags & ~MGMT_KA_REPLY)
+                if (!ka_flags_ok(m->flags))
                         return -EINVAL;
                 return (ssize_t) (n + 1);
         default:
@@ -250,7 +257,7 @@ static int parse_body(struct cur * c, struct mgmt_msg * m)
                 if (!take(c, 1, &p))
                         return -EBADMSG;
                 m->flags = *p;
-                return m->flags & ~MGMT_KA_REPLY ? -EINVAL : 0;
+                return ka_flags_ok(m->flags) ? 0 : -EINVAL;
         default:
                 return -ENOMSG;
         }

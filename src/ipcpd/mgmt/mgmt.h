@@ -13,7 +13,10 @@
  *                 | key_len u16 | key
  *   FLOW_REPLY    s_eid u16 | d_eid u16 | result i16 | key_len u16 | key
  *   FLOW_DEALLOC  s_eid u16 | d_eid u16
- *   KEEPALIVE     flags u8 (bit 0: this is the reply to a probe)
+ *   KEEPALIVE     flags u8 (bit 0: this is the reply to a probe; bit 1,
+ *                 only in a reply: the answering IPCP has no flow with
+ *                 the prober, so every flow the prober has with it is
+ *                 gone, e.g. after a restart)
  *
  *   qos     delay u32 | bandwidth u64 | availability u8 | loss u32
  *           | ber u32 | in_order u8 | max_gap u32 | cypher_s u16
@@ -58,6 +61,7 @@ enum mgmt_type {
 };
 
 #define MGMT_KA_REPLY  0x01  /* KEEPALIVE flags: answer to a probe */
+#define MGMT_KA_NONE   0x02  /* ... and no flow with the prober     */
 
 struct mgmt_msg {
         uint8_t         type;     /* enum mgmt_type */

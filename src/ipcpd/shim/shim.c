@@ -359,23 +359,6 @@ void shim_flow_fail(struct shim *  sh,
         shim_flow_close(sh, f, false);
 }
 
-void shim_flow_set_down(struct shim *  sh,
-                        struct sflow * f,
-                        bool           down)
-{
-        uint32_t fl;
-
-        (void) sh;
-
-        if (fccntl(f->fd, FLOWGFLAGS, &fl) < 0)
-                return;
-
-        fl = down ? (fl | FLOWFDOWN) : (fl & ~(uint32_t) FLOWFDOWN);
-        if (fccntl(f->fd, FLOWSFLAGS, fl) < 0)
-                log_warn("Could not mark flow %u %s.", f->flow_id,
-                         down ? "down" : "up");
-}
-
 /* ---- the data path ---- */
 
 static void flow_cb(void * arg,
@@ -536,7 +519,7 @@ void shim_rcv_data(struct shim *            sh,
                 return;
         }
 
-        f->peer->heard = true;
+        shim_peer_heard(sh, f->peer);
 
         if (len > sh->t.max_payload) {
                 ++sh->ctr[SHIM_C_DROP_OVERSIZE];
@@ -562,9 +545,12 @@ void shim_rcv_mgmt(struct shim *            sh,
                 return;
         }
 
+        /* Any frame shows the peer lives, but not a KA_NONE answer:
+         * that one closes its flows (shim_peer.c), not up first. */
         p = shim_peer_get(sh, from, false);
-        if (p != NULL)
-                p->heard = true;
+        if (p != NULL && !(m.type == MGMT_KEEPALIVE &&
+                           (m.flags & MGMT_KA_NONE)))
+                shim_peer_heard(sh, p);
 
         if (bcast && m.type != MGMT_NAME_QUERY) {
                 ++sh->ctr[SHIM_C_DROP_MGMT];
@@ -661,6 +647,7 @@ static const char * const ctr_names[SHIM_C_COUNT] = {
         [SHIM_C_QUERIES_OUT]   = "queries_out",
         [SHIM_C_QUERIES_IN]    = "queries_in",
         [SHIM_C_PEERS_LOST]    = "peers_lost",
+        [SHIM_C_FLOWS_EXPIRED] = "flows_expired",
         [SHIM_C_KA_OUT]        = "keepalives_out",
         [SHIM_C_KA_IN]         = "keepalives_in"
 };

@@ -44,18 +44,26 @@
  * to the peer at once and closes our side; the peer's FLOW_DEALLOC
  * closes our side (the application sees FLOW_DEALLOC).
  *
- * Peer liveness: a peer with flows (or allocations in progress) that
- * has not been heard from for SHIM_KA_PERIOD_MS gets a KEEPALIVE probe
- * every SHIM_KA_PERIOD_MS; after SHIM_KA_TIMEOUT_MS of silence (checked
- * every 500 ms, so 4 to 4.5 s) its flows are closed (FLOW_DEALLOC at the
- * applications; a pending request fails with -EFLOWPEER). Any frame from
- * a peer counts. A probe is answered only by an IPCP that has flows
- * with the prober, so a restarted peer does not keep dead flows alive.
- * While our link is down (shim_link(false)) every flow is marked down
- * (FLOW_DOWN) and no peer times out; when it comes back the flows go up
- * (FLOW_UP) and every peer gets a fresh SHIM_KA_TIMEOUT_MS; a change
- * of the link empties the directory cache. A request that fails forgets
- * the cached address of its name.
+ * Peer liveness (shim_peer.c): a peer with flows (or allocations in
+ * progress) that has not been heard from for SHIM_KA_PERIOD_MS gets a
+ * KEEPALIVE probe every SHIM_KA_PERIOD_MS; after SHIM_KA_TIMEOUT_MS of
+ * silence (checked every 500 ms, so 4 to 4.5 s) the peer is down: its
+ * flows go down (FLOW_DOWN at the applications, reads and writes fail
+ * with -EFLOWDOWN) and are kept; a pending request fails with
+ * -EFLOWPEER. The probes go on, and the first frame heard from the peer
+ * brings its flows up again (FLOW_UP). A flow down for its QoS timeout
+ * plus SHIM_KA_TIMEOUT_MS (FRCT's peer timer gives FLOW_PEER first), or
+ * SHIM_DOWN_MAX_MS if its timeout is 0, is deallocated (FLOW_DEALLOC).
+ * Any frame from a peer counts. A probe is answered only by an IPCP
+ * that has flows with the prober, so a restarted peer does not keep
+ * dead flows alive. A peer's FLOW_DEALLOC (its application deallocated
+ * or died) still closes the flow at once.
+ * While our link is down (shim_link(false)) every flow is down and no
+ * peer times out; when it comes back the flows of the peers that are
+ * not down go up (FLOW_UP) at once, the down peers are probed, and
+ * every peer gets a fresh SHIM_KA_TIMEOUT_MS; a change of the link
+ * empties the directory cache. A request that fails forgets the cached
+ * address of its name.
  *
  * Sizes: the layer's largest packet is the transport's max_payload,
  * reported as the bootstrap's max_pkt (T_MAX_PKT), so the flow memory
@@ -79,7 +87,10 @@
 #define SHIM_LATER (-EINPROGRESS)
 
 #define SHIM_KA_PERIOD_MS    1000   /* keepalive probe interval         */
-#define SHIM_KA_TIMEOUT_MS   4000   /* silent peer: its flows closed    */
+#define SHIM_KA_TIMEOUT_MS   4000   /* silent peer: its flows down      */
+#define SHIM_DOWN_MAX_MS     120000 /* a flow without peer timeout
+                                       (QoS timeout 0) down this long
+                                       is deallocated                  */
 #define SHIM_QUERY_RETX_MS   250    /* NAME_QUERY resent                */
 #define SHIM_QUERY_TIMEO_MS  1000   /* no NAME_REPLY: -ENAME            */
 #define SHIM_REQ_RETX_MS     500    /* FLOW_REQ resent until a reply    */
@@ -132,7 +143,8 @@ enum shim_ctr {
         SHIM_C_FLOWS_FAILED,  /* allocations that failed              */
         SHIM_C_QUERIES_OUT,   /* NAME_QUERY sent                      */
         SHIM_C_QUERIES_IN,    /* NAME_QUERY received                  */
-        SHIM_C_PEERS_LOST,    /* peers timed out                      */
+        SHIM_C_PEERS_LOST,    /* peers that went silent (flows down)  */
+        SHIM_C_FLOWS_EXPIRED, /* flows deallocated, down too long     */
         SHIM_C_KA_OUT,        /* keepalives sent                      */
         SHIM_C_KA_IN,         /* keepalives received                  */
         SHIM_C_COUNT

@@ -4,8 +4,9 @@
  * directory knows the peer and repeats it until FLOW_REPLY or its
  * deadline; the acceptor asks its IRMd (M_IPCP_FLOW_REQ_ARR), answers
  * with FLOW_REPLY once the application accepts or refuses; either side
- * ends a flow with FLOW_DEALLOC. The data path and the flow table are
- * in shim.c.
+ * ends a flow with FLOW_DEALLOC. A flow goes down and up again with
+ * the link or its peer's liveness (shim_flow_set_down, driven by
+ * shim_peer.c). The data path and the flow table are in shim.c.
  */
 #include "shim_priv.h"
 
@@ -15,6 +16,7 @@
 
 #include <ouroboros/dev.h>
 #include <ouroboros/errno.h>
+#include <ouroboros/fccntl.h>
 
 #include <errno.h>
 #include <stdint.h>
@@ -337,6 +339,32 @@ int shim_op_flow_alloc_resp(const struct ipcp_flow_resp * r)
         log_dbg("Flow %u up: eids %u/%u.", f->flow_id, f->eid, f->peer_eid);
 
         return 0;
+}
+
+/* ---- down and up (the link, or a silent peer: shim_peer.c) ---- */
+
+void shim_flow_set_down(struct shim *  sh,
+                        struct sflow * f,
+                        bool           down)
+{
+        uint32_t fl;
+
+        (void) sh;
+
+        if (down == (f->down_at != 0))
+                return;
+
+        f->down_at = down ? ipcp_now_ms() : 0;
+        if (f->down_at == 0 && down)
+                f->down_at = 1;
+
+        if (fccntl(f->fd, FLOWGFLAGS, &fl) < 0)
+                return;
+
+        fl = down ? (fl | FLOWFDOWN) : (fl & ~(uint32_t) FLOWFDOWN);
+        if (fccntl(f->fd, FLOWSFLAGS, fl) < 0)
+                log_warn("Could not mark flow %u %s.", f->flow_id,
+                         down ? "down" : "up");
 }
 
 /* ---- deallocation ---- */

@@ -67,6 +67,8 @@ struct sflow {
         bool                replied;    /* acceptor: FLOW_REPLY sent     */
         bool                no_reserve; /* in-place writes refused       */
         bool                rx_wait;    /* on the shim's rxwait list     */
+        int64_t             down_at;    /* marked down (FLOWFDOWN) since,
+                                           0 while up (shim_peer.c)    */
         struct sflow *      r_next;     /* flows holding received packets */
         struct srx *        rx_head;    /* held for a flow without room  */
         struct srx **       rx_tail;
@@ -83,6 +85,7 @@ struct speer {
         struct sflow *   flows;
         size_t           n_flows;
         bool             heard;      /* a frame since the last tick    */
+        bool             down;       /* silent: its flows are down     */
         int64_t          last_heard;
         int64_t          last_probe;
         uint32_t         ka_seq;
@@ -166,9 +169,6 @@ void           shim_flow_resolved(struct shim *            sh,
                                   struct sflow *           f,
                                   const struct shim_addr * addr,
                                   int                      err);
-void           shim_flow_set_down(struct shim *  sh,
-                                  struct sflow * f,
-                                  bool           down);
 void           shim_send_mgmt(struct shim *            sh,
                               const struct shim_addr * dst,
                               const struct mgmt_msg *  m);
@@ -215,6 +215,12 @@ void           shim_rcv_flow_reply(struct shim *            sh,
 void           shim_rcv_dealloc(struct shim *            sh,
                                 const struct shim_addr * from,
                                 const struct mgmt_msg *  m);
+/* Mark f down (FLOWFDOWN: the application gets FLOW_DOWN, reads and
+ * writes fail with -EFLOWDOWN) or up again (FLOW_UP); keeps f->down_at.
+ * Idempotent. */
+void           shim_flow_set_down(struct shim *  sh,
+                                  struct sflow * f,
+                                  bool           down);
 void           shim_reply_send(struct shim *            sh,
                                const struct shim_addr * dst,
                                uint32_t                 cookie,
@@ -267,6 +273,18 @@ void           shim_peer_attach(struct shim *  sh,
                                 struct sflow * f);
 void           shim_peer_detach(struct shim *  sh,
                                 struct sflow * f);
+/* p was silent for SHIM_KA_TIMEOUT_MS and is heard again: its flows
+ * up (unless our link is down). */
+void           shim_peer_back(struct shim *  sh,
+                              struct speer * p);
+/* Any frame from p: it lives (called for every frame, so inline). */
+static inline void shim_peer_heard(struct shim *  sh,
+                                   struct speer * p)
+{
+        p->heard = true;
+        if (p->down)
+                shim_peer_back(sh, p);
+}
 void           shim_peer_rcv_ka(struct shim *            sh,
                                 const struct shim_addr * from,
                                 const struct mgmt_msg *  m);

@@ -93,10 +93,17 @@ static void malformed(void)
         CHECK(mgmt_parse(buf, (size_t) n, &r) == -ENOMSG);
         buf[0] = 99;
         CHECK(mgmt_parse(buf, (size_t) n, &r) == -ENOMSG);
-        /* Unknown keepalive flag. */
+        /* Unknown keepalive flag; NONE outside a reply. */
         buf[0] = MGMT_KEEPALIVE;
-        buf[MGMT_HDR_LEN] = 0x02;
+        buf[MGMT_HDR_LEN] = 0x04;
         CHECK(mgmt_parse(buf, (size_t) n, &r) == -EINVAL);
+        buf[MGMT_HDR_LEN] = MGMT_KA_NONE;
+        CHECK(mgmt_parse(buf, (size_t) n, &r) == -EINVAL);
+        buf[MGMT_HDR_LEN] = MGMT_KA_REPLY | MGMT_KA_NONE;
+        CHECK(mgmt_parse(buf, (size_t) n, &r) == 0 &&
+              r.flags == (MGMT_KA_REPLY | MGMT_KA_NONE));
+        m.flags = MGMT_KA_NONE;
+        CHECK(mgmt_len(&m) == -EINVAL);
 
         /* Name length 0; name length past the end. */
         m = msg(MGMT_NAME_QUERY);
