@@ -66,8 +66,12 @@ run_suite ctest-tsan "$(limit 300)" scripts/test-tsan.sh "$BUILD-tsan"
 # 3. pyOuroboros (pytest, in a venv, against this build).
 run_suite pyouroboros "$(limit 300)" scripts/test-python.sh "$BUILD"
 
-# 4. PycoTCP (its C core with ctest, then pytest).
+# 4. PycoTCP (its C core with ctest, then pytest). Its C core's tests
+#    (ioth_*) are in the main build's ctest (suite 1) already: not twice.
 if [ -x scripts/test-pycotcp.sh ]; then
+        if (cd "$BUILD" && ctest -N -R '^ioth_' | grep -q '^ *Test *#'); then
+                export PYCO_NO_CTEST=1
+        fi
         run_suite pycotcp "$(limit 300)" scripts/test-pycotcp.sh "$BUILD"
 fi
 
