@@ -60,6 +60,9 @@ ASAN_CONF=(cmake -S . -B "$BUILD-asan" -DSANITIZE=ON
            -DCOMPONENTS='common;lib;irmd;ipcpd;tools;tests')
 PREBUILD_LOG=$(mktemp /tmp/ouro-prebuild.XXXXXX)
 OURO_TEST_TAG=$OURO_TEST_TAG-prebuild setsid nice -n 19 bash -c '
+        # a session of its own is a scheduling group of its own (where
+        # autogroup is on): that group at nice 19 too
+        echo 19 2>/dev/null >/proc/self/autogroup
         "${@:2}" >/dev/null && cmake --build "$1-asan" -j"$(nproc)" &&
         scripts/test-tsan.sh --build-only "$1-tsan" && echo PREBUILD-DONE' prebuild \
         "$BUILD" "${ASAN_CONF[@]}" >"$PREBUILD_LOG" 2>&1 </dev/null &
