@@ -4,7 +4,9 @@
 # into /usr/bin/python3's site, or the active venv) with pytest.
 # Needs: apt-get install $(cat scripts/deps/pycotcp.txt).  Exit status is
 # non-zero on any failure; every pytest test has a timeout and its name is
-# printed when it starts.  Set PYCO_NO_INSTALL=1 to skip the pip step.
+# printed when it starts.  Set PYCO_NO_INSTALL=1 to skip the pip step,
+# PYCO_NO_CTEST=1 to skip the C core's ctest (scripts/test.sh does: its
+# ctest suite already ran the same ioth_* tests in the main build).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,15 +17,20 @@ fi
 BUILD=$(mktemp -d /tmp/ioth-build.XXXXXX)
 trap 'rm -rf "$BUILD" "$ROOT/python/pycotcp/build" "$ROOT/python/pycotcp/pycotcp.egg-info"' EXIT INT TERM
 
-echo "== src/ioth: build and ctest"
-cmake -S "$ROOT/src/ioth" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	>/dev/null
-cmake --build "$BUILD" -j 2 >/dev/null
-# Tests labelled "long" (known-unstable back-end stress) only in long mode.
-LABELS="-LE long"
-[ "${OURO_TEST_LONG:-0}" = 1 ] && LABELS=
-# shellcheck disable=SC2086
-(cd "$BUILD" && ctest --output-on-failure --timeout 120 $LABELS)
+if [ "${PYCO_NO_CTEST:-0}" = 1 ]; then
+	echo "== src/ioth: ctest skipped (PYCO_NO_CTEST=1: run in the main build)"
+else
+	echo "== src/ioth: build and ctest"
+	cmake -S "$ROOT/src/ioth" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		>/dev/null
+	cmake --build "$BUILD" -j 2 >/dev/null
+	# Tests labelled "long" (known-unstable back-end stress) only in
+	# long mode.
+	LABELS="-LE long"
+	[ "${OURO_TEST_LONG:-0}" = 1 ] && LABELS=
+	# shellcheck disable=SC2086
+	(cd "$BUILD" && ctest --output-on-failure --timeout 120 $LABELS)
+fi
 
 if [ "${PYCO_NO_INSTALL:-0}" != 1 ]; then
 	echo "== python/pycotcp: pip install (offline)"

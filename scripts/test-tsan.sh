@@ -8,8 +8,15 @@
 # go to files, listed at the end). Takes about 3 minutes on 2 CPUs from
 # scratch.
 # CC overrides the compiler (default clang-16, else clang).
+#   scripts/test-tsan.sh --build-only [BUILD_DIR]   only the build
+#   (scripts/test.sh makes it in the background before it runs this)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+BUILD_ONLY=0
+if [ "${1:-}" = --build-only ]; then
+        BUILD_ONLY=1
+        shift
+fi
 B=${1:-build-tsan}
 
 CC=${CC:-$(command -v clang-16 || command -v clang || true)}
@@ -28,6 +35,7 @@ cmake -S . -B "$B" -DCMAKE_C_COMPILER="$CC" -DSANITIZE=thread \
         -DCOMPONENTS='common;lib;irmd;ipcpd;tools;tests' >/dev/null || exit 1
 # shellcheck disable=SC2086
 cmake --build "$B" -j"$(nproc)" --target $UNIT $API >/dev/null || exit 1
+[ "$BUILD_ONLY" = 1 ] && exit 0
 
 logs=$(mktemp -d /tmp/ouro-tsan.XXXXXX)
 trap 'rm -rf "$logs"' EXIT

@@ -6,7 +6,8 @@
 #
 #   h1 [u1: oping, operf] -- l1.2 -- h2 [u2] --tbf 40 Mbit/s-- h3 [u3: servers]
 #
-# oping voice RTT idle, then during an 8 s operf raw stream of
+# oping voice RTT idle, then (with oping raw at the same time) during
+# an 8 s operf raw stream of
 # 1400-byte packets at 60 Mbit/s (queues build in u2 toward u3:
 # dt.queue_max.<u3>): the voice RTT stays within 100 ms of its idle
 # value, and under half that of oping raw (the flood's cube) in the
@@ -38,8 +39,17 @@ flog=$NN_DIR/flood.log
 nn_bg h1 "$BIN/operf" -n perf3 -q raw -s 1400 -d 8 -r 60M -Q >"$flog" 2>&1
 flood=$LAST_PID
 sleep 1.5
+# both at once, well inside the flood (one after the other, a busy host
+# once measured raw after the flood had ended)
+(uc_oping_avg 1 ping3 -q raw -c 50 -i 20 -t 5000 >"$NN_DIR/raw.avg") &
+rawp=$!
 voice=$(uc_oping_avg 1 ping3 -q voice -c 100 -i 20)
-raw=$(uc_oping_avg 1 ping3 -q raw -c 50 -i 20 -t 5000)
+# raw's 50 pings went out meanwhile (it then waits up to 5 s for the
+# replies the flood lost)
+! grep -q '^server:' "$flog" ||
+        uc_fail "the flood ended before the RTTs were measured: $(cat "$flog")"
+wait "$rawp"
+raw=$(cat "$NN_DIR/raw.avg")
 wait_gone "$flood" 300 || uc_fail "operf flood hangs: $(cat "$flog")"
 q1=$(uc_counter 2 "dt.queue_max.$a3")
 echo "voice RTT: idle $idle ms, in the flood $voice ms; raw in the flood: $raw ms"

@@ -312,7 +312,7 @@ uc_link_up() {
 }
 
 # uc_reroute POLICY A B DST VIA: with a ucstream from h<A> to an echo
-# server on h<DST> running (1 ms probes, 8 s), h<A>'s end of link A-B
+# server on h<DST> running (1 ms probes, 7 s), h<A>'s end of link A-B
 # goes down for 3 s and comes back. The flow must never go down, traffic must
 # resume within 5 s (the longest silence is printed: the re-route time),
 # u<VIA> forwards it meanwhile, and after the link is back A's traffic
@@ -321,8 +321,8 @@ uc_reroute() {
         local pol=$1 a=$2 b=$3 d=$4 via=$5 log gap ab c0 c1 t f0 f1
         log=$NN_DIR/stream-$pol.log
         uc_server "$d" "echo-$pol"
-        uc_stream "$a" "echo-$pol" "$log" -d 8000 -i 1000 -g 50
-        sleep 2
+        uc_stream "$a" "echo-$pol" "$log" -d 7000 -i 1000 -g 50
+        sleep 1
         f0=$(uc_counter "$via" dt.fwd)
         t=$(nn_ms)
         uc_link_down "$a" "$b"
@@ -348,13 +348,13 @@ uc_reroute() {
         ab=$(uc_addr "$b")
         nn_retry 10 test "$(uc_nexthop "$a" "$b")" = "$ab" ||
                 uc_fail "$pol: u$a does not route to u$b over the restored link"
-        uc_stream "$a" "echo-$pol" "$log.2" -d 2000 -i 1000
-        c0=$(uc_counter "$a" "dt.tx.$ab")
+        c0=$(uc_counter "$a" "dt.tx.$ab") # before: a busy host is slow to ask
+        uc_stream "$a" "echo-$pol" "$log.2" -d 1000 -i 1000
         uc_stream_end "$log.2" 30
         c1=$(uc_counter "$a" "dt.tx.$ab")
-        [ $((c1 - c0)) -ge 500 ] ||
-                uc_fail "$pol: the restored link carried $((c1 - c0)) packets of 2000"
-        echo "$pol: restored link used again ($((c1 - c0)) packets in 2 s)"
+        [ $((c1 - c0)) -ge 250 ] ||
+                uc_fail "$pol: the restored link carried $((c1 - c0)) packets of 1000"
+        echo "$pol: restored link used again ($((c1 - c0)) packets in 1 s)"
 }
 
 # uc_tbf H PEER RATE: limit h<H>'s device toward h<PEER> with a token
