@@ -14,7 +14,8 @@
 # rate of each is compared. With mb-ecn: a3 marked packets
 # (dt.ecn_marked) and the two rates are within 30% of each other, and
 # no further apart than with none (+10 points: with none the share is
-# whatever the queue gives; it is printed, with the losses).
+# whatever the queue gives; it is printed, with the losses), and
+# together they carry at least 75% of what the two carry with none.
 # ctest: TIMEOUT 180 RUN_SERIAL
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/unicast.sh"
@@ -70,6 +71,13 @@ awk -v d="$ed" 'BEGIN { exit !(d <= 0.30) }' ||
         uc_fail "mb-ecn: the flows are $ed apart (bound 0.30)"
 awk -v d="$ed" -v n="$nd" 'BEGIN { exit !(d <= n + 0.10) }' ||
         uc_fail "mb-ecn ($ed apart) less fair than none ($nd)"
+# utilisation: mb-ecn's two together carry most of what none's do
+# (aim 85%; the bound leaves room for a loaded machine)
+u=$(awk -v a="$ea" -v b="$eb" -v c="$na" -v d="$nb" \
+        'BEGIN { printf "%.2f\n", (c + d > 0) ? (a + b) / (c + d) : 0 }')
+echo "utilisation: mb-ecn carries $u of none's total"
+awk -v u="$u" 'BEGIN { exit !(u >= 0.75) }' ||
+        uc_fail "mb-ecn: the two carry $u of what none carries (bound 0.75)"
 
 echo "total: $(( $(nn_ms) - t_all )) ms"
 echo PASS

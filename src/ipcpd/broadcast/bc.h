@@ -12,6 +12,7 @@
 #include "dup.h"
 #include "wire.h"
 
+#include "ipcpd/common/enroll_lower.h"
 #include "ipcpd/common/ipcp.h"
 #include "ipcpd/common/lower.h"
 
@@ -128,7 +129,7 @@ struct bc_member {
         struct bflow *      flows;
         size_t              n_nb;
         size_t              n_app;
-        struct pend *       enr;       /* our enrollment          */
+        struct ipcp_enrolling * enr;   /* our enrollment          */
         bool                listening;
         uint8_t *           rbuf;      /* copy fallback: reading  */
         uint8_t *           wbuf;      /* and writing             */

@@ -111,9 +111,9 @@ int bc_bootstrap(struct msg_view      conf,
 static void enr_end(int                    err,
                     const struct bc_conf * c)
 {
-        struct pend *      e = bc.enr;
-        struct ipcp_attach at;
-        struct msg *       extra;
+        struct ipcp_enrolling * e = bc.enr;
+        struct ipcp_attach      at;
+        struct msg *            extra;
 
         bc.enr = NULL;
         if (e->t != NULL)
@@ -233,11 +233,10 @@ static void enr_conn_cb(void *                    arg,
 }
 
 int bc_enroll(const char *         dst,
-                     struct msg *         rep,
-                     struct ipcp_attach * at)
+              struct msg *         rep,
+              struct ipcp_attach * at)
 {
-        struct lower_info req;
-        int               err;
+        int err;
 
         (void) rep;
         (void) at;
@@ -245,29 +244,10 @@ int bc_enroll(const char *         dst,
         if (bc.state != BC_INIT)
                 return -EIPCPSTATE;
 
-        bc.enr = calloc(1, sizeof(*bc.enr));
-        if (bc.enr == NULL)
-                return -ENOMEM;
-
-        bc.enr->tok = ipcp_req_tok();
-        bc.enr->fd  = -1;
-        snprintf(bc.enr->dst, sizeof(bc.enr->dst), "%s", dst);
-
-        memset(&req, 0, sizeof(req));
-        req.proto = BC_VERSION;
-        snprintf(req.comp, sizeof(req.comp), BC_COMP_ENROLL);
-        /* The layer the user named, if any: a member of another one
-         * refuses (-EPERM). */
-        if (ipcp_req_layer(req.layer, sizeof(req.layer)) < 0)
-                req.layer[0] = '\0';
-
-        err = ipcp_lower_connect(dst, NULL, BC_CONNECT_MS, &req,
-                                 enr_conn_cb, NULL);
-        if (err < 0) {
-                free(bc.enr);
-                bc.enr = NULL;
+        err = ipcp_enroll_lower(&bc.enr, dst, BC_COMP_ENROLL, BC_VERSION,
+                                BC_CONNECT_MS, enr_conn_cb, NULL);
+        if (err < 0)
                 return err;
-        }
 
         bc.state = BC_ENROLLING;
 

@@ -26,6 +26,7 @@
 
 #include "common/log.h"
 #include "common/proto.h"
+#include "ipcpd/common/enroll_lower.h"
 
 #include <ouroboros/dev.h>
 #include <ouroboros/errno.h>
@@ -76,15 +77,6 @@ static const char * const ctr_name[C_MAX] = {
         [C_NO_ADDR]        = "enroll.no_address"
 };
 
-/* This IPCP's own enrollment. */
-struct enr {
-        ipcp_tok_t          tok;
-        int                 fd;
-        char                dst[NAME_MAX_LEN + 1];
-        char                peer[IPCP_NAME_MAX_LEN + 1];
-        struct ipcp_timer * t;
-};
-
 /* Another IPCP's enrollment through this member. */
 struct mbr {
         struct mbr *        next;
@@ -100,13 +92,13 @@ struct mbr {
 };
 
 static struct {
-        struct enr *        me;
-        struct mbr *        mbrs;
-        size_t              n_mbrs;
-        struct claim_tab    tab;
-        struct ipcp_timer * expire;
-        int64_t             last_log[C_MAX];
-        uint64_t            c[C_MAX];
+        struct ipcp_enrolling * me;
+        struct mbr *            mbrs;
+        size_t                  n_mbrs;
+        struct claim_tab        tab;
+        struct ipcp_timer *     expire;
+        int64_t                 last_log[C_MAX];
+        uint64_t                c[C_MAX];
 } en;
 
 #define WARN_RL(k, ...) do {                                            \
@@ -174,7 +166,7 @@ static void fail_info(struct ipcp_attach * at,
 
 static void enr_free(void)
 {
-        struct enr * e = en.me;
+        struct ipcp_enrolling * e = en.me;
 
         en.me = NULL;
         if (e->t != NULL)
@@ -357,8 +349,7 @@ int enroll_op(const char *         dst,
               struct msg *         rep,
               struct ipcp_attach * at)
 {
-        struct lower_info req;
-        int               err;
+        int err;
 
         (void) rep;
         (void) at;
@@ -366,27 +357,9 @@ int enroll_op(const char *         dst,
         if (en.me != NULL)
                 return -EBUSY;
 
-        en.me = calloc(1, sizeof(*en.me));
-        if (en.me == NULL)
-                return -ENOMEM;
-
-        en.me->tok = ipcp_req_tok();
-        en.me->fd  = -1;
-        snprintf(en.me->dst, sizeof(en.me->dst), "%s", dst);
-
-        memset(&req, 0, sizeof(req));
-        req.proto = ENR_VERSION;
-        snprintf(req.comp, sizeof(req.comp), "enroll");
-        /* The layer the user named, if any: a member of another one
-         * refuses (-EPERM) instead of handing over its own. */
-        if (ipcp_req_layer(req.layer, sizeof(req.layer)) < 0)
-                req.layer[0] = '\0';
-
-        err = ipcp_lower_connect(dst, NULL, ENR_CONNECT_MS, &req,
-                                 enr_conn_cb, NULL);
+        err = ipcp_enroll_lower(&en.me, dst, "enroll", ENR_VERSION,
+                                ENR_CONNECT_MS, enr_conn_cb, NULL);
         if (err < 0) {
-                free(en.me);
-                en.me = NULL;
                 fail_info(at, dst, err);
                 return err;
         }

@@ -31,7 +31,13 @@
  * from FA_CC_RATE_INIT): an UPDATE with m marked of p packets and
  * highest mark e cuts R by the fraction  (m / p) * (1/32 + 15/32 * e/255),
  * so by 3% for a short queue up to half for a full one (multiplicative
- * decrease, growing with the congestion); every FA_CC_PERIOD_MS in
+ * decrease, growing with the congestion; at least half when it ends
+ * slow start). After a cut, an UPDATE whose mark is lower than any
+ * since is held (no cut, fa.cuts_held) until the updates counted the
+ * packets sent up to the cut, or FA_CC_HOLD_MAX_MS: a draining queue
+ * (dt's, and the one below it that dt cannot see) keeps marking
+ * packets sent before the cut, and cutting for each of them left the
+ * bottleneck idle; a mark as high or higher cuts again. Every FA_CC_PERIOD_MS in
  * which the flow ran out of tokens R grows by FA_CC_AI times 1 + k /
  * FA_CC_AI_STEP, k the periods of growth since the last cut (at most
  * FA_CC_AI_MAX times: additive increase that speeds up while no mark
@@ -203,6 +209,10 @@ static void cc_start(struct fflow * f)
         f->slow_start = true;
         f->limited    = false;
         f->upd_at     = 0;
+        f->tx_sent    = 0;
+        f->rx_seen    = 0;
+        f->hold_pkts  = 0;
+        f->hold_ms    = 0;
 }
 
 static void cc_refill(struct fflow * f,
@@ -245,15 +255,33 @@ static void cc_refill(struct fflow * f,
 void fa_rcv_update(struct fflow *        f,
                    const struct fa_msg * m)
 {
-        double cut;
+        int64_t now;
+        double  cut;
 
         ++fa.ctr[FC_UPD_IN];
 
-        if (!cc_on() || m->marked == 0)
+        if (!cc_on())
                 return;
+
+        f->rx_seen += m->pkts;
+        if (m->marked == 0 || m->pkts == 0)
+                return;
+
+        /* Marks on packets sent before the last cut, from a queue
+         * shorter than any since: that cut is already working, the
+         * queue drains; no second cut for it. */
+        now = ipcp_now_ms();
+        if (f->rx_seen < f->hold_pkts && now < f->hold_ms &&
+            m->ecn < f->hold_ecn) {
+                f->hold_ecn = m->ecn;
+                ++fa.ctr[FC_CUT_HELD];
+                return;
+        }
 
         cut = (double) m->marked / (double) m->pkts *
                 (1.0 / 32 + 15.0 / 32 * (double) m->ecn / 255.0);
+        if (f->slow_start && cut < 0.5)
+                cut = 0.5; /* it overshot by at least its last doubling */
 
         f->slow_start = false;
         f->calm       = 0;
@@ -262,6 +290,9 @@ void fa_rcv_update(struct fflow *        f,
                 f->rate = FA_CC_RATE_MIN;
         if (f->tokens > 0)
                 f->tokens *= 1.0 - cut;
+        f->hold_pkts = f->tx_sent;
+        f->hold_ms   = now + FA_CC_HOLD_MAX_MS;
+        f->hold_ecn  = m->ecn;
         ++fa.ctr[FC_RATE_DOWN];
 }
 
@@ -386,8 +417,10 @@ bool fa_tx(struct fflow * f,
                 }
 
                 ++fa.ctr[FC_TX_PKTS];
-                if (cc)
+                if (cc) {
                         f->tokens -= (double) n;
+                        ++f->tx_sent;
+                }
         }
 
         return true;

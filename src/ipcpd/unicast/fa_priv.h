@@ -37,6 +37,7 @@
 #define FA_CC_AI_STEP     10          /* periods: one more FA_CC_AI      */
 #define FA_CC_AI_MAX      64          /* FA_CC_AI per period at most     */
 #define FA_CC_BURST       65536.0     /* bytes the bucket holds at least */
+#define FA_CC_HOLD_MAX_MS 200         /* one cut per window, at most this */
 #define FA_RX_MARK_MIN    128         /* receiver: backlog that marks    */
 #define FA_ECN_SHIFT      4           /* receiver: mark per 16 more      */
 
@@ -85,6 +86,11 @@ struct fflow {
         bool                slow_start; /* no mark seen yet              */
         bool                limited;    /* ran out of tokens this period */
         uint32_t            calm;       /* periods of growth since a cut */
+        uint64_t            tx_sent;    /* packets sent since up         */
+        uint64_t            rx_seen;    /* packets the updates counted   */
+        uint64_t            hold_pkts;  /* no cut until rx_seen reaches  */
+        int64_t             hold_ms;    /* ... or until this ms          */
+        uint8_t             hold_ecn;   /* lowest mark since the cut     */
 
         /* mb-ecn, receiver */
         uint32_t            rx_pkts;    /* since the last update         */
@@ -109,6 +115,7 @@ enum fa_ctr {
         FC_UPD_OUT,
         FC_UPD_IN,
         FC_RATE_DOWN,
+        FC_CUT_HELD,
         FC_COUNT
 };
 

@@ -93,7 +93,8 @@ static const char * const ctr_names[FC_COUNT] = {
         [FC_ECN_MARKED]   = "fa.ecn_marked",
         [FC_UPD_OUT]      = "fa.updates_out",
         [FC_UPD_IN]       = "fa.updates_in",
-        [FC_RATE_DOWN]    = "fa.rate_decreases"
+        [FC_RATE_DOWN]    = "fa.rate_decreases",
+        [FC_CUT_HELD]     = "fa.cuts_held"
 };
 
 int fa_stat(struct ipcp_stat * s)

@@ -9,7 +9,9 @@
  *   conf.c    the layer's configuration (uni_conf)
  *   enroll.c  enrollment (component "enroll"), addresses
  *   nbr.c     adjacencies: lower flows of components "dt" and "mgmt",
- *             their hello (addresses), keepalives and liveness
+ *             their hello (addresses), keepalives and liveness (its
+ *             files: nbr_priv.h; dialling in nbr_dial.c, hello and
+ *             liveness in nbr_hello.c, mgmt framing in nbr_mgmt.c)
  *   dt.c      data transfer: the header (dt_hdr.h), forwarding, per-cube
  *             queues toward each neighbour, ECN marking, TTL, delivery
  *             to this member's components and flows
