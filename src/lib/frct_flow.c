@@ -133,6 +133,28 @@ void frf_heard(struct frf * r)
         pthread_mutex_unlock(&r->lock);
 }
 
+/* A raw data packet went out (in place, not through frct_pop): this
+ * end is not idle, no keepalive is due. The state machine is told at
+ * most every timeout/8, so its keepalive deadline (timeout/4 after
+ * the last transmission it knows of) stays ahead of the data. */
+void frf_said(struct frf * r)
+{
+        uint64_t now;
+
+        if (r->ka_every == 0)
+                return;
+
+        now = frf_now();
+        if (now - atomic_load(&r->said) < r->ka_every)
+                return;
+        atomic_store(&r->said, now);
+
+        pthread_mutex_lock(&r->lock);
+        frct_sent(r->fr, now);
+        frf_set_due(r);
+        pthread_mutex_unlock(&r->lock);
+}
+
 /* Run the clock: what is due at now, and its consequences. */
 void frf_tick(struct ft_flow * f,
               uint64_t         now)
@@ -576,6 +598,7 @@ int frf_create(int              fd,
         r->max_msg  = cfg.max_msg;
         r->ka_every = (uint64_t) cfg.peer_timeout_ms * NS_PER_MS / 8;
         atomic_store(&r->heard, frf_now());
+        atomic_store(&r->said, frf_now());
         r->te.fd    = fd;
         r->te.gen   = r->gen;
         atomic_store(&r->te.due, frct_deadline(r->fr));
