@@ -105,6 +105,23 @@ void frf_rcv(struct frf *    r,
         }
 }
 
+/* Raw flows: whether the state machine is to be told (again) of data
+ * now (*now), at most every ka_every since *last. */
+static bool tell_now(const struct frf * r,
+                     _Atomic uint64_t * last,
+                     uint64_t *         now)
+{
+        if (r->ka_every == 0)
+                return false;
+
+        *now = frf_now();
+        if (*now - atomic_load(last) < r->ka_every)
+                return false;
+        atomic_store(last, *now);
+
+        return true;
+}
+
 /* A raw data packet came: the peer is alive. The state machine only
  * sees control packets of a raw flow, so it is told with a keepalive
  * made here, at most every timeout/8. */
@@ -114,13 +131,8 @@ void frf_heard(struct frf * r)
         size_t   n = 1;
         uint64_t now;
 
-        if (r->ka_every == 0)
+        if (!tell_now(r, &r->heard, &now))
                 return;
-
-        now = frf_now();
-        if (now - atomic_load(&r->heard) < r->ka_every)
-                return;
-        atomic_store(&r->heard, now);
 
         ka[0] = FRCT_KA;
         if (r->crc) {
@@ -129,6 +141,23 @@ void frf_heard(struct frf * r)
         }
         pthread_mutex_lock(&r->lock);
         frct_rcv(r->fr, ka, n, now);
+        frf_set_due(r);
+        pthread_mutex_unlock(&r->lock);
+}
+
+/* A raw data packet went out (in place, not through frct_pop): this
+ * end is not idle, no keepalive is due. The state machine is told at
+ * most every timeout/8, so its keepalive deadline (timeout/4 after
+ * the last transmission it knows of) stays ahead of the data. */
+void frf_said(struct frf * r)
+{
+        uint64_t now;
+
+        if (!tell_now(r, &r->said, &now))
+                return;
+
+        pthread_mutex_lock(&r->lock);
+        frct_sent(r->fr, now);
         frf_set_due(r);
         pthread_mutex_unlock(&r->lock);
 }
@@ -576,6 +605,7 @@ int frf_create(int              fd,
         r->max_msg  = cfg.max_msg;
         r->ka_every = (uint64_t) cfg.peer_timeout_ms * NS_PER_MS / 8;
         atomic_store(&r->heard, frf_now());
+        atomic_store(&r->said, frf_now());
         r->te.fd    = fd;
         r->te.gen   = r->gen;
         atomic_store(&r->te.due, frct_deadline(r->fr));

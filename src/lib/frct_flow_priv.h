@@ -32,6 +32,7 @@ struct frf {
         size_t           max_msg;
         uint64_t         ka_every; /* raw: tell fr of data this often */
         _Atomic uint64_t heard;    /* raw: last time told           */
+        _Atomic uint64_t said;     /* raw: last data sent, told     */
         uint8_t *        rxb;      /* private copy of a packet (rx_lock) */
         bool             pend;     /* raw, encrypted: a data payload */
         size_t           pend_off; /* waits in rxb here (rx_lock)    */
@@ -61,6 +62,7 @@ void     frf_rcv(struct frf *    r,
                  const uint8_t * pkt,
                  size_t          len);
 void     frf_heard(struct frf * r);
+void     frf_said(struct frf * r);
 void     frf_tick(struct ft_flow * f,
                   uint64_t         now);
 int      frf_flush(struct ft_flow *        f,

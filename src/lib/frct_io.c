@@ -337,8 +337,12 @@ static ssize_t raw_write(struct ft_flow *        f,
                 ret = flow_shm_commit(f->shm, n);
         else
                 ret = fc_write(f, p, n, nonblock, abstime);
+        if (ret < 0)
+                return ret;
 
-        return ret < 0 ? ret : (ssize_t) count;
+        frf_said(r);
+
+        return (ssize_t) count;
 }
 
 ssize_t frf_write(struct ft_flow *        f,
@@ -547,6 +551,8 @@ int frf_commit(struct ft_flow * f,
                 if (r->crc)
                         n = frct_crc_put(p, n);
                 ret = flow_shm_commit(f->shm, n);
+                if (ret >= 0)
+                        frf_said(r);
         } else {
                 ret = frf_write(f, r->wbuf, len, true, NULL);
         }

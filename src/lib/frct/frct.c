@@ -35,7 +35,8 @@
  *            acked, the library decides whether to wait for it.
  *
  * Peer timeout: any valid packet from the peer proves it alive. While
- * this end sends nothing for peer_timeout / 4 it sends a keepalive (on
+ * this end sends nothing for peer_timeout / 4 it sends a keepalive
+ * (raw data written in place by the library counts: frct_sent; on
  * a reliable flow the peer acks it, which doubles as the zero window
  * probe); after peer_timeout of silence FRCT_EV_PEER is raised once and
  * the flow is finished.
@@ -422,6 +423,13 @@ int frct_tick(struct frct * f,
         f->ev = 0;
 
         return ev;
+}
+
+void frct_sent(struct frct * f,
+               uint64_t      now)
+{
+        if (now > f->last_tx)
+                f->last_tx = now;
 }
 
 bool frct_flushed(const struct frct * f)

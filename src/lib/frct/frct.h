@@ -162,6 +162,14 @@ uint64_t frct_deadline(const struct frct * f);
 int      frct_tick(struct frct * f,
                    uint64_t      now);
 
+/* A raw flow's data packet went out without frct_pop (the library
+ * writes them in place) at now: the peer hears from this end, so no
+ * keepalive is due before now + peer_timeout / 4 (keepalives go only
+ * while this end is idle). Called at most every few seconds is
+ * enough: the library rate-limits it. */
+void     frct_sent(struct frct * f,
+                   uint64_t      now);
+
 /* Whether every message sent has been acknowledged (linger: the
  * library keeps a flow that is being deallocated until this turns true,
  * the peer times out, or a bound passes). Always true on a flow that

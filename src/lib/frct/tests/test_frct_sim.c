@@ -473,6 +473,40 @@ static void test_peer_bound(void)
         frct_destroy(f);
 }
 
+/* A raw flow whose data the library writes in place (frct_sent every
+ * 100 ms, timeout/8 would do) sends no keepalive while it sends data;
+ * once it stops, one goes timeout/4 after the last data. */
+static void test_raw_busy(void)
+{
+        struct frct_cfg c = cfg_of(false, false, false);
+        struct frct *   f;
+        struct frct_stats st;
+        uint8_t         pkt[MTU];
+        uint64_t        t;
+        uint64_t        last = 0;
+
+        c.peer_timeout_ms = 2000;
+        CHECK(frct_create(&f, &c, 0) == 0);
+        for (t = 0; t <= 10000 * SIM_MS; t += 100 * SIM_MS) {
+                frct_sent(f, t);
+                frct_rcv(f, (const uint8_t *) "\x02", 1, t); /* peer KA */
+                CHECK(frct_deadline(f) >= t + 500 * SIM_MS);
+                frct_tick(f, t);
+                while (frct_pop(f, pkt, sizeof(pkt), t) > 0)
+                        ;
+                last = t;
+        }
+        frct_stats(f, &st);
+        CHECK_EQ(st.ka_tx, 0);
+        CHECK_EQ(frct_deadline(f), last + 500 * SIM_MS);
+        t = frct_deadline(f);
+        frct_tick(f, t);
+        CHECK(frct_pop(f, pkt, sizeof(pkt), t) == 1);
+        frct_stats(f, &st);
+        CHECK_EQ(st.ka_tx, 1);
+        frct_destroy(f);
+}
+
 /* A peer that stops acking: the timeout backs off (bounded), then the
  * peer timer ends the flow on both sides. */
 static void test_stop_acking(uint32_t timeout_ms,
@@ -698,6 +732,7 @@ int main(void)
         test_stop_acking(10000, 20000);
         test_stop_acking(0, 1000000);
         test_peer_bound();
+        test_raw_busy();
         test_peer_timeout(false);
         test_peer_timeout(true);
         test_raw();
