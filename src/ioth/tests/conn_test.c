@@ -404,7 +404,7 @@ static int swkill_client(struct ioth *s, int arg)
 
 /* --- vanish ---------------------------------------------------------------- */
 
-#define VANISH_CHUNK 60000     /* not 64 KiB: LWIPv6 stalls on those */
+#define VANISH_CHUNK 60000     /* LWIPv6 sends at most 65535 per call */
 #define VANISH_LINGER 8         /* s of retransmissions after the last */
 /* Each vanished peer keeps a send window of the server's memory for
  * minutes (until LWIPv6 gives up retransmitting): past about 25 the
