@@ -19,13 +19,17 @@ static struct {
         bool              thread;   /* the dispatcher thread runs */
         pthread_cond_t    idle;     /* polling turned false */
         int               efd;
+        uint64_t          hot;      /* last value read that named a flow */
+        bool              unread;   /* ew_poll_hot left a signal unread */
 } ew = { .lock = PTHREAD_MUTEX_INITIALIZER,
          .idle = PTHREAD_COND_INITIALIZER, .efd = -1 };
 
 void evwait_init(int efd)
 {
         pthread_mutex_lock(&ew.lock);
-        ew.efd = efd;
+        ew.efd    = efd;
+        ew.hot    = 0;
+        ew.unread = false;
         pthread_mutex_unlock(&ew.lock);
 }
 
@@ -154,32 +158,72 @@ void ew_wake(struct ew_watch * w)
         pthread_cond_broadcast(&w->cond);
 }
 
-/* Lock held: hand the eventfd value to every active watcher. */
-static void dispatch_all(uint64_t hint)
+/* Lock held: hand the eventfd value to every active watcher (hot:
+ * only the flow it names, see ew_poll_hot); true if one found
+ * something new. */
+static bool dispatch_all(uint64_t hint,
+                         bool     hot)
 {
         struct ew_watch * w;
+        bool              found = false;
+        int               r;
 
-        for (w = ew.head; w != NULL; w = w->next)
-                if (w->dispatch(w, hint))
+        for (w = ew.head; w != NULL; w = w->next) {
+                r = w->dispatch(w, hint, hot);
+                if (r & EW_NAMED)
+                        ew.hot = hint;
+                if (r & EW_NEW) {
                         ew_wake(w);
+                        found = true;
+                }
+        }
+
+        return found;
+}
+
+/* Lock held: read the eventfd (without waiting) and dispatch it. */
+static void read_dispatch(void)
+{
+        uint64_t val = 0;
+
+        ew.unread = false;
+        if (ew.efd < 0 || read(ew.efd, &val, sizeof(val)) < 0 || val == 0)
+                return;
+
+        dispatch_all(val, false);
+}
+
+bool ew_poll_hot(void)
+{
+        if (ew.efd < 0 || ew.hot == 0 || ew.unread)
+                return false;
+
+        ew.unread = dispatch_all(ew.hot, true);
+
+        return ew.unread;
 }
 
 /* Lock held, polling set: poll the eventfd until abstime (NULL:
- * forever) and dispatch what came. The lock is dropped meanwhile. */
+ * forever) and dispatch what came, the flow last signalled first (and
+ * then the signal stays unread until the next round, see evwait.h); a
+ * signal left unread by then is read without polling. The lock is
+ * dropped while polling. */
 static void poll_round(const struct timespec * abstime)
 {
         struct pollfd pfd = { .fd = ew.efd, .events = POLLIN };
-        uint64_t      val = 0;
         int           r;
+
+        if (ew.unread) {
+                read_dispatch();
+                return;
+        }
 
         pthread_mutex_unlock(&ew.lock);
         r = poll(&pfd, 1, abstime == NULL ? -1 : ts_ms_left(abstime));
-        if (r > 0 && read(pfd.fd, &val, sizeof(val)) < 0)
-                val = 0; /* nothing there after all */
         pthread_mutex_lock(&ew.lock);
 
-        if (val != 0)
-                dispatch_all(val);
+        if (r > 0 && !ew_poll_hot())
+                read_dispatch();
 }
 
 static void * ew_thread(void * arg)
@@ -239,12 +283,7 @@ static void hand_over(void)
 
 void ew_poll_now(void)
 {
-        uint64_t val = 0;
-
-        if (ew.efd < 0 || read(ew.efd, &val, sizeof(val)) < 0 || val == 0)
-                return;
-
-        dispatch_all(val);
+        read_dispatch();
 }
 
 int ew_wait(struct ew_watch *       w,
@@ -366,4 +405,6 @@ void evwait_reset_child(void)
         ew.polling = false;
         ew.thread  = false;
         ew.efd     = -1;
+        ew.hot     = 0;
+        ew.unread  = false;
 }

@@ -41,6 +41,17 @@
  * that only ever polls) first reads the eventfd without waiting and
  * dispatches what it held, so a poll never misses what was signalled
  * before it, even when no thread sits in poll().
+ *
+ * The read off the packet's way (ew_poll_hot): a poller woken by the
+ * eventfd first looks at the flow the last signal named (no system
+ * call); if it has something, its watchers are woken at once and the
+ * signal stays in the eventfd, marked unread, until the woken thread
+ * served the flow: the next poll round (or the IPCP loop at the end of
+ * its iteration, or a fevent's fairness read) reads and dispatches it
+ * before anyone sleeps. Nothing is lost: an unread counter is
+ * non-zero, so poll() cannot sleep on it, and a poll round that finds
+ * it marked reads it without polling; signals for other flows summed
+ * into it are dispatched by that read, one round later.
  */
 #ifndef OUROBOROS_LIB_EVWAIT_H
 #define OUROBOROS_LIB_EVWAIT_H
@@ -53,10 +64,15 @@
 struct ew_watch;
 
 /* Called by the poller with the dispatcher lock held: look at the
- * flows hint names (a raw eventfd value, see above) and return true if
- * the watcher has something new for its waiters. */
-typedef bool (* ew_dispatch_t)(struct ew_watch * w,
-                               uint64_t          hint);
+ * flows hint names (a raw eventfd value, see above), or with hot only
+ * at the one flow a valid token names (nothing else: no rescan), and
+ * return EW_NEW if the watcher has something new for its waiters, plus
+ * EW_NAMED if hint is a valid token of one of its flows. */
+#define EW_NEW   1
+#define EW_NAMED 2
+typedef int (* ew_dispatch_t)(struct ew_watch * w,
+                              uint64_t          hint,
+                              bool              hot);
 
 struct ew_watch {
         struct ew_watch * next;     /* active list (dispatcher lock) */
@@ -97,6 +113,17 @@ void     ew_deactivate(struct ew_watch * w);
 /* Dispatcher lock held: dispatch what the eventfd holds now, without
  * waiting (a thread in poll() then finds it empty). */
 void     ew_poll_now(void);
+
+/*
+ * Dispatcher lock held, for a poller that found the eventfd readable:
+ * look first at the flow of the last signal that named one (a
+ * ping-pong's only flow), without reading the eventfd. True if that
+ * flow had something new (its watchers are woken): the signal is left
+ * unread, to be read (ew_poll_now, or the next poll round) after the
+ * caller served the flow, so that read is not on the packet's way.
+ * False: nothing found, read the eventfd as usual.
+ */
+bool     ew_poll_hot(void);
 
 /* Dispatcher lock held: call fn on every active watcher. */
 void     ew_for_each(void (* fn)(struct ew_watch *, void *),

@@ -234,17 +234,25 @@ static bool member_pending(const struct member * m)
 }
 
 /* The dispatch callback (evwait.h): dispatcher lock held. */
-static bool set_dispatch(struct ew_watch * w,
-                         uint64_t          hint)
+static int set_dispatch(struct ew_watch * w,
+                        uint64_t          hint,
+                        bool              hot)
 {
-        fset_t * set  = (fset_t *) ((char *) w - offsetof(fset_t, w));
-        size_t   was  = set->nrdy;
-        int      fd   = token_fd(hint);
+        fset_t * set   = (fset_t *) ((char *) w - offsetof(fset_t, w));
+        size_t   was   = set->nrdy;
+        int      fd    = token_fd(hint);
+        int      named = 0;
         size_t   i;
+
+        if (fd < 0 && hot)
+                return 0;
 
         pthread_mutex_lock(&set->lock);
         if (fd >= 0) {
                 i = fd < set->size ? set->pos[fd] : 0;
+                if (i != 0 && set->m[i - 1].gen ==
+                    atomic_load(&ft_entry(fd)->gen))
+                        named = EW_NAMED; /* token_fd: the flow's now */
                 if (i != 0 && !set->inrdy[fd] && member_pending(&set->m[i - 1]))
                         rdy_push(set, fd);
         } else {
@@ -256,7 +264,7 @@ static bool set_dispatch(struct ew_watch * w,
         }
         pthread_mutex_unlock(&set->lock);
 
-        return set->nrdy > was;
+        return (set->nrdy > was ? EW_NEW : 0) | named;
 }
 
 static const int ev_order[] = {
@@ -549,6 +557,17 @@ OURO_API void ipcp_dev_poll(void)
         ew_lock();
         ew_poll_now();
         ew_unlock();
+}
+
+OURO_API bool ipcp_dev_poll_hot(void)
+{
+        bool r;
+
+        ew_lock();
+        r = ew_poll_hot();
+        ew_unlock();
+
+        return r;
 }
 
 OURO_API bool ipcp_fset_ready(fset_t * set)

@@ -118,6 +118,15 @@ int     ipcp_fset_fd(fset_t * set,
 void    ipcp_dev_poll(void);
 
 /*
+ * Instead of ipcp_dev_poll when the process eventfd is readable: list
+ * the flow the last signal named, if it has something, without reading
+ * the eventfd (true), so the loop serves it before it pays for that
+ * read; it must then call ipcp_dev_poll before it sleeps (the eventfd
+ * stays readable until then). False: call ipcp_dev_poll now.
+ */
+bool    ipcp_dev_poll_hot(void);
+
+/*
  * True while the set of ipcp_fset_fd has members with something
  * pending. The thread that called ipcp_fset_fd (the loop) is the set's
  * owner: what its own calls find pending (ipcp_dev_poll, fevent,

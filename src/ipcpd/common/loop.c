@@ -43,6 +43,12 @@
  *   asks ipcp_fset_ready instead and polls with a zero timeout while it
  *   is true (a flow left with packets, or listed by a callback), so the
  *   ready list is level-triggered as the descriptor would have been.
+ *   When the process eventfd wakes the loop, the flow the last signal
+ *   named is looked at first (ipcp_dev_poll_hot): if it has packets,
+ *   they are sent before the eventfd is read, and the read (with the
+ *   dispatch of whatever else it held) comes at the end of the
+ *   iteration, before ipcp_fset_ready and the next poll(); the eventfd
+ *   stays readable until then, so nothing waits on it meanwhile.
  *   Before ipcp_dev_init (a type that carries no data) the set's
  *   descriptor comes from fset_fd and the library's thread keeps it up
  *   to date.
@@ -688,6 +694,7 @@ int loop_run(void)
 {
         size_t first;
         bool   ready;
+        bool   unread = false;
         int    n;
         int    r;
 
@@ -710,7 +717,11 @@ int loop_run(void)
                 if (lp.pfd[0].revents != 0)
                         run_calls();
                 if (first == 3 && lp.pfd[2].revents != 0) {
-                        ipcp_dev_poll(); /* lists flows, see the top */
+                        /* Lists flows, see the top; the flow of the
+                         * last signal before reading the eventfd. */
+                        unread = ipcp_dev_poll_hot();
+                        if (!unread)
+                                ipcp_dev_poll();
                         ready = true;
                 }
                 if (first >= 2 && (ready || lp.pfd[1].revents != 0))
@@ -719,6 +730,9 @@ int loop_run(void)
                 run_timers();
                 if (lp.post != NULL)
                         lp.post();
+                if (unread) /* off the packet's way, before a sleep */
+                        ipcp_dev_poll();
+                unread = false;
                 ready = flows_ready(); /* after everything that lists */
         }
 

@@ -4,7 +4,8 @@
  * of each flow with the process eventfd as the peer's, so it needs no
  * IRMd. Covers: events on set A's flows never wake set B's thread; a
  * set of 5 000 flows learns of the one flow with data without looking
- * at the others; fset_fd is level-triggered; many writers and armed
+ * at the others; the flow of the last signal is served before the
+ * eventfd is read, and a signal summed into it meanwhile is not lost; fset_fd is level-triggered; many writers and armed
  * flows lose no wake-up, also with a hostile peer adding garbage to the
  * process eventfd.
  */
@@ -167,6 +168,49 @@ static void test_fair(void)
                 CHECK(read_one(b));
         }
         CHECK(read_one(a));
+        fqueue_destroy(fq);
+        fset_destroy(set);
+}
+
+/* A waiter woken by the eventfd looks at the flow of the last signal
+ * before it reads the eventfd (ew_poll_hot): the eventfd stays readable
+ * until its next call, and another flow's signal summed into it
+ * meanwhile is reported by that call. */
+static void test_hot(void)
+{
+        struct timespec t   = { 5, 0 };
+        fset_t *        set = fset_create();
+        fqueue_t *      fq  = fqueue_create();
+        int             a   = make_flow();
+        int             b   = make_flow();
+        int             i;
+
+        CHECK_EQ(fset_add(set, a), 0);
+        CHECK_EQ(fset_add(set, b), 0);
+        CHECK_EQ(fevent(set, fq, &(struct timespec) { 0, 0 }), -ETIMEDOUT);
+        peer_write(a); /* read as usual: a's token becomes the hot one */
+        CHECK_EQ(fevent(set, fq, &t), 1);
+        CHECK(read_one(a));
+        CHECK(!readable(efd, 0));
+        /* Unlisted (a listed flow is looked at before any wait). */
+        CHECK_EQ(fevent(set, fq, &(struct timespec) { 0, 0 }), -ETIMEDOUT);
+        for (i = 0; i < 20; ++i) {
+                peer_write(a);
+                CHECK_EQ(fevent(set, fq, &t), 1);
+                CHECK_EQ(fqueue_next(fq), a);
+                CHECK(readable(efd, 0)); /* left for later */
+                if (i % 2 == 0)
+                        peer_write(b);
+                CHECK(read_one(a));
+                if (i % 2 == 0) {
+                        CHECK_EQ(fevent(set, fq, &t), 1);
+                        CHECK_EQ(fqueue_next(fq), b);
+                        CHECK(read_one(b));
+                }
+                CHECK_EQ(fevent(set, fq, &(struct timespec) { 0, 0 }),
+                         -ETIMEDOUT);
+                CHECK(!readable(efd, 0));
+        }
         fqueue_destroy(fq);
         fset_destroy(set);
 }
@@ -595,6 +639,7 @@ int main(void)
 
         test_poll_only();   /* first: before any dispatcher thread */
         test_fair();
+        test_hot();
         test_add_pending();
         test_level_fd();
         test_isolation();
