@@ -10,11 +10,14 @@
 #     peer timer runs on while the flow is down) within [4 s, 8 s +
 #     slack] of the cut, on a reliable flow;
 #   - the link is cut and comes back after FLOW_DOWN, well within the
-#     timeout: FLOW_UP, and no FLOW_PEER.
+#     timeout: FLOW_UP, and no FLOW_PEER;
+#   - (test_frct_peer_zero_long.sh) the link is cut for good under a
+#     flow without peer timer (timeout 0): FLOW_DOWN, then FLOW_DEALLOC
+#     120 s later (the layer's bound on a flow down, ipcpd-eth(8)).
 # The default run does the first (FRCT_PEER_PARTS=stop); the link cuts
-# run in the long mode (test_frct_peer_cut_long.sh): they fail today,
-# the eth layer closes a silent peer's flows (FLOW_DEALLOC) where they
-# should go down and come back (issue 13).
+# run in the long mode (test_frct_peer_cut_long.sh). The receiver keeps
+# a flow that goes down (xfer recv), so the flow continues once the
+# link is back.
 #
 #   ns a (xfer hold) --tap-- [s1] --wirefilter-- [s2] --tap-- ns b (xfer recv)
 #
@@ -65,6 +68,27 @@ kill -CONT "$XPID"
 events "$t0"
 [ $rc = 0 ] || fail "SIGSTOP: no FLOW_PEER, or no -EFLOWPEER after it (exit $rc)"
 within "SIGSTOP -> FLOW_PEER" "$t0" "$(ev_ms PEER)" 1000 $((2000 + SLACK))
+fi
+# 4. (FRCT_PEER_PARTS=zero) the link is cut for good under a flow
+# without peer timer (timeout 0): FLOW_DOWN, then FLOW_DEALLOC when the
+# layer gives up on it, 120 s after it went down (ipcpd-eth(8))
+if [[ $PARTS == *zero* ]]; then
+hold zero xf2 -T 0 -q raw -w 150
+t0=$(date +%s%3N)
+imp_cut
+wait "$HOLD_PID"
+rc=$?
+events "$t0"
+[ $rc = 0 ] || fail "zero: no FLOW_DEALLOC, or no -EFLOWDOWN after it (exit $rc)"
+down=$(ev_ms DOWN)
+gone=$(ev_ms DEALLOC)
+[ -n "$down" ] || fail "zero: no FLOW_DOWN before FLOW_DEALLOC"
+grep -q "^EVENT PEER" "$HOLD_LOG" && fail "zero: FLOW_PEER on a flow without peer timer"
+# (the peer's last frame may be a keepalive answer up to 1 s before
+# the cut: this flow carries nothing back)
+within "cut -> FLOW_DOWN" "$t0" "$down" 0 $((4500 + SLACK))
+within "FLOW_DOWN -> FLOW_DEALLOC" "$down" "$gone" 119500 $((120500 + SLACK))
+imp_restore
 fi
 [[ $PARTS == *cut* ]] || { echo PASS; exit 0; }
 

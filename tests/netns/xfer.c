@@ -31,7 +31,9 @@
  *       100 ms, and print each event: "EVENT DOWN|UP|PEER|DEALLOC <wall
  *       clock, ms since the epoch>", then for PEER "ERRORS read R write
  *       W" (both must be -EFLOWPEER). Exits 0 after PEER, 3 if none came
- *       within SECS (default 30).
+ *       within SECS (default 30). With -T 0 (no peer timer) the same
+ *       for DEALLOC instead (the layer gave up on a flow down too long;
+ *       both errors -EFLOWDOWN).
  *   xfer tcprecv PORT             kernel TCP (cubic) sink; prints RESULT
  *   xfer tcpsend ADDR PORT [-b BYTES] [-d SECS]   prints SENT
  *
@@ -480,19 +482,21 @@ static int do_hold(const char * name,
                                 continue;
                         printf("EVENT %s %lld\n", n, (long long) wall_ms());
                         fflush(stdout);
-                        if (fqueue_type(fq) != FLOW_PEER)
+                        if (fqueue_type(fq) != (timeout > 0 ? FLOW_PEER
+                                                : FLOW_DEALLOC))
                                 continue;
                         fccntl(fd, FLOWSFLAGS, FLOWFDEFAULT | FLOWFNONBLOCK);
                         r = flow_read(fd, buf, sizeof(buf));
                         w = flow_write(fd, buf, sizeof(buf));
                         printf("ERRORS read %zd write %zd\n", r, w);
-                        e = r == -EFLOWPEER && w == -EFLOWPEER ?
-                                EX_PASS : EX_CHECK;
+                        e = timeout > 0 ? -EFLOWPEER : -EFLOWDOWN;
+                        e = r == e && w == e ? EX_PASS : EX_CHECK;
                         flow_dealloc(fd);
                         return e;
                 }
         }
-        printf("NO PEER EVENT in %ld s\n", wait_s);
+        printf("NO %s EVENT in %ld s\n", timeout > 0 ? "PEER" : "DEALLOC",
+               wait_s);
         flow_dealloc(fd);
         return EX_TIME;
 }
