@@ -411,9 +411,11 @@ void frf_on_timer(struct ft_flow * f,
 {
         struct frf * r = f->fr;
 
+        /* Acks, keepalives; on a raw flow up to the first data
+         * packet (opened into rxb on an encrypted one), which then
+         * proves the peer alive while the reader leaves it there. */
         if (pthread_mutex_trylock(&r->rx_lock) == 0) {
-                if (!r->raw || f->cf == NULL) /* acks, keepalives */
-                        frf_pump(f, true, NULL);
+                frf_pump(f, true, NULL);
                 pthread_mutex_unlock(&r->rx_lock);
         }
 
@@ -430,8 +432,7 @@ int frf_events(struct ft_flow * f,
         struct frf * r = f->fr;
 
         if ((ev & FLOW_PKT) && pthread_mutex_trylock(&r->rx_lock) == 0) {
-                if (!r->raw || f->cf == NULL)
-                        frf_pump(f, true, NULL);
+                frf_pump(f, true, NULL); /* keepalives are not FLOW_PKT */
                 pthread_mutex_unlock(&r->rx_lock);
                 /* A raw flow answers nothing it receives: only its
                  * clock makes output (keepalives). */

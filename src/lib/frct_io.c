@@ -46,6 +46,7 @@ ssize_t frf_raw_head(struct ft_flow *        f,
                         n = flow_shm_peek(f->shm, &pkt, nonblock, abstime);
                         p = pkt;
                 } else if (r->pend) {
+                        frf_heard(r); /* unread, as in a clear ring */
                         *d   = r->rxb + r->pend_off;
                         *len = r->pend_len;
                         return 1;
