@@ -15,27 +15,25 @@ ssize_t fc_write(struct ft_flow *        f,
                  bool                    nonblock,
                  const struct timespec * abstime)
 {
-        size_t  max = flow_shm_max_pkt(f->shm);
+        void *  room;
         ssize_t n;
-        ssize_t r;
+        int     r;
 
         /*
-         * Sealed before waiting for room: if the write then fails the
-         * counter is simply skipped (the receiver's window allows gaps),
-         * a nonce is never reused. A copy could be saved by sealing in
-         * place in the ring once flow_shm offers reserve/commit.
+         * Sealed straight into the ring's room once it is reserved: no
+         * copy, and a write that finds no room uses no counter. A seal
+         * that fails leaves the room unused (it lapses).
          */
-        if (f->tx_buf == NULL) {
-                f->tx_buf = malloc(max);
-                if (f->tx_buf == NULL)
-                        return -ENOMEM;
-        }
+        r = flow_shm_reserve(f->shm, count + CRYPT_OVERHEAD, &room,
+                             nonblock, abstime);
+        if (r < 0)
+                return r;
 
-        n = crypt_encrypt(f->cf, buf, count, f->tx_buf, max);
+        n = crypt_encrypt(f->cf, buf, count, room, count + CRYPT_OVERHEAD);
         if (n < 0)
                 return n;
 
-        r = flow_shm_write(f->shm, f->tx_buf, (size_t) n, nonblock, abstime);
+        r = flow_shm_commit(f->shm, (size_t) n);
         if (r < 0)
                 return r;
 

@@ -6,9 +6,10 @@
  * clear flow costs what it did. Key exchange and state: dev.c and
  * flow_table.h; packet format and threat model: doc/crypto.md.
  *
- * Write: the packet is sealed into the flow's tx_buf (counter | AES-GCM
- * ciphertext | tag, CRYPT_OVERHEAD more bytes) and that is written to the
- * ring: plaintext never enters shared memory. The caller holds wr_lock.
+ * Write: the packet is sealed (counter | AES-GCM ciphertext | tag,
+ * CRYPT_OVERHEAD more bytes) straight into room reserved in the ring:
+ * plaintext never enters shared memory, and no copy is made. The caller
+ * holds wr_lock.
  *
  * Read: the packet is copied once from shared memory into private
  * memory of the flow (crypt_decrypt_shared), authenticated and decrypted

@@ -182,6 +182,8 @@ void frf_tick(struct ft_flow * f,
  * wr_lock held: hand the ring every packet the state machine has due.
  * Room is reserved before a packet is taken (frct_pop is one
  * transmission), so a full ring leaves packets with FRCT, not lost.
+ * A clear packet is built in the room itself; an encrypted one in txb
+ * (private) and sealed into the room, with a fresh nonce each time.
  */
 int frf_flush(struct ft_flow *        f,
               bool                    nonblock,
@@ -212,11 +214,13 @@ int frf_flush(struct ft_flow *        f,
                 if (n <= 0)
                         return (int) n; /* the reservation lapses */
 
-                if (f->cf == NULL)
-                        ret = flow_shm_commit(f->shm, (size_t) n);
-                else
-                        ret = (int) fc_write(f, r->txb, (size_t) n, true,
-                                             NULL);
+                if (f->cf != NULL) {
+                        n = fc_seal(f, r->txb, (size_t) n, p,
+                                    r->mtu + f->ovh);
+                        if (n < 0)
+                                return (int) n; /* the room lapses */
+                }
+                ret = flow_shm_commit(f->shm, (size_t) n);
                 if (ret < 0)
                         return ret;
         }
@@ -411,9 +415,11 @@ void frf_on_timer(struct ft_flow * f,
 {
         struct frf * r = f->fr;
 
+        /* Acks, keepalives; on a raw flow up to the first data
+         * packet (opened into rxb on an encrypted one), which then
+         * proves the peer alive while the reader leaves it there. */
         if (pthread_mutex_trylock(&r->rx_lock) == 0) {
-                if (!r->raw || f->cf == NULL) /* acks, keepalives */
-                        frf_pump(f, true, NULL);
+                frf_pump(f, true, NULL);
                 pthread_mutex_unlock(&r->rx_lock);
         }
 
@@ -430,8 +436,7 @@ int frf_events(struct ft_flow * f,
         struct frf * r = f->fr;
 
         if ((ev & FLOW_PKT) && pthread_mutex_trylock(&r->rx_lock) == 0) {
-                if (!r->raw || f->cf == NULL)
-                        frf_pump(f, true, NULL);
+                frf_pump(f, true, NULL); /* keepalives are not FLOW_PKT */
                 pthread_mutex_unlock(&r->rx_lock);
                 /* A raw flow answers nothing it receives: only its
                  * clock makes output (keepalives). */

@@ -46,6 +46,7 @@ ssize_t frf_raw_head(struct ft_flow *        f,
                         n = flow_shm_peek(f->shm, &pkt, nonblock, abstime);
                         p = pkt;
                 } else if (r->pend) {
+                        frf_heard(r); /* unread, as in a clear ring */
                         *d   = r->rxb + r->pend_off;
                         *len = r->pend_len;
                         return 1;
@@ -318,25 +319,26 @@ static ssize_t raw_write(struct ft_flow *        f,
         size_t       n = 1 + count;
         ssize_t      ret;
 
-        if (f->cf == NULL) {
-                ret = flow_shm_reserve(f->shm, n + FRCT_CRC_LEN * r->crc,
-                                       &room, nonblock, abstime);
-                if (ret < 0)
-                        return ret;
-                p = room;
-        } else {
-                p = r->txb;
-        }
+        /* Clear: built in the ring's room. Encrypted: in txb, then
+         * sealed into the room (plaintext never in shared memory). */
+        ret = flow_shm_reserve(f->shm, n + FRCT_CRC_LEN * r->crc + f->ovh,
+                               &room, nonblock, abstime);
+        if (ret < 0)
+                return ret;
+        p = f->cf == NULL ? room : r->txb;
 
         p[0] = r->crc ? FRCT_FL_CRC : 0; /* FRCT_DATA, raw */
         memcpy(p + 1, buf, count);
         if (r->crc)
                 n = frct_crc_put(p, n);
 
-        if (f->cf == NULL)
-                ret = flow_shm_commit(f->shm, n);
-        else
-                ret = fc_write(f, p, n, nonblock, abstime);
+        if (f->cf != NULL) {
+                ret = fc_seal(f, p, n, room, n + f->ovh);
+                if (ret < 0)
+                        return ret; /* the room lapses */
+                n = (size_t) ret;
+        }
+        ret = flow_shm_commit(f->shm, n);
         if (ret < 0)
                 return ret;
 

@@ -9,7 +9,10 @@
  *             reads, keepalives swallowed, FLOWGMAXPKT with and without
  *             the CRC of ber 0, a corrupted CRC dropped
  *   peer      a peer that sends nothing: FLOW_PEER once after the peer
- *             timeout, then -EFLOWPEER from reads and writes
+ *             timeout, then -EFLOWPEER from reads and writes; an
+ *             encrypted raw flow whose reader reads nothing for
+ *             several timeouts while the peer's keepalives (and data)
+ *             come: no FLOW_PEER, and the data is read after
  *   reliable  1 MiB in 100 000-byte messages through a 16 KiB ring
  *             (fragments, windows, acks), byte-identical, a writer
  *             thread and a reader; partial reads and FLOWFRNOPART
@@ -18,6 +21,7 @@
 #include "frct_flow.h"
 #include "frct/frct_wire.h"
 
+#include "common/crypt.h"
 #include "common/flow_shm.h"
 #include "common/timeutil.h"
 
@@ -41,6 +45,8 @@ int session_local_init(void)
 
 /* An end of a flow memory as a flow of this process; with_frct false
  * leaves it a plain flow (a peer that never speaks FRCT). */
+static struct crypt_flow * next_cf[2]; /* encrypt the next pair */
+
 static int end_of(int               memfd,
                   int               side,
                   const qosspec_t * qs,
@@ -50,6 +56,10 @@ static int end_of(int               memfd,
 
         CHECK(fd >= 0);
         ft_set_kind(fd, with_frct ? FT_REMOTE : FT_SPLICED);
+        if (next_cf[side] != NULL) {
+                ft_set_crypt(fd, next_cf[side]);
+                next_cf[side] = NULL;
+        }
         CHECK_EQ(ft_publish(fd, (uint32_t) fd + 1, memfd, side, -1, 1, qs),
                  0);
         if (with_frct)
@@ -221,6 +231,50 @@ static void test_peer(void)
         close_flow(b);
 }
 
+/* The next make_pair's ends encrypt, with keys of one exchange. */
+static void crypt_next(void)
+{
+        struct crypt_kex * ka;
+        struct crypt_kex * kb;
+        uint8_t            pa[CRYPT_PUBKEY_LEN];
+        uint8_t            pb[CRYPT_PUBKEY_LEN];
+
+        CHECK_EQ(crypt_kex_new(&ka, pa), 0);
+        CHECK_EQ(crypt_kex_new(&kb, pb), 0);
+        CHECK_EQ(crypt_flow_new(ka, pb, 0, &next_cf[1]), 0);
+        CHECK_EQ(crypt_flow_new(kb, pa, 1, &next_cf[0]), 0);
+}
+
+/* An encrypted raw flow whose reader does not read: the peer's
+ * keepalives, and its data, keep it up (the clock opens what waits in
+ * the ring), and what came is read after. */
+static void test_peer_unread(void)
+{
+        qosspec_t        qs = qos_raw;
+        struct ft_flow * fa;
+        char             buf[8];
+        int              a;
+        int              b;
+
+        qs.timeout = 200;
+        crypt_next();
+        make_pair(&qs, 1024, true, &a, &b);
+        fa = ft_entry(a);
+        CHECK(fa->cf != NULL && ft_entry(b)->cf != NULL);
+        usleep(700000); /* keepalives only */
+        CHECK(!frf_pending(fa));
+        CHECK_EQ(wr(b, "hello", 5, true), 5);
+        usleep(700000); /* data, then keepalives behind it */
+        CHECK(!frf_pending(fa));
+        CHECK_EQ(frf_events(fa, FLOW_PKT), FLOW_PKT);
+        CHECK_EQ(rd(a, buf, sizeof(buf), false, true), 5);
+        CHECK(memcmp(buf, "hello", 5) == 0);
+        CHECK_EQ(rd(a, buf, sizeof(buf), false, true), -EAGAIN);
+        CHECK_EQ(wr(a, "x", 1, true), 1);
+        close_flow(a);
+        close_flow(b);
+}
+
 #define MSG   100000
 #define TOTAL (1 << 20)
 
@@ -286,6 +340,7 @@ int main(void)
 
         test_raw();
         test_peer();
+        test_peer_unread();
         test_reliable();
 
         printf("test_frct_flow: ok\n");
