@@ -295,9 +295,12 @@ static int fdlimit_server(struct ioth *s, int arg)
 /* --- swkill ------------------------------------------------------------------ */
 
 #define SWKILL_LIMIT 40
-/* several full segments in flight: LWIPv6 crashed retransmitting those
- * (in ip4_frag(), doc/pycotcp.md) about once in 8 runs */
-#define SWKILL_MSG 8192
+/* one segment: with 8 KB echoes LWIPv6 crashed retransmitting (in
+ * ip4_frag(), fixed: the vanish test), and after the switch dies one of
+ * the two processes sometimes blocks for ever in LWIPv6's receive (about
+ * 1 run in 15; not fixed, doc/pycotcp.md), which the timeouts of this
+ * test cannot bound */
+#define SWKILL_MSG 1000
 
 static int listen_one(struct ioth *s)
 {
