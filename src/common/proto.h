@@ -107,13 +107,19 @@ enum proto_tag {
  * T_RESULT).  "[x]" optional.
  */
 enum proto_type {
-        /* application -> IRMd, on the session connection (kept open; the
-           IRMd never writes on it) */
+        /* application -> IRMd, on the session connection (kept open for
+           the life of the process: its EOF is the process's end) */
         M_PROC_ANNOUNCE = 1, /* -> T_PROG, T_ARG* (<= PROTO_ANNOUNCE_ARGS),
                                    fd: eventfd
                                 <- (nothing)                             */
 
-        /* application -> IRMd, one connection per request */
+        /* application -> IRMd, on the session connection (the library,
+           whose threads share it; the IRMd parks each request on its
+           own, at most IRMD_MAX_PARKED at once) or on a connection of
+           their own (one request each, confirmed with T_ACK). A flow
+           handed over on the session needs no M_FLOW_ACK: if its reply
+           cannot be sent the IRMd takes it back, and a process that
+           dies holding it closes its session. */
         M_FLOW_ALLOC,        /* -> T_NAME, T_QOS, [T_TIMEO],
                                    [T_PUBKEY: the requester's, iff
                                    cypher_s > 0]
@@ -152,7 +158,17 @@ enum proto_type {
                                 could not be (the IRMd marks that side
                                 dead for the peer and releases it). A
                                 connection that closes before the ack
-                                lost the reply: the same happens.        */
+                                lost the reply: the same happens. On the
+                                session: T_RESULT < 0 only, for a flow
+                                handed there that the library could not
+                                set up.                                  */
+        M_FLOW_CANCEL,       /* -> (nothing: the header's id is that of
+                                an earlier M_FLOW_ALLOC / _ACCEPT /
+                                _JOIN on the same session) <- (nothing).
+                                The library gave up waiting: a request
+                                still parked is dropped unanswered, a
+                                flow already handed to it is taken back
+                                (its side marked dead for the peer).    */
 
         /* management (irm tool, Python) -> IRMd */
         M_IPCP_CREATE = 32,  /* -> T_IPCP_NAME, T_IPCP_TYPE <- T_PID     */

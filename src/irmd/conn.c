@@ -348,6 +348,12 @@ void conn_dispatch(struct conn * c,
                 return;
         }
 
+        /* names no request, frees a parked one: never refused */
+        if (m->type == M_FLOW_CANCEL) {
+                flow_h_cancel(c, m);
+                return;
+        }
+
         /* names are checked once here, for every handler */
         r = irmd_check_names(msg_body(m));
         if (r < 0) {
@@ -477,17 +483,23 @@ void req_drop(struct req * r)
         r->conn = NULL;
 }
 
-void req_send(struct req *       r,
-              const struct msg * rep)
+int req_send(struct req *       r,
+             const struct msg * rep)
 {
         struct conn * c = r->conn;
+        int           res;
 
         if (c == NULL)
-                return;
+                return -EPIPE;
 
         req_drop(r);
-        if (!c->dead && conn_send(c, rep) < 0 && c->kind == CONN_NEW)
+        if (c->dead)
+                return -EPIPE;
+        res = conn_send(c, rep);
+        if (res < 0 && c->kind == CONN_NEW)
                 conn_close(c);
+
+        return res;
 }
 
 void req_fail(struct req * r,

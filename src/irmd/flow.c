@@ -50,7 +50,10 @@
  *   M_FLOW_DEALLOC -ENOTALLOC unknown or not allocated, -EPERM not held
  *                  by the caller; on a session connection: no answer
  *   M_FLOW_ACK     no answer; ignored unless the flow waits for an ack
- *                  on this connection
+ *                  on this connection, or (a refusal) was handed on
+ *                  this session
+ *   M_FLOW_CANCEL  no answer; on a session only
+ * Requests on a session are answered there and need no ack (flow_hand).
  * (Reclaiming after deaths and deadlines is in flow_reclaim.c, requests
  * from IPCPs, steps 2 and 4, in flow_ipcp.c.)
  *   from IPCPs: -ENAME unknown hash, -ENOTALLOC unknown flow (or one
@@ -246,6 +249,16 @@ void flow_hand(struct reg_flow * f,
                struct msg *      rep)
 {
         struct conn * c = r->conn;
+
+        if (c != NULL && c->kind == CONN_SESSION) {
+                /* No ack there: a reply that cannot go is lost at once,
+                 * and the session ends only with its process. */
+                f->hand_sess = true;
+                f->hand_id   = r->id;
+                if (req_send(r, rep) < 0)
+                        flow_lost(f);
+                return;
+        }
 
         if (!ack || c == NULL || c->dead) {
                 req_send(r, rep);
@@ -819,13 +832,20 @@ void flow_h_ack(struct conn *      c,
 
         if (msg_get_u32(msg_body(m), T_FLOW_ID, &id) < 0 ||
             msg_get_i32(msg_body(m), T_RESULT, &res) < 0 ||
-            (f = reg_flow_get(id)) == NULL || f->ack.conn != c) {
+            (f = reg_flow_get(id)) == NULL) {
                 log_dbg("Stray flow ack from pid %d dropped.", c->pid);
                 return;
         }
 
-        req_drop(&f->ack);
-        list_del(&f->pnext);
+        if (f->ack.conn == c) {
+                req_drop(&f->ack);
+                list_del(&f->pnext);
+        } else if (!(c->kind == CONN_SESSION && f->hand_sess &&
+                     f->pid == c->pid && f->state == FLOW_ALLOCATED &&
+                     res < 0)) {
+                log_dbg("Stray flow ack from pid %d dropped.", c->pid);
+                return;
+        }
         if (res >= 0)
                 return;
 
@@ -834,4 +854,47 @@ void flow_h_ack(struct conn *      c,
                  f->name, f->pid, irmd_strerror(res));
         flow_shm_mark_dead(f->mem->fd, f->side, reg_evfd_fd(f->peer_ev));
         flow_release(f);
+}
+
+/* ---- M_FLOW_CANCEL ---- */
+
+static bool handed_for(struct reg_flow * f,
+                       const struct conn * c,
+                       uint32_t            id)
+{
+        return f->state == FLOW_ALLOCATED && f->hand_sess &&
+                f->hand_id == id && f->pid == c->pid;
+}
+
+void flow_h_cancel(struct conn *      c,
+                   const struct msg * m)
+{
+        struct list_head * p;
+        struct list_head * t;
+
+        if (c->kind != CONN_SESSION) /* the others just close */
+                return;
+
+        list_for_each_safe(p, t, &flow_acceptors) {
+                struct acceptor * a = list_entry(p, struct acceptor, next);
+                if (a->req.conn == c && a->req.id == m->id) {
+                        log_dbg("Pid %d gave up accepting.", c->pid);
+                        flow_acceptor_free(a);
+                        return;
+                }
+        }
+
+        list_for_each(p, reg_flow_all()) {
+                struct reg_flow * f = list_entry(p, struct reg_flow, next);
+                if (f->state == FLOW_ALLOC_PENDING && f->req.conn == c &&
+                    f->req.id == m->id) {
+                        req_drop(&f->req); /* nobody waits for it */
+                        flow_fail_x(f, -ETIMEDOUT);
+                        return;
+                }
+                if (handed_for(f, c, m->id)) {
+                        flow_lost(f); /* its answer came too late */
+                        return;
+                }
+        }
 }

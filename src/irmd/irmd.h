@@ -104,8 +104,9 @@ void          conn_reply(struct conn * c, const struct msg * m, int res);
 
 void          req_park(struct req * r, struct conn * c, const struct msg * m);
 void          req_init_reply(struct msg * rep, const struct req * r, int res);
-/* Send rep (built with req_init_reply) and release r. */
-void          req_send(struct req * r, const struct msg * rep);
+/* Send rep (built with req_init_reply) and release r: 0, or the
+ * send's error (then a request connection is closed). */
+int           req_send(struct req * r, const struct msg * rep);
 /* Answer with only a result and release r. */
 void          req_fail(struct req * r, int res);
 /* Release without answering. */
@@ -194,6 +195,7 @@ void    flow_h_accept(struct conn * c, const struct msg * m);
 void    flow_h_join(struct conn * c, const struct msg * m);
 void    flow_h_dealloc(struct conn * c, const struct msg * m);
 void    flow_h_ack(struct conn * c, const struct msg * m);
+void    flow_h_cancel(struct conn * c, const struct msg * m);
 void    flow_h_req_arr(struct conn * c, const struct msg * m);
 void    flow_h_alloc_reply(struct conn * c, const struct msg * m);
 void    flow_h_dealloc_arr(struct conn * c, const struct msg * m);

@@ -66,6 +66,9 @@ struct reg_flow {
         struct reg_evfd * peer_ev;   /* its eventfd (a reference), NULL */
         bool              acked;     /* IPCP accepted M_IPCPD_FLOW_ALLOC */
         bool              ack_wanted; /* requester sent T_ACK */
+        bool              hand_sess; /* handed on its holder's session */
+        uint32_t          hand_id;   /* ... as the answer to this request
+                                        (M_FLOW_CANCEL names it) */
 };
 
 const char *      reg_flow_state_str(enum flow_state s);

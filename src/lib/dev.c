@@ -206,9 +206,10 @@ static int kex_finish(struct msg_view      v,
 
 /* Map the flow in a successful reply of ALLOC / ACCEPT / JOIN; kex (or
  * NULL) is consumed (kept as the spare if pub is given and the flow is
- * clear), role is ours in the key exchange. Returns the
- * descriptor or an error, and acks the flow on sock (closing it): the
- * IRMd takes back a flow we could not set up, and tells the peer. */
+ * clear), role is ours in the key exchange. Returns the descriptor or
+ * an error, and says which to the IRMd (session_flow_done, on sock if
+ * the request had a connection of its own): it takes back a flow we
+ * could not set up, and tells the peer. */
 static int flow_setup(struct msg *       rep,
                       int                sock,
                       struct msg *       scratch,
@@ -234,7 +235,8 @@ static int flow_setup(struct msg *       rep,
 
         if (msg_get_u32(v, T_FLOW_ID, &flow_id) < 0) {
                 crypt_kex_free(kex);
-                close(sock); /* without an ack: the flow is taken back */
+                if (sock >= 0) /* closed without an ack: taken back */
+                        close(sock);
                 return -EBADMSG;
         }
 
@@ -298,13 +300,13 @@ static int flow_setup(struct msg *       rep,
         if (qs_out != NULL)
                 *qs_out = qs;
 
-        session_ack(sock, scratch, flow_id, 0);
+        session_flow_done(sock, scratch, flow_id, 0);
 
         return fd;
  fail_cf:
         crypt_flow_free(cf);
  fail_id:
-        session_ack(sock, scratch, flow_id, r);
+        session_flow_done(sock, scratch, flow_id, r);
         return r;
 }
 
@@ -343,7 +345,7 @@ static int alloc_or_join(uint16_t                type,
         if (q.cypher_s > 0 && type == M_FLOW_JOIN)
                 return -ENOTSUP;
 
-        r = session_init();
+        r = session_local_init();
         if (r < 0)
                 return r;
 
@@ -363,7 +365,6 @@ static int alloc_or_join(uint16_t                type,
         msg_init(&rr->req, type, 0, session_next_id());
         if (msg_put_str(&rr->req, T_NAME, name) < 0 ||
             msg_put_qos(&rr->req, T_QOS, &q) < 0 ||
-            msg_put_u8(&rr->req, T_ACK, 1) < 0 ||
             put_timeo(&rr->req, timeo) < 0 ||
             (kex != NULL &&
              msg_put_bytes(&rr->req, T_PUBKEY, pub, sizeof(pub)) < 0)) {
@@ -372,7 +373,7 @@ static int alloc_or_join(uint16_t                type,
                 return -ENOMEM;
         }
 
-        r = session_call(&rr->req, &rr->rep, reply_ms(timeo), &sock);
+        r = session_flow_call(&rr->req, &rr->rep, reply_ms(timeo), &sock);
         if (r == 0)
                 r = flow_setup(&rr->rep, sock, &rr->req, NULL,
                                type == M_FLOW_JOIN, kex != NULL, kex, NULL,
@@ -414,7 +415,7 @@ OURO_API int flow_accept(qosspec_t *             qs,
         if (r < 0)
                 return r;
 
-        r = session_init();
+        r = session_local_init();
         if (r < 0)
                 return r;
 
@@ -432,14 +433,13 @@ OURO_API int flow_accept(qosspec_t *             qs,
 
         msg_init(&rr->req, M_FLOW_ACCEPT, 0, session_next_id());
         if (put_timeo(&rr->req, timeo) < 0 ||
-            msg_put_u8(&rr->req, T_ACK, 1) < 0 ||
             msg_put_bytes(&rr->req, T_PUBKEY, pub, sizeof(pub)) < 0) {
                 kex_spare(kex, pub);
                 free(rr);
                 return -ENOMEM;
         }
 
-        r = session_call(&rr->req, &rr->rep, reply_ms(timeo), &sock);
+        r = session_flow_call(&rr->req, &rr->rep, reply_ms(timeo), &sock);
         if (r == 0)
                 r = flow_setup(&rr->rep, sock, &rr->req, qs, false, false,
                                kex, pub, 1);

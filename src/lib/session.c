@@ -10,6 +10,7 @@
 
 #include "common/proto.h"
 #include "common/rundir.h"
+#include "common/timeutil.h"
 
 #include <ouroboros/errno.h>
 
@@ -29,14 +30,34 @@
 #define ANNOUNCE_TIMEO_MS 5000
 #define CMDLINE_MAX       (MSG_MAX - 1024)
 
+/* Beyond so many requests waiting on the session, a request takes a
+ * connection of its own (the IRMd parks IRMD_MAX_PARKED per connection). */
+#define SES_MAX_WAITERS 32
+
+/* A flow request waiting for its reply on the session connection. */
+struct waiter {
+        struct waiter * next;
+        uint16_t        type;
+        uint32_t        id;
+        struct msg *    rep;     /* where its reply goes */
+        int             res;     /* WAITING, 0 (reply in rep) or -EIRMD */
+        pthread_cond_t  cond;
+};
+
+#define WAITING 1
+
 static struct {
         pthread_mutex_t  lock;
         int              efd;      /* process eventfd, -1 if none */
         int              sock;     /* session connection, -1 if none */
+        int              rsock;    /* the one a reader is in, -1 none */
+        struct waiter *  waiters;  /* on sock, in arrival order */
+        int              n_waiters;
         _Atomic bool     local;    /* table and efd ready */
         _Atomic bool     ready;    /* announced */
         _Atomic uint32_t id;
-} ses = { .lock = PTHREAD_MUTEX_INITIALIZER, .efd = -1, .sock = -1 };
+} ses = { .lock = PTHREAD_MUTEX_INITIALIZER, .efd = -1, .sock = -1,
+          .rsock = -1 };
 
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
@@ -52,8 +73,11 @@ static void child_after_fork(void)
                 close(ses.sock);
         if (ses.efd >= 0)
                 close(ses.efd);
-        ses.sock = -1;
-        ses.efd  = -1;
+        ses.sock      = -1;
+        ses.efd       = -1;
+        ses.rsock     = -1;    /* its reader was another thread */
+        ses.waiters   = NULL;
+        ses.n_waiters = 0;
         atomic_store(&ses.local, false);
         atomic_store(&ses.ready, false);
 }
@@ -281,14 +305,42 @@ static int announce(void)
         return r;
 }
 
-/* The IRMd never writes on the session: a hang-up means it went away
- * (e.g. restarted), and a new one must hear from us again. */
+/* A hang-up on the session means the IRMd went away (e.g. restarted),
+ * and a new one must hear from us again. (It writes there only the
+ * replies to flow requests: pending input is no hang-up.) */
 static bool session_lost(void)
 {
         struct pollfd pfd = { .fd = ses.sock, .events = POLLRDHUP };
 
         return poll(&pfd, 1, 0) > 0 &&
                 (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR));
+}
+
+/*
+ * The session connection is gone (EOF, a failed send): every request
+ * waiting on it fails with -EIRMD, and the next call announces anew.
+ * A thread may be reading it: then it is only shut down (the reader
+ * wakes up, and closes it). Called with ses.lock held.
+ */
+static void session_break(void)
+{
+        struct waiter * w;
+
+        for (w = ses.waiters; w != NULL; w = w->next) {
+                w->res = -EIRMD;
+                pthread_cond_signal(&w->cond);
+        }
+        ses.waiters   = NULL;
+        ses.n_waiters = 0;
+
+        if (ses.sock >= 0) {
+                if (ses.rsock == ses.sock)
+                        shutdown(ses.sock, SHUT_RDWR);
+                else
+                        close(ses.sock);
+        }
+        ses.sock = -1;
+        atomic_store(&ses.ready, false);
 }
 
 int session_init(void)
@@ -299,13 +351,11 @@ int session_init(void)
         if (r < 0)
                 return r;
 
-        /* Not a fast path: alloc and accept open a connection anyway. */
+        /* Not a fast path (flow requests find a lost session when they
+         * send on it): management calls and IPCPs. */
         pthread_mutex_lock(&ses.lock);
-        if (atomic_load(&ses.ready) && session_lost()) {
-                close(ses.sock);
-                ses.sock = -1;
-                atomic_store(&ses.ready, false);
-        }
+        if (atomic_load(&ses.ready) && session_lost())
+                session_break();
         if (!atomic_load(&ses.ready)) {
                 r = announce();
                 if (r == 0)
@@ -323,17 +373,19 @@ int session_init(void)
  * may rely on staying below FD_SETSIZE). fd is the lowest free
  * descriptor (a new socket), or -EMFILE. True if the limit went up.
  */
+static _Atomic long nofile_cur; /* the soft limit as we last saw it */
+
 static bool nofile_room(int fd)
 {
-        static _Atomic long cur; /* the soft limit as we last saw it */
-        struct rlimit       rl;
-        long                c = atomic_load(&cur);
+        _Atomic long * cur = &nofile_cur;
+        struct rlimit  rl;
+        long           c = atomic_load(cur);
 
         if (c == 0 || fd < 0 || fd + MSG_MAX_FDS >= c) {
                 if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
                         return false;
                 c = rl.rlim_cur > LONG_MAX ? LONG_MAX : (long) rl.rlim_cur;
-                atomic_store(&cur, c);
+                atomic_store(cur, c);
         }
         if (fd >= 0 && fd + MSG_MAX_FDS < c)
                 return false; /* room enough */
@@ -343,11 +395,16 @@ static bool nofile_room(int fd)
         rl.rlim_cur = rl.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
                 return false;
-        atomic_store(&cur, rl.rlim_cur > LONG_MAX ? LONG_MAX :
+        atomic_store(cur, rl.rlim_cur > LONG_MAX ? LONG_MAX :
                      (long) rl.rlim_cur);
 
         return true;
 }
+
+static int session_call(struct msg * req,
+                        struct msg * rep,
+                        int          timeo_ms,
+                        int *        keep);
 
 int session_request(struct msg * req,
                     struct msg * rep,
@@ -368,10 +425,10 @@ int session_post(const struct msg * m)
         return r;
 }
 
-void session_ack(int          sock,
-                 struct msg * m,
-                 uint32_t     flow_id,
-                 int          res)
+static void session_ack(int          sock,
+                        struct msg * m,
+                        uint32_t     flow_id,
+                        int          res)
 {
         /* if it cannot go, the close alone tells the IRMd it was lost */
         msg_init(m, M_FLOW_ACK, 0, session_next_id());
@@ -381,10 +438,10 @@ void session_ack(int          sock,
         close(sock);
 }
 
-int session_call(struct msg * req,
-                 struct msg * rep,
-                 int          timeo_ms,
-                 int *        keep)
+static int session_call(struct msg * req,
+                        struct msg * rep,
+                        int          timeo_ms,
+                        int *        keep)
 {
         int sock;
         int r;
@@ -438,4 +495,262 @@ int session_call(struct msg * req,
                 close(sock);
 
         return r;
+}
+
+/* ---- flow requests on the session connection ----
+ *
+ * The threads of a process share the one session connection: each
+ * request is a waiter (ses.waiters); whichever waiter finds nobody
+ * reading becomes the reader, receives into its own buffer and hands
+ * a reply for another waiter over (moved into that one's buffer, its
+ * condition signalled). A reader whose own reply came, or whose time
+ * is up, wakes the oldest waiter to read on. So a thread waiting
+ * forever (flow_accept) never holds up another's reply, a single
+ * thread makes no futex call, and each request costs one send and one
+ * receive. The IRMd serves a session's requests independently (each is
+ * parked on its own); it never blocks on a client.
+ */
+
+/* Move the received message src into dst (its descriptors too). */
+static void msg_move(struct msg * dst,
+                     struct msg * src)
+{
+        dst->type  = src->type;
+        dst->flags = src->flags;
+        dst->id    = src->id;
+        dst->len   = src->len;
+        memcpy(dst->buf, src->buf, src->len);
+        memcpy(dst->fds, src->fds, sizeof(src->fds));
+        dst->n_fds = src->n_fds;
+        src->n_fds = 0;
+        src->len   = 0;
+}
+
+/* The lowest free descriptor when the last reply came (its first
+ * descriptor: the kernel gives each the lowest free), -1 unknown. */
+static _Atomic int reply_low = -1;
+
+/*
+ * A reply on the session brings up to MSG_MAX_FDS descriptors, and
+ * those that do not fit below the soft limit are lost: make room first
+ * (nofile_room). No system call unless the last reply's descriptors
+ * came near the limit; then the lowest free one is looked up (a dup).
+ */
+static void reply_room(void)
+{
+        int  low = atomic_load(&reply_low);
+        long c = atomic_load(&nofile_cur);
+
+        if (low >= 0 && c > 0 && low + 2 * MSG_MAX_FDS + 16 < c)
+                return;
+
+        low = fcntl(ses.sock, F_DUPFD_CLOEXEC, 0);
+        if (low < 0) {
+                nofile_room(-1);
+                return;
+        }
+        nofile_room(low);
+        close(low);
+        atomic_store(&reply_low, low);
+}
+
+static void waiter_unlink(struct waiter * w)
+{
+        struct waiter ** p;
+
+        for (p = &ses.waiters; *p != NULL; p = &(*p)->next) {
+                if (*p == w) {
+                        *p = w->next;
+                        --ses.n_waiters;
+                        return;
+                }
+        }
+}
+
+/* Give the message just read into m to its waiter: true if it was
+ * self's. A reply nobody waits for (its waiter timed out and told the
+ * IRMd to take it back, see session_flow_call) is dropped. */
+static bool deliver(struct waiter * self,
+                    struct msg *    m)
+{
+        struct waiter * w;
+
+        for (w = ses.waiters; w != NULL; w = w->next) {
+                if (w->res != WAITING || w->type != m->type ||
+                    w->id != m->id || !(m->flags & MSG_F_REPLY))
+                        continue;
+                if (w != self)
+                        msg_move(w->rep, m);
+                w->res = 0;
+                pthread_cond_signal(&w->cond);
+                return w == self;
+        }
+
+        msg_fini(m); /* stray: its descriptors go */
+
+        return false;
+}
+
+/* Called with ses.lock held and w queued: wait until w has its answer
+ * or end_ns (0: forever) passes. */
+static void mux_wait(struct waiter * w,
+                     int64_t         end_ns)
+{
+        struct timespec abs;
+        int             left = -1;
+        int             sock;
+        int             r;
+
+        if (end_ns != 0)
+                abs = ns_to_ts(end_ns);
+
+        while (w->res == WAITING) {
+                if (end_ns != 0) {
+                        int64_t ns = end_ns - now_ns();
+                        if (ns <= 0)
+                                break;
+                        left = (int) ((ns + NS_PER_MS - 1) / NS_PER_MS);
+                }
+
+                if (ses.rsock >= 0) { /* another thread reads */
+                        if (end_ns == 0)
+                                pthread_cond_wait(&w->cond, &ses.lock);
+                        else /* the condition runs on CLOCK_MONOTONIC */
+                                pthread_cond_timedwait(&w->cond, &ses.lock,
+                                                       &abs);
+                        continue;
+                }
+
+                sock      = ses.sock;
+                ses.rsock = sock;
+                pthread_mutex_unlock(&ses.lock);
+                r = msg_recv(sock, w->rep, left);
+                pthread_mutex_lock(&ses.lock);
+                ses.rsock = -1;
+
+                if (sock != ses.sock) {
+                        /* broken meanwhile, its waiters failed */
+                        close(sock);
+                        if (r == 0)
+                                msg_fini(w->rep);
+                } else if (r == 0) {
+                        if (w->rep->n_fds > 0)
+                                atomic_store(&reply_low, w->rep->fds[0]);
+                        deliver(w, w->rep);
+                } else if (r != -ETIMEDOUT && r != -EBADMSG) {
+                        session_break(); /* EOF: the IRMd went away */
+                }
+        }
+
+        waiter_unlink(w);
+
+        /* Someone must read on: the oldest waiter. */
+        if (ses.rsock < 0 && ses.waiters != NULL)
+                pthread_cond_signal(&ses.waiters->cond);
+}
+
+int session_flow_call(struct msg * req,
+                      struct msg * rep,
+                      int          timeo_ms,
+                      int *        ack_sock)
+{
+        pthread_condattr_t ca;
+        struct waiter **   p;
+        struct waiter      w;
+        int64_t            end = 0;
+        int                tries;
+        int                r = 0;
+
+        *ack_sock = -1;
+        msg_init(rep, 0, 0, 0);
+
+        r = session_local_init();
+        if (r < 0)
+                return r;
+
+        if (timeo_ms >= 0)
+                end = ns_after((int64_t) timeo_ms * NS_PER_MS);
+
+        w.next = NULL;
+        w.type = req->type;
+        w.id   = req->id;
+        w.rep  = rep;
+        w.res  = WAITING;
+
+        pthread_mutex_lock(&ses.lock);
+        for (tries = 0; tries < 2; ++tries) {
+                if (!atomic_load(&ses.ready)) {
+                        r = announce();
+                        if (r < 0)
+                                break;
+                        atomic_store(&ses.ready, true);
+                }
+                if (ses.n_waiters >= SES_MAX_WAITERS)
+                        break;
+                reply_room();
+                if (msg_send(ses.sock, req) == 0)
+                        break;
+                session_break(); /* a restarted IRMd: announce again */
+                r = -EIRMD;
+        }
+
+        if (r < 0 || ses.n_waiters >= SES_MAX_WAITERS) {
+                pthread_mutex_unlock(&ses.lock);
+                if (r < 0)
+                        return r;
+                /* A connection of its own, confirmed with M_FLOW_ACK. */
+                if (msg_put_u8(req, T_ACK, 1) < 0)
+                        return -ENOMEM;
+                return session_call(req, rep, timeo_ms, ack_sock);
+        }
+
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&w.cond, &ca);
+        pthread_condattr_destroy(&ca);
+        for (p = &ses.waiters; *p != NULL; p = &(*p)->next)
+                ;
+        *p = &w;
+        ++ses.n_waiters;
+
+        mux_wait(&w, end);
+
+        r = w.res;
+        if (r == WAITING) {
+                /* Its answer may still come, with a flow: the IRMd takes
+                 * back whatever it hands to this request. */
+                struct msg * m = malloc(sizeof(*m));
+                r = -ETIMEDOUT;
+                if (m != NULL) {
+                        msg_init(m, M_FLOW_CANCEL, 0, req->id);
+                        if (ses.sock >= 0)
+                                msg_send(ses.sock, m);
+                        free(m);
+                }
+        }
+        pthread_mutex_unlock(&ses.lock);
+        pthread_cond_destroy(&w.cond);
+
+        return r < 0 ? r : msg_result(rep);
+}
+
+void session_flow_done(int          ack_sock,
+                       struct msg * m,
+                       uint32_t     flow_id,
+                       int          res)
+{
+        if (ack_sock >= 0) {
+                session_ack(ack_sock, m, flow_id, res);
+                return;
+        }
+
+        if (res >= 0)
+                return; /* on the session: nothing to confirm */
+
+        /* Refused: the IRMd marks our side dead for the peer. (No
+         * session: the IRMd reclaims the flow with the process.) */
+        msg_init(m, M_FLOW_ACK, 0, session_next_id());
+        msg_put_u32(m, T_FLOW_ID, flow_id);
+        msg_put_i32(m, T_RESULT, res);
+        session_post(m);
 }

@@ -5,7 +5,8 @@
  * peers of armed flows, see evwait.h), creates the flow table, connects
  * to the IRMd and announces the process (M_PROC_ANNOUNCE: program, argv
  * and the eventfd). The session connection stays open for the life of
- * the process: its EOF tells the IRMd that the process is gone.
+ * the process: its EOF tells the IRMd that the process is gone. Flow
+ * requests and their replies go over it too (session_flow_call).
  *
  * Initialisation is lazy and thread safe; a failed connection is retried
  * on the next call. After fork() the child forgets everything (flows
@@ -40,20 +41,27 @@ int  session_request(struct msg * req,
                      int          timeo_ms);
 
 /*
- * As session_request, but on success (0) the connection stays open in
- * *sock for session_ack (a flow request that carried T_ACK).
+ * A flow request (M_FLOW_ALLOC, _ACCEPT, _JOIN; without T_ACK) and its
+ * reply, as session_request, on the session connection shared by the
+ * process's threads (announcing first if need be): *ack_sock is -1.
+ * When SES_MAX_WAITERS requests already wait there, on a connection of
+ * its own with T_ACK added: *ack_sock is that connection on success.
+ * A request that times out on the session is cancelled (M_FLOW_CANCEL:
+ * the IRMd takes back a flow it may hand to it). Either way the caller
+ * then calls session_flow_done once it got a flow.
  */
-int  session_call(struct msg * req,
-                  struct msg * rep,
-                  int          timeo_ms,
-                  int *        sock);
+int  session_flow_call(struct msg * req,
+                       struct msg * rep,
+                       int          timeo_ms,
+                       int *        ack_sock);
 
-/* Confirm (res 0) or refuse (res < 0) flow_id on sock, and close sock;
- * m is scratch space for the message. */
-void session_ack(int          sock,
-                 struct msg * m,
-                 uint32_t     flow_id,
-                 int          res);
+/* The flow flow_id of a successful session_flow_call is set up (res 0)
+ * or could not be (res < 0: the IRMd marks our side dead for the peer
+ * and releases it); m is scratch space. Closes ack_sock if >= 0. */
+void session_flow_done(int          ack_sock,
+                       struct msg * m,
+                       uint32_t     flow_id,
+                       int          res);
 
 /* Send m, which expects no answer, on the session connection: 0, or
  * -EIRMD if there is no session (the caller may use a request). */

@@ -111,6 +111,7 @@ void  t_hello_rate(void);
 
 /* test_flows.c */
 void  t_flows_lost(void);
+void  t_flows_cancel(void);
 void  t_flows_recycle(void);
 /* test_flows_data.c */
 void  t_flows_data(void);
