@@ -97,7 +97,10 @@
  * Before sleeping, a waiter polls for FLOW_SHM_SPIN_NS (only with more
  * than one CPU online, yielding after the first 2 µs so a peer on the
  * same CPU can run): a futex round trip costs tens of µs here, a running
- * peer answers in a few hundred ns. A writer polls for any room (only
+ * peer answers in a few hundred ns. A side whose polls keep failing
+ * (its peer is an IPCP whose answer crosses a network) stops polling
+ * but for one wait in SPIN_RETRY (shm_spin). The poll is an
+ * optimisation only: the sleep below does not depend on it. A writer polls for any room (only
  * the sleep waits for half the ring). A deadline already past fails at
  * once with -ETIMEDOUT, without polling or a system call.
  */
@@ -328,15 +331,29 @@ static inline void cpu_relax(void)
  * a wake-up costs two system calls and a reschedule (tens of µs in a VM),
  * while a peer that is running answers in well under a microsecond.
  * Returns true if ready.
+ *
+ * Only while polling pays: after SPIN_MISS_MAX waits in a row whose
+ * poll found nothing (a peer across a network answers in tens of µs,
+ * not within spin_ns), a waiter polls only once every SPIN_RETRY waits,
+ * until a poll succeeds again; otherwise every round trip through an
+ * IPCP would burn spin_ns and a sched_yield for nothing. *miss and
+ * *skip are the calling side's (reader or writer thread only).
  */
+#define SPIN_MISS_MAX 8
+#define SPIN_RETRY    64
+
 static bool shm_spin(struct flow_shm *       shm,
                      bool                 (* ready)(struct flow_shm *),
-                     const struct timespec * abstime)
+                     const struct timespec * abstime,
+                     uint32_t *              miss,
+                     uint32_t *              skip)
 {
         int64_t end;
         int     i;
 
         if (shm->spin_ns == 0)
+                return false;
+        if (*miss >= SPIN_MISS_MAX && ++*skip % SPIN_RETRY != 0)
                 return false;
 
         end = now_ns() + shm->spin_ns;
@@ -345,14 +362,19 @@ static bool shm_spin(struct flow_shm *       shm,
 
         do {
                 for (i = 0; i < 32; ++i) {
-                        if (ready(shm))
+                        if (ready(shm)) {
+                                *miss = 0;
                                 return true;
+                        }
                         cpu_relax();
                 }
                 /* Past the first stretch, let a peer on our CPU run. */
                 if (end - now_ns() < shm->spin_ns - SPIN_PAUSE_NS)
                         sched_yield();
         } while (now_ns() < end);
+
+        if (*miss < SPIN_MISS_MAX)
+                ++*miss;
 
         return false;
 }
@@ -467,7 +489,8 @@ static int write_wait(struct flow_shm *       shm,
                         return -EAGAIN;
                 if (expired(abstime))
                         return -ETIMEDOUT;
-                if (shm_spin(shm, write_ready, abstime))
+                if (shm_spin(shm, write_ready, abstime,
+                             &shm->wspin_miss, &shm->wspin_skip))
                         continue;
 
                 write_wake_at(shm, *need);                 /* W0 */
@@ -669,7 +692,8 @@ ssize_t flow_shm_peek(struct flow_shm *       shm,
                         return -EAGAIN;
                 if (expired(abstime))
                         return -ETIMEDOUT;
-                if (shm_spin(shm, read_ready, abstime))
+                if (shm_spin(shm, read_ready, abstime,
+                             &shm->rspin_miss, &shm->rspin_skip))
                         continue;
 
                 r = shm_sleep(&shm->rx->rseq, &shm->rx->rwaiters,

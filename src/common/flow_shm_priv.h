@@ -54,6 +54,8 @@ struct flow_shm {
         bool               reserved;   /* flow_shm_reserve holds room */
         uint64_t           res_len;    /* for this many bytes, */
         uint64_t           res_need;   /* needing these at tail */
+        uint32_t           wspin_miss; /* waits whose poll failed, in a row */
+        uint32_t           wspin_skip; /* waits that did not poll since */
 
         /* Reader thread only. */
         alignas(64) uint64_t head;
@@ -61,6 +63,8 @@ struct flow_shm {
         uint64_t           tail_c;  /* cached peer tail */
         uint64_t           next;    /* head after the peeked record */
         bool               peeked;
+        uint32_t           rspin_miss; /* as wspin_miss, for the reader */
+        uint32_t           rspin_skip;
 };
 
 static inline enum flow_side_state state_of(const struct shm_hdr * hdr,
