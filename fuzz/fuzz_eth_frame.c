@@ -9,7 +9,7 @@
  * received; an accepted management message encodes back to exactly
  * the bytes received (the decoder accepts one canonical form only).
  *
- * Sources: src/ipcpd/eth/frame.c src/ipcpd/mgmt/mgmt.c
+ * Sources: src/ipcpd/eth/frame.c src/ipcpd/mgmt/mgmt.c src/ipcpd/mgmt/qos_wire.c
  */
 #include "ipcpd/eth/frame.h"
 

@@ -6,7 +6,7 @@
  * datagram's header written again is the header received; an accepted
  * management message encodes back to exactly the bytes received.
  *
- * Sources: src/ipcpd/udp/dgram.c src/ipcpd/mgmt/mgmt.c
+ * Sources: src/ipcpd/udp/dgram.c src/ipcpd/mgmt/mgmt.c src/ipcpd/mgmt/qos_wire.c
  */
 #include "ipcpd/udp/dgram.h"
 

@@ -7,7 +7,7 @@
  * received (the encoding is canonical) and its views lie inside the
  * input; a refused one gives one of the documented errors.
  *
- * Sources: src/ipcpd/unicast/wire_fa.c
+ * Sources: src/ipcpd/unicast/wire_fa.c src/ipcpd/mgmt/qos_wire.c
  */
 #include "ipcpd/unicast/wire_fa.h"
 

@@ -7,6 +7,7 @@
  */
 #include "mgmt.h"
 #include "be.h"
+#include "qos_wire.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -89,33 +90,6 @@ ssize_t mgmt_len(const struct mgmt_msg * m)
         }
 }
 
-static uint8_t * put_qos(uint8_t * p, const qosspec_t * q)
-{
-        be_put32(p, q->delay);
-        be_put64(p + 4, q->bandwidth);
-        p[12] = q->availability;
-        be_put32(p + 13, q->loss);
-        be_put32(p + 17, q->ber);
-        p[21] = q->in_order;
-        be_put32(p + 22, q->max_gap);
-        be_put16(p + 26, q->cypher_s);
-        be_put32(p + 28, q->timeout);
-        return p + MGMT_QOS_LEN;
-}
-
-static void get_qos(const uint8_t * p, qosspec_t * q)
-{
-        q->delay        = be_get32(p);
-        q->bandwidth    = be_get64(p + 4);
-        q->availability = p[12];
-        q->loss         = be_get32(p + 13);
-        q->ber          = be_get32(p + 17);
-        q->in_order     = p[21];
-        q->max_gap      = be_get32(p + 22);
-        q->cypher_s     = be_get16(p + 26);
-        q->timeout      = be_get32(p + 28);
-}
-
 static uint8_t * put_bytes(uint8_t * p, const uint8_t * b, size_t n)
 {
         if (n > 0)
@@ -151,7 +125,7 @@ ssize_t mgmt_encode(uint8_t *               buf,
                 break;
         case MGMT_FLOW_REQ:
                 be_put16(p, m->s_eid);
-                p = put_qos(p + 2, &m->qos);
+                p = qos_wire_put(p + 2, &m->qos);
                 *p++ = (uint8_t) m->name_len;
                 p = put_bytes(p, m->name, m->name_len);
                 be_put16(p, (uint16_t) m->key_len);
@@ -231,7 +205,7 @@ static int parse_body(struct cur * c, struct mgmt_msg * m)
                 if (!take(c, 2 + MGMT_QOS_LEN, &p))
                         return -EBADMSG;
                 m->s_eid = be_get16(p);
-                get_qos(p + 2, &m->qos);
+                qos_wire_get(p + 2, &m->qos);
                 if (m->s_eid == 0 || m->qos.in_order > 1)
                         return -EINVAL;
                 ret = get_name(c, m);

@@ -18,9 +18,7 @@
  *                 the prober, so every flow the prober has with it is
  *                 gone, e.g. after a restart)
  *
- *   qos     delay u32 | bandwidth u64 | availability u8 | loss u32
- *           | ber u32 | in_order u8 | max_gap u32 | cypher_s u16
- *           | timeout u32
+ *   qos     32 bytes, qos_wire.h
  *
  * id: the query id (query and reply), the requester's cookie (flow
  * request and reply), the probe's sequence number (keepalive); the
@@ -36,6 +34,8 @@
 #ifndef OUROBOROS_IPCPD_MGMT_H
 #define OUROBOROS_IPCPD_MGMT_H
 
+#include "qos_wire.h"
+
 #include <ouroboros/qos.h>
 
 #include <stddef.h>
@@ -44,7 +44,7 @@
 
 #define MGMT_VERSION   1
 #define MGMT_HDR_LEN   6     /* type, version, id */
-#define MGMT_QOS_LEN   32
+#define MGMT_QOS_LEN   QOS_WIRE_LEN
 #define MGMT_NAME_MAX  255
 #define MGMT_KEY_MAX   512
 /* The longest message (a flow request with the largest name and key). */

@@ -16,31 +16,8 @@
  * flow_write through two buffers.
  *
  * Sending: dt_send writes the header and the payload straight into the
- * reserved room of the next hop's lower flow (one copy).
- *
- * Queues and priority: a neighbour's lower flow takes packets directly
- * until its ring is full, except that while a packet of a higher cube
- * went toward that neighbour in the last DT_PRIO_MS, packets of lower
- * cubes go in only while it holds fewer than DT_RING_PKTS not yet read
- * by the peer (FLOWGTXQLEN: two atomic loads); so a lone bulk flow
- * has the whole ring to ride out its reader's scheduling delays, and
- * a voice flow next to it waits behind at most DT_RING_PKTS of its
- * packets. Beyond that, packets wait in per-cube queues (dt_queue.h),
- * at most
- * DT_Q_PKTS per cube and DT_Q_BYTES per neighbour (beyond: dropped,
- * dt.drop_qfull; this member's own packets, from dt_send, only up to
- * DT_Q_LOCAL per cube: beyond, dt_send says -ENOBUFS and the flow
- * allocator keeps the packet in its flow, holding the writer back
- * with no loss and leaving the rest of the queue to transit), drained
- * highest cube first, before every new packet
- * to that neighbour and every DT_Q_RETRY_MS by a timer armed only
- * while something waits (the library has no writable event).
- *
- * ECN (congestion mb-ecn): a packet going out toward a neighbour with
- * W packets waiting (its ring plus its queues) carries the mark
- * max(mark it came with, min(255, W >> DT_ECN_SHIFT)): nothing below
- * 16 waiting packets, then growing with the queue; the sender's flow
- * allocator reads the largest mark along the path (fa.c).
+ * reserved room of the next hop's lower flow (one copy); the ring, the
+ * queues behind it, priority and ECN marks are dt_tx.c's.
  *
  * Neighbour loss: a lower flow that reports FLOW_DOWN, FLOW_PEER or
  * FLOW_DEALLOC, or fails a read, is out of use at once (its queues
@@ -48,8 +25,7 @@
  * failure is routed around on the event; nbr.c removes the adjacency
  * with dt_adj_down when it sees it gone.
  */
-#include "uni.h"
-#include "dt_queue.h"
+#include "dt_priv.h"
 #include "dt_route.h"
 #include "wire_dt.h"
 
@@ -65,61 +41,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define DT_BUDGET      64     /* packets read per flow per wake-up   */
-#define DT_RING_PKTS   64     /* unread packets in a neighbour's ring
-                                 beyond which lower cubes wait while
-                                 a higher one is active              */
-#define DT_PRIO_MS     1000   /* a cube is active this long after
-                                 its last packet to a neighbour      */
-#define DT_Q_PKTS      1024   /* waiting packets per cube, neighbour */
-#define DT_Q_LOCAL     256    /* of them, this member's own (dt_send) */
-#define DT_Q_BYTES     (4 * 1024 * 1024) /* and bytes per neighbour  */
-#define DT_Q_RETRY_MS  1      /* drain period while any waits        */
-#define DT_ECN_SHIFT   4      /* mark = waiting packets >> 4         */
-#define DT_LOG_MS      1000   /* at most one warning per kind        */
-#define DT_BUF_MIN     2048   /* copy fallback buffers, at least     */
-
-struct dt_nb {
-        struct dt_nb * next;
-        uint64_t       addr;
-        int            fd;
-        bool           live;     /* not reported down               */
-        bool           watched;
-        bool           copy;     /* no in-place access (encrypted)  */
-        bool           gone;     /* removed inside its own callback */
-        size_t         max_pkt;  /* FLOWGMAXPKT                     */
-        size_t         ring;     /* unread packets, last looked at  */
-        uint8_t        top;      /* highest cube active toward it   */
-        int64_t        top_ms;   /* its last packet                 */
-        struct dtq_set q;
-        uint64_t       rx;
-        uint64_t       tx;
-        uint64_t       drop_qfull;
-        size_t         qmax;     /* most packets ever waiting       */
-};
-
-enum dt_ctr {
-        C_RX = 0,
-        C_TX,
-        C_FWD,
-        C_DELIVERED,
-        C_KA_RX,
-        C_KA_TX,
-        C_QUEUED,
-        C_ECN_MARKED,
-        C_DROP_TTL,
-        C_DROP_NOROUTE,
-        C_DROP_QFULL,
-        C_HELD,
-        C_DROP_BAD,
-        C_DROP_EID,
-        C_DROP_DOWN,
-        C_DROP_SIZE,
-        C_NB_LOST,
-        C_ROUTES,
-        C_MAX
-};
 
 static const char * const ctr_name[C_MAX] = {
         [C_RX]           = "dt.rx",
@@ -142,33 +63,7 @@ static const char * const ctr_name[C_MAX] = {
         [C_ROUTES]       = "dt.routes_changed"
 };
 
-static struct {
-        bool                on;
-        struct dt_fmt       fmt;
-        size_t              hl;        /* header length             */
-        uint8_t             max_ttl;
-        bool                ecn;       /* congestion mb-ecn         */
-        uint64_t            self;
-        struct dt_nb *      nbs;
-        struct dt_nb *      cur;       /* whose packet is handled   */
-        size_t              max_sdu;
-        dt_comp_cb          comp[DT_EID_FIRST];
-        struct ipcp_timer * retry;
-        uint8_t *           rbuf;      /* copy fallback: reading    */
-        uint8_t *           wbuf;      /* and writing               */
-        size_t              buf_len;
-        int64_t             last_log[C_MAX];
-        uint64_t            c[C_MAX];
-} dt;
-
-/* A warning of kind k at most every DT_LOG_MS. */
-#define WARN_RL(k, ...) do {                                            \
-                int64_t now_ = ipcp_now_ms();                           \
-                if (now_ - dt.last_log[k] >= DT_LOG_MS) {               \
-                        dt.last_log[k] = now_;                          \
-                        log_warn(__VA_ARGS__);                          \
-                }                                                       \
-        } while (0)
+struct dt_state dt;
 
 /* ---- neighbours ---- */
 
@@ -237,200 +132,6 @@ static void update_max_sdu(void)
         dt.max_sdu = m;
 }
 
-/* ---- sending ---- */
-
-/* Whether a packet of cube may go into nb's ring now, as far as
- * priority goes (a full ring still refuses it: -EAGAIN). */
-static bool ring_ok(struct dt_nb * nb,
-                    uint8_t        cube)
-{
-        size_t q = 0;
-
-        if (fccntl(nb->fd, FLOWGTXQLEN, &q) < 0)
-                q = 0; /* let the write say what is wrong */
-        nb->ring = q;
-
-        if (cube >= nb->top) {
-                if (cube > CUBE_BE) {
-                        nb->top    = cube;
-                        nb->top_ms = ipcp_now_ms();
-                }
-                return true;
-        }
-
-        if (q < DT_RING_PKTS)
-                return true;
-
-        if (ipcp_now_ms() - nb->top_ms > DT_PRIO_MS) {
-                nb->top = cube; /* the higher cube went quiet */
-                return true;
-        }
-
-        return false;
-}
-
-/* Write hdr (hl bytes) then len bytes of p as one packet on nb: 0 or
- * a negative errno (-EAGAIN: ring full). */
-static int write_pkt(struct dt_nb *  nb,
-                     const uint8_t * hdr,
-                     size_t          hl,
-                     const uint8_t * p,
-                     size_t          len)
-{
-        void *  buf;
-        ssize_t r;
-
-        if (!nb->copy) {
-                r = ipcp_flow_reserve(nb->fd, hl + len, &buf);
-                if (r == 0) {
-                        memcpy(buf, hdr, hl);
-                        if (len > 0)
-                                memcpy((uint8_t *) buf + hl, p, len);
-                        return ipcp_flow_commit(nb->fd, hl + len);
-                }
-                if (r != -ENOTSUP)
-                        return (int) r;
-                nb->copy = true;
-        }
-
-        if (hl + len > dt.buf_len)
-                return -EMSGSIZE;
-        memcpy(dt.wbuf, hdr, hl);
-        if (len > 0)
-                memcpy(dt.wbuf + hl, p, len);
-        r = flow_write(nb->fd, dt.wbuf, hl + len);
-
-        return r < 0 ? (int) r : 0;
-}
-
-static void count_write_err(struct dt_nb * nb,
-                            int            r)
-{
-        if (r == -EMSGSIZE) {
-                ++dt.c[C_DROP_SIZE];
-                WARN_RL(C_DROP_SIZE, "Packet too big for the lower flow "
-                        "to %llu: dropped.", (unsigned long long) nb->addr);
-        } else {
-                ++dt.c[C_DROP_DOWN]; /* going down: its event follows */
-        }
-}
-
-static void retry_cb(void * arg);
-
-static void retry_arm(void)
-{
-        if (dt.retry == NULL)
-                dt.retry = ipcp_timer_add(DT_Q_RETRY_MS, retry_cb, NULL);
-}
-
-/* Write what waits for nb, highest cube first, while its ring takes
- * it. */
-static void drain(struct dt_nb * nb)
-{
-        struct dtq_pkt * k;
-        uint8_t          cube;
-        int              r;
-
-        while ((k = dtq_peek(&nb->q, &cube)) != NULL) {
-                if (!ring_ok(nb, cube))
-                        return;
-                r = write_pkt(nb, k->data, k->len, NULL, 0);
-                if (r == -EAGAIN)
-                        return;
-                if (r == 0)
-                        ++nb->tx;
-                else
-                        count_write_err(nb, r);
-                dtq_pop(&nb->q, cube);
-        }
-}
-
-static void retry_cb(void * arg)
-{
-        struct dt_nb * nb;
-        bool           busy = false;
-
-        (void) arg;
-
-        dt.retry = NULL;
-
-        for (nb = dt.nbs; nb != NULL; nb = nb->next) {
-                if (nb->q.n == 0)
-                        continue;
-                drain(nb);
-                if (nb->q.n > 0)
-                        busy = true;
-        }
-
-        if (busy)
-                retry_arm();
-}
-
-/* Raise the ecn byte of hdr to nb's congestion mark. */
-static void ecn_mark(struct dt_nb * nb,
-                     uint8_t *      hdr)
-{
-        size_t  w   = (nb->ring + nb->q.n) >> DT_ECN_SHIFT;
-        uint8_t m   = w > 255 ? 255 : (uint8_t) w;
-        size_t  off = (size_t) dt.fmt.addr_size + 2;
-
-        if (m > hdr[off]) {
-                hdr[off] = m;
-                ++dt.c[C_ECN_MARKED];
-        }
-}
-
-/* Send hdr + p to nb in cube, behind what waits for it, at most qmax
- * of that cube waiting: 0 (written or queued) or a negative errno
- * (-ENOBUFS: the queue is full). */
-static int nb_put(struct dt_nb *  nb,
-                  uint8_t         cube,
-                  uint8_t *       hdr,
-                  size_t          hl,
-                  const uint8_t * p,
-                  size_t          len,
-                  size_t          qmax)
-{
-        bool    ok = true;
-        uint8_t qc;
-        int     r;
-
-        if (nb->q.n > 0) {
-                drain(nb);
-                /* what still waits goes first, unless this is higher */
-                if (dtq_peek(&nb->q, &qc) != NULL && qc >= cube)
-                        ok = false;
-        }
-        if (ok)
-                ok = ring_ok(nb, cube);
-
-        if (dt.ecn)
-                ecn_mark(nb, hdr);
-
-        if (ok) {
-                r = write_pkt(nb, hdr, hl, p, len);
-                if (r == 0) {
-                        ++nb->tx;
-                        return 0;
-                }
-                if (r != -EAGAIN) {
-                        count_write_err(nb, r);
-                        return r;
-                }
-        }
-
-        r = dtq_push(&nb->q, cube, hdr, hl, p, len, qmax, DT_Q_BYTES);
-        if (r < 0)
-                return -ENOBUFS;
-
-        ++dt.c[C_QUEUED];
-        if (nb->q.n > nb->qmax)
-                nb->qmax = nb->q.n;
-        retry_arm();
-
-        return 0;
-}
-
 /* The neighbour to send a packet for dst (flow key key) to: the
  * routing table's next hop, or dst itself if it is a neighbour the
  * table does not know yet (an adjacency whose LSAs are on their way). */
@@ -495,7 +196,7 @@ static void forward(const struct dt_hdr * h,
 
         memcpy(hdr, p, hl);
         dt_hdr_set_ttl_ecn(&dt.fmt, hdr, (uint8_t) (h->ttl - 1), h->ecn);
-        switch (nb_put(nb, h->cube, hdr, hl, p + hl, n - hl, DT_Q_PKTS)) {
+        switch (dt_nb_put(nb, h->cube, hdr, hl, p + hl, n - hl, DT_Q_PKTS)) {
         case 0:
                 ++dt.c[C_FWD];
                 break;
@@ -776,7 +477,7 @@ int dt_keepalive(uint64_t addr)
         if (hl < 0)
                 return (int) hl;
 
-        r = nb_put(nb, h.cube, hdr, (size_t) hl, NULL, 0, DT_Q_LOCAL);
+        r = dt_nb_put(nb, h.cube, hdr, (size_t) hl, NULL, 0, DT_Q_LOCAL);
         if (r == 0)
                 ++dt.c[C_KA_TX];
 
@@ -824,7 +525,7 @@ int dt_send(uint64_t      dst,
                 return -EHOSTUNREACH;
         }
 
-        r = nb_put(nb, h.cube, hdr, (size_t) hl, buf, len, DT_Q_LOCAL);
+        r = dt_nb_put(nb, h.cube, hdr, (size_t) hl, buf, len, DT_Q_LOCAL);
         if (r == 0)
                 ++dt.c[C_TX];
         else if (r == -ENOBUFS)

@@ -14,7 +14,8 @@
  *             liveness in nbr_hello.c, mgmt framing in nbr_mgmt.c)
  *   dt.c      data transfer: the header (dt_hdr.h), forwarding, per-cube
  *             queues toward each neighbour, ECN marking, TTL, delivery
- *             to this member's components and flows
+ *             to this member's components and flows (its files:
+ *             dt_priv.h; writing toward a neighbour in dt_tx.c)
  *   route.c   link state: LSAs flooded over mgmt adjacencies, the
  *             database, the routing policy, the forwarding table
  *   dir.c     the directory: the DHT (dir/dht.h) over dt, with a cache

@@ -9,37 +9,6 @@
 #include <errno.h>
 #include <string.h>
 
-static uint8_t * put_qos(uint8_t *         p,
-                         const qosspec_t * q)
-{
-        be_put32(p, q->delay);
-        be_put64(p + 4, q->bandwidth);
-        p[12] = q->availability;
-        be_put32(p + 13, q->loss);
-        be_put32(p + 17, q->ber);
-        p[21] = q->in_order;
-        be_put32(p + 22, q->max_gap);
-        be_put16(p + 26, q->cypher_s);
-        be_put32(p + 28, q->timeout);
-
-        return p + FA_QOS_LEN;
-}
-
-static void get_qos(const uint8_t * p,
-                    qosspec_t *     q)
-{
-        memset(q, 0, sizeof(*q));
-        q->delay        = be_get32(p);
-        q->bandwidth    = be_get64(p + 4);
-        q->availability = p[12];
-        q->loss         = be_get32(p + 13);
-        q->ber          = be_get32(p + 17);
-        q->in_order     = p[21];
-        q->max_gap      = be_get32(p + 22);
-        q->cypher_s     = be_get16(p + 26);
-        q->timeout      = be_get32(p + 28);
-}
-
 /* The fields parse refuses, checked before writing. */
 static int check(const struct fa_msg * m)
 {
@@ -112,7 +81,7 @@ ssize_t fa_msg_write(const struct fa_msg * m,
         switch (m->type) {
         case FA_REQ:
                 be_put32(p, m->cookie);
-                p = put_qos(p + 4, &m->qos);
+                p = qos_wire_put(p + 4, &m->qos);
                 *p++ = (uint8_t) m->hash_len;
                 memcpy(p, m->hash, m->hash_len);
                 p += m->hash_len;
@@ -167,7 +136,7 @@ int fa_msg_parse(const uint8_t * buf,
                 if (left < 4 + FA_QOS_LEN + 1)
                         return -EBADMSG;
                 m->cookie = be_get32(p);
-                get_qos(p + 4, &m->qos);
+                qos_wire_get(p + 4, &m->qos);
                 m->hash_len = p[4 + FA_QOS_LEN];
                 p    += 4 + FA_QOS_LEN + 1;
                 left -= 4 + FA_QOS_LEN + 1;

@@ -14,9 +14,7 @@
  *   DEALLOC  d_eid u64
  *   UPDATE   d_eid u64 | pkts u32 | marked u32 | ecn u8
  *
- *   qos      delay u32 | bandwidth u64 | availability u8 | loss u32
- *            | ber u32 | in_order u8 | max_gap u32 | cypher_s u16
- *            | timeout u32
+ *   qos      32 bytes, the layers' one codec (ipcpd/mgmt/qos_wire.h)
  *
  * s_addr is the sender's address (never 0), s_eid its endpoint id of
  * the flow (never 0; 0 only in a REPLY that refuses), d_eid the
@@ -37,6 +35,8 @@
 #ifndef OUROBOROS_IPCPD_UNICAST_WIRE_FA_H
 #define OUROBOROS_IPCPD_UNICAST_WIRE_FA_H
 
+#include "ipcpd/mgmt/qos_wire.h"
+
 #include <ouroboros/qos.h>
 
 #include <stddef.h>
@@ -45,7 +45,7 @@
 
 #define FA_MSG_VERSION  1
 #define FA_HDR_LEN      18    /* type, version, s_addr, s_eid */
-#define FA_QOS_LEN      32
+#define FA_QOS_LEN      QOS_WIRE_LEN
 #define FA_HASH_MIN     1
 #define FA_HASH_MAX     64
 #define FA_KEY_MAX      512
