@@ -372,6 +372,14 @@ ssize_t frf_write(struct ft_flow *        f,
                 if (ret < 0)
                         return ret;
 
+                /* Acks that came meanwhile first: they open the window
+                 * and clock out what waits (unless a reader pumps). */
+                if (flow_shm_rxqlen(f->shm) > 0 &&
+                    pthread_mutex_trylock(&r->rx_lock) == 0) {
+                        frf_pump(f, true, NULL);
+                        pthread_mutex_unlock(&r->rx_lock);
+                }
+
                 pthread_mutex_lock(&r->lock);
                 if (frct_writable(r->fr, count))
                         n = frct_send(r->fr, buf, count, frf_now());
