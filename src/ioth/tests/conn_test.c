@@ -787,9 +787,11 @@ int main(int argc, char **argv)
 		return run(argv[2], argv[3], vanish_server, vanish_client,
 		           atoi(argv[4]) > VANISH_MAX ? VANISH_MAX :
 		           atoi(argv[4]));
-	if (argc >= 5 && strcmp(argv[1], "delete") == 0)
+	if (argc >= 5 && strcmp(argv[1], "delete") == 0) {
+		tn_switch_quiet = 1;    /* megabytes of undelivered frames */
 		return run(argv[2], argv[3], delete_server, delete_client,
 		           atoi(argv[4]));
+	}
 	if (argc >= 4 && strcmp(argv[1], "swkill") == 0)
 		return run(argv[2], argv[3], swkill_server, swkill_client, 0);
 	fprintf(stderr, "usage: %s many BACKEND VDE_SWITCH N | "
