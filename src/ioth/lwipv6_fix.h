@@ -1,7 +1,7 @@
 /*
  * lwipv6_fix.h - make liblwipv6's mailboxes safe with descriptors beyond
- * FD_SETSIZE, its close free of deadlock and its IP fragmentation leave
- * the packet intact (lwipv6_fix.c).
+ * FD_SETSIZE, its close free of deadlock, its IP fragmentation leave
+ * the packet intact and its stack deletion safe (lwipv6_fix.c).
  */
 #ifndef IOTH_LWIPV6_FIX_H
 #define IOTH_LWIPV6_FIX_H

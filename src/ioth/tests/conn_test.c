@@ -19,6 +19,9 @@
  *       that streams 60 KB writes, reads some and is deleted with data in
  *       flight; the server's stack retransmits to the vanished peers and
  *       must not crash: a last client then still gets its stream.
+ *   conn_test delete BACKEND VDE_SWITCH N
+ *       N stacks are made and deleted while broadcasts from another stack
+ *       keep their interface threads receiving: no crash.
  *   conn_test bind BACKEND VDE_SWITCH
  *       bind() takes the stack's own addresses, the wildcard, broadcast
  *       and multicast, and refuses others with EADDRNOTAVAIL (as Linux).
@@ -542,6 +545,68 @@ static int vanish_client(struct ioth *s, int n)
 	return 0;
 }
 
+/* --- delete ------------------------------------------------------------------ */
+
+#define DELETE_FLOOD 60         /* s of broadcasts at most */
+
+static pid_t server_pid;        /* run()'s server process */
+
+static void delete_done(int sig)
+{
+	(void) sig;
+	_exit(0);
+}
+
+/* Broadcast UDP on the switch (from an lwip stack) until the client is
+ * done, so that every stack's interface thread is busy receiving. */
+static int delete_server(struct ioth *s0, int n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	                         .sin_port = htons(9) };
+	static char buf[1000];
+	struct ioth *s;
+	double end = now() + DELETE_FLOOD;
+	int one = 1;
+	int u;
+
+	(void) s0; (void) n;
+	signal(SIGTERM, delete_done);   /* the client is done */
+	if (tn_stack("lwip", vanish_vnl, "10.40.0.3/24", NULL, &s) < 0)
+		_exit(2);
+	u = ioth_socket(s, AF_INET, SOCK_DGRAM, 0);
+	if (u < 0 || ioth_setsockopt(s, u, SOL_SOCKET, SO_BROADCAST, &one,
+	                             sizeof(one)) < 0)
+		_exit(3);
+	inet_pton(AF_INET, "10.40.0.255", &a.sin_addr);
+	while (now() < end)
+		if (ioth_sendto(s, u, buf, sizeof(buf), 0, (void *) &a,
+		                sizeof(a)) < 0)
+			usleep(1000);
+	_exit(0);               /* no ioth_delete(): its stack is not
+	                         * under test */
+}
+
+/* Make and delete n stacks while broadcasts arrive. */
+static int delete_client(struct ioth *s, int n)
+{
+	int i;
+
+	(void) s;
+	srand(1);
+	for (i = 0; i < n; i++) {
+		struct ioth *v;
+
+		if (tn_stack(vanish_be, vanish_vnl, "10.40.0.50/24", NULL,
+		             &v) < 0)
+			FAIL("stack %d", i);
+		usleep((unsigned) (rand() % 20000));
+		ioth_delete(v);
+	}
+	printf("%d stacks deleted while broadcasts arrived\n", n);
+	kill(server_pid, SIGTERM);
+	return 0;
+}
+
 /* --- bind ------------------------------------------------------------------ */
 
 static int bind_to(struct ioth *s, int type, const char *addr)
@@ -673,6 +738,7 @@ static int run(const char *be, const char *sw,
 	snprintf(vanish_vnl, sizeof(vanish_vnl), "%s", vnl);
 	vanish_be = be;
 	pid = fork();
+	server_pid = pid;
 	if (pid == 0) {
 		r = tn_stack(be, vnl, SRV4, NULL, &s);
 		if (r < 0)
@@ -721,11 +787,16 @@ int main(int argc, char **argv)
 		return run(argv[2], argv[3], vanish_server, vanish_client,
 		           atoi(argv[4]) > VANISH_MAX ? VANISH_MAX :
 		           atoi(argv[4]));
+	if (argc >= 5 && strcmp(argv[1], "delete") == 0) {
+		tn_switch_quiet = 1;    /* megabytes of undelivered frames */
+		return run(argv[2], argv[3], delete_server, delete_client,
+		           atoi(argv[4]));
+	}
 	if (argc >= 4 && strcmp(argv[1], "swkill") == 0)
 		return run(argv[2], argv[3], swkill_server, swkill_client, 0);
 	fprintf(stderr, "usage: %s many BACKEND VDE_SWITCH N | "
 	        "fdlimit | swkill | bind | arp BACKEND VDE_SWITCH | "
-	        "vanish BACKEND VDE_SWITCH N\n",
+	        "vanish | delete BACKEND VDE_SWITCH N\n",
 	        argv[0]);
 	return 2;
 }

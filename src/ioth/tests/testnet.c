@@ -19,6 +19,7 @@ static char swdir[64];
 static char swctl[96];
 static pid_t swpid = -1;
 static int swin[2] = { -1, -1 };
+int tn_switch_quiet;
 
 void tn_switch_kill(void)
 {
@@ -78,6 +79,11 @@ int tn_switch_start(const char *prog, char *vnl, size_t len)
 	swpid = fork();
 	if (swpid == 0) {
 		dup2(swin[0], 0);
+		if (tn_switch_quiet) {
+			int null = open("/dev/null", O_WRONLY);
+			if (null >= 0)
+				dup2(null, 2);
+		}
 		execl(prog, prog, "-s", swctl, "-n", "512", (char *) NULL);
 		_exit(127);
 	}

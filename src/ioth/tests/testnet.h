@@ -18,6 +18,10 @@
 	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); return 1; } while (0)
 #define CHECK(c) do { if (!(c)) FAIL("%s", #c); } while (0)
 
+/* Set: the switch's messages go to /dev/null (it reports every frame it
+ * could not deliver to a port whose stack has gone). */
+extern int tn_switch_quiet;
+
 /* Start vde_switch (path prog) in a fresh directory; vnl gets its URL.
  * 0 or -1. */
 int tn_switch_start(const char *prog, char *vnl, size_t len);
