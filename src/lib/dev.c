@@ -496,8 +496,10 @@ OURO_API int flow_dealloc(int fd)
         /* The peer and any local reader or writer learn it now. */
         flow_shm_close(ft_entry(fd)->shm);
         frf_wake(ft_entry(fd)); /* and those waiting on FRCT */
-        /* Sets holding fd look at it (and prune it). */
-        evwait_kick(fq_token(fd, atomic_load(&ft_entry(fd)->gen)));
+        /* Sets holding fd look at it (and prune it). None in a process
+         * without sets: no write to an eventfd nobody reads. */
+        if (atomic_load(&fq_sets) > 0)
+                evwait_kick(fq_token(fd, atomic_load(&ft_entry(fd)->gen)));
 
         /* Every thread is out of the flow memory before the IRMd hears
          * of it: it may hand that memory to our next flow with the same

@@ -117,6 +117,7 @@ struct fqueue {
 };
 
 atomic_int              fq_fd_sets;
+atomic_int              fq_sets;
 static _Atomic uint64_t st_examined;
 static _Atomic uint64_t st_dispatched;
 static _Atomic uint64_t st_full;
@@ -299,6 +300,7 @@ OURO_API fset_t * fset_create(void)
 
         pthread_mutex_init(&s->lock, NULL);
         ew_watch_init(&s->w, set_dispatch);
+        atomic_fetch_add(&fq_sets, 1);
 
         return s;
 }
@@ -367,6 +369,7 @@ OURO_API void fset_destroy(fset_t * set)
         if (set == NULL)
                 return;
 
+        atomic_fetch_sub(&fq_sets, 1);
         ew_lock();
         if (set->fdref > 0)
                 atomic_fetch_sub(&fq_fd_sets, 1);

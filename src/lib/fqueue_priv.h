@@ -23,6 +23,10 @@ void     fq_drained(int fd);
 /* Sets with a pollable fd (fq_drained is a no-op while 0). */
 extern atomic_int fq_fd_sets;
 
+/* Sets that exist: while 0, no set can hold a flow (a dealloc need not
+ * kick the dispatcher). */
+extern atomic_int fq_sets;
+
 /* Counters for the tests: flows fevent looked at, flows the dispatcher
  * looked at, dispatches that had to look at every member. */
 struct fq_stats {
