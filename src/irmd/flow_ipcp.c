@@ -163,14 +163,16 @@ void flow_x_done(struct reg_flow * x,
                 msg_put_bytes(&rep, T_PUBKEY, k->acc, FLOW_PUBKEY_LEN);
         msg_put_fd(&rep, x->mem->fd);
         msg_put_fd(&rep, reg_evfd_fd(x->peer_ev));
+        /* debug only, as deallocations: a line per flow is a system
+         * call per flow (a write, or a send to syslog) */
         if (x->peer != NULL)
-                log_info("Flow %u allocated: pid %d -> %s (pid %d, flow "
-                         "%u).", x->id, x->pid, x->name, x->peer_pid,
-                         x->peer->id);
+                log_dbg("Flow %u allocated: pid %d -> %s (pid %d, flow "
+                        "%u).", x->id, x->pid, x->name, x->peer_pid,
+                        x->peer->id);
         else
-                log_info("Flow %u allocated: pid %d -> %s through IPCP %s.",
-                         x->id, x->pid, x->name, x->ipcp != NULL ?
-                         x->ipcp->name : "(gone)");
+                log_dbg("Flow %u allocated: pid %d -> %s through IPCP %s.",
+                        x->id, x->pid, x->name, x->ipcp != NULL ?
+                        x->ipcp->name : "(gone)");
 
         flow_keys_drop(x->id); /* relayed: nothing left to do with them */
         flow_hand(x, &x->req, x->ack_wanted, &rep);

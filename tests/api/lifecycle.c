@@ -1,7 +1,9 @@
 /*
  * Ouroboros - API integration tests of the life of flows and processes
  * over the local layer, one scenario per argument: concurrent (dealloc
- * wakes a blocked reader; a blocked alloc does not stall other flows),
+ * wakes a blocked reader; a blocked alloc does not stall other flows;
+ * 40 threads of one process accept at once, beyond the 32 requests the
+ * library sends on its session connection),
  * fork (the child starts afresh), noirmd (run without an IRMd: -EIRMD),
  * latency (64-byte ping-pong: every reply is the probe just sent, none
  * is lost, duplicated or late beyond a generous bound; the times are
@@ -78,6 +80,64 @@ static int noaccept_child(struct t_pair * p,
         return 0;
 }
 
+/* More threads waiting in flow_accept than the session takes (32): the
+ * others use connections of their own; every one gets its flow. */
+#define MANY_ACC 40
+
+static void * accept_one(void * o)
+{
+        struct timespec to = t_ms(10000);
+
+        *(int *) o = flow_accept(NULL, &to);
+
+        return NULL;
+}
+
+static int many_acceptors(struct t_pair * p,
+                          void *          arg)
+{
+        pthread_t th[MANY_ACC];
+        int       fd[MANY_ACC];
+        int       bad = 0;
+        int       i;
+
+        (void) arg;
+
+        for (i = 0; i < MANY_ACC; ++i)
+                CHECK(pthread_create(&th[i], NULL, accept_one, &fd[i]) == 0);
+        t_signal(p, 'A');
+        for (i = 0; i < MANY_ACC; ++i) {
+                pthread_join(th[i], NULL);
+                if (fd[i] < 0)
+                        fprintf(stderr, "accept %d: %d\n", i, fd[i]);
+                bad += fd[i] < 0;
+        }
+        for (i = 0; i < MANY_ACC; ++i)
+                if (fd[i] >= 0)
+                        flow_dealloc(fd[i]);
+
+        return bad == 0 ? 0 : 1;
+}
+
+static int test_many_acceptors(const char * name)
+{
+        struct t_pair p;
+        char          name3[80];
+        int           fd[MANY_ACC];
+        int           i;
+
+        snprintf(name3, sizeof(name3), "%s-many", name);
+        t_pair_start(&p, name3, many_acceptors, NULL);
+        CHECK_EQ(t_wait(&p), 'A');
+        usleep(300 * 1000); /* all of them parked */
+        for (i = 0; i < MANY_ACC; ++i)
+                fd[i] = t_alloc(name3, NULL);
+        for (i = 0; i < MANY_ACC; ++i)
+                CHECK_EQ(flow_dealloc(fd[i]), 0);
+
+        return t_pair_end(&p);
+}
+
 static int test_concurrent(const char * name)
 {
         struct t_pair  p;
@@ -125,7 +185,7 @@ static int test_concurrent(const char * name)
         CHECK_EQ(al.r, -ETIMEDOUT);
         t_signal(&q, 'E');
 
-        return t_pair_end(&q) | t_pair_end(&p);
+        return t_pair_end(&q) | t_pair_end(&p) | test_many_acceptors(name);
 }
 
 /* ---- fork: the child starts afresh; inherited flows are not usable */
