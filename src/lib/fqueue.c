@@ -843,8 +843,12 @@ OURO_API ssize_t fevent(fset_t *                set,
                         ew_poll_now(); /* fairness, see the top */
                 if (r > 0)
                         break;
-                if (set->nrdy > 0 && set->w.gen == g)
-                        ++set->w.gen; /* kept: pending, look again */
+                /* Kept (a packet came during the scan) or listed
+                 * meanwhile: look again, not as one that waited (its
+                 * signal is still in the eventfd: the fairness read
+                 * takes it, else they pile up there). */
+                if (set->nrdy > 0 || set->w.gen != g)
+                        continue;
                 if (own && abstime != NULL && ts_to_ns(abstime) <= now_ns())
                         break; /* a poll: the owner read the eventfd */
                 waited = true;
