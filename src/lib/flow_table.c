@@ -78,7 +78,6 @@ static void flow_init_entry(struct ft_flow * f)
         f->part = 0;
         f->cf   = NULL;
         f->ovh  = 0;
-        f->tx_buf = NULL;
         f->rx_buf = NULL;
         f->kind   = FT_SPLICED;
         f->fr     = NULL;
@@ -88,19 +87,16 @@ static void flow_init_entry(struct ft_flow * f)
 }
 
 /* Wipe and free the crypto state of an entry (keys, and the plaintext
- * that may linger in the scratch buffers). */
+ * that may linger in the receive scratch buffer). */
 static void crypt_clear(struct ft_flow * f)
 {
         crypt_flow_free(f->cf);
-        if (f->tx_buf != NULL)
-                free(f->tx_buf); /* ciphertext only */
         if (f->rx_buf != NULL) {
                 explicit_bzero(f->rx_buf, f->rx_len);
                 free(f->rx_buf);
         }
         f->cf     = NULL;
         f->ovh    = 0;
-        f->tx_buf = NULL;
         f->rx_buf = NULL;
         f->rx_len = 0;
 }

@@ -77,8 +77,6 @@ struct ft_flow {
         /* Encryption (flow_crypt.h); cf NULL and ovh 0 when clear. */
         struct crypt_flow * cf;
         size_t            ovh;      /* bytes added to each packet       */
-        uint8_t *         tx_buf;   /* ciphertext being written (wr_lock),
-                                       max_pkt bytes, made on first use */
         uint8_t *         rx_buf;   /* plaintext of a partly read packet
                                        (rd_lock), made on first use    */
         size_t            rx_len;   /* its length; part is the offset   */
