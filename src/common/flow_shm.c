@@ -15,7 +15,11 @@
  * Memory: the ring's size (4 MiB per direction by default) only bounds
  * it; a flow touches what its writer uses. The writer wraps at win, its
  * window: FLOW_SHM_WIN_INIT (32 KiB) at first, doubled each time the
- * window is full, up to FLOW_SHM_WIN_FLOOD (1 MiB) or four of the
+ * window is full, and also when the writer reaches its wrap point with
+ * half the window or more still unread (growing only on a full window
+ * would leave the lap after a wrap as small as the old window: a young
+ * flow held 32 KiB, and a reader that lagged 30 ms at 20 Mbit/s lost
+ * packets in a 4 MiB ring), up to FLOW_SHM_WIN_FLOOD (1 MiB) or four of the
  * records it writes, whichever is larger, at most the ring. A packet
  * larger than the window goes at offset 0 (waiting, if need be, for the
  * reader to pass the wrap point). memfd pages are allocated on first
@@ -207,7 +211,16 @@ static int write_room_grow(struct flow_shm * shm,
                            uint64_t *        need)
 {
         uint64_t cap = win_cap(shm, rec);
+        uint64_t pos = shm->tail & shm->mask;
         int      r;
+
+        /* At the wrap point with a backlog: a longer lap ahead. */
+        if (pos != 0 && pos + rec > shm->win && shm->win < cap) {
+                shm->head_c = atomic_load(&shm->tx->head);
+                while (shm->win < cap && pos + rec > shm->win &&
+                       shm->tail - shm->head_c >= shm->win / 2)
+                        shm->win = shm->win * 2 < cap ? shm->win * 2 : cap;
+        }
 
         for (;;) {
                 *need = write_need(shm, rec);

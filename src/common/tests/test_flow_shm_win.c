@@ -2,7 +2,8 @@
  * Ouroboros - unit tests of how much of its ring a flow uses and when a
  * blocked writer is woken: a quiet flow touches only the start of its
  * ring, a flood grows it to a bounded window (also for a non-blocking
- * writer: IPCPs write so), a 1 MiB packet passes by
+ * writer: IPCPs write so), a reader that lags after keeping up still
+ * finds the window grown at the wrap point, a 1 MiB packet passes by
  * default (three in flight), and a writer sleeping on a full ring is
  * woken once half of it was read, not at the first packet read (also
  * when the packet count is full and the next packet must wrap). A
@@ -198,6 +199,39 @@ static void test_nonblock_grows(void)
                 CHECK(n * rec <= FLOW_SHM_WIN_FLOOD);
                 pair_close(&p);
         }
+}
+
+/* A reader that keeps up, then lags: the writer reached its wrap point
+ * with most of the window unread, so the lap after it is longer, and a
+ * non-blocking writer (an IPCP) finds room for far more than the first
+ * window before -EAGAIN. Growing only on a full window would have
+ * wrapped at 32 KiB and left about 10 KiB of room in a 4 MiB ring. */
+static void test_lagging_reader(void)
+{
+        struct flow_shm_conf c;
+        struct pair          p;
+        const void *         pkt;
+        uint8_t              buf[1000] = { 0 };
+        size_t               rec = REC_HDR + sizeof(buf);
+        size_t               n = 0;
+        size_t               i;
+
+        flow_shm_conf_default(&c);
+        pair_open(&p, &c);
+        /* close to the first wrap point, a third of it read */
+        for (i = 0; (i + 2) * rec <= FLOW_SHM_WIN_INIT; ++i)
+                CHECK_EQ(flow_shm_write(p.s[0], buf, sizeof(buf), true,
+                                        NULL), sizeof(buf));
+        for (i = 0; i < FLOW_SHM_WIN_INIT / 3 / rec; ++i) {
+                CHECK_EQ(flow_shm_peek(p.s[1], &pkt, true, NULL),
+                         sizeof(buf));
+                flow_shm_consume(p.s[1]);
+        }
+        /* then the reader stops */
+        while (flow_shm_write(p.s[0], buf, sizeof(buf), true, NULL) > 0)
+                ++n;
+        CHECK(n * rec >= 2 * FLOW_SHM_WIN_INIT);
+        pair_close(&p);
 }
 
 /* 1 MiB packets after small ones: three in flight, intact. */
@@ -403,6 +437,7 @@ int main(void)
         test_quiet_flow();
         test_flood_window();
         test_nonblock_grows();
+        test_lagging_reader();
         test_big_packets();
         test_writer_wake();
         test_count_full_wrap();
