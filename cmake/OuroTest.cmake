@@ -13,7 +13,14 @@
 #
 #   ouro_add_test(NAME name COMMAND cmd [args...]
 #                 [TIMEOUT seconds] [LABELS label...] [RUN_SERIAL]
+#                 [RESOURCE_LOCK name...]
 #                 [ENVIRONMENT VAR=value...] [WORKING_DIRECTORY dir])
+#
+# RUN_SERIAL: nothing else runs meanwhile (the multi-host tests, whose
+# namespaces, links and timers must not share the CPUs with other tests).
+# RESOURCE_LOCK: no other test holding the same lock runs meanwhile, but
+# the rest do (heavier single-host tests: "single_host_heavy" keeps them
+# from running two at a time, next to one ordinary test at -j2).
 
 set(OURO_TEST_TIMEOUT 120 CACHE STRING
     "Time limit (s) of a ctest test that does not set its own")
@@ -22,7 +29,7 @@ set(DART_TESTING_TIMEOUT ${OURO_TEST_TIMEOUT} CACHE STRING
 
 function(ouro_add_test)
   cmake_parse_arguments(T "RUN_SERIAL" "NAME;TIMEOUT;WORKING_DIRECTORY"
-                        "COMMAND;LABELS;ENVIRONMENT" ${ARGN})
+                        "COMMAND;LABELS;ENVIRONMENT;RESOURCE_LOCK" ${ARGN})
   if (NOT T_NAME OR NOT T_COMMAND OR T_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "ouro_add_test(NAME n COMMAND c...): ${ARGN}")
   endif ()
@@ -42,6 +49,10 @@ function(ouro_add_test)
   endif ()
   if (T_RUN_SERIAL)
     set_tests_properties(${T_NAME} PROPERTIES RUN_SERIAL TRUE)
+  endif ()
+  if (T_RESOURCE_LOCK)
+    set_tests_properties(${T_NAME} PROPERTIES
+      RESOURCE_LOCK "${T_RESOURCE_LOCK}")
   endif ()
   if (T_ENVIRONMENT)
     set_tests_properties(${T_NAME} PROPERTIES ENVIRONMENT "${T_ENVIRONMENT}")

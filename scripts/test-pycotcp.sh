@@ -6,7 +6,11 @@
 # non-zero on any failure; every pytest test has a timeout and its name is
 # printed when it starts.  Set PYCO_NO_INSTALL=1 to skip the pip step,
 # PYCO_NO_CTEST=1 to skip the C core's ctest (scripts/test.sh does: its
-# ctest suite already ran the same ioth_* tests in the main build).
+# ctest suite already ran the same ioth_* tests in the main build),
+# PYCO_NO_HUB=1 to leave out test_http_over_ouroboros_hub, which runs
+# tests/vdeplug/test_pyco.sh (scripts/test.sh does when its ctest suite
+# ran that script as vdeplug_test_pyco, against the same installed
+# package). The slowest tests are listed at the end.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,6 +53,12 @@ if [ -n "${1:-}" ] && [ -x "$1/bin/irmd" ]; then
 fi
 # -c: python/pycotcp/pytest.ini (a 120 s timeout per test, needing
 # pytest-timeout); -v names each test as it starts, so a hang names it
+SEL=
+if [ "${PYCO_NO_HUB:-0}" = 1 ]; then
+	echo "== test_http_over_ouroboros_hub left out (PYCO_NO_HUB=1: ctest ran tests/vdeplug/test_pyco.sh)"
+	SEL="not test_http_over_ouroboros_hub"
+fi
 cd /
-"$PY" -P -m pytest -v -c "$ROOT/python/pycotcp/pytest.ini" \
+"$PY" -P -m pytest -v -c "$ROOT/python/pycotcp/pytest.ini" --durations=8 \
+	${SEL:+-k "$SEL"} \
 	--rootdir "$ROOT/python/pycotcp" "$ROOT/python/pycotcp/tests"

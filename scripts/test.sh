@@ -102,10 +102,16 @@ run_suite ctest-tsan "$(limit 300)" scripts/test-tsan.sh "$BUILD-tsan"
 run_suite pyouroboros "$(limit 300)" scripts/test-python.sh "$BUILD"
 
 # 4. PycoTCP (its C core with ctest, then pytest). Its C core's tests
-#    (ioth_*) are in the main build's ctest (suite 1) already: not twice.
+#    (ioth_*) and PycoTCP over ouroboros:// (tests/vdeplug/test_pyco.sh)
+#    are in the main build's ctest (suite 1) already: not twice.
 if [ -x scripts/test-pycotcp.sh ]; then
         if (cd "$BUILD" && ctest -N -R '^ioth_' | grep -q '^ *Test *#'); then
                 export PYCO_NO_CTEST=1
+        fi
+        # ...nor tests/vdeplug/test_pyco.sh (vdeplug_test_pyco in suite 1)
+        if (cd "$BUILD" && ctest -N -R '^vdeplug_test_pyco$' |
+                grep -q '^ *Test *#'); then
+                export PYCO_NO_HUB=1
         fi
         run_suite pycotcp "$(limit 300)" scripts/test-pycotcp.sh "$BUILD"
 fi

@@ -19,7 +19,7 @@
 # the long mode only, OURO_TEST_LONG=1: the default run has it in
 # tests/netns/test_gone_eth_dix.sh);
 # eth-dix: the switch killed and restarted: FLOW_DOWN, link down, up.
-# ctest: TIMEOUT 180 RUN_SERIAL
+# ctest: TIMEOUT 180 RESOURCE_LOCK single_host_heavy
 . "$(dirname "$0")/../harness.sh"
 
 command -v vde_switch >/dev/null || skip "vde_switch not installed (vde2)"

@@ -3,7 +3,7 @@
 # through one IRMd, holding at most one IRMd descriptor per flow
 # (tests/flows/many.c). Skips (77) when the hard limit on open files
 # cannot hold them.
-# ctest: TIMEOUT 600 RUN_SERIAL
+# ctest: TIMEOUT 600 RESOURCE_LOCK single_host_heavy
 . "$(dirname "$0")/../harness.sh"
 
 N=${MANY_FLOWS:-10000}

@@ -22,7 +22,7 @@
 # says it was refused, and the IPCP does not keep the name.
 # Not root: all of it in a user and network namespace (unshare -rn).
 # Exit 77 only without named or a namespace.
-# ctest: TIMEOUT 150 RUN_SERIAL
+# ctest: TIMEOUT 150 RESOURCE_LOCK single_host_heavy
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 

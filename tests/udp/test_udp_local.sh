@@ -23,7 +23,7 @@
 # FLOW_DEALLOC within the peer-liveness timeout (4 s, + 0.5 s); that last
 # part for udp6 only in the long mode (OURO_TEST_LONG=1: it is the
 # shim's code, which udp4 exercises here in the default run).
-# ctest: TIMEOUT 180 RUN_SERIAL
+# ctest: TIMEOUT 180 RESOURCE_LOCK single_host_heavy
 . "$(dirname "$0")/../harness.sh"
 . "$(dirname "$0")/udp_lib.sh"
 

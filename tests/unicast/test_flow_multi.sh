@@ -17,7 +17,7 @@
 # (< 1 s); a name registered nowhere fails with "name not found";
 # killing ub (the only path between A and C) brings a flow from A to C
 # down with FLOW_DOWN within FA_DOWN_MS + routing (10 s bound).
-# ctest: TIMEOUT 240 RUN_SERIAL
+# ctest: TIMEOUT 240 RESOURCE_LOCK single_host_heavy
 . "$(dirname "$0")/../harness.sh"
 
 [ -x "$BIN/ipcpd-udp4" ] || skip "no ipcpd-udp4"

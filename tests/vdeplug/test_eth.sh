@@ -14,7 +14,7 @@
 # oping A -> B over "top" (100 probes, 0% loss), the largest probe
 # at mtu 1400 and one byte more refused; B's broadcast IPCP destroyed
 # (xb's link goes down) and enrolled again (xb rejoins, echoes again).
-# ctest: TIMEOUT 180 RUN_SERIAL
+# ctest: TIMEOUT 180 RESOURCE_LOCK single_host_heavy
 . "$(dirname "$0")/../harness.sh"
 . "$(dirname "$0")/lib.sh"
 
