@@ -1,7 +1,8 @@
 /*
  * lwipv6_fix.c - make liblwipv6's mailboxes safe with many descriptors,
- * its close free of deadlock, its retransmission of fragmented segments
- * and its stack deletion free of crashes.
+ * its close free of deadlock, its retransmission of fragmented segments,
+ * its timers and its stack deletion free of crashes, and its receive
+ * wait bounded.
  *
  * liblwipv6 (1.5a) implements each mailbox as a pipe, one per socket and
  * more per listener, and waits on it with select(): FD_SET() on a
@@ -77,6 +78,13 @@
  * relied on (liblwipv6 1.5a, lwIP 1.x): a timer is {next, u32 time,
  * handler, arg, u8 raw} (raw at 32), the per-thread list one pointer to
  * the first; MEMP_SYS_TIMEOUT is pool 9.
+ *
+ * Bounded receive: once lwip_recvfrom() decides a TCP socket has data
+ * (its counter can be wrong, after a link died for instance) it waits in
+ * netconn_recv() on the mailbox without limit.  lwipv6.c arms a deadline
+ * for that one wait (ioth_lwipv6_rx_deadline()); past it the wait hands
+ * netconn_recv() an empty buffer, the call returns 0 bytes and lwipv6.c
+ * reports the timeout (ioth_lwipv6_rx_expired()).
  *
  * Stack deletion: each stack has an interface thread that poll()s the
  * interfaces' descriptors and calls their receive function; a pipe wakes
@@ -217,6 +225,52 @@ timeout:
 	return SYS_ARCH_TIMEOUT;
 }
 
+/* A bounded TCP receive (ioth_lwipv6_rx_deadline()): the next mailbox
+ * wait of this thread, netconn_recv()'s, lasts at most rx_ms; when it
+ * expires it hands netconn_recv() an empty data buffer, which
+ * lwip_recvfrom() returns as 0 bytes and frees, and rx_expired says the
+ * 0 was this timeout, not EOF. */
+static __thread int rx_armed;
+static __thread uint32_t rx_ms;
+static __thread int rx_expired;
+static void *(*real_pbuf_alloc)(int layer, uint16_t size, int flag);
+
+#define PBUF_RAW 3              /* lwIP 1.x pbuf_layer: no headroom */
+#define PBUF_RAM 0              /* pbuf_flag: one allocation */
+
+void ioth_lwipv6_rx_deadline(int ms)
+{
+	rx_armed = ms > 0;
+	rx_ms = ms > 0 ? (uint32_t) ms : 0;
+	rx_expired = 0;
+}
+
+int ioth_lwipv6_rx_expired(void)
+{
+	int r = rx_expired;
+
+	rx_armed = 0;
+	rx_expired = 0;
+	return r;
+}
+
+/* The armed wait: 1 when it handled the fetch, 0 to wait as usual. */
+static int rx_fetch(void *mbox, void **msg)
+{
+	void *p;
+
+	rx_armed = 0;
+	if (mbox_fetch(mbox, msg, rx_ms) != SYS_ARCH_TIMEOUT)
+		return 1;
+	p = real_pbuf_alloc(PBUF_RAW, 0, PBUF_RAM);
+	if (p == NULL)
+		return 0;       /* cannot bound it: wait as the library does */
+	rx_expired = 1;
+	if (msg != NULL)
+		*msg = p;
+	return 1;
+}
+
 /* A timer of liblwipv6 1.5a (struct sys_timeout). */
 struct timer6 {
 	struct timer6 *next;
@@ -235,6 +289,8 @@ static void (*real_memp_free)(int type, void *mem);
  * meanwhile (the flag of each read before it is freed). */
 static void mbox_fetch_timers(void *mbox, void **msg)
 {
+	if (rx_armed && rx_fetch(mbox, msg))
+		return;
 	for (;;) {
 		struct timer6 **list = real_arch_timeouts();
 		struct timer6 *t = list != NULL ? *list : NULL;
@@ -469,6 +525,7 @@ int ioth_lwipv6_fix(void *handle)
 		return -ENOENT;
 	*(void **) &real_arch_timeouts = dlsym(handle, "sys_arch_timeouts");
 	*(void **) &real_memp_free = dlsym(handle, "memp_free");
+	*(void **) &real_pbuf_alloc = dlsym(handle, "pbuf_alloc");
 	*(void **) &real_sem_signal = dlsym(handle, "sys_sem_signal");
 	*(void **) &real_netconn_delete = dlsym(handle, "netconn_delete");
 	*(void **) &real_netif_cleanup = dlsym(handle, "netif_cleanup");
@@ -477,6 +534,7 @@ int ioth_lwipv6_fix(void *handle)
 	*(void **) &real_ip4_frag = dlsym(handle, "ip4_frag");
 	*(void **) &real_ip6_frag = dlsym(handle, "ip6_frag");
 	if (real_arch_timeouts == NULL || real_memp_free == NULL ||
+	    real_pbuf_alloc == NULL ||
 	    real_sem_signal == NULL ||
 	    real_netconn_delete == NULL || real_ip4_frag == NULL ||
 	    real_ip6_frag == NULL || real_netif_cleanup == NULL ||
