@@ -277,6 +277,7 @@ struct v6sock {
 	char tag[2];            /* distinct callback arguments per direction */
 	int connecting;         /* a non-blocking connect is in progress */
 	int nonblock;           /* O_NONBLOCK set through us */
+	int stream;             /* TCP */
 	int rcvtimeo;           /* SO_RCVTIMEO in ms, 0: none (LWIPv6 has
 	                         * neither timeout: applied here) */
 	int sndtimeo;           /* SO_SNDTIMEO in ms, 0: none */
@@ -423,12 +424,22 @@ static void close_all(void *owner)
 	}
 }
 
+/* ms minus the ms since t0 */
+static long ms_left(const struct timespec *t0, int ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return ms - ((t.tv_sec - t0->tv_sec) * 1000 +
+	             (t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
 /* Before a blocking call with a timeout: wait for events; 0 when ready
  * (or no timeout applies), -EAGAIN when the timeout passed. */
 static int timed_wait(struct v6sock *e, int flags, short events, int ms)
 {
 	struct pollfd p = { .fd = e->pfd.fd, .events = events };
-	struct timespec t0, t;
+	struct timespec t0;
 	long left = ms;
 	int r;
 
@@ -440,9 +451,7 @@ static int timed_wait(struct v6sock *e, int flags, short events, int ms)
 		if (r != 0 && !(r < 0 && errno == EINTR))
 			return 0;       /* ready (or poll failed: let the call
 			                 * report it) */
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = ms - ((t.tv_sec - t0.tv_sec) * 1000 +
-		             (t.tv_nsec - t0.tv_nsec) / 1000000);
+		left = ms_left(&t0, ms);
 		if (left <= 0)
 			return -EAGAIN;
 	}
@@ -478,6 +487,8 @@ static int l6_socket(void *priv, int domain, int type, int protocol)
 	s = track(priv, s);
 	if (s >= 0 && (type & SOCK_NONBLOCK))
 		lookup(s)->nonblock = 1;
+	if (s >= 0)
+		lookup(s)->stream = base == SOCK_STREAM;
 	return s;
 }
 
@@ -536,16 +547,40 @@ static int l6_accept(void *priv, int fd, struct sockaddr *a, socklen_t *l)
 		refresh(e);
 		return -EAGAIN;
 	}
-	ns = timed_wait(e, 0, POLLIN, e->rcvtimeo);
-	if (ns == 0)
-		ns = fd_headroom();
+	if (e->rcvtimeo > 0 && !e->nonblock) {
+		/* LWIPv6 waits without limit once called: only call it
+		 * when a connection is there (readiness can be stale) */
+		struct timespec t0;
+		long left = e->rcvtimeo;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (;;) {
+			ns = timed_wait(e, 0, POLLIN, (int) left);
+			if (ns < 0)
+				return ns;
+			if (lib.event_subscribe(NULL, NULL, e->s, POLLIN) != 0)
+				break;
+			refresh(e);
+			left = ms_left(&t0, e->rcvtimeo);
+			if (left <= 0)
+				return -EAGAIN;
+		}
+	}
+	ns = fd_headroom();
 	if (ns < 0)
 		return ns;
 	ns = (int) done(e, lib.accept(e->s, a, l));
 	if (ns < 0)
 		return ns;
-	return track(e->owner, ns);
+	ns = track(e->owner, ns);
+	if (ns >= 0)
+		lookup(ns)->stream = 1;
+	return ns;
 }
+
+/* How long a non-blocking receive lets LWIPv6 wait for the data it
+ * says it has (it posts data just after counting it: microseconds) */
+#define NB_BOUND_MS 50
 
 static ssize_t l6_recvfrom(void *priv, int fd, void *buf, size_t len,
                            int flags, struct sockaddr *a, socklen_t *l)
@@ -555,6 +590,57 @@ static ssize_t l6_recvfrom(void *priv, int fd, void *buf, size_t len,
 	GET(e, fd);
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
+	if (e->rcvtimeo > 0 && !e->nonblock && !(flags & MSG_DONTWAIT)) {
+		/* LWIPv6 waits without limit once it blocks (after the
+		 * link died, for ever: issue 9), and its readiness can be
+		 * wrong (a receive counter that went below 0 stays
+		 * "readable"): wait here, ask it only when it says it has
+		 * data, and bound its own wait for that data */
+		struct timespec t0;
+		long left = e->rcvtimeo;
+		long r;
+		int bound = e->stream && !(flags & MSG_PEEK);
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (;;) {
+			w = timed_wait(e, flags, POLLIN, (int) left);
+			if (w < 0)
+				return w;
+			left = ms_left(&t0, e->rcvtimeo);
+			if (left <= 0)
+				return -EAGAIN;
+			errno = 0;
+			if (bound)
+				ioth_lwipv6_rx_deadline((int) left);
+			r = lib.recvfrom(e->s, buf, (int) len,
+			                 (unsigned) (flags | MSG_DONTWAIT), a, l);
+			if (bound && ioth_lwipv6_rx_expired()) {
+				refresh(e);
+				return -EAGAIN;
+			}
+			if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+				return done(e, r);
+			refresh(e);
+			left = ms_left(&t0, e->rcvtimeo);
+			if (left <= 0)
+				return -EAGAIN;
+		}
+	}
+	if (e->stream && !(flags & MSG_PEEK) &&
+	    (e->nonblock || (flags & MSG_DONTWAIT))) {
+		/* non-blocking, and LWIPv6 blocks when its counter is
+		 * wrong: bound that wait too */
+		long r;
+
+		errno = 0;
+		ioth_lwipv6_rx_deadline(NB_BOUND_MS);
+		r = lib.recvfrom(e->s, buf, (int) len, (unsigned) flags, a, l);
+		if (ioth_lwipv6_rx_expired()) {
+			refresh(e);
+			return -EAGAIN;
+		}
+		return done(e, r);
+	}
 	w = timed_wait(e, flags, POLLIN, e->rcvtimeo);
 	if (w < 0)
 		return w;

@@ -1,7 +1,8 @@
 /*
  * lwipv6_fix.c - make liblwipv6's mailboxes safe with many descriptors,
- * its close free of deadlock, its retransmission of fragmented segments
- * and its stack deletion free of crashes.
+ * its close free of deadlock, its retransmission of fragmented segments,
+ * its timers and its stack deletion free of crashes, and its receive
+ * wait bounded.
  *
  * liblwipv6 (1.5a) implements each mailbox as a pipe, one per socket and
  * more per listener, and waits on it with select(): FD_SET() on a
@@ -55,6 +56,36 @@
  * do not add up (what the bug made) is dropped instead of fragmented: TCP
  * resends a dropped segment.
  *
+ * Timers: each stack thread keeps its timers (TCP, ARP, IPv6
+ * autoconfiguration...) in a per-thread list that the library's
+ * sys_mbox_fetch() and sys_sem_wait() run whenever the wait would outlast
+ * the next timer.  sys_sem_wait() is also the library's lock: the stack
+ * thread takes the socket and select locks in the middle of tcp_input()
+ * (to post socket events), and when the lock was busy (an application
+ * thread in lwip_close() or lwip_event_subscribe()), the TCP timers ran
+ * there, inside the input processing of a segment: pcbs and connections
+ * freed or resent under the feet of the code that was using them, and a
+ * semaphore of a freed connection signalled (heap corruption:
+ * "unaligned tcache chunk detected" or a segfault, at the next
+ * allocation; about 1 run in 100 of walk_methods.py, at its end).  Both
+ * library functions also read a timer's "raw" flag after freeing it, and
+ * write its next field when that byte is 1 (a reused block).  The
+ * library's calls are replaced: sys_sem_wait() is a plain wait that runs
+ * no timer (a lock, as upstream lwIP's is), sys_sem_wait_timeout() a
+ * plain timed wait, and sys_mbox_fetch(), the stack thread's main wait,
+ * runs expired timers with the flag read before the free.  Timers now
+ * run only between messages, never nested in another handler.  Layouts
+ * relied on (liblwipv6 1.5a, lwIP 1.x): a timer is {next, u32 time,
+ * handler, arg, u8 raw} (raw at 32), the per-thread list one pointer to
+ * the first; MEMP_SYS_TIMEOUT is pool 9.
+ *
+ * Bounded receive: once lwip_recvfrom() decides a TCP socket has data
+ * (its counter can be wrong, after a link died for instance) it waits in
+ * netconn_recv() on the mailbox without limit.  lwipv6.c arms a deadline
+ * for that one wait (ioth_lwipv6_rx_deadline()); past it the wait hands
+ * netconn_recv() an empty buffer, the call returns 0 bytes and lwipv6.c
+ * reports the timeout (ioth_lwipv6_rx_expired()).
+ *
  * Stack deletion: each stack has an interface thread that poll()s the
  * interfaces' descriptors and calls their receive function; a pipe wakes
  * it, and EOF on that pipe makes it leave (signalling a semaphore).  The
@@ -87,30 +118,47 @@
 
 #define SYS_ARCH_TIMEOUT 0xffffffffU
 
-static void (*real_sem_wait)(void *sem);
 static void (*real_sem_signal)(void *sem);
 static int8_t (*real_netconn_delete)(void *conn);
 static __thread int in_close;   /* this thread runs lwip_close() */
 static __thread void *close_lock;       /* the lock it took there */
 
+static uint32_t (*real_arch_sem_wait)(void *sem, uint32_t ms);
+
 static void sem_wait_hook(void *sem)
 {
-	real_sem_wait(sem);
+	real_arch_sem_wait(sem, 0);     /* 0: no limit, and no timer */
 	if (in_close && close_lock == NULL)
 		close_lock = sem;
 }
 
+static __thread int delete_depth;       /* nested netconn_delete() */
+
+/* netconn_delete() of a listener deletes its unaccepted connections
+ * with nested calls: only the outer one gives the lock back. */
 static int8_t netconn_delete_hook(void *conn)
 {
-	void *held = in_close ? close_lock : NULL;
+	void *held = in_close && delete_depth == 0 ? close_lock : NULL;
 	int8_t r;
 
 	if (held != NULL)
 		real_sem_signal(held);
+	delete_depth++;
 	r = real_netconn_delete(conn);
+	delete_depth--;
 	if (held != NULL)
-		real_sem_wait(held);
+		real_arch_sem_wait(held, 0);
 	return r;
+}
+
+/* 1 when sem was taken, 0 when ms (0: no limit) passed first. */
+static int sem_wait_timeout_hook(void *sem, uint32_t ms)
+{
+	if (ms == 0) {
+		sem_wait_hook(sem);
+		return 1;
+	}
+	return real_arch_sem_wait(sem, ms) == SYS_ARCH_TIMEOUT ? 0 : 1;
 }
 
 int ioth_lwipv6_close(int (*lwip_close)(int), int s)
@@ -175,6 +223,103 @@ timeout:
 	if (msg != NULL)
 		*msg = NULL;
 	return SYS_ARCH_TIMEOUT;
+}
+
+/* A bounded TCP receive (ioth_lwipv6_rx_deadline()): the next mailbox
+ * wait of this thread, netconn_recv()'s, lasts at most rx_ms; when it
+ * expires it hands netconn_recv() an empty data buffer, which
+ * lwip_recvfrom() returns as 0 bytes and frees, and rx_expired says the
+ * 0 was this timeout, not EOF. */
+static __thread int rx_armed;
+static __thread uint32_t rx_ms;
+static __thread int rx_expired;
+static void *(*real_pbuf_alloc)(int layer, uint16_t size, int flag);
+
+#define PBUF_RAW 3              /* lwIP 1.x pbuf_layer: no headroom */
+#define PBUF_RAM 0              /* pbuf_flag: one allocation */
+
+void ioth_lwipv6_rx_deadline(int ms)
+{
+	rx_armed = ms > 0;
+	rx_ms = ms > 0 ? (uint32_t) ms : 0;
+	rx_expired = 0;
+}
+
+int ioth_lwipv6_rx_expired(void)
+{
+	int r = rx_expired;
+
+	rx_armed = 0;
+	rx_expired = 0;
+	return r;
+}
+
+/* The armed wait: 1 when it handled the fetch, 0 to wait as usual. */
+static int rx_fetch(void *mbox, void **msg)
+{
+	void *p;
+
+	rx_armed = 0;
+	if (mbox_fetch(mbox, msg, rx_ms) != SYS_ARCH_TIMEOUT)
+		return 1;
+	p = real_pbuf_alloc(PBUF_RAW, 0, PBUF_RAM);
+	if (p == NULL)
+		return 0;       /* cannot bound it: wait as the library does */
+	rx_expired = 1;
+	if (msg != NULL)
+		*msg = p;
+	return 1;
+}
+
+/* A timer of liblwipv6 1.5a (struct sys_timeout). */
+struct timer6 {
+	struct timer6 *next;
+	uint32_t time;          /* ms after the previous one */
+	void (*h)(void *arg);
+	void *arg;
+	uint8_t raw;            /* 1: not allocated by the library */
+};
+
+#define MEMP_SYS_TIMEOUT 9
+
+static struct timer6 **(*real_arch_timeouts)(void);
+static void (*real_memp_free)(int type, void *mem);
+
+/* sys_mbox_fetch(): wait for a message, running the timers that expire
+ * meanwhile (the flag of each read before it is freed). */
+static void mbox_fetch_timers(void *mbox, void **msg)
+{
+	if (rx_armed && rx_fetch(mbox, msg))
+		return;
+	for (;;) {
+		struct timer6 **list = real_arch_timeouts();
+		struct timer6 *t = list != NULL ? *list : NULL;
+		void (*h)(void *);
+		void *arg;
+		uint32_t w;
+		int raw;
+
+		if (t == NULL) {
+			mbox_fetch(mbox, msg, 0);
+			return;
+		}
+		w = t->time > 0 ? mbox_fetch(mbox, msg, t->time) :
+		    SYS_ARCH_TIMEOUT;
+		if (w != SYS_ARCH_TIMEOUT) {
+			t->time = w <= t->time ? t->time - w : 0;
+			return;
+		}
+		*list = t->next;
+		h = t->h;
+		arg = t->arg;
+		raw = t->raw == 1;
+		if (!raw)
+			real_memp_free(MEMP_SYS_TIMEOUT, t);
+		if (h != NULL)
+			h(arg);
+		if (raw)
+			t->next = NULL;
+	}
 }
 
 static void mbox_post(void *mbox, void *msg)
@@ -284,7 +429,6 @@ static int8_t ip6_frag_hook(void *stack, struct pbuf6 *p, void *netif,
 }
 
 static void (*real_netif_cleanup)(void *stack);
-static uint32_t (*real_arch_sem_wait)(void *sem, uint32_t ms);
 static void (*real_sem_free)(void *sem);
 
 #define STACK_IF_DONE 0x18      /* the thread's exit semaphore */
@@ -379,7 +523,9 @@ int ioth_lwipv6_fix(void *handle)
 
 	if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) < 0)
 		return -ENOENT;
-	*(void **) &real_sem_wait = dlsym(handle, "sys_sem_wait");
+	*(void **) &real_arch_timeouts = dlsym(handle, "sys_arch_timeouts");
+	*(void **) &real_memp_free = dlsym(handle, "memp_free");
+	*(void **) &real_pbuf_alloc = dlsym(handle, "pbuf_alloc");
 	*(void **) &real_sem_signal = dlsym(handle, "sys_sem_signal");
 	*(void **) &real_netconn_delete = dlsym(handle, "netconn_delete");
 	*(void **) &real_netif_cleanup = dlsym(handle, "netif_cleanup");
@@ -387,7 +533,9 @@ int ioth_lwipv6_fix(void *handle)
 	*(void **) &real_sem_free = dlsym(handle, "sys_sem_free");
 	*(void **) &real_ip4_frag = dlsym(handle, "ip4_frag");
 	*(void **) &real_ip6_frag = dlsym(handle, "ip6_frag");
-	if (real_sem_wait == NULL || real_sem_signal == NULL ||
+	if (real_arch_timeouts == NULL || real_memp_free == NULL ||
+	    real_pbuf_alloc == NULL ||
+	    real_sem_signal == NULL ||
 	    real_netconn_delete == NULL || real_ip4_frag == NULL ||
 	    real_ip6_frag == NULL || real_netif_cleanup == NULL ||
 	    real_arch_sem_wait == NULL || real_sem_free == NULL)
@@ -400,6 +548,12 @@ int ioth_lwipv6_fix(void *handle)
 		r = plt_set(lm, "sys_mbox_post", (void *) mbox_post, NULL);
 	if (r == 0)
 		r = plt_set(lm, "sys_sem_wait", (void *) sem_wait_hook, NULL);
+	if (r == 0)
+		r = plt_set(lm, "sys_sem_wait_timeout",
+		            (void *) sem_wait_timeout_hook, NULL);
+	if (r == 0)
+		r = plt_set(lm, "sys_mbox_fetch", (void *) mbox_fetch_timers,
+		            NULL);
 	if (r == 0)
 		r = plt_set(lm, "netconn_delete", (void *) netconn_delete_hook,
 		            NULL);

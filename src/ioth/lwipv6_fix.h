@@ -1,7 +1,8 @@
 /*
  * lwipv6_fix.h - make liblwipv6's mailboxes safe with descriptors beyond
  * FD_SETSIZE, its close free of deadlock, its IP fragmentation leave
- * the packet intact and its stack deletion safe (lwipv6_fix.c).
+ * the packet intact, its timers run outside its locks, its stack
+ * deletion safe and its receive wait bounded (lwipv6_fix.c).
  */
 #ifndef IOTH_LWIPV6_FIX_H
 #define IOTH_LWIPV6_FIX_H
@@ -10,5 +11,12 @@
 int ioth_lwipv6_fix(void *handle);
 /* lwip_close(s) of that library, without its close/accept deadlock. */
 int ioth_lwipv6_close(int (*lwip_close)(int), int s);
+
+/* Bound this thread's next lwip_recvfrom() on a TCP socket (without
+ * MSG_PEEK) to ms: past it, the call returns 0 and
+ * ioth_lwipv6_rx_expired() (always called after the call: it disarms)
+ * returns 1. */
+void ioth_lwipv6_rx_deadline(int ms);
+int ioth_lwipv6_rx_expired(void);
 
 #endif /* IOTH_LWIPV6_FIX_H */
