@@ -312,6 +312,35 @@ ssize_t frf_pump(struct ft_flow *        f,
         }
 }
 
+/*
+ * rx_lock held: frf_pump, waiting for the first packet until abstime.
+ * A reliable flow's ring signals no one meanwhile (this thread waits
+ * in it): disarmed, then armed again, and what came in between (no
+ * signal: the ring was not drained) is taken before leaving.
+ */
+static ssize_t pump_waiting(struct ft_flow *        f,
+                            const struct timespec * abstime)
+{
+        struct frf * r = f->fr;
+        ssize_t      n;
+        ssize_t      m;
+
+        if (r->shm == NULL)
+                return frf_pump(f, false, abstime);
+
+        flow_shm_arm(r->shm, false);
+        n = frf_pump(f, false, abstime);
+        flow_shm_arm(r->shm, true);
+        if (flow_shm_rxqlen(r->shm) == 0)
+                return n;
+
+        m = frf_pump(f, true, NULL);
+        if (m <= 0)
+                return n;
+
+        return n > 0 ? n + m : m;
+}
+
 /* The earlier of abstime and the flow's deadline, into buf. */
 const struct timespec * frf_until(struct frf *            r,
                                   const struct timespec * abstime,
@@ -352,7 +381,7 @@ int frf_wait(struct ft_flow *        f,
         int                     ret = 0;
 
         if (pthread_mutex_trylock(&r->rx_lock) == 0) {
-                n = frf_pump(f, false, until);
+                n = pump_waiting(f, until);
                 pthread_mutex_unlock(&r->rx_lock);
                 if (n > 0) {
                         frf_try_flush(f);
@@ -408,6 +437,13 @@ void frf_wake(struct ft_flow * f)
         ++r->seq;
         pthread_cond_broadcast(&r->cond);
         pthread_mutex_unlock(&r->lock);
+}
+
+void frf_poke(struct ft_flow * f)
+{
+        struct frf * r = f->fr;
+
+        atomic_store(&r->te.poke, true);
 }
 
 void frf_on_timer(struct ft_flow * f,
@@ -614,6 +650,17 @@ int frf_create(int              fd,
         r->te.fd    = fd;
         r->te.gen   = r->gen;
         atomic_store(&r->te.due, frct_deadline(r->fr));
+        /* A reliable flow acks what arrives whether or not the
+         * application reads: its memory signals the process eventfd
+         * when packets land in a drained ring, which wakes the timer
+         * (frct_timer.h), but not while a reader waits in the ring
+         * itself (frf_wait). */
+        if (cfg.reliable) {
+                r->te.tok = fq_token(fd, r->gen);
+                r->shm    = f->shm;
+                flow_shm_set_token(f->shm, r->te.tok);
+                flow_shm_arm(f->shm, true);
+        }
 
         /* FLOWGQOSSPEC reports what is in force (the fd is not out yet). */
         f->qs.in_order = cfg.in_order;
@@ -623,6 +670,8 @@ int frf_create(int              fd,
         f->fr = r;
         ret = frt_add(&r->te);
         if (ret < 0) {
+                if (r->shm != NULL)
+                        flow_shm_arm(r->shm, false);
                 f->fr = NULL;
                 frct_destroy(r->fr);
                 pthread_mutex_destroy(&r->lock);
@@ -658,6 +707,8 @@ void frf_destroy(struct frf * r)
                 return;
 
         frt_del(&r->te);
+        if (r->shm != NULL)
+                flow_shm_arm(r->shm, false);
         pthread_mutex_destroy(&r->lock);
         pthread_mutex_destroy(&r->rx_lock);
         pthread_cond_destroy(&r->cond);

@@ -109,6 +109,10 @@ void     frf_wake(struct ft_flow * f);
 void     frf_on_timer(struct ft_flow * f,
                       uint64_t         now);
 
+/* The timer's dispatch (frct_timer.c): packets wait in f's ring that no
+ * reader takes; the timer runs f at once. */
+void     frf_poke(struct ft_flow * f);
+
 /* max_gap of an in-order flow that is not reliable when the QoS asks
  * for no bound (UINT32_MAX, as qos_best_effort), in ms. */
 #define FRF_MAX_GAP_DEF 100
