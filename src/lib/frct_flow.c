@@ -18,6 +18,7 @@
 #include <ouroboros/fqueue.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -451,6 +452,8 @@ void frf_on_timer(struct ft_flow * f,
 {
         struct frf * r = f->fr;
 
+        atomic_fetch_add_explicit(&r->runs, 1, memory_order_relaxed);
+
         /* Acks, keepalives; on a raw flow up to the first data
          * packet (opened into rxb on an encrypted one), which then
          * proves the peer alive while the reader leaves it there. */
@@ -701,11 +704,40 @@ static void frf_free(struct frf * r)
         free(r);
 }
 
+/* $OUROBOROS_FRCT_STATS set: a flow's FRCT counters on stderr when it
+ * ends (diagnostics: retransmissions and their causes, timer runs). */
+static void print_stats(const struct frf * r)
+{
+        struct frct_stats st;
+
+        if (getenv(FRF_STATS_ENV) == NULL)
+                return;
+
+        frct_stats(r->fr, &st);
+        fprintf(stderr, "frct stats fd %d: tx %llu pkts %llu bytes, rtx "
+                "%llu (fast %llu), rto %llu, rx %llu pkts (dups %llu, "
+                "bad %llu, skipped %llu), ka %llu/%llu, srtt %u us, rto "
+                "%u us, cwnd %u, timer runs %llu\n", r->fd,
+                (unsigned long long) st.tx_pkts,
+                (unsigned long long) st.tx_bytes,
+                (unsigned long long) st.rtx,
+                (unsigned long long) st.fast_rtx,
+                (unsigned long long) st.rto_fires,
+                (unsigned long long) st.rx_pkts,
+                (unsigned long long) st.rx_dups,
+                (unsigned long long) (st.rx_bad + r->rx_bad),
+                (unsigned long long) st.rx_skipped,
+                (unsigned long long) st.ka_tx,
+                (unsigned long long) st.ka_rx, st.srtt_us, st.rto_us,
+                st.cwnd, (unsigned long long) atomic_load(&r->runs));
+}
+
 void frf_destroy(struct frf * r)
 {
         if (r == NULL)
                 return;
 
+        print_stats(r);
         frt_del(&r->te);
         if (r->shm != NULL)
                 flow_shm_arm(r->shm, false);

@@ -120,6 +120,10 @@ void     frf_poke(struct ft_flow * f);
 /* The largest message of in-order and reliable flows, local or not:
  * $OUROBOROS_MAX_MSG bytes (4 KiB..1 GiB), else FRCT_MAX_MSG_DEF. */
 #define FRF_MAX_MSG_ENV "OUROBOROS_MAX_MSG"
+
+/* Set (to anything): each flow with FRCT prints its counters on stderr
+ * when it ends. */
+#define FRF_STATS_ENV "OUROBOROS_FRCT_STATS"
 size_t   frf_max_msg(void);
 
 #endif /* OUROBOROS_LIB_FRCT_FLOW_H */

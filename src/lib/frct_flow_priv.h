@@ -55,6 +55,7 @@ struct frf {
         _Atomic bool     peer_ev;  /* FLOW_PEER not reported yet    */
         struct frt_ent   te;       /* the timer's entry (due)       */
         struct flow_shm * shm;     /* armed: reliable flows (below) */
+        _Atomic uint64_t runs;     /* frf_on_timer calls (stats)    */
 };
 
 uint64_t frf_now(void);
