@@ -18,6 +18,7 @@
 #include <ouroboros/fqueue.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -312,6 +313,35 @@ ssize_t frf_pump(struct ft_flow *        f,
         }
 }
 
+/*
+ * rx_lock held: frf_pump, waiting for the first packet until abstime.
+ * A reliable flow's ring signals no one meanwhile (this thread waits
+ * in it): disarmed, then armed again, and what came in between (no
+ * signal: the ring was not drained) is taken before leaving.
+ */
+static ssize_t pump_waiting(struct ft_flow *        f,
+                            const struct timespec * abstime)
+{
+        struct frf * r = f->fr;
+        ssize_t      n;
+        ssize_t      m;
+
+        if (r->shm == NULL)
+                return frf_pump(f, false, abstime);
+
+        flow_shm_arm(r->shm, false);
+        n = frf_pump(f, false, abstime);
+        flow_shm_arm(r->shm, true);
+        if (flow_shm_rxqlen(r->shm) == 0)
+                return n;
+
+        m = frf_pump(f, true, NULL);
+        if (m <= 0)
+                return n;
+
+        return n > 0 ? n + m : m;
+}
+
 /* The earlier of abstime and the flow's deadline, into buf. */
 const struct timespec * frf_until(struct frf *            r,
                                   const struct timespec * abstime,
@@ -352,7 +382,7 @@ int frf_wait(struct ft_flow *        f,
         int                     ret = 0;
 
         if (pthread_mutex_trylock(&r->rx_lock) == 0) {
-                n = frf_pump(f, false, until);
+                n = pump_waiting(f, until);
                 pthread_mutex_unlock(&r->rx_lock);
                 if (n > 0) {
                         frf_try_flush(f);
@@ -410,10 +440,19 @@ void frf_wake(struct ft_flow * f)
         pthread_mutex_unlock(&r->lock);
 }
 
+void frf_poke(struct ft_flow * f)
+{
+        struct frf * r = f->fr;
+
+        atomic_store(&r->te.poke, true);
+}
+
 void frf_on_timer(struct ft_flow * f,
                   uint64_t         now)
 {
         struct frf * r = f->fr;
+
+        atomic_fetch_add_explicit(&r->runs, 1, memory_order_relaxed);
 
         /* Acks, keepalives; on a raw flow up to the first data
          * packet (opened into rxb on an encrypted one), which then
@@ -614,6 +653,17 @@ int frf_create(int              fd,
         r->te.fd    = fd;
         r->te.gen   = r->gen;
         atomic_store(&r->te.due, frct_deadline(r->fr));
+        /* A reliable flow acks what arrives whether or not the
+         * application reads: its memory signals the process eventfd
+         * when packets land in a drained ring, which wakes the timer
+         * (frct_timer.h), but not while a reader waits in the ring
+         * itself (frf_wait). */
+        if (cfg.reliable) {
+                r->te.tok = fq_token(fd, r->gen);
+                r->shm    = f->shm;
+                flow_shm_set_token(f->shm, r->te.tok);
+                flow_shm_arm(f->shm, true);
+        }
 
         /* FLOWGQOSSPEC reports what is in force (the fd is not out yet). */
         f->qs.in_order = cfg.in_order;
@@ -623,6 +673,8 @@ int frf_create(int              fd,
         f->fr = r;
         ret = frt_add(&r->te);
         if (ret < 0) {
+                if (r->shm != NULL)
+                        flow_shm_arm(r->shm, false);
                 f->fr = NULL;
                 frct_destroy(r->fr);
                 pthread_mutex_destroy(&r->lock);
@@ -652,12 +704,43 @@ static void frf_free(struct frf * r)
         free(r);
 }
 
+/* $OUROBOROS_FRCT_STATS set: a flow's FRCT counters on stderr when it
+ * ends (diagnostics: retransmissions and their causes, timer runs). */
+static void print_stats(const struct frf * r)
+{
+        struct frct_stats st;
+
+        if (getenv(FRF_STATS_ENV) == NULL)
+                return;
+
+        frct_stats(r->fr, &st);
+        fprintf(stderr, "frct stats fd %d: tx %llu pkts %llu bytes, rtx "
+                "%llu (fast %llu), rto %llu, rx %llu pkts (dups %llu, "
+                "bad %llu, skipped %llu), ka %llu/%llu, srtt %u us, rto "
+                "%u us, cwnd %u, timer runs %llu\n", r->fd,
+                (unsigned long long) st.tx_pkts,
+                (unsigned long long) st.tx_bytes,
+                (unsigned long long) st.rtx,
+                (unsigned long long) st.fast_rtx,
+                (unsigned long long) st.rto_fires,
+                (unsigned long long) st.rx_pkts,
+                (unsigned long long) st.rx_dups,
+                (unsigned long long) (st.rx_bad + r->rx_bad),
+                (unsigned long long) st.rx_skipped,
+                (unsigned long long) st.ka_tx,
+                (unsigned long long) st.ka_rx, st.srtt_us, st.rto_us,
+                st.cwnd, (unsigned long long) atomic_load(&r->runs));
+}
+
 void frf_destroy(struct frf * r)
 {
         if (r == NULL)
                 return;
 
+        print_stats(r);
         frt_del(&r->te);
+        if (r->shm != NULL)
+                flow_shm_arm(r->shm, false);
         pthread_mutex_destroy(&r->lock);
         pthread_mutex_destroy(&r->rx_lock);
         pthread_cond_destroy(&r->cond);

@@ -109,6 +109,10 @@ void     frf_wake(struct ft_flow * f);
 void     frf_on_timer(struct ft_flow * f,
                       uint64_t         now);
 
+/* The timer's dispatch (frct_timer.c): packets wait in f's ring that no
+ * reader takes; the timer runs f at once. */
+void     frf_poke(struct ft_flow * f);
+
 /* max_gap of an in-order flow that is not reliable when the QoS asks
  * for no bound (UINT32_MAX, as qos_best_effort), in ms. */
 #define FRF_MAX_GAP_DEF 100
@@ -116,6 +120,10 @@ void     frf_on_timer(struct ft_flow * f,
 /* The largest message of in-order and reliable flows, local or not:
  * $OUROBOROS_MAX_MSG bytes (4 KiB..1 GiB), else FRCT_MAX_MSG_DEF. */
 #define FRF_MAX_MSG_ENV "OUROBOROS_MAX_MSG"
+
+/* Set (to anything): each flow with FRCT prints its counters on stderr
+ * when it ends. */
+#define FRF_STATS_ENV "OUROBOROS_FRCT_STATS"
 size_t   frf_max_msg(void);
 
 #endif /* OUROBOROS_LIB_FRCT_FLOW_H */

@@ -11,6 +11,8 @@
 #include "frct/frct.h"
 #include "frct/frct_wire.h"
 
+#include "common/flow_shm.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -52,6 +54,8 @@ struct frf {
         _Atomic bool     gone;     /* the peer timed out            */
         _Atomic bool     peer_ev;  /* FLOW_PEER not reported yet    */
         struct frt_ent   te;       /* the timer's entry (due)       */
+        struct flow_shm * shm;     /* armed: reliable flows (below) */
+        _Atomic uint64_t runs;     /* frf_on_timer calls (stats)    */
 };
 
 uint64_t frf_now(void);

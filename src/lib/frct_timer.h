@@ -12,6 +12,7 @@
 #ifndef OUROBOROS_LIB_FRCT_TIMER_H
 #define OUROBOROS_LIB_FRCT_TIMER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct frt_ent {
@@ -19,9 +20,12 @@ struct frt_ent {
         int              fd;
         uint32_t         gen;
         _Atomic uint64_t due;   /* the flow's next deadline, ns */
+        uint64_t         tok;   /* its wake-up token (fq_token), 0 if
+                                   arrivals need not wake the thread */
+        _Atomic bool     poke;  /* packets arrived: run it now */
 };
 
-/* Add e (fd, gen and due set): 0, or -EAGAIN (no thread). */
+/* Add e (fd, gen, tok and due set): 0, or -EAGAIN (no thread). */
 int  frt_add(struct frt_ent * e);
 
 /* Take e out; after this returns the thread no longer uses it. */

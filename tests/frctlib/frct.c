@@ -9,7 +9,7 @@
  *                  FLOWGMAXPKT says 16 MiB
  *   frct flags     FRCTSFLAGS/FRCTGFLAGS: defaults, set and clear, RTX
  *                  refused without loss 0, -EPERM on raw flows; LINGER
- *                  makes flow_dealloc wait for a slow reader
+ *                  makes flow_dealloc wait for a stopped peer
  *   frct peer      the server stops itself (SIGSTOP) after the accept:
  *                  a flow with a 1 s peer timeout raises FLOW_PEER once
  *                  within 3 s, then reads and writes fail with
@@ -179,6 +179,23 @@ static int test_big(const char * name)
 
 /* ---- flags */
 
+/* The whole process stops (its FRCT does not ack) for 0.6 s: a child
+ * continues it; 'T' tells the peer before the stop. */
+static void stop_a_while(struct t_pair * p)
+{
+        pid_t c = fork();
+
+        CHECK(c >= 0);
+        if (c == 0) {
+                usleep(600000);
+                kill(getppid(), SIGCONT);
+                _exit(0);
+        }
+        t_signal(p, 'T');
+        raise(SIGSTOP);
+        waitpid(c, NULL, 0);
+}
+
 static int flags_server(struct t_pair * p,
                         void *          arg)
 {
@@ -191,8 +208,8 @@ static int flags_server(struct t_pair * p,
         for (i = 0; i < 4; ++i) {
                 fd = t_accept(&qs);
                 t_signal(p, 'A');
-                if (t_wait(p) == 'S') /* slow reader: 0.6 s */
-                        usleep(600000);
+                if (t_wait(p) == 'S') /* stopped for 0.6 s */
+                        stop_a_while(p);
                 while (flow_read(fd, buf, sizeof(buf)) > 0)
                         ;
                 CHECK_EQ(flow_dealloc(fd), 0);
@@ -201,14 +218,18 @@ static int flags_server(struct t_pair * p,
         return 0;
 }
 
-/* flow_dealloc after a write to a reader that waits 0.6 s: ms taken. */
+/* flow_dealloc after a write to a peer process stopped for 0.6 s (the
+ * peer's FRCT acks what arrives whether or not it reads, so a slow
+ * reader would not do): ms taken. */
 static long dealloc_ms(int              fd,
                        struct t_pair *  p)
 {
         int64_t t0;
 
-        CHECK_EQ(flow_write(fd, "x", 1), 1);
         t_signal(p, 'S');
+        CHECK_EQ(t_wait(p), 'T');
+        usleep(50000); /* it stopped */
+        CHECK_EQ(flow_write(fd, "x", 1), 1);
         t0 = now_ns();
         CHECK_EQ(flow_dealloc(fd), 0);
 
@@ -244,7 +265,7 @@ static int test_flags(const char * name)
         fflush(stdout);
         CHECK(ms < 400);
 
-        /* LINGER: the dealloc waits until the reader took the data */
+        /* LINGER: the dealloc waits until the peer acked the data */
         qs = qos_data;
         fd = t_alloc(name, &qs);
         CHECK_EQ(t_wait(&p), 'A');

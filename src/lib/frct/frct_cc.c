@@ -5,10 +5,24 @@
  *   W_cubic(t) = C (t - K)^3 + W_max,   K = cbrt(W_max (1 - beta) / C)
  * where t is the time since the last reduction. Growth in one ack is
  * at most half the window (RFC 9438 4.2: target within 1.5 cwnd).
+ *
+ * Random loss (TCP Veno, Fu and Liew 2003): when a loss is found, the
+ * packets this flow keeps queued on the path are estimated as
+ *   backlog = cwnd (rtt - min_rtt) / rtt
+ * with rtt the smallest sample of the last two rounds (so that delayed
+ * acks and jitter do not count as a queue). Below VENO_BACKLOG packets
+ * the loss did not come from a queue overflowing, this flow's at least:
+ * the path loses at random (a lossy link), and the window is reduced
+ * by BETA_RANDOM (0.85) instead of beta. A loss at a full drop-tail
+ * queue (a bottleneck shared with TCP or another flow) comes with its
+ * queue delay and gets the full reduction, so the flow stays as fair
+ * as CUBIC there (unit_frct_fair); on a randomly lossy path it keeps a
+ * larger window than a sender that takes every loss for congestion.
  */
 #include "frct_cc.h"
 
 #include <math.h>
+#include <stdbool.h>
 
 #define HS_MIN_SAMPLES 8
 #define HS_ETA_MIN     4000000ull    /* 4 ms */
@@ -18,6 +32,9 @@
 #define C_CUBIC  0.4
 #define BETA     0.7
 #define ALPHA    (3.0 * (1.0 - BETA) / (1.0 + BETA))
+
+#define BETA_RANDOM  0.85
+#define VENO_BACKLOG 3.0     /* packets */
 
 void frct_cc_init(struct frct_cc * cc)
 {
@@ -31,6 +48,8 @@ void frct_cc_init(struct frct_cc * cc)
         cc->rnd_min  = UINT64_MAX;
         cc->last_min = UINT64_MAX;
         cc->rnd_samples = 0;
+        cc->q_rnd    = UINT64_MAX;
+        cc->q_last   = UINT64_MAX;
 }
 
 /*
@@ -44,6 +63,13 @@ void frct_cc_rtt(struct frct_cc * cc,
                  int              new_round)
 {
         uint64_t eta;
+
+        if (new_round) {
+                cc->q_last = cc->q_rnd;
+                cc->q_rnd  = UINT64_MAX;
+        }
+        if (rtt < cc->q_rnd)
+                cc->q_rnd = rtt;
 
         if (cc->cwnd >= cc->ssthresh)
                 return;
@@ -139,9 +165,31 @@ static void reduce(struct frct_cc * cc)
         cc->epoch = 0;
 }
 
-void frct_cc_loss(struct frct_cc * cc)
+/* Whether a loss came with no queue of this flow behind it. */
+static bool random_loss(const struct frct_cc * cc,
+                        uint64_t               min_rtt)
 {
+        uint64_t rtt = cc->q_rnd < cc->q_last ? cc->q_rnd : cc->q_last;
+
+        if (min_rtt == 0 || rtt == UINT64_MAX || rtt < min_rtt)
+                return false;
+
+        return cc->cwnd * (double) (rtt - min_rtt) / (double) rtt <
+                VENO_BACKLOG;
+}
+
+void frct_cc_loss(struct frct_cc * cc,
+                  uint64_t         min_rtt)
+{
+        bool   rnd = random_loss(cc, min_rtt);
+        double w   = cc->cwnd;
+
         reduce(cc);
+        if (rnd) {
+                cc->ssthresh = w * BETA_RANDOM;
+                if (cc->ssthresh < 2)
+                        cc->ssthresh = 2;
+        }
         cc->cwnd = cc->ssthresh;
 }
 

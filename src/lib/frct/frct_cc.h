@@ -2,7 +2,9 @@
  * Ouroboros - FRCT congestion control of reliable flows: CUBIC (RFC
  * 9438) with its Reno-friendly region, counted in packets, and a slow
  * start that ends when the RTT grows (HyStart++, RFC 9406, without its
- * conservative phase). Why CUBIC: top of frct.c.
+ * conservative phase). A loss while the path holds no queue of this
+ * flow reduces the window less (TCP Veno's loss differentiation).
+ * Why CUBIC: top of frct.c.
  */
 #ifndef OUROBOROS_LIB_FRCT_CC_H
 #define OUROBOROS_LIB_FRCT_CC_H
@@ -23,6 +25,8 @@ struct frct_cc {
         uint64_t rnd_min;    /* HyStart: smallest RTT of this round */
         uint64_t last_min;   /* and of the last one */
         uint32_t rnd_samples;
+        uint64_t q_rnd;      /* smallest RTT of this round (always) */
+        uint64_t q_last;     /* and of the last one */
 };
 
 void     frct_cc_init(struct frct_cc * cc);
@@ -38,8 +42,12 @@ void     frct_cc_rtt(struct frct_cc * cc,
                      uint64_t         rtt,
                      int              new_round);
 
-/* A loss found by SACK or reordering: one reduction per episode. */
-void     frct_cc_loss(struct frct_cc * cc);
+/* A loss found by SACK or reordering: one reduction per episode.
+ * min_rtt (ns, 0 unknown) is the path's base RTT: a loss with no queue
+ * behind it (the RTTs of the last rounds near min_rtt) is taken as
+ * random, not congestion, and reduces the window less (frct_cc.c). */
+void     frct_cc_loss(struct frct_cc * cc,
+                      uint64_t         min_rtt);
 
 /* A retransmission timeout: back to one packet, slow start. */
 void     frct_cc_rto(struct frct_cc * cc);

@@ -17,7 +17,11 @@
  * its messages. The window advertised is what is left of wnd beyond
  * what is held in order (ready and being reassembled), from the ack on,
  * in payload bytes of full packets: a sender that keeps to it with full
- * packets never has one dropped here for room.
+ * packets never has one dropped here for room. A reliable flow keeps a
+ * packet's room (gap_room) that packets after a gap never take, for the
+ * one that fills it: else smaller packets (message ends), which cost
+ * more than their payload, could fill the memory with SACKed packets
+ * after a gap whose retransmission is then dropped for ever.
  *
  * Gaps: a reliable flow waits for the retransmission (or a SKIP, when
  * the peer cleared RTX). An in_order flow that is not reliable waits
@@ -336,12 +340,22 @@ static int sync_start(struct frct *           f,
         return 0;
 }
 
-/* No room for a packet: an unreliable flow stops waiting for its
- * gap (memory wins over max_gap); else it is dropped. */
-static bool room(struct frct * f,
-                 size_t        len)
+/* What a reliable flow keeps free for the packet at rcv_nxt: the
+ * packets after a gap never take it, so the gap can always be filled
+ * (were they to fill the memory, its retransmission would find no
+ * room, and they were SACKed: the sender freed them). */
+static size_t gap_room(const struct frct * f)
 {
-        len += FRCT_PKT_COST;
+        return f->cfg.reliable ? f->mss + FRCT_PKT_COST : 0;
+}
+
+/* No room for a packet (d after rcv_nxt): an unreliable flow stops
+ * waiting for its gap (memory wins over max_gap); else it is dropped. */
+static bool room(struct frct * f,
+                 size_t        len,
+                 int32_t       d)
+{
+        len += FRCT_PKT_COST + (d > 0 ? gap_room(f) : 0);
         if (held(f) + len <= f->wnd)
                 return true;
         if (!f->cfg.reliable && f->rcv_nxt != f->rcv_high) {
@@ -390,7 +404,7 @@ int frct_rx_data(struct frct *           f,
                 f->ack_now = rel;
                 return 0;
         }
-        if (!room(f, len)) {
+        if (!room(f, len, d)) {
                 f->ack_now = rel;
                 return 0;
         }
@@ -451,7 +465,7 @@ int frct_rx_skip(struct frct *           f,
 
 static uint32_t window(const struct frct * f)
 {
-        size_t used = in_order(f);
+        size_t used = in_order(f) + gap_room(f);
 
         return frct_wnd_payload(used < f->wnd ? f->wnd - used : 0, f->mss);
 }

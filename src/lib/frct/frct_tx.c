@@ -386,7 +386,8 @@ static void rack_detect(struct frct * f,
                 f->undo_ok   = true;
                 f->rec_rtx   = 0;
                 f->rec_spur  = 0;
-                frct_cc_loss(&f->cc);
+                frct_cc_loss(&f->cc, f->rtt.min_rtt == UINT64_MAX ? 0 :
+                             f->rtt.min_rtt);
         }
 }
 

@@ -16,9 +16,16 @@
  *   reliable  1 MiB in 100 000-byte messages through a 16 KiB ring
  *             (fragments, windows, acks), byte-identical, a writer
  *             thread and a reader; partial reads and FLOWFRNOPART
+ *   unread    with the process eventfd of a session: a reliable flow
+ *             whose application neither reads nor writes acks what
+ *             arrives within the ack delay (the timer is woken by the
+ *             arrival), so the sender's data is all acknowledged well
+ *             before any timer of its own would run; then the reader
+ *             gets the messages
  */
+#include "evwait.h"
 #include "flow_table.h"
-#include "frct_flow.h"
+#include "frct_flow_priv.h"
 #include "frct/frct_wire.h"
 
 #include "common/crypt.h"
@@ -35,6 +42,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 int session_local_init(void);
@@ -46,6 +54,7 @@ int session_local_init(void)
 /* An end of a flow memory as a flow of this process; with_frct false
  * leaves it a plain flow (a peer that never speaks FRCT). */
 static struct crypt_flow * next_cf[2]; /* encrypt the next pair */
+static int                 ev_efd = -1; /* the process eventfd, if any */
 
 static int end_of(int               memfd,
                   int               side,
@@ -60,8 +69,9 @@ static int end_of(int               memfd,
                 ft_set_crypt(fd, next_cf[side]);
                 next_cf[side] = NULL;
         }
-        CHECK_EQ(ft_publish(fd, (uint32_t) fd + 1, memfd, side, -1, 1, qs),
-                 0);
+        /* The flow owns the peer's eventfd it is given: a copy. */
+        CHECK_EQ(ft_publish(fd, (uint32_t) fd + 1, memfd, side,
+                            ev_efd < 0 ? -1 : dup(ev_efd), 1, qs), 0);
         if (with_frct)
                 CHECK_EQ(frf_create(fd, ft_entry(fd)), 0);
 
@@ -334,6 +344,55 @@ static void test_reliable(void)
         close_flow(b);
 }
 
+static bool flushed(int fd)
+{
+        struct frf * r = ft_entry(fd)->fr;
+        bool         d;
+
+        pthread_mutex_lock(&r->lock);
+        d = frct_flushed(r->fr);
+        pthread_mutex_unlock(&r->lock);
+
+        return d;
+}
+
+static void test_unread(void)
+{
+        qosspec_t qs = qos_data;
+        char      m[64];
+        int64_t   t0;
+        int       a;
+        int       b;
+        int       i;
+
+        ev_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        CHECK(ev_efd >= 0);
+        evwait_init(ev_efd);
+
+        make_pair(&qs, 1024, true, &a, &b);
+        for (i = 0; i < 3; ++i) {
+                /* Both ends idle: the first message's ack comes
+                 * within the ack delay (5 ms), far below a timer of
+                 * the sender's (initial RTO 1 s, keepalives 30 s). */
+                usleep(50000);
+                t0 = now_ns();
+                memset(m, 'a' + i, sizeof(m));
+                CHECK_EQ(wr(a, m, sizeof(m), false), (ssize_t) sizeof(m));
+                while (!flushed(a) && now_ns() - t0 < 500 * NS_PER_MS)
+                        usleep(1000);
+                CHECK(flushed(a));
+                printf("unread: acked in %lld us\n",
+                       (long long) (now_ns() - t0) / 1000);
+        }
+        for (i = 0; i < 3; ++i) {
+                CHECK_EQ(rd(b, m, sizeof(m), true, true), (ssize_t) sizeof(m));
+                CHECK_EQ(m[0], 'a' + i);
+        }
+        CHECK_EQ(rd(b, m, sizeof(m), true, true), -EAGAIN);
+        close_flow(a);
+        close_flow(b);
+}
+
 int main(void)
 {
         CHECK_EQ(ft_init(), 0);
@@ -342,6 +401,7 @@ int main(void)
         test_peer();
         test_peer_unread();
         test_reliable();
+        test_unread();
 
         printf("test_frct_flow: ok\n");
 
