@@ -208,11 +208,45 @@ static void cc_start(struct fflow * f)
         f->period_at  = f->fill_at;
         f->slow_start = true;
         f->limited    = false;
+        f->calm       = 0;
+        f->target     = 0;
+        f->marked_at  = f->fill_at - FA_CC_PERIOD_MS;
         f->upd_at     = 0;
         f->tx_sent    = 0;
+        f->tx_bytes   = 0;
+        f->ss_at      = 0;
+        f->ss_pkts    = 0;
+        f->ss_rate    = 0;
+        f->ss_fed     = true;
         f->rx_seen    = 0;
         f->hold_pkts  = 0;
         f->hold_ms    = 0;
+
+}
+
+/* One period of growth: double in slow start; else the additive step,
+ * or a quarter of the way back to the rate before the last cut if that
+ * is more. */
+static void cc_grow(struct fflow * f)
+{
+        double ai;
+
+        if (f->slow_start) {
+                if (!f->ss_fed)
+                        return; /* no news since the last doubling */
+                f->ss_fed = false;
+                f->rate  *= 2;
+        } else {
+                ai = FA_CC_AI * (1 + f->calm / FA_CC_AI_STEP);
+                if (f->rate + 4 * ai < f->target)
+                        ai = (f->target - f->rate) / 4;
+                f->rate += ai;
+                if (f->calm < FA_CC_AI_STEP * (FA_CC_AI_MAX - 1))
+                        ++f->calm;
+        }
+
+        if (f->rate > FA_CC_RATE_MAX)
+                f->rate = FA_CC_RATE_MAX;
 }
 
 static void cc_refill(struct fflow * f,
@@ -241,15 +275,46 @@ static void cc_refill(struct fflow * f,
                 return;
 
         f->limited = false;
-        if (f->slow_start) {
-                f->rate *= 2;
-        } else {
-                f->rate += FA_CC_AI * (1 + f->calm / FA_CC_AI_STEP);
-                if (f->calm < FA_CC_AI_STEP * (FA_CC_AI_MAX - 1))
-                        ++f->calm;
+        /* no growth while marks come: the queue stands */
+        if (now - f->marked_at >= FA_CC_QUIET_MS)
+                cc_grow(f);
+}
+
+/* Slow start: the rate the receiver counted since the last update,
+ * D; a rate beyond FA_CC_SS_OVER times D is not reaching it (a
+ * doubling takes FA_CC_PERIOD_MS, the news of it a few periods more):
+ * a queue fills or a link drops, so slow start ends at D. */
+static void ss_check(struct fflow *        f,
+                     const struct fa_msg * m,
+                     int64_t               now)
+{
+        double d;
+
+        if (f->ss_at == 0 || now - f->ss_at < FA_UPD_MS / 2) {
+                if (f->ss_at == 0)
+                        f->ss_at = now;
+                f->ss_pkts += m->pkts;
+                return;
         }
-        if (f->rate > FA_CC_RATE_MAX)
-                f->rate = FA_CC_RATE_MAX;
+
+        f->ss_pkts += m->pkts;
+        if (f->tx_sent == 0 || f->ss_pkts == 0)
+                return;
+        d = (double) f->ss_pkts * (double) f->tx_bytes /
+                (double) f->tx_sent * 1000.0 / (double) (now - f->ss_at);
+        f->ss_at   = now;
+        f->ss_pkts = 0;
+        f->ss_rate = d;
+        if (f->rate <= FA_CC_SS_OVER * d)
+                return;
+
+        f->rate       = d < FA_CC_RATE_MIN ? FA_CC_RATE_MIN : d;
+        f->slow_start = false;
+        f->calm       = 0;
+        f->target     = 0;
+        if (f->tokens > 0)
+                f->tokens = 0;
+        ++fa.ctr[FC_SS_END];
 }
 
 void fa_rcv_update(struct fflow *        f,
@@ -257,6 +322,7 @@ void fa_rcv_update(struct fflow *        f,
 {
         int64_t now;
         double  cut;
+        double  before;
 
         ++fa.ctr[FC_UPD_IN];
 
@@ -264,13 +330,20 @@ void fa_rcv_update(struct fflow *        f,
                 return;
 
         f->rx_seen += m->pkts;
+        now         = ipcp_now_ms();
+
+        if (f->slow_start && m->pkts > 0) {
+                f->ss_fed = true;
+                ss_check(f, m, now);
+        }
         if (m->marked == 0 || m->pkts == 0)
                 return;
+
+        f->marked_at = now;
 
         /* Marks on packets sent before the last cut, from a queue
          * shorter than any since: that cut is already working, the
          * queue drains; no second cut for it. */
-        now = ipcp_now_ms();
         if (f->rx_seen < f->hold_pkts && now < f->hold_ms &&
             m->ecn < f->hold_ecn) {
                 f->hold_ecn = m->ecn;
@@ -283,11 +356,17 @@ void fa_rcv_update(struct fflow *        f,
         if (f->slow_start && cut < 0.5)
                 cut = 0.5; /* it overshot by at least its last doubling */
 
+        before        = f->rate;
+        /* the step halves: the rate is near what the path carries */
+        f->calm       = f->slow_start ? 0 : f->calm / 2;
         f->slow_start = false;
-        f->calm       = 0;
         f->rate      *= 1.0 - cut;
+        if (f->rate < f->ss_rate && f->ss_rate < before)
+                f->rate = f->ss_rate; /* ends slow start: what arrived */
+        f->ss_rate    = 0;
         if (f->rate < FA_CC_RATE_MIN)
                 f->rate = FA_CC_RATE_MIN;
+        f->target = f->rate + (before - f->rate) / 2;
         if (f->tokens > 0)
                 f->tokens *= 1.0 - cut;
         f->hold_pkts = f->tx_sent;
@@ -418,7 +497,8 @@ bool fa_tx(struct fflow * f,
 
                 ++fa.ctr[FC_TX_PKTS];
                 if (cc) {
-                        f->tokens -= (double) n;
+                        f->tokens   -= (double) n;
+                        f->tx_bytes += (uint64_t) n;
                         ++f->tx_sent;
                 }
         }
@@ -435,6 +515,7 @@ static void cc_count(struct fflow * f,
         int64_t now;
 
         ++f->rx_pkts;
+        ++f->rx_total;
         if (ecn > 0) {
                 ++fa.ctr[FC_ECN_MARKED];
                 ++f->rx_marked;
@@ -442,6 +523,11 @@ static void cc_count(struct fflow * f,
                         f->rx_ecn = ecn;
                 now = ipcp_now_ms();
                 if (now - f->upd_at >= FA_UPD_MS)
+                        send_update(f, now);
+        } else if (f->rx_pkts >= FA_UPD_PKTS) {
+                /* unmarked: the count, for the sender's slow start */
+                now = ipcp_now_ms();
+                if (now - f->upd_at >= FA_UPD_IDLE_MS)
                         send_update(f, now);
         }
 
@@ -462,12 +548,18 @@ void fa_deliver(struct fflow *  f,
         void *                 p;
         ssize_t                r;
         size_t                 q = 0;
+        uint8_t                m;
 
-        if (cc_on() && fccntl(f->fd, FLOWGTXQLEN, &q) == 0 &&
-            q >= FA_RX_MARK_MIN) {
-                q = ((q - FA_RX_MARK_MIN) >> FA_ECN_SHIFT) + 1;
-                if (q > ecn)
-                        ecn = q > 255 ? 255 : (uint8_t) q;
+        if (cc_on() && fccntl(f->fd, FLOWGTXQLEN, &q) == 0) {
+                q = standing_see(&f->rx_q, ipcp_now_ms(), q, f->rx_total,
+                                 FA_RX_WIN_MS);
+                m = standing_mark(standing_excess(&f->rx_q, q,
+                                                  FA_RX_MARK_MIN,
+                                                  FA_RX_WAIT_MS,
+                                                  FA_RX_WIN_MS),
+                                  FA_ECN_SHIFT);
+                if (m > ecn)
+                        ecn = m;
         }
 
         if (!f->no_reserve) {
