@@ -26,31 +26,53 @@
  * mb-ecn (congestion 1): the receiver counts the packets of each flow
  * and those that arrived with an ECN mark, and sends the sender an
  * UPDATE with the counts and the highest mark when a marked packet
- * comes at least FA_UPD_MS after the last update (or at the next tick).
+ * comes at least FA_UPD_MS after the last update (or at the next
+ * tick), and an unmarked one with the counts every FA_UPD_IDLE_MS
+ * while at least FA_UPD_PKTS packets came (slow start lives on them).
  * The sender paces each flow with a token bucket at a rate R (bytes/s,
- * from FA_CC_RATE_INIT): an UPDATE with m marked of p packets and
- * highest mark e cuts R by the fraction  (m / p) * (1/32 + 15/32 * e/255),
- * so by 3% for a short queue up to half for a full one (multiplicative
- * decrease, growing with the congestion; at least half when it ends
- * slow start). After a cut, an UPDATE whose mark is lower than any
- * since is held (no cut, fa.cuts_held) until the updates counted the
- * packets sent up to the cut, or FA_CC_HOLD_MAX_MS: a draining queue
- * (dt's, and the one below it that dt cannot see) keeps marking
- * packets sent before the cut, and cutting for each of them left the
- * bottleneck idle; a mark as high or higher cuts again. Every FA_CC_PERIOD_MS in
- * which the flow ran out of tokens R grows by FA_CC_AI times 1 + k /
- * FA_CC_AI_STEP, k the periods of growth since the last cut (at most
- * FA_CC_AI_MAX times: additive increase that speeds up while no mark
- * comes, the same for every flow whatever its rate, so flows that share
- * a bottleneck still converge to equal shares), or doubles until the
- * first mark (slow start); R stays within FA_CC_RATE_MIN and
- * FA_CC_RATE_MAX. A flow out of tokens is not read until they come
- * back: back-pressure on the application, no loss.
- * The receiving application is a bottleneck too: a backlog of W >=
- * FA_RX_MARK_MIN packets it has not read marks a packet
- * 1 + (W - FA_RX_MARK_MIN) >> FA_ECN_SHIFT, and a packet dropped because
- * its flow is full counts as marked 255, so a sender slows down for a
- * slow reader.
+ * from FA_CC_RATE_INIT).
+ *
+ * Slow start: every FA_CC_PERIOD_MS in which the flow ran out of
+ * tokens R doubles, but only once per UPDATE heard since (no news of
+ * the last doubling, no next one: a queue that fills delays the news
+ * and so the growth). Each UPDATE gives the rate D at which the
+ * receiver counted packets; R beyond FA_CC_SS_OVER * D means the path
+ * does not carry what is sent: slow start ends with R = D
+ * (fa.ss_ends). It ends too at the first mark, with R cut by at least
+ * half but not below the last D.
+ *
+ * Then an UPDATE with m marked of p packets and highest mark e cuts R
+ * by the fraction (m / p) * (1/32 + 15/32 * e/255), so by 3% for a
+ * short queue up to half for a full one (multiplicative decrease,
+ * growing with the congestion). After a cut, an UPDATE whose mark is
+ * lower than any since is held (no cut, fa.cuts_held) until the
+ * updates counted the packets sent up to the cut, or FA_CC_HOLD_MAX_MS:
+ * a draining queue (dt's, and the one below it that dt cannot see)
+ * keeps marking packets sent before the cut, and cutting for each of
+ * them left the bottleneck idle; a mark as high or higher cuts again.
+ * Every FA_CC_PERIOD_MS in which the flow ran out of tokens and no
+ * marked UPDATE came for FA_CC_QUIET_MS (a standing queue: no growth),
+ * R grows by FA_CC_AI times 1 + k / FA_CC_AI_STEP (at most
+ * FA_CC_AI_MAX times), k the periods of growth, halved by each cut:
+ * additive increase that speeds up while no mark comes, the same for
+ * every flow whatever its rate, so flows that share a bottleneck still
+ * converge to equal shares; and a cut only halves the speed, so a fast
+ * flow that a mild mark cut by 3% regains it in a few periods. A cut
+ * also sets a target halfway back to the rate before it: while R is
+ * below, it grows by a quarter of the distance per period if that is
+ * more (a large cut, such as the one that ends slow start, is half
+ * regained in tens of milliseconds, and only the rest probed for).
+ * R stays within FA_CC_RATE_MIN and FA_CC_RATE_MAX. A flow out of
+ * tokens is not read until they come back: back-pressure on the
+ * application, no loss.
+ *
+ * The receiving application is a bottleneck too: its standing backlog
+ * W (standing.h: the least it held unread over the last FA_RX_WIN_MS
+ * to twice that), once it is at least T, what makes a packet wait
+ * FA_RX_WAIT_MS at the rate it read in the last window and at least
+ * FA_RX_MARK_MIN, marks a packet 1 + (W - T) >> FA_ECN_SHIFT; a packet
+ * dropped because its flow is full counts as marked 255, so a sender
+ * slows down for a slow reader.
  * With congestion none there are no updates and no pacing.
  */
 #include "fa_priv.h"
