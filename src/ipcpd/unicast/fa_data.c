@@ -62,6 +62,10 @@
  * below, it grows by a quarter of the distance per period if that is
  * more (a large cut, such as the one that ends slow start, is half
  * regained in tens of milliseconds, and only the rest probed for).
+ * After FA_CC_PROBE_MS without a marked UPDATE the path has room the
+ * additive step is slow to find (a fast link, or a bottleneck that
+ * went away): R grows by R / FA_CC_PROBE_DIV per period if that is
+ * more (a flow that shares a bottleneck hears marks well before).
  * R stays within FA_CC_RATE_MIN and FA_CC_RATE_MAX. A flow out of
  * tokens is not read until they come back: back-pressure on the
  * application, no loss.
@@ -247,9 +251,11 @@ static void cc_start(struct fflow * f)
 }
 
 /* One period of growth: double in slow start; else the additive step,
- * or a quarter of the way back to the rate before the last cut if that
- * is more. */
-static void cc_grow(struct fflow * f)
+ * or a quarter of the way back to the rate before the last cut, or
+ * after FA_CC_PROBE_MS without a mark 1/FA_CC_PROBE_DIV of the rate,
+ * whichever is more. */
+static void cc_grow(struct fflow * f,
+                    int64_t        now)
 {
         double ai;
 
@@ -262,6 +268,9 @@ static void cc_grow(struct fflow * f)
                 ai = FA_CC_AI * (1 + f->calm / FA_CC_AI_STEP);
                 if (f->rate + 4 * ai < f->target)
                         ai = (f->target - f->rate) / 4;
+                if (now - f->marked_at >= FA_CC_PROBE_MS &&
+                    ai < f->rate / FA_CC_PROBE_DIV)
+                        ai = f->rate / FA_CC_PROBE_DIV; /* no mark for long */
                 f->rate += ai;
                 if (f->calm < FA_CC_AI_STEP * (FA_CC_AI_MAX - 1))
                         ++f->calm;
@@ -299,7 +308,7 @@ static void cc_refill(struct fflow * f,
         f->limited = false;
         /* no growth while marks come: the queue stands */
         if (now - f->marked_at >= FA_CC_QUIET_MS)
-                cc_grow(f);
+                cc_grow(f, now);
 }
 
 /* Slow start: the rate the receiver counted since the last update,

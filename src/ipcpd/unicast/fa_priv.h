@@ -42,6 +42,8 @@
 #define FA_CC_BURST       65536.0     /* bytes the bucket holds at least */
 #define FA_CC_HOLD_MAX_MS 200         /* one cut per window, at most this */
 #define FA_CC_QUIET_MS    20          /* no growth this long after marks */
+#define FA_CC_PROBE_MS    200         /* no mark this long: grow by      */
+#define FA_CC_PROBE_DIV   16.0        /* ... the rate / this per period  */
 #define FA_CC_SS_OVER     4.0         /* slow start: ends beyond this
                                          times the delivered rate        */
 #define FA_RX_WIN_MS      10          /* receiver: standing backlog over */
