@@ -10,6 +10,7 @@
 
 #include "uni.h"
 #include "dt_queue.h"
+#include "standing.h"
 #include "wire_dt.h"
 
 #include "common/log.h"
@@ -28,7 +29,11 @@
 #define DT_Q_LOCAL     256    /* of them, this member's own (dt_send) */
 #define DT_Q_BYTES     (4 * 1024 * 1024) /* and bytes per neighbour  */
 #define DT_Q_RETRY_MS  1      /* drain period while any waits        */
-#define DT_ECN_SHIFT   4      /* mark = waiting packets >> 4         */
+#define DT_ECN_WIN_MS  10     /* standing queue: its least over this */
+#define DT_ECN_WAIT_MS 5      /* marks when it makes packets wait so
+                                 long (standing.h)                   */
+#define DT_ECN_MIN     16     /* ... and holds this many packets     */
+#define DT_ECN_SHIFT   4      /* one more per 16 beyond              */
 #define DT_LOG_MS      1000   /* at most one warning per kind        */
 #define DT_BUF_MIN     2048   /* copy fallback buffers, at least     */
 
@@ -49,6 +54,7 @@ struct dt_nb {
         uint64_t       tx;
         uint64_t       drop_qfull;
         size_t         qmax;     /* most packets ever waiting       */
+        struct standing ecn;     /* its standing queue, for marks   */
 };
 
 enum dt_ctr {

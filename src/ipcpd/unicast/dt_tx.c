@@ -20,11 +20,19 @@
  * to that neighbour and every DT_Q_RETRY_MS by a timer armed only
  * while something waits (the library has no writable event).
  *
- * ECN (congestion mb-ecn): a packet going out toward a neighbour with
- * W packets waiting (its ring plus its queues) carries the mark
- * max(mark it came with, min(255, W >> DT_ECN_SHIFT)): nothing below
- * 16 waiting packets, then growing with the queue; the sender's flow
- * allocator reads the largest mark along the path (fa_data.c).
+ * ECN (congestion mb-ecn): what counts is the standing queue toward a
+ * neighbour, S (standing.h): the least number of packets waiting (its
+ * ring plus its queues) over the last DT_ECN_WIN_MS to twice that, not
+ * the queue of the moment, which a burst fills (the flow allocator and
+ * the reader of a ring work in batches of up to 64 packets) and the
+ * reader empties a moment later: marking bursts cut senders that the
+ * link could carry. The threshold T is what makes a packet wait
+ * DT_ECN_WAIT_MS at the rate the neighbour took packets in the last
+ * window, and at least DT_ECN_MIN packets. A packet going out carries
+ * the mark max(mark it came with, 1 + (S - T) >> DT_ECN_SHIFT) once
+ * S >= T: nothing while the queue drains within a window, then growing
+ * with the queue; the sender's flow allocator reads the largest mark
+ * along the path (fa_data.c).
  */
 #include "dt_priv.h"
 
@@ -168,10 +176,15 @@ static void retry_cb(void * arg)
 static void ecn_mark(struct dt_nb * nb,
                      uint8_t *      hdr)
 {
-        size_t  w   = (nb->ring + nb->q.n) >> DT_ECN_SHIFT;
-        uint8_t m   = w > 255 ? 255 : (uint8_t) w;
         size_t  off = (size_t) dt.fmt.addr_size + 2;
+        size_t  s;
+        uint8_t m;
 
+        s = standing_see(&nb->ecn, ipcp_now_ms(), nb->ring + nb->q.n,
+                         nb->tx, DT_ECN_WIN_MS);
+        m = standing_mark(standing_excess(&nb->ecn, s, DT_ECN_MIN,
+                                          DT_ECN_WAIT_MS, DT_ECN_WIN_MS),
+                          DT_ECN_SHIFT);
         if (m > hdr[off]) {
                 hdr[off] = m;
                 ++dt.c[C_ECN_MARKED];

@@ -26,31 +26,57 @@
  * mb-ecn (congestion 1): the receiver counts the packets of each flow
  * and those that arrived with an ECN mark, and sends the sender an
  * UPDATE with the counts and the highest mark when a marked packet
- * comes at least FA_UPD_MS after the last update (or at the next tick).
+ * comes at least FA_UPD_MS after the last update (or at the next
+ * tick), and an unmarked one with the counts every FA_UPD_IDLE_MS
+ * while at least FA_UPD_PKTS packets came (slow start lives on them).
  * The sender paces each flow with a token bucket at a rate R (bytes/s,
- * from FA_CC_RATE_INIT): an UPDATE with m marked of p packets and
- * highest mark e cuts R by the fraction  (m / p) * (1/32 + 15/32 * e/255),
- * so by 3% for a short queue up to half for a full one (multiplicative
- * decrease, growing with the congestion; at least half when it ends
- * slow start). After a cut, an UPDATE whose mark is lower than any
- * since is held (no cut, fa.cuts_held) until the updates counted the
- * packets sent up to the cut, or FA_CC_HOLD_MAX_MS: a draining queue
- * (dt's, and the one below it that dt cannot see) keeps marking
- * packets sent before the cut, and cutting for each of them left the
- * bottleneck idle; a mark as high or higher cuts again. Every FA_CC_PERIOD_MS in
- * which the flow ran out of tokens R grows by FA_CC_AI times 1 + k /
- * FA_CC_AI_STEP, k the periods of growth since the last cut (at most
- * FA_CC_AI_MAX times: additive increase that speeds up while no mark
- * comes, the same for every flow whatever its rate, so flows that share
- * a bottleneck still converge to equal shares), or doubles until the
- * first mark (slow start); R stays within FA_CC_RATE_MIN and
- * FA_CC_RATE_MAX. A flow out of tokens is not read until they come
- * back: back-pressure on the application, no loss.
- * The receiving application is a bottleneck too: a backlog of W >=
- * FA_RX_MARK_MIN packets it has not read marks a packet
- * 1 + (W - FA_RX_MARK_MIN) >> FA_ECN_SHIFT, and a packet dropped because
- * its flow is full counts as marked 255, so a sender slows down for a
- * slow reader.
+ * from FA_CC_RATE_INIT).
+ *
+ * Slow start: every FA_CC_PERIOD_MS in which the flow ran out of
+ * tokens R doubles, but only once per UPDATE heard since (no news of
+ * the last doubling, no next one: a queue that fills delays the news
+ * and so the growth). Each UPDATE gives the rate D at which the
+ * receiver counted packets; R beyond FA_CC_SS_OVER * D means the path
+ * does not carry what is sent: slow start ends with R = D
+ * (fa.ss_ends). It ends too at the first mark, with R cut by at least
+ * half but not below the last D.
+ *
+ * Then an UPDATE with m marked of p packets and highest mark e cuts R
+ * by the fraction (m / p) * (1/32 + 15/32 * e/255), so by 3% for a
+ * short queue up to half for a full one (multiplicative decrease,
+ * growing with the congestion). After a cut, an UPDATE whose mark is
+ * lower than any since is held (no cut, fa.cuts_held) until the
+ * updates counted the packets sent up to the cut, or FA_CC_HOLD_MAX_MS:
+ * a draining queue (dt's, and the one below it that dt cannot see)
+ * keeps marking packets sent before the cut, and cutting for each of
+ * them left the bottleneck idle; a mark as high or higher cuts again.
+ * Every FA_CC_PERIOD_MS in which the flow ran out of tokens and no
+ * marked UPDATE came for FA_CC_QUIET_MS (a standing queue: no growth),
+ * R grows by FA_CC_AI times 1 + k / FA_CC_AI_STEP (at most
+ * FA_CC_AI_MAX times), k the periods of growth, halved by each cut:
+ * additive increase that speeds up while no mark comes, the same for
+ * every flow whatever its rate, so flows that share a bottleneck still
+ * converge to equal shares; and a cut only halves the speed, so a fast
+ * flow that a mild mark cut by 3% regains it in a few periods. A cut
+ * also sets a target halfway back to the rate before it: while R is
+ * below, it grows by a quarter of the distance per period if that is
+ * more (a large cut, such as the one that ends slow start, is half
+ * regained in tens of milliseconds, and only the rest probed for).
+ * After FA_CC_PROBE_MS without a marked UPDATE the path has room the
+ * additive step is slow to find (a fast link, or a bottleneck that
+ * went away): R grows by R / FA_CC_PROBE_DIV per period if that is
+ * more (a flow that shares a bottleneck hears marks well before).
+ * R stays within FA_CC_RATE_MIN and FA_CC_RATE_MAX. A flow out of
+ * tokens is not read until they come back: back-pressure on the
+ * application, no loss.
+ *
+ * The receiving application is a bottleneck too: its standing backlog
+ * W (standing.h: the least it held unread over the last FA_RX_WIN_MS
+ * to twice that), once it is at least T, what makes a packet wait
+ * FA_RX_WAIT_MS at the rate it read in the last window and at least
+ * FA_RX_MARK_MIN, marks a packet 1 + (W - T) >> FA_ECN_SHIFT; a packet
+ * dropped because its flow is full counts as marked 255, so a sender
+ * slows down for a slow reader.
  * With congestion none there are no updates and no pacing.
  */
 #include "fa_priv.h"
@@ -208,11 +234,50 @@ static void cc_start(struct fflow * f)
         f->period_at  = f->fill_at;
         f->slow_start = true;
         f->limited    = false;
+        f->calm       = 0;
+        f->target     = 0;
+        f->marked_at  = f->fill_at - FA_CC_PERIOD_MS;
         f->upd_at     = 0;
         f->tx_sent    = 0;
+        f->tx_bytes   = 0;
+        f->ss_at      = 0;
+        f->ss_pkts    = 0;
+        f->ss_rate    = 0;
+        f->ss_fed     = true;
         f->rx_seen    = 0;
         f->hold_pkts  = 0;
         f->hold_ms    = 0;
+
+}
+
+/* One period of growth: double in slow start; else the additive step,
+ * or a quarter of the way back to the rate before the last cut, or
+ * after FA_CC_PROBE_MS without a mark 1/FA_CC_PROBE_DIV of the rate,
+ * whichever is more. */
+static void cc_grow(struct fflow * f,
+                    int64_t        now)
+{
+        double ai;
+
+        if (f->slow_start) {
+                if (!f->ss_fed)
+                        return; /* no news since the last doubling */
+                f->ss_fed = false;
+                f->rate  *= 2;
+        } else {
+                ai = FA_CC_AI * (1 + f->calm / FA_CC_AI_STEP);
+                if (f->rate + 4 * ai < f->target)
+                        ai = (f->target - f->rate) / 4;
+                if (now - f->marked_at >= FA_CC_PROBE_MS &&
+                    ai < f->rate / FA_CC_PROBE_DIV)
+                        ai = f->rate / FA_CC_PROBE_DIV; /* no mark for long */
+                f->rate += ai;
+                if (f->calm < FA_CC_AI_STEP * (FA_CC_AI_MAX - 1))
+                        ++f->calm;
+        }
+
+        if (f->rate > FA_CC_RATE_MAX)
+                f->rate = FA_CC_RATE_MAX;
 }
 
 static void cc_refill(struct fflow * f,
@@ -241,15 +306,46 @@ static void cc_refill(struct fflow * f,
                 return;
 
         f->limited = false;
-        if (f->slow_start) {
-                f->rate *= 2;
-        } else {
-                f->rate += FA_CC_AI * (1 + f->calm / FA_CC_AI_STEP);
-                if (f->calm < FA_CC_AI_STEP * (FA_CC_AI_MAX - 1))
-                        ++f->calm;
+        /* no growth while marks come: the queue stands */
+        if (now - f->marked_at >= FA_CC_QUIET_MS)
+                cc_grow(f, now);
+}
+
+/* Slow start: the rate the receiver counted since the last update,
+ * D; a rate beyond FA_CC_SS_OVER times D is not reaching it (a
+ * doubling takes FA_CC_PERIOD_MS, the news of it a few periods more):
+ * a queue fills or a link drops, so slow start ends at D. */
+static void ss_check(struct fflow *        f,
+                     const struct fa_msg * m,
+                     int64_t               now)
+{
+        double d;
+
+        if (f->ss_at == 0 || now - f->ss_at < FA_UPD_MS / 2) {
+                if (f->ss_at == 0)
+                        f->ss_at = now;
+                f->ss_pkts += m->pkts;
+                return;
         }
-        if (f->rate > FA_CC_RATE_MAX)
-                f->rate = FA_CC_RATE_MAX;
+
+        f->ss_pkts += m->pkts;
+        if (f->tx_sent == 0 || f->ss_pkts == 0)
+                return;
+        d = (double) f->ss_pkts * (double) f->tx_bytes /
+                (double) f->tx_sent * 1000.0 / (double) (now - f->ss_at);
+        f->ss_at   = now;
+        f->ss_pkts = 0;
+        f->ss_rate = d;
+        if (f->rate <= FA_CC_SS_OVER * d)
+                return;
+
+        f->rate       = d < FA_CC_RATE_MIN ? FA_CC_RATE_MIN : d;
+        f->slow_start = false;
+        f->calm       = 0;
+        f->target     = 0;
+        if (f->tokens > 0)
+                f->tokens = 0;
+        ++fa.ctr[FC_SS_END];
 }
 
 void fa_rcv_update(struct fflow *        f,
@@ -257,6 +353,7 @@ void fa_rcv_update(struct fflow *        f,
 {
         int64_t now;
         double  cut;
+        double  before;
 
         ++fa.ctr[FC_UPD_IN];
 
@@ -264,13 +361,20 @@ void fa_rcv_update(struct fflow *        f,
                 return;
 
         f->rx_seen += m->pkts;
+        now         = ipcp_now_ms();
+
+        if (f->slow_start && m->pkts > 0) {
+                f->ss_fed = true;
+                ss_check(f, m, now);
+        }
         if (m->marked == 0 || m->pkts == 0)
                 return;
+
+        f->marked_at = now;
 
         /* Marks on packets sent before the last cut, from a queue
          * shorter than any since: that cut is already working, the
          * queue drains; no second cut for it. */
-        now = ipcp_now_ms();
         if (f->rx_seen < f->hold_pkts && now < f->hold_ms &&
             m->ecn < f->hold_ecn) {
                 f->hold_ecn = m->ecn;
@@ -283,11 +387,17 @@ void fa_rcv_update(struct fflow *        f,
         if (f->slow_start && cut < 0.5)
                 cut = 0.5; /* it overshot by at least its last doubling */
 
+        before        = f->rate;
+        /* the step halves: the rate is near what the path carries */
+        f->calm       = f->slow_start ? 0 : f->calm / 2;
         f->slow_start = false;
-        f->calm       = 0;
         f->rate      *= 1.0 - cut;
+        if (f->rate < f->ss_rate && f->ss_rate < before)
+                f->rate = f->ss_rate; /* ends slow start: what arrived */
+        f->ss_rate    = 0;
         if (f->rate < FA_CC_RATE_MIN)
                 f->rate = FA_CC_RATE_MIN;
+        f->target = f->rate + (before - f->rate) / 2;
         if (f->tokens > 0)
                 f->tokens *= 1.0 - cut;
         f->hold_pkts = f->tx_sent;
@@ -418,7 +528,8 @@ bool fa_tx(struct fflow * f,
 
                 ++fa.ctr[FC_TX_PKTS];
                 if (cc) {
-                        f->tokens -= (double) n;
+                        f->tokens   -= (double) n;
+                        f->tx_bytes += (uint64_t) n;
                         ++f->tx_sent;
                 }
         }
@@ -435,6 +546,7 @@ static void cc_count(struct fflow * f,
         int64_t now;
 
         ++f->rx_pkts;
+        ++f->rx_total;
         if (ecn > 0) {
                 ++fa.ctr[FC_ECN_MARKED];
                 ++f->rx_marked;
@@ -442,6 +554,11 @@ static void cc_count(struct fflow * f,
                         f->rx_ecn = ecn;
                 now = ipcp_now_ms();
                 if (now - f->upd_at >= FA_UPD_MS)
+                        send_update(f, now);
+        } else if (f->rx_pkts >= FA_UPD_PKTS) {
+                /* unmarked: the count, for the sender's slow start */
+                now = ipcp_now_ms();
+                if (now - f->upd_at >= FA_UPD_IDLE_MS)
                         send_update(f, now);
         }
 
@@ -462,12 +579,18 @@ void fa_deliver(struct fflow *  f,
         void *                 p;
         ssize_t                r;
         size_t                 q = 0;
+        uint8_t                m;
 
-        if (cc_on() && fccntl(f->fd, FLOWGTXQLEN, &q) == 0 &&
-            q >= FA_RX_MARK_MIN) {
-                q = ((q - FA_RX_MARK_MIN) >> FA_ECN_SHIFT) + 1;
-                if (q > ecn)
-                        ecn = q > 255 ? 255 : (uint8_t) q;
+        if (cc_on() && fccntl(f->fd, FLOWGTXQLEN, &q) == 0) {
+                q = standing_see(&f->rx_q, ipcp_now_ms(), q, f->rx_total,
+                                 FA_RX_WIN_MS);
+                m = standing_mark(standing_excess(&f->rx_q, q,
+                                                  FA_RX_MARK_MIN,
+                                                  FA_RX_WAIT_MS,
+                                                  FA_RX_WIN_MS),
+                                  FA_ECN_SHIFT);
+                if (m > ecn)
+                        ecn = m;
         }
 
         if (!f->no_reserve) {

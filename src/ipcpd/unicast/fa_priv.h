@@ -10,6 +10,7 @@
 
 #include "uni.h"
 #include "wire_fa.h"
+#include "standing.h"
 
 #include "common/hash.h"
 
@@ -29,6 +30,8 @@
 
 /* mb-ecn (ipcpd-unicast(8), FLOW ALLOCATION AND CONGESTION) */
 #define FA_UPD_MS         10     /* receiver: updates at most this often */
+#define FA_UPD_IDLE_MS    20     /* ... unmarked ones                    */
+#define FA_UPD_PKTS       16     /* ... counting at least this many      */
 #define FA_CC_PERIOD_MS   10     /* sender: increase period              */
 #define FA_CC_RATE_INIT   1000000.0   /* bytes/s                         */
 #define FA_CC_RATE_MIN    16000.0
@@ -38,7 +41,14 @@
 #define FA_CC_AI_MAX      64          /* FA_CC_AI per period at most     */
 #define FA_CC_BURST       65536.0     /* bytes the bucket holds at least */
 #define FA_CC_HOLD_MAX_MS 200         /* one cut per window, at most this */
-#define FA_RX_MARK_MIN    128         /* receiver: backlog that marks    */
+#define FA_CC_QUIET_MS    20          /* no growth this long after marks */
+#define FA_CC_PROBE_MS    200         /* no mark this long: grow by      */
+#define FA_CC_PROBE_DIV   16.0        /* ... the rate / this per period  */
+#define FA_CC_SS_OVER     4.0         /* slow start: ends beyond this
+                                         times the delivered rate        */
+#define FA_RX_WIN_MS      10          /* receiver: standing backlog over */
+#define FA_RX_WAIT_MS     5           /* ... that marks when this long   */
+#define FA_RX_MARK_MIN    64          /* ... and this many packets       */
 #define FA_ECN_SHIFT      4           /* receiver: mark per 16 more      */
 
 enum fa_state {
@@ -84,9 +94,18 @@ struct fflow {
         int64_t             fill_at;    /* ms of the last refill         */
         int64_t             period_at;  /* ms of the last increase       */
         bool                slow_start; /* no mark seen yet              */
+        bool                ss_fed;     /* an update since the last
+                                           doubling                      */
         bool                limited;    /* ran out of tokens this period */
-        uint32_t            calm;       /* periods of growth since a cut */
+        uint32_t            calm;       /* periods of growth, less
+                                           FA_CC_AI_STEP per cut         */
+        double              target;     /* rate to regain after a cut    */
+        int64_t             marked_at;  /* ms of the last marked update  */
         uint64_t            tx_sent;    /* packets sent since up         */
+        uint64_t            tx_bytes;   /* and their bytes               */
+        int64_t             ss_at;      /* slow start: ms of an update   */
+        uint64_t            ss_pkts;    /* ... packets counted since     */
+        double              ss_rate;    /* ... the rate they made        */
         uint64_t            rx_seen;    /* packets the updates counted   */
         uint64_t            hold_pkts;  /* no cut until rx_seen reaches  */
         int64_t             hold_ms;    /* ... or until this ms          */
@@ -96,6 +115,8 @@ struct fflow {
         uint32_t            rx_pkts;    /* since the last update         */
         uint32_t            rx_marked;
         uint8_t             rx_ecn;     /* highest mark since then       */
+        struct standing     rx_q;       /* the application's backlog     */
+        uint64_t            rx_total;   /* packets delivered since up    */
         int64_t             upd_at;     /* ms of the last update sent    */
 };
 
@@ -116,6 +137,7 @@ enum fa_ctr {
         FC_UPD_IN,
         FC_RATE_DOWN,
         FC_CUT_HELD,
+        FC_SS_END,
         FC_COUNT
 };
 

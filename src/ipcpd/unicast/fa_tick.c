@@ -94,7 +94,8 @@ static const char * const ctr_names[FC_COUNT] = {
         [FC_UPD_OUT]      = "fa.updates_out",
         [FC_UPD_IN]       = "fa.updates_in",
         [FC_RATE_DOWN]    = "fa.rate_decreases",
-        [FC_CUT_HELD]     = "fa.cuts_held"
+        [FC_CUT_HELD]     = "fa.cuts_held",
+        [FC_SS_END]       = "fa.ss_ends"
 };
 
 int fa_stat(struct ipcp_stat * s)
