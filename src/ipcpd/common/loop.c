@@ -64,6 +64,20 @@
  *   returns at or after the earliest deadline; timers are added only on
  *   the loop thread, never while it sleeps.
  * - Fds: plain level-triggered poll().
+ *
+ * Spinning (IPCP_SPIN_ENV, IPCP_SPIN_US by default): a wake-up from a
+ * blocking poll() costs tens of µs in a VM (the idle CPU halts, the
+ * waker sends an IPI), more than a round trip through a running IPCP.
+ * So while the loop is busy, it polls with a zero timeout (yielding
+ * the CPU between polls, so a peer on the same CPU runs at once)
+ * instead of sleeping, until spin_ns passed since the end of the last
+ * iteration that found something. An idle loop spins for spin_ns after
+ * its last event and then sleeps as before: nothing spins at idle; a
+ * loop whose spins keep running out spins only now and then
+ * (loop_poll). The spin is the
+ * same poll() over the same snapshot, only with a zero timeout, so the
+ * argument above holds for it unchanged; a spin never outlasts the
+ * earliest timer (its poll() timeout is recomputed after the spin).
  */
 #include "loop.h"
 #include "ipcp.h"
@@ -81,8 +95,13 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+
+#define IPCP_SPIN_ENV "OUROBOROS_IPCP_SPIN_US"
+#define IPCP_SPIN_US  50      /* default; 0 turns spinning off */
+#define IPCP_SPIN_MAX 1000000 /* at most 1 s */
 
 #define T_FIRING SIZE_MAX /* idx of a timer whose callback runs */
 
@@ -119,6 +138,11 @@ static struct {
         int                  efd;
         bool                 stop;
         uint64_t             iters;
+        uint64_t             spins; /* zero-timeout polls that found nothing */
+        int64_t              spin_ns; /* 0: never spin */
+        int64_t              active;  /* ns, end of the last busy iteration */
+        uint32_t             spin_miss; /* spins in a row that ran out */
+        uint32_t             spin_skip; /* sleeps without a spin since */
         void              (* post)(void);
 
         struct fd_ent *      fds;
@@ -570,8 +594,35 @@ static void run_flows(void)
 
 /* ---- the loop ---- */
 
+/* IPCP_SPIN_ENV in µs, or the default; bad values keep the default. */
+static int64_t spin_budget(void)
+{
+        const char * s = getenv(IPCP_SPIN_ENV);
+        char *       end;
+        long         v;
+
+        if (s == NULL || *s == '\0')
+                return IPCP_SPIN_US * 1000LL;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno != 0 || *end != '\0' || v < 0 || v > IPCP_SPIN_MAX) {
+                log_warn("Bad %s '%s': spinning %d us.", IPCP_SPIN_ENV, s,
+                         IPCP_SPIN_US);
+                return IPCP_SPIN_US * 1000LL;
+        }
+
+        return v * 1000LL;
+}
+
 int loop_init(bool flows)
 {
+        lp.spin_ns = spin_budget();
+        lp.active  = INT64_MIN / 2;
+        lp.spins   = 0;
+        lp.spin_miss = 0;
+        lp.spin_skip = 0;
+
         lp.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (lp.efd < 0)
                 return -errno;
@@ -640,6 +691,11 @@ uint64_t loop_iterations(void)
         return lp.iters;
 }
 
+uint64_t loop_spins(void)
+{
+        return lp.spins;
+}
+
 /* Fill the pollfd snapshot: [0] wake-up, [1] the set and [2] the
  * process eventfd if any, fds. */
 static int snapshot(size_t * first)
@@ -684,6 +740,49 @@ static int snapshot(size_t * first)
         return (int) n;
 }
 
+/*
+ * poll() the snapshot: while the last busy iteration ended less than
+ * spin_ns ago, with a zero timeout (yielding between tries), then with
+ * the timeout of the earliest timer (see the top). A spin that ran out
+ * is a miss; after SPIN_MISS_MAX misses in a row (events come further
+ * apart than spin_ns: a slow peer, or a loaded machine whose other
+ * tasks take the CPU we yield), only one sleep in SPIN_RETRY spins,
+ * until a spin finds something again.
+ */
+#define SPIN_MISS_MAX 8
+#define SPIN_RETRY    16
+
+static int loop_poll(nfds_t n,
+                     bool   ready)
+{
+        int r;
+
+        if (ready)
+                return poll(lp.pfd, n, 0);
+
+        if (lp.spin_ns == 0 || now_ns() - lp.active >= lp.spin_ns)
+                return poll(lp.pfd, n, timeout_ms());
+
+        if (lp.spin_miss >= SPIN_MISS_MAX && ++lp.spin_skip % SPIN_RETRY != 0)
+                return poll(lp.pfd, n, timeout_ms());
+
+        while (now_ns() - lp.active < lp.spin_ns && timeout_ms() != 0) {
+                r = poll(lp.pfd, n, 0);
+                if (r != 0) {
+                        if (r > 0)
+                                lp.spin_miss = 0;
+                        return r;
+                }
+                ++lp.spins;
+                sched_yield(); /* a peer on our CPU runs first */
+        }
+
+        if (lp.spin_miss < SPIN_MISS_MAX)
+                ++lp.spin_miss;
+
+        return poll(lp.pfd, n, timeout_ms());
+}
+
 /* The set has members listed by this thread (see the top). */
 static bool flows_ready(void)
 {
@@ -701,13 +800,14 @@ int loop_run(void)
         lp.stop = false;
         run_calls(); /* any queued before the loop ran */
         ready = flows_ready();
+        lp.active = now_ns(); /* a start is busy: spin as after an event */
 
         while (!lp.stop) {
                 n = snapshot(&first);
                 if (n < 0)
                         return n;
 
-                r = poll(lp.pfd, (nfds_t) n, ready ? 0 : timeout_ms());
+                r = loop_poll((nfds_t) n, ready);
                 if (r < 0 && errno != EINTR)
                         return -errno;
                 ++lp.iters;
@@ -734,6 +834,8 @@ int loop_run(void)
                         ipcp_dev_poll();
                 unread = false;
                 ready = flows_ready(); /* after everything that lists */
+                if (r > 0 || ready) /* the spin counts from here */
+                        lp.active = now_ns();
         }
 
         return 0;

@@ -33,7 +33,11 @@ void     loop_stop(void);
  * requests to the IRMd there); NULL for none. */
 void     loop_set_post(void (* post)(void));
 
-/* Returns from poll() so far (tests: an idle loop does not wake). */
+/* Returns from poll() so far (tests: an idle loop does not wake), not
+ * counting the empty polls of a spin. */
 uint64_t loop_iterations(void);
+
+/* Zero-timeout polls of a spin that found nothing (see loop.c). */
+uint64_t loop_spins(void);
 
 #endif /* OUROBOROS_IPCPD_COMMON_LOOP_H */

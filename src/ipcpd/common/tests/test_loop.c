@@ -11,7 +11,9 @@
  * a flow unwatched by another flow's callback in the round that took
  * its event does not get it; a ping-pong that wakes the loop per
  * packet, with the eventfd read after the flow is served, loses no
- * other flow's signal and does not spin.
+ * other flow's signal and does not spin; the spin after an event
+ * (OUROBOROS_IPCP_SPIN_US) polls without counting as iterations, ends
+ * within its window at idle, and is off with 0.
  *
  * The process eventfd of the library is what side 0 must signal; the
  * test gets it as the IRMd does: it listens on irmd.sock of a private
@@ -42,6 +44,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 static void stop_cb(void * arg)
@@ -328,6 +331,87 @@ static void test_idle(void)
         ipcp_fd_del(fds[0]);
         close(fds[0]);
         close(fds[1]);
+}
+
+/* ---- spinning after an event ---- */
+
+static uint64_t sp0;
+static uint64_t sp1;
+static int64_t  cpu0;
+static int64_t  cpu1;
+
+static int64_t thread_cpu_ns(void)
+{
+        struct timespec t;
+
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+
+        return (int64_t) t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static void spin_mark0(void * arg)
+{
+        (void) arg;
+        it0  = loop_iterations();
+        sp0  = loop_spins();
+        cpu0 = thread_cpu_ns();
+        atomic_store(&started, true);
+}
+
+static void spin_mark1(void * arg)
+{
+        (void) arg;
+        it1  = loop_iterations();
+        sp1  = loop_spins();
+        cpu1 = thread_cpu_ns();
+        loop_stop();
+}
+
+/* With spin us: one event, then 400 ms of nothing. */
+static void spin_run(const char * us)
+{
+        pthread_t t;
+
+        loop_fini();
+        CHECK_EQ(setenv("OUROBOROS_IPCP_SPIN_US", us, 1), 0);
+        CHECK_EQ(loop_init(false), 0);
+
+        atomic_store(&started, false);
+        CHECK_EQ(ipcp_loop_call(spin_mark0, NULL), 0);
+        CHECK_EQ(pthread_create(&t, NULL, run_loop, NULL), 0);
+        while (!atomic_load(&started))
+                usleep(1000);
+        usleep(400 * 1000);
+        CHECK_EQ(ipcp_loop_call(spin_mark1, NULL), 0);
+        pthread_join(t, NULL);
+}
+
+static void test_spin(void)
+{
+        int i;
+
+        /* 50 ms: the loop polls after mark0, then sleeps; the empty
+         * polls are no iterations, and the CPU spent is the spin's.
+         * (A loaded machine may keep the loop thread off the CPU for
+         * the whole window: try again.) */
+        for (i = 0; i < 3; ++i) {
+                spin_run("50000");
+                if (sp1 > sp0)
+                        break;
+        }
+        CHECK(sp1 > sp0);
+        CHECK_EQ(it1 - it0, 1);
+        CHECK(cpu1 - cpu0 < 200 * 1000000LL); /* of 400 ms idle */
+
+        /* Off. */
+        spin_run("0");
+        CHECK_EQ(sp1, sp0);
+        CHECK_EQ(it1 - it0, 1);
+
+        /* Back to the default for the other tests. */
+        loop_fini();
+        CHECK_EQ(unsetenv("OUROBOROS_IPCP_SPIN_US"), 0);
+        CHECK_EQ(loop_init(false), 0);
 }
 
 /* ---- flows ---- */
@@ -630,6 +714,7 @@ int main(void)
         test_fds();
         test_loop_call();
         test_idle();
+        test_spin();
         test_flows();
         test_flow_removal();
         test_hot_flow();
