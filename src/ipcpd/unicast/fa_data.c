@@ -66,7 +66,10 @@
  * additive step is slow to find (a fast link, or a bottleneck that
  * went away): R grows by R / FA_CC_PROBE_DIV per period if that is
  * more (a flow that shares a bottleneck hears marks well before).
- * R stays within FA_CC_RATE_MIN and FA_CC_RATE_MAX. A flow out of
+ * R stays within FA_CC_RATE_MIN and FA_CC_RATE_MAX. The bucket holds
+ * FA_CC_BURST_MS of R (at least FA_CC_BURST): a bigger one let a fast
+ * flow send tens of milliseconds' worth at once, which queues below
+ * the layer (a receiving device's socket buffer) drop unseen. A flow out of
  * tokens is not read until they come back: back-pressure on the
  * application, no loss.
  *
@@ -291,7 +294,7 @@ static void cc_refill(struct fflow * f,
                 f->fill_at = now;
         }
 
-        burst = f->rate * FA_CC_PERIOD_MS / 1000.0;
+        burst = f->rate * FA_CC_BURST_MS / 1000.0;
         if (burst < FA_CC_BURST)
                 burst = FA_CC_BURST;
         if (f->tokens > burst)

@@ -40,6 +40,7 @@
 #define FA_CC_AI_STEP     10          /* periods: one more FA_CC_AI      */
 #define FA_CC_AI_MAX      64          /* FA_CC_AI per period at most     */
 #define FA_CC_BURST       65536.0     /* bytes the bucket holds at least */
+#define FA_CC_BURST_MS    2           /* ... or this long at the rate    */
 #define FA_CC_HOLD_MAX_MS 200         /* one cut per window, at most this */
 #define FA_CC_QUIET_MS    20          /* no growth this long after marks */
 #define FA_CC_PROBE_MS    200         /* no mark this long: grow by      */
