@@ -94,12 +94,13 @@ struct fflow {
         double              tokens;     /* bytes                         */
         int64_t             fill_at;    /* ms of the last refill         */
         int64_t             period_at;  /* ms of the last increase       */
-        bool                slow_start; /* no mark seen yet              */
+        bool                slow_start; /* until a mark, or the
+                                           delivered rate, ends it       */
         bool                ss_fed;     /* an update since the last
                                            doubling                      */
         bool                limited;    /* ran out of tokens this period */
-        uint32_t            calm;       /* periods of growth, less
-                                           FA_CC_AI_STEP per cut         */
+        uint32_t            calm;       /* periods of growth, halved by
+                                           each cut                      */
         double              target;     /* rate to regain after a cut    */
         int64_t             marked_at;  /* ms of the last marked update  */
         uint64_t            tx_sent;    /* packets sent since up         */
