@@ -35,7 +35,8 @@
  * Slow start: every FA_CC_PERIOD_MS in which the flow ran out of
  * tokens R doubles, but only once per UPDATE heard since (no news of
  * the last doubling, no next one: a queue that fills delays the news
- * and so the growth). Each UPDATE gives the rate D at which the
+ * and so the growth), unless fewer than FA_UPD_PKTS packets went since
+ * (large packets: the receiver would not report them). Each UPDATE gives the rate D at which the
  * receiver counted packets; R beyond FA_CC_SS_OVER * D means the path
  * does not carry what is sent: slow start ends with R = D
  * (fa.ss_ends). It ends too at the first mark, with R cut by at least
@@ -247,6 +248,7 @@ static void cc_start(struct fflow * f)
         f->ss_pkts    = 0;
         f->ss_rate    = 0;
         f->ss_fed     = true;
+        f->ss_tx      = 0;
         f->rx_seen    = 0;
         f->hold_pkts  = 0;
         f->hold_ms    = 0;
@@ -263,9 +265,12 @@ static void cc_grow(struct fflow * f,
         double ai;
 
         if (f->slow_start) {
-                if (!f->ss_fed)
-                        return; /* no news since the last doubling */
+                /* no news since the last doubling: wait for it, unless
+                 * too few packets went for the receiver to report */
+                if (!f->ss_fed && f->tx_sent - f->ss_tx >= FA_UPD_PKTS)
+                        return;
                 f->ss_fed = false;
+                f->ss_tx  = f->tx_sent;
                 f->rate  *= 2;
         } else {
                 ai = FA_CC_AI * (1 + f->calm / FA_CC_AI_STEP);

@@ -98,6 +98,7 @@ struct fflow {
                                            delivered rate, ends it       */
         bool                ss_fed;     /* an update since the last
                                            doubling                      */
+        uint64_t            ss_tx;      /* tx_sent at that doubling      */
         bool                limited;    /* ran out of tokens this period */
         uint32_t            calm;       /* periods of growth, halved by
                                            each cut                      */
