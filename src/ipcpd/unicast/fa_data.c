@@ -35,7 +35,8 @@
  * Slow start: every FA_CC_PERIOD_MS in which the flow ran out of
  * tokens R doubles, but only once per UPDATE heard since (no news of
  * the last doubling, no next one: a queue that fills delays the news
- * and so the growth). Each UPDATE gives the rate D at which the
+ * and so the growth), unless fewer than FA_UPD_PKTS packets went since
+ * (large packets: the receiver would not report them). Each UPDATE gives the rate D at which the
  * receiver counted packets; R beyond FA_CC_SS_OVER * D means the path
  * does not carry what is sent: slow start ends with R = D
  * (fa.ss_ends). It ends too at the first mark, with R cut by at least
@@ -66,7 +67,10 @@
  * additive step is slow to find (a fast link, or a bottleneck that
  * went away): R grows by R / FA_CC_PROBE_DIV per period if that is
  * more (a flow that shares a bottleneck hears marks well before).
- * R stays within FA_CC_RATE_MIN and FA_CC_RATE_MAX. A flow out of
+ * R stays within FA_CC_RATE_MIN and FA_CC_RATE_MAX. The bucket holds
+ * FA_CC_BURST_MS of R (at least FA_CC_BURST): a bigger one let a fast
+ * flow send tens of milliseconds' worth at once, which queues below
+ * the layer (a receiving device's socket buffer) drop unseen. A flow out of
  * tokens is not read until they come back: back-pressure on the
  * application, no loss.
  *
@@ -244,6 +248,7 @@ static void cc_start(struct fflow * f)
         f->ss_pkts    = 0;
         f->ss_rate    = 0;
         f->ss_fed     = true;
+        f->ss_tx      = 0;
         f->rx_seen    = 0;
         f->hold_pkts  = 0;
         f->hold_ms    = 0;
@@ -260,9 +265,12 @@ static void cc_grow(struct fflow * f,
         double ai;
 
         if (f->slow_start) {
-                if (!f->ss_fed)
-                        return; /* no news since the last doubling */
+                /* no news since the last doubling: wait for it, unless
+                 * too few packets went for the receiver to report */
+                if (!f->ss_fed && f->tx_sent - f->ss_tx >= FA_UPD_PKTS)
+                        return;
                 f->ss_fed = false;
+                f->ss_tx  = f->tx_sent;
                 f->rate  *= 2;
         } else {
                 ai = FA_CC_AI * (1 + f->calm / FA_CC_AI_STEP);
@@ -291,7 +299,7 @@ static void cc_refill(struct fflow * f,
                 f->fill_at = now;
         }
 
-        burst = f->rate * FA_CC_PERIOD_MS / 1000.0;
+        burst = f->rate * FA_CC_BURST_MS / 1000.0;
         if (burst < FA_CC_BURST)
                 burst = FA_CC_BURST;
         if (f->tokens > burst)

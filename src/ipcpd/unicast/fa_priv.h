@@ -40,6 +40,7 @@
 #define FA_CC_AI_STEP     10          /* periods: one more FA_CC_AI      */
 #define FA_CC_AI_MAX      64          /* FA_CC_AI per period at most     */
 #define FA_CC_BURST       65536.0     /* bytes the bucket holds at least */
+#define FA_CC_BURST_MS    2           /* ... or this long at the rate    */
 #define FA_CC_HOLD_MAX_MS 200         /* one cut per window, at most this */
 #define FA_CC_QUIET_MS    20          /* no growth this long after marks */
 #define FA_CC_PROBE_MS    200         /* no mark this long: grow by      */
@@ -93,12 +94,14 @@ struct fflow {
         double              tokens;     /* bytes                         */
         int64_t             fill_at;    /* ms of the last refill         */
         int64_t             period_at;  /* ms of the last increase       */
-        bool                slow_start; /* no mark seen yet              */
+        bool                slow_start; /* until a mark, or the
+                                           delivered rate, ends it       */
         bool                ss_fed;     /* an update since the last
                                            doubling                      */
+        uint64_t            ss_tx;      /* tx_sent at that doubling      */
         bool                limited;    /* ran out of tokens this period */
-        uint32_t            calm;       /* periods of growth, less
-                                           FA_CC_AI_STEP per cut         */
+        uint32_t            calm;       /* periods of growth, halved by
+                                           each cut                      */
         double              target;     /* rate to regain after a cut    */
         int64_t             marked_at;  /* ms of the last marked update  */
         uint64_t            tx_sent;    /* packets sent since up         */
