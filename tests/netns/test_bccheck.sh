@@ -73,7 +73,7 @@ reader count -i 9 -e 1:300
 writer -i 1 -n 200
 expect count 1 "sends 200 messages, expected 300"
 
-reader corrupt -i 9
+reader corrupt -i 9 -q 3000   # quiet for 3 s: python may be slow to start
 nn_exec x /usr/bin/python3 -c "
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
