@@ -13,31 +13,22 @@
 #
 #   ouro_add_test(NAME name COMMAND cmd [args...]
 #                 [TIMEOUT seconds] [LABELS label...] [RUN_SERIAL]
-#                 [ALONE] [RESOURCE_LOCK name...]
+#                 [RESOURCE_LOCK name...]
 #                 [ENVIRONMENT VAR=value...] [WORKING_DIRECTORY dir])
 #
-# RUN_SERIAL (the multi-host tests: namespaces, links, several IRMds):
-# one such test at a time (the lock "multihost"), next to at most one
-# ordinary test at -j2, and started before the others (COST), as they
-# are the longest chain. With -DOURO_TEST_SERIAL=ON, ctest's RUN_SERIAL
-# instead: nothing else runs meanwhile (slower; to rule out a
-# neighbour's load when one of them fails).
-# ALONE: ctest's RUN_SERIAL whatever OURO_TEST_SERIAL says, for a test
-# whose checks a neighbour's load can break (the broadcast layer's
-# leave and rejoin race a writer).
+# RUN_SERIAL: nothing else runs meanwhile (the multi-host tests, whose
+# namespaces, links and timers must not share the CPUs with other tests).
 # RESOURCE_LOCK: no other test holding the same lock runs meanwhile, but
 # the rest do (heavier single-host tests: "single_host_heavy" keeps them
 # from running two at a time, next to one ordinary test at -j2).
 
-option(OURO_TEST_SERIAL
-       "Run the RUN_SERIAL tests alone (ctest RUN_SERIAL), not next to others" OFF)
 set(OURO_TEST_TIMEOUT 120 CACHE STRING
     "Time limit (s) of a ctest test that does not set its own")
 set(DART_TESTING_TIMEOUT ${OURO_TEST_TIMEOUT} CACHE STRING
     "ctest's default time limit (s): OURO_TEST_TIMEOUT" FORCE)
 
 function(ouro_add_test)
-  cmake_parse_arguments(T "RUN_SERIAL;ALONE" "NAME;TIMEOUT;WORKING_DIRECTORY"
+  cmake_parse_arguments(T "RUN_SERIAL" "NAME;TIMEOUT;WORKING_DIRECTORY"
                         "COMMAND;LABELS;ENVIRONMENT;RESOURCE_LOCK" ${ARGN})
   if (NOT T_NAME OR NOT T_COMMAND OR T_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "ouro_add_test(NAME n COMMAND c...): ${ARGN}")
@@ -56,11 +47,8 @@ function(ouro_add_test)
   if (T_LABELS)
     set_tests_properties(${T_NAME} PROPERTIES LABELS "${T_LABELS}")
   endif ()
-  if (T_ALONE OR (T_RUN_SERIAL AND OURO_TEST_SERIAL))
+  if (T_RUN_SERIAL)
     set_tests_properties(${T_NAME} PROPERTIES RUN_SERIAL TRUE)
-  elseif (T_RUN_SERIAL)
-    list(APPEND T_RESOURCE_LOCK multihost)
-    set_tests_properties(${T_NAME} PROPERTIES COST 1000)
   endif ()
   if (T_RESOURCE_LOCK)
     set_tests_properties(${T_NAME} PROPERTIES

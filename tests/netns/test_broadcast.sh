@@ -7,7 +7,7 @@
 # IPCP killed with kill -9 mid-stream (the others go on, exactly once
 # among themselves, never a duplicate). Longer and harder:
 # test_broadcast_long.sh.
-# ctest: TIMEOUT 150 ALONE
+# ctest: TIMEOUT 150 RUN_SERIAL
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/broadcast.sh"
 

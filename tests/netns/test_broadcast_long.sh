@@ -5,7 +5,7 @@
 # run's); every scenario, and
 # then b4 cut off from both neighbours and back mid-stream, and a whole
 # member host (every process of m5) killed mid-stream.
-# ctest: TIMEOUT 600 ALONE
+# ctest: TIMEOUT 600 RUN_SERIAL
 # ctest: LABELS long
 . "$(dirname "$0")/lib.sh"
 BC_COUNT=${BC_COUNT:-5000}
