@@ -779,6 +779,9 @@ static void drained(struct ew_watch * w,
         fset_t * set = (fset_t *) ((char *) w - offsetof(fset_t, w));
         int      fd  = *(int *) arg;
 
+        if (w->dispatch != set_dispatch) /* not a set: the FRCT timer's */
+                return;
+
         if (set->fdref > 0 && fd < set->size && set->inrdy[fd])
                 unlist(set, &fd, 1);
 }
