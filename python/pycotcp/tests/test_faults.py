@@ -230,6 +230,18 @@ except (OSError, EOFError) as e:
 """
 
 
+def lwipv6_exit_crash(backend, rc, out, err, done):
+    """A known, unfixed defect (issue 9, doc/pycotcp.md): after its switch
+    was killed mid-transfer, an LWIPv6 process that did everything right
+    (it printed DONE) can still abort at exit on a corrupted heap
+    ("malloc(): unaligned tcache chunk detected"). Shown as XFAIL, never
+    as a pass; any other outcome is checked by the caller."""
+    if backend == "lwipv6" and rc in (-6, -11) and done in out:
+        pytest.xfail("LWIPv6 1.5a: the heap was found corrupted at exit "
+                     "after the switch was killed (rc %d: %s); not fixed, "
+                     "see doc/pycotcp.md" % (rc, err.strip()[-200:]))
+
+
 def test_switch_killed_mid_echo(procs, vde, backend, tmp_path):
     """The switch dies during 8 KB echoes with timeouts set on both sides:
     both processes see an error or their timeouts, none blocks for ever
@@ -250,8 +262,10 @@ def test_switch_killed_mid_echo(procs, vde, backend, tmp_path):
         with open(ctl + ".pid") as f:
             os.kill(int(f.read()), signal.SIGKILL)
         rc, out, err = finish(cli, 30)
+        lwipv6_exit_crash(backend, rc, out, err, "ERROR")
         assert rc == 0 and "ERROR" in out, (rep, out, err)
         rc, out, err = finish(srv, 30)
+        lwipv6_exit_crash(backend, rc, out, err, "SERVER DONE")
         assert rc == 0 and "SERVER DONE" in out, (rep, out, err)
         if rep > 0:
             try:
