@@ -122,13 +122,15 @@ void ew_deactivate(struct ew_watch * w)
         unlink_watch(w);
 }
 
-void ew_for_each(void (* fn)(struct ew_watch *, void *),
-                 void *  arg)
+void ew_for_each(ew_dispatch_t kind,
+                 void (*      fn)(struct ew_watch *, void *),
+                 void *       arg)
 {
         struct ew_watch * w;
 
         for (w = ew.head; w != NULL; w = w->next)
-                fn(w, arg);
+                if (w->dispatch == kind)
+                        fn(w, arg);
 }
 
 void ew_light(struct ew_watch * w,

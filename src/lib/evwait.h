@@ -125,9 +125,12 @@ void     ew_poll_now(void);
  */
 bool     ew_poll_hot(void);
 
-/* Dispatcher lock held: call fn on every active watcher. */
-void     ew_for_each(void (* fn)(struct ew_watch *, void *),
-                     void *  arg);
+/* Dispatcher lock held: call fn on every active watcher of one kind,
+ * those whose dispatch callback is kind (an event set's, the FRCT
+ * timer's). */
+void     ew_for_each(ew_dispatch_t kind,
+                     void (*      fn)(struct ew_watch *, void *),
+                     void *       arg);
 
 /*
  * Dispatcher lock held: wait until w->gen differs from g. Returns 0, or

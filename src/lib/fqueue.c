@@ -779,9 +779,6 @@ static void drained(struct ew_watch * w,
         fset_t * set = (fset_t *) ((char *) w - offsetof(fset_t, w));
         int      fd  = *(int *) arg;
 
-        if (w->dispatch != set_dispatch) /* not a set: the FRCT timer's */
-                return;
-
         if (set->fdref > 0 && fd < set->size && set->inrdy[fd])
                 unlist(set, &fd, 1);
 }
@@ -792,7 +789,7 @@ void fq_drained(int fd)
                 return;
 
         ew_lock();
-        ew_for_each(drained, &fd);
+        ew_for_each(set_dispatch, drained, &fd);
         ew_unlock();
 }
 
