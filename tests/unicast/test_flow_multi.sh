@@ -16,7 +16,9 @@
 # the client's deallocation (kill -9) reaches the server at once
 # (< 1 s); a name registered nowhere fails with "name not found";
 # killing ub (the only path between A and C) brings a flow from A to C
-# down with FLOW_DOWN within FA_DOWN_MS + routing (10 s bound).
+# down with FLOW_DOWN within FA_DOWN_MS + routing (10 s bound); a
+# deallocation then (no path) is resent and given up (fa.dealloc_lost),
+# one that reached the peer was acknowledged (not counted).
 # ctest: TIMEOUT 240 RESOURCE_LOCK single_host_heavy
 . "$(dirname "$0")/../harness.sh"
 
@@ -191,4 +193,17 @@ grep -q "EVENT down" "$A/hc-hdn" ||
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 echo "path lost (ub killed): FLOW_DOWN at A after $ms ms"
 [ "$(ctr ia ua fa.flows_down)" -ge 1 ] || fail "fa.flows_down not counted"
+
+# a deallocation nobody acknowledges (no path to C) is resent, then
+# given up and counted; hd's, seconds ago, was acknowledged
+{ kill -9 "$CPID"; wait "$CPID"; } 2>/dev/null
+for _ in $(seq 120); do
+        [ "$(ctr ia ua fa.dealloc_lost)" = 1 ] && break
+        sleep 0.05
+done
+[ "$(ctr ia ua fa.dealloc_lost)" = 1 ] ||
+        fail "dealloc_lost not 1: $(ia ipcp stat name ua)"
+[ "$(ctr ia ua fa.dealloc_retx)" -ge 5 ] ||
+        fail "dealloc not resent: $(ia ipcp stat name ua)"
+echo "unacknowledged dealloc: resent $(ctr ia ua fa.dealloc_retx) times, given up"
 echo "unicast flows across three members: ok"

@@ -17,8 +17,8 @@
  * address, endpoint id and cookie) gets the same REPLY again.
  *
  * Deallocation: either side closes its upper flow (the application
- * sees FLOW_DEALLOC) and sends DEALLOC twice (FA_DEALLOC_2ND_MS apart),
- * which closes the other side's at once. A REPLY accepting for an
+ * sees FLOW_DEALLOC) and sends DEALLOC, resent until the peer's
+ * DEALLOC_ACK (fa_dealloc.c), which closes the other side's at once. A REPLY accepting for an
  * endpoint id nobody here owns (the requester gave up) is answered with
  * a DEALLOC, at most FA_STRAY_MAX a tick.
  *
@@ -228,57 +228,6 @@ void fa_send(uint64_t              dst,
         }
 }
 
-static void send_dealloc_now(uint64_t dst,
-                             uint64_t s_eid,
-                             uint64_t d_eid)
-{
-        struct fa_msg m;
-
-        memset(&m, 0, sizeof(m));
-        m.type   = FA_DEALLOC;
-        m.s_addr = uni_addr();
-        m.s_eid  = s_eid;
-        m.d_eid  = d_eid;
-
-        fa_send(dst, &m);
-}
-
-struct dealloc2 {
-        uint64_t dst;
-        uint64_t s_eid;
-        uint64_t d_eid;
-};
-
-static void dealloc2_cb(void * arg)
-{
-        struct dealloc2 * d = arg;
-
-        if (fa.on)
-                send_dealloc_now(d->dst, d->s_eid, d->d_eid);
-        free(d);
-}
-
-static void send_dealloc(uint64_t dst,
-                         uint64_t s_eid,
-                         uint64_t d_eid)
-{
-        struct dealloc2 * d;
-
-        send_dealloc_now(dst, s_eid, d_eid);
-
-        if (!fa.on)
-                return;
-
-        d = malloc(sizeof(*d));
-        if (d == NULL)
-                return;
-        d->dst   = dst;
-        d->s_eid = s_eid;
-        d->d_eid = d_eid;
-        if (ipcp_timer_add(FA_DEALLOC_2ND_MS, dealloc2_cb, d) == NULL)
-                free(d);
-}
-
 static void send_reply(struct fflow * f,
                        int            result)
 {
@@ -336,7 +285,7 @@ void fa_flow_close(struct fflow * f,
 
         if (tell_peer && f->peer_addr != 0) {
                 if (f->state == FS_UP)
-                        send_dealloc(f->peer_addr, f->eid, f->peer_eid);
+                        fa_send_dealloc(f->peer_addr, f->eid, f->peer_eid);
                 else if (!f->requester && !f->replied)
                         send_reply(f, -ECONNREFUSED);
         }
@@ -519,7 +468,7 @@ static void rcv_reply(const struct fa_msg * m)
                 ++fa.ctr[FC_DROP_EID];
                 if (f == NULL && m->result == 0 && fa.strays_left > 0) {
                         --fa.strays_left; /* the requester gave up */
-                        send_dealloc_now(m->s_addr, m->d_eid, m->s_eid);
+                        fa_send_dealloc_once(m->s_addr, m->d_eid, m->s_eid);
                 }
                 return;
         }
@@ -558,7 +507,7 @@ static void rcv_reply(const struct fa_msg * m)
         f->key_len = 0;
 
         if (fa_flow_up(f) < 0) {
-                send_dealloc(f->peer_addr, f->eid, f->peer_eid);
+                fa_send_dealloc(f->peer_addr, f->eid, f->peer_eid);
                 req_fail(f, -ENOMEM);
                 return;
         }
@@ -713,6 +662,8 @@ static void rcv_dealloc(const struct fa_msg * m)
 {
         struct fflow * f = fa_eid_find(m->d_eid);
 
+        fa_ack_dealloc(m);
+
         if (f == NULL || f->peer_addr != m->s_addr ||
             f->peer_eid != m->s_eid)
                 return; /* the second copy, or a stray: nothing to do */
@@ -773,6 +724,9 @@ static void rcv_cb(const uint8_t * buf,
                 break;
         case FA_DEALLOC:
                 rcv_dealloc(&m);
+                break;
+        case FA_DEALLOC_ACK:
+                fa_rcv_dealloc_ack(&m);
                 break;
         case FA_UPDATE:
                 f = fa_eid_find(m.d_eid);
@@ -843,4 +797,5 @@ void fa_fini(void)
         if (fa.tick != NULL)
                 ipcp_timer_cancel(fa.tick);
         fa.tick = NULL;
+        fa_dealloc_fini();
 }

@@ -1,6 +1,7 @@
 /*
  * Ouroboros - ipcpd-unicast: the flow allocator's state, shared by its
  * files: fa.c (the ops, allocation and deallocation, its messages),
+ * fa_dealloc.c (deallocation resent until acknowledged),
  * fa_data.c (the data path: strict priority at the source, delivery,
  * mb-ecn) and fa_tick.c (path checks, the stat answer). Not for other
  * modules: they use uni.h.
@@ -22,7 +23,9 @@
 #define FA_REQ_TIMEO_MS   10000  /* no reply: -ETIMEDOUT/-EHOSTUNREACH */
 #define FA_TICK_MS        250    /* path checks, pending ECN updates  */
 #define FA_DOWN_MS        3000   /* no route this long: flow down     */
-#define FA_DEALLOC_2ND_MS 100    /* a dealloc is sent twice           */
+#define FA_DEALLOC_RTO_MS 100    /* dealloc resent after, doubling    */
+#define FA_DEALLOC_TRIES  6      /* ... until acked or this many sent */
+#define FA_DEALLOC_MAX    4096   /* pending; beyond: sent twice       */
 #define FA_TX_FLOW        64     /* packets of one flow per drain     */
 #define FA_TX_BUDGET      256    /* packets of all flows per drain    */
 #define FA_BLOCK_MS       1      /* dt queue full: retry after        */
@@ -141,6 +144,8 @@ enum fa_ctr {
         FC_RATE_DOWN,
         FC_CUT_HELD,
         FC_SS_END,
+        FC_DEALLOC_RETX,
+        FC_DEALLOC_LOST,
         FC_COUNT
 };
 
@@ -166,6 +171,20 @@ void           fa_flow_close(struct fflow * f,
                              bool           tell_peer);
 void           fa_send(uint64_t              dst,
                        const struct fa_msg * m);
+
+/* fa_dealloc.c: DEALLOC kept and resent until acknowledged */
+void           fa_send_dealloc(uint64_t dst,
+                               uint64_t s_eid,
+                               uint64_t d_eid);
+/* Sent once, not kept (the answer to a stray REPLY). */
+void           fa_send_dealloc_once(uint64_t dst,
+                                    uint64_t s_eid,
+                                    uint64_t d_eid);
+/* Answer a DEALLOC (every one, known flow or not). */
+void           fa_ack_dealloc(const struct fa_msg * m);
+void           fa_rcv_dealloc_ack(const struct fa_msg * m);
+size_t         fa_dealloc_pending(void);
+void           fa_dealloc_fini(void);
 
 /* fa_tick.c: the timer's callback */
 void           fa_tick(void * arg);

@@ -95,7 +95,9 @@ static const char * const ctr_names[FC_COUNT] = {
         [FC_UPD_IN]       = "fa.updates_in",
         [FC_RATE_DOWN]    = "fa.rate_decreases",
         [FC_CUT_HELD]     = "fa.cuts_held",
-        [FC_SS_END]       = "fa.ss_ends"
+        [FC_SS_END]       = "fa.ss_ends",
+        [FC_DEALLOC_RETX] = "fa.dealloc_retx",
+        [FC_DEALLOC_LOST] = "fa.dealloc_lost"
 };
 
 int fa_stat(struct ipcp_stat * s)

@@ -32,6 +32,7 @@ static int check(const struct fa_msg * m)
                         return -EINVAL;
                 return 0;
         case FA_DEALLOC:
+        case FA_DEALLOC_ACK:
                 return m->s_eid == 0 || m->d_eid == 0 ? -EINVAL : 0;
         case FA_UPDATE:
                 if (m->s_eid == 0 || m->d_eid == 0 || m->pkts == 0 ||
@@ -54,6 +55,7 @@ ssize_t fa_msg_len(const struct fa_msg * m)
         case FA_REPLY:
                 return (ssize_t) FA_REPLY_LEN(m->key_len);
         case FA_DEALLOC:
+        case FA_DEALLOC_ACK:
                 return (ssize_t) FA_DEALLOC_LEN;
         default:
                 return (ssize_t) FA_UPDATE_LEN;
@@ -98,6 +100,7 @@ ssize_t fa_msg_write(const struct fa_msg * m,
                         memcpy(p + 16, m->key, m->key_len);
                 break;
         case FA_DEALLOC:
+        case FA_DEALLOC_ACK:
                 be_put64(p, m->d_eid);
                 break;
         default:
@@ -164,6 +167,7 @@ int fa_msg_parse(const uint8_t * buf,
                 m->key = m->key_len > 0 ? p + 16 : NULL;
                 break;
         case FA_DEALLOC:
+        case FA_DEALLOC_ACK:
                 if (left != 8)
                         return -EBADMSG;
                 m->d_eid = be_get64(p);

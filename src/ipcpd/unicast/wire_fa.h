@@ -12,6 +12,7 @@
  *            | key_len u16 | key
  *   REPLY    d_eid u64 | cookie u32 | result i16 | key_len u16 | key
  *   DEALLOC  d_eid u64
+ *   DEALLOC_ACK d_eid u64 (s_eid, d_eid: those of the DEALLOC swapped)
  *   UPDATE   d_eid u64 | pkts u32 | marked u32 | ecn u8
  *
  *   qos      32 bytes, the layers' one codec (ipcpd/mgmt/qos_wire.h)
@@ -60,14 +61,15 @@ enum fa_msg_type {
         FA_REQ     = 1,
         FA_REPLY   = 2,
         FA_DEALLOC = 3,
-        FA_UPDATE  = 4
+        FA_UPDATE  = 4,
+        FA_DEALLOC_ACK = 5
 };
 
 struct fa_msg {
         enum fa_msg_type type;
         uint64_t         s_addr;
         uint64_t         s_eid;
-        uint64_t         d_eid;     /* REPLY, DEALLOC, UPDATE */
+        uint64_t         d_eid;     /* REPLY, DEALLOC(_ACK), UPDATE */
         uint32_t         cookie;    /* REQ, REPLY */
         int16_t          result;    /* REPLY */
         qosspec_t        qos;       /* REQ */

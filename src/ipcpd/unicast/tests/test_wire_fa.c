@@ -194,6 +194,19 @@ static void test_dealloc_update(void)
         m.d_eid = 0;
         CHECK(fa_msg_write(&m, buf, sizeof(buf)) == -EINVAL);
 
+        m.type  = FA_DEALLOC_ACK;
+        m.d_eid = 16;
+        m.s_eid = 17;
+        n = fa_msg_write(&m, buf, sizeof(buf));
+        CHECK_EQ(n, FA_DEALLOC_LEN);
+        CHECK(fa_msg_parse(buf, (size_t) n, &g) == 0);
+        CHECK(g.type == FA_DEALLOC_ACK && g.s_eid == 17 && g.d_eid == 16);
+        check_bounds(buf, (size_t) n);
+        m.s_eid = 0;
+        CHECK(fa_msg_write(&m, buf, sizeof(buf)) == -EINVAL);
+        buf[0] = 6; /* no type 6 */
+        CHECK(fa_msg_parse(buf, (size_t) n, &g) == -EPROTO);
+
         memset(&m, 0, sizeof(m));
         m.type   = FA_UPDATE;
         m.s_addr = 3;
