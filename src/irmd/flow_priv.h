@@ -57,6 +57,27 @@ int                flow_get_pubkey(struct msg_view v,
 /* Parked accepts, oldest first. */
 extern struct list_head flow_acceptors;
 
+/* flow.c, shared with flow_accept.c: the optional T_TIMEO of m as an
+ * absolute deadline (0: none; *zero if it was 0): 0 or -EBADMSG. */
+int  flow_get_deadline(const struct msg * m,
+                       int64_t *          dl,
+                       bool *             zero);
+
+/* f's layer is spliced by the IRMd itself (no IPCP on the path). */
+bool flow_spliced_here(const struct reg_flow * f);
+
+/* The request asks to confirm the flow it gets (T_ACK). */
+bool flow_wants_ack(const struct msg * m);
+
+/* Tell e (not a local IPCP) about flow id: type, with a T_RESULT res
+ * if with_res, and a T_PUBKEY key if not NULL. */
+void flow_ipcp_tell(struct reg_ipcp * e,
+                    uint16_t          type,
+                    uint32_t          id,
+                    bool              with_res,
+                    int               res,
+                    const uint8_t *   key);
+
 /* Eventfd of an announced process, -1 if unknown. */
 int  flow_proc_evfd(pid_t pid);
 
@@ -89,20 +110,21 @@ void flow_fail_x(struct reg_flow * x,
 void flow_acceptor_free(struct acceptor * a);
 
 /* Answer f's holder with rep on r (consumed), waiting for its M_FLOW_ACK
- * if ack; f may be gone on return (flow.c). */
+ * if ack; f may be gone on return (flow_accept.c). */
 void flow_hand(struct reg_flow * f,
                struct req *      r,
                bool              ack,
                struct msg *      rep);
 
 /* The answer to the accept r that gets y (its peer_pid, peer_ev and
- * memory set), with the requester's key if not NULL (flow.c). */
+ * memory set), with the requester's key if not NULL (flow_accept.c). */
 void flow_accept_reply(struct msg *            rep,
                        const struct reg_flow * y,
                        struct req *            r,
                        const uint8_t *         key);
 
-/* Give queued half y to an acceptor, or start one if may_start (flow.c). */
+/* Give queued half y to an acceptor, or start one if may_start
+ * (flow_accept.c). */
 void flow_dispatch(struct reg_flow * y,
                    bool              may_start);
 
