@@ -23,7 +23,7 @@
  * crypt.c is included (not linked) so the script can set the sender's
  * counter, which the API only ever increments.
  *
- * Sources: src/common/ossl.c
+ * Sources: src/common/ossl.c src/common/crypt_kex.c
  */
 #include "common/crypt.c"
 #include "fuzz_input.h"

@@ -10,7 +10,7 @@
  * reserve inside our transmit ring; nothing blocks (deadlines are
  * already past or the calls are non-blocking).
  *
- * Sources: src/common/flow_shm.c src/common/flow_shm_ctl.c
+ * Sources: src/common/flow_shm.c src/common/flow_shm_ctl.c src/common/flow_shm_cache.c
  */
 #include "common/flow_shm_priv.h"
 #include "common/timeutil.h"

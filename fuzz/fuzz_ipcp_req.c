@@ -12,7 +12,8 @@
  * never gets an op call for a flow without flow memory (there are no
  * fds here), a local one gets fd -1.
  *
- * Sources: src/ipcpd/common/req.c src/common/[a-z]*.c src/lib/[a-z]*.c
+ * Sources: src/ipcpd/common/req.c src/common/[a-z]*.c src/lib/[a-z]*.c src/lib/frct/[a-z]*.c
+ * Libs: -lz -lm
  */
 #include "ipcpd/common/req.h"
 

@@ -3,6 +3,7 @@
  * doc/crypto.md).
  *
  *   crypt_kex_*      ephemeral X25519 key pair while a flow is allocated
+ *                    (crypt_kex.c)
  *   crypt_flow_new   X25519 -> HKDF-SHA3-256 -> one AES-256-GCM key per
  *                    direction, each loaded once into its own cipher ctx
  *   crypt_encrypt    next counter -> (rotate at an epoch change) -> nonce
@@ -19,6 +20,7 @@
  * (EVP_CIPHER_CTX_reset / _free cleanse the key schedule).
  */
 #include "crypt.h"
+#include "crypt_kex.h"
 #include "ossl.h"
 
 #include <ouroboros/errno.h>
@@ -37,7 +39,6 @@
 
 #define KEY_LEN       32                  /* AES-256                   */
 #define NONCE_LEN     12                  /* GCM's native IV length    */
-#define SECRET_LEN    32                  /* X25519 shared secret      */
 #define WORD_BITS     64
 #define REPLAY_WORDS  16                  /* 1024-bit bitmap           */
 #define REPLAY_BITS   (REPLAY_WORDS * WORD_BITS)
@@ -53,11 +54,6 @@ _Static_assert(CRYPT_REPLAY_WINDOW == REPLAY_BITS - WORD_BITS,
                "replay window is the bitmap minus one word");
 _Static_assert((REPLAY_WORDS & (REPLAY_WORDS - 1)) == 0,
                "bitmap words must be a power of two");
-
-struct crypt_kex {
-        EVP_PKEY * pkey;
-        uint8_t    pub[CRYPT_PUBKEY_LEN];
-};
 
 /* Transmit and receive state on separate cache lines: the writer and
  * the reader thread never touch the same line. */
@@ -134,123 +130,6 @@ static bool overlap(const void * a, size_t alen, const void * b, size_t blen)
         return x < y + blen && y < x + alen;
 }
 
-/* ---- key exchange ------------------------------------------------- */
-
-static int kex_wrap(EVP_PKEY *          pkey,
-                    struct crypt_kex ** kex,
-                    uint8_t             pub[CRYPT_PUBKEY_LEN])
-{
-        struct crypt_kex * k;
-        size_t             len = CRYPT_PUBKEY_LEN;
-
-        k = calloc(1, sizeof(*k));
-        if (k == NULL) {
-                EVP_PKEY_free(pkey);
-                return -ENOMEM;
-        }
-
-        k->pkey = pkey;
-
-        if (EVP_PKEY_get_raw_public_key(pkey, k->pub, &len) != 1
-            || len != CRYPT_PUBKEY_LEN) {
-                crypt_kex_free(k);
-                return -ECRYPT;
-        }
-
-        memcpy(pub, k->pub, CRYPT_PUBKEY_LEN);
-        *kex = k;
-
-        return 0;
-}
-
-int crypt_kex_new(struct crypt_kex ** kex,
-                  uint8_t             pub[CRYPT_PUBKEY_LEN])
-{
-        EVP_PKEY * pkey;
-
-        if (kex == NULL || pub == NULL)
-                return -EINVAL;
-
-        if (ossl_init() < 0)
-                return -ECRYPT;
-
-        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "X25519");
-        if (pkey == NULL)
-                return -ECRYPT;
-
-        return kex_wrap(pkey, kex, pub);
-}
-
-int crypt_kex_from_priv(struct crypt_kex ** kex,
-                        const uint8_t       priv[CRYPT_PRIVKEY_LEN],
-                        uint8_t             pub[CRYPT_PUBKEY_LEN])
-{
-        EVP_PKEY * pkey;
-
-        if (kex == NULL || priv == NULL || pub == NULL)
-                return -EINVAL;
-
-        if (ossl_init() < 0)
-                return -ECRYPT;
-
-        pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL,
-                                            priv, CRYPT_PRIVKEY_LEN);
-        if (pkey == NULL)
-                return -ECRYPT;
-
-        return kex_wrap(pkey, kex, pub);
-}
-
-void crypt_kex_free(struct crypt_kex * kex)
-{
-        if (kex == NULL)
-                return;
-
-        EVP_PKEY_free(kex->pkey); /* cleanses the private key */
-        OPENSSL_cleanse(kex, sizeof(*kex));
-        free(kex);
-}
-
-/* X25519(our private key, peer_pub) into secret; rejects all-zero. */
-static int kex_derive(const struct crypt_kex * kex,
-                      const uint8_t            peer_pub[CRYPT_PUBKEY_LEN],
-                      uint8_t                  secret[SECRET_LEN])
-{
-        static const uint8_t zero[SECRET_LEN];
-        EVP_PKEY *           peer;
-        EVP_PKEY_CTX *       ctx;
-        size_t               len = SECRET_LEN;
-        int                  ret = -ECRYPT;
-
-        peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL,
-                                           peer_pub, CRYPT_PUBKEY_LEN);
-        if (peer == NULL)
-                return -ECRYPT;
-
-        ctx = EVP_PKEY_CTX_new_from_pkey(NULL, kex->pkey, NULL);
-        if (ctx == NULL)
-                goto out_peer;
-
-        if (EVP_PKEY_derive_init(ctx) != 1
-            || EVP_PKEY_derive_set_peer(ctx, peer) != 1
-            || EVP_PKEY_derive(ctx, secret, &len) != 1
-            || len != SECRET_LEN)
-                goto out_ctx;
-
-        /* OpenSSL already refuses a small-order peer; do not rely on it. */
-        if (CRYPTO_memcmp(secret, zero, SECRET_LEN) == 0)
-                goto out_ctx;
-
-        ret = 0;
- out_ctx:
-        EVP_PKEY_CTX_free(ctx);
- out_peer:
-        EVP_PKEY_free(peer);
-        if (ret < 0)
-                OPENSSL_cleanse(secret, SECRET_LEN);
-        return ret;
-}
-
 /* HKDF (extract and expand) over SHA3-256: KEY_LEN bytes into key. */
 static int hkdf(const uint8_t * ikm,
                 const uint8_t * salt,
@@ -276,7 +155,7 @@ static int hkdf(const uint8_t * ikm,
         *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
                                                 (char *) "SHA3-256", 0);
         *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                                 (void *) ikm, SECRET_LEN);
+                                                 (void *) ikm, CRYPT_SECRET_LEN);
         if (salt != NULL)
                 *p++ = OSSL_PARAM_construct_octet_string(
                         OSSL_KDF_PARAM_SALT, (void *) salt, salt_len);
@@ -362,7 +241,7 @@ static int gcm_ctx_key(EVP_CIPHER_CTX * ctx,
 
 /* Derive both direction keys of epoch 0 and load them. */
 static int flow_keys(struct crypt_flow * f,
-                     const uint8_t       secret[SECRET_LEN],
+                     const uint8_t       secret[CRYPT_SECRET_LEN],
                      const uint8_t       salt[2 * CRYPT_PUBKEY_LEN],
                      int                 side)
 {
@@ -409,7 +288,7 @@ int crypt_flow_new(struct crypt_kex *  kex,
                    struct crypt_flow ** cf)
 {
         struct crypt_flow * f = NULL;
-        uint8_t             secret[SECRET_LEN];
+        uint8_t             secret[CRYPT_SECRET_LEN];
         uint8_t             salt[2 * CRYPT_PUBKEY_LEN];
         int                 ret;
 
@@ -432,7 +311,7 @@ int crypt_flow_new(struct crypt_kex *  kex,
         memcpy(salt + (1 - side) * CRYPT_PUBKEY_LEN, peer_pub,
                CRYPT_PUBKEY_LEN);
 
-        ret = kex_derive(kex, peer_pub, secret);
+        ret = crypt_kex_derive(kex, peer_pub, secret);
         crypt_kex_free(kex); /* the ephemeral private key goes now */
         if (ret < 0)
                 return ret;
