@@ -1,8 +1,8 @@
 /*
  * lwipv6_fix.c - make liblwipv6's mailboxes safe with many descriptors,
  * its close free of deadlock, its retransmission of fragmented segments,
- * its timers and its stack deletion free of crashes, and its receive
- * wait bounded.
+ * its timers, its stack deletion and the end of its writes free of
+ * crashes, and its receive wait bounded.
  *
  * liblwipv6 (1.5a) implements each mailbox as a pipe, one per socket and
  * more per listener, and waits on it with select(): FD_SET() on a
@@ -101,20 +101,45 @@
  * interfaces.  The stack fields used (the semaphore and the pipe's two
  * ends, at 0x18, 0x20 and 0x24) are those netif_shutdown() of liblwipv6
  * 1.5a reads.
+ *
+ * Write semaphore: netconn_write() creates the connection's semaphore
+ * (conn->sem) at each call, waits on it while the send buffer is full,
+ * and frees it (and clears the field) before it returns.  The stack
+ * thread signals that semaphore from its TCP callbacks (data acked,
+ * poll, error) whenever the field is not NULL, reading the field
+ * without any lock.  An ACK processed while a write ends read the
+ * field, the writer freed the semaphore, and the stack thread then
+ * locked and counted in freed memory: the first word of a freed 96-byte
+ * block became 1, which glibc found at the next allocations of that
+ * size ("malloc(): unaligned tcache chunk detected"; at exit, where
+ * lwip_del_stack() allocates semaphores, after a switch was killed
+ * during 8 KB echoes: 1 run in 3).  Seen by quarantining freed
+ * semaphores: the late signal came from tcp_input() (the sent
+ * callback), the free from netconn_write() in lwip_send().  The
+ * library's calls to netconn_write() are wrapped: the free of that
+ * connection's semaphore at the end of the write is skipped and the
+ * semaphore put back in the field, so it lives as long as the
+ * connection (netconn_delete() frees it, after the stack thread has
+ * unhooked the connection's callbacks).  A leftover count only wakes
+ * the next wait early, and both waits of netconn_write() (and the one
+ * of netconn_close()) check again after waking.  The field read twice
+ * by the stack thread can still be NULL for an instant between the
+ * library clearing it and the wrapper restoring it: the library's
+ * sys_sem_signal() ignores NULL.  Layout relied on: conn->sem at 0x30
+ * (what netconn_write(), netconn_delete() and the callbacks of 1.5a
+ * use).
  */
 #include <dlfcn.h>
-#include <elf.h>
 #include <errno.h>
 #include <link.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lwipv6_fix.h"
+#include "plt.h"
 
 #define SYS_ARCH_TIMEOUT 0xffffffffU
 
@@ -428,8 +453,55 @@ static int8_t ip6_frag_hook(void *stack, struct pbuf6 *p, void *netif,
 	return frag_keep(real_ip6_frag, stack, p, netif, dest);
 }
 
-static void (*real_netif_cleanup)(void *stack);
+/* The write semaphore: a netconn_write() of this thread, and the
+ * semaphore whose free it skipped. */
+#define CONN_SEM 0x30
+
+typedef int8_t (*write_fn)(void *conn, const void *data, uint16_t size,
+                           uint8_t copy);
+
+static write_fn real_netconn_write;
 static void (*real_sem_free)(void *sem);
+static __thread void *write_conn;
+static __thread void *write_kept;
+
+static void **conn_sem(void *conn)
+{
+	return (void **) (void *) ((char *) conn + CONN_SEM);
+}
+
+static int8_t netconn_write_hook(void *conn, const void *data, uint16_t size,
+                                 uint8_t copy)
+{
+	int8_t r;
+
+	write_conn = conn;
+	write_kept = NULL;
+	r = real_netconn_write(conn, data, size, copy);
+	if (write_kept != NULL)
+		__atomic_store_n(conn_sem(conn), write_kept, __ATOMIC_RELEASE);
+	write_conn = NULL;
+	write_kept = NULL;
+	return r;
+}
+
+static void sem_free_hook(void *sem)
+{
+	if (write_conn != NULL && sem != NULL &&
+	    sem == __atomic_load_n(conn_sem(write_conn), __ATOMIC_ACQUIRE)) {
+		write_kept = sem;       /* the connection keeps it */
+		return;
+	}
+	real_sem_free(sem);
+}
+
+static void sem_signal_hook(void *sem)
+{
+	if (sem != NULL)
+		real_sem_signal(sem);
+}
+
+static void (*real_netif_cleanup)(void *stack);
 
 #define STACK_IF_DONE 0x18      /* the thread's exit semaphore */
 #define STACK_IF_RD 0x20        /* its wake-up pipe: read end */
@@ -456,113 +528,53 @@ static void netif_shutdown_hook(void *stack)
 	close(rd);
 }
 
-/* Dynamic-section addresses are relocated in memory by glibc on most
- * architectures, not on all: accept either. */
-static uintptr_t dyn_addr(const struct link_map *lm, ElfW(Addr) v)
-{
-	return v >= lm->l_addr ? (uintptr_t) v : (uintptr_t) (lm->l_addr + v);
-}
-
-/* Point the PLT slot of lm for symbol name at f, the previous value in
- * *old if old is not NULL: 0, or -ENOENT. */
-static int plt_set(const struct link_map *lm, const char *name, void *f,
-                   void **old)
-{
-	const ElfW(Dyn) *d;
-	const ElfW(Sym) *sym = NULL;
-	const char *str = NULL;
-	uintptr_t rel = 0;
-	size_t relsz = 0;
-	long pltrel = DT_RELA;
-	size_t step;
-	size_t off;
-
-	for (d = lm->l_ld; d->d_tag != DT_NULL; d++) {
-		if (d->d_tag == DT_SYMTAB)
-			sym = (const void *) dyn_addr(lm, d->d_un.d_ptr);
-		else if (d->d_tag == DT_STRTAB)
-			str = (const void *) dyn_addr(lm, d->d_un.d_ptr);
-		else if (d->d_tag == DT_JMPREL)
-			rel = dyn_addr(lm, d->d_un.d_ptr);
-		else if (d->d_tag == DT_PLTRELSZ)
-			relsz = d->d_un.d_val;
-		else if (d->d_tag == DT_PLTREL)
-			pltrel = (long) d->d_un.d_val;
-	}
-	if (sym == NULL || str == NULL || rel == 0)
-		return -ENOENT;
-	step = pltrel == DT_RELA ? sizeof(ElfW(Rela)) : sizeof(ElfW(Rel));
-	for (off = 0; off + step <= relsz; off += step) {
-		const ElfW(Rel) *r = (const void *) (rel + off);
-		void **slot = (void **) (lm->l_addr + r->r_offset);
-		long page = sysconf(_SC_PAGESIZE);
-		uintptr_t base = (uintptr_t) slot & ~((uintptr_t) page - 1);
-#if __ELF_NATIVE_CLASS == 64
-		size_t idx = ELF64_R_SYM(r->r_info);
-#else
-		size_t idx = ELF32_R_SYM(r->r_info);
-#endif
-		if (strcmp(str + sym[idx].st_name, name) != 0)
-			continue;
-		/* with full RELRO the slot is read-only by now */
-		if (mprotect((void *) base, (size_t) page,
-		             PROT_READ | PROT_WRITE) < 0)
-			return -errno;
-		if (old != NULL)
-			*old = *slot;
-		__atomic_store_n(slot, f, __ATOMIC_SEQ_CST);
-		return 0;
-	}
-	return -ENOENT;
-}
+/* The library's functions called through the tables below. */
+#define REAL(f, name) { (void **) &(f), name }
+#define HOOK(name, f) { name, (void *) (f) }
 
 int ioth_lwipv6_fix(void *handle)
 {
+	static const struct { void **f; const char *name; } real[] = {
+		REAL(real_arch_timeouts, "sys_arch_timeouts"),
+		REAL(real_memp_free, "memp_free"),
+		REAL(real_pbuf_alloc, "pbuf_alloc"),
+		REAL(real_sem_signal, "sys_sem_signal"),
+		REAL(real_netconn_delete, "netconn_delete"),
+		REAL(real_netif_cleanup, "netif_cleanup"),
+		REAL(real_arch_sem_wait, "sys_arch_sem_wait"),
+		REAL(real_sem_free, "sys_sem_free"),
+		REAL(real_ip4_frag, "ip4_frag"),
+		REAL(real_ip6_frag, "ip6_frag"),
+		REAL(real_netconn_write, "netconn_write"),
+	};
+	/* the library's calls to name (through its PLT) go to f */
+	static const struct { const char *name; void *f; } hook[] = {
+		HOOK("pipe", safe_pipe),
+		HOOK("sys_arch_mbox_fetch", mbox_fetch),
+		HOOK("sys_mbox_post", mbox_post),
+		HOOK("sys_sem_wait", sem_wait_hook),
+		HOOK("sys_sem_wait_timeout", sem_wait_timeout_hook),
+		HOOK("sys_mbox_fetch", mbox_fetch_timers),
+		HOOK("netconn_delete", netconn_delete_hook),
+		HOOK("ip4_frag", ip4_frag_hook),
+		HOOK("ip6_frag", ip6_frag_hook),
+		HOOK("netif_shutdown", netif_shutdown_hook),
+		HOOK("netconn_write", netconn_write_hook),
+		HOOK("sys_sem_free", sem_free_hook),
+		HOOK("sys_sem_signal", sem_signal_hook),
+	};
 	struct link_map *lm;
-	int r;
+	size_t i;
+	int r = 0;
 
 	if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) < 0)
 		return -ENOENT;
-	*(void **) &real_arch_timeouts = dlsym(handle, "sys_arch_timeouts");
-	*(void **) &real_memp_free = dlsym(handle, "memp_free");
-	*(void **) &real_pbuf_alloc = dlsym(handle, "pbuf_alloc");
-	*(void **) &real_sem_signal = dlsym(handle, "sys_sem_signal");
-	*(void **) &real_netconn_delete = dlsym(handle, "netconn_delete");
-	*(void **) &real_netif_cleanup = dlsym(handle, "netif_cleanup");
-	*(void **) &real_arch_sem_wait = dlsym(handle, "sys_arch_sem_wait");
-	*(void **) &real_sem_free = dlsym(handle, "sys_sem_free");
-	*(void **) &real_ip4_frag = dlsym(handle, "ip4_frag");
-	*(void **) &real_ip6_frag = dlsym(handle, "ip6_frag");
-	if (real_arch_timeouts == NULL || real_memp_free == NULL ||
-	    real_pbuf_alloc == NULL ||
-	    real_sem_signal == NULL ||
-	    real_netconn_delete == NULL || real_ip4_frag == NULL ||
-	    real_ip6_frag == NULL || real_netif_cleanup == NULL ||
-	    real_arch_sem_wait == NULL || real_sem_free == NULL)
-		return -ENOENT;
-	r = plt_set(lm, "pipe", (void *) safe_pipe, NULL);
-	if (r == 0)
-		r = plt_set(lm, "sys_arch_mbox_fetch", (void *) mbox_fetch,
-		            NULL);
-	if (r == 0)
-		r = plt_set(lm, "sys_mbox_post", (void *) mbox_post, NULL);
-	if (r == 0)
-		r = plt_set(lm, "sys_sem_wait", (void *) sem_wait_hook, NULL);
-	if (r == 0)
-		r = plt_set(lm, "sys_sem_wait_timeout",
-		            (void *) sem_wait_timeout_hook, NULL);
-	if (r == 0)
-		r = plt_set(lm, "sys_mbox_fetch", (void *) mbox_fetch_timers,
-		            NULL);
-	if (r == 0)
-		r = plt_set(lm, "netconn_delete", (void *) netconn_delete_hook,
-		            NULL);
-	if (r == 0)
-		r = plt_set(lm, "ip4_frag", (void *) ip4_frag_hook, NULL);
-	if (r == 0)
-		r = plt_set(lm, "ip6_frag", (void *) ip6_frag_hook, NULL);
-	if (r == 0)
-		r = plt_set(lm, "netif_shutdown", (void *) netif_shutdown_hook,
-		            NULL);
+	for (i = 0; i < sizeof(real) / sizeof(real[0]); i++) {
+		*real[i].f = dlsym(handle, real[i].name);
+		if (*real[i].f == NULL)
+			return -ENOENT;
+	}
+	for (i = 0; r == 0 && i < sizeof(hook) / sizeof(hook[0]); i++)
+		r = ioth_plt_set(lm, hook[i].name, hook[i].f, NULL);
 	return r;
 }

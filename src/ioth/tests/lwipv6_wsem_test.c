@@ -1,0 +1,219 @@
+/*
+ * lwipv6_wsem_test.c - liblwipv6, as patched by lwipv6_fix.c, never frees
+ * the write semaphore of a connection that is still open.
+ *
+ * netconn_write() made a semaphore at each call, waited on it while the
+ * send buffer was full and freed it at its end; the stack thread signals
+ * it from its TCP callbacks whenever the connection's field is set,
+ * reading the field without a lock, so an ACK processed just as a write
+ * ended signalled freed memory (heap corruption found at exit, "malloc():
+ * unaligned tcache chunk detected": test_switch_killed_mid_echo[lwipv6],
+ * 1 run in 3).  The race itself is a few instructions wide; this test
+ * checks, deterministically, the rule that excludes it: between two
+ * stacks of this process, 60 KB writes have to wait for room (the stack
+ * thread signals the write semaphore), and no semaphore that a stack
+ * thread signalled may be freed while the connection is open (unpatched,
+ * every such write freed its own at its end).  The library's calls to
+ * sys_sem_signal() and mem_free() are observed through its PLT (plt.c).
+ * Usage: ioth_lwipv6_wsem_test VDE_SWITCH.
+ * Exit 0 pass, 1 fail, 77 skip (testnet.c says when).
+ */
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "plt.h"
+#include "testnet.h"
+
+#define PORT 7
+#define CHUNK 60000     /* LWIPv6 sends at most 65535 per call */
+#define WRITES 8
+#define MAXSEM 256
+
+static void (*next_signal)(void *sem);
+static void (*next_free)(void *mem);
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t writer;
+static pthread_t reader;
+static void *signalled[MAXSEM]; /* semaphores signalled by stack threads */
+static int nsig;
+static int conn_open;
+static int signals;             /* stack-thread signals while it was */
+static int freed_live;          /* signalled semaphores freed while it was */
+
+static int stack_thread(void)
+{
+	pthread_t t = pthread_self();
+
+	return !pthread_equal(t, writer) && !pthread_equal(t, reader);
+}
+
+static void on_signal(void *sem)
+{
+	int i;
+
+	pthread_mutex_lock(&mu);
+	if (conn_open && sem != NULL && stack_thread()) {
+		signals++;
+		for (i = 0; i < nsig && signalled[i] != sem; i++)
+			;
+		if (i == nsig && nsig < MAXSEM)
+			signalled[nsig++] = sem;
+	}
+	pthread_mutex_unlock(&mu);
+	next_signal(sem);
+}
+
+static void on_free(void *mem)
+{
+	int i;
+
+	pthread_mutex_lock(&mu);
+	for (i = 0; i < nsig; i++) {
+		if (signalled[i] != mem)
+			continue;
+		signalled[i] = signalled[--nsig];
+		if (conn_open)
+			freed_live++;
+		break;
+	}
+	pthread_mutex_unlock(&mu);
+	next_free(mem);
+}
+
+static int hook(void)
+{
+	void *h = dlopen("liblwipv6.so.2", RTLD_NOW | RTLD_LOCAL |
+	                 RTLD_DEEPBIND | RTLD_NOLOAD);
+	struct link_map *lm;
+
+	if (h == NULL || dlinfo(h, RTLD_DI_LINKMAP, &lm) < 0)
+		FAIL("liblwipv6 not loaded: %s", dlerror());
+	CHECK(ioth_plt_set(lm, "sys_sem_signal", (void *) on_signal,
+	                   (void **) &next_signal) == 0);
+	CHECK(ioth_plt_set(lm, "mem_free", (void *) on_free,
+	                   (void **) &next_free) == 0);
+	return 0;
+}
+
+struct peer {
+	struct ioth *s;
+	int fd;
+	long got;
+};
+
+static void *read_all(void *arg)
+{
+	static char buf[16384];
+	struct peer *p = arg;
+	ssize_t n;
+
+	while (p->got < (long) CHUNK * WRITES) {
+		n = ioth_recvfrom(p->s, p->fd, buf, sizeof(buf), 0, NULL, NULL);
+		if (n <= 0)
+			break;
+		p->got += n;
+	}
+	return NULL;
+}
+
+static int run(struct ioth *srv, struct ioth *cli)
+{
+	static char buf[CHUNK];
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	                         .sin_port = htons(PORT) };
+	struct peer p = { .s = srv };
+	int l = ioth_socket(srv, AF_INET, SOCK_STREAM, 0);
+	int c = ioth_socket(cli, AF_INET, SOCK_STREAM, 0);
+	ssize_t r = 0;
+	int i;
+
+	CHECK(l >= 0 && c >= 0);
+	CHECK(ioth_bind(srv, l, (void *) &a, sizeof(a)) == 0);
+	CHECK(ioth_listen(srv, l, 1) == 0);
+	inet_pton(AF_INET, "10.40.0.1", &a.sin_addr);
+	CHECK(ioth_connect(cli, c, (void *) &a, sizeof(a)) == 0);
+	CHECK(tn_wait(l, POLLIN, 10000));
+	p.fd = ioth_accept(srv, l, NULL, NULL);
+	CHECK(p.fd >= 0);
+	memset(buf, 'w', sizeof(buf));
+	writer = pthread_self();
+	pthread_mutex_lock(&mu);
+	conn_open = 1;
+	pthread_mutex_unlock(&mu);
+	CHECK(pthread_create(&reader, NULL, read_all, &p) == 0);
+	for (i = 0; i < WRITES; i++) {
+		size_t off;
+
+		for (off = 0; off < CHUNK; off += (size_t) r) {
+			r = ioth_sendto(cli, c, buf + off, CHUNK - off, 0,
+			                NULL, 0);
+			if (r <= 0)
+				break;
+		}
+		if (r <= 0)
+			break;
+	}
+	pthread_join(reader, NULL);
+	pthread_mutex_lock(&mu);
+	conn_open = 0;
+	pthread_mutex_unlock(&mu);
+	ioth_close(cli, c);
+	ioth_close(srv, p.fd);
+	ioth_close(srv, l);
+	if (r <= 0)
+		FAIL("send: %s", r == 0 ? "0 bytes" : strerror((int) -r));
+	if (p.got != (long) CHUNK * WRITES)
+		FAIL("received %ld of %ld bytes", p.got, (long) CHUNK * WRITES);
+	if (signals == 0)
+		FAIL("no stack thread signalled a semaphore during %d writes "
+		     "of %d bytes: the test did not reach the write wait",
+		     WRITES, CHUNK);
+	if (freed_live > 0)
+		FAIL("%d semaphores signalled by a stack thread were freed "
+		     "while their connection was open (netconn_write() "
+		     "frees its own: a signal racing that free writes freed "
+		     "memory)", freed_live);
+	printf("PASS: %d signals of %d semaphores by the stack threads "
+	       "during %d writes, none freed while the connection was "
+	       "open\n", signals, nsig, WRITES);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char vnl[128];
+	struct ioth *srv = NULL;
+	struct ioth *cli = NULL;
+	int r;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s VDE_SWITCH\n", argv[0]);
+		return 2;
+	}
+	tn_crash_handlers();
+	if (tn_switch_start(argv[1], vnl, sizeof(vnl)) < 0) {
+		tn_switch_stop();
+		FAIL("cannot start %s", argv[1]);
+	}
+	r = tn_stack("lwipv6", vnl, "10.40.0.1/24", NULL, &srv);
+	if (r == 0)
+		r = tn_stack("lwipv6", vnl, "10.40.0.2/24", NULL, &cli);
+	if (r < 0) {
+		if (srv != NULL)
+			ioth_delete(srv);
+		tn_switch_stop();
+		return tn_setup_failed("lwipv6", r);
+	}
+	r = hook();
+	if (r == 0)
+		r = run(srv, cli);
+	ioth_delete(cli);
+	ioth_delete(srv);
+	tn_switch_stop();
+	return r;
+}
