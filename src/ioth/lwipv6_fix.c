@@ -2,7 +2,7 @@
  * lwipv6_fix.c - make liblwipv6's mailboxes safe with many descriptors,
  * its close free of deadlock, its retransmission of fragmented segments,
  * its timers, its stack deletion and the end of its writes free of
- * crashes, and its receive wait bounded.
+ * crashes and hangs, and its receive wait bounded.
  *
  * liblwipv6 (1.5a) implements each mailbox as a pipe, one per socket and
  * more per listener, and waits on it with select(): FD_SET() on a
@@ -102,6 +102,23 @@
  * ends, at 0x18, 0x20 and 0x24) are those netif_shutdown() of liblwipv6
  * 1.5a reads.
  *
+ * Interface receive: the interface thread calls vde_recv() (libvdeplug,
+ * found with dlsym()) once poll() says a VDE socket is ready, and takes
+ * the result as a frame length without checking it (-1 became a
+ * 65535-byte frame read from a 1514-byte buffer).  When the switch died,
+ * the first send to it (from the stack thread) made the kernel drop what
+ * the socket still held, so the frame announced by poll() could be gone
+ * and the receive blocked for good; deleting the stack then waited for
+ * that thread for ever (the process hung at exit after a switch kill,
+ * 1 run in 20).  The library's dlsym() hands it vde_recv_hook() instead:
+ * it notes which thread (by the wake-up pipe of the library's one
+ * poll(), the interface thread's) is in a receive since when, and hands
+ * a frame of zeros (to nobody, of no type: dropped) when the receive
+ * returns nothing or an error.  The stack deletion waits for its
+ * interface thread STUCK_MS at a time and shuts reading down on the
+ * sockets of that thread's receives that have lasted STUCK_MS: the
+ * receive returns 0, the thread sees its pipe closed and leaves.
+ *
  * Write semaphore: netconn_write() creates the connection's semaphore
  * (conn->sem) at each call, waits on it while the send buffer is full,
  * and frees it (and clears the field) before it returns.  The stack
@@ -133,8 +150,11 @@
 #include <errno.h>
 #include <link.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -507,6 +527,108 @@ static void (*real_netif_cleanup)(void *stack);
 #define STACK_IF_RD 0x20        /* its wake-up pipe: read end */
 #define STACK_IF_WR 0x24        /* write end */
 
+/* The VDE receive of the interface threads (vde_recv() of libvdeplug,
+ * which the library finds with dlsym()). */
+typedef ssize_t (*vde_recv_fn)(void *conn, void *buf, size_t len, int flags);
+
+static vde_recv_fn real_vde_recv;
+static int (*real_vde_datafd)(void *conn);
+static __thread int if_pipe = -1;       /* this interface thread's pipe */
+
+#define IN_RECV_MAX 64
+#define STUCK_MS 100            /* a receive after poll() said "ready"
+                                 * that lasts this long will not return */
+#define DROP_LEN 60             /* the frame handed over instead */
+
+/* The receives running now: their thread's pipe, connection, start. */
+static struct in_recv {
+	int pipe;
+	void *conn;
+	struct timespec t0;
+} in_recv[IN_RECV_MAX];
+static pthread_mutex_t in_recv_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int poll_hook(struct pollfd *fds, nfds_t n, int ms)
+{
+	if_pipe = n > 0 ? fds[0].fd : -1;
+	return poll(fds, n, ms);
+}
+
+static struct in_recv *recv_enter(void *conn)
+{
+	struct in_recv *e = NULL;
+	int i;
+
+	pthread_mutex_lock(&in_recv_lock);
+	for (i = 0; i < IN_RECV_MAX && e == NULL; i++)
+		if (in_recv[i].conn == NULL)
+			e = &in_recv[i];
+	if (e != NULL) {
+		e->pipe = if_pipe;
+		e->conn = conn;
+		clock_gettime(CLOCK_MONOTONIC, &e->t0);
+	}
+	pthread_mutex_unlock(&in_recv_lock);
+	return e;
+}
+
+static void recv_leave(struct in_recv *e)
+{
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&in_recv_lock);
+	e->conn = NULL;
+	pthread_mutex_unlock(&in_recv_lock);
+}
+
+static ssize_t vde_recv_hook(void *conn, void *buf, size_t len, int flags)
+{
+	struct in_recv *e = recv_enter(conn);
+	ssize_t n = real_vde_recv(conn, buf, len, flags);
+
+	recv_leave(e);
+	if (n > 0)
+		return n;
+	/* nothing (the read was shut down) or an error: the library would
+	 * take -1 as a 65535-byte frame and 0 as an empty one; a frame of
+	 * zeros is to nobody (not its address, not multicast) and of no
+	 * type, dropped */
+	n = len < DROP_LEN ? (ssize_t) len : DROP_LEN;
+	memset(buf, 0, (size_t) n);
+	return n;
+}
+
+/* Shut the reading down on the connections whose receive, in the
+ * interface thread polling pipe rd, has lasted STUCK_MS or more. */
+static void recv_unblock(int rd)
+{
+	int i;
+
+	pthread_mutex_lock(&in_recv_lock);
+	for (i = 0; i < IN_RECV_MAX; i++) {
+		struct in_recv *e = &in_recv[i];
+
+		if (e->conn != NULL && e->pipe == rd &&
+		    ms_since(&e->t0) >= STUCK_MS)
+			shutdown(real_vde_datafd(e->conn), SHUT_RD);
+	}
+	pthread_mutex_unlock(&in_recv_lock);
+}
+
+static void *dlsym_hook(void *h, const char *name)
+{
+	void *f = dlsym(h, name);
+
+	if (f == NULL || strcmp(name, "vde_recv") != 0)
+		return f;
+	if (real_vde_datafd == NULL)
+		*(void **) &real_vde_datafd = dlsym(h, "vde_datafd");
+	if (real_vde_datafd == NULL)
+		return f;       /* cannot unblock it: leave it as it is */
+	real_vde_recv = (vde_recv_fn) f;
+	return (void *) vde_recv_hook;
+}
+
 static void netif_shutdown_hook(void *stack)
 {
 	char *st = stack;
@@ -518,11 +640,13 @@ static void netif_shutdown_hook(void *stack)
 	*wr = -1;               /* wake-ups from the cleanup fail (EBADF)
 	                         * instead of reaching a reused descriptor */
 	close(w);               /* EOF: the thread leaves its loop ... */
-	/* ... and says so.  The plain wait (0: no limit): the library's
-	 * own runs this thread's timers meanwhile, and the interfaces'
-	 * (IPv6 router solicitation) crash once the IP layer is shut down;
-	 * the cleanup removes them. */
-	real_arch_sem_wait(done, 0);
+	/* ... and says so.  A plain wait: the library's own runs this
+	 * thread's timers meanwhile, and the interfaces' (IPv6 router
+	 * solicitation) crash once the IP layer is shut down; the cleanup
+	 * removes them.  A thread blocked in an interface's receive is
+	 * unblocked. */
+	while (real_arch_sem_wait(done, STUCK_MS) == SYS_ARCH_TIMEOUT)
+		recv_unblock(rd);
 	real_netif_cleanup(stack);      /* nobody polls the interfaces now */
 	real_sem_free(done);
 	close(rd);
@@ -562,6 +686,8 @@ int ioth_lwipv6_fix(void *handle)
 		HOOK("netconn_write", netconn_write_hook),
 		HOOK("sys_sem_free", sem_free_hook),
 		HOOK("sys_sem_signal", sem_signal_hook),
+		HOOK("poll", poll_hook),
+		HOOK("dlsym", dlsym_hook),
 	};
 	struct link_map *lm;
 	size_t i;

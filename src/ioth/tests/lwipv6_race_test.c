@@ -1,7 +1,10 @@
 /*
- * lwipv6_wsem_test.c - liblwipv6, as patched by lwipv6_fix.c, never frees
- * the write semaphore of a connection that is still open.
+ * lwipv6_race_test.c - races of liblwipv6 threads that lwipv6_fix.c
+ * closes, made deterministic by observing the library through its PLT
+ * (plt.c).
  *
+ * lwipv6_race_test wsem VDE_SWITCH: the library, as patched, never frees
+ * the write semaphore of a connection that is still open.
  * netconn_write() made a semaphore at each call, waited on it while the
  * send buffer was full and freed it at its end; the stack thread signals
  * it from its TCP callbacks whenever the connection's field is set,
@@ -14,8 +17,18 @@
  * thread signals the write semaphore), and no semaphore that a stack
  * thread signalled may be freed while the connection is open (unpatched,
  * every such write freed its own at its end).  The library's calls to
- * sys_sem_signal() and mem_free() are observed through its PLT (plt.c).
- * Usage: ioth_lwipv6_wsem_test VDE_SWITCH.
+ * sys_sem_signal() and mem_free() are observed.
+ *
+ * lwipv6_race_test recv VDE_SWITCH: deleting a stack whose interface
+ * thread is blocked in the VDE receive ends.  The thread reads a frame
+ * once poll() says the socket is ready; when the switch died, the first
+ * send to it (by the stack thread) purged the socket's queue between the
+ * two, and the thread blocked in recv() for good: the deletion, which
+ * waits for that thread, hung (2 runs of test_switch_killed_mid_echo in
+ * 40).  Here the library's poll() reports the socket ready once while
+ * it holds nothing, the thread blocks in its receive, and the stack is
+ * deleted: that must end within DELETE_S.
+ *
  * Exit 0 pass, 1 fail, 77 skip (testnet.c says when).
  */
 #include <arpa/inet.h>
@@ -25,6 +38,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "plt.h"
 #include "testnet.h"
@@ -85,7 +100,9 @@ static void on_free(void *mem)
 	next_free(mem);
 }
 
-static int hook(void)
+/* Point the library's calls to name at f (the previous target in
+ * *next). */
+static int hook(const char *name, void *f, void **next)
 {
 	void *h = dlopen("liblwipv6.so.2", RTLD_NOW | RTLD_LOCAL |
 	                 RTLD_DEEPBIND | RTLD_NOLOAD);
@@ -93,10 +110,8 @@ static int hook(void)
 
 	if (h == NULL || dlinfo(h, RTLD_DI_LINKMAP, &lm) < 0)
 		FAIL("liblwipv6 not loaded: %s", dlerror());
-	CHECK(ioth_plt_set(lm, "sys_sem_signal", (void *) on_signal,
-	                   (void **) &next_signal) == 0);
-	CHECK(ioth_plt_set(lm, "mem_free", (void *) on_free,
-	                   (void **) &next_free) == 0);
+	if (ioth_plt_set(lm, name, f, next) < 0)
+		FAIL("no PLT slot for %s in liblwipv6", name);
 	return 0;
 }
 
@@ -121,7 +136,7 @@ static void *read_all(void *arg)
 	return NULL;
 }
 
-static int run(struct ioth *srv, struct ioth *cli)
+static int wsem(struct ioth *srv, struct ioth *cli)
 {
 	static char buf[CHUNK];
 	struct sockaddr_in a = { .sin_family = AF_INET,
@@ -132,6 +147,9 @@ static int run(struct ioth *srv, struct ioth *cli)
 	ssize_t r = 0;
 	int i;
 
+	CHECK(hook("sys_sem_signal", (void *) on_signal,
+	           (void **) &next_signal) == 0);
+	CHECK(hook("mem_free", (void *) on_free, (void **) &next_free) == 0);
 	CHECK(l >= 0 && c >= 0);
 	CHECK(ioth_bind(srv, l, (void *) &a, sizeof(a)) == 0);
 	CHECK(ioth_listen(srv, l, 1) == 0);
@@ -184,6 +202,61 @@ static int run(struct ioth *srv, struct ioth *cli)
 	return 0;
 }
 
+/* --- recv ------------------------------------------------------------------ */
+
+#define DELETE_S 10
+
+static int (*next_poll)(struct pollfd *fds, nfds_t n, int ms);
+static volatile int fake_armed;         /* the next poll() lies once */
+static volatile int faked;              /* ... and did */
+static volatile int deleted;
+
+/* The interface thread's poll(): its wake-up pipe, then the VDE socket. */
+static int on_poll(struct pollfd *fds, nfds_t n, int ms)
+{
+	nfds_t i;
+
+	if (!fake_armed || n < 2)
+		return next_poll(fds, n, ms);
+	next_poll(fds, n, 0);
+	for (i = 0; i < n; i++)
+		fds[i].revents = 0;
+	fds[1].revents = POLLIN;        /* ready, and nothing there */
+	fake_armed = 0;
+	faked = 1;
+	return 1;
+}
+
+static void *delete_stack(void *arg)
+{
+	ioth_delete(arg);
+	deleted = 1;
+	return NULL;
+}
+
+static int recv_stuck(struct ioth *s)
+{
+	pthread_t t;
+	int i;
+
+	CHECK(hook("poll", (void *) on_poll, (void **) &next_poll) == 0);
+	fake_armed = 1;
+	for (i = 0; i < 100 && !faked; i++)
+		usleep(50000);
+	CHECK(faked);
+	usleep(200000);         /* the thread is in its receive by now */
+	CHECK(pthread_create(&t, NULL, delete_stack, s) == 0);
+	for (i = 0; i < DELETE_S * 20 && !deleted; i++)
+		usleep(50000);
+	if (!deleted)
+		FAIL("deleting a stack whose interface thread is blocked in "
+		     "its receive did not end in %d s", DELETE_S);
+	pthread_join(t, NULL);
+	printf("PASS: a stack whose interface thread was blocked in its "
+	       "receive was deleted\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char vnl[128];
@@ -191,17 +264,19 @@ int main(int argc, char **argv)
 	struct ioth *cli = NULL;
 	int r;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s VDE_SWITCH\n", argv[0]);
+	if (argc != 3 || (strcmp(argv[1], "wsem") != 0 &&
+	                  strcmp(argv[1], "recv") != 0)) {
+		fprintf(stderr, "usage: %s wsem | recv VDE_SWITCH\n",
+		        argv[0]);
 		return 2;
 	}
 	tn_crash_handlers();
-	if (tn_switch_start(argv[1], vnl, sizeof(vnl)) < 0) {
+	if (tn_switch_start(argv[2], vnl, sizeof(vnl)) < 0) {
 		tn_switch_stop();
-		FAIL("cannot start %s", argv[1]);
+		FAIL("cannot start %s", argv[2]);
 	}
 	r = tn_stack("lwipv6", vnl, "10.40.0.1/24", NULL, &srv);
-	if (r == 0)
+	if (r == 0 && strcmp(argv[1], "wsem") == 0)
 		r = tn_stack("lwipv6", vnl, "10.40.0.2/24", NULL, &cli);
 	if (r < 0) {
 		if (srv != NULL)
@@ -209,11 +284,17 @@ int main(int argc, char **argv)
 		tn_switch_stop();
 		return tn_setup_failed("lwipv6", r);
 	}
-	r = hook();
-	if (r == 0)
-		r = run(srv, cli);
-	ioth_delete(cli);
-	ioth_delete(srv);
+	if (cli != NULL) {
+		r = wsem(srv, cli);
+		ioth_delete(cli);
+		ioth_delete(srv);
+	} else {
+		r = recv_stuck(srv);    /* deletes srv unless it hangs */
+		if (r != 0 && !deleted) {
+			tn_switch_stop();
+			_exit(r);       /* the deletion still waits */
+		}
+	}
 	tn_switch_stop();
 	return r;
 }
