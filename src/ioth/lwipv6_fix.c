@@ -79,12 +79,16 @@
  * handler, arg, u8 raw} (raw at 32), the per-thread list one pointer to
  * the first; MEMP_SYS_TIMEOUT is pool 9.
  *
- * Bounded receive: once lwip_recvfrom() decides a TCP socket has data
- * (its counter can be wrong, after a link died for instance) it waits in
+ * Bounded receive: once lwip_recvfrom() decides a socket has data (its
+ * counter can be wrong, after a link died for instance) it waits in
  * netconn_recv() on the mailbox without limit.  lwipv6.c arms a deadline
  * for that one wait (ioth_lwipv6_rx_deadline()); past it the wait hands
- * netconn_recv() an empty buffer, the call returns 0 bytes and lwipv6.c
- * reports the timeout (ioth_lwipv6_rx_expired()).
+ * netconn_recv() an empty message (a buffer for TCP, a datagram for the
+ * others), the call returns 0 bytes and lwipv6.c reports the timeout
+ * (ioth_lwipv6_rx_expired()).  A receive with MSG_PEEK keeps that
+ * message as the socket's next data; ioth_lwipv6_rx_drop() reads it
+ * away.  Layout relied on: a netbuf is {p, ptr, 16-byte address, port}
+ * (netbuf_new(), netbuf_fromaddr() and netbuf_fromport() of 1.5a).
  *
  * Stack deletion: each stack has an interface thread that poll()s the
  * interfaces' descriptors and calls their receive function; a pipe wakes
@@ -270,23 +274,39 @@ timeout:
 	return SYS_ARCH_TIMEOUT;
 }
 
-/* A bounded TCP receive (ioth_lwipv6_rx_deadline()): the next mailbox
- * wait of this thread, netconn_recv()'s, lasts at most rx_ms; when it
- * expires it hands netconn_recv() an empty data buffer, which
- * lwip_recvfrom() returns as 0 bytes and frees, and rx_expired says the
- * 0 was this timeout, not EOF. */
+/* A bounded receive (ioth_lwipv6_rx_deadline()): the next mailbox wait
+ * of this thread, netconn_recv()'s, lasts at most rx_ms; when it expires
+ * it hands netconn_recv() an empty message of the kind it expects: for
+ * TCP an empty data buffer (a pbuf), for other sockets an empty datagram
+ * (a netbuf holding an empty pbuf, from the unspecified address, port
+ * 0).  lwip_recvfrom() returns it as 0 bytes and frees it (with
+ * MSG_PEEK it keeps it for the next call: ioth_lwipv6_rx_drop() takes it
+ * out), and rx_expired says the 0 was this timeout. */
 static __thread int rx_armed;
 static __thread uint32_t rx_ms;
+static __thread int rx_dgram;
 static __thread int rx_expired;
 static void *(*real_pbuf_alloc)(int layer, uint16_t size, int flag);
+static uint8_t (*real_pbuf_free)(void *p);
+static void *(*real_netbuf_new)(void);
 
 #define PBUF_RAW 3              /* lwIP 1.x pbuf_layer: no headroom */
 #define PBUF_RAM 0              /* pbuf_flag: one allocation */
 
-void ioth_lwipv6_rx_deadline(int ms)
+/* A netbuf of liblwipv6 1.5a (what netbuf_new(), netbuf_fromaddr() and
+ * netbuf_fromport() use). */
+struct netbuf6 {
+	void *p;                /* the data, a pbuf chain */
+	void *ptr;              /* the buffer of the chain being read */
+	uint32_t from[4];       /* source address (v4-mapped for IPv4) */
+	uint16_t port;          /* source port */
+};
+
+void ioth_lwipv6_rx_deadline(int ms, int dgram)
 {
 	rx_armed = ms > 0;
 	rx_ms = ms > 0 ? (uint32_t) ms : 0;
+	rx_dgram = dgram;
 	rx_expired = 0;
 }
 
@@ -299,20 +319,53 @@ int ioth_lwipv6_rx_expired(void)
 	return r;
 }
 
+int ioth_lwipv6_rx_drop(ssize_t (*lwip_recvfrom)(int s, void *mem, int len,
+                                                 unsigned int flags,
+                                                 struct sockaddr *from,
+                                                 socklen_t *fromlen),
+                        int s)
+{
+	char c;
+
+	/* the kept message is read (0 bytes) and freed; no wait: the
+	 * library only waits when it keeps none */
+	return (int) lwip_recvfrom(s, &c, 1, MSG_DONTWAIT, NULL, NULL);
+}
+
+/* The empty message that ends an expired wait, or NULL. */
+static void *empty_msg(void)
+{
+	struct netbuf6 *nb;
+	void *p = real_pbuf_alloc(PBUF_RAW, 0, PBUF_RAM);
+
+	if (p == NULL || !rx_dgram)
+		return p;
+	nb = real_netbuf_new();
+	if (nb == NULL) {
+		real_pbuf_free(p);
+		return NULL;
+	}
+	nb->p = p;
+	nb->ptr = p;
+	memset(nb->from, 0, sizeof(nb->from));
+	nb->port = 0;
+	return nb;
+}
+
 /* The armed wait: 1 when it handled the fetch, 0 to wait as usual. */
 static int rx_fetch(void *mbox, void **msg)
 {
-	void *p;
+	void *m;
 
 	rx_armed = 0;
 	if (mbox_fetch(mbox, msg, rx_ms) != SYS_ARCH_TIMEOUT)
 		return 1;
-	p = real_pbuf_alloc(PBUF_RAW, 0, PBUF_RAM);
-	if (p == NULL)
+	m = empty_msg();
+	if (m == NULL)
 		return 0;       /* cannot bound it: wait as the library does */
 	rx_expired = 1;
 	if (msg != NULL)
-		*msg = p;
+		*msg = m;
 	return 1;
 }
 
@@ -662,6 +715,8 @@ int ioth_lwipv6_fix(void *handle)
 		REAL(real_arch_timeouts, "sys_arch_timeouts"),
 		REAL(real_memp_free, "memp_free"),
 		REAL(real_pbuf_alloc, "pbuf_alloc"),
+		REAL(real_pbuf_free, "pbuf_free"),
+		REAL(real_netbuf_new, "netbuf_new"),
 		REAL(real_sem_signal, "sys_sem_signal"),
 		REAL(real_netconn_delete, "netconn_delete"),
 		REAL(real_netif_cleanup, "netif_cleanup"),

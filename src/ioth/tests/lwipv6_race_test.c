@@ -29,6 +29,15 @@
  * it holds nothing, the thread blocks in its receive, and the stack is
  * deleted: that must end within DELETE_S.
  *
+ * lwipv6_race_test rx VDE_SWITCH: a receive with a timeout returns when
+ * the library said a socket had data that its mailbox does not hold (its
+ * counter of messages posted and its mailbox disagree: seen after a link
+ * died), for UDP and for TCP with MSG_PEEK too, and the next data is
+ * then read as it comes (not a 0 left by the expired wait).  The
+ * mismatch is made by dropping one message the stack thread posts to the
+ * socket's mailbox (after it counted it); unbounded, the receive waited
+ * for ever.
+ *
  * Exit 0 pass, 1 fail, 77 skip (testnet.c says when).
  */
 #include <arpa/inet.h>
@@ -37,6 +46,7 @@
 #include <link.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -257,6 +267,164 @@ static int recv_stuck(struct ioth *s)
 	return 0;
 }
 
+/* --- rx -------------------------------------------------------------------- */
+
+#define RX_TIMEO_MS 500
+#define RX_LIMIT_S 3            /* the receive must end within this */
+
+static void (*next_fetch)(void *mbox, void **msg);
+static void (*next_post)(void *mbox, void *msg);
+static pthread_t rx_thread;
+static void *volatile rx_mbox;  /* the socket's mailbox, once seen */
+static volatile int learn;      /* note the mailbox of rx_thread's next wait */
+static volatile int drop;       /* lose the next post to rx_mbox */
+static volatile int dropped;
+
+static void on_fetch(void *mbox, void **msg)
+{
+	if (learn && pthread_equal(pthread_self(), rx_thread)) {
+		rx_mbox = mbox;
+		learn = 0;
+	}
+	next_fetch(mbox, msg);
+}
+
+static void on_post(void *mbox, void *msg)
+{
+	if (drop && mbox == rx_mbox) {
+		drop = 0;
+		dropped = 1;    /* counted by the library, never delivered */
+		return;
+	}
+	next_post(mbox, msg);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double) t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* Receive exactly what was sent on tx; the first call notes the
+ * socket's mailbox. */
+static int rx_expect(struct ioth *rs, int r, struct ioth *ts, int t,
+                     const char *what)
+{
+	char buf[64];
+	ssize_t n;
+
+	CHECK(ioth_sendto(ts, t, what, strlen(what), 0, NULL, 0) ==
+	      (ssize_t) strlen(what));
+	learn = rx_mbox == NULL;
+	n = ioth_recvfrom(rs, r, buf, sizeof(buf), 0, NULL, NULL);
+	if (n != (ssize_t) strlen(what) || memcmp(buf, what, (size_t) n) != 0)
+		FAIL("sent \"%s\", received %zd bytes%s", what, n,
+		     n == 0 ? " (0: EOF)" : "");
+	CHECK(rx_mbox != NULL);
+	return 0;
+}
+
+/* Lose the next message to socket r, then receive with flags: the
+ * receive times out (EAGAIN) within RX_LIMIT_S, and the next data is
+ * read. */
+static int rx_lost(struct ioth *rs, int r, struct ioth *ts, int t, int flags,
+                   const char *kind)
+{
+	char buf[64];
+	double t0;
+	ssize_t n;
+	int i;
+
+	dropped = 0;
+	drop = 1;
+	CHECK(ioth_sendto(ts, t, "lost", 4, 0, NULL, 0) == 4);
+	for (i = 0; i < 100 && !dropped; i++)
+		usleep(20000);
+	CHECK(dropped);
+	t0 = now_s();
+	n = ioth_recvfrom(rs, r, buf, sizeof(buf), flags, NULL, NULL);
+	if (n != -EAGAIN)
+		FAIL("%s: a receive of a lost message returned %zd, not "
+		     "EAGAIN", kind, n);
+	if (now_s() - t0 > RX_LIMIT_S)
+		FAIL("%s: the receive took %.1f s (timeout %d ms)", kind,
+		     now_s() - t0, RX_TIMEO_MS);
+	return rx_expect(rs, r, ts, t, "after");
+}
+
+static void rx_hung(int sig)
+{
+	static const char msg[] = "FAIL: a receive with a timeout, of a "
+		"message the library counted but never got did not return "
+		"in 30 s\n";
+
+	(void) sig;
+	(void) !write(2, msg, sizeof(msg) - 1);
+	_exit(1);
+}
+
+static int rx_timeo(struct ioth *s, int fd)
+{
+	struct timeval tv = { .tv_usec = RX_TIMEO_MS * 1000 };
+
+	CHECK(ioth_setsockopt(s, fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	                      sizeof(tv)) == 0);
+	return 0;
+}
+
+static int rx_bound(struct ioth *a, struct ioth *b)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+	                          .sin_port = htons(PORT) };
+	int u = ioth_socket(a, AF_INET, SOCK_DGRAM, 0);
+	int v = ioth_socket(b, AF_INET, SOCK_DGRAM, 0);
+	int l = ioth_socket(a, AF_INET, SOCK_STREAM, 0);
+	int c = ioth_socket(b, AF_INET, SOCK_STREAM, 0);
+	int r;
+
+	CHECK(u >= 0 && v >= 0 && l >= 0 && c >= 0);
+	rx_thread = pthread_self();
+	CHECK(hook("sys_mbox_fetch", (void *) on_fetch,
+	           (void **) &next_fetch) == 0);
+	CHECK(hook("sys_mbox_post", (void *) on_post,
+	           (void **) &next_post) == 0);
+	signal(SIGALRM, rx_hung);
+	alarm(30);              /* unbounded, a receive waits for ever */
+	/* UDP */
+	CHECK(ioth_bind(a, u, (void *) &sa, sizeof(sa)) == 0);
+	inet_pton(AF_INET, "10.40.0.1", &sa.sin_addr);
+	CHECK(ioth_connect(b, v, (void *) &sa, sizeof(sa)) == 0);
+	CHECK(rx_timeo(a, u) == 0);
+	CHECK(rx_expect(a, u, b, v, "udp") == 0);
+	CHECK(rx_lost(a, u, b, v, 0, "UDP") == 0);
+	CHECK(rx_lost(a, u, b, v, MSG_PEEK, "UDP, MSG_PEEK") == 0);
+	/* TCP */
+	rx_mbox = NULL;
+	sa.sin_addr.s_addr = INADDR_ANY;
+	CHECK(ioth_bind(a, l, (void *) &sa, sizeof(sa)) == 0);
+	CHECK(ioth_listen(a, l, 1) == 0);
+	inet_pton(AF_INET, "10.40.0.1", &sa.sin_addr);
+	CHECK(ioth_connect(b, c, (void *) &sa, sizeof(sa)) == 0);
+	CHECK(tn_wait(l, POLLIN, 10000));
+	r = ioth_accept(a, l, NULL, NULL);
+	CHECK(r >= 0);
+	CHECK(rx_timeo(a, r) == 0);
+	CHECK(rx_expect(a, r, b, c, "tcp") == 0);
+	CHECK(rx_lost(a, r, b, c, MSG_PEEK, "TCP, MSG_PEEK") == 0);
+	alarm(0);
+	ioth_close(a, r);
+	ioth_close(a, l);
+	ioth_close(b, c);
+	ioth_close(a, u);
+	ioth_close(b, v);
+	printf("PASS: receives of messages counted but lost timed out "
+	       "(UDP, UDP with MSG_PEEK, TCP with MSG_PEEK), and the next "
+	       "data was read\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char vnl[128];
@@ -265,8 +433,9 @@ int main(int argc, char **argv)
 	int r;
 
 	if (argc != 3 || (strcmp(argv[1], "wsem") != 0 &&
-	                  strcmp(argv[1], "recv") != 0)) {
-		fprintf(stderr, "usage: %s wsem | recv VDE_SWITCH\n",
+	                  strcmp(argv[1], "recv") != 0 &&
+	                  strcmp(argv[1], "rx") != 0)) {
+		fprintf(stderr, "usage: %s wsem | recv | rx VDE_SWITCH\n",
 		        argv[0]);
 		return 2;
 	}
@@ -276,7 +445,7 @@ int main(int argc, char **argv)
 		FAIL("cannot start %s", argv[2]);
 	}
 	r = tn_stack("lwipv6", vnl, "10.40.0.1/24", NULL, &srv);
-	if (r == 0 && strcmp(argv[1], "wsem") == 0)
+	if (r == 0 && strcmp(argv[1], "recv") != 0)
 		r = tn_stack("lwipv6", vnl, "10.40.0.2/24", NULL, &cli);
 	if (r < 0) {
 		if (srv != NULL)
@@ -285,7 +454,8 @@ int main(int argc, char **argv)
 		return tn_setup_failed("lwipv6", r);
 	}
 	if (cli != NULL) {
-		r = wsem(srv, cli);
+		r = strcmp(argv[1], "wsem") == 0 ? wsem(srv, cli) :
+		    rx_bound(srv, cli);
 		ioth_delete(cli);
 		ioth_delete(srv);
 	} else {
