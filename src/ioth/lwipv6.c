@@ -582,9 +582,29 @@ static int l6_accept(void *priv, int fd, struct sockaddr *a, socklen_t *l)
  * says it has (it posts data just after counting it: microseconds) */
 #define NB_BOUND_MS 50
 
+/* LWIPv6's receive, with its wait for the data it says it has bounded
+ * to ms (its counter of data can be wrong: then it waited for ever);
+ * *expired is 1 when that wait ran out (the call returned 0). */
+static long recv_bounded(struct v6sock *e, void *buf, size_t len, int flags,
+                         struct sockaddr *a, socklen_t *l, int ms,
+                         int *expired)
+{
+	long r;
+
+	errno = 0;
+	ioth_lwipv6_rx_deadline(ms, !e->stream);
+	r = lib.recvfrom(e->s, buf, (int) len, (unsigned) flags, a, l);
+	*expired = ioth_lwipv6_rx_expired();
+	if (*expired && (flags & MSG_PEEK))
+		ioth_lwipv6_rx_drop(lib.recvfrom, e->s);
+	return r;
+}
+
 static ssize_t l6_recvfrom(void *priv, int fd, void *buf, size_t len,
                            int flags, struct sockaddr *a, socklen_t *l)
 {
+	int expired;
+	long r;
 	int w;
 
 	GET(e, fd);
@@ -598,8 +618,6 @@ static ssize_t l6_recvfrom(void *priv, int fd, void *buf, size_t len,
 		 * data, and bound its own wait for that data */
 		struct timespec t0;
 		long left = e->rcvtimeo;
-		long r;
-		int bound = e->stream && !(flags & MSG_PEEK);
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		for (;;) {
@@ -609,12 +627,9 @@ static ssize_t l6_recvfrom(void *priv, int fd, void *buf, size_t len,
 			left = ms_left(&t0, e->rcvtimeo);
 			if (left <= 0)
 				return -EAGAIN;
-			errno = 0;
-			if (bound)
-				ioth_lwipv6_rx_deadline((int) left);
-			r = lib.recvfrom(e->s, buf, (int) len,
-			                 (unsigned) (flags | MSG_DONTWAIT), a, l);
-			if (bound && ioth_lwipv6_rx_expired()) {
+			r = recv_bounded(e, buf, len, flags | MSG_DONTWAIT, a,
+			                 l, (int) left, &expired);
+			if (expired) {
 				refresh(e);
 				return -EAGAIN;
 			}
@@ -626,16 +641,12 @@ static ssize_t l6_recvfrom(void *priv, int fd, void *buf, size_t len,
 				return -EAGAIN;
 		}
 	}
-	if (e->stream && !(flags & MSG_PEEK) &&
-	    (e->nonblock || (flags & MSG_DONTWAIT))) {
+	if (e->nonblock || (flags & MSG_DONTWAIT)) {
 		/* non-blocking, and LWIPv6 blocks when its counter is
 		 * wrong: bound that wait too */
-		long r;
-
-		errno = 0;
-		ioth_lwipv6_rx_deadline(NB_BOUND_MS);
-		r = lib.recvfrom(e->s, buf, (int) len, (unsigned) flags, a, l);
-		if (ioth_lwipv6_rx_expired()) {
+		r = recv_bounded(e, buf, len, flags, a, l, NB_BOUND_MS,
+		                 &expired);
+		if (expired) {
 			refresh(e);
 			return -EAGAIN;
 		}

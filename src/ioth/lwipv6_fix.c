@@ -1,8 +1,8 @@
 /*
  * lwipv6_fix.c - make liblwipv6's mailboxes safe with many descriptors,
  * its close free of deadlock, its retransmission of fragmented segments,
- * its timers and its stack deletion free of crashes, and its receive
- * wait bounded.
+ * its timers, its stack deletion and the end of its writes free of
+ * crashes and hangs, and its receive wait bounded.
  *
  * liblwipv6 (1.5a) implements each mailbox as a pipe, one per socket and
  * more per listener, and waits on it with select(): FD_SET() on a
@@ -79,12 +79,16 @@
  * handler, arg, u8 raw} (raw at 32), the per-thread list one pointer to
  * the first; MEMP_SYS_TIMEOUT is pool 9.
  *
- * Bounded receive: once lwip_recvfrom() decides a TCP socket has data
- * (its counter can be wrong, after a link died for instance) it waits in
+ * Bounded receive: once lwip_recvfrom() decides a socket has data (its
+ * counter can be wrong, after a link died for instance) it waits in
  * netconn_recv() on the mailbox without limit.  lwipv6.c arms a deadline
  * for that one wait (ioth_lwipv6_rx_deadline()); past it the wait hands
- * netconn_recv() an empty buffer, the call returns 0 bytes and lwipv6.c
- * reports the timeout (ioth_lwipv6_rx_expired()).
+ * netconn_recv() an empty message (a buffer for TCP, a datagram for the
+ * others), the call returns 0 bytes and lwipv6.c reports the timeout
+ * (ioth_lwipv6_rx_expired()).  A receive with MSG_PEEK keeps that
+ * message as the socket's next data; ioth_lwipv6_rx_drop() reads it
+ * away.  Layout relied on: a netbuf is {p, ptr, 16-byte address, port}
+ * (netbuf_new(), netbuf_fromaddr() and netbuf_fromport() of 1.5a).
  *
  * Stack deletion: each stack has an interface thread that poll()s the
  * interfaces' descriptors and calls their receive function; a pipe wakes
@@ -101,20 +105,65 @@
  * interfaces.  The stack fields used (the semaphore and the pipe's two
  * ends, at 0x18, 0x20 and 0x24) are those netif_shutdown() of liblwipv6
  * 1.5a reads.
+ *
+ * Interface receive: the interface thread calls vde_recv() (libvdeplug,
+ * found with dlsym()) once poll() says a VDE socket is ready, and takes
+ * the result as a frame length without checking it (-1 became a
+ * 65535-byte frame read from a 1514-byte buffer).  When the switch died,
+ * the first send to it (from the stack thread) made the kernel drop what
+ * the socket still held, so the frame announced by poll() could be gone
+ * and the receive blocked for good; deleting the stack then waited for
+ * that thread for ever (the process hung at exit after a switch kill,
+ * 1 run in 20).  The library's dlsym() hands it vde_recv_hook() instead:
+ * it notes which thread (by the wake-up pipe of the library's one
+ * poll(), the interface thread's) is in a receive since when, and hands
+ * a frame of zeros (to nobody, of no type: dropped) when the receive
+ * returns nothing or an error.  The stack deletion waits for its
+ * interface thread STUCK_MS at a time and shuts reading down on the
+ * sockets of that thread's receives that have lasted STUCK_MS: the
+ * receive returns 0, the thread sees its pipe closed and leaves.
+ *
+ * Write semaphore: netconn_write() creates the connection's semaphore
+ * (conn->sem) at each call, waits on it while the send buffer is full,
+ * and frees it (and clears the field) before it returns.  The stack
+ * thread signals that semaphore from its TCP callbacks (data acked,
+ * poll, error) whenever the field is not NULL, reading the field
+ * without any lock.  An ACK processed while a write ends read the
+ * field, the writer freed the semaphore, and the stack thread then
+ * locked and counted in freed memory: the first word of a freed 96-byte
+ * block became 1, which glibc found at the next allocations of that
+ * size ("malloc(): unaligned tcache chunk detected"; at exit, where
+ * lwip_del_stack() allocates semaphores, after a switch was killed
+ * during 8 KB echoes: 1 run in 3).  Seen by quarantining freed
+ * semaphores: the late signal came from tcp_input() (the sent
+ * callback), the free from netconn_write() in lwip_send().  The
+ * library's calls to netconn_write() are wrapped: the free of that
+ * connection's semaphore at the end of the write is skipped and the
+ * semaphore put back in the field, so it lives as long as the
+ * connection (netconn_delete() frees it, after the stack thread has
+ * unhooked the connection's callbacks).  A leftover count only wakes
+ * the next wait early, and both waits of netconn_write() (and the one
+ * of netconn_close()) check again after waking.  The field read twice
+ * by the stack thread can still be NULL for an instant between the
+ * library clearing it and the wrapper restoring it: the library's
+ * sys_sem_signal() ignores NULL.  Layout relied on: conn->sem at 0x30
+ * (what netconn_write(), netconn_delete() and the callbacks of 1.5a
+ * use).
  */
 #include <dlfcn.h>
-#include <elf.h>
 #include <errno.h>
 #include <link.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lwipv6_fix.h"
+#include "plt.h"
 
 #define SYS_ARCH_TIMEOUT 0xffffffffU
 
@@ -225,23 +274,39 @@ timeout:
 	return SYS_ARCH_TIMEOUT;
 }
 
-/* A bounded TCP receive (ioth_lwipv6_rx_deadline()): the next mailbox
- * wait of this thread, netconn_recv()'s, lasts at most rx_ms; when it
- * expires it hands netconn_recv() an empty data buffer, which
- * lwip_recvfrom() returns as 0 bytes and frees, and rx_expired says the
- * 0 was this timeout, not EOF. */
+/* A bounded receive (ioth_lwipv6_rx_deadline()): the next mailbox wait
+ * of this thread, netconn_recv()'s, lasts at most rx_ms; when it expires
+ * it hands netconn_recv() an empty message of the kind it expects: for
+ * TCP an empty data buffer (a pbuf), for other sockets an empty datagram
+ * (a netbuf holding an empty pbuf, from the unspecified address, port
+ * 0).  lwip_recvfrom() returns it as 0 bytes and frees it (with
+ * MSG_PEEK it keeps it for the next call: ioth_lwipv6_rx_drop() takes it
+ * out), and rx_expired says the 0 was this timeout. */
 static __thread int rx_armed;
 static __thread uint32_t rx_ms;
+static __thread int rx_dgram;
 static __thread int rx_expired;
 static void *(*real_pbuf_alloc)(int layer, uint16_t size, int flag);
+static uint8_t (*real_pbuf_free)(void *p);
+static void *(*real_netbuf_new)(void);
 
 #define PBUF_RAW 3              /* lwIP 1.x pbuf_layer: no headroom */
 #define PBUF_RAM 0              /* pbuf_flag: one allocation */
 
-void ioth_lwipv6_rx_deadline(int ms)
+/* A netbuf of liblwipv6 1.5a (what netbuf_new(), netbuf_fromaddr() and
+ * netbuf_fromport() use). */
+struct netbuf6 {
+	void *p;                /* the data, a pbuf chain */
+	void *ptr;              /* the buffer of the chain being read */
+	uint32_t from[4];       /* source address (v4-mapped for IPv4) */
+	uint16_t port;          /* source port */
+};
+
+void ioth_lwipv6_rx_deadline(int ms, int dgram)
 {
 	rx_armed = ms > 0;
 	rx_ms = ms > 0 ? (uint32_t) ms : 0;
+	rx_dgram = dgram;
 	rx_expired = 0;
 }
 
@@ -254,20 +319,53 @@ int ioth_lwipv6_rx_expired(void)
 	return r;
 }
 
+int ioth_lwipv6_rx_drop(ssize_t (*lwip_recvfrom)(int s, void *mem, int len,
+                                                 unsigned int flags,
+                                                 struct sockaddr *from,
+                                                 socklen_t *fromlen),
+                        int s)
+{
+	char c;
+
+	/* the kept message is read (0 bytes) and freed; no wait: the
+	 * library only waits when it keeps none */
+	return (int) lwip_recvfrom(s, &c, 1, MSG_DONTWAIT, NULL, NULL);
+}
+
+/* The empty message that ends an expired wait, or NULL. */
+static void *empty_msg(void)
+{
+	struct netbuf6 *nb;
+	void *p = real_pbuf_alloc(PBUF_RAW, 0, PBUF_RAM);
+
+	if (p == NULL || !rx_dgram)
+		return p;
+	nb = real_netbuf_new();
+	if (nb == NULL) {
+		real_pbuf_free(p);
+		return NULL;
+	}
+	nb->p = p;
+	nb->ptr = p;
+	memset(nb->from, 0, sizeof(nb->from));
+	nb->port = 0;
+	return nb;
+}
+
 /* The armed wait: 1 when it handled the fetch, 0 to wait as usual. */
 static int rx_fetch(void *mbox, void **msg)
 {
-	void *p;
+	void *m;
 
 	rx_armed = 0;
 	if (mbox_fetch(mbox, msg, rx_ms) != SYS_ARCH_TIMEOUT)
 		return 1;
-	p = real_pbuf_alloc(PBUF_RAW, 0, PBUF_RAM);
-	if (p == NULL)
+	m = empty_msg();
+	if (m == NULL)
 		return 0;       /* cannot bound it: wait as the library does */
 	rx_expired = 1;
 	if (msg != NULL)
-		*msg = p;
+		*msg = m;
 	return 1;
 }
 
@@ -428,12 +526,161 @@ static int8_t ip6_frag_hook(void *stack, struct pbuf6 *p, void *netif,
 	return frag_keep(real_ip6_frag, stack, p, netif, dest);
 }
 
-static void (*real_netif_cleanup)(void *stack);
+/* The write semaphore: a netconn_write() of this thread, and the
+ * semaphore whose free it skipped. */
+#define CONN_SEM 0x30
+
+typedef int8_t (*write_fn)(void *conn, const void *data, uint16_t size,
+                           uint8_t copy);
+
+static write_fn real_netconn_write;
 static void (*real_sem_free)(void *sem);
+static __thread void *write_conn;
+static __thread void *write_kept;
+
+static void **conn_sem(void *conn)
+{
+	return (void **) (void *) ((char *) conn + CONN_SEM);
+}
+
+static int8_t netconn_write_hook(void *conn, const void *data, uint16_t size,
+                                 uint8_t copy)
+{
+	int8_t r;
+
+	write_conn = conn;
+	write_kept = NULL;
+	r = real_netconn_write(conn, data, size, copy);
+	if (write_kept != NULL)
+		__atomic_store_n(conn_sem(conn), write_kept, __ATOMIC_RELEASE);
+	write_conn = NULL;
+	write_kept = NULL;
+	return r;
+}
+
+static void sem_free_hook(void *sem)
+{
+	if (write_conn != NULL && sem != NULL &&
+	    sem == __atomic_load_n(conn_sem(write_conn), __ATOMIC_ACQUIRE)) {
+		write_kept = sem;       /* the connection keeps it */
+		return;
+	}
+	real_sem_free(sem);
+}
+
+static void sem_signal_hook(void *sem)
+{
+	if (sem != NULL)
+		real_sem_signal(sem);
+}
+
+static void (*real_netif_cleanup)(void *stack);
 
 #define STACK_IF_DONE 0x18      /* the thread's exit semaphore */
 #define STACK_IF_RD 0x20        /* its wake-up pipe: read end */
 #define STACK_IF_WR 0x24        /* write end */
+
+/* The VDE receive of the interface threads (vde_recv() of libvdeplug,
+ * which the library finds with dlsym()). */
+typedef ssize_t (*vde_recv_fn)(void *conn, void *buf, size_t len, int flags);
+
+static vde_recv_fn real_vde_recv;
+static int (*real_vde_datafd)(void *conn);
+static __thread int if_pipe = -1;       /* this interface thread's pipe */
+
+#define IN_RECV_MAX 64
+#define STUCK_MS 100            /* a receive after poll() said "ready"
+                                 * that lasts this long will not return */
+#define DROP_LEN 60             /* the frame handed over instead */
+
+/* The receives running now: their thread's pipe, connection, start. */
+static struct in_recv {
+	int pipe;
+	void *conn;
+	struct timespec t0;
+} in_recv[IN_RECV_MAX];
+static pthread_mutex_t in_recv_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int poll_hook(struct pollfd *fds, nfds_t n, int ms)
+{
+	if_pipe = n > 0 ? fds[0].fd : -1;
+	return poll(fds, n, ms);
+}
+
+static struct in_recv *recv_enter(void *conn)
+{
+	struct in_recv *e = NULL;
+	int i;
+
+	pthread_mutex_lock(&in_recv_lock);
+	for (i = 0; i < IN_RECV_MAX && e == NULL; i++)
+		if (in_recv[i].conn == NULL)
+			e = &in_recv[i];
+	if (e != NULL) {
+		e->pipe = if_pipe;
+		e->conn = conn;
+		clock_gettime(CLOCK_MONOTONIC, &e->t0);
+	}
+	pthread_mutex_unlock(&in_recv_lock);
+	return e;
+}
+
+static void recv_leave(struct in_recv *e)
+{
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&in_recv_lock);
+	e->conn = NULL;
+	pthread_mutex_unlock(&in_recv_lock);
+}
+
+static ssize_t vde_recv_hook(void *conn, void *buf, size_t len, int flags)
+{
+	struct in_recv *e = recv_enter(conn);
+	ssize_t n = real_vde_recv(conn, buf, len, flags);
+
+	recv_leave(e);
+	if (n > 0)
+		return n;
+	/* nothing (the read was shut down) or an error: the library would
+	 * take -1 as a 65535-byte frame and 0 as an empty one; a frame of
+	 * zeros is to nobody (not its address, not multicast) and of no
+	 * type, dropped */
+	n = len < DROP_LEN ? (ssize_t) len : DROP_LEN;
+	memset(buf, 0, (size_t) n);
+	return n;
+}
+
+/* Shut the reading down on the connections whose receive, in the
+ * interface thread polling pipe rd, has lasted STUCK_MS or more. */
+static void recv_unblock(int rd)
+{
+	int i;
+
+	pthread_mutex_lock(&in_recv_lock);
+	for (i = 0; i < IN_RECV_MAX; i++) {
+		struct in_recv *e = &in_recv[i];
+
+		if (e->conn != NULL && e->pipe == rd &&
+		    ms_since(&e->t0) >= STUCK_MS)
+			shutdown(real_vde_datafd(e->conn), SHUT_RD);
+	}
+	pthread_mutex_unlock(&in_recv_lock);
+}
+
+static void *dlsym_hook(void *h, const char *name)
+{
+	void *f = dlsym(h, name);
+
+	if (f == NULL || strcmp(name, "vde_recv") != 0)
+		return f;
+	if (real_vde_datafd == NULL)
+		*(void **) &real_vde_datafd = dlsym(h, "vde_datafd");
+	if (real_vde_datafd == NULL)
+		return f;       /* cannot unblock it: leave it as it is */
+	real_vde_recv = (vde_recv_fn) f;
+	return (void *) vde_recv_hook;
+}
 
 static void netif_shutdown_hook(void *stack)
 {
@@ -446,123 +693,69 @@ static void netif_shutdown_hook(void *stack)
 	*wr = -1;               /* wake-ups from the cleanup fail (EBADF)
 	                         * instead of reaching a reused descriptor */
 	close(w);               /* EOF: the thread leaves its loop ... */
-	/* ... and says so.  The plain wait (0: no limit): the library's
-	 * own runs this thread's timers meanwhile, and the interfaces'
-	 * (IPv6 router solicitation) crash once the IP layer is shut down;
-	 * the cleanup removes them. */
-	real_arch_sem_wait(done, 0);
+	/* ... and says so.  A plain wait: the library's own runs this
+	 * thread's timers meanwhile, and the interfaces' (IPv6 router
+	 * solicitation) crash once the IP layer is shut down; the cleanup
+	 * removes them.  A thread blocked in an interface's receive is
+	 * unblocked. */
+	while (real_arch_sem_wait(done, STUCK_MS) == SYS_ARCH_TIMEOUT)
+		recv_unblock(rd);
 	real_netif_cleanup(stack);      /* nobody polls the interfaces now */
 	real_sem_free(done);
 	close(rd);
 }
 
-/* Dynamic-section addresses are relocated in memory by glibc on most
- * architectures, not on all: accept either. */
-static uintptr_t dyn_addr(const struct link_map *lm, ElfW(Addr) v)
-{
-	return v >= lm->l_addr ? (uintptr_t) v : (uintptr_t) (lm->l_addr + v);
-}
-
-/* Point the PLT slot of lm for symbol name at f, the previous value in
- * *old if old is not NULL: 0, or -ENOENT. */
-static int plt_set(const struct link_map *lm, const char *name, void *f,
-                   void **old)
-{
-	const ElfW(Dyn) *d;
-	const ElfW(Sym) *sym = NULL;
-	const char *str = NULL;
-	uintptr_t rel = 0;
-	size_t relsz = 0;
-	long pltrel = DT_RELA;
-	size_t step;
-	size_t off;
-
-	for (d = lm->l_ld; d->d_tag != DT_NULL; d++) {
-		if (d->d_tag == DT_SYMTAB)
-			sym = (const void *) dyn_addr(lm, d->d_un.d_ptr);
-		else if (d->d_tag == DT_STRTAB)
-			str = (const void *) dyn_addr(lm, d->d_un.d_ptr);
-		else if (d->d_tag == DT_JMPREL)
-			rel = dyn_addr(lm, d->d_un.d_ptr);
-		else if (d->d_tag == DT_PLTRELSZ)
-			relsz = d->d_un.d_val;
-		else if (d->d_tag == DT_PLTREL)
-			pltrel = (long) d->d_un.d_val;
-	}
-	if (sym == NULL || str == NULL || rel == 0)
-		return -ENOENT;
-	step = pltrel == DT_RELA ? sizeof(ElfW(Rela)) : sizeof(ElfW(Rel));
-	for (off = 0; off + step <= relsz; off += step) {
-		const ElfW(Rel) *r = (const void *) (rel + off);
-		void **slot = (void **) (lm->l_addr + r->r_offset);
-		long page = sysconf(_SC_PAGESIZE);
-		uintptr_t base = (uintptr_t) slot & ~((uintptr_t) page - 1);
-#if __ELF_NATIVE_CLASS == 64
-		size_t idx = ELF64_R_SYM(r->r_info);
-#else
-		size_t idx = ELF32_R_SYM(r->r_info);
-#endif
-		if (strcmp(str + sym[idx].st_name, name) != 0)
-			continue;
-		/* with full RELRO the slot is read-only by now */
-		if (mprotect((void *) base, (size_t) page,
-		             PROT_READ | PROT_WRITE) < 0)
-			return -errno;
-		if (old != NULL)
-			*old = *slot;
-		__atomic_store_n(slot, f, __ATOMIC_SEQ_CST);
-		return 0;
-	}
-	return -ENOENT;
-}
+/* The library's functions called through the tables below. */
+#define REAL(f, name) { (void **) &(f), name }
+#define HOOK(name, f) { name, (void *) (f) }
 
 int ioth_lwipv6_fix(void *handle)
 {
+	static const struct { void **f; const char *name; } real[] = {
+		REAL(real_arch_timeouts, "sys_arch_timeouts"),
+		REAL(real_memp_free, "memp_free"),
+		REAL(real_pbuf_alloc, "pbuf_alloc"),
+		REAL(real_pbuf_free, "pbuf_free"),
+		REAL(real_netbuf_new, "netbuf_new"),
+		REAL(real_sem_signal, "sys_sem_signal"),
+		REAL(real_netconn_delete, "netconn_delete"),
+		REAL(real_netif_cleanup, "netif_cleanup"),
+		REAL(real_arch_sem_wait, "sys_arch_sem_wait"),
+		REAL(real_sem_free, "sys_sem_free"),
+		REAL(real_ip4_frag, "ip4_frag"),
+		REAL(real_ip6_frag, "ip6_frag"),
+		REAL(real_netconn_write, "netconn_write"),
+	};
+	/* the library's calls to name (through its PLT) go to f */
+	static const struct { const char *name; void *f; } hook[] = {
+		HOOK("pipe", safe_pipe),
+		HOOK("sys_arch_mbox_fetch", mbox_fetch),
+		HOOK("sys_mbox_post", mbox_post),
+		HOOK("sys_sem_wait", sem_wait_hook),
+		HOOK("sys_sem_wait_timeout", sem_wait_timeout_hook),
+		HOOK("sys_mbox_fetch", mbox_fetch_timers),
+		HOOK("netconn_delete", netconn_delete_hook),
+		HOOK("ip4_frag", ip4_frag_hook),
+		HOOK("ip6_frag", ip6_frag_hook),
+		HOOK("netif_shutdown", netif_shutdown_hook),
+		HOOK("netconn_write", netconn_write_hook),
+		HOOK("sys_sem_free", sem_free_hook),
+		HOOK("sys_sem_signal", sem_signal_hook),
+		HOOK("poll", poll_hook),
+		HOOK("dlsym", dlsym_hook),
+	};
 	struct link_map *lm;
-	int r;
+	size_t i;
+	int r = 0;
 
 	if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) < 0)
 		return -ENOENT;
-	*(void **) &real_arch_timeouts = dlsym(handle, "sys_arch_timeouts");
-	*(void **) &real_memp_free = dlsym(handle, "memp_free");
-	*(void **) &real_pbuf_alloc = dlsym(handle, "pbuf_alloc");
-	*(void **) &real_sem_signal = dlsym(handle, "sys_sem_signal");
-	*(void **) &real_netconn_delete = dlsym(handle, "netconn_delete");
-	*(void **) &real_netif_cleanup = dlsym(handle, "netif_cleanup");
-	*(void **) &real_arch_sem_wait = dlsym(handle, "sys_arch_sem_wait");
-	*(void **) &real_sem_free = dlsym(handle, "sys_sem_free");
-	*(void **) &real_ip4_frag = dlsym(handle, "ip4_frag");
-	*(void **) &real_ip6_frag = dlsym(handle, "ip6_frag");
-	if (real_arch_timeouts == NULL || real_memp_free == NULL ||
-	    real_pbuf_alloc == NULL ||
-	    real_sem_signal == NULL ||
-	    real_netconn_delete == NULL || real_ip4_frag == NULL ||
-	    real_ip6_frag == NULL || real_netif_cleanup == NULL ||
-	    real_arch_sem_wait == NULL || real_sem_free == NULL)
-		return -ENOENT;
-	r = plt_set(lm, "pipe", (void *) safe_pipe, NULL);
-	if (r == 0)
-		r = plt_set(lm, "sys_arch_mbox_fetch", (void *) mbox_fetch,
-		            NULL);
-	if (r == 0)
-		r = plt_set(lm, "sys_mbox_post", (void *) mbox_post, NULL);
-	if (r == 0)
-		r = plt_set(lm, "sys_sem_wait", (void *) sem_wait_hook, NULL);
-	if (r == 0)
-		r = plt_set(lm, "sys_sem_wait_timeout",
-		            (void *) sem_wait_timeout_hook, NULL);
-	if (r == 0)
-		r = plt_set(lm, "sys_mbox_fetch", (void *) mbox_fetch_timers,
-		            NULL);
-	if (r == 0)
-		r = plt_set(lm, "netconn_delete", (void *) netconn_delete_hook,
-		            NULL);
-	if (r == 0)
-		r = plt_set(lm, "ip4_frag", (void *) ip4_frag_hook, NULL);
-	if (r == 0)
-		r = plt_set(lm, "ip6_frag", (void *) ip6_frag_hook, NULL);
-	if (r == 0)
-		r = plt_set(lm, "netif_shutdown", (void *) netif_shutdown_hook,
-		            NULL);
+	for (i = 0; i < sizeof(real) / sizeof(real[0]); i++) {
+		*real[i].f = dlsym(handle, real[i].name);
+		if (*real[i].f == NULL)
+			return -ENOENT;
+	}
+	for (i = 0; r == 0 && i < sizeof(hook) / sizeof(hook[0]); i++)
+		r = ioth_plt_set(lm, hook[i].name, hook[i].f, NULL);
 	return r;
 }

@@ -7,16 +7,25 @@
 #ifndef IOTH_LWIPV6_FIX_H
 #define IOTH_LWIPV6_FIX_H
 
+#include <sys/socket.h>
+#include <sys/types.h>
+
 /* Patch the liblwipv6 loaded as handle (dlopen()); 0 or -errno. */
 int ioth_lwipv6_fix(void *handle);
 /* lwip_close(s) of that library, without its close/accept deadlock. */
 int ioth_lwipv6_close(int (*lwip_close)(int), int s);
 
-/* Bound this thread's next lwip_recvfrom() on a TCP socket (without
- * MSG_PEEK) to ms: past it, the call returns 0 and
- * ioth_lwipv6_rx_expired() (always called after the call: it disarms)
- * returns 1. */
-void ioth_lwipv6_rx_deadline(int ms);
+/* Bound this thread's next lwip_recvfrom() to ms (dgram: the socket is
+ * not TCP): past it, the call returns 0 and ioth_lwipv6_rx_expired()
+ * (always called after the call: it disarms) returns 1.  After an
+ * expired call with MSG_PEEK, ioth_lwipv6_rx_drop(lwip_recvfrom, s)
+ * takes away the empty message the library kept for the next call. */
+void ioth_lwipv6_rx_deadline(int ms, int dgram);
 int ioth_lwipv6_rx_expired(void);
+int ioth_lwipv6_rx_drop(ssize_t (*lwip_recvfrom)(int s, void *mem, int len,
+                                                 unsigned int flags,
+                                                 struct sockaddr *from,
+                                                 socklen_t *fromlen),
+                        int s);
 
 #endif /* IOTH_LWIPV6_FIX_H */
