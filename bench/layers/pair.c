@@ -16,8 +16,9 @@
  *        first to last packet (as the operf server does)
  *   bench-pair cpu FILE CMD [ARG...]
  *        run CMD, then write "cpu_us=N" (user + system time of CMD
- *        and of the children it waited for) to FILE; exits with CMD's
- *        status
+ *        and of the children it waited for), "vcs=N" and "ivcs=N"
+ *        (their voluntary and involuntary context switches) to FILE;
+ *        exits with CMD's status
  *
  * SIZE is the payload: the UDP datagram's, or for VDE what follows the
  * 14-byte Ethernet header (as an eth IPCP's SDU follows its headers).
@@ -310,6 +311,7 @@ static int cpu(char ** argv)
                         (long long) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)
                         * 1000000LL + ru.ru_utime.tv_usec +
                         ru.ru_stime.tv_usec);
+                fprintf(f, "vcs=%ld\nivcs=%ld\n", ru.ru_nvcsw, ru.ru_nivcsw);
                 fclose(f);
         }
         return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

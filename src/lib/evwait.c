@@ -15,12 +15,18 @@
 static struct {
         pthread_mutex_t   lock;
         struct ew_watch * head;     /* active watchers */
-        bool              polling;  /* a thread is in poll() */
+        bool              polling;  /* a waiter or the thread polls */
         bool              thread;   /* the dispatcher thread runs */
         pthread_cond_t    idle;     /* polling turned false */
         int               efd;
         uint64_t          hot;      /* last value read that named a flow */
         bool              unread;   /* ew_poll_hot left a signal unread */
+        struct ew_watch * pw;       /* the passive watcher, if any */
+        bool              ppoll;    /* pw is in poll() */
+        bool              pkicked;  /* told to leave it (pw's efd) */
+        int               selfs;    /* ew_fd_self watchers: their owner
+                                       polls the eventfd itself */
+        int64_t           bare;     /* ns: nobody has polled since */
 } ew = { .lock = PTHREAD_MUTEX_INITIALIZER,
          .idle = PTHREAD_COND_INITIALIZER, .efd = -1 };
 
@@ -30,6 +36,8 @@ void evwait_init(int efd)
         ew.efd    = efd;
         ew.hot    = 0;
         ew.unread = false;
+        if (ew.pw != NULL) /* it may have something to poll now */
+                pthread_cond_broadcast(&ew.pw->cond);
         pthread_mutex_unlock(&ew.lock);
 }
 
@@ -69,6 +77,9 @@ void ew_watch_init(struct ew_watch * w,
         w->efd      = -1;
         w->lit      = false;
         w->self     = false;
+        w->passive  = false;
+        w->want     = false;
+        w->cover_ns = 0;
 
         pthread_condattr_init(&attr);
         pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -97,6 +108,11 @@ void ew_watch_fini(struct ew_watch * w)
         if (w->efd >= 0)
                 close(w->efd);
         w->efd = -1;
+        if (w->self)
+                --ew.selfs;
+        w->self = false;
+        if (ew.pw == w)
+                ew.pw = NULL;
         pthread_mutex_unlock(&ew.lock);
 
         pthread_cond_destroy(&w->cond);
@@ -154,10 +170,27 @@ void ew_light(struct ew_watch * w,
         w->lit = on;
 }
 
+/* Lock held: make the passive watcher leave poll() (it looks at why
+ * when it is back). */
+static void kick_passive(void)
+{
+        uint64_t one = 1;
+        ssize_t  n;
+
+        if (!ew.ppoll || ew.pkicked)
+                return;
+
+        n = write(ew.pw->efd, &one, sizeof(one));
+        (void) n;
+        ew.pkicked = true;
+}
+
 void ew_wake(struct ew_watch * w)
 {
         ++w->gen;
         pthread_cond_broadcast(&w->cond);
+        if (w == ew.pw)
+                kick_passive();
 }
 
 /* Lock held: hand the eventfd value to every active watcher (hot:
@@ -267,7 +300,32 @@ static void start_thread(void)
         }
 }
 
-/* Lock held: a poller left; wake one waiting watcher to take over. */
+/* Lock held: someone polls the eventfd, or will when it sleeps (the
+ * owner of an ew_fd_self watcher), other than the passive watcher. */
+static bool covered(void)
+{
+        return ew.polling || ew.thread || ew.selfs > 0;
+}
+
+/* Lock held: a waiter stopped polling. If nobody else polls, the
+ * passive watcher (if it has anything to watch) is told, and takes
+ * over cover_ns later unless someone polls again by then. */
+static void poller_left(void)
+{
+        struct ew_watch * p = ew.pw;
+
+        if (p == NULL || p->active == 0 || covered())
+                return;
+
+        ew.bare = now_ns();
+        if (p->want) {
+                p->want = false;
+                pthread_cond_broadcast(&p->cond);
+        }
+}
+
+/* Lock held: a poller left; wake one waiting watcher to take over (not
+ * the passive one: poller_left). */
 static void hand_over(void)
 {
         struct ew_watch * w;
@@ -276,7 +334,7 @@ static void hand_over(void)
                 return;
 
         for (w = ew.head; w != NULL; w = w->next) {
-                if (w->waiters > 0) {
+                if (w->waiters > 0 && !w->passive) {
                         pthread_cond_broadcast(&w->cond);
                         return;
                 }
@@ -288,12 +346,105 @@ void ew_poll_now(void)
         read_dispatch();
 }
 
+/* Lock held: the passive watcher polls the eventfd and its own efd
+ * (kick_passive) until abstime; what the eventfd held is dispatched. */
+static void passive_round(struct ew_watch *       w,
+                          const struct timespec * abstime)
+{
+        struct pollfd pfd[2] = { { .fd = ew.efd, .events = POLLIN },
+                                 { .fd = w->efd, .events = POLLIN } };
+        uint64_t      v;
+        ssize_t       n;
+        int           r;
+
+        if (ew.unread) {
+                read_dispatch();
+                return;
+        }
+
+        ew.ppoll   = true;
+        ew.pkicked = false;
+        pthread_mutex_unlock(&ew.lock);
+        r = poll(pfd, 2, abstime == NULL ? -1 : ts_ms_left(abstime));
+        pthread_mutex_lock(&ew.lock);
+        ew.ppoll = false;
+        ++w->wakeups;
+
+        if (r > 0 && (pfd[1].revents & POLLIN)) {
+                n = read(w->efd, &v, sizeof(v));
+                (void) n;
+        }
+        if (r > 0 && (pfd[0].revents & POLLIN))
+                read_dispatch();
+}
+
+/* Lock held: the passive watcher's wait (see evwait.h). */
+static int passive_wait(struct ew_watch *       w,
+                        uint64_t                g,
+                        const struct timespec * abstime)
+{
+        struct timespec until;
+        bool            told = false;
+        int64_t         t;
+        int64_t         at;
+        int             r = 0;
+
+        ++w->waiters;
+        while (w->gen == g) {
+                t = now_ns();
+                if (abstime != NULL && ts_to_ns(abstime) <= t) {
+                        r = -ETIMEDOUT;
+                        break;
+                }
+                w->want = false;
+                at = -1;
+                if (w->active > 0 && ew.efd >= 0 && !covered()) {
+                        if (t - ew.bare >= w->cover_ns) {
+                                passive_round(w, abstime);
+                                continue;
+                        }
+                        /* Nobody polls since ew.bare: take over at
+                         * ew.bare + cover_ns unless someone does. */
+                        at = ew.bare + w->cover_ns;
+                } else if (told && w->active > 0) {
+                        /* Someone polls again already (a waiter that
+                         * comes back after each event): do not ask to
+                         * be told of every leave, look in cover_ns. */
+                        at = t + w->cover_ns;
+                }
+                told = false;
+                if (at >= 0) {
+                        until = ns_to_ts(at);
+                        if (abstime != NULL && ts_to_ns(abstime) < at)
+                                until = *abstime;
+                        pthread_cond_timedwait(&w->cond, &ew.lock, &until);
+                        ++w->wakeups;
+                        continue;
+                }
+                /* Someone else polls: told when that ends. */
+                w->want = w->active > 0;
+                if (abstime == NULL)
+                        pthread_cond_wait(&w->cond, &ew.lock);
+                else
+                        pthread_cond_timedwait(&w->cond, &ew.lock, abstime);
+                ++w->wakeups;
+                told = w->active > 0 && !w->want; /* poller_left */
+        }
+        w->want = false;
+        --w->waiters;
+
+        return r;
+}
+
 int ew_wait(struct ew_watch *       w,
             uint64_t                g,
             const struct timespec * abstime)
 {
         bool tried = false;
         int  r     = 0;
+
+        if (w->passive)
+                return passive_wait(w, g, abstime);
 
         ++w->waiters;
         while (w->gen == g) {
@@ -310,12 +461,14 @@ int ew_wait(struct ew_watch *       w,
                         break;
                 }
                 if (!ew.polling && !ew.thread && ew.efd >= 0) {
+                        kick_passive(); /* we poll: it need not */
                         ew.polling = true;
                         poll_round(abstime);
                         ew.polling = false;
                         pthread_cond_signal(&ew.idle);
                         if (w->gen == g || w->waiters > 1)
                                 hand_over();
+                        poller_left();
                         continue;
                 }
                 /* Someone else polls: a second waiter. Have a thread
@@ -359,8 +512,11 @@ int ew_fd_self(struct ew_watch * w)
 
         r = watch_efd(w);
         if (r >= 0) {
+                if (!w->self)
+                        ++ew.selfs;
                 w->self  = true;
                 w->owner = pthread_self();
+                kick_passive(); /* the owner polls from now on */
         }
 
         return r;
@@ -369,6 +525,23 @@ int ew_fd_self(struct ew_watch * w)
 bool ew_is_owner(const struct ew_watch * w)
 {
         return w->self && pthread_equal(w->owner, pthread_self());
+}
+
+int ew_watch_passive(struct ew_watch * w,
+                     int64_t           cover_ns)
+{
+        int r;
+
+        pthread_mutex_lock(&ew.lock);
+        r = watch_efd(w);
+        if (r >= 0) {
+                w->passive  = true;
+                w->cover_ns = cover_ns;
+                ew.pw       = w;
+        }
+        pthread_mutex_unlock(&ew.lock);
+
+        return r < 0 ? r : 0;
 }
 
 int ew_fd(struct ew_watch * w)
@@ -381,6 +554,7 @@ int ew_fd(struct ew_watch * w)
         start_thread();
         if (!ew.thread) /* nobody would keep the fd up to date */
                 return -EAGAIN;
+        kick_passive();
 
         return w->efd;
 }
@@ -409,4 +583,9 @@ void evwait_reset_child(void)
         ew.efd     = -1;
         ew.hot     = 0;
         ew.unread  = false;
+        ew.ppoll   = false;
+        ew.pkicked = false;
+        ew.selfs   = 0;
+        ew.bare    = 0;
+        /* ew.pw stays: its owner (frt_reset_child) made it anew. */
 }

@@ -26,6 +26,20 @@
  * would wake a thread that has no event). If that thread cannot be
  * started, a poller that leaves wakes a waiting watcher to take over.
  *
+ * The passive watcher (ew_watch_passive: the FRCT timer's, which must
+ * see packets that land in a reliable flow nobody reads) polls only
+ * when nobody else does: no waiter in poll(), no dispatcher thread, no
+ * event loop that polls the eventfd itself (ew_fd_self). It never
+ * counts as a second waiter (no dispatcher thread for it), any other
+ * poller makes it leave poll() (a write to its own eventfd, once per
+ * round), and when the last other poller leaves it takes over only
+ * cover_ns later if nobody polled again by then: a waiter that comes
+ * back to poll after each event (a loop around fevent) costs it no
+ * wake-up per event, at most two per cover_ns. While it has nothing to
+ * watch (not activated) it never polls: a condition variable and a
+ * clock, as any watcher. A process with an event loop (an IPCP) thus
+ * has one thread woken per signal, the loop's.
+ *
  * Why nothing is lost (see also fqueue.c for the ready lists): a peer
  * signals the eventfd only after making its change visible in shared
  * memory, and the flow stays armed while it is in a set that waits.
@@ -35,7 +49,10 @@
  * stays non-zero, so the next poll() returns at once. Someone polls
  * while anyone waits or any watcher has an fd: the thread, or a waiter
  * (which becomes the poller if there is none, and hands over when it
- * leaves). A waiter samples its generation under the lock after taking
+ * leaves). While the passive watcher is active, someone polls but for
+ * gaps of at most cover_ns after the last other poller left (it is
+ * told under the lock when that happens, or sees it when it wakes),
+ * and a signal sent in such a gap stays in the counter until then. A waiter samples its generation under the lock after taking
  * its ready list, so a dispatch after that bumps it and the wait returns.
  * A waiter whose deadline passed (fevent with a zero timeout, a caller
  * that only ever polls) first reads the eventfd without waiting and
@@ -87,6 +104,9 @@ struct ew_watch {
         bool              lit;      /* efd is readable */
         bool              self;     /* ew_fd_self: owner polls for it */
         pthread_t         owner;    /* the thread that called ew_fd_self */
+        bool              passive;  /* ew_watch_passive */
+        bool              want;     /* passive: tell it when polls end */
+        int64_t           cover_ns; /* passive: its gap, see the top */
 };
 
 /* Use efd as the process eventfd (after it was created). */
@@ -135,7 +155,9 @@ void     ew_for_each(ew_dispatch_t kind,
 /*
  * Dispatcher lock held: wait until w->gen differs from g. Returns 0, or
  * -ETIMEDOUT at abstime (CLOCK_MONOTONIC, NULL = forever). The lock is
- * dropped while sleeping and held again on return.
+ * dropped while sleeping and held again on return. The passive
+ * watcher polls the eventfd meanwhile only as the top says, and only
+ * while it is active.
  */
 int      ew_wait(struct ew_watch *       w,
                  uint64_t                g,
@@ -148,6 +170,17 @@ void     ew_wake(struct ew_watch * w);
  * readable by its owner's hand (ew_fd_self). */
 void     ew_light(struct ew_watch * w,
                   bool              on);
+
+/*
+ * Dispatcher lock not held: make w (initialised, not yet waited on) the
+ * process's passive watcher (one at most; see the top): it polls the
+ * eventfd only while active and nobody else polls, and takes over
+ * cover_ns after the last other poller left. Its eventfd (made here)
+ * is how others make it leave poll(); ew_wake does so too. 0 or a
+ * negative errno.
+ */
+int      ew_watch_passive(struct ew_watch * w,
+                          int64_t           cover_ns);
 
 /* Dispatcher lock held: w's eventfd (made on first use, which also
  * starts the dispatcher thread), or a negative errno. */

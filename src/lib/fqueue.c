@@ -162,8 +162,7 @@ uint64_t fq_token(int      fd,
         return TOK_TAG | ((h >> 23) << TOK_FD_BITS) | (uint64_t) fd;
 }
 
-/* The descriptor a hint names, or -1 (not exactly one valid token). */
-static int token_fd(uint64_t v)
+int fq_token_fd(uint64_t v)
 {
         struct ft_flow * f;
         int              fd = (int) (v & ((1U << TOK_FD_BITS) - 1));
@@ -241,7 +240,7 @@ static int set_dispatch(struct ew_watch * w,
 {
         fset_t * set   = (fset_t *) ((char *) w - offsetof(fset_t, w));
         size_t   was   = set->nrdy;
-        int      fd    = token_fd(hint);
+        int      fd    = fq_token_fd(hint);
         int      named = 0;
         size_t   i;
 
@@ -253,7 +252,7 @@ static int set_dispatch(struct ew_watch * w,
                 i = fd < set->size ? set->pos[fd] : 0;
                 if (i != 0 && set->m[i - 1].gen ==
                     atomic_load(&ft_entry(fd)->gen))
-                        named = EW_NAMED; /* token_fd: the flow's now */
+                        named = EW_NAMED; /* fq_token_fd: the flow's now */
                 if (i != 0 && !set->inrdy[fd] && member_pending(&set->m[i - 1]))
                         rdy_push(set, fd);
         } else {

@@ -16,6 +16,10 @@
 uint64_t fq_token(int      fd,
                   uint32_t gen);
 
+/* The descriptor a hint (an eventfd value) names, or -1 if it is not
+ * exactly one valid token of a flow of this process now. */
+int      fq_token_fd(uint64_t v);
+
 /* flow_read drained fd: sets with an fd that listed it recheck it, so
  * their fd turns unreadable at once (level-triggered). */
 void     fq_drained(int fd);

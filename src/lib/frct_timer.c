@@ -4,11 +4,20 @@
  * The thread sleeps in ew_wait on its own watcher (tw), so that it is
  * woken by a generation bump of tw: by frt_due (a deadline earlier than
  * the planned wake-up), by frt_add/frt_del, and by its dispatch
- * callback when a signal of the process eventfd names a flow of the
- * list with packets waiting in its ring. While it is the eventfd's
- * poller (no one else waits), a bump alone does not end its poll():
- * frt_due then also kicks the eventfd with the flow's token, which the
- * dispatch turns into a wake-up (t.kicked).
+ * callback when a signal of the process eventfd names a reliable flow
+ * (armed, tok set) with packets waiting in its ring.
+ *
+ * tw is the dispatcher's passive watcher (evwait.h), active only while
+ * reliable flows exist (t.armed): without one, its dispatch is never
+ * called and the thread is a clock that never polls; with some, it
+ * polls the eventfd only when no other thread of the process does (an
+ * event loop, a waiter in fevent, the dispatcher thread), so that a
+ * packet is never a wake-up for it as well as for the thread that
+ * serves it, and never makes the dispatcher start a thread of its own.
+ * Its dispatch costs a look-up of the flow a signal names (no lock, no
+ * walk of the list); only a value that names no flow (signals summed,
+ * a kick) walks the list. While it polls, a bump also ends its poll()
+ * (ew_wake writes its own eventfd).
  *
  * Wake-ups are not lost: the thread samples tw's generation (under the
  * dispatcher lock) and sets wake to 0 before it scans the deadlines and
@@ -17,8 +26,18 @@
  * compares it with wake: a deadline stored during the scan sees 0 or
  * the new value, is earlier than that, and bumps the generation.
  *
+ * Acks of a flow nobody reads: a reliable flow's memory signals the
+ * process eventfd when packets land in its drained ring (frf_create
+ * arms it). Whoever polls the eventfd dispatches that signal to tw too
+ * (an active watcher): the flow is poked and the thread woken. If
+ * nobody polls, the signal stays in the counter until the thread does,
+ * at most FRT_COVER after the last other poller left (evwait.h), so
+ * the ack leaves within the ack delay plus FRT_COVER, far below any
+ * retransmission timeout of the sender (FRCT_RTO_MIN).
+ *
  * Locks: the dispatcher lock (ew_lock) is taken before t.lock, never
- * the other way round; flows are taken (ft_get_gen) under neither.
+ * the other way round; flows are taken (ft_get_gen) never under
+ * t.lock (the dispatch takes them under the dispatcher lock).
  */
 #include "frct_timer.h"
 
@@ -26,6 +45,7 @@
 #include "flow_table.h"
 #include "fqueue_priv.h"
 #include "frct_flow.h"
+#include "frct_flow_priv.h"
 
 #include "common/timeutil.h"
 
@@ -33,8 +53,10 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <unistd.h>
 
 #define FRT_BATCH 64
+#define FRT_COVER 5000000 /* ns: see the top, and evwait.h */
 
 static struct {
         pthread_mutex_t  lock;     /* head, running */
@@ -42,10 +64,10 @@ static struct {
         struct frt_ent * head;
         bool             running;
         _Atomic uint64_t wake;     /* the thread's next wake-up, ns */
-        _Atomic bool     kicked;   /* frt_due kicked the eventfd */
-        struct ew_watch  tw;       /* the thread's (dispatcher lock) */
+        struct ew_watch  tw;       /* the thread's (dispatcher lock);
+                                      active: reliable flows (tok) */
 } t = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_ONCE_INIT, NULL, false,
-        UINT64_MAX, false, { 0 } };
+        UINT64_MAX, { 0 } };
 
 struct due_fd {
         int      fd;
@@ -59,33 +81,38 @@ static int  tw_dispatch(struct ew_watch * w,
 static void tw_init(void)
 {
         ew_watch_init(&t.tw, tw_dispatch);
+        /* Without its own eventfd it polls nothing: a clock still. */
+        (void) ew_watch_passive(&t.tw, FRT_COVER);
 }
 
-/* Wake the thread: a bump of tw, and, as it may be the eventfd's
- * poller, in poll(), a kick the dispatch answers (tok: a flow's token,
- * 0 for none). Not under t.lock (lock order). */
-static void tw_wake(uint64_t tok)
+/* Wake the thread (a bump of tw; if it is in poll(), ew_wake ends
+ * that too). Not under t.lock (lock order). */
+static void tw_wake(void)
 {
-        atomic_store(&t.kicked, true);
         ew_lock();
         ew_wake(&t.tw);
         ew_unlock();
-        if (evwait_efd() >= 0)
-                evwait_kick(tok != 0 ? tok : 1);
 }
 
-/* If packets wait, unread, in the ring of flow (fd, gen): poke it. */
+/* If packets wait, unread, in the ring of flow (fd, gen), a reliable
+ * one (tok, when given, its token): poke it. Named: it is such a flow. */
 static bool arrived(int      fd,
-                    uint32_t gen)
+                    uint32_t gen,
+                    uint64_t tok,
+                    bool *   named)
 {
         struct ft_flow * f = ft_get_gen(fd, gen);
-        bool             r;
+        bool             r = false;
 
         if (f == NULL)
                 return false;
-        r = f->fr != NULL && flow_shm_rxqlen(f->shm) > 0;
-        if (r)
-                frf_poke(f);
+        if (f->fr != NULL && f->fr->te.tok != 0 &&
+            (tok == 0 || f->fr->te.tok == tok)) {
+                *named = true;
+                r = flow_shm_rxqlen(f->shm) > 0;
+                if (r)
+                        frf_poke(f);
+        }
         ft_put(f);
 
         return r;
@@ -94,11 +121,11 @@ static bool arrived(int      fd,
 #define TW_SCAN 64
 
 /*
- * The dispatch callback (evwait.h), dispatcher lock held: a signal
- * naming a flow of the list pokes it if packets wait in its ring;
- * any other value (signals summed, a kick of 1) looks at every flow
- * of the list (hot: nothing but the named one). A kick of frt_due
- * wakes the thread in any case.
+ * The dispatch callback (evwait.h), dispatcher lock held, only while
+ * reliable flows exist (tw active): a signal naming one of them pokes
+ * it if packets wait in its ring (no lock, no walk); any other value
+ * that names no flow (signals summed, a kick of 1) looks at every
+ * reliable flow of the list, unless hot (nothing but a named one).
  */
 static int tw_dispatch(struct ew_watch * w,
                        uint64_t          hint,
@@ -108,33 +135,34 @@ static int tw_dispatch(struct ew_watch * w,
         struct due_fd    d[TW_SCAN];
         size_t           n = 0;
         size_t           i;
+        bool             named = false;
         int              r = 0;
+        int              fd;
 
         (void) w;
 
+        fd = fq_token_fd(hint);
+        if (fd >= 0) {
+                if (arrived(fd, atomic_load(&ft_entry(fd)->gen), hint,
+                            &named))
+                        r = EW_NEW;
+                return r | (named ? EW_NAMED : 0);
+        }
+        if (hot)
+                return 0;
+
         pthread_mutex_lock(&t.lock);
-        for (e = t.head; e != NULL; e = e->next) {
-                if (e->tok != 0 && e->tok == hint) {
-                        n = 0;
-                        d[n].fd    = e->fd;
-                        d[n++].gen = e->gen;
-                        r = EW_NAMED;
-                        break;
-                }
-                if (!hot && e->tok != 0 && n < TW_SCAN) {
+        for (e = t.head; e != NULL && n < TW_SCAN; e = e->next) {
+                if (e->tok != 0) {
                         d[n].fd    = e->fd;
                         d[n++].gen = e->gen;
                 }
         }
-        if (hot && r == 0)
-                n = 0;
         pthread_mutex_unlock(&t.lock);
 
         for (i = 0; i < n; ++i)
-                if (arrived(d[i].fd, d[i].gen))
-                        r |= EW_NEW;
-        if (atomic_exchange(&t.kicked, false))
-                r |= EW_NEW;
+                if (arrived(d[i].fd, d[i].gen, 0, &named))
+                        r = EW_NEW;
 
         return r;
 }
@@ -175,10 +203,6 @@ static void * timer_main(void * arg)
 
         (void) arg;
 
-        ew_lock();
-        ew_activate(&t.tw);
-        ew_unlock();
-
         for (;;) {
                 ew_lock();
                 g = t.tw.gen;
@@ -214,10 +238,6 @@ static void * timer_main(void * arg)
         atomic_store(&t.wake, UINT64_MAX);
         pthread_mutex_unlock(&t.lock);
 
-        ew_lock();
-        ew_deactivate(&t.tw);
-        ew_unlock();
-
         return NULL;
 }
 
@@ -244,8 +264,16 @@ int frt_add(struct frt_ent * e)
                         t.head = e->next;
         }
         pthread_mutex_unlock(&t.lock);
-        if (r == 0 && atomic_load(&e->due) < atomic_load(&t.wake))
-                tw_wake(e->tok);
+        if (r == 0 && e->tok != 0) {
+                /* A reliable flow: tw watches the eventfd (and looks
+                 * again at whether it must poll). */
+                ew_lock();
+                ew_activate(&t.tw);
+                ew_wake(&t.tw);
+                ew_unlock();
+        } else if (r == 0 && atomic_load(&e->due) < atomic_load(&t.wake)) {
+                tw_wake();
+        }
 
         return r < 0 ? -EAGAIN : 0;
 }
@@ -254,18 +282,25 @@ void frt_del(struct frt_ent * e)
 {
         struct frt_ent ** pp;
         bool              last;
+        bool              found = false;
 
         pthread_mutex_lock(&t.lock);
         for (pp = &t.head; *pp != NULL; pp = &(*pp)->next) {
                 if (*pp == e) {
                         *pp = e->next;
+                        found = true;
                         break;
                 }
         }
         last = t.head == NULL && t.running;
         pthread_mutex_unlock(&t.lock);
+        if (found && e->tok != 0) {
+                ew_lock();
+                ew_deactivate(&t.tw);
+                ew_unlock();
+        }
         if (last)
-                tw_wake(0); /* the thread ends */
+                tw_wake(); /* the thread ends */
 }
 
 void frt_due(struct frt_ent * e,
@@ -275,16 +310,18 @@ void frt_due(struct frt_ent * e,
         if (due >= atomic_load(&t.wake))
                 return;
 
-        tw_wake(e->tok);
+        tw_wake();
 }
 
 void frt_reset_child(void)
 {
         pthread_mutex_init(&t.lock, NULL);
+        if (t.tw.passive && t.tw.efd >= 0) /* the parent's */
+                close(t.tw.efd);
+        t.tw.efd = -1;
         pthread_once(&t.once, tw_init);
         tw_init();
         t.head    = NULL;
         t.running = false;
         atomic_store(&t.wake, UINT64_MAX);
-        atomic_store(&t.kicked, false);
 }

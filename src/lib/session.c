@@ -67,8 +67,8 @@ static void child_after_fork(void)
          * do not. Forget everything; the child announces itself anew. */
         pthread_mutex_init(&ses.lock, NULL);
         ft_reset_child();
-        frt_reset_child();
         evwait_reset_child();
+        frt_reset_child(); /* after: it makes its watcher passive anew */
         if (ses.sock >= 0)
                 close(ses.sock);
         if (ses.efd >= 0)

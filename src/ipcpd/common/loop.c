@@ -74,7 +74,12 @@
  * iteration that found something. An idle loop spins for spin_ns after
  * its last event and then sleeps as before: nothing spins at idle; a
  * loop whose spins keep running out spins only now and then
- * (loop_poll). The spin is the
+ * (loop_poll). A spin is worth it only while the CPU would otherwise
+ * halt: as soon as a yield let another task run on it (or one took the
+ * CPU from us: the thread's involuntary context switches moved), the
+ * spin ends and the loop sleeps, so IPCPs (or any other work) sharing
+ * a CPU never take turns spinning, and a woken peer on the same CPU
+ * costs no halt anyway. The spin is the
  * same poll() over the same snapshot, only with a zero timeout, so the
  * argument above holds for it unchanged; a spin never outlasts the
  * earliest timer (its poll() timeout is recomputed after the spin).
@@ -97,6 +102,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define IPCP_SPIN_ENV "OUROBOROS_IPCP_SPIN_US"
@@ -143,6 +149,7 @@ static struct {
         int64_t              active;  /* ns, end of the last busy iteration */
         uint32_t             spin_miss; /* spins in a row that ran out */
         uint32_t             spin_skip; /* sleeps without a spin since */
+        uint64_t             spin_cut;  /* spins ended: the CPU had work */
         void              (* post)(void);
 
         struct fd_ent *      fds;
@@ -622,6 +629,7 @@ int loop_init(bool flows)
         lp.spins   = 0;
         lp.spin_miss = 0;
         lp.spin_skip = 0;
+        lp.spin_cut  = 0;
 
         lp.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (lp.efd < 0)
@@ -696,6 +704,11 @@ uint64_t loop_spins(void)
         return lp.spins;
 }
 
+uint64_t loop_spins_cut(void)
+{
+        return lp.spin_cut;
+}
+
 /* Fill the pollfd snapshot: [0] wake-up, [1] the set and [2] the
  * process eventfd if any, fds. */
 static int snapshot(size_t * first)
@@ -747,15 +760,37 @@ static int snapshot(size_t * first)
  * is a miss; after SPIN_MISS_MAX misses in a row (events come further
  * apart than spin_ns: a slow peer, or a loaded machine whose other
  * tasks take the CPU we yield), only one sleep in SPIN_RETRY spins,
- * until a spin finds something again.
+ * until a spin finds something again. A spin also ends, and the loop
+ * sleeps, when this thread's involuntary context switches moved since
+ * it began: a yield ran another task (one switch each way), or one
+ * preempted us; either way the CPU has other work, which a spin would
+ * only take turns with (see the top). That is a miss too: a loop whose
+ * CPU keeps having other work when it would spin (several IPCPs on one
+ * CPU) soon tries only before one sleep in SPIN_RETRY, and the probe
+ * (a yield that switches, and back) costs little; one that finds an
+ * event between cuts (an IPCP that woke its application on its CPU,
+ * then waits for the wire) keeps spinning.
  */
 #define SPIN_MISS_MAX 8
 #define SPIN_RETRY    16
 
+/* This thread's involuntary context switches, or -1. */
+static long nivcsw(void)
+{
+        struct rusage ru;
+
+        if (getrusage(RUSAGE_THREAD, &ru) < 0)
+                return -1;
+
+        return ru.ru_nivcsw;
+}
+
 static int loop_poll(nfds_t n,
                      bool   ready)
 {
-        int r;
+        long base;
+        long now;
+        int  r;
 
         if (ready)
                 return poll(lp.pfd, n, 0);
@@ -766,6 +801,7 @@ static int loop_poll(nfds_t n,
         if (lp.spin_miss >= SPIN_MISS_MAX && ++lp.spin_skip % SPIN_RETRY != 0)
                 return poll(lp.pfd, n, timeout_ms());
 
+        base = nivcsw();
         while (now_ns() - lp.active < lp.spin_ns && timeout_ms() != 0) {
                 r = poll(lp.pfd, n, 0);
                 if (r != 0) {
@@ -775,6 +811,11 @@ static int loop_poll(nfds_t n,
                 }
                 ++lp.spins;
                 sched_yield(); /* a peer on our CPU runs first */
+                now = nivcsw();
+                if (base < 0 || now != base) { /* it had work: sleep */
+                        ++lp.spin_cut;
+                        break;
+                }
         }
 
         if (lp.spin_miss < SPIN_MISS_MAX)

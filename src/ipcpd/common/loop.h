@@ -40,4 +40,7 @@ uint64_t loop_iterations(void);
 /* Zero-timeout polls of a spin that found nothing (see loop.c). */
 uint64_t loop_spins(void);
 
+/* Spins ended early because another task ran on the loop's CPU. */
+uint64_t loop_spins_cut(void);
+
 #endif /* OUROBOROS_IPCPD_COMMON_LOOP_H */

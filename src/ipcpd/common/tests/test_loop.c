@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,10 +368,14 @@ static void spin_mark1(void * arg)
         loop_stop();
 }
 
-/* With spin us: one event, then 400 ms of nothing. */
-static void spin_run(const char * us)
+/* With spin us: one event, then 400 ms of nothing; the loop thread on
+ * CPU cpu (-1: anywhere). */
+static void spin_run_on(const char * us,
+                        int          cpu)
 {
-        pthread_t t;
+        pthread_attr_t a;
+        cpu_set_t      set;
+        pthread_t      t;
 
         loop_fini();
         CHECK_EQ(setenv("OUROBOROS_IPCP_SPIN_US", us, 1), 0);
@@ -378,12 +383,79 @@ static void spin_run(const char * us)
 
         atomic_store(&started, false);
         CHECK_EQ(ipcp_loop_call(spin_mark0, NULL), 0);
-        CHECK_EQ(pthread_create(&t, NULL, run_loop, NULL), 0);
+        pthread_attr_init(&a);
+        if (cpu >= 0) {
+                CPU_ZERO(&set);
+                CPU_SET(cpu, &set);
+                CHECK_EQ(pthread_attr_setaffinity_np(&a, sizeof(set), &set),
+                         0);
+        }
+        CHECK_EQ(pthread_create(&t, &a, run_loop, NULL), 0);
+        pthread_attr_destroy(&a);
         while (!atomic_load(&started))
                 usleep(1000);
         usleep(400 * 1000);
         CHECK_EQ(ipcp_loop_call(spin_mark1, NULL), 0);
         pthread_join(t, NULL);
+}
+
+static void spin_run(const char * us)
+{
+        spin_run_on(us, -1);
+}
+
+static atomic_bool hog_stop;
+
+static void * hog(void * arg)
+{
+        (void) arg;
+        while (!atomic_load(&hog_stop))
+                ; /* runnable all the time */
+        return NULL;
+}
+
+/* A task that wants the loop's CPU (a busy thread on it): the spin
+ * ends at its first yield and the loop sleeps, rather than taking
+ * turns with it for the whole window. */
+static void test_spin_shared(void)
+{
+        pthread_attr_t a;
+        cpu_set_t      set;
+        pthread_t      h;
+        uint64_t       cut;
+        int            cpu = -1;
+        int            i;
+
+        CHECK_EQ(sched_getaffinity(0, sizeof(set), &set), 0);
+        for (i = 0; i < CPU_SETSIZE && cpu < 0; ++i)
+                if (CPU_ISSET(i, &set))
+                        cpu = i;
+        CHECK(cpu >= 0);
+
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        pthread_attr_init(&a);
+        CHECK_EQ(pthread_attr_setaffinity_np(&a, sizeof(set), &set), 0);
+        atomic_store(&hog_stop, false);
+        CHECK_EQ(pthread_create(&h, &a, hog, NULL), 0);
+        pthread_attr_destroy(&a);
+
+        /* 200 ms of spin window, shared with the hog. */
+        cut = loop_spins_cut();
+        spin_run_on("200000", cpu);
+        printf("spin, CPU shared: %llu empty polls, cut %llu\n",
+               (unsigned long long) (sp1 - sp0),
+               (unsigned long long) (loop_spins_cut() - cut));
+        CHECK(loop_spins_cut() > cut);
+        CHECK(sp1 - sp0 <= 20); /* without the cut: ~70 here */
+        CHECK_EQ(it1 - it0, 1);
+
+        atomic_store(&hog_stop, true);
+        pthread_join(h, NULL);
+
+        loop_fini();
+        CHECK_EQ(unsetenv("OUROBOROS_IPCP_SPIN_US"), 0);
+        CHECK_EQ(loop_init(false), 0);
 }
 
 static void test_spin(void)
@@ -715,6 +787,7 @@ int main(void)
         test_loop_call();
         test_idle();
         test_spin();
+        test_spin_shared();
         test_flows();
         test_flow_removal();
         test_hot_flow();
