@@ -108,7 +108,7 @@ void ew_watch_fini(struct ew_watch * w)
         if (w->efd >= 0)
                 close(w->efd);
         w->efd = -1;
-        if (w->self)
+        if (w->self && ew.selfs > 0) /* 0: made before a fork */
                 --ew.selfs;
         w->self = false;
         if (ew.pw == w)

@@ -150,6 +150,8 @@ static struct {
         uint32_t             spin_miss; /* spins in a row that ran out */
         uint32_t             spin_skip; /* sleeps without a spin since */
         uint64_t             spin_cut;  /* spins ended: the CPU had work */
+        uint64_t             spin_hit;  /* spins that found an event */
+        uint64_t             spin_out;  /* spins that ran out */
         void              (* post)(void);
 
         struct fd_ent *      fds;
@@ -630,6 +632,8 @@ int loop_init(bool flows)
         lp.spin_miss = 0;
         lp.spin_skip = 0;
         lp.spin_cut  = 0;
+        lp.spin_hit  = 0;
+        lp.spin_out  = 0;
 
         lp.efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         if (lp.efd < 0)
@@ -707,6 +711,19 @@ uint64_t loop_spins(void)
 uint64_t loop_spins_cut(void)
 {
         return lp.spin_cut;
+}
+
+int loop_stat(struct ipcp_stat * s)
+{
+        int r = 0;
+
+        r |= ipcp_stat_add(s, "loop.iterations", lp.iters);
+        r |= ipcp_stat_add(s, "loop.spin_hits", lp.spin_hit);
+        r |= ipcp_stat_add(s, "loop.spin_cuts", lp.spin_cut);
+        r |= ipcp_stat_add(s, "loop.spin_runouts", lp.spin_out);
+        r |= ipcp_stat_add(s, "loop.spin_polls", lp.spins);
+
+        return r < 0 ? -EMSGSIZE : 0;
 }
 
 /* Fill the pollfd snapshot: [0] wake-up, [1] the set and [2] the
@@ -788,6 +805,7 @@ static long nivcsw(void)
 static int loop_poll(nfds_t n,
                      bool   ready)
 {
+        bool cut = false;
         long base;
         long now;
         int  r;
@@ -805,18 +823,24 @@ static int loop_poll(nfds_t n,
         while (now_ns() - lp.active < lp.spin_ns && timeout_ms() != 0) {
                 r = poll(lp.pfd, n, 0);
                 if (r != 0) {
-                        if (r > 0)
+                        if (r > 0) {
                                 lp.spin_miss = 0;
+                                ++lp.spin_hit;
+                        }
                         return r;
                 }
                 ++lp.spins;
                 sched_yield(); /* a peer on our CPU runs first */
                 now = nivcsw();
                 if (base < 0 || now != base) { /* it had work: sleep */
-                        ++lp.spin_cut;
+                        cut = true;
                         break;
                 }
         }
+        if (cut)
+                ++lp.spin_cut;
+        else
+                ++lp.spin_out;
 
         if (lp.spin_miss < SPIN_MISS_MAX)
                 ++lp.spin_miss;

@@ -43,4 +43,10 @@ uint64_t loop_spins(void);
 /* Spins ended early because another task ran on the loop's CPU. */
 uint64_t loop_spins_cut(void);
 
+struct ipcp_stat;
+
+/* The loop's counters for irm ipcp stat (loop.*: iterations, spins
+ * that found an event, were cut, ran out; their empty polls). */
+int      loop_stat(struct ipcp_stat * s);
+
 #endif /* OUROBOROS_IPCPD_COMMON_LOOP_H */

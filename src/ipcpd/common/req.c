@@ -8,6 +8,7 @@
  * failure: it is the reason irm prints); stat adds the op's T_ENTRY.
  */
 #include "req.h"
+#include "loop.h"
 
 #include "common/crypt.h"
 #include "common/log.h"
@@ -230,8 +231,12 @@ static int dispatch(const struct ipcp_ops * ops,
                 if (msg_get_u32(v, T_FLOW_ID, &id) < 0)
                         return -EBADMSG;
                 return OP(flow_dealloc, id);
-        case M_IPCPD_STAT:
-                return OP(stat, &st);
+        case M_IPCPD_STAT: {
+                int r = OP(stat, &st);
+                if (r == 0) /* and the loop's, if they fit */
+                        (void) loop_stat(&st);
+                return r;
+        }
         default:
                 log_warn("Unknown request type %u from the IRMd.", req->type);
                 return -EOPNOTSUPP;
