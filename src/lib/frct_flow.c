@@ -715,7 +715,7 @@ static void print_stats(const struct frf * r)
 
         frct_stats(r->fr, &st);
         fprintf(stderr, "frct stats fd %d: tx %llu pkts %llu bytes, rtx "
-                "%llu (fast %llu), rto %llu, rx %llu pkts (dups %llu, "
+                "%llu (fast %llu), rto %llu, paced %llu, rx %llu pkts (dups %llu, "
                 "bad %llu, skipped %llu), ka %llu/%llu, srtt %u us, rto "
                 "%u us, cwnd %u, timer runs %llu\n", r->fd,
                 (unsigned long long) st.tx_pkts,
@@ -723,6 +723,7 @@ static void print_stats(const struct frf * r)
                 (unsigned long long) st.rtx,
                 (unsigned long long) st.fast_rtx,
                 (unsigned long long) st.rto_fires,
+                (unsigned long long) st.paced,
                 (unsigned long long) st.rx_pkts,
                 (unsigned long long) st.rx_dups,
                 (unsigned long long) (st.rx_bad + r->rx_bad),
