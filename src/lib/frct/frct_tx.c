@@ -263,7 +263,7 @@ static void put_hdr(const struct frct * f,
  * that opens the window by many packets at once (the receiver read a
  * batch: one ack for all of it) gets a burst of FRCT_PACE_BURST, the
  * rest spread over the round trip in groups of FRCT_PACE_WAKE (one
- * timer wake-up each), rather than one burst the size of the window
+ * timer wake-up each; fewer in a small window), rather than one burst the size of the window
  * that a short queue on the path (a switch port) overflows.
  */
 static bool pace_hold(struct frct * f,
@@ -271,6 +271,7 @@ static bool pace_hold(struct frct * f,
 {
         double cwnd = frct_cc_cwnd(&f->cc);
         double rate;
+        double need;
 
         if (f->pace_at != NEVER && now < f->pace_at)
                 return true;
@@ -290,8 +291,12 @@ static bool pace_hold(struct frct * f,
         if (f->pace_tok >= 1.0)
                 return false;
 
-        f->pace_at = now + 1 + (uint64_t) ((FRCT_PACE_WAKE - f->pace_tok) /
-                                           rate);
+        /* Wait for FRCT_PACE_WAKE tokens, or a quarter window's when
+         * that is less (never much more than srtt / 5). */
+        need = cwnd / 4 < FRCT_PACE_WAKE ? cwnd / 4 : FRCT_PACE_WAKE;
+        if (need < 1.0)
+                need = 1.0;
+        f->pace_at = now + 1 + (uint64_t) ((need - f->pace_tok) / rate);
         f->st.paced++;
 
         return true;
