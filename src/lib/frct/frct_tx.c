@@ -276,8 +276,9 @@ static bool pace_hold(struct frct * f,
         if (f->pace_at != NEVER && now < f->pace_at)
                 return true;
         f->pace_at = NEVER;
-        if (!f->rtt.valid || f->rtt.srtt == 0) {
+        if (!f->rtt.valid || f->rtt.srtt == 0) {   /* no rate yet */
                 f->pace_last = now;
+                f->pace_tok  = FRCT_PACE_BURST;
                 return false;
         }
 
