@@ -24,6 +24,7 @@
 #include <sys/random.h>
 
 #define MAX_MSG_MIN (4u << 10)
+#define FRF_FLUSH_RETRY_NS 1000000ull   /* 1 ms */
 #define MAX_MSG_MAX (1u << 30)
 
 size_t frf_max_msg(void)
@@ -54,10 +55,20 @@ uint64_t frf_now(void)
         return (uint64_t) now_ns();
 }
 
-/* lock held: the next deadline to the timer. */
+/* lock held: the next deadline to the timer; while output waits for
+ * room in the ring (flush), FRF_FLUSH_RETRY_NS from now at the latest:
+ * no ack may come to retry it (everything sent was acked). */
 void frf_set_due(struct frf * r)
 {
-        frt_due(&r->te, frct_deadline(r->fr));
+        uint64_t d = frct_deadline(r->fr);
+        uint64_t soon;
+
+        if (atomic_load(&r->flush)) {
+                soon = frf_now() + FRF_FLUSH_RETRY_NS;
+                if (soon < d)
+                        d = soon;
+        }
+        frt_due(&r->te, d);
 }
 
 /* lock held: after anything that may change what is readable. */
@@ -202,7 +213,10 @@ int frf_flush(struct ft_flow *        f,
                 if (ret < 0) {
                         if (ret == -EAGAIN || ret == -ETIMEDOUT) {
                                 atomic_store(&r->flush, true);
-                                return 0; /* the timer tries again */
+                                pthread_mutex_lock(&r->lock);
+                                frf_set_due(r); /* the timer tries again */
+                                pthread_mutex_unlock(&r->lock);
+                                return 0;
                         }
                         return ret;
                 }
@@ -715,7 +729,7 @@ static void print_stats(const struct frf * r)
 
         frct_stats(r->fr, &st);
         fprintf(stderr, "frct stats fd %d: tx %llu pkts %llu bytes, rtx "
-                "%llu (fast %llu), rto %llu, rx %llu pkts (dups %llu, "
+                "%llu (fast %llu), rto %llu, paced %llu, rx %llu pkts (dups %llu, "
                 "bad %llu, skipped %llu), ka %llu/%llu, srtt %u us, rto "
                 "%u us, cwnd %u, timer runs %llu\n", r->fd,
                 (unsigned long long) st.tx_pkts,
@@ -723,6 +737,7 @@ static void print_stats(const struct frf * r)
                 (unsigned long long) st.rtx,
                 (unsigned long long) st.fast_rtx,
                 (unsigned long long) st.rto_fires,
+                (unsigned long long) st.paced,
                 (unsigned long long) st.rx_pkts,
                 (unsigned long long) st.rx_dups,
                 (unsigned long long) (st.rx_bad + r->rx_bad),

@@ -63,7 +63,7 @@ imp_setup() {
         nn_irm a ipcp bootstrap type eth-dix name lyr layer imp dev tpa
         nn_irm b ipcp bootstrap type eth-dix name lyr layer imp dev tpb
         nn_irm b name register xf layer imp
-        nn_bg b "$XF" recv -t "${IMP_IDLE:-20}" >"$NN_DIR/b/xf.log" 2>&1
+        nn_bg b env OUROBOROS_FRCT_STATS=1 "$XF" recv -t "${IMP_IDLE:-20}" >"$NN_DIR/b/xf.log" 2>&1
         IMP_RECV_PID=$LAST_PID
         nn_bind b "$LAST_PID" xf
         nn_wait_line "$NN_DIR/b/xf.log" READY || fail "xfer recv"

@@ -27,7 +27,9 @@
  * collapse: SACK and RACK repair several losses per round trip without a
  * timeout, one window reduction per round trip with losses (not one per
  * loss), and the retransmission timeout backs off only while nothing
- * gets through.
+ * gets through. Sending is paced (frct_tx.c, pace_hold) when an ack
+ * opens the window by many packets at once, so a burst the size of the
+ * window does not overflow a short queue on the path.
  *
  * Flags (FRCTSFLAGS), what each does here:
  *   RTX      reliable flows only: lost packets are sent again. Cleared,

@@ -68,6 +68,7 @@ struct frct_stats {
         uint64_t rtx;            /* retransmissions (all causes) */
         uint64_t fast_rtx;       /* of which on SACK / duplicate acks */
         uint64_t rto_fires;
+        uint64_t paced;          /* times pacing held a packet back */
         uint64_t rx_pkts;        /* packets taken by frct_rcv */
         uint64_t rx_dups;        /* duplicates dropped */
         uint64_t rx_bad;         /* malformed, bad CRC, out of window */

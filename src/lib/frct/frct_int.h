@@ -21,6 +21,14 @@
 #define FRCT_ACK_EVERY 2            /* ack at least every 2nd packet */
 #define FRCT_ISN_PKTS  64           /* in_order: ISN on the first 64 */
 #define FRCT_SND_MIN   (256u << 10) /* bytes a writer may queue unsent */
+/* Pacing (frct_tx.c): packets that may leave back to back, and how
+ * many a paced sender waits for before it sends again. */
+#ifndef FRCT_PACE_BURST   /* -DFRCT_PACE_BURST=1000000: no pacing */
+#define FRCT_PACE_BURST 32
+#endif
+#ifndef FRCT_PACE_WAKE
+#define FRCT_PACE_WAKE  16
+#endif
 
 /* Serial arithmetic on 32-bit sequence numbers (RFC 1982). */
 static inline int32_t seq_diff(uint32_t a,
@@ -138,6 +146,9 @@ struct frct {
         unsigned          reo_steps;
         unsigned          recoveries;
         uint32_t          round_end;  /* HyStart: this round's last */
+        double            pace_tok;   /* packets that may go now */
+        uint64_t          pace_last;  /* pace_tok counted up to then */
+        uint64_t          pace_at;    /* held by pacing until then */
 
         /* Receiving: packets [rcv_nxt, rcv_high) in the ring. */
         bool              synced;

@@ -70,6 +70,8 @@ int frct_tx_init(struct frct * f)
         f->rtx_high  = f->isn - 1;
         f->round_end = f->isn;
         f->probe_at  = NEVER;
+        f->pace_at   = NEVER;
+        f->pace_tok  = FRCT_PACE_BURST;
         f->reo_steps = 1;
         frct_rtt_init(&f->rtt);
         frct_cc_init(&f->cc);
@@ -252,6 +254,55 @@ static void put_hdr(const struct frct * f,
         }
 }
 
+/*
+ * Pacing: whether the next data packet of a reliable flow is held back
+ * (then pace_at says until when). Tokens accrue at gain * cwnd / srtt
+ * packets (gain 2 in slow start, 1.25 after, as Linux paces), at most
+ * FRCT_PACE_BURST of them, and each packet sent takes one. An ack
+ * clock that runs evenly finds tokens ready and never waits; an ack
+ * that opens the window by many packets at once (the receiver read a
+ * batch: one ack for all of it) gets a burst of FRCT_PACE_BURST, the
+ * rest spread over the round trip in groups of FRCT_PACE_WAKE (one
+ * timer wake-up each; fewer in a small window), rather than one burst the size of the window
+ * that a short queue on the path (a switch port) overflows.
+ */
+static bool pace_hold(struct frct * f,
+                      uint64_t      now)
+{
+        double cwnd = frct_cc_cwnd(&f->cc);
+        double rate;
+        double need;
+
+        if (f->pace_at != NEVER && now < f->pace_at)
+                return true;
+        f->pace_at = NEVER;
+        if (!f->rtt.valid || f->rtt.srtt == 0) {   /* no rate yet */
+                f->pace_last = now;
+                f->pace_tok  = FRCT_PACE_BURST;
+                return false;
+        }
+
+        rate = (cwnd < f->cc.ssthresh ? 2.0 : 1.25) * cwnd /
+                (double) f->rtt.srtt;
+        if (now > f->pace_last)
+                f->pace_tok += (double) (now - f->pace_last) * rate;
+        if (f->pace_tok > FRCT_PACE_BURST)
+                f->pace_tok = FRCT_PACE_BURST;
+        f->pace_last = now;
+        if (f->pace_tok >= 1.0)
+                return false;
+
+        /* Wait for FRCT_PACE_WAKE tokens, or a quarter window's when
+         * that is less (never much more than srtt / 5). */
+        need = cwnd / 4 < FRCT_PACE_WAKE ? cwnd / 4 : FRCT_PACE_WAKE;
+        if (need < 1.0)
+                need = 1.0;
+        f->pace_at = now + 1 + (uint64_t) ((need - f->pace_tok) / rate);
+        f->st.paced++;
+
+        return true;
+}
+
 ssize_t frct_tx_next(struct frct *     f,
                      struct frct_hdr * h,
                      uint8_t *         buf,
@@ -261,9 +312,18 @@ ssize_t frct_tx_next(struct frct *     f,
         struct txpkt * t;
         uint32_t       s;
         uint32_t       len;
+        bool           rtx = reliable(f) && (f->flags & FRCT_F_RTX) &&
+                f->nlost > 0 && f->pipe < frct_cc_cwnd(&f->cc);
 
-        if (reliable(f) && (f->flags & FRCT_F_RTX) && f->nlost > 0 &&
-            f->pipe < frct_cc_cwnd(&f->cc)) {
+        if (!rtx && !can_new(f))
+                return -EAGAIN;
+        if (reliable(f)) {
+                if (pace_hold(f, now))
+                        return -EAGAIN;
+                f->pace_tok -= 1.0;
+        }
+
+        if (rtx) {
                 s = find_lost(f);
                 t = slot(f, s);
                 t->st = TX_FLIGHT;
@@ -278,7 +338,7 @@ ssize_t frct_tx_next(struct frct *     f,
                         f->st.fast_rtx++;
                 if (f->in_rec)
                         f->rec_rtx++;
-        } else if (can_new(f)) {
+        } else {
                 s = f->nxt++;
                 t = slot(f, s);
                 f->unsent -= t->len;
@@ -297,8 +357,6 @@ ssize_t frct_tx_next(struct frct *     f,
                 t->ntx = 1;
                 f->flight += t->len;
                 f->pipe++;
-        } else {
-                return -EAGAIN;
         }
 
         if (t->len > cap)
@@ -619,6 +677,9 @@ void frct_tx_tick(struct frct * f,
         if (f->tlp_at <= now)
                 tail_probe(f, now);
 
+        if (f->pace_at <= now)   /* frct_pop sends what waited */
+                f->pace_at = NEVER;
+
         /* Zero window probe: a keepalive, which the peer acks. */
         if (f->una == f->nxt && window_blocked(f) &&
             now >= f->last_tx + frct_rtt_rto(&f->rtt, 0))
@@ -635,6 +696,8 @@ uint64_t frct_tx_deadline(const struct frct * f)
                 d = f->rack_at;
         if (f->tlp_at < d)
                 d = f->tlp_at;
+        if (f->pace_at < d)
+                d = f->pace_at;
         if (f->una == f->nxt && window_blocked(f) &&
             f->last_tx + frct_rtt_rto(&f->rtt, 0) < d)
                 d = f->last_tx + frct_rtt_rto(&f->rtt, 0);

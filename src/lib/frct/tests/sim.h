@@ -63,6 +63,10 @@ struct flow {
         bool          no_dups;     /* ids never repeat (in order) */
         bool          greedy;      /* side 0 ignores loss: a fixed,
                                       large window (a bad sender) */
+        uint64_t      rx_batch;    /* ns: side 1 takes its packets in
+                                      batches, every rx_batch (a reader
+                                      that drains its ring when it is
+                                      scheduled), 0: as they come */
         int           evs[2];      /* FRCT_EV_* seen */
         size_t        max_held;    /* side 1's memory, the most seen */
 };
@@ -232,6 +236,9 @@ static void link_put(struct sim *    s,
                 struct ev e;
                 e.t    = dep + l->delay +
                         (l->jitter ? sim_rand(s) % l->jitter : 0);
+                if (from == 0 && s->fl[flow].rx_batch > 0)
+                        e.t += s->fl[flow].rx_batch - 1 -
+                                (e.t - 1) % s->fl[flow].rx_batch;
                 e.id   = s->ids++;
                 e.flow = flow;
                 e.side = !from;

@@ -761,8 +761,52 @@ static void test_gap_room(void)
         frct_destroy(b);
 }
 
+/* The reader takes its packets in batches every 4 ms (it drains its
+ * ring when it is scheduled): an ack per batch, and each opens the
+ * sender's window by many packets at once, into a path whose queue
+ * holds 24 packets (a switch port) before a 100 Mbit/s link. The
+ * sender paces them (a burst of FRCT_PACE_BURST, the rest spread over
+ * the round trip), so the queue overflows only when the window is
+ * really too large: 72 Mbit/s, 2% lost (a sender that sent each
+ * opening back to back lost packets of every burst, and kept its
+ * window at 65 packets: 12 Mbit/s). */
+static void test_batched_reader(void)
+{
+        struct sim        s;
+        struct link       fwd = { 0 };
+        struct link       rev = { 0 };
+        struct frct_cfg   c = cfg_of(true, true, false);
+        struct flow *     f;
+        struct frct_stats st;
+        uint64_t          t0;
+
+        fwd.delay = rev.delay = 10 * SIM_MS;
+        fwd.rate  = 100000000;
+        fwd.qlim  = 24 * MTU;
+
+        sim_init(&s, 7);
+        f = sim_flow(&s, &c, &fwd, &rev);
+        f->size     = size_pkt;
+        f->nmsg     = 20000;
+        f->rx_batch = 4 * SIM_MS;
+        t0 = s.now;
+        sim_run(&s, s.now + 600000 * SIM_MS, all_read);
+
+        CHECK_EQ(f->rcvd, f->nmsg);
+        print_stats("batched reader, short queue", &s, f, t0);
+        frct_stats(f->ep[0], &st);
+        printf("%-28s queue drops %llu, paced %llu\n", "",
+               (unsigned long long) fwd.drops,
+               (unsigned long long) st.paced);
+        CHECK(st.paced > 0);
+        CHECK(fwd.drops * 20 < st.tx_pkts);
+        CHECK((double) f->bytes * 8 / ((double) (s.now - t0) / 1e9) > 40e6);
+        sim_fini(&s);
+}
+
 int main(void)
 {
+        test_batched_reader();
         test_gap_room();
         test_forged();
         test_piggyback();
