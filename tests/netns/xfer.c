@@ -492,12 +492,16 @@ static int do_hold(const char * name,
                         e = timeout > 0 ? -EFLOWPEER : -EFLOWDOWN;
                         e = r == e && w == e ? EX_PASS : EX_CHECK;
                         flow_dealloc(fd);
+                        fqueue_destroy(fq);
+                        fset_destroy(set);
                         return e;
                 }
         }
         printf("NO %s EVENT in %ld s\n", timeout > 0 ? "PEER" : "DEALLOC",
                wait_s);
         flow_dealloc(fd);
+        fqueue_destroy(fq);
+        fset_destroy(set);
         return EX_TIME;
 }
 
