@@ -54,7 +54,8 @@
  *                  this session
  *   M_FLOW_CANCEL  no answer; on a session only
  * Requests on a session are answered there and need no ack (flow_hand).
- * (Handing halves to acceptors, M_FLOW_ACCEPT, is in flow_accept.c,
+ * (Which layer gets a flow to a name not registered here, flow_query.c;
+ * handing halves to acceptors, M_FLOW_ACCEPT, flow_accept.c;
  * reclaiming after deaths and deadlines in flow_reclaim.c, requests
  * from IPCPs, steps 2 and 4, in flow_ipcp.c.)
  *   from IPCPs: -ENAME unknown hash, -ENOTALLOC unknown flow (or one
@@ -81,13 +82,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* A query of the IPCPs that might reach a name (non-local layers). */
-struct query {
-        uint32_t x;           /* requester half */
-        int      outstanding;
-        bool     found;
-};
 
 struct list_head flow_acceptors = LIST_HEAD_INIT(flow_acceptors);
 
@@ -208,76 +202,6 @@ void flow_fail_x(struct reg_flow * x,
 }
 
 /* ---- M_FLOW_ALLOC ---- */
-
-static void query_done(void *             ctx,
-                       struct reg_ipcp *  e,
-                       int                res,
-                       const struct msg * rep)
-{
-        struct query *    q = ctx;
-        struct reg_flow * x = reg_flow_get(q->x);
-        int               r;
-
-        (void) rep;
-
-        if (res == 0 && !q->found && x != NULL &&
-            x->state == FLOW_ALLOC_PENDING &&
-            e->state == IPCP_STATE_OPERATIONAL) {
-                q->found = true;
-                r = flow_remote_alloc(x, e);
-                if (r < 0)
-                        flow_fail_x(x, r);
-        }
-
-        if (--q->outstanding > 0)
-                return;
-
-        if (!q->found && x != NULL && x->state == FLOW_ALLOC_PENDING)
-                flow_fail_x(x, -ENAME);
-
-        free(q);
-}
-
-/* Ask every operational non-local IPCP about x's name. */
-static int query(struct reg_flow * x)
-{
-        struct list_head * p;
-        struct query *     q;
-        uint8_t            h[HASH_MAX_LEN];
-
-        q = calloc(1, sizeof(*q));
-        if (q == NULL)
-                return -ENOMEM;
-        q->x           = x->id;
-        q->outstanding = 1; /* held while sending */
-
-        list_for_each(p, reg_ipcp_all()) {
-                struct reg_ipcp * e = list_entry(p, struct reg_ipcp, next);
-                struct msg        out;
-                int               len;
-                if (e->state != IPCP_STATE_OPERATIONAL ||
-                    e->type == IPCP_LOCAL || e->type == IPCP_BROADCAST)
-                        continue;
-                len = hash_name(e->hash, x->name, h);
-                if (len < 0)
-                        continue;
-                msg_init(&out, M_IPCPD_QUERY, 0, 0);
-                msg_put_bytes(&out, T_HASH, h, (size_t) len);
-                ++q->outstanding;
-                if (ipcp_send_req(e, &out, IRMD_IPCP_REQ_NS, query_done,
-                                  q) < 0)
-                        --q->outstanding;
-        }
-
-        if (q->outstanding == 1) { /* no layer to ask */
-                free(q);
-                return -ENAME;
-        }
-
-        query_done(q, NULL, -ENOENT, NULL); /* drop the hold */
-
-        return 0;
-}
 
 /* The IPCP where name is registered, preferring the local layer. */
 static struct reg_ipcp * pick_ipcp(const char * name)
@@ -424,7 +348,7 @@ void flow_h_alloc(struct conn *      c,
         else if (e != NULL)
                 r = flow_remote_alloc(x, e);
         else
-                r = query(x);
+                r = flow_query(x);
         if (r < 0)
                 flow_fail_x(x, r);
 }

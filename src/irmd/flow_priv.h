@@ -156,6 +156,16 @@ size_t flow_max_pkt(const struct reg_flow * f);
 int  flow_remote_alloc(struct reg_flow * x,
                        struct reg_ipcp * e);
 
+/* flow_query.c: ask every layer that might reach x's name and
+ * allocate through the one the rule there picks: 0 (the answer
+ * completes or fails x later), -ENAME (no layer to ask), -ENOMEM. */
+int  flow_query(struct reg_flow * x);
+
+/* The next moment a query must decide without waiting longer (0:
+ * none), and deciding those that are due. */
+int64_t flow_query_next_deadline(void);
+void    flow_query_expire(int64_t now);
+
 /* Give queued half y, which has no peer half here (its requester is on
  * another system), to acceptor a (consumed) (flow_remote.c). */
 void flow_remote_hand(struct reg_flow * y,

@@ -191,7 +191,7 @@ void flow_ipcp_gone(struct reg_ipcp * e)
 int64_t flow_next_deadline(void)
 {
         struct list_head * p;
-        int64_t            dl = 0;
+        int64_t            dl = flow_query_next_deadline();
 
         list_for_each(p, &flow_acceptors) {
                 struct acceptor * a = list_entry(p, struct acceptor, next);
@@ -218,6 +218,8 @@ void flow_expire(int64_t now)
 {
         struct list_head * p;
         struct reg_flow *  f;
+
+        flow_query_expire(now);
 
         /* answering may close a connection, which frees its other
          * acceptors: restart the walk after each one */

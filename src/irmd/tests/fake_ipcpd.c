@@ -6,8 +6,9 @@
  * FLOW_ALLOC_REPLY {X, result, peer Y}). Exits on EOF from the IRMd.
  * Installed also as ipcpd-unicast, ipcpd-eth-dix, ipcpd-udp6 and
  * ipcpd-broadcast (a hub on one host, fake_ipcpd_bcast.c) (its
- * type follows argv[0]: any ipcpd-<type>); as unicast it answers every M_IPCPD_QUERY
- * positively and accepts enrollment, so the IRMd's query path and
+ * type follows argv[0]: any ipcpd-<type>); as unicast (or any type,
+ * named ans*) it answers every M_IPCPD_QUERY positively (named slow*:
+ * 300 ms late) and accepts enrollment, so the IRMd's query path and
  * enrollment can be tested. Every type but local carries data: flows
  * go through it, not spliced (fake_ipcpd_data.c). With FAKE_IPCPD_LOG=PATH it appends a line per bootstrap,
  * enroll, connect, disconnect, register and unregister it gets: "NAME
@@ -216,7 +217,11 @@ static void on_request(void)
 
         switch (in.type) {
         case M_IPCPD_QUERY:
-                reply(type == IPCP_UNICAST ? 0 : -ENAME);
+                /* one named slow* answers 300 ms late */
+                if (strncmp(name, "slow", 4) == 0)
+                        usleep(300000);
+                reply(type == IPCP_UNICAST || strncmp(name, "ans", 3) == 0 ?
+                      0 : -ENAME);
                 break;
         case M_IPCPD_ENROLL:
                 if (type != IPCP_UNICAST) {

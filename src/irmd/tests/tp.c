@@ -143,13 +143,20 @@ void tp_get_flow(struct msg * r, int res, struct flow * f)
 void tp_flow_alloc(struct th_irmd * d, const char * name,
                    int64_t timeo_ms, struct flow * f)
 {
+        tp_flow_alloc_qos(d, name, timeo_ms, &qos_data, f);
+}
+
+void tp_flow_alloc_qos(struct th_irmd * d, const char * name,
+                       int64_t timeo_ms, const qosspec_t * qs,
+                       struct flow * f)
+{
         int fd = th_connect(d);
         int res;
 
         CHECK(fd >= 0);
         msg_init(&tp_m, M_FLOW_ALLOC, 0, 20);
         msg_put_str(&tp_m, T_NAME, name);
-        msg_put_qos(&tp_m, T_QOS, &qos_data);
+        msg_put_qos(&tp_m, T_QOS, qs);
         if (timeo_ms >= 0)
                 msg_put_u64(&tp_m, T_TIMEO, (uint64_t) timeo_ms * 1000000);
         res = th_call(fd, &tp_m, &tp_r, 20000);

@@ -68,6 +68,10 @@ void  tp_get_flow(struct msg * r, int res, struct flow * f);
 /* timeo_ms < 0: no T_TIMEO. */
 void  tp_flow_alloc(struct th_irmd * d, const char * name,
                     int64_t timeo_ms, struct flow * f);
+/* The same with QoS qs (tp_flow_alloc asks qos_data). */
+void  tp_flow_alloc_qos(struct th_irmd * d, const char * name,
+                        int64_t timeo_ms, const qosspec_t * qs,
+                        struct flow * f);
 void  tp_flow_accept(struct th_irmd * d, int64_t timeo_ms,
                      struct flow * f);
 int   tp_flow_dealloc(struct th_irmd * d, uint32_t id);
@@ -122,5 +126,8 @@ void  t_join(void);
 
 /* test_layers.c */
 void  t_layers(void);
+
+/* test_layer_choice.c */
+void  t_layer_choice(void);
 
 #endif /* OUROBOROS_IRMD_TESTS_TP_H */
