@@ -14,7 +14,11 @@ A :class:`QoSSpec` tells the network what a flow needs. It mirrors the C
     timeout:      Timeout for the flow to declare the peer dead, in ms,
                   default 120000 (DEFAULT_PEER_TIMEOUT)
 
-``loss=0`` asks for a reliable flow (retransmission). The presets of the C
+``loss=0`` asks for a reliable flow (retransmission). ``delay``,
+``bandwidth`` and ``availability`` pick the flow's priority class in a
+unicast layer, and the layer when several reach the name: with
+``availability > 0`` a unicast layer (it routes around failures),
+otherwise the first layer to answer (doc/qos.md, flow_alloc(3)). The presets of the C
 library are available as ``qos_raw``, ``qos_best_effort``, ``qos_video``,
 ``qos_voice``, ``qos_data`` and their ``*_crypt`` variants (and by short
 name in :data:`PRESETS`).
