@@ -18,10 +18,10 @@ A :class:`QoSSpec` tells the network what a flow needs. It mirrors the C
 ``bandwidth`` and ``availability`` pick the flow's priority class in a
 unicast layer, and the layer when several reach the name: with
 ``availability > 0`` a unicast layer (it routes around failures),
-otherwise the first layer to answer (doc/qos.md, flow_alloc(3)). The presets of the C
-library are available as ``qos_raw``, ``qos_best_effort``, ``qos_video``,
-``qos_voice``, ``qos_data`` and their ``*_crypt`` variants (and by short
-name in :data:`PRESETS`).
+otherwise the first layer to answer (doc/qos.md, flow_alloc(3)). The
+presets of the C library are available as ``qos_raw``,
+``qos_best_effort``, ``qos_video``, ``qos_voice``, ``qos_data`` and their
+``*_crypt`` variants (and by short name in :data:`PRESETS`).
 """
 
 from dataclasses import dataclass, fields, replace
