@@ -15,6 +15,7 @@
  * flows gauge counts the flows up, no fd is held twice.
  *
  * Sources: src/ipcpd/shim/shim.c src/ipcpd/shim/shim_dir.c src/ipcpd/shim/shim_flow.c src/ipcpd/shim/shim_peer.c src/ipcpd/shim/shim_rx.c src/ipcpd/mgmt/mgmt.c src/ipcpd/mgmt/qos_wire.c src/common/msg.c
+ * Libs: -lz
  */
 #include "ipcpd/shim/shim_priv.h"
 
@@ -359,7 +360,8 @@ static void check(struct shim * sh)
 }
 
 /* A management message from the script: mostly well-formed ones with
- * fields from the script, sometimes raw bytes. */
+ * fields from the script, sometimes raw bytes (resealed when the
+ * length's bit 1 is set, so the decoder looks past the CRC). */
 static void rcv_mgmt(struct shim * sh)
 {
         struct shim_addr a;
@@ -376,7 +378,10 @@ static void rcv_mgmt(struct shim * sh)
         if (m.type == 0) {
                 raw = take(in, 1);
                 raw = raw < in->n ? raw : in->n;
-                shim_rcv_mgmt(sh, &a, raw & 1, in->p, raw);
+                memcpy(buf, in->p, raw);
+                if (raw & 2)
+                        mgmt_seal(buf, raw);
+                shim_rcv_mgmt(sh, &a, raw & 1, buf, raw);
                 in->p += raw;
                 in->n -= raw;
                 return;

@@ -2,8 +2,9 @@
  * Ouroboros - encoder and strict decoder of the management messages
  * of the eth and udp layers (format in mgmt.h).
  *
- * The decoder reads through a cursor that refuses any read past the
- * end, so every length is checked before the bytes it covers.
+ * The decoder checks the CRC trailer before it reads a field, then
+ * reads through a cursor that refuses any read past the end, so every
+ * length is checked before the bytes it covers.
  */
 #include "mgmt.h"
 #include "be.h"
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <zlib.h>
 
 struct cur {
         const uint8_t * p;
@@ -48,7 +50,7 @@ static bool ka_flags_ok(uint8_t f)
 
 ssize_t mgmt_len(const struct mgmt_msg * m)
 {
-        size_t n = MGMT_HDR_LEN;
+        size_t n = MGMT_HDR_LEN + MGMT_CRC_LEN;
 
         if (has_name(m->type) &&
             (m->name == NULL || m->name_len == 0 ||
@@ -88,6 +90,22 @@ ssize_t mgmt_len(const struct mgmt_msg * m)
         default:
                 return -EINVAL;
         }
+}
+
+static uint32_t crc_of(const uint8_t * buf,
+                       size_t          n)
+{
+        uLong c = crc32(0L, Z_NULL, 0);
+
+        return (uint32_t) crc32(c, buf, (uInt) n);
+}
+
+void mgmt_seal(uint8_t * buf,
+               size_t    n)
+{
+        if (n < MGMT_CRC_LEN)
+                return;
+        be_put32(buf + n - MGMT_CRC_LEN, crc_of(buf, n - MGMT_CRC_LEN));
 }
 
 static uint8_t * put_bytes(uint8_t * p, const uint8_t * b, size_t n)
@@ -146,6 +164,7 @@ ssize_t mgmt_encode(uint8_t *               buf,
                 *p = m->flags;
                 break;
         }
+        mgmt_seal(buf, (size_t) len);
 
         return len;
 }
@@ -241,16 +260,20 @@ int mgmt_parse(const uint8_t *   buf,
                size_t            n,
                struct mgmt_msg * m)
 {
-        struct cur      c = { buf, n };
+        struct cur      c = { buf, n - MGMT_CRC_LEN };
         const uint8_t * p;
         int             ret;
 
         memset(m, 0, sizeof(*m));
 
-        if (!take(&c, MGMT_HDR_LEN, &p))
+        if (n < MGMT_HDR_LEN + MGMT_CRC_LEN)
                 return -EBADMSG;
-        if (p[1] != MGMT_VERSION)
+        if (buf[1] != MGMT_VERSION)
                 return -EPROTONOSUPPORT;
+        if (be_get32(buf + n - MGMT_CRC_LEN) !=
+            crc_of(buf, n - MGMT_CRC_LEN))
+                return -EILSEQ;
+        take(&c, MGMT_HDR_LEN, &p);
         m->type = p[0];
         m->id   = be_get32(p + 2);
 

@@ -6,7 +6,8 @@
  *
  * Wire format, every field big-endian, no padding:
  *
- *   common  type u8 | version u8 (= 1) | id u32
+ *   common  type u8 | version u8 (= 2) | id u32, then the body of
+ *           its type, then crc u32
  *   NAME_QUERY    name_len u8 | name
  *   NAME_REPLY    result i16 | name_len u8 | name
  *   FLOW_REQ      s_eid u16 | qos (32 bytes, below) | name_len u8 | name
@@ -19,6 +20,8 @@
  *                 gone, e.g. after a restart)
  *
  *   qos     32 bytes, qos_wire.h
+ *   crc     CRC-32 (zlib's crc32, the IEEE 802.3 polynomial) of every
+ *           byte before it
  *
  * id: the query id (query and reply), the requester's cookie (flow
  * request and reply), the probe's sequence number (keepalive); the
@@ -27,6 +30,14 @@
  * errno. name is an opaque 1..255-byte string (a name or its hash, the
  * IPCP decides). key is an opaque blob of up to MGMT_KEY_MAX bytes (the
  * key-exchange public key), empty when the flow is not encrypted.
+ *
+ * Why a CRC: Ethernet's frame check sequence is checked by hardware,
+ * but a virtual link (VDE, a wirefilter that flips bits) has none, and
+ * UDP's checksum may be off. Data frames are the flow's business (FRCT's
+ * CRC when the QoS ber is 0, encryption's tag); a damaged management
+ * message would instead set up a flow wrong, e.g. a flipped bit in a
+ * FLOW_REQ's QoS or key gives the two ends different FRCT settings or
+ * keys, and the flow never carries a packet. Version 1 had no CRC.
  *
  * mgmt_parse is strict: it accepts exactly one well-formed message
  * filling the whole buffer; views point into the caller's buffer.
@@ -42,14 +53,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define MGMT_VERSION   1
+#define MGMT_VERSION   2
 #define MGMT_HDR_LEN   6     /* type, version, id */
+#define MGMT_CRC_LEN   4     /* the trailer */
 #define MGMT_QOS_LEN   QOS_WIRE_LEN
 #define MGMT_NAME_MAX  255
 #define MGMT_KEY_MAX   512
 /* The longest message (a flow request with the largest name and key). */
 #define MGMT_MSG_MAX   (MGMT_HDR_LEN + 2 + MGMT_QOS_LEN + 1 + MGMT_NAME_MAX \
-                        + 2 + MGMT_KEY_MAX)
+                        + 2 + MGMT_KEY_MAX + MGMT_CRC_LEN)
 
 enum mgmt_type {
         MGMT_NAME_QUERY   = 1,
@@ -91,6 +103,7 @@ ssize_t mgmt_encode(uint8_t *               buf,
  * Returns 0, or:
  *   -EBADMSG          shorter than its type requires (truncated)
  *   -EPROTONOSUPPORT  version is not MGMT_VERSION
+ *   -EILSEQ           the CRC does not match (damaged in transit)
  *   -ENOMSG           unknown type
  *   -EPROTO           bytes left after the message
  *   -EINVAL           name length 0, eid 0 where an endpoint is
@@ -100,5 +113,12 @@ ssize_t mgmt_encode(uint8_t *               buf,
 int     mgmt_parse(const uint8_t *   buf,
                    size_t            n,
                    struct mgmt_msg * m);
+
+/* Write the CRC of the n - MGMT_CRC_LEN bytes at buf into its last
+ * MGMT_CRC_LEN bytes (mgmt_encode does; for tests and fuzz targets that
+ * change a message's bytes and want the parser to look past the CRC).
+ * Does nothing if n < MGMT_CRC_LEN. */
+void    mgmt_seal(uint8_t * buf,
+                  size_t    n);
 
 #endif /* OUROBOROS_IPCPD_MGMT_H */

@@ -1,7 +1,8 @@
 /*
  * Unit test of the eth/udp management message codec: a round trip of
- * every message type, and each malformed input refused with its own
- * error.
+ * every message type, each malformed input refused with its own error
+ * (the malformed messages resealed, so the parser looks past the CRC),
+ * and every single flipped bit refused by the CRC.
  */
 #include "mgmt.h"
 
@@ -36,7 +37,7 @@ static void round_trip(uint8_t type)
 {
         struct mgmt_msg m = msg(type);
         struct mgmt_msg r;
-        uint8_t         buf[MGMT_MSG_MAX];
+        uint8_t         buf[MGMT_MSG_MAX + 1];
         ssize_t         n;
 
         n = mgmt_encode(buf, sizeof(buf), &m);
@@ -61,11 +62,40 @@ static void round_trip(uint8_t type)
                 CHECK(r.name_len == m.name_len &&
                       memcmp(r.name, NAME, r.name_len) == 0);
 
-        /* Every truncation of it is refused as truncated. */
-        for (ssize_t i = 0; i < n; ++i)
-                CHECK(mgmt_parse(buf, (size_t) i, &r) == -EBADMSG);
-        /* A byte too many is refused. */
+        /* Every truncation of it is refused; resealed, as truncated. */
+        for (ssize_t i = 0; i < n; ++i) {
+                uint8_t cut[MGMT_MSG_MAX];
+                memcpy(cut, buf, (size_t) i);
+                CHECK(mgmt_parse(cut, (size_t) i, &r) < 0);
+                mgmt_seal(cut, (size_t) i);
+                CHECK(mgmt_parse(cut, (size_t) i, &r) == -EBADMSG);
+        }
+        /* A byte too many is refused: by the CRC, resealed as extra. */
+        buf[n] = 0;
+        CHECK(mgmt_parse(buf, (size_t) n + 1, &r) == -EILSEQ);
+        mgmt_seal(buf, (size_t) n + 1);
         CHECK(mgmt_parse(buf, (size_t) n + 1, &r) == -EPROTO);
+
+        /* Every single flipped bit is refused (the version byte's as an
+         * unknown version, the rest by the CRC). */
+        n = mgmt_encode(buf, sizeof(buf), &m);
+        for (ssize_t i = 0; i < n * 8; ++i) {
+                int e;
+                buf[i / 8] ^= (uint8_t) (1u << (i % 8));
+                e = mgmt_parse(buf, (size_t) n, &r);
+                CHECK(e == (i / 8 == 1 ? -EPROTONOSUPPORT : -EILSEQ));
+                buf[i / 8] ^= (uint8_t) (1u << (i % 8));
+        }
+        CHECK(mgmt_parse(buf, (size_t) n, &r) == 0);
+}
+
+/* Reseal the n bytes at buf (they were changed), then parse them. */
+static int parse(uint8_t *         buf,
+                 size_t            n,
+                 struct mgmt_msg * r)
+{
+        mgmt_seal(buf, n);
+        return mgmt_parse(buf, n, r);
 }
 
 static ssize_t enc(struct mgmt_msg * m, uint8_t * buf)
@@ -86,21 +116,21 @@ static void malformed(void)
         /* Bad version, unknown type. */
         m = msg(MGMT_KEEPALIVE);
         n = enc(&m, buf);
-        buf[1] = 2;
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == -EPROTONOSUPPORT);
+        buf[1] = 1;     /* version 1 had no CRC */
+        CHECK(parse(buf, (size_t) n, &r) == -EPROTONOSUPPORT);
         buf[1] = MGMT_VERSION;
         buf[0] = 0;
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == -ENOMSG);
+        CHECK(parse(buf, (size_t) n, &r) == -ENOMSG);
         buf[0] = 99;
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == -ENOMSG);
+        CHECK(parse(buf, (size_t) n, &r) == -ENOMSG);
         /* Unknown keepalive flag; NONE outside a reply. */
         buf[0] = MGMT_KEEPALIVE;
         buf[MGMT_HDR_LEN] = 0x04;
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == -EINVAL);
+        CHECK(parse(buf, (size_t) n, &r) == -EINVAL);
         buf[MGMT_HDR_LEN] = MGMT_KA_NONE;
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == -EINVAL);
+        CHECK(parse(buf, (size_t) n, &r) == -EINVAL);
         buf[MGMT_HDR_LEN] = MGMT_KA_REPLY | MGMT_KA_NONE;
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == 0 &&
+        CHECK(parse(buf, (size_t) n, &r) == 0 &&
               r.flags == (MGMT_KA_REPLY | MGMT_KA_NONE));
         m.flags = MGMT_KA_NONE;
         CHECK(mgmt_len(&m) == -EINVAL);
@@ -109,29 +139,29 @@ static void malformed(void)
         m = msg(MGMT_NAME_QUERY);
         n = enc(&m, buf);
         buf[MGMT_HDR_LEN] = 0;
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == -EINVAL);
+        CHECK(parse(buf, (size_t) n, &r) == -EINVAL);
         buf[MGMT_HDR_LEN] = 255;
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == -EBADMSG);
+        CHECK(parse(buf, (size_t) n, &r) == -EBADMSG);
 
         /* A positive result. */
         m = msg(MGMT_NAME_REPLY);
         n = enc(&m, buf);
         buf[MGMT_HDR_LEN + 1] = 1;
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == -ERANGE);
+        CHECK(parse(buf, (size_t) n, &r) == -ERANGE);
 
         /* Flow request: eid 0, in_order 2, key too long. */
         m = msg(MGMT_FLOW_REQ);
         n = enc(&m, buf);
         buf[MGMT_HDR_LEN] = 0;
         buf[MGMT_HDR_LEN + 1] = 0;
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == -EINVAL);
+        CHECK(parse(buf, (size_t) n, &r) == -EINVAL);
         n = enc(&m, buf);
         buf[MGMT_HDR_LEN + 2 + 21] = 2;
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == -EINVAL);
+        CHECK(parse(buf, (size_t) n, &r) == -EINVAL);
         n = enc(&m, buf);
-        buf[n - 32 - 2] = 0x02;          /* key_len = 0x0220 = 544 */
-        buf[n - 32 - 1] = 0x20;
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == -EKEYREJECTED);
+        buf[n - 4 - 32 - 2] = 0x02;      /* key_len = 0x0220 = 544 */
+        buf[n - 4 - 32 - 1] = 0x20;
+        CHECK(parse(buf, (size_t) n, &r) == -EKEYREJECTED);
 
         /* Flow reply: no d_eid; success without s_eid; refusal ok. */
         m = msg(MGMT_FLOW_REPLY);
@@ -141,12 +171,12 @@ static void malformed(void)
         n = enc(&m, buf);
         buf[MGMT_HDR_LEN] = 0;
         buf[MGMT_HDR_LEN + 1] = 0;
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == -EINVAL);
+        CHECK(parse(buf, (size_t) n, &r) == -EINVAL);
         m.s_eid  = 0;
         m.result = -ECONNREFUSED;
         m.key_len = 0;
         n = enc(&m, buf);
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == 0);
+        CHECK(parse(buf, (size_t) n, &r) == 0);
         CHECK(r.result == -ECONNREFUSED && r.key == NULL);
 
         /* Dealloc with an eid 0. */
@@ -154,7 +184,7 @@ static void malformed(void)
         n = enc(&m, buf);
         buf[MGMT_HDR_LEN + 3] = 0;
         buf[MGMT_HDR_LEN + 2] = 0;
-        CHECK(mgmt_parse(buf, (size_t) n, &r) == -EINVAL);
+        CHECK(parse(buf, (size_t) n, &r) == -EINVAL);
 
         /* Encoder refusals. */
         m = msg(MGMT_NAME_QUERY);

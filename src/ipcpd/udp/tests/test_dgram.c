@@ -60,7 +60,7 @@ int main(void)
         m.s_eid = 5;
         m.d_eid = 6;
         n = udp_dgram_put_mgmt(buf, sizeof(buf), &m);
-        CHECK(n == UDP_HDR_LEN + MGMT_HDR_LEN + 4);
+        CHECK(n == UDP_HDR_LEN + MGMT_HDR_LEN + 4 + MGMT_CRC_LEN);
         CHECK(udp_dgram_parse(buf, (size_t) n, &d) == 0 && d.d_eid == 0);
         CHECK(udp_dgram_parse_mgmt(&d, &r) == 0);
         CHECK(r.type == MGMT_FLOW_DEALLOC && r.s_eid == 5 && r.d_eid == 6);
@@ -73,7 +73,7 @@ int main(void)
         m.name_len = 1;
         m.id       = 77;
         n = udp_dgram_put_mgmt(buf, sizeof(buf), &m);
-        CHECK(n == UDP_HDR_LEN + MGMT_HDR_LEN + 2);
+        CHECK(n == UDP_HDR_LEN + MGMT_HDR_LEN + 2 + MGMT_CRC_LEN);
         CHECK(udp_dgram_parse(buf, (size_t) n, &d) == 0);
         CHECK(udp_dgram_parse_mgmt(&d, &r) == 0);
         CHECK(r.type == MGMT_NAME_QUERY && r.id == 77 && r.name_len == 1 &&
