@@ -196,7 +196,8 @@ static void forward(const struct dt_hdr * h,
 
         memcpy(hdr, p, hl);
         dt_hdr_set_ttl_ecn(&dt.fmt, hdr, (uint8_t) (h->ttl - 1), h->ecn);
-        switch (dt_nb_put(nb, h->cube, hdr, hl, p + hl, n - hl, DT_Q_PKTS)) {
+        switch (dt_nb_put(nb, h->cube, h->eid, hdr, hl, p + hl, n - hl,
+                          DT_Q_PKTS)) {
         case 0:
                 ++dt.c[C_FWD];
                 break;
@@ -477,7 +478,8 @@ int dt_keepalive(uint64_t addr)
         if (hl < 0)
                 return (int) hl;
 
-        r = dt_nb_put(nb, h.cube, hdr, (size_t) hl, NULL, 0, DT_Q_LOCAL);
+        r = dt_nb_put(nb, h.cube, h.eid, hdr, (size_t) hl, NULL, 0,
+                      DT_Q_LOCAL);
         if (r == 0)
                 ++dt.c[C_KA_TX];
 
@@ -525,7 +527,8 @@ int dt_send(uint64_t      dst,
                 return -EHOSTUNREACH;
         }
 
-        r = dt_nb_put(nb, h.cube, hdr, (size_t) hl, buf, len, DT_Q_LOCAL);
+        r = dt_nb_put(nb, h.cube, h.eid, hdr, (size_t) hl, buf, len,
+                      DT_Q_LOCAL);
         if (r == 0)
                 ++dt.c[C_TX];
         else if (r == -ENOBUFS)

@@ -47,7 +47,7 @@ struct dt_nb {
         bool           gone;     /* removed inside its own callback */
         size_t         max_pkt;  /* FLOWGMAXPKT                     */
         size_t         ring;     /* unread packets, last looked at  */
-        uint8_t        top;      /* highest cube active toward it   */
+        uint8_t        top;      /* highest cube of a flow active   */
         int64_t        top_ms;   /* its last packet                 */
         struct dtq_set q;
         uint64_t       rx;
@@ -111,9 +111,11 @@ extern struct dt_state dt;
 
 /* dt_tx.c: send hdr + p to nb in cube, behind what waits for it, at
  * most qmax of that cube waiting: 0 (written or queued) or a negative
- * errno (-ENOBUFS: the queue is full). */
+ * errno (-ENOBUFS: the queue is full). eid is the header's: only a
+ * flow's packets (>= DT_EID_FIRST) make their cube active. */
 int  dt_nb_put(struct dt_nb *  nb,
                uint8_t         cube,
+               uint64_t        eid,
                uint8_t *       hdr,
                size_t          hl,
                const uint8_t * p,

@@ -3,8 +3,9 @@
  * (dt_priv.h).
  *
  * Queues and priority: a neighbour's lower flow takes packets directly
- * until its ring is full, except that while a packet of a higher cube
- * went toward that neighbour in the last DT_PRIO_MS, packets of lower
+ * until its ring is full, except that while a packet of a flow of a
+ * higher cube went toward that neighbour in the last DT_PRIO_MS (the
+ * members' own messages do not count: cube_seen), packets of lower
  * cubes go in only while it holds fewer than DT_RING_PKTS not yet read
  * by the peer (FLOWGTXQLEN: two atomic loads); so a lone bulk flow
  * has the whole ring to ride out its reader's scheduling delays, and
@@ -45,6 +46,24 @@
 #include <errno.h>
 #include <string.h>
 
+/* A flow's packet of cube toward nb: a higher cube than best effort
+ * is active toward nb for DT_PRIO_MS. Only flows' packets count: the
+ * members' own messages (keepalives every NBR_KA_MS, flow allocation,
+ * directory) go in their cube but do not hold bulk data back, or a
+ * keepalive at CUBE_VOICE every 250 ms would keep a lone bulk flow
+ * to DT_RING_PKTS in the ring for good (its sender then waited for
+ * DT_Q_RETRY_MS timers while the ring ran dry). */
+static void cube_seen(struct dt_nb * nb,
+                      uint8_t        cube,
+                      uint64_t       eid)
+{
+        if (eid < DT_EID_FIRST || cube == CUBE_BE || cube < nb->top)
+                return;
+
+        nb->top    = cube;
+        nb->top_ms = ipcp_now_ms();
+}
+
 /* Whether a packet of cube may go into nb's ring now, as far as
  * priority goes (a full ring still refuses it: -EAGAIN). */
 static bool ring_ok(struct dt_nb * nb,
@@ -56,15 +75,7 @@ static bool ring_ok(struct dt_nb * nb,
                 q = 0; /* let the write say what is wrong */
         nb->ring = q;
 
-        if (cube >= nb->top) {
-                if (cube > CUBE_BE) {
-                        nb->top    = cube;
-                        nb->top_ms = ipcp_now_ms();
-                }
-                return true;
-        }
-
-        if (q < DT_RING_PKTS)
+        if (cube >= nb->top || q < DT_RING_PKTS)
                 return true;
 
         if (ipcp_now_ms() - nb->top_ms > DT_PRIO_MS) {
@@ -193,6 +204,7 @@ static void ecn_mark(struct dt_nb * nb,
 
 int dt_nb_put(struct dt_nb *  nb,
               uint8_t         cube,
+              uint64_t        eid,
               uint8_t *       hdr,
               size_t          hl,
               const uint8_t * p,
@@ -202,6 +214,8 @@ int dt_nb_put(struct dt_nb *  nb,
         bool    ok = true;
         uint8_t qc;
         int     r;
+
+        cube_seen(nb, cube, eid);
 
         if (nb->q.n > 0) {
                 drain(nb);

@@ -684,6 +684,16 @@ static void test_queues(void)
         CHECK_EQ(dt_send(50, CUBE_BE, 16, "y", 1), 0);
         CHECK_EQ(fl[4].txn, 2);
 
+        /* the members' own messages in the voice cube (a keepalive
+         * every 250 ms, the flow allocator's) do not hold bulk back:
+         * it keeps the whole ring */
+        fl[4].txq = 100;
+        CHECK_EQ(dt_keepalive(30), 0);
+        CHECK_EQ(dt_send(50, CUBE_VOICE, DT_EID_FA, "fa", 2), 0);
+        CHECK_EQ(fl[4].txn, 4);
+        CHECK_EQ(dt_send(50, CUBE_BE, 16, "z", 1), 0);
+        CHECK_EQ(fl[4].txn, 5);
+
         /* nbr.c removes it */
         dt_adj_down(30, 4);
         CHECK(fl[4].cb == NULL);
