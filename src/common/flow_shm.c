@@ -20,14 +20,22 @@
  * would leave the lap after a wrap as small as the old window: a young
  * flow held 32 KiB, and a reader that lagged 30 ms at 20 Mbit/s lost
  * packets in a 4 MiB ring), up to FLOW_SHM_WIN_FLOOD (1 MiB) or four of the
- * records it writes, whichever is larger, at most the ring. A packet
+ * records it writes, whichever is larger, at most the ring. A process
+ * may raise that 1 MiB for its writers (flow_shm_win_flood): the eth
+ * and udp IPCPs, which write what their device receives, take
+ * FLOW_SHM_WIN_RX (4 MiB), so that a reader sharing its CPU with the
+ * other processes of a path can lag by more than 700 packets of 1400
+ * bytes (5 ms of a unicast flood) without the shim dropping them. Not
+ * every writer: a bigger window in front of a bottleneck link is a
+ * longer queue that a voice packet may find filled by bulk data
+ * before it came (netns_test_unicast_priority). A packet
  * larger than the window goes at offset 0 (waiting, if need be, for the
  * reader to pass the wrap point). memfd pages are allocated on first
  * touch, so a flow that carries little (it never fills 32 KiB) holds
  * one header page and at most 2 x 32 KiB of ring: 10 000 such flows
  * take under 700 MiB. A flow that once filled its window keeps what it
- * touched (at most 2 x 1 MiB, or 2 x the ring after packets above
- * 256 KiB) until it is deallocated. Wrapping early is always safe: the
+ * touched (at most 2 x 1 MiB, 4 MiB for a shim's writer, or 2 x the
+ * ring after packets above 256 KiB) until it is deallocated. Wrapping early is always safe: the
  * reader only follows wrap markers, and the fill level counts what the
  * marker skipped.
  *
@@ -167,11 +175,21 @@ static uint64_t write_need(const struct flow_shm * shm,
         return (shm->ring - pos) + rec;
 }
 
+static _Atomic uint64_t win_flood = FLOW_SHM_WIN_FLOOD;
+
+void flow_shm_win_flood(size_t bytes)
+{
+        if (bytes < FLOW_SHM_WIN_INIT)
+                bytes = FLOW_SHM_WIN_INIT;
+        atomic_store_explicit(&win_flood, bytes, memory_order_relaxed);
+}
+
 /* How far the window of a writer of rec-byte records may grow. */
 static uint64_t win_cap(const struct flow_shm * shm,
                         uint64_t                rec)
 {
-        uint64_t cap = FLOW_SHM_WIN_FLOOD;
+        uint64_t cap = atomic_load_explicit(&win_flood,
+                                            memory_order_relaxed);
 
         if (cap < 4 * rec)
                 cap = 4 * rec;

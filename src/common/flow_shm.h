@@ -62,6 +62,14 @@
 #define FLOW_SHM_WIN_INIT     (32 * 1024)
 #define FLOW_SHM_WIN_FLOOD    (1024 * 1024)
 #define FLOW_SHM_SPIN_NS      10000          /* poll before sleeping (SMP) */
+/* What a writer of an IPCP that carries packets up from a device (the
+ * eth and udp shims) may grow to: see flow_shm_win_flood. */
+#define FLOW_SHM_WIN_RX       (4 * 1024 * 1024)
+
+/* The window this process's writers grow to when their reader lags
+ * (default FLOW_SHM_WIN_FLOOD), for the flows written from now on
+ * (at most their ring, at least FLOW_SHM_WIN_INIT). */
+void    flow_shm_win_flood(size_t bytes);
 
 /* Side state, as seen by the peer. */
 enum flow_side_state {

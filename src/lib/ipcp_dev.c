@@ -142,6 +142,11 @@ OURO_API int ipcp_flow_reserve(int     fd,
         return r;
 }
 
+OURO_API void ipcp_dev_write_window(size_t bytes)
+{
+        flow_shm_win_flood(bytes);
+}
+
 OURO_API int ipcp_flow_commit(int    fd,
                               size_t len)
 {

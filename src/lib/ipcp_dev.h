@@ -92,6 +92,12 @@ int     ipcp_flow_reserve(int     fd,
                           size_t  len,
                           void ** buf);
 
+/* The window this process's writers grow to when their reader lags
+ * (1 MiB by default; at most the ring): an IPCP that writes what its
+ * device receives (the eth and udp shims) asks for more, so that a
+ * reader busy elsewhere for a few ms loses nothing. */
+void    ipcp_dev_write_window(size_t bytes);
+
 /* Send the first len (<= the reserved length) bytes of the reserved
  * room as one packet, waking the reader: 0, -EINVAL (nothing
  * reserved, len too long), -EFLOWDOWN / -ENOTALLOC (the flow went down

@@ -3,7 +3,8 @@
  * blocked writer is woken: a quiet flow touches only the start of its
  * ring, a flood grows it to a bounded window (also for a non-blocking
  * writer: IPCPs write so), a reader that lags after keeping up still
- * finds the window grown at the wrap point, a 1 MiB packet passes by
+ * finds the window grown at the wrap point, a process may raise the
+ * window of its writers (the shims), a 1 MiB packet passes by
  * default (three in flight), and a writer sleeping on a full ring is
  * woken once half of it was read, not at the first packet read (also
  * when the packet count is full and the next packet must wrap). A
@@ -199,6 +200,38 @@ static void test_nonblock_grows(void)
                 CHECK(n * rec <= FLOW_SHM_WIN_FLOOD);
                 pair_close(&p);
         }
+}
+
+/* A process that raised its writers' window (the eth and udp shims:
+ * flow_shm_win_flood) queues up to it for a reader that reads nothing
+ * (4 MiB: the whole default ring, minus what max_pkts allows), and
+ * lowers it back for the flows it opens after. */
+static void test_raised_window(void)
+{
+        struct flow_shm_conf c;
+        struct pair          p;
+        uint8_t              buf[1400] = { 0 };
+        size_t               rec = REC_HDR + ((sizeof(buf) + 7) & ~7UL);
+        size_t               n;
+
+        flow_shm_win_flood(FLOW_SHM_WIN_RX);
+        flow_shm_conf_default(&c);
+        CHECK(c.ring_size >= FLOW_SHM_WIN_RX);
+        pair_open(&p, &c);
+        for (n = 0; flow_shm_write(p.s[0], buf, sizeof(buf), true,
+                                   NULL) > 0; ++n)
+                ;
+        CHECK(n * rec > 2 * FLOW_SHM_WIN_FLOOD);
+        CHECK(n == c.max_pkts || n * rec > FLOW_SHM_WIN_RX - rec);
+        pair_close(&p);
+
+        flow_shm_win_flood(FLOW_SHM_WIN_FLOOD);
+        pair_open(&p, &c);
+        for (n = 0; flow_shm_write(p.s[0], buf, sizeof(buf), true,
+                                   NULL) > 0; ++n)
+                ;
+        CHECK(n * rec <= FLOW_SHM_WIN_FLOOD);
+        pair_close(&p);
 }
 
 /* A reader that keeps up, then lags: the writer reached its wrap point
@@ -437,6 +470,7 @@ int main(void)
         test_quiet_flow();
         test_flood_window();
         test_nonblock_grows();
+        test_raised_window();
         test_lagging_reader();
         test_big_packets();
         test_writer_wake();

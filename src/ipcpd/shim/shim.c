@@ -31,6 +31,7 @@
  */
 #include "shim_priv.h"
 
+#include "common/flow_shm.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "lib/ipcp_dev.h"
@@ -752,6 +753,10 @@ int shim_start(const struct shim_transport * t,
         sh->rst_left = SHIM_RST_MAX;
         sh->b_tail   = &sh->blocked;
         sh->rx_retry = SHIM_RX_RETRY_MS;
+
+        /* What the device receives may wait for a reader that lags
+         * (flow_shm.c). */
+        ipcp_dev_write_window(FLOW_SHM_WIN_RX);
 
         shim_g    = sh;
         *out = sh;
