@@ -81,38 +81,6 @@ ssize_t eth_dev_sendv(struct eth_dev *     d,
         return d->ops->sendv(d, iov, iovcnt, len);
 }
 
-ssize_t eth_dev_send_batch(struct eth_dev *     d,
-                           const struct iovec * frames,
-                           int                  n)
-{
-        ssize_t r;
-        int     i;
-
-        if (n <= 0 || n > ETH_DEV_BATCH)
-                return -EINVAL;
-        for (i = 0; i < n; ++i) {
-                if (frames[i].iov_len < ETH_MAC_HDR_LEN)
-                        break;
-                if (frames[i].iov_len > ETH_MAC_HDR_LEN + d->mtu)
-                        break;
-        }
-        if (i == 0) /* what is wrong with the first */
-                return eth_dev_send(d, frames[0].iov_base,
-                                    frames[0].iov_len);
-        n = i; /* the bad one goes alone, next time */
-
-        if (d->ops->send_batch != NULL)
-                return d->ops->send_batch(d, frames, n);
-
-        for (i = 0; i < n; ++i) {
-                r = d->ops->send(d, frames[i].iov_base, frames[i].iov_len);
-                if (r < 0)
-                        return i > 0 ? i : r;
-        }
-
-        return n;
-}
-
 bool eth_dev_tx_pollable(const struct eth_dev * d)
 {
         return d->tx_poll;

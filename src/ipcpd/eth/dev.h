@@ -62,11 +62,6 @@ struct eth_dev_ops {
                           const struct iovec * iov,
                           int                  iovcnt,
                           size_t               len);
-        /* Up to n whole frames (eth_dev_send_batch); NULL: send n
-         * times. */
-        ssize_t (* send_batch)(struct eth_dev *     d,
-                               const struct iovec * frames,
-                               int                  n);
         /* One frame of at most cap bytes, or -EAGAIN if none waits. */
         ssize_t (* recv)(struct eth_dev * d,
                          uint8_t *        buf,
@@ -132,14 +127,6 @@ ssize_t eth_dev_sendv(struct eth_dev *     d,
                       const struct iovec * iov,
                       int                  iovcnt);
 
-/* Send up to n (<= ETH_DEV_BATCH) whole frames, frames[i] one each,
- * in order, with one system call where the device allows (sendmmsg on
- * a raw socket). Returns how many went (at least 1; the first one
- * refused and those after it were not sent), or the error of
- * eth_dev_send for frames[0] (-EAGAIN, -ENOBUFS: nothing was sent). */
-ssize_t eth_dev_send_batch(struct eth_dev *     d,
-                           const struct iovec * frames,
-                           int                  n);
 /* Receive one frame into buf (cap bytes); its length, or -EAGAIN (none
  * waits, or ETH_DEV_SKIP_MAX foreign frames were dropped: poll again).
  * cap must be at least ETH_MAC_HDR_LEN + eth_dev_mtu(d) + 1: a frame

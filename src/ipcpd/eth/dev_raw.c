@@ -172,29 +172,6 @@ static ssize_t raw_sendv(struct eth_dev *     d,
         return n;
 }
 
-static ssize_t raw_send_batch(struct eth_dev *     d,
-                              const struct iovec * frames,
-                              int                  n)
-{
-        struct mmsghdr mm[ETH_DEV_BATCH];
-        int            i;
-        int            r;
-
-        memset(mm, 0, sizeof(mm[0]) * (size_t) n);
-        for (i = 0; i < n; ++i) {
-                mm[i].msg_hdr.msg_iov    = (struct iovec *) &frames[i];
-                mm[i].msg_hdr.msg_iovlen = 1;
-        }
-
-        do
-                r = sendmmsg(d->fd, mm, (unsigned) n, 0);
-        while (r < 0 && errno == EINTR);
-        if (r < 0)
-                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-
-        return r;
-}
-
 static ssize_t raw_recv(struct eth_dev * d,
                         uint8_t *        buf,
                         size_t           cap)
@@ -289,7 +266,6 @@ const struct eth_dev_ops eth_dev_raw_ops = {
         .close   = raw_close,
         .send    = raw_send,
         .sendv   = raw_sendv,
-        .send_batch = raw_send_batch,
         .recv    = raw_recv,
         .recv_batch = raw_recv_batch,
         .link_up = raw_link_up

@@ -6,13 +6,9 @@
  * out, and the link state; everything else is the shim core's
  * (src/ipcpd/shim).
  *
- * Sending: on a raw socket, data frames are built into a batch
- * (tx_batch.h: the payload copied once) that goes out with one
- * sendmmsg when the shim ends a round of sends or the batch is full;
- * frames a full device refuses wait in it, in order. On VDE, a data
- * frame is the header built in a small buffer and the payload where it
- * lies in the application's flow, one gathered send (VDE gathers into
- * one buffer). Management
+ * Sending: a data frame is the header built in a small buffer and the
+ * payload where it lies in the application's flow, one gathered send
+ * (sendmsg on a raw socket; VDE gathers into one buffer). Management
  * messages are encoded whole. A name query goes to ff:ff:ff:ff:ff:ff.
  * Back-pressure: a device that will not take the frame (a full socket
  * buffer, or a queueing discipline such as tbf that refuses it with
@@ -35,7 +31,6 @@
  */
 #include "dev.h"
 #include "frame.h"
-#include "tx_batch.h"
 
 #include "ipcpd/common/ipcp.h"
 #include "ipcpd/shim/shim.h"
@@ -83,8 +78,6 @@ static struct {
         int                 ctl;       /* VDE control fd, or -1        */
         bool                vde;
         bool                tx_wait;   /* POLLOUT asked after -EAGAIN  */
-        bool                batch;     /* data frames go through txb   */
-        struct eth_txb      txb;
         struct ipcp_timer * tx_retry;  /* after -ENOBUFS, or -EAGAIN of
                                           a device without POLLOUT     */
         uint64_t            not_ours;  /* frames for another MAC       */
@@ -95,42 +88,12 @@ static struct {
 
 /* ---- sending ---- */
 
-static ssize_t tx_full(ssize_t n);
-
-/* Send what the batch holds, counted: 0 once it is empty, or -EAGAIN
- * (a retry is arranged: tx_full) with the rest waiting in it. */
-static int txb_flush(void)
-{
-        uint64_t f = eth.txb.frames;
-        uint64_t b = eth.txb.bytes;
-        uint64_t d = eth.txb.dropped;
-        int      r;
-
-        if (eth_txb_pending(&eth.txb) == 0)
-                return 0;
-
-        r = eth_txb_flush(&eth.txb, eth.dev);
-        shim_count_n(eth.sh, SHIM_C_TX_FRAMES, eth.txb.frames - f);
-        shim_count_n(eth.sh, SHIM_C_TX_BYTES, eth.txb.bytes - b);
-        shim_count_n(eth.sh, SHIM_C_DROP_TX, eth.txb.dropped - d);
-
-        return r < 0 ? (int) tx_full(r) : 0;
-}
-
-/* The device takes frames again: what waits in the batch first. */
-static void tx_resume(void)
-{
-        if (eth.dev != NULL && txb_flush() < 0)
-                return;
-        shim_tx_ready(eth.sh);
-}
-
 static void tx_retry_cb(void * arg)
 {
         (void) arg;
 
         eth.tx_retry = NULL;
-        tx_resume();
+        shim_tx_ready(eth.sh);
 }
 
 /* What a send returned, n; a full device becomes -EAGAIN, and the shim
@@ -154,33 +117,6 @@ static ssize_t tx_full(ssize_t n)
         }
 
         return -EAGAIN;
-}
-
-/* Frame (its header, eth.hdr bytes, then the payload in iov) joins
- * the batch; a full batch goes first. */
-static int batch_add(const uint8_t *      hdr,
-                     const struct iovec * iov,
-                     int                  iovcnt)
-{
-        uint8_t * frame;
-        size_t    n = eth.hdr;
-        int       i;
-
-        frame = eth_txb_slot(&eth.txb);
-        if (frame == NULL) { /* full, or waiting for the device */
-                if (eth.txb.blocked || txb_flush() < 0)
-                        return -EAGAIN;
-                frame = eth_txb_slot(&eth.txb);
-        }
-
-        memcpy(frame, hdr, eth.hdr);
-        for (i = 0; i < iovcnt; ++i) {
-                memcpy(frame + n, iov[i].iov_base, iov[i].iov_len);
-                n += iov[i].iov_len;
-        }
-        eth_txb_add(&eth.txb, n);
-
-        return 0;
 }
 
 static int eth_send_data(void *                   ctx,
@@ -213,11 +149,6 @@ static int eth_send_data(void *                   ctx,
         if (n < 0)
                 return (int) n;
 
-        if (eth.batch && eth.hdr + len <= eth.txb.slot)
-                return batch_add(frame, iov, iovcnt);
-        if (eth.batch && txb_flush() < 0) /* in order */
-                return -EAGAIN;
-
         v[0].iov_base = frame;
         v[0].iov_len  = eth.hdr;
         memcpy(v + 1, iov, (size_t) iovcnt * sizeof(*iov));
@@ -243,8 +174,6 @@ static int eth_send_mgmt(void *                   ctx,
 
         if (eth.dev == NULL)
                 return -ENETDOWN;
-        if (eth.batch && txb_flush() < 0) /* data sent before it first */
-                return -EAGAIN;
 
         n = eth_frame_put_mgmt(&eth.link, buf, sizeof(buf),
                                dst != NULL ? dst->u.mac : bcast_mac,
@@ -333,7 +262,7 @@ static void rx_cb(void * arg,
         if ((revents & POLLOUT) && eth.tx_wait) {
                 eth.tx_wait = false;
                 ipcp_fd_mod(eth_dev_fd(eth.dev), POLLIN);
-                tx_resume();
+                shim_tx_ready(eth.sh);
         }
 
         if (!(revents & (POLLIN | POLLERR | POLLHUP)))
@@ -467,10 +396,6 @@ static void dev_unwatch(void)
                 ipcp_fd_del(eth.ctl);
         eth.ctl     = -1;
         eth.tx_wait = false;
-        if (eth.sh != NULL && eth_txb_pending(&eth.txb) > 0)
-                shim_count_n(eth.sh, SHIM_C_DROP_TX,
-                             (uint64_t) eth_txb_pending(&eth.txb));
-        eth_txb_clear(&eth.txb); /* the device goes: so do its frames */
         if (eth.tx_retry != NULL)
                 ipcp_timer_cancel(eth.tx_retry);
         eth.tx_retry = NULL;
@@ -588,7 +513,6 @@ static void eth_fini(void * ctx)
         eth.dev = NULL;
         free(eth.rxbuf);
         eth.rxbuf = NULL;
-        eth_txb_fini(&eth.txb);
 }
 
 /* ---- bootstrap ---- */
@@ -634,20 +558,9 @@ static int open_fail(int                         err,
         return err;
 }
 
-static int eth_flush(void * ctx)
-{
-        (void) ctx;
-
-        if (eth.dev != NULL)
-                txb_flush();
-
-        return 0;
-}
-
 static const struct shim_transport eth_transport = {
         .name      = ETH_IPCP_LLC ? "eth-llc" : "eth-dix",
         .send_data = eth_send_data,
-        .flush     = eth_flush,
         .send_mgmt = eth_send_mgmt,
         .stat      = eth_stat,
         .fini      = eth_fini
@@ -725,14 +638,6 @@ static int eth_bootstrap(struct msg_view      conf,
                 eth.rx[i].cap = cap;
         }
 
-        /* VDE gathers into one buffer anyway: no batch there. */
-        eth.batch = !eth.vde;
-        if (eth.batch && eth_txb_init(&eth.txb, ETH_MAC_HDR_LEN +
-                                      eth_dev_mtu(eth.dev)) < 0) {
-                err = -ENOMEM;
-                goto fail;
-        }
-
         t.max_payload = (size_t) max;
         err = shim_start(&t, NULL, (size_t) hlen, &eth.sh);
         if (err < 0)
@@ -768,7 +673,6 @@ static int eth_bootstrap(struct msg_view      conf,
         if (eth.sh == NULL) {
                 free(eth.rxbuf);
                 eth.rxbuf = NULL;
-                eth_txb_fini(&eth.txb);
                 eth_dev_close(eth.dev);
                 eth.dev = NULL;
         }

@@ -394,25 +394,9 @@ int shim_flow_up(struct shim *  sh,
  * device parks f at the end of the blocked list, its packet left in
  * the flow; a flow dealloc'ed meanwhile (closing) is closed once it
  * has nothing left to send. */
-static bool tx_round(struct shim *  sh,
-                     struct sflow * f,
-                     size_t         budget);
-
 bool shim_tx(struct shim *  sh,
              struct sflow * f,
              size_t         budget)
-{
-        bool r = tx_round(sh, f, budget);
-
-        if (sh->t.flush != NULL) /* on every path: a batch goes out */
-                sh->t.flush(sh->ctx);
-
-        return r;
-}
-
-static bool tx_round(struct shim *  sh,
-                     struct sflow * f,
-                     size_t         budget)
 {
         const void * pkt;
         struct iovec iov;
@@ -461,6 +445,9 @@ static bool tx_round(struct shim *  sh,
                 ipcp_flow_consume(f->fd);
                 ++sh->ctr[r < 0 ? SHIM_C_DROP_TX : SHIM_C_TX_DATA];
         }
+
+        if (sh->t.flush != NULL)
+                sh->t.flush(sh->ctx);
 
         return true;
 }
