@@ -369,6 +369,21 @@ static int rx_fetch(void *mbox, void **msg)
 	return 1;
 }
 
+/* Where this thread's next sys_mbox_fetch() notes its mailbox. */
+static __thread void **mbox_note;
+
+void ioth_lwipv6_note_mbox(void **where)
+{
+	mbox_note = where;
+}
+
+static void mbox_post(void *mbox, void *msg);
+
+void ioth_lwipv6_mbox_wake(void *mbox)
+{
+	mbox_post(mbox, NULL);
+}
+
 /* A timer of liblwipv6 1.5a (struct sys_timeout). */
 struct timer6 {
 	struct timer6 *next;
@@ -387,6 +402,10 @@ static void (*real_memp_free)(int type, void *mem);
  * meanwhile (the flag of each read before it is freed). */
 static void mbox_fetch_timers(void *mbox, void **msg)
 {
+	if (mbox_note != NULL) {
+		__atomic_store_n(mbox_note, mbox, __ATOMIC_RELEASE);
+		mbox_note = NULL;
+	}
 	if (rx_armed && rx_fetch(mbox, msg))
 		return;
 	for (;;) {

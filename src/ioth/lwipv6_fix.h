@@ -28,4 +28,11 @@ int ioth_lwipv6_rx_drop(ssize_t (*lwip_recvfrom)(int s, void *mem, int len,
                                                  socklen_t *fromlen),
                         int s);
 
+/* This thread's next wait on a mailbox of the library (netconn_connect()'s
+ * wait for its answer, lwipv6_conn.c) stores the mailbox in *where;
+ * ioth_lwipv6_mbox_wake(mbox) posts an empty message to it, which ends
+ * the wait: only once nothing else can answer it (the stack deleted). */
+void ioth_lwipv6_note_mbox(void **where);
+void ioth_lwipv6_mbox_wake(void *mbox);
+
 #endif /* IOTH_LWIPV6_FIX_H */
