@@ -769,27 +769,67 @@ static ssize_t l6_recvfrom(void *priv, int fd, void *buf, size_t len,
 	                            a, l));
 }
 
+/* One send, of what fits in the send buffer of a TCP socket when
+ * bounded: 0 when nothing did. */
+static long send_once(struct v6sock *e, const void *buf, size_t len,
+                      int flags, const struct sockaddr *a, socklen_t l,
+                      int bounded, int ms)
+{
+	long r;
+	long n;
+
+	if (bounded)
+		ioth_lwipv6_tx_bound(ms);
+	errno = 0;
+	if (a == NULL)
+		r = lib.send(e->s, buf, (int) len, (unsigned) flags);
+	else
+		r = lib.sendto(e->s, buf, (int) len, (unsigned) flags, a, l);
+	n = bounded ? ioth_lwipv6_tx_taken() : -1;
+	return r >= 0 && n >= 0 && n < r ? n : r;
+}
+
 static ssize_t l6_sendto(void *priv, int fd, const void *buf, size_t len,
                          int flags, const struct sockaddr *a, socklen_t l)
 {
+	struct timespec t0;
+	struct timespec pause = { 0, 1000000 };
+	long left;
+	long r;
+	int ms;
 	int w;
 
 	GET(e, fd);
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
-	if (conn_busy(e, io_ms(e, flags, e->sndtimeo)))
+	ms = io_ms(e, flags, e->sndtimeo);
+	if (conn_busy(e, ms))
 		return -EAGAIN;         /* no room before it is connected */
-	w = timed_wait(e, flags, POLLOUT, e->sndtimeo);
-	if (w < 0)
-		return w;
-	if (e->sndtimeo > 0)
-		flags |= MSG_DONTWAIT;  /* what fits now, not all */
 	flags &= ~MSG_NOSIGNAL;
-	if (a == NULL)
-		return done(e, lib.send(e->s, buf, (int) len,
-		                        (unsigned) flags));
-	return done(e, lib.sendto(e->s, buf, (int) len, (unsigned) flags,
-	                          a, l));
+	if (!e->stream || ms < 0) {     /* no limit: all is taken */
+		w = timed_wait(e, flags, POLLOUT, e->sndtimeo);
+		if (w < 0)
+			return w;
+		return done(e, send_once(e, buf, len, flags, a, l, 0, 0));
+	}
+	/* LWIPv6 waits until it has taken the whole message, MSG_DONTWAIT
+	 * or not: give it what fits (a short count, as the kernel's), and
+	 * wait for room within the timeout here */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	left = ms;
+	for (;;) {
+		w = timed_wait(e, flags, POLLOUT, (int) left);
+		if (w < 0)
+			return w;
+		r = send_once(e, buf, len, flags, a, l, 1, (int) left);
+		if (r != 0 || len == 0)
+			return done(e, r);
+		refresh(e);
+		left = ms_left(&t0, ms);
+		if (ms == 0 || left <= 0)
+			return -EAGAIN;
+		nanosleep(&pause, NULL);        /* readiness can be stale */
+	}
 }
 
 static int l6_shutdown(void *priv, int fd, int how)

@@ -184,6 +184,62 @@ def test_socket_errors(procs, vde, backend):
     assert "INUSE True" in out
 
 
+FULL_SERVER = r"""
+import socket, sys
+lst = socket.create_server(('0.0.0.0', 7200))
+print('READY', flush=True)
+c, _ = lst.accept()
+sys.stdin.readline()        # reads nothing: the client's sends fill up
+"""
+
+FULL_CLIENT = r"""
+import socket, time
+s = socket.create_connection(('10.40.0.1', 7200), timeout=5)
+s.settimeout(1)
+longest = sent = short = 0
+try:
+    for i in range(2000):
+        t = time.monotonic()
+        n = s.send(b'x' * 60000)
+        longest = max(longest, time.monotonic() - t)
+        sent += n
+        short += n < 60000
+    print('NEVER FULL', sent)
+except TimeoutError:
+    longest = max(longest, time.monotonic() - t)
+    print('FULL %d %d %.1f' % (sent, short, longest))
+s.setblocking(False)
+t = time.monotonic()
+try:
+    s.send(b'y' * 60000)        # what room an ACK may have made
+except BlockingIOError:
+    pass
+print('NB %.1f' % (time.monotonic() - t))
+s.settimeout(0.5)
+t = time.monotonic()
+try:
+    s.sendall(b'z' * 200000)
+    print('SENDALL SENT')
+except TimeoutError:
+    print('SENDALL TIMEOUT %.1f' % (time.monotonic() - t))
+"""
+
+
+def test_send_timeout_when_full(procs, vde, backend):
+    # a send larger than the room ends by its timeout (LWIPv6 1.5a takes
+    # a whole message before it returns: src/ioth/lwipv6.c bounds it)
+    p = procs.wrapped(["-e", FULL_SERVER], [], "10.40.0.1/24", vde, backend,
+                      stdin=subprocess.PIPE)
+    wait_line(p, "READY")
+    rc, out, err = run_code(procs, FULL_CLIENT, vde, backend)
+    assert rc == 0, err
+    assert "FULL " in out, out
+    full = out.split("FULL ")[1].split()
+    assert float(full[2]) < 2.0, out        # no send outlasts 1 s by far
+    assert "NB 0.0" in out, out             # a non-blocking one: at once
+    assert "SENDALL TIMEOUT 0.5" in out, out
+
+
 KILLED = r"""
 import socket, sys, time
 s = socket.create_connection(('10.40.0.1', 7000), timeout=5)
