@@ -33,6 +33,7 @@
 
 #include "lwipv6_conn.h"
 #include "lwipv6_fix.h"
+#include "lwipv6_port.h"
 #include "ops.h"
 #include "pollfd.h"
 
@@ -286,6 +287,8 @@ struct v6sock {
 	int conn_told;          /* its result was reported */
 	int nonblock;           /* O_NONBLOCK set through us */
 	int stream;             /* TCP */
+	int reuse;              /* SO_REUSEADDR set */
+	int listening;
 	int rcvtimeo;           /* SO_RCVTIMEO in ms, 0: none (LWIPv6 has
 	                         * neither timeout: applied here) */
 	int sndtimeo;           /* SO_SNDTIMEO in ms, 0: none */
@@ -607,6 +610,30 @@ static int l6_set_nonblock(void *priv, int fd, int on)
 	return (int) done(e, lib.fcntl(e->s, F_SETFL, on ? O_NONBLOCK : 0));
 }
 
+/* Another socket of the stack is bound to a's port: LWIPv6 would bind
+ * it again; the kernel's rule (allowed only when both set SO_REUSEADDR
+ * and the other one does not listen). */
+static int port_taken(struct v6sock *e, const struct sockaddr *a,
+                      socklen_t l)
+{
+	int fd;
+	int r = 0;
+
+	pthread_mutex_lock(&tab_lock);
+	for (fd = 0; fd < MAXFD && r == 0; fd++) {
+		struct v6sock *o = by_fd[fd];
+
+		if (o == NULL || o == e || o->owner != e->owner ||
+		    o->stream != e->stream || o->locallen == 0 ||
+		    (e->reuse && o->reuse && !o->listening))
+			continue;
+		r = l6_port_clash(a, l, (struct sockaddr *) &o->local,
+		                  o->locallen);
+	}
+	pthread_mutex_unlock(&tab_lock);
+	return r;
+}
+
 static int l6_bind(void *priv, int fd, const struct sockaddr *a, socklen_t l)
 {
 	long r;
@@ -614,6 +641,8 @@ static int l6_bind(void *priv, int fd, const struct sockaddr *a, socklen_t l)
 	GET(e, fd);
 	if (conn_busy(e, 0))
 		return -EINVAL;         /* connecting: bound already */
+	if (port_taken(e, a, l))
+		return -EADDRINUSE;
 	r = lib.bind(e->s, a, l);
 	if (r == 0 && l <= sizeof(e->local)) {
 		memcpy(&e->local, a, l);
@@ -636,10 +665,15 @@ static int l6_connect(void *priv, int fd, const struct sockaddr *a,
 
 static int l6_listen(void *priv, int fd, int backlog)
 {
+	int r;
+
 	GET(e, fd);
 	if (conn_busy(e, 0))
 		return -EINVAL;
-	return (int) done(e, lib.listen(e->s, backlog));
+	r = (int) done(e, lib.listen(e->s, backlog));
+	if (r == 0)
+		e->listening = 1;
+	return r;
 }
 
 static int l6_accept(void *priv, int fd, struct sockaddr *a, socklen_t *l)
@@ -926,6 +960,8 @@ static int l6_setsockopt(void *priv, int fd, int level, int name,
 			return -EINVAL;
 		return *(const int *) val == 0 ? 0 : -ENOPROTOOPT;
 	}
+	if (level == SOL_SOCKET && name == SO_REUSEADDR && len >= sizeof(int))
+		e->reuse = *(const int *) val != 0;     /* for port_taken() */
 	return (int) done(e, lib.setsockopt(e->s, level, name, val, len));
 }
 
