@@ -31,7 +31,9 @@
 #include <unistd.h>
 #include <time.h>
 
+#include "lwipv6_conn.h"
 #include "lwipv6_fix.h"
+#include "lwipv6_port.h"
 #include "ops.h"
 #include "pollfd.h"
 
@@ -131,6 +133,7 @@ static void close_all(void *owner);
 struct v6stack {
 	void *stack;
 	void *ifs[MAXIF];
+	struct l6conn_group conns;      /* its connects (lwipv6_conn.c) */
 };
 
 static int l6_create(void **priv)
@@ -148,6 +151,7 @@ static int l6_create(void **priv)
 		free(st);
 		return -ENOMEM;
 	}
+	l6conn_group_init(&st->conns);
 	*priv = st;
 	return 0;
 }
@@ -157,7 +161,8 @@ static void l6_destroy(void *priv)
 	struct v6stack *st = priv;
 
 	close_all(priv);
-	lib.del_stack(st->stack);
+	/* with the connects still running (lwipv6_conn.c) */
+	l6conn_group_end(&st->conns, lib.del_stack, st->stack);
 	free(st);
 }
 
@@ -275,9 +280,15 @@ struct v6sock {
 	pthread_mutex_t lock;   /* guards pfd and the generations */
 	unsigned gen[2];        /* callbacks seen: [0] POLLIN, [1] POLLOUT */
 	char tag[2];            /* distinct callback arguments per direction */
-	int connecting;         /* a non-blocking connect is in progress */
+	struct l6conn *conn;    /* the last connect made in the background,
+	                         * or NULL */
+	int conn_running;       /* it runs: the library must not be called
+	                         * on the socket, which is not ready */
+	int conn_told;          /* its result was reported */
 	int nonblock;           /* O_NONBLOCK set through us */
 	int stream;             /* TCP */
+	int reuse;              /* SO_REUSEADDR set */
+	int listening;
 	int rcvtimeo;           /* SO_RCVTIMEO in ms, 0: none (LWIPv6 has
 	                         * neither timeout: applied here) */
 	int sndtimeo;           /* SO_SNDTIMEO in ms, 0: none */
@@ -313,8 +324,9 @@ static void ready_cb(void *arg)
 
 	pthread_mutex_lock(&e->lock);
 	e->gen[dir]++;
-	ioth_pollfd_set(&e->pfd, dir == 0 ? 1 : e->pfd.in,
-	                dir == 1 ? 1 : e->pfd.out);
+	if (!e->conn_running)   /* else ready when the connect ends */
+		ioth_pollfd_set(&e->pfd, dir == 0 ? 1 : e->pfd.in,
+		                dir == 1 ? 1 : e->pfd.out);
 	pthread_mutex_unlock(&e->lock);
 }
 
@@ -330,8 +342,11 @@ static void refresh(struct v6sock *e)
 	rin = lib.event_subscribe(ready_cb, &e->tag[0], e->s, POLLIN);
 	rout = lib.event_subscribe(ready_cb, &e->tag[1], e->s, POLLOUT);
 	pthread_mutex_lock(&e->lock);
-	ioth_pollfd_set(&e->pfd, rin != 0 || g0 != e->gen[0],
-	                rout != 0 || g1 != e->gen[1]);
+	if (e->conn_running)
+		ioth_pollfd_set(&e->pfd, 0, 0);  /* ready when it ends */
+	else
+		ioth_pollfd_set(&e->pfd, rin != 0 || g0 != e->gen[0],
+		                rout != 0 || g1 != e->gen[1]);
 	pthread_mutex_unlock(&e->lock);
 }
 
@@ -392,6 +407,12 @@ static int track(void *owner, int s)
 	return e->pfd.fd;
 }
 
+/* A socket closed while its connect ran, once the library returned. */
+static void close_late(int s)
+{
+	ioth_lwipv6_close(lib.close, s);
+}
+
 static int untrack(int fd)
 {
 	struct v6sock *e;
@@ -406,7 +427,8 @@ static int untrack(int fd)
 	/* disarm: no callback runs once these return */
 	lib.event_subscribe(NULL, &e->tag[0], e->s, POLLIN);
 	lib.event_subscribe(NULL, &e->tag[1], e->s, POLLOUT);
-	ioth_lwipv6_close(lib.close, e->s);
+	if (e->conn == NULL || l6conn_abandon(e->conn, close_late))
+		ioth_lwipv6_close(lib.close, e->s);
 	ioth_pollfd_close(&e->pfd);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
@@ -469,6 +491,95 @@ static long done(struct v6sock *e, long r)
 #define GET(e, fd) struct v6sock *e = lookup(fd); \
 	(void) priv; if (e == NULL) return -EBADF; errno = 0
 
+/* The result of a connect: 0 or -errno. */
+static int conn_result(struct v6sock *e, int r, const struct sockaddr *a,
+                       socklen_t l)
+{
+	if (r == 0 && a != NULL && l <= sizeof(e->peer)) {
+		memcpy(&e->peer, a, l);
+		e->peerlen = l;
+	}
+	return r == -ECONNRESET ? -ECONNREFUSED : r;   /* RST in SYN_SENT */
+}
+
+/* Connect thread: the connect ended; the socket is ready again. */
+static void conn_ready(void *arg)
+{
+	struct v6sock *e = arg;
+
+	pthread_mutex_lock(&e->lock);
+	e->conn_running = 0;
+	pthread_mutex_unlock(&e->lock);
+	refresh(e);
+}
+
+/* How long a call may wait: 0 non-blocking, else its timeout ms or -1. */
+static int io_ms(const struct v6sock *e, int flags, int timeo)
+{
+	if (e->nonblock || (flags & MSG_DONTWAIT))
+		return 0;
+	return timeo > 0 ? timeo : -1;
+}
+
+/* 1 while the socket's connect runs (the library must not be called on
+ * the socket): after waiting for it up to ms (< 0: no limit) */
+static int conn_busy(struct v6sock *e, int ms)
+{
+	return e->conn != NULL && l6conn_wait(e->conn, ms) == -EINPROGRESS;
+}
+
+/* A TCP connect that does not block (EINPROGRESS) or waits for the
+ * socket's send timeout (then EINPROGRESS too, as the kernel's: the
+ * connect goes on).  The result is reported once, by connect() or
+ * SO_ERROR (lwipv6_conn.c). */
+static int connect_bg(struct v6sock *e, const struct sockaddr *a,
+                      socklen_t l)
+{
+	struct v6stack *st = e->owner;
+	int ms = e->nonblock ? 0 : e->sndtimeo > 0 ? e->sndtimeo : -1;
+	int r;
+
+	if (e->conn != NULL) {
+		r = l6conn_wait(e->conn, ms);
+		if (r == -EINPROGRESS)
+			return e->nonblock ? -EALREADY : -EINPROGRESS;
+		if (!e->conn_told) {
+			e->conn_told = 1;
+			return conn_result(e, r, NULL, 0);
+		}
+		if (r == 0)
+			return -EISCONN;
+		l6conn_abandon(e->conn, NULL);  /* ended: freed */
+		e->conn = NULL;
+	}
+	if (l <= sizeof(e->peer)) {
+		memcpy(&e->peer, a, l);
+		e->peerlen = l;
+	}
+	pthread_mutex_lock(&e->lock);
+	e->conn_running = 1;
+	ioth_pollfd_set(&e->pfd, 0, 0);
+	pthread_mutex_unlock(&e->lock);
+	e->conn_told = 0;
+	r = l6conn_start(&e->conn, &st->conns, lib.connect, e->s, a, l,
+	                 conn_ready, e);
+	if (r < 0) {
+		e->conn = NULL;
+		pthread_mutex_lock(&e->lock);
+		e->conn_running = 0;
+		pthread_mutex_unlock(&e->lock);
+		refresh(e);
+		return r;
+	}
+	if (e->nonblock)
+		return -EINPROGRESS;
+	r = l6conn_wait(e->conn, ms);
+	if (r == -EINPROGRESS)
+		return r;
+	e->conn_told = 1;
+	return conn_result(e, r, NULL, 0);
+}
+
 static int l6_socket(void *priv, int domain, int type, int protocol)
 {
 	struct v6stack *st = priv;
@@ -499,11 +610,39 @@ static int l6_set_nonblock(void *priv, int fd, int on)
 	return (int) done(e, lib.fcntl(e->s, F_SETFL, on ? O_NONBLOCK : 0));
 }
 
+/* Another socket of the stack is bound to a's port: LWIPv6 would bind
+ * it again; the kernel's rule (allowed only when both set SO_REUSEADDR
+ * and the other one does not listen). */
+static int port_taken(struct v6sock *e, const struct sockaddr *a,
+                      socklen_t l)
+{
+	int fd;
+	int r = 0;
+
+	pthread_mutex_lock(&tab_lock);
+	for (fd = 0; fd < MAXFD && r == 0; fd++) {
+		struct v6sock *o = by_fd[fd];
+
+		if (o == NULL || o == e || o->owner != e->owner ||
+		    o->stream != e->stream || o->locallen == 0 ||
+		    (e->reuse && o->reuse && !o->listening))
+			continue;
+		r = l6_port_clash(a, l, (struct sockaddr *) &o->local,
+		                  o->locallen);
+	}
+	pthread_mutex_unlock(&tab_lock);
+	return r;
+}
+
 static int l6_bind(void *priv, int fd, const struct sockaddr *a, socklen_t l)
 {
 	long r;
 
 	GET(e, fd);
+	if (conn_busy(e, 0))
+		return -EINVAL;         /* connecting: bound already */
+	if (port_taken(e, a, l))
+		return -EADDRINUSE;
 	r = lib.bind(e->s, a, l);
 	if (r == 0 && l <= sizeof(e->local)) {
 		memcpy(&e->local, a, l);
@@ -518,22 +657,23 @@ static int l6_connect(void *priv, int fd, const struct sockaddr *a,
 	long r;
 
 	GET(e, fd);
+	if (e->stream && (e->nonblock || e->sndtimeo > 0 || e->conn != NULL))
+		return connect_bg(e, a, l);
 	r = lib.connect(e->s, a, l);
-	if ((r == 0 || errno == EINPROGRESS) && l <= sizeof(e->peer)) {
-		memcpy(&e->peer, a, l);
-		e->peerlen = l;
-	}
-	if (r < 0 && errno == EINPROGRESS)
-		e->connecting = 1;
-	else if (r < 0 && errno == ECONNRESET)
-		errno = ECONNREFUSED;   /* RST in SYN_SENT: refused */
-	return (int) done(e, r);
+	return conn_result(e, (int) done(e, r), a, l);
 }
 
 static int l6_listen(void *priv, int fd, int backlog)
 {
+	int r;
+
 	GET(e, fd);
-	return (int) done(e, lib.listen(e->s, backlog));
+	if (conn_busy(e, 0))
+		return -EINVAL;
+	r = (int) done(e, lib.listen(e->s, backlog));
+	if (r == 0)
+		e->listening = 1;
+	return r;
 }
 
 static int l6_accept(void *priv, int fd, struct sockaddr *a, socklen_t *l)
@@ -541,6 +681,8 @@ static int l6_accept(void *priv, int fd, struct sockaddr *a, socklen_t *l)
 	int ns;
 
 	GET(e, fd);
+	if (conn_busy(e, 0))
+		return -EINVAL;
 	/* LWIPv6's accept() blocks even on non-blocking sockets; a NULL
 	 * callback queries readiness without arming anything */
 	if (e->nonblock && lib.event_subscribe(NULL, NULL, e->s, POLLIN) == 0) {
@@ -610,6 +752,8 @@ static ssize_t l6_recvfrom(void *priv, int fd, void *buf, size_t len,
 	GET(e, fd);
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
+	if (conn_busy(e, io_ms(e, flags, e->rcvtimeo)))
+		return -EAGAIN;         /* no data before it is connected */
 	if (e->rcvtimeo > 0 && !e->nonblock && !(flags & MSG_DONTWAIT)) {
 		/* LWIPv6 waits without limit once it blocks (after the
 		 * link died, for ever: issue 9), and its readiness can be
@@ -659,30 +803,74 @@ static ssize_t l6_recvfrom(void *priv, int fd, void *buf, size_t len,
 	                            a, l));
 }
 
+/* One send, of what fits in the send buffer of a TCP socket when
+ * bounded: 0 when nothing did. */
+static long send_once(struct v6sock *e, const void *buf, size_t len,
+                      int flags, const struct sockaddr *a, socklen_t l,
+                      int bounded, int ms)
+{
+	long r;
+	long n;
+
+	if (bounded)
+		ioth_lwipv6_tx_bound(ms);
+	errno = 0;
+	if (a == NULL)
+		r = lib.send(e->s, buf, (int) len, (unsigned) flags);
+	else
+		r = lib.sendto(e->s, buf, (int) len, (unsigned) flags, a, l);
+	n = bounded ? ioth_lwipv6_tx_taken() : -1;
+	return r >= 0 && n >= 0 && n < r ? n : r;
+}
+
 static ssize_t l6_sendto(void *priv, int fd, const void *buf, size_t len,
                          int flags, const struct sockaddr *a, socklen_t l)
 {
+	struct timespec t0;
+	struct timespec pause = { 0, 1000000 };
+	long left;
+	long r;
+	int ms;
 	int w;
 
 	GET(e, fd);
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
-	w = timed_wait(e, flags, POLLOUT, e->sndtimeo);
-	if (w < 0)
-		return w;
-	if (e->sndtimeo > 0)
-		flags |= MSG_DONTWAIT;  /* what fits now, not all */
+	ms = io_ms(e, flags, e->sndtimeo);
+	if (conn_busy(e, ms))
+		return -EAGAIN;         /* no room before it is connected */
 	flags &= ~MSG_NOSIGNAL;
-	if (a == NULL)
-		return done(e, lib.send(e->s, buf, (int) len,
-		                        (unsigned) flags));
-	return done(e, lib.sendto(e->s, buf, (int) len, (unsigned) flags,
-	                          a, l));
+	if (!e->stream || ms < 0) {     /* no limit: all is taken */
+		w = timed_wait(e, flags, POLLOUT, e->sndtimeo);
+		if (w < 0)
+			return w;
+		return done(e, send_once(e, buf, len, flags, a, l, 0, 0));
+	}
+	/* LWIPv6 waits until it has taken the whole message, MSG_DONTWAIT
+	 * or not: give it what fits (a short count, as the kernel's), and
+	 * wait for room within the timeout here */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	left = ms;
+	for (;;) {
+		w = timed_wait(e, flags, POLLOUT, (int) left);
+		if (w < 0)
+			return w;
+		r = send_once(e, buf, len, flags, a, l, 1, (int) left);
+		if (r != 0 || len == 0)
+			return done(e, r);
+		refresh(e);
+		left = ms_left(&t0, ms);
+		if (ms == 0 || left <= 0)
+			return -EAGAIN;
+		nanosleep(&pause, NULL);        /* readiness can be stale */
+	}
 }
 
 static int l6_shutdown(void *priv, int fd, int how)
 {
 	GET(e, fd);
+	if (conn_busy(e, 0))
+		return -ENOTCONN;
 	return (int) done(e, lib.shutdown(e->s, how));
 }
 
@@ -730,15 +918,21 @@ static int l6_getsockopt(void *priv, int fd, int level, int name, void *val,
 		*len = sizeof(int);
 		return 0;
 	}
-	r = (int) done(e, lib.getsockopt(e->s, level, name, val, len));
-	if (r == 0 && level == SOL_SOCKET && name == SO_ERROR &&
-	    e->connecting) {
-		if (*(int *) val == ECONNRESET)
-			*(int *) val = ECONNREFUSED;
-		if (*(int *) val != 0 || !(e->pfd.in && !e->pfd.out))
-			e->connecting = 0;
+	if (level == SOL_SOCKET && name == SO_ERROR && e->conn != NULL &&
+	    !e->conn_told) {
+		/* the connect's: 0 while it runs, its error once */
+		r = l6conn_wait(e->conn, 0);
+		if (r == -EINPROGRESS || r < 0) {
+			if (*len < sizeof(int))
+				return -EINVAL;
+			*(int *) val = r == -EINPROGRESS ? 0 :
+			               -conn_result(e, r, NULL, 0);
+			*len = sizeof(int);
+			e->conn_told = r != -EINPROGRESS;
+			return 0;
+		}
 	}
-	return r;
+	return (int) done(e, lib.getsockopt(e->s, level, name, val, len));
 }
 
 static int l6_setsockopt(void *priv, int fd, int level, int name,
@@ -766,6 +960,8 @@ static int l6_setsockopt(void *priv, int fd, int level, int name,
 			return -EINVAL;
 		return *(const int *) val == 0 ? 0 : -ENOPROTOOPT;
 	}
+	if (level == SOL_SOCKET && name == SO_REUSEADDR && len >= sizeof(int))
+		e->reuse = *(const int *) val != 0;     /* for port_taken() */
 	return (int) done(e, lib.setsockopt(e->s, level, name, val, len));
 }
 
@@ -789,6 +985,8 @@ static int l6_getpeername(void *priv, int fd, struct sockaddr *a,
                           socklen_t *l)
 {
 	GET(e, fd);
+	if (conn_busy(e, 0))
+		return -ENOTCONN;
 	if (e->peerlen > 0) {
 		struct sockaddr_storage tmp;
 		socklen_t tl = sizeof(tmp);

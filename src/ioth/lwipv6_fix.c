@@ -149,6 +149,24 @@
  * sys_sem_signal() ignores NULL.  Layout relied on: conn->sem at 0x30
  * (what netconn_write(), netconn_delete() and the callbacks of 1.5a
  * use).
+ *
+ * Bounded write: netconn_write() loops until the whole message is taken,
+ * waiting on the connection's semaphore while the send buffer is full
+ * (snd_buf 0) or tcp_write() found no memory (its queue of segments
+ * full), without limit.  When lwipv6.c bounds a send
+ * (ioth_lwipv6_tx_bound()), the wrapper hands the library only what
+ * fits in snd_buf (one chunk), and the wait for memory of that chunk,
+ * before which nothing of the call was sent, lasts at most the time
+ * given: past it the connection's error is set to ERR_TX_WAIT, which
+ * ends the library's loop, and taken back after (unless the stack thread
+ * set a real one meanwhile); ioth_lwipv6_tx_taken() says how much was
+ * taken (lwip_send() reports the whole message).  Layout relied on:
+ * the connection's type (u8 at 0x08, 0: TCP), error (s8 at 0x0c), pcb
+ * (0x10), the pcb's snd_buf (u16 at 0xaa).
+ *
+ * Mailbox note (lwipv6_conn.c): a thread's next sys_mbox_fetch() can
+ * store the mailbox it waits on, for ioth_lwipv6_mbox_wake() to end that
+ * wait with an empty message once nothing else can answer it.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -174,8 +192,12 @@ static __thread void *close_lock;       /* the lock it took there */
 
 static uint32_t (*real_arch_sem_wait)(void *sem, uint32_t ms);
 
+static int tx_sem_wait(void *sem);
+
 static void sem_wait_hook(void *sem)
 {
+	if (tx_sem_wait(sem))
+		return;
 	real_arch_sem_wait(sem, 0);     /* 0: no limit, and no timer */
 	if (in_close && close_lock == NULL)
 		close_lock = sem;
@@ -369,6 +391,21 @@ static int rx_fetch(void *mbox, void **msg)
 	return 1;
 }
 
+/* Where this thread's next sys_mbox_fetch() notes its mailbox. */
+static __thread void **mbox_note;
+
+void ioth_lwipv6_note_mbox(void **where)
+{
+	mbox_note = where;
+}
+
+static void mbox_post(void *mbox, void *msg);
+
+void ioth_lwipv6_mbox_wake(void *mbox)
+{
+	mbox_post(mbox, NULL);
+}
+
 /* A timer of liblwipv6 1.5a (struct sys_timeout). */
 struct timer6 {
 	struct timer6 *next;
@@ -387,6 +424,10 @@ static void (*real_memp_free)(int type, void *mem);
  * meanwhile (the flag of each read before it is freed). */
 static void mbox_fetch_timers(void *mbox, void **msg)
 {
+	if (mbox_note != NULL) {
+		__atomic_store_n(mbox_note, mbox, __ATOMIC_RELEASE);
+		mbox_note = NULL;
+	}
 	if (rx_armed && rx_fetch(mbox, msg))
 		return;
 	for (;;) {
@@ -543,11 +584,97 @@ static void **conn_sem(void *conn)
 	return (void **) (void *) ((char *) conn + CONN_SEM);
 }
 
+/* A bounded write (ioth_lwipv6_tx_bound()): the room in the send buffer
+ * of a TCP connection, its pcb's snd_buf (fields of liblwipv6 1.5a, as
+ * netconn_write() reads them), or -1 when it does not apply. */
+#define CONN_TYPE 0x08          /* u8, 0: TCP */
+#define CONN_PCB 0x10
+#define PCB_SND_BUF 0xaa        /* u16 */
+
+#define CONN_ERR 0x0c          /* s8 */
+#define ERR_TX_WAIT (-100)      /* not one of lwIP's: ours */
+
+static __thread int tx_armed;
+static __thread long tx_taken;
+static __thread int tx_ms;              /* the wait for memory allowed */
+static __thread void *tx_conn;          /* the bounded write's */
+static __thread int tx_gave_up;
+
+void ioth_lwipv6_tx_bound(int ms)
+{
+	tx_armed = 1;
+	tx_taken = -1;
+	tx_ms = ms > 0 ? ms : 1;
+}
+
+long ioth_lwipv6_tx_taken(void)
+{
+	long n = tx_taken;
+
+	tx_armed = 0;
+	tx_taken = -1;
+	return n;
+}
+
+static void **conn_sem(void *conn);
+
+/* The wait of a bounded write after tcp_write() found no memory (its
+ * queue of segments full): nothing of this call was sent yet, so past
+ * tx_ms the write is given up; the connection's error, which ends the
+ * library's loop, is set to ours, taken back by netconn_write_hook().
+ * 1 when it handled the wait. */
+static int tx_sem_wait(void *sem)
+{
+	int8_t *err;
+
+	if (tx_conn == NULL || sem != *conn_sem(tx_conn))
+		return 0;
+	if (real_arch_sem_wait(sem, (uint32_t) tx_ms) != SYS_ARCH_TIMEOUT)
+		return 1;
+	err = (int8_t *) (void *) ((char *) tx_conn + CONN_ERR);
+	if (__atomic_load_n(err, __ATOMIC_ACQUIRE) == 0)
+		__atomic_store_n(err, (int8_t) ERR_TX_WAIT, __ATOMIC_RELEASE);
+	tx_gave_up = 1;
+	return 1;
+}
+
+static long tx_room(void *conn)
+{
+	const char *c = conn;
+	const char *pcb;
+
+	if (c[CONN_TYPE] != 0)
+		return -1;
+	pcb = __atomic_load_n((const char *const *) (const void *)
+	                      (c + CONN_PCB), __ATOMIC_ACQUIRE);
+	if (pcb == NULL)
+		return -1;      /* closed: the library reports it */
+	return __atomic_load_n((const uint16_t *) (const void *)
+	                       (pcb + PCB_SND_BUF), __ATOMIC_RELAXED);
+}
+
 static int8_t netconn_write_hook(void *conn, const void *data, uint16_t size,
                                  uint8_t copy)
 {
 	int8_t r;
 
+	if (tx_armed && conn != NULL) {
+		long room = tx_room(conn);
+
+		tx_armed = 0;
+		if (room >= 0) {
+			/* what fits: the library's wait for room then
+			 * returns at once (its snd_buf only grows
+			 * meanwhile: this thread is the connection's
+			 * writer), and one chunk is sent */
+			tx_conn = conn;
+			tx_gave_up = 0;
+			tx_taken = room < size ? room : size;
+			if (room == 0)
+				return 0;       /* ERR_OK, nothing sent */
+			size = (uint16_t) tx_taken;
+		}
+	}
 	write_conn = conn;
 	write_kept = NULL;
 	r = real_netconn_write(conn, data, size, copy);
@@ -555,6 +682,20 @@ static int8_t netconn_write_hook(void *conn, const void *data, uint16_t size,
 		__atomic_store_n(conn_sem(conn), write_kept, __ATOMIC_RELEASE);
 	write_conn = NULL;
 	write_kept = NULL;
+	if (tx_conn == conn && tx_gave_up) {
+		int8_t *err = (int8_t *) (void *) ((char *) conn + CONN_ERR);
+		int8_t ours = ERR_TX_WAIT;
+
+		/* nothing sent; the error is taken back unless the stack
+		 * thread set a real one meanwhile */
+		tx_taken = 0;
+		if (__atomic_compare_exchange_n(err, &ours, 0, 0,
+		                                __ATOMIC_ACQ_REL,
+		                                __ATOMIC_ACQUIRE))
+			r = 0;
+	}
+	tx_conn = NULL;
+	tx_gave_up = 0;
 	return r;
 }
 

@@ -28,4 +28,19 @@ int ioth_lwipv6_rx_drop(ssize_t (*lwip_recvfrom)(int s, void *mem, int len,
                                                  socklen_t *fromlen),
                         int s);
 
+/* Bound this thread's next lwip_send() on a TCP socket to the room in
+ * its send buffer (the library waits until a whole message is taken),
+ * and its wait for segment memory to ms; ioth_lwipv6_tx_taken(), always
+ * called after, returns how many bytes it took (the library says all),
+ * or -1 when it was not bounded. */
+void ioth_lwipv6_tx_bound(int ms);
+long ioth_lwipv6_tx_taken(void);
+
+/* This thread's next wait on a mailbox of the library (netconn_connect()'s
+ * wait for its answer, lwipv6_conn.c) stores the mailbox in *where;
+ * ioth_lwipv6_mbox_wake(mbox) posts an empty message to it, which ends
+ * the wait: only once nothing else can answer it (the stack deleted). */
+void ioth_lwipv6_note_mbox(void **where);
+void ioth_lwipv6_mbox_wake(void *mbox);
+
 #endif /* IOTH_LWIPV6_FIX_H */

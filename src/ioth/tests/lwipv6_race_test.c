@@ -427,7 +427,6 @@ static int rx_bound(struct ioth *a, struct ioth *b)
 
 int main(int argc, char **argv)
 {
-	char vnl[128];
 	struct ioth *srv = NULL;
 	struct ioth *cli = NULL;
 	int r;
@@ -440,19 +439,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	tn_crash_handlers();
-	if (tn_switch_start(argv[2], vnl, sizeof(vnl)) < 0) {
-		tn_switch_stop();
-		FAIL("cannot start %s", argv[2]);
-	}
-	r = tn_stack("lwipv6", vnl, "10.40.0.1/24", NULL, &srv);
-	if (r == 0 && strcmp(argv[1], "recv") != 0)
-		r = tn_stack("lwipv6", vnl, "10.40.0.2/24", NULL, &cli);
-	if (r < 0) {
-		if (srv != NULL)
-			ioth_delete(srv);
-		tn_switch_stop();
-		return tn_setup_failed("lwipv6", r);
-	}
+	r = tn_switch_stacks(argv[2], "lwipv6", &srv,
+	                     strcmp(argv[1], "recv") != 0 ? &cli : NULL);
+	if (r != 0)
+		return r;
 	if (cli != NULL) {
 		r = strcmp(argv[1], "wsem") == 0 ? wsem(srv, cli) :
 		    rx_bound(srv, cli);

@@ -131,6 +131,32 @@ int tn_stack(const char *be, const char *vnl, const char *a4, const char *a6,
 	return 0;
 }
 
+int tn_switch_stacks(const char *prog, const char *be, struct ioth **a,
+                     struct ioth **b)
+{
+	char vnl[128];
+	int r;
+
+	*a = NULL;
+	if (b != NULL)
+		*b = NULL;
+	if (tn_switch_start(prog, vnl, sizeof(vnl)) < 0) {
+		tn_switch_stop();
+		FAIL("cannot start %s", prog);
+	}
+	r = tn_stack(be, vnl, "10.40.0.1/24", NULL, a);
+	if (r == 0 && b != NULL)
+		r = tn_stack(be, vnl, "10.40.0.2/24", NULL, b);
+	if (r < 0) {
+		if (*a != NULL)
+			ioth_delete(*a);
+		*a = NULL;
+		tn_switch_stop();
+		return tn_setup_failed(be, r);
+	}
+	return 0;
+}
+
 const char *tn_skip_reason(const char *be, int err)
 {
 	if (err == -ENOSYS)

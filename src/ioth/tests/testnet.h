@@ -34,6 +34,12 @@ void tn_switch_stop(void);
 int tn_stack(const char *be, const char *vnl, const char *a4, const char *a6,
              struct ioth **out);
 
+/* A switch (path prog) and stacks of back-end be at 10.40.0.1/24 (*a)
+ * and, unless b is NULL, 10.40.0.2/24 (*b): 0, or what the test returns
+ * (TN_SKIP or 1; nothing left running). */
+int tn_switch_stacks(const char *prog, const char *be, struct ioth **a,
+                     struct ioth **b);
+
 /* The setup error err of back-end be: a reason to skip (back-end not
  * installed, or user namespaces unavailable for vdestack), or NULL when
  * it is a failure. */
