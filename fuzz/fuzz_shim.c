@@ -233,6 +233,11 @@ int ipcp_flow_commit(int fd, size_t len)
         return 0;
 }
 
+void ipcp_dev_write_window(size_t bytes)
+{
+        (void) bytes;
+}
+
 ssize_t flow_write(int fd, const void * buf, size_t len)
 {
         (void) fd;
