@@ -17,6 +17,7 @@
  * Sources: src/ipcpd/shim/shim.c src/ipcpd/shim/shim_dir.c src/ipcpd/shim/shim_flow.c src/ipcpd/shim/shim_peer.c src/ipcpd/shim/shim_rx.c src/ipcpd/mgmt/mgmt.c src/ipcpd/mgmt/qos_wire.c src/common/msg.c
  * Libs: -lz
  */
+#include "ipcpd/mgmt/be.h"
 #include "ipcpd/shim/shim_priv.h"
 
 #include "common/log.h"
@@ -306,6 +307,7 @@ static int t_send_mgmt(void * ctx, const struct shim_addr * dst,
 
 static const struct shim_transport tp = {
         .name        = "fuzz",
+        .layer       = "fuzz",
         .max_payload = 1494,
         .send_data   = t_send_data,
         .send_mgmt   = t_send_mgmt
@@ -384,8 +386,11 @@ static void rcv_mgmt(struct shim * sh)
                 raw = take(in, 1);
                 raw = raw < in->n ? raw : in->n;
                 memcpy(buf, in->p, raw);
-                if (raw & 2)
+                if (raw & 2) { /* our layer's, past the CRC */
+                        if (raw >= 6)
+                                be_put32(buf + 2, mgmt_layer_tag("fuzz"));
                         mgmt_seal(buf, raw);
+                }
                 shim_rcv_mgmt(sh, &a, raw & 1, buf, raw);
                 in->p += raw;
                 in->n -= raw;
@@ -397,6 +402,8 @@ static void rcv_mgmt(struct shim * sh)
         m.d_eid    = (uint16_t) (take(in, 1) % 4);
         m.result   = (int16_t) -(int16_t) take(in, 1);
         m.flags    = take(in, 1) & 1;
+        /* another layer's now and then (drop_layer) */
+        m.layer    = mgmt_layer_tag(take(in, 1) == 0 ? "other" : "fuzz");
         hash_of(h, (uint8_t) take(in, 1));
         m.name     = h;
         m.name_len = take(in, 1) & 1 ? HLEN : HLEN - 1;

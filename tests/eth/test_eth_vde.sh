@@ -18,7 +18,9 @@
 # FLOW_DEALLOC within the peer-liveness timeout (4 s, + 0.5 s tick; in
 # the long mode only, OURO_TEST_LONG=1: the default run has it in
 # tests/netns/test_gone_eth_dix.sh);
-# eth-dix: the switch killed and restarted: FLOW_DOWN, link down, up.
+# eth-dix: the switch killed and restarted: FLOW_DOWN, link down, up;
+# two layers (red, blue) on the switch with one ethertype: neither
+# reaches the other's names, the dropped queries are counted.
 # ctest: TIMEOUT 180 RESOURCE_LOCK single_host_heavy
 . "$(dirname "$0")/../harness.sh"
 
@@ -232,6 +234,34 @@ cleanup_kind() {
         ib name unregister ep layer vl >/dev/null 2>&1
 }
 
+# Two layers on one segment with the same ethertype: management
+# messages carry a tag of the layer's name, so a query of layer "red"
+# is dropped by the member of layer "blue" (drop_layer), and a name of
+# one is never reached from the other.
+layer_mismatch() {
+        local out
+        echo "=== two layers, one ethertype"
+        ia ipcp bootstrap type eth-dix name a layer red dev "vde://$SW" \
+                || fail "bootstrap red"
+        ib ipcp bootstrap type eth-dix name b layer blue dev "vde://$SW" \
+                || fail "bootstrap blue"
+        ib name register ep layer blue || fail "register ep in blue"
+        OUROBOROS_RUNDIR=$B bg "$BIN/oping" -l >"$B/oping.out" 2>&1
+        sleep 0.3
+        ib bind process "$LAST_PID" name ep || fail "bind ep"
+        out=$(OUROBOROS_RUNDIR=$A timeout 20 "$BIN/oping" -n ep -c 1 -Q 2>&1) \
+                && fail "layer red reached a name of layer blue: $out"
+        [ "$(stat ib b drop_layer)" -ge 1 ] ||
+                fail "blue did not count red's query: $(ib ipcp stat name b)"
+        echo "red -> blue refused ($(echo "$out" | tail -n 1)); blue" \
+                "drop_layer $(stat ib b drop_layer)"
+        stop_pids "${BG_PIDS[@]}"
+        BG_PIDS=()
+        ia ipcp destroy name a
+        ib ipcp destroy name b
+}
+
 run_kind dix
 run_kind llc
+layer_mismatch
 echo "PASS"

@@ -639,6 +639,7 @@ static int eth_bootstrap(struct msg_view      conf,
         }
 
         t.max_payload = (size_t) max;
+        t.layer       = c.layer;
         err = shim_start(&t, NULL, (size_t) hlen, &eth.sh);
         if (err < 0)
                 goto fail;

@@ -108,6 +108,11 @@ void mgmt_seal(uint8_t * buf,
         be_put32(buf + n - MGMT_CRC_LEN, crc_of(buf, n - MGMT_CRC_LEN));
 }
 
+uint32_t mgmt_layer_tag(const char * name)
+{
+        return crc_of((const uint8_t *) name, strlen(name));
+}
+
 static uint8_t * put_bytes(uint8_t * p, const uint8_t * b, size_t n)
 {
         if (n > 0)
@@ -129,7 +134,8 @@ ssize_t mgmt_encode(uint8_t *               buf,
 
         p[0] = m->type;
         p[1] = MGMT_VERSION;
-        be_put32(p + 2, m->id);
+        be_put32(p + 2, m->layer);
+        be_put32(p + 6, m->id);
         p += MGMT_HDR_LEN;
 
         switch (m->type) {
@@ -260,7 +266,7 @@ int mgmt_parse(const uint8_t *   buf,
                size_t            n,
                struct mgmt_msg * m)
 {
-        struct cur      c = { buf, n - MGMT_CRC_LEN };
+        struct cur      c;
         const uint8_t * p;
         int             ret;
 
@@ -268,14 +274,17 @@ int mgmt_parse(const uint8_t *   buf,
 
         if (n < MGMT_HDR_LEN + MGMT_CRC_LEN)
                 return -EBADMSG;
+        c.p    = buf;
+        c.left = n - MGMT_CRC_LEN;
         if (buf[1] != MGMT_VERSION)
                 return -EPROTONOSUPPORT;
         if (be_get32(buf + n - MGMT_CRC_LEN) !=
             crc_of(buf, n - MGMT_CRC_LEN))
                 return -EILSEQ;
         take(&c, MGMT_HDR_LEN, &p);
-        m->type = p[0];
-        m->id   = be_get32(p + 2);
+        m->type  = p[0];
+        m->layer = be_get32(p + 2);
+        m->id    = be_get32(p + 6);
 
         ret = parse_body(&c, m);
         if (ret < 0)

@@ -6,8 +6,8 @@
  *
  * Wire format, every field big-endian, no padding:
  *
- *   common  type u8 | version u8 (= 2) | id u32, then the body of
- *           its type, then crc u32
+ *   common  type u8 | version u8 (= 3) | layer u32 | id u32, then the
+ *           body of its type, then crc u32
  *   NAME_QUERY    name_len u8 | name
  *   NAME_REPLY    result i16 | name_len u8 | name
  *   FLOW_REQ      s_eid u16 | qos (32 bytes, below) | name_len u8 | name
@@ -23,6 +23,12 @@
  *   crc     CRC-32 (zlib's crc32, the IEEE 802.3 polynomial) of every
  *           byte before it
  *
+ * layer: the sender's layer tag, the CRC-32 of its layer name
+ * (mgmt_layer_tag). The codec carries it; the receiving IPCP drops a
+ * message whose tag is not its own layer's (counted as drop_layer):
+ * two layers on one segment with the same ethertype, SAP or port would
+ * otherwise answer each other's queries and set up flows across layers.
+ *
  * id: the query id (query and reply), the requester's cookie (flow
  * request and reply), the probe's sequence number (keepalive); the
  * answer echoes it. s_eid is the sender's endpoint id, d_eid the
@@ -37,7 +43,8 @@
  * CRC when the QoS ber is 0, encryption's tag); a damaged management
  * message would instead set up a flow wrong, e.g. a flipped bit in a
  * FLOW_REQ's QoS or key gives the two ends different FRCT settings or
- * keys, and the flow never carries a packet. Version 1 had no CRC.
+ * keys, and the flow never carries a packet. Version 1 had no CRC,
+ * version 2 no layer tag.
  *
  * mgmt_parse is strict: it accepts exactly one well-formed message
  * filling the whole buffer; views point into the caller's buffer.
@@ -53,8 +60,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define MGMT_VERSION   2
-#define MGMT_HDR_LEN   6     /* type, version, id */
+#define MGMT_VERSION   3
+#define MGMT_HDR_LEN   10    /* type, version, layer, id */
 #define MGMT_CRC_LEN   4     /* the trailer */
 #define MGMT_QOS_LEN   QOS_WIRE_LEN
 #define MGMT_NAME_MAX  255
@@ -77,6 +84,7 @@ enum mgmt_type {
 
 struct mgmt_msg {
         uint8_t         type;     /* enum mgmt_type */
+        uint32_t        layer;    /* the sender's layer tag */
         uint32_t        id;
         uint16_t        s_eid;    /* FLOW_REQ, FLOW_REPLY, FLOW_DEALLOC */
         uint16_t        d_eid;    /* FLOW_REPLY, FLOW_DEALLOC */
@@ -120,5 +128,8 @@ int     mgmt_parse(const uint8_t *   buf,
  * Does nothing if n < MGMT_CRC_LEN. */
 void    mgmt_seal(uint8_t * buf,
                   size_t    n);
+
+/* The layer tag of the layer named name (a NUL-terminated string). */
+uint32_t mgmt_layer_tag(const char * name);
 
 #endif /* OUROBOROS_IPCPD_MGMT_H */

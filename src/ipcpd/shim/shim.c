@@ -260,10 +260,14 @@ static bool mq_flush(struct shim * sh)
 
 void shim_send_mgmt(struct shim *            sh,
                     const struct shim_addr * dst,
-                    const struct mgmt_msg *  m)
+                    const struct mgmt_msg *  msg)
 {
-        static struct log_rate rl;
-        int                    err;
+        static struct log_rate  rl;
+        struct mgmt_msg         tagged = *msg;
+        const struct mgmt_msg * m = &tagged;
+        int                     err;
+
+        tagged.layer = sh->layer_tag;
 
         if (sh->mq_n > 0) { /* behind those the device refused */
                 mq_push(sh, dst, m);
@@ -546,6 +550,22 @@ void shim_rcv_mgmt(struct shim *            sh,
                 return;
         }
 
+        if (m.layer != sh->layer_tag) {
+                static struct log_rate rl;
+                char                   a[SHIM_ADDR_STR_MAX];
+
+                ++sh->ctr[SHIM_C_DROP_LAYER];
+                if (log_rate_ok(&rl, LOG_LVL_WARN, NULL))
+                        log_warn("A management message of another layer "
+                                 "(tag %08x, ours %08x) from %s: dropped. "
+                                 "Layers that share a segment need their "
+                                 "own ethertype, SAP or port.",
+                                 (unsigned) m.layer,
+                                 (unsigned) sh->layer_tag,
+                                 shim_addr_str(from, a));
+                return;
+        }
+
         /* Any frame shows the peer lives, but not a KA_NONE answer:
          * that one closes its flows (shim_peer.c), not up first. */
         p = shim_peer_get(sh, from, false);
@@ -650,7 +670,8 @@ static const char * const ctr_names[SHIM_C_COUNT] = {
         [SHIM_C_PEERS_LOST]    = "peers_lost",
         [SHIM_C_FLOWS_EXPIRED] = "flows_expired",
         [SHIM_C_KA_OUT]        = "keepalives_out",
-        [SHIM_C_KA_IN]         = "keepalives_in"
+        [SHIM_C_KA_IN]         = "keepalives_in",
+        [SHIM_C_DROP_LAYER]    = "drop_layer"
 };
 
 const char * shim_ctr_name(enum shim_ctr c)
@@ -725,7 +746,7 @@ int shim_start(const struct shim_transport * t,
                 return -EIPCPSTATE;
 
         if (t == NULL || t->send_data == NULL || t->send_mgmt == NULL ||
-            t->max_payload == 0 || hash_len == 0 ||
+            t->layer == NULL || t->max_payload == 0 || hash_len == 0 ||
             hash_len > HASH_MAX_LEN || out == NULL)
                 return -EINVAL;
 
@@ -736,6 +757,7 @@ int shim_start(const struct shim_transport * t,
         sh->t        = *t;
         sh->ctx      = ctx;
         sh->hlen     = hash_len;
+        sh->layer_tag = mgmt_layer_tag(t->layer);
         sh->link_up  = true;
         sh->rst_left = SHIM_RST_MAX;
         sh->b_tail   = &sh->blocked;

@@ -147,6 +147,8 @@ enum shim_ctr {
         SHIM_C_FLOWS_EXPIRED, /* flows deallocated, down too long     */
         SHIM_C_KA_OUT,        /* keepalives sent                      */
         SHIM_C_KA_IN,         /* keepalives received                  */
+        SHIM_C_DROP_LAYER,    /* management messages of another layer
+                                 (same ethertype/SAP/port)            */
         SHIM_C_COUNT
 };
 
@@ -158,6 +160,10 @@ struct shim;
  */
 struct shim_transport {
         const char * name;        /* for logs: "eth-dix", "udp4"        */
+        const char * layer;       /* the layer's name: its tag goes in
+                                     every management message, and a
+                                     message of another layer's tag is
+                                     dropped (drop_layer)              */
         size_t       max_payload; /* largest data packet (T_MAX_PKT)    */
 
         /* Send a data packet: the header (d_eid, s_eid, length) in

@@ -135,6 +135,7 @@ struct shim {
         struct shim_transport t;
         void *                ctx;
         size_t                hlen;
+        uint32_t              layer_tag;  /* mgmt_layer_tag(layer)   */
         bool                  link_up;
         uint16_t              next_eid;
         uint32_t              next_gen;

@@ -564,6 +564,7 @@ static int udp_bootstrap(struct msg_view      conf,
 
         memset(&t, 0, sizeof(t));
         t.name        = u.family == AF_INET ? "udp4" : "udp6";
+        t.layer       = lc.layer;
         t.max_payload = u.max;
         t.send_data   = udp_send_data;
         t.send_mgmt   = udp_send_mgmt;

@@ -22,6 +22,7 @@ static struct mgmt_msg msg(uint8_t type)
 
         memset(&m, 0, sizeof(m));
         m.type     = type;
+        m.layer    = mgmt_layer_tag("net.layer");
         m.id       = 0xdeadbeef;
         m.s_eid    = 7;
         m.d_eid    = 0x8001;
@@ -43,7 +44,11 @@ static void round_trip(uint8_t type)
         n = mgmt_encode(buf, sizeof(buf), &m);
         CHECK(n > 0 && n == mgmt_len(&m));
         CHECK(mgmt_parse(buf, (size_t) n, &r) == 0);
-        CHECK(r.type == type && r.id == m.id);
+        CHECK(r.type == type && r.id == m.id && r.layer == m.layer);
+        /* the header, byte by byte: type, version, layer, id */
+        CHECK(buf[0] == type && buf[1] == MGMT_VERSION);
+        CHECK(buf[2] == (m.layer >> 24) && buf[5] == (m.layer & 0xff));
+        CHECK(buf[6] == 0xde && buf[9] == 0xef);
         if (type == MGMT_FLOW_REQ) {
                 CHECK(memcmp(&r.qos, &m.qos, sizeof(r.qos)) == 0 ||
                       (r.qos.delay == m.qos.delay &&
@@ -106,6 +111,15 @@ static ssize_t enc(struct mgmt_msg * m, uint8_t * buf)
         return n;
 }
 
+/* Layer tags: the CRC-32 of the name (zlib's check value of
+ * "123456789" is cbf43926), distinct for distinct names. */
+static void layer_tags(void)
+{
+        CHECK(mgmt_layer_tag("123456789") == 0xcbf43926);
+        CHECK(mgmt_layer_tag("red") != mgmt_layer_tag("blue"));
+        CHECK(mgmt_layer_tag("") == 0);
+}
+
 static void malformed(void)
 {
         struct mgmt_msg m;
@@ -117,6 +131,8 @@ static void malformed(void)
         m = msg(MGMT_KEEPALIVE);
         n = enc(&m, buf);
         buf[1] = 1;     /* version 1 had no CRC */
+        CHECK(parse(buf, (size_t) n, &r) == -EPROTONOSUPPORT);
+        buf[1] = 2;     /* version 2 no layer tag */
         CHECK(parse(buf, (size_t) n, &r) == -EPROTONOSUPPORT);
         buf[1] = MGMT_VERSION;
         buf[0] = 0;
@@ -203,6 +219,7 @@ int main(void)
 {
         for (uint8_t t = MGMT_NAME_QUERY; t <= MGMT_KEEPALIVE; ++t)
                 round_trip(t);
+        layer_tags();
         malformed();
         printf("mgmt codec: ok\n");
         return 0;
