@@ -373,9 +373,31 @@ int ipcp_conf_set(struct layer_config *   conf,
         }
 }
 
+/* Timers that contradict each other (unicast): what is wrong, or NULL.
+ * An LSA or a directory entry must outlive the period that refreshes
+ * it, or the layer forgets its links and names between refreshes. */
+static const char * timers_bad(const struct layer_config * conf)
+{
+        if (conf->type != IPCP_UNICAST)
+                return NULL;
+        if (conf->ls_t_timeo <= conf->ls_t_update)
+                return "ls_t_timeo must be longer than ls_t_update (a "
+                        "link-state advertisement would expire before "
+                        "it is sent again)";
+        if (conf->dht_t_expire <= conf->dht_t_refresh)
+                return "dht_t_expire must be longer than dht_t_refresh "
+                        "(a registration would expire before it is "
+                        "refreshed)";
+        if (conf->dht_t_expire <= conf->dht_t_replicate)
+                return "dht_t_expire must be longer than dht_t_replicate "
+                        "(an entry would expire before it is replicated)";
+        return NULL;
+}
+
 int ipcp_conf_check(const struct layer_config * conf)
 {
         const char * t = ipcp_type_name(conf->type);
+        const char * bad;
         size_t       i;
 
         for (i = 0; i < N_OPTS; ++i) {
@@ -388,6 +410,10 @@ int ipcp_conf_check(const struct layer_config * conf)
                                         "'%s'", t[0] == 'e' ? "n" : "", t,
                                         o->word);
         }
+
+        bad = timers_bad(conf);
+        if (bad != NULL)
+                return args_err("%s", bad);
 
         return 0;
 }
@@ -425,7 +451,7 @@ bool ipcp_conf_valid(const struct layer_config * conf)
                         return false;
         }
 
-        return true;
+        return timers_bad(conf) == NULL;
 }
 
 int ipcp_conf_put(struct msg *                m,

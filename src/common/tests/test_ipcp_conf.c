@@ -252,11 +252,11 @@ static void test_same_request(void)
 
         same("bootstrap name u layer l type unicast addr 2 eid 4 ttl 9 "
              "addr_auth flat directory DHT routing ecmp congestion none "
-             "dht_alpha 2 dht_k 3 dht_t_expire 4 dht_t_refresh 5 "
+             "dht_alpha 2 dht_k 3 dht_t_expire 40 dht_t_refresh 5 "
              "dht_t_replicate 6 ls_t_recalc 7 ls_t_update 8 ls_t_timeo 9 "
              "hash SHA3_384 autobind",
              "b n u l l t unicast a ad 2 ei 4 tt 9 addr_ flat d dht r ecmp "
-             "c none dht_a 2 dht_k 3 dht_t_e 4 dht_t_ref 5 dht_t_rep 6 "
+             "c none dht_a 2 dht_k 3 dht_t_e 40 dht_t_ref 5 dht_t_rep 6 "
              "ls_t_r 7 ls_t_u 8 ls_t_t 9 h sha3_384");
         /* the options changed the request, all of them */
         same("bootstrap name u layer l type unicast addr_auth flat",
@@ -288,6 +288,20 @@ static void test_same_request(void)
               == 0);
         CHECK(msg_sub(msg_body(&m), T_CONF, 0, &v) == 0);
         CHECK(msg_get_u32(v, T_C_MTU, &u) == 0 && u == 9000);
+
+        /* unicast: timers that contradict each other are refused */
+        CHECK(conf_bytes("b n u l l t unicast ls_t_update 60 ls_t_timeo 1",
+                         IPCP_INVALID, &m) < 0);
+        CHECK(conf_bytes("b n u l l t unicast ls_t_update 59", IPCP_INVALID,
+                         &m) == 0);
+        CHECK(conf_bytes("b n u l l t unicast ls_t_update 60 ls_t_timeo 60",
+                         IPCP_INVALID, &m) < 0);
+        CHECK(conf_bytes("b n u l l t unicast dht_t_expire 1", IPCP_INVALID,
+                         &m) < 0);
+        CHECK(conf_bytes("b n u l l t unicast dht_t_expire 901 "
+                         "dht_t_replicate 901", IPCP_INVALID, &m) < 0);
+        CHECK(conf_bytes("b n u l l t unicast dht_t_expire 901",
+                         IPCP_INVALID, &m) == 0);
 
         /* unicast: mtu sent always, 1432 by default */
         CHECK(conf_bytes("b n u l l t unicast", IPCP_INVALID, &m) == 0);
