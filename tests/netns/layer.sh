@@ -12,7 +12,8 @@
 #   +------------------------------+          +------------------------------+
 #
 #   layer_setup TYPE            the above, servers bound and reachable
-#   layer_echo                  oping -c 1000 -i 0: 0% loss
+#   layer_echo                  oping -c 1000 -i 0: 0% loss; a second
+#                               oping sends no name query (cached)
 #   layer_packets [N]           N (10000) packets of random sizes intact
 #                               and in order; max+1 bytes -> -EMSGSIZE
 #                               (FC_MAX=M: at most M bytes, for debugging)
@@ -142,6 +143,28 @@ layer_echo() {
                 fail "oping over $LTYPE lost packets: $out"
         echo "$out" | grep "packet loss"
         layer_time echo "$t0"
+        layer_cached
+}
+
+# a's IPCP counter $1 (irm ipcp stat).
+layer_ctr() {
+        nn_exec a "$BIN/irm" ipcp stat name lyr 2>/dev/null |
+                awk -v c="$1" '$1 == c { print $2; exit }'
+}
+
+# A second allocation to the name within the directory cache's life
+# (SHIM_DIR_TTL_MS, 10 s) sends no name query: the address is cached.
+layer_cached() {
+        local q0 q1 out
+        q0=$(layer_ctr queries_out)
+        out=$(nn_exec a "$BIN/oping" -n oping -c 1 -Q 2>&1) ||
+                fail "second oping over $LTYPE: $out"
+        q1=$(layer_ctr queries_out)
+        [ -n "$q0" ] && [ "$q0" -ge 1 ] ||
+                fail "a's IPCP counted no name query: $q0"
+        [ "$q1" = "$q0" ] ||
+                fail "a second allocation queried again ($q0 -> $q1)"
+        echo "second allocation: address cached ($q0 queries in all)"
 }
 
 layer_packets() {
@@ -203,6 +226,10 @@ layer_tools() {
                 [ "$out" = "Hello, PyOuroboros!" ] ||
                         fail "Python oecho over $LTYPE: $out"
                 echo "pyOuroboros oecho over $LTYPE: $out"
+        else
+                echo "pyOuroboros oecho over $LTYPE: not in this run" \
+                        "(PYOURO_PYTHON unset; the pyOuroboros suite runs it," \
+                        "python/ouroboros/tests/test_layers.py)"
         fi
         layer_time tools "$t0"
 }

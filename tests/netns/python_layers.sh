@@ -1,7 +1,7 @@
 #!/bin/bash
 # Ouroboros - pyOuroboros over the layers that carry data: the Python
 # oecho example (python/examples/oecho.py) between two namespaces, and
-# the C tools next to it, over eth-dix and udp4:
+# the C tools next to it, over eth-dix, eth-llc, udp4 and udp6:
 #
 #   +---------------------+                          +---------------------+
 #   | ns a: irmd, LAYER   |<---veth 10.200.1.0/24--->| ns b: irmd, LAYER   |

@@ -1,7 +1,7 @@
-"""pyOuroboros over the layers that carry data (eth-dix, udp4): the
-seed's oecho example between two network namespaces, each with its own
-IRMd, through tests/netns/python_layers.sh. Needs root (namespaces, raw
-Ethernet): skipped otherwise, and shown as a skip."""
+"""pyOuroboros over the layers that carry data (eth-dix, eth-llc, udp4,
+udp6): the seed's oecho example between two network namespaces, each
+with its own IRMd, through tests/netns/python_layers.sh. Needs root
+(namespaces, raw Ethernet): skipped otherwise, and shown as a skip."""
 
 import os
 import shutil
@@ -16,7 +16,7 @@ SCRIPT = os.path.abspath(os.path.join(HERE, "..", "..", "..", "tests",
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("layer", ["eth-dix", "udp4"])
+@pytest.mark.parametrize("layer", ["eth-dix", "eth-llc", "udp4", "udp6"])
 def test_oecho_example_across_namespaces(layer):
     if os.geteuid() != 0:
         pytest.skip("network namespaces need root")
