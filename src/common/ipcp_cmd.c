@@ -160,31 +160,45 @@ static const char * boot_list(enum ipcp_type t)
         return buf;
 }
 
-/* Index in boot_kws, K_N + option index, or -1. */
-static int boot_match(const char * w)
+/* w as a keyword of bootstrap (name, layer, type: its index in
+ * boot_kws) or an option of type t (t may be IPCP_INVALID): the keyword
+ * index, K_N (the option in *o), or -1. */
+static int boot_match(const char *             w,
+                      enum ipcp_type           t,
+                      const struct ipcp_opt ** o)
 {
         const char *            words[K_N + IPCP_CMD_MAX_OPTS];
-        const struct ipcp_opt * o;
+        const struct ipcp_opt * order[IPCP_CMD_MAX_OPTS];
+        size_t                  n_opts;
         size_t                  n;
+        int                     k;
 
+        n_opts = ipcp_opt_order(t, order, ARRAY_LEN(order));
         for (n = 0; n < K_N; ++n)
                 words[n] = boot_kws[n];
-        while (n < ARRAY_LEN(words) && (o = ipcp_opt_at(n - K_N)) != NULL)
-                words[n++] = o->word;
+        for (n = 0; n < n_opts; ++n)
+                words[K_N + n] = order[n]->word;
 
-        return args_match(w, words, n);
+        k = args_match(w, words, K_N + n_opts);
+        if (k < K_N)
+                return k;
+        *o = order[k - K_N];
+
+        return K_N;
 }
 
-/* First pass: name, layer, type and the options as written. */
+/* First pass: name, layer, type and the options as written, each word
+ * resolved as for type t (IPCP_INVALID: any type), which decides
+ * whether a word is the flag (autobind) or takes a value. */
 static int boot_scan(int argc, char ** argv, struct ipcp_cmd * cmd,
-                     const char ** type)
+                     const char ** type, enum ipcp_type t_as)
 {
         const char ** kv[K_N] = { &cmd->name, &cmd->layer, type };
         int           i;
 
         for (i = 0; i < argc; ++i) {
-                const struct ipcp_opt * o;
-                int                     k = boot_match(argv[i]);
+                const struct ipcp_opt * o = NULL;
+                int                     k = boot_match(argv[i], t_as, &o);
 
                 if (k < 0) {
                         int t = *type != NULL ? ipcp_type_from_name(*type)
@@ -195,7 +209,6 @@ static int boot_scan(int argc, char ** argv, struct ipcp_cmd * cmd,
                                         IPCP_INVALID : (enum ipcp_type) t));
                 }
 
-                o = k < K_N ? NULL : ipcp_opt_at((size_t) (k - K_N));
                 if (o == NULL && *kv[k] != NULL)
                         return args_err("'%s' given twice", boot_kws[k]);
                 if (o != NULL && o->kind == IPCP_OPT_FLAG) {
@@ -359,12 +372,40 @@ static int boot_any_type(const struct ipcp_cmd * cmd)
         return args_err("%s", value[0] != '\0' ? value : first);
 }
 
+/* Scan as the type the command names: each word is read as that
+ * type's (its abbreviations, and whether it takes a value), whatever
+ * its place, so "type unicast ... a 2" is addr 2. A command that
+ * names no type, or that its type does not read, is scanned without
+ * one (the table's order: a lone "a" at the end is autobind; an
+ * option of another type is refused by name, boot_opts). */
+static int boot_scan_typed(int argc, char ** argv, struct ipcp_cmd * cmd,
+                           const char ** type)
+{
+        const struct ipcp_cmd base = *cmd;
+        size_t                i;
+        int                   t;
+
+        for (i = 0; i < ARRAY_LEN(type_words); ++i) {
+                t = ipcp_type_from_name(type_words[i]);
+                *cmd  = base;
+                *type = NULL;
+                if (boot_scan(argc, argv, cmd, type, (enum ipcp_type) t) == 0
+                    && *type != NULL && ipcp_cmd_type(*type) == t)
+                        return 0;
+        }
+
+        *cmd  = base;
+        *type = NULL;
+
+        return boot_scan(argc, argv, cmd, type, IPCP_INVALID);
+}
+
 static int parse_bootstrap(int argc, char ** argv, struct ipcp_cmd * cmd)
 {
         struct layer_config conf;
         const char *        type = NULL;
 
-        if (boot_scan(argc, argv, cmd, &type) < 0)
+        if (boot_scan_typed(argc, argv, cmd, &type) < 0)
                 return -EINVAL;
 
         if (cmd->name == NULL)

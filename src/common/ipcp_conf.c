@@ -132,25 +132,50 @@ bool ipcp_opt_applies(const struct ipcp_opt * o,
         return (o->types & IPCP_T(t)) != 0;
 }
 
+size_t ipcp_opt_order(enum ipcp_type            t,
+                      const struct ipcp_opt ** out,
+                      size_t                   cap)
+{
+        size_t n = 0;
+        size_t i;
+        int    common;
+
+        /* A type's own options first, then the common ones, so that a
+         * classic abbreviation keeps its meaning for that type ("a" is
+         * unicast's addr, as in the classic irm, where addr came before
+         * autobind); without a type, the table's order. */
+        for (common = 0; common < 2; ++common) {
+                for (i = 0; i < N_OPTS && n < cap; ++i) {
+                        if (!ipcp_opt_applies(&opts[i], t))
+                                continue;
+                        if ((unsigned) t < IPCP_INVALID &&
+                            (opts[i].types == IPCP_T_ALL) != (common == 1))
+                                continue;
+                        if ((unsigned) t >= IPCP_INVALID && common == 1)
+                                continue;
+                        out[n++] = &opts[i];
+                }
+        }
+
+        return n;
+}
+
 const struct ipcp_opt * ipcp_opt_match(const char *   w,
                                        enum ipcp_type t)
 {
-        const char * words[N_OPTS];
-        size_t       idx[N_OPTS];
-        size_t       n = 0;
-        size_t       i;
-        int          k;
+        const struct ipcp_opt * order[N_OPTS];
+        const char *            words[N_OPTS];
+        size_t                  n;
+        size_t                  i;
+        int                     k;
 
-        for (i = 0; i < N_OPTS; ++i) {
-                if (!ipcp_opt_applies(&opts[i], t))
-                        continue;
-                idx[n]     = i;
-                words[n++] = opts[i].word;
-        }
+        n = ipcp_opt_order(t, order, N_OPTS);
+        for (i = 0; i < n; ++i)
+                words[i] = order[i]->word;
 
         k = args_match(w, words, n);
 
-        return k < 0 ? NULL : &opts[idx[k]];
+        return k < 0 ? NULL : order[k];
 }
 
 const char * ipcp_opt_arg(const struct ipcp_opt * o)

@@ -69,8 +69,16 @@ const struct ipcp_opt * ipcp_opt_at(size_t i);
 bool                    ipcp_opt_applies(const struct ipcp_opt * o,
                                          enum ipcp_type          t);
 
+/* The options of type t in the order an abbreviation resolves among
+ * them: t's own, then the common ones (IPCP_INVALID: every option, in
+ * the table's order). At most cap into out; returns the count. */
+size_t                  ipcp_opt_order(enum ipcp_type            t,
+                                       const struct ipcp_opt ** out,
+                                       size_t                   cap);
+
 /* The option word w names for type t (IPCP_INVALID: among all), or
- * NULL. Records no error. */
+ * NULL: the first of ipcp_opt_order(t) that w is, or else begins.
+ * Records no error. */
 const struct ipcp_opt * ipcp_opt_match(const char *   w,
                                        enum ipcp_type t);
 

@@ -33,7 +33,7 @@ names_log() {
 # Full words and abbreviations; every option of every type at least once.
 cat >"$OUROBOROS_RUNDIR/cmds" <<'CMDS'
 ipcp bootstrap name u1 layer net type unicast addr 2 eid 4 ttl 9 addr_auth flat directory DHT routing lfa congestion none dht_alpha 2 dht_k 4 dht_t_expire 100 dht_t_refresh 50 dht_t_replicate 60 ls_t_recalc 1 ls_t_update 2 ls_t_timeo 3 hash SHA3_512 autobind
-i b n u2 l u2 t unicast a d dht r ecmp
+i b n u2 l u2 t unicast au d dht r ecmp a 3
 ipcp bootstrap name e1 layer eth type eth-dix dev veth0 ethertype 0x0801 mtu 9000 autobind
 i b n e2 l eth2 t eth-llc d veth1 m 1400
 ipcp bootstrap name p4 layer udp type udp4 ip 10.0.0.1 port 4000 dns 10.0.0.53

@@ -37,9 +37,7 @@ static void test_resolve(void)
         const struct ipcp_opt * ab = ipcp_opt_match("autobind",
                                                     IPCP_INVALID);
         size_t                  i;
-        size_t                  len;
         int                     t;
-        char                    p[64];
 
         cur = "resolve";
         /* the type decides, classic meanings stay */
@@ -48,7 +46,13 @@ static void test_resolve(void)
         CHECK(!strcmp(word("d", IPCP_UNICAST), "directory"));
         CHECK(!strcmp(word("d", IPCP_UDP4), "dns"));
         CHECK(!strcmp(word("d", IPCP_INVALID), "directory"));
-        CHECK(!strcmp(word("a", IPCP_UNICAST), "autobind"));
+        /* a type's own options first, then the common ones: "a" is
+         * unicast's addr (as in the classic irm), autobind elsewhere */
+        CHECK(!strcmp(word("a", IPCP_UNICAST), "addr"));
+        CHECK(!strcmp(word("a", IPCP_ETH_DIX), "autobind"));
+        CHECK(!strcmp(word("a", IPCP_INVALID), "autobind"));
+        CHECK(!strcmp(word("au", IPCP_UNICAST), "autobind"));
+        CHECK(!strcmp(word("h", IPCP_UNICAST), "hash"));
         CHECK(!strcmp(word("ad", IPCP_UNICAST), "addr"));
         CHECK(!strcmp(word("addr_", IPCP_UNICAST), "addr_auth"));
         CHECK(!strcmp(word("e", IPCP_UNICAST), "eid"));
@@ -66,24 +70,21 @@ static void test_resolve(void)
         CHECK(!strcmp(word("addr", IPCP_LOCAL), "(none)"));
         CHECK(!strcmp(word("", IPCP_UNICAST), "(none)"));
 
-        /* The bootstrap scan takes a word for the flag (autobind) with
-         * no type known: each abbreviation must name autobind for every
-         * type or for none. */
+        /* autobind is the only flag; every full option word names
+         * itself for each type it applies to */
         for (i = 0; (o = ipcp_opt_at(i)) != NULL; ++i) {
                 CHECK(o->kind != IPCP_OPT_FLAG || o == ab);
                 CHECK(o->types != 0);
-                for (len = 1; len <= strlen(o->word); ++len) {
-                        bool flag;
-                        snprintf(p, sizeof(p), "%.*s", (int) len, o->word);
-                        cur = p;
-                        flag = ipcp_opt_match(p, IPCP_INVALID) == ab;
-                        for (t = 0; t < IPCP_INVALID; ++t) {
-                                const struct ipcp_opt * m =
-                                        ipcp_opt_match(p, t);
-                                CHECK(m == NULL || (m == ab) == flag);
-                        }
+                for (t = 0; t < IPCP_INVALID; ++t) {
+                        const struct ipcp_opt * m;
+                        if (!ipcp_opt_applies(o, t))
+                                continue;
+                        m = ipcp_opt_match(o->word, t);
+                        cur = o->word;
+                        CHECK(m != NULL && !strcmp(m->word, o->word));
                 }
         }
+
         cur = "resolve";
         CHECK(!strcmp(ipcp_types_str(IPCP_T(IPCP_UDP4) | IPCP_T(IPCP_UDP6)),
                       "udp4/udp6"));
@@ -255,7 +256,7 @@ static void test_same_request(void)
              "dht_alpha 2 dht_k 3 dht_t_expire 40 dht_t_refresh 5 "
              "dht_t_replicate 6 ls_t_recalc 7 ls_t_update 8 ls_t_timeo 9 "
              "hash SHA3_384 autobind",
-             "b n u l l t unicast a ad 2 ei 4 tt 9 addr_ flat d dht r ecmp "
+             "b n u l l t unicast au a 2 ei 4 tt 9 addr_ flat d dht r ecmp "
              "c none dht_a 2 dht_k 3 dht_t_e 40 dht_t_ref 5 dht_t_rep 6 "
              "ls_t_r 7 ls_t_u 8 ls_t_t 9 h sha3_384");
         /* the options changed the request, all of them */
@@ -327,6 +328,22 @@ static void test_same_request(void)
         CHECK(!strcmp(args_last_err(), "unknown directory 'eth0' "
                       "(expected one of: DHT)"));
         CHECK(parse("bootstrap name x layer y autobind", &c) == 0);
+        CHECK(c.autobind && c.n_opts == 0);
+
+        /* "a" as the named type reads it, wherever the type is */
+        CHECK(parse("b n x l y t unicast a 2", &c) == 0);
+        CHECK(!c.autobind && c.n_opts == 1);
+        CHECK(ipcp_cmd_conf(&c, IPCP_UNICAST, &conf) == 0);
+        CHECK(conf.addr_size == 2);
+        CHECK(parse("b a 3 n x l y t unicast", &c) == 0);
+        CHECK(ipcp_cmd_conf(&c, IPCP_UNICAST, &conf) == 0);
+        CHECK(conf.addr_size == 3 && !c.autobind);
+        CHECK(parse("b n x l y a t eth-dix d veth0", &c) == 0);
+        CHECK(c.autobind && c.n_opts == 1);
+        CHECK(parse("b n x l y t unicast au", &c) == 0);
+        CHECK(c.autobind && c.n_opts == 0);
+        /* read by no type as written: without one (a lone a: autobind) */
+        CHECK(parse("b n x l y t unicast a", &c) == 0);
         CHECK(c.autobind && c.n_opts == 0);
 }
 
