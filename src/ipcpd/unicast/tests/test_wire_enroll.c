@@ -50,7 +50,7 @@ static void sample(struct enr_ans * a)
         a->lc.congestion      = 0;
         a->lc.dht_alpha       = 5;
         a->lc.dht_k           = 9;
-        a->lc.dht_t_expire    = 0x11121314;
+        a->lc.dht_t_expire    = 0x41424344;
         a->lc.dht_t_refresh   = 0x21222324;
         a->lc.dht_t_replicate = 0x31323334;
         a->lc.ls_t_recalc     = 7;
@@ -91,7 +91,7 @@ static void test_ans(void)
         CHECK(buf[20] == HASH_SHA3_512 && buf[21] == 4 && buf[22] == 2);
         CHECK(buf[23] == 33 && buf[24] == 2 && buf[25] == 0);
         CHECK(buf[26] == 5 && buf[27] == 9);
-        CHECK(buf[28] == 0x11 && buf[31] == 0x14);
+        CHECK(buf[28] == 0x41 && buf[31] == 0x44);
         CHECK(buf[32] == 0x21 && buf[36] == 0x31);
         CHECK(buf[43] == 7 && buf[47] == 8 && buf[51] == 9);
         CHECK(buf[52] == 0x05 && buf[53] == 0x14);    /* 1300 */
