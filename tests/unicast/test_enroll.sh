@@ -83,6 +83,12 @@ done
 echo "--- connect again: 0, no second adjacency"
 irm ipcp connect name B dst A || fail "connect B A again"
 irm ipcp connect name A dst B || fail "connect A B (adjacent already)"
+# the same with another QoS: refused, the adjacency kept as it is
+out=$(irm ipcp connect name B dst A qos voice 2>&1) &&
+        fail "connect B A with another QoS succeeded"
+echo "$out"
+echo "$out" | grep -q "already connected to A (.*) with another QoS" ||
+        fail "unclear error for another QoS: $out"
 # another name for B: A dials it, B answers that they are adjacent
 pid=$(irm ipcp list | awk '$3 == "B" { print $1 }')
 irm bind process "$pid" name bee || fail "bind bee"
@@ -128,7 +134,7 @@ out=$(irm ipcp enroll name X layer net dst nobody 2>&1) \
         && fail "enrollment with nobody succeeded"
 end=$(date +%s)
 echo "$out"
-echo "$out" | grep -q "enrollment of IPCP X with nobody failed" \
+echo "$out" | grep -q "enrollment of IPCP X failed: no member answers to nobody" \
         || fail "unclear error: $out"
 [ $((end - start)) -le 30 ] || fail "enrollment took $((end - start)) s"
 irm ipcp list | awk '$3 == "X"' | grep -q operational \
@@ -156,7 +162,8 @@ irm ipcp connect name O dst A component dt 2>/dev/null \
 [ "$(stat A nbr.refused_layer)" = 1 ] || fail "A: refused_layer"
 out=$(irm ipcp enroll name X layer other dst A 2>&1) \
         && fail "X enrolled into layer other through a member of net"
-echo "$out" | grep -q "enrollment of IPCP X with A failed" \
+echo "$out"
+echo "$out" | grep -q "enrollment of IPCP X failed: A refused it (is it a member of layer other?" \
         || fail "unclear error for another layer: $out"
 [ "$(stat A enroll.refused_layer)" = 1 ] || fail "A: enroll.refused_layer"
 irm ipcp enroll name X layer net dst A || fail "X: enroll after failure"

@@ -7,7 +7,9 @@
  * up and was lost to a failure (silence, flow down, read error), until
  * `irm ipcp disconnect`; one the peer deallocated is not dialled again.
  * A connect to a name an adjacency of that component already has (the
- * name dialled, or the peer IPCP's name) answers 0 at once.
+ * name dialled, or the peer IPCP's name) answers 0 at once, or -EEXIST
+ * when it asks for another QoS than the one this member dialled with
+ * (disconnect first); one the peer dialled takes the peer's QoS.
  */
 #include "nbr_priv.h"
 
@@ -185,6 +187,16 @@ static bool adj_named(const struct adj * a,
                 (a->w != NULL && strcmp(a->w->dst, dst) == 0);
 }
 
+static bool qos_same(const qosspec_t * a,
+                     const qosspec_t * b)
+{
+        return a->delay == b->delay && a->bandwidth == b->bandwidth &&
+                a->availability == b->availability && a->loss == b->loss &&
+                a->ber == b->ber && a->in_order == b->in_order &&
+                a->max_gap == b->max_gap && a->cypher_s == b->cypher_s &&
+                a->timeout == b->timeout;
+}
+
 /* One component: 0 (adjacent already), 1 (r waits) or an error. */
 static int connect_comp(const char *      dst,
                         enum nbr_comp     comp,
@@ -197,11 +209,15 @@ static int connect_comp(const char *      dst,
 
         for (a = nbr.adjs; a != NULL; a = a->next)
                 if (a->st == ADJ_UP && a->comp == comp && adj_named(a, dst))
-                        return 0;
+                        return qs != NULL && a->w != NULL &&
+                                !qos_same(&a->w->qs, qs) ? -EEXIST : 0;
 
         for (w = nbr.wants; w != NULL; w = w->next)
                 if (w->comp == comp && strcmp(w->dst, dst) == 0)
                         break;
+
+        if (w != NULL && qs != NULL && !qos_same(&w->qs, qs))
+                return -EEXIST;
 
         if (w == NULL) {
                 w = calloc(1, sizeof(*w));

@@ -240,6 +240,18 @@ static int run_enroll(const struct irm_cmd * cmd)
                          "(already in a layer?)", cmd->name);
                 return IRM_EFAIL;
         }
+        if (r == -ENAME) {
+                args_err("enrollment of IPCP %s failed: no member answers "
+                         "to %s in the layers below (is the name "
+                         "registered there?)", cmd->name, cmd->dst);
+                return IRM_EFAIL;
+        }
+        if (r == -EPERM && cmd->layer != NULL) {
+                args_err("enrollment of IPCP %s failed: %s refused it "
+                         "(is it a member of layer %s? its log says)",
+                         cmd->name, cmd->dst, cmd->layer);
+                return IRM_EFAIL;
+        }
         if (r < 0)
                 return irm_fail(r, "enrollment of IPCP %s with %s failed",
                                 cmd->name, cmd->dst);
@@ -281,6 +293,12 @@ static int run_conn(const struct irm_cmd * cmd)
                         r = irm_disconnect_ipcp(cmd->name, cmd->dst, c);
                 if (r == -ENOTSUP)
                         return unsupported(cmd, op, info.type);
+                if (r == -EEXIST && conn) {
+                        args_err("IPCP %s is already connected to %s (%s) "
+                                 "with another QoS: disconnect first",
+                                 cmd->name, cmd->dst, c);
+                        return IRM_EFAIL;
+                }
                 if (r < 0)
                         return irm_fail(r, "%s of IPCP %s %s %s (%s) failed",
                                         conn ? "connect" : "disconnect",
