@@ -58,8 +58,14 @@ echo "u2's largest queue toward u3: $q1 packets; flood: $(grep '^server:' "$flog
 [ "$q1" -ge 64 ] || uc_fail "the flood built no queue in u2 ($q1): the test shows nothing"
 awk -v v="$voice" -v i="$idle" 'BEGIN { exit !(v <= i + 100) }' ||
         uc_fail "voice RTT $voice ms in the flood, idle $idle ms (bound +100 ms)"
-[ "$raw" = none ] || awk -v v="$voice" -v r="$raw" 'BEGIN { exit !(2 * v < r) }' ||
-        uc_fail "voice ($voice ms) not under half of raw ($raw ms) in the flood"
+# raw's probes all lost in the flood while voice's came back shows the
+# priority as well as a slower raw RTT does: said, not skipped silently
+if [ "$raw" = none ]; then
+        echo "raw: every probe lost in the flood, voice's answered"
+else
+        awk -v v="$voice" -v r="$raw" 'BEGIN { exit !(2 * v < r) }' ||
+                uc_fail "voice ($voice ms) not under half of raw ($raw ms) in the flood"
+fi
 
 echo "total: $(( $(nn_ms) - t_all )) ms"
 echo PASS
