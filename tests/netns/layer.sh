@@ -68,8 +68,25 @@ LIVENESS_TICK_MS=500
 SLACK_MS=${SLACK_MS:-3000}
 FC=$BIN/test-netns-flowcheck
 
+# A device or address that is not there: refused with the reason.
+layer_bad_bootstrap() {
+        local ns=$1 args=() want out
+        case $LTYPE in
+        eth-dix | eth-llc) args=(dev nosuchdev0); want="unknown interface nosuchdev0" ;;
+        udp4) args=(ip 10.254.254.254); want="address 10.254.254.254 is not on this host" ;;
+        udp6) args=(ip fd00:254::254); want="address fd00:254::254 is not on this host" ;;
+        esac
+        out=$(nn_exec "$ns" "$BIN/irm" ipcp bootstrap type "$LTYPE" name bad \
+                layer "$LAYER" "${args[@]}" 2>&1) &&
+                fail "bootstrap of $LTYPE with ${args[*]} succeeded"
+        echo "$out" | grep -q "$want" || fail "unclear error: $out"
+        echo "bad bootstrap: $out"
+        nn_exec "$ns" "$BIN/irm" ipcp destroy name bad >/dev/null 2>&1 || true
+}
+
 layer_bootstrap() {
         local ns=$1 peer=$2 args=()
+        [ "$ns" = a ] && layer_bad_bootstrap "$ns"
         case $LTYPE in
         eth-dix | eth-llc) args=(dev "$(nn_dev "$ns" "$peer")") ;;
         udp4) args=(ip "$(nn_ip4 "$ns" "$peer")") ;;
