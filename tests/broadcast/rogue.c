@@ -24,60 +24,13 @@
 #include <string.h>
 #include <time.h>
 
-#define MAGIC 0x4f434931u
-#define TYPE  2 /* IPCP_BROADCAST */
-#define PROTO 1 /* the broadcast layer's version */
+#define ROGUE_TYPE  2 /* IPCP_BROADCAST */
+#define ROGUE_PROTO 1 /* the broadcast layer's version */
+#define ROGUE_FD    fd
 
 static int fd;
 
-static void die(const char * what, long err)
-{
-        fprintf(stderr, "rogue: %s: %ld\n", what, err);
-        exit(1);
-}
-
-static size_t put_str(uint8_t * p, const char * s)
-{
-        size_t n = strlen(s);
-
-        p[0] = (uint8_t) n;
-        memcpy(p + 1, s, n);
-
-        return n + 1;
-}
-
-/* Send the request for comp in layer; the answer's result. */
-static int handshake(const char * comp,
-                     const char * layer)
-{
-        uint8_t         b[1024];
-        size_t          n = 0;
-        ssize_t         r;
-        struct timespec to = { 5, 0 };
-
-        b[n++] = MAGIC >> 24;
-        b[n++] = (MAGIC >> 16) & 0xff;
-        b[n++] = (MAGIC >> 8) & 0xff;
-        b[n++] = MAGIC & 0xff;
-        b[n++] = 1;                /* request */
-        b[n++] = 0;
-        b[n++] = 0;                /* result */
-        b[n++] = TYPE;
-        b[n++] = PROTO >> 8;
-        b[n++] = PROTO & 0xff;
-        n += put_str(b + n, comp);
-        n += put_str(b + n, layer);
-        n += put_str(b + n, "rogue");
-
-        if (flow_write(fd, b, n) < 0)
-                die("handshake write", 0);
-        fccntl(fd, FLOWSRCVTIMEO, &to);
-        r = flow_read(fd, b, sizeof(b));
-        if (r < 10)
-                die("handshake answer", r);
-
-        return (int16_t) (uint16_t) ((unsigned) b[5] << 8 | b[6]);
-}
+#include "../rogue_lower.h"
 
 static void data(uint64_t     origin,
                  uint32_t     seq,
