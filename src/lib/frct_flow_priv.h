@@ -62,7 +62,7 @@ uint64_t frf_now(void);
 void     frf_set_due(struct frf * r);
 void     frf_changed(struct frf * r);
 void     frf_kick(const struct frf * r);
-void     frf_rcv(struct frf *    r,
+bool     frf_rcv(struct frf *    r,
                  const uint8_t * pkt,
                  size_t          len);
 void     frf_heard(struct frf * r);

@@ -4,8 +4,9 @@
 # and moves packets between them in place, so each flow goes through an
 # IPCP and the library runs FRCT on it. A 10 MB reliable stream
 # delivered whole after an immediate dealloc (linger), one 16 MiB
-# message, the FRCT flags, FLOW_PEER within 3 s of a 1 s peer timeout
-# when the peer application is stopped (SIGSTOP; its IPCP stays up),
+# message (and one of $OUROBOROS_MAX_MSG, 1 MiB), the FRCT flags,
+# FLOW_PEER within 3 s of a 1 s peer timeout when the peer application
+# is stopped (SIGSTOP; its IPCP stays up),
 # then -EFLOWPEER, raw and reliable, and the timer thread that exists
 # only with such flows (tests/frctlib/frct.c).
 # ctest: TIMEOUT 180
@@ -24,6 +25,9 @@ for t in reliable big flags peer threads; do
         echo "--- $t"
         "$BIN/test-frctlib-frct" $t || fail "scenario $t"
 done
+echo "--- big, OUROBOROS_MAX_MSG=1048576"
+OUROBOROS_MAX_MSG=1048576 "$BIN/test-frctlib-frct" big ||
+        fail "scenario big with a largest message of 1 MiB"
 grep -q "fake ipcpd: adopted flow" "$OUROBOROS_RUNDIR/irmd.log" \
         || fail "the flows did not go through the IPCP"
 echo "PASS"

@@ -6,7 +6,10 @@
 #     byte-identical and in order (50 MB: test_frct_long.sh); a capture of every frame on a's tap
 #     (tcpdump) meanwhile holds none of the plaintext, which is a text
 #     ("plaintext-canary-") repeated; the same capture of a clear flow
-#     does show it (so the check can see plaintext);
+#     does show it (so the check can see plaintext); no nonce (the
+#     packet's counter) appears twice among the frames a sent, though
+#     a retransmitted some (frct_nonces.py), while the frames a
+#     received show the wirefilter's duplicates;
 #   - with bits flipped in transit (wirefilter -n) a transfer still
 #     arrives intact, and the receiver counted the packets it rejected
 #     (fccntl FLOWGCRYPTST: rx_bad > 0).
@@ -45,10 +48,26 @@ cap_stop clear
 [ "$CANARIES" -gt 0 ] || fail "the capture does not see a clear flow's plaintext"
 
 cap_start crypt
-xfer_ok "10 MB reliable, encrypted" -q rel -e -b 10000000 -S 0
+OUROBOROS_FRCT_STATS=1 xfer_ok "10 MB reliable, encrypted" -q rel -e \
+        -b 10000000 -S 0
 cap_stop crypt
 [ "$(stat -c %s "$CAP")" -gt 10000000 ] || fail "the capture missed the transfer"
 [ "$CANARIES" = 0 ] || fail "plaintext on the wire of an encrypted flow"
+
+# a fresh nonce for every transmission, retransmissions included: no
+# counter twice among the frames a sent (it retransmitted some), while
+# the frames a received hold the wirefilter's duplicates (the check
+# sees a repeated counter when there is one)
+rtx=$(sed -nE 's/^frct stats .* rtx ([0-9]+) .*/\1/p' "$NN_DIR/a/send.log" | head -n 1)
+[ "${rtx:-0}" -gt 0 ] || fail "no retransmissions to check: $(cat "$NN_DIR/a/send.log")"
+mac=$(ip -n "${NN_NS[a]#net:}" link show tpa | awk '/link\/ether/ { print $2 }')
+nonces=$(python3 "$(dirname "$0")/frct_nonces.py" "$CAP" "$mac") ||
+        fail "frct_nonces.py $CAP"
+echo "nonces ($rtx retransmissions): $nonces"
+read -r _ sent _ _ _ sdup _ _ _ _ _ rdup <<<"$nonces"
+[ "$sent" -gt 5000 ] || fail "the capture holds too few of a's frames"
+[ "$sdup" = 0 ] || fail "a nonce sent twice (retransmission not sealed anew?)"
+[ "$rdup" -gt 0 ] || fail "no duplicated frame seen coming in: the check is blind"
 
 # bits flipped in transit: rejected (counted), the transfer completes
 imp_filter -n 50 -d 10+5

@@ -16,9 +16,10 @@
  *       match: every message arrived once, in order, intact, and the
  *       stream's hash equals the sender's (in END). For a reliable flow
  *       the line is also sent back to the sender.
- *   xfer send NAME [-b BYTES] [-d SECS] [-m MSG] [-q rel|ord|raw] [-e]
- *              [-T MS] [-S SEED] [-i USEC]
- *       Allocate a flow (rel: loss 0, in order; ord: in order, not
+ *   xfer send NAME [-b BYTES] [-d SECS] [-m MSG]
+ *              [-q rel|rel-nocrc|ord|raw] [-e] [-T MS] [-S SEED] [-i USEC]
+ *       Allocate a flow (rel: loss 0, in order, ber 0 so a CRC;
+ *       rel-nocrc: the same with ber 1, no CRC; ord: in order, not
  *       reliable, max_gap 200 ms; raw) with cypher_s 256 if -e and peer timeout MS (-T,
  *       default 120000), write BYTES (default 10 MB) or for SECS in
  *       messages of MSG bytes (default 8000; 16777216 for one 16 MiB
@@ -151,6 +152,10 @@ static void qos_of(qosspec_t * qs,
 {
         if (strcmp(q, "rel") == 0)
                 *qs = qos_data;
+        else if (strcmp(q, "rel-nocrc") == 0) {
+                *qs = qos_data;
+                qs->ber = 1; /* bit errors allowed: no CRC */
+        }
         else if (strcmp(q, "ord") == 0) {
                 *qs = qos_best_effort;
                 qs->max_gap = 200; /* skip a lost packet after 200 ms */
@@ -605,7 +610,7 @@ static int do_tcpsend(const char * addr,
 static void usage(void)
 {
         fprintf(stderr, "usage: xfer recv [-t SECS] | send NAME [-b BYTES] "
-                "[-d SECS] [-m MSG] [-q rel|ord|raw] [-e] [-T MS] "
+                "[-d SECS] [-m MSG] [-q rel|rel-nocrc|ord|raw] [-e] [-T MS] "
                 "[-S SEED] [-i USEC] | hold NAME -T MS [-q rel|raw] [-w SECS] | "
                 "tcprecv PORT | tcpsend ADDR PORT [-b BYTES] [-d SECS]\n");
         exit(EX_SETUP);

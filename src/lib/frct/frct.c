@@ -449,6 +449,11 @@ bool frct_flushed(const struct frct * f)
         return !f->cfg.reliable || f->una == f->end;
 }
 
+bool frct_ack_due(const struct frct * f)
+{
+        return f->ack_now && has_ack(f);
+}
+
 bool frct_peer_gone(const struct frct * f)
 {
         return f->gone;

@@ -140,6 +140,12 @@ int     frct_rcv(struct frct *   f,
 
 ssize_t frct_next_len(const struct frct * f);
 
+/* Whether an ack is due at once (every FRCT_ACK_EVERY packets, or one
+ * out of order): a caller that takes a batch of packets sends it
+ * before taking the rest, so the sender is not answered with one ack
+ * for the whole batch (which it would answer with a burst). */
+bool    frct_ack_due(const struct frct * f);
+
 ssize_t frct_read(struct frct * f,
                   void *        buf,
                   size_t        cap,

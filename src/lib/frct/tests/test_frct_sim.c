@@ -6,6 +6,7 @@
  *    order, intact (CRC drops the corrupted packets), sequence numbers
  *    wrapping past 2^32 early in the run; goodput and
  *    retransmissions printed; the receiver's memory within its window;
+ *    at least 90% of the retransmissions fast (SACK), not timeouts;
  *  - a path that reorders but does not lose: the link stays full;
  *  - in_order, not reliable: never out of order or twice, max_gap skips
  *    lost packets and the flow keeps going;
@@ -113,6 +114,7 @@ static void test_reliable(double   loss,
         struct link       rev = { 0 };
         struct frct_cfg   c = cfg_of(true, true, true);
         struct flow *     f;
+        struct frct_stats st;
         uint64_t          t0;
         char              what[64];
 
@@ -139,6 +141,11 @@ static void test_reliable(double   loss,
         CHECK(frct_flushed(f->ep[0]));
         snprintf(what, sizeof(what), "reliable %2.0f%% loss", loss * 100);
         print_stats(what, &s, f, t0);
+        /* SACK and fast retransmit recover the losses, not timeouts
+         * (the classic implementation paid a timeout for each) */
+        frct_stats(f->ep[0], &st);
+        CHECK(st.fast_rtx > 0);
+        CHECK(st.rto_fires * 10 <= st.rtx);
         sim_fini(&s);
 }
 
