@@ -3,6 +3,7 @@
  * the shared peer eventfds. See flow_table.h for the locking argument.
  */
 #include "flow_table.h"
+#include "common/env_num.h"
 #include "frct_flow.h"
 #include "local_msg.h"
 
@@ -45,18 +46,10 @@ static struct {
 
 static int max_flows(void)
 {
-        const char * s = getenv(FT_MAX_FLOWS_ENV);
-        char *       end;
-        long         v;
+        static int warned;
 
-        if (s == NULL || *s == '\0')
-                return FT_MAX_FLOWS_DEF;
-
-        v = strtol(s, &end, 10);
-        if (*end != '\0' || v < 1 || v > FT_MAX_FLOWS_MAX)
-                return FT_MAX_FLOWS_DEF;
-
-        return (int) v;
+        return (int) env_num(FT_MAX_FLOWS_ENV, 1, FT_MAX_FLOWS_MAX,
+                             FT_MAX_FLOWS_DEF, &warned);
 }
 
 /* The entry of fd (in range) if its chunk exists, else NULL. */

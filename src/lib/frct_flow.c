@@ -5,6 +5,7 @@
  */
 #include "frct_flow_priv.h"
 
+#include "common/env_num.h"
 #include "evwait.h"
 #include "flow_crypt.h"
 #include "fqueue_priv.h"
@@ -31,21 +32,14 @@
 size_t frf_max_msg(void)
 {
         static _Atomic size_t v;
+        static int            warned;
         size_t                m = atomic_load(&v);
-        const char *          s;
-        char *                end;
-        unsigned long long    n;
 
         if (m != 0)
                 return m;
 
-        m = FRCT_MAX_MSG_DEF;
-        s = getenv(FRF_MAX_MSG_ENV);
-        if (s != NULL && *s != '\0') {
-                n = strtoull(s, &end, 10);
-                if (*end == '\0' && n >= MAX_MSG_MIN && n <= MAX_MSG_MAX)
-                        m = (size_t) n;
-        }
+        m = (size_t) env_num(FRF_MAX_MSG_ENV, MAX_MSG_MIN, MAX_MSG_MAX,
+                             FRCT_MAX_MSG_DEF, &warned);
         atomic_store(&v, m);
 
         return m;
