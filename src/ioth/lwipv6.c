@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "lwipv6_conn.h"
+#include "lwipv6_drain.h"
 #include "lwipv6_fix.h"
 #include "lwipv6_port.h"
 #include "ops.h"
@@ -126,6 +127,8 @@ static void lib_load(void)
 	/* its mailboxes overrun the stack past FD_SETSIZE descriptors:
 	 * never use it unpatched */
 	lib_err = ioth_lwipv6_fix(h) < 0 ? -ELIBBAD : 0;
+	l6drain_setup(h);       /* wraps its tcp_close(); 0: another build,
+	                         * whose close is left and wait is blind */
 }
 
 static void close_all(void *owner);
@@ -134,6 +137,8 @@ struct v6stack {
 	void *stack;
 	void *ifs[MAXIF];
 	struct l6conn_group conns;      /* its connects (lwipv6_conn.c) */
+	struct l6drain drain;           /* what its TCP connections still
+	                                 * hold, at deletion (lwipv6_drain.c) */
 };
 
 static int l6_create(void **priv)
@@ -152,6 +157,7 @@ static int l6_create(void **priv)
 		return -ENOMEM;
 	}
 	l6conn_group_init(&st->conns);
+	l6drain_init(&st->drain, st->stack);
 	*priv = st;
 	return 0;
 }
@@ -161,6 +167,10 @@ static void l6_destroy(void *priv)
 	struct v6stack *st = priv;
 
 	close_all(priv);
+	/* the stack dies with the process: what its connections still hold
+	 * is delivered first (up to L6DRAIN_MS), as a kernel would after
+	 * the process exited */
+	l6drain_wait(&st->drain);
 	/* with the connects still running (lwipv6_conn.c) */
 	l6conn_group_end(&st->conns, lib.del_stack, st->stack);
 	free(st);
@@ -820,6 +830,8 @@ static long send_once(struct v6sock *e, const void *buf, size_t len,
 	else
 		r = lib.sendto(e->s, buf, (int) len, (unsigned) flags, a, l);
 	n = bounded ? ioth_lwipv6_tx_taken() : -1;
+	if (r > 0 && n != 0 && e->stream)
+		l6drain_note_send(&((struct v6stack *) e->owner)->drain);
 	return r >= 0 && n >= 0 && n < r ? n : r;
 }
 
