@@ -67,10 +67,17 @@ def test_sent_data_outlives_sender(procs, vde, backend, tmp_path, piece):
     while s.poll() is None and time.monotonic() < end:
         time.sleep(0.01)
     go.touch()
-    rc, out, err = finish(c, 60)
+    t0 = time.monotonic()
+    exited = None                   # when the server exited, after go
+    while c.poll() is None and time.monotonic() - t0 < 60:
+        if exited is None and s.poll() is not None:
+            exited = time.monotonic() - t0
+        time.sleep(0.01)
+    rc, out, err = finish(c, 1)
     src, _, serr = finish(s, 30)
     assert rc == 0, err
-    assert out.split()[-3:] == ["GOT", n, digest], (out, n, serr)
+    assert out.split()[-3:] == ["GOT", n, digest], \
+        (out, n, serr, "server exited %s s after go" % exited)
     assert src == 0, serr
 
 
