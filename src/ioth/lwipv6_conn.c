@@ -16,7 +16,7 @@
  *
  * A stack deleted during a connect: the stack thread frees the
  * connection's state without answering, and the thread would wait for
- * ever.  So each thread notes the mailbox it waits on (lwipv6_fix.c);
+ * ever.  So each thread notes the mailbox it waits on (lwipv6_mbox.c);
  * once the stack thread is gone nothing else can post to it or read the
  * request on the waiting thread's stack, and an empty message posted
  * there ends the wait.  A connect that had not reached the library when

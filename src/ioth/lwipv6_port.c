@@ -1,7 +1,7 @@
 /*
  * lwipv6_port.c - whether two bound addresses of the lwipv6 back-end
  * claim the same port: LWIPv6 1.5a lets a second socket bind a port
- * another one holds, which the kernel refuses (EADDRINUSE); lwipv6.c
+ * another one holds, which the kernel refuses (EADDRINUSE); lwipv6_tab.c
  * checks each bind against the stack's other bound sockets with this.
  */
 #include <netinet/in.h>

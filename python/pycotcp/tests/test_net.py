@@ -1,4 +1,8 @@
 """Two stacks on a private switch, every back-end through the same suite."""
+import os
+import signal
+import time
+
 import pytest
 
 from conftest import finish, prog, wait_line
@@ -32,6 +36,62 @@ def test_bulk_10mb(procs, vde, backend):
     rc, out, err = finish(c, 120)
     assert rc == 0, err
     assert "BULK OK" in out
+
+
+def tail_pair(procs, vde, backend, tmp_path, port, piece=65511):
+    """A tail.py server that has filled its connection with sends of
+    piece bytes (the client not reading yet: the stack holds that data)
+    and printed SENT, and its client; returns (server, client, go file,
+    SENT line's n and digest)."""
+    s = server(procs, vde, backend, "tail.py", ["serve", port, piece])
+    go = tmp_path / "go"
+    c = procs.wrapped(prog("tail.py"), ["get", "10.40.0.1", port, go], B4,
+                      vde, backend)
+    wait_line(c, "CONNECTED")
+    _, n, digest = wait_line(s, "SENT").split()
+    return s, c, go, n, digest
+
+
+@pytest.mark.parametrize("piece", [65511, 100], ids=["large", "small"])
+def test_sent_data_outlives_sender(procs, vde, backend, tmp_path, piece):
+    """Data a process sent, then close() and exit: every byte reaches the
+    peer, as from a kernel socket.  The client starts reading only once
+    the server has exited (or 1.5 s after its close, if its exit waits
+    for the data to be acknowledged): whatever the server's stack still
+    held at exit had to be sent after it (issue 9).  Small sends fill
+    LWIPv6's queue of segments before its buffer: its close could not
+    queue the FIN and aborted the connection (a RST, all data lost)."""
+    s, c, go, n, digest = tail_pair(procs, vde, backend, tmp_path, 7010,
+                                    piece)
+    end = time.monotonic() + 1.5
+    while s.poll() is None and time.monotonic() < end:
+        time.sleep(0.01)
+    go.touch()
+    t0 = time.monotonic()
+    exited = None                   # when the server exited, after go
+    while c.poll() is None and time.monotonic() - t0 < 60:
+        if exited is None and s.poll() is not None:
+            exited = time.monotonic() - t0
+        time.sleep(0.01)
+    rc, out, err = finish(c, 1)
+    src, _, serr = finish(s, 30)
+    assert rc == 0, err
+    assert out.split()[-3:] == ["GOT", n, digest], \
+        (out, n, serr, "server exited %s s after go" % exited)
+    assert src == 0, serr
+
+
+def test_sender_exit_bounded_when_peer_gone(procs, vde, backend, tmp_path):
+    """The wait at exit for sent data to be acknowledged is bounded: with
+    the peer gone (killed, its window closed) the sender still exits,
+    within the 5 s bound (plus a generous margin)."""
+    s, c, go, n, digest = tail_pair(procs, vde, backend, tmp_path, 7011)
+    os.killpg(c.pid, signal.SIGKILL)
+    c.wait()
+    t0 = time.monotonic()
+    rc, _, err = finish(s, 60)
+    assert rc == 0, err
+    assert time.monotonic() - t0 < 20
 
 
 def test_http_server_urllib(procs, vde, backend, tmp_path):
