@@ -7,9 +7,17 @@
 #                               answer with its SHA-256, print RECV
 #   pyfile.py send NAME FILE    send FILE to NAME, print SENT and the
 #                               receiver's answer
+#   pyfile.py hold              accept one flow, print ACCEPTED, then
+#                               wait (the test stops this process)
+#   pyfile.py peer NAME MS      a reliable flow to NAME with a peer
+#                               timeout of MS ms; say hello, then read:
+#                               print PEER and how long it took when the
+#                               read raises FlowPeerError (exit 0), any
+#                               other outcome exits 1
 
 import hashlib
 import sys
+import time
 
 from ouroboros.dev import *
 
@@ -52,8 +60,45 @@ def recv(out):
             pass
 
 
+def hold():
+    print("READY", flush=True)
+    with flow_accept() as f:
+        f.set_rcv_timeout(5)
+        f.read()
+        print("ACCEPTED", flush=True)
+        time.sleep(600)
+
+
+def peer(name, ms):
+    with flow_alloc(name, QoSSpec(loss=0, timeout=ms)) as f:
+        f.write(b"hello")
+        f.set_rcv_timeout(ms / 1000 * 4 + 20)
+        t0 = time.monotonic()
+        try:
+            f.read()
+        except FlowPeerError:
+            print("PEER after %d ms" % ((time.monotonic() - t0) * 1000),
+                  flush=True)
+            try:
+                f.write(b"more")
+            except FlowPeerError:
+                print("WRITE FlowPeerError", flush=True)
+                return 0
+            print("the write after FLOW_PEER succeeded", flush=True)
+            return 1
+        except OuroborosError as e:
+            print("read raised", type(e).__name__, e, flush=True)
+            return 1
+        print("read returned", flush=True)
+        return 1
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "send":
         send(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "hold":
+        hold()
+    elif sys.argv[1] == "peer":
+        sys.exit(peer(sys.argv[2], int(sys.argv[3])))
     else:
         recv(sys.argv[2])

@@ -3,7 +3,9 @@
 # pyOuroboros: a 2 MB file crosses the impaired eth-dix layer of
 # test_frct.sh (5% loss, 2% dup, 10+-5 ms, reordering; topology in
 # impair.sh) intact (SHA-256 of the file written at b equals a's), and
-# the flow reports the QoS asked for (loss 0, cypher_s 256).
+# the flow reports the QoS asked for (loss 0, cypher_s 256); then a
+# reliable flow with a 2 s peer timeout to an application that is
+# stopped: FlowPeerError on read and write.
 #
 #   ns a (pyfile.py send) --tap-- [s1] --wirefilter-- [s2] --tap-- ns b (pyfile.py recv)
 #
@@ -34,4 +36,24 @@ got=$(sha256sum <"$NN_DIR/b/out.bin" | cut -d' ' -f1)
 [[ $out == *"ANSWER $want"* ]] || fail "the receiver's answer differs"
 grep -q "^RECV 2000000 $want loss 0 cypher_s 256" "$NN_DIR/b/pyfile.log" ||
         fail "the flow does not report loss 0, cypher_s 256"
+
+# the peer timeout in Python: b's application stopped (its IPCPs stay
+# up, so only FRCT can tell), a's read raises FlowPeerError within a
+# generous bound of the timeout (2 s), and so does a write after it
+nn_irm b name register pypeer layer imp
+nn_bg b "$PYOURO_PYTHON" -u "$PYF" hold >"$NN_DIR/b/hold.log" 2>&1
+hold=$LAST_PID
+nn_bind b "$hold" pypeer
+nn_wait_line "$NN_DIR/b/hold.log" READY 10 || fail "pyfile hold did not start"
+nn_bg a "$PYOURO_PYTHON" -u "$PYF" peer pypeer 2000 >"$NN_DIR/a/peer.log" 2>&1
+peer=$LAST_PID
+nn_wait_line "$NN_DIR/b/hold.log" ACCEPTED 10 ||
+        fail "no flow to pyfile hold: $(cat "$NN_DIR/a/peer.log")"
+kill -STOP "$hold"
+wait_gone "$peer" 200 || fail "FlowPeerError not raised within 20 s"
+wait "$peer" || fail "pyfile peer: $(cat "$NN_DIR/a/peer.log")"
+kill -CONT "$hold"
+cat "$NN_DIR/a/peer.log"
+grep -q "^PEER after" "$NN_DIR/a/peer.log" || fail "no PEER"
+grep -q "^WRITE FlowPeerError" "$NN_DIR/a/peer.log" || fail "the write did not fail"
 echo PASS
