@@ -242,6 +242,19 @@ int     flow_shm_events(struct flow_shm * shm);
 bool    flow_shm_pending(const struct flow_shm * shm);
 
 /*
+ * The one thread that polls the set holding this flow (the IPCP loop)
+ * announces that it is out of poll() and will look at this flow before
+ * it sleeps again (on), or that it is about to sleep (off): while on,
+ * a writer publishes packets without signalling ev_fd (two system
+ * calls saved: its write, the reader's read). The poller must call
+ * flow_shm_pending after every off before it sleeps (flow_shm.c, "the
+ * awake flag"). On refuses (false) unless exactly one set armed this
+ * side; a second arm turns it off.
+ */
+bool    flow_shm_set_awake(struct flow_shm * shm,
+                           bool              on);
+
+/*
  * The value peers add to this side's ev_fd when they signal it (the
  * library's per-flow wake-up hint, see src/lib/evwait.h); 0 (the default)
  * means 1. The peer clamps it to 1..FLOW_SHM_TOKEN_MAX, so that a few

@@ -92,6 +92,8 @@ struct flow_set {
         struct member * m;
         size_t          n;
         bool            armed;  /* members are armed (set lock) */
+        int             awake_fd;  /* member marked awake, -1 (set lock) */
+        uint32_t        awake_gen;
 
         /* Dispatcher lock. */
         struct ew_watch w;      /* first: the dispatch callback casts */
@@ -297,6 +299,7 @@ OURO_API fset_t * fset_create(void)
                 return NULL;
         }
 
+        s->awake_fd = -1;
         pthread_mutex_init(&s->lock, NULL);
         ew_watch_init(&s->w, set_dispatch);
         atomic_fetch_add(&fq_sets, 1);
@@ -324,10 +327,42 @@ static void arm_member(struct member * m,
         ft_put(f);
 }
 
+static bool still_pending(fset_t * set,
+                          int      fd);
+
+/* Set lock held: turn the awake flag of the marked member off (if its
+ * flow is still there: else nothing signals anyway). Before a sleep,
+ * the caller then checks the member (awake_pending). */
+static void awake_off(fset_t * set)
+{
+        struct ft_flow * f;
+
+        if (set->awake_fd < 0)
+                return;
+
+        f = ft_get_gen(set->awake_fd, set->awake_gen);
+        if (f != NULL) {
+                flow_shm_set_awake(f->shm, false);
+                ft_put(f);
+        }
+        set->awake_fd = -1;
+}
+
+/* Dispatcher and set lock held: list member fd if it has something
+ * (the check after an awake flag turned off, or while it is on). */
+static void awake_pending(fset_t * set,
+                          int      fd)
+{
+        if (fd >= 0 && !set->inrdy[fd] && still_pending(set, fd))
+                rdy_push(set, fd);
+}
+
 /* Dispatcher and set lock held: disarm every member and forget the arming. */
 static void disarm_all(fset_t * set)
 {
         size_t i;
+
+        awake_off(set);
 
         for (i = 0; i < set->n; ++i)
                 arm_member(&set->m[i], false);
@@ -463,6 +498,8 @@ static void del_locked(fset_t * set,
         if (i-- == 0)
                 return;
 
+        if (fd == set->awake_fd)
+                awake_off(set);
         arm_member(&set->m[i], false);
         set->m[i] = set->m[--set->n];
         set->pos[set->m[i].fd] = i + 1;
@@ -580,6 +617,71 @@ OURO_API bool ipcp_fset_ready(fset_t * set)
                 return false;
 
         ew_lock();
+        if (set->awake_fd >= 0) { /* its writers may not signal */
+                pthread_mutex_lock(&set->lock);
+                awake_pending(set, set->awake_fd);
+                pthread_mutex_unlock(&set->lock);
+        }
+        r = set->nrdy > 0;
+        ew_unlock();
+
+        return r;
+}
+
+OURO_API void ipcp_fset_awake(fset_t * set)
+{
+        struct ft_flow * f;
+        int              fd;
+        size_t           i;
+
+        if (set == NULL)
+                return;
+
+        ew_lock();
+        if (!ew_is_owner(&set->w)) {
+                ew_unlock();
+                return;
+        }
+        fd = fq_token_fd(ew_hot());
+        pthread_mutex_lock(&set->lock);
+        i = fd >= 0 && fd < set->size ? set->pos[fd] : 0;
+        if (i == 0 || (fd == set->awake_fd &&
+                       set->m[i - 1].gen == set->awake_gen))
+                goto out; /* not ours, or marked already */
+        if (set->awake_fd >= 0) { /* another flow is hot now */
+                int old = set->awake_fd;
+                awake_off(set);
+                awake_pending(set, old);
+        }
+        f = ft_get_gen(fd, set->m[i - 1].gen);
+        if (f == NULL)
+                goto out;
+        /* Plain flows only: FRCT's timer watches its flows' signals. */
+        if (f->fr == NULL && set->m[i - 1].armed &&
+            flow_shm_set_awake(f->shm, true)) {
+                set->awake_fd  = fd;
+                set->awake_gen = set->m[i - 1].gen;
+        }
+        ft_put(f);
+ out:
+        pthread_mutex_unlock(&set->lock);
+        ew_unlock();
+}
+
+OURO_API bool ipcp_fset_sleep(fset_t * set)
+{
+        bool r;
+        int  fd;
+
+        if (set == NULL)
+                return false;
+
+        ew_lock();
+        pthread_mutex_lock(&set->lock);
+        fd = set->awake_fd;
+        awake_off(set);          /* A1 (flow_shm.c) */
+        awake_pending(set, fd);  /* A2 */
+        pthread_mutex_unlock(&set->lock);
         r = set->nrdy > 0;
         ew_unlock();
 
