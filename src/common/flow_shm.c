@@ -144,6 +144,13 @@
 #include <sched.h>
 #include <string.h>
 
+_Thread_local uint64_t shm_signals;
+
+uint64_t flow_shm_signals(void)
+{
+        return shm_signals;
+}
+
 static uint64_t align8(uint64_t n)
 {
         return (n + 7) & ~(uint64_t) 7;
@@ -282,6 +289,7 @@ static void shm_wake(_Atomic uint32_t * seq,
                 return;
 
         atomic_fetch_add(seq, 1);
+        ++shm_signals;
         futex_wake_all(seq);
 }
 

@@ -71,6 +71,11 @@
  * (at most their ring, at least FLOW_SHM_WIN_INIT). */
 void    flow_shm_win_flood(size_t bytes);
 
+/* How many wake-ups the calling thread has sent so far (futex wakes of
+ * a sleeping reader or writer, signals of a peer's eventfd): an event
+ * loop tells from it whether an iteration woke anyone. */
+uint64_t flow_shm_signals(void);
+
 /* Side state, as seen by the peer. */
 enum flow_side_state {
         FLOW_SIDE_OPEN = 0, /* in use */

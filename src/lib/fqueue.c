@@ -79,6 +79,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#define AWAKE_MAX 4 /* flows marked awake at once (ipcp_fset_awake) */
+
 struct member {
         int      fd;
         uint32_t gen;   /* allocation of the flow when it was added */
@@ -92,8 +94,13 @@ struct flow_set {
         struct member * m;
         size_t          n;
         bool            armed;  /* members are armed (set lock) */
-        int             awake_fd;  /* member marked awake, -1 (set lock) */
-        uint32_t        awake_gen;
+        /* Members marked awake (set lock): up to AWAKE_MAX that
+         * signals named (a unicast IPCP's application and lower
+         * flows), replaced in turn. */
+        int             awake_fd[AWAKE_MAX];
+        uint32_t        awake_gen[AWAKE_MAX];
+        size_t          awake_n;
+        size_t          awake_next; /* the slot replaced next */
 
         /* Dispatcher lock. */
         struct ew_watch w;      /* first: the dispatch callback casts */
@@ -299,7 +306,6 @@ OURO_API fset_t * fset_create(void)
                 return NULL;
         }
 
-        s->awake_fd = -1;
         pthread_mutex_init(&s->lock, NULL);
         ew_watch_init(&s->w, set_dispatch);
         atomic_fetch_add(&fq_sets, 1);
@@ -330,22 +336,31 @@ static void arm_member(struct member * m,
 static bool still_pending(fset_t * set,
                           int      fd);
 
-/* Set lock held: turn the awake flag of the marked member off (if its
- * flow is still there: else nothing signals anyway). Before a sleep,
- * the caller then checks the member (awake_pending). */
-static void awake_off(fset_t * set)
+/* Set lock held: turn the awake flag of marked slot k off (if its
+ * flow is still there: else nothing signals anyway) and drop the slot.
+ * Before a sleep, the caller then checks the member (awake_pending). */
+static void awake_off(fset_t * set,
+                      size_t   k)
 {
         struct ft_flow * f;
 
-        if (set->awake_fd < 0)
-                return;
-
-        f = ft_get_gen(set->awake_fd, set->awake_gen);
+        f = ft_get_gen(set->awake_fd[k], set->awake_gen[k]);
         if (f != NULL) {
                 flow_shm_set_awake(f->shm, false);
                 ft_put(f);
         }
-        set->awake_fd = -1;
+        --set->awake_n;
+        set->awake_fd[k]  = set->awake_fd[set->awake_n];
+        set->awake_gen[k] = set->awake_gen[set->awake_n];
+        if (set->awake_next >= set->awake_n)
+                set->awake_next = 0;
+}
+
+/* Set lock held: every mark off. */
+static void awake_all_off(fset_t * set)
+{
+        while (set->awake_n > 0)
+                awake_off(set, set->awake_n - 1);
 }
 
 /* Dispatcher and set lock held: list member fd if it has something
@@ -362,7 +377,7 @@ static void disarm_all(fset_t * set)
 {
         size_t i;
 
-        awake_off(set);
+        awake_all_off(set);
 
         for (i = 0; i < set->n; ++i)
                 arm_member(&set->m[i], false);
@@ -495,11 +510,17 @@ static void del_locked(fset_t * set,
 {
         size_t i = set->pos[fd];
 
+        size_t k;
+
         if (i-- == 0)
                 return;
 
-        if (fd == set->awake_fd)
-                awake_off(set);
+        for (k = 0; k < set->awake_n; ++k) {
+                if (set->awake_fd[k] == fd) {
+                        awake_off(set, k);
+                        break;
+                }
+        }
         arm_member(&set->m[i], false);
         set->m[i] = set->m[--set->n];
         set->pos[set->m[i].fd] = i + 1;
@@ -611,15 +632,17 @@ OURO_API bool ipcp_dev_poll_hot(void)
 
 OURO_API bool ipcp_fset_ready(fset_t * set)
 {
-        bool r;
+        size_t k;
+        bool   r;
 
         if (set == NULL)
                 return false;
 
         ew_lock();
-        if (set->awake_fd >= 0) { /* its writers may not signal */
+        if (set->awake_n > 0) { /* their writers may not signal */
                 pthread_mutex_lock(&set->lock);
-                awake_pending(set, set->awake_fd);
+                for (k = 0; k < set->awake_n; ++k)
+                        awake_pending(set, set->awake_fd[k]);
                 pthread_mutex_unlock(&set->lock);
         }
         r = set->nrdy > 0;
@@ -633,6 +656,7 @@ OURO_API void ipcp_fset_awake(fset_t * set)
         struct ft_flow * f;
         int              fd;
         size_t           i;
+        size_t           k;
 
         if (set == NULL)
                 return;
@@ -645,13 +669,18 @@ OURO_API void ipcp_fset_awake(fset_t * set)
         fd = fq_token_fd(ew_hot());
         pthread_mutex_lock(&set->lock);
         i = fd >= 0 && fd < set->size ? set->pos[fd] : 0;
-        if (i == 0 || (fd == set->awake_fd &&
-                       set->m[i - 1].gen == set->awake_gen))
-                goto out; /* not ours, or marked already */
-        if (set->awake_fd >= 0) { /* another flow is hot now */
-                int old = set->awake_fd;
-                awake_off(set);
+        if (i == 0)
+                goto out; /* not ours */
+        for (k = 0; k < set->awake_n; ++k)
+                if (set->awake_fd[k] == fd &&
+                    set->awake_gen[k] == set->m[i - 1].gen)
+                        goto out; /* marked already */
+        if (set->awake_n == AWAKE_MAX) { /* the oldest goes */
+                int old = set->awake_fd[set->awake_next];
+                k = set->awake_next;
+                awake_off(set, k);
                 awake_pending(set, old);
+                set->awake_next = (k + 1) % AWAKE_MAX;
         }
         f = ft_get_gen(fd, set->m[i - 1].gen);
         if (f == NULL)
@@ -659,8 +688,9 @@ OURO_API void ipcp_fset_awake(fset_t * set)
         /* Plain flows only: FRCT's timer watches its flows' signals. */
         if (f->fr == NULL && set->m[i - 1].armed &&
             flow_shm_set_awake(f->shm, true)) {
-                set->awake_fd  = fd;
-                set->awake_gen = set->m[i - 1].gen;
+                k = set->awake_n++;
+                set->awake_fd[k]  = fd;
+                set->awake_gen[k] = set->m[i - 1].gen;
         }
         ft_put(f);
  out:
@@ -670,17 +700,21 @@ OURO_API void ipcp_fset_awake(fset_t * set)
 
 OURO_API bool ipcp_fset_sleep(fset_t * set)
 {
-        bool r;
-        int  fd;
+        int    fds[AWAKE_MAX];
+        size_t n;
+        size_t k;
+        bool   r;
 
         if (set == NULL)
                 return false;
 
         ew_lock();
         pthread_mutex_lock(&set->lock);
-        fd = set->awake_fd;
-        awake_off(set);          /* A1 (flow_shm.c) */
-        awake_pending(set, fd);  /* A2 */
+        n = set->awake_n;
+        memcpy(fds, set->awake_fd, n * sizeof(*fds));
+        awake_all_off(set);         /* A1 (flow_shm.c) */
+        for (k = 0; k < n; ++k)
+                awake_pending(set, fds[k]); /* A2 */
         pthread_mutex_unlock(&set->lock);
         r = set->nrdy > 0;
         ew_unlock();

@@ -52,13 +52,15 @@
  *   Before ipcp_dev_init (a type that carries no data) the set's
  *   descriptor comes from fset_fd and the library's thread keeps it up
  *   to date.
- * - The awake flow: every time poll() returns, the loop marks the flow
- *   the last signal named awake (ipcp_fset_awake): its writer publishes
+ * - The awake flows: every time poll() returns, the loop marks the flow
+ *   the last signal named awake (ipcp_fset_awake; up to four flows stay
+ *   marked, e.g. a unicast IPCP's application and lower flow): their
+ *   writers publish
  *   without signalling the process eventfd while the loop runs (a
  *   ping-pong's application answers into it while we yield: its write,
  *   and our poll and read of the eventfd, saved). ipcp_fset_ready looks
- *   at that flow itself, and before every poll() that may sleep the
- *   loop turns the mark off and looks once more (ipcp_fset_sleep,
+ *   at those flows itself, and before every poll() that may sleep the
+ *   loop turns the marks off and looks once more (ipcp_fset_sleep,
  *   sleep_poll): a packet published before the mark went is seen
  *   there, one after it signals (flow_shm.c, "the awake flag"). An
  *   iteration that finds it so polls no fd; a ready loop polls its fds
@@ -94,8 +96,9 @@
  * the loop sleeps, so IPCPs (or any other work) sharing a CPU never
  * take turns spinning, and a woken peer on the same CPU costs no halt
  * anyway. A loop whose spins keep missing still yields once before it
- * sleeps and looks at the awake flow: the application it just woke on
- * its CPU answers meanwhile. The spin is the
+ * sleeps, if its last iteration woke a process (ipcp_dev_signals), and
+ * looks at the awake flows: the application it just woke on its CPU
+ * answers meanwhile (when the scheduler lets the yield switch to it). The spin is the
  * same poll() over the same snapshot, only with a zero timeout, so the
  * argument above holds for it unchanged; a spin never outlasts the
  * earliest timer (its poll() timeout is recomputed after the spin).
@@ -168,6 +171,8 @@ static struct {
         uint64_t             spin_hit;  /* spins that found an event */
         uint64_t             spin_out;  /* spins that ran out */
         uint32_t             ready_run; /* ready iterations in a row */
+        bool                 woke;      /* the last iteration woke some
+                                           process (ipcp_dev_signals) */
         void              (* post)(void);
 
         struct fd_ent *      fds;
@@ -868,9 +873,12 @@ static int loop_poll(nfds_t n,
                 return sleep_poll(n, ready);
 
         if (lp.spin_miss >= SPIN_MISS_MAX && ++lp.spin_skip % SPIN_RETRY != 0) {
-                /* No spin, but one yield: an application this
-                 * iteration woke on our CPU answers into the awake
-                 * flow meanwhile (no signal, no wake-up of ours). */
+                /* No spin, but one yield if the iteration woke a
+                 * process: an application on our CPU answers into
+                 * the awake flow meanwhile (no signal, no wake-up of
+                 * ours). One that woke nobody sleeps at once. */
+                if (!lp.woke)
+                        return sleep_poll(n, ready);
                 sched_yield();
                 if (flows_ready()) {
                         ++lp.spin_hit;
@@ -919,11 +927,13 @@ static int loop_poll(nfds_t n,
 
 int loop_run(void)
 {
-        size_t first;
-        bool   ready;
-        bool   unread = false;
-        int    n;
-        int    r;
+        size_t   first;
+        bool     ready;
+        bool     unread = false;
+        bool     busy;
+        uint64_t sig;
+        int      n;
+        int      r;
 
         lp.stop = false;
         run_calls(); /* any queued before the loop ran */
@@ -943,6 +953,7 @@ int loop_run(void)
                         continue;
                 if (first >= 3) /* out of poll(): the hot flow awake */
                         ipcp_fset_awake(lp.set);
+                sig = ipcp_dev_signals();
 
                 if (lp.pfd[0].revents != 0)
                         run_calls();
@@ -954,6 +965,7 @@ int loop_run(void)
                                 ipcp_dev_poll();
                         ready = true;
                 }
+                busy = r > 0 || ready;
                 if (first >= 2 && (ready || lp.pfd[1].revents != 0))
                         run_flows();
                 run_fds(first, (size_t) n);
@@ -964,7 +976,8 @@ int loop_run(void)
                         ipcp_dev_poll();
                 unread = false;
                 ready = flows_ready(); /* after everything that lists */
-                if (r > 0 || ready) /* the spin counts from here */
+                lp.woke = ipcp_dev_signals() != sig;
+                if (busy || ready) /* the spin counts from here */
                         lp.active = now_ns();
         }
 
