@@ -91,6 +91,22 @@
  * head, before the event loop polls flow_shm_events, which loads the
  * tail. A state change always signals an armed peer.
  *
+ * The awake flag (flow_shm_set_awake) spares that signal while the
+ * reader's event loop runs anyway: the one thread that polls the set
+ * holding the flow stores awake = 1 when it leaves poll(), and before
+ * it sleeps in poll() again stores awake = 0 (A1) and then loads the
+ * tail (A2, flow_shm_pending); a writer loads awake (P3) after its
+ * publish (P1) and skips the signal if it is 1. All seq_cst, so either
+ * P3 follows A1 (the writer sees 0 and signals as above) or P1 precedes
+ * A2 (the loop sees the packet and does not sleep). The edge rule is
+ * unchanged: a packet that found the ring non-empty (its predecessor
+ * unsignalled because awake) is behind one the loop sees at A2. Only
+ * packets are spared: state changes signal whatever awake says. A
+ * flow armed by two sets never has awake = 1 (a second arm clears it,
+ * flow_shm_set_awake refuses it), so no other set's waiter misses a
+ * signal; a thread blocked in flow_read sleeps on the futex, which
+ * awake does not touch.
+ *
  * In-place writes (flow_shm_reserve / flow_shm_commit) split
  * flow_shm_write in two without changing the protocol: reserve waits for
  * room exactly as a write does (the same W0-W5 sleep) and returns where
@@ -127,6 +143,13 @@
 #include <errno.h>
 #include <sched.h>
 #include <string.h>
+
+_Thread_local uint64_t shm_signals;
+
+uint64_t flow_shm_signals(void)
+{
+        return shm_signals;
+}
 
 static uint64_t align8(uint64_t n)
 {
@@ -266,6 +289,7 @@ static void shm_wake(_Atomic uint32_t * seq,
                 return;
 
         atomic_fetch_add(seq, 1);
+        ++shm_signals;
         futex_wake_all(seq);
 }
 
@@ -340,7 +364,8 @@ static void write_publish(struct flow_shm * shm,
          * flow_shm_events (whose seq_cst load of tail pairs with this).
          */
         if (atomic_load(&shm->hdr->armed[1 - shm->side]) > 0 &&
-            atomic_load(&shm->tx->head) == old)
+            atomic_load(&shm->tx->head) == old &&
+            atomic_load(&shm->hdr->awake[1 - shm->side]) == 0)
                 evfd_signal(shm->ev_fd, evtok_of(shm->hdr, 1 - shm->side));
 }
 

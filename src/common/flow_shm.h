@@ -71,6 +71,11 @@
  * (at most their ring, at least FLOW_SHM_WIN_INIT). */
 void    flow_shm_win_flood(size_t bytes);
 
+/* How many wake-ups the calling thread has sent so far (futex wakes of
+ * a sleeping reader or writer, signals of a peer's eventfd): an event
+ * loop tells from it whether an iteration woke anyone. */
+uint64_t flow_shm_signals(void);
+
 /* Side state, as seen by the peer. */
 enum flow_side_state {
         FLOW_SIDE_OPEN = 0, /* in use */
@@ -240,6 +245,19 @@ int     flow_shm_events(struct flow_shm * shm);
 /* True if flow_shm_events would report something now; reports nothing
  * (the DOWN/UP/DEALLOC it would report stay pending). */
 bool    flow_shm_pending(const struct flow_shm * shm);
+
+/*
+ * The one thread that polls the set holding this flow (the IPCP loop)
+ * announces that it is out of poll() and will look at this flow before
+ * it sleeps again (on), or that it is about to sleep (off): while on,
+ * a writer publishes packets without signalling ev_fd (two system
+ * calls saved: its write, the reader's read). The poller must call
+ * flow_shm_pending after every off before it sleeps (flow_shm.c, "the
+ * awake flag"). On refuses (false) unless exactly one set armed this
+ * side; a second arm turns it off.
+ */
+bool    flow_shm_set_awake(struct flow_shm * shm,
+                           bool              on);
 
 /*
  * The value peers add to this side's ev_fd when they signal it (the

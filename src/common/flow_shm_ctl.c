@@ -560,13 +560,34 @@ void flow_shm_arm(struct flow_shm * shm,
         uint32_t           n     = atomic_load(armed);
 
         if (on) {
-                atomic_fetch_add(armed, 1);
+                /* A second set: its waiter needs every signal. */
+                if (atomic_fetch_add(armed, 1) > 0)
+                        atomic_store(&shm->hdr->awake[shm->side], 0);
                 return;
         }
 
         /* Never below zero, even if the peer scribbled on it. */
         while (n > 0 && !atomic_compare_exchange_weak(armed, &n, n - 1))
                 ;
+}
+
+bool flow_shm_set_awake(struct flow_shm * shm,
+                        bool              on)
+{
+        _Atomic uint32_t * awake = &shm->hdr->awake[shm->side];
+
+        if (!on) {
+                atomic_store(awake, 0);
+                return true;
+        }
+
+        /* Only the one set that armed this side may take its signals. */
+        if (atomic_load(&shm->hdr->armed[shm->side]) != 1)
+                return false;
+
+        atomic_store(awake, 1);
+
+        return true;
 }
 
 void flow_shm_set_token(struct flow_shm * shm,

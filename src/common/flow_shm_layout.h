@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC    0x4f55524fU /* "OURO" */
-#define SHM_VERSION  3U
+#define SHM_VERSION  4U
 #define SHM_HDR_SIZE 4096U
 #define SHM_LINE     128         /* two cache lines: defeats pair prefetch */
 #define REC_HDR      8U
@@ -52,6 +52,8 @@ struct shm_hdr {
         _Atomic uint32_t           evseq;      /* bumped on state change */
         _Atomic uint32_t           armed[2];   /* fsets watching side i */
         _Atomic uint64_t           evtok[2];   /* side i's wake-up hint */
+        _Atomic uint32_t           awake[2];   /* side i's poller is out
+                                                  of poll(), see flow_shm.c */
         struct shm_chan            chan[2];    /* written by side i */
 };
 

@@ -90,6 +90,10 @@ static inline uint64_t evtok_of(const struct shm_hdr * hdr,
         return tok == 0 || tok > FLOW_SHM_TOKEN_MAX ? 1 : tok;
 }
 
+/* Wake-ups this thread sent: futex wakes and eventfd signals
+ * (flow_shm_signals). */
+extern _Thread_local uint64_t shm_signals;
+
 /* Add val to an eventfd (-1: none). The process eventfd is
  * non-blocking: a full counter (-EAGAIN) is already readable. */
 static inline void evfd_signal(int      fd,
@@ -97,6 +101,8 @@ static inline void evfd_signal(int      fd,
 {
         if (fd < 0)
                 return;
+
+        ++shm_signals;
 
         while (write(fd, &val, sizeof(val)) < 0 && errno == EINTR)
                 ;

@@ -228,6 +228,11 @@ static void read_dispatch(void)
         dispatch_all(val, false);
 }
 
+uint64_t ew_hot(void)
+{
+        return ew.hot;
+}
+
 bool ew_poll_hot(void)
 {
         if (ew.efd < 0 || ew.hot == 0 || ew.unread)

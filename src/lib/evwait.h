@@ -145,6 +145,10 @@ void     ew_poll_now(void);
  */
 bool     ew_poll_hot(void);
 
+/* Dispatcher lock held: the last eventfd value that named a flow (a
+ * token, see fqueue.c), 0 if none yet. */
+uint64_t ew_hot(void);
+
 /* Dispatcher lock held: call fn on every active watcher of one kind,
  * those whose dispatch callback is kind (an event set's, the FRCT
  * timer's). */

@@ -79,6 +79,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#define AWAKE_MAX 4 /* flows marked awake at once (ipcp_fset_awake) */
+
 struct member {
         int      fd;
         uint32_t gen;   /* allocation of the flow when it was added */
@@ -92,6 +94,13 @@ struct flow_set {
         struct member * m;
         size_t          n;
         bool            armed;  /* members are armed (set lock) */
+        /* Members marked awake (set lock): up to AWAKE_MAX that
+         * signals named (a unicast IPCP's application and lower
+         * flows), replaced in turn. */
+        int             awake_fd[AWAKE_MAX];
+        uint32_t        awake_gen[AWAKE_MAX];
+        size_t          awake_n;
+        size_t          awake_next; /* the slot replaced next */
 
         /* Dispatcher lock. */
         struct ew_watch w;      /* first: the dispatch callback casts */
@@ -324,10 +333,51 @@ static void arm_member(struct member * m,
         ft_put(f);
 }
 
+static bool still_pending(fset_t * set,
+                          int      fd);
+
+/* Set lock held: turn the awake flag of marked slot k off (if its
+ * flow is still there: else nothing signals anyway) and drop the slot.
+ * Before a sleep, the caller then checks the member (awake_pending). */
+static void awake_off(fset_t * set,
+                      size_t   k)
+{
+        struct ft_flow * f;
+
+        f = ft_get_gen(set->awake_fd[k], set->awake_gen[k]);
+        if (f != NULL) {
+                flow_shm_set_awake(f->shm, false);
+                ft_put(f);
+        }
+        --set->awake_n;
+        set->awake_fd[k]  = set->awake_fd[set->awake_n];
+        set->awake_gen[k] = set->awake_gen[set->awake_n];
+        if (set->awake_next >= set->awake_n)
+                set->awake_next = 0;
+}
+
+/* Set lock held: every mark off. */
+static void awake_all_off(fset_t * set)
+{
+        while (set->awake_n > 0)
+                awake_off(set, set->awake_n - 1);
+}
+
+/* Dispatcher and set lock held: list member fd if it has something
+ * (the check after an awake flag turned off, or while it is on). */
+static void awake_pending(fset_t * set,
+                          int      fd)
+{
+        if (fd >= 0 && !set->inrdy[fd] && still_pending(set, fd))
+                rdy_push(set, fd);
+}
+
 /* Dispatcher and set lock held: disarm every member and forget the arming. */
 static void disarm_all(fset_t * set)
 {
         size_t i;
+
+        awake_all_off(set);
 
         for (i = 0; i < set->n; ++i)
                 arm_member(&set->m[i], false);
@@ -460,9 +510,17 @@ static void del_locked(fset_t * set,
 {
         size_t i = set->pos[fd];
 
+        size_t k;
+
         if (i-- == 0)
                 return;
 
+        for (k = 0; k < set->awake_n; ++k) {
+                if (set->awake_fd[k] == fd) {
+                        awake_off(set, k);
+                        break;
+                }
+        }
         arm_member(&set->m[i], false);
         set->m[i] = set->m[--set->n];
         set->pos[set->m[i].fd] = i + 1;
@@ -574,12 +632,90 @@ OURO_API bool ipcp_dev_poll_hot(void)
 
 OURO_API bool ipcp_fset_ready(fset_t * set)
 {
-        bool r;
+        size_t k;
+        bool   r;
 
         if (set == NULL)
                 return false;
 
         ew_lock();
+        if (set->awake_n > 0) { /* their writers may not signal */
+                pthread_mutex_lock(&set->lock);
+                for (k = 0; k < set->awake_n; ++k)
+                        awake_pending(set, set->awake_fd[k]);
+                pthread_mutex_unlock(&set->lock);
+        }
+        r = set->nrdy > 0;
+        ew_unlock();
+
+        return r;
+}
+
+OURO_API void ipcp_fset_awake(fset_t * set)
+{
+        struct ft_flow * f;
+        int              fd;
+        size_t           i;
+        size_t           k;
+
+        if (set == NULL)
+                return;
+
+        ew_lock();
+        if (!ew_is_owner(&set->w)) {
+                ew_unlock();
+                return;
+        }
+        fd = fq_token_fd(ew_hot());
+        pthread_mutex_lock(&set->lock);
+        i = fd >= 0 && fd < set->size ? set->pos[fd] : 0;
+        if (i == 0)
+                goto out; /* not ours */
+        for (k = 0; k < set->awake_n; ++k)
+                if (set->awake_fd[k] == fd &&
+                    set->awake_gen[k] == set->m[i - 1].gen)
+                        goto out; /* marked already */
+        if (set->awake_n == AWAKE_MAX) { /* the oldest goes */
+                int old = set->awake_fd[set->awake_next];
+                k = set->awake_next;
+                awake_off(set, k);
+                awake_pending(set, old);
+                set->awake_next = (k + 1) % AWAKE_MAX;
+        }
+        f = ft_get_gen(fd, set->m[i - 1].gen);
+        if (f == NULL)
+                goto out;
+        /* Plain flows only: FRCT's timer watches its flows' signals. */
+        if (f->fr == NULL && set->m[i - 1].armed &&
+            flow_shm_set_awake(f->shm, true)) {
+                k = set->awake_n++;
+                set->awake_fd[k]  = fd;
+                set->awake_gen[k] = set->m[i - 1].gen;
+        }
+        ft_put(f);
+ out:
+        pthread_mutex_unlock(&set->lock);
+        ew_unlock();
+}
+
+OURO_API bool ipcp_fset_sleep(fset_t * set)
+{
+        int    fds[AWAKE_MAX];
+        size_t n;
+        size_t k;
+        bool   r;
+
+        if (set == NULL)
+                return false;
+
+        ew_lock();
+        pthread_mutex_lock(&set->lock);
+        n = set->awake_n;
+        memcpy(fds, set->awake_fd, n * sizeof(*fds));
+        awake_all_off(set);         /* A1 (flow_shm.c) */
+        for (k = 0; k < n; ++k)
+                awake_pending(set, fds[k]); /* A2 */
+        pthread_mutex_unlock(&set->lock);
         r = set->nrdy > 0;
         ew_unlock();
 

@@ -142,6 +142,11 @@ OURO_API int ipcp_flow_reserve(int     fd,
         return r;
 }
 
+OURO_API uint64_t ipcp_dev_signals(void)
+{
+        return flow_shm_signals();
+}
+
 OURO_API void ipcp_dev_write_window(size_t bytes)
 {
         flow_shm_win_flood(bytes);

@@ -143,4 +143,23 @@ bool    ipcp_dev_poll_hot(void);
  */
 bool    ipcp_fset_ready(fset_t * set);
 
+/*
+ * The owner of the set of ipcp_fset_fd, on leaving poll(): mark the
+ * flow the last signal named awake (flow_shm_set_awake; up to four
+ * flows stay marked, replaced in turn): its writers
+ * publish without signalling the process eventfd while the owner runs
+ * (its write and our read saved per packet). ipcp_fset_ready then
+ * also looks at that flow. Before every sleep in poll() the owner must
+ * call ipcp_fset_sleep, which turns the mark off, looks at the flow
+ * once more and, like ipcp_fset_ready, says whether anything is
+ * listed: if so, it must not sleep.
+ */
+void    ipcp_fset_awake(fset_t * set);
+
+/* Wake-ups the calling thread has sent (flow_shm_signals): an event
+ * loop that woke an application may yield to it before it sleeps. */
+uint64_t ipcp_dev_signals(void);
+
+bool    ipcp_fset_sleep(fset_t * set);
+
 #endif /* OUROBOROS_LIB_IPCP_DEV_H */

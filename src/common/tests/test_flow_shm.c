@@ -1,7 +1,8 @@
 /*
  * Ouroboros - unit tests of the flow shared memory within one process:
  * configuration and header checks, ring wrap-around, full/empty/timeout
- * errors, state changes and events, the eventfd only when armed, a
+ * errors, state changes and events, the eventfd only when armed (and
+ * not while the reader is awake), a
  * corrupt peer, and local close / third-party mark_dead waking a blocked
  * thread.
  */
@@ -390,6 +391,53 @@ static void test_eventfd_armed(void)
         close(ev1);
 }
 
+/* The awake flag: no signal for packets while the reader's poller is
+ * out of poll(), the packet seen by the look after the flag went;
+ * state changes always signal; refused and cleared with two sets. */
+static void test_eventfd_awake(void)
+{
+        struct pair  p;
+        const void * pkt;
+        uint8_t      buf[8] = { 0 };
+        int          ev1;
+
+        ev1 = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        CHECK(ev1 >= 0);
+        pair_open(&p, 16384, 64, 1024, -1, ev1);
+
+        CHECK(!flow_shm_set_awake(p.s[1], true)); /* not armed */
+        flow_shm_arm(p.s[1], true);
+        CHECK(flow_shm_set_awake(p.s[1], true));
+        CHECK_EQ(flow_shm_write(p.s[0], buf, 8, true, NULL), 8);
+        CHECK_EQ(evfd_count(ev1), 0);             /* spared */
+        flow_shm_set_down(p.s[0], true);          /* state: signalled */
+        CHECK_EQ(evfd_count(ev1), 1);
+        flow_shm_set_down(p.s[0], false);
+        CHECK_EQ(evfd_count(ev1), 1);
+        CHECK(flow_shm_set_awake(p.s[1], false));
+        CHECK(flow_shm_pending(p.s[1]));          /* the look before a sleep */
+        CHECK_EQ(flow_shm_peek(p.s[1], &pkt, true, NULL), 8);
+        flow_shm_consume(p.s[1]);
+
+        /* Off: the empty -> non-empty edge signals again. */
+        CHECK_EQ(flow_shm_write(p.s[0], buf, 8, true, NULL), 8);
+        CHECK_EQ(evfd_count(ev1), 1);
+        CHECK_EQ(flow_shm_peek(p.s[1], &pkt, true, NULL), 8);
+        flow_shm_consume(p.s[1]);
+
+        /* A second set: the flag goes and cannot come back. */
+        CHECK(flow_shm_set_awake(p.s[1], true));
+        flow_shm_arm(p.s[1], true);
+        CHECK(!flow_shm_set_awake(p.s[1], true));
+        CHECK_EQ(flow_shm_write(p.s[0], buf, 8, true, NULL), 8);
+        CHECK_EQ(evfd_count(ev1), 1);
+        flow_shm_arm(p.s[1], false);
+        flow_shm_arm(p.s[1], false);
+
+        pair_close(&p);
+        close(ev1);
+}
+
 /* The IRMd's mark_dead signals the surviving side's eventfd if armed. */
 static void test_eventfd_mark_dead(void)
 {
@@ -704,6 +752,7 @@ int main(void)
         test_close_drain();
         test_down_up();
         test_eventfd_armed();
+        test_eventfd_awake();
         test_eventfd_mark_dead();
         test_bad_header();
         test_bad_record();

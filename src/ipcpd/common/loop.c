@@ -52,6 +52,20 @@
  *   Before ipcp_dev_init (a type that carries no data) the set's
  *   descriptor comes from fset_fd and the library's thread keeps it up
  *   to date.
+ * - The awake flows: every time poll() returns, the loop marks the flow
+ *   the last signal named awake (ipcp_fset_awake; up to four flows stay
+ *   marked, e.g. a unicast IPCP's application and lower flow): their
+ *   writers publish
+ *   without signalling the process eventfd while the loop runs (a
+ *   ping-pong's application answers into it while we yield: its write,
+ *   and our poll and read of the eventfd, saved). ipcp_fset_ready looks
+ *   at those flows itself, and before every poll() that may sleep the
+ *   loop turns the marks off and looks once more (ipcp_fset_sleep,
+ *   sleep_poll): a packet published before the mark went is seen
+ *   there, one after it signals (flow_shm.c, "the awake flag"). An
+ *   iteration that finds it so polls no fd; a ready loop polls its fds
+ *   only every other iteration in a row, so fds and calls wait at most
+ *   one iteration more.
  * - Loop calls: ipcp_loop_call appends to the queue under the lock and
  *   then writes the eventfd; the loop reads (resets) the eventfd before
  *   it takes the queue under the lock. A call appended before the take
@@ -69,17 +83,22 @@
  * blocking poll() costs tens of µs in a VM (the idle CPU halts, the
  * waker sends an IPI), more than a round trip through a running IPCP.
  * So while the loop is busy, it polls with a zero timeout (yielding
- * the CPU between polls, so a peer on the same CPU runs at once)
+ * the CPU before each poll, so a peer on the same CPU runs at once)
  * instead of sleeping, until spin_ns passed since the end of the last
  * iteration that found something. An idle loop spins for spin_ns after
  * its last event and then sleeps as before: nothing spins at idle; a
  * loop whose spins keep running out spins only now and then
  * (loop_poll). A spin is worth it only while the CPU would otherwise
  * halt: as soon as a yield let another task run on it (or one took the
- * CPU from us: the thread's involuntary context switches moved), the
- * spin ends and the loop sleeps, so IPCPs (or any other work) sharing
- * a CPU never take turns spinning, and a woken peer on the same CPU
- * costs no halt anyway. The spin is the
+ * CPU from us: a yield and a poll took more than SPIN_CUT_NS, where
+ * alone they take 2-3 µs and with a switch to another process and
+ * back 12-20; the clock, not a system call, tells), the spin ends and
+ * the loop sleeps, so IPCPs (or any other work) sharing a CPU never
+ * take turns spinning, and a woken peer on the same CPU costs no halt
+ * anyway. A loop whose spins keep missing still yields once before it
+ * sleeps, if its last iteration woke a process (ipcp_dev_signals), and
+ * looks at the awake flows: the application it just woke on its CPU
+ * answers meanwhile (when the scheduler lets the yield switch to it). The spin is the
  * same poll() over the same snapshot, only with a zero timeout, so the
  * argument above holds for it unchanged; a spin never outlasts the
  * earliest timer (its poll() timeout is recomputed after the spin).
@@ -102,7 +121,6 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #define IPCP_SPIN_ENV "OUROBOROS_IPCP_SPIN_US"
@@ -152,6 +170,9 @@ static struct {
         uint64_t             spin_cut;  /* spins ended: the CPU had work */
         uint64_t             spin_hit;  /* spins that found an event */
         uint64_t             spin_out;  /* spins that ran out */
+        uint32_t             ready_run; /* ready iterations in a row */
+        bool                 woke;      /* the last iteration woke some
+                                           process (ipcp_dev_signals) */
         void              (* post)(void);
 
         struct fd_ent *      fds;
@@ -772,15 +793,15 @@ static int snapshot(size_t * first)
 
 /*
  * poll() the snapshot: while the last busy iteration ended less than
- * spin_ns ago, with a zero timeout (yielding between tries), then with
+ * spin_ns ago, with a zero timeout (yielding before each), then with
  * the timeout of the earliest timer (see the top). A spin that ran out
  * is a miss; after SPIN_MISS_MAX misses in a row (events come further
  * apart than spin_ns: a slow peer, or a loaded machine whose other
  * tasks take the CPU we yield), only one sleep in SPIN_RETRY spins,
  * until a spin finds something again. A spin also ends, and the loop
- * sleeps, when this thread's involuntary context switches moved since
- * it began: a yield ran another task (one switch each way), or one
- * preempted us; either way the CPU has other work, which a spin would
+ * sleeps, when a yield and a poll took longer than SPIN_CUT_NS: a
+ * yield ran another task (one switch each way), or one preempted us;
+ * either way the CPU has other work, which a spin would
  * only take turns with (see the top). That is a miss too: a loop whose
  * CPU keeps having other work when it would spin (several IPCPs on one
  * CPU) soon tries only before one sleep in SPIN_RETRY, and the probe
@@ -790,37 +811,95 @@ static int snapshot(size_t * first)
  */
 #define SPIN_MISS_MAX 8
 #define SPIN_RETRY    16
+#define SPIN_CUT_NS   8000 /* a poll and a yield that took longer ran
+                              another task (measured here: 2-3 µs
+                              alone, 12-20 µs with a switch and back) */
 
-/* This thread's involuntary context switches, or -1. */
-static long nivcsw(void)
+/* The set has members listed by this thread (see the top). */
+static bool flows_ready(void)
 {
-        struct rusage ru;
+        return lp.proc_efd >= 0 && ipcp_fset_ready(lp.set);
+}
 
-        if (getrusage(RUSAGE_THREAD, &ru) < 0)
-                return -1;
+/* Clear every revents: an iteration that found its flows ready without
+ * a poll() must not run the fds of the last one again. */
+static void no_revents(nfds_t n)
+{
+        nfds_t i;
 
-        return ru.ru_nivcsw;
+        for (i = 0; i < n; ++i)
+                lp.pfd[i].revents = 0;
+}
+
+/*
+ * The sleeping poll(): first the awake flow's mark goes (see the top);
+ * if that finds it with packets, no sleep: *ready, and 0 (no fd
+ * looked at).
+ */
+static int sleep_poll(nfds_t n,
+                      bool * ready)
+{
+        int t = timeout_ms();
+
+        if (t != 0 && lp.proc_efd >= 0 && ipcp_fset_sleep(lp.set)) {
+                *ready = true;
+                no_revents(n);
+                return 0;
+        }
+
+        return poll(lp.pfd, n, t);
 }
 
 static int loop_poll(nfds_t n,
-                     bool   ready)
+                     bool * ready)
 {
-        bool cut = false;
-        long base;
-        long now;
-        int  r;
+        bool    cut = false;
+        int64_t t;
+        int     r;
 
-        if (ready)
+        /* Ready: a look at the fds first, but only every other time
+         * in a row (a ping-pong's answer, found ready after the
+         * application ran, goes out one system call sooner; fds and
+         * calls still wait at most one iteration). */
+        if (*ready && ++lp.ready_run % 2 == 1) {
+                no_revents(n);
+                return 0;
+        }
+        if (*ready)
                 return poll(lp.pfd, n, 0);
+        lp.ready_run = 0;
 
         if (lp.spin_ns == 0 || now_ns() - lp.active >= lp.spin_ns)
-                return poll(lp.pfd, n, timeout_ms());
+                return sleep_poll(n, ready);
 
-        if (lp.spin_miss >= SPIN_MISS_MAX && ++lp.spin_skip % SPIN_RETRY != 0)
-                return poll(lp.pfd, n, timeout_ms());
+        if (lp.spin_miss >= SPIN_MISS_MAX && ++lp.spin_skip % SPIN_RETRY != 0) {
+                /* No spin, but one yield if the iteration woke a
+                 * process: an application on our CPU answers into
+                 * the awake flow meanwhile (no signal, no wake-up of
+                 * ours). One that woke nobody sleeps at once. */
+                if (!lp.woke)
+                        return sleep_poll(n, ready);
+                sched_yield();
+                if (flows_ready()) {
+                        ++lp.spin_hit;
+                        *ready = true;
+                        no_revents(n);
+                        return 0;
+                }
+                return sleep_poll(n, ready);
+        }
 
-        base = nivcsw();
-        while (now_ns() - lp.active < lp.spin_ns && timeout_ms() != 0) {
+        while ((t = now_ns()) - lp.active < lp.spin_ns && timeout_ms() != 0) {
+                /* First: an application this iteration woke on our
+                 * CPU runs now, before a system call of ours. */
+                sched_yield();
+                if (flows_ready()) { /* it wrote to the awake flow */
+                        lp.spin_miss = 0;
+                        ++lp.spin_hit;
+                        *ready = true;
+                        no_revents(n);
+                        return 0;
+                }
                 r = poll(lp.pfd, n, 0);
                 if (r != 0) {
                         if (r > 0) {
@@ -830,9 +909,7 @@ static int loop_poll(nfds_t n,
                         return r;
                 }
                 ++lp.spins;
-                sched_yield(); /* a peer on our CPU runs first */
-                now = nivcsw();
-                if (base < 0 || now != base) { /* it had work: sleep */
+                if (now_ns() - t > SPIN_CUT_NS) { /* it had work: sleep */
                         cut = true;
                         break;
                 }
@@ -845,22 +922,18 @@ static int loop_poll(nfds_t n,
         if (lp.spin_miss < SPIN_MISS_MAX)
                 ++lp.spin_miss;
 
-        return poll(lp.pfd, n, timeout_ms());
-}
-
-/* The set has members listed by this thread (see the top). */
-static bool flows_ready(void)
-{
-        return lp.proc_efd >= 0 && ipcp_fset_ready(lp.set);
+        return sleep_poll(n, ready);
 }
 
 int loop_run(void)
 {
-        size_t first;
-        bool   ready;
-        bool   unread = false;
-        int    n;
-        int    r;
+        size_t   first;
+        bool     ready;
+        bool     unread = false;
+        bool     busy;
+        uint64_t sig;
+        int      n;
+        int      r;
 
         lp.stop = false;
         run_calls(); /* any queued before the loop ran */
@@ -872,12 +945,15 @@ int loop_run(void)
                 if (n < 0)
                         return n;
 
-                r = loop_poll((nfds_t) n, ready);
+                r = loop_poll((nfds_t) n, &ready);
                 if (r < 0 && errno != EINTR)
                         return -errno;
                 ++lp.iters;
                 if (r < 0)
                         continue;
+                if (first >= 3) /* out of poll(): the hot flow awake */
+                        ipcp_fset_awake(lp.set);
+                sig = ipcp_dev_signals();
 
                 if (lp.pfd[0].revents != 0)
                         run_calls();
@@ -889,6 +965,7 @@ int loop_run(void)
                                 ipcp_dev_poll();
                         ready = true;
                 }
+                busy = r > 0 || ready;
                 if (first >= 2 && (ready || lp.pfd[1].revents != 0))
                         run_flows();
                 run_fds(first, (size_t) n);
@@ -899,7 +976,8 @@ int loop_run(void)
                         ipcp_dev_poll();
                 unread = false;
                 ready = flows_ready(); /* after everything that lists */
-                if (r > 0 || ready) /* the spin counts from here */
+                lp.woke = ipcp_dev_signals() != sig;
+                if (busy || ready) /* the spin counts from here */
                         lp.active = now_ns();
         }
 
