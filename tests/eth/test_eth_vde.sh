@@ -61,9 +61,16 @@ OUROBOROS_RUNDIR=$B wait_for "$BIN/irm" ipcp list || fail "irmd B did not start"
 ia() { OUROBOROS_RUNDIR=$A "$BIN/irm" "$@"; }
 ib() { OUROBOROS_RUNDIR=$B "$BIN/irm" "$@"; }
 
+# sw_pid: the switch's pid, once its pid file is written (vde_switch -d
+# writes it after it forked: on a busy machine not yet when it returns)
+sw_pid() {
+        wait_for test -s "$A/sw.pid" || fail "vde_switch wrote no pid file"
+        cat "$A/sw.pid"
+}
+
 vde_switch -s "$SW" -d -p "$A/sw.pid" </dev/null >/dev/null 2>&1 \
         || fail "vde_switch did not start"
-SW_PID=$(cat "$A/sw.pid")
+SW_PID=$(sw_pid)
 
 # stat IRM_FN IPCP COUNTER: the counter's value (irm ipcp stat).
 stat() {
@@ -182,9 +189,10 @@ run_kind() {
                 wait_for grep -q "EVENT down read -1005" "$A/lc" \
                         || fail "no FLOW_DOWN when the switch left: $(cat "$A/lc")"
                 [ "$(stat ia a link_up)" = 0 ] || fail "link still up"
+                rm -f "$A/sw.pid"
                 vde_switch -s "$SW" -d -p "$A/sw.pid" </dev/null >/dev/null 2>&1 \
                         || fail "vde_switch did not restart"
-                SW_PID=$(cat "$A/sw.pid")
+                SW_PID=$(sw_pid)
                 for _ in $(seq 40); do
                         [ "$(stat ia a link_up)" = 1 ] && break
                         sleep 0.1
