@@ -3,8 +3,9 @@
 # with ctest, then the Python package python/pycotcp (installed offline
 # into /usr/bin/python3's site, or the active venv) with pytest.
 # Needs: apt-get install $(cat scripts/deps/pycotcp.txt).  Exit status is
-# non-zero on any failure; every pytest test has a timeout and its name is
-# printed when it starts.  Set PYCO_NO_INSTALL=1 to skip the pip step,
+# non-zero on any failure; every pytest test has a timeout, so a hang
+# fails that test by name. The tests run in one process per CPU
+# (pytest-xdist; OURO_PYTEST_JOBS=1 runs them one at a time, in order).  Set PYCO_NO_INSTALL=1 to skip the pip step,
 # PYCO_NO_CTEST=1 to skip the C core's ctest (scripts/test.sh does: its
 # ctest suite already ran the same ioth_* tests in the main build),
 # PYCO_NO_HUB=1 to leave out test_http_over_ouroboros_hub, which runs
@@ -14,6 +15,7 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/lib/pytest_jobs.sh"
 PY=${PYTHON:-/usr/bin/python3}
 if [ -n "${VIRTUAL_ENV:-}" ] && [ -x "$VIRTUAL_ENV/bin/python3" ]; then
 	PY="$VIRTUAL_ENV/bin/python3"
@@ -52,13 +54,14 @@ if [ -n "${1:-}" ] && [ -x "$1/bin/irmd" ]; then
 	export OURO_BIN
 fi
 # -c: python/pycotcp/pytest.ini (a 120 s timeout per test, needing
-# pytest-timeout); -v names each test as it starts, so a hang names it
+# pytest-timeout); -v names each test as it ends
 SEL=
 if [ "${PYCO_NO_HUB:-0}" = 1 ]; then
 	echo "== test_http_over_ouroboros_hub left out (PYCO_NO_HUB=1: ctest ran tests/vdeplug/test_pyco.sh)"
 	SEL="not test_http_over_ouroboros_hub"
 fi
+JOBS=$(pytest_jobs "$PY")
 cd /
 "$PY" -P -m pytest -v -c "$ROOT/python/pycotcp/pytest.ini" --durations=8 \
-	${SEL:+-k "$SEL"} \
+	${SEL:+-k "$SEL"} $JOBS \
 	--rootdir "$ROOT/python/pycotcp" "$ROOT/python/pycotcp/tests"

@@ -10,10 +10,13 @@
 # /usr/local) when it is installed there and identical to the build's,
 # else from the build tree (include/ + BUILD/include, BUILD/lib, rpath).
 # The IRMd, ipcpd-local and irm used by the tests come from BUILD/bin.
-# Every test has a time limit (python/ouroboros/tests/pytest.ini); -v
-# names each test as it starts, so a hang shows where it is. Set
+# Every test has a time limit (python/ouroboros/tests/pytest.ini), so a
+# hang fails that test by name. The tests run in one process per CPU,
+# each with its own IRMd (pytest-xdist; OURO_PYTEST_JOBS=1 runs them one
+# at a time, in order). Set
 # PYOURO_VENV=DIR to keep the venv in DIR (reused, package reinstalled).
 set -euo pipefail
+. "$(dirname "$0")/lib/pytest_jobs.sh"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-${BUILD_DIR:-build}}
 case "$BUILD" in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
@@ -51,11 +54,12 @@ echo "=== pyouroboros: install into a venv ($VENV, --system-site-packages)"
         'import ouroboros.dev, ouroboros._dev as d, sys; assert d.__file__.startswith(sys.prefix), d.__file__')
 
 echo "=== pyouroboros: pytest"
+JOBS=$(pytest_jobs "$VENV/bin/python")
 cd "$TMP"
 rc=0
 OURO_BIN="$BUILD/bin" PATH="$BUILD/bin:$PATH" \
         "$VENV/bin/python" -m pytest -v -r fEsxX --durations=5 \
-        -p no:cacheprovider "$PKG/tests" || rc=$?
+        -p no:cacheprovider $JOBS "$PKG/tests" || rc=$?
 if [ "$rc" -eq 5 ]; then
         echo "test-python: no tests ran" >&2
 fi
