@@ -10,7 +10,7 @@
  * inputs: dht_rcv must not crash, and everything it sends in answer
  * parses.
  *
- * Sources: src/ipcpd/unicast/dir/dht_msg.c src/ipcpd/unicast/dir/dht_table.c src/ipcpd/unicast/dir/dht_lookup.c src/ipcpd/unicast/dir/dht_store.c src/ipcpd/unicast/dir/dht.c
+ * Sources: src/ipcpd/unicast/dir/dht_msg.c src/ipcpd/unicast/dir/dht_table.c src/ipcpd/unicast/dir/dht_lookup.c src/ipcpd/unicast/dir/dht_store.c src/ipcpd/unicast/dir/dht_out.c src/ipcpd/unicast/dir/dht_rcv.c src/ipcpd/unicast/dir/dht.c
  */
 #include "ipcpd/unicast/dir/dht.h"
 
