@@ -25,12 +25,12 @@ if [ -z "$CC" ]; then
         exit 1
 fi
 
-UNIT="test_flow_shm test_flow_shm_win test_flow_shm_nosys test_crypt
+UNIT="test_flow_shm test_flow_shm_win test_flow_shm_nosys test_crypt test_crypt_wire
       test_crypt_exit test_lib_flow_table test_lib_fset test_ipcpd_loop
       test_ipcpd_frame frame_ipcpd test_lib_ipcp_dev test_lib_frct_flow
       test_lib_evwait"
 API="irmd ipcpd-local irm test-api-basic test-api-lifecycle test-api-events"
-TESTS='^(unit_flow_shm|unit_flow_shm_win|unit_flow_shm_nosys|unit_crypt|unit_crypt_exit|unit_lib_.*|unit_ipcpd_loop|unit_ipcpd_frame|api_test_flows|api_test_events)$'
+TESTS='^(unit_flow_shm|unit_flow_shm_win|unit_flow_shm_nosys|unit_crypt|unit_crypt_wire|unit_crypt_exit|unit_lib_.*|unit_ipcpd_loop|unit_ipcpd_frame|api_test_flows|api_test_events)$'
 
 cmake -S . -B "$B" -DCMAKE_C_COMPILER="$CC" -DSANITIZE=thread \
         -DCOMPONENTS='common;lib;irmd;ipcpd;tools;tests' >/dev/null || exit 1
