@@ -55,8 +55,8 @@ INC, LIB, RPATH = _dirs()
 
 ext = Extension(
     "ouroboros._dev",
-    sources=["src/_devmodule.c", "src/flow.c", "src/alloc.c", "src/fset.c",
-             "src/irm.c"],
+    sources=["src/_devmodule.c", "src/flow.c", "src/flow_ctl.c", "src/alloc.c",
+             "src/fset.c", "src/irm.c"],
     depends=["src/pyouro.h"],
     include_dirs=INC,
     library_dirs=LIB,

@@ -7,7 +7,8 @@
  * blocked call returns to check for signals (Ctrl-C) and the user's
  * deadline; fccntl is only called when the wanted slice changes.
  *
- * Allocation (alloc, join, accept) is in alloc.c.
+ * Allocation (alloc, join, accept) is in alloc.c, the flow's settings
+ * (fccntl: timeouts, flags, QoS, queue lengths) in flow_ctl.c.
  */
 #include "pyouro.h"
 
@@ -16,10 +17,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#define FLOW_ERR(self, err, what) \
-        ouro_set_err(ouro_state_of_type(Py_TYPE(self)), (err), (what))
-
-static PyObject * flow_not_alloc(FlowObject * self)
+PyObject * ouro_flow_not_alloc(FlowObject * self)
 {
         ouro_state * st = ouro_state_of_type(Py_TYPE(self));
         if (st == NULL)
@@ -273,7 +271,7 @@ static ssize_t flow_io(FlowObject * self,
                                 want = rem < 0 ? 0 : rem;
                 }
                 if (fd < 0) {
-                        flow_not_alloc(self);
+                        ouro_flow_not_alloc(self);
                         return IO_ERR;
                 }
                 if (flow_set_c_timeo(self, rd, want) < 0)
@@ -302,7 +300,7 @@ static ssize_t flow_io(FlowObject * self,
                         continue;
                 }
                 if (n == -ENOTALLOC && self->fd < 0)
-                        flow_not_alloc(self);
+                        ouro_flow_not_alloc(self);
                 else
                         FLOW_ERR(self, (int) n, what);
                 return IO_ERR;
@@ -367,7 +365,7 @@ static PyObject * flow_read_impl(FlowObject * self,
         ssize_t    n;
 
         if (self->fd < 0)
-                return flow_not_alloc(self);
+                return ouro_flow_not_alloc(self);
 
         if (self->pending != NULL)
                 return flow_take_pending(self, count < 0 ? PY_SSIZE_T_MAX
@@ -454,7 +452,7 @@ static PyObject * flow_write_impl(FlowObject * self,
         if (count > view.len)   /* the seed: "up to count bytes" */
                 count = view.len;
         if (self->fd < 0) {
-                flow_not_alloc(self);
+                ouro_flow_not_alloc(self);
                 goto out;
         }
         n = flow_io(self, false, view.buf, (size_t) count, nowait);
@@ -514,206 +512,6 @@ static PyObject * flow_dealloc_m(FlowObject * self,
         if (r < 0 && r != -ENOTALLOC)
                 return FLOW_ERR(self, r, "flow_dealloc");
         Py_RETURN_NONE;
-}
-
-/* ---- fccntl ---------------------------------------------------------- */
-
-static PyObject * timeo_out(double t)
-{
-        if (t < 0)
-                Py_RETURN_NONE;
-        return PyFloat_FromDouble(t);
-}
-
-/* Set *slot (self's rcv_timeo or snd_timeo) from arg: None, seconds. */
-static PyObject * timeo_set(FlowObject * self,
-                            PyObject *   arg,
-                            double *     slot)
-{
-        double t;
-        if (self->fd < 0)
-                return flow_not_alloc(self);
-        if (ouro_parse_timeo(arg, &t) < 0)
-                return NULL;
-        *slot = t;
-        Py_RETURN_NONE;
-}
-
-static PyObject * flow_set_rcv(FlowObject * self,
-                               PyObject *   arg)
-{
-        return timeo_set(self, arg, &self->rcv_timeo);
-}
-
-static PyObject * flow_set_snd(FlowObject * self,
-                               PyObject *   arg)
-{
-        return timeo_set(self, arg, &self->snd_timeo);
-}
-
-static PyObject * flow_get_rcv(FlowObject * self,
-                               PyObject *   unused)
-{
-        (void) unused;
-        if (self->fd < 0)
-                return flow_not_alloc(self);
-        return timeo_out(self->rcv_timeo);
-}
-
-static PyObject * flow_get_snd(FlowObject * self,
-                               PyObject *   unused)
-{
-        (void) unused;
-        if (self->fd < 0)
-                return flow_not_alloc(self);
-        return timeo_out(self->snd_timeo);
-}
-
-static PyObject * flow_get_qos_m(FlowObject * self,
-                                 PyObject *   unused)
-{
-        qosspec_t qs;
-        int       r;
-
-        (void) unused;
-        if (self->fd < 0)
-                return flow_not_alloc(self);
-        memset(&qs, 0, sizeof(qs));
-        r = fccntl(self->fd, FLOWGQOSSPEC, &qs);
-        if (r < 0)
-                return FLOW_ERR(self, r, "fccntl(FLOWGQOSSPEC)");
-        return ouro_qos_to_tuple(&qs);
-}
-
-static PyObject * flow_qlen(FlowObject * self,
-                            int          cmd)
-{
-        size_t n = 0;
-        int    r;
-
-        if (self->fd < 0)
-                return flow_not_alloc(self);
-        r = fccntl(self->fd, cmd, &n);
-        if (r < 0)
-                return FLOW_ERR(self, r, "fccntl(queue length)");
-        n += (cmd == FLOWGRXQLEN && self->pending != NULL);
-        return PyLong_FromSize_t(n);
-}
-
-static PyObject * flow_rxqlen(FlowObject * self,
-                              PyObject *   unused)
-{
-        (void) unused;
-        return flow_qlen(self, FLOWGRXQLEN);
-}
-
-static PyObject * flow_txqlen(FlowObject * self,
-                              PyObject *   unused)
-{
-        (void) unused;
-        return flow_qlen(self, FLOWGTXQLEN);
-}
-
-static PyObject * flow_set_flags_m(FlowObject * self,
-                                   PyObject *   arg)
-{
-        unsigned long f;
-        int           r;
-
-        if (self->fd < 0)
-                return flow_not_alloc(self);
-        if (!PyLong_Check(arg)) {
-                PyErr_Format(PyExc_TypeError,
-                             "flags must be FlowProperties or int, not %.100s",
-                             Py_TYPE(arg)->tp_name);
-                return NULL;
-        }
-        f = PyLong_AsUnsignedLong(arg);
-        if (f == (unsigned long) -1 && PyErr_Occurred())
-                return NULL;
-        if (f > UINT32_MAX || (f & FLOWFACCMODE) == FLOWFINVALID) {
-                PyErr_SetString(PyExc_ValueError,
-                                "invalid flow flags (WriteOnly|ReadWrite "
-                                "together is invalid)");
-                return NULL;
-        }
-        r = fccntl(self->fd, FLOWSFLAGS, (uint32_t) f);
-        if (r < 0)
-                return FLOW_ERR(self, r, "fccntl(FLOWSFLAGS)");
-        Py_RETURN_NONE;
-}
-
-/* FRCTSFLAGS: -EPERM (no FRCT: a raw flow) raises as any error. */
-static PyObject * flow_set_frct_m(FlowObject * self,
-                                  PyObject *   arg)
-{
-        unsigned long f;
-        int           r;
-
-        if (self->fd < 0)
-                return flow_not_alloc(self);
-        if (!PyLong_Check(arg)) {
-                PyErr_Format(PyExc_TypeError,
-                             "FRCT flags must be FRCTFlags or int, not "
-                             "%.100s", Py_TYPE(arg)->tp_name);
-                return NULL;
-        }
-        f = PyLong_AsUnsignedLong(arg);
-        if (f == (unsigned long) -1 && PyErr_Occurred())
-                return NULL;
-        if (f > UINT16_MAX) {
-                PyErr_SetString(PyExc_ValueError, "invalid FRCT flags");
-                return NULL;
-        }
-        r = fccntl(self->fd, FRCTSFLAGS, (uint16_t) f);
-        if (r < 0)
-                return FLOW_ERR(self, r, "fccntl(FRCTSFLAGS)");
-        Py_RETURN_NONE;
-}
-
-static PyObject * flow_get_frct_m(FlowObject * self,
-                                  PyObject *   unused)
-{
-        uint16_t f = 0;
-        int      r;
-
-        (void) unused;
-        if (self->fd < 0)
-                return flow_not_alloc(self);
-        r = fccntl(self->fd, FRCTGFLAGS, &f);
-        if (r < 0)
-                return FLOW_ERR(self, r, "fccntl(FRCTGFLAGS)");
-        return PyLong_FromUnsignedLong(f);
-}
-
-static PyObject * flow_max_pkt_m(FlowObject * self,
-                                 PyObject *   unused)
-{
-        size_t n = 0;
-        int    r;
-
-        (void) unused;
-        if (self->fd < 0)
-                return flow_not_alloc(self);
-        r = fccntl(self->fd, FLOWGMAXPKT, &n);
-        if (r < 0)
-                return FLOW_ERR(self, r, "fccntl(FLOWGMAXPKT)");
-        return PyLong_FromSize_t(n);
-}
-
-static PyObject * flow_get_flags_m(FlowObject * self,
-                                   PyObject *   unused)
-{
-        uint32_t f = 0;
-        int      r;
-
-        (void) unused;
-        if (self->fd < 0)
-                return flow_not_alloc(self);
-        r = fccntl(self->fd, FLOWGFLAGS, &f);
-        if (r < 0)
-                return FLOW_ERR(self, r, "fccntl(FLOWGFLAGS)");
-        return PyLong_FromUnsignedLong(f);
 }
 
 static PyObject * flow_get_fd(FlowObject * self,
@@ -791,32 +589,32 @@ static PyMethodDef flow_methods[] = {
         { "dealloc", (PyCFunction) flow_dealloc_m, METH_NOARGS,
           "dealloc() -> None\n\nRelease the flow; the peer is told at "
           "once. Calling it again is harmless." },
-        { "set_rcv_timeout", (PyCFunction) flow_set_rcv, METH_O,
+        { "set_rcv_timeout", (PyCFunction) ouro_flow_set_rcv, METH_O,
           "set_rcv_timeout(timeo) -> None\n\nTimeout in seconds for "
           "blocking reads; None blocks forever." },
-        { "set_snd_timeout", (PyCFunction) flow_set_snd, METH_O,
+        { "set_snd_timeout", (PyCFunction) ouro_flow_set_snd, METH_O,
           "set_snd_timeout(timeo) -> None\n\nTimeout in seconds for "
           "blocking writes; None blocks forever." },
-        { "get_rcv_timeout", (PyCFunction) flow_get_rcv, METH_NOARGS,
+        { "get_rcv_timeout", (PyCFunction) ouro_flow_get_rcv, METH_NOARGS,
           "get_rcv_timeout() -> float or None (blocking)." },
-        { "get_snd_timeout", (PyCFunction) flow_get_snd, METH_NOARGS,
+        { "get_snd_timeout", (PyCFunction) ouro_flow_get_snd, METH_NOARGS,
           "get_snd_timeout() -> float or None (blocking)." },
-        { "_get_qos", (PyCFunction) flow_get_qos_m, METH_NOARGS,
+        { "_get_qos", (PyCFunction) ouro_flow_get_qos_m, METH_NOARGS,
           "_get_qos() -> 9-tuple (low level)." },
-        { "get_rx_queue_len", (PyCFunction) flow_rxqlen, METH_NOARGS,
+        { "get_rx_queue_len", (PyCFunction) ouro_flow_rxqlen, METH_NOARGS,
           "get_rx_queue_len() -> int\n\nPackets waiting to be read." },
-        { "get_tx_queue_len", (PyCFunction) flow_txqlen, METH_NOARGS,
+        { "get_tx_queue_len", (PyCFunction) ouro_flow_txqlen, METH_NOARGS,
           "get_tx_queue_len() -> int\n\nPackets written but not yet "
           "taken by the peer / lower layer." },
-        { "_set_flags", (PyCFunction) flow_set_flags_m, METH_O,
+        { "_set_flags", (PyCFunction) ouro_flow_set_flags_m, METH_O,
           "_set_flags(int) (low level)." },
-        { "_get_flags", (PyCFunction) flow_get_flags_m, METH_NOARGS,
+        { "_get_flags", (PyCFunction) ouro_flow_get_flags_m, METH_NOARGS,
           "_get_flags() -> int (low level)." },
-        { "_set_frct_flags", (PyCFunction) flow_set_frct_m, METH_O,
+        { "_set_frct_flags", (PyCFunction) ouro_flow_set_frct_m, METH_O,
           "_set_frct_flags(int) (low level)." },
-        { "_get_frct_flags", (PyCFunction) flow_get_frct_m, METH_NOARGS,
+        { "_get_frct_flags", (PyCFunction) ouro_flow_get_frct_m, METH_NOARGS,
           "_get_frct_flags() -> int (low level)." },
-        { "get_max_packet", (PyCFunction) flow_max_pkt_m, METH_NOARGS,
+        { "get_max_packet", (PyCFunction) ouro_flow_max_pkt_m, METH_NOARGS,
           "get_max_packet() -> int\n\nThe largest write on this flow "
           "(FLOWGMAXPKT): a packet on a raw flow, a message (16 MiB by "
           "default) on an in-order or reliable one." },

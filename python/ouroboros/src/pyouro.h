@@ -97,6 +97,26 @@ int          ouro_qos_from_obj(PyObject * o, qosspec_t * qs);
 extern PyType_Spec ouro_flow_spec;
 int          ouro_flow_adopt(FlowObject * f, int fd);
 int          ouro_flow_remove_set(FlowObject * f, PyObject * set);
+/* the error for a flow not allocated (or already released) */
+PyObject *   ouro_flow_not_alloc(FlowObject * self);
+
+/* err (negative errno) from the call what on flow self, as an exception */
+#define FLOW_ERR(self, err, what) \
+        ouro_set_err(ouro_state_of_type(Py_TYPE(self)), (err), (what))
+
+/* flow_ctl.c: methods of Flow (fccntl) */
+PyObject *   ouro_flow_set_rcv(FlowObject * self, PyObject * arg);
+PyObject *   ouro_flow_set_snd(FlowObject * self, PyObject * arg);
+PyObject *   ouro_flow_get_rcv(FlowObject * self, PyObject * unused);
+PyObject *   ouro_flow_get_snd(FlowObject * self, PyObject * unused);
+PyObject *   ouro_flow_get_qos_m(FlowObject * self, PyObject * unused);
+PyObject *   ouro_flow_rxqlen(FlowObject * self, PyObject * unused);
+PyObject *   ouro_flow_txqlen(FlowObject * self, PyObject * unused);
+PyObject *   ouro_flow_set_flags_m(FlowObject * self, PyObject * arg);
+PyObject *   ouro_flow_set_frct_m(FlowObject * self, PyObject * arg);
+PyObject *   ouro_flow_get_frct_m(FlowObject * self, PyObject * unused);
+PyObject *   ouro_flow_max_pkt_m(FlowObject * self, PyObject * unused);
+PyObject *   ouro_flow_get_flags_m(FlowObject * self, PyObject * unused);
 
 /* alloc.c: methods of Flow */
 PyObject *   ouro_flow_alloc_m(FlowObject * self, PyObject * args,
