@@ -3,7 +3,8 @@
  *   ioth_test unit                       argument validation, parsing
  *   ioth_test net BACKEND VDE_SWITCH     two processes, each with its own
  *       stack on a private switch, exchange TCP (IPv4, IPv6) and UDP data;
- *       the readiness of the pollable descriptors is checked with poll().
+ *       the readiness of the pollable descriptors is checked with poll();
+ *       a server that dies meanwhile fails the test at once.
  *   ioth_test setupfail BACKEND          a stack set up on a missing switch
  *       is a failure of the network test, not a skip.
  * Exit 0 pass, 1 fail, 77 skip: only when the back-end is not installed,
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,10 +194,32 @@ static int client(struct ioth *s)
 	return 0;
 }
 
+static pid_t server_pid;
+static int client_done;
+
+/* A server that dies (a crash: the handler exits 100 + signal) leaves
+ * the client waiting for its echo: fail at once, not at ctest's limit. */
+static void *watch_server(void *arg)
+{
+	siginfo_t si;
+
+	(void) arg;
+	if (waitid(P_PID, (id_t) server_pid, &si, WEXITED | WNOWAIT) < 0 ||
+	    (si.si_code == CLD_EXITED && si.si_status == 0) ||
+	    __atomic_exchange_n(&client_done, 1, __ATOMIC_ACQ_REL))
+		return NULL;
+	fprintf(stderr, "FAIL: the server died while the client ran "
+	        "(%s %d)\n", si.si_code == CLD_EXITED ? "exit" : "signal",
+	        si.si_status);
+	tn_switch_stop();
+	_exit(1);
+}
+
 static int net(const char *be, const char *sw)
 {
 	char vnl[128];
 	struct ioth *s;
+	pthread_t w;
 	pid_t pid;
 	int st;
 	int r;
@@ -220,8 +244,14 @@ static int net(const char *be, const char *sw)
 		tn_switch_stop();
 		return tn_setup_failed(be, r);
 	}
+	server_pid = pid;
+	if (pthread_create(&w, NULL, watch_server, NULL) == 0)
+		pthread_detach(w);
 	usleep(200000);
 	r = client(s);
+	if (__atomic_exchange_n(&client_done, 1, __ATOMIC_ACQ_REL))
+		for (;;)
+			pause();        /* watch_server() ends the process */
 	ioth_delete(s);
 	if (r != 0)
 		kill(pid, SIGTERM);
