@@ -73,8 +73,9 @@ static ssize_t recv_all(struct ioth *s, int fd, char *buf, size_t n)
 	return (ssize_t) got;
 }
 
-/* Child: echo server on TCP port 7 (v4+v6 via two sockets) and UDP 7. */
-static int server(struct ioth *s)
+/* Child: echo server on TCP port 7 (v4+v6 via two sockets) and UDP 7;
+ * a byte on ready once it listens. */
+static int server(struct ioth *s, int ready)
 {
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
 	                           .sin6_port = htons(7) };
@@ -88,7 +89,8 @@ static int server(struct ioth *s)
 	/* dual stack: "::" accepts IPv4 too */
 	if (ioth_bind(s, l6, (void *) &a6, sizeof(a6)) < 0 ||
 	    ioth_listen(s, l6, 8) < 0 ||
-	    ioth_bind(s, u, (void *) &a4, sizeof(a4)) < 0)
+	    ioth_bind(s, u, (void *) &a4, sizeof(a4)) < 0 ||
+	    write(ready, "r", 1) != 1)
 		return 3;
 	for (round = 0; round < 2; round++) {
 		char buf[4096];
@@ -132,12 +134,15 @@ static int tcp_round(struct ioth *s, struct sockaddr *dst, socklen_t dl,
 	static char out[200000], in[200000];
 	int c = ioth_socket(s, fam, SOCK_STREAM, 0);
 	size_t i;
+	int r;
 
 	for (i = 0; i < sizeof(out); i++)
 		out[i] = (char) (i * 7 + fam);
 	CHECK(c >= 0);
 	CHECK(!tn_wait(c, POLLIN, 0));   /* fresh socket: nothing to read */
-	CHECK(ioth_connect(s, c, dst, dl) == 0);
+	r = ioth_connect(s, c, dst, dl);
+	if (r != 0)
+		FAIL("connect: %s", strerror(-r));
 	CHECK(tn_wait(c, POLLOUT, 1000));
 	CHECK(ioth_sendto(s, c, out, 1000, 0, NULL, 0) == 1000);
 	CHECK(tn_wait(c, POLLIN, 5000));
@@ -220,6 +225,7 @@ static int net(const char *be, const char *sw)
 	char vnl[128];
 	struct ioth *s;
 	pthread_t w;
+	int ready[2];
 	pid_t pid;
 	int st;
 	int r;
@@ -228,12 +234,17 @@ static int net(const char *be, const char *sw)
 		tn_switch_stop();
 		FAIL("cannot start %s", sw);
 	}
+	if (pipe(ready) < 0) {
+		tn_switch_stop();
+		FAIL("pipe: %s", strerror(errno));
+	}
 	pid = fork();
 	if (pid == 0) {
+		close(ready[0]);
 		r = tn_stack(be, vnl, "10.40.0.1/24", "fd00::1/64", &s);
 		if (r < 0)
 			_exit(tn_setup_failed(be, r));
-		r = server(s);
+		r = server(s, ready[1]);
 		ioth_delete(s);
 		_exit(r);
 	}
@@ -247,8 +258,15 @@ static int net(const char *be, const char *sw)
 	server_pid = pid;
 	if (pthread_create(&w, NULL, watch_server, NULL) == 0)
 		pthread_detach(w);
-	usleep(200000);
-	r = client(s);
+	/* a loaded machine may take a while to start the server */
+	close(ready[1]);
+	if (tn_wait(ready[0], POLLIN, 20000)) {
+		r = client(s);
+	} else {
+		fprintf(stderr, "FAIL: the server did not listen in 20 s\n");
+		r = 1;
+	}
+	close(ready[0]);
 	if (__atomic_exchange_n(&client_done, 1, __ATOMIC_ACQ_REL))
 		for (;;)
 			pause();        /* watch_server() ends the process */
