@@ -14,8 +14,8 @@
  * byte is whatever was written there: a value naming an unsupported
  * extension header frees the rebuilt packet and leaves it NULL while
  * reporting success, and the NULL reaches nat_pbuf_reset(): a segfault
- * in nat_pbuf_put() on the stack thread (ctest ioth_lwipv6_tcp, 3 runs
- * in 80, more under load).  Fragmentation is not rare: between two
+ * in nat_pbuf_put() on the stack thread (ctest ioth_lwipv6_tcp: 3 runs
+ * in 80 reported, 1 in 200 here two at a time).  Fragmentation is not rare: between two
  * LWIPv6 stacks every full TCP segment is over the MTU (lwipv6_frag.c).
  * With freed memory filled (glibc's perturb, below), every run crashed.
  *
