@@ -4,9 +4,9 @@
  * its own file: mailboxes, timers and the bounded receive
  * (lwipv6_mbox.c), fragmentation (lwipv6_frag.c), the write semaphore
  * and the bounded write (lwipv6_write.c), the interface thread and the
- * stack deletion (lwipv6_ifthr.c), and, here, the close and the
- * library's semaphores.  ioth_lwipv6_fix() looks every function up
- * first, then hooks.
+ * stack deletion (lwipv6_ifthr.c), IPv6 reassembly (lwipv6_reass.c),
+ * and, here, the close and the library's semaphores.  ioth_lwipv6_fix()
+ * looks every function up first, then hooks.
  *
  * Close: liblwipv6's lwip_close() takes the library's global socket lock
  * and, holding it, waits in netconn_delete() for the stack thread; the
@@ -118,6 +118,7 @@ static const struct l6fix_part l6fix_close = {
 
 static const struct l6fix_part *const parts[] = {
 	&l6fix_mbox, &l6fix_close, &l6fix_frag, &l6fix_ifthr, &l6fix_write,
+	&l6fix_reass,
 };
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))
 

@@ -1,10 +1,10 @@
 /*
  * lwipv6_fix.h - make liblwipv6's mailboxes safe with descriptors beyond
  * FD_SETSIZE, its close free of deadlock, its IP fragmentation leave
- * the packet intact, its timers run outside its locks, its stack
- * deletion safe and its receive wait bounded (lwipv6_fix.c, which
- * installs lwipv6_mbox.c, lwipv6_frag.c, lwipv6_write.c and
- * lwipv6_ifthr.c).
+ * the packet intact, its IPv6 reassembly free of a use after free, its
+ * timers run outside its locks, its stack deletion safe and its receive
+ * wait bounded (lwipv6_fix.c, which installs lwipv6_mbox.c,
+ * lwipv6_frag.c, lwipv6_write.c, lwipv6_ifthr.c and lwipv6_reass.c).
  */
 #ifndef IOTH_LWIPV6_FIX_H
 #define IOTH_LWIPV6_FIX_H

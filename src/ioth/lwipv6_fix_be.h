@@ -1,7 +1,7 @@
 /*
  * lwipv6_fix_be.h - what the files that patch liblwipv6 share
  * (lwipv6_fix.c and the parts it installs: lwipv6_mbox.c,
- * lwipv6_frag.c, lwipv6_write.c, lwipv6_ifthr.c).
+ * lwipv6_frag.c, lwipv6_write.c, lwipv6_ifthr.c, lwipv6_reass.c).
  */
 #ifndef IOTH_LWIPV6_FIX_BE_H
 #define IOTH_LWIPV6_FIX_BE_H
@@ -26,6 +26,7 @@ extern const struct l6fix_part l6fix_mbox;      /* lwipv6_mbox.c */
 extern const struct l6fix_part l6fix_frag;      /* lwipv6_frag.c */
 extern const struct l6fix_part l6fix_write;     /* lwipv6_write.c */
 extern const struct l6fix_part l6fix_ifthr;     /* lwipv6_ifthr.c */
+extern const struct l6fix_part l6fix_reass;     /* lwipv6_reass.c */
 
 /* ms since t0 (CLOCK_MONOTONIC) (lwipv6_mbox.c). */
 long l6fix_ms_since(const struct timespec *t0);

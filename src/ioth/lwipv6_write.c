@@ -42,6 +42,14 @@
  * taken (lwip_send() reports the whole message).  Layout relied on:
  * the connection's type (u8 at 0x08, 0: TCP), error (s8 at 0x0c), pcb
  * (0x10), the pcb's snd_buf (u16 at 0xaa).
+ *
+ * Readiness: the library says "not writable" only when the send buffer
+ * runs low (16 KB), not when its queue of segments is full (88, reached
+ * by 88 small writes): a socket of 10-byte non-blocking sends was
+ * writable while every send failed with EAGAIN, and a select loop spun
+ * until an acknowledgement came.  A bounded write that found no memory
+ * now tells the library's socket "not writable" as upstream lwIP does
+ * (tx_unwritable()); the next acknowledgement makes it writable.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -146,6 +154,40 @@ static long tx_room(void *conn)
 	                       (pcb + PCB_SND_BUF), __ATOMIC_RELAXED);
 }
 
+/* Readiness after a bounded write that found no memory: the library's
+ * event callback told "not writable" (its POLLOUT waiters then wait for
+ * the next acknowledgement, whose "writable" comes from the stack thread
+ * after it freed queue room), and told "writable" again at once when
+ * the queue already has room (the acknowledgement came meanwhile: no
+ * other may come).  Fields of liblwipv6 1.5a: the connection's event
+ * callback (0x40, called as (conn, event, u16 len)), the pcb's queue
+ * length (u8 at 0xac) and the queue's limit, 88 (tcp_enqueue()). */
+#define CONN_CALLBACK 0x40
+#define PCB_SND_QUEUELEN 0xac
+#define SND_QUEUELEN_MAX 88
+#define EVT_SENDPLUS 2
+#define EVT_SENDMINUS 3
+
+static void tx_unwritable(void *conn)
+{
+	void (*cb)(void *conn, int evt, uint16_t len);
+	void *f = __atomic_load_n((void **) (void *) ((char *) conn +
+	                                               CONN_CALLBACK),
+	                          __ATOMIC_ACQUIRE);
+	const char *pcb;
+
+	if (f == NULL)
+		return;
+	memcpy(&cb, &f, sizeof(cb));
+	cb(conn, EVT_SENDMINUS, 0);
+	pcb = __atomic_load_n((const char *const *) (const void *)
+	                      ((char *) conn + CONN_PCB), __ATOMIC_ACQUIRE);
+	if (pcb == NULL || __atomic_load_n((const uint8_t *) (pcb +
+	                                   PCB_SND_QUEUELEN), __ATOMIC_ACQUIRE)
+	                   < SND_QUEUELEN_MAX)
+		cb(conn, EVT_SENDPLUS, 0);
+}
+
 static int8_t netconn_write_hook(void *conn, const void *data, uint16_t size,
                                  uint8_t copy)
 {
@@ -186,6 +228,7 @@ static int8_t netconn_write_hook(void *conn, const void *data, uint16_t size,
 		                                __ATOMIC_ACQ_REL,
 		                                __ATOMIC_ACQUIRE))
 			r = 0;
+		tx_unwritable(conn);
 	}
 	tx_conn = NULL;
 	tx_gave_up = 0;

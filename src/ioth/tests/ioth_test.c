@@ -3,7 +3,8 @@
  *   ioth_test unit                       argument validation, parsing
  *   ioth_test net BACKEND VDE_SWITCH     two processes, each with its own
  *       stack on a private switch, exchange TCP (IPv4, IPv6) and UDP data;
- *       the readiness of the pollable descriptors is checked with poll().
+ *       the readiness of the pollable descriptors is checked with poll();
+ *       a server that dies meanwhile fails the test at once.
  *   ioth_test setupfail BACKEND          a stack set up on a missing switch
  *       is a failure of the network test, not a skip.
  * Exit 0 pass, 1 fail, 77 skip: only when the back-end is not installed,
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,8 +73,9 @@ static ssize_t recv_all(struct ioth *s, int fd, char *buf, size_t n)
 	return (ssize_t) got;
 }
 
-/* Child: echo server on TCP port 7 (v4+v6 via two sockets) and UDP 7. */
-static int server(struct ioth *s)
+/* Child: echo server on TCP port 7 (v4+v6 via two sockets) and UDP 7;
+ * a byte on ready once it listens. */
+static int server(struct ioth *s, int ready)
 {
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6,
 	                           .sin6_port = htons(7) };
@@ -86,7 +89,8 @@ static int server(struct ioth *s)
 	/* dual stack: "::" accepts IPv4 too */
 	if (ioth_bind(s, l6, (void *) &a6, sizeof(a6)) < 0 ||
 	    ioth_listen(s, l6, 8) < 0 ||
-	    ioth_bind(s, u, (void *) &a4, sizeof(a4)) < 0)
+	    ioth_bind(s, u, (void *) &a4, sizeof(a4)) < 0 ||
+	    write(ready, "r", 1) != 1)
 		return 3;
 	for (round = 0; round < 2; round++) {
 		char buf[4096];
@@ -130,12 +134,15 @@ static int tcp_round(struct ioth *s, struct sockaddr *dst, socklen_t dl,
 	static char out[200000], in[200000];
 	int c = ioth_socket(s, fam, SOCK_STREAM, 0);
 	size_t i;
+	int r;
 
 	for (i = 0; i < sizeof(out); i++)
 		out[i] = (char) (i * 7 + fam);
 	CHECK(c >= 0);
 	CHECK(!tn_wait(c, POLLIN, 0));   /* fresh socket: nothing to read */
-	CHECK(ioth_connect(s, c, dst, dl) == 0);
+	r = ioth_connect(s, c, dst, dl);
+	if (r != 0)
+		FAIL("connect: %s", strerror(-r));
 	CHECK(tn_wait(c, POLLOUT, 1000));
 	CHECK(ioth_sendto(s, c, out, 1000, 0, NULL, 0) == 1000);
 	CHECK(tn_wait(c, POLLIN, 5000));
@@ -192,10 +199,33 @@ static int client(struct ioth *s)
 	return 0;
 }
 
+static pid_t server_pid;
+static int client_done;
+
+/* A server that dies (a crash: the handler exits 100 + signal) leaves
+ * the client waiting for its echo: fail at once, not at ctest's limit. */
+static void *watch_server(void *arg)
+{
+	siginfo_t si;
+
+	(void) arg;
+	if (waitid(P_PID, (id_t) server_pid, &si, WEXITED | WNOWAIT) < 0 ||
+	    (si.si_code == CLD_EXITED && si.si_status == 0) ||
+	    __atomic_exchange_n(&client_done, 1, __ATOMIC_ACQ_REL))
+		return NULL;
+	fprintf(stderr, "FAIL: the server died while the client ran "
+	        "(%s %d)\n", si.si_code == CLD_EXITED ? "exit" : "signal",
+	        si.si_status);
+	tn_switch_stop();
+	_exit(1);
+}
+
 static int net(const char *be, const char *sw)
 {
 	char vnl[128];
 	struct ioth *s;
+	pthread_t w;
+	int ready[2];
 	pid_t pid;
 	int st;
 	int r;
@@ -204,12 +234,17 @@ static int net(const char *be, const char *sw)
 		tn_switch_stop();
 		FAIL("cannot start %s", sw);
 	}
+	if (pipe(ready) < 0) {
+		tn_switch_stop();
+		FAIL("pipe: %s", strerror(errno));
+	}
 	pid = fork();
 	if (pid == 0) {
+		close(ready[0]);
 		r = tn_stack(be, vnl, "10.40.0.1/24", "fd00::1/64", &s);
 		if (r < 0)
 			_exit(tn_setup_failed(be, r));
-		r = server(s);
+		r = server(s, ready[1]);
 		ioth_delete(s);
 		_exit(r);
 	}
@@ -220,8 +255,21 @@ static int net(const char *be, const char *sw)
 		tn_switch_stop();
 		return tn_setup_failed(be, r);
 	}
-	usleep(200000);
-	r = client(s);
+	server_pid = pid;
+	if (pthread_create(&w, NULL, watch_server, NULL) == 0)
+		pthread_detach(w);
+	/* a loaded machine may take a while to start the server */
+	close(ready[1]);
+	if (tn_wait(ready[0], POLLIN, 20000)) {
+		r = client(s);
+	} else {
+		fprintf(stderr, "FAIL: the server did not listen in 20 s\n");
+		r = 1;
+	}
+	close(ready[0]);
+	if (__atomic_exchange_n(&client_done, 1, __ATOMIC_ACQ_REL))
+		for (;;)
+			pause();        /* watch_server() ends the process */
 	ioth_delete(s);
 	if (r != 0)
 		kill(pid, SIGTERM);

@@ -12,7 +12,8 @@
  * socket is then neither writable nor usable (EALREADY, EAGAIN,
  * ENOTCONN) and can be closed; and a stack with two such connects still
  * running (one socket closed, one open) is deleted at once (the library
- * never answers those: its stack thread is gone).
+ * never answers those: its stack thread is gone).  Non-blocking
+ * 10-byte sends are not writable while they would fail (lwipv6_write.c).
  *
  * Exit 0 pass, 1 fail, 77 skip (testnet.c says when).
  */
@@ -104,6 +105,68 @@ static int nonblocking(struct ioth *srv, struct ioth *cli)
 	return 0;
 }
 
+/* Non-blocking 10-byte sends to a peer, each after poll() said POLLOUT:
+ * LWIPv6 queues at most 88 segments, and with a full queue it kept
+ * saying "writable" while the send failed with EAGAIN, so a select loop
+ * spun until an acknowledgement came.  A send may race the stack thread
+ * once; more than SPINS failures in a row is a spin.  Up to SMALL_BYTES
+ * (several full queues), then the peer reads them all. */
+#define SMALL_BYTES 5000
+#define SPINS 5
+
+static int small_sends(struct ioth *srv, struct ioth *cli)
+{
+	struct sockaddr_in sa = addr("10.40.0.1", PORT + 1);
+	int l = ioth_socket(srv, AF_INET, SOCK_STREAM, 0);
+	int c = ioth_socket(cli, AF_INET, SOCK_STREAM, 0);
+	char buf[SMALL_BYTES];
+	long sent = 0;
+	long got = 0;
+	int spins = 0;
+	int waits = 0;
+	int a;
+
+	CHECK(l >= 0 && c >= 0);
+	CHECK(ioth_bind(srv, l, (void *) &sa, sizeof(sa)) == 0);
+	CHECK(ioth_listen(srv, l, 4) == 0);
+	CHECK(ioth_connect(cli, c, (void *) &sa, sizeof(sa)) == 0);
+	CHECK(tn_wait(l, POLLIN, 5000));
+	a = ioth_accept(srv, l, NULL, NULL);
+	CHECK(a >= 0);
+	CHECK(ioth_set_nonblock(cli, c, 1) == 0);
+	while (sent < SMALL_BYTES) {
+		long r;
+
+		if (!tn_wait(c, POLLOUT, 0)) {
+			waits++;
+			CHECK(tn_wait(c, POLLOUT, 5000));
+		}
+		r = ioth_sendto(cli, c, "0123456789", 10, 0, NULL, 0);
+		if (r == 10) {
+			sent += r;
+			spins = 0;
+		} else if (r != -EAGAIN) {
+			FAIL("10-byte send: %ld", r);
+		} else if (++spins > SPINS) {
+			FAIL("writable but EAGAIN %d times in a row, after "
+			     "%ld bytes", spins, sent);
+		}
+	}
+	while (got < sent) {
+		long r;
+
+		CHECK(tn_wait(a, POLLIN, 5000));
+		r = ioth_recvfrom(srv, a, buf, sizeof(buf), 0, NULL, NULL);
+		CHECK(r > 0);
+		got += r;
+	}
+	printf("10-byte sends: %ld bytes, %d waits for room\n", sent, waits);
+	ioth_close(srv, a);
+	ioth_close(srv, l);
+	ioth_close(cli, c);
+	return 0;
+}
+
 /* Connects to an address nobody has; the stack is deleted during them. */
 static int nowhere(struct ioth *cli)
 {
@@ -156,6 +219,8 @@ int main(int argc, char **argv)
 	if (r != 0)
 		return r;
 	r = nonblocking(srv, cli);
+	if (r == 0)
+		r = small_sends(srv, cli);
 	if (r == 0)
 		r = nowhere(cli);
 	t = now_s();
