@@ -401,9 +401,22 @@ int frf_wait(struct ft_flow *        f,
         struct timespec         tb;
         const struct timespec * until = frf_until(r, abstime, &tb);
         ssize_t                 n;
+        bool                    moved;
         int                     ret = 0;
 
         if (pthread_mutex_trylock(&r->rx_lock) == 0) {
+                /* Something changed on the way here (the clock ran,
+                 * or left output for the writer, who may be the
+                 * caller): no sleep in the ring, where only a packet
+                 * wakes it. Else until the deadline as it is now. */
+                pthread_mutex_lock(&r->lock);
+                moved = r->seq != seq;
+                until = frf_until(r, abstime, &tb);
+                pthread_mutex_unlock(&r->lock);
+                if (moved) {
+                        pthread_mutex_unlock(&r->rx_lock);
+                        return 0;
+                }
                 n = pump_waiting(f, until);
                 pthread_mutex_unlock(&r->rx_lock);
                 if (n > 0) {

@@ -23,8 +23,8 @@
  * dispatcher lock) and sets wake to 0 before it scans the deadlines and
  * the pokes, and sets wake to the earliest deadline after; it sleeps
  * only if the generation did not move. frt_due stores a deadline, then
- * compares it with wake: a deadline stored during the scan sees 0 or
- * the new value, is earlier than that, and bumps the generation.
+ * reads wake: 0 (a scan under way, which may have read the old value)
+ * or a later wake-up than the new deadline bumps the generation.
  *
  * Acks of a flow nobody reads: a reliable flow's memory signals the
  * process eventfd when packets land in its drained ring (frf_create
@@ -306,8 +306,13 @@ void frt_del(struct frt_ent * e)
 void frt_due(struct frt_ent * e,
              uint64_t         due)
 {
+        uint64_t w;
+
         atomic_store(&e->due, due);
-        if (due >= atomic_load(&t.wake))
+        w = atomic_load(&t.wake);
+        /* 0: the thread is scanning, and may have read e->due before
+         * this store: it must look again. */
+        if (w != 0 && due >= w)
                 return;
 
         tw_wake();

@@ -255,6 +255,7 @@ ssize_t frct_pop(struct frct * f,
         if (n == -EAGAIN) {
                 f->ack_now = false;
                 f->ka_now  = false;
+                f->pop_due = false;
                 return 0;
         }
         if (n < 0)
@@ -394,7 +395,7 @@ uint64_t frct_deadline(const struct frct * f)
 
         if (f->gone)
                 return NEVER;
-        if (f->ev != 0)
+        if (f->ev != 0 || f->pop_due)
                 return 0;
 
         d = min64(frct_tx_deadline(f), frct_rx_deadline(f));
@@ -426,6 +427,12 @@ int frct_tick(struct frct * f,
 
         if (to > 0 && now >= f->last_tx + to / 4)
                 f->ka_now = true;
+        /* What the tick made due stays due until popped: a caller that
+         * cannot send it at once (another thread holds the output)
+         * sees the deadline now, not the next timer, which may be the
+         * keepalive once acks took everything in flight. */
+        f->pop_due = f->skip_now || f->ka_now ||
+                (f->ack_now && has_ack(f)) || frct_tx_due(f, now);
         if (f->want_write && frct_tx_writable(f, f->want_len)) {
                 f->want_write = false;
                 f->ev |= FRCT_EV_WRITE;

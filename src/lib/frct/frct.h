@@ -156,7 +156,13 @@ ssize_t frct_read(struct frct * f,
  * (retransmission timer, delayed ack, keepalive, max_gap, peer
  * timeout), UINT64_MAX if none: a flow that is idle and has no peer
  * timeout never needs a wake-up. frct_tick does what is due at now and
- * returns FRCT_EV_* bits of what happened.
+ * returns FRCT_EV_* bits of what happened; the packets it made due are
+ * for frct_pop, and until frct_pop has taken them all (returned 0) the
+ * deadline stays 0: a caller that could not send them at once (another
+ * thread held the output) is not told to sleep until the next timer.
+ * A reliable flow with data not acknowledged always has a deadline
+ * that makes progress (retransmission, tail probe, pacing, zero window
+ * probe), besides the keepalive.
  */
 #define FRCT_EV_PEER    1   /* the peer has been silent peer_timeout_ms:
                                raised once; from then on frct_send and

@@ -106,6 +106,9 @@ struct frct {
         uint64_t          last_rx;
         uint64_t          last_tx;
         bool              ka_now;
+        bool              pop_due;    /* a tick made output due: the
+                                         deadline is now until frct_pop
+                                         has taken all of it */
 
         /* Sending: packets [una, end) in the ring, [una, nxt) sent. */
         struct txpkt *    tq;
@@ -183,6 +186,9 @@ ssize_t  frct_tx_send(struct frct * f,
                       size_t        len);
 bool     frct_tx_writable(const struct frct * f,
                           size_t              len);
+/* Whether frct_tx_next has a data packet (new or again) at now. */
+bool     frct_tx_due(const struct frct * f,
+                     uint64_t            now);
 /* The next data packet, new or retransmitted: header h filled but for
  * the ack fields, payload copied to buf (room for mss bytes); the
  * payload's length, -EAGAIN when none is due. */

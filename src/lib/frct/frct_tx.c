@@ -204,6 +204,22 @@ static bool can_new(const struct frct * f)
         return !window_blocked(f);
 }
 
+/* A lost packet waits and the window lets it go. */
+static bool rtx_due(const struct frct * f)
+{
+        return reliable(f) && (f->flags & FRCT_F_RTX) && f->nlost > 0 &&
+                f->pipe < frct_cc_cwnd(&f->cc);
+}
+
+bool frct_tx_due(const struct frct * f,
+                 uint64_t            now)
+{
+        if (!rtx_due(f) && !can_new(f))
+                return false;
+
+        return !reliable(f) || f->pace_at == NEVER || f->pace_at <= now;
+}
+
 /* The probe timeout: two smoothed RTTs, and the peer's ack delay
  * when a single packet is out; never beyond the RTO. */
 static uint64_t pto(const struct frct * f)
@@ -312,8 +328,7 @@ ssize_t frct_tx_next(struct frct *     f,
         struct txpkt * t;
         uint32_t       s;
         uint32_t       len;
-        bool           rtx = reliable(f) && (f->flags & FRCT_F_RTX) &&
-                f->nlost > 0 && f->pipe < frct_cc_cwnd(&f->cc);
+        bool           rtx = rtx_due(f);
 
         if (!rtx && !can_new(f))
                 return -EAGAIN;

@@ -69,6 +69,23 @@ struct flow {
                                       scheduled), 0: as they come */
         int           evs[2];      /* FRCT_EV_* seen */
         size_t        max_held;    /* side 1's memory, the most seen */
+        uint64_t      desched;     /* ns, 0: side 0's output goes out
+                                      as soon as it is due. Else the
+                                      library's case of a writer that
+                                      holds the flow's output (its
+                                      lock) while it waits: the clock
+                                      (and the packets it takes for
+                                      the writer meanwhile) only
+                                      ticks, retrying every ms while
+                                      output is due; the writer sends
+                                      when it runs, is then away
+                                      desched ns (descheduled), and
+                                      sleeps until the deadline it
+                                      reads then, or a packet */
+        uint64_t      w_back;      /* the writer goes to sleep then */
+        uint64_t      w_wake;      /* and wakes then (NEVER: not yet
+                                      asleep) */
+        uint64_t      w_tick;      /* the clock's next try, at least */
 };
 
 struct sim {
@@ -253,6 +270,23 @@ static void link_put(struct sim *    s,
         }
 }
 
+/* What must hold of a reliable sender once its output is out: with
+ * data not acknowledged (unsent or in flight) a timer that makes
+ * progress is armed (retransmission, tail probe, reordering, pacing,
+ * zero window probe), else the flow can stall for good. */
+static void check_armed(const struct frct * f)
+{
+        if (!f->cfg.reliable || f->gone || f->una == f->end)
+                return;
+        if (frct_tx_deadline(f) != NEVER)
+                return;
+        fprintf(stderr, "nothing armed: una %u nxt %u end %u unsent %zu "
+                "flight %zu pipe %u nlost %u cwnd %u snd_wnd %u\n",
+                f->una, f->nxt, f->end, f->unsent, f->flight, f->pipe,
+                f->nlost, frct_cc_cwnd(&f->cc), f->snd_wnd);
+        CHECK(false);
+}
+
 static void pump(struct sim * s,
                  int          i,
                  int          side)
@@ -264,6 +298,7 @@ static void pump(struct sim * s,
         while ((n = frct_pop(f, pkt, sizeof(pkt), s->now)) > 0)
                 link_put(s, i, side, pkt, (size_t) n);
         CHECK(n == 0);
+        check_armed(f);
 }
 
 static void app_write(struct sim * s,
@@ -342,6 +377,27 @@ static void app_read(struct sim * s,
         pump(s, i, 1);
 }
 
+/* When a flow's endpoint next acts on its own: its deadline; side 0
+ * of a flow with desched: its clock (no sooner than it retries) and
+ * its writer. */
+static uint64_t ep_next(const struct sim *  s,
+                        const struct flow * f,
+                        int                 k)
+{
+        uint64_t d = frct_deadline(f->ep[k]);
+
+        if (k == 1 || f->desched == 0)
+                return d;
+        if (d < f->w_tick)
+                d = f->w_tick;
+        if (f->w_wake == NEVER && f->w_back < d)
+                d = f->w_back > s->now ? f->w_back : s->now;
+        if (f->w_wake < d)
+                d = f->w_wake;
+
+        return d;
+}
+
 static uint64_t sim_next(const struct sim * s,
                          uint64_t           end)
 {
@@ -355,13 +411,46 @@ static uint64_t sim_next(const struct sim * s,
                 if (s->fl[i].start > s->now && s->fl[i].start < t)
                         t = s->fl[i].start;
                 for (k = 0; k < 2; ++k) {
-                        uint64_t d = frct_deadline(s->fl[i].ep[k]);
+                        uint64_t d = ep_next(s, &s->fl[i], k);
                         if (d < t)
                                 t = d;
                 }
         }
 
         return t > s->now ? t : s->now;
+}
+
+/* Side 0's writer ran (sent what was due): away desched from now. */
+static void writer_ran(struct sim *  s,
+                       struct flow * f)
+{
+        f->w_back = s->now + f->desched;
+        f->w_wake = NEVER;
+}
+
+/* Side 0 of a flow with desched: the clock ticks (it cannot send);
+ * the writer reads its deadline when it comes back, and runs when that
+ * is due: it ticks if due, writes and sends. */
+static void desched_step(struct sim * s,
+                         int          i)
+{
+        struct flow * f  = &s->fl[i];
+        struct frct * ep = f->ep[0];
+
+        if (frct_deadline(ep) <= s->now && s->now >= f->w_tick) {
+                f->evs[0] |= frct_tick(ep, s->now);
+                f->w_tick  = s->now + SIM_MS;
+        }
+        if (f->w_wake == NEVER && s->now >= f->w_back)
+                f->w_wake = frct_deadline(ep);
+        if (f->w_wake > s->now)
+                return;
+
+        if (frct_deadline(ep) <= s->now)
+                f->evs[0] |= frct_tick(ep, s->now);
+        app_write(s, i);
+        pump(s, i, 0);
+        writer_ran(s, f);
 }
 
 /* Runs until end (ns) or until done() says so. */
@@ -372,8 +461,11 @@ static void sim_run(struct sim * s,
         int i;
         int k;
 
-        for (i = 0; i < s->nfl; ++i)
+        for (i = 0; i < s->nfl; ++i) {
                 app_write(s, i);
+                if (s->fl[i].desched > 0)
+                        writer_ran(s, &s->fl[i]);
+        }
 
         while (s->now < end && (done == NULL || !done(s))) {
                 s->now = sim_next(s, end);
@@ -382,22 +474,35 @@ static void sim_run(struct sim * s,
                         struct flow * f = &s->fl[e.flow];
                         frct_rcv(f->ep[e.side], e.data, e.len, s->now);
                         free(e.data);
-                        if (e.side == 1)
+                        if (e.side == 1) {
                                 app_read(s, e.flow);
-                        else
+                        } else if (f->desched > 0 && f->w_wake == NEVER) {
+                                /* away: the clock takes it, ticks */
+                                f->evs[0] |= frct_tick(f->ep[0], s->now);
+                                f->w_tick  = s->now + SIM_MS;
+                                continue;
+                        } else {
                                 app_write(s, e.flow);
+                        }
                         pump(s, e.flow, e.side);
+                        if (e.side == 0 && f->desched > 0)
+                                writer_ran(s, f);
                 }
                 for (i = 0; i < s->nfl; ++i) {
                         for (k = 0; k < 2; ++k) {
                                 struct frct * ep = s->fl[i].ep[k];
+                                if (k == 0 && s->fl[i].desched > 0) {
+                                        desched_step(s, i);
+                                        continue;
+                                }
                                 if (frct_deadline(ep) <= s->now)
                                         s->fl[i].evs[k] |=
                                                 frct_tick(ep, s->now);
                                 pump(s, i, k);
                         }
                         app_read(s, i);
-                        app_write(s, i);
+                        if (s->fl[i].desched == 0)
+                                app_write(s, i);
                 }
         }
 }
