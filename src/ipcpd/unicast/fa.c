@@ -67,22 +67,6 @@ static bool eid_ok(uint64_t eid)
                 eid <= uni_max_for(uni_conf.lc.eid_size);
 }
 
-/* ---- the cube of a QoS ---- */
-
-enum uni_cube uni_cube_of(const qosspec_t * qs)
-{
-        if (qs == NULL)
-                return CUBE_BE;
-        if (qs->delay <= 50)
-                return CUBE_VOICE;
-        if (qs->delay <= 200 || qs->availability >= 3)
-                return CUBE_VIDEO;
-        if (qs->loss == 0)
-                return CUBE_DATA;
-
-        return CUBE_BE;
-}
-
 /* ---- the flow table ---- */
 
 static struct fflow ** eid_bucket(uint64_t eid)

@@ -19,6 +19,7 @@
  *   route.c   link state: LSAs flooded over mgmt adjacencies, the
  *             database, the routing policy, the forwarding table
  *   dir.c     the directory: the DHT (dir/dht.h) over dt, with a cache
+ *   cube.c    the QoS cube of a flow
  *   fa.c      the flow allocator: application flows, their endpoint
  *             ids, allocation messages over dt, mb-ecn at the sender
  *
@@ -83,7 +84,7 @@ enum uni_cube {
         CUBE_MAX
 };
 
-/* The cube of a flow's QoS (fa.c; the rule is in ipcpd-unicast(8)). */
+/* The cube of a flow's QoS (cube.c; the rule is in ipcpd-unicast(8)). */
 enum uni_cube uni_cube_of(const qosspec_t * qs);
 
 /* ------------------------------------------------------------- nbr.c */
