@@ -380,8 +380,8 @@ static struct reg_ipcp * pick_broadcast(const char * layer,
 /*
  * An allocation through the broadcast IPCP of the layer: the requester
  * half goes to it with the hash of the layer's name (flow_remote.c),
- * and it answers at once; there is no acceptor. No key exchange: a
- * layer has no pairwise peer (-ENOTSUP for cypher_s > 0).
+ * and it answers at once; there is no acceptor. No key exchange, FRCT
+ * or peer: -ENOTSUP for cypher_s > 0, loss 0, in_order or ber 0.
  */
 void flow_h_join(struct conn *      c,
                  const struct msg * m)
@@ -396,7 +396,9 @@ void flow_h_join(struct conn *      c,
         int               r;
 
         r = get_request(m, layer, &qs, &dl, key, &has_key);
-        if (r >= 0 && qs.cypher_s > 0)
+        /* one to many: no keys, FRCT or peer (flow_alloc(3)) */
+        if (r >= 0 && (qs.cypher_s > 0 || qs.loss == 0 ||
+                       qs.in_order != 0 || qs.ber == 0))
                 r = -ENOTSUP;
         if (r >= 0 && reg_proc_get(c->pid) == NULL)
                 r = -EPERM;

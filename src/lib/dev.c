@@ -251,6 +251,8 @@ static int flow_setup(struct msg *       rep,
         /* Through an IPCP (not spliced): FRCT, unless one to many. */
         if (msg_get_u32(v, T_IPCP_TYPE, &type) == 0)
                 kind = join || type == IPCP_BROADCAST ? FT_JOIN : FT_REMOTE;
+        if (kind == FT_JOIN)  /* no peer to time out: what is in force */
+                qs.timeout = 0;
 
         r = kex_finish(v, &qs, want_crypt, kex, pub, role, &cf);
         if (r < 0)
@@ -317,6 +319,18 @@ static int flow_setup(struct msg *       rep,
  */
 #define CYPHER_BITS 256
 
+/*
+ * A join is one to many: no single peer to agree keys with, to
+ * acknowledge, to put packets in order or to time out; so no
+ * encryption, reliability, order or CRC (FRCT's) can be promised on
+ * it, and its peer timeout is 0 (flow_alloc(3)).
+ */
+static bool join_qos_ok(const qosspec_t * q)
+{
+        return q->cypher_s == 0 && q->loss != 0 && q->in_order == 0 &&
+                q->ber != 0;
+}
+
 /* ALLOC and JOIN share everything but the message type. */
 static int alloc_or_join(uint16_t                type,
                          const char *            name,
@@ -341,8 +355,7 @@ static int alloc_or_join(uint16_t                type,
         if (q.cypher_s > CYPHER_BITS)
                 return -EINVAL;
 
-        /* A broadcast layer has no pairwise peer to agree keys with. */
-        if (q.cypher_s > 0 && type == M_FLOW_JOIN)
+        if (type == M_FLOW_JOIN && !join_qos_ok(&q))
                 return -ENOTSUP;
 
         r = session_local_init();

@@ -6,10 +6,15 @@
  *                 '.' to SIZE bytes if given), then waits LINGER ms
  *                 before leaving (default 500);
  *   listen MS     prints every message it reads, one per line, until
- *                 MS ms pass without one; then "END count".
+ *                 MS ms pass without one; then "END count";
+ *   qos           the QoS a join cannot keep is refused (-ENOTSUP: loss
+ *                 0, in_order, ber 0, cypher_s), and on the joined flow
+ *                 FLOWGQOSSPEC says timeout 0 and FRCTSFLAGS is -EPERM;
+ *                 prints "QOS OK".
  * Exit 0, or 1 with the error on stderr (a failed join names it).
  */
 #include <ouroboros/dev.h>
+#include <ouroboros/errno.h>
 #include <ouroboros/fccntl.h>
 
 #include <stdio.h>
@@ -20,8 +25,57 @@
 static void usage(void)
 {
         fprintf(stderr, "usage: join LAYER send N TAG [LINGER [SIZE]] | "
-                "join LAYER listen MS\n");
+                "join LAYER listen MS | join LAYER qos\n");
         exit(2);
+}
+
+/* A join refuses what one to many cannot keep, and says what it keeps. */
+static int check_qos(const char * layer)
+{
+        struct timespec to = { 5, 0 };
+        qosspec_t       bad[4];
+        qosspec_t       qs;
+        size_t          i;
+        int             fd;
+        int             r;
+
+        for (i = 0; i < 4; ++i)
+                bad[i] = qos_raw;
+        bad[0].loss     = 0;
+        bad[1].in_order = 1;
+        bad[2].ber      = 0;
+        bad[3].cypher_s = 256;
+        for (i = 0; i < 4; ++i) {
+                fd = flow_join(layer, &bad[i], &to);
+                if (fd != -ENOTSUP) {
+                        fprintf(stderr, "join with QoS %zu: %d, not "
+                                "-ENOTSUP\n", i, fd);
+                        return 1;
+                }
+        }
+
+        qs = qos_raw;
+        fd = flow_join(layer, &qs, &to);
+        if (fd < 0) {
+                fprintf(stderr, "flow_join %s: %d\n", layer, fd);
+                return 1;
+        }
+        r = fccntl(fd, FLOWGQOSSPEC, &qs);
+        if (r < 0 || qs.timeout != 0 || qs.loss == 0 || qs.in_order != 0) {
+                fprintf(stderr, "FLOWGQOSSPEC: %d, timeout %u loss %u "
+                        "in_order %u\n", r, qs.timeout, qs.loss,
+                        qs.in_order);
+                return 1;
+        }
+        r = fccntl(fd, FRCTSFLAGS, (uint16_t) 0);
+        if (r != -EPERM) {
+                fprintf(stderr, "FRCTSFLAGS: %d, not -EPERM\n", r);
+                return 1;
+        }
+        flow_dealloc(fd);
+        printf("QOS OK\n");
+
+        return 0;
 }
 
 int main(int    argc,
@@ -34,6 +88,8 @@ int main(int    argc,
         long            count = 0;
         int             fd;
 
+        if (argc == 3 && strcmp(argv[2], "qos") == 0)
+                return check_qos(argv[1]);
         if (argc < 4)
                 usage();
 

@@ -6,6 +6,8 @@
 #  - one writer, a reader on each member: every message exactly once
 #    at each reader, none back to the writer's member, duplicates and
 #    echoes dropped and counted (A, Y, Z each take every message once);
+#  - flow_join refuses loss 0, in_order, ber 0 and cypher_s (-ENOTSUP)
+#    and reports timeout 0, FRCTSFLAGS -EPERM;
 #  - irm refuses component mgmt; a member of another layer is refused;
 #  - a member killed with kill -9: the others drop it and go on;
 #  - disconnect removes the neighbour on both sides.
@@ -63,6 +65,9 @@ for m in A Y Z; do
         [ "$(stat $m neighbours)" = 2 ] || fail "$m: not 2 neighbours"
         [ "$(stat $m joined)" = 1 ] || fail "$m: not 1 joined reader"
 done
+
+echo "--- a join refuses the QoS it cannot keep (FRCT's, keys)"
+"$JOIN" bc qos || fail "join QoS"
 
 echo "--- one writer on Y, 300 messages"
 N=300
