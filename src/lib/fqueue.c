@@ -40,17 +40,8 @@
  * keep others' signals unread: a flow signalled before a call is
  * reported by it or by the next one.
  *
- * A set polled by its owner (ipcp_fset_fd, the IPCP loop: evwait.h,
- * ew_fd_self) saves three system calls per wake-up: the owner reads the
- * process eventfd itself whenever poll() finds it readable, before each
- * fevent (so fevent neither reads it again for fairness nor, with a zero
- * timeout, before giving up); and what the owner's own calls list
- * (its dispatch, fset_add) does not light the set's fd, which would
- * only be turned off again by the same thread. The owner calls
- * ipcp_fset_ready after its last call into the set and before every
- * sleep, and does not sleep while it is true: the ready list is what
- * the lit fd would have said. Lists made by other threads light the fd
- * as for any set, so the argument above holds unchanged for them.
+ * The set polled by its owner (the IPCP loop) and the awake marks that
+ * spare peers' signals: fset_awake.c.
  *
  * Locks: the dispatcher lock (evwait.h) guards the ready lists and is
  * taken before a set's own lock (members), never the other way round.
@@ -61,8 +52,8 @@
 #include "evwait.h"
 #include "flow_table.h"
 #include "fqueue_priv.h"
+#include "fset_priv.h"
 #include "frct_flow.h"
-#include "ipcp_dev.h"
 #include "local_msg.h"
 #include "session.h"
 
@@ -78,42 +69,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
-
-#define AWAKE_MAX 4 /* flows marked awake at once (ipcp_fset_awake) */
-
-struct member {
-        int      fd;
-        uint32_t gen;   /* allocation of the flow when it was added */
-        bool     armed; /* we armed its flow memory */
-};
-
-struct flow_set {
-        pthread_mutex_t lock;   /* members */
-        int             size;   /* descriptors in the table */
-        size_t *        pos;    /* pos[fd]: index in m + 1, 0 = absent */
-        struct member * m;
-        size_t          n;
-        bool            armed;  /* members are armed (set lock) */
-        /* Members marked awake (set lock): up to AWAKE_MAX that
-         * signals named (a unicast IPCP's application and lower
-         * flows), replaced in turn. */
-        int             awake_fd[AWAKE_MAX];
-        uint32_t        awake_gen[AWAKE_MAX];
-        size_t          awake_n;
-        size_t          awake_next; /* the slot replaced next */
-
-        /* Dispatcher lock. */
-        struct ew_watch w;      /* first: the dispatch callback casts */
-        int *           rdy;    /* ready list of descriptors */
-        uint8_t *       inrdy;  /* inrdy[fd]: listed */
-        size_t          nrdy;
-        int             fdref;  /* fset_fd was called */
-};
-
-struct fq_ent {
-        int fd;
-        int ev;
-};
 
 struct fqueue {
         struct fq_ent * e;
@@ -204,9 +159,9 @@ uint64_t fq_wakeups(fset_t * set)
         return n;
 }
 
-/* Dispatcher lock held. */
-static void rdy_push(fset_t * set,
-                     int      fd)
+/* Dispatcher lock held (fset_priv.h). */
+void fs_rdy_push(fset_t * set,
+                 int      fd)
 {
         if (set->inrdy[fd])
                 return;
@@ -263,13 +218,13 @@ static int set_dispatch(struct ew_watch * w,
                     atomic_load(&ft_entry(fd)->gen))
                         named = EW_NAMED; /* fq_token_fd: the flow's now */
                 if (i != 0 && !set->inrdy[fd] && member_pending(&set->m[i - 1]))
-                        rdy_push(set, fd);
+                        fs_rdy_push(set, fd);
         } else {
                 atomic_fetch_add_explicit(&st_full, 1, memory_order_relaxed);
                 for (i = 0; i < set->n; ++i)
                         if (!set->inrdy[set->m[i].fd] &&
                             member_pending(&set->m[i]))
-                                rdy_push(set, set->m[i].fd);
+                                fs_rdy_push(set, set->m[i].fd);
         }
         pthread_mutex_unlock(&set->lock);
 
@@ -333,51 +288,12 @@ static void arm_member(struct member * m,
         ft_put(f);
 }
 
-static bool still_pending(fset_t * set,
-                          int      fd);
-
-/* Set lock held: turn the awake flag of marked slot k off (if its
- * flow is still there: else nothing signals anyway) and drop the slot.
- * Before a sleep, the caller then checks the member (awake_pending). */
-static void awake_off(fset_t * set,
-                      size_t   k)
-{
-        struct ft_flow * f;
-
-        f = ft_get_gen(set->awake_fd[k], set->awake_gen[k]);
-        if (f != NULL) {
-                flow_shm_set_awake(f->shm, false);
-                ft_put(f);
-        }
-        --set->awake_n;
-        set->awake_fd[k]  = set->awake_fd[set->awake_n];
-        set->awake_gen[k] = set->awake_gen[set->awake_n];
-        if (set->awake_next >= set->awake_n)
-                set->awake_next = 0;
-}
-
-/* Set lock held: every mark off. */
-static void awake_all_off(fset_t * set)
-{
-        while (set->awake_n > 0)
-                awake_off(set, set->awake_n - 1);
-}
-
-/* Dispatcher and set lock held: list member fd if it has something
- * (the check after an awake flag turned off, or while it is on). */
-static void awake_pending(fset_t * set,
-                          int      fd)
-{
-        if (fd >= 0 && !set->inrdy[fd] && still_pending(set, fd))
-                rdy_push(set, fd);
-}
-
 /* Dispatcher and set lock held: disarm every member and forget the arming. */
 static void disarm_all(fset_t * set)
 {
         size_t i;
 
-        awake_all_off(set);
+        fs_awake_all_off(set);
 
         for (i = 0; i < set->n; ++i)
                 arm_member(&set->m[i], false);
@@ -398,7 +314,7 @@ static void arm_all(fset_t * set)
         ew_activate(&set->w);
         for (i = 0; i < set->n; ++i) {
                 arm_member(&set->m[i], true);
-                rdy_push(set, set->m[i].fd);
+                fs_rdy_push(set, set->m[i].fd);
         }
 }
 
@@ -490,7 +406,7 @@ OURO_API int fset_add(fset_t * set,
 
         /* Listed: the next fevent looks at it (armed first, see top);
          * a waiter may be the one in poll(): the token brings it out. */
-        rdy_push(set, fd);
+        fs_rdy_push(set, fd);
         ew_wake(&set->w);
         ew_unlock();
         evwait_kick(fq_token(fd, m_gen));
@@ -517,7 +433,7 @@ static void del_locked(fset_t * set,
 
         for (k = 0; k < set->awake_n; ++k) {
                 if (set->awake_fd[k] == fd) {
-                        awake_off(set, k);
+                        fs_awake_off(set, k);
                         break;
                 }
         }
@@ -566,10 +482,9 @@ OURO_API bool fset_has(const fset_t * set,
         return true;
 }
 
-/* fset_fd, and ipcp_fset_fd (self: the caller polls the process
- * eventfd itself, see ew_fd_self). */
-static int set_fd(fset_t * set,
-                  bool     self)
+/* fset_fd, and ipcp_fset_fd (fset_priv.h). */
+int fs_set_fd(fset_t * set,
+              bool     self)
 {
         int r;
 
@@ -594,132 +509,7 @@ static int set_fd(fset_t * set,
 
 OURO_API int fset_fd(const fset_t * cset)
 {
-        return set_fd((fset_t *) cset, false);
-}
-
-OURO_API int ipcp_fset_fd(fset_t * set,
-                          int *    proc_efd)
-{
-        int r;
-
-        if (proc_efd == NULL)
-                return -EINVAL;
-
-        r = set_fd(set, true);
-        if (r >= 0)
-                *proc_efd = evwait_efd();
-
-        return r;
-}
-
-OURO_API void ipcp_dev_poll(void)
-{
-        ew_lock();
-        ew_poll_now();
-        ew_unlock();
-}
-
-OURO_API bool ipcp_dev_poll_hot(void)
-{
-        bool r;
-
-        ew_lock();
-        r = ew_poll_hot();
-        ew_unlock();
-
-        return r;
-}
-
-OURO_API bool ipcp_fset_ready(fset_t * set)
-{
-        size_t k;
-        bool   r;
-
-        if (set == NULL)
-                return false;
-
-        ew_lock();
-        if (set->awake_n > 0) { /* their writers may not signal */
-                pthread_mutex_lock(&set->lock);
-                for (k = 0; k < set->awake_n; ++k)
-                        awake_pending(set, set->awake_fd[k]);
-                pthread_mutex_unlock(&set->lock);
-        }
-        r = set->nrdy > 0;
-        ew_unlock();
-
-        return r;
-}
-
-OURO_API void ipcp_fset_awake(fset_t * set)
-{
-        struct ft_flow * f;
-        int              fd;
-        size_t           i;
-        size_t           k;
-
-        if (set == NULL)
-                return;
-
-        ew_lock();
-        if (!ew_is_owner(&set->w)) {
-                ew_unlock();
-                return;
-        }
-        fd = fq_token_fd(ew_hot());
-        pthread_mutex_lock(&set->lock);
-        i = fd >= 0 && fd < set->size ? set->pos[fd] : 0;
-        if (i == 0)
-                goto out; /* not ours */
-        for (k = 0; k < set->awake_n; ++k)
-                if (set->awake_fd[k] == fd &&
-                    set->awake_gen[k] == set->m[i - 1].gen)
-                        goto out; /* marked already */
-        if (set->awake_n == AWAKE_MAX) { /* the oldest goes */
-                int old = set->awake_fd[set->awake_next];
-                k = set->awake_next;
-                awake_off(set, k);
-                awake_pending(set, old);
-                set->awake_next = (k + 1) % AWAKE_MAX;
-        }
-        f = ft_get_gen(fd, set->m[i - 1].gen);
-        if (f == NULL)
-                goto out;
-        /* Plain flows only: FRCT's timer watches its flows' signals. */
-        if (f->fr == NULL && set->m[i - 1].armed &&
-            flow_shm_set_awake(f->shm, true)) {
-                k = set->awake_n++;
-                set->awake_fd[k]  = fd;
-                set->awake_gen[k] = set->m[i - 1].gen;
-        }
-        ft_put(f);
- out:
-        pthread_mutex_unlock(&set->lock);
-        ew_unlock();
-}
-
-OURO_API bool ipcp_fset_sleep(fset_t * set)
-{
-        int    fds[AWAKE_MAX];
-        size_t n;
-        size_t k;
-        bool   r;
-
-        if (set == NULL)
-                return false;
-
-        ew_lock();
-        pthread_mutex_lock(&set->lock);
-        n = set->awake_n;
-        memcpy(fds, set->awake_fd, n * sizeof(*fds));
-        awake_all_off(set);         /* A1 (flow_shm.c) */
-        for (k = 0; k < n; ++k)
-                awake_pending(set, fds[k]); /* A2 */
-        pthread_mutex_unlock(&set->lock);
-        r = set->nrdy > 0;
-        ew_unlock();
-
-        return r;
+        return fs_set_fd((fset_t *) cset, false);
 }
 
 OURO_API fqueue_t * fqueue_create(void)
@@ -865,8 +655,8 @@ static int scan(fset_t *   set,
 
 /* Dispatcher and set lock held: keep fd listed? Only a member whose
  * flow has something pending (R, see top). */
-static bool still_pending(fset_t * set,
-                          int      fd)
+bool fs_still_pending(fset_t * set,
+                      int      fd)
 {
         struct ft_flow * f;
         size_t           i = set->pos[fd];
@@ -896,7 +686,7 @@ static void unlist(fset_t *    set,
 
         pthread_mutex_lock(&set->lock);
         for (i = 0; i < n; ++i)
-                if (set->inrdy[fds[i]] && !still_pending(set, fds[i]))
+                if (set->inrdy[fds[i]] && !fs_still_pending(set, fds[i]))
                         set->inrdy[fds[i]] = 0;
         pthread_mutex_unlock(&set->lock);
 
@@ -976,6 +766,8 @@ OURO_API ssize_t fevent(fset_t *                set,
                 r = (ssize_t) fq->n;
                 if (r > 0 && !waited && !own)
                         ew_poll_now(); /* fairness, see the top */
+                if (r > 0 && !own)
+                        fs_note(set, fq->e, fq->n);
                 if (r > 0)
                         break;
                 /* Kept (a packet came during the scan) or listed
@@ -986,6 +778,8 @@ OURO_API ssize_t fevent(fset_t *                set,
                         continue;
                 if (own && abstime != NULL && ts_to_ns(abstime) <= now_ns())
                         break; /* a poll: the owner read the eventfd */
+                if (!own && fs_spin(set, g, abstime))
+                        continue; /* a marked flow had a packet */
                 waited = true;
                 r = ew_wait(&set->w, g, abstime);
                 if (r < 0)

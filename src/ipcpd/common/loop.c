@@ -104,6 +104,7 @@
  * earliest timer (its poll() timeout is recomputed after the spin).
  */
 #include "loop.h"
+#include "loop_timer.h"
 #include "ipcp.h"
 #include "lib/ipcp_dev.h"
 
@@ -114,7 +115,6 @@
 #include <ouroboros/fqueue.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -126,8 +126,6 @@
 #define IPCP_SPIN_ENV "OUROBOROS_IPCP_SPIN_US"
 #define IPCP_SPIN_US  50      /* default; 0 turns spinning off */
 #define IPCP_SPIN_MAX 1000000 /* at most 1 s */
-
-#define T_FIRING SIZE_MAX /* idx of a timer whose callback runs */
 
 struct fd_ent {
         int        fd;
@@ -144,13 +142,6 @@ struct flow_ent {
         bool         on;
 };
 
-struct ipcp_timer {
-        int64_t       due;  /* ns, CLOCK_MONOTONIC */
-        uint64_t      seq;  /* order of timers with the same due */
-        ipcp_timer_cb cb;
-        void *        arg;
-        size_t        idx;  /* in the heap, or T_FIRING */
-};
 
 struct call {
         struct call * next;
@@ -192,11 +183,6 @@ static struct {
         size_t               n_flows;
         uint64_t             round;
 
-        struct ipcp_timer ** heap;
-        size_t               n_heap;
-        size_t               cap_heap;
-        uint64_t             t_seq;
-
         pthread_mutex_t      lock;  /* the call queue */
         struct call *        c_head;
         struct call **       c_tail;
@@ -211,141 +197,6 @@ static struct {
 int64_t ipcp_now_ms(void)
 {
         return now_ns() / 1000000;
-}
-
-/* ---- timers: a binary min-heap on (due, seq) ---- */
-
-static bool t_before(const struct ipcp_timer * a,
-                     const struct ipcp_timer * b)
-{
-        return a->due < b->due || (a->due == b->due && a->seq < b->seq);
-}
-
-static void h_set(size_t              i,
-                  struct ipcp_timer * t)
-{
-        lp.heap[i] = t;
-        t->idx     = i;
-}
-
-static void h_up(size_t i)
-{
-        struct ipcp_timer * t = lp.heap[i];
-
-        while (i > 0 && t_before(t, lp.heap[(i - 1) / 2])) {
-                h_set(i, lp.heap[(i - 1) / 2]);
-                i = (i - 1) / 2;
-        }
-        h_set(i, t);
-}
-
-static void h_down(size_t i)
-{
-        struct ipcp_timer * t = lp.heap[i];
-        size_t              c;
-
-        while ((c = 2 * i + 1) < lp.n_heap) {
-                if (c + 1 < lp.n_heap && t_before(lp.heap[c + 1], lp.heap[c]))
-                        ++c;
-                if (!t_before(lp.heap[c], t))
-                        break;
-                h_set(i, lp.heap[c]);
-                i = c;
-        }
-        h_set(i, t);
-}
-
-static void h_remove(size_t i)
-{
-        struct ipcp_timer * last = lp.heap[--lp.n_heap];
-
-        if (i == lp.n_heap)
-                return;
-
-        h_set(i, last);
-        if (i > 0 && t_before(last, lp.heap[(i - 1) / 2]))
-                h_up(i);
-        else
-                h_down(i);
-}
-
-struct ipcp_timer * ipcp_timer_add(int64_t       delay_ms,
-                                   ipcp_timer_cb cb,
-                                   void *        arg)
-{
-        struct ipcp_timer * t;
-
-        if (cb == NULL)
-                return NULL;
-
-        if (lp.n_heap == lp.cap_heap) {
-                size_t               cap = lp.cap_heap * 2 + 16;
-                struct ipcp_timer ** h   = realloc(lp.heap, cap * sizeof(*h));
-                if (h == NULL)
-                        return NULL;
-                lp.heap     = h;
-                lp.cap_heap = cap;
-        }
-
-        t = malloc(sizeof(*t));
-        if (t == NULL)
-                return NULL;
-
-        if (delay_ms < 0)
-                delay_ms = 0;
-        if (delay_ms > INT64_MAX / 2000000)
-                delay_ms = INT64_MAX / 2000000; /* far enough */
-
-        t->due = now_ns() + delay_ms * 1000000;
-        t->seq = lp.t_seq++;
-        t->cb  = cb;
-        t->arg = arg;
-        lp.heap[lp.n_heap] = t;
-        h_up(lp.n_heap++);
-
-        return t;
-}
-
-void ipcp_timer_cancel(struct ipcp_timer * t)
-{
-        if (t == NULL || t->idx == T_FIRING)
-                return; /* its callback runs: freed after it returns */
-
-        h_remove(t->idx);
-        free(t);
-}
-
-/* poll() timeout: ms until the earliest timer, rounded up; -1 if none. */
-static int timeout_ms(void)
-{
-        int64_t left;
-
-        if (lp.n_heap == 0)
-                return -1;
-
-        left = lp.heap[0]->due - now_ns();
-        if (left <= 0)
-                return 0;
-
-        left = (left + 999999) / 1000000;
-
-        return left > INT_MAX ? INT_MAX : (int) left;
-}
-
-/* Run the timers due now that existed before this pass. */
-static void run_timers(void)
-{
-        uint64_t mark = lp.t_seq;
-        int64_t  now  = now_ns();
-
-        while (lp.n_heap > 0 && lp.heap[0]->due <= now &&
-               lp.heap[0]->seq < mark) {
-                struct ipcp_timer * t = lp.heap[0];
-                h_remove(0);
-                t->idx = T_FIRING;
-                t->cb(t->arg);
-                free(t);
-        }
 }
 
 /* ---- loop calls ---- */
@@ -672,7 +523,6 @@ int loop_init(bool flows)
 void loop_fini(void)
 {
         struct call * c;
-        size_t        i;
 
         while ((c = lp.c_head) != NULL) {
                 lp.c_head = c->next;
@@ -680,12 +530,7 @@ void loop_fini(void)
         }
         lp.c_tail = &lp.c_head;
 
-        for (i = 0; i < lp.n_heap; ++i)
-                free(lp.heap[i]);
-        free(lp.heap);
-        lp.heap     = NULL;
-        lp.n_heap   = 0;
-        lp.cap_heap = 0;
+        loop_timers_fini();
 
         free(lp.fds);
         lp.fds     = NULL;
@@ -821,14 +666,19 @@ static bool flows_ready(void)
         return lp.proc_efd >= 0 && ipcp_fset_ready(lp.set);
 }
 
-/* Clear every revents: an iteration that found its flows ready without
- * a poll() must not run the fds of the last one again. */
-static void no_revents(nfds_t n)
+/* Flows found ready without a poll(): *ready, and 0 (no fd looked
+ * at); every revents cleared, so the iteration does not run the fds
+ * of the last one again. */
+static int ready_no_poll(nfds_t n,
+                         bool * ready)
 {
         nfds_t i;
 
         for (i = 0; i < n; ++i)
                 lp.pfd[i].revents = 0;
+        *ready = true;
+
+        return 0;
 }
 
 /*
@@ -839,13 +689,10 @@ static void no_revents(nfds_t n)
 static int sleep_poll(nfds_t n,
                       bool * ready)
 {
-        int t = timeout_ms();
+        int t = loop_timeout_ms();
 
-        if (t != 0 && lp.proc_efd >= 0 && ipcp_fset_sleep(lp.set)) {
-                *ready = true;
-                no_revents(n);
-                return 0;
-        }
+        if (t != 0 && lp.proc_efd >= 0 && ipcp_fset_sleep(lp.set))
+                return ready_no_poll(n, ready);
 
         return poll(lp.pfd, n, t);
 }
@@ -861,10 +708,8 @@ static int loop_poll(nfds_t n,
          * in a row (a ping-pong's answer, found ready after the
          * application ran, goes out one system call sooner; fds and
          * calls still wait at most one iteration). */
-        if (*ready && ++lp.ready_run % 2 == 1) {
-                no_revents(n);
-                return 0;
-        }
+        if (*ready && ++lp.ready_run % 2 == 1)
+                return ready_no_poll(n, ready);
         if (*ready)
                 return poll(lp.pfd, n, 0);
         lp.ready_run = 0;
@@ -880,25 +725,20 @@ static int loop_poll(nfds_t n,
                 if (!lp.woke)
                         return sleep_poll(n, ready);
                 sched_yield();
-                if (flows_ready()) {
-                        ++lp.spin_hit;
-                        *ready = true;
-                        no_revents(n);
-                        return 0;
-                }
-                return sleep_poll(n, ready);
+                if (!flows_ready())
+                        return sleep_poll(n, ready);
+                ++lp.spin_hit;
+                return ready_no_poll(n, ready);
         }
 
-        while ((t = now_ns()) - lp.active < lp.spin_ns && timeout_ms() != 0) {
+        while ((t = now_ns()) - lp.active < lp.spin_ns && loop_timeout_ms() != 0) {
                 /* First: an application this iteration woke on our
                  * CPU runs now, before a system call of ours. */
                 sched_yield();
                 if (flows_ready()) { /* it wrote to the awake flow */
                         lp.spin_miss = 0;
                         ++lp.spin_hit;
-                        *ready = true;
-                        no_revents(n);
-                        return 0;
+                        return ready_no_poll(n, ready);
                 }
                 r = poll(lp.pfd, n, 0);
                 if (r != 0) {
@@ -969,7 +809,7 @@ int loop_run(void)
                 if (first >= 2 && (ready || lp.pfd[1].revents != 0))
                         run_flows();
                 run_fds(first, (size_t) n);
-                run_timers();
+                loop_run_timers();
                 if (lp.post != NULL)
                         lp.post();
                 if (unread) /* off the packet's way, before a sleep */
