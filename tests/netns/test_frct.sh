@@ -9,7 +9,8 @@
 #   - an in-order best-effort flow (max_gap 200 ms) never delivers out
 #     of order (gaps are allowed, a message older than one delivered is
 #     not), and skips what is lost instead of stalling (at least 80% of
-#     2000 paced messages arrive).
+#     2000 paced messages arrive); the same messages on a raw flow, the
+#     control, do come out of order.
 # Encrypted: test_frct_crypt.sh; a 16 MiB message: test_frct_big_long.sh and fairness test_frct_fair_long.sh (long mode);
 # 50 MB plain and encrypted at 1% and at 5% loss: test_frct_long.sh. (Kernel TCP over the same path:
 # bench/frct/run; at this impairment it moves ~2 Mbit/s.)
@@ -34,4 +35,12 @@ echo "in order: receiver: $res"
 [ "$(res_field "$res" corrupt)" = 0 ] || fail "in order: corrupted messages"
 msgs=$(res_field "$res" msgs)
 [ "$msgs" -ge 1600 ] || fail "in order: only $msgs of 2000 messages came"
+
+# the control: the same messages on a raw flow come out of order, so
+# the path does reorder and the in-order flow's 0 above means something
+imp_send -q raw -b 2000000 -m 1000 -i 1000 -S 3 >"$NN_DIR/a/send.log" 2>&1
+res=$(imp_result) || fail "raw: no result"
+echo "raw (control): receiver: $res"
+[ "$(res_field "$res" reorder)" -gt 0 ] ||
+        fail "raw: nothing out of order: the path does not reorder"
 echo PASS
