@@ -24,10 +24,8 @@
 #include <string.h>
 #include <sys/random.h>
 
-#define MAX_MSG_MIN (4u << 10)
 #define FRF_FLUSH_RETRY_NS 1000000ull   /* 1 ms */
 #define FRF_BATCH_ACK 8                 /* an ack every 8 pkts of a batch */
-#define MAX_MSG_MAX (1u << 30)
 
 size_t frf_max_msg(void)
 {
@@ -38,7 +36,7 @@ size_t frf_max_msg(void)
         if (m != 0)
                 return m;
 
-        m = (size_t) env_num(FRF_MAX_MSG_ENV, MAX_MSG_MIN, MAX_MSG_MAX,
+        m = (size_t) env_num(FRF_MAX_MSG_ENV, FRCT_MAX_MSG_MIN, FRCT_MAX_MSG_MAX,
                              FRCT_MAX_MSG_DEF, &warned);
         atomic_store(&v, m);
 
@@ -544,12 +542,18 @@ bool frf_readable(const struct ft_flow * f)
 
 size_t frf_max_write(const struct ft_flow * f)
 {
-        const struct frf * r = f->fr;
+        struct frf * r = f->fr;
+        size_t       n;
 
         if (r->raw)
                 return r->mtu - 1 - (r->crc ? FRCT_CRC_LEN : 0);
 
-        return r->max_msg;
+        /* The smaller of the two ends' limits, once the peer's came. */
+        pthread_mutex_lock(&r->lock);
+        n = frct_max_send(r->fr);
+        pthread_mutex_unlock(&r->lock);
+
+        return n;
 }
 
 size_t frf_rxqlen(const struct ft_flow * f)
@@ -568,7 +572,7 @@ size_t ft_max_write(const struct ft_flow * f)
         if (f->fr != NULL)
                 return frf_max_write(f);
         if (lmsg_on(f))
-                return frf_max_msg();
+                return lmsg_max(f);
 
         return flow_shm_max_pkt(f->shm) - f->ovh;
 }

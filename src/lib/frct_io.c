@@ -380,11 +380,10 @@ ssize_t frf_write(struct ft_flow *        f,
                         pthread_mutex_unlock(&r->rx_lock);
                 }
 
+                /* -EAGAIN when the window is full (or the peer's limit
+                 * is not known yet), -EMSGSIZE over the peer's. */
                 pthread_mutex_lock(&r->lock);
-                if (frct_writable(r->fr, count))
-                        n = frct_send(r->fr, buf, count, frf_now());
-                else
-                        n = -EAGAIN;
+                n = frct_send(r->fr, buf, count, frf_now());
                 seq = r->seq;
                 frf_set_due(r);
                 pthread_mutex_unlock(&r->lock);
