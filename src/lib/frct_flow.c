@@ -68,6 +68,7 @@ void frf_set_due(struct frf * r)
 void frf_changed(struct frf * r)
 {
         atomic_store(&r->ready, frct_next_len(r->fr) > 0);
+        atomic_store(&r->max_send, frct_max_send(r->fr));
         ++r->seq;
         pthread_cond_broadcast(&r->cond);
         frf_set_due(r);
@@ -542,18 +543,13 @@ bool frf_readable(const struct ft_flow * f)
 
 size_t frf_max_write(const struct ft_flow * f)
 {
-        struct frf * r = f->fr;
-        size_t       n;
+        const struct frf * r = f->fr;
 
         if (r->raw)
                 return r->mtu - 1 - (r->crc ? FRCT_CRC_LEN : 0);
 
         /* The smaller of the two ends' limits, once the peer's came. */
-        pthread_mutex_lock(&r->lock);
-        n = frct_max_send(r->fr);
-        pthread_mutex_unlock(&r->lock);
-
-        return n;
+        return atomic_load(&r->max_send);
 }
 
 size_t frf_rxqlen(const struct ft_flow * f)
@@ -686,6 +682,7 @@ int frf_create(int              fd,
         r->crc      = cfg.crc;
         r->mtu      = cfg.mtu;
         r->max_msg  = cfg.max_msg;
+        atomic_init(&r->max_send, cfg.max_msg);
         r->ka_every = (uint64_t) cfg.peer_timeout_ms * NS_PER_MS / 8;
         atomic_store(&r->heard, frf_now());
         atomic_store(&r->said, frf_now());

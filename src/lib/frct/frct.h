@@ -20,7 +20,8 @@
  *     and why: top of frct.c);
  *   - in_order or reliable: messages larger than the packet size are
  *     fragmented and reassembled (up to max_msg; reassembly memory
- *     counts against the receiver's window);
+ *     counts against the receiver's window); each end tells the other
+ *     its max_msg (LIM) and a sender keeps to the smaller;
  *   - crc (ber 0): a CRC32 trailer; a corrupted packet is dropped (and so
  *     retransmitted on a reliable flow).
  *
@@ -152,7 +153,7 @@ int     frct_rcv(struct frct *   f,
 ssize_t frct_next_len(const struct frct * f);
 
 /* Whether an ack is due at once (every FRCT_ACK_EVERY packets, or one
- * out of order): a caller that takes a batch of packets sends it
+ * out of order; or this end's LIM, asked for by the peer): a caller that takes a batch of packets sends it
  * before taking the rest, so the sender is not answered with one ack
  * for the whole batch (which it would answer with a burst). */
 bool    frct_ack_due(const struct frct * f);
