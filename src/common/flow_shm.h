@@ -223,6 +223,14 @@ void    flow_shm_set_down(struct flow_shm * shm,
 /* True when this side or the peer side is marked down. */
 bool    flow_shm_is_down(const struct flow_shm * shm);
 
+/* The largest message this side's reader takes (the library's
+ * OUROBOROS_MAX_MSG, said once at map time), and the peer's: 0 while
+ * the peer has not said it. A writer cuts no message the reader
+ * would drop (local_msg.c). */
+void     flow_shm_set_max_msg(struct flow_shm * shm,
+                              uint32_t          n);
+uint32_t flow_shm_peer_max_msg(const struct flow_shm * shm);
+
 /* State of the peer side. */
 enum flow_side_state flow_shm_peer_state(const struct flow_shm * shm);
 

@@ -458,6 +458,17 @@ void flow_shm_unmap(struct flow_shm * shm)
         free(shm);
 }
 
+void flow_shm_set_max_msg(struct flow_shm * shm,
+                          uint32_t          n)
+{
+        atomic_store(&shm->hdr->max_msg[shm->side], n);
+}
+
+uint32_t flow_shm_peer_max_msg(const struct flow_shm * shm)
+{
+        return atomic_load(&shm->hdr->max_msg[1 - shm->side]);
+}
+
 enum flow_side_state flow_shm_peer_state(const struct flow_shm * shm)
 {
         return state_of(shm->hdr, 1 - shm->side);

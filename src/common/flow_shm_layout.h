@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC    0x4f55524fU /* "OURO" */
-#define SHM_VERSION  4U
+#define SHM_VERSION  5U
 #define SHM_HDR_SIZE 4096U
 #define SHM_LINE     128         /* two cache lines: defeats pair prefetch */
 #define REC_HDR      8U
@@ -54,6 +54,8 @@ struct shm_hdr {
         _Atomic uint64_t           evtok[2];   /* side i's wake-up hint */
         _Atomic uint32_t           awake[2];   /* side i's poller is out
                                                   of poll(), see flow_shm.c */
+        _Atomic uint32_t           max_msg[2]; /* side i's largest message
+                                                  (0: not said yet) */
         struct shm_chan            chan[2];    /* written by side i */
 };
 

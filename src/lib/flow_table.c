@@ -290,6 +290,8 @@ int ft_publish(int               fd,
                 pthread_mutex_unlock(&ft.lock);
                 return r;
         }
+        /* A spliced peer's writer keeps to it (local_msg.c). */
+        flow_shm_set_max_msg(shm, (uint32_t) frf_max_msg());
 
         f->flow_id  = flow_id;
         f->shm      = shm;

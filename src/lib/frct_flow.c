@@ -24,10 +24,8 @@
 #include <string.h>
 #include <sys/random.h>
 
-#define MAX_MSG_MIN (4u << 10)
 #define FRF_FLUSH_RETRY_NS 1000000ull   /* 1 ms */
 #define FRF_BATCH_ACK 8                 /* an ack every 8 pkts of a batch */
-#define MAX_MSG_MAX (1u << 30)
 
 size_t frf_max_msg(void)
 {
@@ -38,7 +36,7 @@ size_t frf_max_msg(void)
         if (m != 0)
                 return m;
 
-        m = (size_t) env_num(FRF_MAX_MSG_ENV, MAX_MSG_MIN, MAX_MSG_MAX,
+        m = (size_t) env_num(FRF_MAX_MSG_ENV, FRCT_MAX_MSG_MIN, FRCT_MAX_MSG_MAX,
                              FRCT_MAX_MSG_DEF, &warned);
         atomic_store(&v, m);
 
@@ -70,6 +68,7 @@ void frf_set_due(struct frf * r)
 void frf_changed(struct frf * r)
 {
         atomic_store(&r->ready, frct_next_len(r->fr) > 0);
+        atomic_store(&r->max_send, frct_max_send(r->fr));
         ++r->seq;
         pthread_cond_broadcast(&r->cond);
         frf_set_due(r);
@@ -549,7 +548,8 @@ size_t frf_max_write(const struct ft_flow * f)
         if (r->raw)
                 return r->mtu - 1 - (r->crc ? FRCT_CRC_LEN : 0);
 
-        return r->max_msg;
+        /* The smaller of the two ends' limits, once the peer's came. */
+        return atomic_load(&r->max_send);
 }
 
 size_t frf_rxqlen(const struct ft_flow * f)
@@ -568,7 +568,7 @@ size_t ft_max_write(const struct ft_flow * f)
         if (f->fr != NULL)
                 return frf_max_write(f);
         if (lmsg_on(f))
-                return frf_max_msg();
+                return lmsg_max(f);
 
         return flow_shm_max_pkt(f->shm) - f->ovh;
 }
@@ -682,6 +682,7 @@ int frf_create(int              fd,
         r->crc      = cfg.crc;
         r->mtu      = cfg.mtu;
         r->max_msg  = cfg.max_msg;
+        atomic_init(&r->max_send, cfg.max_msg);
         r->ka_every = (uint64_t) cfg.peer_timeout_ms * NS_PER_MS / 8;
         atomic_store(&r->heard, frf_now());
         atomic_store(&r->said, frf_now());

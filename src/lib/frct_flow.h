@@ -91,7 +91,8 @@ void     frf_linger(struct ft_flow * f);
  * packet) the library holds, partly read or not. */
 size_t   frf_rxqlen(const struct ft_flow * f);
 
-/* The largest flow_write on an FRCT flow. */
+/* The largest flow_write on an FRCT flow (the smaller of the two ends'
+ * limits once the peer's is known: frct_max_send). */
 size_t   frf_max_write(const struct ft_flow * f);
 
 /* FLOWGMAXPKT of any flow: the largest flow_write (fccntl(3)). */

@@ -32,6 +32,8 @@ struct frf {
         bool             crc;      /* ber 0: CRC32 trailers         */
         size_t           mtu;      /* an FRCT packet: max_pkt - ovh */
         size_t           max_msg;
+        _Atomic size_t   max_send; /* frct_max_send, kept by
+                                      frf_changed: no lock per write */
         uint64_t         ka_every; /* raw: tell fr of data this often */
         _Atomic uint64_t heard;    /* raw: last time told           */
         _Atomic uint64_t said;     /* raw: last data sent, told     */

@@ -380,9 +380,17 @@ ssize_t frf_write(struct ft_flow *        f,
                         pthread_mutex_unlock(&r->rx_lock);
                 }
 
+                /* -EAGAIN when the window is full (or the peer's limit
+                 * is not known yet: any packet taken wakes frf_wait),
+                 * -EMSGSIZE over the peer's. frct_send is not called
+                 * to be refused: it would ask for FRCT_EV_WRITE, which
+                 * this loop does not need, and the timer would wake
+                 * for it at every ack. */
                 pthread_mutex_lock(&r->lock);
                 if (frct_writable(r->fr, count))
                         n = frct_send(r->fr, buf, count, frf_now());
+                else if (count > frct_max_send(r->fr))
+                        n = -EMSGSIZE;
                 else
                         n = -EAGAIN;
                 seq = r->seq;

@@ -7,6 +7,7 @@
 
 #include "flow_crypt.h"
 #include "frct_flow.h"
+#include "frct/frct.h"
 
 #include "common/timeutil.h"
 
@@ -50,6 +51,34 @@ static ssize_t put(struct ft_flow *        f,
         return fc_write(f, buf, n, nonblock, abstime);
 }
 
+size_t lmsg_max(const struct ft_flow * f)
+{
+        size_t p = flow_shm_peer_max_msg(f->shm);
+        size_t m = frf_max_msg();
+
+        return p > 0 && p < m ? p : m;
+}
+
+/* Until the peer has said its limit: 0, -EAGAIN, -ETIMEDOUT (a peer
+ * that is gone is the write's to report). */
+static int peer_said(struct ft_flow *        f,
+                     bool                    nonblock,
+                     const struct timespec * abstime)
+{
+        while (flow_shm_peer_max_msg(f->shm) == 0 &&
+               flow_shm_peer_state(f->shm) == FLOW_SIDE_OPEN &&
+               !flow_shm_is_down(f->shm)) {
+                struct timespec ts = { 0, 100000 }; /* 0.1 ms */
+                if (nonblock)
+                        return -EAGAIN;
+                if (abstime != NULL && ts_ms_left(abstime) == 0)
+                        return -ETIMEDOUT;
+                nanosleep(&ts, NULL);
+        }
+
+        return 0;
+}
+
 ssize_t lmsg_write(struct ft_flow *        f,
                    const void *            buf,
                    size_t                  count,
@@ -61,7 +90,12 @@ ssize_t lmsg_write(struct ft_flow *        f,
         size_t          off = 0;
         ssize_t         r;
 
-        if (count > frf_max_msg())
+        if (count > FRCT_MAX_MSG_MIN) {
+                r = peer_said(f, nonblock, abstime);
+                if (r < 0)
+                        return r;
+        }
+        if (count > lmsg_max(f))
                 return -EMSGSIZE;
 
         /* The first piece as asked, the rest whatever it takes. */

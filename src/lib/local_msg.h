@@ -10,7 +10,14 @@
  * multiple of P). A packet of P bytes thus always means "more follows",
  * and a message under P bytes is one packet, as on any flow. The reader
  * joins the pieces in a buffer of the flow (frf_max_msg() bytes at
- * most: a longer message is dropped whole and counted).
+ * most: a longer message is dropped whole and counted). So that this
+ * never happens to a message the writer was allowed to send, each side
+ * says its limit in the flow's memory when it maps it
+ * (flow_shm_set_max_msg) and a writer keeps to the smaller of the two
+ * (lmsg_max): a longer message gets -EMSGSIZE. A message over the
+ * floor of OUROBOROS_MAX_MSG (FRCT_MAX_MSG_MIN) waits for the peer to
+ * have said its limit (it maps the flow at accept: microseconds;
+ * -EAGAIN when non-blocking).
  *
  * A large message, once its first piece is in the ring, is written to
  * the end whatever the writer's timeout or non-blocking flag (a message
@@ -30,7 +37,12 @@
 /* Whether f is a spliced flow that cuts large messages. */
 bool    lmsg_on(const struct ft_flow * f);
 
-/* flow_write of count >= P bytes, wr_lock held: count or an error. */
+/* The largest message a writer may send on f: the smaller of this
+ * process's limit and the peer's once said (FLOWGMAXPKT). */
+size_t  lmsg_max(const struct ft_flow * f);
+
+/* flow_write of count >= P bytes, wr_lock held: count or an error
+ * (-EMSGSIZE over lmsg_max). */
 ssize_t lmsg_write(struct ft_flow *        f,
                    const void *            buf,
                    size_t                  count,

@@ -9,6 +9,12 @@
  *                  FLOWGMAXPKT says 16 MiB, one byte more is refused
  *                  (-EMSGSIZE); with $OUROBOROS_MAX_MSG set, the same
  *                  for that size
+ *   frct limits    the reader takes 64 KiB messages at most
+ *                  (OUROBOROS_MAX_MSG=65536 in the server), the writer
+ *                  16 MiB: a 2 MiB message gets -EMSGSIZE at the
+ *                  writer (it was lost silently before), FLOWGMAXPKT
+ *                  says 64 KiB then, and the flow goes on: the
+ *                  next messages (64 KiB, 100 bytes) arrive intact
  *   frct flags     FRCTSFLAGS/FRCTGFLAGS: defaults, set and clear, RTX
  *                  refused without loss 0, -EPERM on raw flows; LINGER
  *                  makes flow_dealloc wait for a stopped peer
@@ -185,6 +191,69 @@ static int test_big(const char * name)
         t_signal(&p, 'E');
         CHECK_EQ(flow_dealloc(fd), 0);
         free(buf);
+
+        return t_pair_end(&p);
+}
+
+/* ---- limits: the reader's largest message is smaller */
+
+#define LIM_READER (64u << 10)
+/* Over the spliced flow's packet (1 MiB): cut, and the old reader
+ * dropped it whole (local_msg.c); through an IPCP FRCT's did. */
+#define LIM_OVER   (2u << 20)
+
+static int limits_server(struct t_pair * p,
+                         void *          arg)
+{
+        static uint8_t  buf[LIM_OVER];
+        struct timespec to = t_ms(30000);
+        qosspec_t       qs;
+        int             fd;
+
+        (void) arg;
+        /* A process of its own: its limit is read at its first flow. */
+        CHECK_EQ(setenv("OUROBOROS_MAX_MSG", "65536", 1), 0);
+        fd = t_accept(&qs);
+        CHECK_EQ(fccntl(fd, FLOWSRCVTIMEO, &to), 0);
+        t_signal(p, 'A');
+        CHECK_EQ(flow_read(fd, buf, sizeof(buf)), LIM_READER);
+        CHECK(same(buf, 0, LIM_READER));
+        CHECK_EQ(flow_read(fd, buf, sizeof(buf)), 100);
+        CHECK(same(buf, 1, 100));
+        CHECK_EQ(flow_write(fd, "ok", 2), 2);
+        CHECK_EQ(t_wait(p), 'E');
+        CHECK_EQ(flow_dealloc(fd), 0);
+
+        return 0;
+}
+
+static int test_limits(const char * name)
+{
+        static uint8_t  buf[LIM_OVER + 1];
+        struct t_pair   p;
+        struct timespec to = t_ms(30000);
+        qosspec_t       qs = qos_data;
+        size_t          max;
+        char            ok[4];
+        int             fd;
+
+        fill(buf, 0, sizeof(buf));
+        t_pair_start(&p, name, limits_server, NULL);
+        fd = t_alloc(name, &qs);
+        CHECK_EQ(fccntl(fd, FLOWSRCVTIMEO, &to), 0);
+        CHECK_EQ(fccntl(fd, FLOWSSNDTIMEO, &to), 0);
+        CHECK_EQ(t_wait(&p), 'A');
+        /* Over the reader's limit: refused, not lost (a blocking
+         * write waits for the reader's limit if it did not come). */
+        CHECK_EQ(flow_write(fd, buf, LIM_OVER), -EMSGSIZE);
+        CHECK_EQ(fccntl(fd, FLOWGMAXPKT, &max), 0);
+        CHECK_EQ(max, LIM_READER);
+        CHECK_EQ(flow_write(fd, buf, LIM_READER + 1), -EMSGSIZE);
+        CHECK_EQ(flow_write(fd, buf, LIM_READER), LIM_READER);
+        CHECK_EQ(flow_write(fd, buf + 1, 100), 100);
+        CHECK_EQ(flow_read(fd, ok, sizeof(ok)), 2);
+        t_signal(&p, 'E');
+        CHECK_EQ(flow_dealloc(fd), 0);
 
         return t_pair_end(&p);
 }
@@ -472,8 +541,8 @@ int main(int    argc,
         char name[64];
 
         if (argc < 2) {
-                fprintf(stderr, "usage: %s reliable|big|flags|peer|"
-                        "threads\n", argv[0]);
+                fprintf(stderr, "usage: %s reliable|big|limits|flags|"
+                        "peer|threads\n", argv[0]);
                 return 2;
         }
 
@@ -485,6 +554,8 @@ int main(int    argc,
                 return test_big(name);
         if (strcmp(argv[1], "flags") == 0)
                 return test_flags(name);
+        if (strcmp(argv[1], "limits") == 0)
+                return test_limits(name);
         if (strcmp(argv[1], "peer") == 0)
                 return test_peer(name);
         if (strcmp(argv[1], "threads") == 0)

@@ -21,7 +21,7 @@ irm ipcp bootstrap type udp6 name u layer data ip ::1 \
         || fail "bootstrap the fake udp6 IPCP"
 export TEST_LAYER=data
 
-for t in reliable big flags peer threads; do
+for t in reliable big limits flags peer threads; do
         echo "--- $t"
         "$BIN/test-frctlib-frct" $t || fail "scenario $t"
 done

@@ -13,7 +13,7 @@ irmd_start
 local_layer
 export TEST_LAYER=local
 
-for t in reliable big flags peer threads; do
+for t in reliable big limits flags peer threads; do
         echo "--- $t"
         "$BIN/test-frctlib-frct" $t || fail "scenario $t"
 done

@@ -43,6 +43,18 @@
  *   LINGER   nothing here: frct_flushed says whether everything sent is
  *            acked, the library decides whether to wait for it.
  *
+ * The largest message (LIM, frct_wire.h): the ends of a flow may take
+ * different largest messages (OUROBOROS_MAX_MSG per process), and a
+ * receiver drops a message over its own (its memory bound), so an
+ * in-order or reliable sender keeps to the smaller of the two: it sends
+ * its limit at the start (and again, backing off, until the peer's
+ * came) and learns the peer's. Before it knows the peer's, a message
+ * over FRCT_MAX_MSG_MIN (the smallest limit an end may have) waits
+ * (-EAGAIN; FRCT_EV_WRITE when the limit comes: a round trip at the
+ * start); once known, a message over it gets -EMSGSIZE, as one over
+ * this end's own. Over-limit data still dropped by the receiver can only
+ * come from a broken or hostile peer (counted in rx_bad).
+ *
  * Peer timeout: any valid packet from the peer proves it alive. While
  * this end sends nothing for peer_timeout / 4 it sends a keepalive
  * (raw data written in place by the library counts: frct_sent; on
@@ -85,6 +97,7 @@ int frct_create(struct frct **          fp,
         struct frct * f;
 
         if (fp == NULL || cfg == NULL || cfg->max_msg == 0 ||
+            cfg->max_msg > FRCT_LIM_MASK ||
             cfg->rcv_wnd == 0 || cfg->mtu <= data_hdr(cfg) ||
             (cfg->flags & ~FLAGS_ALL))
                 return -EINVAL;
@@ -109,6 +122,15 @@ int frct_create(struct frct **          fp,
         f->isn     = (uint32_t) mix(cfg->seed);
         f->last_rx = now;
         f->last_tx = now;
+        /* The limit goes out at once (LIM) and again until the peer's
+         * came, on flows that cut messages. */
+        f->lim_at  = NEVER;
+        if (f->cfg.in_order) {
+                f->lim_due = true;
+                f->pop_due = true;
+                f->lim_ivl = FRCT_LIM_IVL;
+                f->lim_at  = now + f->lim_ivl;
+        }
 
         if (frct_tx_init(f) < 0) {
                 free(f);
@@ -155,11 +177,32 @@ uint16_t frct_flags(const struct frct * f)
         return f->flags;
 }
 
+size_t frct_max_send(const struct frct * f)
+{
+        if (f->peer_lim > 0 && f->peer_lim < f->cfg.max_msg)
+                return f->peer_lim;
+
+        return f->cfg.max_msg;
+}
+
+/* Whether a message of len bytes may go at all: 0, -EMSGSIZE (over
+ * this end's or the peer's limit), -EAGAIN (over the floor while the
+ * peer's limit is not known). */
+static int size_ok(const struct frct * f,
+                   size_t              len)
+{
+        if (len > frct_max_send(f) || (!f->cfg.in_order && len > f->mss))
+                return -EMSGSIZE;
+        if (f->cfg.in_order && f->peer_lim == 0 && len > FRCT_MAX_MSG_MIN)
+                return -EAGAIN;
+
+        return 0;
+}
+
 bool frct_writable(const struct frct * f,
                    size_t              len)
 {
-        if (f->gone || len > f->cfg.max_msg ||
-            (!f->cfg.in_order && len > f->mss))
+        if (f->gone || size_ok(f, len) < 0)
                 return false;
 
         return frct_tx_writable(f, len);
@@ -172,15 +215,18 @@ ssize_t frct_send(struct frct * f,
 {
         (void) now;
 
+        int r;
+
         if (f->gone)
                 return -EFLOWPEER;
-        if (len > f->cfg.max_msg || (!f->cfg.in_order && len > f->mss))
-                return -EMSGSIZE;
+        r = size_ok(f, len);
+        if (r == -EMSGSIZE)
+                return r;
         if (len == 0)   /* frct_next_len would read it as none */
                 return 0;
         if (buf == NULL)
                 return -EINVAL;
-        if (!frct_tx_writable(f, len)) {
+        if (r < 0 || !frct_tx_writable(f, len)) {
                 f->want_write = true;
                 f->want_len   = len;
                 return -EAGAIN;
@@ -210,6 +256,9 @@ static ssize_t next_pkt(struct frct *     f,
                 h->flags = FRCT_SKIP | FRCT_FL_SEQ;
                 h->seq   = f->skip_seq;
                 n = 0;
+        } else if (f->lim_due) {
+                h->flags = has_ack(f) ? FRCT_ACK : FRCT_KA;
+                n = 0;
         } else {
                 n = frct_tx_next(f, h, pay, cap, now);
                 if (n == -EAGAIN && f->ack_now && has_ack(f))
@@ -224,6 +273,14 @@ static ssize_t next_pkt(struct frct *     f,
 
         if (has_ack(f))
                 frct_rx_fill_ack(f, h);
+        /* LIM: when due, and on every keepalive. */
+        if (f->cfg.in_order && !(h->flags & FRCT_FL_SEQ) &&
+            (f->lim_due || frct_hdr_type(h) == FRCT_KA)) {
+                f->lim_due = false;
+                h->flags  |= FRCT_FL_ISN;
+                h->lim     = (uint32_t) f->cfg.max_msg |
+                        (f->peer_lim == 0 ? FRCT_LIM_ASK : 0);
+        }
         if (f->cfg.crc)
                 h->flags |= FRCT_FL_CRC;
 
@@ -296,6 +353,9 @@ static int check_flags(const struct frct *     f,
                 return -EBADMSG;
         if (frct_hdr_type(h) == FRCT_SKIP && !f->cfg.reliable)
                 return -EBADMSG;
+        if ((h->flags & FRCT_FL_ISN) && !(h->flags & FRCT_FL_SEQ) &&
+            !f->cfg.in_order)
+                return -EBADMSG;   /* LIM on a raw flow */
 
         return 0;
 }
@@ -308,6 +368,12 @@ static int take(struct frct *           f,
 {
         if ((h->flags & FRCT_FL_ACK) && frct_tx_ack(f, h, now) < 0)
                 return -EBADMSG;
+        if ((h->flags & FRCT_FL_ISN) && !(h->flags & FRCT_FL_SEQ)) {
+                f->peer_lim = h->lim & FRCT_LIM_MASK;
+                f->lim_at   = NEVER;
+                if (h->lim & FRCT_LIM_ASK)   /* answered at once */
+                        f->lim_due = f->pop_due = true;
+        }
 
         switch (frct_hdr_type(h)) {
         case FRCT_DATA:
@@ -353,7 +419,8 @@ int frct_rcv(struct frct *   f,
         f->st.rx_pkts++;
         if (now > f->last_rx)
                 f->last_rx = now;
-        if (f->want_write && frct_tx_writable(f, f->want_len)) {
+        if (f->want_write && (frct_writable(f, f->want_len) ||
+                              size_ok(f, f->want_len) == -EMSGSIZE)) {
                 f->want_write = false;
                 f->ev |= FRCT_EV_WRITE;
         }
@@ -399,6 +466,7 @@ uint64_t frct_deadline(const struct frct * f)
                 return 0;
 
         d = min64(frct_tx_deadline(f), frct_rx_deadline(f));
+        d = min64(d, f->lim_at);
         if (to > 0) {
                 d = min64(d, f->last_rx + to);
                 d = min64(d, f->last_tx + to / 4);
@@ -425,15 +493,22 @@ int frct_tick(struct frct * f,
         frct_tx_tick(f, now);
         frct_rx_tick(f, now);
 
+        if (now >= f->lim_at) {   /* the peer's LIM has not come */
+                f->lim_due = true;
+                f->lim_ivl = f->lim_ivl * 2 > FRCT_LIM_IVL_MAX ?
+                        FRCT_LIM_IVL_MAX : f->lim_ivl * 2;
+                f->lim_at  = now + f->lim_ivl;
+        }
+
         if (to > 0 && now >= f->last_tx + to / 4)
                 f->ka_now = true;
         /* What the tick made due stays due until popped: a caller that
          * cannot send it at once (another thread holds the output)
          * sees the deadline now, not the next timer, which may be the
          * keepalive once acks took everything in flight. */
-        f->pop_due = f->skip_now || f->ka_now ||
+        f->pop_due = f->skip_now || f->ka_now || f->lim_due ||
                 (f->ack_now && has_ack(f)) || frct_tx_due(f, now);
-        if (f->want_write && frct_tx_writable(f, f->want_len)) {
+        if (f->want_write && frct_writable(f, f->want_len)) {
                 f->want_write = false;
                 f->ev |= FRCT_EV_WRITE;
         }
@@ -458,7 +533,7 @@ bool frct_flushed(const struct frct * f)
 
 bool frct_ack_due(const struct frct * f)
 {
-        return f->ack_now && has_ack(f);
+        return (f->ack_now && has_ack(f)) || f->lim_due;
 }
 
 bool frct_peer_gone(const struct frct * f)

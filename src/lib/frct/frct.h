@@ -20,7 +20,8 @@
  *     and why: top of frct.c);
  *   - in_order or reliable: messages larger than the packet size are
  *     fragmented and reassembled (up to max_msg; reassembly memory
- *     counts against the receiver's window);
+ *     counts against the receiver's window); each end tells the other
+ *     its max_msg (LIM) and a sender keeps to the smaller;
  *   - crc (ber 0): a CRC32 trailer; a corrupted packet is dropped (and so
  *     retransmitted on a reliable flow).
  *
@@ -38,6 +39,10 @@
 #include <sys/types.h>
 
 #define FRCT_MAX_MSG_DEF   (16u << 20)   /* 16 MiB */
+/* The smallest limit an end may set (OUROBOROS_MAX_MSG's floor): what
+ * a writer may send before it knows the peer's limit. */
+#define FRCT_MAX_MSG_MIN   (4u << 10)
+#define FRCT_MAX_MSG_MAX   (1u << 30)
 #define FRCT_RCV_WND_DEF   (4u << 20)    /* bytes buffered for the reader */
 
 /* The FRCT flags of fccntl.h (FRCTFRTX...), repeated so that this
@@ -105,9 +110,11 @@ uint16_t frct_flags(const struct frct * f);
  * (written to buf, cap >= cfg.mtu), or 0 when nothing is due now.
  * Every call of frct_pop that returns a packet is one transmission: the
  * caller encrypts it with a fresh nonce and writes it.
- * frct_send returns len, -EAGAIN (window full: call again after
- * frct_writable turns true), -EMSGSIZE (len > max_msg, or > mtu less the
- * header on a raw flow), -EFLOWPEER (the peer timed out).
+ * frct_send returns len, -EAGAIN (window full, or, on an in-order or
+ * reliable flow, len > FRCT_MAX_MSG_MIN before the peer's limit is
+ * known: call again after frct_writable turns true), -EMSGSIZE (len >
+ * max_msg or > the peer's limit, or > mtu less the header on a raw
+ * flow), -EFLOWPEER (the peer timed out).
  */
 ssize_t frct_send(struct frct * f,
                   const void *  buf,
@@ -122,6 +129,11 @@ ssize_t frct_pop(struct frct * f,
 /* Whether frct_send would take a message of len bytes now. */
 bool    frct_writable(const struct frct * f,
                       size_t              len);
+
+/* The largest message this end may send: the smaller of max_msg and
+ * the peer's limit once known (in-order and reliable flows: the LIM
+ * field, frct_wire.h); max_msg while it is not (or on a raw flow). */
+size_t  frct_max_send(const struct frct * f);
 
 /*
  * Receiving. frct_rcv takes one packet as it came off the wire
@@ -141,7 +153,7 @@ int     frct_rcv(struct frct *   f,
 ssize_t frct_next_len(const struct frct * f);
 
 /* Whether an ack is due at once (every FRCT_ACK_EVERY packets, or one
- * out of order): a caller that takes a batch of packets sends it
+ * out of order; or this end's LIM, asked for by the peer): a caller that takes a batch of packets sends it
  * before taking the rest, so the sender is not answered with one ack
  * for the whole batch (which it would answer with a burst). */
 bool    frct_ack_due(const struct frct * f);

@@ -21,6 +21,10 @@
 #define FRCT_ACK_EVERY 2            /* ack at least every 2nd packet */
 #define FRCT_ISN_PKTS  64           /* in_order: ISN on the first 64 */
 #define FRCT_SND_MIN   (256u << 10) /* bytes a writer may queue unsent */
+/* LIM (frct_wire.h) is sent again after these while the peer's is
+ * not known, doubling up to the second. */
+#define FRCT_LIM_IVL   200000000ull   /* 200 ms */
+#define FRCT_LIM_IVL_MAX 3200000000ull /* 3.2 s */
 /* Pacing (frct_tx.c): packets that may leave back to back, and how
  * many a paced sender waits for before it sends again. */
 #ifndef FRCT_PACE_BURST   /* -DFRCT_PACE_BURST=1000000: no pacing */
@@ -109,6 +113,11 @@ struct frct {
         bool              pop_due;    /* a tick made output due: the
                                          deadline is now until frct_pop
                                          has taken all of it */
+        /* The peer's limit (LIM), in-order and reliable flows. */
+        size_t            peer_lim;   /* 0: not known yet */
+        bool              lim_due;    /* send ours in the next packet */
+        uint64_t          lim_at;     /* and again then, while unknown */
+        uint64_t          lim_ivl;
 
         /* Sending: packets [una, end) in the ring, [una, nxt) sent. */
         struct txpkt *    tq;

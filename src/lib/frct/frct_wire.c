@@ -35,8 +35,12 @@ static bool hdr_ok(const struct frct_hdr * h)
         if (t == FRCT_SKIP && (!(f & FRCT_FL_SEQ) || (f & (FRCT_FL_FIRST |
             FRCT_FL_LAST | FRCT_FL_ISN))))
                 return false;
-        if (!(f & FRCT_FL_SEQ) &&
-            (f & (FRCT_FL_FIRST | FRCT_FL_LAST | FRCT_FL_ISN)))
+        if (!(f & FRCT_FL_SEQ) && (f & (FRCT_FL_FIRST | FRCT_FL_LAST)))
+                return false;
+        /* LIM: on ACK and KEEPALIVE packets, a limit of at least 1. */
+        if (!(f & FRCT_FL_SEQ) && (f & FRCT_FL_ISN) &&
+            ((t != FRCT_ACK && t != FRCT_KA) ||
+             (h->lim & FRCT_LIM_MASK) == 0))
                 return false;
         if (t == FRCT_ACK && !(f & FRCT_FL_ACK))
                 return false;
@@ -83,7 +87,7 @@ ssize_t frct_hdr_put(uint8_t *               buf,
                 put32(buf + o, h->seq);
                 o += 4;
         }
-        if (h->flags & FRCT_FL_ISN) {
+        if ((h->flags & FRCT_FL_ISN) && (h->flags & FRCT_FL_SEQ)) {
                 put32(buf + o, h->isn);
                 o += 4;
         }
@@ -97,6 +101,8 @@ ssize_t frct_hdr_put(uint8_t *               buf,
                         put32(buf + o + 4, h->sack[i].end);
                 }
         }
+        if ((h->flags & FRCT_FL_ISN) && !(h->flags & FRCT_FL_SEQ))
+                put32(buf + o, h->lim);
 
         return (ssize_t) n;
 }
@@ -148,7 +154,7 @@ int frct_parse(const uint8_t *   pkt,
                 return -EBADMSG;
 
         h->flags = pkt[0];
-        h->seq   = h->isn = h->ack = h->wnd = 0;
+        h->seq   = h->isn = h->lim = h->ack = h->wnd = 0;
         h->nsack = 0;
 
         if (h->flags & FRCT_FL_CRC) {
@@ -167,7 +173,7 @@ int frct_parse(const uint8_t *   pkt,
                 h->seq = get32(pkt + o);
                 o += 4;
         }
-        if (h->flags & FRCT_FL_ISN) {
+        if ((h->flags & FRCT_FL_ISN) && (h->flags & FRCT_FL_SEQ)) {
                 if (end < o + 4)
                         return -EBADMSG;
                 h->isn = get32(pkt + o);
@@ -175,6 +181,12 @@ int frct_parse(const uint8_t *   pkt,
         }
         if ((h->flags & FRCT_FL_ACK) && parse_ack(pkt, end, &o, h) < 0)
                 return -EBADMSG;
+        if ((h->flags & FRCT_FL_ISN) && !(h->flags & FRCT_FL_SEQ)) {
+                if (end < o + 4)
+                        return -EBADMSG;
+                h->lim = get32(pkt + o);
+                o += 4;
+        }
         if (!hdr_ok(h))
                 return -EBADMSG;
 

@@ -16,10 +16,13 @@
  *                bit 5     ACK    acknowledgement fields follow
  *                                 (required on ACK packets)
  *                bit 6     CRC    a CRC32 trailer ends the packet
- *                bit 7     ISN    the sender's initial sequence number
- *                                 follows the sequence number (SEQ
- *                                 only: sent until the stream's start
- *                                 is known to the receiver)
+ *                bit 7     ISN    with SEQ: the sender's initial
+ *                                 sequence number follows the sequence
+ *                                 number (sent until the stream's start
+ *                                 is known to the receiver);
+ *                                 without SEQ (ACK and KEEPALIVE only):
+ *                                 LIM, the sender's receive limit
+ *                                 follows the ack fields
  *   [SEQ]  4   sequence number of this packet (serial arithmetic)
  *   [ISN]  4   the sender's first sequence number
  *   [ACK]  4   cumulative ack: the next sequence number expected
@@ -27,10 +30,22 @@
  *              the ack on
  *          1   number of SACK blocks, 0..FRCT_SACK_MAX
  *          8n  SACK blocks: start, end (exclusive); start != end
+ *   [LIM]  4   bit 31 ASK: the sender does not know the receiver's
+ *              limit yet (answer with yours); bits 0-30: the largest
+ *              message the sender takes (its OUROBOROS_MAX_MSG), at
+ *              least 1
  *   payload    DATA only: ACK, KEEPALIVE and SKIP packets carry none; a SEQ
  *              packet carries at least a byte unless it is a whole
  *              (FIRST and LAST) empty message
  *   [CRC]  4   CRC32 (zlib's) of every byte before it
+ *
+ * LIM is how a writer learns the largest message the other end takes
+ * (the ends of a flow may run with different OUROBOROS_MAX_MSG): an
+ * in-order or reliable end sends it at the start and again, with
+ * back-off, until the peer's own LIM came (so the loss of one is
+ * repaired), in every keepalive, and in answer to a LIM with ASK (as
+ * an ACK packet if it acks, else a KEEPALIVE). frct.c has the sender's
+ * rule.
  *
  * A raw flow's data packet is the one byte 0x00 and its payload. The
  * parser is strict: a packet is accepted only in the form the encoder
@@ -62,7 +77,10 @@ enum frct_type {
 
 #define FRCT_SACK_MAX   4
 #define FRCT_CRC_LEN    4
-/* The largest header: type, seq, isn, ack, window, nsack, blocks. */
+#define FRCT_LIM_ASK    0x80000000u
+#define FRCT_LIM_MASK   0x7fffffffu
+/* The largest header: type, seq, isn, ack, window, nsack, blocks (an
+ * ACK with LIM is 4 bytes shorter: no seq). */
 #define FRCT_HDR_MAX    (1 + 4 + 4 + 4 + 4 + 1 + 8 * FRCT_SACK_MAX)
 
 struct frct_sack {
@@ -73,7 +91,8 @@ struct frct_sack {
 struct frct_hdr {
         uint8_t          flags;   /* byte 0 whole: type and flags */
         uint32_t         seq;
-        uint32_t         isn;
+        uint32_t         isn;     /* ISN with SEQ */
+        uint32_t         lim;     /* ISN without SEQ: LIM, ASK bit */
         uint32_t         ack;
         uint32_t         wnd;
         uint8_t          nsack;

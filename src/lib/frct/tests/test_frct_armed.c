@@ -75,6 +75,9 @@ static void test_paced_tick(void)
         CHECK_EQ(frct_create(&a, &c, now), 0);
         c.seed = 2;
         CHECK_EQ(frct_create(&b, &c, now), 0);
+        /* The ends' largest messages (LIM) first. */
+        CHECK_EQ(move_all(a, b, now, now), 1);
+        CHECK_EQ(move_all(b, a, now, now), 1);
 
         /* One message and its ack: an RTT sample (pacing needs one). */
         CHECK_EQ(frct_send(a, msg, 100, now), 100);

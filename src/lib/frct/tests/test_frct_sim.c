@@ -57,6 +57,22 @@ static struct frct_cfg cfg_of(bool reliable,
         return c;
 }
 
+/* The ends' largest messages (LIM): a's with ASK, b's the answer. */
+static void lim_swap(struct frct * a,
+                     struct frct * b,
+                     uint64_t      t)
+{
+        uint8_t pkt[MTU];
+        ssize_t n;
+
+        CHECK((n = frct_pop(a, pkt, sizeof(pkt), t)) > 0);
+        CHECK(frct_rcv(b, pkt, (size_t) n, t) == 0);
+        CHECK((n = frct_pop(b, pkt, sizeof(pkt), t)) > 0);
+        CHECK(frct_rcv(a, pkt, (size_t) n, t) == 0);
+        CHECK(frct_pop(a, pkt, sizeof(pkt), t) == 0);
+        CHECK(frct_pop(b, pkt, sizeof(pkt), t) == 0);
+}
+
 static size_t size_pkt(uint64_t i)
 {
         return 8 + (size_t) (i * 7919 % (MTU - 20));
@@ -448,11 +464,17 @@ static void test_peer_timeout(bool reliable)
         CHECK_EQ(frct_tick(f->ep[0], s.now + 5000 * SIM_MS), 0);
         (void) t0;
 
-        /* Without a timeout, an idle flow needs no wake-up. */
+        /* Without a timeout, an idle flow needs no wake-up (an in-order
+         * one once the ends' largest messages went, LIM). */
         c.peer_timeout_ms = 0;
         frct_destroy(f->ep[0]);
+        frct_destroy(f->ep[1]);
         CHECK(frct_create(&f->ep[0], &c, s.now) == 0);
+        CHECK(frct_create(&f->ep[1], &c, s.now) == 0);
+        if (reliable)
+                lim_swap(f->ep[0], f->ep[1], s.now);
         CHECK(frct_deadline(f->ep[0]) == NEVER);
+        CHECK(frct_deadline(f->ep[1]) == NEVER);
         sim_fini(&s);
 }
 
@@ -637,6 +659,7 @@ static void test_piggyback(void)
         CHECK(frct_create(&a, &c, t) == 0);
         c.seed = 2;
         CHECK(frct_create(&b, &c, t) == 0);
+        lim_swap(a, b, t);
 
         CHECK(frct_send(a, msg, 0, t) == 0);    /* nothing to send */
         CHECK(frct_pop(a, pkt, sizeof(pkt), t) == 0);
@@ -750,6 +773,7 @@ static void test_gap_room(void)
         CHECK(frct_create(&a, &c, 0) == 0);
         c.seed = 2;
         CHECK(frct_create(&b, &c, 0) == 0);
+        lim_swap(a, b, 0);
         a->cc.cwnd = a->cc.ssthresh = 1000; /* the window is the limit */
         memset(msg, 7, sizeof(msg));
         while (frct_send(a, msg, sizeof(msg), 0) == sizeof(msg))

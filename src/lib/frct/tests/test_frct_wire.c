@@ -3,7 +3,8 @@
  * byte by byte as documented (big-endian); malformed packets are
  * refused: truncated fields, type 3 without SEQ, flags where they do
  * not belong, too many or empty SACK blocks, payload on an ack or
- * keepalive, an empty fragment, a bad CRC.
+ * keepalive, an empty fragment, a bad CRC; LIM (the receive limit, ISN
+ * without SEQ) only on an ACK or KEEPALIVE, whole and not 0.
  */
 #include "frct_wire.h"
 
@@ -44,6 +45,7 @@ static void round_trip(const struct frct_hdr * h,
         CHECK(memcmp(buf + off, pay, plen) == 0);
         CHECK_EQ(off, frct_hdr_len(h));
         CHECK(g.flags == h->flags && g.seq == h->seq && g.isn == h->isn);
+        CHECK(g.lim == h->lim);
         CHECK(g.ack == h->ack && g.wnd == h->wnd && g.nsack == h->nsack);
         CHECK(build(out, &g, pay) == n && memcmp(out, buf, n) == 0);
 
@@ -101,8 +103,21 @@ static void test_forms(void)
         h.ack = h.wnd = 0;
         h.nsack = 0;
         round_trip(&h, "");
+        h.flags = FRCT_KA | FRCT_FL_ISN;                 /* LIM */
+        h.lim = FRCT_LIM_ASK | 4096;
+        round_trip(&h, "");
+        h.flags = FRCT_KA | FRCT_FL_ISN | FRCT_FL_CRC | FRCT_FL_ACK;
+        h.lim = FRCT_LIM_MASK;
+        h.ack = 5;
+        h.nsack = 1;
+        h.sack[0].start = 9; h.sack[0].end = 10;
+        round_trip(&h, "");
+        h.flags = FRCT_ACK | FRCT_FL_ACK | FRCT_FL_ISN;
+        h.lim = 1;
+        round_trip(&h, "");
         h.flags = FRCT_SKIP | FRCT_FL_SEQ | FRCT_FL_ACK;
         h.seq = 99;
+        h.lim = 0;
         round_trip(&h, "");
 }
 
@@ -127,6 +142,16 @@ static void test_layout(void)
         CHECK(b[18] == 0x11 && b[25] == 0x18);
         CHECK(frct_hdr_put(b, 20, &h) == -ENOBUFS);
         CHECK(FRCT_HDR_MAX == 50);
+
+        /* LIM follows the ack fields. */
+        h.flags = FRCT_ACK | FRCT_FL_ACK | FRCT_FL_ISN;
+        h.lim = FRCT_LIM_ASK | 0x00010203;
+        CHECK(frct_hdr_put(b, sizeof(b), &h) == 1 + 9 + 8 + 4);
+        CHECK(b[0] == 0xa1 && b[1] == 0x09 && b[5] == 0x0d);
+        CHECK(b[18] == 0x80 && b[19] == 1 && b[20] == 2 && b[21] == 3);
+        h.flags = FRCT_KA | FRCT_FL_ISN;
+        CHECK(frct_hdr_put(b, sizeof(b), &h) == 5);
+        CHECK(b[0] == 0x82 && b[1] == 0x80 && b[4] == 3);
 }
 
 static void refuse(const uint8_t * p,
@@ -149,6 +174,14 @@ static void test_bad(void)
         refuse((const uint8_t *) "\x01", 1);            /* ACK no ACK */
         refuse((const uint8_t *) "\x08x", 2);           /* FIRST no SEQ */
         refuse((const uint8_t *) "\x80x", 2);           /* ISN no SEQ */
+        refuse((const uint8_t *) "\x80\0\0\0\1", 5);    /* LIM on DATA */
+        refuse((const uint8_t *) "\x82\0\0\0\0", 5);    /* LIM 0 */
+        refuse((const uint8_t *) "\x82\x80\0\0\0", 5);  /* ASK, LIM 0 */
+        refuse((const uint8_t *) "\x82\0\0\1", 4);      /* LIM short */
+        refuse((const uint8_t *) "\x82\0\0\0\1x", 6);   /* LIM long */
+        refuse((const uint8_t *) "\x82", 1);            /* no LIM */
+        memcpy(b, "\xa1\0\0\0\1\0\0\0\1\0\0\0\1", 13);
+        refuse(b, 13);                                  /* ack, LIM short */
         refuse((const uint8_t *) "\x06\0\0\0\0", 5);    /* KA with SEQ */
         refuse((const uint8_t *) "\x02x", 2);           /* KA payload */
         refuse((const uint8_t *) "\x04\0\0\0\1", 5);    /* empty frag */
@@ -165,6 +198,12 @@ static void test_bad(void)
 
         memset(&h, 0, sizeof(h));
         h.flags = FRCT_SKIP;
+        CHECK(frct_hdr_put(b, sizeof(b), &h) == -EINVAL);
+        h.flags = FRCT_KA | FRCT_FL_ISN;                /* LIM 0 */
+        h.lim = FRCT_LIM_ASK;
+        CHECK(frct_hdr_put(b, sizeof(b), &h) == -EINVAL);
+        h.flags = FRCT_DATA | FRCT_FL_ISN;              /* LIM on DATA */
+        h.lim = 1;
         CHECK(frct_hdr_put(b, sizeof(b), &h) == -EINVAL);
         h.flags = FRCT_ACK | FRCT_FL_ACK;
         h.nsack = FRCT_SACK_MAX + 1;
