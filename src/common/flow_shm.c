@@ -370,7 +370,6 @@ static void write_publish(struct flow_shm * shm,
 }
 
 #define SPIN_PAUSE_NS 2000 /* then sched_yield while spinning */
-#define SPIN_CUT_NS   8000 /* a yield that took longer ran another task */
 
 static inline void cpu_relax(void)
 {
@@ -400,24 +399,20 @@ static inline void cpu_relax(void)
 #define SPIN_RETRY    64
 
 static bool shm_spin(struct flow_shm *       shm,
-                     int64_t                 spin_ns,
                      bool                 (* ready)(struct flow_shm *),
                      const struct timespec * abstime,
                      uint32_t *              miss,
                      uint32_t *              skip)
 {
-        int64_t start;
         int64_t end;
-        int64_t t;
         int     i;
 
-        if (spin_ns == 0)
+        if (shm->spin_ns == 0)
                 return false;
         if (*miss >= SPIN_MISS_MAX && ++*skip % SPIN_RETRY != 0)
                 return false;
 
-        start = now_ns();
-        end   = start + spin_ns;
+        end = now_ns() + shm->spin_ns;
         if (abstime != NULL && ts_to_ns(abstime) < end)
                 end = ts_to_ns(abstime);
 
@@ -429,15 +424,9 @@ static bool shm_spin(struct flow_shm *       shm,
                         }
                         cpu_relax();
                 }
-                /* Past the first stretch, let a peer on our CPU run;
-                 * if one did (the yield took long), the CPU has work:
-                 * stop. */
-                t = now_ns();
-                if (t - start >= SPIN_PAUSE_NS) {
+                /* Past the first stretch, let a peer on our CPU run. */
+                if (end - now_ns() < shm->spin_ns - SPIN_PAUSE_NS)
                         sched_yield();
-                        if (now_ns() - t > SPIN_CUT_NS)
-                                break;
-                }
         } while (now_ns() < end);
 
         if (*miss < SPIN_MISS_MAX)
@@ -556,7 +545,7 @@ static int write_wait(struct flow_shm *       shm,
                         return -EAGAIN;
                 if (expired(abstime))
                         return -ETIMEDOUT;
-                if (shm_spin(shm, shm->spin_ns, write_ready, abstime,
+                if (shm_spin(shm, write_ready, abstime,
                              &shm->wspin_miss, &shm->wspin_skip))
                         continue;
 
@@ -759,7 +748,7 @@ ssize_t flow_shm_peek(struct flow_shm *       shm,
                         return -EAGAIN;
                 if (expired(abstime))
                         return -ETIMEDOUT;
-                if (shm_spin(shm, shm->rspin_ns, read_ready, abstime,
+                if (shm_spin(shm, read_ready, abstime,
                              &shm->rspin_miss, &shm->rspin_skip))
                         continue;
 

@@ -62,15 +62,6 @@
 #define FLOW_SHM_WIN_INIT     (32 * 1024)
 #define FLOW_SHM_WIN_FLOOD    (1024 * 1024)
 #define FLOW_SHM_SPIN_NS      10000          /* poll before sleeping (SMP) */
-/* How long a blocked reader polls, and fevent (src/lib/fset_awake.c):
- * the environment variable sets it for a process, in µs (0: never).
- * The default is the writer's: a running peer answers within it. An
- * answer through IPCPs takes longer (tens of µs), but on the 2-CPU VM
- * here a longer poll (50, 200 µs) gained nothing: it is cut when the
- * processes of the path need the CPU (flow_read(3)). */
-#define FLOW_SHM_SPIN_ENV     "OUROBOROS_SPIN_US"
-#define FLOW_SHM_RSPIN_US     (FLOW_SHM_SPIN_NS / 1000)
-#define FLOW_SHM_SPIN_MAX_US  1000000
 /* What a writer of an IPCP that carries packets up from a device (the
  * eth and udp shims) may grow to: see flow_shm_win_flood. */
 #define FLOW_SHM_WIN_RX       (4 * 1024 * 1024)
@@ -275,10 +266,6 @@ bool    flow_shm_pending(const struct flow_shm * shm);
  */
 bool    flow_shm_set_awake(struct flow_shm * shm,
                            bool              on);
-
-/* The peer's poller is marked awake now (its writes to us would not
- * signal): what the tests look at. */
-bool    flow_shm_peer_awake(const struct flow_shm * shm);
 
 /*
  * The value peers add to this side's ev_fd when they signal it (the

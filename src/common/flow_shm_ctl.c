@@ -29,7 +29,6 @@
  * handle broken; nothing is ever read or written outside the mapping.
  */
 
-#include "env_num.h"
 #include "flow_shm_priv.h"
 #include "futex.h"
 
@@ -333,15 +332,6 @@ static int64_t spin_budget(void)
         return FLOW_SHM_SPIN_NS;
 }
 
-/* How long a blocked reader polls (FLOW_SHM_SPIN_ENV, flow_shm.h). */
-static int64_t read_spin(void)
-{
-        static int warned;
-
-        return (int64_t) env_num(FLOW_SHM_SPIN_ENV, 0, FLOW_SHM_SPIN_MAX_US,
-                                 FLOW_SHM_RSPIN_US, &warned) * 1000;
-}
-
 int flow_shm_map(int                memfd,
                  int                side,
                  int                ev_fd,
@@ -405,7 +395,6 @@ int flow_shm_map(int                memfd,
         s->side    = side;
         s->ev_fd   = ev_fd;
         s->spin_ns = spin_budget();
-        s->rspin_ns = s->spin_ns > 0 ? read_spin() : 0;
         s->tx      = &s->hdr->chan[side];
         s->rx      = &s->hdr->chan[1 - side];
         s->txring  = s->base + SHM_HDR_SIZE + (uint64_t) side * s->ring;
@@ -610,11 +599,6 @@ bool flow_shm_set_awake(struct flow_shm * shm,
         atomic_store(awake, 1);
 
         return true;
-}
-
-bool flow_shm_peer_awake(const struct flow_shm * shm)
-{
-        return atomic_load(&shm->hdr->awake[1 - shm->side]) != 0;
 }
 
 void flow_shm_set_token(struct flow_shm * shm,

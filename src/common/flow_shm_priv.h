@@ -35,7 +35,6 @@ struct flow_shm {
         int                side;
         int                ev_fd;   /* peer process's eventfd */
         int64_t            spin_ns; /* poll this long before sleeping */
-        int64_t            rspin_ns; /* the same, a reader (flow_shm.h) */
 
         _Atomic bool       closed;  /* flow_shm_close called */
         _Atomic bool       broken;  /* peer wrote garbage */

@@ -70,6 +70,11 @@
 #include <sys/random.h>
 #include <time.h>
 
+struct fq_ent {
+        int fd;
+        int ev;
+};
+
 struct fqueue {
         struct fq_ent * e;
         size_t          n;
@@ -766,8 +771,6 @@ OURO_API ssize_t fevent(fset_t *                set,
                 r = (ssize_t) fq->n;
                 if (r > 0 && !waited && !own)
                         ew_poll_now(); /* fairness, see the top */
-                if (r > 0 && !own)
-                        fs_note(set, fq->e, fq->n);
                 if (r > 0)
                         break;
                 /* Kept (a packet came during the scan) or listed
@@ -778,8 +781,6 @@ OURO_API ssize_t fevent(fset_t *                set,
                         continue;
                 if (own && abstime != NULL && ts_to_ns(abstime) <= now_ns())
                         break; /* a poll: the owner read the eventfd */
-                if (!own && fs_spin(set, g, abstime))
-                        continue; /* a marked flow had a packet */
                 waited = true;
                 r = ew_wait(&set->w, g, abstime);
                 if (r < 0)

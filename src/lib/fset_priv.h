@@ -13,7 +13,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #define AWAKE_MAX 4 /* flows marked awake at once (ipcp_fset_awake) */
 
@@ -37,16 +36,6 @@ struct flow_set {
         uint32_t        awake_gen[AWAKE_MAX];
         size_t          awake_n;
         size_t          awake_next; /* the slot replaced next */
-        /* Set lock: the flows marked before the last sleep (the
-         * owner's loop marks them again), or, for fevent's spin, the
-         * flows of the last packets it returned; the spin's misses in
-         * a row (fset_awake.c). */
-        int             recent_fd[AWAKE_MAX];
-        uint32_t        recent_gen[AWAKE_MAX];
-        size_t          recent_n;
-        bool            spinning;
-        uint32_t        spin_miss;
-        uint32_t        spin_skip;
 
         /* Dispatcher lock. */
         struct ew_watch w;      /* first: the dispatch callback casts */
@@ -56,12 +45,6 @@ struct flow_set {
         int             fdref;  /* fset_fd was called */
 };
 
-
-/* An event of a queue (fqueue_t). */
-struct fq_ent {
-        int fd;
-        int ev;
-};
 
 /* Dispatcher lock held: put fd on the ready list (lights the set's fd). */
 void fs_rdy_push(fset_t * set,
@@ -86,20 +69,5 @@ void fs_awake_all_off(fset_t * set);
 /* Dispatcher and set lock held: list member fd if it has something. */
 void fs_awake_pending(fset_t * set,
                       int      fd);
-
-/* Dispatcher lock held: fevent (not the owner's) is about to return
- * the n events of fq (fds, evs): remember the flows of its packets,
- * the ones its next wait spins on (fs_spin). */
-void fs_note(fset_t *              set,
-             const struct fq_ent * e,
-             size_t                n);
-
-/* Dispatcher lock held (dropped while spinning): before fevent sleeps,
- * poll the flows of its last packets for a while, marked awake so
- * their writers do not signal (see fset_awake.c). True if the set has
- * something listed, or its generation moved past g. */
-bool fs_spin(fset_t *                set,
-             uint64_t                g,
-             const struct timespec * abstime);
 
 #endif /* OUROBOROS_LIB_FSET_PRIV_H */

@@ -7,9 +7,7 @@
  * at the others; the flow of the last signal is served before the
  * eventfd is read, and a signal summed into it meanwhile is not lost; fset_fd is level-triggered; many writers and armed
  * flows lose no wake-up, also with a hostile peer adding garbage to the
- * process eventfd (and with fevent's spin on); a packet on the flow
- * fevent spins on costs its writer no signal, and one after the spin
- * signals again.
+ * process eventfd.
  */
 #include "evwait.h"
 #include "flow_table.h"
@@ -26,7 +24,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -599,102 +596,6 @@ static void * ev_reader(void * arg)
         return NULL;
 }
 
-struct spin_arg {
-        fset_t * set;
-        ssize_t  r;
-        int      fd;
-        int64_t  done_ms;
-};
-
-static void * spinner(void * o)
-{
-        struct spin_arg * a  = o;
-        fqueue_t *        fq = fqueue_create();
-        struct timespec   t  = { 5, 0 };
-
-        a->r  = fevent(a->set, fq, &t);
-        a->fd = a->r > 0 ? fqueue_next(fq) : -1;
-        a->done_ms = check_now_ms();
-        fqueue_destroy(fq);
-
-        return NULL;
-}
-
-/* fevent's spin (fset_awake.c), in a thread of its own (the spin's
- * length is looked up per thread): while it spins on the flow of its
- * last packet, the peer's packet there is published without a signal
- * and returned; once a spin ended, the flow signals again. */
-static void test_spin(void)
-{
-        struct timespec zero = { 0, 0 };
-        struct spin_arg sa   = { 0 };
-        fset_t *        set  = fset_create();
-        fqueue_t *      fq   = fqueue_create();
-        pthread_t       th;
-        cpu_set_t       cpus;
-        uint64_t        sig;
-        int64_t         t0;
-        bool            quiet = false;
-        int             i;
-        int             a    = make_flow();
-
-        if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
-            CPU_COUNT(&cpus) < 2) {
-                printf("test_spin: SKIP (one CPU: no spin)\n");
-                return;
-        }
-        sa.set = set;
-        CHECK_EQ(fset_add(set, a), 0);
-        peer_write(a);
-        CHECK_EQ(fevent(set, fq, &zero), 1); /* a: its last packet's */
-        CHECK(read_one(a));
-        CHECK_EQ(fevent(set, fq, &zero), -ETIMEDOUT);
-        CHECK(!readable(efd, 0));
-
-        /* Spinning for 1 s: the packet is found, unsignalled. A spin
-         * ends early when a yield ran another task (a loaded machine):
-         * then the write signals, and the try is made again. */
-        CHECK_EQ(setenv("OUROBOROS_SPIN_US", "1000000", 1), 0);
-        for (i = 0; i < 50; ++i) {
-                CHECK_EQ(pthread_create(&th, NULL, spinner, &sa), 0);
-                t0 = check_now_ms();
-                while (!flow_shm_peer_awake(peer[a]) &&
-                       check_now_ms() - t0 < 100)
-                        ;
-                t0  = check_now_ms();
-                sig = flow_shm_signals();
-                peer_write(a);
-                quiet = flow_shm_signals() == sig;
-                pthread_join(th, NULL);
-                CHECK_EQ(sa.r, 1);
-                CHECK_EQ(sa.fd, a);
-                CHECK(read_one(a));
-                if (quiet)
-                        break;
-        }
-        printf("test_spin: unsignalled packet found after %d tries\n",
-               i + 1);
-        CHECK(i < 50);                     /* the writer did not signal */
-        CHECK(sa.done_ms - t0 < 500);      /* the spin, not its end */
-
-        /* A 1 ms spin ends before the packet: the marks are off and
-         * the write signals the waiter. */
-        CHECK_EQ(setenv("OUROBOROS_SPIN_US", "1000", 1), 0);
-        CHECK_EQ(pthread_create(&th, NULL, spinner, &sa), 0);
-        usleep(100000);
-        sig = flow_shm_signals();
-        peer_write(a);
-        CHECK_EQ(flow_shm_signals(), sig + 1);
-        pthread_join(th, NULL);
-        CHECK_EQ(sa.r, 1);
-        CHECK_EQ(sa.fd, a);
-        CHECK(read_one(a));
-
-        CHECK_EQ(setenv("OUROBOROS_SPIN_US", "50", 1), 0);
-        fqueue_destroy(fq);
-        fset_destroy(set);
-}
-
 static void test_stress(void)
 {
         fset_t *  s1 = fset_create();
@@ -734,9 +635,6 @@ static void test_stress(void)
 int main(void)
 {
         alarm(120);
-        /* The waits themselves first; fevent's spin: test_spin, and
-         * test_stress's fevent reader spins (its thread reads 50). */
-        CHECK_EQ(setenv("OUROBOROS_SPIN_US", "0", 1), 0);
         CHECK_EQ(session_local_init(), 0);
 
         test_poll_only();   /* first: before any dispatcher thread */
@@ -746,7 +644,6 @@ int main(void)
         test_level_fd();
         test_isolation();
         test_big_set();
-        test_spin();
         test_stress();
 
         printf("test_fset: %d passed\n", (int) check_passed);

@@ -11,9 +11,7 @@
  * a flow unwatched by another flow's callback in the round that took
  * its event does not get it; a ping-pong that wakes the loop per
  * packet, with the eventfd read after the flow is served, loses no
- * other flow's signal and does not spin; the flows marked awake before
- * a sleep are marked again when another flow's signal wakes the loop;
- * the spin after an event
+ * other flow's signal and does not spin; the spin after an event
  * (OUROBOROS_IPCP_SPIN_US) polls without counting as iterations, ends
  * within its window at idle, and is off with 0.
  *
@@ -779,80 +777,6 @@ static void test_hot_flow(void)
         }
 }
 
-/* The flows marked awake before a sleep are marked again when the
- * loop wakes, whatever flow's signal woke it: an application served
- * while its lower flow woke the loop writes unsignalled. Flow B's
- * packet wakes the loop, then A's twice, the loop sleeping in between
- * (marks off). On leaving poll() the loop marks the flow the signal
- * before named (ew_hot: B at A's first wake, A at its second); in A's
- * second callback B must be marked again all the same. */
-static struct flow_shm * rm_shm[2];
-static int               rm_fd[2];
-static _Atomic int       rm_got[2];
-static _Atomic int       rm_marked = -1;
-
-static void rm_cb(void * arg,
-                  int    fd,
-                  int    events)
-{
-        char buf[8];
-        int  i = fd == rm_fd[0] ? 0 : 1;
-
-        (void) arg;
-        if (!(events & FLOW_PKT) || flow_read(fd, buf, sizeof(buf)) != 1)
-                return;
-        /* A's second packet: is B marked (side 0 sees side 1's)? */
-        if (i == 0 && atomic_load(&rm_got[0]) == 1)
-                atomic_store(&rm_marked, flow_shm_peer_awake(rm_shm[1]));
-        atomic_fetch_add(&rm_got[i], 1);
-}
-
-static void * rm_writer(void * arg)
-{
-        int64_t end;
-        int     n;
-
-        (void) arg;
-        CHECK_EQ(flow_shm_write(rm_shm[1], "b", 1, true, NULL), 1);
-        end = check_now_ms() + 5000;
-        while (atomic_load(&rm_got[1]) < 1 && check_now_ms() < end)
-                usleep(100);
-        for (n = 1; n <= 2; ++n) {
-                usleep(20000); /* past the spin: the loop sleeps */
-                CHECK_EQ(flow_shm_write(rm_shm[0], "a", 1, true, NULL), 1);
-                end = check_now_ms() + 5000;
-                while (atomic_load(&rm_got[0]) < n && check_now_ms() < end)
-                        usleep(100);
-        }
-        CHECK_EQ(ipcp_loop_call(stop_cb, NULL), 0);
-
-        return NULL;
-}
-
-static void test_remark(void)
-{
-        pthread_t t;
-        int       i;
-
-        for (i = 0; i < 2; ++i) {
-                rm_fd[i] = new_flow(70 + i, &rm_shm[i]);
-                CHECK_EQ(ipcp_flow_watch(rm_fd[i], rm_cb, NULL), 0);
-        }
-        CHECK_EQ(pthread_create(&t, NULL, rm_writer, NULL), 0);
-        CHECK_EQ(loop_run(), 0);
-        pthread_join(t, NULL);
-
-        CHECK_EQ(atomic_load(&rm_got[0]), 2);
-        CHECK_EQ(atomic_load(&rm_got[1]), 1);
-        CHECK_EQ(atomic_load(&rm_marked), 1);
-
-        for (i = 0; i < 2; ++i) {
-                ipcp_flow_unwatch(rm_fd[i]);
-                CHECK_EQ(flow_dealloc(rm_fd[i]), 0);
-                flow_shm_unmap(rm_shm[i]);
-        }
-}
-
 int main(void)
 {
         CHECK_EQ(loop_init(false), 0);
@@ -867,7 +791,6 @@ int main(void)
         test_flows();
         test_flow_removal();
         test_hot_flow();
-        test_remark();
 
         loop_fini();
         close(lsock);
