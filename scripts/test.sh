@@ -8,7 +8,7 @@
 #
 # --long also runs the ctest tests labelled "long" (multi-host and other
 # long runs; left out by default). Without it the whole run takes about
-# 22 minutes on 2 cores (the aim is 20).
+# 19 minutes on 2 cores (the aim is 20).
 #
 # Every suite has a time limit; every test in it has its own (ctest
 # TIMEOUT, pytest-timeout), so a hang fails that test by name. When a
