@@ -17,6 +17,8 @@
 # packet comes back intact and in order (flowcheck), tbf did refuse
 # frames (so the path was exercised: a test that cannot fail is a
 # defect), neither IPCP counted drop_tx, and no drop_full in the run.
+# Then the other side of it: b's IPCP stopped under a burst, the
+# kernel's drops at its socket counted (bp_kernel_drops).
 # Order: a raw flow promises none, and the kernel itself reorders a few
 # frames of one sender here: tbf's queue is run on whichever CPU sends
 # or its watchdog fires on, and the veth hands each frame to that CPU's
@@ -51,6 +53,60 @@ bp_run() {
         return 1
 }
 
+# bp_kernel_drops: b's IPCP stopped (SIGSTOP) while a burst of
+# BP_BURST frames or datagrams of the layer's protocol (a raw sender in
+# ns a: ethertype 0xA000, or UDP to b's port 3435) overflows its socket
+# buffer; resumed, it must count what the kernel dropped there
+# (drop_kernel, ipcpd-eth(8)): before it, that loss was in no counter.
+BP_BURST=${BP_BURST:-20000}
+bp_kernel_drops() {
+        local pid k0 k1 dst out
+        pid=$(nn_ipcp_pid b lyr)
+        [ -n "$pid" ] || fail "no IPCP lyr in b"
+        k0=$(bp_counter b drop_kernel)
+        [ -n "$k0" ] || fail "no counter drop_kernel in irm ipcp stat"
+        case $LTYPE in
+        eth-dix) dst=$(nn_exec b ip link show dev "$(nn_dev b a)" |
+                        awk '$1 == "link/ether" { print $2 }') ;;
+        udp4) dst=$(nn_ip4 b a) ;;
+        esac
+        kill -STOP "$pid"
+        out=$(nn_exec a /usr/bin/python3 - "$LTYPE" "$(nn_dev a b)" "$dst" \
+                "$BP_BURST" 2>&1 <<'PY'
+import socket, sys
+kind, dev, dst, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+if kind == "eth-dix":
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((dev, 0))
+    mac = bytes.fromhex(dst.replace(":", ""))
+    frame = mac + b"\x02\x00\x00\x00\x00\x01" + b"\xa0\x00" + bytes(1400)
+    send = lambda: s.send(frame)
+else:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    send = lambda: s.sendto(bytes(1400), (dst, 3435))
+sent = 0
+for _ in range(n):
+    try:
+        send()
+        sent += 1
+    except OSError:
+        pass
+print("sent", sent)
+PY
+        )
+        kill -CONT "$pid"
+        echo "burst into a stopped IPCP: $out"
+        nn_retry 5 bp_kernel_counted "$k0" ||
+                fail "b's IPCP counted no drop_kernel after a burst of" \
+                     "$BP_BURST into its full socket ($k0 before)"
+        k1=$(bp_counter b drop_kernel)
+        echo "drop_kernel $k0 -> $k1"
+}
+
+bp_kernel_counted() {
+        [ "$(bp_counter b drop_kernel)" -gt "$1" ]
+}
+
 bp_test() {
         local dev t0 drops c v ok=
         layer_setup "$1"
@@ -82,5 +138,7 @@ bp_test() {
         done
         [ -n "$ok" ] || fail "flowcheck over a tbf-limited $1 link lost packets"
         echo "tbf refused $drops frames, the IPCPs dropped none"
+        nn_exec a tc qdisc del dev "$dev" root
+        bp_kernel_drops
         layer_time backpressure "$t0"
 }

@@ -288,6 +288,10 @@ static void rx_cb(void * arg,
                                 shim_count(eth.sh, SHIM_C_DROP_OVERSIZE);
                         }
                 }
+                /* a full batch: more waited, the kernel may have
+                 * dropped (a VDE plug's descriptor may not say) */
+                shim_rx_batch_end(eth.sh, n < ETH_DEV_BATCH ? -1 :
+                                  eth_dev_fd(eth.dev));
                 if (n < ETH_DEV_BATCH)
                         break;
         }

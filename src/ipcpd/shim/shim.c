@@ -671,7 +671,8 @@ static const char * const ctr_names[SHIM_C_COUNT] = {
         [SHIM_C_FLOWS_EXPIRED] = "flows_expired",
         [SHIM_C_KA_OUT]        = "keepalives_out",
         [SHIM_C_KA_IN]         = "keepalives_in",
-        [SHIM_C_DROP_LAYER]    = "drop_layer"
+        [SHIM_C_DROP_LAYER]    = "drop_layer",
+        [SHIM_C_DROP_KERNEL]   = "drop_kernel"
 };
 
 const char * shim_ctr_name(enum shim_ctr c)

@@ -149,6 +149,8 @@ enum shim_ctr {
         SHIM_C_KA_IN,         /* keepalives received                  */
         SHIM_C_DROP_LAYER,    /* management messages of another layer
                                  (same ethertype/SAP/port)            */
+        SHIM_C_DROP_KERNEL,   /* dropped by the kernel at our socket:
+                                 we did not read in time              */
         SHIM_C_COUNT
 };
 
@@ -260,6 +262,14 @@ void shim_rcv_mgmt(struct shim *            sh,
                    bool                     bcast,
                    const uint8_t *          buf,
                    size_t                   len);
+
+/* After each batch the transport received: its socket fd when the
+ * batch did not empty it (more waited: the kernel may have dropped
+ * since the last look), else -1. New drops the kernel counted at the
+ * socket (SO_MEMINFO) are counted as drop_kernel; a descriptor that is
+ * not a socket (some VDE plugs) tells nothing. */
+void shim_rx_batch_end(struct shim * sh,
+                       int           fd);
 
 /* Count one event of a transport's own (a frame it dropped). */
 void shim_count(struct shim * sh,

@@ -157,6 +157,7 @@ struct shim {
         struct sreg *         regs;
         struct sdir *         dir;
         uint64_t              ctr[SHIM_C_COUNT];
+        int64_t               kdrops;     /* kernel's count, last look */
 };
 
 /* shim.c */

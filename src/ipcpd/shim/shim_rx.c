@@ -16,6 +16,12 @@
  * full. Other flows never wait for a slow one: the transport keeps
  * reading its device. Memory: SHIM_RXQ_MAX packets of the layer's
  * largest per flow, and only while a reader lags.
+ *
+ * Drops below: when this IPCP does not read its socket in time (its
+ * CPU busy elsewhere), the kernel drops at the socket. The transport
+ * hands its socket over after each batch that did not empty it
+ * (shim_rx_batch_end: the only time drops can have happened since the
+ * last look) and new drops are counted (drop_kernel).
  */
 #include "shim_priv.h"
 
@@ -25,9 +31,12 @@
 #include <ouroboros/dev.h>
 #include <ouroboros/errno.h>
 
+#include <linux/sock_diag.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct srx {
         struct srx * next;
@@ -198,6 +207,38 @@ static void hold(struct shim *   sh,
                 sh->rxwait = f;
         }
         arm(sh);
+}
+
+/* The kernel's count of the packets it dropped at socket fd since it
+ * was opened (SO_MEMINFO), or -errno (not a socket: some VDE plugs). */
+static int64_t sock_drops(int fd)
+{
+        uint32_t  mi[SK_MEMINFO_VARS];
+        socklen_t len = sizeof(mi);
+
+        if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &len) < 0)
+                return -errno;
+        if (len < (socklen_t) ((SK_MEMINFO_DROPS + 1) * sizeof(mi[0])))
+                return -ENOTSUP;
+
+        return (int64_t) mi[SK_MEMINFO_DROPS];
+}
+
+void shim_rx_batch_end(struct shim * sh,
+                       int           fd)
+{
+        int64_t drops;
+
+        if (fd < 0)
+                return;
+
+        drops = sock_drops(fd);
+        if (drops < 0)
+                return;
+
+        if (drops > sh->kdrops) /* a reopened socket starts again */
+                sh->ctr[SHIM_C_DROP_KERNEL] += (uint64_t) (drops - sh->kdrops);
+        sh->kdrops = drops;
 }
 
 void shim_deliver(struct shim *   sh,

@@ -265,6 +265,9 @@ static void rx_cb(void * arg,
                         }
                         rx_one(buf, (size_t) n, from);
                 }
+                /* a full batch: more waited, the kernel may have
+                 * dropped */
+                shim_rx_batch_end(u.sh, (size_t) r < u.rx.n ? -1 : fd);
                 got += (size_t) r;
                 if ((size_t) r < u.rx.n)
                         break;
