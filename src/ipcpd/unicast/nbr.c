@@ -255,16 +255,28 @@ bool nbr_dt_up(uint64_t addr)
         return nbr_adj_up_to(NBR_DT, addr, NULL) != NULL;
 }
 
+/* Something came on fd: its neighbour lives, whichever adjacency
+ * carried it (under a flood a busy host drops keepalives with the
+ * data; what gets through on one adjacency vouches for the others). */
 void nbr_heard(int fd)
 {
         struct adj * a;
+        struct adj * b;
+        int64_t      now;
 
-        for (a = nbr.adjs; a != NULL; a = a->next) {
-                if (a->fd == fd) {
-                        a->heard = ipcp_now_ms();
-                        return;
-                }
-        }
+        for (a = nbr.adjs; a != NULL && a->fd != fd; a = a->next)
+                ;
+        if (a == NULL)
+                return;
+
+        now      = ipcp_now_ms();
+        a->heard = now;
+        if (a->st != ADJ_UP)
+                return;
+
+        for (b = nbr.adjs; b != NULL; b = b->next)
+                if (b->st == ADJ_UP && b->addr == a->addr)
+                        b->heard = now;
 }
 
 /* Whether a is the first adjacency up to its address of its comp. */

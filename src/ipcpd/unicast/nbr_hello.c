@@ -18,7 +18,8 @@
  *
  * Liveness: every NBR_KA_MS each adjacency that is up gets a keepalive
  * (dt_keepalive, or MGMT_KA), and one that has not been heard from for
- * NBR_DEAD_MS is down, as is one whose flow reports FLOW_DOWN,
+ * NBR_DEAD_MS (anything from its neighbour on any adjacency counts,
+ * nbr_heard) is down, as is one whose flow reports FLOW_DOWN,
  * FLOW_PEER or FLOW_DEALLOC (mgmt: its events; dt: the flow's
  * FLOWFDOWN flag, polled every NBR_KA_MS, dt.c having told routing at
  * once).
