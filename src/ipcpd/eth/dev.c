@@ -121,10 +121,22 @@ int eth_dev_recv_batch(struct eth_dev * d,
                         break;
                 if (r < 0 && r != -EMSGSIZE)
                         return i > 0 ? i : (int) r;
-                rx[i].len = r;
+                rx[i].frame = rx[i].buf;
+                rx[i].len   = r;
         }
 
         return i > 0 ? i : -EAGAIN;
+}
+
+void eth_dev_rx_done(struct eth_dev * d)
+{
+        if (d->ops->rx_done != NULL)
+                d->ops->rx_done(d);
+}
+
+int64_t eth_dev_rx_drops(struct eth_dev * d)
+{
+        return d->ops->rx_drops != NULL ? d->ops->rx_drops(d) : -ENOTSUP;
 }
 
 size_t eth_dev_mtu(const struct eth_dev * d)

@@ -41,11 +41,15 @@ struct eth_dev;
 
 /* One receive slot of eth_dev_recv_batch. */
 struct eth_rx {
-        uint8_t * buf;
-        size_t    cap;  /* as for eth_dev_recv */
-        ssize_t   len;  /* the frame's length, 0 (skipped: another
-                           protocol, or sent by this host) or -EMSGSIZE
-                           (too long, dropped) */
+        uint8_t *       buf;   /* the caller's room */
+        size_t          cap;   /* as for eth_dev_recv */
+        const uint8_t * frame; /* where the frame is: buf, or the
+                                  device's receive ring (valid until
+                                  eth_dev_rx_done) */
+        ssize_t         len;   /* the frame's length, 0 (skipped:
+                                  another protocol, or sent by this
+                                  host) or -EMSGSIZE (too long,
+                                  dropped) */
 };
 
 struct eth_dev_ops {
@@ -74,6 +78,10 @@ struct eth_dev_ops {
         int     (* link_up)(struct eth_dev * d);
         /* See eth_dev_ctl_fd; NULL: none. */
         int     (* ctl_fd)(const struct eth_dev * d);
+        /* See eth_dev_rx_done; NULL: nothing to do. */
+        void    (* rx_done)(struct eth_dev * d);
+        /* See eth_dev_rx_drops; NULL: -ENOTSUP. */
+        int64_t (* rx_drops)(struct eth_dev * d);
 };
 
 /* Shared by the back-ends; the IPCP uses the functions below only. */
@@ -91,6 +99,13 @@ struct eth_dev {
                                                 dropped by recv        */
         bool                       tx_poll;  /* fd turns writable when
                                                 a full device drains   */
+        uint8_t *                  ring;     /* raw: the receive ring, */
+        size_t                     ring_len; /* NULL if none          */
+        size_t                     frame_sz;
+        unsigned                   nframes;
+        unsigned                   head;     /* next slot to read     */
+        unsigned                   held;     /* slots read, not back  */
+        uint64_t                   ring_drops;
 };
 
 extern const struct eth_dev_ops eth_dev_raw_ops;
@@ -150,14 +165,26 @@ uint64_t eth_dev_foreign(const struct eth_dev * d);
  * or -1 (Linux interfaces, VDE plugins without a control channel). */
 int     eth_dev_ctl_fd(const struct eth_dev * d);
 
-/* Receive up to n (<= ETH_DEV_BATCH) frames into rx[0..n-1] with one
- * system call where the device allows (recvmmsg on a raw socket).
- * Returns the count of slots used (their len set, see struct eth_rx),
- * or -EAGAIN (nothing waits) or another error of eth_dev_recv. */
+/* Receive up to n (<= ETH_DEV_BATCH) frames: read where they lie in
+ * the device's receive ring (a raw socket's PACKET_RX_RING), else
+ * copied into rx[i].buf with one system call where the device allows
+ * (recvmmsg) or one each. Returns the count of slots used (their frame
+ * and len set, see struct eth_rx), or -EAGAIN (nothing waits) or
+ * another error of eth_dev_recv. The frames stay valid until
+ * eth_dev_rx_done, which the caller calls once it is through with
+ * them, before it polls again (the next batch does it too). */
 #define ETH_DEV_BATCH 32
 int     eth_dev_recv_batch(struct eth_dev * d,
                            struct eth_rx *  rx,
                            int              n);
+
+void    eth_dev_rx_done(struct eth_dev * d);
+
+/* Frames the kernel dropped for a full receive ring since the device
+ * opened (the IPCP did not read in time), or -ENOTSUP (no ring: the
+ * socket's own count has them, SO_MEMINFO on eth_dev_fd; a VDE plug:
+ * the switch drops, unseen) or -errno. */
+int64_t eth_dev_rx_drops(struct eth_dev * d);
 
 /* MTU in bytes after the 14-byte MAC header (1500 on most Ethernet). */
 size_t  eth_dev_mtu(const struct eth_dev * d);

@@ -4,9 +4,12 @@
  * eth-dix, ETH_P_802_2 for eth-llc), so the kernel filters out every
  * other frame. MTU, MAC and link state come from the interface
  * (SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFFLAGS); a smaller MTU may be
- * configured. Needs CAP_NET_RAW.
+ * configured. Needs CAP_NET_RAW. Frames are received through a ring
+ * the kernel writes into (dev_raw_ring.c), or with recvmmsg where the
+ * ring cannot be had.
  */
 #include "dev.h"
+#include "dev_raw_ring.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +18,7 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -122,6 +126,13 @@ static int raw_open(struct eth_dev *            d,
                 d->mtu = c->mtu;
         d->tx_poll = true;
 
+        if (getenv("OUROBOROS_ETH_NO_RING") == NULL &&
+            raw_ring_open(d) < 0) {
+                /* a socket that took PACKET_VERSION but no ring is
+                 * fine as it is: recvmmsg reads it */
+                d->ring = NULL;
+        }
+
         return 0;
  fail:
         close(d->fd);
@@ -131,6 +142,7 @@ static int raw_open(struct eth_dev *            d,
 
 static void raw_close(struct eth_dev * d)
 {
+        raw_ring_close(d);
         if (d->fd >= 0)
                 close(d->fd);
         d->fd = -1;
@@ -181,6 +193,9 @@ static ssize_t raw_recv(struct eth_dev * d,
         ssize_t            n;
         int                skip;
 
+        if (d->ring != NULL)
+                return raw_ring_recv(d, buf, cap);
+
         for (skip = 0; skip < ETH_DEV_SKIP_MAX; ++skip) {
                 slen = sizeof(sll);
                 n = recvfrom(d->fd, buf, cap, MSG_TRUNC,
@@ -213,6 +228,9 @@ static int raw_recv_batch(struct eth_dev * d,
         int                i;
         size_t             len;
 
+        if (d->ring != NULL)
+                return raw_ring_batch(d, rx, n);
+
         memset(mm, 0, sizeof(mm[0]) * (size_t) n);
         for (i = 0; i < n; ++i) {
                 iov[i].iov_base          = rx[i].buf;
@@ -233,6 +251,7 @@ static int raw_recv_batch(struct eth_dev * d,
 
         for (i = 0; i < got; ++i) {
                 len = mm[i].msg_len;
+                rx[i].frame = rx[i].buf;
                 if (sll[i].sll_pkttype == PACKET_OUTGOING)
                         rx[i].len = 0;
                 else if (len >= rx[i].cap ||
@@ -260,6 +279,19 @@ static int raw_link_up(struct eth_dev * d)
         return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
 }
 
+static void raw_rx_done(struct eth_dev * d)
+{
+        if (d->ring != NULL)
+                raw_ring_done(d);
+}
+
+/* Without a ring the kernel counts drops in the socket's own count
+ * (SO_MEMINFO on its fd, eth_dev_rx_drops). */
+static int64_t raw_rx_drops(struct eth_dev * d)
+{
+        return d->ring != NULL ? raw_ring_drops(d) : -ENOTSUP;
+}
+
 const struct eth_dev_ops eth_dev_raw_ops = {
         .kind    = "raw",
         .open    = raw_open,
@@ -268,5 +300,7 @@ const struct eth_dev_ops eth_dev_raw_ops = {
         .sendv   = raw_sendv,
         .recv    = raw_recv,
         .recv_batch = raw_recv_batch,
-        .link_up = raw_link_up
+        .link_up = raw_link_up,
+        .rx_done = raw_rx_done,
+        .rx_drops = raw_rx_drops
 };

@@ -209,6 +209,15 @@ static enum shim_ctr parse_ctr(int err)
         }
 }
 
+/* The kernel's count of frames it dropped on receipt: the ring's, or
+ * the socket's (a VDE plug's datagram socket: 0, the switch drops). */
+static int64_t rx_drops(void)
+{
+        int64_t d = eth_dev_rx_drops(eth.dev);
+
+        return d == -ENOTSUP ? shim_sock_drops(eth_dev_fd(eth.dev)) : d;
+}
+
 static void rcv_frame(const uint8_t * buf,
                       size_t          n)
 {
@@ -281,17 +290,18 @@ static void rx_cb(void * arg,
                 }
                 for (j = 0; j < n; ++j) {
                         if (eth.rx[j].len > 0) {
-                                rcv_frame(eth.rx[j].buf,
+                                rcv_frame(eth.rx[j].frame,
                                           (size_t) eth.rx[j].len);
                         } else if (eth.rx[j].len == -EMSGSIZE) {
                                 shim_count(eth.sh, SHIM_C_RX_FRAMES);
                                 shim_count(eth.sh, SHIM_C_DROP_OVERSIZE);
                         }
                 }
+                eth_dev_rx_done(eth.dev);
                 /* a full batch: more waited, the kernel may have
-                 * dropped (a VDE plug's descriptor may not say) */
+                 * dropped since the last look */
                 shim_rx_batch_end(eth.sh, n < ETH_DEV_BATCH ? -1 :
-                                  eth_dev_fd(eth.dev));
+                                  rx_drops());
                 if (n < ETH_DEV_BATCH)
                         break;
         }

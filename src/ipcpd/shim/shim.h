@@ -263,13 +263,17 @@ void shim_rcv_mgmt(struct shim *            sh,
                    const uint8_t *          buf,
                    size_t                   len);
 
-/* After each batch the transport received: its socket fd when the
- * batch did not empty it (more waited: the kernel may have dropped
- * since the last look), else -1. New drops the kernel counted at the
- * socket (SO_MEMINFO) are counted as drop_kernel; a descriptor that is
- * not a socket (some VDE plugs) tells nothing. */
+/* After each batch the transport received: the kernel's count of the
+ * packets it dropped on receipt since the transport's socket opened,
+ * looked at when the batch did not empty the socket (more waited: the
+ * kernel may have dropped since the last look), else -1 (also: not
+ * known). What is new is counted as drop_kernel. */
 void shim_rx_batch_end(struct shim * sh,
-                       int           fd);
+                       int64_t       drops);
+
+/* The kernel's count of the packets it dropped at socket fd since it
+ * was opened (SO_MEMINFO), or -errno (not a socket). */
+int64_t shim_sock_drops(int fd);
 
 /* Count one event of a transport's own (a frame it dropped). */
 void shim_count(struct shim * sh,

@@ -19,9 +19,10 @@
  *
  * Drops below: when this IPCP does not read its socket in time (its
  * CPU busy elsewhere), the kernel drops at the socket. The transport
- * hands its socket over after each batch that did not empty it
- * (shim_rx_batch_end: the only time drops can have happened since the
- * last look) and new drops are counted (drop_kernel).
+ * looks at the kernel's count after each batch that did not empty the
+ * socket (the only time drops can have happened since the last look)
+ * and hands it over (shim_rx_batch_end): new drops are counted
+ * (drop_kernel).
  */
 #include "shim_priv.h"
 
@@ -209,9 +210,7 @@ static void hold(struct shim *   sh,
         arm(sh);
 }
 
-/* The kernel's count of the packets it dropped at socket fd since it
- * was opened (SO_MEMINFO), or -errno (not a socket: some VDE plugs). */
-static int64_t sock_drops(int fd)
+int64_t shim_sock_drops(int fd)
 {
         uint32_t  mi[SK_MEMINFO_VARS];
         socklen_t len = sizeof(mi);
@@ -225,14 +224,8 @@ static int64_t sock_drops(int fd)
 }
 
 void shim_rx_batch_end(struct shim * sh,
-                       int           fd)
+                       int64_t       drops)
 {
-        int64_t drops;
-
-        if (fd < 0)
-                return;
-
-        drops = sock_drops(fd);
         if (drops < 0)
                 return;
 

@@ -267,7 +267,8 @@ static void rx_cb(void * arg,
                 }
                 /* a full batch: more waited, the kernel may have
                  * dropped */
-                shim_rx_batch_end(u.sh, (size_t) r < u.rx.n ? -1 : fd);
+                shim_rx_batch_end(u.sh, (size_t) r < u.rx.n ? -1 :
+                                  shim_sock_drops(fd));
                 got += (size_t) r;
                 if ((size_t) r < u.rx.n)
                         break;

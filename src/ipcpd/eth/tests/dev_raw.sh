@@ -30,4 +30,6 @@ ip netns add "$ns" || { echo "skip: cannot create a namespace" >&2; exit 77; }
 ip -n "$ns" link add "$a" type veth peer name "$b" || exit 1
 ip -n "$ns" link set "$a" mtu 1400 up || exit 1
 ip -n "$ns" link set "$b" mtu 1400 up || exit 1
-ip netns exec "$ns" "$prog" "$a" "$b" 1400
+# Through the receive ring, then with recvmmsg (no ring).
+ip netns exec "$ns" "$prog" "$a" "$b" 1400 || exit 1
+ip netns exec "$ns" env OUROBOROS_ETH_NO_RING=1 "$prog" "$a" "$b" 1400

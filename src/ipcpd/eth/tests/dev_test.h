@@ -152,12 +152,13 @@ static void gather_batch(struct eth_dev *        s,
                         if (rx[i].len == 0)
                                 continue;
                         CHECK(rx[i].len > 0);
-                        CHECK(eth_frame_parse(l, rx[i].buf,
+                        CHECK(eth_frame_parse(l, rx[i].frame,
                                               (size_t) rx[i].len, &f) == 0);
                         CHECK(f.len == sizeof(pl));
                         CHECK(f.payload[0] == got && f.payload[99] == got);
                         ++got;
                 }
+                eth_dev_rx_done(r);
         }
         CHECK(got == 40);
 }

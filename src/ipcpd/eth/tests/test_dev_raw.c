@@ -5,11 +5,16 @@
  * that frames sent out of A by one device are not received by another
  * device on A, then checks the MTU and MAC read from the interface,
  * link state down and up again, an unknown interface and a caller
- * without CAP_NET_RAW.
+ * without CAP_NET_RAW, and that frames the kernel dropped for a device
+ * that did not read are counted (eth_dev_rx_drops). Frames are read
+ * through the receive ring, or with recvmmsg when OUROBOROS_ETH_NO_RING
+ * is set (dev_raw.sh runs both; the device must be using the one asked
+ * for).
  *   usage: test_eth_dev_raw A B MTU
  */
 #include "dev_test.h"
 
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -56,6 +61,53 @@ static void outgoing(const char * a,
         eth_dev_close(d1);
 }
 
+/* The kernel's drops at d: the ring's (eth_dev_rx_drops), or without
+ * one the socket's own count (what the IPCP asks the shim for). */
+static int64_t rx_drops(struct eth_dev * d)
+{
+        uint32_t  mi[SK_MEMINFO_VARS];
+        socklen_t len = sizeof(mi);
+        int64_t   n   = eth_dev_rx_drops(d);
+
+        if (n != -ENOTSUP)
+                return n;
+        CHECK(d->ring == NULL);
+        CHECK(getsockopt(eth_dev_fd(d), SOL_SOCKET, SO_MEMINFO, mi, &len)
+              == 0);
+
+        return (int64_t) mi[SK_MEMINFO_DROPS];
+}
+
+/* 6000 frames of 1300 bytes at b, which reads none: more than its
+ * ring or socket buffer (8 MiB) holds; the drops are counted, and what
+ * was kept is read intact. */
+static void drops(const char * a,
+                  const char * b)
+{
+        struct eth_link  dix = { ETH_DIX, ETH_DIX_TYPE_DEF, 0 };
+        struct eth_dev * da  = dev_open(a, ETH_DIX_TYPE_DEF);
+        struct eth_dev * db  = dev_open(b, ETH_DIX_TYPE_DEF);
+        uint8_t          mac[6];
+        int64_t          d0;
+        int64_t          d1;
+        int              i;
+
+        CHECK((db->ring != NULL) == (getenv("OUROBOROS_ETH_NO_RING") == NULL));
+        d0 = rx_drops(db);
+        CHECK(d0 == 0);
+        eth_dev_mac(db, mac);
+        for (i = 0; i < 6000; ++i)
+                send_data(da, &dix, mac, 1300, 5);
+        d1 = rx_drops(db);
+        printf("dropped %lld of 6000 (%s)\n", (long long) d1,
+               db->ring != NULL ? "ring" : "recvmmsg");
+        CHECK(d1 > 0 && d1 < 6000);
+        CHECK(rx_drops(db) == d1); /* a sum, not reset on reading */
+        recv_data(db, &dix, 1300, 5);
+        eth_dev_close(db);
+        eth_dev_close(da);
+}
+
 int main(int    argc,
          char * argv[])
 {
@@ -72,6 +124,7 @@ int main(int    argc,
 
         dev_scenario(argv[1], argv[2]);
         outgoing(argv[1], argv[2]);
+        drops(argv[1], argv[2]);
 
         CHECK(eth_dev_open(argv[1], &c, &d) == 0);
         CHECK(eth_dev_mtu(d) == (size_t) atoi(argv[3]));
