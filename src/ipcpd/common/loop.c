@@ -63,9 +63,9 @@
  *   loop turns the marks off and looks once more (ipcp_fset_sleep,
  *   sleep_poll): a packet published before the mark went is seen
  *   there, one after it signals (flow_shm.c, "the awake flag"). An
- *   iteration that finds it so polls no fd; a ready loop polls its fds
- *   only every other iteration in a row, so fds and calls wait at most
- *   one iteration more.
+ *   iteration that finds flows ready so polls no fd, but never two in
+ *   a row, whichever way they found them (ready_no_poll), so fds and
+ *   calls wait at most one iteration more.
  * - Loop calls: ipcp_loop_call appends to the queue under the lock and
  *   then writes the eventfd; the loop reads (resets) the eventfd before
  *   it takes the queue under the lock. A call appended before the take
@@ -162,6 +162,8 @@ static struct {
         uint64_t             spin_hit;  /* spins that found an event */
         uint64_t             spin_out;  /* spins that ran out */
         uint32_t             ready_run; /* ready iterations in a row */
+        bool                 unpolled;  /* the last iteration looked at
+                                           no fd (ready_no_poll) */
         bool                 woke;      /* the last iteration woke some
                                            process (ipcp_dev_signals) */
         void              (* post)(void);
@@ -666,17 +668,38 @@ static bool flows_ready(void)
         return lp.proc_efd >= 0 && ipcp_fset_ready(lp.set);
 }
 
+/* Every poll() of the loop: the fds were looked at. */
+static int poll_fds(nfds_t n,
+                    int    timeout)
+{
+        lp.unpolled = false;
+
+        return poll(lp.pfd, n, timeout);
+}
+
 /* Flows found ready without a poll(): *ready, and 0 (no fd looked
  * at); every revents cleared, so the iteration does not run the fds
- * of the last one again. */
+ * of the last one again. But never twice in a row: a writer that
+ * keeps the awake flow non-empty whenever the loop would sleep, while
+ * each iteration empties it (a unicast IPCP feeding an eth IPCP at the
+ * rate it sends), took this path at every iteration through the
+ * sleeping poll and the spin, which reset the count of ready_run, and
+ * the fds (the device's socket: what the peer sent), calls and their
+ * events waited until the writer paused: 1.2 s in a 2-hop flood, long
+ * enough for a unicast neighbour to call the adjacency silent. So a
+ * second one looks at the fds with a zero timeout instead. */
 static int ready_no_poll(nfds_t n,
                          bool * ready)
 {
         nfds_t i;
 
+        *ready = true;
+        if (lp.unpolled)
+                return poll_fds(n, 0);
+
         for (i = 0; i < n; ++i)
                 lp.pfd[i].revents = 0;
-        *ready = true;
+        lp.unpolled = true;
 
         return 0;
 }
@@ -694,7 +717,7 @@ static int sleep_poll(nfds_t n,
         if (t != 0 && lp.proc_efd >= 0 && ipcp_fset_sleep(lp.set))
                 return ready_no_poll(n, ready);
 
-        return poll(lp.pfd, n, t);
+        return poll_fds(n, t);
 }
 
 static int loop_poll(nfds_t n,
@@ -711,7 +734,7 @@ static int loop_poll(nfds_t n,
         if (*ready && ++lp.ready_run % 2 == 1)
                 return ready_no_poll(n, ready);
         if (*ready)
-                return poll(lp.pfd, n, 0);
+                return poll_fds(n, 0);
         lp.ready_run = 0;
 
         if (lp.spin_ns == 0 || now_ns() - lp.active >= lp.spin_ns)
@@ -740,7 +763,7 @@ static int loop_poll(nfds_t n,
                         ++lp.spin_hit;
                         return ready_no_poll(n, ready);
                 }
-                r = poll(lp.pfd, n, 0);
+                r = poll_fds(n, 0);
                 if (r != 0) {
                         if (r > 0) {
                                 lp.spin_miss = 0;

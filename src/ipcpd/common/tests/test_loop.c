@@ -11,7 +11,8 @@
  * a flow unwatched by another flow's callback in the round that took
  * its event does not get it; a ping-pong that wakes the loop per
  * packet, with the eventfd read after the flow is served, loses no
- * other flow's signal and does not spin; the spin after an event
+ * other flow's signal and does not spin; an fd beside a flow whose
+ * writer never pauses is served (not starved); the spin after an event
  * (OUROBOROS_IPCP_SPIN_US) polls without counting as iterations, ends
  * within its window at idle, and is off with 0.
  *
@@ -777,6 +778,132 @@ static void test_hot_flow(void)
         }
 }
 
+/* A flow whose writer never pauses, read whole at each callback, must
+ * not keep the loop from its fds: each iteration empties the flow and
+ * the writer has written again by the time the loop would sleep (the
+ * sleeping poll and the spin then found the flow ready, looked at no
+ * fd, and started over: an eth IPCP sending a unicast IPCP's flood did
+ * not read its socket for 1.2 s). An eventfd made readable while the
+ * writer runs must be served within 500 ms. */
+static struct flow_shm * busy_shm;
+static int               busy_fd;
+static int               busy_efd;
+static _Atomic int       busy_stop;
+static _Atomic int64_t   busy_lit;   /* ms the eventfd was written */
+static _Atomic int64_t   busy_seen;  /* ms its callback ran */
+static _Atomic long      busy_pkts;
+
+static void busy_flow_cb(void * arg,
+                         int    fd,
+                         int    events)
+{
+        const void * p;
+        int          i;
+
+        (void) arg;
+        if (!(events & FLOW_PKT))
+                return;
+        /* what there is, up to a budget, as the IPCPs do (64) */
+        for (i = 0; i < 64 && ipcp_flow_peek(fd, &p) > 0; ++i) {
+                ipcp_flow_consume(fd);
+                atomic_fetch_add(&busy_pkts, 1);
+        }
+}
+
+static void busy_fd_cb(void * arg,
+                       int    fd,
+                       short  revents)
+{
+        uint64_t v;
+
+        (void) arg;
+        (void) revents;
+        if (read(fd, &v, sizeof(v)) == sizeof(v) &&
+            atomic_load(&busy_seen) == 0)
+                atomic_store(&busy_seen, check_now_ms());
+        atomic_store(&busy_stop, 1);
+        CHECK(ipcp_timer_add(20, stop_cb, NULL) != NULL);
+}
+
+/* On the loop's CPU, as a unicast IPCP beside its eth IPCP: a few
+ * packets, then the CPU to the loop (which empties the flow, 64 a
+ * callback), whose yield before it sleeps gives the CPU back to the
+ * writer, which writes again: the flow is empty at the end of every
+ * iteration and full again when the loop looks before it sleeps. */
+static void * busy_writer(void * arg)
+{
+        uint64_t one = 1;
+        int64_t  t0  = check_now_ms();
+        int      i;
+
+        (void) arg;
+        while (!atomic_load(&busy_stop) && check_now_ms() - t0 < 3000) {
+                for (i = 0; i < 8; ++i)
+                        if (flow_shm_write(busy_shm, "w", 1, false, NULL) < 0)
+                                break; /* full: the loop catches up */
+                if (atomic_load(&busy_lit) == 0 &&
+                    check_now_ms() - t0 >= 100 &&
+                    atomic_load(&busy_pkts) > 0) {
+                        atomic_store(&busy_lit, check_now_ms());
+                        if (write(busy_efd, &one, sizeof(one)) !=
+                            (ssize_t) sizeof(one))
+                                abort();
+                }
+                sched_yield();
+        }
+        atomic_store(&busy_stop, 1);
+        if (ipcp_loop_call(stop_cb, NULL) != 0)
+                abort();
+
+        return NULL;
+}
+
+static void test_fds_not_starved(void)
+{
+        pthread_t t;
+        int64_t   wait;
+        cpu_set_t one;
+        cpu_set_t all;
+
+        CHECK_EQ(pthread_getaffinity_np(pthread_self(), sizeof(all), &all),
+                 0);
+        CPU_ZERO(&one);
+        for (int c = 0; c < CPU_SETSIZE; ++c) { /* the first we may use */
+                if (CPU_ISSET(c, &all)) {
+                        CPU_SET(c, &one);
+                        break;
+                }
+        }
+        CHECK_EQ(pthread_setaffinity_np(pthread_self(), sizeof(one), &one),
+                 0);
+
+        busy_fd  = new_flow(70, &busy_shm);
+        busy_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        CHECK(busy_efd >= 0);
+        CHECK_EQ(ipcp_flow_watch(busy_fd, busy_flow_cb, NULL), 0);
+        CHECK_EQ(ipcp_fd_add(busy_efd, POLLIN, busy_fd_cb, NULL), 0);
+
+        CHECK_EQ(pthread_create(&t, NULL, busy_writer, NULL), 0);
+        CHECK_EQ(loop_run(), 0);
+        pthread_join(t, NULL);
+        CHECK_EQ(pthread_setaffinity_np(pthread_self(), sizeof(all), &all),
+                 0);
+
+        CHECK(atomic_load(&busy_lit) > 0);
+        CHECK(atomic_load(&busy_seen) > 0);
+        wait = atomic_load(&busy_seen) - atomic_load(&busy_lit);
+        printf("test_loop: an fd beside a flow that never empties: served "
+               "after %lld ms (%ld packets read)\n", (long long) wait,
+               atomic_load(&busy_pkts));
+        CHECK(wait < 500);
+
+        ipcp_fd_del(busy_efd);
+        close(busy_efd);
+        ipcp_flow_unwatch(busy_fd);
+        CHECK_EQ(flow_dealloc(busy_fd), 0);
+        flow_shm_unmap(busy_shm);
+}
+
 int main(void)
 {
         CHECK_EQ(loop_init(false), 0);
@@ -791,6 +918,7 @@ int main(void)
         test_flows();
         test_flow_removal();
         test_hot_flow();
+        test_fds_not_starved();
 
         loop_fini();
         close(lsock);
