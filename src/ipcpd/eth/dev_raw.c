@@ -126,12 +126,10 @@ static int raw_open(struct eth_dev *            d,
                 d->mtu = c->mtu;
         d->tx_poll = true;
 
-        if (getenv("OUROBOROS_ETH_NO_RING") == NULL &&
-            raw_ring_open(d) < 0) {
-                /* a socket that took PACKET_VERSION but no ring is
-                 * fine as it is: recvmmsg reads it */
-                d->ring = NULL;
-        }
+        /* without a ring (refused, or not wanted) recvmmsg reads the
+         * socket as it is, PACKET_VERSION or not */
+        if (getenv("OUROBOROS_ETH_NO_RING") == NULL)
+                (void) raw_ring_open(d);
 
         return 0;
  fail:
