@@ -16,7 +16,8 @@
 # the client's flow until the link drains, not drop it. Checks: every
 # packet comes back intact and in order (flowcheck), tbf did refuse
 # frames (so the path was exercised: a test that cannot fail is a
-# defect), neither IPCP counted drop_tx, and no drop_full in the run.
+# defect) and a's IPCP counted them (tx_nobufs, tx_full), neither IPCP
+# counted drop_tx, and no drop_full in the run.
 # Then the other side of it: b's IPCP stopped under a burst, the
 # kernel's drops at its socket counted (bp_kernel_drops).
 # Order: a raw flow promises none, and the kernel itself reorders a few
@@ -136,6 +137,13 @@ bp_test() {
                 [ -n "$v" ] || fail "no counter drop_tx in irm ipcp stat"
                 [ "$v" = 0 ] || fail "$c's IPCP counted drop_tx $v"
         done
+        # the refusals, counted where the frame was held (tx_nobufs:
+        # tbf says ENOBUFS; tx_full if the socket buffer filled first)
+        c=$(bp_counter a tx_nobufs)
+        v=$(bp_counter a tx_full)
+        v=$(( ${c:-0} + ${v:-0} ))
+        [ "$v" -gt 0 ] ||
+                fail "a's IPCP counted no refused send (tx_nobufs, tx_full)"
         [ -n "$ok" ] || fail "flowcheck over a tbf-limited $1 link lost packets"
         echo "tbf refused $drops frames, the IPCPs dropped none"
         nn_exec a tc qdisc del dev "$dev" root

@@ -107,6 +107,8 @@ static ssize_t tx_full(ssize_t n)
         if (n != -EAGAIN && n != -ENOBUFS)
                 return n;
 
+        shim_count(eth.sh, n == -EAGAIN ? SHIM_C_TX_FULL : SHIM_C_TX_NOBUFS);
+
         if (n == -EAGAIN && eth_dev_tx_pollable(eth.dev) &&
             (eth.tx_wait ||
              ipcp_fd_mod(eth_dev_fd(eth.dev), POLLIN | POLLOUT) == 0)) {

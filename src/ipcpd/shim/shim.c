@@ -672,7 +672,9 @@ static const char * const ctr_names[SHIM_C_COUNT] = {
         [SHIM_C_KA_OUT]        = "keepalives_out",
         [SHIM_C_KA_IN]         = "keepalives_in",
         [SHIM_C_DROP_LAYER]    = "drop_layer",
-        [SHIM_C_DROP_KERNEL]   = "drop_kernel"
+        [SHIM_C_DROP_KERNEL]   = "drop_kernel",
+        [SHIM_C_TX_FULL]       = "tx_full",
+        [SHIM_C_TX_NOBUFS]     = "tx_nobufs"
 };
 
 const char * shim_ctr_name(enum shim_ctr c)

@@ -151,6 +151,10 @@ enum shim_ctr {
                                  (same ethertype/SAP/port)            */
         SHIM_C_DROP_KERNEL,   /* dropped by the kernel at our socket:
                                  we did not read in time              */
+        SHIM_C_TX_FULL,       /* sends the device refused, its socket
+                                 buffer full (-EAGAIN): wait for POLLOUT */
+        SHIM_C_TX_NOBUFS,     /* sends the device refused, its queue
+                                 full (-ENOBUFS): retry on a timer    */
         SHIM_C_COUNT
 };
 

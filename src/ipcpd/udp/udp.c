@@ -110,6 +110,9 @@ static void tx_retry_cb(void * arg)
  * the application's flow. */
 static int sent(ssize_t r)
 {
+        if (r == -EAGAIN || r == -ENOBUFS)
+                shim_count(u.sh, r == -EAGAIN ? SHIM_C_TX_FULL :
+                           SHIM_C_TX_NOBUFS);
         if (r == -EAGAIN && !u.pollout) {
                 if (ipcp_fd_mod(u.fd, POLLIN | POLLOUT) == 0)
                         u.pollout = true;
