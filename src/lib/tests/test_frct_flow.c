@@ -22,6 +22,10 @@
  *             arrival), so the sender's data is all acknowledged well
  *             before any timer of its own would run; then the reader
  *             gets the messages
+ *   nonblock  a non-blocking writer to a reader that reads nothing:
+ *             -EAGAIN once the window (or the ring) is full, never a
+ *             block; after the reader has read, writes go through
+ *             again; every message intact and in order
  */
 #include "evwait.h"
 #include "flow_table.h"
@@ -393,6 +397,65 @@ static void test_unread(void)
         close_flow(b);
 }
 
+static void nb_msg(char * m,
+                   size_t n,
+                   int    i)
+{
+        memset(m, 'A' + i % 26, n);
+        memcpy(m, &i, sizeof(i));
+}
+
+static void nb_check(int fd,
+                     int i)
+{
+        char m[1000];
+        char w[1000];
+
+        nb_msg(w, sizeof(w), i);
+        CHECK_EQ(rd(fd, m, sizeof(m), true, false), (ssize_t) sizeof(m));
+        CHECK(memcmp(m, w, sizeof(m)) == 0);
+}
+
+static void test_nonblock(void)
+{
+        qosspec_t qs = qos_data;
+        char      m[1000];
+        int64_t   t0;
+        ssize_t   r = 0;
+        int       a;
+        int       b;
+        int       n;
+        int       i;
+
+        alarm(30); /* a write that blocks fails the test (SIGALRM) */
+        make_pair(&qs, 1024, true, &a, &b);
+        t0 = now_ns();
+        for (n = 0; n < 1000000; ++n) {
+                nb_msg(m, sizeof(m), n);
+                r = wr(a, m, sizeof(m), true);
+                if (r != (ssize_t) sizeof(m))
+                        break;
+        }
+        CHECK_EQ(r, -EAGAIN);
+        CHECK(n > 0);
+        printf("nonblock: %d messages taken, then -EAGAIN after %lld us\n",
+               n, (long long) (now_ns() - t0) / 1000);
+        for (i = 0; i < n; ++i)
+                nb_check(b, i);
+        /* read: acks open the window again */
+        nb_msg(m, sizeof(m), n);
+        t0 = now_ns();
+        while ((r = wr(a, m, sizeof(m), true)) == -EAGAIN &&
+               now_ns() - t0 < 5000 * NS_PER_MS)
+                usleep(1000);
+        CHECK_EQ(r, (ssize_t) sizeof(m));
+        nb_check(b, n);
+        CHECK_EQ(rd(b, m, sizeof(m), true, true), -EAGAIN);
+        close_flow(a);
+        close_flow(b);
+        alarm(0);
+}
+
 int main(void)
 {
         CHECK_EQ(ft_init(), 0);
@@ -402,6 +465,7 @@ int main(void)
         test_peer_unread();
         test_reliable();
         test_unread();
+        test_nonblock(); /* with test_unread's process eventfd */
 
         printf("test_frct_flow: ok\n");
 
