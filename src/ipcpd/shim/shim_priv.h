@@ -202,6 +202,9 @@ int            shim_flow_up(struct shim *  sh,
 bool           shim_tx(struct shim *  sh,
                        struct sflow * f,
                        size_t         budget);
+/* Take f off the list of flows waiting for the device (closing). */
+void           shim_unblock(struct shim *  sh,
+                            struct sflow * f);
 
 /* shim_flow.c: flow allocation and deallocation over FLOW_REQ /
  * FLOW_REPLY / FLOW_DEALLOC */
