@@ -150,9 +150,6 @@ extern struct bc_member bc;
                 }                                                       \
         } while (0)
 
-/* main.c */
-void           bc_set_nonblock(int fd);
-
 /* queue.c: writing to a flow, pending queues, source throttling */
 bool           bc_put(struct bflow *  f,
                       const uint8_t * hdr,

@@ -101,7 +101,7 @@ struct bflow * bc_flow_add(int  fd,
 
         f->fd = fd;
         f->nb = nb;
-        bc_set_nonblock(fd);
+        ipcp_flow_nonblock(fd);
         if (!nb && bc.throttled)
                 f->paused = true; /* watched when throttling ends */
         else if (ipcp_flow_watch(fd, bc_flow_cb, f) < 0) {

@@ -215,7 +215,7 @@ static void enr_conn_cb(void *                    arg,
         }
 
         bc.enr->fd = fd;
-        bc_set_nonblock(fd);
+        ipcp_flow_nonblock(fd);
 
         n   = bc_enr_req_put(buf, sizeof(buf));
         err = (int) flow_write(fd, buf, (size_t) n);
@@ -329,7 +329,7 @@ int bc_accept_enroll(int                       fd,
 
         e->fd = fd;
         snprintf(e->dst, sizeof(e->dst), "%s", req->name);
-        bc_set_nonblock(fd);
+        ipcp_flow_nonblock(fd);
         if (ipcp_flow_watch(fd, mbr_flow_cb, e) < 0) {
                 free(e);
                 return -ENOMEM;

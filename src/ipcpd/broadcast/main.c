@@ -101,13 +101,6 @@ static const char * const ctr_name[C_MAX] = {
         [C_ENROLLED_OTHERS] = "enrolled_others"
 };
 
-void bc_set_nonblock(int fd)
-{
-        uint32_t fl;
-
-        if (fccntl(fd, FLOWGFLAGS, &fl) == 0)
-                fccntl(fd, FLOWSFLAGS, fl | FLOWFNONBLOCK);
-}
 
 /* ---- counters, exit ---- */
 

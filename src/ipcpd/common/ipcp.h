@@ -37,6 +37,7 @@
 
 #include "common/msg.h"
 
+#include <ouroboros/fccntl.h>
 #include <ouroboros/irm.h>
 #include <ouroboros/qos.h>
 
@@ -226,6 +227,17 @@ int          ipcp_flow_watch(int          fd,
 
 /* Remove it (before flow_dealloc). Safe from its own callback. */
 void         ipcp_flow_unwatch(int fd);
+
+/* Make fd's reads and writes non-blocking, its other flags kept: the
+ * loop's thread must never wait in a flow (a flow that refuses the
+ * flags keeps its own; its calls then say what is wrong). */
+static inline void ipcp_flow_nonblock(int fd)
+{
+        uint32_t fl;
+
+        if (fccntl(fd, FLOWGFLAGS, &fl) == 0)
+                fccntl(fd, FLOWSFLAGS, fl | FLOWFNONBLOCK);
+}
 
 typedef void (* ipcp_timer_cb)(void * arg);
 struct ipcp_timer;

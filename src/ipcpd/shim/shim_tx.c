@@ -206,11 +206,9 @@ static void flow_cb(void * arg,
 int shim_flow_up(struct shim *  sh,
                  struct sflow * f)
 {
-        uint32_t fl;
-        int      err;
+        int err;
 
-        if (fccntl(f->fd, FLOWGFLAGS, &fl) == 0)
-                fccntl(f->fd, FLOWSFLAGS, fl | FLOWFNONBLOCK);
+        ipcp_flow_nonblock(f->fd);
 
         err = ipcp_flow_watch(f->fd, flow_cb, f);
         if (err < 0)

@@ -377,7 +377,6 @@ void dt_adj_up(uint64_t addr,
                int      fd)
 {
         struct dt_nb * nb;
-        uint32_t       fl;
         size_t         mp = 0;
 
         nb = nb_by_fd(fd);
@@ -400,8 +399,7 @@ void dt_adj_up(uint64_t addr,
         if (fccntl(fd, FLOWGMAXPKT, &mp) < 0 || mp <= dt.hl)
                 log_warn("Lower flow to %llu takes %zu bytes: no room for "
                          "data.", (unsigned long long) addr, mp);
-        if (fccntl(fd, FLOWGFLAGS, &fl) == 0)
-                fccntl(fd, FLOWSFLAGS, fl | FLOWFNONBLOCK);
+        ipcp_flow_nonblock(fd);
 
         nb->addr    = addr;
         nb->fd      = fd;

@@ -109,14 +109,6 @@ static struct {
                 }                                                       \
         } while (0)
 
-static void set_nonblock(int fd)
-{
-        uint32_t fl;
-
-        if (fccntl(fd, FLOWGFLAGS, &fl) == 0)
-                fccntl(fd, FLOWSFLAGS, fl | FLOWFNONBLOCK);
-}
-
 static uint64_t rnd64(void)
 {
         uint64_t v = 0;
@@ -327,7 +319,7 @@ static void enr_conn_cb(void *                    arg,
 
         en.me->fd = fd;
         snprintf(en.me->peer, sizeof(en.me->peer), "%s", ans->name);
-        set_nonblock(fd);
+        ipcp_flow_nonblock(fd);
 
         n   = enr_req_write(buf, sizeof(buf));
         err = n < 0 ? (int) n : (int) flow_write(fd, buf, (size_t) n);
@@ -699,7 +691,7 @@ int enroll_accept(int                       fd,
 
         m->fd = fd;
         snprintf(m->name, sizeof(m->name), "%s", req->name);
-        set_nonblock(fd);
+        ipcp_flow_nonblock(fd);
         if (ipcp_flow_watch(fd, mbr_flow_cb, m) < 0) {
                 free(m);
                 return -ENOMEM;

@@ -469,11 +469,9 @@ void fa_set_down(struct fflow * f,
 
 int fa_flow_up(struct fflow * f)
 {
-        uint32_t fl;
-        int      err;
+        int err;
 
-        if (fccntl(f->fd, FLOWGFLAGS, &fl) == 0)
-                fccntl(f->fd, FLOWSFLAGS, fl | FLOWFNONBLOCK);
+        ipcp_flow_nonblock(f->fd);
 
         err = ipcp_flow_watch(f->fd, flow_cb, f);
         if (err < 0)

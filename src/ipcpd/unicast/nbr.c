@@ -47,14 +47,6 @@ static const char * const ctr_name[C_MAX] = {
 struct nbr_state nbr;
 
 
-static void set_nonblock(int fd)
-{
-        uint32_t fl;
-
-        if (fccntl(fd, FLOWGFLAGS, &fl) == 0)
-                fccntl(fd, FLOWSFLAGS, fl | FLOWFNONBLOCK);
-}
-
 struct adj * nbr_adj_up_to(enum nbr_comp comp,
                            uint64_t      addr,
                            struct adj *  but)
@@ -110,7 +102,7 @@ struct adj * nbr_adj_new(enum nbr_comp comp,
         if (fccntl(fd, FLOWGMAXPKT, &a->max_pkt) < 0)
                 a->max_pkt = 0;
 
-        set_nonblock(fd);
+        ipcp_flow_nonblock(fd);
         if (ipcp_flow_watch(fd, nbr_adj_cb, a) < 0) {
                 free(a);
                 return NULL;
