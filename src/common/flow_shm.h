@@ -222,6 +222,18 @@ void     flow_shm_set_max_msg(struct flow_shm * shm,
                               uint32_t          n);
 uint32_t flow_shm_peer_max_msg(const struct flow_shm * shm);
 
+/*
+ * Loss before the flow: the writer of this side adds the packets it
+ * knows were lost on their way to it (an IPCP whose device dropped them
+ * at its socket); the reader of the peer side sees the running count
+ * of the channel it reads (from 0, wrapping). Nothing else changes: the
+ * count is a hint for a layer that marks congestion (ipcpd-unicast's
+ * dt.c); the writer is not trusted for anything else.
+ */
+void     flow_shm_lost_add(struct flow_shm * shm,
+                           uint64_t          n);
+uint64_t flow_shm_lost(const struct flow_shm * shm);
+
 /* State of the peer side. */
 enum flow_side_state flow_shm_peer_state(const struct flow_shm * shm);
 

@@ -9,7 +9,7 @@
  *   0      struct shm_hdr     (one page)
  *            line 0  identity: magic, version, sizes, offsets
  *            line 1  side state words, event sequence, armed counts
- *            lines   per channel: producer (tail, tpkts), consumer
+ *            lines   per channel: producer (tail, tpkts, lost), consumer
  *                    (head, hpkts), reader wait (rseq, rwaiters,
  *                    rwoken), writer wait (wseq, wwaiters, wwoken, and
  *                    the wake target whead, whpkts), each on its own
@@ -456,6 +456,17 @@ void flow_shm_set_max_msg(struct flow_shm * shm,
 uint32_t flow_shm_peer_max_msg(const struct flow_shm * shm)
 {
         return atomic_load(&shm->hdr->max_msg[1 - shm->side]);
+}
+
+void flow_shm_lost_add(struct flow_shm * shm,
+                       uint64_t          n)
+{
+        atomic_fetch_add_explicit(&shm->tx->lost, n, memory_order_relaxed);
+}
+
+uint64_t flow_shm_lost(const struct flow_shm * shm)
+{
+        return atomic_load_explicit(&shm->rx->lost, memory_order_relaxed);
 }
 
 enum flow_side_state flow_shm_peer_state(const struct flow_shm * shm)

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC    0x4f55524fU /* "OURO" */
-#define SHM_VERSION  5U
+#define SHM_VERSION  6U
 #define SHM_HDR_SIZE 4096U
 #define SHM_LINE     128         /* two cache lines: defeats pair prefetch */
 #define REC_HDR      8U
@@ -26,6 +26,8 @@ static_assert(ATOMIC_INT_LOCK_FREE == 2, "32-bit atomics must be lock free");
 struct shm_chan {
         alignas(SHM_LINE) _Atomic uint64_t tail;  /* bytes published */
         _Atomic uint64_t                   tpkts; /* packets published */
+        _Atomic uint64_t                   lost;  /* lost before it, as the
+                                                     writer counts them */
         alignas(SHM_LINE) _Atomic uint64_t head;  /* bytes consumed */
         _Atomic uint64_t                   hpkts; /* packets consumed */
         alignas(SHM_LINE) _Atomic uint32_t rseq;  /* reader sleeps here */

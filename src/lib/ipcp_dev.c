@@ -142,6 +142,43 @@ OURO_API int ipcp_flow_reserve(int     fd,
         return r;
 }
 
+OURO_API int ipcp_flow_lost_add(int      fd,
+                                uint64_t n)
+{
+        struct ft_flow * f;
+        int              err;
+
+        f = ft_get(fd, &err);
+        if (f == NULL)
+                return err;
+
+        flow_shm_lost_add(f->shm, n);
+
+        ft_put(f);
+
+        return 0;
+}
+
+OURO_API int ipcp_flow_lost(int        fd,
+                            uint64_t * n)
+{
+        struct ft_flow * f;
+        int              err;
+
+        if (n == NULL)
+                return -EINVAL;
+
+        f = ft_get(fd, &err);
+        if (f == NULL)
+                return err;
+
+        *n = flow_shm_lost(f->shm);
+
+        ft_put(f);
+
+        return 0;
+}
+
 OURO_API uint64_t ipcp_dev_signals(void)
 {
         return flow_shm_signals();

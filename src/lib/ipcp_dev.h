@@ -92,6 +92,22 @@ int     ipcp_flow_reserve(int     fd,
                           size_t  len,
                           void ** buf);
 
+/*
+ * Loss below a flow, for a layer that marks congestion: a shim whose
+ * device dropped n packets at its socket before it could read them
+ * (drop_kernel) adds them to the flows it was delivering to
+ * (ipcp_flow_lost_add); the IPCP reading such a flow sees the running
+ * count (ipcp_flow_lost, wrapping) and marks that many of the next
+ * packets it reads from it (ipcpd-unicast: ECN, so the senders back
+ * off from a receiver that cannot keep up). A hint only: nothing else
+ * changes. 0, -EBADF, -ENOTALLOC, -EINVAL.
+ */
+int     ipcp_flow_lost_add(int      fd,
+                           uint64_t n);
+
+int     ipcp_flow_lost(int        fd,
+                       uint64_t * n);
+
 /* The window this process's writers grow to when their reader lags
  * (1 MiB by default; at most the ring): an IPCP that writes what its
  * device receives (the eth and udp shims) asks for more, so that a

@@ -271,7 +271,8 @@ void shim_rcv_mgmt(struct shim *            sh,
  * packets it dropped on receipt since the transport's socket opened,
  * looked at when the batch did not empty the socket (more waited: the
  * kernel may have dropped since the last look), else -1 (also: not
- * known). What is new is counted as drop_kernel. */
+ * known). What is new is counted as drop_kernel and told to the flows
+ * the batch delivered to (ipcp_flow_lost_add). */
 void shim_rx_batch_end(struct shim * sh,
                        int64_t       drops);
 

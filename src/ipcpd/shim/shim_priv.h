@@ -40,6 +40,8 @@ struct speer;
 struct squery;
 struct srx;
 
+#define SHIM_RX_LOST_FDS 8 /* flows told of a kernel drop, at most */
+
 struct sflow {
         struct sflow *      id_next;    /* flow id bucket chain          */
         struct sflow *      p_next;     /* peer's flows                  */
@@ -158,6 +160,9 @@ struct shim {
         struct sdir *         dir;
         uint64_t              ctr[SHIM_C_COUNT];
         int64_t               kdrops;     /* kernel's count, last look */
+        int                   rx_fds[SHIM_RX_LOST_FDS]; /* flows given
+                                 packets since the last batch end     */
+        size_t                rx_nfds;
 };
 
 /* shim.c */

@@ -22,7 +22,10 @@
  * looks at the kernel's count after each batch that did not empty the
  * socket (the only time drops can have happened since the last look)
  * and hands it over (shim_rx_batch_end): new drops are counted
- * (drop_kernel).
+ * (drop_kernel), and added to the loss count of the flows that batch
+ * delivered to (ipcp_flow_lost_add): a unicast IPCP above marks ECN
+ * for them, so the senders slow down to what this host takes instead
+ * of losing packets at a socket the layer never sees.
  */
 #include "shim_priv.h"
 
@@ -223,15 +226,38 @@ int64_t shim_sock_drops(int fd)
         return (int64_t) mi[SK_MEMINFO_DROPS];
 }
 
+/* f is given a packet of this batch: it is told of drops found at the
+ * batch's end. */
+static void batch_flow(struct shim *        sh,
+                       const struct sflow * f)
+{
+        size_t i;
+
+        for (i = 0; i < sh->rx_nfds; ++i)
+                if (sh->rx_fds[i] == f->fd)
+                        return;
+        if (sh->rx_nfds < SHIM_RX_LOST_FDS)
+                sh->rx_fds[sh->rx_nfds++] = f->fd;
+}
+
 void shim_rx_batch_end(struct shim * sh,
                        int64_t       drops)
 {
-        if (drops < 0)
-                return;
+        uint64_t d;
+        size_t   i;
 
-        if (drops > sh->kdrops) /* a reopened socket starts again */
-                sh->ctr[SHIM_C_DROP_KERNEL] += (uint64_t) (drops - sh->kdrops);
-        sh->kdrops = drops;
+        if (drops > sh->kdrops) { /* a reopened socket starts again */
+                d = (uint64_t) (drops - sh->kdrops);
+                sh->ctr[SHIM_C_DROP_KERNEL] += d;
+                /* Whose they were, the kernel does not say: the flows
+                 * of the batch that found the socket full are the best
+                 * guess (one, with one upper IPCP on the device). */
+                for (i = 0; i < sh->rx_nfds; ++i)
+                        (void) ipcp_flow_lost_add(sh->rx_fds[i], d);
+        }
+        if (drops >= 0)
+                sh->kdrops = drops;
+        sh->rx_nfds = 0;
 }
 
 void shim_deliver(struct shim *   sh,
@@ -241,6 +267,8 @@ void shim_deliver(struct shim *   sh,
 {
         ssize_t r;
         size_t  moved = 0;
+
+        batch_flow(sh, f);
 
         if (f->rx_head != NULL && !drain(sh, f, ipcp_now_ms(), &moved)) {
                 hold(sh, f, payload, len); /* behind what waits */

@@ -19,6 +19,11 @@
  * reserved room of the next hop's lower flow (one copy); the ring, the
  * queues behind it, priority and ECN marks are dt_tx.c's.
  *
+ * Loss below (congestion mb-ecn): packets a lower flow's IPCP counted
+ * as lost before they reached it (its device dropped them: this host
+ * falls behind, ipcp_flow_lost) mark as many of the next packets read
+ * from that neighbour with DT_LOST_MARK (lost_look).
+ *
  * Neighbour loss: a lower flow that reports FLOW_DOWN, FLOW_PEER or
  * FLOW_DEALLOC, or fails a read, is out of use at once (its queues
  * dropped, dt.drop_down) and routing is told (dt_route.h), so a
@@ -51,6 +56,7 @@ static const char * const ctr_name[C_MAX] = {
         [C_KA_TX]        = "dt.keepalive_tx",
         [C_QUEUED]       = "dt.queued",
         [C_ECN_MARKED]   = "dt.ecn_marked",
+        [C_ECN_LOST]     = "dt.ecn_lost",
         [C_DROP_TTL]     = "dt.drop_ttl",
         [C_DROP_NOROUTE] = "dt.drop_noroute",
         [C_DROP_QFULL]   = "dt.drop_qfull",
@@ -229,6 +235,13 @@ static void rcv(struct dt_nb *  from,
                 return;
         }
 
+        if (from->lost_marks > 0) { /* lost below: congestion */
+                --from->lost_marks;
+                ++dt.c[C_ECN_LOST];
+                if (h.ecn < DT_LOST_MARK)
+                        h.ecn = DT_LOST_MARK;
+        }
+
         if (h.dst == dt.self)
                 deliver(h.eid, p + hl, n - (size_t) hl, h.ecn);
         else
@@ -303,6 +316,26 @@ static void down_or_up(struct dt_nb * nb)
         route_dt_event(nb->addr, true);
 }
 
+/* mb-ecn: packets of this neighbour the layer below lost (its device
+ * dropped them before the lower IPCP could read them: this host does
+ * not keep up) mark as many of the next ones read with DT_LOST_MARK:
+ * the flows they belong to slow down, as they would for a queue
+ * here. */
+static void lost_look(struct dt_nb * nb)
+{
+        uint64_t l;
+        uint64_t d;
+
+        if (ipcp_flow_lost(nb->fd, &l) < 0 || l == nb->lost)
+                return;
+
+        d = l - nb->lost;
+        nb->lost = l;
+        if (d > DT_LOST_MARKS - nb->lost_marks)
+                d = DT_LOST_MARKS - nb->lost_marks;
+        nb->lost_marks += (uint32_t) d;
+}
+
 static void flow_cb(void * arg,
                     int    fd,
                     int    events)
@@ -311,6 +344,9 @@ static void flow_cb(void * arg,
         const uint8_t * p;
         ssize_t         n;
         int             i;
+
+        if (dt.ecn)
+                lost_look(nb);
 
         dt.cur = nb;
         for (i = 0; i < DT_BUDGET; ++i) {
@@ -405,6 +441,7 @@ void dt_adj_up(uint64_t addr,
         nb->fd      = fd;
         nb->live    = true;
         nb->max_pkt = mp;
+        (void) ipcp_flow_lost(fd, &nb->lost); /* only what comes now */
         if (bufs_grow(mp) < 0 || ipcp_flow_watch(fd, flow_cb, nb) < 0) {
                 log_err("Cannot watch the dt flow to %llu.",
                         (unsigned long long) addr);

@@ -12,6 +12,8 @@
  *    components and malformed packets dropped and counted, nbr_heard;
  *  - forwarding: ttl - 1, ecn kept, the payload intact; ttl 1 dropped;
  *    no route dropped;
+ *  - losses below a lower flow (ipcp_flow_lost): as many packets
+ *    after them marked;
  *  - a full neighbour: packets wait in their cube's queue, marked for
  *    ECN, drained voice first by the retry timer, bounded (drop counted);
  *  - a flow that reports down: out of use at once, its queue dropped,
@@ -20,6 +22,7 @@
  *  - an encrypted lower flow through flow_read / flow_write.
  */
 #include "uni.h"
+#include "dt_priv.h" /* DT_LOST_MARK */
 #include "dt_route.h"
 #include "wire_dt.h"
 
@@ -58,6 +61,7 @@ static struct fflow {
         size_t       max_pkt;
         uint32_t     flags;
         size_t       txq;       /* what FLOWGTXQLEN says */
+        uint64_t     lost;      /* what ipcp_flow_lost says */
         bool         full;      /* reserve / write: -EAGAIN */
         bool         down;      /* reads: -EFLOWDOWN */
         struct pkt   rx[RXMAX];
@@ -113,6 +117,14 @@ static void fflow_event(int fd,
 {
         CHECK(fl[fd].cb != NULL);
         fl[fd].cb(fl[fd].arg, fd, events);
+}
+
+int ipcp_flow_lost(int        fd,
+                   uint64_t * n)
+{
+        *n = fl[fd].lost;
+
+        return 0;
 }
 
 ssize_t ipcp_flow_peek(int           fd,
@@ -569,6 +581,64 @@ static void test_send_rcv(void)
         CHECK_EQ(dt_keepalive(40), -ENOTCONN);
 }
 
+/* Packets lost below a neighbour's flow (ipcp_flow_lost): as many of
+ * the next packets read from it carry DT_LOST_MARK (or the higher one
+ * they came with), forwarded or delivered here; then the marks they
+ * came with. */
+static void test_lost(void)
+{
+        uint8_t       buf[PKTMAX];
+        struct dt_hdr h;
+        size_t        n;
+        int           i;
+
+        fflow_clear_tx(4);
+        fl[3].lost += 2;
+        for (i = 0; i < 3; ++i) {
+                n = mk(buf, 50, CUBE_DATA, 5, 1, 0x77, "lost");
+                fflow_in(3, buf, n);
+        }
+        fflow_event(3, FLOW_PKT);
+        CHECK_EQ(fl[4].txn, 3);
+        sent(4, 0, &h, "lost");
+        CHECK_EQ(h.ecn, DT_LOST_MARK);
+        sent(4, 1, &h, "lost");
+        CHECK_EQ(h.ecn, DT_LOST_MARK);
+        sent(4, 2, &h, "lost");
+        CHECK_EQ(h.ecn, 1);
+        CHECK_EQ(stat_of("dt.ecn_lost"), 2);
+
+        /* delivered here: the mark reaches the flow allocator */
+        fl[3].lost += 1;
+        n = mk(buf, SELF, CUBE_BE, 3, 0, 99, "data");
+        fflow_in(3, buf, n);
+        fflow_event(3, FLOW_PKT);
+        CHECK_EQ(fa_ecn, DT_LOST_MARK);
+        n = mk(buf, SELF, CUBE_BE, 3, 0, 99, "data");
+        fflow_in(3, buf, n);
+        fflow_event(3, FLOW_PKT);
+        CHECK_EQ(fa_ecn, 0);
+        CHECK_EQ(stat_of("dt.ecn_lost"), 3);
+
+        /* a count that went back (a peer's garbage): marks, bounded */
+        fl[3].lost -= 10;
+        for (i = 0; i < 3; ++i) {
+                n = mk(buf, SELF, CUBE_BE, 3, 0, 99, "data");
+                fflow_in(3, buf, n);
+        }
+        fflow_event(3, FLOW_PKT);
+        CHECK_EQ(fa_ecn, DT_LOST_MARK);
+        CHECK_EQ(stat_of("dt.ecn_lost"), 6);
+
+        /* a higher mark it came with stays */
+        fl[3].lost += 1;
+        n = mk(buf, SELF, CUBE_BE, 3, 200, 99, "data");
+        fflow_in(3, buf, n);
+        fflow_event(3, FLOW_PKT);
+        CHECK_EQ(fa_ecn, 200);
+        fflow_clear_tx(4);
+}
+
 static void test_queues(void)
 {
         uint8_t       buf[PKTMAX];
@@ -809,6 +879,7 @@ int main(void)
 
         CHECK_EQ(dt_init(), 0);
         test_send_rcv();
+        test_lost();
         test_queues();
         test_encrypted();
         test_down_in_callback();
