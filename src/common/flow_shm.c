@@ -145,6 +145,12 @@
 #include <string.h>
 
 _Thread_local uint64_t shm_signals;
+static _Thread_local uint64_t shm_moved;
+
+uint64_t flow_shm_moved(void)
+{
+        return shm_moved;
+}
 
 uint64_t flow_shm_signals(void)
 {
@@ -353,6 +359,7 @@ static void write_publish(struct flow_shm * shm,
                               memory_order_relaxed);
         /* P1: publish (seq_cst, so also a release of the payload). */
         atomic_store(&shm->tx->tail, shm->tail);
+        ++shm_moved;
 
         /* P2: wake a sleeping reader, only if one announced itself. */
         shm_wake(&shm->tx->rseq, &shm->tx->rwaiters, &shm->tx->rwoken);
@@ -782,6 +789,7 @@ void flow_shm_consume(struct flow_shm * shm)
         atomic_store_explicit(&shm->rx->hpkts, shm->hpkts,
                               memory_order_relaxed);
         atomic_store(&shm->rx->head, shm->head); /* P1 */
+        ++shm_moved;
 
         wake_writer(shm);                        /* P2 */
 }

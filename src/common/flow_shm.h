@@ -76,6 +76,11 @@ void    flow_shm_win_flood(size_t bytes);
  * loop tells from it whether an iteration woke anyone. */
 uint64_t flow_shm_signals(void);
 
+/* How many packets the calling thread has written to or consumed from
+ * flow memory so far: an event loop tells from it how many packets an
+ * iteration moved. */
+uint64_t flow_shm_moved(void);
+
 /* Side state, as seen by the peer. */
 enum flow_side_state {
         FLOW_SIDE_OPEN = 0, /* in use */

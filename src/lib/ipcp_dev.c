@@ -184,6 +184,11 @@ OURO_API uint64_t ipcp_dev_signals(void)
         return flow_shm_signals();
 }
 
+OURO_API uint64_t ipcp_dev_moved(void)
+{
+        return flow_shm_moved();
+}
+
 OURO_API void ipcp_dev_write_window(size_t bytes)
 {
         flow_shm_win_flood(bytes);

@@ -176,6 +176,11 @@ void    ipcp_fset_awake(fset_t * set);
  * loop that woke an application may yield to it before it sleeps. */
 uint64_t ipcp_dev_signals(void);
 
+/* Packets the calling thread has written to or read from flows so far
+ * (flow_shm_moved): the IPCP loop tells a stream (many per wake-up)
+ * from a ping-pong (one). */
+uint64_t ipcp_dev_moved(void);
+
 bool    ipcp_fset_sleep(fset_t * set);
 
 #endif /* OUROBOROS_LIB_IPCP_DEV_H */

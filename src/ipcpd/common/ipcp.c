@@ -6,6 +6,7 @@
  */
 #include "ipcp.h"
 #include "loop.h"
+#include "loop_sched.h"
 #include "lower.h"
 #include "req.h"
 
@@ -483,27 +484,26 @@ static void free_bufs(void)
         free(ip.extra);
 }
 
-/* The scheduling policy of every thread of the IPCP (set before any
- * starts; they inherit it): SCHED_OTHER, or SCHED_BATCH when
- * IPCP_SCHED_ENV says "batch". An IPCP is a stage of a pipeline of
- * processes (application, IPCPs, device); woken by the stage before
- * it, a SCHED_OTHER IPCP preempts that stage mid-batch, and on a
- * shared CPU a packet then costs a context switch per stage. A
- * SCHED_BATCH thread does not preempt the task that woke it: it runs
- * when that one sleeps or its slice ends, with the batch it wrote.
- * Measured (irmd(8)): a 2-hop unicast flood on two shared CPUs 3-5x
- * faster, round trips as fast with less CPU, but a relay's CPU
- * saturated (2 hops, pinned) carries less; so not the default. */
+/* The scheduling policy of the IPCP's threads (IPCP_SCHED_ENV, set
+ * before any starts; they inherit it): "auto" (the default)
+ * SCHED_OTHER, and the loop thread switches itself to SCHED_BATCH
+ * while it carries a stream (loop_sched.c says why and how); "other"
+ * SCHED_OTHER always; "batch" SCHED_BATCH for all. */
 static void sched_policy(void)
 {
         const char *       s = getenv(IPCP_SCHED_ENV);
         struct sched_param sp;
 
-        if (s == NULL || *s == '\0' || strcmp(s, "other") == 0)
+        if (s != NULL && strcmp(s, "other") == 0)
                 return;
+        if (s == NULL || *s == '\0' || strcmp(s, "auto") == 0) {
+                loop_sched_auto(true);
+                return;
+        }
         if (strcmp(s, "batch") != 0) {
-                log_warn("Bad %s '%s' (batch or other): other.",
+                log_warn("Bad %s '%s' (auto, batch or other): auto.",
                          IPCP_SCHED_ENV, s);
+                loop_sched_auto(true);
                 return;
         }
 

@@ -104,6 +104,7 @@
  * earliest timer (its poll() timeout is recomputed after the spin).
  */
 #include "loop.h"
+#include "loop_sched.h"
 #include "loop_timer.h"
 #include "ipcp.h"
 #include "lib/ipcp_dev.h"
@@ -590,6 +591,7 @@ int loop_stat(struct ipcp_stat * s)
         r |= ipcp_stat_add(s, "loop.spin_cuts", lp.spin_cut);
         r |= ipcp_stat_add(s, "loop.spin_runouts", lp.spin_out);
         r |= ipcp_stat_add(s, "loop.spin_polls", lp.spins);
+        r |= loop_sched_stat(s);
 
         return r < 0 ? -EMSGSIZE : 0;
 }
@@ -842,6 +844,7 @@ int loop_run(void)
                 lp.woke = ipcp_dev_signals() != sig;
                 if (busy || ready) /* the spin counts from here */
                         lp.active = now_ns();
+                loop_sched_iter(busy || ready ? lp.active : now_ns());
         }
 
         return 0;
