@@ -2,7 +2,7 @@
 # Ouroboros - the scheduling policy of the IPCPs (irmd(8),
 # OUROBOROS_IPCP_SCHED). Checked on a local and a unicast IPCP (the
 # unicast one has worker threads: each must have its policy):
-#  - default (auto): every thread starts SCHED_OTHER; an operf flood
+#  - default (auto): every thread starts SCHED_OTHER; a 1 s operf flood
 #    through the unicast IPCP (to a name on the same member) turns its
 #    loop thread SCHED_BATCH (loop.sched_to_batch, and the policy seen
 #    while it runs); lock-step pings after it turn it back
@@ -54,7 +54,7 @@ ustat() {
 }
 
 # flood IRMD: servers for "perf" and "pong" in layer net, then a
-# 2-second operf flood through "uni" of the IRMd with pid IRMD (of the
+# 1-second operf flood through "uni" of the IRMd with pid IRMD (of the
 # current rundir); sets UNI (its pid) and SEEN (1 if a thread of it ran
 # SCHED_BATCH during the flood).
 flood() {
@@ -72,9 +72,9 @@ flood() {
         bg "$BIN/operf" -l >/dev/null 2>&1
         bg "$BIN/oping" -l >/dev/null 2>&1
         sleep 0.3
-        bg "$BIN/operf" -n perf -d 2 -s 1000 >"$log" 2>&1
+        bg "$BIN/operf" -n perf -d 1 -s 1000 >"$log" 2>&1
         SEEN=0
-        for i in $(seq 40); do  # the loop's policy, while it floods
+        for i in $(seq 20); do  # the loop's policy, while it floods
                 case " $(policies "$UNI") " in *" 3 "*) SEEN=1 ;; esac
                 sleep 0.05
         done
