@@ -283,8 +283,7 @@ static void test_close_drain(void)
 }
 
 /* The loss count: what side 0's writer adds, side 1's reader sees,
- * and not the other way round; nothing else changes; a recycled flow
- * starts again at 0. */
+ * and not the other way round; nothing else changes. */
 static void test_lost(void)
 {
         struct pair  p;

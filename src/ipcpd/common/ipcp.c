@@ -20,7 +20,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,7 +29,6 @@
 #include <unistd.h>
 
 #define HELLO_TIMEO_MS 5000
-#define IPCP_SCHED_ENV "OUROBOROS_IPCP_SCHED"
 
 struct out {            /* a request queued for the IRMd */
         struct out *  next;
@@ -484,34 +482,6 @@ static void free_bufs(void)
         free(ip.extra);
 }
 
-/* The scheduling policy of the IPCP's threads (IPCP_SCHED_ENV, set
- * before any starts; they inherit it): "auto" (the default)
- * SCHED_OTHER, and the loop thread switches itself to SCHED_BATCH
- * while it carries a stream (loop_sched.c says why and how); "other"
- * SCHED_OTHER always; "batch" SCHED_BATCH for all. */
-static void sched_policy(void)
-{
-        const char *       s = getenv(IPCP_SCHED_ENV);
-        struct sched_param sp;
-
-        if (s != NULL && strcmp(s, "other") == 0)
-                return;
-        if (s == NULL || *s == '\0' || strcmp(s, "auto") == 0) {
-                loop_sched_auto(true);
-                return;
-        }
-        if (strcmp(s, "batch") != 0) {
-                log_warn("Bad %s '%s' (auto, batch or other): auto.",
-                         IPCP_SCHED_ENV, s);
-                loop_sched_auto(true);
-                return;
-        }
-
-        memset(&sp, 0, sizeof(sp));
-        if (sched_setscheduler(0, SCHED_BATCH, &sp) < 0)
-                log_warn("SCHED_BATCH: %s.", strerror(errno));
-}
-
 int ipcp_main(int                     argc,
               char **                 argv,
               enum ipcp_type          type,
@@ -544,7 +514,7 @@ int ipcp_main(int                     argc,
         sigaddset(&set, SIGINT);
         sigprocmask(SIG_BLOCK, &set, NULL);
         signal(SIGPIPE, SIG_IGN);
-        sched_policy();
+        loop_sched_init();
 
         r = alloc_bufs();
         if (r < 0) {

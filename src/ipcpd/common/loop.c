@@ -844,7 +844,7 @@ int loop_run(void)
                 lp.woke = ipcp_dev_signals() != sig;
                 if (busy || ready) /* the spin counts from here */
                         lp.active = now_ns();
-                loop_sched_iter(busy || ready ? lp.active : now_ns());
+                loop_sched_iter(lp.active);
         }
 
         return 0;

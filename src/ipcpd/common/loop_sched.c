@@ -1,6 +1,6 @@
 /*
- * Ouroboros - the IPCP loop thread's scheduling policy when it adapts
- * (loop_sched.h).
+ * Ouroboros - the scheduling policy of an IPCP's threads
+ * (loop_sched.h), and how the loop's adapts with "auto".
  *
  * Why: an IPCP is a stage of a pipeline of processes (application,
  * IPCPs, device). Woken by the stage before it, a SCHED_OTHER loop
@@ -30,8 +30,10 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 
+#define SCHED_ENV       "OUROBOROS_IPCP_SCHED"
 #define SCHED_WIN_NS    (50 * 1000 * 1000LL)
 #define SCHED_BURST     8 /* packets one iteration moved: a burst */
 #define SCHED_ON_BURSTS 4 /* bursts in a window: a stream */
@@ -46,23 +48,47 @@ static struct {
         uint64_t to_other;
 } ls;
 
-void loop_sched_auto(bool on)
-{
-        memset(&ls, 0, sizeof(ls));
-        ls.on    = on;
-        ls.moved = ipcp_dev_moved();
-}
-
-static void set_policy(bool batch)
+static int set_policy(bool batch)
 {
         struct sched_param sp;
+        int                e;
 
         memset(&sp, 0, sizeof(sp));
         if (sched_setscheduler(0, batch ? SCHED_BATCH : SCHED_OTHER,
                                &sp) < 0) {
-                log_warn("Scheduling policy: %s; not adapting.",
-                         strerror(errno));
-                ls.on = false;
+                e = errno;
+                log_warn("Scheduling policy %s: %s.",
+                         batch ? "SCHED_BATCH" : "SCHED_OTHER",
+                         strerror(e));
+                return -e;
+        }
+
+        return 0;
+}
+
+void loop_sched_init(void)
+{
+        const char * s = getenv(SCHED_ENV);
+
+        memset(&ls, 0, sizeof(ls));
+        if (s != NULL && strcmp(s, "other") == 0)
+                return;
+        if (s != NULL && strcmp(s, "batch") == 0) {
+                (void) set_policy(true);
+                return;
+        }
+        if (s != NULL && *s != '\0' && strcmp(s, "auto") != 0)
+                log_warn("Bad %s '%s' (auto, batch or other): auto.",
+                         SCHED_ENV, s);
+
+        ls.on    = true;
+        ls.moved = ipcp_dev_moved();
+}
+
+static void switch_to(bool batch)
+{
+        if (set_policy(batch) < 0) {
+                ls.on = false; /* not adapting */
                 return;
         }
 
@@ -73,7 +99,7 @@ static void set_policy(bool batch)
                 ++ls.to_other;
 }
 
-void loop_sched_iter(int64_t now)
+void loop_sched_iter(int64_t busy_at)
 {
         uint64_t m;
 
@@ -85,16 +111,16 @@ void loop_sched_iter(int64_t now)
                 ++ls.bursts;
         ls.moved = m;
 
-        if (now < ls.win_end)
+        if (busy_at < ls.win_end)
                 return;
 
         if (!ls.batch && ls.bursts >= SCHED_ON_BURSTS)
-                set_policy(true);
+                switch_to(true);
         else if (ls.batch && ls.bursts == 0)
-                set_policy(false);
+                switch_to(false);
 
         ls.bursts  = 0;
-        ls.win_end = now + SCHED_WIN_NS;
+        ls.win_end = busy_at + SCHED_WIN_NS;
 }
 
 int loop_sched_stat(struct ipcp_stat * s)

@@ -1,7 +1,9 @@
 /*
- * Ouroboros - the IPCP loop thread's scheduling policy when it adapts
- * (OUROBOROS_IPCP_SCHED=auto, irmd(8)): SCHED_BATCH while the loop
- * carries a stream, SCHED_OTHER otherwise. Loop thread only.
+ * Ouroboros - the scheduling policy of an IPCP's threads
+ * (OUROBOROS_IPCP_SCHED, irmd(8)): "auto" (the default) SCHED_OTHER,
+ * with the loop thread SCHED_BATCH while it carries a stream; "other"
+ * SCHED_OTHER; "batch" SCHED_BATCH for every thread. Called from the
+ * thread that runs the loop.
  */
 #ifndef OUROBOROS_IPCPD_COMMON_LOOP_SCHED_H
 #define OUROBOROS_IPCPD_COMMON_LOOP_SCHED_H
@@ -9,11 +11,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Adapt from now on (true), or leave the policy alone (false). */
-void loop_sched_auto(bool on);
+/* Read OUROBOROS_IPCP_SCHED and set the policy, before any other
+ * thread starts (they inherit it); a bad value is logged, auto kept. */
+void loop_sched_init(void);
 
-/* After every iteration of the loop, now in ns. */
-void loop_sched_iter(int64_t now);
+/* After every iteration of the loop; busy_at: the end of the last
+ * iteration that found something, in ns (a window ends only there). */
+void loop_sched_iter(int64_t busy_at);
 
 struct ipcp_stat;
 
