@@ -2,7 +2,7 @@
 # Ouroboros - encrypted reliable flows (QoS loss 0, cypher_s 256)
 # across the impaired eth-dix layer of test_frct.sh (topology in
 # impair.sh):
-#   - with 5% loss, 2% dup, 10+-5 ms and reordering, 10 MB arrive
+#   - with 5% loss, 2% dup, 10+-5 ms and reordering, 5 MB arrive
 #     byte-identical and in order (50 MB: test_frct_long.sh); a capture of every frame on a's tap
 #     (tcpdump) meanwhile holds none of the plaintext, which is a text
 #     ("plaintext-canary-") repeated; the same capture of a clear flow
@@ -48,10 +48,10 @@ cap_stop clear
 [ "$CANARIES" -gt 0 ] || fail "the capture does not see a clear flow's plaintext"
 
 cap_start crypt
-OUROBOROS_FRCT_STATS=1 xfer_ok "10 MB reliable, encrypted" -q rel -e \
-        -b 10000000 -S 0
+OUROBOROS_FRCT_STATS=1 xfer_ok "5 MB reliable, encrypted" -q rel -e \
+        -b 5000000 -S 0
 cap_stop crypt
-[ "$(stat -c %s "$CAP")" -gt 10000000 ] || fail "the capture missed the transfer"
+[ "$(stat -c %s "$CAP")" -gt 5000000 ] || fail "the capture missed the transfer"
 [ "$CANARIES" = 0 ] || fail "plaintext on the wire of an encrypted flow"
 
 # a fresh nonce for every transmission, retransmissions included: no
@@ -65,7 +65,7 @@ nonces=$(python3 "$(dirname "$0")/frct_nonces.py" "$CAP" "$mac") ||
         fail "frct_nonces.py $CAP"
 echo "nonces ($rtx retransmissions): $nonces"
 read -r _ sent _ _ _ sdup _ _ _ _ _ rdup <<<"$nonces"
-[ "$sent" -gt 5000 ] || fail "the capture holds too few of a's frames"
+[ "$sent" -gt 2500 ] || fail "the capture holds too few of a's frames"
 [ "$sdup" = 0 ] || fail "a nonce sent twice (retransmission not sealed anew?)"
 [ "$rdup" -gt 0 ] || fail "no duplicated frame seen coming in: the check is blind"
 
