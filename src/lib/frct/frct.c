@@ -27,7 +27,10 @@
  * collapse: SACK and RACK repair several losses per round trip without a
  * timeout, one window reduction per round trip with losses (not one per
  * loss), and the retransmission timeout backs off only while nothing
- * gets through. Sending is paced (frct_tx.c, pace_hold) when an ack
+ * gets through; sending the oldest packet again restarts it, so a
+ * recovery through a deep queue (a loss found a queue's delay late,
+ * its retransmission waiting that long again) is not cut short by a
+ * timeout and a restart from one packet. Sending is paced (frct_tx.c, pace_hold) when an ack
  * opens the window by many packets at once, so a burst the size of the
  * window does not overflow a short queue on the path.
  *

@@ -378,7 +378,13 @@ ssize_t frct_tx_next(struct frct *     f,
                 return -ENOBUFS;
 
         t->xmit = now;
-        if (f->rto_at == NEVER)
+        /* The oldest packet sent again gets a whole RTO for its ack
+         * (as Linux re-arms on retransmitting the head): from its first
+         * send, the loss's detection (an RTT) and the retransmission's
+         * own trip through the queue that dropped it would take most
+         * of the RTO, and a timeout in the middle of a recovery that
+         * works restarts from one packet. */
+        if (f->rto_at == NEVER || (rtx && s == f->una))
                 f->rto_at = now + frct_rtt_rto(&f->rtt, f->backoff);
         if (f->rtt.valid && !f->tlp_sent && !f->in_rec)
                 f->tlp_at = now + pto(f);

@@ -12,7 +12,9 @@
  *  - random loss (1% both ways, 20 ms RTT, no queue, as bench/frct's
  *    path): the window is reduced less for a loss with no queue behind
  *    it (frct_cc.c), so a flow gets more than the 6.1 to 6.9 Mbit/s of
- *    taking every loss for congestion (0.7), over three seeds.
+ *    taking every loss for congestion (0.7), over three seeds;
+ *  - a queue twenty times the round trip: losses recovered without a
+ *    timeout (the retransmission of the oldest packet restarts the RTO).
  * Shares and utilisation printed.
  */
 #include "sim.h"
@@ -20,6 +22,10 @@
 #define RATE   20000000ull            /* 20 Mbit/s */
 #define DELAY  (10 * SIM_MS)          /* one way: RTT 20 ms */
 #define QLIM   (100 * 1024)           /* two bandwidth-delay products */
+#define QBLOAT 200000                 /* 200 ms at 8 Mbit/s */
+
+
+
 
 static struct frct_cfg cfg(void)
 {
@@ -123,12 +129,70 @@ static double random_loss(uint64_t seed)
         return g;
 }
 
+/*
+ * A queue twenty times the path's round trip (8 Mbit/s, 5 ms each way,
+ * a drop-tail queue of 200 ms; tests/netns/test_frct_fair_long.sh's
+ * flow next to kernel TCP saw 120-140 ms): a loss is found a round trip
+ * of queue after the packet left, the retransmission waits until the
+ * reduced window lets it go, then goes through the same queue. The
+ * recovery outlasts an RTO counted from the last cumulative ack (two
+ * timeouts in 30 s, each a restart from one packet) unless the
+ * retransmission of the oldest packet restarts it. One flow, then two,
+ * for 30 s: every loss recovered without a timeout, the link busy.
+ */
+static void bloated_queue(int n)
+{
+        struct sim        s;
+        struct link       bott = { 0 };
+        struct link       rev[SIM_FLOWS];
+        struct frct_cfg   c = cfg();
+        struct frct_stats st;
+        uint64_t          rto = 0;
+        uint64_t          bytes = 0;
+        double            share;
+        int               i;
+
+        c.mtu      = 1496;
+        bott.rate  = 8000000;
+        bott.delay = 5 * SIM_MS;
+        bott.qlim  = QBLOAT;
+        memset(rev, 0, sizeof(rev));
+        sim_init(&s, 11);
+        for (i = 0; i < n; ++i) {
+                struct flow * f;
+                rev[i].delay = 5 * SIM_MS;
+                f = sim_flow(&s, &c, &bott, &rev[i]);
+                f->size = size_8k;
+        }
+        sim_run(&s, s.now + 30000 * SIM_MS, NULL);
+        for (i = 0; i < n; ++i) {
+                frct_stats(s.fl[i].ep[0], &st);
+                printf("200 ms queue, %d flows: flow %d %llu rtx (%llu "
+                       "fast), %llu rto, srtt %u us\n", n, i,
+                       (unsigned long long) st.rtx,
+                       (unsigned long long) st.fast_rtx,
+                       (unsigned long long) st.rto_fires, st.srtt_us);
+                rto   += st.rto_fires;
+                bytes += s.fl[i].bytes;
+        }
+        share = (double) bytes * 8 / 30 / 8e6;
+        printf("200 ms queue, %d flows: %.1f%% of the link, %llu queue "
+               "drops\n", n, share * 100, (unsigned long long) bott.drops);
+        CHECK(bott.drops > 0);
+        CHECK_EQ(rto, 0);
+        CHECK(share >= 0.85);
+        sim_fini(&s);
+}
+
 int main(void)
 {
         double sh[SIM_FLOWS];
         double sum;
         double sq;
         int    i;
+
+        bloated_queue(1);
+        bloated_queue(2);
 
         for (i = 1; i <= 3; ++i)
                 CHECK(random_loss((uint64_t) i) >= 8.5);
