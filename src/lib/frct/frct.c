@@ -30,9 +30,10 @@
  * gets through; sending the oldest packet again restarts it, so a
  * recovery through a deep queue (a loss found a queue's delay late,
  * its retransmission waiting that long again) is not cut short by a
- * timeout and a restart from one packet. Sending is paced (frct_tx.c, pace_hold) when an ack
- * opens the window by many packets at once, so a burst the size of the
- * window does not overflow a short queue on the path.
+ * timeout and a restart from one packet. Sending is paced (frct_tx.c,
+ * pace_hold) when an ack opens the window by many packets at once, so
+ * a burst the size of the window does not overflow a short queue on
+ * the path.
  *
  * Flags (FRCTSFLAGS), what each does here:
  *   RTX      reliable flows only: lost packets are sent again. Cleared,

@@ -24,9 +24,6 @@
 #define QLIM   (100 * 1024)           /* two bandwidth-delay products */
 #define QBLOAT 200000                 /* 200 ms at 8 Mbit/s */
 
-
-
-
 static struct frct_cfg cfg(void)
 {
         struct frct_cfg c;
