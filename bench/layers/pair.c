@@ -10,6 +10,7 @@
  *        prints "ping: count= recv= lost= min_us= avg_us= p50_us=
  *        p90_us= p99_us= max_us="
  *   bench-pair flood (-u ADDR -p PORT | -v URL) -d SECS -s SIZE
+ *        one echo (untimed, so the path is known: see flood()), then a
  *        one-way flood from blocking sends; the server's REPORT gives
  *        what arrived; prints "flood: sent= recv= lost= loss_pct=
  *        secs= pps= MBps=" with the rate measured at the receiver,
@@ -218,9 +219,13 @@ static int ping(struct pair_ep * ep, long count, size_t size)
         return 0;
 }
 
-/* END until a REPORT of our session arrives (the data before it may
- * still be queued at the server: END follows it on the same path). */
-static int report(struct pair_ep * ep, struct pair_msg * m)
+/* Send m (type t) until an answer of type want in our session arrives
+ * (for END: the data before it may still be queued at the server; END
+ * follows it on the same path); the answer in *m. */
+static int exchange(struct pair_ep *  ep,
+                    struct pair_msg * m,
+                    uint8_t           t,
+                    uint8_t           want)
 {
         uint8_t         buf[PAIR_MAX_LEN];
         struct pair_msg r;
@@ -228,13 +233,12 @@ static int report(struct pair_ep * ep, struct pair_msg * m)
         int             i;
 
         for (i = 0; i < END_TRIES; ++i) {
-                m->type = PAIR_END;
+                m->type = t;
                 pair_msg_put(buf, m);
                 ep->ops->send(ep->t, buf, PAIR_HDR_LEN);
                 while ((n = ep->ops->recv(ep->t, buf, sizeof(buf), 100)) > 0)
                         if (pair_msg_get(buf, (size_t) n, &r) == 0 &&
-                            r.type == PAIR_REPORT &&
-                            r.session == m->session) {
+                            r.type == want && r.session == m->session) {
                                 *m = r;
                                 return 0;
                         }
@@ -251,6 +255,17 @@ static int flood(struct pair_ep * ep, double secs, size_t size)
         uint64_t        lost;
         double          dt;
 
+        /* One echo first, untimed: the path is known end to end
+         * before the first data packet, as a flow over a layer is
+         * allocated before operf times it (the neighbour's address
+         * resolved; a vde_switch, which forgets every address when
+         * any port closes, taught the server's by its answer, or it
+         * would send the flood to every port). */
+        if (exchange(ep, &m, PAIR_PING, PAIR_PING) < 0) {
+                fprintf(stderr, "bench-pair: no answer from the server\n");
+                return -ETIMEDOUT;
+        }
+        m.type = PAIR_DATA;
         memset(buf, 0x5a, size);
         end = now_ns() + (int64_t) (secs * 1e9);
         while (!stop) {
@@ -267,7 +282,7 @@ static int flood(struct pair_ep * ep, double secs, size_t size)
                 ++sent;
         }
         m.a = sent;
-        if (report(ep, &m) < 0) {
+        if (exchange(ep, &m, PAIR_END, PAIR_REPORT) < 0) {
                 fprintf(stderr, "bench-pair: no report from the server\n");
                 return -ETIMEDOUT;
         }
