@@ -19,6 +19,7 @@
 #include <ouroboros/qos.h>
 
 #include <endian.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -171,7 +172,10 @@ static inline int64_t tool_now_ns(void)
 
 /*
  * How a paced sender waits for its next send time: MIXED (default)
- * sleeps until 100 us before it and spins the rest (precise, cheap);
+ * sleeps until 100 us before it and spins the rest (precise, cheap),
+ * yielding at each turn: a process that shares the CPU (the IPCP the
+ * sender feeds, pinned with it) runs first instead of waiting for the
+ * spinner's slice to end; on an idle CPU sched_yield returns at once;
  * SLEEP sleeps all of it (classic --sleep: least CPU, the scheduler's
  * jitter); SPIN never sleeps (classic --spin: a CPU busy, least jitter).
  */
@@ -192,8 +196,10 @@ static inline void tool_pace_wait(int64_t now, int64_t next,
         if (mode == TOOL_PACE_SPIN || d <= 0)
                 return;
         if (mode == TOOL_PACE_MIXED) {
-                if (d <= 200000)
+                if (d <= 200000) {
+                        sched_yield();
                         return;
+                }
                 d -= 100000;
         }
         s.tv_sec  = (time_t) (d / 1000000000LL);

@@ -46,7 +46,8 @@ static void usage(FILE * f)
 "                        (default 5000)\n"
 "      --sleep           wait for each send time asleep (least CPU)\n"
 "      --spin            wait for each send time busy (least jitter);\n"
-"                        default: sleep, then spin the last 100 us\n"
+"                        default: sleep, then spin the last 100 us,\n"
+"                        yielding the CPU at each turn\n"
 "  -h, --help            show this help and exit\n"
 "  -V, --version         show the version and exit\n",
                 OCBR_HDR_LEN, OCBR_MAX_SIZE, OCBR_DEF_SIZE, OCBR_DEF_RATE);

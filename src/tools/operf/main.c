@@ -43,7 +43,8 @@ static void usage(FILE * f)
 "                        -t takes a test type when given uni or bi\n"
 "  -Q, --quiet           no per-second progress lines\n"
 "      --sleep           wait for each send time asleep (least CPU;\n"
-"                        default: sleep, then spin the last 100 us)\n"
+"                        default: sleep, then spin the last 100 us,\n"
+"                        yielding the CPU at each turn)\n"
 "  -h, --help            show this help and exit\n"
 "  -V, --version         show the version and exit\n",
                 OPERF_HDR_LEN, OPERF_MAX_SIZE, OPERF_DEF_SIZE);
