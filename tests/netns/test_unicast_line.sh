@@ -10,7 +10,8 @@
 # connected and the routes converge. Then: 10 000 packets of random
 # sizes from h1 to an echo server on h3, two hops, every one intact and
 # in order (flowcheck), forwarded by u2 (its dt.fwd counter); oping
-# over the same path; the views of irm: `irm ipcp stat` (neighbours,
+# over the same path, in the clear and encrypted (data_crypt: the key
+# exchange through the flow allocator); the views of irm: `irm ipcp stat` (neighbours,
 # routes: u1 reaches u3 through u2) and `irm layer graph` (three
 # members, two links both ways).
 # Then the layer "top" over "net": v1 and v3 register their names in
@@ -59,6 +60,11 @@ out=$(nn_exec h1 "$BIN/oping" -n oping3 -c 20 -i 10 -Q 2>&1) ||
         uc_fail "oping over two hops: $out"
 echo "$out" | grep -q ' 0% packet loss' || uc_fail "oping lost probes: $out"
 echo "$out" | tail -n 2
+# encrypted: both public keys cross the layer in the flow allocator's
+# request and reply
+out=$(nn_exec h1 "$BIN/oping" -n oping3 -c 20 -i 10 -q data_crypt -Q 2>&1) ||
+        uc_fail "encrypted oping over two hops: $out"
+echo "$out" | grep -q ' 0% packet loss' || uc_fail "encrypted oping lost probes: $out"
 
 # a unicast layer stacked on this one
 t=$(nn_ms)

@@ -190,6 +190,14 @@ int          ipcp_flow_alloc_reply(uint32_t                flow_id,
                                    const struct ipcp_key * key,
                                    uint32_t                peer_flow);
 
+/* Replace *dst (*dst_len bytes) with a copy of k: 0 (an absent or
+ * empty k leaves *dst NULL), -EINVAL when k is longer than max (*dst
+ * unchanged), -ENOMEM (*dst NULL). */
+int          ipcp_key_dup(const struct ipcp_key * k,
+                          size_t                  max,
+                          uint8_t **              dst,
+                          size_t *                dst_len);
+
 /* Add a counter to a stat answer: 0 or -EMSGSIZE (answer full). */
 int          ipcp_stat_add(struct ipcp_stat * s,
                            const char *       name,

@@ -113,27 +113,6 @@ struct sflow * shim_flow_new(struct shim * sh)
         return f;
 }
 
-int shim_key_copy(struct sflow *          f,
-                  const struct ipcp_key * k)
-{
-        free(f->key);
-        f->key     = NULL;
-        f->key_len = 0;
-
-        if (k == NULL || k->p == NULL || k->len == 0)
-                return 0;
-        if (k->len > MGMT_KEY_MAX)
-                return -EINVAL;
-
-        f->key = malloc(k->len);
-        if (f->key == NULL)
-                return -ENOMEM;
-        memcpy(f->key, k->p, k->len);
-        f->key_len = k->len;
-
-        return 0;
-}
-
 void shim_flow_close(struct shim *  sh,
                      struct sflow * f,
                      bool           tell_peer)

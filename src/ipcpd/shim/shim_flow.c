@@ -128,7 +128,8 @@ int shim_op_flow_alloc(const struct ipcp_flow_req * r)
                 f->cookie = f->gen;
         shim_id_insert(shim_g, f);
 
-        err = shim_key_copy(f, &r->key);
+        err = ipcp_key_dup(&r->key, MGMT_KEY_MAX, &f->key,
+                           &f->key_len);
         if (err < 0)
                 goto fail;
 
@@ -324,7 +325,8 @@ int shim_op_flow_alloc_resp(const struct ipcp_flow_resp * r)
         }
 
         f->fd = r->fd;
-        err = shim_key_copy(f, &r->key);
+        err = ipcp_key_dup(&r->key, MGMT_KEY_MAX, &f->key,
+                           &f->key_len);
         if (err == 0)
                 err = shim_flow_up(shim_g, f);
         if (err < 0) {

@@ -189,8 +189,6 @@ void           shim_id_insert(struct shim *  sh,
                               struct sflow * f);
 struct sflow * shim_id_find(struct shim * sh,
                             uint32_t      flow_id);
-int            shim_key_copy(struct sflow *          f,
-                             const struct ipcp_key * k);
 void           shim_send_dealloc(struct shim *            sh,
                                  const struct shim_addr * dst,
                                  uint16_t                 s_eid,

@@ -165,27 +165,6 @@ static struct fflow * flow_new(void)
         return f;
 }
 
-static int key_copy(struct fflow *          f,
-                    const struct ipcp_key * k)
-{
-        free(f->key);
-        f->key     = NULL;
-        f->key_len = 0;
-
-        if (k == NULL || k->p == NULL || k->len == 0)
-                return 0;
-        if (k->len > FA_KEY_MAX)
-                return -EINVAL;
-
-        f->key = malloc(k->len);
-        if (f->key == NULL)
-                return -ENOMEM;
-        memcpy(f->key, k->p, k->len);
-        f->key_len = k->len;
-
-        return 0;
-}
-
 /* ---- sending messages ---- */
 
 void fa_send(uint64_t              dst,
@@ -422,7 +401,7 @@ int fa_alloc(const struct ipcp_flow_req * r)
         memcpy(f->hash, r->hash.p, r->hash.len);
         id_insert(f);
 
-        err = key_copy(f, &r->key);
+        err = ipcp_key_dup(&r->key, FA_KEY_MAX, &f->key, &f->key_len);
         if (err < 0)
                 goto fail;
 
@@ -624,7 +603,7 @@ int fa_alloc_resp(const struct ipcp_flow_resp * r)
         }
 
         f->fd = r->fd;
-        err = key_copy(f, &r->key);
+        err = ipcp_key_dup(&r->key, FA_KEY_MAX, &f->key, &f->key_len);
         if (err == 0)
                 err = fa_flow_up(f);
         if (err < 0) {
