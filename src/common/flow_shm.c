@@ -167,16 +167,13 @@ static void shm_break(struct flow_shm * shm)
         atomic_store(&shm->broken, true);
 }
 
-/* Why this side cannot write now, or 0. */
-static int write_state(const struct flow_shm * shm)
+/* What the two sides' states say against moving packets: this side
+ * gone (-ENOTALLOC), the peer gone or either side down (-EFLOWDOWN),
+ * or 0. */
+static int sides_state(const struct flow_shm * shm)
 {
         enum flow_side_state own;
         enum flow_side_state peer;
-
-        if (atomic_load(&shm->closed))
-                return -ENOTALLOC;
-        if (atomic_load_explicit(&shm->broken, memory_order_relaxed))
-                return -EBADMSG;
 
         own  = state_of(shm->hdr, shm->side);
         peer = state_of(shm->hdr, 1 - shm->side);
@@ -186,6 +183,17 @@ static int write_state(const struct flow_shm * shm)
                 return -EFLOWDOWN;
 
         return 0;
+}
+
+/* Why this side cannot write now, or 0. */
+static int write_state(const struct flow_shm * shm)
+{
+        if (atomic_load(&shm->closed))
+                return -ENOTALLOC;
+        if (atomic_load_explicit(&shm->broken, memory_order_relaxed))
+                return -EBADMSG;
+
+        return sides_state(shm);
 }
 
 /*
@@ -650,20 +658,10 @@ int flow_shm_commit(struct flow_shm * shm,
 /* Why this side cannot read now (rx empty), or 0 to wait. */
 static int read_state(const struct flow_shm * shm)
 {
-        enum flow_side_state own;
-        enum flow_side_state peer;
-
         if (atomic_load(&shm->closed))
                 return -ENOTALLOC;
 
-        own  = state_of(shm->hdr, shm->side);
-        peer = state_of(shm->hdr, 1 - shm->side);
-        if (side_gone(own))
-                return -ENOTALLOC;
-        if (side_gone(peer) || own == FLOW_SIDE_DOWN || peer == FLOW_SIDE_DOWN)
-                return -EFLOWDOWN;
-
-        return 0;
+        return sides_state(shm);
 }
 
 static bool read_ready(struct flow_shm * shm)
