@@ -14,7 +14,7 @@
  * that eid, flow ids find their flows, each peer counts its flows, the
  * flows gauge counts the flows up, no fd is held twice.
  *
- * Sources: src/ipcpd/shim/shim.c src/ipcpd/shim/shim_dir.c src/ipcpd/shim/shim_flow.c src/ipcpd/shim/shim_peer.c src/ipcpd/shim/shim_rx.c src/ipcpd/shim/shim_tx.c src/ipcpd/mgmt/mgmt.c src/ipcpd/mgmt/qos_wire.c src/common/msg.c
+ * Sources: src/ipcpd/shim/shim.c src/ipcpd/shim/shim_dir.c src/ipcpd/shim/shim_flow.c src/ipcpd/shim/shim_peer.c src/ipcpd/shim/shim_rx.c src/ipcpd/shim/shim_tx.c src/ipcpd/mgmt/mgmt.c src/ipcpd/mgmt/qos_wire.c src/ipcpd/common/key.c src/common/msg.c
  * Libs: -lz
  */
 #include "ipcpd/mgmt/be.h"
