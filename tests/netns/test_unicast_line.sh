@@ -11,9 +11,9 @@
 # sizes from h1 to an echo server on h3, two hops, every one intact and
 # in order (flowcheck), forwarded by u2 (its dt.fwd counter); oping
 # over the same path, in the clear and encrypted (data_crypt: the key
-# exchange through the flow allocator); the views of irm: `irm ipcp stat` (neighbours,
-# routes: u1 reaches u3 through u2) and `irm layer graph` (three
-# members, two links both ways).
+# exchange through the flow allocator); the views of irm: `irm ipcp
+# stat` (neighbours, routes: u1 reaches u3 through u2) and `irm layer
+# graph` (three members, two links both ways).
 # Then the layer "top" over "net": v1 and v3 register their names in
 # net, v1 bootstraps top (mtu 1300: a packet of top and its header fit
 # in one of net, 1432), v3 enrolls through v1 and connects to it: every

@@ -6,6 +6,7 @@
 #include "ipcp.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,16 +15,17 @@ int ipcp_key_dup(const struct ipcp_key * k,
                  uint8_t **              dst,
                  size_t *                dst_len)
 {
+        bool      absent = k == NULL || k->p == NULL || k->len == 0;
         uint8_t * p;
 
-        if (k != NULL && k->p != NULL && k->len > max)
+        if (!absent && k->len > max)
                 return -EINVAL; /* *dst left as it was */
 
         free(*dst);
         *dst     = NULL;
         *dst_len = 0;
 
-        if (k == NULL || k->p == NULL || k->len == 0)
+        if (absent)
                 return 0;
 
         p = malloc(k->len);
