@@ -49,14 +49,15 @@ uint64_t frf_now(void)
 }
 
 /* lock held: the next deadline to the timer; while output waits for
- * room in the ring (flush), FRF_FLUSH_RETRY_NS from now at the latest:
- * no ack may come to retry it (everything sent was acked). */
+ * room in the ring (no_room) or for wr_lock (flush), FRF_FLUSH_RETRY_NS
+ * from now at the latest: no ack may come to retry it (everything sent
+ * was acked). */
 void frf_set_due(struct frf * r)
 {
         uint64_t d = frct_deadline(r->fr);
         uint64_t soon;
 
-        if (atomic_load(&r->flush)) {
+        if (atomic_load(&r->no_room) || atomic_load(&r->flush)) {
                 soon = frf_now() + FRF_FLUSH_RETRY_NS;
                 if (soon < d)
                         d = soon;
@@ -206,12 +207,15 @@ int frf_flush(struct ft_flow *        f,
         int          ret;
 
         atomic_store(&r->flush, false);
+        atomic_store(&r->no_room, false);
         for (;;) {
                 ret = flow_shm_reserve(f->shm, r->mtu + f->ovh, &p,
                                        nonblock, abstime);
                 if (ret < 0) {
                         if (ret == -EAGAIN || ret == -ETIMEDOUT) {
-                                atomic_store(&r->flush, true);
+                                atomic_store(&r->no_room, true);
+                                atomic_fetch_add_explicit(&r->full, 1,
+                                        memory_order_relaxed);
                                 pthread_mutex_lock(&r->lock);
                                 frf_set_due(r); /* the timer tries again */
                                 pthread_mutex_unlock(&r->lock);
@@ -240,6 +244,10 @@ int frf_flush(struct ft_flow *        f,
         }
 }
 
+/* Let go of wr_lock after acting on notes (flush) left meanwhile. A
+ * ring without room is not retried here (no_room): the timer does, and
+ * a retry here would spin while the peer cannot empty the ring (it may
+ * be spinning the same way, for room in the ring toward this end). */
 void frf_wr_unlock(struct ft_flow * f)
 {
         struct frf * r = f->fr;
@@ -741,7 +749,8 @@ static void frf_free(struct frf * r)
 }
 
 /* $OUROBOROS_FRCT_STATS set: a flow's FRCT counters on stderr when it
- * ends (diagnostics: retransmissions and their causes, timer runs). */
+ * ends (diagnostics: retransmissions and their causes, timer runs,
+ * flushes that found the ring full). */
 static void print_stats(const struct frf * r)
 {
         struct frct_stats st;
@@ -753,7 +762,7 @@ static void print_stats(const struct frf * r)
         fprintf(stderr, "frct stats fd %d: tx %llu pkts %llu bytes, rtx "
                 "%llu (fast %llu), rto %llu, paced %llu, rx %llu pkts (dups %llu, "
                 "bad %llu, skipped %llu), ka %llu/%llu, srtt %u us, rto "
-                "%u us, cwnd %u, timer runs %llu\n", r->fd,
+                "%u us, cwnd %u, timer runs %llu, ring full %llu\n", r->fd,
                 (unsigned long long) st.tx_pkts,
                 (unsigned long long) st.tx_bytes,
                 (unsigned long long) st.rtx,
@@ -766,7 +775,8 @@ static void print_stats(const struct frf * r)
                 (unsigned long long) st.rx_skipped,
                 (unsigned long long) st.ka_tx,
                 (unsigned long long) st.ka_rx, st.srtt_us, st.rto_us,
-                st.cwnd, (unsigned long long) atomic_load(&r->runs));
+                st.cwnd, (unsigned long long) atomic_load(&r->runs),
+                (unsigned long long) atomic_load(&r->full));
 }
 
 void frf_destroy(struct frf * r)

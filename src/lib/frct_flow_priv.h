@@ -52,12 +52,14 @@ struct frf {
         bool             resv;     /* ipcp_flow_reserve holds wr_lock */
         bool             peeked;   /* ipcp_flow_peek handed msg out  */
         _Atomic bool     flush;    /* output due, wr_lock was busy  */
+        _Atomic bool     no_room;  /* output waits for ring room    */
         _Atomic bool     ready;    /* a whole message waits in fr   */
         _Atomic bool     gone;     /* the peer timed out            */
         _Atomic bool     peer_ev;  /* FLOW_PEER not reported yet    */
         struct frt_ent   te;       /* the timer's entry (due)       */
         struct flow_shm * shm;     /* armed: reliable flows (below) */
         _Atomic uint64_t runs;     /* frf_on_timer calls (stats)    */
+        _Atomic uint64_t full;     /* flushes that met a full ring (stats) */
 };
 
 uint64_t frf_now(void);

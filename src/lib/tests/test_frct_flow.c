@@ -26,10 +26,16 @@
  *             -EAGAIN once the window (or the ring) is full, never a
  *             block; after the reader has read, writes go through
  *             again; every message intact and in order
+ *   ring full a window larger than the ring, to a peer that speaks no
+ *             FRCT: writes taken while the ring is full return at once
+ *             (they spun on the full ring before; two ends doing so,
+ *             each waiting for the other to read, never ended), and
+ *             what waits goes out as the reader makes room
  */
 #include "evwait.h"
 #include "flow_table.h"
 #include "frct_flow_priv.h"
+#include "frct/frct_cc.h"
 #include "frct/frct_wire.h"
 
 #include "common/crypt.h"
@@ -82,11 +88,13 @@ static int end_of(int               memfd,
         return fd;
 }
 
-static void make_pair(const qosspec_t * qs,
-                      size_t            max_pkt,
-                      bool              b_frct,
-                      int *             a,
-                      int *             b)
+/* Rings of max_pkts packets each way. */
+static void make_pair_n(const qosspec_t * qs,
+                        size_t            max_pkt,
+                        size_t            max_pkts,
+                        bool              b_frct,
+                        int *             a,
+                        int *             b)
 {
         struct flow_shm_conf conf;
         int                  memfd;
@@ -94,11 +102,20 @@ static void make_pair(const qosspec_t * qs,
         flow_shm_conf_default(&conf);
         conf.ring_size = FLOW_SHM_RING_MIN;
         conf.max_pkt   = max_pkt;
-        conf.max_pkts  = 256;
+        conf.max_pkts  = max_pkts;
         memfd = flow_shm_create(&conf);
         CHECK(memfd >= 0);
         *b = end_of(dup(memfd), 1, qs, b_frct);
         *a = end_of(memfd, 0, qs, true);
+}
+
+static void make_pair(const qosspec_t * qs,
+                      size_t            max_pkt,
+                      bool              b_frct,
+                      int *             a,
+                      int *             b)
+{
+        make_pair_n(qs, max_pkt, 256, b_frct, a, b);
 }
 
 static void close_flow(int fd)
@@ -456,6 +473,69 @@ static void test_nonblock(void)
         alarm(0);
 }
 
+/* RING_PKTS packets fill the ring while FRCT's first window is larger.
+ * b speaks no FRCT (nothing drains its ring but this test): a write
+ * whose packet finds the ring full leaves it with FRCT and returns at
+ * once, and the timer hands it to the ring once the reader made room. */
+#define RING_PKTS 4
+#define RING_MSGS (2 * RING_PKTS)
+#define RING_MSG  200 /* one packet each */
+
+/* b's ring, read until RING_MSGS messages came, in order (FRCT's own
+ * control packets, shorter, passed over). */
+static void ring_drain(int b)
+{
+        struct flow_shm * shm = ft_entry(b)->shm;
+        struct timespec   dl  = ns_to_ts(ns_after(5 * NS_PER_S));
+        const void *      pkt;
+        char              w[RING_MSG];
+        ssize_t           n;
+        int               i = 0;
+
+        while (i < RING_MSGS) {
+                n = flow_shm_peek(shm, &pkt, false, &dl);
+                CHECK(n >= 0);
+                if (n < 0)
+                        return;
+                if (n > (ssize_t) sizeof(w)) {
+                        nb_msg(w, sizeof(w), i++);
+                        CHECK(memmem(pkt, (size_t) n, w, sizeof(w)) != NULL);
+                }
+                flow_shm_consume(shm);
+        }
+}
+
+static void test_ring_full(void)
+{
+        qosspec_t qs = qos_data;
+        char      m[RING_MSG];
+        uint64_t  full;
+        int       a;
+        int       b;
+        int       i;
+
+        CHECK(RING_MSGS <= FRCT_CWND_INIT);
+        alarm(10); /* a write that spins on the full ring fails the test */
+        make_pair_n(&qs, 1024, RING_PKTS, false, &a, &b);
+        for (i = 0; i < RING_MSGS; ++i) {
+                nb_msg(m, sizeof(m), i);
+                CHECK_EQ(wr(a, m, sizeof(m), true), (ssize_t) sizeof(m));
+        }
+        CHECK_EQ(flow_shm_rxqlen(ft_entry(b)->shm), RING_PKTS);
+        /* The ring stays full: the timer retries every millisecond or
+         * so, nothing spins (a bound no retry schedule comes near) */
+        full = atomic_load(&ft_entry(a)->fr->full);
+        usleep(300000);
+        full = atomic_load(&ft_entry(a)->fr->full) - full;
+        printf("ring full: %llu flushes met it in 300 ms\n",
+               (unsigned long long) full);
+        CHECK(full < 3000);
+        ring_drain(b); /* the rest by the timer's retries */
+        close_flow(a);
+        close_flow(b);
+        alarm(0);
+}
+
 int main(void)
 {
         CHECK_EQ(ft_init(), 0);
@@ -466,6 +546,7 @@ int main(void)
         test_reliable();
         test_unread();
         test_nonblock(); /* with test_unread's process eventfd */
+        test_ring_full();
 
         printf("test_frct_flow: ok\n");
 
