@@ -91,7 +91,9 @@ struct ft_flow {
         bool              adopted;  /* an IPCP's side (ipcp_dev.h): no
                                        IRMd message on dealloc       */
         uint8_t           kind;     /* enum ft_kind                     */
-        struct frf *      fr;       /* FT_REMOTE: FRCT, else NULL       */
+        struct frf *      fr;       /* FT_REMOTE: FRCT, else NULL; set
+                                       just after ALLOC (frf_create,
+                                       release), then constant       */
         struct lmsg *     lm;       /* spliced in-order or reliable
                                        flows: large messages (rd/wr) */
 };

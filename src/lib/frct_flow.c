@@ -714,18 +714,21 @@ int frf_create(int              fd,
         if (cfg.in_order && !cfg.reliable)
                 f->qs.max_gap = cfg.max_gap_ms;
 
-        f->fr = r;
         ret = frt_add(&r->te);
         if (ret < 0) {
                 if (r->shm != NULL)
                         flow_shm_arm(r->shm, false);
-                f->fr = NULL;
                 frct_destroy(r->fr);
                 pthread_mutex_destroy(&r->lock);
                 pthread_mutex_destroy(&r->rx_lock);
                 pthread_cond_destroy(&r->cond);
                 goto fail;
         }
+
+        /* The flow is out in the table (ft_publish): the timer and
+         * its dispatch (frct_timer.c) may look at it from now on, and
+         * see r whole or not at all. */
+        __atomic_store_n(&f->fr, r, __ATOMIC_RELEASE);
 
         return 0;
  fail:

@@ -102,12 +102,14 @@ static bool arrived(int      fd,
                     bool *   named)
 {
         struct ft_flow * f = ft_get_gen(fd, gen);
+        struct frf *     fr;
         bool             r = false;
 
         if (f == NULL)
                 return false;
-        if (f->fr != NULL && f->fr->te.tok != 0 &&
-            (tok == 0 || f->fr->te.tok == tok)) {
+        /* frf_create may be setting it up this moment (frct_flow.c) */
+        fr = __atomic_load_n(&f->fr, __ATOMIC_ACQUIRE);
+        if (fr != NULL && fr->te.tok != 0 && (tok == 0 || fr->te.tok == tok)) {
                 *named = true;
                 r = flow_shm_rxqlen(f->shm) > 0;
                 if (r)
@@ -229,7 +231,8 @@ static void * timer_main(void * arg)
                         struct ft_flow * f = ft_get_gen(d[i].fd, d[i].gen);
                         if (f == NULL)
                                 continue; /* being deallocated */
-                        if (f->fr != NULL)
+                        /* NULL: frf_create is not done with it */
+                        if (__atomic_load_n(&f->fr, __ATOMIC_ACQUIRE))
                                 frf_on_timer(f, now);
                         ft_put(f);
                 }
