@@ -727,8 +727,14 @@ int frf_create(int              fd,
 
         /* The flow is out in the table (ft_publish): the timer and
          * its dispatch (frct_timer.c) may look at it from now on, and
-         * see r whole or not at all. */
-        __atomic_store_n(&f->fr, r, __ATOMIC_RELEASE);
+         * see r whole or not at all. A packet that landed before this
+         * signalled a dispatch that could not see r, and the next
+         * ones land in a ring that is not drained (no signal): the
+         * timer looks at once, or they would wait unacked for a
+         * deadline (a reader's or writer's call pumps them too). */
+        __atomic_store_n(&f->fr, r, __ATOMIC_SEQ_CST);
+        if (r->shm != NULL && flow_shm_rxqlen(r->shm) > 0)
+                frt_due(&r->te, frf_now());
 
         return 0;
  fail:

@@ -108,7 +108,7 @@ static bool arrived(int      fd,
         if (f == NULL)
                 return false;
         /* frf_create may be setting it up this moment (frct_flow.c) */
-        fr = __atomic_load_n(&f->fr, __ATOMIC_ACQUIRE);
+        fr = __atomic_load_n(&f->fr, __ATOMIC_SEQ_CST);
         if (fr != NULL && fr->te.tok != 0 && (tok == 0 || fr->te.tok == tok)) {
                 *named = true;
                 r = flow_shm_rxqlen(f->shm) > 0;

@@ -22,6 +22,8 @@
  *             arrival), so the sender's data is all acknowledged well
  *             before any timer of its own would run; then the reader
  *             gets the messages
+ *             (also a message that came before the reader's end was
+ *             set up, with no signal for it)
  *   nonblock  a non-blocking writer to a reader that reads nothing:
  *             -EAGAIN once the window (or the ring) is full, never a
  *             block; after the reader has read, writes go through
@@ -88,13 +90,9 @@ static int end_of(int               memfd,
         return fd;
 }
 
-/* Rings of max_pkts packets each way. */
-static void make_pair_n(const qosspec_t * qs,
-                        size_t            max_pkt,
-                        size_t            max_pkts,
-                        bool              b_frct,
-                        int *             a,
-                        int *             b)
+/* A flow memory with rings of max_pkts packets each way. */
+static int pair_memory(size_t max_pkt,
+                       size_t max_pkts)
 {
         struct flow_shm_conf conf;
         int                  memfd;
@@ -105,6 +103,19 @@ static void make_pair_n(const qosspec_t * qs,
         conf.max_pkts  = max_pkts;
         memfd = flow_shm_create(&conf);
         CHECK(memfd >= 0);
+
+        return memfd;
+}
+
+static void make_pair_n(const qosspec_t * qs,
+                        size_t            max_pkt,
+                        size_t            max_pkts,
+                        bool              b_frct,
+                        int *             a,
+                        int *             b)
+{
+        int memfd = pair_memory(max_pkt, max_pkts);
+
         *b = end_of(dup(memfd), 1, qs, b_frct);
         *a = end_of(memfd, 0, qs, true);
 }
@@ -414,6 +425,37 @@ static void test_unread(void)
         close_flow(b);
 }
 
+/* A message that lands before the reader's end exists (the peer wrote
+ * at once): the reader's memory, armed with it already there, signals
+ * nothing for it or what follows (the ring is not drained); the
+ * reader's timer looks all the same, at once (the kick of frt_add, and
+ * frf_create's own look for what its dispatch may have missed). */
+static void test_unread_early(void)
+{
+        qosspec_t qs = qos_data;
+        char      m[64];
+        int64_t   t0;
+        int       memfd = pair_memory(1024, 256);
+        int       a;
+        int       b;
+
+        a = end_of(dup(memfd), 0, &qs, true);
+        memset(m, 'e', sizeof(m));
+        t0 = now_ns();
+        CHECK_EQ(wr(a, m, sizeof(m), true), (ssize_t) sizeof(m));
+        usleep(20000);
+        b = end_of(memfd, 1, &qs, true);
+        while (!flushed(a) && now_ns() - t0 < 500 * NS_PER_MS)
+                usleep(1000);
+        CHECK(flushed(a));
+        printf("unread, early: acked in %lld us\n",
+               (long long) (now_ns() - t0) / 1000);
+        CHECK_EQ(rd(b, m, sizeof(m), true, true), (ssize_t) sizeof(m));
+        CHECK_EQ(m[0], 'e');
+        close_flow(a);
+        close_flow(b);
+}
+
 static void nb_msg(char * m,
                    size_t n,
                    int    i)
@@ -545,6 +587,7 @@ int main(void)
         test_peer_unread();
         test_reliable();
         test_unread();
+        test_unread_early(); /* with test_unread's process eventfd */
         test_nonblock(); /* with test_unread's process eventfd */
         test_ring_full();
 
