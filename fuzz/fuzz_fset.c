@@ -8,7 +8,7 @@
  * scribble on its token word) must be reported by a
  * poll or the one after it (fevent(3)'s fairness): garbage costs a
  * rescan, never an event.
- * Sources: src/lib/fqueue.c src/lib/fset_awake.c src/lib/evwait.c src/lib/flow_table.c src/common/env_num.c src/lib/flow_crypt.c src/common/flow_shm.c src/common/flow_shm_ctl.c src/common/crypt.c src/common/crypt_kex.c src/common/ossl.c src/common/hash.c src/common/flow_shm_cache.c src/lib/frct_flow.c src/lib/local_msg.c src/lib/frct_io.c src/lib/frct_timer.c src/lib/frct/[a-z]*.c
+ * Sources: src/lib/fqueue.c src/lib/fset_awake.c src/lib/evwait.c src/lib/flow_table.c src/common/env_num.c src/lib/flow_crypt.c src/common/flow_shm.c src/common/flow_shm_ctl.c src/common/crypt.c src/common/crypt_kex.c src/common/ossl.c src/common/hash.c src/common/flow_shm_cache.c src/lib/frct_flow.c src/lib/frct_flow_life.c src/lib/local_msg.c src/lib/frct_io.c src/lib/frct_timer.c src/lib/frct/[a-z]*.c
  * Libs: -lz -lm
  */
 #include "fuzz_input.h"

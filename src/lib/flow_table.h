@@ -93,7 +93,7 @@ struct ft_flow {
         uint8_t           kind;     /* enum ft_kind                     */
         struct frf *      fr;       /* FT_REMOTE: FRCT, else NULL; set
                                        just after ALLOC (frf_create,
-                                       release), then constant       */
+                                       atomically), then constant    */
         struct lmsg *     lm;       /* spliced in-order or reliable
                                        flows: large messages (rd/wr) */
 };

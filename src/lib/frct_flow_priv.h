@@ -59,7 +59,7 @@ struct frf {
         struct frt_ent   te;       /* the timer's entry (due)       */
         struct flow_shm * shm;     /* armed: reliable flows (below) */
         _Atomic uint64_t runs;     /* frf_on_timer calls (stats)    */
-        _Atomic uint64_t full;     /* flushes that met a full ring (stats) */
+        _Atomic uint64_t full;     /* flushes, ring full (stats)    */
 };
 
 uint64_t frf_now(void);
